@@ -1,0 +1,49 @@
+# graphaudit: every set-up step lives here, so a fresh machine needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test test-unit lint neo4j-start neo4j-stop neo4j-status chromium bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/graphaudit analyze sample_data --out out/demo
+	@echo "Results: out/demo (open out/demo/index.html in a browser)"
+
+# Starts the local Neo4j unless NEO4J_URI points elsewhere, runs every test, stops the server it
+# started even when tests fail.
+test: install chromium
+	bash scripts/run-tests.sh
+
+test-unit: install
+	$(BIN)/pytest -q -m "not neo4j and not browser"
+
+lint: install
+	$(BIN)/ruff check graphaudit tests bench
+
+neo4j-start:
+	bash scripts/neo4j.sh start
+
+neo4j-stop:
+	bash scripts/neo4j.sh stop
+
+neo4j-status:
+	bash scripts/neo4j.sh status
+
+# Debian's Chromium, for the report tests; installed only when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || { echo "could not install chromium (are you root?)"; exit 1; }; }
+
+clean:
+	rm -rf out .pytest_cache .ruff_cache

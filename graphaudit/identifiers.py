@@ -1,0 +1,174 @@
+"""Turn validated records into identifier keys: the links of the store-identifier graph.
+
+Every identifier value is normalized once per distinct raw form (the same bank account written a
+thousand times is normalized once). The result is one table of links, ``store -> identifier``,
+with the raw form kept beside the key so an investigator sees how each store wrote it, and one
+table of identifier nodes per kind (DESIGN.md §2-3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import normalize
+from .records import RecordSet, Reject, RejectsWriter
+
+__all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers"]
+
+#: identifier kinds, in the order they are loaded and reported
+KINDS = ("id_document", "payment", "phone", "email", "address")
+LABELS = {
+    "id_document": "IdDocument",
+    "payment": "PaymentAccount",
+    "phone": "Phone",
+    "email": "Email",
+    "address": "Address",
+}
+RELATIONSHIPS = {
+    "id_document": "OPENED_WITH",
+    "payment": "PAID_TO",
+    "phone": "HAS_PHONE",
+    "email": "HAS_EMAIL",
+    "address": "LOCATED_AT",
+}
+#: properties each relationship carries besides ``raw``
+LINK_PROPERTIES = {
+    "id_document": ("holder_name", "role"),
+    "payment": ("holder_name",),
+    "phone": (),
+    "email": (),
+    "address": ("address_type",),
+}
+#: properties each identifier node carries besides ``key``
+NODE_PROPERTIES = {
+    "id_document": ("id_type", "valid"),
+    "payment": ("account_type", "institution", "valid"),
+    "phone": (),
+    "email": (),
+    "address": ("text", "city", "postcode", "country"),
+}
+LINK_COLUMNS = ("store_id", "kind", "key", "raw", "holder_name", "role", "address_type", "_file",
+                "_line")
+
+
+@dataclass
+class Identifiers:
+    """Links from stores to identifier keys, and the identifier nodes with their properties.
+
+    ``links`` has one row per (store, kind, key) (per address type too, for addresses), with the
+    columns of ``LINK_COLUMNS``. ``nodes[kind]`` has one row per key.
+    """
+
+    links: pd.DataFrame
+    nodes: dict[str, pd.DataFrame]
+
+    def of_kind(self, kind: str) -> pd.DataFrame:
+        return self.links[self.links["kind"] == kind]
+
+
+def extract_identifiers(records: RecordSet, rejects: RejectsWriter) -> Identifiers:
+    """Normalize every identifier in ``records`` and return the links and nodes.
+
+    A value that cannot be normalized (an e-mail without ``@``, an ID number that is only
+    separators) is dropped from the graph and written to ``rejects`` with its file and line; the
+    rest of its row is kept.
+    """
+    parts: list[pd.DataFrame] = []
+    nodes: dict[str, pd.DataFrame] = {}
+    ident = records.identities
+    docs = _normalize_column(ident, "id_number", "id_document", rejects, _id_document,
+                             extra=("id_type",))
+    parts.append(docs)
+    nodes["id_document"] = _first_per_key(docs, NODE_PROPERTIES["id_document"])
+    for column, kind, func in (("phone", "phone", _phone), ("email", "email", _email)):
+        links = _normalize_column(ident, column, kind, rejects, func)
+        parts.append(links)
+        nodes[kind] = _first_per_key(links, ())
+    pay = _normalize_column(records.payments, "account_number", "payment", rejects, _account,
+                            extra=("account_type", "institution"))
+    parts.append(pay)
+    nodes["payment"] = _first_per_key(pay, NODE_PROPERTIES["payment"])
+    addr = _normalize_column(records.addresses, "address", "address", rejects, _address,
+                             extra=("city", "postcode", "country"))
+    addr["text"] = addr["raw"]
+    parts.append(addr)
+    nodes["address"] = _first_per_key(addr, NODE_PROPERTIES["address"])
+
+    links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts],
+                      ignore_index=True)
+    links = links.drop_duplicates(["store_id", "kind", "key", "address_type"], keep="first")
+    return Identifiers(links=links.reset_index(drop=True), nodes=nodes)
+
+
+def _normalize_column(
+    frame: pd.DataFrame,
+    column: str,
+    kind: str,
+    rejects: RejectsWriter,
+    func: Callable[[str, str], tuple[str, bool]],
+    extra: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Normalize ``frame[column]`` by distinct (value, context) and return link rows of ``kind``.
+
+    ``func(raw, context)`` returns ``(key, valid)`` or raises ValueError; the context is the
+    first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
+    """
+    present = frame[frame[column] != ""]
+    context_column = extra[0] if extra else None
+    context = present[context_column] if context_column else pd.Series("", index=present.index)
+    pairs = pd.MultiIndex.from_arrays([present[column], context]).unique()
+    keys: dict[tuple[str, str], tuple[str, bool] | str] = {}
+    for raw, ctx in pairs:
+        try:
+            keys[(raw, ctx)] = func(raw, ctx)
+        except ValueError as exc:
+            keys[(raw, ctx)] = str(exc) or "cannot be normalized"
+    results = [keys[pair] for pair in zip(present[column], context, strict=True)]
+    failed = pd.Series([isinstance(r, str) for r in results], index=present.index, dtype=bool)
+    for (_, row), result in zip(present[failed].iterrows(), (r for r in results if isinstance(r, str)),
+                                strict=True):
+        rejects.add(Reject(row.get("_file", ""), int(row["_line"]), column,
+                           f"{result}; value dropped, rest of row kept", row[column]))
+    good = present[~failed]
+    ok = [r for r in results if not isinstance(r, str)]
+    out = pd.DataFrame({
+        "store_id": good["store_id"].to_numpy(),
+        "kind": kind,
+        "key": [k for k, _ in ok],
+        "valid": [v for _, v in ok],
+        "raw": good[column].to_numpy(),
+        "_file": good["_file"].to_numpy() if "_file" in good else "",
+        "_line": good["_line"].to_numpy(),
+    })
+    for name in (*LINK_PROPERTIES[kind], *extra):
+        if name in good:
+            out[name] = good[name].to_numpy()
+    return out
+
+
+def _first_per_key(links: pd.DataFrame, properties: tuple[str, ...]) -> pd.DataFrame:
+    columns = ["key", *[p for p in properties if p in links]]
+    return links.drop_duplicates("key", keep="first")[columns].reset_index(drop=True)
+
+
+def _id_document(raw: str, id_type: str) -> tuple[str, bool]:
+    return normalize.id_document_key(raw, id_type or "CN_RESIDENT_ID")
+
+
+def _phone(raw: str, _context: str) -> tuple[str, bool]:
+    return normalize.phone_key(raw), True
+
+
+def _email(raw: str, _context: str) -> tuple[str, bool]:
+    return normalize.email_key(raw), True
+
+
+def _account(raw: str, account_type: str) -> tuple[str, bool]:
+    return normalize.account_key(raw, account_type or None)
+
+
+def _address(raw: str, _context: str) -> tuple[str, bool]:
+    return normalize.address_key(raw), True

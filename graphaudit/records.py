@@ -1,0 +1,659 @@
+"""Read the four record kinds from a data directory, validate them, and collect rejects.
+
+A data directory holds ``stores``, ``identities``, ``payments`` and ``addresses`` files, each as
+CSV, TSV, JSONL or Parquet (text files may be gzipped, UTF-8 with or without a BOM, or GB18030).
+Text is streamed in blocks through pyarrow, so a large file never sits in memory twice. Every row
+that breaks the contract (DESIGN.md §1) goes to the rejects sink with its file, line, field and
+reason; a file that cannot be read at all raises :class:`~graphaudit.errors.DataError`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .errors import ConfigError, DataError
+
+__all__ = [
+    "KINDS",
+    "SCHEMAS",
+    "Column",
+    "FileReport",
+    "RecordSet",
+    "Reject",
+    "RejectsWriter",
+    "find_files",
+    "load_column_map",
+    "read_records",
+]
+
+KINDS = ("stores", "identities", "payments", "addresses")
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
+ENCODINGS = ("utf-8", "gb18030")
+BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: whether it is required, and how its values are checked."""
+
+    name: str
+    required: bool = False
+    date: bool = False
+    choices: tuple[str, ...] = ()
+    default: str = ""
+
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "stores": (
+        Column("store_id", required=True),
+        Column("name"),
+        Column("brand"),
+        Column("marketplace"),
+        Column("opened_on", date=True),
+        Column("status", choices=("active", "suspended", "closed"), default="active"),
+        Column("suspended_on", date=True),
+        Column("status_reason"),
+    ),
+    "identities": (
+        Column("store_id", required=True),
+        Column("id_number", required=True),
+        Column(
+            "id_type",
+            choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "OTHER"),
+            default="CN_RESIDENT_ID",
+        ),
+        Column("holder_name"),
+        Column("role"),
+        Column("phone"),
+        Column("email"),
+    ),
+    "payments": (
+        Column("store_id", required=True),
+        Column("account_number", required=True),
+        Column("account_type", choices=("bank", "card", "wallet")),
+        Column("institution"),
+        Column("holder_name"),
+    ),
+    "addresses": (
+        Column("store_id", required=True),
+        Column("address", required=True),
+        Column("address_type", choices=("registered", "warehouse", "return", "other"), default="other"),
+        Column("city"),
+        Column("postcode"),
+        Column("country"),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Reject:
+    """A row (or one field of it) that could not be used, and why."""
+
+    file: str
+    line: int
+    field: str
+    reason: str
+    value: str = ""
+
+
+class RejectsWriter:
+    """Collects rejects and writes them to a CSV file, opened only when the first one arrives."""
+
+    COLUMNS = ("file", "line", "field", "reason", "value")
+
+    def __init__(self, path: Path | None, mask: Callable[[str, str], str] | None = None) -> None:
+        self.path = path
+        self.mask = mask
+        self.count = 0
+        self._handle: io.TextIOWrapper | None = None
+        self._writer = None
+
+    def add(self, reject: Reject) -> None:
+        self.count += 1
+        if self.path is None:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(self.COLUMNS)
+        value = self.mask(reject.field, reject.value) if self.mask else reject.value
+        self._writer.writerow((reject.file, reject.line, reject.field, reject.reason, value))
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> RejectsWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass
+class FileReport:
+    """What happened to one input file: rows read, accepted, rejected by reason."""
+
+    kind: str
+    path: str
+    read: int = 0
+    accepted: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    fields_dropped: Counter = field(default_factory=Counter)
+    unknown_columns: tuple[str, ...] = ()
+    encoding: str = ""
+
+    @property
+    def rejected_total(self) -> int:
+        return sum(self.rejected.values())
+
+
+@dataclass
+class RecordSet:
+    """The accepted rows of each kind, one DataFrame each (all values are strings).
+
+    Every frame has the contract columns of its kind plus ``_file`` and ``_line``, so later stages
+    can still point at the row a value came from.
+    """
+
+    stores: pd.DataFrame
+    identities: pd.DataFrame
+    payments: pd.DataFrame
+    addresses: pd.DataFrame
+    reports: list[FileReport]
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        return getattr(self, kind)
+
+    @property
+    def rejected(self) -> int:
+        return sum(r.rejected_total for r in self.reports)
+
+
+def find_files(data_dir: Path) -> dict[str, Path | None]:
+    """Map each record kind to its file in ``data_dir`` (None when the kind is absent).
+
+    Raises DataError when the directory or the stores file is missing, or a kind has two files.
+    """
+    if not data_dir.is_dir():
+        raise DataError(f"{data_dir}: not a directory")
+    found: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+    for path in sorted(data_dir.iterdir()):
+        kind, fmt = _kind_and_format(path)
+        if kind in found and fmt:
+            found[kind].append(path)
+    files: dict[str, Path | None] = {}
+    for kind, paths in found.items():
+        if len(paths) > 1:
+            names = ", ".join(p.name for p in paths)
+            raise DataError(f"{data_dir}: more than one {kind} file ({names}); keep one")
+        files[kind] = paths[0] if paths else None
+    if files["stores"] is None:
+        raise DataError(f"{data_dir}: no stores file (stores.csv, .tsv, .jsonl or .parquet)")
+    return files
+
+
+def _kind_and_format(path: Path) -> tuple[str, str | None]:
+    name = path.name.lower()
+    gz = name.endswith(".gz")
+    if gz:
+        name = name[:-3]
+    stem, dot, ext = name.rpartition(".")
+    fmt = FORMATS.get(dot + ext)
+    if fmt == "parquet" and gz:
+        fmt = None
+    return stem, fmt
+
+
+def load_column_map(path: Path) -> dict[str, dict[str, str]]:
+    """Read a column map: TOML tables per kind (or ``[all]``) mapping export names to ours.
+
+    Example::
+
+        [stores]
+        "Shop ID" = "store_id"
+        [all]
+        seller = "store_id"
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the column map: {exc}") from exc
+    mapping: dict[str, dict[str, str]] = {}
+    for section, table in data.items():
+        if section not in (*KINDS, "all") or not isinstance(table, dict):
+            raise ConfigError(f"{path}: unknown section [{section}]; use {', '.join(KINDS)} or all")
+        known = {c.name for c in SCHEMAS.get(section, ())} or {
+            c.name for cols in SCHEMAS.values() for c in cols
+        }
+        for source, target in table.items():
+            if not isinstance(target, str) or target.lower() not in known:
+                raise ConfigError(f"{path}: [{section}] {source!r} maps to unknown column {target!r}")
+        mapping[section] = {str(k).strip().lower(): v.lower() for k, v in table.items()}
+    return mapping
+
+
+def read_records(
+    data_dir: Path,
+    rejects: RejectsWriter,
+    encoding: str | None = None,
+    column_map: dict[str, dict[str, str]] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RecordSet:
+    """Read and validate every record file of ``data_dir``.
+
+    Stores are read first so that the other kinds can be checked against their store ids. Rows
+    that break the contract go to ``rejects``; ``progress`` is called with the number of rows
+    read since its last call.
+
+    >>> from graphaudit.records import read_records, RejectsWriter
+    >>> records = read_records(Path("sample_data"), RejectsWriter(None))  # doctest: +SKIP
+    >>> len(records.stores)  # doctest: +SKIP
+    2000
+    """
+    files = find_files(data_dir)
+    column_map = column_map or {}
+    reports: list[FileReport] = []
+    frames: dict[str, pd.DataFrame] = {}
+    store_ids: set[str] = set()
+    for kind in KINDS:
+        path = files[kind]
+        names = [c.name for c in SCHEMAS[kind]]
+        if path is None:
+            frames[kind] = pd.DataFrame({n: pd.Series(dtype=str) for n in [*names, "_file", "_line"]})
+            continue
+        report = FileReport(kind=kind, path=str(path))
+        mapping = {**column_map.get("all", {}), **column_map.get(kind, {})}
+        validator = _Validator(kind, path, report, rejects, store_ids)
+        chunks = []
+        for chunk in _read_file(path, kind, mapping, encoding, report):
+            report.read += len(chunk)
+            good = validator.check(chunk)
+            report.accepted += len(good)
+            chunks.append(good)
+            if progress:
+                progress(len(chunk))
+        frame = pd.concat(chunks, ignore_index=True) if chunks else _empty(kind)
+        frame["_file"] = path.name
+        frames[kind] = frame
+        if kind == "stores":
+            store_ids = set(frame["store_id"])
+        reports.append(report)
+    return RecordSet(reports=reports, **frames)
+
+
+def _empty(kind: str) -> pd.DataFrame:
+    return pd.DataFrame({c.name: pd.Series(dtype=str) for c in SCHEMAS[kind]} | {"_line": []})
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading: each reader yields DataFrames of strings with the contract columns and ``_line``.
+
+
+def _read_file(
+    path: Path, kind: str, mapping: dict[str, str], encoding: str | None, report: FileReport
+) -> Iterator[pd.DataFrame]:
+    fmt = _kind_and_format(path)[1]
+    if fmt == "parquet":
+        yield from _read_parquet(path, kind, mapping, report)
+        return
+    report.encoding = encoding or _detect_encoding(path)
+    if fmt == "jsonl":
+        yield from _read_jsonl(path, kind, mapping, report)
+    else:
+        yield from _read_delimited(path, kind, mapping, report, "\t" if fmt == "tsv" else ",")
+
+
+def _open_binary(path: Path):
+    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+
+
+def _detect_encoding(path: Path) -> str:
+    """UTF-8 (BOM or not) when the bytes decode as UTF-8, else GB18030, else a DataError."""
+    try:
+        with _open_binary(path) as handle:
+            head = handle.read(1 << 20)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from exc
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    for name in ENCODINGS:
+        try:
+            codecs.getincrementaldecoder(name)().decode(head, final=False)
+            return name
+        except UnicodeDecodeError:
+            continue
+    raise DataError(f"{path}: {_first_bad_line(path, 'utf-8')}; give the encoding with --encoding")
+
+
+def _first_bad_line(path: Path, encoding: str) -> str:
+    """Describe where the first undecodable bytes of ``path`` are, for the error message."""
+    with _open_binary(path) as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                return f"line {number}: bytes that are not {encoding} (at column {exc.start + 1})"
+    return f"bytes that are not {encoding}"
+
+
+def _header_names(
+    raw_names: list[str], kind: str, mapping: dict[str, str], path: Path, report: FileReport
+) -> list[str | None]:
+    """Lower-case and rename the file's columns; unknown ones become None (ignored)."""
+    wanted = {c.name for c in SCHEMAS[kind]}
+    names: list[str | None] = []
+    unknown: list[str] = []
+    for raw in raw_names:
+        clean = raw.replace("\ufeff", "").strip().lower()
+        clean = mapping.get(clean, clean)
+        if clean in wanted:
+            if clean in names:
+                raise DataError(f"{path}: column {clean!r} appears twice in the header")
+            names.append(clean)
+        else:
+            names.append(None)
+            unknown.append(raw.strip())
+    missing = [c.name for c in SCHEMAS[kind] if c.required and c.name not in names]
+    if missing:
+        found = ", ".join(n.strip() for n in raw_names) or "nothing"
+        raise DataError(
+            f"{path}: line 1: missing required column {', '.join(missing)} (header has: {found})"
+        )
+    report.unknown_columns = tuple(unknown)
+    return names
+
+
+def _read_delimited(
+    path: Path, kind: str, mapping: dict[str, str], report: FileReport, delimiter: str
+) -> Iterator[pd.DataFrame]:
+    with _open_binary(path) as probe:
+        first = probe.readline()
+    if not first.strip():
+        raise DataError(f"{path}: empty file (no header line)")
+    try:
+        header = first.decode(report.encoding).lstrip("\ufeff").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: line 1: bytes that are not {report.encoding}") from exc
+    raw_names = next(csv.reader([header], delimiter=delimiter))
+    names = _header_names(raw_names, kind, mapping, path, report)
+
+    bad_rows: list[tuple[int, str, int, int]] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append((row.number or 0, row.text, row.expected_columns, row.actual_columns))
+        return "skip"
+
+    column_names = [f"c{i}" for i in range(len(raw_names))]
+    read_options = pacsv.ReadOptions(
+        encoding=report.encoding,
+        block_size=BLOCK_SIZE,
+        use_threads=False,
+        skip_rows=1,
+        column_names=column_names,
+    )
+    parse_options = pacsv.ParseOptions(
+        delimiter=delimiter,
+        invalid_row_handler=on_invalid,
+        ignore_empty_lines=False,
+        quote_char='"' if delimiter == "," else False,
+    )
+    convert_options = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in column_names},
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+        include_columns=[c for c, n in zip(column_names, names, strict=True) if n],
+    )
+    next_line = 2
+    try:
+        with _open_binary(path) as handle:
+            reader = pacsv.open_csv(handle, read_options, parse_options, convert_options)
+            for batch in reader:
+                frame = batch.to_pandas()
+                frame.columns = [n for n in names if n]
+                next_line, lines = _line_numbers(next_line, len(frame), bad_rows)
+                frame["_line"] = lines
+                yield _drop_blank_rows(frame)
+                yield from _ragged_rejects(path, kind, report, bad_rows)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: {_describe_arrow_error(exc, path, report.encoding)}") from exc
+    yield from _ragged_rejects(path, kind, report, bad_rows)
+
+
+def _line_numbers(
+    start: int, count: int, bad_rows: list[tuple[int, str, int, int]]
+) -> tuple[int, list[int]]:
+    """Line numbers of ``count`` good rows from ``start``, skipping lines of ragged rows."""
+    skipped = {number for number, *_ in bad_rows}
+    lines = []
+    line = start
+    while len(lines) < count:
+        if line not in skipped:
+            lines.append(line)
+        line += 1
+    return line, lines
+
+
+def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank lines carry no data: they are not rows, so neither accepted nor rejected."""
+    values = frame.drop(columns="_line")
+    blank = (values == "").all(axis=1)
+    return frame[~blank] if blank.any() else frame
+
+
+def _ragged_rejects(
+    path: Path, kind: str, report: FileReport, bad_rows: list[tuple[int, str, int, int]]
+) -> Iterator[pd.DataFrame]:
+    """Rows with the wrong number of fields, as a frame of ``_line`` and ``_ragged`` details."""
+    if not bad_rows:
+        return
+    details = [
+        (number, f"{actual} fields where the header has {expected}: {text[:120]}")
+        for number, text, expected, actual in bad_rows
+    ]
+    bad_rows.clear()
+    yield pd.DataFrame(details, columns=["_line", "_ragged"])
+
+
+def _describe_arrow_error(exc: Exception, path: Path, encoding: str) -> str:
+    text = str(exc)
+    if "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
+        return f"{_first_bad_line(path, encoding)}; give the encoding with --encoding"
+    return f"cannot parse: {text.splitlines()[0]}"
+
+
+def _read_jsonl(
+    path: Path, kind: str, mapping: dict[str, str], report: FileReport
+) -> Iterator[pd.DataFrame]:
+    wanted = {c.name for c in SCHEMAS[kind]}
+    unknown: set[str] = set()
+    rows: list[dict[str, str]] = []
+    seen_any = False
+    with _open_binary(path) as raw:
+        text = io.TextIOWrapper(raw, encoding=report.encoding, errors="strict", newline="")
+        try:
+            for number, line in enumerate(text, start=1):
+                if number == 1:
+                    line = line.lstrip("\ufeff")
+                if not line.strip():
+                    continue
+                seen_any = True
+                try:
+                    obj = json.loads(line)
+                    if not isinstance(obj, dict):
+                        raise ValueError("not a JSON object")
+                except ValueError as exc:
+                    rows.append({"_line": number, "_ragged": f"not a JSON object ({exc})"})
+                    continue
+                row: dict = {"_line": number}
+                for key, value in obj.items():
+                    name = key.strip().lower()
+                    name = mapping.get(name, name)
+                    if name in wanted:
+                        row[name] = "" if value is None else str(value)
+                    else:
+                        unknown.add(key)
+                rows.append(row)
+                if len(rows) >= 100_000:
+                    yield _jsonl_frame(rows, kind)
+                    rows = []
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: {_first_bad_line(path, report.encoding)}") from exc
+    if not seen_any:
+        raise DataError(f"{path}: empty file (no records)")
+    report.unknown_columns = tuple(sorted(unknown))
+    if rows:
+        yield _jsonl_frame(rows, kind)
+
+
+def _jsonl_frame(rows: list[dict], kind: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for column in SCHEMAS[kind]:
+        if column.name not in frame:
+            frame[column.name] = ""
+    names = [c.name for c in SCHEMAS[kind]]
+    frame[names] = frame[names].fillna("").astype(str)
+    return frame
+
+
+def _read_parquet(
+    path: Path, kind: str, mapping: dict[str, str], report: FileReport
+) -> Iterator[pd.DataFrame]:
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file: {exc}") from exc
+    raw_names = parquet.schema_arrow.names
+    names = _header_names(raw_names, kind, mapping, path, report)
+    keep = [raw for raw, name in zip(raw_names, names, strict=True) if name]
+    next_line = 1
+    try:
+        for batch in parquet.iter_batches(batch_size=200_000, columns=keep):
+            frame = batch.to_pandas()
+            frame.columns = [n for n in names if n]
+            for column in frame.columns:
+                frame[column] = _as_text(frame[column])
+            frame["_line"] = range(next_line, next_line + len(frame))
+            next_line += len(frame)
+            yield frame
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file: {exc}") from exc
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Parquet columns may be typed (dates, numbers); the contract works on text."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.strftime("%Y-%m-%d").fillna("")
+    return series.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+class _Validator:
+    """Checks chunks of one file against its kind's contract, sending rejects on."""
+
+    def __init__(
+        self,
+        kind: str,
+        path: Path,
+        report: FileReport,
+        rejects: RejectsWriter,
+        store_ids: set[str],
+    ) -> None:
+        self.kind = kind
+        self.file = path.name
+        self.report = report
+        self.rejects = rejects
+        self.store_ids = store_ids
+        self.first_line: dict[str, int] = {}  # stores: store_id -> line it was first seen on
+
+    def reject(self, lines, field: str, reason: str, values=None) -> None:
+        values = [""] * len(lines) if values is None else values
+        for line, value in zip(lines, values, strict=True):
+            self.rejects.add(Reject(self.file, int(line), field, reason, str(value)[:200]))
+        self.report.rejected[reason if field == "row" else f"{field}: {reason}"] += len(lines)
+
+    def check(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        if "_ragged" in chunk:
+            malformed = chunk["_ragged"].notna()
+            for line, detail in zip(chunk.loc[malformed, "_line"], chunk.loc[malformed, "_ragged"],
+                                    strict=True):
+                self.reject([line], "row", "malformed row", [detail])
+            chunk = chunk.loc[~malformed].drop(columns=["_ragged"])
+        chunk = chunk.copy()
+        for column in SCHEMAS[self.kind]:
+            if column.name not in chunk:
+                chunk[column.name] = ""
+            chunk[column.name] = chunk[column.name].fillna("").astype(str).str.strip()
+        ok = pd.Series(True, index=chunk.index)
+        for column in SCHEMAS[self.kind]:
+            ok &= self._check_column(chunk, column, ok)
+        ok &= self._check_store_ids(chunk, ok)
+        return chunk.loc[ok, [c.name for c in SCHEMAS[self.kind]] + ["_line"]]
+
+    def _check_column(self, chunk: pd.DataFrame, column: Column, ok: pd.Series) -> pd.Series:
+        values = chunk[column.name]
+        bad = pd.Series(False, index=chunk.index)
+        if column.required:
+            bad = values == ""
+            self._reject_where(chunk, bad & ok, column.name, "missing required value")
+        if column.choices:
+            canonical = {c.lower(): c for c in column.choices}
+            lowered = values.str.lower()
+            mapped = lowered.map(canonical)
+            empty = values == ""
+            unknown = ~empty & mapped.isna()
+            self._reject_where(chunk, unknown & ok & ~bad, column.name,
+                               f"not one of {', '.join(column.choices)}")
+            chunk[column.name] = mapped.where(~empty, column.default).fillna(values)
+            bad |= unknown
+        if column.date:
+            present = values != ""
+            parsed = pd.to_datetime(values.where(present), format="%Y-%m-%d", errors="coerce")
+            impossible = present & parsed.isna()
+            self._reject_where(chunk, impossible & ok & ~bad, column.name,
+                               "not a valid ISO date (YYYY-MM-DD)")
+            chunk[column.name] = parsed.dt.strftime("%Y-%m-%d").where(present & ~impossible, "")
+            bad |= impossible
+        return ~bad
+
+    def _check_store_ids(self, chunk: pd.DataFrame, ok: pd.Series) -> pd.Series:
+        ids = chunk["store_id"]
+        if self.kind == "stores":
+            dup_in_chunk = ids.duplicated(keep="first")
+            seen_before = ids.isin(self.first_line.keys())
+            dup = (dup_in_chunk | seen_before) & ok
+            for store_id, line in zip(ids[ok & ~dup], chunk["_line"][ok & ~dup], strict=True):
+                self.first_line[store_id] = int(line)
+            if dup.any():
+                first = {sid: self.first_line.get(sid) for sid in ids[dup]}
+                for index in chunk.index[dup]:
+                    sid = ids[index]
+                    self.reject([chunk.at[index, "_line"]], "store_id", "duplicate store_id",
+                                [f"{sid} (first on line {first[sid]})"])
+            return ~dup
+        unknown = ~ids.isin(self.store_ids) & ok
+        self._reject_where(chunk, unknown, "store_id", "store_id not among the accepted stores")
+        return ~unknown
+
+    def _reject_where(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reason: str) -> None:
+        if mask.any():
+            self.reject(chunk.loc[mask, "_line"], field, reason, chunk.loc[mask, field])

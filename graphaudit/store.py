@@ -1,0 +1,253 @@
+"""Neo4j: the driver, the schema, batched idempotent loading, read-back and cluster write-back.
+
+This module owns every conversation with the server. Writes run in managed transactions
+(``execute_write``), which retry transient failures, and every statement is idempotent (MERGE on
+the unique keys), so a retried batch or a re-run load leaves the same graph. Values always travel
+as parameters; labels and relationship types come only from the fixed lists in
+:mod:`graphaudit.identifiers`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import neo4j
+import pandas as pd
+from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+from .errors import GraphauditError, Neo4jUnavailable
+from .identifiers import KINDS, LABELS, LINK_PROPERTIES, NODE_PROPERTIES, RELATIONSHIPS, Identifiers
+from .normalize import brand_key
+from .settings import ConnectionSettings
+
+__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect"]
+
+CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
+BATCH_SIZE = 5_000
+STORE_COLUMNS = ("store_id", "name", "brand", "marketplace", "opened_on", "status",
+                 "suspended_on", "status_reason")
+
+LOAD_STORES = """
+UNWIND $rows AS row
+MERGE (s:Store {store_id: row.store_id})
+SET s.name = row.name, s.brand = row.brand, s.brand_key = row.brand_key,
+    s.marketplace = row.marketplace, s.opened_on = date(row.opened_on), s.status = row.status,
+    s.suspended_on = date(row.suspended_on), s.status_reason = row.status_reason
+"""
+
+
+def _identifier_statement(kind: str) -> str:
+    """The load statement of one identifier kind; label and type come from the fixed lists."""
+    label, rel = LABELS[kind], RELATIONSHIPS[kind]
+    merge_rel = (f"MERGE (s)-[r:{rel} {{address_type: row.link.address_type}}]->(n)"
+                 if kind == "address" else f"MERGE (s)-[r:{rel}]->(n)")
+    return f"""
+UNWIND $rows AS row
+MERGE (n:{label} {{key: row.key}})
+SET n += row.node
+WITH n, row
+MATCH (s:Store {{store_id: row.store_id}})
+{merge_rel}
+SET r += row.link
+"""
+
+
+LOAD_IDENTIFIERS = {kind: _identifier_statement(kind) for kind in KINDS}
+
+
+@dataclass
+class LoadSummary:
+    """What a load wrote: nodes created per label, relationships per type, rows sent."""
+
+    rows: int = 0
+    nodes_created: Counter = field(default_factory=Counter)
+    relationships_created: Counter = field(default_factory=Counter)
+    properties_set: int = 0
+
+
+def connect(settings: ConnectionSettings) -> GraphStore:
+    """Open a driver and check that the server answers and accepts the credentials."""
+    store = GraphStore(settings)
+    store.verify()
+    return store
+
+
+class GraphStore:
+    """One driver to one database, with the operations graphaudit needs."""
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self.settings = settings
+        try:
+            self.driver = neo4j.GraphDatabase.driver(
+                settings.uri, auth=(settings.user, settings.password), connection_timeout=10
+            )
+        except (ValueError, DriverError) as exc:
+            raise Neo4jUnavailable(f"bad Neo4j URI {settings.uri!r}: {exc}") from exc
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- connection ---------------------------------------------------------------------------
+
+    def verify(self) -> None:
+        with self._translated("connecting"):
+            self.driver.verify_connectivity()
+            self.run_read("RETURN 1 AS ok")
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """Turn driver errors into graphaudit's errors, never showing the password."""
+        where = f"{self.settings.uri} (database {self.settings.database})"
+        try:
+            yield
+        except AuthError as exc:
+            raise Neo4jUnavailable(
+                f"Neo4j at {where} refused the credentials of user {self.settings.user!r}"
+            ) from exc
+        except (ServiceUnavailable, SessionExpired, OSError) as exc:
+            raise Neo4jUnavailable(f"cannot reach Neo4j at {where} while {doing}") from exc
+        except Neo4jError as exc:
+            if exc.code and "Security" in exc.code:
+                raise Neo4jUnavailable(f"Neo4j at {where}: {exc.message}") from exc
+            raise GraphauditError(f"Neo4j error while {doing}: {exc.message}") from exc
+
+    # -- plain queries ------------------------------------------------------------------------
+
+    def run_read(self, query: str, **parameters: object) -> list[dict]:
+        """Run a read-only query in a managed read transaction; return its records as dicts."""
+        def work(tx: neo4j.ManagedTransaction) -> list[dict]:
+            return [record.data() for record in tx.run(query, parameters)]
+
+        with self._translated("reading"), self._session() as session:
+            return session.execute_read(work)
+
+    def run_write(self, query: str, **parameters: object) -> neo4j.SummaryCounters:
+        """Run one statement in a managed write transaction; return its counters."""
+        def work(tx: neo4j.ManagedTransaction) -> neo4j.SummaryCounters:
+            return tx.run(query, parameters).consume().counters
+
+        with self._translated("writing"), self._session() as session:
+            return session.execute_write(work)
+
+    def _session(self) -> neo4j.Session:
+        return self.driver.session(database=self.settings.database)
+
+    # -- schema and load ----------------------------------------------------------------------
+
+    def ensure_schema(self, path: Path = CYPHER_DIR / "schema.cypher") -> int:
+        """Create the constraints and indexes of ``cypher/schema.cypher``; return how many."""
+        statements = _statements(path.read_text(encoding="utf-8"))
+        with self._translated("creating the schema"), self._session() as session:
+            for statement in statements:
+                session.run(statement).consume()
+        return len(statements)
+
+    def load(
+        self,
+        stores: pd.DataFrame,
+        identifiers: Identifiers,
+        progress: Callable[[int], None] | None = None,
+    ) -> LoadSummary:
+        """Write stores, identifiers and their links in batches; idempotent.
+
+        If the server goes away, raises Neo4jUnavailable saying how many rows were written;
+        running the load again completes the graph without doubling anything.
+        """
+        summary = LoadSummary()
+        plan = [("stores", LOAD_STORES, _store_rows(stores))]
+        for kind in KINDS:
+            rows = _identifier_rows(kind, identifiers)
+            plan.append((LABELS[kind], LOAD_IDENTIFIERS[kind], rows))
+        for name, statement, rows in plan:
+            for batch in _batches(rows, BATCH_SIZE):
+                try:
+                    counters = self.run_write(statement, rows=batch)
+                except Neo4jUnavailable as exc:
+                    raise Neo4jUnavailable(
+                        f"{exc}; {summary.rows} rows were written before it went away "
+                        f"(while loading {name}); run the load again to complete the graph"
+                    ) from exc
+                summary.rows += len(batch)
+                summary.properties_set += counters.properties_set
+                label = "Store" if name == "stores" else name
+                summary.nodes_created[label] += counters.nodes_created
+                if name != "stores":
+                    kind = next(k for k, v in LABELS.items() if v == name)
+                    summary.relationships_created[RELATIONSHIPS[kind]] += (
+                        counters.relationships_created
+                    )
+                if progress:
+                    progress(len(batch))
+        return summary
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Nodes per label and relationships per type, as the server counts them now."""
+        labels = {
+            label: self.run_read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
+            for label in ("Store", *LABELS.values(), "Cluster")
+        }
+        types = {
+            rel: self.run_read(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n")[0]["n"]
+            for rel in (*RELATIONSHIPS.values(), "SIMILAR_TO", "MEMBER_OF")
+        }
+        return labels, types
+
+
+def _statements(text: str) -> list[str]:
+    """Split a Cypher script on semicolons, dropping ``//`` comment lines."""
+    lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def _none_if_empty(value: object) -> object:
+    return None if value == "" else value
+
+
+def _store_rows(stores: pd.DataFrame) -> list[dict]:
+    frame = stores[list(STORE_COLUMNS)].copy()
+    frame["brand_key"] = frame["brand"].map(lambda b: brand_key(b) if b else "")
+    return [
+        {k: _none_if_empty(v) for k, v in row.items()}
+        for row in frame.to_dict("records")
+    ]
+
+
+def _identifier_rows(kind: str, identifiers: Identifiers) -> list[dict]:
+    links = identifiers.of_kind(kind)
+    nodes = identifiers.nodes[kind].set_index("key")
+    node_props = [p for p in NODE_PROPERTIES[kind] if p in nodes]
+    node_maps = {
+        key: {p: _none_if_empty(_plain(values[i])) for i, p in enumerate(node_props)}
+        for key, *values in nodes[node_props].itertuples(name=None)
+    } if node_props else {}
+    link_props = ("raw", *LINK_PROPERTIES[kind])
+    rows = []
+    for store_id, key, *values in links[["store_id", "key", *link_props]].itertuples(
+        index=False, name=None
+    ):
+        link = {p: _none_if_empty(v) for p, v in zip(link_props, values, strict=True)}
+        if kind == "address":
+            link["address_type"] = link["address_type"] or "other"
+        rows.append({"store_id": store_id, "key": key, "node": node_maps.get(key, {}),
+                     "link": link})
+    return rows
+
+
+def _plain(value: object) -> object:
+    """numpy scalars to Python ones, which the driver can send."""
+    return value.item() if hasattr(value, "item") else value
+
+
+def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]

@@ -1,0 +1,207 @@
+"""Reading and validating record files: formats, encodings, and the bad-input corpus."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from graphaudit.cli import main
+from graphaudit.errors import DataError
+from graphaudit.records import RejectsWriter, find_files, read_records
+
+STORES = "store_id,name,brand,status,opened_on\nS1,Alpha,mpow,active,2021-03-04\nS2,Beta,,suspended,2020-01-01\n"
+
+
+def write(folder: Path, name: str, text: str | bytes) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def read_rejects(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def run_validate(data: Path, tmp_path: Path, *args: str):
+    rejects = tmp_path / "rejects.csv"
+    result = CliRunner().invoke(
+        main, ["validate", str(data), "--rejects", str(rejects), "--format", "json", *args]
+    )
+    return result, read_rejects(rejects)
+
+
+def summary(result) -> dict[str, dict]:
+    return {row["file"]: row for row in json.loads(result.stdout)}
+
+
+def test_good_directory_reads_all_rows(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES)
+    write(data, "identities.csv", "store_id,id_number,holder_name\nS1,11010519491231002X,张三\n")
+    result, rejects = run_validate(data, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    rows = summary(result)
+    assert rows["stores.csv"]["read"] == rows["stores.csv"]["accepted"] == 2
+    assert rows["identities.csv"]["accepted"] == 1
+    assert rejects == []
+
+
+def test_missing_required_column_stops_with_file_name(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES)
+    write(data, "payments.csv", "store_id,institution\nS1,ICBC\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1
+    assert "payments.csv" in result.stderr and "account_number" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_undecodable_bytes_name_file_and_line(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", b"store_id,name\nS1,ok\nS2,\xff\xfe\xfa\xfb\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1
+    assert "stores.csv" in result.stderr and "line 3" in result.stderr
+    assert "--encoding" in result.stderr
+
+
+def test_duplicate_unknown_impossible_ragged_are_rejected(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES + "S1,Again,,,\nS3,Bad date,,,2021-02-30\nS4,ragged\n")
+    write(data, "addresses.csv", "store_id,address\nS1,Rm 1 Bldg 2\nS9,nowhere\n")
+    result, rejects = run_validate(data, tmp_path)
+    assert result.exit_code == 0
+    rows = summary(result)
+    stores = rows["stores.csv"]
+    assert stores["read"] == 5 and stores["accepted"] == 2 and stores["rejected"] == 3
+    assert stores["read"] == stores["accepted"] + stores["rejected"]
+    by_line = {(r["file"], r["line"]): r for r in rejects}
+    assert by_line[("stores.csv", "4")]["reason"] == "duplicate store_id"
+    assert "first on line 2" in by_line[("stores.csv", "4")]["value"]
+    assert by_line[("stores.csv", "5")]["field"] == "opened_on"
+    assert by_line[("stores.csv", "6")]["reason"] == "malformed row"
+    assert by_line[("addresses.csv", "3")]["field"] == "store_id"
+    assert rows["addresses.csv"]["rejected"] == 1
+
+
+def test_strict_fails_on_any_reject(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES + "S1,dup,,,\n")
+    result, rejects = run_validate(data, tmp_path, "--strict")
+    assert result.exit_code == 1
+    assert len(rejects) == 1 and "--strict" in result.stderr
+
+
+def test_header_only_and_empty_files(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES)
+    write(data, "payments.csv", "store_id,account_number\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 0
+    assert summary(result)["payments.csv"]["read"] == 0
+    write(data, "payments.csv", "")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1 and "payments.csv" in result.stderr and "empty" in result.stderr
+
+
+def test_no_stores_file(tmp_path):
+    data = tmp_path / "d"
+    write(data, "identities.csv", "store_id,id_number\nS1,1\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1 and "no stores file" in result.stderr
+
+
+def test_bom_with_upper_case_headers(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", "\ufeffSTORE_ID,NAME,Status\nS1,One,ACTIVE\n".encode())
+    records = read_records(data, RejectsWriter(None))
+    assert list(records.stores["store_id"]) == ["S1"]
+    assert records.stores["status"].iloc[0] == "active"
+
+
+def test_gb18030_chinese_names(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id,name\nS1,深圳优品贸易有限公司\n".encode("gb18030"))
+    write(data, "identities.csv",
+          "store_id,id_number,holder_name\nS1,11010519491231002X,欧阳娜娜\n".encode("gb18030"))
+    records = read_records(data, RejectsWriter(None))
+    assert records.stores["name"].iloc[0] == "深圳优品贸易有限公司"
+    assert records.identities["holder_name"].iloc[0] == "欧阳娜娜"
+    assert records.reports[0].encoding == "gb18030"
+
+
+def test_unknown_columns_warned_once(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id,colour,size\nS1,red,XL\nS2,blue,S\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 0
+    assert result.stderr.count("unknown columns") == 1
+    assert "colour" in result.stderr
+
+
+def test_column_map_renames(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", "Shop ID,Shop Name\nS1,One\n")
+    write(tmp_path, "map.toml", '[stores]\n"Shop ID" = "store_id"\n"shop name" = "name"\n')
+    result, _ = run_validate(data, tmp_path, "--columns", str(tmp_path / "map.toml"))
+    assert result.exit_code == 0, result.stderr
+    assert summary(result)["stores.csv"]["accepted"] == 1
+
+
+def test_two_files_of_one_kind_is_an_error(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES)
+    write(data, "stores.jsonl", '{"store_id": "S1"}\n')
+    with pytest.raises(DataError, match="more than one stores file"):
+        find_files(data)
+
+
+def test_every_format_and_encoding_reads_the_same(tmp_path):
+    """CSV, TSV, gzip, JSONL, Parquet, UTF-8 BOM and GB18030 give identical accepted rows."""
+    rows = pd.DataFrame({
+        "store_id": ["S1", "S2", "S3"],
+        "name": ["甲店", "Beta, Ltd", "丙"],
+        "opened_on": ["2021-01-02", "", "2019-12-31"],
+    })
+    base = read_records(_write_frame(tmp_path / "csv", rows, "csv"), RejectsWriter(None)).stores
+    for fmt in ("tsv", "csv.gz", "jsonl", "jsonl.gz", "parquet", "csv-bom", "csv-gb18030"):
+        got = read_records(_write_frame(tmp_path / fmt, rows, fmt), RejectsWriter(None)).stores
+        cols = ["store_id", "name", "opened_on", "status"]
+        assert got[cols].to_dict("records") == base[cols].to_dict("records"), fmt
+
+
+def _write_frame(folder: Path, frame: pd.DataFrame, fmt: str) -> Path:
+    folder.mkdir(parents=True)
+    if fmt == "parquet":
+        frame.to_parquet(folder / "stores.parquet")
+    elif fmt.startswith("jsonl"):
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in frame.to_dict("records"))
+        data = text.encode()
+        if fmt.endswith(".gz"):
+            (folder / "stores.jsonl.gz").write_bytes(gzip.compress(data))
+        else:
+            (folder / "stores.jsonl").write_bytes(data)
+    else:
+        sep = "\t" if fmt == "tsv" else ","
+        text = frame.to_csv(index=False, sep=sep)
+        encoding = {"csv-bom": "utf-8-sig", "csv-gb18030": "gb18030"}.get(fmt, "utf-8")
+        data = text.encode(encoding)
+        name = "stores.tsv" if fmt == "tsv" else "stores.csv"
+        if fmt.endswith(".gz"):
+            (folder / "stores.csv.gz").write_bytes(gzip.compress(data))
+        else:
+            (folder / name).write_bytes(data)
+    return folder
