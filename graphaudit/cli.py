@@ -282,3 +282,178 @@ def sample(stores, seed, out_dir, quiet):
     click.echo(f"Wrote {stores:,} stores to {out_dir}")
     for name, count in getattr(summary, "rows", {}).items():
         click.echo(f"  {name}: {count:,} rows")
+
+
+def hub_and_previous_options(func: Callable) -> Callable:
+    decorators = [
+        click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False,
+                     path_type=Path),
+                     help="CSV kind,identifier,action[,note]: action hub (never links) or "
+                          "link (always links)."),
+        click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="A previous run's clusters.csv: clusters keep their ids."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def stage_printer(quiet: bool) -> Callable[[str], None]:
+    """Name each stage of the analysis on stderr as it starts (when interactive)."""
+    if not _interactive(quiet):
+        return lambda name: None
+    started = time.monotonic()
+    return lambda name: click.echo(f"[{time.monotonic() - started:6.1f}s] {name}", err=True)
+
+
+ANALYZE_HELP = """Files -> clusters -> report, in process (no server needed).
+
+\b
+Writes to OUT: clusters.csv, cluster_summary.csv, evidence.csv,
+hubs.csv, index.html and rejects.csv (when rows were rejected).
+
+\b
+Risk score (0-100) of a cluster, the sum of:
+  suspended member     25  a store of the cluster is suspended
+  reopened after ban   25  an active store opened after a member's suspension
+  brand variant        15  a member's brand varies a suspended brand
+  burst                10  3+ members opened within 7 days
+  size               0-10  10 x log10(size) / 3, capped at 1,000 stores
+  distinct ID holders 0-15 15 x (holders - 1) / 9, capped at 10 holders
+See docs/linkage.md for the hub rules and the evidence weights.
+"""
+
+
+@main.command(help=ANALYZE_HELP)
+@input_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Output directory.")
+@rejects_option(None)
+@hub_and_previous_options
+def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, rejects_path,
+            hubs_file, previous):
+    from .analysis import analyze as run_analysis
+    from .analysis import read_previous, write_outputs
+    from .identifiers import extract_identifiers
+    from .linkage.hubs import read_hub_overrides
+
+    overrides = read_hub_overrides(hubs_file) if hubs_file else None
+    previous_ids = read_previous(previous) if previous else None
+    with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
+        records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
+        identifiers = extract_identifiers(records, rejects)
+    finish_rejects(rejects, strict)
+    result = run_analysis(records.stores, identifiers.links, overrides, previous_ids,
+                          stage=stage_printer(quiet))
+    write_outputs(result, out_dir, show_pii=show_pii)
+    multi = int((result.clusters["size"] >= 2).sum())
+    click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
+               f"{len(result.hubs):,} hubs, {rejects.count:,} rejects")
+    click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
+
+
+def _similar_addresses(linkage) -> list[dict]:
+    keys = linkage.graph.idents["key"]
+    return [{"a": keys[m.a], "b": keys[m.b], "score": m.score}
+            for m in linkage.matches if m.accepted and m.signal == "address_near_duplicate"]
+
+
+@main.command()
+@neo4j_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write the output files here.")
+@click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV kind,identifier,action[,note] (see analyze --help).")
+@click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet):
+    """Cluster the graph in Neo4j and write the clusters back (:Cluster, MEMBER_OF)."""
+    from .analysis import analyze as run_analysis
+    from .analysis import write_outputs
+    from .linkage.hubs import read_hub_overrides
+    from .store import connect, read_graph, read_previous_clusters, write_clusters
+
+    overrides = read_hub_overrides(hubs_file) if hubs_file else None
+    stage = stage_printer(quiet)
+    with connect(_settings(uri, user, password, database)) as store:
+        stage("reading the graph")
+        stores, links = read_graph(store)
+        if stores.empty:
+            raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
+        previous = read_previous_clusters(store)
+        result = run_analysis(stores, links, overrides, previous if len(previous) else None,
+                              stage=stage)
+        similar = _similar_addresses(result.linkage)
+        total = len(result.clusters) + len(result.stores) + len(similar)
+        with progress_bar("writing clusters", total, quiet) as advance:
+            write_clusters(store, result.clusters, result.stores, result.computed_at,
+                           similar, progress=advance)
+    if out_dir:
+        write_outputs(result, out_dir, show_pii=show_pii)
+    multi = int((result.clusters["size"] >= 2).sum())
+    click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
+               f"({multi:,} of two or more stores), {len(result.hubs):,} hubs; "
+               "written back to Neo4j")
+
+
+@main.command()
+@click.argument("store_ids", nargs=-1, required=True)
+@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Explain from a data directory instead of Neo4j.")
+@neo4j_options
+@click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
+    """The evidence that links STORE_ID to another store, or to its cluster.
+
+    With two store ids, prints the chain of shared identifiers between them.
+    """
+    from .analysis import analyze as run_analysis
+    from .analysis import display_identifier
+    from .identifiers import extract_identifiers
+
+    if len(store_ids) > 2:
+        raise click.UsageError("give one or two store ids")
+    if data_dir:
+        rejects = RejectsWriter(None)
+        records = read_data_dir(data_dir, rejects, None, None, quiet=True)
+        stores, links = records.stores, extract_identifiers(records, rejects).links
+    else:
+        from .store import connect, read_graph
+
+        with connect(_settings(uri, user, password, database)) as store:
+            stores, links = read_graph(store)
+    result = run_analysis(stores, links)
+    known = set(result.stores["store_id"])
+    for store_id in store_ids:
+        if store_id not in known:
+            raise DataError(f"unknown store id {store_id!r}")
+    from .linkage.evidence import explain_link
+
+    if len(store_ids) == 2:
+        found = explain_link(result.linkage, result.graph, *store_ids)
+        steps = found["path"]
+        if not steps:
+            click.echo(f"{store_ids[0]} and {store_ids[1]} are not linked.")
+            raise SystemExit(0)
+        rows = [
+            {"from": steps[i], "shared": kind, "identifier":
+             display_identifier(kind, key, show_pii=show_pii), "to": steps[i + 2]}
+            for i in range(0, len(steps) - 2, 2) for kind, key in [steps[i + 1]]
+        ]
+        click.echo(f"{store_ids[0]} and {store_ids[1]} are linked in cluster "
+                   f"{found['cluster_id']} through {len(rows)} shared identifier(s):")
+        emit_table(rows, fmt)
+        return
+    cluster_id = result.stores.set_index("store_id").at[store_ids[0], "cluster_id"]
+    evidence = result.evidence[
+        (result.evidence["cluster_id"] == cluster_id)
+        & result.evidence["store_ids"].str.split(";").map(lambda ids: store_ids[0] in ids)
+    ]
+    click.echo(f"{store_ids[0]} is in cluster {cluster_id}.")
+    emit_table([
+        {"kind": r.kind, "identifier": display_identifier(r.kind, r.key, show_pii=show_pii),
+         "stores": r.store_count, "bridge": "yes" if r.bridge else "",
+         "store_ids": r.store_ids}
+        for r in evidence.itertuples()
+    ], fmt)

@@ -128,8 +128,8 @@ def _normalize_column(
             keys[(raw, ctx)] = str(exc) or "cannot be normalized"
     results = [keys[pair] for pair in zip(present[column], context, strict=True)]
     failed = pd.Series([isinstance(r, str) for r in results], index=present.index, dtype=bool)
-    for (_, row), result in zip(present[failed].iterrows(), (r for r in results if isinstance(r, str)),
-                                strict=True):
+    messages = (r for r in results if isinstance(r, str))
+    for (_, row), result in zip(present[failed].iterrows(), messages, strict=True):
         rejects.add(Reject(row.get("_file", ""), int(row["_line"]), column,
                            f"{result}; value dropped, rest of row kept", row[column]))
     good = present[~failed]

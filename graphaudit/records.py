@@ -91,7 +91,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
     "addresses": (
         Column("store_id", required=True),
         Column("address", required=True),
-        Column("address_type", choices=("registered", "warehouse", "return", "other"), default="other"),
+        Column("address_type", choices=("registered", "warehouse", "return", "other"),
+               default="other"),
         Column("city"),
         Column("postcode"),
         Column("country"),
@@ -244,7 +245,8 @@ def load_column_map(path: Path) -> dict[str, dict[str, str]]:
         }
         for source, target in table.items():
             if not isinstance(target, str) or target.lower() not in known:
-                raise ConfigError(f"{path}: [{section}] {source!r} maps to unknown column {target!r}")
+                raise ConfigError(
+                    f"{path}: [{section}] {source!r} maps to unknown column {target!r}")
         mapping[section] = {str(k).strip().lower(): v.lower() for k, v in table.items()}
     return mapping
 
@@ -276,7 +278,8 @@ def read_records(
         path = files[kind]
         names = [c.name for c in SCHEMAS[kind]]
         if path is None:
-            frames[kind] = pd.DataFrame({n: pd.Series(dtype=str) for n in [*names, "_file", "_line"]})
+            frames[kind] = pd.DataFrame({n: pd.Series(dtype=str) for n in
+                                         [*names, "_file", "_line"]})
             continue
         report = FileReport(kind=kind, path=str(path))
         mapping = {**column_map.get("all", {}), **column_map.get(kind, {})}

@@ -25,7 +25,8 @@ class ConnectionSettings:
     database: str = "neo4j"
 
     def __repr__(self) -> str:
-        return f"ConnectionSettings(uri={self.uri!r}, user={self.user!r}, database={self.database!r})"
+        return (f"ConnectionSettings(uri={self.uri!r}, user={self.user!r}, "
+                f"database={self.database!r})")
 
 
 def find_connection_file(start: Path | None = None) -> Path | None:

@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import neo4j
 import pandas as pd
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
+
+import neo4j
 
 from .errors import GraphauditError, Neo4jUnavailable
 from .identifiers import KINDS, LABELS, LINK_PROPERTIES, NODE_PROPERTIES, RELATIONSHIPS, Identifiers
@@ -251,3 +252,105 @@ def _plain(value: object) -> object:
 def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
     for start in range(0, len(rows), size):
         yield rows[start:start + size]
+
+
+# -- read-back and cluster write-back ---------------------------------------------------------
+
+READ_STORES = """
+MATCH (s:Store)
+RETURN s.store_id AS store_id, coalesce(s.name, '') AS name, coalesce(s.brand, '') AS brand,
+       coalesce(s.brand_key, '') AS brand_key, coalesce(s.marketplace, '') AS marketplace,
+       coalesce(toString(s.opened_on), '') AS opened_on, coalesce(s.status, 'active') AS status,
+       coalesce(toString(s.suspended_on), '') AS suspended_on,
+       coalesce(s.status_reason, '') AS status_reason
+"""
+
+
+def _read_links_statement(kind: str) -> str:
+    return f"""
+MATCH (s:Store)-[r:{RELATIONSHIPS[kind]}]->(n:{LABELS[kind]})
+RETURN s.store_id AS store_id, n.key AS key, coalesce(r.raw, '') AS raw,
+       coalesce(r.holder_name, '') AS holder_name, coalesce(r.role, '') AS role,
+       coalesce(r.address_type, '') AS address_type
+"""
+
+
+READ_LINKS = {kind: _read_links_statement(kind) for kind in KINDS}
+
+WRITE_CLUSTERS = """
+UNWIND $rows AS row
+MERGE (c:Cluster {cluster_id: row.cluster_id})
+SET c.size = row.size, c.risk_score = row.risk_score,
+    c.linked_to_suspended = row.linked_to_suspended, c.computed_at = datetime(row.computed_at)
+"""
+WRITE_MEMBERS = """
+UNWIND $rows AS row
+MATCH (s:Store {store_id: row.store_id})
+SET s.cluster_id = row.cluster_id
+WITH s, row
+OPTIONAL MATCH (s)-[old:MEMBER_OF]->(other:Cluster)
+WHERE other.cluster_id <> row.cluster_id
+DELETE old
+WITH DISTINCT s, row
+MATCH (c:Cluster {cluster_id: row.cluster_id})
+MERGE (s)-[:MEMBER_OF]->(c)
+"""
+DROP_STALE_CLUSTERS = """
+MATCH (c:Cluster) WHERE NOT c.cluster_id IN $keep
+DETACH DELETE c
+"""
+WRITE_SIMILAR = """
+UNWIND $rows AS row
+MATCH (a:Address {key: row.a}), (b:Address {key: row.b})
+MERGE (a)-[r:SIMILAR_TO]->(b)
+SET r.score = row.score
+"""
+
+
+def read_graph(store: GraphStore) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read stores and their identifier links back, in the tables the linkage engine takes."""
+    stores = pd.DataFrame(store.run_read(READ_STORES), columns=[*STORE_COLUMNS, "brand_key"])
+    parts = []
+    for kind in KINDS:
+        frame = pd.DataFrame(store.run_read(READ_LINKS[kind]),
+                             columns=["store_id", "key", "raw", "holder_name", "role",
+                                      "address_type"])
+        frame.insert(1, "kind", kind)
+        parts.append(frame)
+    return stores, pd.concat(parts, ignore_index=True)
+
+
+def read_previous_clusters(store: GraphStore) -> pd.Series:
+    """store_id -> cluster_id of the :Cluster nodes a previous run wrote."""
+    rows = store.run_read(
+        "MATCH (s:Store)-[:MEMBER_OF]->(c:Cluster) RETURN s.store_id AS s, c.cluster_id AS c")
+    return pd.Series({row["s"]: row["c"] for row in rows}, dtype=object)
+
+
+def write_clusters(
+    store: GraphStore,
+    clusters: pd.DataFrame,
+    members: pd.DataFrame,
+    computed_at: str,
+    similar: list[dict] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Write :Cluster nodes, MEMBER_OF and Store.cluster_id back; idempotent.
+
+    ``clusters`` has cluster_id, size, risk_score, linked_to_suspended (a count);
+    ``members`` has store_id and cluster_id.
+    """
+    cluster_rows = [
+        {"cluster_id": c, "size": int(n), "risk_score": int(r),
+         "linked_to_suspended": int(linked) > 0, "computed_at": computed_at}
+        for c, n, r, linked in clusters[["cluster_id", "size", "risk_score",
+                                    "linked_to_suspended"]].itertuples(index=False, name=None)
+    ]
+    member_rows = members[["store_id", "cluster_id"]].to_dict("records")
+    for statement, rows in ((WRITE_CLUSTERS, cluster_rows), (WRITE_MEMBERS, member_rows),
+                            (WRITE_SIMILAR, similar or [])):
+        for batch in _batches(rows, BATCH_SIZE):
+            store.run_write(statement, rows=batch)
+            if progress:
+                progress(len(batch))
+    store.run_write(DROP_STALE_CLUSTERS, keep=[row["cluster_id"] for row in cluster_rows])

@@ -1,0 +1,193 @@
+"""From records to results: link, score, gather evidence, and write the output files.
+
+This is the one place both sources meet: ``analyze`` gives it stores and links read from files,
+``cluster`` and ``report`` give it the same tables read back from Neo4j.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import networkx as nx
+import pandas as pd
+
+from .linkage import Linkage, link_stores
+from .linkage.evidence import cluster_evidence, identifier_graph
+from .linkage.hubs import HubOverrides
+from .masking import mask, pseudonym
+from .normalize import brand_key
+from .scoring import brand_variants, score_clusters
+
+__all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
+
+
+@dataclass
+class Analysis:
+    """The results of one run, as tables ready to write or to load back into Neo4j."""
+
+    linkage: Linkage
+    graph: nx.Graph
+    stores: pd.DataFrame  # one row per store: cluster, flags, reasons
+    clusters: pd.DataFrame  # one row per cluster: size, factors, risk
+    evidence: pd.DataFrame  # one row per (cluster, linking identifier), brand rows too
+    hubs: pd.DataFrame  # identifiers judged hubs, with the reason
+    computed_at: str
+
+
+def analyze(
+    stores: pd.DataFrame,
+    links: pd.DataFrame,
+    overrides: HubOverrides | None = None,
+    previous: pd.Series | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> Analysis:
+    """Cluster the stores, score the clusters and collect the evidence.
+
+    ``stores`` needs store_id, status, opened_on, suspended_on and brand; ``links`` needs
+    store_id, kind, key and holder_name (see :mod:`graphaudit.identifiers`).
+    """
+    say = stage or (lambda name: None)
+    stores = stores.copy()
+    if "brand_key" not in stores:
+        stores["brand_key"] = stores["brand"].map(_safe_brand_key)
+    linkage = link_stores(stores, links, overrides, previous, stage)
+    say("collecting evidence and bridges")
+    graph = identifier_graph(linkage)
+    evidence = cluster_evidence(linkage, graph)
+    say("scoring clusters")
+    ordered = linkage.graph.stores
+    suspended_brands = ordered.loc[ordered["status"] == "suspended", "brand_key"]
+    variants = brand_variants(ordered["brand_key"], suspended_brands)
+    docs = links[links["kind"] == "id_document"]
+    holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
+    store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders, variants)
+    clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
+    bridges = evidence[evidence["bridge"]].groupby("cluster_id").size()
+    clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
+    clusters = clusters.sort_values(["risk_score", "size", "cluster_id"],
+                                    ascending=[False, False, True], ignore_index=True)
+    evidence = pd.concat([evidence, _brand_evidence(store_table, ordered)], ignore_index=True)
+    hubs = linkage.decisions[~linkage.decisions["links"]].sort_values(
+        ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
+    return Analysis(linkage, graph, store_table, clusters, evidence, hubs,
+                    datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _safe_brand_key(brand: str) -> str:
+    try:
+        return brand_key(brand) if brand else ""
+    except ValueError:
+        return ""
+
+
+def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
+    """Rows of kind ``brand``: stores whose brand varies a suspended brand, even unlinked."""
+    variant = store_table[store_table["variant_of"] != ""]
+    if variant.empty:
+        return pd.DataFrame()
+    suspended = stores[stores["status"] == "suspended"]
+    banned_by_brand = suspended.groupby("brand_key")["store_id"].apply(
+        lambda s: ";".join(sorted(s)[:20]))
+    rows = []
+    for (cluster, base), group in variant.groupby(["cluster_id", "variant_of"]):
+        rows.append({
+            "cluster_id": cluster, "ident": -1, "kind": "brand",
+            "key": f"{base} (suspended) ~ " + ";".join(sorted(
+                stores.set_index("store_id").loc[group["store_id"], "brand_key"].unique())),
+            "store_count": len(group), "store_ids": ";".join(sorted(group["store_id"])),
+            "status": f"variant of a brand of suspended stores {banned_by_brand.get(base, '')}",
+            "bridge": False, "splits_into": "", "spellings": 1,
+        })
+    return pd.DataFrame(rows)
+
+
+def read_previous(path: Path) -> pd.Series:
+    """store_id -> cluster_id from a previous run's clusters.csv."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["store_id", "cluster_id"])
+    return pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"].to_numpy())
+
+
+# ---------------------------------------------------------------------------------------------
+# Output files (DESIGN.md §5)
+
+
+def display_identifier(kind: str, key: str, text: str = "", show_pii: bool = False) -> str:
+    """How an identifier appears in outputs: masked with a pseudonym, or an address's text."""
+    if kind == "address":
+        return text or key
+    if kind == "brand" or show_pii:
+        return key
+    return f"{mask(kind, key)} {pseudonym(kind, key)}"
+
+
+def write_outputs(analysis: Analysis, out: Path, show_pii: bool = False) -> dict[str, Path]:
+    """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and a plain index.html."""
+    out.mkdir(parents=True, exist_ok=True)
+    texts = _address_texts(analysis.linkage)
+    clusters = analysis.clusters.set_index("cluster_id")
+    stores = analysis.stores
+    per_store = pd.DataFrame({
+        "store_id": stores["store_id"],
+        "cluster_id": stores["cluster_id"],
+        "cluster_size": stores["cluster_id"].map(clusters["size"]).astype(int),
+        "risk_score": stores["cluster_id"].map(clusters["risk_score"]).astype(int),
+        "linked_to_suspended": stores["linked_to_suspended"].map({True: "true", False: "false"}),
+        "reasons": stores["reasons"],
+    })
+    paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
+                                           "evidence.csv", "hubs.csv", "index.html")}
+    per_store.to_csv(paths["clusters.csv"], index=False, quoting=csv.QUOTE_MINIMAL)
+    summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
+        columns=["first_suspension"])
+    summary.to_csv(paths["cluster_summary.csv"], index=False)
+    evidence = analysis.evidence.copy()
+    evidence["identifier"] = [
+        display_identifier(k, key, texts.get(i, ""), show_pii)
+        for k, key, i in zip(evidence["kind"], evidence["key"], evidence["ident"], strict=True)
+    ]
+    evidence[["cluster_id", "kind", "identifier", "store_count", "store_ids", "bridge",
+              "splits_into", "status", "spellings"]].to_csv(paths["evidence.csv"], index=False)
+    hubs = analysis.hubs.copy()
+    hubs["identifier"] = [
+        display_identifier(k, key, texts.get(i, ""), show_pii)
+        for k, key, i in zip(hubs["kind"], hubs["key"], hubs["ident"], strict=True)
+    ]
+    hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]].to_csv(
+        paths["hubs.csv"], index=False)
+    paths["index.html"].write_text(_plain_index(summary, len(stores), len(hubs)), encoding="utf-8")
+    return paths
+
+
+def _address_texts(linkage: Linkage) -> dict[int, str]:
+    links = linkage.graph.links
+    mask_ = (links["kind"] == "address").to_numpy()
+    idents = linkage.canonical[linkage.graph.link_ident[mask_]]
+    texts: dict[int, str] = {}
+    for ident, raw in zip(idents.tolist(), links.loc[mask_, "raw"], strict=True):
+        texts.setdefault(ident, raw)
+    return texts
+
+
+def _plain_index(summary: pd.DataFrame, stores: int, hubs: int) -> str:
+    rows = "\n".join(
+        f"<tr><td>{html.escape(str(r.cluster_id))}</td><td>{r.size}</td>"
+        f"<td>{r.risk_score}</td><td>{r.suspended}</td>"
+        f"<td>{html.escape(str(r.risk_factors))}</td></tr>"
+        for r in summary.itertuples()
+    )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>graphaudit clusters</title></head><body>
+<h1>graphaudit clusters</h1>
+<p>{stores} stores, {len(summary)} clusters of two or more stores, {hubs} hubs.</p>
+<table><thead><tr><th>cluster</th><th>size</th><th>risk</th><th>suspended</th>
+<th>factors</th></tr></thead><tbody>
+{rows}
+</tbody></table></body></html>
+"""

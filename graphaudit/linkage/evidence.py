@@ -1,0 +1,124 @@
+"""Why stores are in one cluster: the identifiers that tie them, bridges, and chains.
+
+An identifier is a *bridge* when removing it would split its cluster; the evidence says into
+what (``12+3``: two parts of 12 and 3 stores). Bridges are where an investigator should look
+first: one wrong link there merges two operators.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import pandas as pd
+
+from . import Linkage
+
+__all__ = ["cluster_evidence", "explain_link", "identifier_graph"]
+
+#: above this many nodes a cluster's bridges are named without computing the split sizes
+SPLIT_SIZE_LIMIT = 20_000
+
+
+def identifier_graph(linkage: Linkage) -> nx.Graph:
+    """The bipartite graph of stores (int nodes) and linking identifiers (``("i", n)`` nodes).
+
+    Only identifiers that link two or more stores are in it: the others explain nothing.
+    """
+    stores, idents = linkage.linking_pairs()
+    graph = nx.Graph()
+    graph.add_nodes_from(range(linkage.graph.n_stores))
+    graph.add_edges_from(zip(stores.tolist(), (("i", int(i)) for i in idents), strict=True))
+    return graph
+
+
+def cluster_evidence(linkage: Linkage, graph: nx.Graph | None = None) -> pd.DataFrame:
+    """One row per (cluster, linking identifier): kind, key, stores, bridge and split.
+
+    Columns: ``cluster_id, ident, kind, key, store_count, store_ids, status, bridge,
+    splits_into, spellings``.
+    """
+    graph = graph if graph is not None else identifier_graph(linkage)
+    store_ids = linkage.graph.stores["store_id"].to_numpy()
+    cluster_of = linkage.cluster_id.to_numpy()
+    stores, idents = linkage.linking_pairs()
+    if len(idents) == 0:
+        return _empty_evidence()
+    frame = pd.DataFrame({"ident": idents, "store": stores})
+    grouped = frame.groupby("ident")["store"].apply(list)
+    decisions = linkage.decisions.set_index("ident")
+    spellings = pd.Series(linkage.canonical).value_counts()
+    bridges = _bridges(graph, linkage)
+    rows = []
+    for ident, members in grouped.items():
+        members = sorted(members, key=lambda s: store_ids[s])
+        rows.append({
+            "cluster_id": cluster_of[members[0]],
+            "ident": int(ident),
+            "kind": decisions.at[ident, "kind"],
+            "key": decisions.at[ident, "key"],
+            "store_count": len(members),
+            "store_ids": ";".join(store_ids[m] for m in members),
+            "status": decisions.at[ident, "status"],
+            "bridge": ident in bridges,
+            "splits_into": bridges.get(ident, ""),
+            "spellings": int(spellings.get(ident, 1)),
+        })
+    evidence = pd.DataFrame(rows)
+    return evidence.sort_values(["cluster_id", "bridge", "store_count", "kind", "key"],
+                                ascending=[True, False, False, True, True], ignore_index=True)
+
+
+def _empty_evidence() -> pd.DataFrame:
+    return pd.DataFrame(columns=["cluster_id", "ident", "kind", "key", "store_count", "store_ids",
+                                 "status", "bridge", "splits_into", "spellings"])
+
+
+def _bridges(graph: nx.Graph, linkage: Linkage) -> dict[int, str]:
+    """Identifiers whose removal splits their cluster, with the sizes of the parts."""
+    bridges: dict[int, str] = {}
+    points = [node for node in nx.articulation_points(graph) if isinstance(node, tuple)]
+    component_of: dict = {}
+    for node in points:
+        component = component_of.get(node)
+        if component is None:
+            component = nx.node_connected_component(graph, node)
+            for member in component:
+                if isinstance(member, tuple):
+                    component_of[member] = component
+        if len(component) > SPLIT_SIZE_LIMIT:
+            bridges[node[1]] = "splits the cluster"
+            continue
+        sub = graph.subgraph(component - {node})
+        sizes = sorted(
+            (sum(1 for n in part if not isinstance(n, tuple))
+             for part in nx.connected_components(sub)),
+            reverse=True,
+        )
+        bridges[node[1]] = "+".join(str(s) for s in sizes if s)
+    return bridges
+
+
+def explain_link(linkage: Linkage, graph: nx.Graph, a: str, b: str | None = None) -> dict:
+    """The chain of shared identifiers between stores ``a`` and ``b`` (or a's cluster).
+
+    Returns ``{"cluster_id", "path": [store_id, (kind, key), store_id, ...]}``; ``path`` is
+    empty when the stores are not linked. Raises KeyError for an unknown store id.
+    """
+    index = pd.Index(linkage.graph.stores["store_id"])
+    ia = index.get_loc(a)
+    cluster = linkage.cluster_id.iloc[ia]
+    if b is None:
+        return {"cluster_id": cluster, "path": []}
+    ib = index.get_loc(b)
+    try:
+        nodes = nx.shortest_path(graph, ia, ib)
+    except nx.NetworkXNoPath:
+        return {"cluster_id": cluster, "path": []}
+    idents = linkage.graph.idents
+    path = []
+    for node in nodes:
+        if isinstance(node, tuple):
+            path.append((idents.at[node[1], "kind"], idents.at[node[1], "key"]))
+        else:
+            path.append(linkage.graph.stores.at[node, "store_id"])
+    return {"cluster_id": cluster, "path": path}
+

@@ -1,0 +1,178 @@
+"""Risk of each cluster, ban evasion, and brand variants of suspended brands.
+
+The risk score (0-100) adds up documented factors; each is reported by name, so an investigator
+sees why a cluster scores what it does:
+
+========================  ======  =========================================================
+factor                    points  when
+========================  ======  =========================================================
+suspended member          25      a store of the cluster is suspended
+reopened after ban        25      an active store opened after a member's suspension date
+brand variant             15      a member's brand is a variant of a suspended brand
+burst                     10      3 or more members opened within 7 days
+size                      0-10    10 x log10(size) / 3, capped (1000 stores give 10)
+distinct ID holders       0-15    15 x (holders - 1) / 9, capped (10 holders give 15)
+========================  ======  =========================================================
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cdist
+
+__all__ = ["RISK_FACTORS", "brand_variants", "score_clusters"]
+
+RISK_FACTORS = {
+    "suspended member": 25,
+    "reopened after ban": 25,
+    "brand variant": 15,
+    "burst": 10,
+    "size": 10,
+    "distinct ID holders": 15,
+}
+BURST_DAYS = 7
+BURST_STORES = 3
+MAX_AFFIX = 8
+
+
+def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str, str]:
+    """Map each brand key that is a variant of a suspended brand key to that brand.
+
+    A variant adds a short prefix or suffix (up to 8 characters, to a brand of 3 or more) or is
+    one edit away (to a brand of 4 or more). Exact equals are not variants: they are the brand.
+
+    >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "anker"], ["mpow"])
+    {'xmpow': 'mpow', 'mpowpro': 'mpow', 'mpaw': 'mpow'}
+    """
+    banned = sorted({b for b in suspended if b and len(b) >= 3})
+    banned_set = set(banned)
+    found: dict[str, str] = {}
+    candidates = sorted({b for b in brands if b and b not in banned_set})
+    for brand in candidates:
+        for cut in range(1, min(MAX_AFFIX, len(brand) - 3) + 1):
+            if brand[cut:] in banned_set:
+                found[brand] = brand[cut:]
+                break
+            if brand[:-cut] in banned_set:
+                found[brand] = brand[:-cut]
+                break
+    editable = [b for b in banned if len(b) >= 4]
+    rest = [b for b in candidates if b not in found]
+    for start in range(0, len(rest), 20_000):
+        chunk = rest[start:start + 20_000]
+        if not editable or not chunk:
+            break
+        distances = cdist(chunk, editable, scorer=Levenshtein.distance, score_cutoff=1,
+                          dtype=np.uint8, workers=-1)
+        for row, col in zip(*np.nonzero(distances <= 1), strict=True):
+            found.setdefault(chunk[row], editable[col])
+    return found
+
+
+def score_clusters(
+    stores: pd.DataFrame, cluster_id: pd.Series, holders: pd.Series, variants: dict[str, str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Score every cluster and flag every store.
+
+    ``stores`` has store_id, status, opened_on, suspended_on and brand_key, and ``cluster_id`` is
+    aligned with it. ``holders`` is indexed by store_id with one ID document key per entry (a
+    store opened with two IDs appears twice); it counts the distinct ID holders of a cluster.
+    ``variants`` maps brand keys to the suspended brand they vary (:func:`brand_variants`).
+
+    Returns (per-store table, per-cluster table).
+    """
+    frame = stores[["store_id", "status", "opened_on", "suspended_on", "brand_key"]].copy()
+    frame["cluster_id"] = cluster_id.to_numpy()
+    frame["opened"] = pd.to_datetime(frame["opened_on"].replace("", None), errors="coerce")
+    frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
+                                           errors="coerce")
+    frame["is_suspended"] = frame["status"] == "suspended"
+    frame["variant_of"] = frame["brand_key"].map(variants).fillna("")
+
+    per = frame.groupby("cluster_id", sort=False)
+    clusters = pd.DataFrame({
+        "size": per.size(),
+        "suspended": per["is_suspended"].sum(),
+        "first_suspension": per["suspended_at"].min(),
+        "brands": per["brand_key"].agg(lambda s: ";".join(sorted({b for b in s if b}))),
+        "brand_variants": per["variant_of"].agg(lambda s: ";".join(sorted({b for b in s if b}))),
+    })
+    # A suspended store with no suspension date still counts as a ban from its opening on.
+    first_ban = frame["cluster_id"].map(clusters["first_suspension"])
+    reopened = (~frame["is_suspended"] & (frame["status"] == "active")
+                & first_ban.notna() & (frame["opened"] > first_ban))
+    frame["reopened_after_ban"] = reopened
+    clusters["reopened_after_ban"] = reopened.groupby(frame["cluster_id"]).sum()
+    clusters["burst"] = _bursts(frame)
+    holder_frame = pd.DataFrame({"store_id": holders.index, "doc": holders.to_numpy()})
+    holder_frame["cluster_id"] = holder_frame["store_id"].map(
+        pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"]))
+    clusters["holders"] = holder_frame.groupby("cluster_id")["doc"].nunique()
+    clusters["holders"] = clusters["holders"].fillna(0).astype(int)
+    clusters["linked_to_suspended"] = (
+        (~frame["is_suspended"]) & frame["cluster_id"].map(clusters["suspended"] > 0)
+    ).groupby(frame["cluster_id"]).sum()
+
+    factors = clusters.apply(_factors, axis=1)
+    clusters["risk_score"] = factors.map(lambda f: min(100, round(sum(f.values()))))
+    clusters["risk_factors"] = factors.map(
+        lambda f: "; ".join(f"{name} +{points:g}" for name, points in f.items() if points)
+    )
+    frame["linked_to_suspended"] = ~frame["is_suspended"] & frame["cluster_id"].map(
+        clusters["suspended"] > 0)
+    frame["reasons"] = [
+        _store_reasons(row, clusters.loc[row.cluster_id]) for row in frame.itertuples()
+    ]
+    store_table = frame[["store_id", "cluster_id", "linked_to_suspended", "reopened_after_ban",
+                         "variant_of", "reasons"]]
+    clusters.index.name = "cluster_id"
+    return store_table, clusters.reset_index()
+
+
+def _bursts(frame: pd.DataFrame) -> pd.Series:
+    """Largest number of a cluster's stores opened within BURST_DAYS of each other."""
+    dated = frame.dropna(subset=["opened"]).sort_values(["cluster_id", "opened"])
+    result: dict[str, int] = {}
+    window = np.timedelta64(BURST_DAYS, "D")
+    for cluster, group in dated.groupby("cluster_id", sort=False):
+        days = group["opened"].to_numpy()
+        if len(days) < 2:
+            result[cluster] = len(days)
+            continue
+        ends = np.searchsorted(days, days + window, side="right")
+        result[cluster] = int((ends - np.arange(len(days))).max())
+    return pd.Series(result, dtype="int64").reindex(frame["cluster_id"].unique(), fill_value=0)
+
+
+def _factors(cluster: pd.Series) -> dict[str, float]:
+    size = int(cluster["size"])
+    return {
+        "suspended member": RISK_FACTORS["suspended member"] if cluster["suspended"] else 0,
+        "reopened after ban": (RISK_FACTORS["reopened after ban"]
+                               if cluster["reopened_after_ban"] else 0),
+        "brand variant": RISK_FACTORS["brand variant"] if cluster["brand_variants"] else 0,
+        "burst": RISK_FACTORS["burst"] if cluster["burst"] >= BURST_STORES else 0,
+        "size": round(RISK_FACTORS["size"] * min(1.0, math.log10(size) / 3), 1),
+        "distinct ID holders": round(
+            RISK_FACTORS["distinct ID holders"] * min(1.0, max(cluster["holders"] - 1, 0) / 9), 1),
+    }
+
+
+def _store_reasons(row, cluster: pd.Series) -> str:
+    reasons = []
+    if row.is_suspended:
+        reasons.append("suspended")
+    elif row.linked_to_suspended:
+        reasons.append(f"linked to {int(cluster['suspended'])} suspended store(s)")
+    if row.reopened_after_ban:
+        reasons.append("opened after a linked store's suspension")
+    if row.variant_of:
+        reasons.append(f"brand variant of suspended brand {row.variant_of}")
+    if cluster["burst"] >= BURST_STORES:
+        reasons.append(f"cluster opened {int(cluster['burst'])} stores within {BURST_DAYS} days")
+    return "; ".join(reasons)

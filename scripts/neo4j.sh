@@ -1,0 +1,513 @@
+#!/usr/bin/env bash
+# Run a local Neo4j Community 5.26 server for graphaudit, from the jars on Maven Central.
+#
+#   bash scripts/neo4j.sh start    # fetch jars once, start (or report the running one), write .neo4j/connection.env
+#   bash scripts/neo4j.sh stop     # SIGTERM, up to 60 s, then SIGKILL; harmless when not running
+#   bash scripts/neo4j.sh status   # exit 0 and print the URI when the server answers Bolt, else exit 1
+#
+# Everything lives in <repo>/.neo4j/ (git-ignored):
+#   lib/             runtime jars from neo4j/pom.xml (refetched only when the pom changes)
+#   home/ conf/ data/ logs/ run/
+#   password         password of user neo4j (kept so a restart on existing data logs in again)
+#   neo4j.pid        pid of the java process
+#   connection.env   NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE, written once Bolt answers
+#
+# Optional environment: GRAPHAUDIT_NEO4J_HEAP_INIT (default 512m), GRAPHAUDIT_NEO4J_HEAP_MAX (1g),
+# GRAPHAUDIT_NEO4J_PAGECACHE (256m), GRAPHAUDIT_NEO4J_TX_MEMORY (600m, all transactions together),
+# GRAPHAUDIT_NEO4J_START_TIMEOUT (120 seconds).
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+POM="$REPO/neo4j/pom.xml"
+STATE="$REPO/.neo4j"
+LIB="$STATE/lib"
+HOME_DIR="$STATE/home"
+CONF_DIR="$STATE/conf"
+DATA_DIR="$STATE/data"
+LOGS_DIR="$STATE/logs"
+RUN_DIR="$STATE/run"
+PID_FILE="$STATE/neo4j.pid"
+PASSWORD_FILE="$STATE/password"
+PORT_FILE="$STATE/port"
+CONN_FILE="$STATE/connection.env"
+CONSOLE_LOG="$LOGS_DIR/console.log"
+STAMP="$LIB/.pom.sha256"
+
+HEAP_INIT="${GRAPHAUDIT_NEO4J_HEAP_INIT:-512m}"
+HEAP_MAX="${GRAPHAUDIT_NEO4J_HEAP_MAX:-1g}"
+PAGECACHE="${GRAPHAUDIT_NEO4J_PAGECACHE:-256m}"
+TX_MEMORY="${GRAPHAUDIT_NEO4J_TX_MEMORY:-600m}"
+START_TIMEOUT="${GRAPHAUDIT_NEO4J_START_TIMEOUT:-120}"
+STOP_TIMEOUT=60
+USERNAME=neo4j
+DATABASE=neo4j
+
+MAIN_CLASS=org.neo4j.server.CommunityEntryPoint
+ADMIN_CLASS=org.neo4j.cli.AdminTool   # what neo4j-admin runs in its child JVM
+JVM_FLAGS=(
+  # flags of the real launcher (bin/neo4j, 5.x)
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  -Dio.netty.tryReflectionSetAccessible=true
+  -Djdk.nio.maxCachedBufferSize=1024
+  -Dlog4j2.disable.jmx=true
+  -XX:+UseG1GC
+  -XX:-OmitStackTraceInFastThrow
+  -XX:+DisableExplicitGC
+  -XX:+ExitOnOutOfMemoryError
+)
+
+say() { printf 'neo4j.sh: %s\n' "$*"; }
+err() { printf 'neo4j.sh: error: %s\n' "$*" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# Python used for the Bolt checks: the project venv when it has the driver.
+PY=""
+pick_python() {
+  local cand
+  for cand in "$REPO/.venv/bin/python" python3; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import neo4j' >/dev/null 2>&1; then
+      PY="$cand"
+      return 0
+    fi
+  done
+  PY=""
+}
+
+# One Python program for every Bolt check. Settings come through the environment so the
+# password never shows on a command line.
+#   PROBE_MODE=wait  : wait until Bolt logs in (PROBE_PID must stay alive, PROBE_TIMEOUT seconds)
+#   PROBE_MODE=check : one attempt
+# Prints the Neo4j version on success. Exit codes: 0 up, 1 not answering, 2 process died, 3 timeout.
+IFS= read -r -d '' PROBE_PY <<'PYEOF' || true
+import os, socket, sys, time
+
+mode = os.environ["PROBE_MODE"]
+port = int(os.environ["PROBE_PORT"])
+pid = int(os.environ.get("PROBE_PID") or 0)
+timeout = float(os.environ.get("PROBE_TIMEOUT") or 0)
+password = os.environ["PROBE_PASSWORD"]
+user = os.environ["PROBE_USER"]
+uri = f"bolt://127.0.0.1:{port}"
+
+def alive(p):
+    try:
+        with open(f"/proc/{p}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+def port_open():
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+try:
+    import neo4j
+    from neo4j import GraphDatabase
+except ImportError:
+    neo4j = None
+
+last = "port not open yet"
+
+def attempt():
+    global last
+    if not port_open():
+        last = f"nothing listens on 127.0.0.1:{port}"
+        return None
+    if neo4j is None:
+        return "unknown (no neo4j Python driver: only the TCP port was checked)"
+    try:
+        with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=5) as driver:
+            driver.verify_connectivity()
+            records, _, _ = driver.execute_query(
+                "CALL dbms.components() YIELD name, versions, edition "
+                "RETURN name, versions, edition", database_="system")
+            return ", ".join(
+                "%s %s %s" % (r["name"], "/".join(r["versions"]), r["edition"]) for r in records)
+    except neo4j.exceptions.AuthError as e:
+        last = f"authentication failed: {e.message}"
+    except Exception as e:
+        last = f"{type(e).__name__}: {e}"
+    return None
+
+if mode == "check":
+    v = attempt()
+    if v:
+        print(v)
+        sys.exit(0)
+    print(last, file=sys.stderr)
+    sys.exit(1)
+
+deadline = time.monotonic() + timeout
+while True:
+    if pid and not alive(pid):
+        print(f"the java process {pid} exited", file=sys.stderr)
+        sys.exit(2)
+    v = attempt()
+    if v:
+        print(v)
+        sys.exit(0)
+    if time.monotonic() > deadline:
+        print(f"not up after {timeout:.0f} s (last check: {last})", file=sys.stderr)
+        sys.exit(3)
+    time.sleep(0.5)
+PYEOF
+
+probe() { # probe MODE PORT PASSWORD [PID TIMEOUT]
+  local py="${PY:-python3}"
+  PROBE_MODE="$1" PROBE_PORT="$2" PROBE_PASSWORD="$3" PROBE_PID="${4:-}" PROBE_TIMEOUT="${5:-0}" \
+    PROBE_USER="$USERNAME" "$py" -c "$PROBE_PY"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Process helpers
+
+pid_alive() { # running (not a zombie)
+  local state
+  [ -n "${1:-}" ] && [ -r "/proc/$1/stat" ] || return 1
+  state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
+  [ -n "$state" ] && [ "$state" != Z ] && [ "$state" != X ]
+}
+
+is_our_server() { # pid is a live java running CommunityEntryPoint on our home dir
+  pid_alive "$1" || return 1
+  tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -qxF -- "--home-dir=$HOME_DIR"
+}
+
+# The server pid: the pid file when it names our server, else a process whose command line has
+# exactly our --home-dir (covers a lost pid file). Prints nothing when no server runs.
+server_pid() {
+  local pid p
+  if [ -f "$PID_FILE" ]; then
+    pid="$(tr -dc '0-9' <"$PID_FILE")"
+    if [ -n "$pid" ] && is_our_server "$pid"; then
+      echo "$pid"
+      return 0
+    fi
+  fi
+  for p in /proc/[0-9]*; do
+    p="${p#/proc/}"
+    if is_our_server "$p"; then
+      echo "$p"
+      return 0
+    fi
+  done
+  return 0
+}
+
+current_port() { [ -f "$PORT_FILE" ] && tr -dc '0-9' <"$PORT_FILE"; }
+current_password() { [ -f "$PASSWORD_FILE" ] && cat "$PASSWORD_FILE"; }
+
+show_log_tail() {
+  local f
+  for f in "$CONSOLE_LOG" "$LOGS_DIR/debug.log"; do
+    if [ -s "$f" ]; then
+      echo "----- last 40 lines of $f -----" >&2
+      tail -n 40 "$f" >&2
+      echo "-----" >&2
+      return 0
+    fi
+  done
+  echo "(no server log in $LOGS_DIR)" >&2
+}
+
+kill_server() { # kill_server PID: SIGTERM, wait, SIGKILL
+  local pid="$1" waited=0
+  kill -TERM "$pid" 2>/dev/null || true
+  while pid_alive "$pid"; do
+    if [ "$waited" -ge $((STOP_TIMEOUT * 2)) ]; then
+      say "no exit after ${STOP_TIMEOUT} s: sending SIGKILL to $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 0.5
+      break
+    fi
+    sleep 0.5
+    waited=$((waited + 1))
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Jars
+
+fetch_jars() {
+  local sum tmp mvnlog
+  [ -f "$POM" ] || { err "missing $POM"; exit 1; }
+  sum="$(sha256sum "$POM" | cut -d' ' -f1)"
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$sum" ] && compgen -G "$LIB/*.jar" >/dev/null; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || { err "mvn (Maven) is not installed; it is needed once to fetch the Neo4j jars"; exit 1; }
+  tmp="$STATE/lib.download"
+  mvnlog="$LOGS_DIR/mvn.log"
+  rm -rf "$tmp"
+  mkdir -p "$tmp" "$LOGS_DIR"
+  say "fetching Neo4j jars with Maven (neo4j/pom.xml) into .neo4j/lib (first run only; log: .neo4j/logs/mvn.log)"
+  local t0=$SECONDS
+  if ! mvn -B -f "$POM" dependency:copy-dependencies \
+      -DoutputDirectory="$tmp" -DincludeScope=runtime >"$mvnlog" 2>&1; then
+    err "Maven could not fetch the Neo4j jars (mvn dependency:copy-dependencies -f neo4j/pom.xml failed)."
+    if grep -q '^\[ERROR\]' "$mvnlog"; then
+      grep '^\[ERROR\]' "$mvnlog" | grep -v '^\[ERROR\] *$' | head -n 25 >&2
+    else
+      tail -n 25 "$mvnlog" >&2
+    fi
+    err "full Maven output: $mvnlog  (Maven Central must be reachable, or the jars in ~/.m2)"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  if ! compgen -G "$tmp/neo4j-server-*.jar" >/dev/null || ! compgen -G "$tmp/neo4j-[0-9]*.jar" >/dev/null; then
+    err "Maven succeeded but neo4j-server / neo4j jars are missing in its output; see $mvnlog"
+    rm -rf "$tmp"
+    exit 1
+  fi
+  rm -rf "$LIB"
+  mv "$tmp" "$LIB"
+  echo "$sum" >"$STAMP"
+  say "fetched $(find "$LIB" -name '*.jar' | wc -l) jars ($(du -sh "$LIB" | cut -f1)) in $((SECONDS - t0)) s"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Config
+
+free_port() {
+  local prev
+  prev="$(current_port || true)"
+  python3 - "$prev" <<'EOF'
+import socket, sys
+prev = sys.argv[1]
+if prev.isdigit():
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as the server does: TIME_WAIT is fine
+    try:
+        s.bind(("127.0.0.1", int(prev)))   # keep the URI of the last run when the port is free
+        print(prev)
+        sys.exit(0)
+    except OSError:
+        pass
+    finally:
+        s.close()
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+EOF
+}
+
+write_conf() { # write_conf PORT
+  local tmp="$CONF_DIR/neo4j.conf.tmp"
+  cat >"$tmp" <<EOF
+# Written by scripts/neo4j.sh on every start: edits here are overwritten.
+server.directories.data=$DATA_DIR
+server.directories.logs=$LOGS_DIR
+server.directories.run=$RUN_DIR
+server.directories.import=$STATE/import
+server.directories.plugins=$STATE/plugins
+
+server.default_listen_address=127.0.0.1
+server.default_advertised_address=127.0.0.1
+server.bolt.enabled=true
+server.bolt.listen_address=127.0.0.1:$1
+server.bolt.advertised_address=127.0.0.1:$1
+server.http.enabled=false
+server.https.enabled=false
+
+dbms.security.auth_enabled=true
+dbms.usage_report.enabled=false
+
+# Memory: the heap is set with -Xms/-Xmx on the java command line.
+server.memory.pagecache.size=$PAGECACHE
+dbms.memory.transaction.total.max=$TX_MEMORY
+
+# Keep the transaction logs of a dev box small.
+db.tx_log.rotation.retention_policy=2 files
+EOF
+  mv "$tmp" "$CONF_DIR/neo4j.conf"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+write_connection_env() { # PORT PASSWORD
+  local tmp="$CONN_FILE.tmp"
+  (
+    umask 077
+    printf 'NEO4J_URI=bolt://127.0.0.1:%s\nNEO4J_USERNAME=%s\nNEO4J_PASSWORD=%s\nNEO4J_DATABASE=%s\n' \
+      "$1" "$USERNAME" "$2" "$DATABASE" >"$tmp"
+  )
+  mv "$tmp" "$CONN_FILE"
+}
+
+# Wait for Bolt; on failure show the log, kill the server, exit 1.
+wait_ready() { # PID PORT PASSWORD
+  local pid="$1" port="$2" password="$3" rc=0 version
+  version="$(probe wait "$port" "$password" "$pid" "$START_TIMEOUT" 2>"$STATE/probe.err")" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    case "$rc" in
+      2) err "Neo4j exited during startup ($(cat "$STATE/probe.err"))" ;;
+      3) err "Neo4j did not answer Bolt on 127.0.0.1:$port within ${START_TIMEOUT} s: $(cat "$STATE/probe.err")" ;;
+      *) err "Bolt check failed: $(cat "$STATE/probe.err")" ;;
+    esac
+    rm -f "$STATE/probe.err"
+    show_log_tail
+    if pid_alive "$pid"; then
+      say "stopping the half-started server (pid $pid)"
+      kill_server "$pid"
+    fi
+    rm -f "$PID_FILE" "$CONN_FILE"
+    exit 1
+  fi
+  rm -f "$STATE/probe.err"
+  VERSION="$version"
+}
+
+cmd_start() {
+  local pid port password t0
+
+  command -v java >/dev/null 2>&1 || { err "java is not installed (Neo4j 5.26 needs Java 17 or 21)"; exit 1; }
+  mkdir -p "$STATE"
+  # One start/stop at a time. fd 9 is closed for java below, so the lock ends with this script.
+  exec 9>"$STATE/lock"
+  flock -w 300 9 || { err "another neo4j.sh holds $STATE/lock"; exit 1; }
+  pick_python
+  [ -n "$PY" ] || say "warning: no Python with the neo4j driver (.venv missing?): readiness is only a TCP check"
+
+  pid="$(server_pid)"
+  if [ -n "$pid" ]; then
+    port="$(current_port || true)"
+    password="$(current_password || true)"
+    if [ -n "$port" ] && [ -n "$password" ] && VERSION="$(probe check "$port" "$password" 2>/dev/null)"; then
+      echo "$pid" >"$PID_FILE"
+      [ -f "$CONN_FILE" ] || write_connection_env "$port" "$password"
+      say "already running (pid $pid): $VERSION at bolt://127.0.0.1:$port"
+      return 0
+    fi
+    if [ -z "$port" ] || [ -z "$password" ]; then
+      err "a server on $HOME_DIR runs (pid $pid) but .neo4j/port or .neo4j/password is missing; run: bash scripts/neo4j.sh stop"
+      exit 1
+    fi
+    say "server process $pid exists but Bolt does not answer yet: waiting up to ${START_TIMEOUT} s"
+    wait_ready "$pid" "$port" "$password"
+    write_connection_env "$port" "$password"
+    say "running (pid $pid): $VERSION at bolt://127.0.0.1:$port"
+    return 0
+  fi
+  rm -f "$PID_FILE" "$CONN_FILE"
+
+  fetch_jars
+  mkdir -p "$HOME_DIR" "$CONF_DIR" "$DATA_DIR" "$LOGS_DIR" "$RUN_DIR" "$STATE/import" "$STATE/plugins"
+
+  # Password: reuse the one the existing data was created with; a new one for a fresh store.
+  local has_system_db=0
+  [ -d "$DATA_DIR/databases/system" ] && has_system_db=1
+  password="$(current_password || true)"
+  if [ -z "$password" ]; then
+    if [ "$has_system_db" = 1 ]; then
+      err "$DATA_DIR holds databases but .neo4j/password is missing, so the neo4j password is unknown."
+      err "To start over with an empty store: rm -rf '$DATA_DIR' and run start again."
+      exit 1
+    fi
+    # letters and digits only: never starts with '-', survives any quoting
+    password="$(python3 -c 'import secrets,string;a=string.ascii_letters+string.digits;print("".join(secrets.choice(a) for _ in range(24)))')"
+    (umask 077; printf '%s\n' "$password" >"$PASSWORD_FILE.tmp")
+    mv "$PASSWORD_FILE.tmp" "$PASSWORD_FILE"
+  fi
+
+  port="$(free_port)"
+  echo "$port" >"$PORT_FILE"
+  write_conf "$port"
+
+  if [ "$has_system_db" = 0 ]; then
+    # Only acts before the first start: it writes data/dbms/auth.ini, which the first start imports.
+    local adminlog="$LOGS_DIR/set-initial-password.log"
+    if ! NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
+        java -cp "$LIB/*" -Xmx256m "$ADMIN_CLASS" dbms set-initial-password "$password" \
+        >"$adminlog" 2>&1; then
+      err "neo4j-admin dbms set-initial-password failed:"
+      tail -n 20 "$adminlog" >&2
+      exit 1
+    fi
+  fi
+
+  [ -s "$CONSOLE_LOG" ] && mv -f "$CONSOLE_LOG" "$CONSOLE_LOG.1"   # keep the previous run's log
+  : >"$CONSOLE_LOG"
+  t0=$(date +%s.%N)
+  # setsid: own session, so the server outlives this shell and its terminal. The inner shell
+  # writes its pid and execs java, so the pid file names java even if setsid forks.
+  setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_FILE" \
+    java -cp "$LIB/*" "${JVM_FLAGS[@]}" -Xms"$HEAP_INIT" -Xmx"$HEAP_MAX" \
+    "$MAIN_CLASS" --home-dir="$HOME_DIR" --config-dir="$CONF_DIR" --console-mode \
+    </dev/null >>"$CONSOLE_LOG" 2>&1 9>&- &
+  local i
+  for i in $(seq 1 50); do
+    [ -s "$PID_FILE" ] && break
+    sleep 0.1
+  done
+  pid="$(tr -dc '0-9' <"$PID_FILE" 2>/dev/null || true)"
+  if [ -z "$pid" ]; then
+    err "the java process did not start"
+    show_log_tail
+    exit 1
+  fi
+  say "starting Neo4j (pid $pid, heap $HEAP_INIT..$HEAP_MAX, page cache $PAGECACHE) on bolt://127.0.0.1:$port"
+  wait_ready "$pid" "$port" "$password"
+  write_connection_env "$port" "$password"
+  say "started in $(python3 -c "import sys;print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)") s: $VERSION"
+  say "URI bolt://127.0.0.1:$port  user $USERNAME  database $DATABASE  (credentials in .neo4j/connection.env)"
+}
+
+cmd_stop() {
+  local pid
+  mkdir -p "$STATE"
+  exec 9>"$STATE/lock"
+  flock -w 300 9 || { err "another neo4j.sh holds $STATE/lock"; exit 1; }
+  pid="$(server_pid)"
+  if [ -z "$pid" ]; then
+    say "not running"
+    rm -f "$PID_FILE" "$CONN_FILE"
+    return 0
+  fi
+  say "stopping Neo4j (pid $pid)"
+  kill_server "$pid"
+  if pid_alive "$pid"; then
+    err "process $pid is still alive after SIGKILL"
+    exit 1
+  fi
+  rm -f "$PID_FILE" "$CONN_FILE"
+  say "stopped"
+}
+
+cmd_status() {
+  local pid port password version
+  pid="$(server_pid)"
+  if [ -z "$pid" ]; then
+    echo "neo4j.sh: not running" >&2
+    return 1
+  fi
+  port="$(current_port || true)"
+  password="$(current_password || true)"
+  if [ -z "$port" ] || [ -z "$password" ]; then
+    echo "neo4j.sh: process $pid runs but .neo4j/port or .neo4j/password is missing" >&2
+    return 1
+  fi
+  pick_python
+  if ! version="$(probe check "$port" "$password" 2>&1)"; then
+    echo "neo4j.sh: process $pid runs but Bolt does not answer on 127.0.0.1:$port: $version" >&2
+    return 1
+  fi
+  echo "bolt://127.0.0.1:$port"
+  echo "neo4j.sh: running (pid $pid): $version" >&2
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *)
+    echo "usage: $0 start|stop|status" >&2
+    exit 2
+    ;;
+esac
