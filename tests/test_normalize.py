@@ -1,0 +1,693 @@
+"""Tests of graphaudit.normalize: real-world formats, and properties over random renderings."""
+
+from __future__ import annotations
+
+import doctest
+import re
+import unicodedata
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from graphaudit import normalize
+from graphaudit.normalize import (
+    account_key,
+    address_key,
+    address_numbers,
+    brand_key,
+    cn_resident_check_char,
+    email_key,
+    id_document_key,
+    id_edit_close,
+    luhn_valid,
+    name_key,
+    names_agree,
+    phone_key,
+)
+
+# Printable ASCII -> its full-width form (what a Chinese input method types).
+FULLWIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+
+
+def test_doctests() -> None:
+    assert doctest.testmod(normalize).failed == 0
+
+
+# --- ID documents -------------------------------------------------------------------------
+
+VALID_ID = "11010519491231002X"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "11010519491231002X",
+        "11010519491231002x",
+        " 110105 19491231 002X ",
+        "110105-19491231-002x",
+        "110105.1949.1231.002X",
+        "110105/19491231/002_X",
+        "１１０１０５１９４９１２３１００２Ｘ",
+        "１１０１０５\u300019491231\uff0d002ｘ",
+    ],
+)
+def test_cn_resident_id_renderings(raw: str) -> None:
+    assert id_document_key(raw) == (VALID_ID, True)
+
+
+def test_cn_resident_id_legacy_15_digits_converted() -> None:
+    assert id_document_key("110105 491231 002") == (VALID_ID, True)
+    assert id_document_key("440301850315123") == ("440301198503151232", True)
+
+
+def test_cn_resident_id_wrong_check_char_kept_invalid() -> None:
+    assert id_document_key("110105194912310021") == ("110105194912310021", False)
+    assert id_document_key("1101051949123100") == ("1101051949123100", False)
+    assert id_document_key("11010519491231002Y") == ("11010519491231002Y", False)
+
+
+def test_other_id_types() -> None:
+    assert id_document_key("e 1234 5678", "PASSPORT") == ("E12345678", True)
+    assert id_document_key("91440300-MA5F/1234X", "BUSINESS_LICENSE") == ("91440300MA5F1234X", True)
+    assert id_document_key("C1234567(8)", "HK_MACAO_PERMIT") == ("C1234567(8)", False)
+    # The id type is read case-insensitively; an empty one means a CN resident ID.
+    assert id_document_key("110105491231002", "cn_resident_id") == (VALID_ID, True)
+    assert id_document_key("110105491231002", "") == (VALID_ID, True)
+
+
+@pytest.mark.parametrize("raw", ["", "   ", " - / . _ ", "\u3000"])
+def test_id_empty_raises(raw: str) -> None:
+    with pytest.raises(ValueError):
+        id_document_key(raw)
+
+
+def test_check_char() -> None:
+    assert cn_resident_check_char("11010519491231002") == "X"
+    assert cn_resident_check_char("44030119850315123") == "2"
+
+
+# --- phones -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "+86 138 0013 8000",
+        "138-0013-8000",
+        "13800138000",
+        "0086 13800138000",
+        "(+86)13800138000",
+        "+86-138-0013-8000",
+        "８６１３８００１３８０００",
+        "１３８\u3000００１３\u3000８０００",
+        "＋８６ １３８００１３８０００",
+    ],
+)
+def test_cn_mobile_renderings(raw: str) -> None:
+    assert phone_key(raw) == "+8613800138000"
+    assert phone_key(raw, None) == "+8613800138000"
+
+
+def test_cn_landline_and_foreign_numbers() -> None:
+    assert phone_key("010-1234 5678") == "+861012345678"
+    assert phone_key("0755 8888 6666") == "+8675588886666"
+    assert phone_key("2523 4567", "HK") == "+85225234567"
+    assert phone_key("+852 2523-4567") == "+85225234567"
+    assert phone_key("(650) 253-0000", "US") == "+16502530000"
+    assert phone_key("650.253.0000", "us") == "+16502530000"
+    assert phone_key("+1 650 253 0000", "CN") == "+16502530000"
+
+
+def test_phone_fallback_is_stable() -> None:
+    assert phone_key("12-34") == "1234"
+    assert phone_key("+12") == "+12"
+    assert phone_key("12345", "ZZ") == "12345"  # unknown region: digits only
+    assert phone_key(phone_key("12-34")) == "1234"
+
+
+@pytest.mark.parametrize("raw", ["", "  ", "n/a", "---"])
+def test_phone_empty_raises(raw: str) -> None:
+    with pytest.raises(ValueError):
+        phone_key(raw)
+
+
+# --- e-mail -------------------------------------------------------------------------------
+
+
+def test_email() -> None:
+    assert email_key("  Li.Na@Example.COM ") == "li.na@example.com"
+    assert email_key("ｌｉｎａ＠ｅｘａｍｐｌｅ．ｃｏｍ") == "lina@example.com"
+    for raw in ["", "   ", "lina.example.com"]:
+        with pytest.raises(ValueError):
+            email_key(raw)
+
+
+# --- payment accounts ---------------------------------------------------------------------
+
+
+def test_cards() -> None:
+    assert account_key("4111 1111 1111 1111", "card") == ("4111111111111111", True)
+    assert account_key("4111-1111-1111-1112", "card") == ("4111111111111112", False)
+    assert account_key("6222 0212 3456 7894", "CARD") == ("6222021234567894", True)
+    assert account_key("0000 0000 00", "card") == ("0000000000", False)  # too short
+    assert luhn_valid("79927398713")
+    assert not luhn_valid("79927398710")
+    assert not luhn_valid("")
+    assert not luhn_valid("4111x")
+
+
+def test_bank_and_wallet_accounts() -> None:
+    assert account_key("6222 0212 3456 7890 123") == ("6222021234567890123", True)
+    assert account_key("6222 0212 3456 7890 123", None) == ("6222021234567890123", True)
+    assert account_key("１２３４ ５６７８", "bank") == ("12345678", True)
+    assert account_key("1234567", "bank") == ("1234567", False)
+    assert account_key("GB29 NWBK 6016 1331 9268 19", "bank") == ("GB29NWBK60161331926819", False)
+    assert account_key("alipay-shop_88", "wallet") == ("ALIPAYSHOP88", True)
+    with pytest.raises(ValueError):
+        account_key(" - ", "wallet")
+
+
+# --- addresses ----------------------------------------------------------------------------
+
+SHENZHEN = "room 1203 building 5 88 keyuan road nanshan district shenzhen 518057"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Rm 1203, Bldg 5, 88 Keyuan Rd., Nanshan Dist., Shenzhen 518057",
+        "Room 1203 Building 5 88 Keyuan Road Nanshan District Shenzhen 518057",
+        "RM1203 BLK5 No.88 KEYUAN RD NANSHAN DIST SHENZHEN 518057",
+        "Rm.1203, Block 5, #88 Keyuan Rd, Nanshan District, Shenzhen, 518057",
+        "Ｒｍ １２０３，Ｂｌｄｇ ５，Ｎｏ．８８ Ｋｅｙｕａｎ Ｒｄ．，"
+        "Ｎａｎｓｈａｎ Ｄｉｓｔ．，Ｓｈｅｎｚｈｅｎ ５１８０５７",
+        "room 1203 / bldg. 5 / number 88 keyuan rd / nanshan dist / shenzhen 518057",
+    ],
+)
+def test_address_renderings(raw: str) -> None:
+    assert address_key(raw) == SHENZHEN
+    assert address_numbers(address_key(raw)) == ("1203", "5", "88", "518057")
+
+
+def test_address_floors_ordinals_and_markers() -> None:
+    for raw in ["5F", "5/F", "5 F", "5th Floor", "5th Fl", "5 Flr.", "5TH FLOOR"]:
+        assert address_key(raw) == "5 floor"
+    assert address_key("21st Floor, 5th Ave, 3rd St") == "21 floor 5 avenue 3 street"
+    assert address_key("88rd") == "88 road"  # not the ordinal of 88: an abbreviation
+    assert address_key("No Name St") == "no name street"  # "no" before a word stays
+    assert address_key("Unit 7 Sci-Tech Ind. Pk., Futian Ctr") == (
+        "unit 7 science technology industrial park futian center"
+    )
+    assert address_key("Harbour Centre, E Wing") == "harbour center e wing"
+
+
+def test_address_numbers_kept_verbatim() -> None:
+    assert address_key("Room 05") == "room 05"
+    assert address_key("Room 05") != address_key("Room 5")
+    assert address_key("Rm １２０３") == "room 1203"
+    assert address_key("١٢٣ Street") == "123 street"  # Arabic-Indic digits become ASCII
+
+
+def test_address_chinese() -> None:
+    assert address_key("深圳市南山区科苑路８８号５栋１２０３室") == (
+        "深圳市南山区科苑路 88 号 5 栋 1203 室"
+    )
+    assert address_numbers(address_key("深圳市南山区科苑路88号5栋1203室")) == ("88", "5", "1203")
+
+
+def test_address_empty_raises() -> None:
+    for raw in ["", " ", ", . - #"]:
+        with pytest.raises(ValueError):
+            address_key(raw)
+
+
+# --- brands -------------------------------------------------------------------------------
+
+
+def test_brand() -> None:
+    assert brand_key("MPOW™") == "mpow"
+    assert brand_key("Ｍｐｏｗ") == "mpow"
+    assert brand_key("M-POW ®") == "mpow"
+    assert brand_key("小米 Xiaomi") == "小米xiaomi"
+    assert brand_key("Straße") == "strasse"
+    with pytest.raises(ValueError):
+        brand_key("™ ®")
+
+
+# --- holder names -------------------------------------------------------------------------
+
+
+def test_name_key() -> None:
+    assert name_key("  ZHANG,  Wei. ") == "zhang wei"
+    assert name_key("O'Brien-Smith") == "o brien smith"
+    assert name_key("...") == ""
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Zhang Wei", "Zhang Wei"),
+        ("Zhang Wei", "zhang  wei"),
+        ("Zhang Wei", "Wei Zhang"),
+        ("ZHANG, Wei", "Wei Zhang"),
+        ("W. Zhang", "Zhang Wei"),
+        ("Zhang W.", "Zhang Wei"),
+        ("Wang Wei", "W. Wang"),
+        ("ZhangWei", "Zhang Wei"),
+        ("ZhangWei", "Wei Zhang"),
+        ("Christopher Johnson", "Christopher Jonhson"),
+        ("Christopher Johnson", "Johnson Christopher"),
+        ("张伟", "张伟"),
+        ("张伟", "张 伟"),
+        ("张小明", "张晓明"),
+        ("ＺＨＡＮＧ Ｗｅｉ", "zhang wei"),
+    ],
+)
+def test_names_agree(a: str, b: str) -> None:
+    assert names_agree(a, b)
+    assert names_agree(b, a)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Zhang Wei", "Zhang Min"),
+        ("Zhang Wei", "Li Wei"),
+        ("J. Smith", "K. Smith"),
+        ("W. Z.", "Wei Zhang"),
+        ("Zhang Wei", "Zhang Wei Ming"),
+        ("张伟", "张为"),  # two characters: one substitution is another name
+        ("张小明", "李晓明"),
+        ("张伟", "Zhang Wei"),
+        ("", ""),
+        ("", "Zhang Wei"),
+        ("...", "..."),
+    ],
+)
+def test_names_disagree(a: str, b: str) -> None:
+    assert not names_agree(a, b)
+    assert not names_agree(b, a)
+
+
+# --- id_edit_close ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "close"),
+    [
+        ("110105194912310021", "110105194912310027", True),  # one substitution
+        ("110105194912310021", "110105194912310012", True),  # adjacent transposition
+        ("110105194912310021", "101105194912310021", True),  # transposition at the start
+        ("110105194912310021", "110105194912310021", False),  # equal
+        ("110105194912310021", "110105194912310000", False),  # two substitutions
+        ("110105194912310021", "110105194912310120", False),  # transposition, not adjacent
+        ("110105194912310021", "11010519491231002", False),  # lengths differ
+        ("ABC", "ACB", True),
+        ("ABC", "CBA", False),
+    ],
+)
+def test_id_edit_close(a: str, b: str, close: bool) -> None:
+    assert id_edit_close(a, b) is close
+    assert id_edit_close(b, a) is close
+
+
+# --- properties: one identifier, many renderings, one key ---------------------------------
+
+ID_SEPARATORS = [" ", "-", ".", "/", "_", "\u3000", "\uff0d", "  ", " - "]
+
+
+@st.composite
+def rendered(draw: st.DrawFn, text: str, separators: list[str]) -> str:
+    """Render ``text`` as a person might type it: random case, full-width characters and
+    separators between characters, and whitespace around."""
+    out = [draw(st.sampled_from(["", " ", "\t", "\u3000"]))]
+    for ch in text:
+        if ch.isalpha():
+            ch = draw(st.sampled_from([ch.lower(), ch.upper()]))
+        if draw(st.booleans()):
+            ch = ch.translate(FULLWIDTH)
+        out.append(ch)
+        if separators and draw(st.integers(0, 3)) == 0:
+            out.append(draw(st.sampled_from(separators)))
+    out.append(draw(st.sampled_from(["", " ", "\n"])))
+    return "".join(out)
+
+
+cn_first17 = st.from_regex(r"[1-6][0-9]{16}", fullmatch=True)
+
+
+@given(st.data(), cn_first17)
+def test_cn_id_renderings_share_one_key(data: st.DataObject, first17: str) -> None:
+    canonical = first17 + cn_resident_check_char(first17)
+    raw = data.draw(rendered(canonical, ID_SEPARATORS))
+    assert id_document_key(raw) == (canonical, True)
+
+
+@given(st.data(), st.from_regex(r"[1-6][0-9]{14}", fullmatch=True))
+def test_cn_legacy_id_renderings_share_the_converted_key(data: st.DataObject, old: str) -> None:
+    first17 = old[:6] + "19" + old[6:]
+    raw = data.draw(rendered(old, ID_SEPARATORS))
+    assert id_document_key(raw) == (first17 + cn_resident_check_char(first17), True)
+
+
+@given(cn_first17, st.sampled_from("0123456789X"))
+def test_cn_id_wrong_check_char_is_invalid(first17: str, check: str) -> None:
+    assume(check != cn_resident_check_char(first17))
+    assert id_document_key(first17 + check) == (first17 + check, False)
+
+
+@given(st.data(), st.from_regex(r"[A-Z][A-Z0-9]{5,12}", fullmatch=True))
+def test_passport_renderings_share_one_key(data: st.DataObject, canonical: str) -> None:
+    raw = data.draw(rendered(canonical, ID_SEPARATORS))
+    assert id_document_key(raw, "PASSPORT") == (canonical, True)
+
+
+PHONE_PREFIXES = ["", "+86", "+86 ", "+86-", "0086", "0086 ", "(+86)", "(+86) ", "＋８６ "]
+
+
+@st.composite
+def grouped(draw: st.DrawFn, digits: str, groups: tuple[int, ...]) -> str:
+    """Write ``digits`` in the given groups, joined by one separator, maybe full-width."""
+    parts, start = [], 0
+    for size in groups:
+        parts.append(digits[start : start + size])
+        start += size
+    text = draw(st.sampled_from([" ", "-", "", ".", " - ", "\u3000"])).join(parts)
+    return text.translate(FULLWIDTH) if draw(st.booleans()) else text
+
+
+@settings(deadline=None)
+@given(st.data(), st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_cn_mobile_renderings_share_one_key(data: st.DataObject, mobile: str) -> None:
+    prefix = data.draw(st.sampled_from(PHONE_PREFIXES))
+    body = data.draw(grouped(mobile, data.draw(st.sampled_from([(11,), (3, 4, 4), (3, 8)]))))
+    # "00" is the international prefix of CN (not of HK); "+" is read from any region.
+    regions = (
+        ["CN", "HK", "US", None]
+        if prefix.lstrip("(").startswith(("+", "＋"))
+        else ["CN", "cn", None]
+    )
+    region = data.draw(st.sampled_from(regions))
+    assert phone_key(prefix + body, region) == "+86" + mobile
+
+
+@settings(deadline=None)
+@given(st.data(), st.from_regex(r"[569][0-9]{7}", fullmatch=True))
+def test_hk_renderings_share_one_key(data: st.DataObject, number: str) -> None:
+    body = data.draw(grouped(number, (4, 4)))
+    raw, region = data.draw(
+        st.sampled_from([(body, "HK"), ("+852 " + body, "CN"), ("(852) " + body, "HK")])
+    )
+    assert phone_key(raw, region) == "+852" + number
+
+
+@settings(deadline=None)
+@given(st.data(), st.from_regex(r"[2-9][0-8][0-9][2-9][0-9]{6}", fullmatch=True))
+def test_us_renderings_share_one_key(data: st.DataObject, number: str) -> None:
+    area, rest = number[:3], data.draw(grouped(number[3:], (3, 4)))
+    raw, region = data.draw(
+        st.sampled_from(
+            [
+                (f"({area}) {rest}", "US"),
+                (f"{area}-{rest}", "US"),
+                (f"1 {area} {rest}", "US"),
+                (f"+1 {area} {rest}", "CN"),
+                (f"001 {area} {rest}", "CN"),
+            ]
+        )
+    )
+    assert phone_key(raw, region) == "+1" + number
+
+
+@st.composite
+def emails(draw: st.DrawFn) -> str:
+    local = draw(st.from_regex(r"[a-z0-9]([a-z0-9._+-]{0,10}[a-z0-9])?", fullmatch=True))
+    domain = draw(st.from_regex(r"[a-z0-9]{1,10}\.(com|cn|net|com\.hk)", fullmatch=True))
+    return f"{local}@{domain}"
+
+
+@given(st.data(), emails())
+def test_email_renderings_share_one_key(data: st.DataObject, canonical: str) -> None:
+    raw = data.draw(rendered(canonical, []))
+    assert email_key(raw) == canonical
+
+
+@st.composite
+def luhn_numbers(draw: st.DrawFn) -> str:
+    body = draw(st.from_regex(r"[3-6][0-9]{10,17}", fullmatch=True))
+    for check in "0123456789":
+        if luhn_valid(body + check):
+            return body + check
+    raise AssertionError("some check digit always passes")
+
+
+@given(st.data(), luhn_numbers())
+def test_card_renderings_share_one_key(data: st.DataObject, card: str) -> None:
+    raw = data.draw(rendered(card, [" ", "-", "  "]))
+    assert account_key(raw, "card") == (card, True)
+
+
+@given(luhn_numbers(), st.data())
+def test_luhn_catches_any_single_digit_error(card: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(card) - 1))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != card[i]]))
+    assert not luhn_valid(card[:i] + digit + card[i + 1 :])
+
+
+@given(st.data(), st.from_regex(r"[0-9]{8,30}", fullmatch=True))
+def test_bank_account_renderings_share_one_key(data: st.DataObject, number: str) -> None:
+    raw = data.draw(rendered(number, [" ", "-", "  "]))
+    assert account_key(raw, "bank") == (number, True)
+
+
+@given(st.data(), st.from_regex(r"[a-z0-9]{1,12}", fullmatch=True))
+def test_brand_renderings_share_one_key(data: st.DataObject, canonical: str) -> None:
+    raw = data.draw(rendered(canonical, [" ", "-", ".", "_", "'", "·", "&"]))
+    raw += data.draw(st.sampled_from(["", "™", "®", " ®", "©", "\u2122 "]))
+    assert brand_key(raw) == canonical
+
+
+# Address structure: (kind, number, name); names avoid every abbreviation and marker word.
+NAMES = ["Keyuan", "Nanshan", "Shenzhen", "Futian", "Huaqiang", "Baoan", "Longhua", "Tianhe"]
+NUMBER = st.from_regex(r"[0-9]{1,5}", fullmatch=True)
+PART_SEPARATORS = [", ", " ", ",", " , ", "，", "; ", "\n", " / "]
+
+
+@st.composite
+def address_parts(draw: st.DrawFn) -> list[tuple[str, str, str]]:
+    kinds = ["room", "floor", "building", "street", "district", "city", "postcode"]
+    chosen = draw(st.lists(st.sampled_from(kinds), min_size=1, max_size=7, unique=True))
+    parts = []
+    for kind in sorted(chosen, key=kinds.index):
+        street_type = draw(st.sampled_from(["road", "street", "avenue"]))
+        name = draw(st.sampled_from(NAMES)) + (" " + street_type if kind == "street" else "")
+        parts.append((kind, draw(NUMBER), name))
+    return parts
+
+
+def canonical_address(parts: list[tuple[str, str, str]]) -> str:
+    """The key an address made of these parts must have."""
+    words = {
+        "room": "room {n}",
+        "floor": "{n} floor",
+        "building": "building {n}",
+        "street": "{n} {name}",
+        "district": "{name} district",
+        "city": "{name}",
+        "postcode": "{n}",
+    }
+    return " ".join(words[k].format(n=n, name=name.lower()) for k, n, name in parts)
+
+
+def _ordinal(n: str) -> str:
+    value = int(n)
+    if value % 100 in (11, 12, 13):
+        return "th"
+    return {1: "st", 2: "nd", 3: "rd"}.get(value % 10, "th")
+
+
+@st.composite
+def rendered_address(draw: st.DrawFn, parts: list[tuple[str, str, str]]) -> str:
+    """Render an address: abbreviation choices, glued or spaced numbers, number markers,
+    case, full-width characters and separators all drawn at random."""
+    pick = lambda options: draw(st.sampled_from(options))  # noqa: E731
+    street_types = {
+        "road": ["Rd", "Rd.", "Road", "RD"],
+        "street": ["St", "St.", "Street", "ST."],
+        "avenue": ["Ave", "Av.", "Avenue", "AVE."],
+    }
+    texts = []
+    for kind, n, name in parts:
+        if kind == "room":
+            text = (
+                pick(["Room", "Rm", "Rm.", "RM"]) + pick(["", " ", " #", "#", " No. ", " No."]) + n
+            )
+        elif kind == "floor":
+            text = pick(
+                [
+                    f"{n}F",
+                    f"{n}/F",
+                    f"{n} F",
+                    f"{n}{_ordinal(n)} Floor",
+                    f"{n}{_ordinal(n)} Fl",
+                    f"{n} Flr.",
+                    f"{n} FLOOR",
+                ]
+            )
+        elif kind == "building":
+            word = pick(["Building", "Bldg", "Bldg.", "Blk", "Block", "BLDG.", "Bld"])
+            text = word + pick(["", " ", " No.", " #"]) + n
+        elif kind == "street":
+            street, street_type = name.split()
+            marker = pick(["", "No. ", "No.", "#", "Number ", "NO ", "№ "])
+            text = f"{marker}{n} {street} {pick(street_types[street_type])}"
+        elif kind == "district":
+            text = f"{name} {pick(['Dist.', 'District', 'Dist', 'DIST'])}"
+        elif kind == "city":
+            text = name
+        else:
+            text = n
+        text = pick([text, text.upper(), text.lower()])
+        texts.append("".join(ch.translate(FULLWIDTH) if draw(st.booleans()) else ch for ch in text))
+    out = texts[0]
+    for text in texts[1:]:
+        out += pick(PART_SEPARATORS) + text
+    return out
+
+
+@given(st.data(), address_parts())
+def test_address_renderings_share_one_key(data: st.DataObject, parts: list) -> None:
+    raw = data.draw(rendered_address(parts))
+    key = address_key(raw)
+    assert key == canonical_address(parts)
+    assert address_numbers(key) == tuple(
+        n for kind, n, _ in parts if kind not in ("district", "city")
+    )
+
+
+@given(st.data(), address_parts())
+def test_addresses_differing_in_a_number_never_share_a_key(
+    data: st.DataObject, parts: list
+) -> None:
+    numbered = [i for i, (kind, _, _) in enumerate(parts) if kind not in ("district", "city")]
+    assume(numbered)
+    i = data.draw(st.sampled_from(numbered))
+    kind, n, name = parts[i]
+    other = data.draw(NUMBER.filter(lambda m: m != n))
+    changed = [*parts[:i], (kind, other, name), *parts[i + 1 :]]
+    a = address_key(data.draw(rendered_address(parts)))
+    b = address_key(data.draw(rendered_address(changed)))
+    assert a != b
+    assert address_numbers(a) != address_numbers(b)
+
+
+def _digit_runs(raw: str) -> tuple[str, ...]:
+    """The digit runs of a text after NFKC, as ASCII digits."""
+    runs = re.findall(r"\d+", unicodedata.normalize("NFKC", raw))
+    return tuple("".join(str(unicodedata.decimal(c)) for c in run) for run in runs)
+
+
+@given(st.text())
+def test_address_numbers_are_exactly_the_digit_runs(raw: str) -> None:
+    """So two addresses whose numbers differ anywhere never share a key."""
+    try:
+        key = address_key(raw)
+    except ValueError:
+        assert not _digit_runs(raw)
+        return
+    assert address_numbers(key) == _digit_runs(raw)
+
+
+@given(
+    st.lists(st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True), min_size=2, max_size=3), st.data()
+)
+def test_names_agree_whatever_the_order_case_and_punctuation(
+    tokens: list[str], data: st.DataObject
+) -> None:
+    shuffled = data.draw(st.permutations(tokens))
+    sep = data.draw(st.sampled_from([" ", ", ", "  ", " . "]))
+    other = sep.join(data.draw(st.sampled_from([t, t.upper(), t.lower()])) for t in shuffled)
+    assert names_agree(" ".join(tokens), other)
+
+
+NAME_TEXT = st.text(alphabet="abcwxyz ABZ.,-张伟小明李", max_size=16)
+
+
+@given(NAME_TEXT, NAME_TEXT)
+def test_names_agree_is_symmetric(a: str, b: str) -> None:
+    assert names_agree(a, b) == names_agree(b, a)
+    assert names_agree(a, a) == bool(name_key(a))
+
+
+@given(st.from_regex(r"[0-9A-Z]{2,20}", fullmatch=True), st.data())
+def test_id_edit_close_properties(key: str, data: st.DataObject) -> None:
+    i = data.draw(st.integers(0, len(key) - 1))
+    ch = data.draw(st.sampled_from([c for c in "0123456789X" if c != key[i]]))
+    substituted = key[:i] + ch + key[i + 1 :]
+    assert id_edit_close(key, substituted)
+    assert id_edit_close(substituted, key)
+    assert not id_edit_close(key, key)
+    j = data.draw(st.integers(0, len(key) - 2))
+    swapped = key[:j] + key[j + 1] + key[j] + key[j + 2 :]
+    assert id_edit_close(key, swapped) is (key[j] != key[j + 1])
+
+
+# --- properties: every normalizer is idempotent -------------------------------------------
+
+
+def _key_or_none(fn, *args):
+    try:
+        return fn(*args)
+    except ValueError:
+        return None
+
+
+@given(st.text(), st.sampled_from(["CN_RESIDENT_ID", "PASSPORT", "OTHER"]))
+def test_id_document_key_idempotent(raw: str, id_type: str) -> None:
+    result = _key_or_none(id_document_key, raw, id_type)
+    assume(result is not None)
+    assert id_document_key(result[0], id_type) == result
+
+
+@given(st.text(), st.sampled_from(["bank", "card", "wallet", None]))
+def test_account_key_idempotent(raw: str, account_type: str | None) -> None:
+    result = _key_or_none(account_key, raw, account_type)
+    assume(result is not None)
+    assert account_key(result[0], account_type) == result
+
+
+@given(st.text(), st.text())
+def test_email_key_idempotent(local: str, domain: str) -> None:
+    key = email_key(f"{local}@{domain}")
+    assert email_key(key) == key
+
+
+@given(st.text())
+def test_address_key_idempotent(raw: str) -> None:
+    key = _key_or_none(address_key, raw)
+    assume(key is not None)
+    assert address_key(key) == key
+
+
+@given(st.text())
+def test_brand_key_idempotent(raw: str) -> None:
+    key = _key_or_none(brand_key, raw)
+    assume(key is not None)
+    assert brand_key(key) == key
+
+
+@given(st.text())
+def test_name_key_idempotent(raw: str) -> None:
+    assert name_key(name_key(raw)) == name_key(raw)
+
+
+PHONE_TEXT = st.text(alphabet="0123456789０１８+-(). xXext/＋", max_size=30)
+
+
+@settings(deadline=None)
+@given(PHONE_TEXT, st.sampled_from(["CN", "HK", "US", "GB", None, "ZZ"]))
+def test_phone_key_idempotent(raw: str, region: str | None) -> None:
+    key = _key_or_none(phone_key, raw, region)
+    assume(key is not None)
+    assert phone_key(key, region) == key
