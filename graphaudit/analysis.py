@@ -7,7 +7,6 @@ This is the one place both sources meet: ``analyze`` gives it stores and links r
 from __future__ import annotations
 
 import csv
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,11 +15,11 @@ from pathlib import Path
 import networkx as nx
 import pandas as pd
 
+from .identifiers import store_brand_key
 from .linkage import Linkage, link_stores
 from .linkage.evidence import cluster_evidence, identifier_graph
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
-from .normalize import brand_key
 from .scoring import brand_variants, score_clusters
 
 __all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
@@ -54,7 +53,7 @@ def analyze(
     say = stage or (lambda name: None)
     stores = stores.copy()
     if "brand_key" not in stores:
-        stores["brand_key"] = stores["brand"].map(_safe_brand_key)
+        stores["brand_key"] = stores["brand"].map(store_brand_key)
     linkage = link_stores(stores, links, overrides, previous, stage)
     say("collecting evidence and bridges")
     graph = identifier_graph(linkage)
@@ -78,13 +77,6 @@ def analyze(
                     datetime.now(UTC).isoformat(timespec="seconds"))
 
 
-def _safe_brand_key(brand: str) -> str:
-    try:
-        return brand_key(brand) if brand else ""
-    except ValueError:
-        return ""
-
-
 def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
     """Rows of kind ``brand``: stores whose brand varies a suspended brand, even unlinked."""
     variant = store_table[store_table["variant_of"] != ""]
@@ -93,13 +85,14 @@ def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataF
     suspended = stores[stores["status"] == "suspended"]
     banned_by_brand = suspended.groupby("brand_key")["store_id"].apply(
         lambda s: ";".join(sorted(s)[:20]))
+    brand_of = dict(zip(stores["store_id"], stores["brand_key"], strict=True))
     rows = []
     for (cluster, base), group in variant.groupby(["cluster_id", "variant_of"]):
+        members = sorted(group["store_id"])
         rows.append({
             "cluster_id": cluster, "ident": -1, "kind": "brand",
-            "key": f"{base} (suspended) ~ " + ";".join(sorted(
-                stores.set_index("store_id").loc[group["store_id"], "brand_key"].unique())),
-            "store_count": len(group), "store_ids": ";".join(sorted(group["store_id"])),
+            "key": f"{base} (suspended) ~ " + ";".join(sorted({brand_of[s] for s in members})),
+            "store_count": len(members), "store_ids": ";".join(members),
             "status": f"variant of a brand of suspended stores {banned_by_brand.get(base, '')}",
             "bridge": False, "splits_into": "", "spellings": 1,
         })
@@ -125,8 +118,18 @@ def display_identifier(kind: str, key: str, text: str = "", show_pii: bool = Fal
     return f"{mask(kind, key)} {pseudonym(kind, key)}"
 
 
-def write_outputs(analysis: Analysis, out: Path, show_pii: bool = False) -> dict[str, Path]:
-    """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and a plain index.html."""
+def write_outputs(
+    analysis: Analysis, out: Path, show_pii: bool = False, source: str = "",
+    rejects: int | None = None, only_cluster: str | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, Path]:
+    """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and the HTML report.
+
+    The report (index.html, clusters/<cluster_id>.html) is :func:`graphaudit.report.write_report`;
+    ``source``, ``rejects`` and ``only_cluster`` go to it, and ``progress`` counts its pages.
+    """
+    from .report import write_report
+
     out.mkdir(parents=True, exist_ok=True)
     texts = _address_texts(analysis.linkage)
     clusters = analysis.clusters.set_index("cluster_id")
@@ -159,7 +162,9 @@ def write_outputs(analysis: Analysis, out: Path, show_pii: bool = False) -> dict
     ]
     hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]].to_csv(
         paths["hubs.csv"], index=False)
-    paths["index.html"].write_text(_plain_index(summary, len(stores), len(hubs)), encoding="utf-8")
+    write_report(analysis, out, show_pii=show_pii, source=source, only_cluster=only_cluster,
+                 rejects=rejects, progress=progress)
+    paths["clusters"] = out / "clusters"
     return paths
 
 
@@ -171,23 +176,3 @@ def _address_texts(linkage: Linkage) -> dict[int, str]:
     for ident, raw in zip(idents.tolist(), links.loc[mask_, "raw"], strict=True):
         texts.setdefault(ident, raw)
     return texts
-
-
-def _plain_index(summary: pd.DataFrame, stores: int, hubs: int) -> str:
-    rows = "\n".join(
-        f"<tr><td>{html.escape(str(r.cluster_id))}</td><td>{r.size}</td>"
-        f"<td>{r.risk_score}</td><td>{r.suspended}</td>"
-        f"<td>{html.escape(str(r.risk_factors))}</td></tr>"
-        for r in summary.itertuples()
-    )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>graphaudit clusters</title></head><body>
-<h1>graphaudit clusters</h1>
-<p>{stores} stores, {len(summary)} clusters of two or more stores, {hubs} hubs.</p>
-<table><thead><tr><th>cluster</th><th>size</th><th>risk</th><th>suspended</th>
-<th>factors</th></tr></thead><tbody>
-{rows}
-</tbody></table></body></html>
-"""

@@ -279,9 +279,10 @@ def sample(stores, seed, out_dir, quiet):
             done = stores_done
 
         summary = write_sample(out_dir, stores=stores, seed=seed, progress=report)
-    click.echo(f"Wrote {stores:,} stores to {out_dir}")
-    for name, count in getattr(summary, "rows", {}).items():
-        click.echo(f"  {name}: {count:,} rows")
+    click.echo(f"Wrote {summary.stores:,} stores of {summary.operators:,} operators "
+               f"({summary.hubs:,} innocent hubs) to {out_dir}")
+    for name in ("identities", "payments", "addresses", "truth"):
+        click.echo(f"  {name}: {getattr(summary, name):,} rows")
 
 
 def hub_and_previous_options(func: Callable) -> Callable:
@@ -457,3 +458,117 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
          "store_ids": r.store_ids}
         for r in evidence.itertuples()
     ], fmt)
+
+
+# ---------------------------------------------------------------------------------------------
+# The query library (cypher/*.cypher; graphaudit/queries.py; docs/queries.md)
+
+
+@main.command()
+@click.argument("name", required=False, metavar="NAME|FILE")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A parameter of the query; repeat for each.")
+@click.option("--list", "list_only", is_flag=True, help="List the queries and their parameters.")
+@click.option("--write", is_flag=True, help="Allow a query that writes to the graph.")
+@click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@neo4j_options
+def query(name, params, list_only, write, show_pii, fmt, uri, user, password, database):
+    """Run a query of the library (cypher/) by NAME, or a .cypher FILE; read-only.
+
+    \b
+    graphaudit query --list
+    graphaudit query path-between -p a=S0000001 -p b=S0000002
+    graphaudit query identifier-stores -p kind=phone -p "value=138 0013 8000"
+
+    Parameters are typed and identifiers are normalized like the data; a query that writes is
+    refused unless --write. docs/queries.md describes every query.
+    """
+    import logging
+    import shutil
+
+    from . import queries
+    from .store import connect
+
+    if list_only:
+        if fmt == "json":
+            click.echo(json.dumps(queries.list_queries(), ensure_ascii=False, indent=2))
+        else:
+            rows = queries.listing_rows(queries.load_library())
+            click.echo(queries.format_result(["name", "parameters", "description"], rows, fmt),
+                       nl=False)
+        return
+    if not name:
+        raise click.UsageError("give a query NAME or FILE (graphaudit query --list shows them)")
+    chosen = queries.find_query(name)
+    given = queries.parse_assignments(params)
+    queries.bind_parameters(chosen, given)  # a bad parameter fails before connecting
+    # Server notifications come back in the result (printed below), not as log records.
+    logging.getLogger("neo4j.notifications").addHandler(logging.NullHandler())
+    with connect(_settings(uri, user, password, database)) as store:
+        result = queries.run_query(store, chosen, given, write=write, show_pii=show_pii)
+    for warning in result.warnings:
+        click.echo(f"Warning from Neo4j: {warning}", err=True)
+    if result.counters:
+        changed = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.counters.items())
+        click.echo(f"Changed the graph: {changed}", err=True)
+    text = queries.format_result(result.columns, result.rows, fmt)
+    lines = text.count("\n")
+    if fmt == "table" and sys.stdout.isatty() and lines > shutil.get_terminal_size().lines - 2:
+        click.echo_via_pager(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@neo4j_options
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              required=True, help="Output directory.")
+@click.option("--cluster", "cluster_id", metavar="ID",
+              help="Write only this cluster's page (with the index and the CSV files).")
+@click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The same --hubs file given to `graphaudit cluster`, if any.")
+@click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+def report(uri, user, password, database, out_dir, cluster_id, hubs_file, show_pii, quiet):
+    """HTML report (and CSV files) from the graph in Neo4j, with the cluster ids `cluster` wrote.
+
+    Reads the stores and identifiers back, re-runs the analysis with the clusters stored in Neo4j
+    as the previous run (so ids match), and writes the files of `analyze`: index.html,
+    clusters/<cluster_id>.html, clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv.
+    """
+    import re
+
+    from .analysis import analyze as run_analysis
+    from .analysis import write_outputs
+    from .linkage.hubs import read_hub_overrides
+    from .store import connect, read_graph, read_previous_clusters
+
+    overrides = read_hub_overrides(hubs_file) if hubs_file else None
+    stage = stage_printer(quiet)
+    settings = _settings(uri, user, password, database)
+    with connect(settings) as store:
+        stage("reading the graph")
+        stores, links = read_graph(store)
+        if stores.empty:
+            raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
+        previous = read_previous_clusters(store)
+    if not len(previous):
+        click.echo("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
+                   "cluster ids are computed afresh", err=True)
+    result = run_analysis(stores, links, overrides, previous if len(previous) else None,
+                          stage=stage)
+    multi = int((result.clusters["size"] >= 2).sum())
+    if cluster_id is not None and cluster_id not in set(result.clusters["cluster_id"]):
+        raise DataError(f"unknown cluster id {cluster_id!r} (see cluster_summary.csv or the "
+                        "Cluster nodes in Neo4j)")
+    where = re.sub(r"//[^@/]*@", "//", settings.uri)  # never show credentials in a URI
+    source = f"Neo4j at {where}, database {settings.database}"
+    stage("writing the report")
+    with progress_bar("writing pages", 1 if cluster_id else multi, quiet) as advance:
+        write_outputs(result, out_dir, show_pii=show_pii, source=source,
+                      only_cluster=cluster_id, progress=advance)
+    pages = "1 cluster page" if cluster_id else f"{multi:,} cluster pages"
+    click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
+               f"{len(result.hubs):,} hubs; wrote {pages}")
+    click.echo(f"Report: {out_dir / 'index.html'}")

@@ -16,7 +16,8 @@ import pandas as pd
 from . import normalize
 from .records import RecordSet, Reject, RejectsWriter
 
-__all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers"]
+__all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers",
+           "store_brand_key"]
 
 #: identifier kinds, in the order they are loaded and reported
 KINDS = ("id_document", "payment", "phone", "email", "address")
@@ -147,6 +148,14 @@ def _normalize_column(
         if name in good:
             out[name] = good[name].to_numpy()
     return out
+
+
+def store_brand_key(brand: str) -> str:
+    """The brand key of a store, or "" when the brand is empty or has no letter or digit."""
+    try:
+        return normalize.brand_key(brand) if brand else ""
+    except ValueError:
+        return ""
 
 
 def _first_per_key(links: pd.DataFrame, properties: tuple[str, ...]) -> pd.DataFrame:

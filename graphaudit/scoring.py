@@ -17,7 +17,6 @@ distinct ID holders       0-15    15 x (holders - 1) / 9, capped (10 holders giv
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -118,16 +117,12 @@ def score_clusters(
         (~frame["is_suspended"]) & frame["cluster_id"].map(clusters["suspended"] > 0)
     ).groupby(frame["cluster_id"]).sum()
 
-    factors = clusters.apply(_factors, axis=1)
-    clusters["risk_score"] = factors.map(lambda f: min(100, round(sum(f.values()))))
-    clusters["risk_factors"] = factors.map(
-        lambda f: "; ".join(f"{name} +{points:g}" for name, points in f.items() if points)
-    )
+    factors = _factors(clusters)
+    clusters["risk_score"] = factors.sum(axis=1).round().clip(upper=100).astype(int)
+    clusters["risk_factors"] = _describe_factors(factors)
     frame["linked_to_suspended"] = ~frame["is_suspended"] & frame["cluster_id"].map(
         clusters["suspended"] > 0)
-    frame["reasons"] = [
-        _store_reasons(row, clusters.loc[row.cluster_id]) for row in frame.itertuples()
-    ]
+    frame["reasons"] = _store_reasons(frame, clusters)
     store_table = frame[["store_id", "cluster_id", "linked_to_suspended", "reopened_after_ban",
                          "variant_of", "reasons"]]
     clusters.index.name = "cluster_id"
@@ -136,43 +131,66 @@ def score_clusters(
 
 def _bursts(frame: pd.DataFrame) -> pd.Series:
     """Largest number of a cluster's stores opened within BURST_DAYS of each other."""
-    dated = frame.dropna(subset=["opened"]).sort_values(["cluster_id", "opened"])
-    result: dict[str, int] = {}
-    window = np.timedelta64(BURST_DAYS, "D")
-    for cluster, group in dated.groupby("cluster_id", sort=False):
-        days = group["opened"].to_numpy()
-        if len(days) < 2:
-            result[cluster] = len(days)
-            continue
-        ends = np.searchsorted(days, days + window, side="right")
-        result[cluster] = int((ends - np.arange(len(days))).max())
-    return pd.Series(result, dtype="int64").reindex(frame["cluster_id"].unique(), fill_value=0)
+    dated = frame.dropna(subset=["opened"])
+    codes, _ = pd.factorize(dated["cluster_id"])
+    days = (dated["opened"].to_numpy().astype("datetime64[D]").astype(np.int64))
+    # One sorted axis for all clusters: each cluster's days, offset far from the next cluster's.
+    keys = codes.astype(np.int64) * 10_000_000 + (days - days.min() if len(days) else days)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    ends = np.searchsorted(keys, keys + BURST_DAYS, side="right")
+    within = pd.Series(ends - np.arange(len(keys)), index=dated["cluster_id"].to_numpy()[order])
+    best = within.groupby(level=0).max()
+    return best.reindex(frame["cluster_id"].unique(), fill_value=0).astype("int64")
 
 
-def _factors(cluster: pd.Series) -> dict[str, float]:
-    size = int(cluster["size"])
-    return {
-        "suspended member": RISK_FACTORS["suspended member"] if cluster["suspended"] else 0,
-        "reopened after ban": (RISK_FACTORS["reopened after ban"]
-                               if cluster["reopened_after_ban"] else 0),
-        "brand variant": RISK_FACTORS["brand variant"] if cluster["brand_variants"] else 0,
-        "burst": RISK_FACTORS["burst"] if cluster["burst"] >= BURST_STORES else 0,
-        "size": round(RISK_FACTORS["size"] * min(1.0, math.log10(size) / 3), 1),
-        "distinct ID holders": round(
-            RISK_FACTORS["distinct ID holders"] * min(1.0, max(cluster["holders"] - 1, 0) / 9), 1),
-    }
+def _factors(clusters: pd.DataFrame) -> pd.DataFrame:
+    """The points of every factor, one column each, one row per cluster."""
+    size = clusters["size"].astype(float)
+    holders = clusters["holders"].astype(float)
+    return pd.DataFrame({
+        "suspended member": np.where(clusters["suspended"] > 0,
+                                     RISK_FACTORS["suspended member"], 0),
+        "reopened after ban": np.where(clusters["reopened_after_ban"] > 0,
+                                       RISK_FACTORS["reopened after ban"], 0),
+        "brand variant": np.where(clusters["brand_variants"] != "",
+                                  RISK_FACTORS["brand variant"], 0),
+        "burst": np.where(clusters["burst"] >= BURST_STORES, RISK_FACTORS["burst"], 0),
+        "size": (RISK_FACTORS["size"] * np.minimum(1.0, np.log10(size) / 3)).round(1),
+        "distinct ID holders": (RISK_FACTORS["distinct ID holders"]
+                                * np.minimum(1.0, np.maximum(holders - 1, 0) / 9)).round(1),
+    }, index=clusters.index)
 
 
-def _store_reasons(row, cluster: pd.Series) -> str:
+def _describe_factors(factors: pd.DataFrame) -> list[str]:
+    names = list(factors.columns)
+    return [
+        "; ".join(f"{name} +{points:g}" for name, points in zip(names, row, strict=True)
+                  if points)
+        for row in factors.to_numpy()
+    ]
+
+
+def _store_reasons(frame: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
+    """A short text per store: why it is flagged (empty for most stores)."""
+    suspended_in_cluster = frame["cluster_id"].map(clusters["suspended"]).to_numpy()
+    burst = frame["cluster_id"].map(clusters["burst"]).to_numpy()
     reasons = []
-    if row.is_suspended:
-        reasons.append("suspended")
-    elif row.linked_to_suspended:
-        reasons.append(f"linked to {int(cluster['suspended'])} suspended store(s)")
-    if row.reopened_after_ban:
-        reasons.append("opened after a linked store's suspension")
-    if row.variant_of:
-        reasons.append(f"brand variant of suspended brand {row.variant_of}")
-    if cluster["burst"] >= BURST_STORES:
-        reasons.append(f"cluster opened {int(cluster['burst'])} stores within {BURST_DAYS} days")
-    return "; ".join(reasons)
+    for is_suspended, linked, reopened, variant, n_suspended, n_burst in zip(
+        frame["is_suspended"].to_numpy(), frame["linked_to_suspended"].to_numpy(),
+        frame["reopened_after_ban"].to_numpy(), frame["variant_of"].to_numpy(),
+        suspended_in_cluster, burst, strict=True,
+    ):
+        parts = []
+        if is_suspended:
+            parts.append("suspended")
+        elif linked:
+            parts.append(f"linked to {int(n_suspended)} suspended store(s)")
+        if reopened:
+            parts.append("opened after a linked store's suspension")
+        if variant:
+            parts.append(f"brand variant of suspended brand {variant}")
+        if n_burst >= BURST_STORES:
+            parts.append(f"cluster opened {int(n_burst)} stores within {BURST_DAYS} days")
+        reasons.append("; ".join(parts))
+    return reasons

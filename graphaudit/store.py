@@ -21,8 +21,15 @@ from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavaila
 import neo4j
 
 from .errors import GraphauditError, Neo4jUnavailable
-from .identifiers import KINDS, LABELS, LINK_PROPERTIES, NODE_PROPERTIES, RELATIONSHIPS, Identifiers
-from .normalize import brand_key
+from .identifiers import (
+    KINDS,
+    LABELS,
+    LINK_PROPERTIES,
+    NODE_PROPERTIES,
+    RELATIONSHIPS,
+    Identifiers,
+    store_brand_key,
+)
 from .settings import ConnectionSettings
 
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect"]
@@ -80,11 +87,13 @@ def connect(settings: ConnectionSettings) -> GraphStore:
 class GraphStore:
     """One driver to one database, with the operations graphaudit needs."""
 
-    def __init__(self, settings: ConnectionSettings) -> None:
+    def __init__(self, settings: ConnectionSettings, retry_seconds: float = 30.0) -> None:
+        """``retry_seconds`` bounds how long a managed transaction retries transient errors."""
         self.settings = settings
         try:
             self.driver = neo4j.GraphDatabase.driver(
-                settings.uri, auth=(settings.user, settings.password), connection_timeout=10
+                settings.uri, auth=(settings.user, settings.password), connection_timeout=10,
+                max_transaction_retry_time=retry_seconds,
             )
         except (ValueError, DriverError) as exc:
             raise Neo4jUnavailable(f"bad Neo4j URI {settings.uri!r}: {exc}") from exc
@@ -216,7 +225,7 @@ def _none_if_empty(value: object) -> object:
 
 def _store_rows(stores: pd.DataFrame) -> list[dict]:
     frame = stores[list(STORE_COLUMNS)].copy()
-    frame["brand_key"] = frame["brand"].map(lambda b: brand_key(b) if b else "")
+    frame["brand_key"] = frame["brand"].map(store_brand_key)
     return [
         {k: _none_if_empty(v) for k, v in row.items()}
         for row in frame.to_dict("records")

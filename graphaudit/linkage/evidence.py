@@ -8,6 +8,7 @@ first: one wrong link there merges two operators.
 from __future__ import annotations
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from . import Linkage
@@ -37,32 +38,32 @@ def cluster_evidence(linkage: Linkage, graph: nx.Graph | None = None) -> pd.Data
     splits_into, spellings``.
     """
     graph = graph if graph is not None else identifier_graph(linkage)
-    store_ids = linkage.graph.stores["store_id"].to_numpy()
+    store_ids = linkage.graph.stores["store_id"].to_numpy(dtype=object)
     cluster_of = linkage.cluster_id.to_numpy()
     stores, idents = linkage.linking_pairs()
     if len(idents) == 0:
         return _empty_evidence()
-    frame = pd.DataFrame({"ident": idents, "store": stores})
-    grouped = frame.groupby("ident")["store"].apply(list)
-    decisions = linkage.decisions.set_index("ident")
-    spellings = pd.Series(linkage.canonical).value_counts()
+    # Stores are numbered in store_id order, so sorting by number sorts by id.
+    order = np.lexsort((stores, idents))
+    stores, idents = stores[order], idents[order]
+    starts = np.r_[0, np.nonzero(np.diff(idents))[0] + 1]
+    members = np.split(stores, starts[1:])
+    unique = idents[starts]
+    decisions = linkage.decisions.set_index("ident").loc[unique]
+    spellings = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
     bridges = _bridges(graph, linkage)
-    rows = []
-    for ident, members in grouped.items():
-        members = sorted(members, key=lambda s: store_ids[s])
-        rows.append({
-            "cluster_id": cluster_of[members[0]],
-            "ident": int(ident),
-            "kind": decisions.at[ident, "kind"],
-            "key": decisions.at[ident, "key"],
-            "store_count": len(members),
-            "store_ids": ";".join(store_ids[m] for m in members),
-            "status": decisions.at[ident, "status"],
-            "bridge": ident in bridges,
-            "splits_into": bridges.get(ident, ""),
-            "spellings": int(spellings.get(ident, 1)),
-        })
-    evidence = pd.DataFrame(rows)
+    evidence = pd.DataFrame({
+        "cluster_id": cluster_of[stores[starts]],
+        "ident": unique,
+        "kind": decisions["kind"].to_numpy(),
+        "key": decisions["key"].to_numpy(),
+        "store_count": [len(m) for m in members],
+        "store_ids": [";".join(store_ids[m]) for m in members],
+        "status": decisions["status"].to_numpy(),
+        "bridge": [i in bridges for i in unique.tolist()],
+        "splits_into": [bridges.get(i, "") for i in unique.tolist()],
+        "spellings": spellings[unique],
+    })
     return evidence.sort_values(["cluster_id", "bridge", "store_count", "kind", "key"],
                                 ascending=[True, False, False, True, True], ignore_index=True)
 

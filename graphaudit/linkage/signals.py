@@ -64,15 +64,16 @@ def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
     [('room 5 88 keyaun road', 'room 5 88 keyuan road')]
     """
     idents = graph.idents
-    addresses = idents.index[idents["kind"] == "address"]
+    all_keys = idents["key"].to_numpy(dtype=object)
+    addresses = np.nonzero((idents["kind"] == "address").to_numpy())[0]
     blocks: dict[tuple[str, ...], list[int]] = {}
-    for index in addresses:
-        blocks.setdefault(address_numbers(idents.at[index, "key"]), []).append(int(index))
+    for index in addresses.tolist():
+        blocks.setdefault(address_numbers(all_keys[index]), []).append(index)
     matches = []
     for members in blocks.values():
         if len(members) < 2:
             continue
-        keys = [idents.at[i, "key"] for i in members]
+        keys = [all_keys[i] for i in members]
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 score = fuzz.ratio(keys[x], keys[y], score_cutoff=ADDRESS_RATIO)
@@ -90,6 +91,7 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
     pair of keys is compared unless it is a real candidate.
     """
     idents = graph.idents
+    all_keys = idents["key"].to_numpy(dtype=object)
     docs = idents[(idents["kind"] == "id_document") & idents["key"].map(str.isascii)]
     names = _holder_names(graph)
     matches = []
@@ -97,7 +99,7 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
         if len(group) < 2:
             continue
         for a, b in _one_edit_candidates(group.index.to_numpy(), group["key"].tolist()):
-            if not id_edit_close(idents.at[a, "key"], idents.at[b, "key"]):
+            if not id_edit_close(all_keys[a], all_keys[b]):
                 continue
             match = Match(int(a), int(b), "id_near_match", ["id_one_edit"])
             if any(names_agree(x, y) for x in names.get(a, ()) for y in names.get(b, ())):
@@ -110,9 +112,9 @@ def _holder_names(graph: EvidenceGraph) -> dict[int, set[str]]:
     links = graph.links
     mask = (links["kind"] == "id_document") & (links["holder_name"] != "")
     names: dict[int, set[str]] = {}
-    for ident, name in zip(graph.link_ident[mask.to_numpy()], links.loc[mask, "holder_name"],
-                           strict=True):
-        names.setdefault(int(ident), set()).add(name)
+    for ident, name in zip(graph.link_ident[mask.to_numpy()].tolist(),
+                           links.loc[mask, "holder_name"].tolist(), strict=True):
+        names.setdefault(ident, set()).add(name)
     return names
 
 

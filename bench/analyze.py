@@ -1,0 +1,91 @@
+"""Speed and memory of ``graphaudit analyze``, against a floor measured in the same run.
+
+    python bench/analyze.py --stores 200000 1000000 --seed 1
+
+For each size: generate a world (not timed), run ``graphaudit analyze`` in a child process and
+report its wall time and peak RSS, then run the *floor* in another child: read the files with
+pyarrow, normalize keys with vectorized string operations, and run scipy's connected
+components. Prints the ratio analyze / floor. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FLOOR = r"""
+import sys, numpy as np, pyarrow as pa, pyarrow.csv as pc, pyarrow.compute as pcc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+data = sys.argv[1]
+opts = pc.ConvertOptions(strings_can_be_null=False)
+def read(name, cols):
+    return pc.read_csv(f"{data}/{name}.csv", convert_options=pc.ConvertOptions(
+        include_columns=cols, column_types={c: pa.string() for c in cols}))
+stores = read("stores", ["store_id"])["store_id"]
+index = pcc.unique(stores)
+def norm_id(col):  # NFKC, separators out, upper case
+    col = pcc.utf8_normalize(col, "NFKC")
+    return pcc.utf8_upper(pcc.replace_substring_regex(col, r"[\s\-./_]+", ""))
+def norm_text(col):
+    col = pcc.utf8_lower(pcc.utf8_normalize(col, "NFKC"))
+    return pcc.utf8_trim_whitespace(pcc.replace_substring_regex(col, r"[^\w]+", " "))
+parts = []
+ident = read("identities", ["store_id", "id_number", "phone", "email"])
+pay = read("payments", ["store_id", "account_number"])
+addr = read("addresses", ["store_id", "address"])
+for table, col, fn, tag in ((ident, "id_number", norm_id, "d"), (ident, "phone", norm_id, "p"),
+                            (ident, "email", norm_text, "e"), (pay, "account_number", norm_id, "a"),
+                            (addr, "address", norm_text, "r")):
+    keys = pcc.binary_join_element_wise(tag, fn(table[col]), ":")
+    parts.append((table["store_id"], keys))
+store_ids = pa.chunked_array([c for s, _ in parts for c in s.chunks])
+keys = pa.chunked_array([c for _, k in parts for c in k.chunks])
+s = pcc.index_in(store_ids, value_set=index).to_numpy(zero_copy_only=False)
+codes = pcc.dictionary_encode(keys).combine_chunks().indices.to_numpy(zero_copy_only=False)
+n, m = len(index), int(codes.max()) + 1
+g = coo_matrix((np.ones(len(s), dtype=np.int8), (s, n + codes)), shape=(n + m, n + m))
+k, labels = connected_components(g, directed=False)
+print(k)
+"""
+
+
+def timed_child(args: list[str]) -> tuple[float, float]:
+    """Run a child process; return its wall seconds and its own peak RSS in MiB."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{args[:3]} failed:\n{child.stderr.read().decode()[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, nargs="+", default=[200_000])
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    exe = Path(sys.executable).parent / "graphaudit"
+    for stores in args.stores:
+        with tempfile.TemporaryDirectory() as tmp:
+            data, out = Path(tmp) / "data", Path(tmp) / "out"
+            subprocess.run([str(exe), "sample", "--stores", str(stores), "--seed",
+                            str(args.seed), "--out", str(data), "-q"], check=True,
+                           capture_output=True)
+            size = sum(p.stat().st_size for p in data.iterdir()) / 2**20
+            floor_wall, floor_rss = timed_child([sys.executable, "-c", FLOOR, str(data)])
+            wall, rss = timed_child([str(exe), "analyze", str(data), "--out", str(out),
+                                        "-q"])
+            print(f"{stores:>9,} stores ({size:,.0f} MiB of input): analyze {wall:6.1f} s, "
+                  f"peak RSS {rss:,.0f} MiB | floor {floor_wall:5.1f} s "
+                  f"(RSS {floor_rss:,.0f} MiB) | ratio {wall / floor_wall:.1f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""The linkage engine: hub decisions, fuzzy signals, stable ids, bridges, scoring."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graphaudit.analysis import analyze
+from graphaudit.linkage import link_stores
+from graphaudit.linkage.clusters import assign_cluster_ids
+from graphaudit.linkage.evidence import cluster_evidence, explain_link, identifier_graph
+from graphaudit.linkage.hubs import HubOverrides
+from graphaudit.scoring import brand_variants
+
+
+def stores_frame(ids, **columns) -> pd.DataFrame:
+    frame = pd.DataFrame({"store_id": ids})
+    for name, default in (("status", "active"), ("opened_on", ""), ("suspended_on", ""),
+                          ("brand", "")):
+        frame[name] = columns.get(name, [default] * len(ids))
+    return frame
+
+
+def links_frame(rows) -> pd.DataFrame:
+    """rows: (store_id, kind, key[, holder_name])"""
+    return pd.DataFrame(
+        [(r[0], r[1], r[2], r[3] if len(r) > 3 else "") for r in rows],
+        columns=["store_id", "kind", "key", "holder_name"],
+    )
+
+
+def clusters_of(result) -> list[set[str]]:
+    frame = pd.DataFrame({"s": result.graph.stores["store_id"], "c": result.cluster_id})
+    return sorted((set(g) for _, g in frame.groupby("c")["s"]), key=lambda s: sorted(s))
+
+
+def test_agency_phone_across_many_operators_is_a_hub():
+    # Four one-store operators and one two-store operator share an agency's phone.
+    ids = ["A1", "B1", "C1", "D1", "E1", "E2"]
+    links = links_frame([(s, "phone", "+8613800000000") for s in ids]
+                        + [("E1", "payment", "P1"), ("E2", "payment", "P1")])
+    result = link_stores(stores_frame(ids), links)
+    assert clusters_of(result) == [{"A1"}, {"B1"}, {"C1"}, {"D1"}, {"E1", "E2"}]
+    hub = result.decisions[result.decisions["kind"] == "phone"].iloc[0]
+    assert hub["status"] == "hub" and not hub["links"] and hub["groups"] == 5
+    assert "5 otherwise separate groups" in hub["reason"]
+
+
+def test_operator_office_shared_by_hundreds_of_its_stores_still_links():
+    ids = [f"S{i:03d}" for i in range(300)]
+    rows = [(s, "address", "room 1 building 2 88 keyuan road") for s in ids]
+    # Personal evidence ties the stores in chains: employee IDs and two shared accounts.
+    rows += [(s, "id_document", f"ID{i // 3}") for i, s in enumerate(ids)]
+    rows += [(s, "payment", f"ACC{i % 2}") for i, s in enumerate(ids)]
+    result = link_stores(stores_frame(ids), links_frame(rows))
+    assert clusters_of(result) == [set(ids)]
+    office = result.decisions[result.decisions["kind"] == "address"].iloc[0]
+    assert office["status"] == "corroborated" and office["store_count"] == 300
+
+
+def test_one_shared_contact_between_two_groups_links_them():
+    # An evader's new stores share only the old warehouse with the banned ones.
+    rows = [("OLD1", "payment", "P1"), ("OLD2", "payment", "P1"),
+            ("NEW1", "payment", "P9"), ("NEW2", "payment", "P9"),
+            ("OLD1", "address", "warehouse 5 road"), ("NEW2", "address", "warehouse 5 road")]
+    result = link_stores(stores_frame(["OLD1", "OLD2", "NEW1", "NEW2"]), links_frame(rows))
+    assert clusters_of(result) == [{"NEW1", "NEW2", "OLD1", "OLD2"}]
+
+
+def test_hub_overrides_both_ways():
+    ids = ["A", "B", "C", "D"]
+    rows = [("A", "phone", "+861"), ("B", "phone", "+861"),
+            ("C", "email", "x@y.cn"), ("D", "email", "x@y.cn"),
+            ("A", "payment", "P"), ("C", "payment", "P2")]
+    overrides = HubOverrides(deny={("phone", "+861"): "agency"},
+                             allow={("email", "x@y.cn"): "operator's own"})
+    result = link_stores(stores_frame(ids), links_frame(rows), overrides)
+    assert clusters_of(result) == [{"A"}, {"B"}, {"C", "D"}]
+    status = result.decisions.set_index("kind")["status"]
+    assert status["phone"] == "denied" and status["email"] == "allowed"
+
+
+def test_address_typo_links_but_neighbours_never_merge():
+    rows = [("S1", "address", "room 1203 building 5 88 keyuan road 518057"),
+            ("S2", "address", "room 1203 building 5 88 keyaun road 518057"),
+            ("S3", "address", "room 1205 building 5 88 keyuan road 518057")]
+    result = link_stores(stores_frame(["S1", "S2", "S3"]), links_frame(rows))
+    assert clusters_of(result) == [{"S1", "S2"}, {"S3"}]
+    accepted = [m for m in result.matches if m.accepted]
+    assert len(accepted) == 1 and accepted[0].signal == "address_near_duplicate"
+
+
+def test_near_identical_ids_need_agreeing_holder_names():
+    rows = [("S1", "id_document", "440301199001011234", "Zhang Wei"),
+            ("S2", "id_document", "440301199001011243", "W. Zhang"),  # transposed, same person
+            ("S3", "id_document", "440301199001011235", "Li Na"),  # one digit off, other person
+            ("S4", "id_document", "440301199001019934", "Zhang Wei")]  # two edits from S1
+    result = link_stores(stores_frame(["S1", "S2", "S3", "S4"]), links_frame(rows))
+    assert clusters_of(result) == [{"S1", "S2"}, {"S3"}, {"S4"}]
+    rejected = [m for m in result.matches if not m.accepted]
+    assert rejected and all(m.parts == ["id_one_edit"] for m in rejected)
+
+
+def test_cluster_ids_are_deterministic_and_survive_new_stores():
+    rows = [("S1", "payment", "P"), ("S2", "payment", "P"), ("S3", "payment", "Q"),
+            ("S4", "payment", "Q")]
+    first = link_stores(stores_frame(["S1", "S2", "S3", "S4"]), links_frame(rows))
+    shuffled = link_stores(stores_frame(["S4", "S2", "S3", "S1"]), links_frame(rows[::-1]))
+    assert first.cluster_id.tolist() == shuffled.cluster_id.tolist()
+    previous = pd.Series(first.cluster_id.to_numpy(), index=first.graph.stores["store_id"])
+    # S0 joins the first cluster: its smallest store id changes, its cluster id does not.
+    grown = link_stores(stores_frame(["S0", "S1", "S2", "S3", "S4"]),
+                        links_frame([*rows, ("S0", "payment", "P")]), previous=previous)
+    ids = dict(zip(grown.graph.stores["store_id"], grown.cluster_id, strict=True))
+    assert ids["S0"] == ids["S1"] == previous["S1"]
+    changes = grown.changes.set_index("cluster_id")["change"]
+    assert changes[previous["S1"]] == "grown" and changes[previous["S3"]] == "same"
+
+
+def test_merged_and_split_clusters_are_reported():
+    ids, labels = pd.Series(["S1", "S2", "S3", "S4"]), np.array([0, 0, 0, 1])
+    previous = pd.Series({"S1": "CA", "S2": "CA", "S3": "CB", "S4": "CB"})
+    names, changes = assign_cluster_ids(ids, labels, previous)
+    assert names.tolist()[:3] == ["CA"] * 3
+    change = changes.set_index("cluster_id")["change"]
+    assert change["CA"] == "merged"
+    assert change[names[3]] == "split"
+
+
+def test_bridges_say_how_the_cluster_splits():
+    # A-B share P1, B-C share P2, C-D and C-E share P3: P1 and P2 are bridges, P3 too.
+    rows = [("A", "payment", "P1"), ("B", "payment", "P1"), ("B", "payment", "P2"),
+            ("C", "payment", "P2"), ("C", "payment", "P3"), ("D", "payment", "P3"),
+            ("E", "payment", "P3"), ("D", "email", "d@x.cn"), ("E", "email", "d@x.cn")]
+    result = link_stores(stores_frame(list("ABCDE")), links_frame(rows))
+    graph = identifier_graph(result)
+    evidence = cluster_evidence(result, graph).set_index("key")
+    assert evidence.at["P1", "bridge"] and evidence.at["P1", "splits_into"] == "4+1"
+    assert evidence.at["P2", "splits_into"] == "3+2"
+    assert evidence.at["P3", "splits_into"] == "3+2"  # D and E still share the e-mail
+    assert not evidence.at["d@x.cn", "bridge"]
+    path = explain_link(result, graph, "A", "E")["path"]
+    assert path[0] == "A" and path[-1] == "E" and ("payment", "P1") in path
+
+
+def test_brand_variants():
+    found = brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "anker", "gompowdirect"],
+                           ["mpow"])
+    assert found == {"xmpow": "mpow", "mpowpro": "mpow", "mpaw": "mpow"}
+    assert brand_variants(["abc", "xab"], ["ab"]) == {}  # too short to vary
+
+
+def test_risk_score_and_linked_to_suspended():
+    ids = ["OLD", "NEW1", "NEW2", "NEW3", "LONE"]
+    stores = stores_frame(
+        ids,
+        status=["suspended", "active", "active", "active", "active"],
+        opened_on=["2020-01-01", "2022-03-01", "2022-03-02", "2022-03-04", "2019-05-05"],
+        suspended_on=["2021-06-01", "", "", "", ""],
+        brand=["mpow", "xmpow", "xmpow", "mpow-pro", "other"],
+    )
+    rows = [("OLD", "payment", "P"), ("NEW1", "payment", "P"), ("NEW2", "id_document", "I2"),
+            ("NEW1", "id_document", "I2"), ("NEW3", "id_document", "I2")]
+    result = analyze(stores, links_frame(rows))
+    per_store = result.stores.set_index("store_id")
+    assert not per_store.at["OLD", "linked_to_suspended"]
+    assert per_store.loc[["NEW1", "NEW2", "NEW3"], "linked_to_suspended"].all()
+    assert not per_store.at["LONE", "linked_to_suspended"]
+    cluster = result.clusters.set_index("cluster_id").loc[per_store.at["NEW1", "cluster_id"]]
+    factors = cluster["risk_factors"]
+    for factor in ("suspended member", "reopened after ban", "brand variant", "burst"):
+        assert factor in factors
+    assert 75 <= cluster["risk_score"] <= 100
+    lone = result.clusters.set_index("cluster_id").loc[per_store.at["LONE", "cluster_id"]]
+    assert lone["risk_score"] == 0
+    brand_rows = result.evidence[result.evidence["kind"] == "brand"]
+    assert set(";".join(brand_rows["store_ids"]).split(";")) == {"NEW1", "NEW2", "NEW3"}

@@ -1,0 +1,227 @@
+"""Loading into the real Neo4j server: counts, idempotency, formats, failures."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE_DATA
+
+from graphaudit.cli import main
+from graphaudit.identifiers import LABELS, RELATIONSHIPS, extract_identifiers
+from graphaudit.records import RejectsWriter, read_records
+from graphaudit.store import read_graph
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_smoke_write_and_read(clean_graph):
+    clean_graph.run_write("CREATE (:Store {store_id: $id, name: $name})", id="T1", name="深圳")
+    rows = clean_graph.run_read("MATCH (s:Store {store_id: $id}) RETURN s.name AS name", id="T1")
+    assert rows == [{"name": "深圳"}]
+
+
+def test_wrong_password_exits_3_with_one_line(neo4j_settings, monkeypatch, tmp_path):
+    monkeypatch.setenv("NEO4J_URI", neo4j_settings.uri)
+    monkeypatch.setenv("NEO4J_USERNAME", neo4j_settings.user)
+    monkeypatch.setenv("NEO4J_PASSWORD", "not-the-password")
+    result = CliRunner().invoke(main, ["load", str(SAMPLE_DATA), "--rejects",
+                                       str(tmp_path / "r.csv")])
+    assert result.exit_code == 3
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and "refused the credentials" in message
+    assert "not-the-password" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_server_exits_3(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEO4J_URI", "bolt://127.0.0.1:9")
+    monkeypatch.setenv("NEO4J_PASSWORD", "x")
+    result = CliRunner().invoke(main, ["cluster"])
+    assert result.exit_code == 3
+    assert "cannot reach Neo4j at bolt://127.0.0.1:9" in result.stderr
+
+
+def expected_counts(data_dir) -> tuple[dict[str, int], dict[str, int]]:
+    """Counts computed from the files, independently of the loader."""
+    records = read_records(data_dir, RejectsWriter(None))
+    identifiers = extract_identifiers(records, RejectsWriter(None))
+    links = identifiers.links
+    nodes = {"Store": len(records.stores)}
+    rels = {}
+    for kind, label in LABELS.items():
+        of_kind = links[links["kind"] == kind]
+        nodes[label] = of_kind["key"].nunique()
+        columns = ["store_id", "key"] + (["address_type"] if kind == "address" else [])
+        rels[RELATIONSHIPS[kind]] = len(of_kind.drop_duplicates(columns))
+    return nodes, rels
+
+
+def load(data_dir, tmp_path, *args):
+    return CliRunner().invoke(main, ["load", str(data_dir), "--rejects", str(tmp_path / "r.csv"),
+                                     "--format", "json", *args])
+
+
+def test_load_sample_counts_match_files_and_twice_is_same(clean_graph, neo4j_env, tmp_path):
+    result = load(SAMPLE_DATA, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    nodes, rels = expected_counts(SAMPLE_DATA)
+    got_nodes, got_rels = clean_graph.counts()
+    for label, count in nodes.items():
+        assert got_nodes[label] == count, label
+    for rel, count in rels.items():
+        assert got_rels[rel] == count, rel
+    assert nodes["Store"] > 1000 and rels["OPENED_WITH"] > 1000
+    again = load(SAMPLE_DATA, tmp_path)
+    assert again.exit_code == 0
+    assert clean_graph.counts() == (got_nodes, got_rels)
+
+
+def test_raw_forms_and_chinese_names_arrive_intact(clean_graph, neo4j_env, tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id,name,brand\nS1,深圳优品,mpow\nS2,B,x\n",
+                                     encoding="utf-8")
+    (data / "identities.csv").write_bytes(
+        "store_id,id_number,holder_name\nS1,110105 19491231 002x,欧阳娜娜\n"
+        "S2,11010519491231002X,欧阳娜娜\n".encode("gb18030"))
+    assert load(data, tmp_path).exit_code == 0
+    rows = clean_graph.run_read(
+        "MATCH (s:Store)-[r:OPENED_WITH]->(d:IdDocument) RETURN s.store_id AS s, r.raw AS raw, "
+        "r.holder_name AS holder, d.key AS key, d.valid AS valid ORDER BY s")
+    assert [r["raw"] for r in rows] == ["110105 19491231 002x", "11010519491231002X"]
+    assert {r["key"] for r in rows} == {"11010519491231002X"}
+    assert all(r["holder"] == "欧阳娜娜" and r["valid"] for r in rows)
+
+
+def test_every_format_gives_the_same_graph(clean_graph, neo4j_env, tmp_path):
+    csv_counts = None
+    for fmt in ("csv", "parquet", "jsonl", "tsv"):
+        data = tmp_path / fmt
+        data.mkdir()
+        for kind in ("stores", "identities", "payments", "addresses"):
+            frame = pd.read_csv(SAMPLE_DATA / f"{kind}.csv", dtype=str, keep_default_na=False)
+            if fmt == "csv":
+                shutil.copy(SAMPLE_DATA / f"{kind}.csv", data)
+            elif fmt == "parquet":
+                frame.to_parquet(data / f"{kind}.parquet")
+            elif fmt == "jsonl":
+                frame.to_json(data / f"{kind}.jsonl", orient="records", lines=True,
+                              force_ascii=False)
+            else:
+                frame.to_csv(data / f"{kind}.tsv", sep="\t", index=False)
+        clean_graph.run_write("MATCH (n) DETACH DELETE n")
+        assert load(data, tmp_path).exit_code == 0
+        stores, links = read_graph(clean_graph)
+        snapshot = (clean_graph.counts(),
+                    sorted(map(tuple, links[["store_id", "kind", "key", "raw"]].to_numpy())))
+        if csv_counts is None:
+            csv_counts = snapshot
+        assert snapshot == csv_counts, fmt
+
+
+def test_load_and_cluster_match_analyze(clean_graph, neo4j_env, tmp_path):
+    """The same records give the same clusters from files and from Neo4j."""
+    assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+    result = CliRunner().invoke(main, ["cluster", "--out", str(tmp_path / "neo")])
+    assert result.exit_code == 0, result.stderr
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out",
+                                       str(tmp_path / "files")])
+    assert result.exit_code == 0, result.stderr
+    neo = pd.read_csv(tmp_path / "neo" / "clusters.csv", dtype=str).sort_values("store_id")
+    files = pd.read_csv(tmp_path / "files" / "clusters.csv", dtype=str).sort_values("store_id")
+    assert neo["cluster_id"].tolist() == files["cluster_id"].tolist()
+    assert neo["risk_score"].tolist() == files["risk_score"].tolist()
+    members = clean_graph.run_read(
+        "MATCH (s:Store)-[:MEMBER_OF]->(c:Cluster) WHERE s.cluster_id = c.cluster_id "
+        "RETURN count(s) AS n")
+    assert members[0]["n"] == len(files)
+    # Clustering again keeps every id and leaves the same graph.
+    before = clean_graph.counts()
+    assert CliRunner().invoke(main, ["cluster"]).exit_code == 0
+    assert clean_graph.counts() == before
+
+
+class CuttingProxy:
+    """A loopback TCP proxy to the server that cuts every connection after ``limit`` bytes
+    from the client, as if the server went away mid-load."""
+
+    def __init__(self, target_host: str, target_port: int, limit: int) -> None:
+        import socket
+        import threading
+
+        self.target = (target_host, target_port)
+        self.limit = limit
+        self.sent = 0
+        self.dead = False
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.threads = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.dead:
+                client.close()
+                continue
+            server = socket.create_connection(self.target)
+            for src, dst, upstream in ((client, server, True), (server, client, False)):
+                threading.Thread(target=self._pipe, args=(src, dst, upstream), daemon=True).start()
+
+    def _pipe(self, src, dst, upstream: bool) -> None:
+        try:
+            while data := src.recv(65536):
+                if upstream:
+                    self.sent += len(data)
+                    if self.sent > self.limit:
+                        self.dead = True
+                if self.dead:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def close(self) -> None:
+        self.dead = True
+        self.listener.close()
+
+
+def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_settings):
+    from dataclasses import replace
+    from urllib.parse import urlparse
+
+    from graphaudit.errors import Neo4jUnavailable
+    from graphaudit.store import GraphStore
+
+    records = read_records(SAMPLE_DATA, RejectsWriter(None))
+    identifiers = extract_identifiers(records, RejectsWriter(None))
+    target = urlparse(neo4j_settings.uri)
+    proxy = CuttingProxy(target.hostname, target.port, limit=1_500_000)
+    flaky = GraphStore(replace(neo4j_settings, uri=f"bolt://127.0.0.1:{proxy.port}"),
+                       retry_seconds=1)
+    try:
+        with pytest.raises(Neo4jUnavailable, match=r"rows were written before it went away"):
+            flaky.load(records.stores, identifiers)
+    finally:
+        flaky.close()
+        proxy.close()
+    partial, _ = clean_graph.counts()
+    nodes, rels = expected_counts(SAMPLE_DATA)
+    assert 0 < sum(partial.values()) < sum(nodes.values())
+    clean_graph.load(records.stores, identifiers)
+    got_nodes, got_rels = clean_graph.counts()
+    assert all(got_nodes[label] == count for label, count in nodes.items())
+    assert all(got_rels[rel] == count for rel, count in rels.items())
