@@ -8,7 +8,10 @@ table of identifier nodes per kind (DESIGN.md §2-3).
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pandas as pd
@@ -119,15 +122,15 @@ def _normalize_column(
     """
     present = frame[frame[column] != ""]
     context_column = extra[0] if extra else None
-    context = present[context_column] if context_column else pd.Series("", index=present.index)
-    pairs = pd.MultiIndex.from_arrays([present[column], context]).unique()
-    keys: dict[tuple[str, str], tuple[str, bool] | str] = {}
-    for raw, ctx in pairs:
-        try:
-            keys[(raw, ctx)] = func(raw, ctx)
-        except ValueError as exc:
-            keys[(raw, ctx)] = str(exc) or "cannot be normalized"
-    results = [keys[pair] for pair in zip(present[column], context, strict=True)]
+    raws = present[column].tolist()
+    # Renderings that differ only in what the key ignores anyway share one normalization.
+    prepared = PREPARE.get(kind)
+    forms = present[column].str.replace(prepared[0], prepared[1], regex=True).tolist() \
+        if prepared else raws
+    contexts = present[context_column].tolist() if context_column else [""] * len(raws)
+    pairs = list(dict.fromkeys(zip(forms, contexts, strict=True)))
+    keys = dict(zip(pairs, _normalize_all(func, pairs), strict=True))
+    results = [keys[pair] for pair in zip(forms, contexts, strict=True)]
     failed = pd.Series([isinstance(r, str) for r in results], index=present.index, dtype=bool)
     messages = (r for r in results if isinstance(r, str))
     for (_, row), result in zip(present[failed].iterrows(), messages, strict=True):
@@ -148,6 +151,44 @@ def _normalize_column(
         if name in good:
             out[name] = good[name].to_numpy()
     return out
+
+
+#: cheap vectorized rewrites applied before normalizing, each one a change the key ignores:
+#: phone keys ignore separators; address keys ignore case and runs of spaces and commas
+PREPARE = {
+    "phone": (r"[\s\-().]+", ""),
+    "address": (r"[\s,]+", " "),
+}
+
+#: below this many distinct values, normalizing in one process is faster than forking
+PARALLEL_THRESHOLD = 50_000
+
+
+def _normalize_all(func: Callable[[str, str], tuple[str, bool]], pairs: list[tuple[str, str]]):
+    """``func`` over distinct (raw, context) pairs; a ValueError becomes its message (a str).
+
+    Large inputs are split over the machine's cores: normalizing (phonenumbers, the address
+    rules) is pure Python and the slowest part of reading a million-store directory.
+    """
+    workers = os.cpu_count() or 1
+    if len(pairs) < PARALLEL_THRESHOLD or workers < 2:
+        return _normalize_chunk(func, pairs)
+    size = -(-len(pairs) // workers)
+    chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        parts = pool.map(_normalize_chunk, [func] * len(chunks), chunks)
+        return [result for part in parts for result in part]
+
+
+def _normalize_chunk(func, pairs: list[tuple[str, str]]) -> list[tuple[str, bool] | str]:
+    results: list[tuple[str, bool] | str] = []
+    for raw, ctx in pairs:
+        try:
+            results.append(func(raw, ctx))
+        except ValueError as exc:
+            results.append(str(exc) or "cannot be normalized")
+    return results
 
 
 def store_brand_key(brand: str) -> str:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -444,6 +445,8 @@ def _line_numbers(
 ) -> tuple[int, list[int]]:
     """Line numbers of ``count`` good rows from ``start``, skipping lines of ragged rows."""
     skipped = {number for number, *_ in bad_rows}
+    if not skipped:
+        return start + count, np.arange(start, start + count).tolist()
     lines = []
     line = start
     while len(lines) < count:
@@ -642,7 +645,7 @@ class _Validator:
         ids = chunk["store_id"]
         if self.kind == "stores":
             dup_in_chunk = ids.duplicated(keep="first")
-            seen_before = ids.isin(self.first_line.keys())
+            seen_before = _member_of(ids, self.first_line)
             dup = (dup_in_chunk | seen_before) & ok
             for store_id, line in zip(ids[ok & ~dup], chunk["_line"][ok & ~dup], strict=True):
                 self.first_line[store_id] = int(line)
@@ -653,10 +656,16 @@ class _Validator:
                     self.reject([chunk.at[index, "_line"]], "store_id", "duplicate store_id",
                                 [f"{sid} (first on line {first[sid]})"])
             return ~dup
-        unknown = ~ids.isin(self.store_ids) & ok
+        unknown = ~_member_of(ids, self.store_ids) & ok
         self._reject_where(chunk, unknown, "store_id", "store_id not among the accepted stores")
         return ~unknown
 
     def _reject_where(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reason: str) -> None:
         if mask.any():
             self.reject(chunk.loc[mask, "_line"], field, reason, chunk.loc[mask, field])
+
+
+def _member_of(values: pd.Series, known: set[str] | dict[str, int]) -> pd.Series:
+    """``values.isin(known)``, but fast: pandas' isin on a Python set copies the set per call."""
+    return pd.Series(np.fromiter((v in known for v in values.tolist()), dtype=bool,
+                                 count=len(values)), index=values.index)

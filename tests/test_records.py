@@ -15,7 +15,8 @@ from graphaudit.cli import main
 from graphaudit.errors import DataError
 from graphaudit.records import RejectsWriter, find_files, read_records
 
-STORES = "store_id,name,brand,status,opened_on\nS1,Alpha,mpow,active,2021-03-04\nS2,Beta,,suspended,2020-01-01\n"
+STORES = ("store_id,name,brand,status,opened_on\n"
+          "S1,Alpha,mpow,active,2021-03-04\nS2,Beta,,suspended,2020-01-01\n")
 
 
 def write(folder: Path, name: str, text: str | bytes) -> Path:
