@@ -1,0 +1,80 @@
+"""Load speed into Neo4j: input rows per second and the graphaudit process's peak memory.
+
+    python bench/load.py --stores 200000 --seed 1
+
+Uses the server of the usual settings (NEO4J_* or .neo4j/connection.env; `make neo4j-start`)
+and EMPTIES ITS DATABASE first. Runs `graphaudit load` in a child process, twice: a fresh load
+and a repeat (idempotent, all MERGE matches). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from graphaudit.settings import resolve_settings
+from graphaudit.store import GraphStore
+
+
+def empty_database(store: GraphStore) -> None:
+    with store.driver.session(database=store.settings.database) as session:
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+
+
+def count_rows(path: Path) -> int:
+    with open(path, encoding="utf-8") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+def run_load(exe: Path, data: Path) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) and stderr of one `graphaudit load`."""
+    started = time.perf_counter()
+    child = subprocess.Popen([str(exe), "load", str(data), "-q", "--rejects", os.devnull],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    err = child.stderr.read().decode()
+    if status != 0:
+        raise SystemExit(f"load failed:\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, err
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    exe = Path(sys.executable).parent / "graphaudit"
+    settings = resolve_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        subprocess.run([str(exe), "sample", "--stores", str(args.stores), "--seed",
+                        str(args.seed), "--out", str(data), "-q"], check=True,
+                       capture_output=True)
+        rows = sum(count_rows(data / f"{kind}.csv")
+                   for kind in ("stores", "identities", "payments", "addresses"))
+        with GraphStore(settings) as store:
+            store.ensure_schema()
+            empty_database(store)
+        for label in ("fresh load", "repeat load"):
+            wall, rss, err = run_load(exe, data)
+            match = re.search(r"Loaded ([\d,]+) rows in ([\d.]+) s", err)
+            writing = float(match.group(2)) if match else float("nan")
+            print(f"{label}: {args.stores:,} stores, {rows:,} input rows in {wall:.1f} s = "
+                  f"{rows / wall:,.0f} input rows/s; peak RSS {rss:,.0f} MiB; "
+                  f"writing to Neo4j {writing:.1f} s ({writing / wall:.0%} of the wall time), "
+                  f"reading and normalizing {wall - writing:.1f} s", flush=True)
+        with GraphStore(settings) as store:
+            nodes, rels = store.counts()
+        print(f"graph: {sum(nodes.values()):,} nodes, {sum(rels.values()):,} relationships")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""`graphaudit analyze` and `explain` end to end on the sample world, without a server."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE_DATA
+
+from graphaudit.cli import main
+
+
+@pytest.fixture(scope="module")
+def analyzed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("analyze") / "out"
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def read(path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_output_files_follow_the_contract(analyzed):
+    clusters = read(analyzed / "clusters.csv")
+    assert list(clusters.columns) == ["store_id", "cluster_id", "cluster_size", "risk_score",
+                                      "linked_to_suspended", "reasons"]
+    stores = read(SAMPLE_DATA / "stores.csv")
+    assert sorted(clusters["store_id"]) == sorted(stores["store_id"])  # each store exactly once
+    sizes = clusters.groupby("cluster_id").size()
+    assert (clusters["cluster_size"].astype(int) == clusters["cluster_id"].map(sizes)).all()
+    assert clusters["risk_score"].astype(int).between(0, 100).all()
+    evidence = read(analyzed / "evidence.csv")
+    assert {"cluster_id", "kind", "identifier", "store_count", "store_ids"} <= set(evidence)
+    hubs = read(analyzed / "hubs.csv")
+    assert {"kind", "identifier", "store_count", "reason"} <= set(hubs) and len(hubs) > 0
+    summary = read(analyzed / "cluster_summary.csv")
+    assert (summary["size"].astype(int) >= 2).all()
+    risk = summary["risk_score"].astype(int).tolist()
+    assert risk == sorted(risk, reverse=True)
+
+
+def test_clusters_match_the_planted_operators(analyzed):
+    clusters = read(analyzed / "clusters.csv").set_index("store_id")
+    truth = read(SAMPLE_DATA / "truth.csv").set_index("store_id")
+    joined = truth.join(clusters)
+    # Every operator is one cluster and no cluster mixes operators.
+    assert (joined.groupby("operator_id")["cluster_id"].nunique() == 1).all()
+    assert (joined.groupby("cluster_id")["operator_id"].nunique() == 1).all()
+    # Hub stores were planted across unrelated operators, and hubs.csv names those hubs.
+    assert joined["planted"].str.contains("hub:").sum() > 100
+
+
+def test_linked_to_suspended_flags_the_evaders(analyzed):
+    clusters = read(analyzed / "clusters.csv").set_index("store_id")
+    truth = read(SAMPLE_DATA / "truth.csv").set_index("store_id")
+    evaders = truth.index[truth["is_evader"] == "true"]
+    assert len(evaders) > 0
+    assert (clusters.loc[evaders, "linked_to_suspended"] == "true").all()
+    assert clusters.loc[evaders, "reasons"].str.contains("after a linked store's suspension").all()
+    suspended = truth.index[truth["is_suspended"] == "true"]
+    assert (clusters.loc[suspended, "linked_to_suspended"] == "false").all()
+
+
+def test_no_raw_personal_data_in_outputs(analyzed):
+    identities = read(SAMPLE_DATA / "identities.csv")
+    payments = read(SAMPLE_DATA / "payments.csv")
+    digits = {re.sub(r"\D", "", v) for v in identities["id_number"]} | {
+        re.sub(r"\D", "", v) for v in payments["account_number"]}
+    digits = {d for d in digits if len(d) >= 12}
+    for path in analyzed.glob("*.csv"):
+        text = re.sub(r"[^\dA-Za-z*]", "", path.read_text(encoding="utf-8"))
+        leaked = [d for d in list(digits)[:400] if d in text]
+        assert not leaked, f"{path.name} shows {leaked[:3]}"
+
+
+def test_previous_keeps_ids_and_hubs_file_overrides(analyzed, tmp_path):
+    again = tmp_path / "again"
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(again),
+                                       "--previous", str(analyzed / "clusters.csv")])
+    assert result.exit_code == 0, result.stderr
+    before = read(analyzed / "clusters.csv").set_index("store_id")["cluster_id"]
+    after = read(again / "clusters.csv").set_index("store_id")["cluster_id"]
+    assert before.equals(after)
+    assert set(read(again / "cluster_summary.csv")["change"]) == {"same"}
+    # Declare the largest hub an operator's own: it links its stores, so clusters merge.
+    hubs = read(analyzed / "hubs.csv")
+    records = pd.read_csv(SAMPLE_DATA / "identities.csv", dtype=str, keep_default_na=False)
+    phone_hubs = hubs[hubs["kind"] == "phone"]
+    assert len(phone_hubs) > 0
+    counts = records["phone"].str.replace(r"\D", "", regex=True).str[-11:].value_counts()
+    hub_phone = counts.index[0]
+    (tmp_path / "hubs.csv").write_text(f"kind,identifier,action,note\nphone,{hub_phone},link,"
+                                       "investigator: the agency is the operator\n")
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out",
+                                       str(tmp_path / "o"), "--hubs", str(tmp_path / "hubs.csv")])
+    assert result.exit_code == 0, result.stderr
+    new_hubs = read(tmp_path / "o" / "hubs.csv")
+    assert len(new_hubs) == len(hubs) - 1
+    evidence = read(tmp_path / "o" / "evidence.csv")
+    assert (evidence["status"] == "allowed").sum() == 1
+
+
+def test_explain_prints_the_chain(analyzed):
+    truth = read(SAMPLE_DATA / "truth.csv")
+    big = truth[truth["operator_size"].astype(int) >= 5].groupby("operator_id")["store_id"]
+    first, *_, last = sorted(next(iter(big))[1])
+    result = CliRunner().invoke(main, ["explain", "--data", str(SAMPLE_DATA), first, last])
+    assert result.exit_code == 0, result.stderr
+    assert f"{first} and {last} are linked" in result.stdout
+    lone = truth[truth["operator_size"] == "1"]["store_id"].iloc[0]
+    result = CliRunner().invoke(main, ["explain", "--data", str(SAMPLE_DATA), first, lone])
+    assert "are not linked" in result.stdout
+    result = CliRunner().invoke(main, ["explain", "--data", str(SAMPLE_DATA), "NOPE"])
+    assert result.exit_code == 1 and "unknown store id" in result.stderr
