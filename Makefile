@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-unit lint neo4j-start neo4j-stop neo4j-status chromium bench clean
+.PHONY: install demo test test-unit lint docs neo4j-start neo4j-stop neo4j-status chromium clean
 
 install: $(STAMP)
 
@@ -28,6 +28,10 @@ test-unit: install
 
 lint: install
 	$(BIN)/ruff check graphaudit tests bench
+
+# docs/queries.md is generated from the headers of cypher/*.cypher (a test checks it is current).
+docs: install
+	$(BIN)/python -m graphaudit.queries --docs docs/queries.md
 
 neo4j-start:
 	bash scripts/neo4j.sh start

@@ -472,8 +472,10 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
 @click.option("--write", is_flag=True, help="Allow a query that writes to the graph.")
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300,
+              show_default=True, help="Stop the query after this many seconds.")
 @neo4j_options
-def query(name, params, list_only, write, show_pii, fmt, uri, user, password, database):
+def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, password, database):
     """Run a query of the library (cypher/) by NAME, or a .cypher FILE; read-only.
 
     \b
@@ -506,7 +508,8 @@ def query(name, params, list_only, write, show_pii, fmt, uri, user, password, da
     # Server notifications come back in the result (printed below), not as log records.
     logging.getLogger("neo4j.notifications").addHandler(logging.NullHandler())
     with connect(_settings(uri, user, password, database)) as store:
-        result = queries.run_query(store, chosen, given, write=write, show_pii=show_pii)
+        result = queries.run_query(store, chosen, given, write=write, show_pii=show_pii,
+                                   timeout=timeout)
     for warning in result.warnings:
         click.echo(f"Warning from Neo4j: {warning}", err=True)
     if result.counters:

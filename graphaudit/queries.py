@@ -1,0 +1,854 @@
+"""The analysts' Cypher library: parse query headers, type parameters, run read-only, mask.
+
+Every file in ``cypher/`` (except ``schema.cypher``) is one named query. Its header, the ``//``
+comment lines at the top, says what it is::
+
+    // name: path-between
+    // description: The shortest chain of shared identifiers between two stores.
+    // param: a string (required) example S0000001 -- the first store
+    // param: max_hops int[1..10] = 6 example 4 -- at most this many store-to-store steps
+    // returns: one row per node of the path: step, kind, identifier, ...
+    // Any other comment line of the header is guide text for docs/queries.md.
+
+A parameter line is ``NAME TYPE [(required) | = DEFAULT] [example VALUE] [-- help]``; values with
+spaces are written in double quotes, and the default ``null`` makes an optional parameter that
+passes ``null``. A parameter without a default is required. Types (:data:`PARAM_TYPES`):
+
+``string``, ``int`` (``int[1..10]`` bounds it), ``float``, ``bool``, ``date`` (ISO),
+``list`` (comma separated strings), ``kind`` (an identifier kind), ``brand`` (normalized to a
+brand key), ``id_document``, ``payment``, ``phone``, ``email``, ``address`` (an identifier value
+pasted as seen, normalized with the rules of loading), and ``identifier(P)``: normalized by the
+kind that parameter ``P`` names.
+
+Values always travel as query parameters: no query text is ever built from a value. The
+queries that walk the graph (store-neighbourhood, path-between) have no variable-length pattern
+at all: they are breadth-first searches over stores, one level per hop (a ``reduce`` over
+``range(1, $hops)`` whose step is a ``COLLECT`` subquery). Neo4j 5's ``SHORTEST`` search grows
+exponentially with its upper bound in a dense cluster, and its bound cannot be a parameter.
+
+Queries run in managed *read* transactions, after an ``EXPLAIN`` that asks the server what kind
+of query it is: anything but a read-only query (``query_type == "r"``) is refused unless
+``write=True``, before it runs, so nothing is changed. The read transaction is a second guard:
+the server refuses writes in it.
+
+Personal data in results (ID numbers, accounts, phones, e-mails) is masked unless
+``show_pii=True``; see :func:`mask_row` for the rules.
+
+Run ``python -m graphaudit.queries --docs docs/queries.md`` to regenerate the analysts' guide.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import shlex
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import normalize
+from .errors import QueryError
+from .identifiers import KINDS, LABELS, RELATIONSHIPS
+from .masking import PII_FIELDS, PII_KINDS, mask, pseudonym
+
+__all__ = [
+    "DOCS_PATH",
+    "PARAM_TYPES",
+    "QUERY_DIR",
+    "Param",
+    "ParameterError",
+    "Query",
+    "QueryResult",
+    "bind_parameters",
+    "docs_markdown",
+    "find_query",
+    "format_result",
+    "identifier_key",
+    "list_queries",
+    "listing_rows",
+    "load_library",
+    "mask_row",
+    "parse_assignments",
+    "parse_query",
+    "render_table",
+    "run_query",
+]
+
+QUERY_DIR = Path(__file__).resolve().parent.parent / "cypher"
+DOCS_PATH = QUERY_DIR.parent / "docs" / "queries.md"
+#: files of ``cypher/`` that are not named queries
+NOT_QUERIES = frozenset({"schema.cypher"})
+
+
+class ParameterError(QueryError):
+    """A query or parameter the user named is unknown, missing or malformed (a usage error)."""
+
+    exit_code = 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameter types
+
+
+def _int(text: str, low: int | None = None, high: int | None = None) -> int:
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise ValueError(f"expected an integer, got {text!r}") from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise ValueError(f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text.strip())
+    except ValueError:
+        raise ValueError(f"expected a number, got {text!r}") from None
+
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def _bool(text: str) -> bool:
+    word = text.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"expected an ISO date (YYYY-MM-DD), got {text!r}") from None
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _string(text: str) -> str:
+    return text.strip()
+
+
+#: names an analyst may use for an identifier kind, beside the kinds themselves
+KIND_ALIASES = {
+    **{label.lower(): kind for kind, label in LABELS.items()},
+    **{rel.lower(): kind for kind, rel in RELATIONSHIPS.items()},
+    "id": "id_document", "id_number": "id_document", "document": "id_document",
+    "account": "payment", "account_number": "payment", "bank": "payment", "card": "payment",
+    "wallet": "payment", "mobile": "phone", "e-mail": "email", "mail": "email",
+}
+
+
+def _kind(text: str) -> str:
+    word = text.strip().lower().replace(" ", "_")
+    if word in KINDS:
+        return word
+    if word in KIND_ALIASES:
+        return KIND_ALIASES[word]
+    raise ValueError(f"expected an identifier kind ({', '.join(KINDS)}), got {text!r}")
+
+
+def identifier_key(kind: str, raw: str) -> str:
+    """The key of an identifier value of ``kind`` pasted as seen, by the rules of loading.
+
+    >>> identifier_key("phone", "138-0013-8000")
+    '+8613800138000'
+    >>> identifier_key("id_document", "110105 19491231 002x")
+    '11010519491231002X'
+    """
+    if kind == "id_document":
+        return normalize.id_document_key(raw)[0]
+    if kind == "payment":
+        return normalize.account_key(raw, None)[0]
+    if kind == "phone":
+        return normalize.phone_key(raw)
+    if kind == "email":
+        return normalize.email_key(raw)
+    if kind == "address":
+        return normalize.address_key(raw)
+    raise ValueError(f"unknown identifier kind {kind!r}")
+
+
+def _brand(text: str) -> str:
+    return normalize.brand_key(text)
+
+
+#: type name -> converter from the text an analyst typed; a converter raises ValueError
+PARAM_TYPES: dict[str, Callable[[str], object]] = {
+    "string": _string,
+    "int": _int,
+    "float": _float,
+    "bool": _bool,
+    "date": _date,
+    "list": _list,
+    "kind": _kind,
+    "brand": _brand,
+    **{kind: (lambda text, kind=kind: identifier_key(kind, text)) for kind in KINDS},
+}
+_TYPE_SPEC = re.compile(
+    r"^(?:(?P<int>int)\[(?P<low>-?\d+)\.\.(?P<high>-?\d+)\]"
+    r"|identifier\((?P<by>[A-Za-z_][A-Za-z0-9_]*)\)"
+    r"|(?P<plain>[a-z_]+))$"
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter of a query."""
+
+    name: str
+    type: str  # as written in the header: int, int[1..10], identifier(kind), ...
+    required: bool = True
+    default: str | None = None  # the text of the default, converted on use; "null" -> None
+    example: str | None = None
+    help: str = ""
+
+    @property
+    def kind_param(self) -> str | None:
+        """For ``identifier(P)``, the parameter that names the identifier kind."""
+        match = _TYPE_SPEC.match(self.type)
+        return match["by"] if match else None
+
+    def convert(self, text: str, bound: Mapping[str, object] | None = None) -> object:
+        """Convert the text an analyst typed; raise ParameterError naming the parameter."""
+        match = _TYPE_SPEC.match(self.type)
+        try:
+            if match is None:
+                raise ValueError(f"unknown type {self.type!r}")
+            if match["int"]:
+                return _int(text, int(match["low"]), int(match["high"]))
+            if match["by"]:
+                kind = (bound or {}).get(match["by"])
+                if kind is None:
+                    raise ValueError(f"needs parameter {match['by']!r} to say its kind")
+                return identifier_key(_kind(str(kind)), text)
+            converter = PARAM_TYPES.get(match["plain"])
+            if converter is None:
+                raise ValueError(f"unknown type {self.type!r}")
+            return converter(text)
+        except ValueError as exc:
+            raise ParameterError(f"parameter {self.name!r} ({self.type}): {exc}") from None
+
+    def describe(self) -> str:
+        """``name``, or ``name=default`` for an optional parameter (for ``--list``)."""
+        if self.required:
+            return self.name
+        return f"{self.name}={'null' if self.default is None else self.default}"
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "type": self.type, "required": self.required,
+                "default": self.default, "example": self.example, "help": self.help}
+
+
+# ---------------------------------------------------------------------------------------------
+# Query files
+
+
+@dataclass(frozen=True)
+class Query:
+    """A Cypher query with its header: name, description, parameters and guide text."""
+
+    name: str
+    description: str
+    statement: str  # the Cypher text that runs (header kept: comments are harmless)
+    params: tuple[Param, ...] = ()
+    returns: str = ""
+    notes: tuple[str, ...] = ()
+    path: Path | None = None
+    declared: bool = True  # False for a file without a header: parameters were inferred
+
+    def param(self, name: str) -> Param | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def example_command(self) -> str:
+        """A command line that runs the query with its parameters' examples."""
+        parts = ["graphaudit", "query", self.name]
+        for p in self.params:
+            value = p.example if p.example is not None else (None if not p.required else "...")
+            if value is not None:
+                parts += ["-p", shlex.quote(f"{p.name}={value}")]
+        return " ".join(parts)
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "description": self.description,
+                "parameters": [p.as_dict() for p in self.params]}
+
+
+_HEADER_FIELD = re.compile(r"^(name|description|param|returns)\s*:\s*(.*)$")
+_PARAM_LINE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\S+)(?P<rest>.*)$")
+_CYPHER_PARAM = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|`([^`]+)`)")
+_STRINGS_AND_COMMENTS = re.compile(
+    r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/", re.S)
+
+
+def _parse_param(text: str, where: str) -> Param:
+    help_text = ""
+    if " -- " in f" {text} ":
+        text, _, help_text = f" {text} ".partition(" -- ")
+    match = _PARAM_LINE.match(text.strip())
+    if not match:
+        raise QueryError(f"{where}: cannot read parameter line {text.strip()!r}")
+    name, type_ = match["name"], match["type"]
+    spec = _TYPE_SPEC.match(type_)
+    if not spec or (spec["plain"] and spec["plain"] not in PARAM_TYPES):
+        raise QueryError(f"{where}: parameter {name!r} has an unknown type {type_!r} "
+                         f"(known: {', '.join(PARAM_TYPES)}, int[LOW..HIGH], identifier(P))")
+    try:
+        tokens = shlex.split(match["rest"])
+    except ValueError as exc:
+        raise QueryError(f"{where}: parameter {name!r}: {exc}") from None
+    required, default, example = True, None, None
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "(required)":
+            i += 1
+        elif token.startswith("="):
+            value = token[1:] or (tokens[i + 1] if i + 1 < len(tokens) else None)
+            if value is None:
+                raise QueryError(f"{where}: parameter {name!r}: '=' without a default")
+            required, default = False, value
+            i += 1 if token[1:] else 2
+        elif token == "example" and i + 1 < len(tokens):
+            example = tokens[i + 1]
+            i += 2
+        else:
+            raise QueryError(f"{where}: parameter {name!r}: unexpected {token!r} (write "
+                             "NAME TYPE [(required) | = DEFAULT] [example VALUE] [-- help])")
+    if default == "null":
+        default = None
+    return Param(name, type_, required, default, example, help_text.strip())
+
+
+def parameters_used(statement: str) -> list[str]:
+    """The ``$parameters`` a Cypher text uses, in order of first use (comments and strings
+    skipped)."""
+    code = _STRINGS_AND_COMMENTS.sub(" ", statement)
+    names = (a or b for a, b in _CYPHER_PARAM.findall(code))
+    return list(dict.fromkeys(names))
+
+
+def parse_query(text: str, path: Path | None = None, name: str | None = None) -> Query:
+    """Read a query and its header from Cypher ``text``.
+
+    A text without a ``// name:`` header is an ad-hoc query: it is named after its file (or
+    ``name``) and takes the ``$parameters`` it uses, each a required string.
+
+    Raises QueryError for a malformed header or a text of more than one statement.
+    """
+    where = str(path) if path else (name or "query")
+    header: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("//"):
+            header.append(stripped[2:].strip())
+        elif stripped:
+            break
+    fields: dict[str, str] = {}
+    params: list[Param] = []
+    notes: list[str] = []
+    for line in header:
+        match = _HEADER_FIELD.match(line)
+        if not match:
+            notes.append(line)
+        elif match[1] == "param":
+            params.append(_parse_param(match[2], where))
+        else:
+            fields[match[1]] = match[2].strip()
+    statement = _single_statement(text, where)
+    used = parameters_used(statement)
+    if "name" not in fields:
+        return Query(
+            name=name or (path.stem if path else "query"), description=fields.get(
+                "description", "ad-hoc query"), statement=statement,
+            params=tuple(Param(p, "string") for p in used), path=path, declared=False)
+    names = [p.name for p in params]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise QueryError(f"{where}: parameter declared twice: {', '.join(sorted(duplicates))}")
+    undeclared = [p for p in used if p not in names]
+    if undeclared:
+        raise QueryError(f"{where}: uses undeclared parameter(s): {', '.join(undeclared)}")
+    for p in params:
+        if p.kind_param and p.kind_param not in names:
+            raise QueryError(f"{where}: parameter {p.name!r} is typed by {p.kind_param!r}, "
+                             "which is not declared")
+    return Query(
+        name=fields["name"], description=fields.get("description", ""), statement=statement,
+        params=tuple(params), returns=fields.get("returns", ""),
+        notes=tuple(n for n in notes if n), path=path,
+    )
+
+
+def _single_statement(text: str, where: str) -> str:
+    """The text with a trailing ``;`` dropped; more than one statement is an error."""
+    code = _STRINGS_AND_COMMENTS.sub(lambda m: " " * len(m.group()), text)
+    body = code.rstrip()
+    if body.endswith(";"):
+        text, code = text[: len(body) - 1], body[:-1]
+    if ";" in code:
+        raise QueryError(f"{where}: holds more than one statement; give one query per file")
+    if not code.strip():
+        raise QueryError(f"{where}: holds no query")
+    return text.rstrip()
+
+
+def load_library(directory: Path = QUERY_DIR) -> dict[str, Query]:
+    """Every named query of ``directory`` (``cypher/``), by name, in name order.
+
+    Raises QueryError when a file is malformed, lacks a header, or two files share a name.
+    """
+    library: dict[str, Query] = {}
+    for path in sorted(directory.glob("*.cypher")):
+        if path.name in NOT_QUERIES:
+            continue
+        query = parse_query(path.read_text(encoding="utf-8"), path)
+        if not query.declared:
+            raise QueryError(f"{path}: has no '// name:' header")
+        if query.name in library:
+            raise QueryError(f"{path}: query name {query.name!r} is taken by "
+                             f"{library[query.name].path}")
+        if query.name != path.stem:
+            raise QueryError(f"{path}: is named {query.name!r}; name the file after its query")
+        library[query.name] = query
+    return dict(sorted(library.items()))
+
+
+def list_queries(directory: Path = QUERY_DIR) -> list[dict]:
+    """Name, parameters and description of every query, for ``graphaudit query --list``."""
+    return [q.as_dict() for q in load_library(directory).values()]
+
+
+def find_query(name_or_file: str, directory: Path = QUERY_DIR) -> Query:
+    """A query of the library by name, or the query in a ``.cypher`` file given by path."""
+    path = Path(name_or_file)
+    looks_like_file = path.suffix == ".cypher" or "/" in name_or_file or path.is_file()
+    if looks_like_file:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ParameterError(f"cannot read query file {name_or_file}: {exc}") from None
+        return parse_query(text, path)
+    library = load_library(directory)
+    if name_or_file not in library:
+        close = [n for n in library if name_or_file.lower() in n or n in name_or_file.lower()]
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ParameterError(f"unknown query {name_or_file!r}{hint} "
+                             "(graphaudit query --list shows them all)")
+    return library[name_or_file]
+
+
+# ---------------------------------------------------------------------------------------------
+# Binding parameters
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """``["a=S1", "max_hops=4"]`` -> ``{"a": "S1", "max_hops": "4"}``; a bad pair is an error."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ParameterError(f"parameter {pair!r}: write -p NAME=VALUE")
+        if key in values:
+            raise ParameterError(f"parameter {key!r} is given twice")
+        values[key] = value
+    return values
+
+
+def bind_parameters(query: Query, given: Mapping[str, str]) -> dict[str, object]:
+    """Convert the ``-p`` values to the declared types, filling in defaults.
+
+    An identifier parameter is normalized by the rules of loading (so ``138 0013 8000`` finds
+    ``+8613800138000``). Raises ParameterError naming an unknown, missing or malformed parameter.
+
+    >>> q = parse_query("// name: q\\n// param: n int = 2\\nRETURN $n AS n")
+    >>> bind_parameters(q, {"n": "5"})
+    {'n': 5}
+    """
+    known = {p.name for p in query.params}
+    unknown = [name for name in given if name not in known]
+    if unknown:
+        takes = ", ".join(p.describe() for p in query.params) or "no parameters"
+        raise ParameterError(f"unknown parameter {unknown[0]!r} for query {query.name!r} "
+                             f"(it takes: {takes})")
+    bound: dict[str, object] = {}
+    # Parameters that type others (identifier(kind)) are bound first.
+    order = sorted(query.params, key=lambda p: p.kind_param is not None)
+    for p in order:
+        if p.name in given:
+            bound[p.name] = p.convert(given[p.name], bound)
+        elif p.required:
+            example = f" (for example -p {p.name}={p.example})" if p.example else ""
+            raise ParameterError(f"missing parameter {p.name!r} for query {query.name!r}"
+                                 f"{example}")
+        else:
+            bound[p.name] = None if p.default is None else p.convert(p.default, bound)
+    return {p.name: bound[p.name] for p in query.params}
+
+
+# ---------------------------------------------------------------------------------------------
+# Masking
+
+_KIND_OF_LABEL = {label: kind for kind, label in LABELS.items()}
+_KIND_OF_TYPE = {rel: kind for kind, rel in RELATIONSHIPS.items()}
+#: columns holding identifier keys, masked by the row's ``kind`` and shown with a pseudonym
+KEY_COLUMNS = frozenset({"identifier", "identifiers", "key", "keys", "value"})
+#: columns holding identifiers as written, masked by the row's ``kind``
+RAW_COLUMNS = frozenset({"raw", "raws", "spellings"})
+#: columns named after the personal kind they hold
+NAMED_COLUMNS = {**PII_FIELDS, **{kind: kind for kind in PII_KINDS},
+                 **{f"{kind}s": kind for kind in PII_KINDS}, "account": "payment",
+                 "accounts": "payment", "id_numbers": "id_document"}
+
+
+def _mask_key(kind: str, value: object) -> object:
+    if isinstance(value, list):
+        return [_mask_key(kind, v) for v in value]
+    if not isinstance(value, str) or kind not in PII_KINDS or not value:
+        return value
+    return f"{mask(kind, value)} {pseudonym(kind, value)}"
+
+
+#: characters of a raw form left visible at its start and end, by kind (as :func:`mask` does)
+_RAW_VISIBLE = {"id_document": (4, 4), "payment": (0, 4), "phone": (0, 3)}
+
+
+def _mask_raw(kind: str, value: object) -> object:
+    """Mask a raw form but keep its separators, so an investigator still sees how it was
+    written: ``6222-0212-3456-7890`` -> ``****-****-****-7890``."""
+    if isinstance(value, list):
+        return [_mask_raw(kind, v) for v in value]
+    if not isinstance(value, str) or kind not in PII_KINDS or not value:
+        return value
+    if kind == "email":
+        return mask(kind, value.strip())
+    head, tail = _RAW_VISIBLE[kind]
+    positions = [i for i, ch in enumerate(value) if ch.isalnum()]
+    if len(positions) <= head + tail:
+        head, tail = 0, min(2, len(positions) // 2)
+    hidden = set(positions[head:len(positions) - tail])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+
+
+def mask_row(row: Mapping[str, object], kind: str | None = None) -> dict[str, object]:
+    """Mask the personal data of one result row (or map), by column names and kinds.
+
+    * ``identifier``/``key``/``value`` (and plurals) hold keys of the row's ``kind`` (or of
+      ``kind``, the query's parameter): masked, with a pseudonym so equal keys stay
+      recognisable; ``raw``/``spellings`` hold raw forms of that kind: masked.
+    * A column named after a personal kind (``phone``, ``email``, ``id_number``,
+      ``account_number``, ...) is masked as that kind.
+    * Nodes and relationships are masked by their label or type (``key`` of identifier nodes,
+      ``raw`` of their relationships); maps and lists are masked inside.
+
+    >>> mask_row({"kind": "phone", "identifier": "+8613800138000", "stores": 3})
+    {'kind': 'phone', 'identifier': '+86********000 #6a4a8c', 'stores': 3}
+    """
+    row_kind = row.get("kind") if isinstance(row.get("kind"), str) else kind
+    labels = row.get("_labels") or []
+    for label in labels if isinstance(labels, list) else []:
+        row_kind = _KIND_OF_LABEL.get(label, row_kind)
+    if isinstance(row.get("_type"), str):
+        row_kind = _KIND_OF_TYPE.get(row["_type"], row_kind)
+    out: dict[str, object] = {}
+    for column, value in row.items():
+        if column in KEY_COLUMNS and row_kind:
+            out[column] = _mask_key(row_kind, value)
+        elif column in RAW_COLUMNS and row_kind:
+            out[column] = _mask_raw(row_kind, value)
+        elif column in NAMED_COLUMNS:
+            out[column] = _mask_key(NAMED_COLUMNS[column], _mask_nested(value))
+        else:
+            out[column] = _mask_nested(value)
+    return out
+
+
+def _mask_nested(value: object) -> object:
+    if isinstance(value, dict):
+        return mask_row(value)
+    if isinstance(value, list):
+        return [_mask_nested(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+@dataclass
+class QueryResult:
+    """What a query returned: column names and rows of plain Python values (masked)."""
+
+    query: Query
+    columns: list[str]
+    rows: list[dict[str, object]]
+    query_type: str = "r"
+    counters: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _plain(value: object) -> object:
+    """Driver values -> plain Python: temporal values as ISO text, graph objects as maps."""
+    import neo4j.graph
+    import neo4j.time
+
+    if isinstance(value, neo4j.graph.Node):
+        return {"_labels": sorted(value.labels), **{k: _plain(v) for k, v in value.items()}}
+    if isinstance(value, neo4j.graph.Relationship):
+        return {"_type": value.type, **{k: _plain(v) for k, v in value.items()}}
+    if isinstance(value, neo4j.graph.Path):
+        items: list[object] = []
+        for i, node in enumerate(value.nodes):
+            if i:
+                items.append(_plain(value.relationships[i - 1]))
+            items.append(_plain(node))
+        return items
+    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime | neo4j.time.Time):
+        return value.iso_format()
+    if isinstance(value, neo4j.time.Duration | dt.timedelta):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+_EXPLAIN = "EXPLAIN\n"
+
+
+def _unexplained(message: str | None) -> str:
+    """A server message about ``EXPLAIN\n<query>`` made to point into the query itself."""
+    message = message or "unknown error"
+    if "EXPLAIN\n" not in message and "line " not in message:
+        return message
+    message = re.sub(r"\bline (\d+)", lambda m: f"line {max(int(m[1]) - 1, 1)}", message)
+    message = re.sub(r"\boffset: (\d+)",
+                     lambda m: f"offset: {max(int(m[1]) - len(_EXPLAIN), 0)}", message)
+    return message.replace('"EXPLAIN\n', '"').replace('"EXPLAIN', '"')
+
+
+def run_query(
+    store: object,
+    query: Query,
+    given: Mapping[str, str] | None = None,
+    *,
+    write: bool = False,
+    show_pii: bool = False,
+    timeout: float | None = None,
+) -> QueryResult:
+    """Bind ``given`` to ``query``'s parameters, run it on ``store`` and return its rows.
+
+    ``store`` is a :class:`graphaudit.store.GraphStore`. The query is first ``EXPLAIN``-ed: a
+    query that writes (or changes the schema) raises QueryError before it runs, unless
+    ``write``. It then runs in a managed read transaction (write transaction with ``write``).
+    Rows are masked unless ``show_pii``. ``timeout`` (seconds) asks the server to stop a query
+    that runs longer.
+
+    Raises ParameterError (bad parameters), QueryError (writes without ``write``; a Cypher
+    error), Neo4jUnavailable (the server is gone).
+    """
+    from neo4j.exceptions import ClientError
+
+    import neo4j
+
+    parameters = bind_parameters(query, given or {})
+    cypher_params = {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
+                     for k, v in parameters.items()}
+
+    def explain(tx: neo4j.ManagedTransaction) -> str | None:
+        return tx.run(_EXPLAIN + query.statement, cypher_params).consume().query_type
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[object]], object]:
+        result = tx.run(query.statement, cypher_params)
+        keys = list(result.keys())
+        rows = [[_plain(v) for v in record.values()] for record in result]
+        return keys, rows, result.consume()
+
+    with (store._translated(f"running query {query.name}"),
+          store.driver.session(database=store.settings.database) as session):
+        try:
+            query_type = session.execute_read(explain)
+            if query_type != "r" and not write:
+                what = {"s": "changes the schema"}.get(query_type or "", "writes to the graph")
+                raise QueryError(
+                    f"query {query.name!r} {what} (query type {query_type!r}); it was "
+                    "refused and nothing was changed: give --write to run it")
+            run = session.execute_write if write else session.execute_read
+            keys, values, summary = run(neo4j.unit_of_work(timeout=timeout)(work))
+        except ClientError as exc:
+            if exc.code and "Security" in exc.code:
+                raise
+            if exc.code and "TransactionTimedOut" in exc.code:
+                raise QueryError(f"query {query.name!r} did not finish within {timeout:g} s "
+                                 "and was stopped (see --timeout)") from None
+            if exc.code and exc.code.endswith("AccessMode"):
+                raise QueryError(
+                    f"query {query.name!r} writes to the graph; it was refused and nothing "
+                    "was changed: give --write to run it") from None
+            raise QueryError(f"query {query.name!r} failed: {_unexplained(exc.message)}"
+                             ) from None
+    kind_param = parameters.get("kind") if isinstance(parameters.get("kind"), str) else None
+    rows = [dict(zip(keys, row, strict=True)) for row in values]
+    if not show_pii:
+        rows = [mask_row(row, kind_param) for row in rows]
+    counters = {k: v for k, v in vars(summary.counters).items()
+                if isinstance(v, int) and not isinstance(v, bool) and v and not k.startswith("_")}
+    warnings = [
+        status.status_description for status in summary.gql_status_objects
+        if status.is_notification and str(status.severity).upper().endswith("WARNING")
+    ]
+    return QueryResult(query, keys, rows, query_type or "r", counters, warnings)
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return str(value)
+
+
+def render_table(columns: list[str], rows: list[dict]) -> str:
+    """An aligned text table: lists joined by ``;``, maps as JSON, null as empty."""
+    if not columns:
+        return "(no rows)\n"
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+              for r in cells]
+    if not rows:
+        lines.append("(no rows)")
+    return "\n".join(lines) + "\n"
+
+
+def format_result(columns: list[str], rows: list[dict], fmt: str) -> str:
+    """The rows as ``table``, ``csv`` (with a header, even without rows) or ``json`` text."""
+    if fmt == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([[_cell(row.get(c)) for c in columns] for row in rows])
+        return buffer.getvalue()
+    return render_table(columns, rows)
+
+
+def listing_rows(library: Mapping[str, Query]) -> list[dict]:
+    """One row per query for the ``--list`` table."""
+    return [{"name": q.name, "parameters": ", ".join(p.describe() for p in q.params),
+             "description": q.description} for q in library.values()]
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/queries.md
+
+_DOCS_INTRO = """\
+# Query library
+
+<!-- Generated from the headers of cypher/*.cypher by
+     `python -m graphaudit.queries --docs docs/queries.md`. Do not edit by hand:
+     tests/test_queries.py fails when this file and the headers disagree. -->
+
+Named Cypher queries for investigators, run against the graph that `graphaudit load` and
+`graphaudit cluster` built (DESIGN.md §3). Run one with
+
+```
+graphaudit query NAME -p key=value [-p key=value ...] [--format table|csv|json] [--show-pii]
+graphaudit query path/to/my.cypher -p key=value      # your own query, from a file
+graphaudit query --list [--format json]               # every query, its parameters
+```
+
+* **Parameters** are typed: `int` (some bounded, e.g. `int[1..10]`), `date` (`YYYY-MM-DD`),
+  `bool` (`true`/`false`), `list` (comma separated). Identifier parameters are normalized with
+  the rules of loading, so paste an ID number, account, phone or e-mail as you saw it
+  (`138 0013 8000` finds `+8613800138000`). A missing, unknown or malformed parameter is an
+  error that names it (exit code 2).
+* **Read-only.** Every query runs in a read transaction, after the server is asked what kind
+  of query it is: a query that writes is refused, and nothing is changed, unless you give
+  `--write`.
+* **Personal data** (ID numbers, accounts, phones, e-mails) is masked in the output, with a
+  short pseudonym so equal values stay recognisable (`**** 3445 #1f2e3d`); `--show-pii` shows it.
+* **Clusters.** Columns about clusters need `graphaudit cluster` to have run. An identifier
+  whose stores fall in more than one cluster was not accepted as evidence (an innocent hub such
+  as a 3PL warehouse, an agency's phone, a virtual office; or a bridge the clustering cut):
+  path queries do not walk through such identifiers unless `include_hubs=true`.
+* Long tables in a terminal are paged; `--format csv` or `json` is for scripts. A query stops
+  after `--timeout` seconds (300 by default).
+* Your own `.cypher` file may start with the same header (see any file in `cypher/`); without
+  one, each `$parameter` it uses is a required string.
+"""
+
+
+def docs_markdown(library: Mapping[str, Query] | None = None) -> str:
+    """The analysts' guide (``docs/queries.md``), generated from the query headers."""
+    library = load_library() if library is None else library
+    out = [_DOCS_INTRO, "\n## Queries\n\n"]
+    out += [f"* [`{q.name}`](#{q.name}): {q.description}\n" for q in library.values()]
+    for q in library.values():
+        out.append(f"\n## {q.name}\n\n{q.description}\n")
+        if q.notes:
+            out.append("\n" + " ".join(q.notes) + "\n")
+        if q.params:
+            out.append("\n| parameter | type | default | example | meaning |\n"
+                       "| --- | --- | --- | --- | --- |\n")
+            for p in q.params:
+                default = "*required*" if p.required else (
+                    "null" if p.default is None else f"`{p.default}`")
+                example = f"`{p.example}`" if p.example is not None else ""
+                meaning = p.help.replace("|", r"\|")
+                out.append(f"| `{p.name}` | {p.type} | {default} | {example} | {meaning} |\n")
+        if q.returns:
+            out.append(f"\nReturns {q.returns}\n")
+        out.append(f"\n```\n{q.example_command()}\n```\n")
+    return "".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m graphaudit.queries --docs [PATH]``: print or write docs/queries.md."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m graphaudit.queries",
+                                     description="The query library's guide.")
+    parser.add_argument("--docs", nargs="?", const="-", metavar="PATH", required=True,
+                        help="write the guide to PATH (default: standard output)")
+    args = parser.parse_args(argv)
+    text = docs_markdown()
+    if args.docs == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.docs).write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
