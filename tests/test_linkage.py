@@ -83,9 +83,12 @@ def test_hub_overrides_both_ways():
 def test_address_typo_links_but_neighbours_never_merge():
     rows = [("S1", "address", "room 1203 building 5 88 keyuan road 518057"),
             ("S2", "address", "room 1203 building 5 88 keyaun road 518057"),
-            ("S3", "address", "room 1205 building 5 88 keyuan road 518057")]
-    result = link_stores(stores_frame(["S1", "S2", "S3"]), links_frame(rows))
-    assert clusters_of(result) == [{"S1", "S2"}, {"S3"}]
+            ("S3", "address", "room 1205 building 5 88 keyuan road 518057"),
+            # Same numbers, another street: 95 % alike as strings, but not a typo.
+            ("S4", "address", "floor 3 building 2 204 heping road longgang 518172"),
+            ("S5", "address", "floor 3 building 2 204 hongli road longgang 518172")]
+    result = link_stores(stores_frame(["S1", "S2", "S3", "S4", "S5"]), links_frame(rows))
+    assert clusters_of(result) == [{"S1", "S2"}, {"S3"}, {"S4"}, {"S5"}]
     accepted = [m for m in result.matches if m.accepted]
     assert len(accepted) == 1 and accepted[0].signal == "address_near_duplicate"
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from ..normalize import address_numbers, id_edit_close, names_agree
 from .graph import EvidenceGraph
@@ -25,9 +26,11 @@ __all__ = ["SIGNALS", "WEIGHTS", "Match", "find_matches", "near_duplicate_addres
 WEIGHTS = {
     "id_one_edit": 0.5,  # two ID numbers one substitution or transposition apart
     "holder_names_agree": 0.5,  # ... and the holder names on them denote the same person
-    "address_near_duplicate": 1.0,  # same numbers, text at least ADDRESS_RATIO similar
+    "address_near_duplicate": 1.0,  # same numbers, text at most ADDRESS_EDITS edits apart
 }
-ADDRESS_RATIO = 90.0
+#: a typo is one or two edits (OSA: substitutions, insertions, deletions, adjacent swaps);
+#: two different street names with the same numbers are further apart than that
+ADDRESS_EDITS = 2
 
 
 @dataclass
@@ -50,7 +53,7 @@ class Match:
 
 
 def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
-    """Addresses whose numbers all agree and whose text differs only by a typo.
+    """Addresses whose numbers all agree and whose text differs only by a typo (two edits).
 
     Blocking on the numbers (room, floor, building, street number, postcode) keeps the cost near
     linear, and is also the rule: neighbours who differ in a room number are never compared.
@@ -76,10 +79,11 @@ def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
         keys = [all_keys[i] for i in members]
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
-                score = fuzz.ratio(keys[x], keys[y], score_cutoff=ADDRESS_RATIO)
-                if score:
-                    matches.append(Match(members[x], members[y], "address_near_duplicate",
-                                         ["address_near_duplicate"], round(score, 1)))
+                if OSA.distance(keys[x], keys[y], score_cutoff=ADDRESS_EDITS) > ADDRESS_EDITS:
+                    continue
+                score = round(fuzz.ratio(keys[x], keys[y]), 1)
+                matches.append(Match(members[x], members[y], "address_near_duplicate",
+                                     ["address_near_duplicate"], score))
     return matches
 
 
