@@ -66,7 +66,7 @@ def analyze(
     holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
     store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders, variants)
     clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
-    bridges = evidence[evidence["bridge"]].groupby("cluster_id").size()
+    bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
     clusters = clusters.sort_values(["risk_score", "size", "cluster_id"],
                                     ascending=[False, False, True], ignore_index=True)
@@ -121,12 +121,13 @@ def display_identifier(kind: str, key: str, text: str = "", show_pii: bool = Fal
 def write_outputs(
     analysis: Analysis, out: Path, show_pii: bool = False, source: str = "",
     rejects: int | None = None, only_cluster: str | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int], None] | None = None, max_pages: int | None = None,
 ) -> dict[str, Path]:
     """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and the HTML report.
 
     The report (index.html, clusters/<cluster_id>.html) is :func:`graphaudit.report.write_report`;
-    ``source``, ``rejects`` and ``only_cluster`` go to it, and ``progress`` counts its pages.
+    ``source``, ``rejects``, ``only_cluster`` and ``max_pages`` go to it, and ``progress``
+    counts its pages.
     """
     from .report import write_report
 
@@ -163,6 +164,7 @@ def write_outputs(
     hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]].to_csv(
         paths["hubs.csv"], index=False)
     write_report(analysis, out, show_pii=show_pii, source=source, only_cluster=only_cluster,
+                 max_pages=max_pages,
                  rejects=rejects, progress=progress)
     paths["clusters"] = out / "clusters"
     return paths

@@ -331,8 +331,10 @@ See docs/linkage.md for the hub rules and the evidence weights.
               required=True, help="Output directory.")
 @rejects_option(None)
 @hub_and_previous_options
+@click.option("--max-pages", type=click.IntRange(min=0), default=None,
+              help="Write cluster pages for only the N riskiest clusters (default: all).")
 def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, rejects_path,
-            hubs_file, previous):
+            hubs_file, previous, max_pages):
     from .analysis import analyze as run_analysis
     from .analysis import read_previous, write_outputs
     from .identifiers import extract_identifiers
@@ -344,10 +346,15 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
         identifiers = extract_identifiers(records, rejects)
     finish_rejects(rejects, strict)
+    stage = stage_printer(quiet)
     result = run_analysis(records.stores, identifiers.links, overrides, previous_ids,
-                          stage=stage_printer(quiet))
-    write_outputs(result, out_dir, show_pii=show_pii)
+                          stage=stage)
     multi = int((result.clusters["size"] >= 2).sum())
+    pages = multi if max_pages is None else min(multi, max_pages)
+    stage("writing the files and the report")
+    with progress_bar("writing pages", pages, quiet) as advance:
+        write_outputs(result, out_dir, show_pii=show_pii, source=str(data_dir),
+                      rejects=rejects.count, progress=advance, max_pages=max_pages)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs, {rejects.count:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
@@ -532,8 +539,11 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
 @click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The same --hubs file given to `graphaudit cluster`, if any.")
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
+@click.option("--max-pages", type=click.IntRange(min=0), default=None,
+              help="Write cluster pages for only the N riskiest clusters (default: all).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def report(uri, user, password, database, out_dir, cluster_id, hubs_file, show_pii, quiet):
+def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pages, show_pii,
+           quiet):
     """HTML report (and CSV files) from the graph in Neo4j, with the cluster ids `cluster` wrote.
 
     Reads the stores and identifiers back, re-runs the analysis with the clusters stored in Neo4j
@@ -568,10 +578,10 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, show_p
     where = re.sub(r"//[^@/]*@", "//", settings.uri)  # never show credentials in a URI
     source = f"Neo4j at {where}, database {settings.database}"
     stage("writing the report")
-    with progress_bar("writing pages", 1 if cluster_id else multi, quiet) as advance:
+    pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
+    with progress_bar("writing pages", pages, quiet) as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=source,
-                      only_cluster=cluster_id, progress=advance)
-    pages = "1 cluster page" if cluster_id else f"{multi:,} cluster pages"
+                      only_cluster=cluster_id, progress=advance, max_pages=max_pages)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
-               f"{len(result.hubs):,} hubs; wrote {pages}")
+               f"{len(result.hubs):,} hubs; wrote {pages:,} cluster page(s)")
     click.echo(f"Report: {out_dir / 'index.html'}")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from . import normalize
@@ -121,28 +122,32 @@ def _normalize_column(
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
     present = frame[frame[column] != ""]
-    context_column = extra[0] if extra else None
-    raws = present[column].tolist()
     # Renderings that differ only in what the key ignores anyway share one normalization.
     prepared = PREPARE.get(kind)
-    forms = present[column].str.replace(prepared[0], prepared[1], regex=True).tolist() \
-        if prepared else raws
-    contexts = present[context_column].tolist() if context_column else [""] * len(raws)
-    pairs = list(dict.fromkeys(zip(forms, contexts, strict=True)))
-    keys = dict(zip(pairs, _normalize_all(func, pairs), strict=True))
-    results = [keys[pair] for pair in zip(forms, contexts, strict=True)]
-    failed = pd.Series([isinstance(r, str) for r in results], index=present.index, dtype=bool)
-    messages = (r for r in results if isinstance(r, str))
-    for (_, row), result in zip(present[failed].iterrows(), messages, strict=True):
-        rejects.add(Reject(row.get("_file", ""), int(row["_line"]), column,
-                           f"{result}; value dropped, rest of row kept", row[column]))
+    forms = present[column].str.replace(*prepared, regex=True) if prepared else present[column]
+    contexts = present[extra[0]] if extra else None
+    together = forms if contexts is None else forms + "\x00" + contexts
+    codes, uniques = pd.factorize(together)
+    pairs = [tuple(u.split("\x00", 1)) if contexts is not None else (u, "") for u in uniques]
+    results = _normalize_all(func, pairs)
+    failed_unique = np.fromiter((isinstance(r, str) for r in results), bool, len(results))
+    failed = failed_unique[codes]
+    for line, file, raw, code in zip(present["_line"].to_numpy()[failed],
+                                     present["_file"].to_numpy()[failed] if "_file" in present
+                                     else [""] * int(failed.sum()),
+                                     present[column].to_numpy()[failed], codes[failed],
+                                     strict=True):
+        rejects.add(Reject(file, int(line), column,
+                           f"{results[code]}; value dropped, rest of row kept", raw))
     good = present[~failed]
-    ok = [r for r in results if not isinstance(r, str)]
+    good_codes = codes[~failed]
+    unique_keys = np.array([r[0] if not isinstance(r, str) else "" for r in results], dtype=object)
+    unique_valid = np.array([bool(r[1]) if not isinstance(r, str) else False for r in results])
     out = pd.DataFrame({
         "store_id": good["store_id"].to_numpy(),
         "kind": kind,
-        "key": [k for k, _ in ok],
-        "valid": [v for _, v in ok],
+        "key": unique_keys[good_codes],
+        "valid": unique_valid[good_codes],
         "raw": good[column].to_numpy(),
         "_file": good["_file"].to_numpy() if "_file" in good else "",
         "_line": good["_line"].to_numpy(),

@@ -22,7 +22,6 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 from rapidfuzz.distance import Levenshtein
-from rapidfuzz.process import cdist
 
 __all__ = ["RISK_FACTORS", "brand_variants", "score_clusters"]
 
@@ -44,33 +43,44 @@ def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str,
 
     A variant adds a short prefix or suffix (up to 8 characters, to a brand of 3 or more) or is
     one edit away (to a brand of 4 or more). Exact equals are not variants: they are the brand.
+    One-edit candidates come from deletion neighbourhoods (a brand and a banned brand one edit
+    apart share a one-deletion form), so no brand is compared with every banned brand.
 
     >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "anker"], ["mpow"])
-    {'xmpow': 'mpow', 'mpowpro': 'mpow', 'mpaw': 'mpow'}
+    {'mpaw': 'mpow', 'mpowpro': 'mpow', 'xmpow': 'mpow'}
     """
-    banned = sorted({b for b in suspended if b and len(b) >= 3})
-    banned_set = set(banned)
+    banned = {b for b in suspended if b and len(b) >= 3}
+    deletions: dict[str, list[str]] = {}
+    for brand in sorted(b for b in banned if len(b) >= 4):
+        for form in {brand, *_one_deletions(brand)}:
+            deletions.setdefault(form, []).append(brand)
     found: dict[str, str] = {}
-    candidates = sorted({b for b in brands if b and b not in banned_set})
-    for brand in candidates:
-        for cut in range(1, min(MAX_AFFIX, len(brand) - 3) + 1):
-            if brand[cut:] in banned_set:
-                found[brand] = brand[cut:]
-                break
-            if brand[:-cut] in banned_set:
-                found[brand] = brand[:-cut]
-                break
-    editable = [b for b in banned if len(b) >= 4]
-    rest = [b for b in candidates if b not in found]
-    for start in range(0, len(rest), 20_000):
-        chunk = rest[start:start + 20_000]
-        if not editable or not chunk:
-            break
-        distances = cdist(chunk, editable, scorer=Levenshtein.distance, score_cutoff=1,
-                          dtype=np.uint8, workers=-1)
-        for row, col in zip(*np.nonzero(distances <= 1), strict=True):
-            found.setdefault(chunk[row], editable[col])
+    for brand in sorted({b for b in brands if b and b not in banned}):
+        base = _affixed(brand, banned) or _one_edit(brand, deletions)
+        if base:
+            found[brand] = base
     return found
+
+
+def _one_deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def _affixed(brand: str, banned: set[str]) -> str | None:
+    """The banned brand that ``brand`` extends with a short prefix or suffix, if any."""
+    for cut in range(1, min(MAX_AFFIX, len(brand) - 3) + 1):
+        if brand[cut:] in banned:
+            return brand[cut:]
+        if brand[:-cut] in banned:
+            return brand[:-cut]
+    return None
+
+
+def _one_edit(brand: str, deletions: dict[str, list[str]]) -> str | None:
+    """The banned brand one edit (substitution, insertion, deletion) from ``brand``, if any."""
+    candidates = {b for form in {brand, *_one_deletions(brand)} for b in deletions.get(form, ())}
+    matches = sorted(b for b in candidates if Levenshtein.distance(brand, b, score_cutoff=1) <= 1)
+    return matches[0] if matches else None
 
 
 def score_clusters(

@@ -116,3 +116,35 @@ def test_explain_prints_the_chain(analyzed):
     assert "are not linked" in result.stdout
     result = CliRunner().invoke(main, ["explain", "--data", str(SAMPLE_DATA), "NOPE"])
     assert result.exit_code == 1 and "unknown store id" in result.stderr
+
+
+@pytest.mark.parametrize("extra", [
+    {},  # only a stores file: no identifiers at all
+    {"payments.csv": "store_id,account_number\nS1,6222020200112233\nS2,6222020200998877\n"},
+])
+def test_analyze_without_shared_identifiers(tmp_path, extra):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id,brand,status\nS1,mpow,suspended\nS2,xmpow,active\n",
+                                     encoding="utf-8")
+    for name, text in extra.items():
+        (data / name).write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    clusters = read(out / "clusters.csv")
+    assert clusters["cluster_size"].tolist() == ["1", "1"]
+    evidence = read(out / "evidence.csv")
+    assert evidence["kind"].tolist() == ["brand"]  # xmpow varies the suspended mpow
+    assert (out / "index.html").exists()
+
+
+def test_max_pages_writes_the_riskiest_only(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(out),
+                                       "--max-pages", "3"])
+    assert result.exit_code == 0, result.stderr
+    pages = sorted(p.stem for p in (out / "clusters").glob("*.html"))
+    summary = read(out / "cluster_summary.csv")
+    assert pages == sorted(summary["cluster_id"].head(3))
+    assert "riskiest clusters only" in (out / "index.html").read_text(encoding="utf-8")

@@ -22,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .clusters import assign_cluster_ids
-from .graph import EvidenceGraph, build_graph
+from .graph import EvidenceGraph, build_graph, unique_pairs
 from .hubs import HubOverrides, components, decide_links
 from .signals import Match, find_matches
 
@@ -45,13 +45,12 @@ class Linkage:
     cluster_id: pd.Series
     changes: pd.DataFrame
 
+    pair_store: np.ndarray
+    pair_ident: np.ndarray
+
     def linking_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(store, canonical identifier) pairs of identifiers that link, deduplicated."""
-        linking = self.decisions.loc[self.decisions["links"], "ident"].to_numpy()
-        ident = self.canonical[self.graph.link_ident]
-        keep = np.isin(ident, linking)
-        pairs = np.unique(np.stack([self.graph.link_store[keep], ident[keep]]), axis=1)
-        return pairs[0], pairs[1]
+        return self.pair_store, self.pair_ident
 
 
 def link_stores(
@@ -90,12 +89,15 @@ def link_stores(
     say("deciding hubs")
     decisions = decide_links(graph, canonical, overrides)
     say("finding clusters")
-    linking = decisions.loc[decisions["links"], "ident"].to_numpy()
+    links = np.zeros(graph.n_idents, dtype=bool)
+    links[decisions.loc[decisions["links"], "ident"].to_numpy()] = True
     ident = canonical[graph.link_ident]
-    keep = np.isin(ident, linking)
-    labels = components(graph.n_stores, graph.n_idents, graph.link_store[keep], ident[keep])
+    keep = links[ident]
+    pair_ident, pair_store = unique_pairs(ident[keep], graph.link_store[keep], graph.n_stores)
+    labels = components(graph.n_stores, graph.n_idents, pair_store, pair_ident)
     cluster_id, changes = assign_cluster_ids(graph.stores["store_id"], labels, previous)
-    return Linkage(graph, canonical, matches, decisions, cluster_id, changes)
+    return Linkage(graph, canonical, matches, decisions, cluster_id, changes, pair_store,
+                   pair_ident)
 
 
 def _canonical(n_idents: int, accepted: list[Match]) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["EvidenceGraph", "build_graph"]
+__all__ = ["EvidenceGraph", "build_graph", "unique_pairs"]
 
 
 @dataclass
@@ -44,8 +44,20 @@ class EvidenceGraph:
 
     def store_counts(self) -> np.ndarray:
         """How many distinct stores each identifier links."""
-        pairs = np.unique(np.stack([self.link_ident, self.link_store]), axis=1)
-        return np.bincount(pairs[0], minlength=self.n_idents)
+        ident, _ = unique_pairs(self.link_ident, self.link_store, self.n_stores)
+        return np.bincount(ident, minlength=self.n_idents)
+
+
+def unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (a, b) pairs, sorted by a then b, for ints with ``0 <= b < b_size``.
+
+    One int64 key per pair makes this a 1-D ``np.unique``, many times faster than ``axis=1``.
+
+    >>> unique_pairs(np.array([1, 0, 1]), np.array([2, 5, 2]), 10)
+    (array([0, 1]), array([5, 2]))
+    """
+    keys = np.unique(a.astype(np.int64) * b_size + b)
+    return keys // b_size, keys % b_size
 
 
 def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:

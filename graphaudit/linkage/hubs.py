@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .. import normalize
 from ..errors import ConfigError
-from .graph import EvidenceGraph
+from .graph import EvidenceGraph, unique_pairs
 
 __all__ = ["HUB_GROUPS", "PERSONAL_KINDS", "HubOverrides", "components", "decide_links",
            "read_hub_overrides"]
@@ -107,25 +107,26 @@ def decide_links(
     """
     overrides = overrides or HubOverrides()
     idents = graph.idents
-    pairs = np.unique(np.stack([canonical[graph.link_ident], graph.link_store]), axis=1)
-    ident, store = pairs[0], pairs[1]
+    ident, store = unique_pairs(canonical[graph.link_ident], graph.link_store, graph.n_stores)
     counts = np.bincount(ident, minlength=graph.n_idents)
     kinds = idents["kind"].to_numpy()
     keys = idents["key"].to_numpy()
 
-    denied = np.array([(k, v) in overrides.deny for k, v in zip(kinds, keys, strict=True)])
+    denied = np.array([(k, v) in overrides.deny for k, v in zip(kinds, keys, strict=True)],
+                      dtype=bool)
     personal = np.isin(kinds, list(PERSONAL_KINDS))
     strong = personal[ident] & ~denied[ident]
     group = components(graph.n_stores, graph.n_idents, store[strong], ident[strong])
 
-    groups = pd.Series(group[store]).groupby(ident).nunique()
+    group_ident, _ = unique_pairs(ident, group[store], graph.n_stores)
+    groups = np.bincount(group_ident, minlength=graph.n_idents)
     shared = np.nonzero(counts >= 2)[0]
     table = pd.DataFrame({
         "ident": shared,
         "kind": kinds[shared],
         "key": keys[shared],
         "store_count": counts[shared],
-        "groups": groups.reindex(shared).to_numpy(),
+        "groups": groups[shared],
     })
     status, reason = [], []
     for kind, key, n, g in table[["kind", "key", "store_count", "groups"]].itertuples(

@@ -1,0 +1,356 @@
+"""The graph of one cluster as vis-network data: nodes, edges, styles and folding.
+
+A cluster page draws its stores and the identifiers that tie them, as pyvis's node and edge
+dictionaries (built with its ``Node`` and ``Edge`` classes: ``Network.add_edge`` scans every edge
+added before, which is quadratic in a big cluster). Above
+:data:`FOLD_NODES` nodes the drawing keeps every store and only the identifiers that tie them
+(a spanning set: bridges first, then personal evidence), and folds the rest, which stay in the
+evidence table. A cluster too big to draw even so folds its unflagged stores that hang off a
+single identifier into one "+N stores" node per identifier.
+
+Everything here is plain data; the page escapes it (JSON in a data block, text tooltips).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyvis.edge import Edge
+from pyvis.node import Node
+
+__all__ = ["FOLD_NODES", "GROUPS", "KIND_STYLE", "STORE_STYLE", "ClusterGraph", "GraphIdent",
+           "GraphStore", "build_cluster_graph", "graph_options"]
+
+#: above this many nodes, identifiers that tie nothing new are folded
+FOLD_NODES = 300
+#: above this many stores, unflagged stores hanging off one identifier are folded into one node
+FOLD_STORES = 1_200
+#: never draw more than this many nodes
+MAX_NODES = 2_000
+
+#: identifier kind -> (vis shape, colour, legend name, edge label)
+KIND_STYLE = {
+    "id_document": ("square", "#59a14f", "ID document", "ID"),
+    "payment": ("diamond", "#edc948", "payment account", "pays to"),
+    "phone": ("triangle", "#b07aa1", "phone", "phone"),
+    "email": ("triangleDown", "#ff9da7", "e-mail", "e-mail"),
+    "address": ("hexagon", "#9c755f", "address", "address"),
+}
+#: store status -> (colour, legend name); stores are dots
+STORE_STYLE = {
+    "active": ("#4e79a7", "active store"),
+    "closed": ("#bab0ac", "closed store"),
+    "suspended": ("#e15759", "suspended store"),
+}
+LINKED_BORDER = "#f28e2b"
+BRIDGE_BORDER = "#222222"
+FOLDED_COLOR = "#d7d7d7"
+_KIND_ORDER = {"id_document": 0, "payment": 1, "address": 2, "phone": 3, "email": 4}
+
+
+@dataclass
+class GraphStore:
+    """A store as the drawing needs it (text is plain, escaped by the page)."""
+
+    node_id: str
+    label: str
+    title: str
+    status: str
+    linked_to_suspended: bool = False
+    flagged: bool = False  # suspended, reopened after a ban or a brand variant: never folded
+
+
+@dataclass
+class GraphIdent:
+    """A linking identifier of the cluster."""
+
+    node_id: str
+    kind: str
+    label: str
+    title: str
+    bridge: bool = False
+    store_count: int = 0
+
+
+@dataclass
+class ClusterGraph:
+    """vis-network nodes and edges of one cluster, with what was folded."""
+
+    nodes: list[dict]
+    edges: list[dict]
+    total_stores: int
+    total_idents: int
+    folded_idents: int = 0
+    folded_stores: int = 0
+    omitted_stores: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def folded(self) -> bool:
+        return bool(self.folded_idents or self.folded_stores or self.omitted_stores)
+
+
+def build_cluster_graph(
+    stores: list[GraphStore],
+    idents: list[GraphIdent],
+    links: list[tuple[int, int, str]],
+) -> ClusterGraph:
+    """Nodes and edges for a cluster, folded when it is too big to read.
+
+    Parameters
+    ----------
+    stores, idents : the cluster's stores and linking identifiers.
+    links : ``(store position, identifier position, edge tooltip)`` per store-identifier link.
+
+    Returns
+    -------
+    ClusterGraph with node and edge dictionaries in vis-network's format.
+
+    Examples
+    --------
+    >>> s = [GraphStore("s0", "S1", "S1", "active"), GraphStore("s1", "S2", "S2", "suspended")]
+    >>> i = [GraphIdent("i0", "payment", "**** 3445", "an account", store_count=2)]
+    >>> g = build_cluster_graph(s, i, [(0, 0, ""), (1, 0, "")])
+    >>> [n["id"] for n in g.nodes], len(g.edges), g.folded
+    (['s0', 's1', 'i0'], 2, False)
+
+    Notes
+    -----
+    Folding is linear in links after sorting the identifiers (union-find over the stores).
+    """
+    total_stores, total_idents = len(stores), len(idents)
+    keep_ident = [True] * len(idents)
+    notes: list[str] = []
+    folded_idents = 0
+    if total_stores + total_idents > FOLD_NODES:
+        keep_ident = _tying_identifiers(len(stores), idents, links)
+        folded_idents = keep_ident.count(False)
+        if folded_idents:
+            notes.append(f"{folded_idents:,} of {total_idents:,} identifiers are folded: the "
+                         "stores they link are already tied by the identifiers drawn. All are in "
+                         "the evidence table.")
+    links = [link for link in links if keep_ident[link[1]]]
+
+    keep_store = [True] * len(stores)
+    folds: dict[int, list[int]] = {}
+    if total_stores > FOLD_STORES:
+        folds = _foldable_stores(stores, links)
+        for members in folds.values():
+            for s in members:
+                keep_store[s] = False
+    folded_stores = sum(len(m) for m in folds.values())
+    if folded_stores:
+        notes.append(f"{folded_stores:,} stores that hang off a single identifier and carry no "
+                     "suspension, ban-evasion or brand flag are folded into \"+N stores\" nodes. "
+                     "All are in the stores table.")
+
+    omitted = 0
+    drawn = sum(keep_store) + len(folds) + sum(keep_ident)
+    if drawn > MAX_NODES:
+        keep_store, keep_ident, omitted = _truncate(stores, idents, links, keep_store,
+                                                    keep_ident, folds)
+        notes.append(f"{omitted:,} more stores are not drawn (the graph would be unreadable). "
+                     "All are in the stores table.")
+
+    nodes: list[dict] = []
+    edges: list[dict] = []
+    for s, store in enumerate(stores):
+        if keep_store[s]:
+            nodes.append(_store_node(store))
+    for i, ident in enumerate(idents):
+        if keep_ident[i]:
+            nodes.append(_ident_node(ident))
+    for i, members in sorted(folds.items()):
+        if keep_ident[i]:
+            nodes.append(_folded_node(idents[i], [stores[s] for s in members]))
+            edges.append(_edge(f"f{idents[i].node_id}", idents[i].node_id, idents[i].kind,
+                               f"{len(members):,} stores, each linked only through this "
+                               "identifier", width=3))
+    for s, i, title in links:
+        if keep_store[s] and keep_ident[i]:
+            edges.append(_edge(stores[s].node_id, idents[i].node_id, idents[i].kind, title))
+
+    return ClusterGraph(nodes, edges, total_stores, total_idents, folded_idents, folded_stores,
+                        omitted, notes)
+
+
+def graph_options(node_count: int, edge_count: int) -> dict:
+    """vis-network options: a fixed seed, physics that stops after stabilization, no widgets.
+
+    Nothing from the data goes into the options.
+    """
+    big = node_count > FOLD_NODES or edge_count > 2 * FOLD_NODES
+    iterations = max(100, min(1_000, 200_000 // max(node_count, 1)))
+    return {
+        "autoResize": True,
+        "layout": {"randomSeed": 7, "improvedLayout": node_count <= 150},
+        "physics": {
+            "enabled": True,
+            "solver": "forceAtlas2Based",
+            "forceAtlas2Based": {"gravitationalConstant": -45, "centralGravity": 0.01,
+                                 "springLength": 80, "springConstant": 0.08, "damping": 0.5,
+                                 "avoidOverlap": 0.3},
+            "stabilization": {"enabled": True, "iterations": iterations, "updateInterval": 50,
+                              "fit": True},
+            "minVelocity": 1.0,
+            "timestep": 0.5,
+        },
+        "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False,
+                        "keyboard": False, "multiselect": False, "hideEdgesOnDrag": big,
+                        "hideEdgesOnZoom": big},
+        "groups": GROUPS,
+        "nodes": {"size": 14, "borderWidth": 1.5,
+                  "font": {"size": 11 if big else 12, "face": "sans-serif", "color": "#222222"}},
+        "edges": {"smooth": False if big else {"enabled": True, "type": "continuous",
+                                               "roundness": 0.3},
+                  "width": 1.2, "selectionWidth": 2,
+                  "font": {"size": 0 if big else 9, "face": "sans-serif", "color": "#555555",
+                           "strokeWidth": 3, "align": "middle"}},
+    }
+
+
+# -- folding -----------------------------------------------------------------------------------
+
+
+def _tying_identifiers(n_stores: int, idents: list[GraphIdent],
+                       links: list[tuple[int, int, str]]) -> list[bool]:
+    """A spanning set: each kept identifier ties stores that no identifier before it tied."""
+    parent = list(range(n_stores))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    stores_of: list[list[int]] = [[] for _ in idents]
+    for s, i, _ in links:
+        stores_of[i].append(s)
+    order = sorted(range(len(idents)), key=lambda i: (
+        not idents[i].bridge, _KIND_ORDER.get(idents[i].kind, 9), -len(stores_of[i]), i))
+    keep = [False] * len(idents)
+    for i in order:
+        members = stores_of[i]
+        if not members:
+            continue
+        root = find(members[0])
+        for s in members[1:]:
+            other = find(s)
+            if other != root:
+                parent[other] = root
+                keep[i] = True
+    return keep
+
+
+def _foldable_stores(stores: list[GraphStore],
+                     links: list[tuple[int, int, str]]) -> dict[int, list[int]]:
+    """Unflagged stores with a single drawn identifier, grouped by it (groups of 3 or more)."""
+    degree = [0] * len(stores)
+    only: list[int] = [-1] * len(stores)
+    for s, i, _ in links:
+        degree[s] += 1
+        only[s] = i
+    groups: dict[int, list[int]] = {}
+    for s, store in enumerate(stores):
+        if degree[s] == 1 and not (store.flagged or store.linked_to_suspended
+                                   or store.status == "suspended"):
+            groups.setdefault(only[s], []).append(s)
+    return {i: members for i, members in groups.items() if len(members) >= 3}
+
+
+def _truncate(stores, idents, links, keep_store, keep_ident, folds):
+    """Keep the first MAX_NODES nodes in breadth-first order from the flagged stores."""
+    from collections import deque
+
+    neighbours: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for s, i, _ in links:
+        if keep_store[s] and keep_ident[i]:
+            neighbours.setdefault(("s", s), []).append(("i", i))
+            neighbours.setdefault(("i", i), []).append(("s", s))
+    starts = [("s", s) for s, st in enumerate(stores) if keep_store[s] and st.flagged]
+    starts += [("s", s) for s in range(len(stores)) if keep_store[s]]
+    seen: set = set()
+    budget = MAX_NODES - len(folds)
+    queue: deque = deque()
+    for start in starts:
+        if len(seen) >= budget:
+            break
+        if start in seen:
+            continue
+        seen.add(start)
+        queue.append(start)
+        while queue and len(seen) < budget:
+            for nxt in neighbours.get(queue.popleft(), ()):
+                if nxt not in seen and len(seen) < budget:
+                    seen.add(nxt)
+                    queue.append(nxt)
+    new_store = [keep_store[s] and ("s", s) in seen for s in range(len(stores))]
+    new_ident = [keep_ident[i] and (("i", i) in seen or i in folds) for i in range(len(idents))]
+    omitted = sum(keep_store) - sum(new_store)
+    return new_store, new_ident, omitted
+
+
+# -- nodes and edges ---------------------------------------------------------------------------
+
+
+def _store_group(store: GraphStore) -> str:
+    status = store.status if store.status in STORE_STYLE else "active"
+    return f"store-{status}" + ("-linked" if store.linked_to_suspended else "")
+
+
+def _store_node(store: GraphStore) -> dict:
+    return Node(store.node_id, "dot", label=store.label, title=store.title,
+                group=_store_group(store)).options
+
+
+def _ident_node(ident: GraphIdent) -> dict:
+    shape = KIND_STYLE.get(ident.kind, ("dot",))[0]
+    group = ident.kind if ident.kind in KIND_STYLE else "other"
+    return Node(ident.node_id, shape, label=ident.label, title=ident.title,
+                group=group + ("-bridge" if ident.bridge else "")).options
+
+
+def _folded_node(ident: GraphIdent, members: list[GraphStore]) -> dict:
+    shown = ", ".join(m.label.split("\n")[0] for m in members[:40])
+    more = f" and {len(members) - 40:,} more" if len(members) > 40 else ""
+    return Node(f"f{ident.node_id}", "dot", label=f"+{len(members):,} stores",
+                title=f"{len(members):,} folded stores linked only through this identifier:\n"
+                      f"{shown}{more}", group="folded").options
+
+
+def _edge(source: str, target: str, kind: str, title: str, width: float = 1.2) -> dict:
+    _, colour, _, label = KIND_STYLE.get(kind, ("dot", "#888888", "", kind))
+    return Edge(source, target, directed=False, label=label, title=title or label,
+                color=colour, width=width).options
+
+
+def _darker(colour: str) -> str:
+    value = int(colour[1:], 16)
+    r, g, b = (value >> 16) & 255, (value >> 8) & 255, value & 255
+    return "#{:02x}{:02x}{:02x}".format(*(int(c * 0.7) for c in (r, g, b)))
+
+
+def _group(shape: str, fill: str, border: str, width: float, size: int) -> dict:
+    return {"shape": shape, "size": size, "borderWidth": width,
+            "color": {"background": fill, "border": border,
+                      "highlight": {"background": fill, "border": "#000000"},
+                      "hover": {"background": fill, "border": "#000000"}}}
+
+
+def _groups() -> dict[str, dict]:
+    groups: dict[str, dict] = {}
+    for status, (fill, _) in STORE_STYLE.items():
+        size = 16 if status == "suspended" else 13
+        groups[f"store-{status}"] = _group("dot", fill, _darker(fill), 1.5, size)
+        groups[f"store-{status}-linked"] = _group("dot", fill, LINKED_BORDER, 4, size)
+    for kind, (shape, fill, _, _) in KIND_STYLE.items():
+        groups[kind] = _group(shape, fill, _darker(fill), 1.5, 11)
+        groups[f"{kind}-bridge"] = _group(shape, fill, BRIDGE_BORDER, 3.5, 11)
+    groups["other"] = _group("dot", "#888888", "#555555", 1.5, 11)
+    groups["other-bridge"] = _group("dot", "#888888", BRIDGE_BORDER, 3.5, 11)
+    groups["folded"] = _group("dot", FOLDED_COLOR, "#8a8a8a", 1.5, 20)
+    return groups
+
+
+#: vis-network groups: the style of every kind of node, sent once per page
+GROUPS = _groups()

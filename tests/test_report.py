@@ -1,0 +1,830 @@
+"""The HTML report: escaping, masking, folding, self-containment, and real headless Chromium.
+
+Unit tests read the written files. Browser tests (``-m browser``) open them in Debian's
+``chromium``, driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: no
+websocket library needed), with the network blocked; they record every request, console message,
+exception and CSP violation of the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import csv
+import hashlib
+import html
+import json
+import os
+import queue
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graphaudit.cli import main
+from graphaudit.errors import DataError
+from graphaudit.report import build_cluster_graph, page_name, write_report
+from graphaudit.report.graph import (
+    FOLD_NODES,
+    FOLD_STORES,
+    MAX_NODES,
+    GraphIdent,
+    GraphStore,
+    graph_options,
+)
+from graphaudit.report.text import json_for_script, scrub
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------------------------------------
+# Test data
+
+
+PAYLOADS = {
+    "img": '<img src=x onerror="window.__pwned=1">',
+    "script": "</script><script>window.__pwned=2</script>",
+    "href": '<a href="javascript:window.__pwned=3">href</a>',
+    "svg": "<svg onload=window.__pwned=4>",
+    "attr": '" onmouseover="window.__pwned=5" data-x="',
+    "comment": "<!-- <script>window.__pwned=6</script> -->",
+    "style": "<style>body{display:none}</style>",
+}
+#: raw personal data of the hostile world: none may appear in any output without --show-pii
+RAW_PII = [
+    "11010519491231002X", "110105194912310021", "440301199001011234", "44030119900101123",
+    "6222020200112233445", "6222 0202 0011 2233 445", "4111111111111111",
+    "6212260200001234567", "6212-2602-0000-1234-567",
+    "13800138000", "+8613800138000", "13900139000", "+8613900139000",
+    "boss@evil-corp.example", "zhang.wei@example.com",
+]
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def hostile_world(folder: Path) -> Path:
+    """Stores of one operator and a ban evader, with script payloads in every free-text field."""
+    p = PAYLOADS
+    write_csv(folder / "stores.csv", [
+        {"store_id": "S1", "name": p["img"], "brand": "mpow", "marketplace": p["svg"],
+         "opened_on": "2021-01-04", "status": "suspended", "suspended_on": "2022-03-01",
+         "status_reason": p["script"] + " same owner as 110105194912310021, "
+                                        "contact zhang.wei@example.com"},
+        {"store_id": "S2", "name": p["script"], "brand": "x" + p["img"] + "mpow",
+         "marketplace": "tmall", "opened_on": "2022-05-01", "status": "active",
+         "suspended_on": "", "status_reason": p["comment"]},
+        {"store_id": "S3", "name": p["href"], "brand": p["style"], "marketplace": "jd",
+         "opened_on": "2022-05-03", "status": "active", "suspended_on": "",
+         "status_reason": ""},
+        {"store_id": "S4", "name": p["attr"], "brand": "mpow pro", "marketplace": "jd",
+         "opened_on": "2022-05-04", "status": "closed", "suspended_on": "",
+         "status_reason": p["attr"]},
+        {"store_id": "S5", "name": "Plain", "brand": "solo", "marketplace": "jd",
+         "opened_on": "2020-02-01", "status": "active", "suspended_on": "",
+         "status_reason": ""},
+        {"store_id": "S6", "name": p["svg"], "brand": p["comment"], "marketplace": "jd",
+         "opened_on": "2023-02-01", "status": "active", "suspended_on": "",
+         "status_reason": ""},
+        {"store_id": "S7", "name": p["style"], "brand": "other", "marketplace": "jd",
+         "opened_on": "2023-02-02", "status": "active", "suspended_on": "",
+         "status_reason": ""},
+    ])
+    write_csv(folder / "identities.csv", [
+        {"store_id": "S1", "id_number": "11010519491231002X", "holder_name": p["img"],
+         "role": p["script"], "phone": "13800138000", "email": "boss@evil-corp.example"},
+        {"store_id": "S2", "id_number": "11010519491231002X", "holder_name": p["attr"],
+         "role": "", "phone": "13900139000", "email": ""},
+        {"store_id": "S3", "id_number": "440301199001011234", "holder_name": p["href"],
+         "role": "", "phone": "13900139000", "email": ""},
+    ])
+    write_csv(folder / "payments.csv", [
+        {"store_id": "S3", "account_number": "6222 0202 0011 2233 445", "account_type": "bank",
+         "institution": p["img"], "holder_name": p["svg"]},
+        {"store_id": "S4", "account_number": "6222020200112233445", "account_type": "bank",
+         "institution": "", "holder_name": p["script"]},
+        {"store_id": "S5", "account_number": "4111111111111111", "account_type": "card",
+         "institution": "", "holder_name": ""},
+        {"store_id": "S6", "account_number": "6212260200001234567", "account_type": "bank",
+         "institution": "", "holder_name": p["img"]},
+        {"store_id": "S7", "account_number": "6212-2602-0000-1234-567", "account_type": "bank",
+         "institution": "", "holder_name": p["href"]},
+    ])
+    write_csv(folder / "addresses.csv", [
+        {"store_id": "S1", "address": p["script"] + " Room 5 Bldg 3 Nanshan Rd 12",
+         "address_type": "registered", "city": p["img"]},
+        {"store_id": "S2", "address": p["script"] + " Room 5 Bldg 3 Nanshan Rd 12",
+         "address_type": "registered", "city": "Shenzhen"},
+        {"store_id": "S4", "address": p["img"] + " 9 Warehouse St", "address_type": "return",
+         "city": ""},
+        {"store_id": "S5", "address": p["img"] + " 9 Warehouse St", "address_type": "return",
+         "city": ""},
+    ])
+    return folder
+
+
+def demo_world(folder: Path) -> Path:
+    """A readable operator for the screenshot: a banned brand, its evasion, a bridge."""
+    stores, identities, payments, addresses = [], [], [], []
+    names = ["Mpow Official", "Mpow Audio", "Mpow Outlet", "Mpow Direct", "XMpow Store",
+             "Mpaw Sound", "MpowPro Shop", "Soundcore Deals", "Audio Hub", "Tech Corner"]
+    for k, name in enumerate(names, start=1):
+        sid = f"S{k:04d}"
+        banned = k <= 3
+        stores.append({
+            "store_id": sid, "name": name,
+            "brand": ["mpow", "mpow", "mpow", "mpow", "xmpow", "mpaw", "mpowpro", "soundcore",
+                      "audiohub", "techcorner"][k - 1],
+            "marketplace": "tmall" if k % 2 else "jd",
+            "opened_on": f"202{1 if banned else 2}-0{1 + k % 8}-1{k % 9}",
+            "status": "suspended" if banned else "active",
+            "suspended_on": "2022-01-15" if banned else "",
+            "status_reason": "counterfeit listings" if banned else "",
+        })
+    people = ["11010519491231002X", "440301199001011234", "440301198001011238",
+              "320102198501011233"]
+    for k in range(1, 11):
+        sid = f"S{k:04d}"
+        person = people[0] if k <= 3 else people[1] if k <= 7 else people[2]
+        identities.append({"store_id": sid, "id_number": person,
+                           "holder_name": ["张伟", "李娜", "王芳"][min((k - 1) // 4, 2)],
+                           "role": "legal representative", "phone": f"1380013{8000 + k % 3}",
+                           "email": ""})
+    for k in (1, 2, 5):
+        payments.append({"store_id": f"S{k:04d}", "account_number": "6222020200112233445",
+                         "account_type": "bank", "institution": "ICBC", "holder_name": "张伟"})
+    for k in (6, 7, 8, 9):
+        payments.append({"store_id": f"S{k:04d}", "account_number": "6222020200998877665",
+                         "account_type": "bank", "institution": "CMB", "holder_name": "李娜"})
+    for k in (1, 4, 10):
+        addresses.append({"store_id": f"S{k:04d}", "address": "Room 1203, Bldg 5, Keji Rd 18",
+                          "address_type": "registered", "city": "Shenzhen"})
+    write_csv(folder / "stores.csv", stores)
+    write_csv(folder / "identities.csv", identities)
+    write_csv(folder / "payments.csv", payments)
+    write_csv(folder / "addresses.csv", addresses)
+    return folder
+
+
+def analyze_to(data: Path, out: Path, *args: str) -> Path:
+    result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q", *args])
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    return out
+
+
+@pytest.fixture(scope="module")
+def hostile_report(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("hostile")
+    return analyze_to(hostile_world(base / "data"), base / "out")
+
+
+@pytest.fixture(scope="module")
+def hostile_report_pii(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("hostile-pii")
+    return analyze_to(hostile_world(base / "data"), base / "out", "--show-pii")
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("demo")
+    return analyze_to(demo_world(base / "data"), base / "out")
+
+
+def read_summary(out: Path) -> list[dict]:
+    with open(out / "cluster_summary.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def cluster_pages(out: Path) -> list[Path]:
+    return sorted((out / "clusters").glob("*.html"))
+
+
+def all_outputs(out: Path) -> list[Path]:
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+class Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of each <script> element."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.scripts: list[tuple[dict, str]] = []
+        self._script: dict | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._script = dict(attrs)
+            self._text = []
+
+    def handle_data(self, data):
+        if self._script is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "script" and self._script is not None:
+            self.scripts.append((self._script, "".join(self._text)))
+            self._script = None
+
+
+def parse(path: Path) -> Tags:
+    tags = Tags()
+    tags.feed(path.read_text(encoding="utf-8"))
+    return tags
+
+
+def without_library(text: str) -> str:
+    """The page without the packed vis-network block (random base64 may spell anything)."""
+    return re.sub(r'(<script type="application/octet-stream" id="vis-network-gz">)[^<]*',
+                  r"\1", text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit tests: text helpers
+
+
+def test_json_for_script_round_trips_and_cannot_close_the_block():
+    value = {"s": PAYLOADS["script"], "c": PAYLOADS["comment"], "u": "\u2028 & > 中文"}
+    text = json_for_script(value)
+    assert not set(text) & set("<>&\u2028\u2029")
+    assert json.loads(text) == value
+
+
+def test_scrub_masks_numbers_and_emails_but_keeps_dates():
+    text = "owner 110105194912310021 paid from 6222 0202 0011 2233 445, mail boss@evil.example"
+    scrubbed = scrub(text)
+    assert "110105194912310021" not in scrubbed and "2233 445" not in scrubbed
+    assert "boss@" not in scrubbed and "b***@evil.example" in scrubbed
+    assert scrub("suspended 2022-03-01, reopened 2022-05-01") == \
+        "suspended 2022-03-01, reopened 2022-05-01"
+    assert scrub(text, show_pii=True) == text
+
+
+def test_page_names_never_leave_the_folder():
+    assert page_name("C4e2b3d8a9d0b") == "C4e2b3d8a9d0b.html"
+    for hostile in ("../../etc/passwd", "a/b", "<script>", "", "C" * 200, "x\x00y"):
+        name = page_name(hostile)
+        assert re.fullmatch(r"[A-Za-z0-9_-]+\.html", name), name
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit tests: the graph and folding
+
+
+def _star(stores: int, extra_idents: int = 0) -> tuple[list, list, list]:
+    """``stores`` stores on one account, plus ``extra_idents`` phones each shared by two."""
+    s = [GraphStore(f"s{k}", f"S{k}", f"S{k}", "suspended" if k == 0 else "active")
+         for k in range(stores)]
+    i = [GraphIdent("i0", "payment", "**** 1111", "acct", store_count=stores)]
+    links = [(k, 0, "") for k in range(stores)]
+    for e in range(extra_idents):
+        i.append(GraphIdent(f"i{e + 1}", "phone", f"+86***{e}", "phone", store_count=2))
+        links += [(e % stores, e + 1, ""), ((e + 1) % stores, e + 1, "")]
+    return s, i, links
+
+
+def test_small_cluster_is_drawn_whole_with_pyvis_node_and_edge_format():
+    s, i, links = _star(3, extra_idents=2)
+    graph = build_cluster_graph(s, i, links)
+    assert not graph.folded and graph.notes == []
+    assert {n["id"] for n in graph.nodes} == {"s0", "s1", "s2", "i0", "i1", "i2"}
+    assert len(graph.edges) == len(links)
+    node = next(n for n in graph.nodes if n["id"] == "s0")
+    assert node["group"] == "store-suspended" and node["shape"] == "dot"
+    assert {"from", "to", "label", "title"} <= set(graph.edges[0])
+
+
+def test_big_cluster_folds_identifiers_that_tie_nothing_new_and_says_so():
+    s, i, links = _star(200, extra_idents=200)  # 401 nodes > FOLD_NODES
+    graph = build_cluster_graph(s, i, links)
+    drawn = {n["id"] for n in graph.nodes}
+    assert len(s) + len(i) > FOLD_NODES
+    assert {store.node_id for store in s} <= drawn  # every store stays
+    assert "i0" in drawn  # the account ties all of them
+    assert graph.folded_idents == 200 and not any(f"i{e}" in drawn for e in range(1, 201))
+    assert "200 of 201 identifiers are folded" in graph.notes[0]
+
+
+def test_folding_keeps_bridges():
+    s, i, links = _star(200, extra_idents=150)
+    # store 200 hangs off the cluster by one phone only: that phone is a bridge
+    s.append(GraphStore("s200", "S200", "S200", "active"))
+    i.append(GraphIdent("ibridge", "phone", "+86***b", "bridge", bridge=True, store_count=2))
+    links += [(5, len(i) - 1, ""), (200, len(i) - 1, "")]
+    graph = build_cluster_graph(s, i, links)
+    drawn = {n["id"] for n in graph.nodes}
+    assert {"s200", "ibridge"} <= drawn
+    assert next(n for n in graph.nodes if n["id"] == "ibridge")["group"] == "phone-bridge"
+
+
+def test_huge_cluster_folds_unflagged_leaf_stores_into_counted_nodes():
+    stores = FOLD_STORES + 300
+    s, i, links = _star(stores)
+    graph = build_cluster_graph(s, i, links)
+    folded = [n for n in graph.nodes if n.get("group") == "folded"]
+    assert len(folded) == 1 and folded[0]["label"] == f"+{stores - 1:,} stores"
+    assert "s0" in {n["id"] for n in graph.nodes}  # the suspended store is never folded
+    assert graph.folded_stores == stores - 1
+    assert len(graph.nodes) <= MAX_NODES and "folded" in graph.notes[-1]
+
+
+def test_a_graph_that_cannot_be_folded_is_cut_at_max_nodes():
+    n = MAX_NODES + 500  # a chain: every store has two identifiers, none foldable
+    s = [GraphStore(f"s{k}", f"S{k}", f"S{k}", "active") for k in range(n)]
+    i = [GraphIdent(f"i{k}", "phone", f"p{k}", "", store_count=2) for k in range(n - 1)]
+    links = [(k, k, "") for k in range(n - 1)] + [(k + 1, k, "") for k in range(n - 1)]
+    graph = build_cluster_graph(s, i, links)
+    assert len(graph.nodes) <= MAX_NODES and graph.omitted_stores > 0
+    assert "not drawn" in graph.notes[-1]
+    drawn = {node["id"] for node in graph.nodes}
+    assert all(e["from"] in drawn and e["to"] in drawn for e in graph.edges)
+
+
+def test_graph_options_are_fixed_and_stop_physics():
+    options = graph_options(50, 60)
+    assert options["layout"]["randomSeed"] == graph_options(5000, 9000)["layout"]["randomSeed"]
+    assert options["physics"]["stabilization"]["enabled"] is True
+    assert options["interaction"]["navigationButtons"] is False
+    assert graph_options(2000, 4000)["physics"]["stabilization"]["iterations"] <= 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit tests: the written report
+
+
+def test_analyze_writes_index_and_one_page_per_cluster(demo_report):
+    summary = read_summary(demo_report)
+    pages = cluster_pages(demo_report)
+    assert len(pages) == len(summary) >= 1
+    assert {p.name for p in pages} == {page_name(r["cluster_id"]) for r in summary}
+    index = (demo_report / "index.html").read_text(encoding="utf-8")
+    for row in summary:
+        assert f'href="clusters/{page_name(row["cluster_id"])}"' in index
+    page = pages[0].read_text(encoding="utf-8")
+    for part in ('id="graph"', 'id="evidence"', 'id="risk-factors"', 'class="timeline"',
+                 "MATCH (c:Cluster {cluster_id: $cluster_id})", 'id="stores"'):
+        assert part in page
+
+
+def test_pages_load_nothing_and_allow_only_their_own_scripts(hostile_report):
+    for path in [hostile_report / "index.html", *cluster_pages(hostile_report)]:
+        text = path.read_text(encoding="utf-8")
+        tags = parse(path)
+        names = [tag for tag, _ in tags.tags]
+        forbidden = {"link", "img", "iframe", "frame", "object", "embed", "base", "form"}
+        assert not forbidden & set(names), path.name
+        for tag, attrs in tags.tags:
+            assert "src" not in attrs, (path.name, tag, attrs)
+            assert not any(name.startswith("on") for name in attrs), (path.name, tag, attrs)
+            href = attrs.get("href")
+            if href is not None:
+                assert re.fullmatch(r"(\.\./index|clusters/[A-Za-z0-9_-]+)\.html", href), href
+        assert not re.search(r"https?:|//[a-z]|cdn|node_modules", without_library(text)), \
+            path.name
+        # The policy comes first and lists the hash of every script that runs.
+        head = text[:text.index("<title>")]
+        policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', head)
+        assert policy, path.name
+        policy = policy.group(1).replace("&#39;", "'")
+        assert "default-src 'none'" in policy and "unsafe" not in policy
+        running = [body for attrs, body in tags.scripts if "type" not in attrs]
+        assert len(running) == 1
+        for body in running:
+            digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy
+        data = [attrs for attrs, _ in tags.scripts if "type" in attrs]
+        assert {a["type"] for a in data} <= {"application/json", "application/octet-stream"}
+
+
+def test_every_payload_is_escaped_text(hostile_report):
+    for path in [hostile_report / "index.html", *cluster_pages(hostile_report)]:
+        text = path.read_text(encoding="utf-8")
+        for payload in PAYLOADS.values():
+            assert payload not in text, (path.name, payload)
+        running = [body for attrs, body in parse(path).scripts if "type" not in attrs]
+        assert not any("__pwned" in body for body in running)
+    page = next(p for p in cluster_pages(hostile_report)
+                if "S1" in p.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in text  # the table cell
+    data = json.loads(dict((a.get("id"), b) for a, b in parse(page).scripts)["graph-data"])
+    titles = " ".join(n.get("title", "") + n.get("label", "") for n in data["nodes"])
+    assert PAYLOADS["img"] in titles  # as text in the tooltip data: vis renders it as text
+    assert "innerHTML" not in (ROOT / "graphaudit/report/cluster.js").read_text()
+    assert "innerHTML" not in (ROOT / "graphaudit/report/index.js").read_text()
+
+
+def test_no_raw_personal_data_in_any_output(hostile_report):
+    for path in all_outputs(hostile_report):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".html":
+            text = without_library(text)
+        for raw in RAW_PII:
+            assert raw not in text, (path.name, raw)
+    page = next(p for p in cluster_pages(hostile_report)
+                if "S1" in p.read_text(encoding="utf-8"))
+    text = page.read_text(encoding="utf-8")
+    assert "1101**********002X" in text  # masked, with its pseudonym
+    tags = re.findall(r"1101\*{10}002X (#[0-9a-f]{6})", text)
+    assert tags and len(set(tags)) == 1  # the same tag wherever it appears
+
+
+def test_show_pii_shows_identifiers(hostile_report_pii):
+    text = "".join(p.read_text(encoding="utf-8") for p in cluster_pages(hostile_report_pii))
+    assert "11010519491231002X" in text and "6222020200112233445" in text
+    index = (hostile_report_pii / "index.html").read_text(encoding="utf-8")
+    assert "shown unmasked (--show-pii)" in index
+
+
+def test_only_cluster_writes_one_page_and_unknown_cluster_fails(hostile_report, tmp_path):
+    import pandas as pd
+
+    from graphaudit.analysis import analyze
+    from graphaudit.identifiers import extract_identifiers
+    from graphaudit.records import RejectsWriter, read_records
+
+    rejects = RejectsWriter(None)
+    records = read_records(hostile_report.parent / "data", rejects)
+    result = analyze(records.stores, extract_identifiers(records, rejects).links)
+    multi = result.clusters[result.clusters["size"] >= 2]["cluster_id"].tolist()
+    assert len(multi) >= 2
+    paths = write_report(result, tmp_path / "one", only_cluster=multi[0], source="test")
+    assert [p.name for p in paths] == ["index.html", page_name(multi[0])]
+    index = paths[0].read_text(encoding="utf-8")
+    assert f'href="clusters/{page_name(multi[0])}"' in index
+    assert f'href="clusters/{page_name(multi[1])}"' not in index
+    with pytest.raises(DataError):
+        write_report(result, tmp_path / "none", only_cluster="C-does-not-exist")
+    # A full report into the same folder removes pages of clusters that no longer exist.
+    stale = tmp_path / "one" / "clusters" / "Cstale.html"
+    stale.write_text("old", encoding="utf-8")
+    write_report(result, tmp_path / "one", rejects=0)
+    assert not stale.exists() and len(cluster_pages(tmp_path / "one")) == len(multi)
+    assert isinstance(result.clusters, pd.DataFrame)
+
+
+def test_hostile_cluster_ids_from_a_previous_run_are_escaped_and_cannot_name_paths(tmp_path):
+    data = hostile_world(tmp_path / "data")
+    previous = tmp_path / "previous.csv"
+    write_csv(previous, [
+        {"store_id": "S1", "cluster_id": "../../" + PAYLOADS["img"]},
+        {"store_id": "S2", "cluster_id": "../../" + PAYLOADS["img"]},
+        {"store_id": "S6", "cluster_id": "x' }) DETACH DELETE n //"},
+        {"store_id": "S7", "cluster_id": "x' }) DETACH DELETE n //"},
+    ])
+    out = analyze_to(data, tmp_path / "out", "--previous", str(previous))
+    assert {p.parent for p in all_outputs(out)} <= {out, out / "clusters"}
+    pages = cluster_pages(out)
+    assert len(pages) == 2 and all(p.name.startswith("c-") for p in pages)
+    text = "".join(p.read_text(encoding="utf-8") for p in [out / "index.html", *pages])
+    assert PAYLOADS["img"] not in text
+    assert "../../&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in text
+    assert ":param cluster_id => 'x\\' }) DETACH DELETE n //'" in html.unescape(text)
+
+
+def test_forked_workers_write_the_same_pages(tmp_path, monkeypatch):
+    from graphaudit.report import builder
+
+    data = hostile_world(tmp_path / "data")
+    single = analyze_to(data, tmp_path / "single")
+    monkeypatch.setattr(builder, "WORKERS", 2)
+    monkeypatch.setattr(builder, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(builder, "_CHUNK", 1)
+    forked = analyze_to(data, tmp_path / "forked")
+
+    def pages(out: Path) -> dict[str, str]:
+        return {p.name: re.sub(r"\d{4}-\d\d-\d\dT[\d:+]+", "T", p.read_text("utf-8"))
+                for p in cluster_pages(out)}
+
+    assert len(pages(single)) >= 2 and pages(forked) == pages(single)
+
+
+def test_summary_says_what_and_when(hostile_report):
+    index = (hostile_report / "index.html").read_text(encoding="utf-8")
+    data_dir = hostile_report.parent / "data"
+    for part in ("Stores</dt><dd>7</dd>", "Hubs</dt>", "Rejected rows</dt>",
+                 f"Made from</dt><dd>{data_dir}", "Analysed at</dt>"):
+        assert part in index
+
+
+# ---------------------------------------------------------------------------------------------
+# Headless Chromium over the DevTools protocol (pipe transport)
+
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-default-apps", "--disable-extensions", "--mute-audio", "--hide-scrollbars",
+    "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+    "--proxy-bypass-list=<-loopback>", "--remote-debugging-pipe",
+]
+READY = ("(() => { const s = document.getElementById('graph-status') || "
+         "document.getElementById('page-status'); const state = s && s.getAttribute('data-state');"
+         " return ['ready', 'error', 'unsupported'].includes(state) ? state : ''; })()")
+
+
+class Chromium:
+    """One headless Chromium; :meth:`open` loads a page and returns what happened on it."""
+
+    def __init__(self, binary: str, width: int = 1400, height: int = 1000) -> None:
+        self.profile = tempfile.mkdtemp(prefix="graphaudit-chromium-")
+        to_browser, self._send = os.pipe()
+        self._receive, from_browser = os.pipe()
+
+        def child_fds() -> None:  # the DevTools pipe is fds 3 (commands) and 4 (replies)
+            os.dup2(to_browser, 3)
+            os.dup2(from_browser, 4)
+
+        self.proc = subprocess.Popen(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}",
+             f"--window-size={width},{height}", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4), preexec_fn=child_fds)
+        os.close(to_browser)
+        os.close(from_browser)
+        self._id = 0
+        self._replies: dict[int, dict] = {}
+        self._cond = threading.Condition()
+        self.events: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+        target = self.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = self.call("Target.attachToTarget", targetId=target,
+                                 flatten=True)["sessionId"]
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            self.call(f"{domain}.enable", session=True)
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width,
+                  height=height, deviceScaleFactor=1, mobile=False)
+
+    def _read(self) -> None:
+        buffer = b""
+        while True:
+            try:
+                chunk = os.read(self._receive, 1 << 16)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                with self._cond:
+                    self._cond.notify_all()
+                return
+            buffer += chunk
+            while b"\0" in buffer:
+                raw, buffer = buffer.split(b"\0", 1)
+                message = json.loads(raw)
+                if "id" in message:
+                    with self._cond:
+                        self._replies[message["id"]] = message
+                        self._cond.notify_all()
+                else:
+                    self.events.put(message)
+
+    def call(self, method: str, session: bool = False, timeout: float = 30, **params) -> dict:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = self.session
+        os.write(self._send, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._id not in self._replies:
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise TimeoutError(f"chromium did not answer {method}")
+                self._cond.wait(left)
+            reply = self._replies.pop(self._id)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result", {})
+
+    def evaluate(self, expression: str):
+        result = self.call("Runtime.evaluate", session=True, expression=expression,
+                           returnByValue=True, awaitPromise=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(json.dumps(result["exceptionDetails"])[:500])
+        return result["result"].get("value")
+
+    def _drain(self) -> list[dict]:
+        found = []
+        while True:
+            try:
+                found.append(self.events.get_nowait())
+            except queue.Empty:
+                return found
+
+    def open(self, path: Path, timeout: float = 30) -> dict:
+        """Load ``path`` and wait until its script reports a final state."""
+        self._drain()
+        url = path.resolve().as_uri()
+        self.call("Page.navigate", session=True, url=url)
+        deadline = time.monotonic() + timeout
+        state = ""
+        while time.monotonic() < deadline and not state:
+            time.sleep(0.1)
+            try:
+                state = self.evaluate(READY) or ""
+            except RuntimeError:
+                state = ""
+        time.sleep(0.3)  # let late console messages and violations arrive
+        events = self._drain()
+        return {
+            "url": url,
+            "state": state,
+            "requests": [e["params"]["request"]["url"] for e in events
+                         if e["method"] == "Network.requestWillBeSent"],
+            "exceptions": [e["params"] for e in events if e["method"] == "Runtime.exceptionThrown"],
+            "console": [e["params"] for e in events
+                        if e["method"] == "Runtime.consoleAPICalled"
+                        and e["params"]["type"] in ("error", "warning", "assert")],
+            "log": [e["params"]["entry"] for e in events if e["method"] == "Log.entryAdded"
+                    and e["params"]["entry"]["level"] in ("error", "warning")],
+        }
+
+    def hover(self, x: float, y: float) -> None:
+        for dx in (-3, 0):
+            self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x + dx, y=y)
+            time.sleep(0.2)
+
+    def screenshot(self, path: Path, width: int = 1400, height: int = 1000) -> None:
+        self.call("Emulation.setDeviceMetricsOverride", session=True, width=width,
+                  height=height, deviceScaleFactor=1, mobile=False)
+        data = self.call("Page.captureScreenshot", session=True, format="png")["data"]
+        path.write_bytes(base64.b64decode(data))
+
+    def close(self) -> None:
+        with contextlib.suppress(TimeoutError, RuntimeError, OSError):
+            self.call("Browser.close", timeout=5)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self._send)
+        os.close(self._receive)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not binary:
+        pytest.skip("chromium is not installed (`make chromium` installs Debian's)")
+    browser = Chromium(binary)
+    yield browser
+    browser.close()
+
+
+def assert_clean(result: dict) -> None:
+    """Loaded, drew, requested nothing but itself, and logged no error or CSP violation."""
+    assert result["state"] == "ready", result
+    assert result["requests"] == [result["url"]], result["requests"]
+    assert result["exceptions"] == [], result["exceptions"]
+    assert result["console"] == [], result["console"]
+    assert result["log"] == [], result["log"]
+
+
+CANVAS_DRAWN = """(() => {
+  const canvas = document.querySelector('#graph canvas') || document.getElementById('risk-chart');
+  if (!canvas || !canvas.width) return 0;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let k = 3; k < data.length; k += 4) { if (data[k] !== 0) painted += 1; }
+  return painted;
+})()"""
+PAGE_STATE = """(() => {
+  const s = document.getElementById('graph-status') || document.getElementById('page-status');
+  return {pwned: typeof window.__pwned, violations: s.getAttribute('data-violations'),
+          errors: s.getAttribute('data-errors'),
+          foreign: Array.from(document.querySelectorAll('img, iframe, object, embed, link, svg'))
+            .filter(e => !e.closest('.legend') && !e.matches('svg.timeline'))
+            .map(e => e.outerHTML.slice(0, 80)),
+          scripts: document.scripts.length};
+})()"""
+
+
+@pytest.mark.browser
+def test_cluster_pages_load_draw_and_log_nothing(chromium, demo_report):
+    for page in cluster_pages(demo_report):
+        result = chromium.open(page)
+        assert_clean(result)
+        assert chromium.evaluate(CANVAS_DRAWN) > 1000, page.name
+        status = chromium.evaluate("document.getElementById('graph-status').textContent")
+        assert status.startswith("Drawn:"), status
+        assert chromium.evaluate(
+            "window.graphaudit.network.physics.options.enabled") is False  # physics stopped
+
+
+@pytest.mark.browser
+def test_index_loads_sorts_filters_and_draws(chromium, demo_report):
+    result = chromium.open(demo_report / "index.html")
+    assert_clean(result)
+    assert chromium.evaluate(CANVAS_DRAWN) > 100
+    sizes = chromium.evaluate("""(() => {
+      document.querySelector('th[data-key=size] button').click();
+      return Array.from(document.querySelectorAll('#clusters tbody tr'))
+        .map(r => Number(r.getAttribute('data-size')));
+    })()""")
+    assert sizes == sorted(sizes, reverse=True)
+    shown = chromium.evaluate("""(() => {
+      const input = document.getElementById('filter-text');
+      input.value = 'no-such-cluster'; input.dispatchEvent(new Event('input'));
+      return document.querySelectorAll('#clusters tbody tr:not([hidden])').length;
+    })()""")
+    assert shown == 0
+
+
+@pytest.mark.browser
+def test_hostile_data_runs_no_script(chromium, hostile_report):
+    pages = [hostile_report / "index.html", *cluster_pages(hostile_report)]
+    for page in pages:
+        result = chromium.open(page)
+        assert_clean(result)
+        state = chromium.evaluate(PAGE_STATE)
+        assert state["pwned"] == "undefined", (page.name, state)
+        assert state["violations"] is None and state["errors"] is None, (page.name, state)
+        assert state["foreign"] == [], (page.name, state)
+        body = chromium.evaluate("document.body.innerText")
+        if page.name != "index.html" and "Store S1" in page.read_text(encoding="utf-8"):
+            assert PAYLOADS["img"] in body  # shown as text
+
+
+@pytest.mark.browser
+def test_tooltips_show_payloads_as_text(chromium, hostile_report):
+    page = next(p for p in cluster_pages(hostile_report)
+                if "S1" in p.read_text(encoding="utf-8"))
+    assert_clean(chromium.open(page))
+    chromium.evaluate("document.getElementById('graph').scrollIntoView()")
+    node = chromium.evaluate("""(() => {
+      const network = window.graphaudit.network;
+      const data = JSON.parse(document.getElementById('graph-data').textContent);
+      const store = data.nodes.find(n => n.title.startsWith('Store S1'));
+      const dom = network.canvasToDOM(network.getPositions([store.id])[store.id]);
+      const box = document.querySelector('#graph canvas').getBoundingClientRect();
+      return {x: box.left + dom.x, y: box.top + dom.y};
+    })()""")
+    chromium.hover(node["x"], node["y"])
+    tooltip = chromium.evaluate("""(() => {
+      const t = document.querySelector('div.vis-tooltip');
+      return t && {text: t.innerText, visible: t.style.visibility,
+                   tags: Array.from(t.querySelectorAll('*')).map(e => e.tagName)};
+    })()""")
+    assert tooltip and tooltip["visible"] == "visible", tooltip
+    assert PAYLOADS["img"] in tooltip["text"]  # shown as text...
+    assert set(tooltip["tags"]) <= {"BR"}  # ...and never parsed into elements
+    assert "1101**********002X" in tooltip["text"] and "11010519491231002X" not in tooltip["text"]
+    assert chromium.evaluate("typeof window.__pwned") == "undefined"
+
+
+@pytest.mark.browser
+def test_screenshot_of_a_cluster_page(chromium, demo_report, tmp_path):
+    """Writes docs/report-screenshot.png when REPORT_SCREENSHOT=1."""
+    summary = read_summary(demo_report)
+    page = demo_report / "clusters" / page_name(summary[0]["cluster_id"])
+    assert_clean(chromium.open(page))
+    shot = tmp_path / "cluster.png"
+    chromium.screenshot(shot, height=int(os.environ.get("REPORT_SCREENSHOT_HEIGHT", "1000")))
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+    if os.environ.get("REPORT_SCREENSHOT"):
+        shutil.copyfile(shot, ROOT / "docs" / "report-screenshot.png")
+
+
+# ---------------------------------------------------------------------------------------------
+# The same report from Neo4j
+
+
+@pytest.mark.neo4j
+def test_report_from_neo4j_matches_analyze(clean_graph, neo4j_env, tmp_path):
+    data = hostile_world(tmp_path / "data")
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["load", str(data), "--rejects", str(tmp_path / "r.csv"), "-q"])
+    assert loaded.exit_code == 0, loaded.stderr
+    clustered = runner.invoke(main, ["cluster", "-q"])
+    assert clustered.exit_code == 0, clustered.stderr
+    out = tmp_path / "neo"
+    reported = runner.invoke(main, ["report", "--out", str(out), "-q"])
+    assert reported.exit_code == 0, (reported.stderr, reported.exception)
+    files = analyze_to(data, tmp_path / "files")
+    assert {p.name for p in cluster_pages(out)} == {p.name for p in cluster_pages(files)}
+    assert "Made from</dt><dd>Neo4j at bolt://" in (out / "index.html").read_text("utf-8")
+    for path in all_outputs(out):
+        text = path.read_text(encoding="utf-8")
+        text = without_library(text) if path.suffix == ".html" else text
+        assert not [raw for raw in RAW_PII if raw in text], path.name
+    first = sorted(cluster_pages(out))[0].stem
+    one = runner.invoke(main, ["report", "--out", str(tmp_path / "one"), "--cluster", first,
+                               "-q"])
+    assert one.exit_code == 0, one.stderr
+    assert [p.stem for p in cluster_pages(tmp_path / "one")] == [first]
+    missing = runner.invoke(main, ["report", "--out", str(tmp_path / "x"), "--cluster", "nope"])
+    assert missing.exit_code == 1 and "unknown cluster id" in missing.stderr
