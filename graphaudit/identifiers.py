@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import normalize
 from .records import RecordSet, Reject, RejectsWriter
@@ -122,13 +124,7 @@ def _normalize_column(
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
     present = frame[frame[column] != ""]
-    # Renderings that differ only in what the key ignores anyway share one normalization.
-    prepared = PREPARE.get(kind)
-    forms = present[column].str.replace(*prepared, regex=True) if prepared else present[column]
-    contexts = present[extra[0]] if extra else None
-    together = forms if contexts is None else forms + "\x00" + contexts
-    codes, uniques = pd.factorize(together)
-    pairs = [tuple(u.split("\x00", 1)) if contexts is not None else (u, "") for u in uniques]
+    codes, pairs = _distinct_forms(present, column, kind, extra[0] if extra else None)
     results = _normalize_all(func, pairs)
     failed_unique = np.fromiter((isinstance(r, str) for r in results), bool, len(results))
     failed = failed_unique[codes]
@@ -158,11 +154,34 @@ def _normalize_column(
     return out
 
 
+def _distinct_forms(
+    present: pd.DataFrame, column: str, kind: str, context: str | None
+) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Code each row by its distinct (prepared value, context) pair, in Arrow (vectorized).
+
+    Renderings that differ only in what the key ignores anyway share one normalization.
+    """
+    forms = pa.array(present[column], type=pa.string())
+    for pattern, replacement in PREPARE.get(kind, ()):
+        forms = pc.replace_substring_regex(forms, pattern, replacement)
+    if context is not None:
+        forms = pc.binary_join_element_wise(forms, pa.array(present[context], type=pa.string()),
+                                            "\x00")
+    if isinstance(forms, pa.ChunkedArray):  # large columns come in chunks: one array to code
+        forms = forms.cast(pa.large_string()).combine_chunks()
+    encoded = pc.dictionary_encode(forms)
+    codes = encoded.indices.to_numpy(zero_copy_only=False)
+    uniques = encoded.dictionary.to_pylist()
+    if context is None:
+        return codes, [(u, "") for u in uniques]
+    return codes, [tuple(u.split("\x00", 1)) for u in uniques]
+
+
 #: cheap vectorized rewrites applied before normalizing, each one a change the key ignores:
 #: phone keys ignore separators; address keys ignore case and runs of spaces and commas
 PREPARE = {
-    "phone": (r"[\s\-().]+", ""),
-    "address": (r"[\s,]+", " "),
+    "phone": [(r"[\s\-().]+", "")],
+    "address": [(r"[\s,]+", " ")],
 }
 
 #: below this many distinct values, normalizing in one process is faster than forking

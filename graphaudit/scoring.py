@@ -8,7 +8,8 @@ factor                    points  when
 ========================  ======  =========================================================
 suspended member          25      a store of the cluster is suspended
 reopened after ban        25      an active store opened after a member's suspension date
-brand variant             15      a member's brand is a variant of a suspended brand
+brand variant             15      a member opened under a variant of a suspended brand
+                                  within a year of that brand's first suspension
 burst                     10      3 or more members opened within 7 days
 size                      0-10    10 x log10(size) / 3, capped (1000 stores give 10)
 distinct ID holders       0-15    15 x (holders - 1) / 9, capped (10 holders give 15)
@@ -36,22 +37,24 @@ RISK_FACTORS = {
 BURST_DAYS = 7
 BURST_STORES = 3
 MAX_AFFIX = 8
+MIN_EDIT = 5
+VARIANT_WINDOW_DAYS = 365
 
 
 def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str, str]:
     """Map each brand key that is a variant of a suspended brand key to that brand.
 
     A variant adds a short prefix or suffix (up to 8 characters, to a brand of 3 or more) or is
-    one edit away (to a brand of 4 or more). Exact equals are not variants: they are the brand.
+    one edit away (to a brand of 5 or more). Exact equals are not variants: they are the brand.
     One-edit candidates come from deletion neighbourhoods (a brand and a banned brand one edit
     apart share a one-deletion form), so no brand is compared with every banned brand.
 
-    >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "anker"], ["mpow"])
-    {'mpaw': 'mpow', 'mpowpro': 'mpow', 'xmpow': 'mpow'}
+    >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "vantru", "anker"], ["mpow", "vantrue"])
+    {'mpowpro': 'mpow', 'vantru': 'vantrue', 'xmpow': 'mpow'}
     """
     banned = {b for b in suspended if b and len(b) >= 3}
     deletions: dict[str, list[str]] = {}
-    for brand in sorted(b for b in banned if len(b) >= 4):
+    for brand in sorted(b for b in banned if len(b) >= MIN_EDIT):
         for form in {brand, *_one_deletions(brand)}:
             deletions.setdefault(form, []).append(brand)
     found: dict[str, str] = {}
@@ -101,7 +104,7 @@ def score_clusters(
     frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
                                            errors="coerce")
     frame["is_suspended"] = frame["status"] == "suspended"
-    frame["variant_of"] = frame["brand_key"].map(variants).fillna("")
+    frame["variant_of"] = _recent_variants(frame, variants)
 
     per = frame.groupby("cluster_id", sort=False)
     clusters = pd.DataFrame({
@@ -137,6 +140,21 @@ def score_clusters(
                          "variant_of", "reasons"]]
     clusters.index.name = "cluster_id"
     return store_table, clusters.reset_index()
+
+
+def _recent_variants(frame: pd.DataFrame, variants: dict[str, str]) -> pd.Series:
+    """The suspended brand each store's brand varies, kept only for stores opened within
+    VARIANT_WINDOW_DAYS after that brand's first suspension: a banned operator coming back.
+
+    Short brand names have many one-edit neighbours, and a store that opened years before or
+    after a ban is no evidence of evasion; the window keeps the flag a lead worth reading.
+    """
+    base = frame["brand_key"].map(variants)
+    banned = frame[frame["is_suspended"]]
+    first_ban = banned.groupby("brand_key")["suspended_at"].min()
+    gap = (frame["opened"] - base.map(first_ban)).dt.days
+    recent = base.notna() & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
+    return base.where(recent, "").fillna("")
 
 
 def _bursts(frame: pd.DataFrame) -> pd.Series:

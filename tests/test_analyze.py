@@ -125,8 +125,10 @@ def test_explain_prints_the_chain(analyzed):
 def test_analyze_without_shared_identifiers(tmp_path, extra):
     data = tmp_path / "d"
     data.mkdir()
-    (data / "stores.csv").write_text("store_id,brand,status\nS1,mpow,suspended\nS2,xmpow,active\n",
-                                     encoding="utf-8")
+    (data / "stores.csv").write_text(
+        "store_id,brand,status,opened_on,suspended_on\n"
+        "S1,mpow,suspended,2020-01-01,2021-05-01\nS2,xmpow,active,2021-08-01,\n",
+        encoding="utf-8")
     for name, text in extra.items():
         (data / name).write_text(text, encoding="utf-8")
     out = tmp_path / "out"

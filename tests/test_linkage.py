@@ -147,9 +147,10 @@ def test_bridges_say_how_the_cluster_splits():
 
 
 def test_brand_variants():
-    found = brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "anker", "gompowdirect"],
-                           ["mpow"])
-    assert found == {"xmpow": "mpow", "mpowpro": "mpow", "mpaw": "mpow"}
+    found = brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "anker", "gompowdirect",
+                            "vantrve", "vantue", "vantrues"], ["mpow", "vantrue"])
+    assert found == {"xmpow": "mpow", "mpowpro": "mpow", "vantrve": "vantrue",
+                     "vantue": "vantrue", "vantrues": "vantrue"}
     assert brand_variants(["abc", "xab"], ["ab"]) == {}  # too short to vary
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = ["EvidenceGraph", "build_graph", "unique_pairs"]
 
@@ -56,7 +58,9 @@ def unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray,
     >>> unique_pairs(np.array([1, 0, 1]), np.array([2, 5, 2]), 10)
     (array([0, 1]), array([5, 2]))
     """
-    keys = np.unique(a.astype(np.int64) * b_size + b)
+    keys = np.sort(a.astype(np.int64) * b_size + b)
+    if len(keys):
+        keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     return keys // b_size, keys % b_size
 
 
@@ -74,23 +78,35 @@ def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
     (['S1', 'S2'], [0, 0])
     """
     stores = stores.sort_values("store_id", kind="stable").reset_index(drop=True)
-    store_index = pd.Index(stores["store_id"])
-    links = links.sort_values(["kind", "key", "store_id"], kind="stable").reset_index(drop=True)
-    ident_codes, ident_uniques = pd.MultiIndex.from_arrays(
-        [links["kind"], links["key"]]
-    ).factorize(sort=True)
-    idents = pd.DataFrame({
-        "kind": ident_uniques.get_level_values(0),
-        "key": ident_uniques.get_level_values(1),
-    })
-    link_store = store_index.get_indexer(links["store_id"])
-    if (link_store < 0).any():
-        missing = links.loc[link_store < 0, "store_id"].iloc[0]
+    found = pc.index_in(pa.array(links["store_id"], type=pa.string()),
+                        value_set=pa.array(stores["store_id"], type=pa.string()))
+    if found.null_count:
+        missing = links["store_id"].iloc[int(pc.index(pc.is_null(found), True).as_py())]
         raise ValueError(f"link to unknown store {missing!r}")
+    link_store = found.to_numpy(zero_copy_only=False).astype(np.int64)
+    # Identifiers are numbered in (kind, key) order: "\x00" sorts before every character, so
+    # the joined strings sort as the pairs do. Links are then ordered by integers alone.
+    joined = pc.binary_join_element_wise(
+        pa.array(links["kind"], type=pa.large_string()),
+        pa.array(links["key"], type=pa.large_string()), pa.scalar("\x00", pa.large_string()))
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    encoded = pc.dictionary_encode(joined)
+    order_of_unique = pc.sort_indices(encoded.dictionary).to_numpy()
+    rank = np.empty(len(order_of_unique), dtype=np.int64)
+    rank[order_of_unique] = np.arange(len(order_of_unique))
+    ident_codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    order = np.lexsort((link_store, ident_codes))
+    # Only what later stages read travels on: the file and line stay in the records.
+    links = links[[c for c in links.columns if c not in ("_file", "_line")]]
+    links = links.take(order).reset_index(drop=True)
+    link_ident = ident_codes[order]
+    first = np.r_[0, np.nonzero(np.diff(link_ident))[0] + 1] if len(link_ident) else []
+    idents = links[["kind", "key"]].take(first).reset_index(drop=True)
     return EvidenceGraph(
         stores=stores,
         idents=idents,
-        link_store=link_store.astype(np.int64),
-        link_ident=np.asarray(ident_codes, dtype=np.int64),
+        link_store=link_store[order],
+        link_ident=link_ident,
         links=links,
     )
