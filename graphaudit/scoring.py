@@ -111,9 +111,10 @@ def score_clusters(
         "size": per.size(),
         "suspended": per["is_suspended"].sum(),
         "first_suspension": per["suspended_at"].min(),
-        "brands": per["brand_key"].agg(lambda s: ";".join(sorted({b for b in s if b}))),
-        "brand_variants": per["variant_of"].agg(lambda s: ";".join(sorted({b for b in s if b}))),
     })
+    for column, values in (("brands", "brand_key"), ("brand_variants", "variant_of")):
+        clusters[column] = _joined_per_cluster(frame["cluster_id"], frame[values],
+                                               clusters.index)
     # A suspended store with no suspension date still counts as a ban from its opening on.
     first_ban = frame["cluster_id"].map(clusters["first_suspension"])
     reopened = (~frame["is_suspended"] & (frame["status"] == "active")
@@ -140,6 +141,24 @@ def score_clusters(
                          "variant_of", "reasons"]]
     clusters.index.name = "cluster_id"
     return store_table, clusters.reset_index()
+
+
+def _joined_per_cluster(cluster: pd.Series, values: pd.Series, index: pd.Index) -> pd.Series:
+    """The distinct non-empty values of each cluster, sorted and joined with ";".
+
+    Plain slicing of sorted arrays: a pandas ``agg`` with a Python function costs tens of
+    microseconds per group, and a million-store world has hundreds of thousands of groups.
+    """
+    pairs = pd.DataFrame({"c": cluster.to_numpy(), "v": values.to_numpy()})
+    pairs = pairs[pairs["v"] != ""].drop_duplicates().sort_values(["c", "v"])
+    c = pairs["c"].to_numpy(dtype=object)
+    v = pairs["v"].to_numpy(dtype=object).tolist()
+    if not len(c):
+        return pd.Series("", index=index)
+    starts = np.r_[0, np.nonzero(c[1:] != c[:-1])[0] + 1]
+    ends = np.r_[starts[1:], len(c)]
+    joined = [";".join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pd.Series(joined, index=c[starts]).reindex(index, fill_value="")
 
 
 def _recent_variants(frame: pd.DataFrame, variants: dict[str, str]) -> pd.Series:

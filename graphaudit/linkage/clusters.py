@@ -54,9 +54,9 @@ def assign_cluster_ids(
     if previous is not None and len(previous):
         _keep_previous_ids(frame, previous, sizes, names, change, previous_ids)
         taken = set(previous.unique())
-    for label in smallest.index:
+    for label, first_store in zip(smallest.index.tolist(), smallest.tolist(), strict=True):
         if label not in names:
-            names[label] = fresh_cluster_id(smallest[label], taken)
+            names[label] = fresh_cluster_id(first_store, taken)
             taken.add(names[label])
             change.setdefault(label, "new" if previous is not None else "")
     cluster_of_store = frame["label"].map(names)
