@@ -22,12 +22,6 @@ from graphaudit.settings import resolve_settings
 from graphaudit.store import GraphStore
 
 
-def empty_database(store: GraphStore) -> None:
-    with store.driver.session(database=store.settings.database) as session:
-        session.run(
-            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
-
-
 def count_rows(path: Path) -> int:
     with open(path, encoding="utf-8") as handle:
         return sum(1 for _ in handle) - 1
@@ -62,7 +56,7 @@ def main() -> None:
                    for kind in ("stores", "identities", "payments", "addresses"))
         with GraphStore(settings) as store:
             store.ensure_schema()
-            empty_database(store)
+            store.delete_all()
         for label in ("fresh load", "repeat load"):
             wall, rss, err = run_load(exe, data)
             match = re.search(r"Loaded ([\d,]+) rows in ([\d.]+) s", err)

@@ -35,7 +35,7 @@ from .settings import ConnectionSettings
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect"]
 
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
-BATCH_SIZE = 5_000
+BATCH_SIZE = 10_000
 STORE_COLUMNS = ("store_id", "name", "brand", "marketplace", "opened_on", "status",
                  "suspended_on", "status_reason")
 
@@ -48,23 +48,32 @@ SET s.name = row.name, s.brand = row.brand, s.brand_key = row.brand_key,
 """
 
 
-def _identifier_statement(kind: str) -> str:
-    """The load statement of one identifier kind; label and type come from the fixed lists."""
-    label, rel = LABELS[kind], RELATIONSHIPS[kind]
+def _node_statement(kind: str) -> str:
+    """The statement that writes one kind's identifier nodes; the label is from the fixed list."""
+    return f"""
+UNWIND $rows AS row
+MERGE (n:{LABELS[kind]} {{key: row.key}})
+SET n += row.node
+"""
+
+
+def _link_statement(kind: str) -> str:
+    """The statement that links stores to one kind's identifiers (nodes written before)."""
+    rel = RELATIONSHIPS[kind]
     merge_rel = (f"MERGE (s)-[r:{rel} {{address_type: row.link.address_type}}]->(n)"
                  if kind == "address" else f"MERGE (s)-[r:{rel}]->(n)")
     return f"""
 UNWIND $rows AS row
-MERGE (n:{label} {{key: row.key}})
-SET n += row.node
-WITH n, row
 MATCH (s:Store {{store_id: row.store_id}})
+MATCH (n:{LABELS[kind]} {{key: row.key}})
 {merge_rel}
 SET r += row.link
 """
 
 
-LOAD_IDENTIFIERS = {kind: _identifier_statement(kind) for kind in KINDS}
+# Nodes first, each key once, then the links: each link row carries only its own properties.
+LOAD_NODES = {kind: _node_statement(kind) for kind in KINDS}
+LOAD_LINKS = {kind: _link_statement(kind) for kind in KINDS}
 
 
 @dataclass
@@ -174,11 +183,13 @@ class GraphStore:
         running the load again completes the graph without doubling anything.
         """
         summary = LoadSummary()
-        plan = [("stores", LOAD_STORES, _store_rows(stores))]
+        # (what is written, statement, rows, whether the rows count as input rows)
+        plan = [("Store", LOAD_STORES, _store_rows(stores), True)]
         for kind in KINDS:
-            rows = _identifier_rows(kind, identifiers)
-            plan.append((LABELS[kind], LOAD_IDENTIFIERS[kind], rows))
-        for name, statement, rows in plan:
+            plan.append((LABELS[kind], LOAD_NODES[kind], _node_rows(kind, identifiers), False))
+            plan.append((RELATIONSHIPS[kind], LOAD_LINKS[kind], _link_rows(kind, identifiers),
+                         True))
+        for name, statement, rows, counted in plan:
             for batch in _batches(rows, BATCH_SIZE):
                 try:
                     counters = self.run_write(statement, rows=batch)
@@ -187,18 +198,23 @@ class GraphStore:
                         f"{exc}; {summary.rows} rows were written before it went away "
                         f"(while loading {name}); run the load again to complete the graph"
                     ) from exc
-                summary.rows += len(batch)
                 summary.properties_set += counters.properties_set
-                label = "Store" if name == "stores" else name
-                summary.nodes_created[label] += counters.nodes_created
-                if name != "stores":
-                    kind = next(k for k, v in LABELS.items() if v == name)
-                    summary.relationships_created[RELATIONSHIPS[kind]] += (
-                        counters.relationships_created
-                    )
-                if progress:
-                    progress(len(batch))
+                if counters.nodes_created:
+                    summary.nodes_created[name] += counters.nodes_created
+                if counters.relationships_created:
+                    summary.relationships_created[name] += counters.relationships_created
+                if counted:
+                    summary.rows += len(batch)
+                    if progress:
+                        progress(len(batch))
         return summary
+
+    def delete_all(self) -> None:
+        """Delete every node and relationship (constraints stay), in batches of 10,000 so that
+        a big graph never needs one huge transaction."""
+        statement = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        with self._translated("deleting the graph"), self._session() as session:
+            session.run(statement).consume()
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Nodes per label and relationships per type, as the server counts them now."""
@@ -232,14 +248,18 @@ def _store_rows(stores: pd.DataFrame) -> list[dict]:
     ]
 
 
-def _identifier_rows(kind: str, identifiers: Identifiers) -> list[dict]:
+def _node_rows(kind: str, identifiers: Identifiers) -> list[dict]:
+    nodes = identifiers.nodes[kind]
+    props = [p for p in NODE_PROPERTIES[kind] if p in nodes]
+    return [
+        {"key": key, "node": {p: _none_if_empty(_plain(v)) for p, v in zip(props, values,
+                                                                          strict=True)}}
+        for key, *values in nodes[["key", *props]].itertuples(index=False, name=None)
+    ]
+
+
+def _link_rows(kind: str, identifiers: Identifiers) -> list[dict]:
     links = identifiers.of_kind(kind)
-    nodes = identifiers.nodes[kind].set_index("key")
-    node_props = [p for p in NODE_PROPERTIES[kind] if p in nodes]
-    node_maps = {
-        key: {p: _none_if_empty(_plain(values[i])) for i, p in enumerate(node_props)}
-        for key, *values in nodes[node_props].itertuples(name=None)
-    } if node_props else {}
     link_props = ("raw", *LINK_PROPERTIES[kind])
     rows = []
     for store_id, key, *values in links[["store_id", "key", *link_props]].itertuples(
@@ -248,8 +268,7 @@ def _identifier_rows(kind: str, identifiers: Identifiers) -> list[dict]:
         link = {p: _none_if_empty(v) for p, v in zip(link_props, values, strict=True)}
         if kind == "address":
             link["address_type"] = link["address_type"] or "other"
-        rows.append({"store_id": store_id, "key": key, "node": node_maps.get(key, {}),
-                     "link": link})
+        rows.append({"store_id": store_id, "key": key, "link": link})
     return rows
 
 

@@ -35,7 +35,7 @@ def graph_store(neo4j_settings):
 @pytest.fixture
 def clean_graph(graph_store):
     """The store, with every node and relationship deleted first (constraints are kept)."""
-    graph_store.run_write("MATCH (n) DETACH DELETE n")
+    graph_store.delete_all()
     return graph_store
 
 

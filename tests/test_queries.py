@@ -233,7 +233,7 @@ def loaded(graph_store, env, tmp_path_factory):
     """sample_data/ loaded and clustered, from an empty database; yields the store."""
     if not (SAMPLE_DATA / "truth.csv").exists():
         pytest.fail("sample_data/ is missing: run `graphaudit sample` (see README)")
-    graph_store.run_write("MATCH (n) DETACH DELETE n")
+    graph_store.delete_all()
     runner = CliRunner()
     rejects = tmp_path_factory.mktemp("queries") / "rejects.csv"
     result = runner.invoke(main, ["load", str(SAMPLE_DATA), "-q", "--rejects", str(rejects)],

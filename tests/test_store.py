@@ -113,7 +113,7 @@ def test_every_format_gives_the_same_graph(clean_graph, neo4j_env, tmp_path):
                               force_ascii=False)
             else:
                 frame.to_csv(data / f"{kind}.tsv", sep="\t", index=False)
-        clean_graph.run_write("MATCH (n) DETACH DELETE n")
+        clean_graph.delete_all()
         assert load(data, tmp_path).exit_code == 0
         stores, links = read_graph(clean_graph)
         snapshot = (clean_graph.counts(),
