@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from graphaudit.errors import ConfigError
-from graphaudit.normalize import cn_resident_check_char
+from graphaudit.normalize import cn_resident_check_char, luhn_valid
 from graphaudit.sample import (
     ADDRESS_COLUMNS,
     IDENTITY_COLUMNS,
@@ -69,18 +69,6 @@ def norm_address(s: str) -> str:
 
 def cn_valid(doc: str) -> bool:
     return len(doc) == 18 and doc[:17].isdigit() and cn_resident_check_char(doc[:17]) == doc[17]
-
-
-def luhn_ok(number: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
 
 
 # ---- fixtures ---------------------------------------------------------------------------------
@@ -261,7 +249,7 @@ def test_cards_pass_luhn(world: World) -> None:
         norm_account(r["account_number"]) for r in world.payments if r["account_type"] == "card"
     ]
     assert len(cards) > 20
-    assert all(len(c) == 16 and luhn_ok(c) for c in cards)
+    assert all(len(c) == 16 and luhn_valid(c) for c in cards)
     banks = [
         norm_account(r["account_number"]) for r in world.payments if r["account_type"] == "bank"
     ]
