@@ -16,7 +16,6 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/graphaudit analyze sample_data --out out/demo
-	@echo "Results: out/demo (open out/demo/index.html in a browser)"
 
 # Starts the local Neo4j unless NEO4J_URI points elsewhere, runs every test, stops the server it
 # started even when tests fail.
