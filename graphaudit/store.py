@@ -9,6 +9,7 @@ as parameters; labels and relationship types come only from the fixed lists in
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -183,7 +184,8 @@ class GraphStore:
         running the load again completes the graph without doubling anything.
         """
         summary = LoadSummary()
-        # (what is written, statement, rows, whether the rows count as input rows)
+        # (what is written, statement, rows, whether the rows count as input rows); the rows are
+        # generators, so only one batch of parameter maps exists at a time
         plan = [("Store", LOAD_STORES, _store_rows(stores), True)]
         for kind in KINDS:
             plan.append((LABELS[kind], LOAD_NODES[kind], _node_rows(kind, identifiers), False))
@@ -239,37 +241,32 @@ def _none_if_empty(value: object) -> object:
     return None if value == "" else value
 
 
-def _store_rows(stores: pd.DataFrame) -> list[dict]:
+def _store_rows(stores: pd.DataFrame) -> Iterator[dict]:
     frame = stores[list(STORE_COLUMNS)].copy()
     frame["brand_key"] = frame["brand"].map(store_brand_key)
-    return [
-        {k: _none_if_empty(v) for k, v in row.items()}
-        for row in frame.to_dict("records")
-    ]
+    columns = list(frame.columns)
+    for values in frame.itertuples(index=False, name=None):
+        yield {k: _none_if_empty(v) for k, v in zip(columns, values, strict=True)}
 
 
-def _node_rows(kind: str, identifiers: Identifiers) -> list[dict]:
+def _node_rows(kind: str, identifiers: Identifiers) -> Iterator[dict]:
     nodes = identifiers.nodes[kind]
     props = [p for p in NODE_PROPERTIES[kind] if p in nodes]
-    return [
-        {"key": key, "node": {p: _none_if_empty(_plain(v)) for p, v in zip(props, values,
-                                                                          strict=True)}}
-        for key, *values in nodes[["key", *props]].itertuples(index=False, name=None)
-    ]
+    for key, *values in nodes[["key", *props]].itertuples(index=False, name=None):
+        yield {"key": key,
+               "node": {p: _none_if_empty(_plain(v)) for p, v in zip(props, values, strict=True)}}
 
 
-def _link_rows(kind: str, identifiers: Identifiers) -> list[dict]:
+def _link_rows(kind: str, identifiers: Identifiers) -> Iterator[dict]:
     links = identifiers.of_kind(kind)
     link_props = ("raw", *LINK_PROPERTIES[kind])
-    rows = []
     for store_id, key, *values in links[["store_id", "key", *link_props]].itertuples(
         index=False, name=None
     ):
         link = {p: _none_if_empty(v) for p, v in zip(link_props, values, strict=True)}
         if kind == "address":
             link["address_type"] = link["address_type"] or "other"
-        rows.append({"store_id": store_id, "key": key, "link": link})
-    return rows
+        yield {"store_id": store_id, "key": key, "link": link}
 
 
 def _plain(value: object) -> object:
@@ -277,9 +274,10 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
-def _batches(rows: list[dict], size: int) -> Iterable[list[dict]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+def _batches(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
+    iterator = iter(rows)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 # -- read-back and cluster write-back ---------------------------------------------------------
