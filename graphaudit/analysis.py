@@ -17,7 +17,7 @@ import pandas as pd
 
 from .identifiers import store_brand_key
 from .linkage import Linkage, link_stores
-from .linkage.evidence import cluster_evidence, identifier_graph
+from .linkage.evidence import address_texts, cluster_evidence, identifier_graph
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
@@ -132,7 +132,7 @@ def write_outputs(
     from .report import write_report
 
     out.mkdir(parents=True, exist_ok=True)
-    texts = _address_texts(analysis.linkage)
+    texts = address_texts(analysis.linkage)
     clusters = analysis.clusters.set_index("cluster_id")
     stores = analysis.stores
     per_store = pd.DataFrame({
@@ -168,13 +168,3 @@ def write_outputs(
                  rejects=rejects, progress=progress)
     paths["clusters"] = out / "clusters"
     return paths
-
-
-def _address_texts(linkage: Linkage) -> dict[int, str]:
-    links = linkage.graph.links
-    mask_ = (links["kind"] == "address").to_numpy()
-    idents = linkage.canonical[linkage.graph.link_ident[mask_]]
-    texts: dict[int, str] = {}
-    for ident, raw in zip(idents.tolist(), links.loc[mask_, "raw"], strict=True):
-        texts.setdefault(ident, raw)
-    return texts

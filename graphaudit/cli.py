@@ -52,6 +52,13 @@ def main() -> None:
 # Shared options
 
 
+def _stacked(func: Callable, decorators: list[Callable]) -> Callable:
+    """Apply option decorators in the order they are listed (the first is outermost)."""
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 def input_options(func: Callable) -> Callable:
     """Options of every command that reads a data directory."""
     decorators = [
@@ -64,9 +71,7 @@ def input_options(func: Callable) -> Callable:
         click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs."),
         click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _stacked(func, decorators)
 
 
 def rejects_option(default: str | None) -> Callable:
@@ -86,9 +91,7 @@ def neo4j_options(func: Callable) -> Callable:
         click.option("--database", envvar="NEO4J_DATABASE", show_envvar=True,
                      help="Database name (default neo4j)."),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _stacked(func, decorators)
 
 
 def _settings(uri, user, password, database) -> ConnectionSettings:
@@ -294,9 +297,7 @@ def hub_and_previous_options(func: Callable) -> Callable:
         click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A previous run's clusters.csv: clusters keep their ids."),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _stacked(func, decorators)
 
 
 def stage_printer(quiet: bool) -> Callable[[str], None]:

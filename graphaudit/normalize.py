@@ -27,6 +27,7 @@ __all__ = [
     "email_key",
     "id_document_key",
     "id_edit_close",
+    "identifier_key",
     "luhn_valid",
     "name_key",
     "names_agree",
@@ -454,3 +455,24 @@ def id_edit_close(a: str, b: str) -> bool:
         i, j = diffs
         return j == i + 1 and a[i] == b[j] and a[j] == b[i]
     return False
+
+
+def identifier_key(kind: str, raw: str) -> str:
+    """The key of an identifier value of ``kind`` pasted as seen, by the rules of loading.
+
+    >>> identifier_key("phone", "138-0013-8000")
+    '+8613800138000'
+    >>> identifier_key("id_document", "110105 19491231 002x")
+    '11010519491231002X'
+    """
+    if kind == "id_document":
+        return id_document_key(raw)[0]
+    if kind == "payment":
+        return account_key(raw, None)[0]
+    if kind == "phone":
+        return phone_key(raw)
+    if kind == "email":
+        return email_key(raw)
+    if kind == "address":
+        return address_key(raw)
+    raise ValueError(f"unknown identifier kind {kind!r}")

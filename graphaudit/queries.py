@@ -54,6 +54,7 @@ from . import normalize
 from .errors import QueryError
 from .identifiers import KINDS, LABELS, RELATIONSHIPS
 from .masking import PII_FIELDS, PII_KINDS, mask, pseudonym
+from .normalize import identifier_key
 
 __all__ = [
     "DOCS_PATH",
@@ -156,27 +157,6 @@ def _kind(text: str) -> str:
     if word in KIND_ALIASES:
         return KIND_ALIASES[word]
     raise ValueError(f"expected an identifier kind ({', '.join(KINDS)}), got {text!r}")
-
-
-def identifier_key(kind: str, raw: str) -> str:
-    """The key of an identifier value of ``kind`` pasted as seen, by the rules of loading.
-
-    >>> identifier_key("phone", "138-0013-8000")
-    '+8613800138000'
-    >>> identifier_key("id_document", "110105 19491231 002x")
-    '11010519491231002X'
-    """
-    if kind == "id_document":
-        return normalize.id_document_key(raw)[0]
-    if kind == "payment":
-        return normalize.account_key(raw, None)[0]
-    if kind == "phone":
-        return normalize.phone_key(raw)
-    if kind == "email":
-        return normalize.email_key(raw)
-    if kind == "address":
-        return normalize.address_key(raw)
-    raise ValueError(f"unknown identifier kind {kind!r}")
 
 
 def _brand(text: str) -> str:

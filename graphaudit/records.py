@@ -157,7 +157,6 @@ class FileReport:
     read: int = 0
     accepted: int = 0
     rejected: Counter = field(default_factory=Counter)
-    fields_dropped: Counter = field(default_factory=Counter)
     unknown_columns: tuple[str, ...] = ()
     encoding: str = ""
 
@@ -180,12 +179,6 @@ class RecordSet:
     addresses: pd.DataFrame
     reports: list[FileReport]
 
-    def frame(self, kind: str) -> pd.DataFrame:
-        return getattr(self, kind)
-
-    @property
-    def rejected(self) -> int:
-        return sum(r.rejected_total for r in self.reports)
 
 
 def find_files(data_dir: Path) -> dict[str, Path | None]:

@@ -127,15 +127,13 @@ def score_clusters(
         pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"]))
     clusters["holders"] = holder_frame.groupby("cluster_id")["doc"].nunique()
     clusters["holders"] = clusters["holders"].fillna(0).astype(int)
-    clusters["linked_to_suspended"] = (
-        (~frame["is_suspended"]) & frame["cluster_id"].map(clusters["suspended"] > 0)
-    ).groupby(frame["cluster_id"]).sum()
+    frame["linked_to_suspended"] = ~frame["is_suspended"] & frame["cluster_id"].map(
+        clusters["suspended"] > 0)
+    clusters["linked_to_suspended"] = frame.groupby("cluster_id")["linked_to_suspended"].sum()
 
     factors = _factors(clusters)
     clusters["risk_score"] = factors.sum(axis=1).round().clip(upper=100).astype(int)
     clusters["risk_factors"] = _describe_factors(factors)
-    frame["linked_to_suspended"] = ~frame["is_suspended"] & frame["cluster_id"].map(
-        clusters["suspended"] > 0)
     frame["reasons"] = _store_reasons(frame, clusters)
     store_table = frame[["store_id", "cluster_id", "linked_to_suspended", "reopened_after_ban",
                          "variant_of", "reasons"]]

@@ -84,7 +84,6 @@ class LoadSummary:
     rows: int = 0
     nodes_created: Counter = field(default_factory=Counter)
     relationships_created: Counter = field(default_factory=Counter)
-    properties_set: int = 0
 
 
 def connect(settings: ConnectionSettings) -> GraphStore:
@@ -200,7 +199,6 @@ class GraphStore:
                         f"{exc}; {summary.rows} rows were written before it went away "
                         f"(while loading {name}); run the load again to complete the graph"
                     ) from exc
-                summary.properties_set += counters.properties_set
                 if counters.nodes_created:
                     summary.nodes_created[name] += counters.nodes_created
                 if counters.relationships_created:

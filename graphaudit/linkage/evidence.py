@@ -13,7 +13,7 @@ import pandas as pd
 
 from . import Linkage
 
-__all__ = ["cluster_evidence", "explain_link", "identifier_graph"]
+__all__ = ["address_texts", "cluster_evidence", "explain_link", "identifier_graph"]
 
 #: above this many nodes a cluster's bridges are named without computing the split sizes
 SPLIT_SIZE_LIMIT = 20_000
@@ -45,9 +45,7 @@ def cluster_evidence(linkage: Linkage, graph: nx.Graph | None = None) -> pd.Data
     stores, idents = linkage.linking_pairs()
     if len(idents) == 0:
         return _empty_evidence()
-    # Stores are numbered in store_id order, so sorting by number sorts by id.
-    order = np.lexsort((stores, idents))
-    stores, idents = stores[order], idents[order]
+    # The pairs come sorted by (identifier, store), and stores are numbered in store_id order.
     starts = np.r_[0, np.nonzero(np.diff(idents))[0] + 1]
     members = np.split(stores, starts[1:])
     unique = idents[starts]
@@ -125,3 +123,13 @@ def explain_link(linkage: Linkage, graph: nx.Graph, a: str, b: str | None = None
             path.append(linkage.graph.stores.at[node, "store_id"])
     return {"cluster_id": cluster, "path": path}
 
+
+def address_texts(linkage: Linkage) -> dict[int, str]:
+    """The first written form of every (canonical) address identifier, for display."""
+    links = linkage.graph.links
+    rows = np.nonzero((links["kind"] == "address").to_numpy())[0]
+    if not len(rows):
+        return {}
+    idents = linkage.canonical[linkage.graph.link_ident[rows]]
+    first = pd.Series(links["raw"].to_numpy()[rows]).groupby(idents).first()
+    return {int(i): str(t) for i, t in first.items()}

@@ -44,11 +44,6 @@ class EvidenceGraph:
     def n_idents(self) -> int:
         return len(self.idents)
 
-    def store_counts(self) -> np.ndarray:
-        """How many distinct stores each identifier links."""
-        ident, _ = unique_pairs(self.link_ident, self.link_store, self.n_stores)
-        return np.bincount(ident, minlength=self.n_idents)
-
 
 def unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray, np.ndarray]:
     """The distinct (a, b) pairs, sorted by a then b, for ints with ``0 <= b < b_size``.

@@ -24,8 +24,9 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .. import normalize
 from ..errors import ConfigError
+from ..identifiers import KINDS
+from ..normalize import identifier_key
 from .graph import EvidenceGraph, unique_pairs
 
 __all__ = ["HUB_GROUPS", "PERSONAL_KINDS", "HubOverrides", "components", "decide_links",
@@ -34,14 +35,6 @@ __all__ = ["HUB_GROUPS", "PERSONAL_KINDS", "HubOverrides", "components", "decide
 PERSONAL_KINDS = frozenset({"id_document", "payment"})
 #: a contact identifier whose stores fall into this many separate groups is a hub
 HUB_GROUPS = 3
-
-_KEY_FUNCTIONS = {
-    "id_document": lambda raw: normalize.id_document_key(raw)[0],
-    "payment": lambda raw: normalize.account_key(raw, None)[0],
-    "phone": normalize.phone_key,
-    "email": normalize.email_key,
-    "address": normalize.address_key,
-}
 
 
 @dataclass
@@ -66,13 +59,13 @@ def read_hub_overrides(path: Path) -> HubOverrides:
     for line, row in enumerate(rows, start=2):
         kind = (row.get("kind") or "").strip().lower()
         action = (row.get("action") or "").strip().lower()
-        if kind not in _KEY_FUNCTIONS or action not in ("hub", "link"):
+        if kind not in KINDS or action not in ("hub", "link"):
             raise ConfigError(
-                f"{path}: line {line}: need kind in {', '.join(_KEY_FUNCTIONS)} and action "
+                f"{path}: line {line}: need kind in {', '.join(KINDS)} and action "
                 f"hub or link (got {kind!r}, {action!r})"
             )
         try:
-            key = _KEY_FUNCTIONS[kind](row.get("identifier") or "")
+            key = identifier_key(kind, row.get("identifier") or "")
         except ValueError as exc:
             raise ConfigError(f"{path}: line {line}: identifier: {exc}") from exc
         note = (row.get("note") or "").strip() or "listed in the hubs file"

@@ -29,6 +29,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..analysis import Analysis, display_identifier
 from ..errors import DataError
+from ..linkage.evidence import address_texts
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .assets import Assets, load_assets
 from .graph import (
@@ -350,15 +351,7 @@ class _World:
     @cached_property
     def address_text(self) -> dict[int, str]:
         """The first written form of every (canonical) address identifier."""
-        graph = self.analysis.linkage.graph
-        links = graph.links
-        rows = np.nonzero((links["kind"] == "address").to_numpy())[0]
-        if not len(rows) or "raw" not in links:
-            return {}
-        idents = self.canonical[graph.link_ident[rows]]
-        raw = links["raw"].to_numpy()[rows]
-        first = pd.Series(raw).groupby(idents).first()
-        return {int(i): str(t) for i, t in first.items()}
+        return address_texts(self.analysis.linkage)
 
     def display(self, ident: int) -> str:
         """The identifier as the report shows it: masked with a #tag, or an address's text."""
