@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import networkx as nx
+import numpy as np
 import pandas as pd
 
 from .identifiers import store_brand_key
 from .linkage import Linkage, link_stores
-from .linkage.evidence import address_texts, cluster_evidence, identifier_graph
+from .linkage.evidence import address_texts, cluster_evidence
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
@@ -30,7 +30,6 @@ class Analysis:
     """The results of one run, as tables ready to write or to load back into Neo4j."""
 
     linkage: Linkage
-    graph: nx.Graph
     stores: pd.DataFrame  # one row per store: cluster, flags, reasons
     clusters: pd.DataFrame  # one row per cluster: size, factors, risk
     evidence: pd.DataFrame  # one row per (cluster, linking identifier), brand rows too
@@ -53,11 +52,11 @@ def analyze(
     say = stage or (lambda name: None)
     stores = stores.copy()
     if "brand_key" not in stores:
-        stores["brand_key"] = stores["brand"].map(store_brand_key)
+        codes, brands = pd.factorize(stores["brand"].fillna(""))  # one key per distinct brand
+        stores["brand_key"] = np.array([store_brand_key(b) for b in brands], dtype=object)[codes]
     linkage = link_stores(stores, links, overrides, previous, stage)
     say("collecting evidence and bridges")
-    graph = identifier_graph(linkage)
-    evidence = cluster_evidence(linkage, graph)
+    evidence = cluster_evidence(linkage)
     say("scoring clusters")
     ordered = linkage.graph.stores
     suspended_brands = ordered.loc[ordered["status"] == "suspended", "brand_key"]
@@ -73,7 +72,7 @@ def analyze(
     evidence = pd.concat([evidence, _brand_evidence(store_table, ordered)], ignore_index=True)
     hubs = linkage.decisions[~linkage.decisions["links"]].sort_values(
         ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
-    return Analysis(linkage, graph, store_table, clusters, evidence, hubs,
+    return Analysis(linkage, store_table, clusters, evidence, hubs,
                     datetime.now(UTC).isoformat(timespec="seconds"))
 
 
@@ -83,9 +82,10 @@ def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataF
     if variant.empty:
         return pd.DataFrame()
     suspended = stores[stores["status"] == "suspended"]
-    banned_by_brand = suspended.groupby("brand_key")["store_id"].apply(
-        lambda s: ";".join(sorted(s)[:20]))
-    brand_of = dict(zip(stores["store_id"], stores["brand_key"], strict=True))
+    banned_by_brand = suspended[suspended["brand_key"].isin(set(variant["variant_of"]))].groupby(
+        "brand_key")["store_id"].apply(lambda s: ";".join(sorted(s)[:20]))
+    flagged = stores[stores["store_id"].isin(variant["store_id"])]
+    brand_of = dict(zip(flagged["store_id"], flagged["brand_key"], strict=True))
     rows = []
     for (cluster, base), group in variant.groupby(["cluster_id", "variant_of"]):
         members = sorted(group["store_id"])

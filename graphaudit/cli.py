@@ -441,7 +441,7 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
     from .linkage.evidence import explain_link
 
     if len(store_ids) == 2:
-        found = explain_link(result.linkage, result.graph, *store_ids)
+        found = explain_link(result.linkage, *store_ids)
         steps = found["path"]
         if not steps:
             click.echo(f"{store_ids[0]} and {store_ids[1]} are not linked.")

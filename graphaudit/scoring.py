@@ -96,67 +96,79 @@ def score_clusters(
     store opened with two IDs appears twice); it counts the distinct ID holders of a cluster.
     ``variants`` maps brand keys to the suspended brand they vary (:func:`brand_variants`).
 
-    Returns (per-store table, per-cluster table).
+    Returns (per-store table, per-cluster table). Clusters are numbered 0..K-1 in order of
+    appearance and every per-cluster figure is an array over those numbers: a million-store
+    world has hundreds of thousands of clusters, too many for per-group Python or string keys.
     """
     frame = stores[["store_id", "status", "opened_on", "suspended_on", "brand_key"]].copy()
     frame["cluster_id"] = cluster_id.to_numpy()
+    code, names = pd.factorize(frame["cluster_id"].to_numpy())
     frame["opened"] = pd.to_datetime(frame["opened_on"].replace("", None), errors="coerce")
     frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
                                            errors="coerce")
     frame["is_suspended"] = frame["status"] == "suspended"
     frame["variant_of"] = _recent_variants(frame, variants)
+    is_suspended = frame["is_suspended"].to_numpy()
 
-    per = frame.groupby("cluster_id", sort=False)
+    k = len(names)
     clusters = pd.DataFrame({
-        "size": per.size(),
-        "suspended": per["is_suspended"].sum(),
-        "first_suspension": per["suspended_at"].min(),
+        "size": np.bincount(code, minlength=k),
+        "suspended": np.bincount(code, weights=is_suspended, minlength=k).astype(np.int64),
+        "first_suspension": frame["suspended_at"].groupby(code).min().reindex(range(k)),
     })
     for column, values in (("brands", "brand_key"), ("brand_variants", "variant_of")):
-        clusters[column] = _joined_per_cluster(frame["cluster_id"], frame[values],
-                                               clusters.index)
+        clusters[column] = _joined_per_cluster(code, frame[values], k)
     # A suspended store with no suspension date still counts as a ban from its opening on.
-    first_ban = frame["cluster_id"].map(clusters["first_suspension"])
-    reopened = (~frame["is_suspended"] & (frame["status"] == "active")
-                & first_ban.notna() & (frame["opened"] > first_ban))
+    first_ban = clusters["first_suspension"].to_numpy()[code]
+    reopened = (~is_suspended & (frame["status"] == "active").to_numpy()
+                & ~pd.isna(first_ban) & (frame["opened"].to_numpy() > first_ban))
     frame["reopened_after_ban"] = reopened
-    clusters["reopened_after_ban"] = reopened.groupby(frame["cluster_id"]).sum()
-    clusters["burst"] = _bursts(frame)
-    holder_frame = pd.DataFrame({"store_id": holders.index, "doc": holders.to_numpy()})
-    holder_frame["cluster_id"] = holder_frame["store_id"].map(
-        pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"]))
-    clusters["holders"] = holder_frame.groupby("cluster_id")["doc"].nunique()
-    clusters["holders"] = clusters["holders"].fillna(0).astype(int)
-    frame["linked_to_suspended"] = ~frame["is_suspended"] & frame["cluster_id"].map(
-        clusters["suspended"] > 0)
-    clusters["linked_to_suspended"] = frame.groupby("cluster_id")["linked_to_suspended"].sum()
+    clusters["reopened_after_ban"] = np.bincount(code, weights=reopened, minlength=k).astype(
+        np.int64)
+    clusters["burst"] = _bursts(code, frame["opened"], k)
+    clusters["holders"] = _distinct_holders(frame["store_id"], code, holders, k)
+    linked = ~is_suspended & (clusters["suspended"].to_numpy() > 0)[code]
+    frame["linked_to_suspended"] = linked
+    clusters["linked_to_suspended"] = np.bincount(code, weights=linked, minlength=k).astype(
+        np.int64)
 
     factors = _factors(clusters)
     clusters["risk_score"] = factors.sum(axis=1).round().clip(upper=100).astype(int)
     clusters["risk_factors"] = _describe_factors(factors)
-    frame["reasons"] = _store_reasons(frame, clusters)
+    frame["reasons"] = _store_reasons(frame, code, clusters)
     store_table = frame[["store_id", "cluster_id", "linked_to_suspended", "reopened_after_ban",
                          "variant_of", "reasons"]]
-    clusters.index.name = "cluster_id"
+    clusters.index = pd.Index(names, name="cluster_id")
     return store_table, clusters.reset_index()
 
 
-def _joined_per_cluster(cluster: pd.Series, values: pd.Series, index: pd.Index) -> pd.Series:
-    """The distinct non-empty values of each cluster, sorted and joined with ";".
+def _joined_per_cluster(code: np.ndarray, values: pd.Series, k: int) -> np.ndarray:
+    """The distinct non-empty values of each cluster 0..k-1, sorted and joined with ";".
 
     Plain slicing of sorted arrays: a pandas ``agg`` with a Python function costs tens of
     microseconds per group, and a million-store world has hundreds of thousands of groups.
     """
-    pairs = pd.DataFrame({"c": cluster.to_numpy(), "v": values.to_numpy()})
+    joined = np.full(k, "", dtype=object)
+    pairs = pd.DataFrame({"c": code, "v": values.to_numpy()})
     pairs = pairs[pairs["v"] != ""].drop_duplicates().sort_values(["c", "v"])
-    c = pairs["c"].to_numpy(dtype=object)
+    c = pairs["c"].to_numpy()
     v = pairs["v"].to_numpy(dtype=object).tolist()
     if not len(c):
-        return pd.Series("", index=index)
+        return joined
     starts = np.r_[0, np.nonzero(c[1:] != c[:-1])[0] + 1]
     ends = np.r_[starts[1:], len(c)]
-    joined = [";".join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=c[starts]).reindex(index, fill_value="")
+    joined[c[starts]] = [";".join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(),
+                                                          strict=True)]
+    return joined
+
+
+def _distinct_holders(store_ids: pd.Series, code: np.ndarray, holders: pd.Series,
+                      k: int) -> np.ndarray:
+    """The number of distinct ID documents among each cluster's stores."""
+    where = pd.Index(store_ids).get_indexer(holders.index)
+    pairs = pd.DataFrame({"c": code[where[where >= 0]],
+                          "doc": holders.to_numpy()[where >= 0]}).drop_duplicates()
+    return np.bincount(pairs["c"].to_numpy(), minlength=k)
 
 
 def _recent_variants(frame: pd.DataFrame, variants: dict[str, str]) -> pd.Series:
@@ -174,19 +186,19 @@ def _recent_variants(frame: pd.DataFrame, variants: dict[str, str]) -> pd.Series
     return base.where(recent, "").fillna("")
 
 
-def _bursts(frame: pd.DataFrame) -> pd.Series:
-    """Largest number of a cluster's stores opened within BURST_DAYS of each other."""
-    dated = frame.dropna(subset=["opened"])
-    codes, _ = pd.factorize(dated["cluster_id"])
-    days = (dated["opened"].to_numpy().astype("datetime64[D]").astype(np.int64))
+def _bursts(code: np.ndarray, opened: pd.Series, k: int) -> np.ndarray:
+    """Largest number of each cluster's stores opened within BURST_DAYS of each other."""
+    dated = opened.notna().to_numpy()
+    codes = code[dated]
+    days = opened.to_numpy()[dated].astype("datetime64[D]").astype(np.int64)
     # One sorted axis for all clusters: each cluster's days, offset far from the next cluster's.
     keys = codes.astype(np.int64) * 10_000_000 + (days - days.min() if len(days) else days)
     order = np.argsort(keys, kind="stable")
     keys = keys[order]
     ends = np.searchsorted(keys, keys + BURST_DAYS, side="right")
-    within = pd.Series(ends - np.arange(len(keys)), index=dated["cluster_id"].to_numpy()[order])
-    best = within.groupby(level=0).max()
-    return best.reindex(frame["cluster_id"].unique(), fill_value=0).astype("int64")
+    best = np.zeros(k, dtype=np.int64)
+    np.maximum.at(best, codes[order], ends - np.arange(len(keys)))
+    return best
 
 
 def _factors(clusters: pd.DataFrame) -> pd.DataFrame:
@@ -207,35 +219,43 @@ def _factors(clusters: pd.DataFrame) -> pd.DataFrame:
     }, index=clusters.index)
 
 
-def _describe_factors(factors: pd.DataFrame) -> list[str]:
+def _describe_factors(factors: pd.DataFrame) -> np.ndarray:
     names = list(factors.columns)
-    return [
+    values = factors.to_numpy()
+    described = np.full(len(values), "", dtype=object)
+    scored = np.nonzero(values.any(axis=1))[0]
+    described[scored] = [
         "; ".join(f"{name} +{points:g}" for name, points in zip(names, row, strict=True)
                   if points)
-        for row in factors.to_numpy()
+        for row in values[scored]
     ]
+    return described
 
 
-def _store_reasons(frame: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
-    """A short text per store: why it is flagged (empty for most stores)."""
-    suspended_in_cluster = frame["cluster_id"].map(clusters["suspended"]).to_numpy()
-    burst = frame["cluster_id"].map(clusters["burst"]).to_numpy()
-    reasons = []
-    for is_suspended, linked, reopened, variant, n_suspended, n_burst in zip(
-        frame["is_suspended"].to_numpy(), frame["linked_to_suspended"].to_numpy(),
-        frame["reopened_after_ban"].to_numpy(), frame["variant_of"].to_numpy(),
-        suspended_in_cluster, burst, strict=True,
-    ):
+def _store_reasons(frame: pd.DataFrame, code: np.ndarray, clusters: pd.DataFrame) -> np.ndarray:
+    """A short text per store: why it is flagged (empty for most stores, which are skipped)."""
+    suspended_in_cluster = clusters["suspended"].to_numpy()[code]
+    burst = clusters["burst"].to_numpy()[code]
+    is_suspended = frame["is_suspended"].to_numpy()
+    linked = frame["linked_to_suspended"].to_numpy()
+    reopened = frame["reopened_after_ban"].to_numpy()
+    variant = frame["variant_of"].to_numpy(dtype=object)
+    flagged = np.nonzero(is_suspended | linked | reopened | (variant != "")
+                         | (burst >= BURST_STORES))[0]
+    reasons = np.full(len(frame), "", dtype=object)
+    texts = []
+    for row in flagged.tolist():
         parts = []
-        if is_suspended:
+        if is_suspended[row]:
             parts.append("suspended")
-        elif linked:
-            parts.append(f"linked to {int(n_suspended)} suspended store(s)")
-        if reopened:
+        elif linked[row]:
+            parts.append(f"linked to {int(suspended_in_cluster[row])} suspended store(s)")
+        if reopened[row]:
             parts.append("opened after a linked store's suspension")
-        if variant:
-            parts.append(f"brand variant of suspended brand {variant}")
-        if n_burst >= BURST_STORES:
-            parts.append(f"cluster opened {int(n_burst)} stores within {BURST_DAYS} days")
-        reasons.append("; ".join(parts))
+        if variant[row]:
+            parts.append(f"brand variant of suspended brand {variant[row]}")
+        if burst[row] >= BURST_STORES:
+            parts.append(f"cluster opened {int(burst[row])} stores within {BURST_DAYS} days")
+        texts.append("; ".join(parts))
+    reasons[flagged] = texts
     return reasons

@@ -19,49 +19,51 @@ __all__ = ["address_texts", "cluster_evidence", "explain_link", "identifier_grap
 SPLIT_SIZE_LIMIT = 20_000
 
 
-def identifier_graph(linkage: Linkage) -> nx.Graph:
+def identifier_graph(linkage: Linkage, keep: np.ndarray | None = None) -> nx.Graph:
     """The bipartite graph of stores and the identifiers that link them.
 
     Nodes are ints: store ``s`` is node ``s``, identifier ``i`` is node ``n_stores + i`` (ints
     hash and compare much faster than tagged tuples). Only linked stores and the identifiers
-    that link them are in it: the others explain nothing.
+    that link them are in it: the others explain nothing. ``keep`` (a mask over
+    :meth:`Linkage.linking_pairs`) restricts it to some of the links, e.g. one cluster's.
     """
     stores, idents = linkage.linking_pairs()
+    if keep is not None:
+        stores, idents = stores[keep], idents[keep]
     graph = nx.Graph()
     graph.add_edges_from(zip(stores.tolist(), (idents + linkage.graph.n_stores).tolist(),
                              strict=True))
     return graph
 
 
-def cluster_evidence(linkage: Linkage, graph: nx.Graph | None = None) -> pd.DataFrame:
+def cluster_evidence(linkage: Linkage) -> pd.DataFrame:
     """One row per (cluster, linking identifier): kind, key, stores, bridge and split.
 
     Columns: ``cluster_id, ident, kind, key, store_count, store_ids, status, bridge,
     splits_into, spellings``.
     """
-    graph = graph if graph is not None else identifier_graph(linkage)
-    store_ids = linkage.graph.stores["store_id"].to_numpy(dtype=object)
-    cluster_of = linkage.cluster_id.to_numpy()
     stores, idents = linkage.linking_pairs()
     if len(idents) == 0:
         return _empty_evidence()
     # The pairs come sorted by (identifier, store), and stores are numbered in store_id order.
     starts = np.r_[0, np.nonzero(np.diff(idents))[0] + 1]
-    members = np.split(stores, starts[1:])
+    ends = np.r_[starts[1:], len(idents)]
     unique = idents[starts]
     decisions = linkage.decisions.set_index("ident").loc[unique]
     spellings = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
-    bridges = _bridges(graph, linkage.graph.n_stores)
+    store_ids = linkage.graph.stores["store_id"].to_numpy(dtype=object)[stores].tolist()
+    splits = _bridges(linkage, starts)
     evidence = pd.DataFrame({
-        "cluster_id": cluster_of[stores[starts]],
+        "cluster_id": linkage.cluster_id.to_numpy()[stores[starts]],
         "ident": unique,
         "kind": decisions["kind"].to_numpy(),
         "key": decisions["key"].to_numpy(),
-        "store_count": [len(m) for m in members],
-        "store_ids": [";".join(store_ids[m]) for m in members],
+        "store_count": ends - starts,
+        "store_ids": [";".join(store_ids[a:b])
+                      for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
         "status": decisions["status"].to_numpy(),
-        "bridge": [i in bridges for i in unique.tolist()],
-        "splits_into": [bridges.get(i, "") for i in unique.tolist()],
+        "bridge": splits != "",
+        "splits_into": splits,
         "spellings": spellings[unique],
     })
     return evidence.sort_values(["cluster_id", "bridge", "store_count", "kind", "key"],
@@ -73,7 +75,35 @@ def _empty_evidence() -> pd.DataFrame:
                                  "status", "bridge", "splits_into", "spellings"])
 
 
-def _bridges(graph: nx.Graph, n_stores: int) -> dict[int, str]:
+def _bridges(linkage: Linkage, starts: np.ndarray) -> np.ndarray:
+    """For each linking identifier (one per entry of ``starts``), how removing it splits its
+    cluster (``"4+1"``), or "" when it is no bridge.
+
+    Most clusters need no graph search: the one identifier of a cluster is a bridge into single
+    stores, and in a cluster of two stores every identifier links both. Only the other clusters
+    go through NetworkX's articulation points.
+    """
+    stores, idents = linkage.linking_pairs()
+    codes, _ = pd.factorize(linkage.cluster_id.to_numpy())
+    pair_cluster = codes[stores]
+    ident_cluster = pair_cluster[starts]
+    idents_per_cluster = np.bincount(ident_cluster, minlength=codes.max() + 1)
+    stores_per_cluster = np.bincount(codes)
+    counts = np.diff(np.r_[starts, len(idents)])
+    splits = np.full(len(starts), "", dtype=object)
+    lone = idents_per_cluster[ident_cluster] == 1
+    splits[lone] = ["+".join(["1"] * n) if n < SPLIT_SIZE_LIMIT else "splits the cluster"
+                    for n in counts[lone].tolist()]
+    searched = (idents_per_cluster >= 2) & (stores_per_cluster >= 3)
+    keep = searched[pair_cluster]
+    if keep.any():
+        found = _articulation_splits(identifier_graph(linkage, keep), linkage.graph.n_stores)
+        position = np.searchsorted(idents[starts], np.fromiter(found, np.int64, len(found)))
+        splits[position] = list(found.values())
+    return splits
+
+
+def _articulation_splits(graph: nx.Graph, n_stores: int) -> dict[int, str]:
     """Identifiers whose removal splits their cluster, with the sizes of the parts."""
     bridges: dict[int, str] = {}
     points = [node for node in nx.articulation_points(graph) if node >= n_stores]
@@ -97,7 +127,7 @@ def _bridges(graph: nx.Graph, n_stores: int) -> dict[int, str]:
     return bridges
 
 
-def explain_link(linkage: Linkage, graph: nx.Graph, a: str, b: str | None = None) -> dict:
+def explain_link(linkage: Linkage, a: str, b: str | None = None) -> dict:
     """The chain of shared identifiers between stores ``a`` and ``b`` (or a's cluster).
 
     Returns ``{"cluster_id", "path": [store_id, (kind, key), store_id, ...]}``; ``path`` is
@@ -109,6 +139,9 @@ def explain_link(linkage: Linkage, graph: nx.Graph, a: str, b: str | None = None
     if b is None:
         return {"cluster_id": cluster, "path": []}
     ib = index.get_loc(b)
+    stores, _ = linkage.linking_pairs()
+    same_cluster = linkage.cluster_id.to_numpy()[stores] == cluster
+    graph = identifier_graph(linkage, same_cluster)
     try:
         nodes = nx.shortest_path(graph, ia, ib)
     except (nx.NetworkXNoPath, nx.NodeNotFound):
