@@ -124,8 +124,8 @@ def _normalize_column(
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
     present = frame[frame[column] != ""]
-    codes, pairs = _distinct_forms(present, column, kind, extra[0] if extra else None)
-    results = _normalize_all(func, pairs)
+    codes, forms, contexts = _distinct_forms(present, column, kind, extra[0] if extra else None)
+    results = _normalize_forms(func, kind, forms, contexts)
     failed_unique = np.fromiter((isinstance(r, str) for r in results), bool, len(results))
     failed = failed_unique[codes]
     for line, file, raw, code in zip(present["_line"].to_numpy()[failed],
@@ -156,14 +156,15 @@ def _normalize_column(
 
 def _distinct_forms(
     present: pd.DataFrame, column: str, kind: str, context: str | None
-) -> tuple[np.ndarray, list[tuple[str, str]]]:
+) -> tuple[np.ndarray, pa.Array, list[str]]:
     """Code each row by its distinct (prepared value, context) pair, in Arrow (vectorized).
 
+    Returns the codes, the distinct prepared values and their contexts ("" without one).
     Renderings that differ only in what the key ignores anyway share one normalization.
     """
     forms = pa.array(present[column], type=pa.string())
-    for pattern, replacement in PREPARE.get(kind, ()):
-        forms = pc.replace_substring_regex(forms, pattern, replacement)
+    if kind in PREPARE:
+        forms = PREPARE[kind](forms)
     if context is not None:
         forms = pc.binary_join_element_wise(forms, pa.array(present[context], type=pa.string()),
                                             "\x00")
@@ -171,21 +172,75 @@ def _distinct_forms(
         forms = forms.cast(pa.large_string()).combine_chunks()
     encoded = pc.dictionary_encode(forms)
     codes = encoded.indices.to_numpy(zero_copy_only=False)
-    uniques = encoded.dictionary.to_pylist()
+    uniques = encoded.dictionary
     if context is None:
-        return codes, [(u, "") for u in uniques]
-    return codes, [tuple(u.split("\x00", 1)) for u in uniques]
+        return codes, uniques, [""] * len(uniques)
+    split = pc.split_pattern(uniques, "\x00", max_splits=1)
+    return codes, pc.list_element(split, 0), pc.list_element(split, 1).to_pylist()
 
 
-#: cheap vectorized rewrites applied before normalizing, each one a change the key ignores:
-#: phone keys ignore separators; address keys ignore case and runs of spaces and commas
-PREPARE = {
-    "phone": [(r"[\s\-().]+", "")],
-    "address": [(r"[\s,]+", " ")],
+def _phone_separators_out(forms: pa.Array) -> pa.Array:
+    """Phone keys ignore spaces, dashes, dots and brackets between ASCII digits.
+
+    Only in values made of nothing else: phonenumbers reads letters (``x`` for an extension)
+    and other characters in ways that depend on what stands around them.
+    """
+    plain = pc.match_substring_regex(forms, r"^\+?[0-9 \-().]*$")
+    return pc.if_else(plain, pc.replace_substring_regex(forms, r"[ \-().]+", ""), forms)
+
+
+def _address_case_and_punctuation_out(forms: pa.Array) -> pa.Array:
+    """Address keys ignore case and punctuation (a separator, like a space).
+
+    Done on ASCII values only: elsewhere NFKC may compose a mark with the character before it,
+    so the Python rules see the text whole (only runs of spaces and commas are collapsed).
+    """
+    ascii_only = pc.string_is_ascii(forms)
+    folded = pc.replace_substring_regex(pc.ascii_lower(forms), r"[^a-z0-9]+", " ")
+    return pc.if_else(ascii_only, folded, pc.replace_substring_regex(forms, r"[\s,]+", " "))
+
+
+#: cheap vectorized rewrites applied before normalizing, each a change the key ignores, so that
+#: more renderings share one call of the (pure Python) normalizer
+PREPARE: dict[str, Callable[[pa.Array], pa.Array]] = {
+    "phone": _phone_separators_out,
+    "address": _address_case_and_punctuation_out,
+}
+
+#: keys computed in Arrow for the common shape of a kind, as (full-match pattern, key template);
+#: tests check that each gives exactly what the normalizer gives. A CN mobile number, with or
+#: without +86 / 0086 / 86 (separators are already out): 93 % of phones in a sample world.
+FAST_KEYS = {
+    "phone": (r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$", r"+86\1"),
 }
 
 #: below this many distinct values, normalizing in one process is faster than forking
 PARALLEL_THRESHOLD = 50_000
+
+
+def _normalize_forms(
+    func: Callable[[str, str], tuple[str, bool]], kind: str, forms: pa.Array, contexts: list[str]
+) -> list[tuple[str, bool] | str]:
+    """The result of ``func`` for every distinct form: ``(key, valid)`` or a reason (a str).
+
+    Forms of the kind's :data:`FAST_KEYS` shape get their key in Arrow; the others go through
+    ``func``.
+    """
+    if kind not in FAST_KEYS:
+        return _normalize_all(func, list(zip(forms.to_pylist(), contexts, strict=True)))
+    pattern, template = FAST_KEYS[kind]
+    fast = pc.match_substring_regex(forms, pattern).to_numpy(zero_copy_only=False)
+    results: list = [None] * len(forms)
+    keys = pc.replace_substring_regex(forms.filter(fast), pattern, template).to_pylist()
+    for position, key in zip(np.nonzero(fast)[0].tolist(), keys, strict=True):
+        results[position] = (key, True)
+    slow = np.nonzero(~fast)[0]
+    rest = forms.take(slow).to_pylist()
+    done = _normalize_all(func, [(value, contexts[i]) for value, i in
+                                 zip(rest, slow.tolist(), strict=True)])
+    for position, result in zip(slow.tolist(), done, strict=True):
+        results[position] = result
+    return results
 
 
 def _normalize_all(func: Callable[[str, str], tuple[str, bool]], pairs: list[tuple[str, str]]):

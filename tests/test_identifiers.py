@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from conftest import SAMPLE_DATA
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_normalize import address_parts, rendered_address
 
 from graphaudit import identifiers
-from graphaudit.identifiers import extract_identifiers
+from graphaudit.identifiers import FAST_KEYS, PREPARE, extract_identifiers
+from graphaudit.normalize import address_key, phone_key
 from graphaudit.records import RejectsWriter, read_records
 
 
@@ -14,6 +20,7 @@ def test_prepare_rewrites_and_parallel_normalizing_change_no_key(monkeypatch):
     records = read_records(SAMPLE_DATA, RejectsWriter(None))
     fast = extract_identifiers(records, RejectsWriter(None)).links
     monkeypatch.setattr(identifiers, "PREPARE", {})
+    monkeypatch.setattr(identifiers, "FAST_KEYS", {})
     monkeypatch.setattr(identifiers, "PARALLEL_THRESHOLD", 10)
     plain = extract_identifiers(records, RejectsWriter(None)).links
     columns = ["store_id", "kind", "key", "raw"]
@@ -34,3 +41,46 @@ def test_unnormalizable_values_are_dropped_with_a_reject(tmp_path):
     assert list(links["kind"]) == ["id_document"]
     text = rejects_path.read_text(encoding="utf-8")
     assert "identities.csv,2,email" in text and "rest of row kept" in text
+
+
+def _key_or_error(func, raw: str) -> str:
+    try:
+        return func(raw)
+    except ValueError:
+        return "<error>"
+
+
+def _prepared(kind: str, raw: str) -> str:
+    return PREPARE[kind](pa.array([raw], type=pa.string()))[0].as_py()
+
+
+ADDRESS_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+PHONE_TEXT = st.text(st.sampled_from("0123456789+-(). ８６\u3000x"), max_size=20)
+
+
+@settings(deadline=None, max_examples=400)
+@given(st.one_of(ADDRESS_TEXT, st.text("aAbB5. ,/#-_fFtThHsS\t", max_size=30)))
+def test_address_preparation_changes_no_key(raw: str) -> None:
+    assert _key_or_error(address_key, _prepared("address", raw)) == _key_or_error(address_key, raw)
+
+
+@settings(deadline=None)
+@given(st.data(), address_parts())
+def test_address_preparation_keeps_rendered_addresses(data: st.DataObject, parts: list) -> None:
+    raw = data.draw(rendered_address(parts))
+    assert address_key(_prepared("address", raw)) == address_key(raw)
+
+
+@settings(deadline=None, max_examples=400)
+@given(PHONE_TEXT)
+def test_phone_preparation_changes_no_key(raw: str) -> None:
+    assert _key_or_error(phone_key, _prepared("phone", raw)) == _key_or_error(phone_key, raw)
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.from_regex(r"(\+86|0086|86)?1[3-9][0-9]{9}", fullmatch=True))
+def test_fast_phone_keys_are_the_normalizer_keys(number: str) -> None:
+    pattern, template = FAST_KEYS["phone"]
+    forms = pa.array([number])
+    assert pc.match_substring_regex(forms, pattern)[0].as_py()
+    assert pc.replace_substring_regex(forms, pattern, template)[0].as_py() == phone_key(number)

@@ -164,7 +164,7 @@ def test_bridges_agree_with_brute_force_on_random_worlds():
     # Lone identifiers, two-store clusters and tangled ones: the shortcuts for the simple
     # shapes and the graph search for the others must give what removing each key gives.
     rng = np.random.default_rng(5)
-    for _ in range(30):
+    for _ in range(80):
         ids = [f"S{i:02d}" for i in range(int(rng.integers(3, 25)))]
         pairs = {(str(rng.choice(ids)), f"P{int(rng.integers(0, 12))}")
                  for _ in range(int(rng.integers(2, 40)))}
