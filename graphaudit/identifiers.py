@@ -106,8 +106,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter) -> Identifie
 
     links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts],
                       ignore_index=True)
-    links = links.drop_duplicates(["store_id", "kind", "key", "address_type"], keep="first")
-    return Identifiers(links=links.reset_index(drop=True), nodes=nodes)
+    return Identifiers(links=links, nodes=nodes)
 
 
 def _normalize_column(
@@ -135,10 +134,11 @@ def _normalize_column(
                                      strict=True):
         rejects.add(Reject(file, int(line), column,
                            f"{results[code]}; value dropped, rest of row kept", raw))
-    good = present[~failed]
-    good_codes = codes[~failed]
     unique_keys = np.array([r[0] if not isinstance(r, str) else "" for r in results], dtype=object)
     unique_valid = np.array([bool(r[1]) if not isinstance(r, str) else False for r in results])
+    keep = ~failed & ~_repeated_links(present, pd.factorize(unique_keys)[0][codes], kind)
+    good = present[keep]
+    good_codes = codes[keep]
     out = pd.DataFrame({
         "store_id": good["store_id"].to_numpy(),
         "kind": kind,
@@ -152,6 +152,20 @@ def _normalize_column(
         if name in good:
             out[name] = good[name].to_numpy()
     return out
+
+
+def _repeated_links(present: pd.DataFrame, key_codes: np.ndarray, kind: str) -> np.ndarray:
+    """Rows that repeat an earlier row's (store, key), and address type for addresses: a store
+    that lists one identifier twice has one link to it, the first.
+
+    Integer codes make this one pass over int64 pairs instead of hashing strings per column.
+    """
+    pair = (pd.factorize(present["store_id"])[0].astype(np.int64)
+            * (int(key_codes.max(initial=0)) + 1) + key_codes)
+    if kind == "address" and "address_type" in present:
+        types = pd.factorize(present["address_type"])[0]
+        pair = pair * (int(types.max(initial=0)) + 1) + types
+    return pd.Series(pair).duplicated().to_numpy()
 
 
 def _distinct_forms(

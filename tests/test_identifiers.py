@@ -84,3 +84,23 @@ def test_fast_phone_keys_are_the_normalizer_keys(number: str) -> None:
     forms = pa.array([number])
     assert pc.match_substring_regex(forms, pattern)[0].as_py()
     assert pc.replace_substring_regex(forms, pattern, template)[0].as_py() == phone_key(number)
+
+
+def test_a_store_listing_one_identifier_twice_has_one_link(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id\nS1\nS2\n", encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,phone\nS1,11010519491231002X,138 0013 8000\n"
+        "S1,11010519491231002X,+86-138-0013-8000\nS2,44030419900101001X,13800138000\n",
+        encoding="utf-8")
+    (data / "addresses.csv").write_text(
+        "store_id,address,address_type\nS1,88 Keyuan Rd,return\nS1,88 keyuan road,return\n"
+        "S1,88 Keyuan Road,warehouse\n", encoding="utf-8")
+    links = extract_identifiers(read_records(data, RejectsWriter(None)),
+                                RejectsWriter(None)).links
+    phones = links[links["kind"] == "phone"]
+    assert sorted(phones["store_id"]) == ["S1", "S2"]
+    assert phones.set_index("store_id").at["S1", "raw"] == "138 0013 8000"  # the first kept
+    addresses = links[links["kind"] == "address"]
+    assert sorted(addresses["address_type"]) == ["return", "warehouse"]
