@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from conftest import SAMPLE_DATA
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -80,10 +79,39 @@ def test_phone_preparation_changes_no_key(raw: str) -> None:
 @settings(deadline=None, max_examples=500)
 @given(st.from_regex(r"(\+86|0086|86)?1[3-9][0-9]{9}", fullmatch=True))
 def test_fast_phone_keys_are_the_normalizer_keys(number: str) -> None:
-    pattern, template = FAST_KEYS["phone"]
-    forms = pa.array([number])
-    assert pc.match_substring_regex(forms, pattern)[0].as_py()
-    assert pc.replace_substring_regex(forms, pattern, template)[0].as_py() == phone_key(number)
+    fast, keys = FAST_KEYS["phone"](pa.array([number]))
+    assert fast[0] and keys[0].as_py() == phone_key(number)
+
+
+def _fast_address_key(raw: str) -> str | None:
+    fast, keys = FAST_KEYS["address"](pa.array([_prepared("address", raw)]))
+    return keys[0].as_py() if fast[0] else None
+
+
+@settings(deadline=None, max_examples=400)
+@given(st.data(), address_parts())
+def test_fast_address_keys_are_the_normalizer_keys(data: st.DataObject, parts: list) -> None:
+    raw = data.draw(rendered_address(parts))
+    fast = _fast_address_key(raw)
+    assert fast is None or fast == address_key(raw)
+
+
+@settings(deadline=None, max_examples=1000)
+@given(st.lists(st.sampled_from(["no", "nr", "number", "f", "5", "05", "rd", "st", "rm",
+                                 "5th", "no.", "#", ",", "keyuan", "F", "Blk", "1st"]),
+                min_size=1, max_size=8))
+def test_fast_address_keys_on_tricky_tokens(tokens: list[str]) -> None:
+    raw = " ".join(tokens)
+    fast = _fast_address_key(raw)
+    assert fast is None or fast == address_key(raw)
+
+
+def test_fast_address_keys_take_plain_addresses_and_leave_the_rest():
+    forms = pa.array(["room 5 88 keyuan rd no 7", "no no 88 x", "rm1203", "ünter 5",
+                      "5 f bldg 2 st"])
+    fast, keys = FAST_KEYS["address"](forms)
+    assert fast.tolist() == [True, False, False, False, True]
+    assert keys.to_pylist() == ["room 5 88 keyuan road 7", "5 floor building 2 street"]
 
 
 def test_a_store_listing_one_identifier_twice_has_one_link(tmp_path):
