@@ -122,36 +122,44 @@ def _normalize_column(
     ``func(raw, context)`` returns ``(key, valid)`` or raises ValueError; the context is the
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
-    present = frame[frame[column] != ""]
+    carried = [c for c in dict.fromkeys(("store_id", column, "_file", "_line",
+                                          *LINK_PROPERTIES[kind], *extra)) if c in frame]
+    present = frame.loc[frame[column] != "", carried]
     codes, forms, contexts = _distinct_forms(present, column, kind, extra[0] if extra else None)
     results = _normalize_forms(func, kind, forms, contexts)
     failed_unique = np.fromiter((isinstance(r, str) for r in results), bool, len(results))
     failed = failed_unique[codes]
-    for line, file, raw, code in zip(present["_line"].to_numpy()[failed],
-                                     present["_file"].to_numpy()[failed] if "_file" in present
-                                     else [""] * int(failed.sum()),
-                                     present[column].to_numpy()[failed], codes[failed],
-                                     strict=True):
-        rejects.add(Reject(file, int(line), column,
-                           f"{results[code]}; value dropped, rest of row kept", raw))
-    unique_keys = np.array([r[0] if not isinstance(r, str) else "" for r in results], dtype=object)
+    if failed.any():
+        _reject_unnormalizable(present[failed], column, codes[failed], results, rejects)
+    unique_keys = [r[0] if not isinstance(r, str) else "" for r in results]
     unique_valid = np.array([bool(r[1]) if not isinstance(r, str) else False for r in results])
-    keep = ~failed & ~_repeated_links(present, pd.factorize(unique_keys)[0][codes], kind)
-    good = present[keep]
+    key_codes = pd.factorize(np.array(unique_keys, dtype=object))[0][codes]
+    keep = ~failed & ~_repeated_links(present, key_codes, kind)
+    good = present[keep].reset_index(drop=True)
     good_codes = codes[keep]
+    # Columns stay Arrow strings: no Python string is made per row.
     out = pd.DataFrame({
-        "store_id": good["store_id"].to_numpy(),
+        "store_id": good["store_id"],
         "kind": kind,
-        "key": unique_keys[good_codes],
+        "key": pa.array(unique_keys, pa.string()).take(good_codes).to_pandas(),
         "valid": unique_valid[good_codes],
-        "raw": good[column].to_numpy(),
-        "_file": good["_file"].to_numpy() if "_file" in good else "",
-        "_line": good["_line"].to_numpy(),
+        "raw": good[column],
+        "_file": good.get("_file", ""),
+        "_line": good["_line"],
     })
     for name in (*LINK_PROPERTIES[kind], *extra):
         if name in good:
-            out[name] = good[name].to_numpy()
+            out[name] = good[name]
     return out
+
+
+def _reject_unnormalizable(bad: pd.DataFrame, column: str, codes: np.ndarray, results: list,
+                           rejects: RejectsWriter) -> None:
+    files = bad["_file"].tolist() if "_file" in bad else [""] * len(bad)
+    for line, file, raw, code in zip(bad["_line"].tolist(), files, bad[column].tolist(),
+                                     codes.tolist(), strict=True):
+        rejects.add(Reject(file, int(line), column,
+                           f"{results[code]}; value dropped, rest of row kept", raw))
 
 
 def _repeated_links(present: pd.DataFrame, key_codes: np.ndarray, kind: str) -> np.ndarray:
