@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graphaudit.analysis import analyze
 from graphaudit.linkage import link_stores
 from graphaudit.linkage.clusters import assign_cluster_ids
 from graphaudit.linkage.evidence import cluster_evidence, explain_link
 from graphaudit.linkage.hubs import HubOverrides
+from graphaudit.linkage.signals import _address_numbers
+from graphaudit.normalize import address_numbers
 from graphaudit.scoring import brand_variants
 
 
@@ -210,3 +215,13 @@ def test_risk_score_and_linked_to_suspended():
     assert lone["risk_score"] == 0
     brand_rows = result.evidence[result.evidence["kind"] == "brand"]
     assert set(";".join(brand_rows["store_ids"]).split(";")) == {"NEW1", "NEW2", "NEW3"}
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(st.text(st.characters(exclude_categories=["Cs", "Z", "Cc"]), max_size=6)
+                | st.sampled_from(["12", "٣", "5a", "0", "007"]), max_size=8))
+def test_address_blocks_are_the_numbers_of_the_key(tokens: list[str]) -> None:
+    """The vectorized blocking key is exactly the numbers the matching rule compares."""
+    key = " ".join(tokens)
+    found = _address_numbers(pa.array([key])).to_pylist()[0]
+    assert found == " ".join(address_numbers(key))

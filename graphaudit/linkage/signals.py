@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from ..normalize import address_numbers, id_edit_close, names_agree
+from ..normalize import id_edit_close, names_agree
 from .graph import EvidenceGraph
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "find_matches", "near_duplicate_addresses",
@@ -67,16 +69,18 @@ def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
     [('room 5 88 keyaun road', 'room 5 88 keyuan road')]
     """
     idents = graph.idents
-    all_keys = idents["key"].to_numpy(dtype=object)
     addresses = np.nonzero((idents["kind"] == "address").to_numpy())[0]
-    blocks: dict[tuple[str, ...], list[int]] = {}
-    for index in addresses.tolist():
-        blocks.setdefault(address_numbers(all_keys[index]), []).append(index)
+    address_keys = idents["key"].to_numpy(dtype=object)[addresses]
+    numbers = _address_numbers(pa.array(address_keys, type=pa.string()))
+    block = pc.dictionary_encode(numbers).indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(block, kind="stable")
+    starts = np.r_[0, np.nonzero(np.diff(block[order]))[0] + 1, len(order)]
     matches = []
-    for members in blocks.values():
-        if len(members) < 2:
+    for a, b in zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True):
+        if b - a < 2:
             continue
-        keys = [all_keys[i] for i in members]
+        members = addresses[order[a:b]].tolist()
+        keys = address_keys[order[a:b]].tolist()
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 if OSA.distance(keys[x], keys[y], score_cutoff=ADDRESS_EDITS) > ADDRESS_EDITS:
@@ -85,6 +89,17 @@ def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
                 matches.append(Match(members[x], members[y], "address_near_duplicate",
                                      ["address_near_duplicate"], score))
     return matches
+
+
+def _address_numbers(keys: pa.Array) -> pa.Array:
+    """:func:`normalize.address_numbers` of every key at once, joined by spaces."""
+    tokens = pc.utf8_split_whitespace(keys)
+    words = tokens.flatten()
+    row = pc.list_parent_indices(tokens).to_numpy()
+    number = pc.ascii_is_decimal(words).to_numpy(zero_copy_only=False)
+    offsets = np.r_[0, np.cumsum(np.bincount(row[number], minlength=len(keys)))]
+    numbers = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), words.filter(number))
+    return pc.binary_join(numbers, " ")
 
 
 def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
