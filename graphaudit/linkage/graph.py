@@ -15,7 +15,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["EvidenceGraph", "build_graph", "unique_pairs"]
+__all__ = ["LINK_DETAILS", "EvidenceGraph", "build_graph", "unique_pairs"]
+
+#: the columns of a link that later stages read: evidence, explanations and reports
+LINK_DETAILS = ("kind", "raw", "holder_name", "role", "address_type")
 
 
 @dataclass
@@ -27,7 +30,8 @@ class EvidenceGraph:
     stores : DataFrame indexed 0..S-1 with the store columns (store_id, status, brand...).
     idents : DataFrame indexed 0..I-1 with ``kind`` and ``key`` of each identifier.
     link_store, link_ident : int arrays of equal length, one entry per link.
-    links : the link table the arrays were made from (raw forms, holder names, address types).
+    links : per link, in the order of the arrays, the columns of ``LINK_DETAILS`` that the
+        input had (kind, raw form, holder name, role, address type).
     """
 
     stores: pd.DataFrame
@@ -92,12 +96,12 @@ def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
     rank[order_of_unique] = np.arange(len(order_of_unique))
     ident_codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
     order = np.lexsort((link_store, ident_codes))
-    # Only what later stages read travels on: the file and line stay in the records.
-    links = links[[c for c in links.columns if c not in ("_file", "_line")]]
-    links = links.take(order).reset_index(drop=True)
     link_ident = ident_codes[order]
     first = np.r_[0, np.nonzero(np.diff(link_ident))[0] + 1] if len(link_ident) else []
-    idents = links[["kind", "key"]].take(first).reset_index(drop=True)
+    idents = links[["kind", "key"]].take(order[first]).reset_index(drop=True)
+    # Only what later stages read travels on (store and key are in the arrays): this copy of
+    # the links is the largest table of a run.
+    links = links[[c for c in LINK_DETAILS if c in links]].take(order).reset_index(drop=True)
     return EvidenceGraph(
         stores=stores,
         idents=idents,

@@ -111,7 +111,7 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
     """
     idents = graph.idents
     all_keys = idents["key"].to_numpy(dtype=object)
-    docs = idents[(idents["kind"] == "id_document") & idents["key"].map(str.isascii)]
+    docs = idents[(idents["kind"] == "id_document") & idents["key"].map(str.isascii).astype(bool)]
     names = _holder_names(graph)
     matches = []
     for _, group in docs.groupby(docs["key"].str.len()):
