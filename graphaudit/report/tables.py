@@ -148,6 +148,11 @@ def lookup(keys: np.ndarray, table: tuple[np.ndarray, pa.Array]) -> pa.Array:
     return pc.if_else(pa.array(found), texts.take(pa.array(at)), "")
 
 
+def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array (some kernels, like ``replace_with_mask``, take no chunks)."""
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
 def display_identifiers(kind: pd.Series, key: pd.Series, text: pa.Array,
                         show_pii: bool) -> pa.Array:
     """:func:`graphaudit.analysis.display_identifier` of many rows at once.
@@ -156,8 +161,8 @@ def display_identifiers(kind: pd.Series, key: pd.Series, text: pa.Array,
     masked with a pseudonym, which only Python's hashlib can make, so only those rows go
     through Python.
     """
-    kinds = pa.array(kind, type=pa.string()).fill_null("")
-    keys = pa.array(key, type=pa.string()).fill_null("")
+    kinds, keys, text = (_flat(pa.array(column, type=pa.string()).fill_null(""))
+                         for column in (kind, key, text))
     address = pc.equal(kinds, "address")
     shown = pc.if_else(address, pc.if_else(pc.equal(text, ""), keys, text), keys)
     if show_pii:
