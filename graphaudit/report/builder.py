@@ -52,6 +52,8 @@ __all__ = ["ReportInfo", "page_name", "write_report"]
 #: at most this many rows in a page's stores table and in the index's hubs table
 STORE_ROWS = 5_000
 HUB_ROWS = 5_000
+#: remember at most this many scrubbed texts (see _World.text)
+TEXT_CACHE = 200_000
 #: tooltips list at most this many identifiers of a store
 TOOLTIP_IDENTIFIERS = 12
 KIND_NAMES = {kind: style[2] for kind, style in KIND_STYLE.items()}
@@ -321,6 +323,7 @@ class _World:
         self.decision: dict[int, tuple[str, str]] = {}
         self.address_text: dict[int, str] = {}
         self._display: dict[int, str] = {}
+        self._texts: dict[tuple[str, int], str] = {}
 
     # -- facts ---------------------------------------------------------------------------------
 
@@ -351,7 +354,15 @@ class _World:
         return text
 
     def text(self, value: str, limit: int = 200) -> str:
-        return shorten(scrub(value, self.show_pii), limit)
+        """Free text scrubbed of personal data and shortened; remembered, as brands,
+        marketplaces and reasons come back on every page (at most TEXT_CACHE of them)."""
+        key = (value, limit)
+        shown = self._texts.get(key)
+        if shown is None:
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.clear()
+            shown = self._texts[key] = shorten(scrub(value, self.show_pii), limit)
+        return shown
 
     def _load_stores(self, rows: np.ndarray) -> None:
         """Per-store facts of the stores ``rows`` (positions in the linkage's store table)."""

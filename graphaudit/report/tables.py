@@ -19,9 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..linkage import Linkage
-from ..masking import mask, pseudonym
+from ..masking import pseudonym
 
-__all__ = ["address_texts_of", "display_identifiers", "write_csv"]
+__all__ = ["address_texts_of", "display_identifiers", "lookup", "mask_column", "write_csv"]
 
 #: rows formatted at a time: bounds the memory of the formatted text (~100 bytes a row)
 CSV_BATCH = 200_000
@@ -158,8 +158,7 @@ def display_identifiers(kind: pd.Series, key: pd.Series, text: pa.Array,
     """:func:`graphaudit.analysis.display_identifier` of many rows at once.
 
     Addresses show their text (else the key), brands and ``show_pii`` the key; the rest are
-    masked with a pseudonym, which only Python's hashlib can make, so only those rows go
-    through Python.
+    masked (:func:`mask_column`) with a pseudonym, which only Python's hashlib can make.
     """
     kinds, keys, text = (_flat(pa.array(column, type=pa.string()).fill_null(""))
                          for column in (kind, key, text))
@@ -171,6 +170,64 @@ def display_identifiers(kind: pd.Series, key: pd.Series, text: pa.Array,
     rows = pa.array(np.flatnonzero(masked.to_numpy(zero_copy_only=False)))
     if not len(rows):
         return shown
-    values = [f"{mask(k, v)} {pseudonym(k, v)}" for k, v in
-              zip(kinds.take(rows).to_pylist(), keys.take(rows).to_pylist(), strict=True)]
-    return pc.replace_with_mask(shown, masked, pa.array(values, type=pa.string()))
+    kinds, keys = kinds.take(rows), keys.take(rows)
+    tags = [pseudonym(k, v) for k, v in zip(kinds.to_pylist(), keys.to_pylist(), strict=True)]
+    values = pc.binary_join_element_wise(mask_column(kinds, keys), pa.array(tags, pa.string()),
+                                         " ")
+    return pc.replace_with_mask(shown, masked, _flat(values))
+
+
+def _stars(count: pa.Array) -> pa.Array:
+    return pc.binary_repeat("*", pc.max_element_wise(count, 0))
+
+
+def _tail(values: pa.Array, count: int) -> pa.Array:
+    return pc.utf8_slice_codeunits(values, -count)
+
+
+def _join(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _mask_id(values: pa.Array, length: pa.Array) -> pa.Array:
+    short = _join(_stars(pc.subtract(length, 2)), _tail(values, 2))
+    long = _join(pc.utf8_slice_codeunits(values, 0, 4), _stars(pc.subtract(length, 8)),
+                 _tail(values, 4))
+    return pc.if_else(pc.less_equal(length, 8), short, long)
+
+
+def _mask_payment(values: pa.Array, length: pa.Array) -> pa.Array:
+    return pc.if_else(pc.greater(length, 4), _join("**** ", _tail(values, 4)), "****")
+
+
+def _mask_phone(values: pa.Array, length: pa.Array) -> pa.Array:
+    plus = pc.starts_with(values, "+")
+    head = pc.if_else(plus, pc.utf8_slice_codeunits(values, 0, 3), "")
+    hidden = pc.subtract(length, pc.if_else(plus, 6, 3))
+    return _join(head, _stars(hidden), _tail(values, 3))
+
+
+def _mask_email(values: pa.Array, length: pa.Array) -> pa.Array:
+    parts = pc.extract_regex(values, r"(?s)^(?P<local>[^@]*)@(?P<domain>.*)$")
+    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
+    shown = _join(pc.utf8_slice_codeunits(local, 0, 1), "***@", domain)
+    return pc.if_else(parts.is_valid(), shown, "***")
+
+
+_MASKS = {"id_document": _mask_id, "payment": _mask_payment, "phone": _mask_phone,
+          "email": _mask_email}
+
+
+def mask_column(kinds: pa.Array, values: pa.Array) -> pa.Array:
+    """:func:`graphaudit.masking.mask` of each row (kind, value), in Arrow.
+
+    The same rules, spelled as column operations (tests hold the two equal on awkward values:
+    empty, short, non-ASCII, several @); kinds that are not personal data pass through.
+    """
+    length = pc.utf8_length(values)
+    shown = values
+    for kind, rule in _MASKS.items():
+        chosen = pc.equal(kinds, kind)
+        if pc.any(chosen).as_py():
+            shown = pc.if_else(chosen, rule(values, length), shown)
+    return pc.if_else(pc.equal(length, 0), values, shown)
