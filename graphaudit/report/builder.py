@@ -179,10 +179,10 @@ def write_report(
     return [index, *written]
 
 
-#: pages are written by this many forked processes (sharing the prepared analysis); one CPU is
-#: left to the parent, which writes the index meanwhile. On two CPUs one process is quicker:
-#: the workers' copy-on-write faults cost more than the second CPU gives.
-WORKERS = max(1, min((os.cpu_count() or 1) - 1, 4))
+#: pages are written by this many forked processes (sharing the prepared analysis), while the
+#: parent writes the index. Since only the pages' stores are prepared, two workers pay on two
+#: CPUs too (1M stores, 1,000 pages: 9 s -> 6.5 s; 200,000 stores, all 28,000 pages: 36 s -> 20 s).
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
 #: below this many pages one process is quicker than starting several
 PARALLEL_PAGES = 400
 _CHUNK = 100
