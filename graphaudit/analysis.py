@@ -6,7 +6,6 @@ This is the one place both sources meet: ``analyze`` gives it stores and links r
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,10 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from .errors import DataError
 from .identifiers import store_brand_key
 from .linkage import Linkage, link_stores
-from .linkage.evidence import address_texts, cluster_evidence
+from .linkage.evidence import cluster_evidence
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
@@ -127,44 +129,61 @@ def write_outputs(
 
     The report (index.html, clusters/<cluster_id>.html) is :func:`graphaudit.report.write_report`;
     ``source``, ``rejects``, ``only_cluster`` and ``max_pages`` go to it, and ``progress``
-    counts its pages.
+    counts its pages. The files are formatted a column at a time in Arrow
+    (:mod:`graphaudit.report.tables`): a million stores would cost seconds and gigabytes as
+    Python strings.
     """
     from .report import write_report
+    from .report.tables import address_texts_of, write_csv
 
     out.mkdir(parents=True, exist_ok=True)
-    texts = address_texts(analysis.linkage)
-    clusters = analysis.clusters.set_index("cluster_id")
-    stores = analysis.stores
-    per_store = pd.DataFrame({
-        "store_id": stores["store_id"],
-        "cluster_id": stores["cluster_id"],
-        "cluster_size": stores["cluster_id"].map(clusters["size"]).astype(int),
-        "risk_score": stores["cluster_id"].map(clusters["risk_score"]).astype(int),
-        "linked_to_suspended": stores["linked_to_suspended"].map({True: "true", False: "false"}),
-        "reasons": stores["reasons"],
-    })
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
                                            "evidence.csv", "hubs.csv", "index.html")}
-    per_store.to_csv(paths["clusters.csv"], index=False, quoting=csv.QUOTE_MINIMAL)
+    write_csv(_per_store(analysis), paths["clusters.csv"])
     summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
         columns=["first_suspension"])
-    summary.to_csv(paths["cluster_summary.csv"], index=False)
-    evidence = analysis.evidence.copy()
-    evidence["identifier"] = [
-        display_identifier(k, key, texts.get(i, ""), show_pii)
-        for k, key, i in zip(evidence["kind"], evidence["key"], evidence["ident"], strict=True)
-    ]
-    evidence[["cluster_id", "kind", "identifier", "store_count", "store_ids", "bridge",
-              "splits_into", "status", "spellings"]].to_csv(paths["evidence.csv"], index=False)
-    hubs = analysis.hubs.copy()
-    hubs["identifier"] = [
-        display_identifier(k, key, texts.get(i, ""), show_pii)
-        for k, key, i in zip(hubs["kind"], hubs["key"], hubs["ident"], strict=True)
-    ]
-    hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]].to_csv(
-        paths["hubs.csv"], index=False)
+    write_csv(summary, paths["cluster_summary.csv"])
+    texts = address_texts_of(analysis.linkage)
+    evidence = _with_identifier(analysis.evidence, texts, show_pii)
+    write_csv(evidence[["cluster_id", "kind", "identifier", "store_count", "store_ids", "bridge",
+                        "splits_into", "status", "spellings"]], paths["evidence.csv"])
+    del evidence
+    hubs = _with_identifier(analysis.hubs, texts, show_pii)
+    write_csv(hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]],
+              paths["hubs.csv"])
     write_report(analysis, out, show_pii=show_pii, source=source, only_cluster=only_cluster,
                  max_pages=max_pages,
                  rejects=rejects, progress=progress)
     paths["clusters"] = out / "clusters"
     return paths
+
+
+def _per_store(analysis: Analysis) -> pd.DataFrame:
+    """clusters.csv: each store with its cluster's size and risk (one hash lookup, in Arrow)."""
+    clusters, stores = analysis.clusters, analysis.stores
+    at = pc.index_in(pa.array(stores["cluster_id"]), value_set=pa.array(clusters["cluster_id"]))
+    if at.null_count:
+        raise DataError(f"{at.null_count:,} stores belong to no cluster of the analysis")
+    at = at.to_numpy(zero_copy_only=False)
+    linked = stores["linked_to_suspended"]
+    return pd.DataFrame({
+        "store_id": stores["store_id"],
+        "cluster_id": stores["cluster_id"],
+        "cluster_size": clusters["size"].to_numpy()[at].astype(int),
+        "risk_score": clusters["risk_score"].to_numpy()[at].astype(int),
+        "linked_to_suspended": pd.Series(np.where(linked.to_numpy(), "true", "false"),
+                                         index=stores.index, dtype="str")
+        if linked.dtype == np.bool_ else linked.map({True: "true", False: "false"}),
+        "reasons": stores["reasons"],
+    })
+
+
+def _with_identifier(frame: pd.DataFrame, texts, show_pii: bool) -> pd.DataFrame:
+    """``frame`` (rows of kind, key, ident) with the identifier as outputs show it."""
+    from .report.tables import display_identifiers, lookup
+
+    if frame.empty:
+        return frame.assign(identifier=pd.Series(dtype="str"))
+    idents = frame["ident"].to_numpy(dtype=np.int64)
+    shown = display_identifiers(frame["kind"], frame["key"], lookup(idents, texts), show_pii)
+    return frame.assign(identifier=pd.Series(shown, index=frame.index, dtype="str"))

@@ -828,3 +828,67 @@ def test_report_from_neo4j_matches_analyze(clean_graph, neo4j_env, tmp_path):
     assert [p.stem for p in cluster_pages(tmp_path / "one")] == [first]
     missing = runner.invoke(main, ["report", "--out", str(tmp_path / "x"), "--cluster", "nope"])
     assert missing.exit_code == 1 and "unknown cluster id" in missing.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# Whole-column output helpers: the same bytes and masks as the one-value-at-a-time code
+
+
+def test_write_csv_matches_to_csv(tmp_path):
+    import pandas as pd
+
+    from graphaudit.report.tables import write_csv
+
+    frame = pd.DataFrame({
+        "text": ["plain", 'say "hi"', "a,b", "line\nbreak", "cr\ronly", "", None, "é 😀",
+                 " lead", "tab\tx"],
+        "count": list(range(-5, 5)),
+        "flag": [True, False] * 5,
+        "mixed": ["x", None, "y", "z,", "", "q", "r", "s", "t", "u"],
+    }).astype({"text": "str", "mixed": object})
+    ours, theirs = tmp_path / "ours.csv", tmp_path / "theirs.csv"
+    write_csv(frame, ours)
+    frame.to_csv(theirs, index=False)
+    assert ours.read_bytes() == theirs.read_bytes()
+    floats = frame.assign(ratio=[x / 3 for x in range(10)])  # left to pandas itself
+    write_csv(floats, ours)
+    floats.to_csv(theirs, index=False)
+    assert ours.read_bytes() == theirs.read_bytes()
+
+
+def test_mask_column_matches_mask():
+    import random
+
+    import pyarrow as pa
+
+    from graphaudit.masking import PII_KINDS, mask
+    from graphaudit.report.tables import mask_column
+
+    rng = random.Random(3)
+    kinds, values = [], []
+    for kind in [*sorted(PII_KINDS), "address", "brand"]:
+        for length in range(0, 24):
+            for _ in range(12):
+                kinds.append(kind)
+                values.append("".join(rng.choice("0123456789+@.-xX é😀a\n")
+                                      for _ in range(length)))
+    got = mask_column(pa.array(kinds), pa.array(values)).to_pylist()
+    assert got == [mask(k, v) for k, v in zip(kinds, values, strict=True)]
+
+
+def test_display_identifiers_matches_display_identifier():
+    import pandas as pd
+    import pyarrow as pa
+
+    from graphaudit.analysis import display_identifier
+    from graphaudit.report.tables import display_identifiers
+
+    kind = pd.Series(["address", "address", "brand", "payment", "email", "phone", "id_document",
+                      "other"], dtype="str")
+    key = pd.Series(["1 main st", "2 main st", "acme", "6222020200112233445", "a@b.cn",
+                     "+8613800138000", "44030119900101123X", "k"], dtype="str")
+    text = ["1 Main St.", "", "", "", "", "", "", ""]
+    for show_pii in (False, True):
+        got = display_identifiers(kind, key, pa.array(text), show_pii).to_pylist()
+        assert got == [display_identifier(k, v, t, show_pii)
+                       for k, v, t in zip(kind, key, text, strict=True)]

@@ -18,18 +18,18 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .. import __version__
 from ..analysis import Analysis, display_identifier
 from ..errors import DataError
-from ..linkage.evidence import address_texts
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .assets import Assets, load_assets
 from .graph import (
@@ -44,6 +44,7 @@ from .graph import (
     build_cluster_graph,
     graph_options,
 )
+from .tables import address_texts_of
 from .text import json_for_script, scrub, shorten
 
 __all__ = ["ReportInfo", "page_name", "write_report"]
@@ -51,6 +52,8 @@ __all__ = ["ReportInfo", "page_name", "write_report"]
 #: at most this many rows in a page's stores table and in the index's hubs table
 STORE_ROWS = 5_000
 HUB_ROWS = 5_000
+#: remember at most this many scrubbed texts (see _World.text)
+TEXT_CACHE = 200_000
 #: tooltips list at most this many identifiers of a store
 TOOLTIP_IDENTIFIERS = 12
 KIND_NAMES = {kind: style[2] for kind, style in KIND_STYLE.items()}
@@ -176,10 +179,10 @@ def write_report(
     return [index, *written]
 
 
-#: pages are written by this many forked processes (sharing the prepared analysis); one CPU is
-#: left to the parent, which writes the index meanwhile. On two CPUs one process is quicker:
-#: the workers' copy-on-write faults cost more than the second CPU gives.
-WORKERS = max(1, min((os.cpu_count() or 1) - 1, 4))
+#: pages are written by this many forked processes (sharing the prepared analysis), while the
+#: parent writes the index. Since only the pages' stores are prepared, two workers pay on two
+#: CPUs too (1M stores, 1,000 pages: 9 s -> 6.5 s; 200,000 stores, all 28,000 pages: 36 s -> 20 s).
+WORKERS = max(1, min(os.cpu_count() or 1, 4))
 #: below this many pages one process is quicker than starting several
 PARALLEL_PAGES = 400
 _CHUNK = 100
@@ -289,52 +292,38 @@ class _Renderer:
 
 
 # ---------------------------------------------------------------------------------------------
-# The analysis as plain lists
+# The analysis as plain values, for the stores and identifiers on the pages only
 
 
-def _column(frame: pd.DataFrame, name: str) -> list[str]:
+def _values(frame: pd.DataFrame, name: str, rows: np.ndarray) -> list[str]:
+    """``frame[name]`` at ``rows`` as text ("" where missing or no such column)."""
     if name not in frame:
-        return [""] * len(frame)
-    return frame[name].fillna("").astype(str).tolist()
+        return [""] * len(rows)
+    return frame[name].take(rows).fillna("").astype(str).tolist()
+
+
+def _flags(frame: pd.DataFrame, name: str, rows: np.ndarray) -> list[bool]:
+    return frame[name].take(rows).fillna(False).astype(bool).tolist()
 
 
 class _World:
-    """Per-store and per-identifier facts of one analysis, and the pages built from them."""
+    """Facts of the stores and identifiers on the pages, and the pages built from them.
+
+    A million-store analysis has pages for a few thousand stores: :meth:`prepare` turns only
+    those (and the identifiers they show) into Python values, keyed by store and identifier
+    number; the rest of the analysis stays in its Arrow-backed frames and is summed there.
+    """
 
     def __init__(self, analysis: Analysis, show_pii: bool) -> None:
         self.analysis = analysis
         self.show_pii = show_pii
-        linkage = analysis.linkage
-        graph = linkage.graph
-        stores = graph.stores
-        self.store_id = _column(stores, "store_id")
-        self.name = _column(stores, "name")
-        self.brand = _column(stores, "brand")
-        self.marketplace = _column(stores, "marketplace")
-        self.opened = _column(stores, "opened_on")
-        self.status = _column(stores, "status")
-        self.suspended_on = _column(stores, "suspended_on")
-        self.reason = _column(stores, "status_reason")
-        flags = analysis.stores
-        if _column(flags, "store_id") != self.store_id:
-            flags = flags.set_index("store_id").reindex(self.store_id).reset_index()
-        self.linked = flags["linked_to_suspended"].fillna(False).astype(bool).tolist()
-        self.reopened = flags["reopened_after_ban"].fillna(False).astype(bool).tolist()
-        self.variant_of = _column(flags, "variant_of")
-        self.reasons = _column(flags, "reasons")
-        self.cluster_codes, self.cluster_names = pd.factorize(
-            pd.Series(linkage.cluster_id.to_numpy(), dtype=object))
-        self.code_of = {name: code for code, name in enumerate(self.cluster_names)}
-        self.ident_kind = graph.idents["kind"].tolist()
-        self.ident_key = graph.idents["key"].tolist()
-        self.canonical = linkage.canonical
-        decisions = linkage.decisions
-        self.decision = {
-            int(i): (status, reason)
-            for i, status, reason in zip(decisions["ident"], decisions["status"],
-                                         decisions["reason"], strict=True)
-        }
+        self.canonical = analysis.linkage.canonical
+        self.ident_kind: dict[int, str] = {}
+        self.ident_key: dict[int, str] = {}
+        self.decision: dict[int, tuple[str, str]] = {}
+        self.address_text: dict[int, str] = {}
         self._display: dict[int, str] = {}
+        self._texts: dict[tuple[str, int], str] = {}
 
     # -- facts ---------------------------------------------------------------------------------
 
@@ -344,19 +333,17 @@ class _World:
         links = self.analysis.linkage.graph.links
         if "_file" not in stores:
             return "Neo4j"
-        files = sorted({*stores["_file"].dropna().astype(str),
-                        *(links["_file"].dropna().astype(str) if "_file" in links else [])})
+        files = sorted({*map(str, stores["_file"].dropna().unique()),
+                        *(map(str, links["_file"].dropna().unique()) if "_file" in links
+                          else [])})
         return "data files " + ", ".join(files) if files else "data files"
-
-    @cached_property
-    def address_text(self) -> dict[int, str]:
-        """The first written form of every (canonical) address identifier."""
-        return address_texts(self.analysis.linkage)
 
     def display(self, ident: int) -> str:
         """The identifier as the report shows it: masked with a #tag, or an address's text."""
         text = self._display.get(ident)
         if text is None:
+            if ident not in self.ident_kind:
+                self._load_idents(np.array([ident], dtype=np.int64))
             kind = self.ident_kind[ident]
             key = self.ident_key[ident]
             if kind == "address":
@@ -367,26 +354,90 @@ class _World:
         return text
 
     def text(self, value: str, limit: int = 200) -> str:
-        return shorten(scrub(value, self.show_pii), limit)
+        """Free text scrubbed of personal data and shortened; remembered, as brands,
+        marketplaces and reasons come back on every page (at most TEXT_CACHE of them)."""
+        key = (value, limit)
+        shown = self._texts.get(key)
+        if shown is None:
+            if len(self._texts) >= TEXT_CACHE:
+                self._texts.clear()
+            shown = self._texts[key] = shorten(scrub(value, self.show_pii), limit)
+        return shown
+
+    def _load_stores(self, rows: np.ndarray) -> None:
+        """Per-store facts of the stores ``rows`` (positions in the linkage's store table)."""
+        stores = self.analysis.linkage.graph.stores
+        keys = rows.tolist()
+        for attribute, name in (("store_id", "store_id"), ("name", "name"), ("brand", "brand"),
+                                ("marketplace", "marketplace"), ("opened", "opened_on"),
+                                ("status", "status"), ("suspended_on", "suspended_on"),
+                                ("reason", "status_reason")):
+            setattr(self, attribute, dict(zip(keys, _values(stores, name, rows), strict=True)))
+        flags, at = self.analysis.stores, rows
+        if not _aligned(flags, stores):
+            ids = [self.store_id[s] for s in keys]
+            flags = flags.set_index("store_id").reindex(ids).reset_index()
+            at = np.arange(len(rows))
+        self.linked = dict(zip(keys, _flags(flags, "linked_to_suspended", at), strict=True))
+        self.reopened = dict(zip(keys, _flags(flags, "reopened_after_ban", at), strict=True))
+        self.variant_of = dict(zip(keys, _values(flags, "variant_of", at), strict=True))
+        self.reasons = dict(zip(keys, _values(flags, "reasons", at), strict=True))
+
+    def _load_idents(self, idents: np.ndarray) -> None:
+        """Kind, key, hub decision and address text of ``idents`` (canonical numbers)."""
+        idents = np.setdiff1d(np.asarray(idents, dtype=np.int64),
+                              np.fromiter(self.ident_kind, dtype=np.int64))
+        idents = idents[(idents >= 0) & (idents < len(self.analysis.linkage.graph.idents))]
+        if not len(idents):
+            return
+        linkage = self.analysis.linkage
+        table = linkage.graph.idents
+        keys = idents.tolist()
+        self.ident_kind.update(zip(keys, table["kind"].take(idents).tolist(), strict=True))
+        self.ident_key.update(zip(keys, table["key"].take(idents).tolist(), strict=True))
+        decisions = linkage.decisions
+        chosen = decisions[np.isin(decisions["ident"].to_numpy(), idents)]
+        self.decision.update(
+            (int(i), (status, reason))
+            for i, status, reason in zip(chosen["ident"].tolist(), chosen["status"].tolist(),
+                                         chosen["reason"].tolist(), strict=True))
+        addresses = idents[[self.ident_kind[i] == "address" for i in keys]]
+        if len(addresses):
+            found, texts = address_texts_of(linkage, addresses)
+            self.address_text.update(
+                zip(found.tolist(), (str(t) for t in texts.to_pylist()), strict=True))
 
     # -- per cluster -----------------------------------------------------------------------------
 
     def prepare(self, selected: list[str]) -> None:
-        """Group stores, links and evidence by cluster once, for :meth:`cluster_context`."""
-        codes = self.cluster_codes
-        n_clusters = len(self.cluster_names)
-        in_selection = np.zeros(n_clusters, dtype=bool)
-        in_selection[[self.code_of[c] for c in selected]] = True
-        self._order = np.argsort(codes, kind="stable")
-        self._bounds = np.searchsorted(codes[self._order], np.arange(n_clusters + 1))
-        pair_store, pair_ident = self.analysis.linkage.linking_pairs()
+        """Group the selected clusters' stores, links and evidence once, for the pages.
+
+        Only these clusters' stores and identifiers (and the index's hubs) become Python values.
+        """
+        linkage = self.analysis.linkage
+        self.n_stores = len(linkage.graph.stores)
+        self.code_of = {cluster_id: code for code, cluster_id in enumerate(selected)}
+        codes = pc.index_in(pa.array(linkage.cluster_id, from_pandas=True),
+                            value_set=pa.array(selected, type=pa.string()))
+        codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        members = np.flatnonzero(codes >= 0)
+        self._order = members[np.argsort(codes[members], kind="stable")]
+        self._bounds = np.searchsorted(codes[self._order], np.arange(len(selected) + 1))
+        pair_store, pair_ident = linkage.linking_pairs()
         pair_codes = codes[pair_store]
-        pair_order = np.argsort(pair_codes, kind="stable")
-        self._pair_store = pair_store[pair_order]
-        self._pair_ident = pair_ident[pair_order]
-        self._pair_bounds = np.searchsorted(pair_codes[pair_order], np.arange(n_clusters + 1))
-        self._index_links(in_selection[codes])
+        pairs = np.flatnonzero(pair_codes >= 0)
+        pairs = pairs[np.argsort(pair_codes[pairs], kind="stable")]
+        self._pair_store = pair_store[pairs]
+        self._pair_ident = pair_ident[pairs]
+        self._pair_bounds = np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1))
+        self._load_stores(self._order)
+        self._index_links(self._order)
         self._evidence = self._evidence_by_cluster(set(selected))
+        evidence_idents = [int(row["ident"]) for rows in self._evidence.values() for row in rows]
+        hubs = self.analysis.hubs.head(HUB_ROWS)
+        self._load_idents(np.concatenate([
+            self._pair_ident, self._link_ident, np.array(evidence_idents, dtype=np.int64),
+            hubs["ident"].to_numpy(dtype=np.int64) if "ident" in hubs else []]))
         clusters = self.analysis.clusters
         rows = clusters[clusters["cluster_id"].isin(set(selected))].to_dict("records")
         self._cluster_rows = {row["cluster_id"]: row for row in rows}
@@ -400,19 +451,18 @@ class _World:
                                      self._pair_store[low:high], self._pair_ident[low:high],
                                      self._evidence.get(cluster_id, []))
 
-    def _index_links(self, store_selected: np.ndarray) -> None:
-        """Sort the selected stores' link rows by store, for :meth:`_cluster_links`."""
+    def _index_links(self, stores: np.ndarray) -> None:
+        """The link rows of ``stores``, sorted by store, for :meth:`_cluster_links`."""
         graph = self.analysis.linkage.graph
         links = graph.links
-        rows = np.nonzero(store_selected[graph.link_store])[0]
+        chosen = np.zeros(self.n_stores, dtype=bool)
+        chosen[stores] = True
+        rows = np.flatnonzero(chosen[graph.link_store])
         rows = rows[np.argsort(graph.link_store[rows], kind="stable")]
-        self._link_rows = rows
-        self._link_bounds = np.searchsorted(graph.link_store[rows],
-                                            np.arange(len(self.store_id) + 1))
-        self._link_ident = self.canonical[graph.link_ident]
+        self._link_bounds = np.searchsorted(graph.link_store[rows], np.arange(self.n_stores + 1))
+        self._link_ident = self.canonical[graph.link_ident[rows]]
         self._link_columns = {
-            name: links[name].fillna("").astype(str).to_numpy(dtype=object)
-            if name in links else np.full(len(links), "", dtype=object)
+            name: np.array(_values(links, name, rows), dtype=object)
             for name in ("holder_name", "role", "address_type", "raw")
         }
 
@@ -424,15 +474,15 @@ class _World:
         bounds = self._link_bounds
         columns = self._link_columns
         for s in members:
-            rows = self._link_rows[bounds[s]:bounds[s + 1]]
-            if not len(rows):
+            low, high = bounds[s], bounds[s + 1]
+            if low == high:
                 continue
             entries = self.store_links.setdefault(s, [])
-            for i, h, r, a, w in zip(self._link_ident[rows].tolist(),
-                                     columns["holder_name"][rows].tolist(),
-                                     columns["role"][rows].tolist(),
-                                     columns["address_type"][rows].tolist(),
-                                     columns["raw"][rows].tolist(), strict=True):
+            for i, h, r, a, w in zip(self._link_ident[low:high].tolist(),
+                                     columns["holder_name"][low:high].tolist(),
+                                     columns["role"][low:high].tolist(),
+                                     columns["address_type"][low:high].tolist(),
+                                     columns["raw"][low:high].tolist(), strict=True):
                 entries.append((i, w if self.ident_kind[i] == "address" else ""))
                 detail = []
                 if h:
@@ -666,25 +716,6 @@ class _World:
                       only_cluster: str | None) -> dict:
         clusters = self.analysis.clusters
         multi = clusters[clusters["size"] >= 2]
-        rows = []
-        for row in multi.to_dict("records"):
-            cid = str(row["cluster_id"])
-            brands = self.text(str(row.get("brands") or "").replace(";", ", "), 2_000)
-            risk = int(row["risk_score"])
-            rows.append({
-                "id": cid,
-                "href": f"clusters/{pages[cid]}" if cid in pages else "",
-                "size": int(row["size"]),
-                "risk": risk,
-                "risk_class": _risk_class(risk),
-                "suspended": int(row["suspended"]),
-                "linked": int(row["linked_to_suspended"]),
-                "reopened": int(row["reopened_after_ban"]),
-                "brands": brands,
-                "brands_short": shorten(brands, 80),
-                "factors": str(row.get("risk_factors") or ""),
-                "change": str(row.get("change") or ""),
-            })
         risk_counts = [0] * 11
         for risk in multi["risk_score"].astype(int).tolist():
             risk_counts[min(max(risk, 0) // 10, 10)] += 1
@@ -700,8 +731,11 @@ class _World:
                 "status": str(row.get("status") or ""),
                 "reason": self.text(str(row.get("reason") or ""), 300),
             })
-        store_count = len(self.store_id)
+        stores = self.analysis.linkage.graph.stores
+        store_count = len(stores)
         in_clusters = int(multi["size"].sum())
+        suspended = int((stores["status"].fillna("").astype(str) == "suspended").sum()) \
+            if "status" in stores else 0
         return {
             "summary": {
                 "stores": f"{store_count:,}",
@@ -709,13 +743,14 @@ class _World:
                 "stores_in_clusters": f"{in_clusters:,}",
                 "singletons": f"{store_count - in_clusters:,}",
                 "largest": f"{int(multi['size'].max()) if len(multi) else 0:,}",
-                "suspended": f"{sum(1 for s in self.status if s == 'suspended'):,}",
-                "linked": f"{sum(self.linked):,}",
+                "suspended": f"{suspended:,}",
+                "linked": f"{self._linked_count():,}",
                 "hubs": f"{len(hubs):,}",
                 "rejects": "not recorded with this report" if rejects is None
                 else f"{rejects:,} (see rejects.csv)" if rejects else "none",
             },
-            "clusters": rows,
+            "cluster_rows": Markup("".join(self._index_rows(multi, pages))),
+            "cluster_count": len(multi),
             "risk_counts": risk_counts,
             "risk_json": Markup(json_for_script(risk_counts)),
             "hubs": hub_rows,
@@ -724,6 +759,68 @@ class _World:
             "pages_limited": f"{len(pages):,}" if not only_cluster and len(pages) < len(multi)
             else "",
         }
+
+    def _linked_count(self) -> int:
+        """Stores linked to a suspended store, counted over the linkage's stores."""
+        stores, flags = self.analysis.linkage.graph.stores, self.analysis.stores
+        if not _aligned(flags, stores):
+            flags = flags.set_index("store_id").reindex(stores["store_id"]).reset_index()
+        return int(flags["linked_to_suspended"].fillna(False).astype(bool).sum())
+
+    def _index_rows(self, multi: pd.DataFrame, pages: dict[str, str]) -> list[str]:
+        """The index's table rows, as HTML: a Jinja loop over 100,000+ clusters costs seconds.
+
+        Every value is escaped here as autoescape would (:func:`markupsafe.escape`).
+        """
+        def column(name: str) -> list:
+            return multi[name].tolist() if name in multi else [None] * len(multi)
+
+        rows = []
+        for cid, size, risk, suspended, linked, reopened, brands, factors, change in zip(
+                column("cluster_id"), column("size"), column("risk_score"), column("suspended"),
+                column("linked_to_suspended"), column("reopened_after_ban"), column("brands"),
+                column("risk_factors"), column("change"), strict=True):
+            cid = str(cid)
+            brands = self.text(str(brands or "").replace(";", ", "), 2_000)
+            risk = int(risk)
+            page = pages.get(cid)
+            link = (f'<a href="{escape(f"clusters/{page}")}">{escape(cid)}</a>' if page
+                    else escape(cid))
+            change = escape(str(change or ""))
+            rows.append(_INDEX_ROW.format(
+                id=escape(cid), link=link, size=int(size), risk=risk,
+                risk_class=_risk_class(risk), suspended=int(suspended), linked=int(linked),
+                reopened=int(reopened), brands=escape(brands),
+                brands_short=escape(shorten(brands, 80)), factors=escape(str(factors or "")),
+                change=change))
+        return rows
+
+
+#: a row of the index's clusters table (index.html); every value is escaped before it goes in
+_INDEX_ROW = (
+    '<tr data-id="{id}" data-size="{size}" data-risk="{risk}" data-suspended="{suspended}" '
+    'data-linked="{linked}" data-reopened="{reopened}" data-brands="{brands}" '
+    'data-change="{change}">\n'
+    "<td>{link}</td>\n"
+    '<td class="num">{size}</td>\n'
+    '<td class="num risk {risk_class}">{risk}</td>\n'
+    '<td class="num">{suspended}</td>\n'
+    '<td class="num">{linked}</td>\n'
+    '<td class="num">{reopened}</td>\n'
+    '<td class="wrap">{brands_short}</td>\n'
+    '<td class="wrap">{factors}</td>\n'
+    "<td>{change}</td>\n"
+    "</tr>\n"
+)
+
+
+def _aligned(flags: pd.DataFrame, stores: pd.DataFrame) -> bool:
+    """Whether the per-store flags are in the linkage's store order (they are after analyze)."""
+    if len(flags) != len(stores):
+        return False
+    ours, theirs = (pa.array(frame["store_id"], from_pandas=True).cast(pa.large_string())
+                    for frame in (flags, stores))
+    return bool(pc.all(pc.equal(ours, theirs).fill_null(False)).as_py() is not False)
 
 
 # ---------------------------------------------------------------------------------------------
