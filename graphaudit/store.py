@@ -242,15 +242,18 @@ class GraphStore:
             for lane in lanes:
                 pool.submit(self._write_lane, lane, results, stop)
             running = len(lanes)
-            while running:
-                item = results.get()
-                if item is None:
-                    running -= 1
-                elif isinstance(item, Exception):
-                    failure = failure or item
-                    stop.set()
-                else:
-                    _tally(item, summary, progress)
+            try:
+                while running:
+                    item = results.get()
+                    if item is None:
+                        running -= 1
+                    elif isinstance(item, Exception):
+                        failure = failure or item
+                        stop.set()
+                    else:
+                        _tally(item, summary, progress)
+            finally:
+                stop.set()  # also on Ctrl-C: the lanes end after their current batch
         if isinstance(failure, Neo4jUnavailable):
             raise Neo4jUnavailable(
                 f"{failure}; {summary.rows} rows were written before it went away; "
@@ -308,7 +311,7 @@ class GraphStore:
 
 @dataclass
 class _Batch:
-    """Parameter maps for one transaction, with what to count once they are written."""
+    """The parameters of one transaction (a list per column), with what to count once written."""
 
     name: str
     statement: str
@@ -381,8 +384,8 @@ def _store_columns(stores: pd.DataFrame) -> pd.DataFrame:
 
 
 def _node_columns(kind: str, identifiers: Identifiers) -> pd.DataFrame:
-    """One kind's nodes: key and the properties of NODE_PROPERTIES (None where the input has
-    no such column, which leaves that property unset)."""
+    """One kind's nodes: key and the properties of NODE_PROPERTIES; a column the input lacks is
+    all None, so the statement stays the same for every input."""
     nodes = identifiers.nodes[kind]
     return nodes.reindex(columns=["key", *NODE_PROPERTIES[kind]])
 
