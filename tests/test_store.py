@@ -157,9 +157,9 @@ class CuttingProxy:
         self.limit = limit
         self.sent = 0
         self.dead = False
+        self.sockets: list[socket.socket] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.threads = []
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
@@ -175,6 +175,7 @@ class CuttingProxy:
                 client.close()
                 continue
             server = socket.create_connection(self.target)
+            self.sockets += [client, server]
             for src, dst, upstream in ((client, server, True), (server, client, False)):
                 threading.Thread(target=self._pipe, args=(src, dst, upstream), daemon=True).start()
 
@@ -190,13 +191,25 @@ class CuttingProxy:
                 dst.sendall(data)
         except OSError:
             pass
-        for sock in (src, dst):
+        self._cut(self.sockets if self.dead else [src, dst])
+
+    @staticmethod
+    def _cut(sockets) -> None:
+        """Shut down, then close: a bare close() neither wakes a thread blocked in recv() on
+        the socket nor sends FIN, so the server would keep the connection, and the open
+        transaction and locks of a batch that was waiting to commit, for ever."""
+        import socket
+
+        for sock in list(sockets):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
             with contextlib.suppress(OSError):
                 sock.close()
 
     def close(self) -> None:
         self.dead = True
         self.listener.close()
+        self._cut(self.sockets)
 
 
 def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_settings):
