@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import DataError
-from .identifiers import store_brand_key
+from .identifiers import store_brand_keys
 from .linkage import Linkage, link_stores
 from .linkage.evidence import cluster_evidence
 from .linkage.hubs import HubOverrides
@@ -54,8 +54,7 @@ def analyze(
     say = stage or (lambda name: None)
     stores = stores.copy()
     if "brand_key" not in stores:
-        codes, brands = pd.factorize(stores["brand"].fillna(""))  # one key per distinct brand
-        stores["brand_key"] = np.array([store_brand_key(b) for b in brands], dtype=object)[codes]
+        stores["brand_key"] = store_brand_keys(stores["brand"])
     linkage = link_stores(stores, links, overrides, previous, stage)
     say("collecting evidence and bridges")
     evidence = cluster_evidence(linkage)

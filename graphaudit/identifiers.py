@@ -23,7 +23,7 @@ from . import normalize
 from .records import RecordSet, Reject, RejectsWriter
 
 __all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers",
-           "store_brand_key"]
+           "store_brand_key", "store_brand_keys"]
 
 #: identifier kinds, in the order they are loaded and reported
 KINDS = ("id_document", "payment", "phone", "email", "address")
@@ -344,6 +344,19 @@ def _normalize_chunk(func, pairs: list[tuple[str, str]]) -> list[tuple[str, bool
         except ValueError as exc:
             results.append(str(exc) or "cannot be normalized")
     return results
+
+
+def store_brand_keys(brands: pd.Series) -> np.ndarray:
+    """:func:`store_brand_key` of every brand: ASCII brands in Arrow (lower case, letters and
+    digits kept), the others once per distinct brand in Python."""
+    forms = pa.array(brands.fillna(""), type=pa.string())
+    keys = np.array(pc.replace_substring_regex(pc.ascii_lower(forms), r"[^a-z0-9]+", "")
+                    .to_pylist(), dtype=object)
+    other = np.nonzero(~pc.string_is_ascii(forms).to_numpy(zero_copy_only=False))[0]
+    if len(other):
+        codes, distinct = pd.factorize(brands.iloc[other])
+        keys[other] = np.array([store_brand_key(b) for b in distinct], dtype=object)[codes]
+    return keys
 
 
 def store_brand_key(brand: str) -> str:

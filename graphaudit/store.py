@@ -35,7 +35,7 @@ from .identifiers import (
     NODE_PROPERTIES,
     RELATIONSHIPS,
     Identifiers,
-    store_brand_key,
+    store_brand_keys,
 )
 from .settings import ConnectionSettings
 
@@ -379,7 +379,7 @@ def _statements(text: str) -> list[str]:
 
 def _store_columns(stores: pd.DataFrame) -> pd.DataFrame:
     frame = stores[list(STORE_COLUMNS)].copy()
-    frame["brand_key"] = frame["brand"].map(store_brand_key)
+    frame["brand_key"] = store_brand_keys(frame["brand"])
     return frame
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 from conftest import SAMPLE_DATA
 from hypothesis import given, settings
@@ -9,7 +10,13 @@ from hypothesis import strategies as st
 from test_normalize import address_parts, rendered_address
 
 from graphaudit import identifiers
-from graphaudit.identifiers import FAST_KEYS, PREPARE, extract_identifiers
+from graphaudit.identifiers import (
+    FAST_KEYS,
+    PREPARE,
+    extract_identifiers,
+    store_brand_key,
+    store_brand_keys,
+)
 from graphaudit.normalize import address_key, phone_key
 from graphaudit.records import RejectsWriter, read_records
 
@@ -132,3 +139,10 @@ def test_a_store_listing_one_identifier_twice_has_one_link(tmp_path):
     assert phones.set_index("store_id").at["S1", "raw"] == "138 0013 8000"  # the first kept
     addresses = links[links["kind"] == "address"]
     assert sorted(addresses["address_type"]) == ["return", "warehouse"]
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.lists(st.text(max_size=12) | st.text("aZ09 -_.™Ｍé", max_size=8), max_size=6))
+def test_brand_keys_of_a_column_are_the_brand_keys(brands: list[str]) -> None:
+    column = pd.Series(brands, dtype=str)
+    assert store_brand_keys(column).tolist() == [store_brand_key(b) for b in brands]
