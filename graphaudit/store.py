@@ -50,6 +50,9 @@ LOAD_WORKERS = 2
 #: an identifier linked to more stores than this is a hub, whose links are written on one lane
 HUB_LINKS = 50
 HUB_LANE = -1
+#: seconds the server gives one load transaction (a batch takes about a second): a transaction
+#: whose client went away without closing it would otherwise hold its locks for ever
+LOAD_TX_TIMEOUT = 300.0
 STORE_COLUMNS = ("store_id", "name", "brand", "marketplace", "opened_on", "status",
                  "suspended_on", "status_reason")
 
@@ -286,8 +289,19 @@ class GraphStore:
             attempts += 1
             return tx.run(batch.statement, batch.columns).consume().counters
 
+        bounded = neo4j.unit_of_work(timeout=LOAD_TX_TIMEOUT)(work)
         with self._translated(f"loading {batch.name}"), self._session() as session:
-            return session.execute_write(work), attempts - 1
+            try:
+                return session.execute_write(bounded), attempts - 1
+            except Neo4jError as exc:
+                # a timed-out transaction waiting for a lock is told its lock client stopped
+                if exc.code and ("TransactionTimedOut" in exc.code
+                                 or "LockClientStopped" in exc.code):
+                    raise GraphauditError(
+                        f"a batch of {batch.name} did not finish within {LOAD_TX_TIMEOUT:g} s "
+                        "and the server stopped it (is another transaction holding locks?); "
+                        "run the load again to complete the graph") from None
+                raise
 
     def delete_all(self) -> None:
         """Delete every node and relationship (constraints stay), in batches of 10,000 so that

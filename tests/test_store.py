@@ -240,3 +240,33 @@ def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_sett
     got_nodes, got_rels = clean_graph.counts()
     assert all(got_nodes[label] == count for label, count in nodes.items())
     assert all(got_rels[rel] == count for rel, count in rels.items())
+
+
+def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4j_settings,
+                                                               monkeypatch):
+    """A batch waiting on locks that are never released is stopped by the server, with a clear
+    error, instead of hanging; once the locks are free, a rerun completes the graph."""
+    from graphaudit import store as store_module
+    from graphaudit.errors import GraphauditError
+    from graphaudit.store import GraphStore
+
+    records = read_records(SAMPLE_DATA, RejectsWriter(None))
+    identifiers = extract_identifiers(records, RejectsWriter(None))
+    first = records.stores["store_id"].iloc[0]
+    clean_graph.run_write("CREATE (:Store {store_id: $id})", id=first)
+    monkeypatch.setattr(store_module, "LOAD_TX_TIMEOUT", 2.0)
+    with clean_graph.driver.session() as session:
+        blocker = session.begin_transaction()
+        blocker.run("MATCH (s:Store {store_id: $id}) SET s.name = 'held'", id=first).consume()
+        impatient = GraphStore(neo4j_settings, retry_seconds=1)  # the driver retries too
+        try:
+            with pytest.raises(GraphauditError, match=r"did not finish within 2 s"):
+                impatient.load(records.stores, identifiers)
+        finally:
+            blocker.rollback()
+            impatient.close()
+    clean_graph.load(records.stores, identifiers)
+    nodes, rels = expected_counts(SAMPLE_DATA)
+    got_nodes, got_rels = clean_graph.counts()
+    assert all(got_nodes[label] == count for label, count in nodes.items())
+    assert all(got_rels[rel] == count for rel, count in rels.items())
