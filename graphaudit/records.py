@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -45,6 +46,10 @@ KINDS = ("stores", "identities", "payments", "addresses")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 ENCODINGS = ("utf-8", "gb18030")
 BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
+TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
+# Dates in this form within 1900-2099 that Arrow accepts as dates are exactly what pandas parses
+# and formats back unchanged; anything else takes the pandas path.
+ISO_DATE = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
 
 @dataclass(frozen=True)
@@ -612,12 +617,13 @@ class _Validator:
         for column in SCHEMAS[self.kind]:
             if column.name not in chunk:
                 chunk[column.name] = ""
-            chunk[column.name] = chunk[column.name].fillna("").astype(str).str.strip()
+            chunk[column.name] = _stripped(chunk[column.name])
         ok = pd.Series(True, index=chunk.index)
         for column in SCHEMAS[self.kind]:
             ok &= self._check_column(chunk, column, ok)
         ok &= self._check_store_ids(chunk, ok)
-        return chunk.loc[ok, [c.name for c in SCHEMAS[self.kind]] + ["_line"]]
+        names = [c.name for c in SCHEMAS[self.kind]] + ["_line"]
+        return chunk[names] if ok.all() else chunk.loc[ok, names]
 
     def _check_column(self, chunk: pd.DataFrame, column: Column, ok: pd.Series) -> pd.Series:
         values = chunk[column.name]
@@ -625,6 +631,9 @@ class _Validator:
         if column.required:
             bad = values == ""
             self._reject_where(chunk, bad & ok, column.name, "missing required value")
+        if (column.choices and _all_canonical(values, column.choices)) or (
+                column.date and _all_iso_dates(values)):
+            return ~bad  # already clean: nothing to reformat, nothing to reject
         if column.choices:
             canonical = {c.lower(): c for c in column.choices}
             lowered = values.str.lower()
@@ -649,10 +658,11 @@ class _Validator:
         ids = chunk["store_id"]
         if self.kind == "stores":
             dup_in_chunk = ids.duplicated(keep="first")
-            seen_before = _member_of(ids, self.first_line)
+            seen_before = self._seen_before(ids)
             dup = (dup_in_chunk | seen_before) & ok
-            for store_id, line in zip(ids[ok & ~dup], chunk["_line"][ok & ~dup], strict=True):
-                self.first_line[store_id] = int(line)
+            # dict.update over zip runs in C; the ids kept are unique (first in chunk, not seen).
+            self.first_line.update(zip(ids[ok & ~dup].tolist(),
+                                       chunk["_line"][ok & ~dup].tolist(), strict=True))
             if dup.any():
                 first = {sid: self.first_line.get(sid) for sid in ids[dup]}
                 for index in chunk.index[dup]:
@@ -665,6 +675,14 @@ class _Validator:
         self._reject_where(chunk, unknown, "store_id", "store_id not among the accepted stores")
         return ~unknown
 
+    def _seen_before(self, ids: pd.Series) -> pd.Series:
+        """Which ids were accepted in an earlier chunk. Usually none: one C-level isdisjoint
+        over the chunk proves that, and only a chunk with a repeat pays the per-value loop."""
+        values = ids.tolist()
+        if self.first_line.keys().isdisjoint(values):
+            return pd.Series(False, index=ids.index)
+        return _member_of(ids, self.first_line)
+
     def _reject_where(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reason: str) -> None:
         if mask.any():
             self.reject(chunk.loc[mask, "_line"], field, reason, chunk.loc[mask, field])
@@ -674,3 +692,36 @@ def _member_of(values: pd.Series, known: dict[str, int]) -> pd.Series:
     """``values.isin(known)``, but fast: pandas' isin on a Python set copies the set per call."""
     return pd.Series(np.fromiter((v in known for v in values.tolist()), dtype=bool,
                                  count=len(values)), index=values.index)
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values.fillna("").astype(str).str.strip()``, without the two copies when the column is
+    already null-free Arrow text (every CSV column is)."""
+    if values.dtype != TEXT or values.hasnans:
+        values = values.fillna("").astype(str)
+    return values.str.strip()
+
+
+def _all_canonical(values: pd.Series, choices: tuple[str, ...]) -> bool:
+    """True when every value is already spelled as one of ``choices``: then lower-casing and
+    mapping would change nothing and reject nothing, so the column can be left as it is."""
+    array = pa.array(values.array)
+    found = pc.is_in(array, value_set=pa.array(choices, type=array.type))
+    return pc.all(found).as_py() is not False  # None: no values at all
+
+
+def _all_iso_dates(values: pd.Series) -> bool:
+    """True when every value is empty or a real calendar date written YYYY-MM-DD (1900-2099).
+
+    pandas would parse and format such dates back to the same text, so they need no work; one
+    odd value anywhere sends the column down the exact pandas path.
+    """
+    array = pa.array(values.array)
+    present = pc.filter(array, pc.not_equal(array, ""))
+    if pc.all(pc.match_substring_regex(present, ISO_DATE)).as_py() is False:
+        return False
+    try:
+        pc.cast(present, pa.date32())
+    except pa.ArrowInvalid:
+        return False
+    return True
