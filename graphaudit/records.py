@@ -16,7 +16,8 @@ import io
 import json
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -272,7 +273,7 @@ def read_records(
     column_map = column_map or {}
     reports: list[FileReport] = []
     frames: dict[str, pd.DataFrame] = {}
-    store_ids = pd.Index([], dtype=str)
+    store_ids: AbstractSet[str] = frozenset()
     for kind in KINDS:
         path = files[kind]
         names = [c.name for c in SCHEMAS[kind]]
@@ -295,7 +296,9 @@ def read_records(
         frame["_file"] = path.name
         frames[kind] = frame
         if kind == "stores":
-            store_ids = pd.Index(frame["store_id"])  # unique: duplicates were rejected
+            # The validator remembers each accepted store id (for duplicates): exactly the ids
+            # of ``frame``, already hashed, so the set costs a table copy instead of a rebuild.
+            store_ids = frozenset(validator.first_line)
         reports.append(report)
     return RecordSet(reports=reports, **frames)
 
@@ -417,7 +420,8 @@ def _read_delimited(
         quote_char='"' if delimiter == "," else False,
     )
     convert_options = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in column_names},
+        # pandas keeps text as large_string: reading it so spares a cast of every block.
+        column_types={c: pa.large_string() for c in column_names},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         include_columns=[c for c, n in zip(column_names, names, strict=True) if n],
@@ -591,7 +595,7 @@ class _Validator:
         path: Path,
         report: FileReport,
         rejects: RejectsWriter,
-        store_ids: pd.Index,
+        store_ids: AbstractSet[str],
     ) -> None:
         self.kind = kind
         self.file = path.name
@@ -670,8 +674,11 @@ class _Validator:
                     self.reject([chunk.at[index, "_line"]], "store_id", "duplicate store_id",
                                 [f"{sid} (first on line {first[sid]})"])
             return ~dup
-        # The index keeps its hash table between chunks: one lookup per value, in C.
-        unknown = pd.Series(self.store_ids.get_indexer(ids) < 0, index=ids.index) & ok
+        # One C-level issuperset proves the usual case (every id known); only a chunk with an
+        # unknown id pays the per-value loop.
+        if self.store_ids.issuperset(ids.tolist()):
+            return pd.Series(True, index=ids.index)
+        unknown = ~_member_of(ids, self.store_ids) & ok
         self._reject_where(chunk, unknown, "store_id", "store_id not among the accepted stores")
         return ~unknown
 
@@ -688,7 +695,7 @@ class _Validator:
             self.reject(chunk.loc[mask, "_line"], field, reason, chunk.loc[mask, field])
 
 
-def _member_of(values: pd.Series, known: dict[str, int]) -> pd.Series:
+def _member_of(values: pd.Series, known: Container[str]) -> pd.Series:
     """``values.isin(known)``, but fast: pandas' isin on a Python set copies the set per call."""
     return pd.Series(np.fromiter((v in known for v in values.tolist()), dtype=bool,
                                  count=len(values)), index=values.index)
