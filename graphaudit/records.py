@@ -16,13 +16,15 @@ import io
 import json
 import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -45,6 +47,10 @@ KINDS = ("stores", "identities", "payments", "addresses")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 ENCODINGS = ("utf-8", "gb18030")
 BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
+TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
+# Dates in this form within 1900-2099 that Arrow accepts as dates are exactly what pandas parses
+# and formats back unchanged; anything else takes the pandas path.
+ISO_DATE = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
 
 @dataclass(frozen=True)
@@ -267,7 +273,7 @@ def read_records(
     column_map = column_map or {}
     reports: list[FileReport] = []
     frames: dict[str, pd.DataFrame] = {}
-    store_ids = pd.Index([], dtype=str)
+    store_ids: AbstractSet[str] = frozenset()
     for kind in KINDS:
         path = files[kind]
         names = [c.name for c in SCHEMAS[kind]]
@@ -290,7 +296,9 @@ def read_records(
         frame["_file"] = path.name
         frames[kind] = frame
         if kind == "stores":
-            store_ids = pd.Index(frame["store_id"])  # unique: duplicates were rejected
+            # The validator remembers each accepted store id (for duplicates): exactly the ids
+            # of ``frame``, already hashed, so the set costs a table copy instead of a rebuild.
+            store_ids = frozenset(validator.first_line)
         reports.append(report)
     return RecordSet(reports=reports, **frames)
 
@@ -399,7 +407,7 @@ def _read_delimited(
 
     column_names = [f"c{i}" for i in range(len(raw_names))]
     read_options = pacsv.ReadOptions(
-        encoding=report.encoding,
+        encoding=_arrow_encoding(report.encoding),
         block_size=BLOCK_SIZE,
         use_threads=False,
         skip_rows=1,
@@ -412,7 +420,8 @@ def _read_delimited(
         quote_char='"' if delimiter == "," else False,
     )
     convert_options = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in column_names},
+        # pandas keeps text as large_string: reading it so spares a cast of every block.
+        column_types={c: pa.large_string() for c in column_names},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
         include_columns=[c for c, n in zip(column_names, names, strict=True) if n],
@@ -433,24 +442,35 @@ def _read_delimited(
     yield from _ragged_rejects(path, kind, report, bad_rows)
 
 
+def _arrow_encoding(encoding: str) -> str:
+    """pyarrow decodes only the exact name ``utf8`` natively; any other name (``utf-8`` too) goes
+    through a Python codec stream, which is several times slower for the same result."""
+    return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
 def _line_numbers(
     start: int, count: int, bad_rows: list[tuple[int, str, int, int]]
-) -> tuple[int, list[int]]:
-    """Line numbers of ``count`` good rows from ``start``, skipping lines of ragged rows."""
-    skipped = {number for number, *_ in bad_rows}
-    if not skipped:
-        return start + count, np.arange(start, start + count).tolist()
-    lines = []
-    line = start
-    while len(lines) < count:
-        if line not in skipped:
-            lines.append(line)
-        line += 1
-    return line, lines
+) -> tuple[int, np.ndarray]:
+    """Line numbers of ``count`` good rows from ``start``, skipping lines of ragged rows.
+
+    An int64 array, not a list: pandas takes it as is instead of converting a million ints.
+    """
+    skipped = np.array(sorted({number for number, *_ in bad_rows}), dtype=np.int64)
+    candidates = np.arange(start, start + count + len(skipped), dtype=np.int64)
+    if len(skipped):
+        candidates = candidates[~np.isin(candidates, skipped)]
+    lines = candidates[:count]
+    return (int(lines[-1]) + 1 if count else start), lines
 
 
 def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """Blank lines carry no data: they are not rows, so neither accepted nor rejected."""
+    """Blank lines carry no data: they are not rows, so neither accepted nor rejected.
+
+    Only rows whose first value is empty can be blank, so the other columns are compared only
+    when there are such rows (rarely), not for every row of every block.
+    """
+    if not (frame.iloc[:, 0] == "").any():
+        return frame
     values = frame.drop(columns="_line")
     blank = (values == "").all(axis=1)
     return frame[~blank] if blank.any() else frame
@@ -575,7 +595,7 @@ class _Validator:
         path: Path,
         report: FileReport,
         rejects: RejectsWriter,
-        store_ids: pd.Index,
+        store_ids: AbstractSet[str],
     ) -> None:
         self.kind = kind
         self.file = path.name
@@ -601,12 +621,13 @@ class _Validator:
         for column in SCHEMAS[self.kind]:
             if column.name not in chunk:
                 chunk[column.name] = ""
-            chunk[column.name] = chunk[column.name].fillna("").astype(str).str.strip()
+            chunk[column.name] = _stripped(chunk[column.name])
         ok = pd.Series(True, index=chunk.index)
         for column in SCHEMAS[self.kind]:
             ok &= self._check_column(chunk, column, ok)
         ok &= self._check_store_ids(chunk, ok)
-        return chunk.loc[ok, [c.name for c in SCHEMAS[self.kind]] + ["_line"]]
+        names = [c.name for c in SCHEMAS[self.kind]] + ["_line"]
+        return chunk[names] if ok.all() else chunk.loc[ok, names]
 
     def _check_column(self, chunk: pd.DataFrame, column: Column, ok: pd.Series) -> pd.Series:
         values = chunk[column.name]
@@ -614,6 +635,9 @@ class _Validator:
         if column.required:
             bad = values == ""
             self._reject_where(chunk, bad & ok, column.name, "missing required value")
+        if (column.choices and _all_canonical(values, column.choices)) or (
+                column.date and _all_iso_dates(values)):
+            return ~bad  # already clean: nothing to reformat, nothing to reject
         if column.choices:
             canonical = {c.lower(): c for c in column.choices}
             lowered = values.str.lower()
@@ -638,10 +662,11 @@ class _Validator:
         ids = chunk["store_id"]
         if self.kind == "stores":
             dup_in_chunk = ids.duplicated(keep="first")
-            seen_before = _member_of(ids, self.first_line)
+            seen_before = self._seen_before(ids)
             dup = (dup_in_chunk | seen_before) & ok
-            for store_id, line in zip(ids[ok & ~dup], chunk["_line"][ok & ~dup], strict=True):
-                self.first_line[store_id] = int(line)
+            # dict.update over zip runs in C; the ids kept are unique (first in chunk, not seen).
+            self.first_line.update(zip(ids[ok & ~dup].tolist(),
+                                       chunk["_line"][ok & ~dup].tolist(), strict=True))
             if dup.any():
                 first = {sid: self.first_line.get(sid) for sid in ids[dup]}
                 for index in chunk.index[dup]:
@@ -649,17 +674,61 @@ class _Validator:
                     self.reject([chunk.at[index, "_line"]], "store_id", "duplicate store_id",
                                 [f"{sid} (first on line {first[sid]})"])
             return ~dup
-        # The index keeps its hash table between chunks: one lookup per value, in C.
-        unknown = pd.Series(self.store_ids.get_indexer(ids) < 0, index=ids.index) & ok
+        # One C-level issuperset proves the usual case (every id known); only a chunk with an
+        # unknown id pays the per-value loop.
+        if self.store_ids.issuperset(ids.tolist()):
+            return pd.Series(True, index=ids.index)
+        unknown = ~_member_of(ids, self.store_ids) & ok
         self._reject_where(chunk, unknown, "store_id", "store_id not among the accepted stores")
         return ~unknown
+
+    def _seen_before(self, ids: pd.Series) -> pd.Series:
+        """Which ids were accepted in an earlier chunk. Usually none: one C-level isdisjoint
+        over the chunk proves that, and only a chunk with a repeat pays the per-value loop."""
+        values = ids.tolist()
+        if self.first_line.keys().isdisjoint(values):
+            return pd.Series(False, index=ids.index)
+        return _member_of(ids, self.first_line)
 
     def _reject_where(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reason: str) -> None:
         if mask.any():
             self.reject(chunk.loc[mask, "_line"], field, reason, chunk.loc[mask, field])
 
 
-def _member_of(values: pd.Series, known: dict[str, int]) -> pd.Series:
+def _member_of(values: pd.Series, known: Container[str]) -> pd.Series:
     """``values.isin(known)``, but fast: pandas' isin on a Python set copies the set per call."""
     return pd.Series(np.fromiter((v in known for v in values.tolist()), dtype=bool,
                                  count=len(values)), index=values.index)
+
+
+def _stripped(values: pd.Series) -> pd.Series:
+    """``values.fillna("").astype(str).str.strip()``, without the two copies when the column is
+    already null-free Arrow text (every CSV column is)."""
+    if values.dtype != TEXT or values.hasnans:
+        values = values.fillna("").astype(str)
+    return values.str.strip()
+
+
+def _all_canonical(values: pd.Series, choices: tuple[str, ...]) -> bool:
+    """True when every value is already spelled as one of ``choices``: then lower-casing and
+    mapping would change nothing and reject nothing, so the column can be left as it is."""
+    array = pa.array(values.array)
+    found = pc.is_in(array, value_set=pa.array(choices, type=array.type))
+    return pc.all(found).as_py() is not False  # None: no values at all
+
+
+def _all_iso_dates(values: pd.Series) -> bool:
+    """True when every value is empty or a real calendar date written YYYY-MM-DD (1900-2099).
+
+    pandas would parse and format such dates back to the same text, so they need no work; one
+    odd value anywhere sends the column down the exact pandas path.
+    """
+    array = pa.array(values.array)
+    present = pc.filter(array, pc.not_equal(array, ""))
+    if pc.all(pc.match_substring_regex(present, ISO_DATE)).as_py() is False:
+        return False
+    try:
+        pc.cast(present, pa.date32())
+    except pa.ArrowInvalid:
+        return False
+    return True
