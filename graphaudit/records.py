@@ -399,10 +399,14 @@ def _read_delimited(
     raw_names = next(csv.reader([header], delimiter=delimiter))
     names = _header_names(raw_names, kind, mapping, path, report)
 
-    bad_rows: list[tuple[int, str, int, int]] = []
+    bad_rows: list[tuple[int, str, int, int]] = []  # not yet sent on as rejects
+    # Every ragged line, kept: pyarrow may report one while it reads ahead into the next block,
+    # before the block it belongs to is numbered.
+    skipped_lines: list[int] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad_rows.append((row.number or 0, row.text, row.expected_columns, row.actual_columns))
+        skipped_lines.append(row.number or 0)
         return "skip"
 
     column_names = [f"c{i}" for i in range(len(raw_names))]
@@ -433,7 +437,7 @@ def _read_delimited(
             for batch in reader:
                 frame = batch.to_pandas()
                 frame.columns = [n for n in names if n]
-                next_line, lines = _line_numbers(next_line, len(frame), bad_rows)
+                next_line, lines = _line_numbers(next_line, len(frame), skipped_lines)
                 frame["_line"] = lines
                 yield _drop_blank_rows(frame)
                 yield from _ragged_rejects(path, kind, report, bad_rows)
@@ -448,14 +452,13 @@ def _arrow_encoding(encoding: str) -> str:
     return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding
 
 
-def _line_numbers(
-    start: int, count: int, bad_rows: list[tuple[int, str, int, int]]
-) -> tuple[int, np.ndarray]:
-    """Line numbers of ``count`` good rows from ``start``, skipping lines of ragged rows.
+def _line_numbers(start: int, count: int, skipped_lines: list[int]) -> tuple[int, np.ndarray]:
+    """Line numbers of ``count`` good rows from ``start``, skipping the lines of ragged rows
+    (all of them so far; those before ``start`` or after this block's rows change nothing).
 
     An int64 array, not a list: pandas takes it as is instead of converting a million ints.
     """
-    skipped = np.array(sorted({number for number, *_ in bad_rows}), dtype=np.int64)
+    skipped = np.array(sorted({n for n in skipped_lines if n >= start}), dtype=np.int64)
     candidates = np.arange(start, start + count + len(skipped), dtype=np.int64)
     if len(skipped):
         candidates = candidates[~np.isin(candidates, skipped)]
