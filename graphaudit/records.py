@@ -664,7 +664,10 @@ class _Validator:
     def _check_store_ids(self, chunk: pd.DataFrame, ok: pd.Series) -> pd.Series:
         ids = chunk["store_id"]
         if self.kind == "stores":
-            dup_in_chunk = ids.duplicated(keep="first")
+            # Repeats of an accepted row only: if the first row of an id was rejected (say, for
+            # an impossible date), the next valid row is the store's row.
+            dup_in_chunk = pd.Series(False, index=ids.index)
+            dup_in_chunk[ok] = ids[ok].duplicated(keep="first")
             seen_before = self._seen_before(ids)
             dup = (dup_in_chunk | seen_before) & ok
             # dict.update over zip runs in C; the ids kept are unique (first in chunk, not seen).

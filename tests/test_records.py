@@ -277,3 +277,15 @@ def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path, monkeypatch)
     rejected = pd.read_csv(rejects_path, dtype=str)
     assert sorted(rejected["line"].astype(int)) == [20, 47]
     assert set(rejected["reason"]) == {"malformed row"}
+
+
+def test_a_repeat_of_a_rejected_store_row_is_the_stores_row(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id,opened_on\nS1,2021-02-30\nS1,2021-02-03\nS1,2021-02-04\n")
+    rejects_path = tmp_path / "rejects.csv"
+    with RejectsWriter(rejects_path) as rejects:
+        stores = read_records(data, rejects).stores
+    assert stores[["store_id", "opened_on", "_line"]].values.tolist() == [["S1", "2021-02-03", 3]]
+    rejected = pd.read_csv(rejects_path, dtype=str)
+    assert rejected[["line", "field"]].values.tolist() == [["2", "opened_on"], ["4", "store_id"]]
+    assert rejected["value"].iloc[1] == "S1 (first on line 3)"
