@@ -141,7 +141,7 @@ def _normalize_column(
     out = pd.DataFrame({
         "store_id": good["store_id"],
         "kind": kind,
-        "key": pa.array(unique_keys, pa.string()).take(good_codes).to_pandas(),
+        "key": pa.array(unique_keys, pa.large_string()).take(good_codes).to_pandas(),
         "valid": unique_valid[good_codes],
         "raw": good[column],
         "_file": good.get("_file", ""),
