@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from .errors import DataError
 from .identifiers import store_brand_keys
 from .linkage import Linkage, link_stores
-from .linkage.evidence import cluster_evidence
+from .linkage.evidence import address_texts, cluster_evidence
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
@@ -133,7 +133,7 @@ def write_outputs(
     Python strings.
     """
     from .report import write_report
-    from .report.tables import address_texts_of, write_csv
+    from .report.tables import write_csv
 
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
@@ -142,7 +142,7 @@ def write_outputs(
     summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
         columns=["first_suspension"])
     write_csv(summary, paths["cluster_summary.csv"])
-    texts = address_texts_of(analysis.linkage)
+    texts = address_texts(analysis.linkage)
     evidence = _with_identifier(analysis.evidence, texts, show_pii)
     write_csv(evidence[["cluster_id", "kind", "identifier", "store_count", "store_ids", "bridge",
                         "splits_into", "status", "spellings"]], paths["evidence.csv"])

@@ -45,6 +45,13 @@ def test_unreachable_server_exits_3(monkeypatch, tmp_path):
     assert "cannot reach Neo4j at bolt://127.0.0.1:9" in result.stderr
 
 
+def assert_graph_has_counts(store, nodes: dict[str, int], rels: dict[str, int]) -> None:
+    """Every label and relationship type in the graph has the expected count."""
+    got_nodes, got_rels = store.counts()
+    assert all(got_nodes[label] == count for label, count in nodes.items())
+    assert all(got_rels[rel] == count for rel, count in rels.items())
+
+
 def expected_counts(data_dir) -> tuple[dict[str, int], dict[str, int]]:
     """Counts computed from the files, independently of the loader."""
     records = read_records(data_dir, RejectsWriter(None))
@@ -237,9 +244,7 @@ def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_sett
     partial = sum(partial_nodes.values()) + sum(partial_rels.values())
     assert 0 < partial < sum(nodes.values()) + sum(rels.values())
     clean_graph.load(records.stores, identifiers)
-    got_nodes, got_rels = clean_graph.counts()
-    assert all(got_nodes[label] == count for label, count in nodes.items())
-    assert all(got_rels[rel] == count for rel, count in rels.items())
+    assert_graph_has_counts(clean_graph, nodes, rels)
 
 
 def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4j_settings,
@@ -266,7 +271,4 @@ def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4
             blocker.rollback()
             impatient.close()
     clean_graph.load(records.stores, identifiers)
-    nodes, rels = expected_counts(SAMPLE_DATA)
-    got_nodes, got_rels = clean_graph.counts()
-    assert all(got_nodes[label] == count for label, count in nodes.items())
-    assert all(got_rels[rel] == count for rel, count in rels.items())
+    assert_graph_has_counts(clean_graph, *expected_counts(SAMPLE_DATA))

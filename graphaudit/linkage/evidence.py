@@ -13,6 +13,8 @@ import igraph
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
@@ -200,12 +202,23 @@ def explain_link(linkage: Linkage, a: str, b: str | None = None) -> dict:
     return {"cluster_id": cluster, "path": path}
 
 
-def address_texts(linkage: Linkage) -> dict[int, str]:
-    """The first written form of every (canonical) address identifier, for display."""
+def address_texts(linkage: Linkage, idents: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, pa.Array]:
+    """The first written form of (canonical) address identifiers, as sorted idents and texts.
+
+    The first non-missing ``raw`` in link order, without a Python dict of every address;
+    ``idents`` limits the work to those identifiers.
+    """
     links = linkage.graph.links
-    rows = np.nonzero((links["kind"] == "address").to_numpy())[0]
-    if not len(rows):
-        return {}
-    idents = linkage.canonical[linkage.graph.link_ident[rows]]
-    first = pd.Series(links["raw"].to_numpy()[rows]).groupby(idents).first()
-    return {int(i): str(t) for i, t in first.items()}
+    written = pc.and_(pc.equal(pa.array(links["kind"]), "address"),
+                      pa.array(links["raw"]).is_valid())
+    rows = np.flatnonzero(pc.fill_null(written, False).to_numpy(zero_copy_only=False))
+    owner = linkage.canonical[linkage.graph.link_ident[rows]]
+    if idents is not None:
+        wanted = np.isin(owner, idents)
+        rows, owner = rows[wanted], owner[wanted]
+    unique, first = np.unique(owner, return_index=True)
+    texts = pa.array(links["raw"]).take(pa.array(rows[first]))
+    if isinstance(texts, pa.ChunkedArray):
+        texts = texts.combine_chunks()
+    return unique, texts.cast(pa.string())

@@ -30,6 +30,7 @@ from markupsafe import Markup, escape
 from .. import __version__
 from ..analysis import Analysis, display_identifier
 from ..errors import DataError
+from ..linkage.evidence import address_texts
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .assets import Assets, load_assets
 from .graph import (
@@ -44,7 +45,6 @@ from .graph import (
     build_cluster_graph,
     graph_options,
 )
-from .tables import address_texts_of
 from .text import json_for_script, scrub, shorten
 
 __all__ = ["ReportInfo", "page_name", "write_report"]
@@ -403,7 +403,7 @@ class _World:
                                          chosen["reason"].tolist(), strict=True))
         addresses = idents[[self.ident_kind[i] == "address" for i in keys]]
         if len(addresses):
-            found, texts = address_texts_of(linkage, addresses)
+            found, texts = address_texts(linkage, addresses)
             self.address_text.update(
                 zip(found.tolist(), (str(t) for t in texts.to_pylist()), strict=True))
 

@@ -1,4 +1,4 @@
-"""Whole-column helpers for the output files: CSV from Arrow, identifiers shown, address texts.
+"""Whole-column helpers for the output files: CSV from Arrow, identifiers shown.
 
 A million-store analysis has a million rows in clusters.csv and in evidence.csv. Formatting them
 one Python object at a time (``DataFrame.to_csv``, a list comprehension per row) costs seconds
@@ -18,10 +18,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..linkage import Linkage
 from ..masking import pseudonym
 
-__all__ = ["address_texts_of", "display_identifiers", "lookup", "mask_column", "write_csv"]
+__all__ = ["display_identifiers", "lookup", "mask_column", "write_csv"]
 
 #: rows formatted at a time: bounds the memory of the formatted text (~100 bytes a row)
 CSV_BATCH = 200_000
@@ -113,29 +112,6 @@ def _joined_lines(cells: list[pa.Array]) -> memoryview:
     if data is None:
         return memoryview(b"")
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
-
-
-def address_texts_of(linkage: Linkage, idents: np.ndarray | None = None
-                     ) -> tuple[np.ndarray, pa.Array]:
-    """The first written form of (canonical) address identifiers, as sorted idents and texts.
-
-    The same texts as :func:`graphaudit.linkage.evidence.address_texts` (first non-missing
-    ``raw`` in link order), without a Python dict of every address; ``idents`` limits the work
-    to those identifiers.
-    """
-    links = linkage.graph.links
-    written = pc.and_(pc.equal(pa.array(links["kind"]), "address"),
-                      pa.array(links["raw"]).is_valid())
-    rows = np.flatnonzero(pc.fill_null(written, False).to_numpy(zero_copy_only=False))
-    owner = linkage.canonical[linkage.graph.link_ident[rows]]
-    if idents is not None:
-        wanted = np.isin(owner, idents)
-        rows, owner = rows[wanted], owner[wanted]
-    unique, first = np.unique(owner, return_index=True)
-    texts = pa.array(links["raw"]).take(pa.array(rows[first]))
-    if isinstance(texts, pa.ChunkedArray):
-        texts = texts.combine_chunks()
-    return unique, texts.cast(pa.string())
 
 
 def lookup(keys: np.ndarray, table: tuple[np.ndarray, pa.Array]) -> pa.Array:
