@@ -14,7 +14,7 @@ from graphaudit.linkage.clusters import assign_cluster_ids
 from graphaudit.linkage.evidence import cluster_evidence, explain_link
 from graphaudit.linkage.hubs import HubOverrides
 from graphaudit.linkage.signals import _address_numbers
-from graphaudit.normalize import address_numbers
+from graphaudit.normalize import address_numbers, id_edit_close
 from graphaudit.scoring import brand_variants
 
 
@@ -107,6 +107,22 @@ def test_near_identical_ids_need_agreeing_holder_names():
     assert clusters_of(result) == [{"S1", "S2"}, {"S3"}, {"S4"}]
     rejected = [m for m in result.matches if not m.accepted]
     assert rejected and all(m.parts == ["id_one_edit"] for m in rejected)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet="12X", min_size=1, max_size=5), min_size=2, max_size=40,
+                unique=True))
+def test_id_near_matches_are_every_pair_one_edit_apart(keys):
+    # A three-letter alphabet makes one-edit neighbours common, groups large and
+    # transpositions that look like two substitutions.
+    rows = [(f"S{i}", "id_document", key, "Zhang Wei") for i, key in enumerate(keys)]
+    result = link_stores(stores_frame([r[0] for r in rows]), links_frame(rows))
+    key_of = result.graph.idents["key"]
+    found = {tuple(sorted((key_of[m.a], key_of[m.b]))) for m in result.matches
+             if m.signal == "id_near_match"}
+    expected = {tuple(sorted((a, b))) for i, a in enumerate(keys) for b in keys[i + 1:]
+                if id_edit_close(a, b)}
+    assert found == expected
 
 
 def test_cluster_ids_are_deterministic_and_survive_new_stores():

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
@@ -110,69 +111,85 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
     pair of keys is compared unless it is a real candidate.
     """
     idents = graph.idents
-    all_keys = idents["key"].to_numpy(dtype=object)
-    docs = idents[(idents["kind"] == "id_document") & idents["key"].map(str.isascii).astype(bool)]
-    names = _holder_names(graph)
+    keys = pa.array(idents["key"], pa.large_string())
+    docs = ((idents["kind"] == "id_document").to_numpy()
+            & pc.string_is_ascii(keys).to_numpy(zero_copy_only=False))
+    index = np.nonzero(docs)[0]
+    lengths = pc.binary_length(keys.take(index)).to_numpy(zero_copy_only=False)
+    pairs: set[tuple[int, int]] = set()
+    for length in np.unique(lengths).tolist():
+        group = index[lengths == length]
+        if len(group) >= 2:
+            pairs |= _one_edit_candidates(group, keys.take(group), length)
+    if not pairs:
+        return []
+    involved = np.unique(np.array(sorted(pairs)).ravel())
+    key_of = dict(zip(involved.tolist(), keys.take(involved).to_pylist(), strict=True))
+    names = _holder_names(graph, involved)
     matches = []
-    for _, group in docs.groupby(docs["key"].str.len()):
-        if len(group) < 2:
+    for a, b in sorted(pairs):
+        if not id_edit_close(key_of[a], key_of[b]):
             continue
-        for a, b in _one_edit_candidates(group.index.to_numpy(), group["key"].tolist()):
-            if not id_edit_close(all_keys[a], all_keys[b]):
-                continue
-            match = Match(int(a), int(b), "id_near_match", ["id_one_edit"])
-            if any(names_agree(x, y) for x in names.get(a, ()) for y in names.get(b, ())):
-                match.parts.append("holder_names_agree")
-            matches.append(match)
+        match = Match(a, b, "id_near_match", ["id_one_edit"])
+        if any(names_agree(x, y) for x in names.get(a, ()) for y in names.get(b, ())):
+            match.parts.append("holder_names_agree")
+        matches.append(match)
     return matches
 
 
-def _holder_names(graph: EvidenceGraph) -> dict[int, set[str]]:
-    links = graph.links
-    mask = (links["kind"] == "id_document") & (links["holder_name"] != "")
+def _holder_names(graph: EvidenceGraph, idents: np.ndarray) -> dict[int, set[str]]:
+    """The holder names written beside each of ``idents`` (ID documents)."""
+    rows = np.nonzero(np.isin(graph.link_ident, idents))[0]
     names: dict[int, set[str]] = {}
-    for ident, name in zip(graph.link_ident[mask.to_numpy()].tolist(),
-                           links.loc[mask, "holder_name"].tolist(), strict=True):
-        names.setdefault(ident, set()).add(name)
+    for ident, name in zip(graph.link_ident[rows].tolist(),
+                           graph.links["holder_name"].iloc[rows].tolist(), strict=True):
+        if name:
+            names.setdefault(ident, set()).add(name)
     return names
 
 
-def _one_edit_candidates(index: np.ndarray, keys: list[str]) -> set[tuple[int, int]]:
-    """Pairs of ``index`` entries whose equal-length keys may be one edit apart."""
-    codes = np.frombuffer("".join(keys).encode("ascii"), dtype=np.uint8)
-    codes = codes.reshape(len(keys), -1).astype(np.uint64)
-    length = codes.shape[1]
+def _one_edit_candidates(index: np.ndarray, keys: pa.Array, length: int) -> set[tuple[int, int]]:
+    """Pairs of ``index`` entries whose ASCII keys, all ``length`` long, may be one edit apart.
+
+    Each key is a polynomial hash of its bytes. Keys one substitution apart at position i have
+    equal hashes once position i is left out; a key with positions i and i+1 swapped has the
+    hash of the other key. Both are hash lookups, linear in the number of keys.
+    """
+    data = np.frombuffer(keys.buffers()[2], dtype=np.uint8)  # a fresh take: offset 0
+    codes = data[: len(keys) * length].reshape(len(keys), length).astype(np.uint64)
     powers = np.array([pow(1_000_003, j, 1 << 64) for j in range(length)], dtype=np.uint64)
+    pairs: set[tuple[int, int]] = set()
     with np.errstate(over="ignore"):
         terms = codes * powers
         full = terms.sum(axis=1, dtype=np.uint64)
-        pairs: set[tuple[int, int]] = set()
         for i in range(length):
-            masked = full - terms[:, i]
-            pairs |= _equal_hash_pairs(masked, index)
-        order = np.argsort(full, kind="stable")
-        sorted_full = full[order]
+            pairs |= _equal_hash_pairs(full - terms[:, i], index)
+        lookup = pd.Index(full)
         for i in range(length - 1):
-            swapped = (full - terms[:, i] - terms[:, i + 1]
-                       + codes[:, i + 1] * powers[i] + codes[:, i] * powers[i + 1])
-            pos = np.searchsorted(sorted_full, swapped)
-            pos = np.minimum(pos, len(sorted_full) - 1)
-            hit = sorted_full[pos] == swapped
-            for row in np.nonzero(hit)[0]:
-                other = index[order[pos[row]]]
-                if other != index[row]:
-                    pairs.add((min(index[row], other), max(index[row], other)))
+            differ = np.nonzero(codes[:, i] != codes[:, i + 1])[0]
+            swapped = (full[differ] - terms[differ, i] - terms[differ, i + 1]
+                       + codes[differ, i + 1] * powers[i] + codes[differ, i] * powers[i + 1])
+            found = lookup.get_indexer(swapped)
+            hit = found >= 0
+            for a, b in zip(index[differ[hit]].tolist(), index[found[hit]].tolist(), strict=True):
+                if a != b:
+                    pairs.add((min(a, b), max(a, b)))
     return pairs
 
 
 def _equal_hash_pairs(hashes: np.ndarray, index: np.ndarray) -> set[tuple[int, int]]:
-    order = np.argsort(hashes, kind="stable")
-    sorted_hashes = hashes[order]
-    same = np.nonzero(sorted_hashes[1:] == sorted_hashes[:-1])[0]
+    """Every pair of ``index`` entries with equal ``hashes`` (a group is a few keys at most:
+    the keys that differ only at the masked position)."""
+    shared = np.nonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())[0]
+    if not len(shared):
+        return set()
+    shared = shared[np.argsort(hashes[shared], kind="stable")]
+    bounds = np.r_[0, np.nonzero(np.diff(hashes[shared]))[0] + 1, len(shared)]
+    members = index[shared].tolist()
     pairs = set()
-    for start in same:
-        a, b = index[order[start]], index[order[start + 1]]
-        pairs.add((min(a, b), max(a, b)))
+    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        run = sorted(members[start:stop])
+        pairs.update((a, b) for j, a in enumerate(run) for b in run[j + 1:])
     return pairs
 
 
