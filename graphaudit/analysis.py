@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import DataError
+from .forking import Forked
 from .identifiers import store_brand_keys
 from .linkage import Linkage, link_stores
 from .linkage.evidence import address_texts, cluster_evidence
@@ -25,6 +26,9 @@ from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
 
 __all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
+
+#: from this many links on, evidence is collected in a forked child while clusters are scored
+FORK_LINKS = 200_000
 
 
 @dataclass
@@ -56,15 +60,17 @@ def analyze(
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
     linkage = link_stores(stores, links, overrides, previous, stage)
-    say("collecting evidence and bridges")
-    evidence = cluster_evidence(linkage)
-    say("scoring clusters")
-    ordered = linkage.graph.stores
-    suspended_brands = ordered.loc[ordered["status"] == "suspended", "brand_key"]
-    variants = brand_variants(ordered["brand_key"], suspended_brands)
-    docs = links[links["kind"] == "id_document"]
-    holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
-    store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders, variants)
+    say("collecting evidence and bridges, scoring clusters")
+    # Evidence and scores do not depend on each other: the evidence is collected in a forked
+    # child while this process scores.
+    with Forked(cluster_evidence, linkage, fork=len(links) >= FORK_LINKS) as collecting:
+        ordered = linkage.graph.stores
+        suspended_brands = ordered.loc[ordered["status"] == "suspended", "brand_key"]
+        variants = brand_variants(ordered["brand_key"], suspended_brands)
+        docs = links[links["kind"] == "id_document"]
+        holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
+        store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders, variants)
+        evidence = collecting.result()
     clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
     bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)

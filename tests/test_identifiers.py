@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pyarrow as pa
 from conftest import SAMPLE_DATA
@@ -17,19 +19,24 @@ from graphaudit.identifiers import (
     store_brand_key,
     store_brand_keys,
 )
-from graphaudit.normalize import address_key, phone_key
+from graphaudit.normalize import account_key, address_key, email_key, id_document_key, phone_key
 from graphaudit.records import RejectsWriter, read_records
 
 
 def test_prepare_rewrites_and_parallel_normalizing_change_no_key(monkeypatch):
-    """The shortcuts (pre-cleaning, forked workers) give exactly the plain keys."""
+    """The shortcuts (pre-cleaning, Arrow keys, forked workers) give exactly the plain keys."""
     records = read_records(SAMPLE_DATA, RejectsWriter(None))
-    fast = extract_identifiers(records, RejectsWriter(None)).links
+    monkeypatch.setattr(identifiers, "FORK_ROWS", 0)  # addresses keyed in a forked child
+    fast = extract_identifiers(records, RejectsWriter(None))
+    monkeypatch.setattr(identifiers, "FORK_ROWS", 10**9)
     monkeypatch.setattr(identifiers, "PREPARE", {})
     monkeypatch.setattr(identifiers, "FAST_KEYS", {})
     monkeypatch.setattr(identifiers, "PARALLEL_THRESHOLD", 10)
-    plain = extract_identifiers(records, RejectsWriter(None)).links
-    columns = ["store_id", "kind", "key", "raw"]
+    plain = extract_identifiers(records, RejectsWriter(None))
+    for kind, nodes in plain.nodes.items():  # keys with their validity
+        assert fast.nodes[kind].equals(nodes), kind
+    fast, plain = fast.links, plain.links
+    columns = ["store_id", "kind", "key", "raw", "_line"]
     assert fast[columns].equals(plain[columns])
     assert len(fast) > 5000
 
@@ -78,6 +85,14 @@ def test_address_preparation_keeps_rendered_addresses(data: st.DataObject, parts
 
 
 @settings(deadline=None, max_examples=400)
+@given(st.lists(st.text(st.characters(max_codepoint=127), max_size=12), max_size=20))
+def test_ascii_words_are_the_regex_rewrite(values: list[str]) -> None:
+    expected = [re.sub(r"[^a-z0-9]+", " ", value.lower()) for value in values]
+    forms = pa.array(["x", *values], type=pa.string())
+    assert identifiers._ascii_words(forms.slice(1)).to_pylist() == expected
+
+
+@settings(deadline=None, max_examples=400)
 @given(PHONE_TEXT)
 def test_phone_preparation_changes_no_key(raw: str) -> None:
     assert _key_or_error(phone_key, _prepared("phone", raw)) == _key_or_error(phone_key, raw)
@@ -86,13 +101,68 @@ def test_phone_preparation_changes_no_key(raw: str) -> None:
 @settings(deadline=None, max_examples=500)
 @given(st.from_regex(r"(\+86|0086|86)?1[3-9][0-9]{9}", fullmatch=True))
 def test_fast_phone_keys_are_the_normalizer_keys(number: str) -> None:
-    fast, keys = FAST_KEYS["phone"](pa.array([number]))
-    assert fast[0] and keys[0].as_py() == phone_key(number)
+    assert _fast("phone", number) == (phone_key(number), True)
+
+
+def _fast(kind: str, form: str, context: str | None = None) -> tuple[str, bool] | None:
+    """The (key, valid) FAST_KEYS gives ``form``, or None when it leaves it to the rules."""
+    contexts = None if context is None else pa.array([context])
+    fast, keys, valid = FAST_KEYS[kind](pa.array([form]), contexts)
+    return (keys[0].as_py(), bool(valid[0])) if fast[0] else None
 
 
 def _fast_address_key(raw: str) -> str | None:
-    fast, keys = FAST_KEYS["address"](pa.array([_prepared("address", raw)]))
-    return keys[0].as_py() if fast[0] else None
+    found = _fast("address", _prepared("address", raw))
+    return found and found[0]
+
+
+def _result_or_error(func, *args) -> tuple[str, bool] | str:
+    try:
+        return func(*args)
+    except ValueError:
+        return "<error>"
+
+
+ID_TEXT = st.text(st.sampled_from("0123456789xX -./_aZ\t·１"), max_size=22)
+ID_TYPES = st.sampled_from(["", "CN_RESIDENT_ID", "PASSPORT", "cn_resident_id", " PASSPORT",
+                            "BUSINESS_LICENSE"])
+
+
+@settings(deadline=None, max_examples=1000)
+@given(st.one_of(ID_TEXT, st.from_regex(r"[1-6][0-9]{16}[0-9X]", fullmatch=True),
+                 st.from_regex(r"[0-9]{15}", fullmatch=True)), ID_TYPES)
+def test_fast_id_document_keys_are_the_normalizer_results(raw: str, id_type: str) -> None:
+    found = _fast("id_document", raw, id_type)
+    assert found is None or found == id_document_key(raw, id_type or "CN_RESIDENT_ID")
+
+
+@settings(deadline=None, max_examples=1000)
+@given(st.one_of(ID_TEXT, st.from_regex(r"[0-9]{4,32}", fullmatch=True)),
+       st.sampled_from(["", "bank", "card", "wallet", "Bank", "other"]))
+def test_fast_account_keys_are_the_normalizer_results(raw: str, account_type: str) -> None:
+    found = _fast("payment", raw, account_type)
+    assert found is None or found == account_key(raw, account_type or None)
+
+
+@settings(deadline=None, max_examples=1000)
+@given(st.text(st.sampled_from("aZ09@._- +\tÉＡİ"), max_size=15))
+def test_fast_email_keys_are_the_normalizer_keys(raw: str) -> None:
+    found = _fast("email", raw)
+    assert found is None or found == (_result_or_error(email_key, raw), True)
+
+
+def test_fast_keys_take_the_common_shapes():
+    assert _fast("id_document", "110105 19491231 002x", "CN_RESIDENT_ID") == (
+        "11010519491231002X", True)
+    assert _fast("id_document", "110105194912310021", "") == ("110105194912310021", False)
+    assert _fast("id_document", "e9094408-5", "PASSPORT") == ("E90944085", True)
+    assert _fast("id_document", "110105491231002", "") is None  # 15 digits: converted
+    assert _fast("payment", "6222-0212-3456", "bank") == ("622202123456", True)
+    assert _fast("payment", "12-34", "bank") == ("1234", False)
+    assert _fast("payment", "wx-li.na", "wallet") == ("WXLINA", True)
+    assert _fast("payment", "4111 1111 1111 1111", "card") is None  # Luhn: the Python rules
+    assert _fast("email", " Li.Na@Example.COM ") == ("li.na@example.com", True)
+    assert _fast("email", "li.na at example.com") is None  # no @: a reject, from the rules
 
 
 @settings(deadline=None, max_examples=400)
@@ -116,8 +186,8 @@ def test_fast_address_keys_on_tricky_tokens(tokens: list[str]) -> None:
 def test_fast_address_keys_take_plain_addresses_and_leave_the_rest():
     forms = pa.array(["room 5 88 keyuan rd no 7", "no no 88 x", "rm1203", "ünter 5",
                       "5 f bldg 2 st"])
-    fast, keys = FAST_KEYS["address"](forms)
-    assert fast.tolist() == [True, False, False, False, True]
+    fast, keys, valid = FAST_KEYS["address"](forms, None)
+    assert fast.tolist() == [True, False, False, False, True] and valid.all()
     assert keys.to_pylist() == ["room 5 88 keyuan road 7", "5 floor building 2 street"]
 
 
