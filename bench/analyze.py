@@ -3,8 +3,9 @@
     python bench/analyze.py --stores 200000 1000000 --seed 1
 
 For each size: generate a world (not timed), run ``graphaudit analyze`` in a child process (with
-pages for the 1,000 riskiest clusters; ``--max-pages -1`` for all) and report its wall time and
-peak RSS, then run the *floor* in another child: read the files with
+pages for the 1,000 riskiest clusters; ``--max-pages -1`` for all) and report its wall time, its
+peak RSS and the peak memory of its process tree (forked workers included, as PSS), then run
+the *floor* in another child: read the files with
 pyarrow, normalize keys with vectorized string operations, and run scipy's connected
 components. Prints the ratio analyze / floor. Asserts nothing.
 """
@@ -16,6 +17,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -56,15 +58,56 @@ print(k)
 """
 
 
-def timed_child(args: list[str]) -> tuple[float, float]:
-    """Run a child process; return its wall seconds and its own peak RSS in MiB."""
+def timed_child(args: list[str]) -> tuple[float, float, float]:
+    """Run a child process; return its wall seconds, its own peak RSS in MiB, and the peak of
+    the memory of its whole process tree (forked workers included) in MiB.
+
+    The tree's memory is the sum of its processes' proportional set sizes (PSS, so pages a
+    fork shares are counted once), sampled ten times a second.
+    """
     started = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = [0.0]
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_tree, args=(child.pid, peak, done), daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
+    done.set()
+    sampler.join()
     if status != 0:
         raise SystemExit(f"{args[:3]} failed:\n{child.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
+    return wall, usage.ru_maxrss / 1024, peak[0]
+
+
+def _sample_tree(root: int, peak: list[float], done: threading.Event) -> None:
+    while not done.wait(0.1):
+        peak[0] = max(peak[0], sum(_pss_kib(pid) for pid in _tree(root)) / 1024)
+
+
+def _tree(root: int) -> list[int]:
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> None:
@@ -82,13 +125,14 @@ def main() -> None:
                             str(args.seed), "--out", str(data), "-q"], check=True,
                            capture_output=True)
             size = sum(p.stat().st_size for p in data.iterdir()) / 2**20
-            floor_wall, floor_rss = timed_child([sys.executable, "-c", FLOOR, str(data)])
+            floor_wall, floor_rss, _ = timed_child([sys.executable, "-c", FLOOR, str(data)])
             pages = [] if args.max_pages < 0 else ["--max-pages", str(args.max_pages)]
-            wall, rss = timed_child([str(exe), "analyze", str(data), "--out", str(out),
-                                     "-q", *pages])
+            wall, rss, tree = timed_child([str(exe), "analyze", str(data), "--out", str(out),
+                                           "-q", *pages])
             html = sum(p.stat().st_size for p in out.rglob("*.html")) / 2**20
             print(f"{stores:>9,} stores ({size:,.0f} MiB of input): analyze {wall:6.1f} s, "
-                  f"peak RSS {rss:,.0f} MiB | floor {floor_wall:5.1f} s "
+                  f"peak RSS {rss:,.0f} MiB (with workers {tree:,.0f} MiB PSS) | "
+                  f"floor {floor_wall:5.1f} s "
                   f"(RSS {floor_rss:,.0f} MiB) | ratio {wall / floor_wall:.1f}x | "
                   f"report {html:,.0f} MiB", flush=True)
 

@@ -27,7 +27,7 @@ from .scoring import brand_variants, score_clusters
 
 __all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
 
-#: from this many links on, evidence is collected in a forked child while clusters are scored
+#: from this many links on, brand variants and evidence are found in forked children
 FORK_LINKS = 200_000
 
 
@@ -59,18 +59,20 @@ def analyze(
     stores = stores.copy()
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
-    linkage = link_stores(stores, links, overrides, previous, stage)
-    say("collecting evidence and bridges, scoring clusters")
-    # Evidence and scores do not depend on each other: the evidence is collected in a forked
-    # child while this process scores.
-    with Forked(cluster_evidence, linkage, fork=len(links) >= FORK_LINKS) as collecting:
-        ordered = linkage.graph.stores
-        suspended_brands = ordered.loc[ordered["status"] == "suspended", "brand_key"]
-        variants = brand_variants(ordered["brand_key"], suspended_brands)
-        docs = links[links["kind"] == "id_document"]
-        holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
-        store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders, variants)
-        evidence = collecting.result()
+    fork = len(links) >= FORK_LINKS
+    # Brand variants need only the stores: a forked child finds them while the stores are
+    # linked. Evidence and scores do not depend on each other: a second child collects the
+    # evidence while this process scores.
+    with Forked(_suspended_brand_variants, stores, fork=fork) as finding_variants:
+        linkage = link_stores(stores, links, overrides, previous, stage)
+        say("collecting evidence and bridges, scoring clusters")
+        with Forked(cluster_evidence, linkage, fork=fork) as collecting:
+            docs = links[links["kind"] == "id_document"]
+            holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
+            ordered = linkage.graph.stores
+            store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders,
+                                                   finding_variants.result())
+            evidence = collecting.result()
     clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
     bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
@@ -81,6 +83,11 @@ def analyze(
         ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
     return Analysis(linkage, store_table, clusters, evidence, hubs,
                     datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _suspended_brand_variants(stores: pd.DataFrame) -> dict[str, str]:
+    suspended = stores.loc[stores["status"] == "suspended", "brand_key"]
+    return brand_variants(stores["brand_key"], suspended)
 
 
 def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:

@@ -14,7 +14,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
@@ -209,10 +208,11 @@ def address_texts(linkage: Linkage, idents: np.ndarray | None = None
     The first non-missing ``raw`` in link order, without a Python dict of every address;
     ``idents`` limits the work to those identifiers.
     """
-    links = linkage.graph.links
-    written = pc.and_(pc.equal(pa.array(links["kind"]), "address"),
-                      pa.array(links["raw"]).is_valid())
-    rows = np.flatnonzero(pc.fill_null(written, False).to_numpy(zero_copy_only=False))
+    graph = linkage.graph
+    links = graph.links
+    address = (graph.idents["kind"] == "address").to_numpy()[graph.link_ident]
+    written = links["raw"].notna().to_numpy()
+    rows = np.flatnonzero(address & written)
     owner = linkage.canonical[linkage.graph.link_ident[rows]]
     if idents is not None:
         wanted = np.isin(owner, idents)

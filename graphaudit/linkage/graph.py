@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 
 __all__ = ["LINK_DETAILS", "EvidenceGraph", "build_graph", "unique_pairs"]
 
-#: the columns of a link that later stages read: evidence, explanations and reports
-LINK_DETAILS = ("kind", "raw", "holder_name", "role", "address_type")
+#: the columns of a link that later stages read: evidence, explanations and reports (its kind
+#: is its identifier's)
+LINK_DETAILS = ("raw", "holder_name", "role", "address_type")
 
 
 @dataclass
@@ -31,7 +32,7 @@ class EvidenceGraph:
     idents : DataFrame indexed 0..I-1 with ``kind`` and ``key`` of each identifier.
     link_store, link_ident : int arrays of equal length, one entry per link.
     links : per link, in the order of the arrays, the columns of ``LINK_DETAILS`` that the
-        input had (kind, raw form, holder name, role, address type).
+        input had (raw form, holder name, role, address type).
     """
 
     stores: pd.DataFrame

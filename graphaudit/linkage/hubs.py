@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
@@ -102,36 +104,45 @@ def decide_links(
     idents = graph.idents
     ident, store = unique_pairs(canonical[graph.link_ident], graph.link_store, graph.n_stores)
     counts = np.bincount(ident, minlength=graph.n_idents)
-    kinds = idents["kind"].to_numpy()
-    keys = idents["key"].to_numpy()
-
-    denied = np.array([(k, v) in overrides.deny for k, v in zip(kinds, keys, strict=True)],
-                      dtype=bool)
-    personal = np.isin(kinds, list(PERSONAL_KINDS))
-    strong = personal[ident] & ~denied[ident]
+    kinds = pa.array(idents["kind"])
+    denied = _listed(idents, overrides.deny)
+    personal = pc.is_in(kinds, value_set=pa.array(sorted(PERSONAL_KINDS), kinds.type))
+    strong = personal.to_numpy(zero_copy_only=False)[ident] & ~denied[ident]
     group = components(graph.n_stores, graph.n_idents, store[strong], ident[strong])
 
     group_ident, _ = unique_pairs(ident, group[store], graph.n_stores)
     groups = np.bincount(group_ident, minlength=graph.n_idents)
     shared = np.nonzero(counts >= 2)[0]
+    # Python values only for the shared identifiers, a fraction of them all.
     table = pd.DataFrame({
         "ident": shared,
-        "kind": kinds[shared],
-        "key": keys[shared],
+        "kind": kinds.take(shared).to_pylist(),
+        "key": pa.array(idents["key"]).take(shared).to_pylist(),
         "store_count": counts[shared],
         "groups": groups[shared],
     })
-    status, reason = [], []
-    for kind, key, n, g in table[["kind", "key", "store_count", "groups"]].itertuples(
-        index=False, name=None
-    ):
-        s, r = _decide(kind, key, n, g, overrides)
-        status.append(s)
-        reason.append(r)
-    table["status"] = status
-    table["reason"] = reason
+    decided = [_decide(kind, key, n, g, overrides) for kind, key, n, g in zip(
+        table["kind"].tolist(), table["key"].tolist(), counts[shared].tolist(),
+        groups[shared].tolist(), strict=True)]
+    table["status"] = [status for status, _ in decided]
+    table["reason"] = [reason for _, reason in decided]
     table["links"] = ~table["status"].isin(["hub", "denied"])
     return table
+
+
+def _listed(idents: pd.DataFrame, listed: dict[tuple[str, str], str]) -> np.ndarray:
+    """Which identifiers are in ``listed`` (keyed by kind and key)."""
+    found = np.zeros(len(idents), dtype=bool)
+    if not listed:
+        return found
+    keys = pa.array(idents["key"])
+    near = np.flatnonzero(pc.is_in(keys, value_set=pa.array(sorted({k for _, k in listed}),
+                                                            keys.type)).to_numpy(
+        zero_copy_only=False))
+    kinds = pa.array(idents["kind"]).take(near).to_pylist()
+    found[near] = [(kind, key) in listed for kind, key in zip(
+        kinds, keys.take(near).to_pylist(), strict=True)]
+    return found
 
 
 def _decide(kind: str, key: str, stores: int, groups: int, overrides: HubOverrides):
