@@ -533,7 +533,7 @@ def mask_row(row: Mapping[str, object], kind: str | None = None) -> dict[str, ob
       ``raw`` of their relationships); maps and lists are masked inside.
 
     >>> mask_row({"kind": "phone", "identifier": "+8613800138000", "stores": 3})
-    {'kind': 'phone', 'identifier': '+86********000 #6a4a8c', 'stores': 3}
+    {'kind': 'phone', 'identifier': '+86********000 #e83b2c', 'stores': 3}
     """
     row_kind = row.get("kind") if isinstance(row.get("kind"), str) else kind
     labels = row.get("_labels") or []

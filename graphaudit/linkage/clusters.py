@@ -20,7 +20,7 @@ def fresh_cluster_id(smallest_store_id: str, taken: set[str] | None = None) -> s
     """A deterministic id for a new cluster, avoiding ids in ``taken``.
 
     >>> fresh_cluster_id("S000001")
-    'C4e2b3d8a9d0b'
+    'C269f08e77058'
     """
     salt = 0
     while True:

@@ -8,6 +8,7 @@ graphs are small.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,6 +65,50 @@ def unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray,
     return keys // b_size, keys % b_size
 
 
+def _store_positions(link_stores: pd.Series, store_ids: pd.Series) -> np.ndarray:
+    """The position in ``store_ids`` of each link's store."""
+    found = pc.index_in(pa.array(link_stores, type=pa.string()),
+                        value_set=pa.array(store_ids, type=pa.string()))
+    if found.null_count:
+        missing = link_stores.iloc[int(pc.index(pc.is_null(found), True).as_py())]
+        raise ValueError(f"link to unknown store {missing!r}")
+    return found.to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _ident_codes(kinds: pd.Series, keys: pd.Series,
+                 pool: ThreadPoolExecutor) -> np.ndarray:
+    """Each link's identifier, numbered in (kind, key) order.
+
+    Keys are coded and sorted within each kind, the kinds side by side in ``pool``; a kind's
+    numbers then start after those of the kinds before it.
+    """
+    kind = pc.dictionary_encode(pa.array(kinds, type=pa.string()))
+    if isinstance(kind, pa.ChunkedArray):
+        kind = kind.unify_dictionaries().combine_chunks()
+    kind_code = kind.indices.to_numpy(zero_copy_only=False)
+    keys = pa.array(keys, type=pa.large_string())
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+
+    def ranked(code: int) -> tuple[np.ndarray, np.ndarray, int]:
+        rows = np.flatnonzero(kind_code == code)
+        encoded = pc.dictionary_encode(keys.take(rows))
+        order = pc.sort_indices(encoded.dictionary).to_numpy()
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rows, rank[encoded.indices.to_numpy(zero_copy_only=False)], len(order)
+
+    names = kind.dictionary.to_pylist()
+    parts = list(pool.map(ranked, range(len(names))))
+    codes = np.empty(len(keys), dtype=np.int64)
+    start = 0
+    for code in sorted(range(len(names)), key=names.__getitem__):
+        rows, rank, count = parts[code]
+        codes[rows] = start + rank
+        start += count
+    return codes
+
+
 def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
     """Number stores (sorted by store_id) and identifiers (by kind, key) and index the links.
 
@@ -78,31 +123,22 @@ def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
     (['S1', 'S2'], [0, 0])
     """
     stores = stores.sort_values("store_id", kind="stable").reset_index(drop=True)
-    found = pc.index_in(pa.array(links["store_id"], type=pa.string()),
-                        value_set=pa.array(stores["store_id"], type=pa.string()))
-    if found.null_count:
-        missing = links["store_id"].iloc[int(pc.index(pc.is_null(found), True).as_py())]
-        raise ValueError(f"link to unknown store {missing!r}")
-    link_store = found.to_numpy(zero_copy_only=False).astype(np.int64)
-    # Identifiers are numbered in (kind, key) order: "\x00" sorts before every character, so
-    # the joined strings sort as the pairs do. Links are then ordered by integers alone.
-    joined = pc.binary_join_element_wise(
-        pa.array(links["kind"], type=pa.large_string()),
-        pa.array(links["key"], type=pa.large_string()), pa.scalar("\x00", pa.large_string()))
-    if isinstance(joined, pa.ChunkedArray):
-        joined = joined.combine_chunks()
-    encoded = pc.dictionary_encode(joined)
-    order_of_unique = pc.sort_indices(encoded.dictionary).to_numpy()
-    rank = np.empty(len(order_of_unique), dtype=np.int64)
-    rank[order_of_unique] = np.arange(len(order_of_unique))
-    ident_codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
-    order = np.lexsort((link_store, ident_codes))
-    link_ident = ident_codes[order]
-    first = np.r_[0, np.nonzero(np.diff(link_ident))[0] + 1] if len(link_ident) else []
-    idents = links[["kind", "key"]].take(order[first]).reset_index(drop=True)
-    # Only what later stages read travels on (store and key are in the arrays): this copy of
-    # the links is the largest table of a run.
-    links = links[[c for c in LINK_DETAILS if c in links]].take(order).reset_index(drop=True)
+    # Arrow and numpy let go of the GIL in their loops: two threads keep two cores busy.
+    with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-graph") as pool:
+        finding = pool.submit(_store_positions, links["store_id"], stores["store_id"])
+        ident_codes = _ident_codes(links["kind"], links["key"], pool)
+        link_store = finding.result()
+        order = np.lexsort((link_store, ident_codes))
+        link_ident = ident_codes[order]
+        first = np.r_[0, np.nonzero(np.diff(link_ident))[0] + 1] if len(link_ident) else []
+        # Only what later stages read travels on (store and key are in the arrays): this copy
+        # of the links is the largest table of a run.
+        details = [c for c in LINK_DETAILS if c in links]
+        taking = [pool.submit(links[c].take, order) for c in details]
+        idents = links[["kind", "key"]].take(order[first]).reset_index(drop=True)
+        links = pd.DataFrame({c: t.result().reset_index(drop=True)
+                              for c, t in zip(details, taking, strict=True)},
+                             index=pd.RangeIndex(len(order)))
     return EvidenceGraph(
         stores=stores,
         idents=idents,
