@@ -91,23 +91,38 @@ def _suspended_brand_variants(stores: pd.DataFrame) -> dict[str, str]:
 
 
 def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
-    """Rows of kind ``brand``: stores whose brand varies a suspended brand, even unlinked."""
-    variant = store_table[store_table["variant_of"] != ""]
-    if variant.empty:
+    """Rows of kind ``brand``: stores whose brand varies a suspended brand, even unlinked.
+
+    One row per (cluster, suspended brand), in that order. ``store_table`` and ``stores`` are
+    aligned (the evidence graph's store order, by store_id).
+    """
+    flagged = np.flatnonzero((store_table["variant_of"] != "").to_numpy())
+    if not len(flagged):
         return pd.DataFrame()
-    suspended = stores[stores["status"] == "suspended"]
-    banned_by_brand = suspended[suspended["brand_key"].isin(set(variant["variant_of"]))].groupby(
-        "brand_key")["store_id"].apply(lambda s: ";".join(sorted(s)[:20]))
-    flagged = stores[stores["store_id"].isin(variant["store_id"])]
-    brand_of = dict(zip(flagged["store_id"], flagged["brand_key"], strict=True))
+    store_id = stores["store_id"].iloc[flagged].tolist()
+    brand = stores["brand_key"].iloc[flagged].tolist()
+    cluster = store_table["cluster_id"].iloc[flagged].tolist()
+    base = store_table["variant_of"].iloc[flagged].tolist()
+    members: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for key in sorted(zip(cluster, base, store_id, brand, strict=True)):
+        members.setdefault(key[:2], []).append(key[2:])
+    suspended = stores["status"].to_numpy() == "suspended"
+    banned: dict[str, list[str]] = {}
+    wanted = set(base)
+    for brand_key, sid in zip(stores["brand_key"].to_numpy()[suspended].tolist(),
+                              stores["store_id"].iloc[np.flatnonzero(suspended)].tolist(),
+                              strict=True):
+        if brand_key in wanted:
+            banned.setdefault(brand_key, []).append(sid)
     rows = []
-    for (cluster, base), group in variant.groupby(["cluster_id", "variant_of"]):
-        members = sorted(group["store_id"])
+    for (cluster_id, variant_of), group in members.items():
+        ids = [sid for sid, _ in group]
         rows.append({
-            "cluster_id": cluster, "ident": -1, "kind": "brand",
-            "key": f"{base} (suspended) ~ " + ";".join(sorted({brand_of[s] for s in members})),
-            "store_count": len(members), "store_ids": ";".join(members),
-            "status": f"variant of a brand of suspended stores {banned_by_brand.get(base, '')}",
+            "cluster_id": cluster_id, "ident": -1, "kind": "brand",
+            "key": f"{variant_of} (suspended) ~ " + ";".join(sorted({b for _, b in group})),
+            "store_count": len(ids), "store_ids": ";".join(ids),
+            "status": "variant of a brand of suspended stores "
+                      + ";".join(sorted(banned.get(variant_of, []))[:20]),
             "bridge": False, "splits_into": "", "spellings": 1,
         })
     return pd.DataFrame(rows)

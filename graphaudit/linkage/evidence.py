@@ -70,8 +70,11 @@ def cluster_evidence(linkage: Linkage) -> pd.DataFrame:
         "splits_into": splits,
         "spellings": spellings[unique],
     })
-    return evidence.sort_values(["cluster_id", "bridge", "store_count", "kind", "key"],
-                                ascending=[True, False, False, True, True], ignore_index=True)
+    # Identifiers are numbered in (kind, key) order: their numbers sort as kind and key would.
+    cluster_rank = pd.factorize(evidence["cluster_id"], sort=True)[0]
+    order = np.lexsort((unique, -evidence["store_count"].to_numpy(),
+                        ~evidence["bridge"].to_numpy(), cluster_rank))
+    return evidence.take(order).reset_index(drop=True)
 
 
 def _empty_evidence() -> pd.DataFrame:
