@@ -20,14 +20,14 @@ from .errors import DataError
 from .forking import Forked
 from .identifiers import store_brand_keys
 from .linkage import Linkage, link_stores
-from .linkage.evidence import address_texts, cluster_evidence
+from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
 
 __all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
 
-#: from this many links on, brand variants and evidence are found in forked children
+#: from this many links on, brand variants and bridges are found in forked children
 FORK_LINKS = 200_000
 
 
@@ -61,18 +61,17 @@ def analyze(
         stores["brand_key"] = store_brand_keys(stores["brand"])
     fork = len(links) >= FORK_LINKS
     # Brand variants need only the stores: a forked child finds them while the stores are
-    # linked. Evidence and scores do not depend on each other: a second child collects the
-    # evidence while this process scores.
+    # linked. Bridges need only the linkage: a second child finds them while this process
+    # scores the clusters.
     with Forked(_suspended_brand_variants, stores, fork=fork) as finding_variants:
         linkage = link_stores(stores, links, overrides, previous, stage)
         say("collecting evidence and bridges, scoring clusters")
-        with Forked(cluster_evidence, linkage, fork=fork) as collecting:
-            docs = links[links["kind"] == "id_document"]
-            holders = pd.Series(docs["key"].to_numpy(), index=docs["store_id"].to_numpy())
+        with Forked(bridge_splits, linkage, fork=fork) as finding_bridges:
             ordered = linkage.graph.stores
-            store_table, clusters = score_clusters(ordered, linkage.cluster_id, holders,
+            store_table, clusters = score_clusters(ordered, linkage.cluster_id,
+                                                   _id_holders(linkage),
                                                    finding_variants.result())
-            evidence = collecting.result()
+            evidence = cluster_evidence(linkage, finding_bridges.result())
     clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
     bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
@@ -83,6 +82,15 @@ def analyze(
         ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
     return Analysis(linkage, store_table, clusters, evidence, hubs,
                     datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _id_holders(linkage: Linkage) -> pd.Series:
+    """The ID documents of each store: store_id -> the document's identifier number (equal
+    numbers, equal keys), one entry per document."""
+    graph = linkage.graph
+    document = (graph.idents["kind"] == "id_document").to_numpy()[graph.link_ident]
+    return pd.Series(graph.link_ident[document],
+                     index=graph.stores["store_id"].take(graph.link_store[document]).to_numpy())
 
 
 def _suspended_brand_variants(stores: pd.DataFrame) -> dict[str, str]:

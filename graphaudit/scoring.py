@@ -22,6 +22,8 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
 __all__ = ["RISK_FACTORS", "brand_variants", "score_clusters"]
@@ -92,8 +94,9 @@ def score_clusters(
     """Score every cluster and flag every store.
 
     ``stores`` has store_id, status, opened_on, suspended_on and brand_key, and ``cluster_id`` is
-    aligned with it. ``holders`` is indexed by store_id with one ID document key per entry (a
-    store opened with two IDs appears twice); it counts the distinct ID holders of a cluster.
+    aligned with it. ``holders`` is indexed by store_id with one ID document per entry (its key,
+    or any value equal for equal keys; a store opened with two IDs appears twice); it counts
+    the distinct ID holders of a cluster.
     ``variants`` maps brand keys to the suspended brand they vary (:func:`brand_variants`).
 
     Returns (per-store table, per-cluster table). Clusters are numbered 0..K-1 in order of
@@ -165,9 +168,11 @@ def _joined_per_cluster(code: np.ndarray, values: pd.Series, k: int) -> np.ndarr
 def _distinct_holders(store_ids: pd.Series, code: np.ndarray, holders: pd.Series,
                       k: int) -> np.ndarray:
     """The number of distinct ID documents among each cluster's stores."""
-    where = pd.Index(store_ids).get_indexer(holders.index)
-    pairs = pd.DataFrame({"c": code[where[where >= 0]],
-                          "doc": holders.to_numpy()[where >= 0]}).drop_duplicates()
+    where = pc.index_in(pa.array(holders.index, type=pa.string()),
+                        value_set=pa.array(store_ids, type=pa.string()))
+    found = where.is_valid().to_numpy(zero_copy_only=False)
+    where = where.filter(found).to_numpy(zero_copy_only=False)
+    pairs = pd.DataFrame({"c": code[where], "doc": holders.to_numpy()[found]}).drop_duplicates()
     return np.bincount(pairs["c"].to_numpy(), minlength=k)
 
 

@@ -14,13 +14,15 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from . import Linkage
 from .graph import unique_pairs
 
-__all__ = ["address_texts", "cluster_evidence", "explain_link", "identifier_graph"]
+__all__ = ["address_texts", "bridge_splits", "cluster_evidence", "explain_link",
+           "identifier_graph"]
 
 
 def identifier_graph(linkage: Linkage, keep: np.ndarray | None = None) -> nx.Graph:
@@ -40,41 +42,45 @@ def identifier_graph(linkage: Linkage, keep: np.ndarray | None = None) -> nx.Gra
     return graph
 
 
-def cluster_evidence(linkage: Linkage) -> pd.DataFrame:
+def cluster_evidence(linkage: Linkage, splits: dict[int, str] | None = None) -> pd.DataFrame:
     """One row per (cluster, linking identifier): kind, key, stores, bridge and split.
 
     Columns: ``cluster_id, ident, kind, key, store_count, store_ids, status, bridge,
-    splits_into, spellings``.
+    splits_into, spellings``. ``splits`` is :func:`bridge_splits` of ``linkage``, when the
+    caller had it computed meanwhile.
     """
     stores, idents = linkage.linking_pairs()
     if len(idents) == 0:
         return _empty_evidence()
     # The pairs come sorted by (identifier, store), and stores are numbered in store_id order.
     starts = np.r_[0, np.nonzero(np.diff(idents))[0] + 1]
-    ends = np.r_[starts[1:], len(idents)]
     unique = idents[starts]
-    decisions = linkage.decisions.set_index("ident").loc[unique]
-    spellings = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
-    store_ids = linkage.graph.stores["store_id"].to_numpy(dtype=object)[stores].tolist()
-    splits = _bridges(linkage, starts)
-    evidence = pd.DataFrame({
-        "cluster_id": linkage.cluster_id.to_numpy()[stores[starts]],
-        "ident": unique,
-        "kind": decisions["kind"].to_numpy(),
-        "key": decisions["key"].to_numpy(),
-        "store_count": ends - starts,
-        "store_ids": [";".join(store_ids[a:b])
-                      for a, b in zip(starts.tolist(), ends.tolist(), strict=True)],
-        "status": decisions["status"].to_numpy(),
-        "bridge": splits != "",
-        "splits_into": splits,
-        "spellings": spellings[unique],
-    })
+    count = np.diff(np.r_[starts, len(idents)])
+    cluster = linkage.cluster_id.to_numpy()[stores[starts]]
+    split = _aligned(bridge_splits(linkage) if splits is None else splits, unique)
+    bridge = split != ""
     # Identifiers are numbered in (kind, key) order: their numbers sort as kind and key would.
-    cluster_rank = pd.factorize(evidence["cluster_id"], sort=True)[0]
-    order = np.lexsort((unique, -evidence["store_count"].to_numpy(),
-                        ~evidence["bridge"].to_numpy(), cluster_rank))
-    return evidence.take(order).reset_index(drop=True)
+    order = np.lexsort((unique, -count, ~bridge, pd.factorize(cluster, sort=True)[0]))
+    decided = pd.Index(linkage.decisions["ident"]).get_indexer(unique[order])
+    # Each identifier's stores, joined in Arrow: a million Python joins cost a second.
+    store_ids = pa.ListArray.from_arrays(
+        pa.array(np.r_[starts, len(stores)], pa.int64()),
+        pa.array(linkage.graph.stores["store_id"], pa.large_string()).take(stores),
+        type=pa.list_(pa.large_string()))
+    spellings = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
+    return pd.DataFrame({
+        "cluster_id": cluster[order],
+        "ident": unique[order],
+        "kind": linkage.decisions["kind"].array.take(decided),
+        "key": linkage.decisions["key"].array.take(decided),
+        "store_count": count[order],
+        "store_ids": pc.binary_join(store_ids, pa.scalar(";", pa.large_string())).take(
+            order).to_pandas(),
+        "status": linkage.decisions["status"].array.take(decided),
+        "bridge": bridge[order],
+        "splits_into": split[order],
+        "spellings": spellings[unique[order]],
+    })
 
 
 def _empty_evidence() -> pd.DataFrame:
@@ -82,17 +88,21 @@ def _empty_evidence() -> pd.DataFrame:
                                  "status", "bridge", "splits_into", "spellings"])
 
 
-def _bridges(linkage: Linkage, starts: np.ndarray) -> np.ndarray:
-    """For each linking identifier (one per entry of ``starts``), how removing it splits its
-    cluster (``"4+1"``), or "" when it is no bridge."""
+def bridge_splits(linkage: Linkage) -> dict[int, str]:
+    """The linking identifiers that are bridges, each with how removing it splits its cluster
+    (``"4+1"``)."""
     stores, idents = linkage.linking_pairs()
     n_stores = linkage.graph.n_stores
-    splits = np.full(len(starts), "", dtype=object)
     found = articulation_splits(stores, idents + n_stores, n_stores)
-    if found:
-        position = np.searchsorted(idents[starts], np.fromiter(found, np.int64) - n_stores)
-        splits[position] = list(found.values())
-    return splits
+    return {node - n_stores: split for node, split in found.items()}
+
+
+def _aligned(splits: dict[int, str], idents: np.ndarray) -> np.ndarray:
+    """``splits`` as an array over the sorted ``idents`` ("" for the identifiers not in it)."""
+    aligned = np.full(len(idents), "", dtype=object)
+    if splits:
+        aligned[np.searchsorted(idents, np.fromiter(splits, np.int64))] = list(splits.values())
+    return aligned
 
 
 def articulation_splits(a: np.ndarray, b: np.ndarray, counted: int) -> dict[int, str]:

@@ -75,9 +75,10 @@ def _store_positions(link_stores: pd.Series, store_ids: pd.Series) -> np.ndarray
     return found.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
-def _ident_codes(kinds: pd.Series, keys: pd.Series,
-                 pool: ThreadPoolExecutor) -> np.ndarray:
-    """Each link's identifier, numbered in (kind, key) order.
+def _number_identifiers(kinds: pd.Series, keys: pd.Series,
+                        pool: ThreadPoolExecutor) -> tuple[np.ndarray, pd.DataFrame]:
+    """Number the identifiers in (kind, key) order: each link's number, and the identifiers
+    (kind and key) in that order.
 
     Keys are coded and sorted within each kind, the kinds side by side in ``pool``; a kind's
     numbers then start after those of the kinds before it.
@@ -90,23 +91,32 @@ def _ident_codes(kinds: pd.Series, keys: pd.Series,
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
 
-    def ranked(code: int) -> tuple[np.ndarray, np.ndarray, int]:
+    def ranked(code: int) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         rows = np.flatnonzero(kind_code == code)
         encoded = pc.dictionary_encode(keys.take(rows))
-        order = pc.sort_indices(encoded.dictionary).to_numpy()
+        order = pc.sort_indices(encoded.dictionary)
         rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        return rows, rank[encoded.indices.to_numpy(zero_copy_only=False)], len(order)
+        rank[order.to_numpy()] = np.arange(len(order))
+        return rows, rank[encoded.indices.to_numpy(zero_copy_only=False)], \
+            encoded.dictionary.take(order)
 
     names = kind.dictionary.to_pylist()
     parts = list(pool.map(ranked, range(len(names))))
     codes = np.empty(len(keys), dtype=np.int64)
+    in_order = sorted(range(len(names)), key=names.__getitem__)
     start = 0
-    for code in sorted(range(len(names)), key=names.__getitem__):
-        rows, rank, count = parts[code]
+    for code in in_order:
+        rows, rank, _ = parts[code]
         codes[rows] = start + rank
-        start += count
-    return codes
+        start += len(parts[code][2])
+    counts = [len(parts[code][2]) for code in in_order]
+    idents = pd.DataFrame({
+        "kind": pa.array([names[code] for code in in_order], pa.large_string()).take(
+            np.repeat(np.arange(len(in_order)), counts)).to_pandas(),
+        "key": pa.concat_arrays([parts[code][2] for code in in_order]
+                                or [pa.array([], pa.large_string())]).to_pandas(),
+    })
+    return codes, idents
 
 
 def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
@@ -126,16 +136,14 @@ def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
     # Arrow and numpy let go of the GIL in their loops: two threads keep two cores busy.
     with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-graph") as pool:
         finding = pool.submit(_store_positions, links["store_id"], stores["store_id"])
-        ident_codes = _ident_codes(links["kind"], links["key"], pool)
+        ident_codes, idents = _number_identifiers(links["kind"], links["key"], pool)
         link_store = finding.result()
         order = np.lexsort((link_store, ident_codes))
         link_ident = ident_codes[order]
-        first = np.r_[0, np.nonzero(np.diff(link_ident))[0] + 1] if len(link_ident) else []
         # Only what later stages read travels on (store and key are in the arrays): this copy
         # of the links is the largest table of a run.
         details = [c for c in LINK_DETAILS if c in links]
         taking = [pool.submit(links[c].take, order) for c in details]
-        idents = links[["kind", "key"]].take(order[first]).reset_index(drop=True)
         links = pd.DataFrame({c: t.result().reset_index(drop=True)
                               for c, t in zip(details, taking, strict=True)},
                              index=pd.RangeIndex(len(order)))
