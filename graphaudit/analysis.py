@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import DataError
-from .forking import Forked
+from .forking import Forked, worth_forking
 from .identifiers import store_brand_keys
 from .linkage import Linkage, link_stores
 from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
@@ -26,9 +26,6 @@ from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
 
 __all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
-
-#: from this many links on, brand variants and bridges are found in forked children
-FORK_LINKS = 200_000
 
 
 @dataclass
@@ -59,7 +56,7 @@ def analyze(
     stores = stores.copy()
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
-    fork = len(links) >= FORK_LINKS
+    fork = worth_forking(len(links))
     # Brand variants need only the stores: a forked child finds them while the stores are
     # linked. Bridges need only the linkage: a second child finds them while this process
     # scores the clusters.
@@ -166,14 +163,29 @@ def write_outputs(
     ``source``, ``rejects``, ``only_cluster`` and ``max_pages`` go to it, and ``progress``
     counts its pages. The files are formatted a column at a time in Arrow
     (:mod:`graphaudit.report.tables`): a million stores would cost seconds and gigabytes as
-    Python strings.
+    Python strings. For many stores (:func:`~.forking.worth_forking`), a forked child writes
+    the CSV files while this process writes the report.
     """
     from .report import write_report
-    from .report.tables import write_csv
 
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
                                            "evidence.csv", "hubs.csv", "index.html")}
+    # The tables are written by a forked child while this process writes the report.
+    with Forked(_write_tables, analysis, paths, show_pii,
+                fork=worth_forking(len(analysis.stores))) as tables:
+        write_report(analysis, out, show_pii=show_pii, source=source,
+                     only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
+                     progress=progress)
+        tables.result()
+    paths["clusters"] = out / "clusters"
+    return paths
+
+
+def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool) -> None:
+    """clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv."""
+    from .report.tables import write_csv
+
     write_csv(_per_store(analysis), paths["clusters.csv"])
     summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
         columns=["first_suspension"])
@@ -186,11 +198,6 @@ def write_outputs(
     hubs = _with_identifier(analysis.hubs, texts, show_pii)
     write_csv(hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]],
               paths["hubs.csv"])
-    write_report(analysis, out, show_pii=show_pii, source=source, only_cluster=only_cluster,
-                 max_pages=max_pages,
-                 rejects=rejects, progress=progress)
-    paths["clusters"] = out / "clusters"
-    return paths
 
 
 def _per_store(analysis: Analysis) -> pd.DataFrame:

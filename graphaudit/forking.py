@@ -18,9 +18,17 @@ import warnings
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Forked", "can_fork"]
+__all__ = ["MIN_ROWS", "Forked", "can_fork", "worth_forking"]
 
 T = TypeVar("T")
+
+#: a fork costs tens of milliseconds: work over fewer rows than this is done in place
+MIN_ROWS = 100_000
+
+
+def worth_forking(rows: int) -> bool:
+    """Whether work over ``rows`` rows pays for a forked child (see :data:`MIN_ROWS`)."""
+    return rows >= MIN_ROWS
 
 
 def can_fork() -> bool:

@@ -8,6 +8,7 @@ table of identifier nodes per kind (DESIGN.md §2-3).
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -20,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import normalize
-from .forking import Forked
+from .forking import Forked, worth_forking
 from .records import RecordSet, Reject, RejectsWriter
 
 __all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers",
@@ -58,8 +59,6 @@ NODE_PROPERTIES = {
     "email": (),
     "address": ("text", "city", "postcode", "country"),
 }
-#: from this many addresses on, they are normalized in a forked child beside the other kinds
-FORK_ROWS = 100_000
 LINK_COLUMNS = ("store_id", "kind", "key", "raw", "holder_name", "role", "address_type", "_file",
                 "_line")
 
@@ -69,11 +68,19 @@ class Identifiers:
     """Links from stores to identifier keys, and the identifier nodes with their properties.
 
     ``links`` has one row per (store, kind, key) (per address type too, for addresses), with the
-    columns of ``LINK_COLUMNS``. ``nodes[kind]`` has one row per key.
+    columns of ``LINK_COLUMNS``. ``nodes[kind]`` has one row per key. ``parts[kind]`` are the
+    links of one kind with the properties of their identifiers, which ``nodes`` takes from.
     """
 
     links: pd.DataFrame
-    nodes: dict[str, pd.DataFrame]
+    parts: dict[str, pd.DataFrame]
+
+    @functools.cached_property
+    def nodes(self) -> dict[str, pd.DataFrame]:
+        """Each kind's identifiers with the properties of their first link, computed when first
+        asked for: loading writes them, analyzing has no use for them."""
+        return {kind: _first_per_key(links, NODE_PROPERTIES[kind])
+                for kind, links in self.parts.items()}
 
     def of_kind(self, kind: str) -> pd.DataFrame:
         return self.links[self.links["kind"] == kind]
@@ -90,7 +97,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter) -> Identifie
     # meanwhile; their rejects come back with their keys and are written after the others'.
     addresses = records.addresses
     with Forked(_key_rows, addresses, "address", "address", _address, None,
-                fork=len(addresses) >= FORK_ROWS) as keying:
+                fork=worth_forking(len(addresses))) as keying:
         ident = records.identities
         docs = _normalize_column(ident, "id_number", "id_document", rejects, _id_document,
                                  extra=("id_type",))
@@ -101,13 +108,11 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter) -> Identifie
         addr = _link_frame(addresses, "address", "address", keying.result(), rejects,
                            extra=("city", "postcode", "country"))
     addr["text"] = addr["raw"]
-    parts = [docs, phones, emails, pay, addr]
-    nodes = {kind: _first_per_key(links, NODE_PROPERTIES[kind])
-             for kind, links in zip(("id_document", "phone", "email", "payment", "address"),
-                                    parts, strict=True)}
-    links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts],
+    parts = dict(zip(("id_document", "phone", "email", "payment", "address"),
+                     (docs, phones, emails, pay, addr), strict=True))
+    links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts.values()],
                       ignore_index=True)
-    return Identifiers(links=links, nodes=nodes)
+    return Identifiers(links=links, parts=parts)
 
 
 def _normalize_column(

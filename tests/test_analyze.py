@@ -20,6 +20,21 @@ def analyzed(tmp_path_factory):
     return out
 
 
+def test_forked_children_change_no_output(analyzed, tmp_path, monkeypatch):
+    """With every stage that can fork forced to (addresses, signals, brand variants, bridges,
+    the CSV files), the outputs are the same bytes as in one process."""
+    from graphaudit import forking
+
+    if not forking.can_fork():
+        pytest.skip("needs fork and two cores")
+    monkeypatch.setattr(forking, "MIN_ROWS", 0)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(out)])
+    assert result.exit_code == 0, result.stderr
+    for name in ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv"):
+        assert (out / name).read_bytes() == (analyzed / name).read_bytes(), name
+
+
 def read(path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 

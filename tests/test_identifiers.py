@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_normalize import address_parts, rendered_address
 
-from graphaudit import identifiers
+from graphaudit import forking, identifiers
 from graphaudit.identifiers import (
     FAST_KEYS,
     PREPARE,
@@ -26,9 +26,9 @@ from graphaudit.records import RejectsWriter, read_records
 def test_prepare_rewrites_and_parallel_normalizing_change_no_key(monkeypatch):
     """The shortcuts (pre-cleaning, Arrow keys, forked workers) give exactly the plain keys."""
     records = read_records(SAMPLE_DATA, RejectsWriter(None))
-    monkeypatch.setattr(identifiers, "FORK_ROWS", 0)  # addresses keyed in a forked child
+    monkeypatch.setattr(forking, "MIN_ROWS", 0)  # addresses keyed in a forked child
     fast = extract_identifiers(records, RejectsWriter(None))
-    monkeypatch.setattr(identifiers, "FORK_ROWS", 10**9)
+    monkeypatch.setattr(forking, "MIN_ROWS", 10**9)
     monkeypatch.setattr(identifiers, "PREPARE", {})
     monkeypatch.setattr(identifiers, "FAST_KEYS", {})
     monkeypatch.setattr(identifiers, "PARALLEL_THRESHOLD", 10)

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from ..forking import worth_forking
 from .clusters import assign_cluster_ids
 from .graph import EvidenceGraph, build_graph, unique_pairs
 from .hubs import HubOverrides, components, decide_links
@@ -84,7 +85,7 @@ def link_stores(
     say("building the evidence graph")
     graph = build_graph(stores, links)
     say("matching near-duplicate identifiers")
-    matches = find_matches(graph)
+    matches = find_matches(graph, fork=worth_forking(len(links)))
     canonical = _canonical(graph.n_idents, [m for m in matches if m.accepted])
     say("deciding hubs")
     decisions = decide_links(graph, canonical, overrides)

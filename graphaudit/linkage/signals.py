@@ -10,6 +10,7 @@ signal (a one-character difference in an ID number) links only when something co
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
+from ..forking import Forked
 from ..normalize import id_edit_close, names_agree
 from .graph import EvidenceGraph
 
@@ -199,6 +201,15 @@ SIGNALS: list[Callable[[EvidenceGraph], list[Match]]] = [
 ]
 
 
-def find_matches(graph: EvidenceGraph) -> list[Match]:
-    """Run every signal; return all matches, accepted or not (rejected ones are evidence too)."""
-    return [match for signal in SIGNALS for match in signal(graph)]
+def find_matches(graph: EvidenceGraph, fork: bool = False) -> list[Match]:
+    """Run every signal; return all matches, accepted or not (rejected ones are evidence too).
+
+    With ``fork``, every signal but the last runs in a forked child meanwhile (the signals are
+    independent, and mostly Python).
+    """
+    with ExitStack() as stack:
+        others = [stack.enter_context(Forked(signal, graph, fork=fork))
+                  for signal in SIGNALS[:-1]]
+        last = SIGNALS[-1](graph)
+        found = [other.result() for other in others]
+    return [match for matches in (*found, last) for match in matches]
