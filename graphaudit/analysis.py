@@ -72,8 +72,11 @@ def analyze(
     clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
     bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
-    clusters = clusters.sort_values(["risk_score", "size", "cluster_id"],
-                                    ascending=[False, False, True], ignore_index=True)
+    order = pc.sort_indices(pa.table({
+        "risk": clusters["risk_score"].to_numpy(), "size": clusters["size"].to_numpy(),
+        "id": pa.array(clusters["cluster_id"], type=pa.string())}),
+        sort_keys=[("risk", "descending"), ("size", "descending"), ("id", "ascending")])
+    clusters = clusters.take(order.to_numpy()).reset_index(drop=True)
     evidence = pd.concat([evidence, _brand_evidence(store_table, ordered)], ignore_index=True)
     hubs = linkage.decisions[~linkage.decisions["links"]].sort_values(
         ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
@@ -87,7 +90,7 @@ def _id_holders(linkage: Linkage) -> pd.Series:
     graph = linkage.graph
     document = (graph.idents["kind"] == "id_document").to_numpy()[graph.link_ident]
     return pd.Series(graph.link_ident[document],
-                     index=graph.stores["store_id"].take(graph.link_store[document]).to_numpy())
+                     index=pd.Index(graph.stores["store_id"].array.take(graph.link_store[document])))
 
 
 def _suspended_brand_variants(stores: pd.DataFrame) -> dict[str, str]:

@@ -105,7 +105,7 @@ def score_clusters(
     """
     frame = stores[["store_id", "status", "opened_on", "suspended_on", "brand_key"]].copy()
     frame["cluster_id"] = cluster_id.to_numpy()
-    code, names = pd.factorize(frame["cluster_id"].to_numpy())
+    code, names = _codes(frame["cluster_id"])
     frame["opened"] = pd.to_datetime(frame["opened_on"].replace("", None), errors="coerce")
     frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
                                            errors="coerce")
@@ -148,21 +148,44 @@ def score_clusters(
 def _joined_per_cluster(code: np.ndarray, values: pd.Series, k: int) -> np.ndarray:
     """The distinct non-empty values of each cluster 0..k-1, sorted and joined with ";".
 
-    Plain slicing of sorted arrays: a pandas ``agg`` with a Python function costs tens of
+    Values are coded in sorted order, so one sort of integer pairs gives every cluster's
+    distinct values in order: a pandas ``agg`` with a Python function costs tens of
     microseconds per group, and a million-store world has hundreds of thousands of groups.
     """
     joined = np.full(k, "", dtype=object)
-    pairs = pd.DataFrame({"c": code, "v": values.to_numpy()})
-    pairs = pairs[pairs["v"] != ""].drop_duplicates().sort_values(["c", "v"])
-    c = pairs["c"].to_numpy()
-    v = pairs["v"].to_numpy(dtype=object).tolist()
-    if not len(c):
+    value_code, distinct = _codes(values, in_order=True)
+    present = np.flatnonzero(distinct != "")
+    if not len(present):
         return joined
+    wanted = np.isin(value_code, present)
+    pairs = np.unique(code[wanted].astype(np.int64) * len(distinct) + value_code[wanted])
+    c, v = pairs // len(distinct), pairs % len(distinct)
     starts = np.r_[0, np.nonzero(c[1:] != c[:-1])[0] + 1]
     ends = np.r_[starts[1:], len(c)]
-    joined[c[starts]] = [";".join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(),
-                                                          strict=True)]
+    single = ends - starts == 1  # most clusters: one store, one value, nothing to join
+    joined[c[starts[single]]] = distinct[v[starts[single]]]
+    names, v = distinct.tolist(), v.tolist()
+    several = np.flatnonzero(~single)
+    joined[c[starts[several]]] = [";".join([names[x] for x in v[a:b]]) for a, b in zip(
+        starts[several].tolist(), ends[several].tolist(), strict=True)]
     return joined
+
+
+def _codes(values: pd.Series, in_order: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column of strings, in Arrow: codes in order of first appearance,
+    or, ``in_order``, in the order of the sorted values. Missing values get code -1."""
+    encoded = pc.dictionary_encode(pa.array(values, type=pa.string()))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.unify_dictionaries().combine_chunks()
+    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    distinct = encoded.dictionary
+    if in_order:
+        order = pc.sort_indices(distinct).to_numpy()
+        rank = np.empty(len(order) + 1, dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        rank[-1] = -1
+        codes, distinct = rank[codes], distinct.take(order)
+    return codes, np.asarray(distinct.to_pylist(), dtype=object)
 
 
 def _distinct_holders(store_ids: pd.Series, code: np.ndarray, holders: pd.Series,
@@ -183,12 +206,25 @@ def _recent_variants(frame: pd.DataFrame, variants: dict[str, str]) -> pd.Series
     Short brand names have many one-edit neighbours, and a store that opened years before or
     after a ban is no evidence of evasion; the window keeps the flag a lead worth reading.
     """
-    base = frame["brand_key"].map(variants)
+    at = _positions(frame["brand_key"], list(variants))
+    base = pd.Series(np.append(np.array(list(variants.values()), dtype=object), "")[at],
+                     index=frame.index)
     banned = frame[frame["is_suspended"]]
     first_ban = banned.groupby("brand_key")["suspended_at"].min()
-    gap = (frame["opened"] - base.map(first_ban)).dt.days
-    recent = base.notna() & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
-    return base.where(recent, "").fillna("")
+    at = _positions(base, first_ban.index.tolist())
+    ban = np.append(first_ban.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[at]
+    gap = (frame["opened"] - ban).dt.days
+    recent = (base != "") & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
+    return base.where(recent, "")
+
+
+def _positions(keys: pd.Series, table: list[str]) -> np.ndarray:
+    """The position of each of ``keys`` in ``table``, or -1 (the last entry of an array one
+    longer than ``table``): one hash lookup in Arrow, where ``Series.map`` over a dict costs
+    seconds for a million strings."""
+    found = pc.index_in(pa.array(keys, type=pa.string()),
+                        value_set=pa.array(table, type=pa.string()))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False)
 
 
 def _bursts(code: np.ndarray, opened: pd.Series, k: int) -> np.ndarray:
@@ -225,16 +261,19 @@ def _factors(clusters: pd.DataFrame) -> pd.DataFrame:
 
 
 def _describe_factors(factors: pd.DataFrame) -> np.ndarray:
+    """Each row's non-zero factors as ``name +points``, joined by "; ": formatted once per
+    distinct combination of points (a few thousand among hundreds of thousands of clusters)."""
     names = list(factors.columns)
-    values = factors.to_numpy()
-    described = np.full(len(values), "", dtype=object)
-    scored = np.nonzero(values.any(axis=1))[0]
-    described[scored] = [
-        "; ".join(f"{name} +{points:g}" for name, points in zip(names, row, strict=True)
-                  if points)
-        for row in values[scored]
-    ]
-    return described
+    combination = np.zeros(len(factors), dtype=np.int64)
+    for name in names:  # each row's combination of points as one integer (mixed radix)
+        values, at = np.unique(factors[name].to_numpy(dtype=float), return_inverse=True)
+        combination = combination * len(values) + at.reshape(-1)
+    distinct, first, at = np.unique(combination, return_index=True, return_inverse=True)
+    rows = factors.to_numpy(dtype=float)[first].tolist()
+    texts = np.array(["; ".join(f"{name} +{points:g}"
+                                for name, points in zip(names, row, strict=True) if points)
+                      for row in rows] or [""], dtype=object)
+    return texts[at.reshape(-1)]
 
 
 def _store_reasons(frame: pd.DataFrame, code: np.ndarray, clusters: pd.DataFrame) -> np.ndarray:
