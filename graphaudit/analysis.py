@@ -21,6 +21,7 @@ from .forking import Forked, worth_forking
 from .identifiers import store_brand_keys
 from .linkage import Linkage, link_stores
 from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
+from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
 from .masking import mask, pseudonym
 from .scoring import brand_variants, score_clusters
@@ -57,11 +58,13 @@ def analyze(
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
     fork = worth_forking(len(links))
+    say("building the evidence graph")
+    graph = build_graph(stores, links)
     # Brand variants need only the stores: a forked child finds them while the stores are
-    # linked. Bridges need only the linkage: a second child finds them while this process
-    # scores the clusters.
+    # linked (once the graph is built: that takes both cores). Bridges need only the linkage:
+    # a second child finds them while this process scores the clusters.
     with Forked(_suspended_brand_variants, stores, fork=fork) as finding_variants:
-        linkage = link_stores(stores, links, overrides, previous, stage)
+        linkage = link_stores(stores, links, overrides, previous, stage, graph)
         say("collecting evidence and bridges, scoring clusters")
         with Forked(bridge_splits, linkage, fork=fork) as finding_bridges:
             ordered = linkage.graph.stores

@@ -60,6 +60,7 @@ def link_stores(
     overrides: HubOverrides | None = None,
     previous: pd.Series | None = None,
     stage: Callable[[str], None] | None = None,
+    graph: EvidenceGraph | None = None,
 ) -> Linkage:
     """Cluster ``stores`` by the identifiers in ``links``.
 
@@ -71,6 +72,7 @@ def link_stores(
     overrides : the investigator's hub decisions (``--hubs``).
     previous : store_id -> cluster_id of an earlier run, so clusters keep their ids.
     stage : called with the name of each stage as it starts (for progress on stderr).
+    graph : :func:`~.graph.build_graph` of ``stores`` and ``links``, when the caller built it.
 
     Examples
     --------
@@ -82,8 +84,9 @@ def link_stores(
     True
     """
     say = stage or (lambda name: None)
-    say("building the evidence graph")
-    graph = build_graph(stores, links)
+    if graph is None:
+        say("building the evidence graph")
+        graph = build_graph(stores, links)
     say("matching near-duplicate identifiers")
     matches = find_matches(graph, fork=worth_forking(len(links)))
     canonical = _canonical(graph.n_idents, [m for m in matches if m.accepted])
