@@ -168,7 +168,7 @@ def _arrow_column(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pa.Arra
     values = pa.array(frame[column], type=pa.large_string())
     if isinstance(values, pa.ChunkedArray):  # large columns come in chunks: one array to code
         values = values.combine_chunks()
-    return values.take(rows)
+    return values if len(rows) == len(values) else values.take(rows)
 
 
 def _link_frame(frame: pd.DataFrame, column: str, kind: str, keyed: _KeyedRows,

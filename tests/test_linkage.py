@@ -141,6 +141,14 @@ def test_cluster_ids_are_deterministic_and_survive_new_stores():
     assert changes[previous["S1"]] == "grown" and changes[previous["S3"]] == "same"
 
 
+def test_cluster_ids_do_not_depend_on_the_order_of_the_stores():
+    ids, labels = pd.Series(["S3", "S1", "S4", "S2"]), np.array([1, 0, 1, 0])
+    names, _ = assign_cluster_ids(ids, labels)
+    ordered, _ = assign_cluster_ids(ids.sort_values(ignore_index=True), np.array([0, 0, 1, 1]))
+    assert dict(zip(ids, names, strict=True)) == dict(
+        zip(sorted(ids), ordered, strict=True))
+
+
 def test_merged_and_split_clusters_are_reported():
     ids, labels = pd.Series(["S1", "S2", "S3", "S4"]), np.array([0, 0, 0, 1])
     previous = pd.Series({"S1": "CA", "S2": "CA", "S3": "CB", "S4": "CB"})

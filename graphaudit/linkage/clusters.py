@@ -45,7 +45,11 @@ def assign_cluster_ids(
     (['CA', 'CA'], 'same')
     """
     frame = pd.DataFrame({"store_id": store_ids.to_numpy(), "label": labels})
-    smallest = frame.groupby("label")["store_id"].min()
+    if store_ids.is_monotonic_increasing:  # as the evidence graph numbers them: no string min
+        label, first = np.unique(labels, return_index=True)
+        smallest = pd.Series(store_ids.to_numpy()[first], index=label)
+    else:
+        smallest = frame.groupby("label")["store_id"].min()
     sizes = frame.groupby("label").size()
     names: dict[int, str] = {}
     change: dict[int, str] = {}
@@ -59,9 +63,11 @@ def assign_cluster_ids(
             names[label] = fresh_cluster_id(first_store, taken)
             taken.add(names[label])
             change.setdefault(label, "new" if previous is not None else "")
-    cluster_of_store = frame["label"].map(names)
+    named = np.array([names[label] for label in smallest.index.tolist()], dtype=object)
+    cluster_of_store = pd.Series(named[np.searchsorted(smallest.index.to_numpy(), labels)],
+                                 index=frame.index, name="label")
     table = pd.DataFrame({
-        "cluster_id": [names[label] for label in smallest.index],
+        "cluster_id": named,
         "change": [change.get(label, "") for label in smallest.index],
         "previous_ids": [previous_ids.get(label, "") for label in smallest.index],
     })
