@@ -114,18 +114,19 @@ def decide_links(
     groups = np.bincount(group_ident, minlength=graph.n_idents)
     shared = np.nonzero(counts >= 2)[0]
     # Python values only for the shared identifiers, a fraction of them all.
+    kind_of = kinds.take(shared).to_pylist()
+    key_of = pa.array(idents["key"]).take(shared).to_pylist()
+    decided = [_decide(kind, key, n, g, overrides) for kind, key, n, g in zip(
+        kind_of, key_of, counts[shared].tolist(), groups[shared].tolist(), strict=True)]
     table = pd.DataFrame({
         "ident": shared,
-        "kind": kinds.take(shared).to_pylist(),
-        "key": pa.array(idents["key"]).take(shared).to_pylist(),
+        "kind": kind_of,
+        "key": key_of,
         "store_count": counts[shared],
         "groups": groups[shared],
+        "status": [status for status, _ in decided],
+        "reason": [reason for _, reason in decided],
     })
-    decided = [_decide(kind, key, n, g, overrides) for kind, key, n, g in zip(
-        table["kind"].tolist(), table["key"].tolist(), counts[shared].tolist(),
-        groups[shared].tolist(), strict=True)]
-    table["status"] = [status for status, _ in decided]
-    table["reason"] = [reason for _, reason in decided]
     table["links"] = ~table["status"].isin(["hub", "denied"])
     return table
 
