@@ -892,3 +892,41 @@ def test_display_identifiers_matches_display_identifier():
         got = display_identifiers(kind, key, pa.array(text), show_pii).to_pylist()
         assert got == [display_identifier(k, v, t, show_pii)
                        for k, v, t in zip(kind, key, text, strict=True)]
+
+
+def test_index_rows_are_the_escaped_template_row_by_row():
+    """The index rows, put together a column at a time, are what formatting each row with
+    markupsafe's escape gives, also for markup, quotes, long and non-ASCII brands and PII."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    from markupsafe import escape
+
+    from graphaudit.report.builder import _INDEX_ROW, _risk_class, _World
+    from graphaudit.report.text import scrub, shorten
+
+    brands = ['<script>alert("x")</script>;b&b', "o'neil;" + "long" * 30, "日本;ｍｐｏｗ",
+              "call 13800138000;mail li.na@example.com", None, "x" * 2_100, "plain;brand"]
+    multi = pd.DataFrame({
+        "cluster_id": [f"C{i}<&>" for i in range(len(brands))], "size": range(2, 9),
+        "risk_score": [0, 39, 40, 69, 70, 100, 5], "suspended": [1] * 7,
+        "linked_to_suspended": range(7), "reopened_after_ban": [0] * 7, "brands": brands,
+        "risk_factors": ["size +1", "", 'a "b"', None, "x", "y", "z"],
+        "change": ["new", "", "merged", "split", "", "grown", "same"],
+    })
+    pages = {"C0<&>": "C0.html", "C3<&>": "C3'.html"}
+    world = SimpleNamespace(text=lambda value, limit=200: shorten(scrub(value), limit))
+    expected = []
+    for row in multi.to_dict("records"):
+        cid, risk = row["cluster_id"], int(row["risk_score"])
+        shown = world.text(str(row["brands"] or "").replace(";", ", "), 2_000)
+        page = pages.get(cid)
+        link = (f'<a href="{escape(f"clusters/{page}")}">{escape(cid)}</a>' if page
+                else escape(cid))
+        expected.append(_INDEX_ROW.format(
+            id=escape(cid), link=link, size=row["size"], risk=risk,
+            risk_class=_risk_class(risk), suspended=row["suspended"],
+            linked=row["linked_to_suspended"], reopened=row["reopened_after_ban"],
+            brands=escape(shown), brands_short=escape(shorten(shown, 80)),
+            factors=escape(str(row["risk_factors"] or "")), change=escape(row["change"])))
+    assert _World._index_rows(world, multi, pages) == expected

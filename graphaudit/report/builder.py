@@ -14,6 +14,7 @@ import math
 import multiprocessing
 import os
 import re
+import string
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .. import __version__
 from ..analysis import Analysis, display_identifier
@@ -768,32 +769,69 @@ class _World:
         return int(flags["linked_to_suspended"].fillna(False).astype(bool).sum())
 
     def _index_rows(self, multi: pd.DataFrame, pages: dict[str, str]) -> list[str]:
-        """The index's table rows, as HTML: a Jinja loop over 100,000+ clusters costs seconds.
+        """The index's table rows, as HTML: a Jinja loop over 100,000+ clusters costs seconds,
+        so the rows are put together a column at a time in Arrow.
 
-        Every value is escaped here as autoescape would (:func:`markupsafe.escape`).
+        Every value is escaped here as autoescape would (:func:`markupsafe.escape`); brands
+        that scrubbing could change (digits, ``@``, non-ASCII) go through :meth:`text`.
         """
-        def column(name: str) -> list:
-            return multi[name].tolist() if name in multi else [None] * len(multi)
+        if multi.empty:
+            return []
 
-        rows = []
-        for cid, size, risk, suspended, linked, reopened, brands, factors, change in zip(
-                column("cluster_id"), column("size"), column("risk_score"), column("suspended"),
-                column("linked_to_suspended"), column("reopened_after_ban"), column("brands"),
-                column("risk_factors"), column("change"), strict=True):
-            cid = str(cid)
-            brands = self.text(str(brands or "").replace(";", ", "), 2_000)
-            risk = int(risk)
-            page = pages.get(cid)
-            link = (f'<a href="{escape(f"clusters/{page}")}">{escape(cid)}</a>' if page
-                    else escape(cid))
-            change = escape(str(change or ""))
-            rows.append(_INDEX_ROW.format(
-                id=escape(cid), link=link, size=int(size), risk=risk,
-                risk_class=_risk_class(risk), suspended=int(suspended), linked=int(linked),
-                reopened=int(reopened), brands=escape(brands),
-                brands_short=escape(shorten(brands, 80)), factors=escape(str(factors or "")),
-                change=change))
-        return rows
+        def column(name: str, default: object = "") -> pd.Series:
+            return multi[name] if name in multi else pd.Series(default, index=multi.index)
+
+        def number(name: str) -> pa.Array:
+            return pa.array(column(name, 0).astype(int).to_numpy()).cast(pa.string())
+
+        cid = pa.array(column("cluster_id").astype(str).tolist(), pa.string())
+        brands = pa.array([str(b or "").replace(";", ", ") for b in column("brands").tolist()],
+                          pa.string())
+        scrubbed = np.flatnonzero(pc.or_(pc.match_substring_regex(brands, r"[@0-9]|[^\x00-\x7f]"),
+                                         pc.greater(pc.utf8_length(brands), 2_000))
+                                  .to_numpy(zero_copy_only=False))
+        if len(scrubbed):
+            texts = brands.to_pylist()
+            for row in scrubbed.tolist():
+                texts[row] = self.text(texts[row], 2_000)
+            brands = pa.array(texts, pa.string())
+        risk = column("risk_score", 0).astype(int).to_numpy()
+        page = pa.array([pages.get(c) for c in cid.to_pylist()], pa.string())
+        link = pc.if_else(page.is_valid(), _joined('<a href="', _escaped(
+            pc.binary_join_element_wise("clusters/", page, "")), '">', _escaped(cid), "</a>"),
+            _escaped(cid))
+        parts = {
+            "id": _escaped(cid), "link": link, "size": number("size"),
+            "risk": pa.array(risk).cast(pa.string()),
+            "risk_class": pa.array(np.where(risk >= 70, "high", np.where(risk >= 40, "mid", ""))),
+            "suspended": number("suspended"), "linked": number("linked_to_suspended"),
+            "reopened": number("reopened_after_ban"), "brands": _escaped(brands),
+            "brands_short": _escaped(_shortened(brands, 80)),
+            "factors": _escaped(pa.array([str(f or "") for f in column("risk_factors")],
+                                         pa.string())),
+            "change": _escaped(pa.array([str(c or "") for c in column("change")], pa.string())),
+        }
+        pieces = [parts[value] if kind == "field" else value for kind, value in _INDEX_ROW_PIECES]
+        return _joined(*pieces).to_pylist()
+
+
+def _escaped(values: pa.Array) -> pa.Array:
+    """:func:`markupsafe.escape` of every value, in Arrow."""
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"),
+                         ("'", "&#39;")):
+        values = pc.replace_substring(values, char, entity)
+    return values
+
+
+def _shortened(values: pa.Array, limit: int) -> pa.Array:
+    """:func:`~.text.shorten` of every value, in Arrow (lengths in code points, as Python's)."""
+    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, limit - 1), "\u2026",
+                                      "")
+    return pc.if_else(pc.greater(pc.utf8_length(values), limit), cut, values)
+
+
+def _joined(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
 
 
 #: a row of the index's clusters table (index.html); every value is escaped before it goes in
@@ -812,6 +850,9 @@ _INDEX_ROW = (
     "<td>{change}</td>\n"
     "</tr>\n"
 )
+#: the same row as pieces: ("text", literal) and ("field", name of a value)
+_INDEX_ROW_PIECES = [piece for literal, name, _, _ in string.Formatter().parse(_INDEX_ROW)
+                     for piece in (("text", literal), ("field", name)) if piece[1]]
 
 
 def _aligned(flags: pd.DataFrame, stores: pd.DataFrame) -> bool:
