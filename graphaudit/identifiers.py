@@ -246,11 +246,13 @@ def _distinct_forms(
 
 
 def _phone_separators_out(forms: pa.Array) -> pa.Array:
-    """Phone keys ignore spaces, dashes, dots and brackets between ASCII digits.
+    """Phone keys ignore spaces, dashes, dots and brackets between ASCII digits, and the
+    compatibility forms NFKC folds (full-width digits).
 
-    Only in values made of nothing else: phonenumbers reads letters (``x`` for an extension)
-    and other characters in ways that depend on what stands around them.
+    Separators go only in values made of nothing else: phonenumbers reads letters (``x`` for
+    an extension) and other characters in ways that depend on what stands around them.
     """
+    forms = pc.if_else(pc.string_is_ascii(forms), forms, pc.utf8_normalize(forms, "NFKC"))
     plain = pc.match_substring_regex(forms, r"^\+?[0-9 \-().]*$")
     return pc.if_else(plain, pc.replace_substring_regex(forms, r"[ \-().]+", ""), forms)
 
@@ -308,9 +310,12 @@ PREPARE: dict[str, Callable[[pa.Array], pa.Array]] = {
 }
 
 def _cn_mobile_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """A CN mobile number, with or without +86 / 0086 / 86 (separators are already out):
-    93 % of the phones in a sample world. Its key is +86 and the 11 digits."""
+    """A CN mobile number, with or without +86 / 0086 / 86 (separators are already out), or
+    written ``(+86) 138 0013 8000``: 97 % of the phones in a sample world. Its key is +86 and
+    the 11 digits."""
     pattern = r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$"
+    bracketed = pc.match_substring_regex(forms, r"^\(\+86\)[0-9 \-.]*$")
+    forms = pc.if_else(bracketed, pc.replace_substring_regex(forms, r"[ \-.()]+", ""), forms)
     fast = pc.match_substring_regex(forms, pattern).to_numpy(zero_copy_only=False)
     return fast, pc.replace_substring_regex(forms.filter(fast), pattern, r"+86\1")
 

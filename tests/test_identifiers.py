@@ -104,6 +104,13 @@ def test_fast_phone_keys_are_the_normalizer_keys(number: str) -> None:
     assert _fast("phone", number) == (phone_key(number), True)
 
 
+@settings(deadline=None, max_examples=300)
+@given(st.from_regex(r"\(\+86\)[ \-.]{0,2}1[3-9][0-9][ \-.]?[0-9]{4}[ \-.]?[0-9]{4}",
+                     fullmatch=True))
+def test_fast_phone_keys_take_bracketed_country_codes(number: str) -> None:
+    assert _fast("phone", number) == (phone_key(number), True)
+
+
 def _fast(kind: str, form: str, context: str | None = None) -> tuple[str, bool] | None:
     """The (key, valid) FAST_KEYS gives ``form``, or None when it leaves it to the rules."""
     contexts = None if context is None else pa.array([context])
