@@ -148,6 +148,9 @@ class _KeyedRows:
 
 def _key_rows(frame: pd.DataFrame, column: str, kind: str,
               func: Callable[[str, str], tuple[str, bool]], context: str | None) -> _KeyedRows:
+    """Key ``frame[column]`` once per distinct (prepared value, context); drop the values that
+    cannot be keyed (as rejects) and the repeats of a store's link (see :func:`_repeated_links`).
+    """
     present = np.flatnonzero((frame[column] != "").to_numpy())
     values = _arrow_column(frame, column, present)
     contexts = _arrow_column(frame, context, present) if context else None
