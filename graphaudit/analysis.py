@@ -71,20 +71,27 @@ def analyze(
             store_table, clusters = score_clusters(ordered, linkage.cluster_id,
                                                    _id_holders(linkage),
                                                    finding_variants.result())
+            # What does not need the bridges is done before waiting for them.
+            brand_rows = _brand_evidence(store_table, ordered)
+            clusters = _riskiest_first(clusters.merge(linkage.changes, on="cluster_id",
+                                                      how="left"))
+            hubs = linkage.decisions[~linkage.decisions["links"]].sort_values(
+                ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
             evidence = cluster_evidence(linkage, finding_bridges.result())
-    clusters = clusters.merge(linkage.changes, on="cluster_id", how="left")
     bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
+    evidence = pd.concat([evidence, brand_rows], ignore_index=True)
+    return Analysis(linkage, store_table, clusters, evidence, hubs,
+                    datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _riskiest_first(clusters: pd.DataFrame) -> pd.DataFrame:
+    """Clusters by risk, then size (both descending), then cluster id."""
     order = pc.sort_indices(pa.table({
         "risk": clusters["risk_score"].to_numpy(), "size": clusters["size"].to_numpy(),
         "id": pa.array(clusters["cluster_id"], type=pa.string())}),
         sort_keys=[("risk", "descending"), ("size", "descending"), ("id", "ascending")])
-    clusters = clusters.take(order.to_numpy()).reset_index(drop=True)
-    evidence = pd.concat([evidence, _brand_evidence(store_table, ordered)], ignore_index=True)
-    hubs = linkage.decisions[~linkage.decisions["links"]].sort_values(
-        ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
-    return Analysis(linkage, store_table, clusters, evidence, hubs,
-                    datetime.now(UTC).isoformat(timespec="seconds"))
+    return clusters.take(order.to_numpy()).reset_index(drop=True)
 
 
 def _id_holders(linkage: Linkage) -> pd.Series:
