@@ -395,7 +395,7 @@ def _plain_id_document_keys(forms: pa.Array, contexts: pa.Array | None):
     """ID numbers of ASCII letters, digits and separators, of a clean upper-case type (or
     none). CN resident IDs are checked by their check character; 15-digit legacy numbers, which
     are converted, are left to the Python rules."""
-    types = contexts if contexts is not None else pa.nulls(len(forms), pa.string()).fill_null("")
+    types = _types(forms, contexts)
     keys = pc.ascii_upper(pc.replace_substring_regex(forms, _ASCII_SEPARATORS, ""))
     cn = pc.or_(pc.equal(types, ""), pc.equal(types, "CN_RESIDENT_ID")).to_numpy(
         zero_copy_only=False)
@@ -409,6 +409,11 @@ def _plain_id_document_keys(forms: pa.Array, contexts: pa.Array | None):
         zero_copy_only=False))[0]
     valid[shaped] = _cn_check_chars_agree(keys.take(shaped))
     return fast, keys, valid
+
+
+def _types(forms: pa.Array, contexts: pa.Array | None) -> pa.Array:
+    """The type written beside each form ("" where the column is absent)."""
+    return contexts if contexts is not None else pa.array([""] * len(forms), pa.string())
 
 
 def _cn_check_chars_agree(keys: pa.Array) -> np.ndarray:
@@ -425,7 +430,7 @@ def _cn_check_chars_agree(keys: pa.Array) -> np.ndarray:
 def _plain_account_keys(forms: pa.Array, contexts: pa.Array | None):
     """Account numbers of ASCII letters, digits and separators, of type bank, wallet or none.
     Cards (the Luhn check) and other spellings of a type are left to the Python rules."""
-    types = contexts if contexts is not None else pa.nulls(len(forms), pa.string()).fill_null("")
+    types = _types(forms, contexts)
     fast = (pc.match_substring_regex(forms, _ASCII_NUMBER).to_numpy(zero_copy_only=False)
             & pc.is_in(types, value_set=pa.array(["", "bank", "wallet"], types.type)).to_numpy(
                 zero_copy_only=False))

@@ -52,10 +52,15 @@ def assert_graph_has_counts(store, nodes: dict[str, int], rels: dict[str, int]) 
     assert all(got_rels[rel] == count for rel, count in rels.items())
 
 
+def read_and_extract(data_dir):
+    """The records of ``data_dir`` and their identifiers, rejects dropped."""
+    records = read_records(data_dir, RejectsWriter(None))
+    return records, extract_identifiers(records, RejectsWriter(None))
+
+
 def expected_counts(data_dir) -> tuple[dict[str, int], dict[str, int]]:
     """Counts computed from the files, independently of the loader."""
-    records = read_records(data_dir, RejectsWriter(None))
-    identifiers = extract_identifiers(records, RejectsWriter(None))
+    records, identifiers = read_and_extract(data_dir)
     links = identifiers.links
     nodes = {"Store": len(records.stores)}
     rels = {}
@@ -226,8 +231,7 @@ def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_sett
     from graphaudit.errors import Neo4jUnavailable
     from graphaudit.store import GraphStore
 
-    records = read_records(SAMPLE_DATA, RejectsWriter(None))
-    identifiers = extract_identifiers(records, RejectsWriter(None))
+    records, identifiers = read_and_extract(SAMPLE_DATA)
     target = urlparse(neo4j_settings.uri)
     proxy = CuttingProxy(target.hostname, target.port, limit=1_500_000)
     flaky = GraphStore(replace(neo4j_settings, uri=f"bolt://127.0.0.1:{proxy.port}"),
@@ -255,8 +259,7 @@ def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4
     from graphaudit.errors import GraphauditError
     from graphaudit.store import GraphStore
 
-    records = read_records(SAMPLE_DATA, RejectsWriter(None))
-    identifiers = extract_identifiers(records, RejectsWriter(None))
+    records, identifiers = read_and_extract(SAMPLE_DATA)
     first = records.stores["store_id"].iloc[0]
     clean_graph.run_write("CREATE (:Store {store_id: $id})", id=first)
     monkeypatch.setattr(store_module, "LOAD_TX_TIMEOUT", 2.0)

@@ -226,7 +226,7 @@ def address_texts(linkage: Linkage, idents: np.ndarray | None = None
     address = (graph.idents["kind"] == "address").to_numpy()[graph.link_ident]
     written = links["raw"].notna().to_numpy()
     rows = np.flatnonzero(address & written)
-    owner = linkage.canonical[linkage.graph.link_ident[rows]]
+    owner = linkage.canonical[graph.link_ident[rows]]
     if idents is not None:
         wanted = np.isin(owner, idents)
         rows, owner = rows[wanted], owner[wanted]

@@ -104,12 +104,10 @@ def _number_identifiers(kinds: pd.Series, keys: pd.Series,
     parts = list(pool.map(ranked, range(len(names))))
     codes = np.empty(len(keys), dtype=np.int64)
     in_order = sorted(range(len(names)), key=names.__getitem__)
-    start = 0
-    for code in in_order:
+    counts = [len(parts[code][2]) for code in in_order]
+    for code, start in zip(in_order, np.r_[0, np.cumsum(counts)].tolist(), strict=False):
         rows, rank, _ = parts[code]
         codes[rows] = start + rank
-        start += len(parts[code][2])
-    counts = [len(parts[code][2]) for code in in_order]
     idents = pd.DataFrame({
         "kind": pa.array([names[code] for code in in_order], pa.large_string()).take(
             np.repeat(np.arange(len(in_order)), counts)).to_pandas(),
