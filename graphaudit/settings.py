@@ -81,3 +81,17 @@ def resolve_settings(
         password=pick(password, "NEO4J_PASSWORD") or defaults.password,
         database=pick(database, "NEO4J_DATABASE") or defaults.database,
     )
+
+
+def config_dir(environ: dict[str, str] | None = None) -> Path:
+    """The per-user configuration folder, ``$XDG_CONFIG_HOME/graphaudit`` (or ``~/.config/...``).
+
+    One place for what belongs to the user rather than to a checkout: the local server's
+    connection file and the pseudonym key. It is never searched for in parent folders.
+
+    >>> str(config_dir({"XDG_CONFIG_HOME": "/tmp/cfg"}))
+    '/tmp/cfg/graphaudit'
+    """
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "graphaudit"
