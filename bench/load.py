@@ -2,7 +2,7 @@
 
     python bench/load.py --stores 200000 --seed 1
 
-Uses the server of the usual settings (NEO4J_* or .neo4j/connection.env; `make neo4j-start`)
+Uses the server of the usual settings (NEO4J_* or the per-user connection file; `make neo4j-start`)
 and EMPTIES ITS DATABASE first. Runs `graphaudit load` in a child process, twice: a fresh load
 and a repeat (idempotent, all MERGE matches). Prints figures; asserts nothing.
 """

@@ -81,21 +81,19 @@ def rejects_option(default: str | None) -> Callable:
 
 
 def neo4j_options(func: Callable) -> Callable:
-    """Connection options; each falls back to its NEO4J_* variable, then .neo4j/connection.env."""
+    """Connection options; each falls back to its NEO4J_* variable, then the per-user file
+    (graphaudit.settings: the places are read there, so errors can name them)."""
     decorators = [
-        click.option("--uri", envvar="NEO4J_URI", show_envvar=True, help="Bolt URI."),
-        click.option("--user", envvar=["NEO4J_USERNAME", "NEO4J_USER"], show_envvar=True,
-                     help="User name."),
-        click.option("--password", envvar="NEO4J_PASSWORD", show_envvar=True,
-                     help="Password (never printed)."),
-        click.option("--database", envvar="NEO4J_DATABASE", show_envvar=True,
-                     help="Database name (default neo4j)."),
+        click.option("--uri", help="Bolt URI [env var: NEO4J_URI]."),
+        click.option("--user", help="User name [env var: NEO4J_USERNAME]."),
+        click.option("--password", help="Password, never printed [env var: NEO4J_PASSWORD]."),
+        click.option("--database", help="Database name, default neo4j [env var: NEO4J_DATABASE]."),
     ]
     return _stacked(func, decorators)
 
 
 def _settings(uri, user, password, database) -> ConnectionSettings:
-    return resolve_settings(uri=uri, user=user, password=password, database=database, environ={})
+    return resolve_settings(uri=uri, user=user, password=password, database=database)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,33 +233,91 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
 @input_options
 @neo4j_options
 @rejects_option("rejects.csv")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--append", "mode", flag_value="append",
+              help="Add to the data set(s) already in the database (same store id: merged).")
+@click.option("--replace", "mode", flag_value="replace",
+              help="Delete the graph first (as `graphaudit reset`), then load.")
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="json: one document (files, what was created, the data set).")
 def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, password, database,
-         rejects_path, fmt):
-    """Validate, normalize and load DATA_DIR into Neo4j (idempotent: loading twice is harmless)."""
-    from .identifiers import extract_identifiers
-    from .store import connect
+         rejects_path, mode, fmt):
+    """Validate, normalize and load DATA_DIR into Neo4j, recorded as a :DataSet node.
 
-    with connect(_settings(uri, user, password, database)) as store:
+    Loading the same DATA_DIR again is harmless (idempotent: it completes an interrupted load).
+    A database that holds another data set is refused unless --append or --replace.
+    """
+    from .identifiers import extract_identifiers
+    from .store import connect, stale_clusters
+
+    source = str(data_dir.resolve())
+    with json_errors(fmt), connect(_settings(uri, user, password, database)) as store:
+        store.check_load(source, mode)
         with open_rejects(rejects_path, show_pii) as rejects:
             records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
             identifiers = extract_identifiers(records, rejects)
         if strict and rejects.count:
             finish_rejects(rejects, strict)
+        if mode == "replace":
+            deleted = store.reset()
+            click.echo(f"Deleted the graph ({deleted:,} nodes) before loading", err=True)
         store.ensure_schema()
         total = len(records.stores) + len(identifiers.links)
         started = time.monotonic()
         with progress_bar("loading", total, quiet) as advance:
             summary = store.load(records.stores, identifiers, progress=advance)
         elapsed = time.monotonic() - started
-    emit_table(_file_rows(records.reports), fmt)
+        files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
+                                                   "rejected": r.rejected_total}
+                 for r in records.reports}
+        data_set = store.record_data_set(source, files, mode or "new", len(records.stores))
+        stale = stale_clusters(store)
+    file_rows = _file_rows(records.reports)
     created = [{"created": "nodes", "name": k, "count": v}
                for k, v in sorted(summary.nodes_created.items())]
     created += [{"created": "relationships", "name": k, "count": v}
                 for k, v in sorted(summary.relationships_created.items())]
-    emit_table(created, fmt)
-    click.echo(f"Loaded {summary.rows:,} rows in {elapsed:.1f} s", err=True)
+    if fmt == "json":
+        click.echo(json.dumps({"files": file_rows, "created": created, "rows": summary.rows,
+                               "seconds": round(elapsed, 1), "data_set": data_set,
+                               "stale_clusters": stale, "rejects": rejects.count},
+                              ensure_ascii=False, indent=2, default=str))
+    else:
+        emit_table(file_rows, fmt)
+        emit_table(created, fmt)
+    click.echo(f"Loaded {summary.rows:,} rows in {elapsed:.1f} s as data set "
+               f"{data_set['data_set_id']}", err=True)
+    if stale:
+        click.echo(f"Warning: {stale:,} clusters in the graph predate this load: run "
+                   "`graphaudit cluster` to bring them up to date", err=True)
     finish_rejects(rejects, strict)
+
+
+@main.command()
+@neo4j_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def reset(uri, user, password, database, yes):
+    """Delete every node and relationship of the database (constraints and indexes stay).
+
+    Deletes in batches, so it works on graphs of any size. Asks first unless --yes.
+    """
+    from .store import connect
+
+    settings = _settings(uri, user, password, database)
+    with connect(settings) as store:
+        nodes = store.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+        if not nodes:
+            click.echo(f"Database {settings.database!r} at {settings.uri} is already empty.")
+            return
+        sets = store.data_sets()
+        sources = ", ".join(dict.fromkeys(d["source"] for d in sets))
+        what = f"{nodes:,} nodes" + (f", data set(s) {sources}" if sets else "")
+        if not yes and not click.confirm(
+                f"Delete everything in database {settings.database!r} at {settings.uri} "
+                f"({what})?", default=False, err=True):
+            click.echo("Nothing deleted (give --yes to reset without asking).", err=True)
+            raise SystemExit(1)
+        deleted = store.reset()
+    click.echo(f"Deleted {deleted:,} nodes from database {settings.database!r}.")
 
 
 @main.command()
@@ -408,67 +464,88 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet):
                "written back to Neo4j")
 
 
+@contextmanager
+def json_errors(fmt: str) -> Iterator[None]:
+    """Under ``--format json``, an error is also one JSON document on stdout, so a script
+    always reads exactly one document; the message still goes to stderr with its exit code."""
+    try:
+        yield
+    except GraphauditError as exc:
+        if fmt == "json":
+            click.echo(json.dumps({"error": str(exc), "exit_code": exc.exit_code},
+                                  ensure_ascii=False, indent=2))
+        raise
+
+
 @main.command()
 @click.argument("store_ids", nargs=-1, required=True)
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Explain from a data directory instead of Neo4j.")
 @neo4j_options
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
+@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
+              help="json: one document in every case, errors included.")
 def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
     """The evidence that links STORE_ID to another store, or to its cluster.
 
-    With two store ids, prints the chain of shared identifiers between them.
+    With two store ids, prints the chain of shared identifiers between them; when they are not
+    linked, what they share and how each shared value was judged (hub, ...), the near matches
+    that fell below the threshold, and the cluster of each.
     """
     from .analysis import analyze as run_analysis
-    from .analysis import display_identifier
+    from .explain import explain_stores
     from .identifiers import extract_identifiers
 
     if len(store_ids) > 2:
         raise click.UsageError("give one or two store ids")
-    if data_dir:
-        rejects = RejectsWriter(None)
-        records = read_data_dir(data_dir, rejects, None, None, quiet=True)
-        stores, links = records.stores, extract_identifiers(records, rejects).links
-    else:
-        from .store import connect, read_graph
+    with json_errors(fmt):
+        if data_dir:
+            rejects = RejectsWriter(None)
+            records = read_data_dir(data_dir, rejects, None, None, quiet=True)
+            stores, links = records.stores, extract_identifiers(records, rejects).links
+        else:
+            from .store import connect, read_graph
 
-        with connect(_settings(uri, user, password, database)) as store:
-            stores, links = read_graph(store)
-    result = run_analysis(stores, links)
-    known = set(result.stores["store_id"])
-    for store_id in store_ids:
-        if store_id not in known:
-            raise DataError(f"unknown store id {store_id!r}")
-    from .linkage.evidence import explain_link
-
-    if len(store_ids) == 2:
-        found = explain_link(result.linkage, *store_ids)
-        steps = found["path"]
-        if not steps:
-            click.echo(f"{store_ids[0]} and {store_ids[1]} are not linked.")
-            raise SystemExit(0)
-        rows = [
-            {"from": steps[i], "shared": kind, "identifier":
-             display_identifier(kind, key, show_pii=show_pii), "to": steps[i + 2]}
-            for i in range(0, len(steps) - 2, 2) for kind, key in [steps[i + 1]]
-        ]
-        click.echo(f"{store_ids[0]} and {store_ids[1]} are linked in cluster "
-                   f"{found['cluster_id']} through {len(rows)} shared identifier(s):")
-        emit_table(rows, fmt)
+            with connect(_settings(uri, user, password, database)) as store:
+                stores, links = read_graph(store)
+        result = run_analysis(stores, links)
+        found = explain_stores(result, *store_ids, show_pii=show_pii)
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
         return
-    cluster_id = result.stores.set_index("store_id").at[store_ids[0], "cluster_id"]
-    evidence = result.evidence[
-        (result.evidence["cluster_id"] == cluster_id)
-        & result.evidence["store_ids"].str.split(";").map(lambda ids: store_ids[0] in ids)
-    ]
-    click.echo(f"{store_ids[0]} is in cluster {cluster_id}.")
-    emit_table([
-        {"kind": r.kind, "identifier": display_identifier(r.kind, r.key, show_pii=show_pii),
-         "stores": r.store_count, "bridge": "yes" if r.bridge else "",
-         "store_ids": r.store_ids}
-        for r in evidence.itertuples()
-    ], fmt)
+    _print_explanation(found, fmt)
+
+
+def _print_explanation(found: dict, fmt: str) -> None:
+    """The explanation of :func:`graphaudit.explain.explain_stores` as text and tables."""
+    clusters = found["clusters"]
+    if found["linked"] is None:
+        store = found["stores"][0]
+        click.echo(f"{store} is in cluster {clusters[store]}.")
+        if found["evidence"]:
+            emit_table(found["evidence"], fmt)
+        else:
+            click.echo("(no shared identifier links it to another store)")
+        return
+    a, b = found["stores"]
+    if found["linked"]:
+        click.echo(f"{a} and {b} are linked in cluster {clusters[a]} through "
+                   f"{len(found['path'])} shared identifier(s):")
+        if found["path"]:
+            emit_table(found["path"], fmt)
+        return
+    click.echo(f"{a} and {b} are not linked: {a} is in cluster {clusters[a]}, "
+               f"{b} in cluster {clusters[b]}.")
+    if not found["shared"] and not found["near_matches"]:
+        click.echo("They share no identifier, and no near match between their identifiers "
+                   "was weighed.")
+    if found["shared"]:
+        click.echo("Values they share, and why none of them links them:")
+        emit_table(found["shared"], fmt)
+    if found["near_matches"]:
+        click.echo("Near matches between their identifiers, weighed and not accepted:")
+        emit_table([{**m, "identifiers": " ~ ".join(m["identifiers"])}
+                    for m in found["near_matches"]], fmt)
 
 
 # ---------------------------------------------------------------------------------------------

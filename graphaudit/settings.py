@@ -1,42 +1,66 @@
-"""Neo4j connection settings: command-line options > NEO4J_* environment > .neo4j/connection.env.
+"""Neo4j connection settings: command-line options > NEO4J_* environment > the per-user file.
 
-``make neo4j-start`` writes ``.neo4j/connection.env`` in the checkout, so after it every command
-finds the local server without flags. The file is looked for in the current directory and its
-parents.
+The per-user file is ``connection.env`` in :func:`config_dir` (``$XDG_CONFIG_HOME/graphaudit``,
+by default ``~/.config/graphaudit``). ``make neo4j-start`` writes it, so after it every command
+finds the local server from any directory. Nothing else is read: no file of the current
+directory or of its parents, where a file planted in a shared folder could redirect the tool.
+Every setting remembers where it came from, so an error can name the places that were tried.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
+__all__ = ["CONNECTION_FILE_NAME", "ConnectionSettings", "config_dir", "connection_file",
+           "read_env_file", "resolve_settings"]
+
 ENV_KEYS = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
-CONNECTION_FILE = Path(".neo4j") / "connection.env"
+CONNECTION_FILE_NAME = "connection.env"
 
 
 @dataclass(frozen=True)
 class ConnectionSettings:
-    """Where and as whom to connect. ``repr`` never shows the password."""
+    """Where and as whom to connect. ``repr`` never shows the password.
+
+    ``origin`` says where the URI came from and which places were tried before it, for error
+    messages (``"NEO4J_URI"``, ``"/home/ana/.config/graphaudit/connection.env"``, ...).
+    """
 
     uri: str = "bolt://127.0.0.1:7687"
     user: str = "neo4j"
     password: str = ""
     database: str = "neo4j"
+    origin: str = field(default="", compare=False)
 
     def __repr__(self) -> str:
         return (f"ConnectionSettings(uri={self.uri!r}, user={self.user!r}, "
                 f"database={self.database!r})")
 
 
-def find_connection_file(start: Path | None = None) -> Path | None:
-    """Return the nearest ``.neo4j/connection.env`` at or above ``start`` (default: cwd)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / CONNECTION_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+def config_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user configuration folder, ``$XDG_CONFIG_HOME/graphaudit`` (or ``~/.config/...``).
+
+    One place for what belongs to the user rather than to a checkout: the local server's
+    connection file and the pseudonym key. It is never searched for in parent folders.
+
+    >>> str(config_dir({"XDG_CONFIG_HOME": "/tmp/cfg"}))
+    '/tmp/cfg/graphaudit'
+    """
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "graphaudit"
+
+
+def connection_file(environ: Mapping[str, str] | None = None) -> Path:
+    """The per-user connection file that ``make neo4j-start`` writes.
+
+    >>> str(connection_file({"XDG_CONFIG_HOME": "/tmp/cfg"}))
+    '/tmp/cfg/graphaudit/connection.env'
+    """
+    return config_dir(environ) / CONNECTION_FILE_NAME
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -56,15 +80,32 @@ def resolve_settings(
     user: str | None = None,
     password: str | None = None,
     database: str | None = None,
-    environ: dict[str, str] | None = None,
-    start: Path | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> ConnectionSettings:
-    """Merge options, environment and the connection file, in that order of precedence."""
+    """Merge options, environment and the per-user connection file, in that order.
+
+    The file describes the local server: when ``--uri`` or ``NEO4J_URI`` names a server, the
+    file is not read at all, so it never lends its password to another server.
+
+    >>> s = resolve_settings(environ={"NEO4J_URI": "bolt://db:7687", "XDG_CONFIG_HOME": "/no"})
+    >>> s.uri, s.origin
+    ('bolt://db:7687', 'NEO4J_URI')
+    """
     env = os.environ if environ is None else environ
-    # The file describes the local server; it must not lend its password to another server.
-    own_server = uri or env.get("NEO4J_URI")
-    path = None if own_server else find_connection_file(start)
-    file_values = read_env_file(path) if path else {}
+    path = connection_file(env)
+    file_values: dict[str, str] = {}
+    if uri:
+        origin = "--uri"
+    elif env.get("NEO4J_URI"):
+        origin = "NEO4J_URI"
+    else:
+        try:
+            file_values = read_env_file(path) if path.is_file() else {}
+        except (OSError, UnicodeDecodeError):
+            file_values = {}
+        origin = (str(path) if file_values.get("NEO4J_URI") else
+                  f"the default (tried: --uri, NEO4J_URI, {path}: "
+                  f"{'no NEO4J_URI in it' if path.is_file() else 'not there'})")
 
     def pick(option: str | None, key: str, *aliases: str) -> str | None:
         if option:
@@ -80,18 +121,5 @@ def resolve_settings(
         user=pick(user, "NEO4J_USERNAME", "NEO4J_USER") or defaults.user,
         password=pick(password, "NEO4J_PASSWORD") or defaults.password,
         database=pick(database, "NEO4J_DATABASE") or defaults.database,
+        origin=origin,
     )
-
-
-def config_dir(environ: dict[str, str] | None = None) -> Path:
-    """The per-user configuration folder, ``$XDG_CONFIG_HOME/graphaudit`` (or ``~/.config/...``).
-
-    One place for what belongs to the user rather than to a checkout: the local server's
-    connection file and the pseudonym key. It is never searched for in parent folders.
-
-    >>> str(config_dir({"XDG_CONFIG_HOME": "/tmp/cfg"}))
-    '/tmp/cfg/graphaudit'
-    """
-    env = os.environ if environ is None else environ
-    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "graphaudit"

@@ -10,8 +10,10 @@ as parameters; labels and relationship types come only from the fixed lists in
 from __future__ import annotations
 
 import itertools
+import logging
 import queue
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,7 +29,7 @@ from scipy.sparse.csgraph import connected_components
 
 import neo4j
 
-from .errors import GraphauditError, Neo4jUnavailable
+from .errors import DataError, GraphauditError, Neo4jUnavailable
 from .identifiers import (
     KINDS,
     LABELS,
@@ -39,7 +41,11 @@ from .identifiers import (
 )
 from .settings import ConnectionSettings
 
-__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect"]
+__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "stale_clusters"]
+
+# The server's notifications on graphaudit's own statements (a label that does not exist yet in
+# an empty database) are not the user's business; `graphaudit query` reports those of a query.
+logging.getLogger("neo4j.notifications").addHandler(logging.NullHandler())
 
 CYPHER_DIR = Path(__file__).resolve().parent.parent / "cypher"
 #: rows per transaction: 5,000 left the server less garbage to collect than 10,000 (fresh load
@@ -153,6 +159,8 @@ class GraphStore:
     def _translated(self, doing: str) -> Iterator[None]:
         """Turn driver errors into graphaudit's errors, never showing the password."""
         where = f"{self.settings.uri} (database {self.settings.database})"
+        if self.settings.origin:
+            where += f"; settings from {self.settings.origin}"
         try:
             yield
         except AuthError as exc:
@@ -303,18 +311,76 @@ class GraphStore:
                         "run the load again to complete the graph") from None
                 raise
 
-    def delete_all(self) -> None:
-        """Delete every node and relationship (constraints stay), in batches of 10,000 so that
-        a big graph never needs one huge transaction."""
-        statement = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+    def delete_all(self, batch_size: int = 10_000) -> int:
+        """Delete every node and relationship (constraints and indexes stay); return how many
+        nodes went. ``graphaudit reset`` and the tests' clean database both come here.
+
+        Deletes in transactions of ``batch_size`` nodes (``CALL ... IN TRANSACTIONS``), so a
+        graph of millions of nodes never needs one huge transaction; a hub's relationships go
+        with it in its batch.
+        """
+        statement = ("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS "
+                     "RETURN count(*) AS deleted")
         with self._translated("deleting the graph"), self._session() as session:
-            session.run(statement).consume()
+            record = session.run(statement, size=batch_size).single()
+        return int(record["deleted"]) if record else 0
+
+    reset = delete_all
+
+    # -- data sets ----------------------------------------------------------------------------
+
+    def data_sets(self) -> list[dict]:
+        """The loads recorded in the graph (:DataSet nodes), oldest first."""
+        return self.run_read(READ_DATA_SETS)
+
+    def check_load(self, source: str, mode: str | None) -> list[dict]:
+        """Refuse to mix data sets unless told: return the data sets already loaded.
+
+        ``mode`` is None (refuse a database that holds another data set), ``"append"`` (add to
+        it: stores with the same id are merged) or ``"replace"`` (the caller resets first).
+        Loading the same source again is a rerun (idempotent) and always allowed. Raises
+        DataError when the database holds stores of another (or an unrecorded) source.
+        """
+        loaded = self.data_sets()
+        if mode is not None:
+            return loaded
+        stores = self.run_read("MATCH (s:Store) RETURN count(s) AS n")[0]["n"]
+        if not stores or any(d["source"] == source for d in loaded):
+            return loaded
+        sources = dict.fromkeys(d["source"] for d in loaded)
+        what = ("data set " + ", ".join(repr(s) for s in sources) if loaded
+                else "stores of an unrecorded load")
+        raise DataError(
+            f"database {self.settings.database!r} already holds {what} ({stores:,} stores): "
+            "give --append to add this data set to it (stores with the same id are merged), "
+            "or --replace to delete the graph first (or run `graphaudit reset`)")
+
+    def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str,
+                        stores: int) -> dict:
+        """Record a load as the :DataSet node of its source: path, time, mode and row counts per
+        file (read, accepted, rejected); return its properties. Loading a source again (a
+        rerun) updates its node and counts the loads, so the graph stays the same."""
+        props = {"data_set_id": uuid.uuid4().hex[:12], "source": source, "mode": mode,
+                 "stores": stores}
+        for name, counts in files.items():
+            for what, n in counts.items():
+                props[f"{name}_{what}"] = int(n)
+        return self.run_write_one(WRITE_DATA_SET, props=props)
+
+    def run_write_one(self, query: str, **parameters: object) -> dict:
+        """Run one statement in a managed write transaction; return its single record."""
+        def work(tx: neo4j.ManagedTransaction) -> dict:
+            record = tx.run(query, parameters).single()
+            return record.data() if record else {}
+
+        with self._translated("writing"), self._session() as session:
+            return session.execute_write(work)
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Nodes per label and relationships per type, as the server counts them now."""
         labels = {
             label: self.run_read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
-            for label in ("Store", *LABELS.values(), "Cluster")
+            for label in ("Store", *LABELS.values(), "Cluster", "DataSet")
         }
         types = {
             rel: self.run_read(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n")[0]["n"]
@@ -438,6 +504,37 @@ def _link_batches(identifiers: Identifiers, selected: np.ndarray) -> Iterator[_B
         links = identifiers.links[selected & (identifiers.links["kind"] == kind).to_numpy()]
         yield from _column_batches(RELATIONSHIPS[kind], LOAD_LINKS[kind],
                                    _link_columns(kind, links), counted=True)
+
+
+# -- data sets --------------------------------------------------------------------------------
+
+READ_DATA_SETS = """
+MATCH (d:DataSet)
+RETURN d.data_set_id AS data_set_id, d.source AS source, toString(d.loaded_at) AS loaded_at,
+       d.mode AS mode, d.stores AS stores
+ORDER BY d.loaded_at, d.data_set_id
+"""
+WRITE_DATA_SET = """
+MERGE (d:DataSet {source: $props.source})
+ON CREATE SET d.data_set_id = $props.data_set_id, d.first_loaded_at = datetime()
+SET d += $props, d.data_set_id = coalesce(d.data_set_id, $props.data_set_id),
+    d.loaded_at = datetime(), d.loads = coalesce(d.loads, 0) + 1
+RETURN d.data_set_id AS data_set_id, d.source AS source, toString(d.loaded_at) AS loaded_at,
+       d.mode AS mode, d.stores AS stores
+"""
+#: clusters written before the latest load describe an older graph
+STALE_CLUSTERS = """
+MATCH (d:DataSet) WITH max(d.loaded_at) AS last
+MATCH (c:Cluster) WHERE c.computed_at < last
+RETURN count(c) AS stale
+"""
+
+
+def stale_clusters(store: GraphStore) -> int:
+    """How many :Cluster nodes were computed before the latest load (``graphaudit cluster``
+    replaces them)."""
+    rows = store.run_read(STALE_CLUSTERS)
+    return int(rows[0]["stale"]) if rows else 0
 
 
 # -- read-back and cluster write-back ---------------------------------------------------------

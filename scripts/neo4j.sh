@@ -12,6 +12,10 @@
 #   neo4j.pid        pid of the java process
 #   connection.env   NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE, written once Bolt answers
 #
+# The same connection.env is copied to the per-user config folder that graphaudit reads from any
+# directory: ${XDG_CONFIG_HOME:-~/.config}/graphaudit/connection.env (folder 700, file 600).
+# `stop` removes that copy only while it still names this server.
+#
 # Optional environment: GRAPHAUDIT_NEO4J_HEAP_INIT (default 512m), GRAPHAUDIT_NEO4J_HEAP_MAX (1g),
 # GRAPHAUDIT_NEO4J_PAGECACHE (256m), GRAPHAUDIT_NEO4J_TX_MEMORY (600m, all transactions together),
 # GRAPHAUDIT_NEO4J_START_TIMEOUT (120 seconds).
@@ -30,6 +34,8 @@ PID_FILE="$STATE/neo4j.pid"
 PASSWORD_FILE="$STATE/password"
 PORT_FILE="$STATE/port"
 CONN_FILE="$STATE/connection.env"
+USER_CONF_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/graphaudit"
+USER_CONN_FILE="$USER_CONF_DIR/connection.env"
 CONSOLE_LOG="$LOGS_DIR/console.log"
 STAMP="$LIB/.pom.sha256"
 
@@ -339,6 +345,20 @@ write_connection_env() { # PORT PASSWORD
       "$1" "$USERNAME" "$2" "$DATABASE" >"$tmp"
   )
   mv "$tmp" "$CONN_FILE"
+  (
+    umask 077
+    mkdir -p "$USER_CONF_DIR"
+    cp "$CONN_FILE" "$USER_CONN_FILE.tmp"
+  )
+  mv "$USER_CONN_FILE.tmp" "$USER_CONN_FILE"
+}
+
+# Remove the per-user copy of connection.env when it describes this checkout's server.
+remove_connection_env() {
+  if [ -f "$CONN_FILE" ] && [ -f "$USER_CONN_FILE" ] && cmp -s "$CONN_FILE" "$USER_CONN_FILE"; then
+    rm -f "$USER_CONN_FILE"
+  fi
+  rm -f "$CONN_FILE"
 }
 
 # Wait for Bolt; on failure show the log, kill the server, exit 1.
@@ -357,7 +377,8 @@ wait_ready() { # PID PORT PASSWORD
       say "stopping the half-started server (pid $pid)"
       kill_server "$pid"
     fi
-    rm -f "$PID_FILE" "$CONN_FILE"
+    remove_connection_env
+    rm -f "$PID_FILE"
     exit 1
   fi
   rm -f "$STATE/probe.err"
@@ -381,7 +402,7 @@ cmd_start() {
     password="$(current_password || true)"
     if [ -n "$port" ] && [ -n "$password" ] && VERSION="$(probe check "$port" "$password" 2>/dev/null)"; then
       echo "$pid" >"$PID_FILE"
-      [ -f "$CONN_FILE" ] || write_connection_env "$port" "$password"
+      write_connection_env "$port" "$password"
       say "already running (pid $pid): $VERSION at bolt://127.0.0.1:$port"
       return 0
     fi
@@ -395,7 +416,8 @@ cmd_start() {
     say "running (pid $pid): $VERSION at bolt://127.0.0.1:$port"
     return 0
   fi
-  rm -f "$PID_FILE" "$CONN_FILE"
+  remove_connection_env
+  rm -f "$PID_FILE"
 
   fetch_jars
   mkdir -p "$HOME_DIR" "$CONF_DIR" "$DATA_DIR" "$LOGS_DIR" "$RUN_DIR" "$STATE/import" "$STATE/plugins"
@@ -456,7 +478,7 @@ cmd_start() {
   wait_ready "$pid" "$port" "$password"
   write_connection_env "$port" "$password"
   say "started in $(python3 -c "import sys;print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)") s: $VERSION"
-  say "URI bolt://127.0.0.1:$port  user $USERNAME  database $DATABASE  (credentials in .neo4j/connection.env)"
+  say "URI bolt://127.0.0.1:$port  user $USERNAME  database $DATABASE  (credentials in $USER_CONN_FILE)"
 }
 
 cmd_stop() {
@@ -467,7 +489,8 @@ cmd_stop() {
   pid="$(server_pid)"
   if [ -z "$pid" ]; then
     say "not running"
-    rm -f "$PID_FILE" "$CONN_FILE"
+    remove_connection_env
+    rm -f "$PID_FILE"
     return 0
   fi
   say "stopping Neo4j (pid $pid)"
@@ -476,7 +499,8 @@ cmd_stop() {
     err "process $pid is still alive after SIGKILL"
     exit 1
   fi
-  rm -f "$PID_FILE" "$CONN_FILE"
+  remove_connection_env
+  rm -f "$PID_FILE"
   say "stopped"
 }
 

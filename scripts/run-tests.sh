@@ -10,6 +10,12 @@ if [ -z "${NEO4J_URI:-}" ]; then
     started=1
   fi
 fi
+# This checkout's server, even when another checkout's server wrote the per-user connection file.
+if [ -z "${NEO4J_URI:-}" ] && [ -f .neo4j/connection.env ]; then
+  set -a
+  . ./.neo4j/connection.env
+  set +a
+fi
 stop() { [ "$started" = 1 ] && bash scripts/neo4j.sh stop; }
 trap stop EXIT
 .venv/bin/ruff check graphaudit tests bench || exit 1

@@ -1,23 +1,39 @@
-"""Shared fixtures: a driver to the real Neo4j server, and a clean database per test."""
+"""Shared fixtures: a driver to the real Neo4j server, and a clean database per test.
+
+The suite talks to the server NEO4J_URI names, else to this checkout's own server (its
+``.neo4j/connection.env``), never to whatever the per-user file names: several checkouts run
+their own servers side by side. ``XDG_CONFIG_HOME`` points into a temporary folder for the whole
+session, so no test reads or writes the real user's ``~/.config``.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from graphaudit.settings import resolve_settings
+from graphaudit.settings import read_env_file, resolve_settings
 from graphaudit.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
+#: the checkout's own server, written by `bash scripts/neo4j.sh start`
+CHECKOUT_CONNECTION = ROOT / ".neo4j" / "connection.env"
+#: the per-user config folder of the test session (set before any test runs)
+TEST_XDG_CONFIG_HOME = tempfile.mkdtemp(prefix="graphaudit-xdg-")
+os.environ["XDG_CONFIG_HOME"] = TEST_XDG_CONFIG_HOME
 
 
 @pytest.fixture(scope="session")
 def neo4j_settings():
-    """Settings of the server the suite runs against (NEO4J_* or .neo4j/connection.env)."""
-    settings = resolve_settings(start=ROOT)
+    """Settings of the server the suite runs against (NEO4J_*, else this checkout's server)."""
+    environ = dict(os.environ)
+    if not environ.get("NEO4J_URI") and CHECKOUT_CONNECTION.is_file():
+        environ.update(read_env_file(CHECKOUT_CONNECTION))
+    settings = resolve_settings(environ=environ)
     if not settings.password:
         pytest.fail("no Neo4j to test against: run `make neo4j-start` or set NEO4J_URI/...")
     return settings
@@ -34,8 +50,9 @@ def graph_store(neo4j_settings):
 
 @pytest.fixture
 def clean_graph(graph_store):
-    """The store, with every node and relationship deleted first (constraints are kept)."""
-    graph_store.delete_all()
+    """The store, with every node and relationship deleted first (constraints are kept), the
+    way `graphaudit reset` does it."""
+    graph_store.reset()
     return graph_store
 
 

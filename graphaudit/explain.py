@@ -1,0 +1,147 @@
+"""Why two stores are, or are not, one operator: the answer of ``graphaudit explain``.
+
+One place assembles the explanation from an :class:`~graphaudit.analysis.Analysis`, as plain
+data (lists and dicts) that the command line prints as text or as one JSON document:
+
+* linked stores: the chain of shared identifiers between them, in their cluster;
+* stores that are not linked: every value they share and how it was judged (a hub, an
+  identifier the investigator's hubs file denied, or any other level the linkage gives a
+  shared identifier that links nobody, such as a possible link), the near matches between
+  their identifiers that were weighed and fell below the threshold, and the clusters each
+  store is in.
+
+The judgement of a shared identifier is read from the linkage's decision table (``status``,
+``reason``, ``links``) as it stands, so a new level of the linkage shows here without a change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .analysis import Analysis, display_identifier
+from .errors import DataError
+
+__all__ = ["explain_stores", "unknown_store_hint"]
+
+
+def unknown_store_hint(store_id: str, known: pd.Series | list[str]) -> str:
+    """What to say about a store id that is not in the data: the id as written in another case,
+    or what ids look like.
+
+    >>> unknown_store_hint("s0000001", ["S0000001", "S0000002"])
+    "unknown store id 's0000001': store ids are case-sensitive; did you mean 'S0000001'?"
+    >>> unknown_store_hint("X9", ["S0000001", "S0000002"])
+    "unknown store id 'X9' (2 stores; ids look like 'S0000001')"
+    >>> unknown_store_hint("X9", [])
+    "unknown store id 'X9': there are no stores (load or give data first)"
+    """
+    ids = pd.Series(known, dtype=object)
+    if ids.empty:
+        return f"unknown store id {store_id!r}: there are no stores (load or give data first)"
+    folded = ids[ids.str.casefold() == store_id.strip().casefold()]
+    if len(folded):
+        return (f"unknown store id {store_id!r}: store ids are case-sensitive; did you mean "
+                f"{folded.iloc[0]!r}?")
+    return f"unknown store id {store_id!r} ({len(ids):,} stores; ids look like {ids.min()!r})"
+
+
+def explain_stores(analysis: Analysis, a: str, b: str | None = None,
+                   show_pii: bool = False) -> dict:
+    """The explanation for store ``a`` (its cluster and the evidence around it) or for the pair
+    ``a``, ``b``; raises DataError naming an unknown store id (with a hint).
+
+    The result is plain data: ``{"stores": [...], "clusters": {store: cluster}, "linked": bool,
+    ...}``, plus ``path`` (linked pair), ``shared`` and ``near_matches`` (pair not linked) or
+    ``evidence`` (one store).
+    """
+    linkage = analysis.linkage
+    ids = linkage.graph.stores["store_id"]
+    index = pd.Index(ids)
+    for store_id in (a, b):
+        if store_id is not None and store_id not in index:
+            raise DataError(unknown_store_hint(store_id, ids))
+    cluster = dict(zip(ids, linkage.cluster_id, strict=True))
+    stores = [s for s in (a, b) if s is not None]
+    out: dict = {"stores": stores, "clusters": {s: cluster[s] for s in stores}}
+    if b is None:
+        out["linked"] = None
+        out["evidence"] = _store_evidence(analysis, a, cluster[a], show_pii)
+        return out
+    from .linkage.evidence import explain_link
+
+    found = explain_link(linkage, a, b) if cluster[a] == cluster[b] else {"path": []}
+    steps = found["path"]
+    out["linked"] = bool(steps) or a == b
+    if out["linked"]:
+        out["path"] = [
+            {"from": steps[i], "shared": kind,
+             "identifier": display_identifier(kind, key, show_pii=show_pii), "to": steps[i + 2]}
+            for i in range(0, len(steps) - 2, 2) for kind, key in [steps[i + 1]]
+        ]
+        return out
+    out["shared"] = _shared_values(analysis, index.get_loc(a), index.get_loc(b), show_pii)
+    out["near_matches"] = _near_matches(analysis, index.get_loc(a), index.get_loc(b), show_pii)
+    return out
+
+
+def _store_evidence(analysis: Analysis, store_id: str, cluster_id: str,
+                    show_pii: bool) -> list[dict]:
+    evidence = analysis.evidence
+    mine = evidence[(evidence["cluster_id"] == cluster_id)
+                    & evidence["store_ids"].astype(str).str.split(";").map(
+                        lambda ids: store_id in ids)]
+    return [
+        {"kind": r.kind, "identifier": display_identifier(r.kind, r.key, show_pii=show_pii),
+         "stores": int(r.store_count), "bridge": bool(r.bridge), "store_ids": r.store_ids}
+        for r in mine.itertuples()
+    ]
+
+
+def _idents_of(analysis: Analysis, store: int) -> np.ndarray:
+    """The identifiers (as linked, before fuzzy merging) of one store."""
+    graph = analysis.linkage.graph
+    return np.unique(graph.link_ident[graph.link_store == store])
+
+
+def _shared_values(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[dict]:
+    """The identifiers both stores have (after fuzzy merging), each with its judgement."""
+    linkage = analysis.linkage
+    canonical = linkage.canonical
+    shared = np.intersect1d(canonical[_idents_of(analysis, a)],
+                            canonical[_idents_of(analysis, b)])
+    if not len(shared):
+        return []
+    decisions = linkage.decisions.set_index("ident")
+    idents = linkage.graph.idents
+    rows = []
+    for ident in shared.tolist():
+        kind, key = idents.at[ident, "kind"], idents.at[ident, "key"]
+        row = {"kind": kind, "identifier": display_identifier(kind, key, show_pii=show_pii)}
+        if ident in decisions.index:
+            decided = decisions.loc[ident]
+            row.update({"judged": str(decided["status"]), "links": bool(decided["links"]),
+                        "stores": int(decided["store_count"]), "reason": str(decided["reason"])})
+        else:
+            row.update({"judged": "not decided", "links": False, "stores": 2, "reason": ""})
+        rows.append(row)
+    return rows
+
+
+def _near_matches(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[dict]:
+    """Fuzzy matches weighed between an identifier of ``a`` and one of ``b`` and not accepted:
+    below the threshold (accepted ones would have merged the two into one shared value)."""
+    mine, theirs = set(_idents_of(analysis, a).tolist()), set(_idents_of(analysis, b).tolist())
+    idents = analysis.linkage.graph.idents
+    rows = []
+    for match in analysis.linkage.matches:
+        if match.accepted or not ({match.a, match.b} & mine and {match.a, match.b} & theirs):
+            continue
+        kind = idents.at[match.a, "kind"]
+        rows.append({
+            "kind": kind, "signal": match.signal, "judged": "below threshold",
+            "weight": round(float(match.weight), 3), "evidence": ", ".join(match.parts),
+            "identifiers": [display_identifier(kind, idents.at[i, "key"], show_pii=show_pii)
+                            for i in (match.a, match.b)],
+        })
+    return rows

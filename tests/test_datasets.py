@@ -1,0 +1,118 @@
+"""Loading a second data set, and `graphaudit reset`, on the real Neo4j server."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE_DATA
+
+from graphaudit.cli import main
+
+pytestmark = pytest.mark.neo4j
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def load(data, tmp_path, *args: str):
+    return run("load", str(data), "--rejects", str(tmp_path / "r.csv"), "-q", *args)
+
+
+def small_world(folder, prefix: str, stores: int = 3):
+    folder.mkdir()
+    (folder / "stores.csv").write_text(
+        "store_id,name,brand,status\n"
+        + "".join(f"{prefix}{i},Store {i},b{i},active\n" for i in range(stores)),
+        encoding="utf-8")
+    (folder / "payments.csv").write_text(
+        "store_id,account_number\n"
+        + "".join(f"{prefix}{i},62220202001122{len(prefix)}{i}\n" for i in range(stores)),
+        encoding="utf-8")
+    return folder
+
+
+def store_ids(graph) -> set[str]:
+    return {r["s"] for r in graph.run_read("MATCH (s:Store) RETURN s.store_id AS s")}
+
+
+def test_load_json_is_one_document_and_records_the_data_set(clean_graph, neo4j_env, tmp_path):
+    result = load(SAMPLE_DATA, tmp_path, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)  # all of stdout
+    assert {f["file"] for f in document["files"]} >= {"stores.csv", "payments.csv"}
+    (data_set,) = clean_graph.data_sets()
+    assert data_set == document["data_set"]
+    assert data_set["source"] == str(SAMPLE_DATA.resolve()) and data_set["stores"] == 2000
+    props = clean_graph.run_read("MATCH (d:DataSet) RETURN properties(d) AS p")[0]["p"]
+    assert props["stores_read"] == 2000 and props["stores_accepted"] == 2000
+    assert props["payments_read"] > 1000 and props["loaded_at"]
+
+
+def test_a_second_data_set_is_refused_without_append_or_replace(clean_graph, neo4j_env,
+                                                                tmp_path):
+    first, second = small_world(tmp_path / "a", "A"), small_world(tmp_path / "b", "B")
+    assert load(first, tmp_path).exit_code == 0
+    assert load(first, tmp_path).exit_code == 0  # the same source again: a harmless rerun
+    refused = load(second, tmp_path, "--format", "json")
+    assert refused.exit_code == 1
+    assert "--append" in refused.stderr and "--replace" in refused.stderr
+    assert str(first.resolve()) in refused.stderr
+    assert json.loads(refused.stdout)["exit_code"] == 1
+    assert store_ids(clean_graph) == {"A0", "A1", "A2"}  # nothing of the second was loaded
+
+    assert load(second, tmp_path, "--append").exit_code == 0
+    assert store_ids(clean_graph) == {"A0", "A1", "A2", "B0", "B1", "B2"}
+    assert [d["mode"] for d in clean_graph.data_sets()] == ["new", "append"]
+    loads = clean_graph.run_read("MATCH (d:DataSet) RETURN d.loads AS n ORDER BY d.loaded_at")
+    assert [r["n"] for r in loads] == [2, 1]
+
+    replaced = load(first, tmp_path, "--replace")
+    assert replaced.exit_code == 0, replaced.stderr
+    assert store_ids(clean_graph) == {"A0", "A1", "A2"}
+    assert [(d["source"], d["mode"]) for d in clean_graph.data_sets()] == [
+        (str(first.resolve()), "replace")]
+
+
+def test_a_graph_of_an_unrecorded_load_is_refused_too(clean_graph, neo4j_env, tmp_path):
+    clean_graph.run_write("CREATE (:Store {store_id: 'OLD1'})")
+    result = load(small_world(tmp_path / "a", "A"), tmp_path)
+    assert result.exit_code == 1 and "unrecorded load" in result.stderr
+
+
+def test_clusters_older_than_a_load_are_announced_and_replaced(clean_graph, neo4j_env,
+                                                               tmp_path):
+    first = tmp_path / "first"
+    shutil.copytree(SAMPLE_DATA, first)
+    assert load(first, tmp_path).exit_code == 0
+    assert run("cluster", "-q").exit_code == 0
+    before = clean_graph.run_read("MATCH (c:Cluster) RETURN count(c) AS n")[0]["n"]
+    appended = load(small_world(tmp_path / "b", "B"), tmp_path, "--append")
+    assert appended.exit_code == 0
+    assert f"{before:,} clusters in the graph predate this load" in appended.stderr
+    assert run("cluster", "-q").exit_code == 0
+    stale = clean_graph.run_read(
+        "MATCH (d:DataSet) WITH max(d.loaded_at) AS last MATCH (c:Cluster) "
+        "WHERE c.computed_at < last RETURN count(c) AS n")[0]["n"]
+    assert stale == 0
+    assert load(small_world(tmp_path / "c", "C"), tmp_path, "--replace").exit_code == 0
+    assert clean_graph.run_read("MATCH (c:Cluster) RETURN count(c) AS n")[0]["n"] == 0
+
+
+def test_reset_asks_and_deletes_in_batches(clean_graph, neo4j_env, tmp_path):
+    assert load(small_world(tmp_path / "a", "A", stores=25), tmp_path).exit_code == 0
+    declined = run("reset", input="n\n")
+    assert declined.exit_code == 1 and "Nothing deleted" in declined.stderr
+    assert len(store_ids(clean_graph)) == 25
+    nodes = clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    assert clean_graph.reset(batch_size=7) == nodes  # several transactions
+    assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    assert load(small_world(tmp_path / "b", "B"), tmp_path).exit_code == 0
+    done = run("reset", "--yes")
+    assert done.exit_code == 0 and "Deleted" in done.stdout
+    assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    constraints = clean_graph.run_read("SHOW CONSTRAINTS YIELD name RETURN name")
+    assert {"store_id", "cluster_id"} <= {c["name"] for c in constraints}  # schema kept

@@ -1,0 +1,103 @@
+"""`graphaudit explain`: one JSON document in every case, and why two stores are not linked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from conftest import SAMPLE_DATA
+
+from graphaudit.cli import main
+
+HUB_ADDRESS = "Room 1, 88 Keyuan Road, Shenzhen"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Path:
+    """S1 and S2 share only a warehouse that four separate operators use (a hub), and hold ID
+    numbers one digit apart under different names (a near match below the threshold); S4 and
+    S5 share an ID document (linked)."""
+    data = tmp_path_factory.mktemp("explain")
+    (data / "stores.csv").write_text(
+        "store_id,name,brand,opened_on,status\n"
+        + "".join(f"S{i},Store {i},brand{i},2020-01-0{i},active\n" for i in range(1, 6)),
+        encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,holder_name\nS1,11010519491231002X,Wang Fang\n"
+        "S2,11010519491231020X,Li Wei\nS3,440301198001011234,Zhao Lei\n"
+        "S4,440301198001015678,Sun Li\nS5,440301198001015678,Sun Li\n", encoding="utf-8")
+    (data / "addresses.csv").write_text(
+        "store_id,address,address_type\n"
+        + "".join(f'S{i},"{HUB_ADDRESS}",warehouse\n' for i in range(1, 5)), encoding="utf-8")
+    return data
+
+
+def explain(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, ["explain", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("ids", [("S4", "S5"), ("S1", "S2"), ("S1",), ("S9",), ("s1",),
+                                 ("S1", "s2")])
+def test_json_is_one_document_in_every_case(world, ids):
+    code, out, err = explain("--data", str(world), *ids, "--format", "json")
+    document = json.loads(out)  # the whole of stdout: one document, nothing before or after
+    if code == 0:
+        assert document["stores"] == list(ids) and set(document["clusters"]) == set(ids)
+    else:
+        assert code == 1 and document["exit_code"] == 1
+        assert document["error"] in err
+
+
+def test_linked_pair_gives_the_chain_as_json(world):
+    code, out, _ = explain("--data", str(world), "S4", "S5", "--format", "json")
+    found = json.loads(out)
+    assert code == 0 and found["linked"] is True
+    assert [(s["from"], s["shared"], s["to"]) for s in found["path"]] == [
+        ("S4", "id_document", "S5")]
+    assert "440301198001015678" not in out  # masked
+
+
+def test_not_linked_says_what_they_share_and_how_it_was_judged(world):
+    code, out, _ = explain("--data", str(world), "S1", "S2", "--format", "json")
+    found = json.loads(out)
+    assert code == 0 and found["linked"] is False
+    assert found["clusters"]["S1"] != found["clusters"]["S2"]
+    (shared,) = found["shared"]
+    assert shared["kind"] == "address" and shared["judged"] == "hub"
+    assert shared["links"] is False and shared["stores"] == 4
+    assert "4 otherwise separate groups" in shared["reason"]
+    (near,) = found["near_matches"]
+    assert near["kind"] == "id_document" and near["judged"] == "below threshold"
+    assert near["weight"] < 1 and near["evidence"] == "id_one_edit"
+    code, text, _ = explain("--data", str(world), "S1", "S2")
+    assert f"S1 is in cluster {found['clusters']['S1']}" in text
+    assert "hub" in text and "below threshold" in text
+
+
+def test_stores_that_share_nothing_say_so(world):
+    code, text, _ = explain("--data", str(world), "S3", "S4")
+    assert code == 0 and "are not linked" in text and "share no identifier" not in text
+    code, text, _ = explain("--data", str(world), "S5", "S1")
+    assert "They share no identifier" in text
+
+
+def test_unknown_and_lower_case_ids_get_a_hint(world):
+    code, _, err = explain("--data", str(world), "s1")
+    assert code == 1 and "case-sensitive; did you mean 'S1'?" in err
+    code, _, err = explain("--data", str(world), "X9")
+    assert code == 1 and "5 stores; ids look like 'S1'" in err
+
+
+def test_sample_pair_of_one_operator_and_a_stranger(tmp_path):
+    truth = pd.read_csv(SAMPLE_DATA / "truth.csv", dtype=str)
+    big = truth[truth["operator_size"].astype(int) >= 5].groupby("operator_id")["store_id"]
+    first = sorted(next(iter(big))[1])[0]
+    lone = truth[truth["operator_size"] == "1"]["store_id"].iloc[0]
+    code, out, _ = explain("--data", str(SAMPLE_DATA), first, lone, "--format", "json")
+    found = json.loads(out)
+    assert code == 0 and found["linked"] is False
+    assert found["clusters"][first] != found["clusters"][lone]
