@@ -902,7 +902,7 @@ def test_index_rows_are_the_escaped_template_row_by_row():
     import pandas as pd
     from markupsafe import escape
 
-    from graphaudit.report.builder import _INDEX_ROW, _risk_class, _World
+    from graphaudit.report.builder import _INDEX_ROW, _member_ids_of, _risk_class, _World
     from graphaudit.report.text import scrub, shorten
 
     brands = ['<script>alert("x")</script>;b&b', "o'neil;" + "long" * 30, "日本;ｍｐｏｗ",
@@ -915,7 +915,11 @@ def test_index_rows_are_the_escaped_template_row_by_row():
         "change": ["new", "", "merged", "split", "", "grown", "same"],
     })
     pages = {"C0<&>": "C0.html", "C3<&>": "C3'.html"}
-    world = SimpleNamespace(text=lambda value, limit=200: shorten(scrub(value), limit))
+    members = pd.DataFrame([(f"S{k}{'<b>' if k % 3 else ''}", c) for i, c in enumerate(
+        multi["cluster_id"]) for k in range(i + 2)] + [("S-lone", "C-lone")],
+        columns=["store_id", "cluster_id"]).sample(frac=1, random_state=1)
+    world = SimpleNamespace(text=lambda value, limit=200: shorten(scrub(value), limit),
+                            _member_ids=lambda ids: _member_ids_of(members, ids))
     expected = []
     for row in multi.to_dict("records"):
         cid, risk = row["cluster_id"], int(row["risk_score"])
@@ -928,5 +932,30 @@ def test_index_rows_are_the_escaped_template_row_by_row():
             risk_class=_risk_class(risk), suspended=row["suspended"],
             linked=row["linked_to_suspended"], reopened=row["reopened_after_ban"],
             brands=escape(shown), brands_short=escape(shorten(shown, 80)),
-            factors=escape(str(row["risk_factors"] or "")), change=escape(row["change"])))
+            factors=escape(str(row["risk_factors"] or "")), change=escape(row["change"]),
+            stores=escape(" ".join(sorted(members.loc[members["cluster_id"] == cid,
+                                                      "store_id"])))))
     assert _World._index_rows(world, multi, pages) == expected
+
+
+@pytest.mark.browser
+def test_index_filter_finds_a_cluster_by_any_of_its_store_ids(chromium, demo_report):
+    """The filter promises "cluster, brand, store, factor": an investigator starts from one
+    store, whose id the row does not show."""
+    with open(demo_report / "clusters.csv", encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    sizes = {c: sum(r["cluster_id"] == c for r in rows) for c in {r["cluster_id"] for r in rows}}
+    members = sorted((r["store_id"], r["cluster_id"]) for r in rows if sizes[r["cluster_id"]] > 1)
+    assert len(members) >= 2
+    assert_clean(chromium.open(demo_report / "index.html"))
+    for store_id, cluster_id in members:
+        assert store_id not in chromium.evaluate(
+            "document.getElementById('clusters').tBodies[0].innerText")
+        for typed in (store_id, store_id.lower()):
+            shown = chromium.evaluate(f"""(() => {{
+              const input = document.getElementById('filter-text');
+              input.value = {json.dumps(typed)}; input.dispatchEvent(new Event('input'));
+              return Array.from(document.querySelectorAll('#clusters tbody tr:not([hidden])'))
+                .map(r => r.getAttribute('data-id'));
+            }})()""")
+            assert shown == [cluster_id], (typed, shown)

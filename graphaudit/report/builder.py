@@ -761,6 +761,9 @@ class _World:
             else "",
         }
 
+    def _member_ids(self, cluster_ids: pa.Array) -> pa.Array:
+        return _member_ids_of(self.analysis.stores, cluster_ids)
+
     def _linked_count(self) -> int:
         """Stores linked to a suspended store, counted over the linkage's stores."""
         stores, flags = self.analysis.linkage.graph.stores, self.analysis.stores
@@ -810,9 +813,26 @@ class _World:
             "factors": _escaped(pa.array([str(f or "") for f in column("risk_factors")],
                                          pa.string())),
             "change": _escaped(pa.array([str(c or "") for c in column("change")], pa.string())),
+            "stores": _escaped(self._member_ids(cid)),
         }
         pieces = [parts[value] if kind == "field" else value for kind, value in _INDEX_ROW_PIECES]
         return _joined(*pieces).to_pylist()
+
+
+def _member_ids_of(stores: pd.DataFrame, cluster_ids: pa.Array) -> pa.Array:
+    """The store ids of each of ``cluster_ids``, sorted and joined by spaces, in Arrow: the
+    index's filter finds a cluster by any of its stores (an investigator starts from one)."""
+    table = pa.table({"c": pa.array(stores["cluster_id"].astype(str), pa.string()),
+                      "s": pa.array(stores["store_id"].astype(str), pa.string())})
+    table = table.sort_by([("c", "ascending"), ("s", "ascending")])
+    clusters = table["c"].combine_chunks()
+    ids = table["s"].combine_chunks()
+    starts = np.flatnonzero(np.r_[True, pc.not_equal(clusters[1:], clusters[:-1]).to_numpy(
+        zero_copy_only=False)]) if len(clusters) else np.array([], dtype=np.int64)
+    offsets = pa.array(np.r_[starts, len(ids)].astype(np.int32))
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, ids), " ")
+    at = pc.index_in(cluster_ids, value_set=clusters.take(pa.array(starts)))
+    return pc.fill_null(joined.take(at), "")
 
 
 def _escaped(values: pa.Array) -> pa.Array:
@@ -838,7 +858,7 @@ def _joined(*parts) -> pa.Array:
 _INDEX_ROW = (
     '<tr data-id="{id}" data-size="{size}" data-risk="{risk}" data-suspended="{suspended}" '
     'data-linked="{linked}" data-reopened="{reopened}" data-brands="{brands}" '
-    'data-change="{change}">\n'
+    'data-change="{change}" data-stores="{stores}">\n'
     "<td>{link}</td>\n"
     '<td class="num">{size}</td>\n'
     '<td class="num risk {risk_class}">{risk}</td>\n'

@@ -25,7 +25,10 @@
   var minSize = document.getElementById("filter-size");
   var withSuspended = document.getElementById("filter-suspended");
   var withLinked = document.getElementById("filter-linked");
-  var haystack = rows.map(function (row) { return row.textContent.toLowerCase(); });
+  // A cluster is found by what its row shows and by the ids of its stores (data-stores).
+  var haystack = rows.map(function (row) {
+    return (row.textContent + " " + (row.getAttribute("data-stores") || "")).toLowerCase();
+  });
 
   function num(row, key) { return Number(row.getAttribute("data-" + key)); }
 
