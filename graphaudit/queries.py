@@ -26,10 +26,11 @@ at all: they are breadth-first searches over stores, one level per hop (a ``redu
 ``range(1, $hops)`` whose step is a ``COLLECT`` subquery). Neo4j 5's ``SHORTEST`` search grows
 exponentially with its upper bound in a dense cluster, and its bound cannot be a parameter.
 
-Queries run in managed *read* transactions, after an ``EXPLAIN`` that asks the server what kind
-of query it is: anything but a read-only query (``query_type == "r"``) is refused unless
-``write=True``, before it runs, so nothing is changed. The read transaction is a second guard:
-the server refuses writes in it.
+Queries run in managed *read* transactions (the driver's READ access mode), after checks
+that refuse, unless ``write=True`` and before anything runs, whatever is not a plain read: the
+allow-lists of :mod:`graphaudit.readonly` (reading clauses, schema procedures, reading plan
+operators: no SHOW, TERMINATE, LOAD CSV, USE or IN TRANSACTIONS) and the server's own query type
+from ``EXPLAIN`` (``"r"``). The read transaction is a last guard: the server refuses writes in it.
 
 Personal data in results (ID numbers, accounts, phones, e-mails) is masked unless
 ``show_pii=True``; see :func:`mask_row` for the rules.
@@ -50,7 +51,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import normalize
+from . import normalize, readonly
 from .errors import QueryError
 from .identifiers import KINDS, LABELS, RELATIONSHIPS
 from .masking import PII_FIELDS, PII_KINDS, mask, pseudonym
@@ -410,9 +411,13 @@ def list_queries(directory: Path = QUERY_DIR) -> list[dict]:
 
 
 def find_query(name_or_file: str, directory: Path = QUERY_DIR) -> Query:
-    """A query of the library by name, or the query in a ``.cypher`` file given by path."""
+    """A query of the library by name, or the query in a ``.cypher`` file given by path.
+
+    A path contains a slash or ends in ``.cypher``; anything else is a library name, so a file
+    in the current directory named like a library query never shadows it.
+    """
     path = Path(name_or_file)
-    looks_like_file = path.suffix == ".cypher" or "/" in name_or_file or path.is_file()
+    looks_like_file = path.suffix == ".cypher" or "/" in name_or_file
     if looks_like_file:
         try:
             text = path.read_text(encoding="utf-8")
@@ -423,6 +428,8 @@ def find_query(name_or_file: str, directory: Path = QUERY_DIR) -> Query:
     if name_or_file not in library:
         close = [n for n in library if name_or_file.lower() in n or n in name_or_file.lower()]
         hint = f"; did you mean {', '.join(close)}?" if close else ""
+        if path.is_file():
+            hint += f"; to run the file, write ./{name_or_file}"
         raise ParameterError(f"unknown query {name_or_file!r}{hint} "
                              "(graphaudit query --list shows them all)")
     return library[name_or_file]
@@ -653,8 +660,9 @@ def run_query(
     cypher_params = {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
                      for k, v in parameters.items()}
 
-    def explain(tx: neo4j.ManagedTransaction) -> str | None:
-        return tx.run(_EXPLAIN + query.statement, cypher_params).consume().query_type
+    def explain(tx: neo4j.ManagedTransaction) -> tuple[str | None, object]:
+        summary = tx.run(_EXPLAIN + query.statement, cypher_params).consume()
+        return summary.query_type, summary.plan
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[object]], object]:
         result = tx.run(query.statement, cypher_params)
@@ -662,15 +670,21 @@ def run_query(
         rows = [[_plain(v) for v in record.values()] for record in result]
         return keys, rows, result.consume()
 
+    if not write:
+        readonly.check_statement(query.statement, query.name)
+    access = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
     with (store._translated(f"running query {query.name}"),
-          store.driver.session(database=store.settings.database) as session):
+          store.driver.session(database=store.settings.database,
+                               default_access_mode=access) as session):
         try:
-            query_type = session.execute_read(explain)
+            query_type, plan = session.execute_read(explain)
             if query_type != "r" and not write:
                 what = {"s": "changes the schema"}.get(query_type or "", "writes to the graph")
                 raise QueryError(
                     f"query {query.name!r} {what} (query type {query_type!r}); it was "
                     "refused and nothing was changed: give --write to run it")
+            if not write:
+                readonly.check_plan(plan, query.name)
             run = session.execute_write if write else session.execute_read
             keys, values, summary = run(neo4j.unit_of_work(timeout=timeout)(work))
         except ClientError as exc:

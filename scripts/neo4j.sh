@@ -16,10 +16,18 @@
 # directory: ${XDG_CONFIG_HOME:-~/.config}/graphaudit/connection.env (folder 700, file 600).
 # `stop` removes that copy only while it still names this server.
 #
+# Hardening (docs/security.md): .neo4j/ is 700 and everything in it 700/600, also when it was
+# created by an older start (fixed up on every start); the initial password reaches
+# neo4j-admin through a Java argument file, never on a command line; LOAD CSV can read neither
+# files (file URLs off, an empty import folder) nor the network (every address blocked).
+#
 # Optional environment: GRAPHAUDIT_NEO4J_HEAP_INIT (default 512m), GRAPHAUDIT_NEO4J_HEAP_MAX (1g),
 # GRAPHAUDIT_NEO4J_PAGECACHE (256m), GRAPHAUDIT_NEO4J_TX_MEMORY (600m, all transactions together),
 # GRAPHAUDIT_NEO4J_START_TIMEOUT (120 seconds).
 set -euo pipefail
+# Everything this script and the server it starts create is the user's alone: directories 700,
+# files 600 (the store files hold personal data, auth.ini the password hash).
+umask 077
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 POM="$REPO/neo4j/pom.xml"
@@ -205,6 +213,13 @@ server_pid() {
   return 0
 }
 
+# Directories 700, files 600, for everything under .neo4j/ (symlinks are not followed).
+fix_permissions() {
+  chmod 700 "$STATE"
+  find "$STATE" -mindepth 1 -type d ! -perm 700 -exec chmod 700 {} + 2>/dev/null || true
+  find "$STATE" -mindepth 1 -type f ! -perm 600 -exec chmod 600 {} + 2>/dev/null || true
+}
+
 current_port() { [ -f "$PORT_FILE" ] && tr -dc '0-9' <"$PORT_FILE"; }
 current_password() { [ -f "$PASSWORD_FILE" ] && cat "$PASSWORD_FILE"; }
 
@@ -324,6 +339,10 @@ server.https.enabled=false
 dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
 
+# LOAD CSV reaches neither files nor the network (graphaudit loads through Bolt parameters).
+dbms.security.allow_csv_import_from_file_urls=false
+internal.dbms.cypher_ip_blocklist=0.0.0.0/0,::/0
+
 # Memory: the heap is set with -Xms/-Xmx on the java command line.
 server.memory.pagecache.size=$PAGECACHE
 dbms.memory.transaction.total.max=$TX_MEMORY
@@ -393,6 +412,7 @@ cmd_start() {
   # One start/stop at a time. fd 9 is closed for java below, so the lock ends with this script.
   exec 9>"$STATE/lock"
   flock -w 300 9 || { err "another neo4j.sh holds $STATE/lock"; exit 1; }
+  fix_permissions   # a store created by an older start was 755/644
   pick_python
   [ -n "$PY" ] || say "warning: no Python with the neo4j driver (.venv missing?): readiness is only a TCP check"
 
@@ -444,10 +464,14 @@ cmd_start() {
 
   if [ "$has_system_db" = 0 ]; then
     # Only acts before the first start: it writes data/dbms/auth.ini, which the first start imports.
-    local adminlog="$LOGS_DIR/set-initial-password.log"
-    if ! NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
-        java -cp "$LIB/*" -Xmx256m "$ADMIN_CLASS" dbms set-initial-password "$password" \
-        >"$adminlog" 2>&1; then
+    # The password goes in a Java argument file (600, removed at once), so `ps` shows only
+    # @file: the java launcher expands it before the main class sees its arguments.
+    local adminlog="$LOGS_DIR/set-initial-password.log" argfile="$STATE/admin.args" rc=0
+    printf '%s\n' "$ADMIN_CLASS" dbms set-initial-password "$password" >"$argfile"
+    NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
+      java -cp "$LIB/*" -Xmx256m "@$argfile" >"$adminlog" 2>&1 || rc=$?
+    rm -f "$argfile"
+    if [ "$rc" -ne 0 ]; then
       err "neo4j-admin dbms set-initial-password failed:"
       tail -n 20 "$adminlog" >&2
       exit 1
