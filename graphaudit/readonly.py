@@ -130,9 +130,9 @@ was run and nothing was changed
             f"query {name!r} is refused without --write: it starts with {first or 'nothing'}, "
             "not a reading clause (MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN, CALL); "
             "nothing was run and nothing was changed")
-    for word in words:
+    for before, word in zip(["", *words], words, strict=False):
         reason = REFUSED_WORDS.get(word.upper())
-        if reason:
+        if reason and before.upper() != "AS":  # ``AS load`` names a variable
             raise ReadOnlyRefused(
                 f"query {name!r} is refused without --write: {word.upper()} {reason}; nothing "
                 "was run and nothing was changed (give --write to run it anyway)")

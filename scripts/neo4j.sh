@@ -318,8 +318,8 @@ s.close()
 EOF
 }
 
-write_conf() { # write_conf PORT
-  local tmp="$CONF_DIR/neo4j.conf.tmp"
+write_conf() { # write_conf PORT [FILE]: the settings of this script, into FILE (neo4j.conf)
+  local target="${2:-$CONF_DIR/neo4j.conf}" tmp="$CONF_DIR/neo4j.conf.tmp"
   cat >"$tmp" <<EOF
 # Written by scripts/neo4j.sh on every start: edits here are overwritten.
 server.directories.data=$DATA_DIR
@@ -350,7 +350,16 @@ dbms.memory.transaction.total.max=$TX_MEMORY
 # Keep the transaction logs of a dev box small.
 db.tx_log.rotation.retention_policy=2 files
 EOF
-  mv "$tmp" "$CONF_DIR/neo4j.conf"
+  mv "$tmp" "$target"
+}
+
+# True when the running server's neo4j.conf is what this script writes today.
+conf_current() { # PORT
+  local fresh="$CONF_DIR/neo4j.conf.check" same=0
+  write_conf "$1" "$fresh"
+  cmp -s "$fresh" "$CONF_DIR/neo4j.conf" && same=1
+  rm -f "$fresh"
+  [ "$same" = 1 ]
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -417,8 +426,14 @@ cmd_start() {
   [ -n "$PY" ] || say "warning: no Python with the neo4j driver (.venv missing?): readiness is only a TCP check"
 
   pid="$(server_pid)"
+  port="$(current_port || true)"
+  if [ -n "$pid" ] && [ -n "$port" ] && [ -d "$CONF_DIR" ] && ! conf_current "$port"; then
+    # e.g. a server started before LOAD CSV was locked: settings apply only on a start
+    say "the server (pid $pid) runs with older settings than scripts/neo4j.sh writes: restarting it"
+    kill_server "$pid"
+    pid=""
+  fi
   if [ -n "$pid" ]; then
-    port="$(current_port || true)"
     password="$(current_password || true)"
     if [ -n "$port" ] && [ -n "$password" ] && VERSION="$(probe check "$port" "$password" 2>/dev/null)"; then
       echo "$pid" >"$PID_FILE"
