@@ -139,10 +139,11 @@ was run and nothing was changed
     for match in _CALL.finditer(code):
         procedure = re.sub(r"\s+", "", match.group(1))
         if procedure not in READ_PROCEDURES:
+            allowed = ", ".join(sorted(READ_PROCEDURES))
             raise ReadOnlyRefused(
                 f"query {name!r} is refused without --write: it calls procedure {procedure}, "
-                f"which is not one of the read-only procedures ({', '.join(sorted(READ_PROCEDURES))}"
-                "); nothing was run and nothing was changed")
+                f"which is not one of the read-only procedures ({allowed}); nothing was run "
+                "and nothing was changed")
 
 
 def plan_operators(plan: object) -> Iterator[str]:

@@ -10,11 +10,6 @@ tool was attacked are here too: script payloads in the browser, parameter break-
 from __future__ import annotations
 
 import http.server
-import os
-import shutil
-import stat
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
