@@ -122,7 +122,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             data, out = Path(tmp) / "data", Path(tmp) / "out"
             subprocess.run([str(exe), "sample", "--stores", str(stores), "--seed",
-                            str(args.seed), "--out", str(data), "-q"], check=True,
+                            str(args.seed), "--profile", "legacy", "--out", str(data), "-q"],
+                           check=True,
                            capture_output=True)
             size = sum(p.stat().st_size for p in data.iterdir()) / 2**20
             floor_wall, floor_rss, _ = timed_child([sys.executable, "-c", FLOOR, str(data)])

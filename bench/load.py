@@ -50,7 +50,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         subprocess.run([str(exe), "sample", "--stores", str(args.stores), "--seed",
-                        str(args.seed), "--out", str(data), "-q"], check=True,
+                        str(args.seed), "--profile", "legacy", "--out", str(data), "-q"],
+                       check=True,
                        capture_output=True)
         rows = sum(count_rows(data / f"{kind}.csv")
                    for kind in ("stores", "identities", "payments", "addresses"))

@@ -38,7 +38,8 @@ def main() -> None:
         started = time.perf_counter()
         graphaudit = Path(sys.executable).with_name("graphaudit")
         subprocess.run([str(graphaudit), "sample", "--stores", str(args.stores), "--seed",
-                        str(args.seed), "--out", str(data), "--quiet"], check=True)
+                        str(args.seed), "--profile", "legacy", "--out", str(data), "--quiet"],
+                       check=True)
         print(f"generated {args.stores:,} stores in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()

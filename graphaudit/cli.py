@@ -322,13 +322,16 @@ def reset(uri, user, password, database, yes):
 
 @main.command()
 @click.option("--stores", type=click.IntRange(min=1), required=True, help="How many stores.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed.")
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True,
+              help="Random seed: it also draws the world's rates of every confounder.")
+@click.option("--profile", type=click.Choice(["mixed", "adversarial", "clean", "legacy"]),
+              default="mixed", show_default=True,
+              help="How the rates are drawn (docs/benchmarks.md); legacy is the old single "
+                   "world that sample_data/ was made with.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def sample(stores, seed, out_dir, quiet):
-    """Generate a synthetic data directory of N stores, with its truth file."""
-    from .sample import write_sample
-
+def sample(stores, seed, profile, out_dir, quiet):
+    """Generate a synthetic data directory of N stores, with its truth files."""
     with progress_bar("generating", stores, quiet) as advance:
         done = 0
 
@@ -337,11 +340,22 @@ def sample(stores, seed, out_dir, quiet):
             advance(stores_done - done)
             done = stores_done
 
-        summary = write_sample(out_dir, stores=stores, seed=seed, progress=report)
+        if profile == "legacy":
+            from .sample import write_sample
+
+            summary = write_sample(out_dir, stores=stores, seed=seed, progress=report)
+        else:
+            from .synth import write_world
+
+            summary = write_world(out_dir, stores=stores, seed=seed, profile=profile,
+                                  progress=report)
     click.echo(f"Wrote {summary.stores:,} stores of {summary.operators:,} operators "
-               f"({summary.hubs:,} innocent hubs) to {out_dir}")
+               f"({profile} world, seed {seed}) to {out_dir}")
     for name in ("identities", "payments", "addresses", "truth"):
         click.echo(f"  {name}: {getattr(summary, name):,} rows")
+    if profile != "legacy":
+        click.echo(f"  truth_shared: {summary.shared:,} shared values, truth_near: "
+                   f"{summary.near:,} near pairs; rates in world.json")
 
 
 def hub_and_previous_options(func: Callable) -> Callable:

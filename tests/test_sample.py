@@ -1,431 +1,350 @@
-"""Tests of the synthetic world (graphaudit.sample): contracts, determinism and planted facts.
+"""Tests of the world family (graphaudit.synth, `graphaudit sample`): rates drawn per world,
+each confounder at its drawn rate, a truth consistent with the records, determinism by seed.
 
-The checks normalize identifiers crudely here, on purpose independent of graphaudit.normalize,
-so that they test what the files say rather than what the analyzer will make of them.
+Identifiers are normalized crudely here, independently of graphaudit.normalize, so that the
+tests check what the files say rather than what the analyzer makes of them.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from datetime import date
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from graphaudit.cli import main
 from graphaudit.errors import ConfigError
 from graphaudit.normalize import cn_resident_check_char, luhn_valid
-from graphaudit.sample import (
-    ADDRESS_COLUMNS,
-    IDENTITY_COLUMNS,
-    PAYMENT_COLUMNS,
-    STORE_COLUMNS,
-    TRUTH_COLUMNS,
-    write_sample,
+from graphaudit.synth import (
+    PROFILES,
+    WorldRates,
+    build_world,
+    draw_rates,
+    write_world,
 )
+from graphaudit.synth.rates import DATE_FORMATS
 
-N = 5000
-SEED = 3
-
-
-# ---- crude normalization ----------------------------------------------------------------------
-
-_ABBR = {
-    "rm": "room",
-    "bldg": "building",
-    "blk": "building",
-    "block": "building",
-    "rd": "road",
-    "st": "street",
-    "dist": "district",
-    "ave": "avenue",
-    "blvd": "boulevard",
-    "ste": "suite",
-}
+CONFOUNDERS = WorldRates.rate_fields("confounder")
+ERRORS = WorldRates.rate_fields("error")
+GAPS = WorldRates.rate_fields("gap")
 
 
-def norm_id(s: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", s).upper())
+def crude(kind: str, text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).strip()
+    if kind == "phone":
+        return re.sub(r"\D", "", text)[-11:]
+    if kind in ("id", "account") and "@" not in text:
+        return re.sub(r"[^0-9A-Za-z]", "", text).upper()
+    return text.lower()
 
 
-def norm_account(s: str) -> str:
-    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", s)).upper()
+def quiet(rates: WorldRates, **changes: float) -> WorldRates:
+    """``rates`` with every confounder, error and gap off, then ``changes``."""
+    off = dict.fromkeys(CONFOUNDERS + ERRORS + GAPS + ["one_off", "near_only"], 0.0)
+    return replace(rates, **{**off, **changes})
 
 
-def norm_phone(s: str) -> str:
-    return re.sub(r"\D", "", unicodedata.normalize("NFKC", s))[-11:]
+def within(count: int, trials: int, rate: float) -> bool:
+    """``count`` successes of ``trials`` agree with ``rate`` (five standard deviations)."""
+    sd = math.sqrt(trials * rate * (1 - rate))
+    return abs(count - trials * rate) <= 5 * sd + 2
 
 
-def norm_email(s: str) -> str:
-    return unicodedata.normalize("NFKC", s).strip().lower()
+def stores_by_fact(world) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for t in world.truth:
+        for fact in t.planted:
+            out[fact.split(":")[0]].add(t.store_id)
+    return out
 
 
-def norm_address(s: str) -> str:
-    words = re.sub(r"[,;.]", " ", unicodedata.normalize("NFKC", s).lower()).split()
-    return " ".join(_ABBR.get(w, w) for w in words)
+# ---- rates --------------------------------------------------------------------------------------
+def test_each_world_draws_its_rates_and_any_confounder_can_be_absent() -> None:
+    worlds = [draw_rates(seed) for seed in range(120)]
+    assert draw_rates(3) == draw_rates(3)
+    for name in CONFOUNDERS + ERRORS + GAPS:
+        values = [getattr(w, name) for w in worlds]
+        lo, hi = next(f.metadata["range"] for f in WorldRates.__dataclass_fields__.values()
+                      if f.name == name)
+        assert all(lo <= v <= hi or v == 0 for v in values), name
+        assert any(v == 0 for v in values), f"{name} is never absent"
+        assert len({v for v in values if v}) > 50, f"{name} does not vary"
+    assert {w.date_format for w in worlds} == set(DATE_FORMATS)
+    assert any(w.absent_columns for w in worlds) and any(not w.absent_columns for w in worlds)
 
 
-def cn_valid(doc: str) -> bool:
-    return len(doc) == 18 and doc[:17].isdigit() and cn_resident_check_char(doc[:17]) == doc[17]
+def test_profiles() -> None:
+    for seed in range(30):
+        adversarial, clean = draw_rates(seed, "adversarial"), draw_rates(seed, "clean")
+        assert all(getattr(adversarial, n) > 0 for n in CONFOUNDERS + ERRORS)
+        assert adversarial.agency_mean_clients <= 3 and adversarial.virtual_office_mean <= 3
+        assert all(getattr(clean, n) == 0 for n in CONFOUNDERS + ERRORS + GAPS)
+        assert clean.absent_columns == () and clean.date_format == "%Y-%m-%d"
+    with pytest.raises(ValueError, match="unknown profile"):
+        draw_rates(1, "tuned")
+    assert set(PROFILES) == {"mixed", "adversarial", "clean"}
 
 
-# ---- fixtures ---------------------------------------------------------------------------------
+# ---- the truth agrees with the records ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def busy():
+    """A world with every confounder on and no slips, so written values map back exactly."""
+    rates = replace(draw_rates(11, "adversarial"), ocr_slip=0.0, transposition=0.0,
+                    wrong_column=0.0, near_id_decoy=0.0, near_only=0.0, messy=0.5,
+                    absent_columns=())
+    return build_world(4000, 11, rates, "adversarial")
 
 
-def read(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+def test_truth_shared_counts_the_stores_and_operators_of_each_value(busy) -> None:
+    owner = {t.store_id: t.operator_id for t in busy.truth}
+    carriers: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for row in busy.identities:
+        carriers[("id", crude("id", row.id_number))].add(row.store_id)
+        carriers[("phone", crude("phone", row.phone))].add(row.store_id)
+        if row.email:
+            carriers[("email", crude("email", row.email))].add(row.store_id)
+    for row in busy.payments:
+        carriers[("account", crude("account", row.account_number))].add(row.store_id)
+    checked = Counter()
+    for shared in busy.shared:
+        if shared.kind == "address":
+            continue
+        stores = carriers[(shared.kind, crude(shared.kind, shared.value))]
+        assert len(stores) == shared.stores, shared
+        assert len({owner[s] for s in stores}) == shared.operators, shared
+        checked[shared.reason] += 1
+    # every kind of innocent sharing of identifiers is there to be checked
+    for reason in ("operator", "agency", "payment_agent", "staff", "rented_id"):
+        assert checked[reason] > 0, reason
+    # and nothing written on two stores is missing from the truth
+    listed = {(s.kind, crude(s.kind, s.value)) for s in busy.shared}
+    for key, stores in carriers.items():
+        if len(stores) > 1:
+            assert key in listed, key
 
 
-class World:
-    def __init__(self, out: Path, summary: object) -> None:
-        self.out = out
-        self.summary = summary
-        self.stores = read(out / "stores.csv")
-        self.identities = read(out / "identities.csv")
-        self.payments = read(out / "payments.csv")
-        self.addresses = read(out / "addresses.csv")
-        self.truth = {row["store_id"]: row for row in read(out / "truth.csv")}
-        self.store = {row["store_id"]: row for row in self.stores}
-        self.op = {sid: row["operator_id"] for sid, row in self.truth.items()}
-        self.facts = {
-            sid: set(filter(None, row["planted"].split(";"))) for sid, row in self.truth.items()
-        }
+def test_reasons_say_who_shares(busy) -> None:
+    reasons = Counter()
+    for shared in busy.shared:
+        parts = shared.reason.split("+")
+        reasons.update(parts)
+        if shared.reason == "operator":
+            assert shared.operators == 1, shared
+        if shared.operators > 1:
+            assert shared.reason != "operator", shared
+    assert {"operator", "agency", "virtual_office", "3pl", "payment_agent", "staff",
+            "rented_id"} <= set(reasons)
+    # agencies in this profile are small: most serve two or three clients
+    agency = sorted(s.operators for s in busy.shared if s.kind == "phone"
+                    and s.reason == "agency")
+    assert agency and agency[len(agency) // 2] <= 3
 
-    def keys(self, hubs: bool = True) -> dict[str, set[tuple[str, str]]]:
-        """Every store's identifiers, crudely normalized, as (kind, key)."""
-        keys: dict[str, set[tuple[str, str]]] = defaultdict(set)
-        for row in self.identities:
-            keys[row["store_id"]].add(("id", norm_id(row["id_number"])))
-            keys[row["store_id"]].add(("phone", norm_phone(row["phone"])))
-            keys[row["store_id"]].add(("email", norm_email(row["email"])))
-        for row in self.payments:
-            keys[row["store_id"]].add(("account", norm_account(row["account_number"])))
-        for row in self.addresses:
-            keys[row["store_id"]].add(("address", norm_address(row["address"])))
-        return keys
+
+def test_same_seed_same_bytes_other_seed_other_world(tmp_path: Path) -> None:
+    for name, seed in (("a", 4), ("b", 4), ("c", 5)):
+        write_world(tmp_path / name, stores=300, seed=seed)
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "truth_shared.csv" in files and "world.json" in files
+    for name in files:
+        a = (tmp_path / "a" / name).read_bytes()
+        assert a == (tmp_path / "b" / name).read_bytes(), name
+        assert a != (tmp_path / "c" / name).read_bytes(), name
+
+
+# ---- each confounder at its drawn rate ----------------------------------------------------------
+STORE_RATES = {"no_identity": 0.1, "no_payment": 0.15, "no_address": 0.2}
+OPERATOR_RATES = {"agency_clients": ("agency", 0.3), "payment_agent": ("payment_agent", 0.2),
+                  "threepl": ("3pl", 0.3)}
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    out = tmp_path_factory.mktemp("world")
-    seen: list[int] = []
-    summary = write_sample(out, stores=N, seed=SEED, progress=seen.append)
-    w = World(out, summary)
-    w.progress = seen  # type: ignore[attr-defined]
-    return w
+def rated():
+    """A world with a few rates set, the rest of its confounders off."""
+    changes = {**STORE_RATES, **{k: v for k, (_, v) in OPERATOR_RATES.items()},
+               "recycled_phone": 0.03}
+    rates = quiet(draw_rates(2), **changes)
+    return rates, build_world(3000, 2, rates)
 
 
-def components(stores: list[str], keys: dict[str, set[tuple[str, str]]], kinds: set[str]) -> int:
-    parent = {s: s for s in stores}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    first: dict[tuple[str, str], str] = {}
-    for s in stores:
-        for k in keys[s]:
-            if k[0] in kinds:
-                o = first.setdefault(k, s)
-                parent[find(s)] = find(o)
-    return len({find(s) for s in stores})
+@pytest.fixture(scope="module")
+def silent():
+    return build_world(3000, 2, quiet(draw_rates(2)))
 
 
-def edit1(a: str, b: str) -> bool:
-    """One substitution or one adjacent transposition apart."""
-    if len(a) != len(b) or a == b:
-        return False
-    diff = [i for i in range(len(a)) if a[i] != b[i]]
-    if len(diff) == 1:
-        return True
-    return (
-        len(diff) == 2
-        and diff[1] == diff[0] + 1
-        and a[diff[0]] == b[diff[1]]
-        and a[diff[1]] == b[diff[0]]
-    )
+@pytest.mark.parametrize("rate", sorted(STORE_RATES))
+def test_store_level_rates(rated, silent, rate: str) -> None:
+    _, world = rated
+    assert within(len(stores_by_fact(world)[rate]), 3000, STORE_RATES[rate])
+    assert not stores_by_fact(silent)[rate]
 
 
-# ---- contracts and determinism ------------------------------------------------------------------
+@pytest.mark.parametrize("rate", sorted(OPERATOR_RATES))
+def test_operator_level_rates(rated, silent, rate: str) -> None:
+    """Measured on one-store operators, where the operator's draw shows in its one store."""
+    rates, world = rated
+    fact, value = OPERATOR_RATES[rate]
+    sizes = Counter(t.operator_id for t in world.truth)
+    singles = [t for t in world.truth if sizes[t.operator_id] == 1]
+    coverage = {"agency": rates.agency_coverage, "payment_agent": 0.8, "3pl": 1.0}[fact]
+    hits = sum(1 for t in singles if fact in {f.split(":")[0] for f in t.planted})
+    assert within(hits, len(singles), value * coverage), (hits, len(singles))
+    assert any(fact in s.reason.split("+") and s.operators > 1 for s in world.shared)
+    assert not [s for s in silent.shared if s.reason not in ("operator", "coincidence")]
+    assert not any(fact in t.planted for t in silent.truth)
 
 
-def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
-    names = ("stores", "identities", "payments", "addresses", "truth")
-    write_sample(tmp_path / "a", stores=400, seed=11)
-    write_sample(tmp_path / "b", stores=400, seed=11)
-    write_sample(tmp_path / "c", stores=400, seed=12)
-    for name in names:
-        a = (tmp_path / "a" / f"{name}.csv").read_bytes()
-        assert a == (tmp_path / "b" / f"{name}.csv").read_bytes(), name
-        assert a != (tmp_path / "c" / f"{name}.csv").read_bytes(), name
+def test_recycled_phones_are_coincidences(rated, silent) -> None:
+    _, world = rated
+    recycled = stores_by_fact(world)["recycled_phone"]
+    # only phones seen before can be recycled: never more than the rate
+    assert 0 < len(recycled) <= 3000 * 0.03 + 5 * math.sqrt(3000 * 0.03)
+    assert any(s.reason == "coincidence" and s.kind == "phone" for s in world.shared)
+    assert not stores_by_fact(silent)["recycled_phone"]
 
 
-def test_headers_are_the_design_columns(world: World) -> None:
-    for name, cols in (
-        ("stores", STORE_COLUMNS),
-        ("identities", IDENTITY_COLUMNS),
-        ("payments", PAYMENT_COLUMNS),
-        ("addresses", ADDRESS_COLUMNS),
-        ("truth", TRUTH_COLUMNS),
-    ):
-        with (world.out / f"{name}.csv").open(encoding="utf-8") as f:
-            assert tuple(next(csv.reader(f))) == cols
-    assert STORE_COLUMNS == (
-        "store_id", "name", "brand", "marketplace", "opened_on", "status", "suspended_on",
-        "status_reason",
-    )  # fmt: skip
-    assert IDENTITY_COLUMNS == (
-        "store_id", "id_number", "id_type", "holder_name", "role", "phone", "email",
-    )  # fmt: skip
-    assert PAYMENT_COLUMNS == (
-        "store_id", "account_number", "account_type", "institution", "holder_name",
-    )  # fmt: skip
-    assert ADDRESS_COLUMNS == (
-        "store_id", "address", "address_type", "city", "postcode", "country",
-    )  # fmt: skip
+def test_slips_at_their_rate_break_the_check_character() -> None:
+    rates = quiet(draw_rates(8), ocr_slip=0.03, chinese_names=0.5)
+    world = build_world(2500, 8, rates)
+    cn_rows = [r for r in world.identities if r.id_type == "CN_RESIDENT_ID"]
+    slips = [p for p in world.near if p.relation == "ocr_slip" and p.kind == "id"
+             and len(p.value_a) == 18 and p.value_a[:17].isdigit()]
+    assert within(len(slips), len(cn_rows), 0.03)
+    written = {crude("id", r.id_number) for r in cn_rows}
+    for pair in slips:
+        assert pair.same_operator
+        assert sum(a != b for a, b in zip(pair.value_a, pair.value_b, strict=True)) == 1
+        assert pair.value_b in written
+        assert cn_resident_check_char(pair.value_b[:17]) != pair.value_b[17]
+    valid = [w for w in written if len(w) == 18 and w[:17].isdigit()
+             and cn_resident_check_char(w[:17]) == w[17]]
+    assert len(valid) + len({p.value_b for p in slips}) >= len(written)
 
 
-def test_summary_counts_and_progress(world: World) -> None:
-    s = world.summary
-    assert s.stores == len(world.stores) == N
-    assert s.identities == len(world.identities)
-    assert s.payments == len(world.payments)
-    assert s.addresses == len(world.addresses)
-    assert s.truth == len(world.truth) == N
-    assert set(s.paths) == {"stores", "identities", "payments", "addresses", "truth"}
-    assert world.progress and world.progress[-1] == N
-    assert world.progress == sorted(world.progress)
+def test_building_letters_and_rooms_are_different_places_of_different_operators() -> None:
+    rates = quiet(draw_rates(9), neighbour_room=0.1, building_letter=0.1)
+    world = build_world(3000, 9, rates)
+    pairs = Counter(p.relation for p in world.near)
+    assert pairs["neighbour_room"] > 10 and pairs["building_letter"] > 10
+    for pair in world.near:
+        a, b = pair.value_a.split(", "), pair.value_b.split(", ")
+        differ = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+        assert len(differ) == 1 and not pair.same_operator
+        word = "Room" if pair.relation == "neighbour_room" else "Building"
+        assert differ[0][0].startswith(word) and differ[0][1].startswith(word)
 
 
-def test_store_ids_unique_and_every_row_points_to_a_store(world: World) -> None:
-    ids = [row["store_id"] for row in world.stores]
-    assert len(set(ids)) == N
-    assert all(re.fullmatch(r"S\d{7}", sid) for sid in ids)
-    assert set(world.truth) == set(ids)
-    for rows in (world.identities, world.payments, world.addresses):
-        assert {row["store_id"] for row in rows} <= set(ids)
-    assert {row["store_id"] for row in world.identities} == set(ids)
-    assert {row["store_id"] for row in world.payments} == set(ids)
+def test_banned_operators_return_with_variants_after_the_ban() -> None:
+    rates = quiet(draw_rates(12), banned=0.2, evaders=1.0)
+    world = build_world(3000, 12, rates)
+    stores = {s.store_id: s for s in world.stores}
+    by_op: dict[str, list] = defaultdict(list)
+    for t in world.truth:
+        by_op[t.operator_id].append(t)
+    evading = [op for op, ts in by_op.items() if any(t.is_evader for t in ts)]
+    assert len(evading) >= 5
+    for op in evading:
+        old = [stores[t.store_id] for t in by_op[op] if not t.is_evader]
+        new = [stores[t.store_id] for t in by_op[op] if t.is_evader]
+        assert old and all(s.status == "suspended" for s in old)
+        assert min(s.opened_on for s in new) > max(s.suspended_on for s in old)
+        assert not {s.brand.lower() for s in new} & {s.brand.lower() for s in old}
+        assert all(t.evades_operator_id == op for t in by_op[op] if t.is_evader)
 
 
-def test_values_are_in_their_vocabularies(world: World) -> None:
-    assert {r["status"] for r in world.stores} == {"active", "suspended", "closed"}
-    for r in world.stores:
-        assert "2018-01-01" <= r["opened_on"] <= "2025-06-30"
-        assert (r["suspended_on"] != "") == (r["status"] == "suspended")
-        if r["suspended_on"]:
-            assert r["suspended_on"] >= r["opened_on"]
-    assert {r["id_type"] for r in world.identities} <= {
-        "CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE",
-    }  # fmt: skip
-    assert {r["role"] for r in world.identities} == {"legal_rep", "contact"}
-    assert {r["account_type"] for r in world.payments} == {"bank", "card", "wallet"}
-    assert {r["address_type"] for r in world.addresses} == {"registered", "warehouse", "return"}
-    assert {r["country"] for r in world.addresses} <= {"CN", "US", "GB"}
-    phones = {norm_phone(r["phone"]) for r in world.identities}
+# ---- writing and gaps ---------------------------------------------------------------------------
+def cjk(text: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def test_scripts_follow_their_rates() -> None:
+    base = quiet(draw_rates(3))
+    all_cn = build_world(800, 3, replace(base, chinese_names=1.0, chinese_addresses=1.0))
+    none = build_world(800, 3, replace(base, chinese_names=0.0, chinese_addresses=0.0))
+    reps = [r.holder_name for r in all_cn.identities if r.role == "legal_rep"]
+    assert reps and all(cjk(n) for n in reps)
+    assert all(not cjk(r.holder_name) for r in none.identities)
+    cn_places = [a.address for a in all_cn.addresses if a.country == "CN"]
+    assert cn_places and all(cjk(a) for a in cn_places)
+    assert all(not cjk(a.address) for a in none.addresses)
+
+
+def test_identifiers_keep_their_check_characters() -> None:
+    world = build_world(2000, 14, quiet(draw_rates(14), messy=0.6))
+    uscc = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+    licences = [crude("id", r.id_number) for r in world.identities
+                if r.id_type == "BUSINESS_LICENSE"]
+    assert licences
+    for code in licences:
+        total = sum(uscc.index(c) * w for c, w in zip(code[:17], weights, strict=True))
+        assert uscc[(31 - total % 31) % 31] == code[17], code
+    cards = [crude("account", p.account_number) for p in world.payments
+             if p.account_type == "card"]
+    assert cards and all(luhn_valid(c) for c in cards)
+    ids = [crude("id", r.id_number) for r in world.identities if r.id_type == "CN_RESIDENT_ID"]
+    assert all(cn_resident_check_char(i[:17]) == i[17] for i in ids)
+    phones = {crude("phone", r.phone) for r in world.identities}
     assert all(re.fullmatch(r"1[3-9]\d{9}", p) for p in phones)
+    written = [r.phone for r in world.identities]
+    assert any(p.startswith("+86") for p in written) and any(p.startswith("0086") for p in written)
 
 
-# ---- identifiers --------------------------------------------------------------------------------
+def test_absent_columns_and_date_formats(tmp_path: Path) -> None:
+    seed = next(s for s in range(200) if draw_rates(s).absent_columns
+                and draw_rates(s).date_format != "%Y-%m-%d")
+    rates = draw_rates(seed)
+    write_world(tmp_path, stores=200, seed=seed)
+    headers = {}
+    for kind in ("stores", "identities", "payments", "addresses"):
+        with (tmp_path / f"{kind}.csv").open(encoding="utf-8") as f:
+            headers[kind] = next(csv.reader(f))
+    for kind, column in rates.absent_columns:
+        assert column not in headers[kind]
+    with (tmp_path / "stores.csv").open(encoding="utf-8") as f:
+        opened = [row["opened_on"] for row in csv.DictReader(f)]
+    assert all(not re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in opened)
+    meta = json.loads((tmp_path / "world.json").read_text(encoding="utf-8"))
+    assert meta["seed"] == seed and meta["rates"]["date_format"] == rates.date_format
 
 
-def test_cn_ids_pass_the_check_except_planted_typos(world: World) -> None:
-    bad = set()
-    for row in world.identities:
-        if row["id_type"] == "CN_RESIDENT_ID" and not cn_valid(norm_id(row["id_number"])):
-            bad.add(row["store_id"])
-    assert bad, "planted typos are missing"
-    for sid in bad:
-        assert world.facts[sid] & {"id_typo", "near_id_decoy"}, sid
+def test_operator_sizes_are_heavy_tailed() -> None:
+    world = build_world(3000, 21, draw_rates(21))
+    sizes = Counter(t.operator_id for t in world.truth)
+    assert sum(sizes.values()) == 3000 == len(world.stores)
+    assert max(sizes.values()) >= 10 and Counter(sizes.values())[1] > len(sizes) / 4
+    assert all(t.operator_size == sizes[t.operator_id] for t in world.truth)
 
 
-def test_cards_pass_luhn(world: World) -> None:
-    cards = [
-        norm_account(r["account_number"]) for r in world.payments if r["account_type"] == "card"
-    ]
-    assert len(cards) > 20
-    assert all(len(c) == 16 and luhn_valid(c) for c in cards)
-    banks = [
-        norm_account(r["account_number"]) for r in world.payments if r["account_type"] == "bank"
-    ]
-    assert all(c.isdigit() and 16 <= len(c) <= 19 for c in banks)
-
-
-def test_identifiers_are_written_many_ways(world: World) -> None:
-    ids = [r["id_number"] for r in world.identities]
-    assert any(" " in s.strip() for s in ids)
-    assert any("-" in s for s in ids)
-    assert any(s.strip().endswith("x") for s in ids)
-    assert any("０" <= c <= "９" for s in ids for c in s)
-    phones = [r["phone"] for r in world.identities]
-    assert any(p.startswith("+86") for p in phones) and any(
-        re.fullmatch(r"1\d{10}", p) for p in phones
-    )
-    assert any("-" in p for p in phones)
-    assert any(e != e.lower() for e in (r["email"] for r in world.identities))
-    accounts = [r["account_number"] for r in world.payments]
-    assert any(" " in a.strip() for a in accounts)
-    text = " ".join(r["address"] for r in world.addresses)
-    for abbr in ("Rm", "Bldg", "Rd.", "Dist."):
-        assert abbr in text
-    # Variations of one value in different rows: the same ID written differently.
-    forms: dict[str, set[str]] = defaultdict(set)
-    for r in world.identities:
-        forms[norm_id(r["id_number"])].add(r["id_number"])
-    assert any(len(v) > 1 for v in forms.values())
-
-
-def test_id_typos_agree_on_the_holder(world: World) -> None:
-    typos = [sid for sid, f in world.facts.items() if "id_typo" in f]
-    assert len(typos) >= 3
-    by_op: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for r in world.identities:
-        by_op[world.op[r["store_id"]]].append(r)
-    for sid in typos:
-        rows = by_op[world.op[sid]]
-        bad = [norm_id(r["id_number"]) for r in rows if r["store_id"] == sid]
-        bad = [b for b in bad if not cn_valid(b)]
-        assert len(bad) == 1
-        valid = {norm_id(r["id_number"]) for r in rows if cn_valid(norm_id(r["id_number"]))}
-        assert any(edit1(bad[0], v) for v in valid), sid
-
-
-def test_near_id_decoys_are_unrelated_people(world: World) -> None:
-    decoys = [r for r in world.identities if "near_id_decoy" in world.facts[r["store_id"]]]
-    docs = {norm_id(r["id_number"]): r for r in decoys}
-    invalid = [d for d in docs if not cn_valid(d)]
-    assert len(invalid) >= 3
-    for d in invalid:
-        twins = [v for v in docs if cn_valid(v) and edit1(d, v)]
-        assert len(twins) == 1
-        a, b = docs[d], docs[twins[0]]
-        assert world.op[a["store_id"]] != world.op[b["store_id"]]
-        # Clearly different people: no rendering of one name is a rendering of the other.
-        names = {
-            x: {r["holder_name"] for r in world.identities if norm_id(r["id_number"]) == x}
-            for x in (d, twins[0])
-        }
-        assert not names[d] & names[twins[0]]
-        cn = [{n[0] for n in v if not n.isascii()} for v in names.values()]
-        assert not cn[0] & cn[1]
-
-
-# ---- operators ----------------------------------------------------------------------------------
-
-
-def test_operator_sizes_are_heavy_tailed(world: World) -> None:
-    sizes = Counter(world.op.values())
-    assert sum(1 for s in sizes.values() if s == 1) / len(sizes) > 0.5
-    assert max(sizes.values()) >= 150
-    assert sum(1 for s in sizes.values() if 2 <= s <= 20) >= 100
-    for row in world.truth.values():
-        assert int(row["operator_size"]) == sizes[row["operator_id"]]
-
-
-def test_each_operator_is_connected_over_ids_and_accounts(world: World) -> None:
-    keys = world.keys()
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for sid, row in world.truth.items():
-        groups[(row["operator_id"], row["is_evader"])].append(sid)
-    for (op, _), stores in groups.items():
-        assert components(stores, keys, {"id", "account"}) == 1, op
-
-
-def test_hubs_of_three_kinds_serve_unrelated_operators(world: World) -> None:
-    members: dict[str, set[str]] = defaultdict(set)
-    for sid, facts in world.facts.items():
-        for f in facts:
-            if f.startswith("hub:"):
-                members[f].add(sid)
-    kinds = Counter(f.split(":")[1] for f in members)
-    assert set(kinds) == {"3pl", "agency", "virtual_office"}
-    keys = world.keys()
-    for fact, stores in members.items():
-        assert len({world.op[s] for s in stores}) >= 3, fact
-        kind = {"3pl": "address", "virtual_office": "address", "agency": "phone"}[
-            fact.split(":")[1]
-        ]
-        # One identifier of that kind is shared by (nearly) all of the hub's stores.
-        shared = Counter(k for s in stores for k in keys[s] if k[0] == kind)
-        assert shared.most_common(1)[0][1] >= 0.8 * len(stores), fact
-    sizes = sorted(len(s) for s in members.values())
-    assert sizes[0] >= 3 and sizes[-1] >= 20
-    touching = sum(1 for f in world.facts.values() if any(x.startswith("hub:") for x in f))
-    assert 0.15 <= touching / N <= 0.35
-
-
-def test_neighbours_differ_only_in_the_room(world: World) -> None:
-    regs: dict[str, set[str]] = defaultdict(set)
-    for r in world.addresses:
-        if r["address_type"] == "registered" and "neighbour_room" in world.facts[r["store_id"]]:
-            a = norm_address(r["address"])
-            regs[re.sub(r"^room \d+ ", "", a)].add(f"{world.op[r['store_id']]} {a.split()[1]}")
-    pairs = [v for v in regs.values() if len({x.split()[0] for x in v}) >= 2]
-    assert len(pairs) >= 3
-    for v in pairs:
-        ops: dict[str, set[str]] = defaultdict(set)
-        for x in v:
-            op, room = x.split()
-            ops[op].add(room)
-        rooms = [r for rs in ops.values() for r in rs]
-        assert len(rooms) == len(set(rooms))  # every operator has its own room
-
-
-def test_banned_operators_and_evaders(world: World) -> None:
-    keys = world.keys()
-    ops: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"old": [], "new": []})
-    for sid, row in world.truth.items():
-        ops[row["operator_id"]]["new" if row["is_evader"] == "true" else "old"].append(sid)
-    evaders = {op: v for op, v in ops.items() if v["new"]}
-    assert len(evaders) >= 4
-    links = Counter()
-    for op, v in evaders.items():
-        old, new = v["old"], v["new"]
-        assert len(new) >= 2
-        assert all(world.truth[s]["evades_operator_id"] == op for s in new)
-        assert all(world.store[s]["status"] == "suspended" for s in old)
-        assert all(world.store[s]["status"] == "active" for s in new)
-        ban = max(world.store[s]["suspended_on"] for s in old)
-        opened = sorted(world.store[s]["opened_on"] for s in new)
-        assert opened[0] > ban
-        burst = date.fromisoformat(opened[-1]) - date.fromisoformat(opened[0])
-        assert burst.days <= 5
-        shared = set().union(*(keys[s] for s in old)) & set().union(*(keys[s] for s in new))
-        assert len(shared) == 1, (op, shared)
-        kind = next(
-            f.split(":")[1] for s in new for f in world.facts[s] if f.startswith("evader_link:")
-        )
-        links[kind] += 1
-        assert next(iter(shared))[0] == {"id": "id", "payment": "account", "address": "address",
-                                          "phone": "phone"}[kind]  # fmt: skip
-        banned_brands = {world.store[s]["brand"].lower() for s in old}
-        for s in new:
-            variant = world.store[s]["brand"].lower()
-            assert variant not in banned_brands
-            assert any(f"brand_variant:{b}" in world.facts[s] for b in banned_brands)
-    assert set(links) == {"id", "payment", "address", "phone"}
-    banned = [
-        op
-        for op, v in ops.items()
-        if len(v["old"]) >= 2 and all(world.store[s]["status"] == "suspended" for s in v["old"])
-    ]
-    assert len(banned) >= len(evaders)
+# ---- the command and bad arguments --------------------------------------------------------------
+def test_sample_command_writes_a_world(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["sample", "--stores", "150", "--seed", "3", "--profile",
+                                       "adversarial", "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert "adversarial world, seed 3" in result.output
+    meta = json.loads((tmp_path / "world.json").read_text(encoding="utf-8"))
+    assert meta["profile"] == "adversarial" and meta["stores"] == 150
+    bad = CliRunner().invoke(main, ["sample", "--stores", "5", "--profile", "tuned", "--out",
+                                    str(tmp_path)])
+    assert bad.exit_code == 2
 
 
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
-        write_sample(tmp_path, stores=0, seed=1)
+        write_world(tmp_path, stores=0, seed=1)
     with pytest.raises(ConfigError):
-        write_sample(tmp_path, stores=10, seed=-1)
+        write_world(tmp_path, stores=10, seed=-1)
+    with pytest.raises(ConfigError):
+        write_world(tmp_path, stores=10, seed=1, profile="tuned")
 
 
-@pytest.mark.parametrize("n", [1, 2, 7, 60])
-def test_tiny_worlds(tmp_path: Path, n: int) -> None:
-    s = write_sample(tmp_path, stores=n, seed=5)
-    assert s.stores == n
-    assert len(read(tmp_path / "stores.csv")) == n
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_tiny_worlds(n: int) -> None:
+    world = build_world(n, 5, draw_rates(5, "adversarial"))
+    assert len(world.stores) == len(world.truth) == n
