@@ -1,6 +1,9 @@
 """The analysts' Cypher library: parse query headers, type parameters, run read-only, mask.
 
-Every file in ``cypher/`` (except ``schema.cypher``) is one named query. Its header, the ``//``
+Every file in ``graphaudit/cypher/`` (except ``schema.cypher``) is one named query. The files
+ship inside the package and are read with :mod:`importlib.resources`, so an installed wheel has
+them; ``cypher/`` at the top of the repository is a symbolic link to the same folder, the
+analysts' view of it. Its header, the ``//``
 comment lines at the top, says what it is::
 
     // name: path-between
@@ -49,6 +52,8 @@ import shlex
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from . import normalize, readonly
@@ -58,7 +63,6 @@ from .masking import PII_FIELDS, PII_KINDS, mask, pseudonym
 from .normalize import identifier_key
 
 __all__ = [
-    "DOCS_PATH",
     "PARAM_TYPES",
     "QUERY_DIR",
     "Param",
@@ -80,8 +84,8 @@ __all__ = [
     "run_query",
 ]
 
-QUERY_DIR = Path(__file__).resolve().parent.parent / "cypher"
-DOCS_PATH = QUERY_DIR.parent / "docs" / "queries.md"
+#: the library's folder inside the installed package (a Path for an ordinary install)
+QUERY_DIR: Traversable = resources.files(__package__) / "cypher"
 #: files of ``cypher/`` that are not named queries
 NOT_QUERIES = frozenset({"schema.cypher"})
 
@@ -245,7 +249,7 @@ class Query:
     params: tuple[Param, ...] = ()
     returns: str = ""
     notes: tuple[str, ...] = ()
-    path: Path | None = None
+    path: Path | Traversable | None = None
     declared: bool = True  # False for a file without a header: parameters were inferred
 
     def param(self, name: str) -> Param | None:
@@ -319,7 +323,8 @@ def parameters_used(statement: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def parse_query(text: str, path: Path | None = None, name: str | None = None) -> Query:
+def parse_query(text: str, path: Path | Traversable | None = None,
+                name: str | None = None) -> Query:
     """Read a query and its header from Cypher ``text``.
 
     A text without a ``// name:`` header is an ad-hoc query: it is named after its file (or
@@ -350,7 +355,7 @@ def parse_query(text: str, path: Path | None = None, name: str | None = None) ->
     used = parameters_used(statement)
     if "name" not in fields:
         return Query(
-            name=name or (path.stem if path else "query"), description=fields.get(
+            name=name or (Path(path.name).stem if path else "query"), description=fields.get(
                 "description", "ad-hoc query"), statement=statement,
             params=tuple(Param(p, "string") for p in used), path=path, declared=False)
     names = [p.name for p in params]
@@ -384,13 +389,14 @@ def _single_statement(text: str, where: str) -> str:
     return text.rstrip()
 
 
-def load_library(directory: Path = QUERY_DIR) -> dict[str, Query]:
+def load_library(directory: Traversable = QUERY_DIR) -> dict[str, Query]:
     """Every named query of ``directory`` (``cypher/``), by name, in name order.
 
     Raises QueryError when a file is malformed, lacks a header, or two files share a name.
     """
     library: dict[str, Query] = {}
-    for path in sorted(directory.glob("*.cypher")):
+    files = [p for p in directory.iterdir() if p.name.endswith(".cypher") and p.is_file()]
+    for path in sorted(files, key=lambda p: p.name):
         if path.name in NOT_QUERIES:
             continue
         query = parse_query(path.read_text(encoding="utf-8"), path)
@@ -399,18 +405,18 @@ def load_library(directory: Path = QUERY_DIR) -> dict[str, Query]:
         if query.name in library:
             raise QueryError(f"{path}: query name {query.name!r} is taken by "
                              f"{library[query.name].path}")
-        if query.name != path.stem:
+        if query.name != path.name.removesuffix(".cypher"):
             raise QueryError(f"{path}: is named {query.name!r}; name the file after its query")
         library[query.name] = query
     return dict(sorted(library.items()))
 
 
-def list_queries(directory: Path = QUERY_DIR) -> list[dict]:
+def list_queries(directory: Traversable = QUERY_DIR) -> list[dict]:
     """Name, parameters and description of every query, for ``graphaudit query --list``."""
     return [q.as_dict() for q in load_library(directory).values()]
 
 
-def find_query(name_or_file: str, directory: Path = QUERY_DIR) -> Query:
+def find_query(name_or_file: str, directory: Traversable = QUERY_DIR) -> Query:
     """A query of the library by name, or the query in a ``.cypher`` file given by path.
 
     A path contains a slash or ends in ``.cypher``; anything else is a library name, so a file
@@ -769,7 +775,7 @@ def listing_rows(library: Mapping[str, Query]) -> list[dict]:
 _DOCS_INTRO = """\
 # Query library
 
-<!-- Generated from the headers of cypher/*.cypher by
+<!-- Generated from the headers of graphaudit/cypher/*.cypher by
      `python -m graphaudit.queries --docs docs/queries.md`. Do not edit by hand:
      tests/test_queries.py fails when this file and the headers disagree. -->
 

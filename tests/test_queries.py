@@ -16,7 +16,6 @@ from graphaudit import normalize
 from graphaudit.cli import main
 from graphaudit.errors import QueryError
 from graphaudit.queries import (
-    DOCS_PATH,
     QUERY_DIR,
     ParameterError,
     bind_parameters,
@@ -30,6 +29,7 @@ from graphaudit.queries import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
+DOCS_PATH = ROOT / "docs" / "queries.md"
 REQUIRED = {
     "store-neighbourhood": {"store_id", "hops"},
     "shared-identifiers": {"store_id"},
@@ -666,9 +666,12 @@ def test_a_cypher_error_is_reported_against_the_query(loaded, env, tmp_path):
     assert "line 2" in result.output and "EXPLAIN" not in result.output
 
 
-def test_the_library_lives_in_the_repositorys_cypher_dir():
-    assert ROOT / "cypher" == QUERY_DIR
-    assert (QUERY_DIR / "schema.cypher").exists()
+def test_the_library_ships_inside_the_package_and_has_one_copy():
+    assert Path(str(QUERY_DIR)) == ROOT / "graphaudit" / "cypher"
+    assert (QUERY_DIR / "schema.cypher").is_file()
+    # the analysts' top-level cypher/ is the same folder, not a second copy
+    top = ROOT / "cypher"
+    assert not top.exists() or top.resolve() == ROOT / "graphaudit" / "cypher"
 
 
 @pytest.mark.neo4j
