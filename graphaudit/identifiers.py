@@ -260,56 +260,11 @@ def _phone_separators_out(forms: pa.Array) -> pa.Array:
     return pc.if_else(plain, pc.replace_substring_regex(forms, r"[ \-().]+", ""), forms)
 
 
-def _address_case_and_punctuation_out(forms: pa.Array) -> pa.Array:
-    """Address keys ignore case and punctuation (a separator, like a space).
-
-    Done on ASCII values only: elsewhere NFKC may compose a mark with the character before it,
-    so the Python rules see the text whole (only runs of spaces and commas are collapsed).
-    """
-    ascii_only = pc.string_is_ascii(forms).to_numpy(zero_copy_only=False)
-    if ascii_only.all():
-        return _ascii_words(forms)
-    other = np.flatnonzero(~ascii_only)
-    parts = pa.concat_arrays([
-        _ascii_words(forms.filter(ascii_only)),
-        pc.replace_substring_regex(forms.take(other), r"[\s,]+", " ").cast(pa.large_string())])
-    place = np.empty(len(forms), dtype=np.int64)
-    place[np.r_[np.flatnonzero(ascii_only), other]] = np.arange(len(forms))
-    return parts.take(place)
-
-
-#: ASCII bytes as :func:`_ascii_words` keeps them: letters in lower case, digits, else a space
-_WORD_BYTES = np.frombuffer(bytes(
-    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32
-    for c in range(256)), dtype=np.uint8)
-
-
-def _ascii_words(forms: pa.Array) -> pa.Array:
-    """ASCII ``forms`` in lower case with every run of other characters than letters and digits
-    made one space: what ``[^a-z0-9]+`` -> " " gives, as byte operations (a regex over a
-    million addresses takes seconds)."""
-    forms = forms.cast(pa.large_string())
-    offsets = np.frombuffer(forms.buffers()[1], dtype=np.int64)[
-        forms.offset:forms.offset + len(forms) + 1]
-    data = np.frombuffer(forms.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    if not len(data):
-        return forms
-    offsets = offsets - offsets[0]
-    mapped = _WORD_BYTES[data]
-    space = mapped == 32
-    repeated = np.r_[False, space[1:] & space[:-1]]
-    repeated[offsets[:-1][offsets[:-1] < len(repeated)]] = False  # a value's first byte stays
-    dropped = np.flatnonzero(repeated)
-    new_offsets = offsets - np.searchsorted(dropped, offsets)
-    return pa.LargeStringArray.from_buffers(
-        len(forms), pa.py_buffer(new_offsets), pa.py_buffer(mapped[~repeated]))
-
-
 #: cheap vectorized rewrites applied before normalizing, each a change the key ignores, so that
 #: more renderings share one call of the (pure Python) normalizer
 PREPARE: dict[str, Callable[[pa.Array], pa.Array]] = {
     "phone": _phone_separators_out,
-    "address": _address_case_and_punctuation_out,
+    "address": normalize.prepare_address_forms,
 }
 
 def _cn_mobile_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -321,50 +276,6 @@ def _cn_mobile_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
     forms = pc.if_else(bracketed, pc.replace_substring_regex(forms, r"[ \-.()]+", ""), forms)
     fast = pc.match_substring_regex(forms, pattern).to_numpy(zero_copy_only=False)
     return fast, pc.replace_substring_regex(forms.filter(fast), pattern, r"+86\1")
-
-
-def _plain_address_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Addresses that are plain lower-case ASCII words and numbers (as prepared), keyed by the
-    rules of :func:`normalize.address_key` applied to all their tokens at once.
-
-    Left to the Python rules: anything else, letters glued to digits (``rm1203``, ``5th``) and
-    runs of number markers (``no no 88``).
-    """
-    plain = pc.and_(pc.match_substring_regex(forms, r"^[a-z0-9 ]*[a-z0-9][a-z0-9 ]*$"),
-                    pc.invert(pc.match_substring_regex(forms, r"[a-z][0-9]|[0-9][a-z]")))
-    fast = plain.to_numpy(zero_copy_only=False)
-    if not fast.any():
-        return fast, pa.array([], pa.string())
-    lists = pc.utf8_split_whitespace(pc.ascii_trim_whitespace(forms.filter(fast)))
-    tokens = lists.flatten()
-    row = pc.list_parent_indices(lists).to_numpy()
-    same_row_next = np.r_[row[1:] == row[:-1], False]
-    number = pc.ascii_is_decimal(tokens).to_numpy(zero_copy_only=False)
-    marker = pc.is_in(tokens, value_set=pa.array(sorted(normalize._NUMBER_MARKERS)))
-    marker = marker.to_numpy(zero_copy_only=False)
-    before_number = np.r_[number[1:], False] & same_row_next
-    after_number = np.r_[False, number[:-1] & same_row_next[:-1]]
-    # "5 f" is the fifth floor; other words expand by the table; a marker before a number goes.
-    abbreviations = normalize._ADDRESS_ABBREVIATIONS
-    text = tokens.type  # string or large_string, as the forms came
-    expanded = pc.take(pa.array([*abbreviations.values(), None], text),
-                       pc.fill_null(pc.index_in(tokens, value_set=pa.array([*abbreviations])),
-                                    len(abbreviations)))
-    words = pc.coalesce(expanded, tokens)
-    words = pc.if_else(pc.and_(pc.equal(tokens, "f"), pa.array(after_number)),
-                       pa.scalar("floor", text), words)
-    keep = ~(marker & before_number)
-    per_row = np.bincount(row[keep], minlength=len(lists))
-    offsets = pa.array(np.r_[0, np.cumsum(per_row)], pa.int32())
-    keys = pc.binary_join(pa.ListArray.from_arrays(offsets, words.filter(keep)),
-                          pa.scalar(" ", text))
-    runs = np.unique(row[marker & np.r_[marker[1:], False] & same_row_next])
-    if len(runs):  # a run of markers: the Python rules drop the whole run before a number
-        fast[np.nonzero(fast)[0][runs]] = False
-        keep_rows = np.ones(len(lists), dtype=bool)
-        keep_rows[runs] = False
-        keys = keys.filter(keep_rows)
-    return fast, keys
 
 
 #: keys computed in Arrow for the common shapes of a kind: a function of the distinct prepared
@@ -386,55 +297,20 @@ def _plain_email_keys(forms: pa.Array, _contexts: pa.Array | None):
     return fast, keys, np.ones(len(keys), dtype=bool)
 
 
-#: separators of ID and account numbers, as they appear in ASCII values
-_ASCII_SEPARATORS = r"[ \-./_]+"
-_ASCII_NUMBER = r"^[0-9A-Za-z \-./_]*[0-9A-Za-z][0-9A-Za-z \-./_]*$"
-
-
-def _plain_id_document_keys(forms: pa.Array, contexts: pa.Array | None):
-    """ID numbers of ASCII letters, digits and separators, of a clean upper-case type (or
-    none). CN resident IDs are checked by their check character; 15-digit legacy numbers, which
-    are converted, are left to the Python rules."""
-    types = _types(forms, contexts)
-    keys = pc.ascii_upper(pc.replace_substring_regex(forms, _ASCII_SEPARATORS, ""))
-    cn = pc.or_(pc.equal(types, ""), pc.equal(types, "CN_RESIDENT_ID")).to_numpy(
-        zero_copy_only=False)
-    legacy = pc.match_substring_regex(keys, r"^[0-9]{15}$").to_numpy(zero_copy_only=False)
-    fast = (pc.match_substring_regex(forms, _ASCII_NUMBER).to_numpy(zero_copy_only=False)
-            & pc.match_substring_regex(types, r"^[A-Z_]*$").to_numpy(zero_copy_only=False)
-            & ~(cn & legacy))
-    keys, cn = keys.filter(fast), cn[fast]
-    valid = ~cn  # another type's key is letters and digits: valid
-    shaped = np.nonzero(cn & pc.match_substring_regex(keys, r"^[0-9]{17}[0-9X]$").to_numpy(
-        zero_copy_only=False))[0]
-    valid[shaped] = _cn_check_chars_agree(keys.take(shaped))
-    return fast, keys, valid
-
-
 def _types(forms: pa.Array, contexts: pa.Array | None) -> pa.Array:
     """The type written beside each form ("" where the column is absent)."""
     return contexts if contexts is not None else pa.array([""] * len(forms), pa.string())
-
-
-def _cn_check_chars_agree(keys: pa.Array) -> np.ndarray:
-    """For 18-character keys of 17 digits and a check character: is it the right one?"""
-    offsets = np.frombuffer(keys.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
-        keys.type) else np.int32)[keys.offset:keys.offset + len(keys) + 1]
-    data = np.frombuffer(keys.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    chars = data.reshape(len(keys), 18)
-    total = (chars[:, :17].astype(np.int64) - ord("0")) @ np.array(normalize._CN_WEIGHTS)
-    expected = np.frombuffer(normalize._CN_CHECK.encode("ascii"), dtype=np.uint8)[total % 11]
-    return chars[:, 17] == expected
 
 
 def _plain_account_keys(forms: pa.Array, contexts: pa.Array | None):
     """Account numbers of ASCII letters, digits and separators, of type bank, wallet or none.
     Cards (the Luhn check) and other spellings of a type are left to the Python rules."""
     types = _types(forms, contexts)
-    fast = (pc.match_substring_regex(forms, _ASCII_NUMBER).to_numpy(zero_copy_only=False)
+    fast = (pc.match_substring_regex(forms, normalize.ASCII_NUMBER).to_numpy(zero_copy_only=False)
             & pc.is_in(types, value_set=pa.array(["", "bank", "wallet"], types.type)).to_numpy(
                 zero_copy_only=False))
-    keys = pc.ascii_upper(pc.replace_substring_regex(forms.filter(fast), _ASCII_SEPARATORS, ""))
+    keys = pc.ascii_upper(pc.replace_substring_regex(forms.filter(fast),
+                                                     normalize.ASCII_SEPARATORS, ""))
     length = pc.binary_length(keys).to_numpy(zero_copy_only=False)
     bank = pc.not_equal(types.filter(fast), "wallet").to_numpy(zero_copy_only=False)
     digits = pc.ascii_is_decimal(keys).to_numpy(zero_copy_only=False)
@@ -447,11 +323,11 @@ def _plain_account_keys(forms: pa.Array, contexts: pa.Array | None):
 #: each is valid. Tests check that each gives exactly the normalizer's result.
 FAST_KEYS: dict[str, Callable[[pa.Array, pa.Array | None],
                               tuple[np.ndarray, pa.Array, np.ndarray]]] = {
-    "id_document": _plain_id_document_keys,
+    "id_document": normalize.fast_id_document_keys,
     "payment": _plain_account_keys,
     "phone": _no_context(_cn_mobile_keys),
     "email": _plain_email_keys,
-    "address": _no_context(_plain_address_keys),
+    "address": _no_context(normalize.fast_address_keys),
 }
 
 #: below this many distinct values, normalizing in one process is faster than forking

@@ -15,27 +15,49 @@ import itertools
 import re
 import unicodedata
 
+import numpy as np
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+from pypinyin import Style, pinyin
 from rapidfuzz import fuzz
 
 __all__ = [
     "account_key",
+    "address_identities",
+    "address_identity",
     "address_key",
     "address_numbers",
     "brand_key",
+    "COMPANY_ID_TYPES",
     "cn_resident_check_char",
+    "cn_resident_valid",
+    "fast_address_keys",
+    "fast_id_document_keys",
     "email_key",
     "id_document_key",
+    "id_check_passes",
     "id_edit_close",
     "identifier_key",
     "luhn_valid",
     "name_key",
     "names_agree",
     "phone_key",
+    "prepare_address_forms",
+    "pinyin_spellings",
+    "uscc_check_char",
+    "uscc_valid",
 ]
 
 _CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CN_CHECK = "10X98765432"
+#: the characters of a unified social credit code (GB 32100-2015: no I, O, S, V or Z) and the
+#: weights of its 17 first characters (3**i mod 31)
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+#: id_type values of company identifiers (business licences): keyed and checked as unified
+#: social credit codes
+COMPANY_ID_TYPES = frozenset({"BUSINESS_LICENSE", "USCC"})
 
 # Separators dropped from ID documents and account numbers: whitespace, - . / _, the other
 # Unicode dashes, the minus sign, middle dots and zero-width characters.
@@ -99,6 +121,29 @@ _ADDRESS_ABBREVIATIONS = {
 # Words that only announce the number after them ("No. 88", "#88", "Number 88"): dropped there.
 _NUMBER_MARKERS = frozenset({"no", "nr", "num", "number"})
 
+#: Han (Chinese) characters: the CJK unified ideographs, extension A, the compatibility block and
+#: extensions B-F (NFKC maps most compatibility ideographs to unified ones)
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ebef"
+_HAN_ONLY = re.compile(f"[{_HAN}]+")
+# A run of Han characters, with whatever is not a letter or digit between them (spaces,
+# punctuation): in Chinese script spaces separate nothing.
+_HAN_RUN = re.compile(f"[{_HAN}](?:[\\W_]*[{_HAN}])*")
+_NOT_HAN = re.compile(f"[^{_HAN}]+")
+#: province-level divisions, as written before an address with or without their suffix
+_PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏",
+              "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南",
+              "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏",
+              "宁夏", "新疆", "香港", "澳门")
+_PROVINCE_PREFIX = re.compile(
+    "^(?:中华人民共和国|中国)?(?:(?:" + "|".join(_PROVINCES) + ")"
+    "(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?)?")
+# A city written with its suffix: two to four characters that are not a district, road or
+# building word, then 市 (not 市场, a market).
+_CITY_PREFIX = re.compile("^[^区县镇乡村路街道巷号栋楼]{2,4}?市(?!场)")
+#: spellings of one thing in Chinese addresses: 座 and 幢 (block) are 栋 (building), 室 (room)
+#: is 号 (number), 层 (storey) is 楼 (floor); then N号楼 (building N) is N栋
+_HAN_SYNONYMS = str.maketrans({"座": "栋", "幢": "栋", "室": "号", "层": "楼"})
+
 
 def _fold(text: str) -> str:
     """NFKC, case-fold, NFKC again (case folding can leave text that NFKC changes)."""
@@ -132,6 +177,53 @@ def cn_resident_check_char(first17: str) -> str:
     return _CN_CHECK[total % 11]
 
 
+def uscc_check_char(first17: str) -> str:
+    """Return the GB 32100-2015 check character of a unified social credit code (the 18
+    characters of a Chinese company's business licence): MOD 31 over its 17 first characters.
+
+    Raises ``ValueError`` when a character is not one of the code's 31.
+
+    >>> uscc_check_char("91350100M000100Y4")
+    '3'
+    """
+    try:
+        total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    except ValueError as exc:
+        raise ValueError(f"not a unified social credit code: {first17!r}") from exc
+    return _USCC_CHARS[-total % 31]
+
+
+def uscc_valid(key: str) -> bool:
+    """Return True when ``key`` is 18 characters of the code's alphabet with the right check
+    character.
+
+    >>> uscc_valid("91350100M000100Y43"), uscc_valid("91350100M000100Y44")
+    (True, False)
+    """
+    return (len(key) == 18 and all(c in _USCC_CHARS for c in key)
+            and key[17] == uscc_check_char(key[:17]))
+
+
+def cn_resident_valid(key: str) -> bool:
+    """Return True when ``key`` is 17 ASCII digits and their right check character.
+
+    >>> cn_resident_valid("11010519491231002X"), cn_resident_valid("11010519491231002x")
+    (True, False)
+    """
+    return (len(key) == 18 and key.isascii() and key[:17].isdigit()
+            and key[17] == cn_resident_check_char(key[:17]))
+
+
+def id_check_passes(key: str) -> bool:
+    """Return True when an ID key passes a check character it may carry: a CN resident ID or
+    a unified social credit code. A key that fails was mistyped or misread (or has no check).
+
+    >>> id_check_passes("11010519491231002X"), id_check_passes("11010519491231002I")
+    (True, False)
+    """
+    return cn_resident_valid(key) or uscc_valid(key)
+
+
 def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, bool]:
     """Return ``(key, valid)`` for an ID document number.
 
@@ -140,6 +232,8 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     valid when it is 17 digits and the right check character; a 15-digit legacy number is
     converted to 18 characters (``19`` century inserted after the 6-digit region code, check
     character appended) and is valid; anything else is kept as it is with ``valid=False``.
+    For ``BUSINESS_LICENSE`` and ``USCC`` (company identifiers) a key is valid when it is a
+    unified social credit code with the right check character (:func:`uscc_valid`).
     Other types are valid when the key is ASCII letters and digits.
 
     Raises ``ValueError`` when nothing is left after cleaning.
@@ -150,23 +244,93 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     ('11010519491231002X', True)
     >>> id_document_key("11010519491231002-1")
     ('110105194912310021', False)
+    >>> id_document_key("9135 0100 M000 100Y 43", "BUSINESS_LICENSE")
+    ('91350100M000100Y43', True)
     """
     key = _strip_separators(_upper(raw))
     if not key:
         raise ValueError(f"empty ID number: {raw!r}")
     kind = (id_type or "CN_RESIDENT_ID").strip().upper()
+    if kind in COMPANY_ID_TYPES:
+        return key, uscc_valid(key)
     if kind != "CN_RESIDENT_ID":
         return key, key.isascii() and key.isalnum()
     if len(key) == 15 and key.isascii() and key.isdigit():
         first17 = key[:6] + "19" + key[6:]
         return first17 + cn_resident_check_char(first17), True
-    valid = (
-        len(key) == 18
-        and key.isascii()
-        and key[:17].isdigit()
-        and key[17] == cn_resident_check_char(key[:17])
-    )
-    return key, valid
+    return key, cn_resident_valid(key)
+
+
+#: separators of ID and account numbers as they appear in ASCII values (what
+#: :data:`_SEPARATORS` removes there), and an ASCII number written with them
+ASCII_SEPARATORS = r"[ \-./_]+"
+ASCII_NUMBER = r"^[0-9A-Za-z \-./_]*[0-9A-Za-z][0-9A-Za-z \-./_]*$"
+
+
+def fast_id_document_keys(forms: pa.Array, types: pa.Array | None
+                          ) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """:func:`id_document_key` of the common shapes at once, in Arrow: which ``forms`` it keyed,
+    their keys and whether each is valid (the rest are left to :func:`id_document_key`).
+
+    Keyed: ID numbers of ASCII letters, digits and separators, of a clean upper-case type (or
+    none, as ``types`` None says). CN resident IDs and unified social credit codes are checked
+    by their check characters; 15-digit legacy resident numbers, which are converted, are not
+    keyed here.
+
+    >>> fast, keys, valid = fast_id_document_keys(
+    ...     pa.array(["110105 19491231 002x", "110105491231002", "91350100M000100Y43"]),
+    ...     pa.array(["", "", "BUSINESS_LICENSE"]))
+    >>> fast.tolist(), keys.to_pylist(), valid.tolist()
+    ([True, False, True], ['11010519491231002X', '91350100M000100Y43'], [True, True])
+    """
+    if types is None:
+        types = pa.array([""] * len(forms), pa.string())
+    keys = pc.ascii_upper(pc.replace_substring_regex(forms, ASCII_SEPARATORS, ""))
+    cn = _numpy(pc.or_(pc.equal(types, ""), pc.equal(types, "CN_RESIDENT_ID")))
+    company = _numpy(pc.is_in(types, value_set=pa.array(sorted(COMPANY_ID_TYPES), types.type)))
+    legacy = _numpy(pc.match_substring_regex(keys, r"^[0-9]{15}$"))
+    fast = (_numpy(pc.match_substring_regex(forms, ASCII_NUMBER))
+            & _numpy(pc.match_substring_regex(types, r"^[A-Z_]*$")) & ~(cn & legacy))
+    keys, cn, company = keys.filter(fast), cn[fast], company[fast]
+    valid = ~cn & ~company  # another type's key is letters and digits: valid
+    eighteen = _numpy(pc.equal(pc.binary_length(keys), 18))
+    shaped = np.flatnonzero(cn & _numpy(pc.match_substring_regex(keys, r"^[0-9]{17}[0-9X]$")))
+    valid[shaped] = _cn_check_chars_agree(keys.take(shaped))
+    licences = np.flatnonzero(company & eighteen)
+    valid[licences] = _uscc_check_chars_agree(keys.take(licences))
+    return fast, keys, valid
+
+
+def _numpy(mask: pa.Array) -> np.ndarray:
+    return mask.to_numpy(zero_copy_only=False)
+
+
+def _fixed_width_chars(keys: pa.Array, width: int) -> np.ndarray:
+    """ASCII keys all ``width`` long as a (keys x width) array of bytes."""
+    offsets = np.frombuffer(keys.buffers()[1], dtype=np.int64 if pa.types.is_large_string(
+        keys.type) else np.int32)[keys.offset:keys.offset + len(keys) + 1]
+    data = np.frombuffer(keys.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    return data.reshape(len(keys), width)
+
+
+def _cn_check_chars_agree(keys: pa.Array) -> np.ndarray:
+    """For 18-character keys of 17 digits and a check character: is it the right one?"""
+    chars = _fixed_width_chars(keys, 18)
+    total = (chars[:, :17].astype(np.int64) - ord("0")) @ np.array(_CN_WEIGHTS)
+    expected = np.frombuffer(_CN_CHECK.encode("ascii"), dtype=np.uint8)[total % 11]
+    return chars[:, 17] == expected
+
+
+#: the value of each byte in a unified social credit code, -1 for a byte not in its alphabet
+_USCC_VALUES = np.full(256, -1, dtype=np.int64)
+_USCC_VALUES[np.frombuffer(_USCC_CHARS.encode("ascii"), dtype=np.uint8)] = np.arange(31)
+
+
+def _uscc_check_chars_agree(keys: pa.Array) -> np.ndarray:
+    """:func:`uscc_valid` of ASCII keys 18 characters long, at once."""
+    values = _USCC_VALUES[_fixed_width_chars(keys, 18)]
+    total = values[:, :17] @ np.array(_USCC_WEIGHTS)
+    return (values >= 0).all(axis=1) & (values[:, 17] == -total % 31)
 
 
 def _e164_if_possible(text: str, region: str) -> str | None:
@@ -278,29 +442,13 @@ def _ordinal_suffix(number: str) -> str:
     return {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
 
 
-def address_key(raw: str) -> str:
-    """Return the key of a postal address.
-
-    NFKC and case folding; punctuation becomes a space; letters glued to digits are split
-    (``rm1203`` -> ``room 1203``); standard abbreviations are expanded word by word
-    (rm -> room, bldg/blk/block -> building, fl/flr -> floor, dist -> district, rd -> road,
-    st -> street, ave/av -> avenue, ...); ``f`` after a number means floor (``5/F`` ->
-    ``5 floor``); an ordinal suffix glued to its number is dropped (``5th`` -> ``5``); and the
-    words no/nr/num/number are dropped before a number (``No. 88`` and ``#88`` -> ``88``).
-
-    Numbers are kept verbatim, digit for digit (only mapped to ASCII digits): ``Room 05`` and
-    ``Room 5`` stay distinct, since a leading zero may be significant, and the numbers of the
-    key are exactly the digit runs of the address, in order (see :func:`address_numbers`).
-
-    Raises ``ValueError`` when no letter or digit is left.
-
-    >>> address_key("Rm 1203, Bldg 5, No.88 Keyuan Rd., 5/F")
-    'room 1203 building 5 88 keyuan road 5 floor'
-    """
+def _english_address_tokens(text: str) -> list[str]:
+    """The tokens of folded address text in Latin (or any cased) script: numbers verbatim,
+    abbreviations expanded, ``5th`` as ``5``, ``f`` after a number as ``floor``."""
     tokens: list[str] = []
     previous_end = -1
     previous_number: str | None = None
-    for match in _ADDRESS_TOKEN.finditer(_fold(raw)):
+    for match in _ADDRESS_TOKEN.finditer(text):
         number = match.group(1)
         glued = match.start() == previous_end
         previous_end = match.end()
@@ -316,6 +464,72 @@ def address_key(raw: str) -> str:
         if after_number and word == "f":
             word = "floor"
         tokens.append(_ADDRESS_ABBREVIATIONS.get(word, word))
+    return tokens
+
+
+def _strip_region(run: str) -> str:
+    """A Han run without the country, province and city written before it, taken off until
+    none is left (so that the key is stable); "" when the run is nothing else."""
+    while True:
+        shorter = _CITY_PREFIX.sub("", _PROVINCE_PREFIX.sub("", run))
+        if shorter == run:
+            return run
+        run = shorter
+
+
+def _chinese_address_tokens(text: str) -> list[str]:
+    """The tokens of folded address text with Han characters.
+
+    Each run of Han characters is one token (spaces and punctuation inside it dropped); what
+    lies between the runs is read by :func:`_english_address_tokens`. A run that starts the
+    address loses the country, province and city (unless nothing else is written); 座/幢 are
+    栋, 室 is 号, 层 is 楼, N号楼 is N栋.
+    """
+    tokens: list[str] = []
+    start = 0
+    for match in _HAN_RUN.finditer(text):
+        tokens.extend(_english_address_tokens(text[start:match.start()]))
+        start = match.end()
+        run = _NOT_HAN.sub("", match.group()).translate(_HAN_SYNONYMS).replace("号楼", "栋")
+        tokens.append(_strip_region(run) if not tokens else run)
+    tokens.extend(_english_address_tokens(text[start:]))
+    if tokens and not tokens[0]:  # only a region before the rest: the rest is the address
+        tokens = tokens[1:] or [_NOT_HAN.sub("", _HAN_RUN.search(text).group())
+                                .translate(_HAN_SYNONYMS).replace("号楼", "栋")]
+    return tokens
+
+
+def address_key(raw: str) -> str:
+    """Return the key of a postal address.
+
+    NFKC and case folding; punctuation becomes a space; letters glued to digits are split
+    (``rm1203`` -> ``room 1203``); standard abbreviations are expanded word by word
+    (rm -> room, bldg/blk/block -> building, fl/flr -> floor, dist -> district, rd -> road,
+    st -> street, ave/av -> avenue, ...); ``f`` after a number means floor (``5/F`` ->
+    ``5 floor``); an ordinal suffix glued to its number is dropped (``5th`` -> ``5``); and the
+    words no/nr/num/number are dropped before a number (``No. 88`` and ``#88`` -> ``88``).
+
+    Chinese script: spaces and punctuation between Han characters are dropped; the country,
+    province and city written first (中国, 广东省 or 广东, 深圳市) are left out, since they are
+    as often omitted; 座 and 幢 are 栋, 室 is 号, 层 is 楼, and N号楼 is N栋. Full-width digits and
+    letters are ASCII after NFKC. Letters and digits stay tokens of their own.
+
+    Numbers are kept verbatim, digit for digit (only mapped to ASCII digits): ``Room 05`` and
+    ``Room 5`` stay distinct, since a leading zero may be significant, and the numbers of the
+    key are exactly the digit runs of the address, in order (see :func:`address_numbers`).
+    Building, block and tower letters (``Building B``, ``A栋``) are one-letter tokens, kept
+    like the numbers (see :func:`address_identity`).
+
+    Raises ``ValueError`` when no letter or digit is left.
+
+    >>> address_key("Rm 1203, Bldg 5, No.88 Keyuan Rd., 5/F")
+    'room 1203 building 5 88 keyuan road 5 floor'
+    >>> address_key("广东省深圳市南山区科技园Ａ座５０１室")
+    '南山区科技园 a 栋 501 号'
+    """
+    text = _fold(raw)
+    tokens = (_chinese_address_tokens(text) if _HAN_ONLY.search(text)
+              else _english_address_tokens(text))
     if not tokens:
         raise ValueError(f"empty address: {raw!r}")
     # Drop number markers right before a number (a run of them, so that the key is stable).
@@ -329,15 +543,135 @@ def address_key(raw: str) -> str:
     return " ".join(reversed(kept))
 
 
+def prepare_address_forms(forms: pa.Array) -> pa.Array:
+    """Address keys ignore case and punctuation (a separator, like a space).
+
+    Done on ASCII values only: elsewhere NFKC may compose a mark with the character before it,
+    so the Python rules see the text whole (only runs of spaces and commas are collapsed).
+    """
+    ascii_only = pc.string_is_ascii(forms).to_numpy(zero_copy_only=False)
+    if ascii_only.all():
+        return _ascii_words(forms)
+    other = np.flatnonzero(~ascii_only)
+    parts = pa.concat_arrays([
+        _ascii_words(forms.filter(ascii_only)),
+        pc.replace_substring_regex(forms.take(other), r"[\s,]+", " ").cast(pa.large_string())])
+    place = np.empty(len(forms), dtype=np.int64)
+    place[np.r_[np.flatnonzero(ascii_only), other]] = np.arange(len(forms))
+    return parts.take(place)
+
+
+#: ASCII bytes as :func:`_ascii_words` keeps them: letters in lower case, digits, else a space
+_WORD_BYTES = np.frombuffer(bytes(
+    c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 or 48 <= c <= 57 else 32
+    for c in range(256)), dtype=np.uint8)
+
+
+def _ascii_words(forms: pa.Array) -> pa.Array:
+    """ASCII ``forms`` in lower case with every run of other characters than letters and digits
+    made one space: what ``[^a-z0-9]+`` -> " " gives, as byte operations (a regex over a
+    million addresses takes seconds)."""
+    forms = forms.cast(pa.large_string())
+    offsets = np.frombuffer(forms.buffers()[1], dtype=np.int64)[
+        forms.offset:forms.offset + len(forms) + 1]
+    data = np.frombuffer(forms.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if not len(data):
+        return forms
+    offsets = offsets - offsets[0]
+    mapped = _WORD_BYTES[data]
+    space = mapped == 32
+    repeated = np.r_[False, space[1:] & space[:-1]]
+    repeated[offsets[:-1][offsets[:-1] < len(repeated)]] = False  # a value's first byte stays
+    dropped = np.flatnonzero(repeated)
+    new_offsets = offsets - np.searchsorted(dropped, offsets)
+    return pa.LargeStringArray.from_buffers(
+        len(forms), pa.py_buffer(new_offsets), pa.py_buffer(mapped[~repeated]))
+
+
+def fast_address_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Addresses that are plain lower-case ASCII words and numbers (as prepared), keyed by the
+    rules of :func:`address_key` applied to all their tokens at once.
+
+    Left to the Python rules: anything else, letters glued to digits (``rm1203``, ``5th``) and
+    runs of number markers (``no no 88``).
+    """
+    plain = pc.and_(pc.match_substring_regex(forms, r"^[a-z0-9 ]*[a-z0-9][a-z0-9 ]*$"),
+                    pc.invert(pc.match_substring_regex(forms, r"[a-z][0-9]|[0-9][a-z]")))
+    fast = plain.to_numpy(zero_copy_only=False)
+    if not fast.any():
+        return fast, pa.array([], pa.string())
+    lists = pc.utf8_split_whitespace(pc.ascii_trim_whitespace(forms.filter(fast)))
+    tokens = lists.flatten()
+    row = pc.list_parent_indices(lists).to_numpy()
+    same_row_next = np.r_[row[1:] == row[:-1], False]
+    number = pc.ascii_is_decimal(tokens).to_numpy(zero_copy_only=False)
+    marker = pc.is_in(tokens, value_set=pa.array(sorted(_NUMBER_MARKERS)))
+    marker = marker.to_numpy(zero_copy_only=False)
+    before_number = np.r_[number[1:], False] & same_row_next
+    after_number = np.r_[False, number[:-1] & same_row_next[:-1]]
+    # "5 f" is the fifth floor; other words expand by the table; a marker before a number goes.
+    abbreviations = _ADDRESS_ABBREVIATIONS
+    text = tokens.type  # string or large_string, as the forms came
+    expanded = pc.take(pa.array([*abbreviations.values(), None], text),
+                       pc.fill_null(pc.index_in(tokens, value_set=pa.array([*abbreviations])),
+                                    len(abbreviations)))
+    words = pc.coalesce(expanded, tokens)
+    words = pc.if_else(pc.and_(pc.equal(tokens, "f"), pa.array(after_number)),
+                       pa.scalar("floor", text), words)
+    keep = ~(marker & before_number)
+    per_row = np.bincount(row[keep], minlength=len(lists))
+    offsets = pa.array(np.r_[0, np.cumsum(per_row)], pa.int32())
+    keys = pc.binary_join(pa.ListArray.from_arrays(offsets, words.filter(keep)),
+                          pa.scalar(" ", text))
+    runs = np.unique(row[marker & np.r_[marker[1:], False] & same_row_next])
+    if len(runs):  # a run of markers: the Python rules drop the whole run before a number
+        fast[np.nonzero(fast)[0][runs]] = False
+        keep_rows = np.ones(len(lists), dtype=bool)
+        keep_rows[runs] = False
+        keys = keys.filter(keep_rows)
+    return fast, keys
+
+
 def address_numbers(key: str) -> tuple[str, ...]:
     """Return the number tokens of an address key, in order.
-
-    Two addresses may fuzzy-match only when these agree (DESIGN.md §2).
 
     >>> address_numbers("room 1203 building 5 88 keyuan road")
     ('1203', '5', '88')
     """
     return tuple(token for token in key.split() if token.isascii() and token.isdigit())
+
+
+def address_identity(key: str) -> tuple[str, ...]:
+    """Return what says which place an address key is, not how it is spelled: its numbers and
+    its one-letter designators (``Building B``, ``A栋``, ``Tower C``, ``3B``), in order.
+
+    Two addresses may be near matches only when these agree: offices in one park that differ
+    only by the building letter are different places, as are neighbours that differ by the
+    room number.
+
+    >>> address_identity("room 504 building b tianan cyber park")
+    ('504', 'b')
+    >>> address_identity(address_key("南山区科技园A栋501室"))
+    ('a', '501')
+    """
+    return tuple(token for token in key.split()
+                 if token.isascii() and (token.isdigit() or len(token) == 1 and token.isalpha()))
+
+
+def address_identities(keys: pa.Array) -> pa.Array:
+    """:func:`address_identity` of every key at once (in Arrow), its tokens joined by spaces.
+
+    >>> address_identities(pa.array(["room 504 building b park", "5 栋"])).to_pylist()
+    ['504 b', '5']
+    """
+    lists = pc.utf8_split_whitespace(keys)
+    words = lists.flatten()
+    row = pc.list_parent_indices(lists).to_numpy()
+    one_letter = pc.and_(pc.ascii_is_alpha(words), pc.equal(pc.utf8_length(words), 1))
+    keep = pc.or_(pc.ascii_is_decimal(words), one_letter).to_numpy(zero_copy_only=False)
+    offsets = np.r_[0, np.cumsum(np.bincount(row[keep], minlength=len(keys)))]
+    kept = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), words.filter(keep))
+    return pc.binary_join(kept, " ")
 
 
 def brand_key(raw: str) -> str:
@@ -396,6 +730,52 @@ def _tokens_match(a: list[str], b: list[str]) -> bool:
     )
 
 
+#: readings tried per name: a name of four characters with three readings each has 81
+_MAX_READINGS = 256
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def pinyin_spellings(han: str) -> frozenset[str]:
+    """Return the pinyin spellings of a name in Chinese characters, without spaces or tones.
+
+    Every reading pypinyin knows is tried (heteronyms: 单 is read dan, chan or shan, 曾 ceng or
+    zeng, and as surnames shan and zeng), with a surname of one or two characters (欧阳)
+    written first or last. ``ü`` is written ``u`` (``lü``, ``lv`` and ``lu`` are one
+    spelling). Results are memoized: one name recurs across records.
+
+    >>> sorted(pinyin_spellings("王伟"))[:2]
+    ['wangwei', 'weiwang']
+    >>> "shanxiongxin" in pinyin_spellings("单雄信"), "zengguofan" in pinyin_spellings("曾国藩")
+    (True, True)
+    """
+    if len(han) < 2 or not _HAN_ONLY.fullmatch(han):
+        return frozenset()
+    readings = pinyin(han, style=Style.NORMAL, heteronym=True, errors="ignore")
+    if len(readings) != len(han):
+        return frozenset()
+    spellings = set()
+    for syllables in itertools.islice(itertools.product(*readings), _MAX_READINGS):
+        syllables = [s.replace("v", "u") for s in syllables]
+        for cut in (1, 2):
+            if cut < len(syllables):
+                surname, given = "".join(syllables[:cut]), "".join(syllables[cut:])
+                spellings.update((surname + given, given + surname))
+    return frozenset(spellings)
+
+
+def _latin_spelling(key: str) -> str:
+    """A name key as :func:`pinyin_spellings` writes names: no spaces, tone marks or ``ü``."""
+    bare = "".join(ch for ch in unicodedata.normalize("NFKD", key)
+                   if not unicodedata.combining(ch))
+    return bare.replace(" ", "").replace("v", "u")
+
+
+def _pinyin_agree(han: str, latin: str) -> bool:
+    """True when a name in Chinese characters reads as a name key in Latin letters."""
+    spelling = _latin_spelling(latin)
+    return spelling.isascii() and spelling.isalpha() and spelling in pinyin_spellings(han)
+
+
 def names_agree(a: str, b: str) -> bool:
     """Return True when two holder names plausibly denote the same person.
 
@@ -403,10 +783,14 @@ def names_agree(a: str, b: str) -> bool:
     initials (``W. Zhang``) and a small typo (rapidfuzz ``token_sort_ratio`` >= 90 on the
     name keys). Names without cased letters (Chinese, Japanese, Korean) are compared
     character by character, spaces ignored: equal, or one substituted character in a name of
-    at least 3 characters. Empty names never agree.
+    at least 3 characters. A name in Chinese characters agrees with its pinyin in either order
+    and any case (``王伟``, ``Wang Wei``, ``WANG Wei``, ``Wei Wang``, ``WangWei``; see
+    :func:`pinyin_spellings`). Empty names never agree.
 
     >>> names_agree("W. Zhang", "ZHANG Wei"), names_agree("张小明", "张 小民")
     (True, True)
+    >>> names_agree("王伟", "Wei WANG"), names_agree("王伟", "Wang Wen")
+    (True, False)
     >>> names_agree("Zhang Wei", "Zhang Min"), names_agree("", "")
     (False, False)
     """
@@ -419,6 +803,9 @@ def names_agree(a: str, b: str) -> bool:
     ca, cb = "".join(ta), "".join(tb)
     if ca == cb:
         return True
+    han_a, han_b = bool(_HAN_ONLY.fullmatch(ca)), bool(_HAN_ONLY.fullmatch(cb))
+    if han_a != han_b:  # one in Chinese characters, the other perhaps its pinyin
+        return _pinyin_agree(ca, kb) if han_a else _pinyin_agree(cb, ka)
     if ka == ka.upper() and kb == kb.upper():  # no cased letter: CJK and similar scripts
         return len(ca) == len(cb) >= 3 and sum(x != y for x, y in zip(ca, cb, strict=True)) == 1
     if sorted(ta) == sorted(tb):

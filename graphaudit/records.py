@@ -80,7 +80,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("id_number", required=True),
         Column(
             "id_type",
-            choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "OTHER"),
+            choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "USCC",
+                     "OTHER"),
             default="CN_RESIDENT_ID",
         ),
         Column("holder_name"),

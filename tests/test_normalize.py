@@ -6,6 +6,7 @@ import doctest
 import re
 import unicodedata
 
+import pyarrow as pa
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -13,17 +14,23 @@ from hypothesis import strategies as st
 from graphaudit import normalize
 from graphaudit.normalize import (
     account_key,
+    address_identities,
+    address_identity,
     address_key,
     address_numbers,
     brand_key,
     cn_resident_check_char,
     email_key,
+    id_check_passes,
     id_document_key,
     id_edit_close,
     luhn_valid,
     name_key,
     names_agree,
     phone_key,
+    pinyin_spellings,
+    uscc_check_char,
+    uscc_valid,
 )
 
 # Printable ASCII -> its full-width form (what a Chinese input method types).
@@ -69,11 +76,40 @@ def test_cn_resident_id_wrong_check_char_kept_invalid() -> None:
 
 def test_other_id_types() -> None:
     assert id_document_key("e 1234 5678", "PASSPORT") == ("E12345678", True)
-    assert id_document_key("91440300-MA5F/1234X", "BUSINESS_LICENSE") == ("91440300MA5F1234X", True)
+    assert id_document_key("91440300-MA5F/1234X", "BUSINESS_LICENSE") == (
+        "91440300MA5F1234X", False)  # 17 characters: not a unified social credit code
     assert id_document_key("C1234567(8)", "HK_MACAO_PERMIT") == ("C1234567(8)", False)
     # The id type is read case-insensitively; an empty one means a CN resident ID.
     assert id_document_key("110105491231002", "cn_resident_id") == (VALID_ID, True)
     assert id_document_key("110105491231002", "") == (VALID_ID, True)
+
+
+# A unified social credit code (GB 32100-2015) that passes its check character.
+USCC = "91350100M000100Y43"
+
+
+def test_unified_social_credit_codes_are_checked() -> None:
+    for id_type in ("BUSINESS_LICENSE", "USCC", "business_license", " uscc "):
+        assert id_document_key("9135 0100-M000 100y43", id_type) == (USCC, True)
+        assert id_document_key("９１３５０１００Ｍ０００１００Ｙ４３", id_type) == (USCC, True)
+    assert id_document_key("91350100M000100Y44", "BUSINESS_LICENSE") == (
+        "91350100M000100Y44", False)  # wrong check character
+    assert id_document_key("91350100M0001O0Y43", "USCC")[1] is False  # O is not in the code
+    assert not uscc_valid(USCC[:17]) and not uscc_valid(USCC + "0")
+    assert id_check_passes(USCC) and id_check_passes(VALID_ID)
+    assert not id_check_passes("91350100M000100Y44") and not id_check_passes("E12345678")
+
+
+@given(st.text(st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"), min_size=17, max_size=17),
+       st.data())
+def test_every_misread_character_of_a_uscc_fails_its_check(body: str, data) -> None:
+    """MOD 31 with weights prime to 31: one changed character always changes the check."""
+    code = body + uscc_check_char(body)
+    assert uscc_valid(code)
+    i = data.draw(st.integers(0, 17))
+    other = data.draw(st.sampled_from([c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"
+                                       if c != code[i]]))
+    assert not uscc_valid(code[:i] + other + code[i + 1:])
 
 
 @pytest.mark.parametrize("raw", ["", "   ", " - / . _ ", "\u3000"])
@@ -211,9 +247,46 @@ def test_address_numbers_kept_verbatim() -> None:
 
 def test_address_chinese() -> None:
     assert address_key("深圳市南山区科苑路８８号５栋１２０３室") == (
-        "深圳市南山区科苑路 88 号 5 栋 1203 室"
+        "南山区科苑路 88 号 5 栋 1203 号"
     )
     assert address_numbers(address_key("深圳市南山区科苑路88号5栋1203室")) == ("88", "5", "1203")
+
+
+TIANAN = "福田区天安数码城 b 栋 504 号"
+
+
+@pytest.mark.parametrize("raw", [
+    "广东省深圳市福田区天安数码城B栋504室",  # province, city, district
+    "深圳市福田区天安数码城B座504号",  # no province; 座 for 栋, 号 for 室
+    "福田区 天安数码城 B栋 504室",  # no province or city; spaces
+    "广东 深圳市 福田区天安数码城Ｂ座５０４室",  # province without 省; full-width letter, digits
+    "中国广东省深圳市福田区天安数码城B幢504号",  # the country; 幢
+    "广东省, 深圳市, 福田区, 天安数码城 b栋 504 室",  # commas, lower case
+])
+def test_chinese_address_renderings_share_one_key(raw: str) -> None:
+    assert address_key(raw) == TIANAN
+    assert address_identity(address_key(raw)) == ("b", "504")
+
+
+def test_chinese_address_details() -> None:
+    assert address_key("科技园1号楼501室") == address_key("科技园1栋501室") == "科技园 1 栋 501 号"
+    assert address_key("科技园A栋5层") == address_key("科技园A栋5楼")
+    assert address_key("北京市朝阳区建国路88号") == "朝阳区建国路 88 号"  # a municipality
+    assert address_key("广东省深圳市南山区超市路1号") == "南山区超市路 1 号"  # 超市 is no city
+    assert address_key("深圳市华强北电子市场1号") == "华强北电子市场 1 号"  # 市场: a market
+    assert address_key("广东省深圳市") == "广东省深圳市"  # nothing but a region: kept
+    assert address_key("广东省 88号") == "88 号"
+    # Building letters and numbers are the place: A栋 and B栋 differ, as do 501 and 502.
+    assert address_key("科技园A栋501室") != address_key("科技园B栋501室")
+    assert address_key("科技园A栋501室") != address_key("科技园A栋502室")
+
+
+def test_building_letters_are_part_of_an_address_identity() -> None:
+    b = address_key("Room 504, Building B, Tianan Cyber Park")
+    d = address_key("Room 504, Building D, Tianan Cyber Park")
+    assert address_identity(b) == ("504", "b") != address_identity(d) == ("504", "d")
+    assert address_identity(address_key("Tower A, 88 Keyuan Rd")) == ("a", "88")
+    assert address_identity(address_key("Unit 3B, 5F")) == ("3", "b", "5")  # "5 floor"
 
 
 def test_address_empty_raises() -> None:
@@ -262,6 +335,19 @@ def test_name_key() -> None:
         ("张伟", "张 伟"),
         ("张小明", "张晓明"),
         ("ＺＨＡＮＧ Ｗｅｉ", "zhang wei"),
+        # Chinese characters and their pinyin, in either order and any case
+        ("王伟", "Wang Wei"),
+        ("王伟", "WANG Wei"),
+        ("王伟", "Wei Wang"),
+        ("王伟", "wangwei"),
+        ("王 伟", "Wáng Wěi"),
+        ("张伟", "Zhang Wei"),
+        ("欧阳修", "Ouyang Xiu"),  # a surname of two characters
+        ("欧阳修", "XIU Ouyang"),
+        ("单雄信", "Shan Xiongxin"),  # heteronyms: 单 as a surname is shan
+        ("曾国藩", "Zeng Guofan"),  # 曾 as a surname is zeng
+        ("吕布", "Lü Bu"),
+        ("吕布", "Lv Bu"),
     ],
 )
 def test_names_agree(a: str, b: str) -> None:
@@ -279,7 +365,11 @@ def test_names_agree(a: str, b: str) -> None:
         ("Zhang Wei", "Zhang Wei Ming"),
         ("张伟", "张为"),  # two characters: one substitution is another name
         ("张小明", "李晓明"),
-        ("张伟", "Zhang Wei"),
+        ("王伟", "Wang Wen"),
+        ("王伟", "Li Wei"),
+        ("王伟", "Wang"),
+        ("王伟", "Wang Wei Ming"),
+        ("王", "Wang"),  # a surname alone says nothing
         ("", ""),
         ("", "Zhang Wei"),
         ("...", "..."),
@@ -611,7 +701,28 @@ def test_names_agree_whatever_the_order_case_and_punctuation(
     assert names_agree(" ".join(tokens), other)
 
 
-NAME_TEXT = st.text(alphabet="abcwxyz ABZ.,-张伟小明李", max_size=16)
+NAME_TEXT = st.text(alphabet="abcwxyz ABZ.,-张伟小明李", max_size=16) | st.sampled_from(
+    ["王伟", "Wang Wei", "wei WANG", "wangwei", "单雄信", "Shan Xiongxin", "欧阳修"])
+
+
+def test_pinyin_spellings() -> None:
+    assert pinyin_spellings("王伟") >= {"wangwei", "weiwang"}
+    assert {"shanxiongxin", "danxiongxin"} <= pinyin_spellings("单雄信")
+    assert pinyin_spellings("王") == pinyin_spellings("Wang") == frozenset()
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.text(st.sampled_from("王伟张李小明欧阳单曾吕娜"), min_size=2, max_size=4), st.data())
+def test_chinese_names_agree_with_their_pinyin_however_written(han: str, data) -> None:
+    """pypinyin's own reading, written surname first or last, in any case, agrees."""
+    from pypinyin import lazy_pinyin
+    syllables = lazy_pinyin(han)
+    surname, given = syllables[0], "".join(syllables[1:])
+    words = data.draw(st.sampled_from([[surname, given], [given, surname],
+                                       [surname + given]]))
+    written = " ".join(data.draw(st.sampled_from([w, w.upper(), w.capitalize()]))
+                       for w in words)
+    assert names_agree(han, written) and names_agree(written, han)
 
 
 @given(NAME_TEXT, NAME_TEXT)
@@ -691,3 +802,34 @@ def test_phone_key_idempotent(raw: str, region: str | None) -> None:
     key = _key_or_none(phone_key, raw, region)
     assume(key is not None)
     assert phone_key(key, region) == key
+
+
+@settings(deadline=None, max_examples=500)
+@given(st.lists(st.text(st.characters(exclude_categories=["Cs", "Z", "Cc"]), max_size=6)
+                | st.sampled_from(["12", "٣", "5a", "0", "007", "a", "B", "é", "栋"]),
+                max_size=8))
+def test_address_identities_are_the_scalar_identity(tokens: list[str]) -> None:
+    """The vectorized blocking key is exactly the identity the matching rule compares."""
+    key = " ".join(tokens)
+    assert address_identities(pa.array([key])).to_pylist() == [" ".join(address_identity(key))]
+
+
+@given(st.text())
+def test_address_identity_of_keys_is_the_digit_runs_and_single_letters(raw: str) -> None:
+    key = _key_or_none(address_key, raw)
+    assume(key is not None)
+    assert address_numbers(key) == tuple(t for t in address_identity(key) if t.isdigit())
+
+
+CHINESE_ADDRESS_TEXT = st.text(st.sampled_from(
+    "广东省深圳市南山区中国北京上海内蒙古自治区座栋幢室号楼层场超路Ab5 0,，、\u3000Ｂ５#-"),
+    max_size=30)
+
+
+@settings(deadline=None, max_examples=1000)
+@given(CHINESE_ADDRESS_TEXT)
+def test_chinese_address_keys_are_stable_and_keep_every_number(raw: str) -> None:
+    key = _key_or_none(address_key, raw)
+    assume(key is not None)
+    assert address_key(key) == key
+    assert address_numbers(key) == _digit_runs(raw)

@@ -21,7 +21,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from ..forking import Forked
-from ..normalize import id_edit_close, names_agree
+from ..normalize import address_identities, id_check_passes, id_edit_close, names_agree
 from .graph import EvidenceGraph
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "find_matches", "near_duplicate_addresses",
@@ -29,7 +29,9 @@ __all__ = ["SIGNALS", "WEIGHTS", "Match", "find_matches", "near_duplicate_addres
 
 #: weight of each piece of evidence a signal can rest on; a match needs 1.0 in all
 WEIGHTS = {
-    "id_one_edit": 0.5,  # two ID numbers one substitution or transposition apart
+    # two ID numbers one substitution or transposition apart, ...
+    "id_misread": 0.5,  # ... one passing its check character and the other not (an OCR slip)
+    "id_one_edit": 0.5,  # ... which no check character explains (both pass, fail or have none)
     "holder_names_agree": 0.5,  # ... and the holder names on them denote the same person
     "address_near_duplicate": 1.0,  # same numbers, text at most ADDRESS_EDITS edits apart
 }
@@ -58,10 +60,13 @@ class Match:
 
 
 def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
-    """Addresses whose numbers all agree and whose text differs only by a typo (two edits).
+    """Addresses whose numbers and building letters all agree and whose text differs only by a
+    typo (two edits).
 
-    Blocking on the numbers (room, floor, building, street number, postcode) keeps the cost near
-    linear, and is also the rule: neighbours who differ in a room number are never compared.
+    Blocking on :func:`~graphaudit.normalize.address_identity` (room, floor, building, street
+    number, postcode, and one-letter designators such as ``Building B`` or ``A栋``) keeps the
+    cost near linear, and is also the rule: neighbours who differ in a room number, and offices
+    that differ only by the building letter, are never compared.
 
     >>> import pandas as pd
     >>> from graphaudit.linkage.graph import build_graph
@@ -74,8 +79,8 @@ def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
     idents = graph.idents
     addresses = np.nonzero((idents["kind"] == "address").to_numpy())[0]
     address_keys = idents["key"].to_numpy(dtype=object)[addresses]
-    numbers = _address_numbers(pa.array(address_keys, type=pa.string()))
-    block = pc.dictionary_encode(numbers).indices.to_numpy(zero_copy_only=False)
+    identity = address_identities(pa.array(address_keys, type=pa.string()))
+    block = pc.dictionary_encode(identity).indices.to_numpy(zero_copy_only=False)
     order = np.argsort(block, kind="stable")
     starts = np.r_[0, np.nonzero(np.diff(block[order]))[0] + 1, len(order)]
     matches = []
@@ -94,19 +99,12 @@ def near_duplicate_addresses(graph: EvidenceGraph) -> list[Match]:
     return matches
 
 
-def _address_numbers(keys: pa.Array) -> pa.Array:
-    """:func:`normalize.address_numbers` of every key at once, joined by spaces."""
-    tokens = pc.utf8_split_whitespace(keys)
-    words = tokens.flatten()
-    row = pc.list_parent_indices(tokens).to_numpy()
-    number = pc.ascii_is_decimal(words).to_numpy(zero_copy_only=False)
-    offsets = np.r_[0, np.cumsum(np.bincount(row[number], minlength=len(keys)))]
-    numbers = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), words.filter(number))
-    return pc.binary_join(numbers, " ")
-
-
 def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
     """ID numbers one edit apart, accepted only when their holder names agree.
+
+    The edit is weighed as ``id_misread`` when exactly one of the two numbers passes its check
+    character (a CN resident ID or a unified social credit code misread by one character: the
+    check then fails), else as ``id_one_edit``. Either alone weighs too little to merge.
 
     Candidates come from hashing each key with one position masked (substitutions) and with two
     adjacent positions swapped (transpositions), vectorized over all keys of one length, so no
@@ -132,7 +130,8 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
     for a, b in sorted(pairs):
         if not id_edit_close(key_of[a], key_of[b]):
             continue
-        match = Match(a, b, "id_near_match", ["id_one_edit"])
+        misread = id_check_passes(key_of[a]) != id_check_passes(key_of[b])
+        match = Match(a, b, "id_near_match", ["id_misread" if misread else "id_one_edit"])
         if any(names_agree(x, y) for x in names.get(a, ()) for y in names.get(b, ())):
             match.parts.append("holder_names_agree")
         matches.append(match)
