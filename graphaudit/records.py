@@ -14,9 +14,13 @@ import csv
 import gzip
 import io
 import json
+import os
+import re
+import stat
 import tomllib
+import zlib
 from collections import Counter
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +42,7 @@ __all__ = [
     "RecordSet",
     "Reject",
     "RejectsWriter",
+    "check_rejects_path",
     "find_files",
     "load_column_map",
     "read_records",
@@ -47,6 +52,13 @@ KINDS = ("stores", "identities", "payments", "addresses")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 ENCODINGS = ("utf-8", "gb18030")
 BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
+#: Bounds against hostile files (docs/security.md): a header or JSONL line longer than this is
+#: refused, and so is a gzip file that expands more than MAX_GZIP_RATIO times once past
+#: GZIP_RATIO_AFTER bytes, and a run that rejects more than MAX_REJECTS rows stops.
+MAX_LINE_BYTES = 1 << 20
+MAX_GZIP_RATIO = 100
+GZIP_RATIO_AFTER = 64 << 20
+MAX_REJECTS = 1_000_000
 TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
 # Dates in this form within 1900-2099 that Arrow accepts as dates are exactly what pandas parses
 # and formats back unchanged; anything else takes the pandas path.
@@ -124,14 +136,22 @@ class RejectsWriter:
 
     COLUMNS = ("file", "line", "field", "reason", "value")
 
-    def __init__(self, path: Path | None, mask: Callable[[str, str], str] | None = None) -> None:
+    def __init__(self, path: Path | None, mask: Callable[[str, str], str] | None = None,
+                 limit: int = MAX_REJECTS) -> None:
         self.path = path
         self.mask = mask
+        self.limit = limit
         self.count = 0
         self._handle: io.TextIOWrapper | None = None
         self._writer = None
 
     def add(self, reject: Reject) -> None:
+        """Write one reject; past ``limit`` rejects, stop the run with a DataError."""
+        if self.count >= self.limit:
+            where = f"; the first {self.limit:,} are in {self.path}" if self.path else ""
+            raise DataError(
+                f"{reject.file}: stopped after {self.limit:,} rejected rows (graphaudit's cap)"
+                f"{where}: is it the right file, with the right columns or --columns map?")
         self.count += 1
         if self.path is None:
             return
@@ -206,9 +226,47 @@ def find_files(data_dir: Path) -> dict[str, Path | None]:
             names = ", ".join(p.name for p in paths)
             raise DataError(f"{data_dir}: more than one {kind} file ({names}); keep one")
         files[kind] = paths[0] if paths else None
+        if paths:
+            _check_input(paths[0], data_dir)
     if files["stores"] is None:
         raise DataError(f"{data_dir}: no stores file (stores.csv, .tsv, .jsonl or .parquet)")
     return files
+
+
+_FILE_TYPES = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
+               stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket",
+               stat.S_IFDIR: "a directory"}
+
+
+def _check_input(path: Path, data_dir: Path) -> None:
+    """Refuse what is not a regular file of the data directory: a symbolic link out of it
+    (its target is never read, nor named), a FIFO, a device, a socket."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            raise DataError(f"{path}: a broken symbolic link") from None
+        if not target.is_relative_to(data_dir.resolve()):
+            raise DataError(f"{path}: a symbolic link out of the data directory; refused "
+                            "(copy the file into the data directory)")
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        what = _FILE_TYPES.get(stat.S_IFMT(mode), "not a regular file")
+        raise DataError(f"{path}: {what}, not a regular file; refused")
+
+
+def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> None:
+    """Refuse a rejects file that is one of the input files (writing it would truncate the
+    file while it is read)."""
+    if rejects is None or not rejects.exists():
+        return
+    for path in inputs:
+        if path is not None and os.path.samefile(rejects, path):
+            raise ConfigError(f"--rejects {rejects} is the input file {path}: writing rejects "
+                              "there would destroy it; give another path")
 
 
 def _kind_and_format(path: Path) -> tuple[str, str | None]:
@@ -271,6 +329,7 @@ def read_records(
     2000
     """
     files = find_files(data_dir)
+    check_rejects_path(rejects.path, files.values())
     column_map = column_map or {}
     reports: list[FileReport] = []
     frames: dict[str, pd.DataFrame] = {}
@@ -326,8 +385,72 @@ def _read_file(
         yield from _read_delimited(path, kind, mapping, report, "\t" if fmt == "tsv" else ",")
 
 
-def _open_binary(path: Path):
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115
+def _open_binary(path: Path) -> io.BufferedReader:
+    """Open an input file for reading bytes, gunzipped when its name ends in ``.gz``.
+
+    Refuses (DataError) what is not a regular file once open, without blocking on a FIFO; a
+    gzip file is read through :class:`_BoundedGunzip`.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DataError(f"{path}: not a regular file; refused")
+    os.set_blocking(fd, True)
+    raw = open(fd, "rb", buffering=0)  # noqa: SIM115
+    if not path.name.lower().endswith(".gz"):
+        return io.BufferedReader(raw, 1 << 16)
+    return io.BufferedReader(_BoundedGunzip(raw, path), 1 << 16)
+
+
+class _BoundedGunzip(io.RawIOBase):
+    """A gzip stream that stops (DataError) when it expands more than MAX_GZIP_RATIO times
+    (past GZIP_RATIO_AFTER bytes): a few kilobytes must not become gigabytes."""
+
+    def __init__(self, raw: io.RawIOBase, path: Path) -> None:
+        super().__init__()
+        self._raw = raw
+        self._gzip = gzip.GzipFile(fileobj=raw, mode="rb")
+        self._path = path
+        self._out = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self._gzip.read(len(buffer))
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DataError(f"{self._path}: not a readable gzip file: {exc}") from None
+        self._out += len(data)
+        if self._out > GZIP_RATIO_AFTER and self._out > MAX_GZIP_RATIO * max(self._raw.tell(), 1):
+            raise DataError(
+                f"{self._path}: expands more than {MAX_GZIP_RATIO} times when unzipped (a "
+                f"compression bomb?); refused after {self._out >> 20} MiB")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._gzip.close()
+            self._raw.close()
+        super().close()
+
+
+def _first_line(path: Path) -> tuple[bytes, bytes]:
+    """The first line of a text file and its line end (``\\n``, ``\\r\\n``, ``\\r`` or ``b""``),
+    read within MAX_LINE_BYTES: a longer line is refused."""
+    with _open_binary(path) as handle:
+        head = handle.read(MAX_LINE_BYTES + 2)
+    match = re.search(rb"\r\n|\n|\r", head)
+    if match is None or match.start() > MAX_LINE_BYTES:
+        if len(head) > MAX_LINE_BYTES:
+            raise DataError(f"{path}: line 1 is longer than {MAX_LINE_BYTES >> 20} MiB; refused "
+                            "(not a CSV or JSONL file?)")
+        return head, b""
+    return head[: match.start()], match.group()
 
 
 def _detect_encoding(path: Path) -> str:
@@ -351,7 +474,9 @@ def _detect_encoding(path: Path) -> str:
 def _first_bad_line(path: Path, encoding: str) -> str:
     """Describe where the first undecodable bytes of ``path`` are, for the error message."""
     with _open_binary(path) as handle:
-        for number, raw in enumerate(handle, start=1):
+        number = 0
+        while raw := handle.readline(MAX_LINE_BYTES):
+            number += 1
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError as exc:
@@ -389,12 +514,11 @@ def _header_names(
 def _read_delimited(
     path: Path, kind: str, mapping: dict[str, str], report: FileReport, delimiter: str
 ) -> Iterator[pd.DataFrame]:
-    with _open_binary(path) as probe:
-        first = probe.readline()
+    first, line_end = _first_line(path)
     if not first.strip():
         raise DataError(f"{path}: empty file (no header line)")
     try:
-        header = first.decode(report.encoding).lstrip("\ufeff").rstrip("\r\n")
+        header = first.decode(report.encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: line 1: bytes that are not {report.encoding}") from exc
     raw_names = next(csv.reader([header], delimiter=delimiter))
@@ -511,7 +635,12 @@ def _read_jsonl(
     with _open_binary(path) as raw:
         text = io.TextIOWrapper(raw, encoding=report.encoding, errors="strict", newline="")
         try:
-            for number, line in enumerate(text, start=1):
+            number = 0
+            while line := text.readline(MAX_LINE_BYTES + 1):
+                number += 1
+                if len(line) > MAX_LINE_BYTES:
+                    raise DataError(f"{path}: line {number} is longer than "
+                                    f"{MAX_LINE_BYTES >> 20} MiB; refused")
                 if number == 1:
                     line = line.lstrip("\ufeff")
                 if not line.strip():
@@ -524,6 +653,9 @@ def _read_jsonl(
                 except ValueError as exc:
                     rows.append({"_line": number, "_ragged": f"not a JSON object ({exc})"})
                     continue
+                except RecursionError:
+                    raise DataError(f"{path}: line {number}: JSON nested too deeply; refused"
+                                    ) from None
                 row: dict = {"_line": number}
                 for key, value in obj.items():
                     name = key.strip().lower()

@@ -9,7 +9,9 @@ tool was attacked are here too: script payloads in the browser, parameter break-
 
 from __future__ import annotations
 
+import gzip
 import http.server
+import os
 import threading
 import time
 from pathlib import Path
@@ -234,3 +236,134 @@ def test_a_file_named_like_a_library_query_does_not_shadow_it(tmp_path, monkeypa
     assert find_query("./mine").statement == "RETURN 1 AS one"
     result = CliRunner().invoke(main, ["query", "mine"])
     assert result.exit_code == 2 and "./mine" in result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Hostile files: a clean error naming the file, exit 1, bounded memory, no traceback
+
+
+def validate(data: Path, *args: str):
+    return CliRunner().invoke(main, ["validate", str(data), "--rejects",
+                                     str(data.parent / "rejects.csv"), *args])
+
+
+def refused(result, *words: str) -> None:
+    assert result.exit_code == 1, result.output
+    no_traceback(result)
+    for word in words:
+        assert word in result.stderr, result.stderr
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    return folder
+
+
+def test_a_symlink_out_of_the_data_directory_is_refused_and_its_target_never_shown(data):
+    secret = data.parent / "secret.txt"
+    secret.write_text("TOP-SECRET first line\nstore_id\n", encoding="utf-8")
+    (data / "stores.csv").symlink_to(secret)
+    result = validate(data)
+    refused(result, "stores.csv", "symbolic link out of the data directory")
+    assert "TOP-SECRET" not in result.output and "secret.txt" not in result.output
+
+
+def test_a_symlink_inside_the_data_directory_is_read(data):
+    (data / "real").mkdir()
+    (data / "real" / "stores.csv").write_text("store_id\nS1\n", encoding="utf-8")
+    (data / "stores.csv").symlink_to(data / "real" / "stores.csv")
+    assert validate(data).exit_code == 0
+
+
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/urandom"])
+def test_a_symlink_to_a_device_is_refused(data, target):
+    (data / "stores.csv").symlink_to(target)
+    refused(validate(data), "stores.csv", "refused")
+
+
+def test_a_fifo_is_refused_without_blocking(data):
+    os.mkfifo(data / "stores.csv")
+    refused(validate(data), "stores.csv", "a FIFO, not a regular file")
+
+
+def test_a_device_inside_the_data_directory_is_refused(data):
+    os.symlink("/dev/zero", data / "zero")
+    (data / "stores.csv").symlink_to(data / "zero")  # in the folder, but a device in the end
+    refused(validate(data), "stores.csv")
+
+
+def test_a_gzip_whose_header_never_ends_is_refused(data):
+    with gzip.open(data / "stores.csv.gz", "wb", compresslevel=9) as handle:
+        for _ in range(200):  # 200 MiB of one line, 200 KB compressed
+            handle.write(b"a" * (1 << 20))
+    refused(validate(data), "stores.csv.gz", "line 1 is longer than 1 MiB")
+
+
+def test_a_gzip_bomb_of_many_lines_is_refused_by_its_ratio(data):
+    with gzip.open(data / "stores.csv.gz", "wb", compresslevel=9) as handle:
+        handle.write(b"store_id,name\n")
+        for _ in range(300):  # 300 MiB of blank lines, 300 KB compressed
+            handle.write(b"\n" * (1 << 20))
+    refused(validate(data), "stores.csv.gz", "expands more than 100 times")
+
+
+def test_an_ordinary_gzip_file_is_read(data):
+    with gzip.open(data / "stores.csv.gz", "wt", encoding="utf-8") as handle:
+        handle.write("store_id,name\n" + "".join(f"S{i},shop {i}\n" for i in range(1000)))
+    result = validate(data)
+    assert result.exit_code == 0 and "1000" in result.stdout, result.output
+
+
+def test_jsonl_nested_200000_deep_is_a_clean_error(data):
+    deep = b"[" * 200_000 + b"]" * 200_000
+    (data / "stores.jsonl").write_bytes(b'{"store_id": "S1"}\n{"store_id": ' + deep + b"}\n")
+    refused(validate(data), "stores.jsonl", "line 2", "nested too deeply")
+
+
+def test_a_jsonl_line_without_end_is_refused(data):
+    (data / "stores.jsonl").write_bytes(b'{"store_id": "' + b"x" * (3 << 20) + b'"}\n')
+    refused(validate(data), "stores.jsonl", "line 1 is longer than 1 MiB")
+
+
+@pytest.mark.parametrize("name", ["stores.csv", "stores.jsonl"])
+def test_cr_only_line_ends_are_read_with_the_right_line_numbers(data, name):
+    if name.endswith(".csv"):
+        text = "store_id,opened_on\rS1,2020-01-01\rS2,not-a-date\rS3,2020-02-02\r"
+    else:
+        text = ('{"store_id": "S1", "opened_on": "2020-01-01"}\r'
+                '{"store_id": "S2", "opened_on": "not-a-date"}\r'
+                '{"store_id": "S3", "opened_on": "2020-02-02"}\r')
+    (data / name).write_bytes(text.encode())
+    result = validate(data)
+    assert result.exit_code == 0, result.output
+    rejects = (data.parent / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    line = 3 if name.endswith(".csv") else 2
+    assert rejects[1].startswith(f"{name},{line},opened_on,"), rejects
+    assert " 3 " in result.stdout.replace("  ", " ")  # three rows read
+
+
+def test_six_million_rejects_stop_at_the_cap_saying_so(data):
+    from graphaudit.records import MAX_REJECTS
+
+    with open(data / "stores.csv", "w", encoding="utf-8") as handle:
+        handle.write("store_id,opened_on\n")
+        handle.writelines(f"S{i},x\n" for i in range(6_000_000))
+    result = validate(data)
+    refused(result, "stores.csv", f"stopped after {MAX_REJECTS:,} rejected rows")
+    with open(data.parent / "rejects.csv", encoding="utf-8") as handle:
+        assert sum(1 for _ in handle) == MAX_REJECTS + 1  # with its header
+
+
+def test_rejects_pointing_at_an_input_file_is_refused_and_the_file_kept(data):
+    stores = data / "stores.csv"
+    stores.write_text("store_id,opened_on\nS1,bad\n", encoding="utf-8")
+    before = stores.read_bytes()
+    result = CliRunner().invoke(main, ["validate", str(data), "--rejects", str(stores)])
+    assert result.exit_code == 2 and "is the input file" in result.stderr, result.output
+    assert stores.read_bytes() == before
+    link = data.parent / "alias.csv"
+    link.symlink_to(stores)
+    result = CliRunner().invoke(main, ["validate", str(data), "--rejects", str(link)])
+    assert result.exit_code == 2 and stores.read_bytes() == before
