@@ -125,17 +125,23 @@ def counting(label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
 
 
 @contextmanager
-def progress_bar(label: str, length: int, quiet: bool) -> Iterator[Callable[[int], None]]:
-    """click's progress bar on stderr with rows and rate; silent when not on a terminal."""
+def progress_bar(label: str, length: int, quiet: bool,
+                 unit: str = "rows") -> Iterator[Callable[[int], None]]:
+    """click's progress bar on stderr with count and rate; silent when not on a terminal."""
     if not _interactive(quiet) or length == 0:
         yield lambda n: None
         return
     started = time.monotonic()
-    with click.progressbar(
-        length=length, label=label, file=sys.stderr, show_pos=True,
-        item_show_func=lambda _: f"{bar.pos / max(time.monotonic() - started, 1e-6):,.0f} rows/s",
-    ) as bar:
-        yield bar.update
+    # The rate travels as the bar's "current item": click renders the bar once on entering,
+    # before any update, so the function that shows it must not need the bar itself.
+    with click.progressbar(length=length, label=label, file=sys.stderr, show_pos=True,
+                           item_show_func=lambda rate: rate) as bar:
+
+        def advance(n: int) -> None:
+            rate = (bar.pos + n) / max(time.monotonic() - started, 1e-6)
+            bar.update(n, f"{rate:,.0f} {unit}/s")
+
+        yield advance
 
 
 def emit_table(rows: list[dict], fmt: str) -> None:
@@ -332,7 +338,7 @@ def reset(uri, user, password, database, yes):
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def sample(stores, seed, profile, out_dir, quiet):
     """Generate a synthetic data directory of N stores, with its truth files."""
-    with progress_bar("generating", stores, quiet) as advance:
+    with progress_bar("generating", stores, quiet, "stores") as advance:
         done = 0
 
         def report(stores_done: int) -> None:
@@ -426,7 +432,7 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     multi = int((result.clusters["size"] >= 2).sum())
     pages = multi if max_pages is None else min(multi, max_pages)
     stage("writing the files and the report")
-    with progress_bar("writing pages", pages, quiet) as advance:
+    with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=str(data_dir),
                       rejects=rejects.count, progress=advance, max_pages=max_pages)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
@@ -674,7 +680,7 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     source = f"Neo4j at {where}, database {settings.database}"
     stage("writing the report")
     pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
-    with progress_bar("writing pages", pages, quiet) as advance:
+    with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=source,
                       only_cluster=cluster_id, progress=advance, max_pages=max_pages)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
