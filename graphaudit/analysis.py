@@ -23,10 +23,10 @@ from .linkage import Linkage, link_stores
 from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
 from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
-from .masking import mask, pseudonym
+from .privacy import display_identifier, display_identifiers, load_key, scrub_column, unneutralise
 from .scoring import brand_variants, score_clusters
 
-__all__ = ["Analysis", "analyze", "read_previous", "write_outputs"]
+__all__ = ["Analysis", "analyze", "display_identifier", "read_previous", "write_outputs"]
 
 
 @dataclass
@@ -149,6 +149,8 @@ def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataF
 def read_previous(path: Path) -> pd.Series:
     """store_id -> cluster_id from a previous run's clusters.csv."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["store_id", "cluster_id"])
+    # our CSV files neutralise cells that start like a formula (privacy.neutralise)
+    frame = frame.map(unneutralise)
     return pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"].to_numpy())
 
 
@@ -156,19 +158,11 @@ def read_previous(path: Path) -> pd.Series:
 # Output files (DESIGN.md §5)
 
 
-def display_identifier(kind: str, key: str, text: str = "", show_pii: bool = False) -> str:
-    """How an identifier appears in outputs: masked with a pseudonym, or an address's text."""
-    if kind == "address":
-        return text or key
-    if kind == "brand" or show_pii:
-        return key
-    return f"{mask(kind, key)} {pseudonym(kind, key)}"
-
-
 def write_outputs(
     analysis: Analysis, out: Path, show_pii: bool = False, source: str = "",
     rejects: int | None = None, only_cluster: str | None = None,
     progress: Callable[[int], None] | None = None, max_pages: int | None = None,
+    secret: bytes | None = None,
 ) -> dict[str, Path]:
     """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and the HTML report.
 
@@ -177,38 +171,47 @@ def write_outputs(
     counts its pages. The files are formatted a column at a time in Arrow
     (:mod:`graphaudit.report.tables`): a million stores would cost seconds and gigabytes as
     Python strings. For many stores (:func:`~.forking.worth_forking`), a forked child writes
-    the CSV files while this process writes the report.
+    the CSV files while this process writes the report. Personal data is masked with
+    pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
+    unless ``show_pii``.
     """
     from .report import write_report
 
+    secret = secret or load_key()
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
                                            "evidence.csv", "hubs.csv", "index.html")}
     # The tables are written by a forked child while this process writes the report.
-    with Forked(_write_tables, analysis, paths, show_pii,
+    with Forked(_write_tables, analysis, paths, show_pii, secret,
                 fork=worth_forking(len(analysis.stores))) as tables:
         write_report(analysis, out, show_pii=show_pii, source=source,
                      only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
-                     progress=progress)
+                     progress=progress, secret=secret)
         tables.result()
     paths["clusters"] = out / "clusters"
     return paths
 
 
-def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool) -> None:
-    """clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv."""
+def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
+                  secret: bytes) -> None:
+    """clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv; free text from the data
+    (addresses, brands, hub notes) is scrubbed as in the report."""
     from .report.tables import write_csv
 
     write_csv(_per_store(analysis), paths["clusters.csv"])
     summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
         columns=["first_suspension"])
+    if "brands" in summary and not show_pii:
+        summary = summary.assign(brands=_scrubbed(summary["brands"]))
     write_csv(summary, paths["cluster_summary.csv"])
     texts = address_texts(analysis.linkage)
-    evidence = _with_identifier(analysis.evidence, texts, show_pii)
+    evidence = _with_identifier(analysis.evidence, texts, show_pii, secret)
     write_csv(evidence[["cluster_id", "kind", "identifier", "store_count", "store_ids", "bridge",
                         "splits_into", "status", "spellings"]], paths["evidence.csv"])
     del evidence
-    hubs = _with_identifier(analysis.hubs, texts, show_pii)
+    hubs = _with_identifier(analysis.hubs, texts, show_pii, secret)
+    if not show_pii and not hubs.empty:
+        hubs = hubs.assign(reason=_scrubbed(hubs["reason"]))
     write_csv(hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]],
               paths["hubs.csv"])
 
@@ -233,12 +236,19 @@ def _per_store(analysis: Analysis) -> pd.DataFrame:
     })
 
 
-def _with_identifier(frame: pd.DataFrame, texts, show_pii: bool) -> pd.DataFrame:
+def _scrubbed(column: pd.Series) -> pd.Series:
+    values = pa.array(column.astype(str).where(column.notna(), ""), type=pa.string())
+    return pd.Series(scrub_column(values), index=column.index, dtype="str")
+
+
+def _with_identifier(frame: pd.DataFrame, texts, show_pii: bool,
+                     secret: bytes | None = None) -> pd.DataFrame:
     """``frame`` (rows of kind, key, ident) with the identifier as outputs show it."""
-    from .report.tables import display_identifiers, lookup
+    from .report.tables import lookup
 
     if frame.empty:
         return frame.assign(identifier=pd.Series(dtype="str"))
     idents = frame["ident"].to_numpy(dtype=np.int64)
-    shown = display_identifiers(frame["kind"], frame["key"], lookup(idents, texts), show_pii)
+    shown = display_identifiers(frame["kind"], frame["key"], lookup(idents, texts), show_pii,
+                                secret)
     return frame.assign(identifier=pd.Series(shown, index=frame.index, dtype="str"))

@@ -20,7 +20,7 @@ import click
 
 from . import __version__
 from .errors import DataError, GraphauditError
-from .masking import mask_field
+from .privacy import KEY_ENV, load_key, mask_field
 from .records import FileReport, RecordSet, RejectsWriter, load_column_map, read_records
 from .settings import ConnectionSettings, resolve_settings
 
@@ -90,6 +90,21 @@ def neo4j_options(func: Callable) -> Callable:
         click.option("--database", help="Database name, default neo4j [env var: NEO4J_DATABASE]."),
     ]
     return _stacked(func, decorators)
+
+
+def pseudonym_key_option(func: Callable) -> Callable:
+    """``--pseudonym-key FILE``: the key of the pseudonyms (a file, never a value: ``ps`` and
+    the shell history would show a value)."""
+    return click.option(
+        "--pseudonym-key", "key_file", envvar=KEY_ENV, show_envvar=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="File holding the key of the pseudonyms (#tags) and of --hash-identifiers "
+             "(default: this installation's key, made on first use; see docs/security.md).",
+    )(func)
+
+
+def _secret(key_file: Path | None) -> bytes:
+    return load_key(key_file)
 
 
 def _settings(uri, user, password, database) -> ConnectionSettings:
@@ -245,15 +260,21 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
               help="Delete the graph first (as `graphaudit reset`), then load.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
               help="json: one document (files, what was created, the data set).")
+@click.option("--hash-identifiers", is_flag=True,
+              help="Store keyed hashes instead of ID numbers, accounts, phones, e-mails and "
+                   "holder names (queries hash their parameters the same way).")
+@pseudonym_key_option
 def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, password, database,
-         rejects_path, mode, fmt):
+         rejects_path, mode, fmt, hash_identifiers, key_file):
     """Validate, normalize and load DATA_DIR into Neo4j, recorded as a :DataSet node.
+
+    README.md ("What the graph stores") says what goes into the graph and why.
 
     Loading the same DATA_DIR again is harmless (idempotent: it completes an interrupted load).
     A database that holds another data set is refused unless --append or --replace.
     """
     from .identifiers import extract_identifiers
-    from .store import connect, stale_clusters
+    from .store import connect, read_hashing, stale_clusters
 
     source = str(data_dir.resolve())
     with json_errors(fmt), connect(_settings(uri, user, password, database)) as store:
@@ -269,8 +290,12 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         store.ensure_schema()
         total = len(records.stores) + len(identifiers.links)
         started = time.monotonic()
+        # a graph loaded with --hash-identifiers is always loaded hashed (store.load says why)
+        hashed_graph = read_hashing(store) is not None
+        hash_with = _secret(key_file) if hash_identifiers or hashed_graph else None
         with progress_bar("loading", total, quiet) as advance:
-            summary = store.load(records.stores, identifiers, progress=advance)
+            summary = store.load(records.stores, identifiers, progress=advance,
+                                 hash_with=hash_with)
         elapsed = time.monotonic() - started
         files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
                                                    "rejected": r.rejected_total}
@@ -411,8 +436,9 @@ See docs/linkage.md for the hub rules and the evidence weights.
 @hub_and_previous_options
 @click.option("--max-pages", type=click.IntRange(min=0), default=None,
               help="Write cluster pages for only the N riskiest clusters (default: all).")
+@pseudonym_key_option
 def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, rejects_path,
-            hubs_file, previous, max_pages):
+            hubs_file, previous, max_pages, key_file):
     from .analysis import analyze as run_analysis
     from .analysis import read_previous, write_outputs
     from .identifiers import extract_identifiers
@@ -420,6 +446,7 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     previous_ids = read_previous(previous) if previous else None
+    secret = _secret(key_file)
     with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
         identifiers = extract_identifiers(records, rejects)
@@ -434,7 +461,8 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     stage("writing the files and the report")
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=str(data_dir),
-                      rejects=rejects.count, progress=advance, max_pages=max_pages)
+                      rejects=rejects.count, progress=advance, max_pages=max_pages,
+                      secret=secret)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs, {rejects.count:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
@@ -454,7 +482,8 @@ def _similar_addresses(linkage) -> list[dict]:
               help="CSV kind,identifier,action[,note] (see analyze --help).")
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
-def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet):
+@pseudonym_key_option
+def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, key_file):
     """Cluster the graph in Neo4j and write the clusters back (:Cluster, MEMBER_OF)."""
     from .analysis import analyze as run_analysis
     from .analysis import write_outputs
@@ -477,7 +506,7 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet):
             write_clusters(store, result.clusters, result.stores, result.computed_at,
                            similar, progress=advance)
     if out_dir:
-        write_outputs(result, out_dir, show_pii=show_pii)
+        write_outputs(result, out_dir, show_pii=show_pii, secret=_secret(key_file))
     multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
                f"({multi:,} of two or more stores), {len(result.hubs):,} hubs; "
@@ -505,7 +534,8 @@ def json_errors(fmt: str) -> Iterator[None]:
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
               help="json: one document in every case, errors included.")
-def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
+@pseudonym_key_option
+def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, key_file):
     """The evidence that links STORE_ID to another store, or to its cluster.
 
     With two store ids, prints the chain of shared identifiers between them; when they are not
@@ -529,7 +559,8 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt):
             with connect(_settings(uri, user, password, database)) as store:
                 stores, links = read_graph(store)
         result = run_analysis(stores, links)
-        found = explain_stores(result, *store_ids, show_pii=show_pii)
+        found = explain_stores(result, *store_ids, show_pii=show_pii,
+                               secret=_secret(key_file))
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
         return
@@ -583,7 +614,9 @@ def _print_explanation(found: dict, fmt: str) -> None:
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300,
               show_default=True, help="Stop the query after this many seconds.")
 @neo4j_options
-def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, password, database):
+@pseudonym_key_option
+def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, password, database,
+          key_file):
     """Run a query of the library (cypher/) by NAME, or a .cypher FILE; read-only.
 
     \b
@@ -617,7 +650,7 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
     logging.getLogger("neo4j.notifications").addHandler(logging.NullHandler())
     with connect(_settings(uri, user, password, database)) as store:
         result = queries.run_query(store, chosen, given, write=write, show_pii=show_pii,
-                                   timeout=timeout)
+                                   timeout=timeout, secret=_secret(key_file))
     for warning in result.warnings:
         click.echo(f"Warning from Neo4j: {warning}", err=True)
     if result.counters:
@@ -643,8 +676,9 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
 @click.option("--max-pages", type=click.IntRange(min=0), default=None,
               help="Write cluster pages for only the N riskiest clusters (default: all).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@pseudonym_key_option
 def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pages, show_pii,
-           quiet):
+           quiet, key_file):
     """HTML report (and CSV files) from the graph in Neo4j, with the cluster ids `cluster` wrote.
 
     Reads the stores and identifiers back, re-runs the analysis with the clusters stored in Neo4j
@@ -682,7 +716,22 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=source,
-                      only_cluster=cluster_id, progress=advance, max_pages=max_pages)
+                      only_cluster=cluster_id, progress=advance, max_pages=max_pages,
+                      secret=_secret(key_file))
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs; wrote {pages:,} cluster page(s)")
     click.echo(f"Report: {out_dir / 'index.html'}")
+
+
+@main.command("new-key")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def new_key_command(path):
+    """Write a new pseudonym key to PATH (mode 600; never overwrites).
+
+    Give it with --pseudonym-key (or GRAPHAUDIT_PSEUDONYM_KEY) to make a case's tags and
+    hashes unlinkable to other cases; share the file to make them match (docs/security.md).
+    """
+    from .privacy import key_id, new_key
+
+    new_key(path)
+    click.echo(f"Wrote a new pseudonym key to {path} (key id {key_id(load_key(path))})")

@@ -16,11 +16,15 @@ The judgement of a shared identifier is read from the linkage's decision table (
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
-from .analysis import Analysis, display_identifier
+from .analysis import Analysis
 from .errors import DataError
+from .privacy import display_identifier
 
 __all__ = ["explain_stores", "unknown_store_hint"]
 
@@ -47,14 +51,16 @@ def unknown_store_hint(store_id: str, known: pd.Series | list[str]) -> str:
 
 
 def explain_stores(analysis: Analysis, a: str, b: str | None = None,
-                   show_pii: bool = False) -> dict:
+                   show_pii: bool = False, secret: bytes | None = None) -> dict:
     """The explanation for store ``a`` (its cluster and the evidence around it) or for the pair
     ``a``, ``b``; raises DataError naming an unknown store id (with a hint).
 
     The result is plain data: ``{"stores": [...], "clusters": {store: cluster}, "linked": bool,
     ...}``, plus ``path`` (linked pair), ``shared`` and ``near_matches`` (pair not linked) or
-    ``evidence`` (one store).
+    ``evidence`` (one store). Identifiers are shown as :func:`.privacy.display_identifier`
+    shows them, with pseudonyms under ``secret`` (default: this installation's key).
     """
+    shown = partial(display_identifier, show_pii=show_pii, secret=secret)
     linkage = analysis.linkage
     ids = linkage.graph.stores["store_id"]
     index = pd.Index(ids)
@@ -66,7 +72,7 @@ def explain_stores(analysis: Analysis, a: str, b: str | None = None,
     out: dict = {"stores": stores, "clusters": {s: cluster[s] for s in stores}}
     if b is None:
         out["linked"] = None
-        out["evidence"] = _store_evidence(analysis, a, cluster[a], show_pii)
+        out["evidence"] = _store_evidence(analysis, a, cluster[a], shown)
         return out
     from .linkage.evidence import explain_link
 
@@ -76,23 +82,23 @@ def explain_stores(analysis: Analysis, a: str, b: str | None = None,
     if out["linked"]:
         out["path"] = [
             {"from": steps[i], "shared": kind,
-             "identifier": display_identifier(kind, key, show_pii=show_pii), "to": steps[i + 2]}
+             "identifier": shown(kind, key), "to": steps[i + 2]}
             for i in range(0, len(steps) - 2, 2) for kind, key in [steps[i + 1]]
         ]
         return out
-    out["shared"] = _shared_values(analysis, index.get_loc(a), index.get_loc(b), show_pii)
-    out["near_matches"] = _near_matches(analysis, index.get_loc(a), index.get_loc(b), show_pii)
+    out["shared"] = _shared_values(analysis, index.get_loc(a), index.get_loc(b), shown)
+    out["near_matches"] = _near_matches(analysis, index.get_loc(a), index.get_loc(b), shown)
     return out
 
 
 def _store_evidence(analysis: Analysis, store_id: str, cluster_id: str,
-                    show_pii: bool) -> list[dict]:
+                    shown: Callable[[str, str], str]) -> list[dict]:
     evidence = analysis.evidence
     mine = evidence[(evidence["cluster_id"] == cluster_id)
                     & evidence["store_ids"].astype(str).str.split(";").map(
                         lambda ids: store_id in ids)]
     return [
-        {"kind": r.kind, "identifier": display_identifier(r.kind, r.key, show_pii=show_pii),
+        {"kind": r.kind, "identifier": shown(r.kind, r.key),
          "stores": int(r.store_count), "bridge": bool(r.bridge), "store_ids": r.store_ids}
         for r in mine.itertuples()
     ]
@@ -104,7 +110,8 @@ def _idents_of(analysis: Analysis, store: int) -> np.ndarray:
     return np.unique(graph.link_ident[graph.link_store == store])
 
 
-def _shared_values(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[dict]:
+def _shared_values(analysis: Analysis, a: int, b: int,
+                   shown: Callable[[str, str], str]) -> list[dict]:
     """The identifiers both stores have (after fuzzy merging), each with its judgement."""
     linkage = analysis.linkage
     canonical = linkage.canonical
@@ -117,7 +124,7 @@ def _shared_values(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[d
     rows = []
     for ident in shared.tolist():
         kind, key = idents.at[ident, "kind"], idents.at[ident, "key"]
-        row = {"kind": kind, "identifier": display_identifier(kind, key, show_pii=show_pii)}
+        row = {"kind": kind, "identifier": shown(kind, key)}
         if ident in decisions.index:
             decided = decisions.loc[ident]
             row.update({"judged": str(decided["status"]), "links": bool(decided["links"]),
@@ -128,7 +135,8 @@ def _shared_values(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[d
     return rows
 
 
-def _near_matches(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[dict]:
+def _near_matches(analysis: Analysis, a: int, b: int,
+                  shown: Callable[[str, str], str]) -> list[dict]:
     """Fuzzy matches weighed between an identifier of ``a`` and one of ``b`` and not accepted:
     below the threshold (accepted ones would have merged the two into one shared value)."""
     mine, theirs = set(_idents_of(analysis, a).tolist()), set(_idents_of(analysis, b).tolist())
@@ -141,7 +149,7 @@ def _near_matches(analysis: Analysis, a: int, b: int, show_pii: bool) -> list[di
         rows.append({
             "kind": kind, "signal": match.signal, "judged": "below threshold",
             "weight": round(float(match.weight), 3), "evidence": ", ".join(match.parts),
-            "identifiers": [display_identifier(kind, idents.at[i, "key"], show_pii=show_pii)
+            "identifiers": [shown(kind, idents.at[i, "key"])
                             for i in (match.a, match.b)],
         })
     return rows

@@ -249,7 +249,7 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     """
     key = _strip_separators(_upper(raw))
     if not key:
-        raise ValueError(f"empty ID number: {raw!r}")
+        raise ValueError("empty ID number")
     kind = (id_type or "CN_RESIDENT_ID").strip().upper()
     if kind in COMPANY_ID_TYPES:
         return key, uscc_valid(key)
@@ -368,7 +368,7 @@ def phone_key(raw: str, region: str | None = "CN") -> str:
         return key
     digits = "".join(_ascii_digits(run) for run in _DIGITS.findall(text))
     if not digits:
-        raise ValueError(f"no digits in phone number: {raw!r}")
+        raise ValueError("no digits in phone number")
     fallback = ("+" if text.startswith("+") else "") + digits
     # The digits alone may read as a possible number (e.g. a value with stray letters);
     # taking that reading keeps the key idempotent.
@@ -387,7 +387,7 @@ def email_key(raw: str) -> str:
     """
     key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw).strip().lower())
     if "@" not in key:
-        raise ValueError(f"not an e-mail address: {raw!r}")
+        raise ValueError("not an e-mail address")
     return key
 
 
@@ -424,7 +424,7 @@ def account_key(raw: str, account_type: str | None = "bank") -> tuple[str, bool]
     """
     key = _strip_separators(_upper(raw))
     if not key:
-        raise ValueError(f"empty account number: {raw!r}")
+        raise ValueError("empty account number")
     kind = (account_type or "bank").strip().lower()
     digits = key.isascii() and key.isdigit()
     if kind == "card":
@@ -531,7 +531,7 @@ def address_key(raw: str) -> str:
     tokens = (_chinese_address_tokens(text) if _HAN_ONLY.search(text)
               else _english_address_tokens(text))
     if not tokens:
-        raise ValueError(f"empty address: {raw!r}")
+        raise ValueError("empty address")
     # Drop number markers right before a number (a run of them, so that the key is stable).
     kept: list[str] = []
     before_number = False
@@ -687,7 +687,7 @@ def brand_key(raw: str) -> str:
     words = _WORD.findall(_fold(raw.replace("\u2122", "").replace("\u2120", "")))
     key = unicodedata.normalize("NFKC", "".join(words))  # joined Hangul jamo may compose
     if not key:
-        raise ValueError(f"empty brand: {raw!r}")
+        raise ValueError("empty brand")
     return key
 
 

@@ -36,7 +36,9 @@ operators: no SHOW, TERMINATE, LOAD CSV, USE or IN TRANSACTIONS) and the server'
 from ``EXPLAIN`` (``"r"``). The read transaction is a last guard: the server refuses writes in it.
 
 Personal data in results (ID numbers, accounts, phones, e-mails) is masked unless
-``show_pii=True``; see :func:`mask_row` for the rules.
+``show_pii=True``, by the type of each value, whatever the column is called: see
+:func:`mask_row` and :func:`value_kinds`. On a graph loaded with ``--hash-identifiers``,
+identifier parameters are hashed with the same key before they are sent.
 
 Run ``python -m graphaudit.queries --docs docs/queries.md`` to regenerate the analysts' guide.
 """
@@ -59,8 +61,19 @@ from pathlib import Path
 from . import normalize, readonly
 from .errors import QueryError
 from .identifiers import KINDS, LABELS, RELATIONSHIPS
-from .masking import PII_FIELDS, PII_KINDS, mask, pseudonym
 from .normalize import identifier_key
+from .privacy import (
+    PII_FIELDS,
+    PII_KINDS,
+    hash_value,
+    is_hashed,
+    key_id,
+    load_key,
+    mask,
+    mask_raw,
+    pseudonym,
+    scrub,
+)
 
 __all__ = [
     "PARAM_TYPES",
@@ -78,6 +91,7 @@ __all__ = [
     "listing_rows",
     "load_library",
     "mask_row",
+    "value_kinds",
     "parse_assignments",
     "parse_query",
     "render_table",
@@ -503,76 +517,160 @@ RAW_COLUMNS = frozenset({"raw", "raws", "spellings"})
 NAMED_COLUMNS = {**PII_FIELDS, **{kind: kind for kind in PII_KINDS},
                  **{f"{kind}s": kind for kind in PII_KINDS}, "account": "payment",
                  "accounts": "payment", "id_numbers": "id_document"}
+#: properties of graph entities that are never personal data: shown as they are
+PLAIN_PROPERTIES = frozenset({"store_id", "cluster_id", "_labels", "_type", "kind", "status",
+                              "marketplace", "opened_on", "suspended_on", "valid", "id_type",
+                              "account_type", "address_type", "role", "size", "risk_score",
+                              "score", "linked_to_suspended", "computed_at", "brand_key"})
+#: what :func:`value_kinds` may say of a value besides an identifier kind
+STORE_ID, CLUSTER_ID = "store_id", "cluster_id"
 
 
-def _mask_key(kind: str, value: object) -> object:
-    if isinstance(value, list):
-        return [_mask_key(kind, v) for v in value]
-    if not isinstance(value, str) or kind not in PII_KINDS or not value:
-        return value
-    return f"{mask(kind, value)} {pseudonym(kind, value)}"
+class _Masker:
+    """Masks values by their type: an identifier key (masked, with its pseudonym), a raw
+    spelling of one (masked, separators kept), a store or cluster id (shown), anything else
+    (scrubbed of digit runs and e-mails)."""
+
+    def __init__(self, known: Mapping[str, tuple[str, bool]] | None, secret: bytes | None):
+        self.known = known or {}
+        self.secret = secret
+
+    def key(self, kind: str, value: object) -> object:
+        if isinstance(value, list):
+            return [self.key(kind, v) for v in value]
+        if not isinstance(value, str) or kind not in PII_KINDS or not value:
+            return self.free(value)
+        if is_hashed(value):
+            return pseudonym(kind, value)
+        return f"{mask(kind, value)} {pseudonym(kind, value, self.secret)}"
+
+    def raw(self, kind: str, value: object) -> object:
+        if isinstance(value, list):
+            return [self.raw(kind, v) for v in value]
+        if not isinstance(value, str) or kind not in PII_KINDS:
+            return self.free(value)
+        return mask_raw(kind, value)
+
+    def free(self, value: object) -> object:
+        """A value with nothing known of it but what it is."""
+        if isinstance(value, dict):
+            return self.row(value)
+        if isinstance(value, list):
+            return [self.free(v) for v in value]
+        if not isinstance(value, str) or not value:
+            return value
+        if is_hashed(value):
+            return value[:9]
+        found = self.known.get(value)
+        if found is None:
+            return scrub(value)
+        kind, exact = found
+        if kind in (STORE_ID, CLUSTER_ID):
+            return value
+        return self.key(kind, value) if exact else self.raw(kind, value)
+
+    def row(self, row: Mapping[str, object], kind: str | None = None) -> dict[str, object]:
+        row_kind = row.get("kind") if isinstance(row.get("kind"), str) else kind
+        labels = row.get("_labels") or []
+        entity = bool(labels) or isinstance(row.get("_type"), str)
+        for label in labels if isinstance(labels, list) else []:
+            row_kind = _KIND_OF_LABEL.get(label, row_kind)
+        if isinstance(row.get("_type"), str):
+            row_kind = _KIND_OF_TYPE.get(row["_type"], row_kind)
+        out: dict[str, object] = {}
+        for column, value in row.items():
+            if column in KEY_COLUMNS and row_kind in PII_KINDS:
+                out[column] = self.key(row_kind, value)
+            elif column in RAW_COLUMNS and row_kind in PII_KINDS:
+                out[column] = self.raw(row_kind, value)
+            elif column in NAMED_COLUMNS:
+                out[column] = self.key(NAMED_COLUMNS[column], value)
+            elif entity and column in PLAIN_PROPERTIES:
+                out[column] = value
+            else:
+                out[column] = self.free(value)
+        return out
 
 
-#: characters of a raw form left visible at its start and end, by kind (as :func:`mask` does)
-_RAW_VISIBLE = {"id_document": (4, 4), "payment": (0, 4), "phone": (0, 3)}
+def mask_row(row: Mapping[str, object], kind: str | None = None,
+             known: Mapping[str, tuple[str, bool]] | None = None,
+             secret: bytes | None = None) -> dict[str, object]:
+    """Mask the personal data of one result row (or map).
 
+    * Nodes and relationships are masked by their label or type and property: the ``key`` of
+      an identifier node, the ``raw`` spelling of its relationships; free text is scrubbed.
+    * Any other value is masked by its type, as :func:`value_kinds` found it in the graph
+      (``known``: value -> (kind, whether it is the key itself)): ``RETURN d.key AS k`` is
+      masked as an ID number whatever the column is called. Values of no known type are
+      scrubbed (digit runs and e-mails masked).
+    * The library's own columns (``identifier``, ``raw`` with the row's ``kind`` or the
+      query's ``kind`` parameter; ``phone``, ``email``, ``id_number``...) are masked as their
+      name says even without ``known``.
 
-def _mask_raw(kind: str, value: object) -> object:
-    """Mask a raw form but keep its separators, so an investigator still sees how it was
-    written: ``6222-0212-3456-7890`` -> ``****-****-****-7890``."""
-    if isinstance(value, list):
-        return [_mask_raw(kind, v) for v in value]
-    if not isinstance(value, str) or kind not in PII_KINDS or not value:
-        return value
-    if kind == "email":
-        return mask(kind, value.strip())
-    head, tail = _RAW_VISIBLE[kind]
-    positions = [i for i, ch in enumerate(value) if ch.isalnum()]
-    if len(positions) <= head + tail:
-        head, tail = 0, min(2, len(positions) // 2)
-    hidden = set(positions[head:len(positions) - tail])
-    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
-
-
-def mask_row(row: Mapping[str, object], kind: str | None = None) -> dict[str, object]:
-    """Mask the personal data of one result row (or map), by column names and kinds.
-
-    * ``identifier``/``key``/``value`` (and plurals) hold keys of the row's ``kind`` (or of
-      ``kind``, the query's parameter): masked, with a pseudonym so equal keys stay
-      recognisable; ``raw``/``spellings`` hold raw forms of that kind: masked.
-    * A column named after a personal kind (``phone``, ``email``, ``id_number``,
-      ``account_number``, ...) is masked as that kind.
-    * Nodes and relationships are masked by their label or type (``key`` of identifier nodes,
-      ``raw`` of their relationships); maps and lists are masked inside.
-
-    >>> mask_row({"kind": "phone", "identifier": "+8613800138000", "stores": 3})
-    {'kind': 'phone', 'identifier': '+86********000 #e83b2c', 'stores': 3}
+    >>> mask_row({"kind": "phone", "identifier": "+8613800138000", "stores": 3},
+    ...          secret=b"k" * 32)["identifier"]
+    '+86****000 #05d4d3d6'
     """
-    row_kind = row.get("kind") if isinstance(row.get("kind"), str) else kind
-    labels = row.get("_labels") or []
-    for label in labels if isinstance(labels, list) else []:
-        row_kind = _KIND_OF_LABEL.get(label, row_kind)
-    if isinstance(row.get("_type"), str):
-        row_kind = _KIND_OF_TYPE.get(row["_type"], row_kind)
-    out: dict[str, object] = {}
-    for column, value in row.items():
-        if column in KEY_COLUMNS and row_kind:
-            out[column] = _mask_key(row_kind, value)
-        elif column in RAW_COLUMNS and row_kind:
-            out[column] = _mask_raw(row_kind, value)
-        elif column in NAMED_COLUMNS:
-            out[column] = _mask_key(NAMED_COLUMNS[column], _mask_nested(value))
-        else:
-            out[column] = _mask_nested(value)
-    return out
+    return _Masker(known, secret).row(row, kind)
 
 
-def _mask_nested(value: object) -> object:
-    if isinstance(value, dict):
-        return mask_row(value)
-    if isinstance(value, list):
-        return [_mask_nested(v) for v in value]
-    return value
+def _strings(value: object, into: set[str]) -> None:
+    """Collect the strings of a result value (inside lists and maps) into ``into``."""
+    if isinstance(value, str):
+        if value and not is_hashed(value):
+            into.add(value)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, into)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, into)
+
+
+#: which of $values are store ids, cluster ids, or keys of identifier nodes (by label)
+VALUE_KINDS = """
+UNWIND $candidates AS c
+CALL (c) {
+  MATCH (:Store {store_id: c.value}) WHERE c.kind = 'store_id' RETURN true AS found
+  UNION
+  MATCH (:Cluster {cluster_id: c.value}) WHERE c.kind = 'cluster_id' RETURN true AS found
+  UNION
+  MATCH (:IdDocument {key: c.key}) WHERE c.kind = 'id_document' RETURN true AS found
+  UNION
+  MATCH (:PaymentAccount {key: c.key}) WHERE c.kind = 'payment' RETURN true AS found
+  UNION
+  MATCH (:Phone {key: c.key}) WHERE c.kind = 'phone' RETURN true AS found
+  UNION
+  MATCH (:Email {key: c.key}) WHERE c.kind = 'email' RETURN true AS found
+}
+RETURN c.value AS value, c.kind AS kind, c.key AS key
+"""
+
+
+def value_kinds(store: object, values: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    """What each of ``values`` is in the graph: value -> (kind, exact).
+
+    A value is a store id, a cluster id, or an identifier of a personal kind: its key
+    (``exact``) or a spelling that normalizes to a key of the graph. Every lookup goes through
+    a uniqueness index (one per label), so the cost grows with the values, not the graph.
+    """
+    candidates = []
+    for value in values:
+        candidates += [{"value": value, "kind": STORE_ID, "key": value},
+                       {"value": value, "kind": CLUSTER_ID, "key": value}]
+        for kind in sorted(PII_KINDS):
+            try:
+                key = identifier_key(kind, value)
+            except ValueError:
+                continue
+            candidates.append({"value": value, "kind": kind, "key": key})
+    found: dict[str, tuple[str, bool]] = {}
+    for start in range(0, len(candidates), 20_000):
+        for row in store.run_read(VALUE_KINDS, candidates=candidates[start:start + 20_000]):
+            value, kind = row["value"], row["kind"]
+            if kind in (STORE_ID, CLUSTER_ID) or value not in found or row["key"] == value:
+                found[value] = (kind, row["key"] == value)
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -646,14 +744,17 @@ def run_query(
     write: bool = False,
     show_pii: bool = False,
     timeout: float | None = None,
+    secret: bytes | None = None,
 ) -> QueryResult:
     """Bind ``given`` to ``query``'s parameters, run it on ``store`` and return its rows.
 
     ``store`` is a :class:`graphaudit.store.GraphStore`. The query is first ``EXPLAIN``-ed: a
     query that writes (or changes the schema) raises QueryError before it runs, unless
     ``write``. It then runs in a managed read transaction (write transaction with ``write``).
-    Rows are masked unless ``show_pii``. ``timeout`` (seconds) asks the server to stop a query
-    that runs longer.
+    Rows are masked unless ``show_pii`` (:func:`mask_row`, pseudonyms under ``secret``, by
+    default this installation's key). On a graph loaded with ``--hash-identifiers``, identifier
+    parameters are hashed with ``secret`` first; a graph hashed under another key is refused.
+    ``timeout`` (seconds) asks the server to stop a query that runs longer.
 
     Raises ParameterError (bad parameters), QueryError (writes without ``write``; a Cypher
     error), Neo4jUnavailable (the server is gone).
@@ -663,6 +764,8 @@ def run_query(
     import neo4j
 
     parameters = bind_parameters(query, given or {})
+    secret = secret or load_key()
+    parameters = _hashed_if_graph_is(store, query, parameters, secret)
     cypher_params = {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
                      for k, v in parameters.items()}
 
@@ -708,7 +811,11 @@ def run_query(
     kind_param = parameters.get("kind") if isinstance(parameters.get("kind"), str) else None
     rows = [dict(zip(keys, row, strict=True)) for row in values]
     if not show_pii:
-        rows = [mask_row(row, kind_param) for row in rows]
+        strings: set[str] = set()
+        for row in rows:
+            _strings(row, strings)
+        known = value_kinds(store, strings) if strings else {}
+        rows = [mask_row(row, kind_param, known, secret) for row in rows]
     counters = {k: v for k, v in vars(summary.counters).items()
                 if isinstance(v, int) and not isinstance(v, bool) and v and not k.startswith("_")}
     warnings = [
@@ -716,6 +823,30 @@ def run_query(
         if status.is_notification and str(status.severity).upper().endswith("WARNING")
     ]
     return QueryResult(query, keys, rows, query_type or "r", counters, warnings)
+
+
+def _hashed_if_graph_is(store: object, query: Query, parameters: dict[str, object],
+                        secret: bytes) -> dict[str, object]:
+    """``parameters`` with identifier values hashed when the graph stores keyed hashes."""
+    from .store import read_hashing
+
+    hashing = read_hashing(store)
+    if hashing is None:
+        return parameters
+    if hashing != key_id(secret):
+        raise QueryError("the graph was loaded with --hash-identifiers under another pseudonym "
+                         "key: give that key with --pseudonym-key")
+    out = dict(parameters)
+    for p in query.params:
+        match = _TYPE_SPEC.match(p.type)
+        if match is None:
+            continue
+        kind = match["plain"] if match["plain"] in PII_KINDS else (
+            parameters.get(match["by"]) if match["by"] else None)
+        value = out.get(p.name)
+        if kind in PII_KINDS and isinstance(value, str):
+            out[p.name] = hash_value(str(kind), value, secret)
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

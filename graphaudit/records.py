@@ -33,6 +33,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import ConfigError, DataError
+from .privacy import csv_line
 
 __all__ = [
     "KINDS",
@@ -132,7 +133,12 @@ class Reject:
 
 
 class RejectsWriter:
-    """Collects rejects and writes them to a CSV file, opened only when the first one arrives."""
+    """Collects rejects and writes them to a CSV file, opened only when the first one arrives.
+
+    ``mask(field, text)`` masks a value by its column (:func:`graphaudit.privacy.mask_field`);
+    cells that a spreadsheet would run as formulas are neutralised
+    (:func:`graphaudit.privacy.csv_line`).
+    """
 
     COLUMNS = ("file", "line", "field", "reason", "value")
 
@@ -158,10 +164,13 @@ class RejectsWriter:
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            self._writer = csv.writer(self._handle)
-            self._writer.writerow(self.COLUMNS)
+            self._writer = self._handle.write
+            self._writer(csv_line(self.COLUMNS))
+        # A value is masked by its column's kind; a reason is scrubbed like free text (it
+        # should never repeat a value, and must not leak one if it does).
         value = self.mask(reject.field, reject.value) if self.mask else reject.value
-        self._writer.writerow((reject.file, reject.line, reject.field, reject.reason, value))
+        reason = self.mask("reason", reject.reason) if self.mask else reject.reason
+        self._writer(csv_line((reject.file, reject.line, reject.field, reason, value)))
 
     def close(self) -> None:
         if self._handle is not None:

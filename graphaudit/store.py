@@ -24,6 +24,7 @@ from importlib.resources.abc import Traversable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -40,9 +41,11 @@ from .identifiers import (
     Identifiers,
     store_brand_keys,
 )
+from .privacy import PII_KINDS, hash_values, key_id, scrub_column
 from .settings import ConnectionSettings
 
-__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "stale_clusters"]
+__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "hashed_identifiers",
+           "read_hashing", "stale_clusters"]
 
 # The server's notifications on graphaudit's own statements (a label that does not exist yet in
 # an empty database) are not the user's business; `graphaudit query` reports those of a query.
@@ -212,8 +215,16 @@ class GraphStore:
         stores: pd.DataFrame,
         identifiers: Identifiers,
         progress: Callable[[int], None] | None = None,
+        hash_with: bytes | None = None,
     ) -> LoadSummary:
         """Write stores, identifiers and their links in batches; idempotent.
+
+        With ``hash_with`` (a pseudonym key), the graph stores keyed hashes instead of ID
+        numbers, accounts, phones, e-mails, their spellings and holder names
+        (:func:`hashed_identifiers`), and says so in a ``:GraphauditPrivacy`` node; a graph
+        holds one or the other, never both (GraphauditError): a load without ``hash_with`` into
+        a hashed graph is refused, and the CLI loads a hashed graph hashed even without
+        ``--hash-identifiers``.
 
         Batches run on ``LOAD_WORKERS`` sessions at once: the server runs a transaction on one
         core, so one client thread left the other core idle. Every node is written before any
@@ -224,6 +235,7 @@ class GraphStore:
         If the server goes away, raises Neo4jUnavailable saying how many rows were written;
         running the load again completes the graph without doubling anything.
         """
+        stores, identifiers = self._as_graph_stores(stores, identifiers, hash_with)
         summary = LoadSummary()
         nodes = _Shared(itertools.chain(
             _column_batches("Store", LOAD_STORES, _store_columns(stores), counted=True),
@@ -236,6 +248,29 @@ class GraphStore:
                           summary, progress)
         self._write_lanes([_link_batches(identifiers, lane == HUB_LANE)], summary, progress)
         return summary
+
+    def _as_graph_stores(self, stores: pd.DataFrame, identifiers: Identifiers,
+                         secret: bytes | None) -> tuple[pd.DataFrame, Identifiers]:
+        """The tables to write, hashed if asked or if the graph is; check the graph agrees."""
+        stored = read_hashing(self)
+        if stored is None and secret is None:
+            return stores, identifiers
+        if stored is None:
+            if self.run_read("MATCH (s:Store) RETURN s.store_id AS s LIMIT 1"):
+                raise GraphauditError(
+                    "the graph already holds identifiers in the clear: --hash-identifiers "
+                    "needs an empty graph (delete it first, or load without the option)")
+        elif secret is None:
+            raise GraphauditError(
+                "the graph was loaded with --hash-identifiers: load into it with "
+                "--hash-identifiers too (and the same --pseudonym-key)")
+        elif stored != key_id(secret):
+            raise GraphauditError(
+                "the graph was loaded with --hash-identifiers under another pseudonym key: "
+                "give that key with --pseudonym-key")
+        self.run_write(WRITE_HASHING, key_id=key_id(secret))
+        return (stores.assign(status_reason=_scrubbed(stores["status_reason"])),
+                hashed_identifiers(identifiers, secret))
 
     def _write_lanes(
         self,
@@ -537,6 +572,60 @@ def stale_clusters(store: GraphStore) -> int:
     replaces them)."""
     rows = store.run_read(STALE_CLUSTERS)
     return int(rows[0]["stale"]) if rows else 0
+
+
+# -- hashed identifiers ----------------------------------------------------------------------
+
+READ_HASHING = "MATCH (m:GraphauditPrivacy) RETURN m.key_id AS key_id LIMIT 1"
+WRITE_HASHING = """
+MERGE (m:GraphauditPrivacy {name: 'privacy'})
+SET m.hashed_identifiers = true, m.key_id = $key_id
+"""
+
+
+def read_hashing(store: GraphStore) -> str | None:
+    """The key id (:func:`.privacy.key_id`) the graph's identifiers were hashed under, or None
+    for a graph that stores them in the clear."""
+    rows = store.run_read(READ_HASHING)
+    return rows[0]["key_id"] if rows else None
+
+
+def _hashed(domain: str, column: pd.Series, secret: bytes) -> pd.Series:
+    values = pa.array(column.astype(object).where(column.notna(), ""), type=pa.large_string())
+    return pd.Series(hash_values(domain, values, secret), index=column.index, dtype=object)
+
+
+def _scrubbed(column: pd.Series) -> pd.Series:
+    values = pa.array(column.astype(object).where(column.notna(), ""), type=pa.large_string())
+    return pd.Series(scrub_column(values), index=column.index, dtype=object)
+
+
+def hashed_identifiers(identifiers: Identifiers, secret: bytes) -> Identifiers:
+    """``identifiers`` with keyed hashes (:func:`.privacy.hash_value`) in place of the keys and
+    spellings of ID numbers, accounts, phones and e-mails, and of every holder name.
+
+    Equal values hash equal, so stores still share the same nodes and the graph links as
+    before; addresses stay readable (linkage compares them by their words). Each distinct
+    value is hashed once.
+    """
+    def hashed(frame: pd.DataFrame, kind_of: pd.Series | str) -> pd.DataFrame:
+        frame = frame.copy()
+        kinds = (pd.Series(kind_of, index=frame.index) if isinstance(kind_of, str)
+                 else kind_of)
+        for kind in PII_KINDS:
+            rows = (kinds == kind).to_numpy()
+            if not rows.any():
+                continue
+            for column, domain in (("key", kind), ("raw", f"{kind} raw")):
+                if column in frame:
+                    frame.loc[rows, column] = _hashed(domain, frame.loc[rows, column], secret)
+        if "holder_name" in frame:
+            frame["holder_name"] = _hashed("holder_name", frame["holder_name"], secret)
+        return frame
+
+    links = hashed(identifiers.links, identifiers.links["kind"])
+    parts = {kind: hashed(part, kind) for kind, part in identifiers.parts.items()}
+    return Identifiers(links, parts)
 
 
 # -- read-back and cluster write-back ---------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import json
 import math
 import multiprocessing
 import os
@@ -29,9 +30,10 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import __version__
-from ..analysis import Analysis, display_identifier
+from ..analysis import Analysis
 from ..errors import DataError
 from ..linkage.evidence import address_texts
+from ..privacy import display_identifier, load_key, may_scrub, scrub
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .assets import Assets, load_assets
 from .graph import (
@@ -46,7 +48,7 @@ from .graph import (
     build_cluster_graph,
     graph_options,
 )
-from .text import json_for_script, scrub, shorten
+from .text import json_for_script, shorten
 
 __all__ = ["ReportInfo", "page_name", "write_report"]
 
@@ -103,6 +105,7 @@ def write_report(
     made_at: str | None = None,
     progress: Callable[[int], None] | None = None,
     max_pages: int | None = None,
+    secret: bytes | None = None,
 ) -> list[Path]:
     """Write ``index.html`` and ``clusters/<cluster_id>.html`` for every cluster of 2+ stores.
 
@@ -118,6 +121,7 @@ def write_report(
     made_at : when the analysis ran (default ``analysis.computed_at``).
     progress : called with the number of pages written, as they are written.
     max_pages : write pages for only this many clusters, the riskiest (the index lists all).
+    secret : the key of the pseudonyms (default: this installation's, :func:`.privacy.load_key`).
 
     Returns
     -------
@@ -144,7 +148,7 @@ def write_report(
     out_dir = Path(out_dir)
     pages_dir = out_dir / "clusters"
     pages_dir.mkdir(parents=True, exist_ok=True)
-    world = _World(analysis, show_pii)
+    world = _World(analysis, show_pii, secret or load_key())
     clusters = analysis.clusters
     if only_cluster is not None:
         if only_cluster not in set(clusters["cluster_id"]):
@@ -315,9 +319,10 @@ class _World:
     number; the rest of the analysis stays in its Arrow-backed frames and is summed there.
     """
 
-    def __init__(self, analysis: Analysis, show_pii: bool) -> None:
+    def __init__(self, analysis: Analysis, show_pii: bool, secret: bytes) -> None:
         self.analysis = analysis
         self.show_pii = show_pii
+        self.secret = secret
         self.canonical = analysis.linkage.canonical
         self.ident_kind: dict[int, str] = {}
         self.ident_key: dict[int, str] = {}
@@ -350,7 +355,8 @@ class _World:
             if kind == "address":
                 text = scrub(self.address_text.get(ident, "") or key, self.show_pii)
             else:
-                text = display_identifier(kind, key, show_pii=self.show_pii)
+                text = display_identifier(kind, key, show_pii=self.show_pii,
+                                          secret=self.secret)
             self._display[ident] = text
         return text
 
@@ -790,7 +796,7 @@ class _World:
         cid = pa.array(column("cluster_id").astype(str).tolist(), pa.string())
         brands = pa.array([str(b or "").replace(";", ", ") for b in column("brands").tolist()],
                           pa.string())
-        scrubbed = np.flatnonzero(pc.or_(pc.match_substring_regex(brands, r"[@0-9]|[^\x00-\x7f]"),
+        scrubbed = np.flatnonzero(pc.or_(may_scrub(brands),
                                          pc.greater(pc.utf8_length(brands), 2_000))
                                   .to_numpy(zero_copy_only=False))
         if len(scrubbed):
@@ -977,17 +983,27 @@ def _timeline(stores: list[tuple[str, str, str]]) -> dict:
             "right": right, "mid": mid}
 
 
+#: the query of a cluster's "reproduce in Neo4j" box: a constant, the cluster id a parameter
+CLUSTER_QUERY = (
+    "MATCH (c:Cluster {cluster_id: $cluster_id})<-[:MEMBER_OF]-(s:Store)\n"
+    "OPTIONAL MATCH p = (s)-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)\n"
+    "      <-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(t:Store)"
+    "-[:MEMBER_OF]->(c)\n"
+    "WHERE t <> s\n"
+    "WITH c, s, collect(p) AS shared\n"
+    "OPTIONAL MATCH q = (s)-[:LOCATED_AT]->(:Address)-[:SIMILAR_TO]-(:Address)\n"
+    "      <-[:LOCATED_AT]-(:Store)-[:MEMBER_OF]->(c)\n"
+    "RETURN c, s, shared, collect(q) AS similar_addresses"
+)
+
+
 def _cypher(cluster_id: str) -> str:
-    quoted = "'" + cluster_id.replace("\\", "\\\\").replace("'", "\\'") + "'"
-    return (
-        f":param cluster_id => {quoted}\n"
-        "MATCH (c:Cluster {cluster_id: $cluster_id})<-[:MEMBER_OF]-(s:Store)\n"
-        "OPTIONAL MATCH p = (s)-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)\n"
-        "      <-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(t:Store)"
-        "-[:MEMBER_OF]->(c)\n"
-        "WHERE t <> s\n"
-        "WITH c, s, collect(p) AS shared\n"
-        "OPTIONAL MATCH q = (s)-[:LOCATED_AT]->(:Address)-[:SIMILAR_TO]-(:Address)\n"
-        "      <-[:LOCATED_AT]-(:Store)-[:MEMBER_OF]->(c)\n"
-        "RETURN c, s, shared, collect(q) AS similar_addresses"
-    )
+    """The cluster's query for Neo4j Browser or cypher-shell: a ``:param`` line, then
+    :data:`CLUSTER_QUERY`, which holds no data. The id is a JSON string, which Cypher reads as
+    a string literal: ASCII only, every quote, backslash, newline and control character escaped,
+    so no id can end the literal or the line.
+
+    >>> print(_cypher("C1").splitlines()[0])
+    :param cluster_id => "C1"
+    """
+    return f":param cluster_id => {json.dumps(cluster_id, ensure_ascii=True)}\n{CLUSTER_QUERY}"

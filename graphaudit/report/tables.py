@@ -4,7 +4,9 @@ A million-store analysis has a million rows in clusters.csv and in evidence.csv.
 one Python object at a time (``DataFrame.to_csv``, a list comprehension per row) costs seconds
 and a Python string per cell; here each column is formatted once in Arrow, and Python is left
 only what Arrow cannot do (a pseudonym's hash, the odd value that needs quoting by the csv rules).
-The bytes written are the same as ``DataFrame.to_csv(path, index=False)``.
+The bytes written are the same as ``DataFrame.to_csv(path, index=False)``, except that a text
+cell a spreadsheet would run as a formula is neutralised and quoted
+(:func:`graphaudit.privacy.csv_line`, the same rule one row at a time).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..masking import pseudonym
+from ..privacy import formula_cells, neutralise
 
-__all__ = ["display_identifiers", "lookup", "mask_column", "write_csv"]
+__all__ = ["lookup", "write_csv"]
 
 #: rows formatted at a time: bounds the memory of the formatted text (~100 bytes a row)
 CSV_BATCH = 200_000
@@ -70,20 +72,26 @@ def _csv_cells(column: pd.Series) -> pa.Array | None:
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return None
     values = values.cast(pa.large_string()).fill_null("")
-    special = pc.match_substring_regex(values, _QUOTE_CLASS)
+    formula = formula_cells(values)
+    special = pc.or_(pc.match_substring_regex(values, _QUOTE_CLASS), formula)
     if not pc.any(special).as_py():
         return values
     quote, empty = pa.scalar('"', pa.large_string()), pa.scalar("", pa.large_string())
+    if pc.any(formula).as_py():  # neutralised: prefixed with ' (privacy.neutralise)
+        values = pc.if_else(formula, pc.binary_join_element_wise(
+            pa.scalar("'", pa.large_string()), values, empty), values)
     quoted = pc.binary_join_element_wise(quote, pc.replace_substring(values, '"', '""'), quote,
                                          empty)
     return pc.if_else(special, quoted, values)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """``frame.to_csv(path, index=False)``, formatted column by column in Arrow.
+    """``frame.to_csv(path, index=False)``, formatted column by column in Arrow, with formula
+    cells neutralised.
 
     Rows go out in batches of :data:`CSV_BATCH`, so the formatted text never holds the whole
-    file. A frame with a column of another type is written by pandas itself.
+    file. A frame with a column of another type is written by pandas itself, after its text
+    columns are neutralised.
     """
     with open(path, "wb") as handle:
         handle.write(_csv_line([str(name) for name in frame.columns]).encode("utf-8"))
@@ -93,9 +101,19 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
             if any(c is None for c in cells):
                 handle.truncate(0)
                 handle.seek(0)
-                frame.to_csv(handle, index=False, encoding="utf-8")
+                _neutralised(frame).to_csv(handle, index=False, encoding="utf-8",
+                                           quoting=csv.QUOTE_MINIMAL)
                 return
             handle.write(_joined_lines(cells))
+
+
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell that starts like a formula neutralised (for pandas)."""
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object or isinstance(out[name].dtype, pd.StringDtype):
+            out[name] = out[name].map(lambda v: neutralise(v) if isinstance(v, str) else v)
+    return out
 
 
 def _joined_lines(cells: list[pa.Array]) -> memoryview:
@@ -127,83 +145,3 @@ def lookup(keys: np.ndarray, table: tuple[np.ndarray, pa.Array]) -> pa.Array:
 def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     """One contiguous array (some kernels, like ``replace_with_mask``, take no chunks)."""
     return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-
-
-def display_identifiers(kind: pd.Series, key: pd.Series, text: pa.Array,
-                        show_pii: bool) -> pa.Array:
-    """:func:`graphaudit.analysis.display_identifier` of many rows at once.
-
-    Addresses show their text (else the key), brands and ``show_pii`` the key; the rest are
-    masked (:func:`mask_column`) with a pseudonym, which only Python's hashlib can make.
-    """
-    kinds, keys, text = (_flat(pa.array(column, type=pa.string()).fill_null(""))
-                         for column in (kind, key, text))
-    address = pc.equal(kinds, "address")
-    shown = pc.if_else(address, pc.if_else(pc.equal(text, ""), keys, text), keys)
-    if show_pii:
-        return shown
-    masked = pc.invert(pc.or_(address, pc.equal(kinds, "brand")))
-    rows = pa.array(np.flatnonzero(masked.to_numpy(zero_copy_only=False)))
-    if not len(rows):
-        return shown
-    kinds, keys = kinds.take(rows), keys.take(rows)
-    tags = [pseudonym(k, v) for k, v in zip(kinds.to_pylist(), keys.to_pylist(), strict=True)]
-    values = pc.binary_join_element_wise(mask_column(kinds, keys), pa.array(tags, pa.string()),
-                                         " ")
-    return pc.replace_with_mask(shown, masked, _flat(values))
-
-
-def _stars(count: pa.Array) -> pa.Array:
-    return pc.binary_repeat("*", pc.max_element_wise(count, 0))
-
-
-def _tail(values: pa.Array, count: int) -> pa.Array:
-    return pc.utf8_slice_codeunits(values, -count)
-
-
-def _join(*parts) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, "")
-
-
-def _mask_id(values: pa.Array, length: pa.Array) -> pa.Array:
-    short = _join(_stars(pc.subtract(length, 2)), _tail(values, 2))
-    long = _join(pc.utf8_slice_codeunits(values, 0, 4), _stars(pc.subtract(length, 8)),
-                 _tail(values, 4))
-    return pc.if_else(pc.less_equal(length, 8), short, long)
-
-
-def _mask_payment(values: pa.Array, length: pa.Array) -> pa.Array:
-    return pc.if_else(pc.greater(length, 4), _join("**** ", _tail(values, 4)), "****")
-
-
-def _mask_phone(values: pa.Array, length: pa.Array) -> pa.Array:
-    plus = pc.starts_with(values, "+")
-    head = pc.if_else(plus, pc.utf8_slice_codeunits(values, 0, 3), "")
-    hidden = pc.subtract(length, pc.if_else(plus, 6, 3))
-    return _join(head, _stars(hidden), _tail(values, 3))
-
-
-def _mask_email(values: pa.Array, length: pa.Array) -> pa.Array:
-    parts = pc.extract_regex(values, r"(?s)^(?P<local>[^@]*)@(?P<domain>.*)$")
-    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
-    shown = _join(pc.utf8_slice_codeunits(local, 0, 1), "***@", domain)
-    return pc.if_else(parts.is_valid(), shown, "***")
-
-
-_MASKS = {"id_document": _mask_id, "payment": _mask_payment, "phone": _mask_phone,
-          "email": _mask_email}
-
-
-def mask_column(kinds: pa.Array, values: pa.Array) -> pa.Array:
-    """:func:`graphaudit.masking.mask` of each row (kind, value), in Arrow.
-
-    The same rules, spelled as column operations (tests hold the two equal on awkward values:
-    empty, short, non-ASCII, several @); kinds that are not personal data pass through.
-    """
-    length = pc.utf8_length(values)
-    shown = values
-    for kind, rule in _MASKS.items():
-        chosen = pc.equal(kinds, kind)
-        if pc.any(chosen).as_py():
-            shown = pc.if_else(chosen, rule(values, length), shown)
-    return pc.if_else(pc.equal(length, 0), values, shown)

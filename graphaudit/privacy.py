@@ -1,0 +1,488 @@
+"""Personal data in outputs: keyed pseudonyms, masks, scrubbing, and cells safe to open.
+
+Every output of graphaudit (CSV files, the HTML report, ``query`` and ``explain``, the rejects
+file, the graph loaded with ``--hash-identifiers``) goes through this module, and each rule is
+written here once: where a rule needs a whole-column form for a million rows, the Arrow form sits
+beside the scalar one and the tests hold the two equal.
+
+* **Pseudonyms** (``#1f2e3d4c``) are HMAC-SHA-256 of the identifier under a secret key that the
+  user owns (:func:`load_key`): without the key nobody can confirm a guess by hashing
+  candidates, as anyone could with the unkeyed hash used before. The same key gives the same
+  tags in every case; a new key makes cases unlinkable (docs/security.md).
+* **Masks** show at most the last four characters of an ID number or an account
+  (``****123X``, ``**** 3445``), the last three of a phone, the first letter of an e-mail.
+* **Scrubbing** masks runs of nine or more digits (separated by spaces, ``.``, ``-``, ``/`` or
+  ``_``) and e-mail addresses inside free text (an address, a reason, a whole rejected row).
+* **Formula cells**: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+  would run as a formula in a spreadsheet (OWASP "CSV injection"): it is prefixed with ``'``
+  and quoted.
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import DataError
+from .settings import config_dir
+
+__all__ = [
+    "KEY_ENV",
+    "KEY_FILE",
+    "PII_FIELDS",
+    "PII_KINDS",
+    "csv_line",
+    "display_identifier",
+    "display_identifiers",
+    "formula_cells",
+    "hash_value",
+    "hash_values",
+    "installation_key_path",
+    "is_hashed",
+    "key_id",
+    "load_key",
+    "mask",
+    "mask_column",
+    "mask_field",
+    "mask_raw",
+    "may_scrub",
+    "neutralise",
+    "new_key",
+    "pseudonym",
+    "scrub",
+    "scrub_column",
+    "unneutralise",
+]
+
+#: identifier kinds whose values are personal data
+PII_KINDS = frozenset({"id_document", "payment", "phone", "email"})
+#: input columns holding personal data, and the identifier kind of each
+PII_FIELDS = {"id_number": "id_document", "account_number": "payment", "phone": "phone",
+              "email": "email"}
+
+# ---------------------------------------------------------------------------------------------
+# The key
+
+#: the key's file in the user's configuration folder (created on first use, mode 600)
+KEY_FILE = "pseudonym.key"
+#: environment variable naming a key file (what ``--pseudonym-key`` gives on the command line)
+KEY_ENV = "GRAPHAUDIT_PSEUDONYM_KEY_FILE"
+#: a key file holds at least this many characters (``new_key`` writes 64 hex digits)
+MIN_KEY_CHARS = 32
+
+_KEYS: dict[str, bytes] = {}
+
+
+def installation_key_path(environ: dict[str, str] | None = None) -> Path:
+    """Where this installation's key lives: ``config_dir()/pseudonym.key``."""
+    return config_dir(environ) / KEY_FILE
+
+
+def new_key(path: Path) -> Path:
+    """Write a new random key (256 bits as 64 hex digits) to ``path``, readable by its owner
+    only; never overwrites a key (a lost key makes earlier pseudonyms unmatchable).
+
+    Raises DataError when ``path`` exists or cannot be written.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise DataError(f"{path}: a key is already there; it is never overwritten") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot write a key ({exc.strerror})") from None
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(secrets.token_hex(32) + "\n")
+    return path
+
+
+def load_key(path: Path | None = None, environ: dict[str, str] | None = None) -> bytes:
+    """The secret of the pseudonyms: the file ``path``, else the file named by
+    ``$GRAPHAUDIT_PSEUDONYM_KEY_FILE``, else this installation's key (made on first use).
+
+    The key is a file, never a value on the command line, where ``ps`` and the shell history
+    would show it. Raises DataError for a missing, unreadable or too short key file.
+    """
+    env = os.environ if environ is None else environ
+    given = path or (Path(env[KEY_ENV]) if env.get(KEY_ENV) else None)
+    target = Path(given) if given else installation_key_path(environ)
+    cached = _KEYS.get(str(target))
+    if cached is not None:
+        return cached
+    if given is None and not target.exists():
+        try:
+            new_key(target)
+        except DataError:
+            if not target.exists():  # another process may have just made it: read theirs
+                raise
+    try:
+        text = target.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{target}: cannot read the pseudonym key ({exc})") from None
+    if len(text) < MIN_KEY_CHARS:
+        raise DataError(f"{target}: a pseudonym key needs at least {MIN_KEY_CHARS} characters "
+                        "(`graphaudit new-key FILE` writes one)")
+    _KEYS[str(target)] = key = text.encode("utf-8")
+    return key
+
+
+def key_id(secret: bytes | None = None) -> str:
+    """A fingerprint of the key (not the key): tells whether two runs used the same one."""
+    return hmac.digest(secret or load_key(), b"graphaudit key id", "sha256").hex()[:16]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pseudonyms and hashed identifiers
+
+#: characters of the digest in a pseudonym tag (32 bits: a tag is for recognising, not storing)
+TAG_HEX = 8
+#: characters of the digest in a stored hash (128 bits)
+HASH_HEX = 32
+_HASHED = re.compile(rf"#[0-9a-f]{{{HASH_HEX}}}")
+
+
+def _digest(secret: bytes, domain: str, value: str) -> str:
+    return hmac.digest(secret, f"{domain}\x00{value}".encode(), "sha256").hex()
+
+
+def pseudonym(kind: str, key: str, secret: bytes | None = None) -> str:
+    """A short tag for an identifier key, keyed: equal keys give equal tags under one key.
+
+    A stored hash (:func:`hash_value` of the same kind and key) begins with this tag, so a
+    graph loaded with ``--hash-identifiers`` shows the tags the files would have shown.
+    """
+    if is_hashed(key):
+        return key[:TAG_HEX + 1]
+    return "#" + _digest(secret or load_key(), kind, key)[:TAG_HEX]
+
+
+def hash_value(domain: str, value: str, secret: bytes | None = None) -> str:
+    """The keyed hash stored instead of ``value`` (``#`` and 32 hex digits); "" stays "".
+
+    ``domain`` is the identifier kind for keys (``phone``), and names what else is hashed
+    (``phone raw``, ``holder_name``), so equal text of two meanings hashes apart.
+    """
+    if not value or is_hashed(value):
+        return value
+    return "#" + _digest(secret or load_key(), domain, value)[:HASH_HEX]
+
+
+def hash_values(domain: str, values: pa.Array, secret: bytes | None = None) -> pa.Array:
+    """:func:`hash_value` of a column: each distinct value is hashed once."""
+    secret = secret or load_key()
+    encoded = pc.dictionary_encode(_flat(values).cast(pa.large_string()).fill_null(""))
+    hashed = pa.array([hash_value(domain, v, secret) for v in encoded.dictionary.to_pylist()],
+                      pa.large_string())
+    return hashed.take(encoded.indices)
+
+
+def is_hashed(value: object) -> bool:
+    """Whether ``value`` is a stored hash (no normalized identifier looks like one: ``#``)."""
+    return isinstance(value, str) and _HASHED.fullmatch(value) is not None
+
+
+# ---------------------------------------------------------------------------------------------
+# Masks: scalar and Arrow side by side
+
+
+def _shown_tail(length: int, most: int) -> int:
+    """Characters left visible at the end: ``most``, but never half or more of the value."""
+    return min(most, length // 2)
+
+
+def mask(kind: str, value: str, show_pii: bool = False) -> str:
+    """Mask ``value`` of identifier ``kind`` unless ``show_pii``; non-personal kinds pass through.
+
+    A stored hash (``--hash-identifiers``) shows as its tag.
+
+    >>> mask("id_document", "44030119900101123X")
+    '****123X'
+    >>> mask("payment", "6222020200112233445")
+    '**** 3445'
+    >>> mask("phone", "+8613800138000")
+    '+86****000'
+    >>> mask("email", "zhang.wei@example.com")
+    'z***@example.com'
+    """
+    if show_pii or kind not in PII_KINDS or not value:
+        return value
+    if is_hashed(value):
+        return value[:TAG_HEX + 1]
+    if kind == "email":
+        local, at, domain = value.partition("@")
+        return (local[:1] + "***" + at + domain) if at else "***"
+    if kind == "phone":
+        head = value[:3] if value.startswith("+") else ""
+        tail = _shown_tail(len(value) - len(head), 3)
+        return head + "****" + (value[-tail:] if tail else "")
+    tail = _shown_tail(len(value), 4)
+    stars = "**** " if kind == "payment" else "****"
+    return stars + value[-tail:] if tail else "****"
+
+
+def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+
+
+def _join(*parts) -> pa.Array:
+    return pc.binary_join_element_wise(*parts, "")
+
+
+def _tail(values: pa.Array, length: pa.Array, most: int) -> pa.Array:
+    """The last :func:`_shown_tail` characters of each value: ``most`` of the long values;
+    the few short ones (under ``2 * most`` characters) are cut length by length."""
+    out = pc.utf8_slice_codeunits(values, -most)
+    short = pc.less(length, 2 * most)
+    if pc.any(short).as_py():
+        for n in range(2 * most):
+            count = _shown_tail(n, most)
+            piece = pc.utf8_slice_codeunits(values, -count) if count else pa.scalar(
+                "", values.type)
+            out = pc.if_else(pc.and_(short, pc.equal(length, n)), piece, out)
+    return out
+
+
+def _mask_id(values: pa.Array, length: pa.Array, stars: str = "****") -> pa.Array:
+    tail = _tail(values, length, 4)
+    return pc.if_else(pc.equal(tail, ""), "****", _join(stars, tail))
+
+
+def _mask_payment(values: pa.Array, length: pa.Array) -> pa.Array:
+    return _mask_id(values, length, "**** ")
+
+
+def _mask_phone(values: pa.Array, length: pa.Array) -> pa.Array:
+    plus = pc.starts_with(values, "+")
+    head = pc.if_else(plus, pc.utf8_slice_codeunits(values, 0, 3), "")
+    rest = pc.if_else(plus, pc.utf8_slice_codeunits(values, 3), values)
+    return _join(head, "****", _tail(rest, pc.utf8_length(rest), 3))
+
+
+def _mask_email(values: pa.Array, length: pa.Array) -> pa.Array:
+    parts = pc.extract_regex(values, r"(?s)^(?P<local>[^@]*)@(?P<domain>.*)$")
+    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
+    shown = _join(pc.utf8_slice_codeunits(local, 0, 1), "***@", domain)
+    return pc.if_else(parts.is_valid(), shown, "***")
+
+
+_MASKS = {"id_document": _mask_id, "payment": _mask_payment, "phone": _mask_phone,
+          "email": _mask_email}
+
+
+def mask_column(kinds: pa.Array, values: pa.Array) -> pa.Array:
+    """:func:`mask` of each row (kind, value), in Arrow; non-personal kinds pass through."""
+    kinds, values = _flat(kinds), _flat(values)
+    length = pc.utf8_length(values)
+    shown = values
+    for kind, rule in _MASKS.items():
+        chosen = pc.equal(kinds, kind)
+        if pc.any(chosen).as_py():
+            shown = pc.if_else(chosen, rule(values, length), shown)
+    hashed = pc.match_substring_regex(values, f"^{_HASHED.pattern}$")
+    shown = pc.if_else(hashed, pc.utf8_slice_codeunits(values, 0, TAG_HEX + 1), shown)
+    return pc.if_else(pc.equal(length, 0), values, shown)
+
+
+#: characters of a raw spelling left visible at its end, by kind (as :func:`mask` does)
+_RAW_VISIBLE = {"id_document": 4, "payment": 4, "phone": 3}
+
+
+def mask_raw(kind: str, value: str) -> str:
+    """Mask an identifier as written but keep its separators, so an investigator still sees how
+    it was written: ``6222-0212-3456-7890`` -> ``****-****-****-7890``.
+
+    >>> mask_raw("id_document", "4403 0119 9001 0112 3X")
+    '**** **** **** **12 3X'
+    """
+    if kind not in PII_KINDS or not value or is_hashed(value):
+        return mask(kind, value) if is_hashed(value) else value
+    if kind == "email":
+        return mask(kind, value.strip())
+    positions = [i for i, ch in enumerate(value) if ch.isalnum()]
+    tail = _shown_tail(len(positions), _RAW_VISIBLE[kind])
+    hidden = set(positions[:len(positions) - tail])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(value))
+
+
+# ---------------------------------------------------------------------------------------------
+# How outputs show an identifier
+
+
+def display_identifier(kind: str, key: str, text: str = "", show_pii: bool = False,
+                       secret: bytes | None = None) -> str:
+    """How an identifier appears in outputs: an ID, account, phone or e-mail masked with its
+    pseudonym; an address's text or a brand, scrubbed of numbers and e-mails written into it.
+
+    A stored hash (``--hash-identifiers``) shows as its tag.
+    """
+    if kind not in PII_KINDS:
+        return scrub((text or key) if kind == "address" else key, show_pii)
+    if show_pii:
+        return key
+    if is_hashed(key):
+        return key[:TAG_HEX + 1]
+    return f"{mask(kind, key)} {pseudonym(kind, key, secret)}"
+
+
+def display_identifiers(kind, key, text: pa.Array, show_pii: bool,
+                        secret: bytes | None = None) -> pa.Array:
+    """:func:`display_identifier` of many rows at once (``kind``/``key`` Series or arrays).
+
+    Only the pseudonyms are made one distinct key at a time (Arrow has no HMAC), and only the
+    free text that may hold personal data is scrubbed in Python (:func:`scrub_column`).
+    """
+    kinds, keys, text = (_flat(pa.array(column, type=pa.string()).fill_null(""))
+                         for column in (kind, key, text))
+    address = pc.equal(kinds, "address")
+    shown = pc.if_else(address, pc.if_else(pc.equal(text, ""), keys, text), keys)
+    if show_pii:
+        return shown
+    masked = pc.is_in(kinds, value_set=pa.array(sorted(PII_KINDS)))
+    shown = pc.if_else(masked, shown, scrub_column(pc.if_else(masked, "", shown)))
+    rows = pa.array(np.flatnonzero(masked.to_numpy(zero_copy_only=False)))
+    if not len(rows):
+        return shown
+    kinds, keys = kinds.take(rows), keys.take(rows)
+    pairs = pc.dictionary_encode(_join(kinds, "\x00", keys))
+    secret = secret or load_key()
+    tags = pa.array([pseudonym(*pair.split("\x00", 1), secret)
+                     for pair in pairs.dictionary.to_pylist()], pa.string()).take(pairs.indices)
+    hashed = pc.match_substring_regex(keys, f"^{_HASHED.pattern}$")
+    values = pc.if_else(hashed, tags, pc.binary_join_element_wise(mask_column(kinds, keys),
+                                                                  tags, " "))
+    return pc.replace_with_mask(shown, masked, _flat(values))
+
+
+# ---------------------------------------------------------------------------------------------
+# Scrubbing free text: scalar and Arrow side by side
+
+_DIGITS = r"\+?\d(?:[ .\-/_]?\d){8,}[xX]?"
+_NOT_IN_EMAIL = r"[^\s@<>\"',;:()\[\]]"
+_LABEL = r"[^\s@<>\"',;:()\[\].]{1,63}"
+_EMAIL = _NOT_IN_EMAIL + r"{1,64}@" + _LABEL + r"(?:\." + _LABEL + r"){1,8}"
+_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<digits>{_DIGITS})")
+_DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+_DATES = re.compile(rf"{_DATE}(?:[ _/]{_DATE})*")
+#: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, or nine digits
+#: with at most one separator between each (a superset of ``_PII``'s matches)
+_MAY_SCRUB = r"@|\p{Nd}(?:[ .\-/_]?\p{Nd}){8,}"
+
+
+def _scrubbed(match: re.Match) -> str:
+    text = match.group()
+    if match.lastgroup == "email":
+        return mask("email", text)
+    if _DATES.fullmatch(text):
+        return text
+    digits = re.sub(r"[^\dxX]", "", text)
+    return "****" + digits[-4:]
+
+
+def scrub(text: str, show_pii: bool = False) -> str:
+    """Mask ID-like digit runs (9+ digits) and e-mail addresses in free text; keep dates.
+
+    >>> scrub("same owner as 110105194912310021, mail zhang.wei@example.com")
+    'same owner as ****0021, mail z***@example.com'
+    >>> scrub("suspended 2022-03-01 2022-04-01; call 138.0013.8000")
+    'suspended 2022-03-01 2022-04-01; call ****8000'
+    """
+    if show_pii or not text:
+        return text
+    return _PII.sub(_scrubbed, text)
+
+
+def may_scrub(values: pa.Array) -> pa.Array:
+    """Which values of a string column :func:`scrub` may change (a superset, found in Arrow)."""
+    return pc.fill_null(pc.match_substring_regex(values, _MAY_SCRUB), False)
+
+
+def scrub_column(values: pa.Array, show_pii: bool = False) -> pa.Array:
+    """:func:`scrub` of a column: Arrow finds the few values that may hold personal data, and
+    only those go through Python."""
+    values = _flat(values)
+    if show_pii or not len(values):
+        return values
+    maybe = may_scrub(values)
+    rows = np.flatnonzero(maybe.to_numpy(zero_copy_only=False))
+    if not len(rows):
+        return values
+    done = pa.array([scrub(v) for v in values.take(pa.array(rows)).to_pylist()], values.type)
+    return pc.replace_with_mask(values, maybe, done)
+
+
+def mask_field(field: str, value: str, show_pii: bool = False) -> str:
+    """Mask an input column's raw value by the kind of data it holds (for rejects files);
+    any other column (a whole malformed ``row``, a reason) is scrubbed.
+
+    >>> mask_field("row", "S1,1101.0519.4912.3100.21,a@b.cn")
+    'S1,****0021,a***@b.cn'
+    """
+    if show_pii:
+        return value
+    kind = PII_FIELDS.get(field)
+    return scrub(value) if kind is None else mask(kind, value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells safe to open in a spreadsheet (OWASP "CSV injection"): scalar and Arrow side by side
+
+#: a cell starting with one of these is read as a formula by Excel, LibreOffice, Sheets
+FORMULA_START = "=+-@\t\r"
+_FORMULA = re.compile("[=+\\-@\t\r]")
+
+
+def neutralise(value: str) -> str:
+    """``value`` prefixed with ``'`` when a spreadsheet would run it as a formula.
+
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("S1")
+    ('\\'=HYPERLINK("http://x")', 'S1')
+    """
+    return "'" + value if value[:1] and value[0] in FORMULA_START else value
+
+
+def unneutralise(value: str) -> str:
+    """The value :func:`neutralise` was given (for reading our own CSV files back)."""
+    return value[1:] if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_START \
+        else value
+
+
+def formula_cells(values: pa.Array) -> pa.Array:
+    """Which values of a string column :func:`neutralise` changes."""
+    return pc.fill_null(pc.match_substring_regex(values, "^[=+\\-@\t\r]"), False)
+
+
+def _csv_minimal(text: str) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL).writerow([text, ""])
+    return buffer.getvalue()[:-2]
+
+
+def csv_cell(value: object) -> str:
+    """One CSV field as :func:`csv_line` writes it: a formula cell neutralised and quoted."""
+    text = "" if value is None else str(value)
+    if text[:1] and text[0] in FORMULA_START:
+        return '"' + neutralise(text).replace('"', '""') + '"'
+    if not text or not re.search(r'[,"\n\r\t ]', text):
+        return text
+    return _csv_minimal(text)
+
+
+def csv_line(fields: Iterable[object]) -> str:
+    """A CSV line (``\\n`` ended) as the csv module writes it, except that cells a spreadsheet
+    would run as formulas are neutralised (prefixed with ``'``) and quoted.
+
+    >>> print(csv_line(["S1", "=1+1", "a,b", 3]), end="")
+    S1,"'=1+1","a,b",3
+    """
+    return ",".join(csv_cell(f) for f in fields) + "\n"
