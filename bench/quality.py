@@ -1,17 +1,31 @@
-"""Linkage quality against the truth of synthetic worlds, with two baselines.
+"""Linkage quality on worlds graphaudit was not tuned on, beside a fixed cut-off and Splink.
 
-    python bench/quality.py --stores 20000 200000 --seeds 1 2 3
+    python bench/quality.py                          # quick: 5 worlds of 2,000 stores
+    python bench/quality.py --worlds 20 --stores 5000 --csv out/quality.csv
+    python bench/quality.py --profile adversarial --worlds 20
+    python bench/quality.py --worlds 0 --third-party # Febrl, RLdata, PatentsView only
+    python bench/quality.py --no-splink              # without the peer (faster)
 
-For each world made by ``graphaudit sample``: pairwise precision, recall and F1 over store pairs,
-B-cubed precision/recall/F1, and the share of ban-evading stores whose cluster holds a suspended
-store of their own operator. Baselines in the same run: connected components over raw strings,
-and over normalized keys with a fixed degree cut-off (the best of 10, 25 and 50). Prints figures;
-asserts nothing.
+Each world comes from the family (``graphaudit sample``; world i has seed ``--seed + i``, which
+also draws its rates). On each, on the same records and the same normalized keys:
+
+* graphaudit: ``read_records`` -> ``extract_identifiers`` -> ``analyze`` (what ``graphaudit
+  analyze`` runs, without writing files);
+* connected components linking on any shared key used by at most K stores (``--cutoffs``);
+* Splink (``bench/peers.py``), unless ``--no-splink`` or not installed (``make bench-install``).
+
+Figures per method: pairwise and B-cubed precision/recall/F1, the largest cluster (stores, and
+operators in it), the share of ban-evading stores clustered with a suspended store of their own
+operator, the precision and recall of ``linked_to_suspended``, the clusters that mix operators,
+and seconds (keys: reading and normalizing, shared by all methods; each method: its own work).
+Stores the reader rejects count as unlinked singletons. Summary: the median and the worst over
+the worlds. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,152 +33,253 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphaudit.identifiers import extract_identifiers
-from graphaudit.linkage import link_stores
-from graphaudit.linkage.hubs import components
-from graphaudit.records import RejectsWriter, read_records
-from graphaudit.sample import write_sample
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import peers  # noqa: E402
+import third_party  # noqa: E402
+
+from graphaudit.analysis import analyze  # noqa: E402
+from graphaudit.identifiers import extract_identifiers  # noqa: E402
+from graphaudit.records import RejectsWriter, read_records  # noqa: E402
+from graphaudit.synth import write_world  # noqa: E402
+
+# For each figure: True when higher is better (the worst is the minimum).
+FIGURES = {
+    "pair_P": True, "pair_R": True, "pair_F1": True, "b3_P": True, "b3_R": True, "b3_F1": True,
+    "largest": False, "largest_ops": False, "evaders_linked": True, "lts_P": True,
+    "lts_R": True, "mixed_clusters": False, "mixed_stores": False, "seconds": False,
+}
 
 
-def pair_count(sizes: np.ndarray) -> int:
+# ---- scores -------------------------------------------------------------------------------------
+def _pairs(sizes: np.ndarray) -> int:
     sizes = sizes.astype(np.int64)
     return int((sizes * (sizes - 1) // 2).sum())
 
 
-def scores(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Pairwise and B-cubed scores of a predicted labelling against the true one."""
-    frame = pd.DataFrame({"p": predicted, "t": truth})
-    cells = frame.groupby(["p", "t"]).size()
-    tp = pair_count(cells.to_numpy())
-    pred_pairs = pair_count(frame.groupby("p").size().to_numpy())
-    true_pairs = pair_count(frame.groupby("t").size().to_numpy())
-    precision = tp / pred_pairs if pred_pairs else 1.0
-    recall = tp / true_pairs if true_pairs else 1.0
-    shared = frame.set_index(["p", "t"]).index.map(cells).to_numpy()
-    p_size = frame["p"].map(frame["p"].value_counts()).to_numpy()
-    t_size = frame["t"].map(frame["t"].value_counts()).to_numpy()
-    b_precision = float(np.mean(shared / p_size))
-    b_recall = float(np.mean(shared / t_size))
-    return {
-        "pair_P": precision, "pair_R": recall, "pair_F1": f1(precision, recall),
-        "b3_P": b_precision, "b3_R": b_recall, "b3_F1": f1(b_precision, b_recall),
-    }
-
-
-def f1(p: float, r: float) -> float:
+def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
 
 
-def evaders_linked(labels: pd.Series, truth: pd.DataFrame) -> float:
-    """Share of evading stores clustered with a suspended store of their own operator."""
-    frame = truth.assign(label=labels.reindex(truth["store_id"]).to_numpy())
-    banned = frame[frame["is_suspended"] == "true"]
-    banned_labels = set(zip(banned["operator_id"], banned["label"], strict=True))
-    evaders = frame[frame["is_evader"] == "true"]
-    if evaders.empty:
-        return float("nan")
-    hits = [(op, lab) in banned_labels
-            for op, lab in zip(evaders["evades_operator_id"], evaders["label"], strict=True)]
-    return float(np.mean(hits))
+def scores(predicted: np.ndarray, truth: pd.DataFrame) -> dict[str, float]:
+    """Every figure of one labelling ``predicted`` (aligned with ``truth``'s rows)."""
+    frame = pd.DataFrame({"p": predicted, "t": truth["operator_id"].to_numpy()})
+    cells = frame.groupby(["p", "t"]).size()
+    tp = _pairs(cells.to_numpy())
+    p_sizes = frame.groupby("p").size()
+    t_sizes = frame.groupby("t").size()
+    pred_pairs, true_pairs = _pairs(p_sizes.to_numpy()), _pairs(t_sizes.to_numpy())
+    precision = tp / pred_pairs if pred_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+    shared = frame.set_index(["p", "t"]).index.map(cells).to_numpy()
+    b_precision = float(np.mean(shared / frame["p"].map(p_sizes).to_numpy()))
+    b_recall = float(np.mean(shared / frame["t"].map(t_sizes).to_numpy()))
+    ops_per_cluster = frame.groupby("p")["t"].nunique()
+    largest = p_sizes.idxmax()
+    mixed = ops_per_cluster[ops_per_cluster > 1]
+    return {
+        "pair_P": precision, "pair_R": recall, "pair_F1": _f1(precision, recall),
+        "b3_P": b_precision, "b3_R": b_recall, "b3_F1": _f1(b_precision, b_recall),
+        "largest": int(p_sizes.max()), "largest_ops": int(ops_per_cluster[largest]),
+        "mixed_clusters": len(mixed),
+        "mixed_stores": float(p_sizes.reindex(mixed.index).sum() / len(frame)),
+        **_suspension_figures(frame["p"], truth),
+    }
 
 
-def baseline_raw(records) -> np.ndarray:
-    """Components over identical raw strings, any column, no normalization."""
-    stores = records.stores["store_id"].sort_values().reset_index(drop=True)
-    index = pd.Index(stores)
-    parts = []
-    for frame, columns in ((records.identities, ("id_number", "phone", "email")),
-                           (records.payments, ("account_number",)),
-                           (records.addresses, ("address",))):
-        for column in columns:
-            part = frame[frame[column] != ""][["store_id", column]]
-            parts.append(pd.DataFrame({"store_id": part["store_id"],
-                                       "key": column + ":" + part[column]}))
-    links = pd.concat(parts, ignore_index=True)
-    codes, _ = pd.factorize(links["key"])
-    return components(len(stores), codes.max() + 1, index.get_indexer(links["store_id"]), codes)
+def _suspension_figures(labels: pd.Series, truth: pd.DataFrame) -> dict[str, float]:
+    """Evaders linked, and linked_to_suspended as the clusters imply it (an active store whose
+    cluster holds a suspended store) against the truth (its operator has a suspended store)."""
+    suspended = truth["is_suspended"].to_numpy() == "true"
+    if not suspended.any():
+        return {"evaders_linked": float("nan"), "lts_P": float("nan"), "lts_R": float("nan")}
+    label = labels.to_numpy()
+    operator = truth["operator_id"].to_numpy()
+    banned_clusters = set(label[suspended])
+    flagged = ~suspended & np.isin(label, list(banned_clusters))
+    ops_with_suspension = set(operator[suspended])
+    should = ~suspended & np.isin(operator, list(ops_with_suspension))
+    evader = truth["is_evader"].to_numpy() == "true"
+    own = set(zip(operator[suspended], label[suspended], strict=True))
+    hits = [(o, lab) in own for o, lab in zip(operator[evader], label[evader], strict=True)]
+    return {
+        "evaders_linked": float(np.mean(hits)) if hits else float("nan"),
+        "lts_P": float((flagged & should).sum() / flagged.sum()) if flagged.any() else 1.0,
+        "lts_R": float((flagged & should).sum() / should.sum()) if should.any() else float("nan"),
+    }
 
 
-def baseline_cutoff(stores: pd.Series, links: pd.DataFrame, cutoff: int) -> np.ndarray:
-    """Components over normalized keys, ignoring identifiers with more than ``cutoff`` stores."""
-    index = pd.Index(stores)
-    codes, _ = pd.factorize(links["kind"] + ":" + links["key"])
-    store = index.get_indexer(links["store_id"])
-    counts = pd.Series(store).groupby(codes).nunique()
-    keep = counts.reindex(codes).to_numpy() <= cutoff
-    return components(len(stores), codes.max() + 1, store[keep], codes[keep])
+# ---- one data set -------------------------------------------------------------------------------
+def _aligned(store_ids: pd.Series, labels: np.ndarray, truth: pd.DataFrame) -> np.ndarray:
+    """Labels in truth order; stores the methods never saw get labels of their own."""
+    mapped = pd.Series(labels, index=store_ids.to_numpy()).astype(str)
+    out = truth["store_id"].map(mapped)
+    missing = out.isna()
+    out[missing] = "unread:" + truth.loc[missing, "store_id"]
+    return pd.factorize(out)[0]
 
 
-def run(stores: int, seed: int) -> list[dict]:
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp)
-        write_sample(data, stores=stores, seed=seed)
-        truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
-        records = read_records(data, RejectsWriter(None))
-        links = extract_identifiers(records, RejectsWriter(None)).links
+def measure(data: Path, name: str, cutoffs: list[int], splink: bool) -> list[dict]:
+    """Every method on the data directory ``data`` (with its truth.csv)."""
+    truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
     started = time.perf_counter()
-    linkage = link_stores(records.stores, links)
-    elapsed = time.perf_counter() - started
-    order = linkage.graph.stores["store_id"]
-    true_labels = truth.set_index("store_id").loc[order, "operator_id"].to_numpy()
+    records = read_records(data, RejectsWriter(None))
+    links = extract_identifiers(records, RejectsWriter(None)).links
+    keys_seconds = time.perf_counter() - started
+    store_ids = records.stores["store_id"]
+    base = {"data": name, "stores": len(truth), "read": len(store_ids) / max(1, len(truth)),
+            "keys_seconds": keys_seconds}
     rows = []
 
-    def record(method: str, labels: np.ndarray, seconds: float | None = None) -> None:
-        as_series = pd.Series(labels, index=order.to_numpy())
-        rows.append({"stores": stores, "seed": seed, "method": method,
-                     **scores(labels, true_labels),
-                     "evaders_linked": evaders_linked(as_series, truth),
-                     "seconds": seconds})
+    started = time.perf_counter()
+    result = analyze(records.stores, links)
+    seconds = time.perf_counter() - started
+    table = result.stores
+    labels = _aligned(table["store_id"], table["cluster_id"].to_numpy(), truth)
+    row = {**base, "method": "graphaudit", **scores(labels, truth), "seconds": seconds}
+    # graphaudit's own flag, where the engine sets it
+    flag = truth["store_id"].map(table.set_index("store_id")["linked_to_suspended"])
+    own = _own_flag_precision(flag, truth)
+    if own is not None:
+        row["lts_P"] = own
+    rows.append(row)
 
-    record("graphaudit", linkage.cluster_id.to_numpy(), elapsed)
-    record("raw strings", baseline_raw(records))
-    best = max(
-        ((cut, baseline_cutoff(order, links, cut)) for cut in (10, 25, 50)),
-        key=lambda item: scores(item[1], true_labels)["pair_F1"],
-    )
-    record(f"keys, cut-off {best[0]}", best[1])
-    wrong = _worst_merges(linkage, truth)
-    rows[0]["worst"] = wrong
+    for cutoff in cutoffs:
+        started = time.perf_counter()
+        labels = peers.cutoff_components(store_ids, links, cutoff)
+        seconds = time.perf_counter() - started
+        rows.append({**base, "method": f"cut-off {cutoff}",
+                     **scores(_aligned(store_ids, labels, truth), truth), "seconds": seconds})
+    if splink:
+        started = time.perf_counter()
+        labels, _ = peers.splink_clusters(store_ids, links)
+        seconds = time.perf_counter() - started
+        rows.append({**base, "method": "splink",
+                     **scores(_aligned(store_ids, labels, truth), truth), "seconds": seconds})
     return rows
 
 
-def _worst_merges(linkage, truth: pd.DataFrame) -> str:
-    """The largest predicted clusters that mix operators, for the 'what still fails' note."""
-    frame = pd.DataFrame({"store_id": linkage.graph.stores["store_id"],
-                          "cluster": linkage.cluster_id.to_numpy()})
-    frame["op"] = frame["store_id"].map(truth.set_index("store_id")["operator_id"])
-    mixed = frame.groupby("cluster")["op"].nunique()
-    mixed = mixed[mixed > 1]
-    return f"{len(mixed)} clusters mix operators (largest mixes {mixed.max() if len(mixed) else 0})"
+def _own_flag_precision(flag: pd.Series, truth: pd.DataFrame) -> float | None:
+    suspended = truth["is_suspended"].to_numpy() == "true"
+    if not suspended.any():
+        return None
+    flagged = flag.fillna(False).astype(bool).to_numpy()
+    if not flagged.any():
+        return 1.0
+    ops = set(truth.loc[suspended, "operator_id"])
+    right = truth["operator_id"].isin(ops).to_numpy()
+    return float((flagged & right).sum() / flagged.sum())
 
 
-def main() -> None:
+# ---- output -------------------------------------------------------------------------------------
+def _line(row: dict) -> str:
+    def pct(x: float) -> str:
+        return "  -  " if pd.isna(x) else f"{100 * x:4.0f}%"
+
+    return (f"{row['data']:<22} {row['method']:<12} pair {row['pair_P']:.3f}/{row['pair_R']:.3f}/"
+            f"{row['pair_F1']:.3f}  B3 {row['b3_P']:.3f}/{row['b3_R']:.3f}/{row['b3_F1']:.3f}  "
+            f"largest {row['largest']:>6,} ({row['largest_ops']:,} ops)  evaders "
+            f"{pct(row['evaders_linked'])}  lts P {pct(row['lts_P'])}  mixed "
+            f"{row['mixed_clusters']:>5,}  {row['seconds']:6.1f} s")
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Median and worst of each figure per method."""
+    out = []
+    for method, group in frame.groupby("method", sort=False):
+        for stat in ("median", "worst"):
+            row = {"method": method, "stat": stat, "worlds": len(group)}
+            for figure, higher in FIGURES.items():
+                values = group[figure].dropna()
+                if values.empty:
+                    row[figure] = float("nan")
+                elif stat == "median":
+                    row[figure] = values.median()
+                else:
+                    row[figure] = values.min() if higher else values.max()
+            out.append(row)
+    return pd.DataFrame(out)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The summary as a docs/benchmarks.md table."""
+    lines = ["| method | stat | pairwise P / R / F1 | B-cubed P / R / F1 | largest (operators) "
+             "| evaders linked | linked_to_suspended P / R | mixing clusters | seconds |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+    def pct(x: float) -> str:
+        return "-" if pd.isna(x) else f"{100 * x:.0f} %"
+
+    for r in table.to_dict("records"):
+        lines.append(
+            f"| {r['method']} | {r['stat']} | {r['pair_P']:.3f} / {r['pair_R']:.3f} / "
+            f"{r['pair_F1']:.3f} | {r['b3_P']:.3f} / {r['b3_R']:.3f} / {r['b3_F1']:.3f} | "
+            f"{r['largest']:,.0f} ({r['largest_ops']:,.0f}) | {pct(r['evaders_linked'])} | "
+            f"{pct(r['lts_P'])} / {pct(r['lts_R'])} | {r['mixed_clusters']:,.0f} | "
+            f"{r['seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+def _splink_available() -> bool:
+    try:
+        import splink  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", type=int, nargs="+", default=[20_000])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
-    args = parser.parse_args()
-    results = []
-    for stores in args.stores:
-        for seed in args.seeds:
-            rows = run(stores, seed)
-            results.extend(rows)
-            for row in rows:
-                print(_format(row), flush=True)
-            print(f"  {rows[0]['worst']}", flush=True)
-    frame = pd.DataFrame(results)
-    print("\nmean over seeds:")
-    means = frame.groupby(["stores", "method"], sort=False)[
-        ["pair_P", "pair_R", "pair_F1", "b3_P", "b3_R", "b3_F1", "evaders_linked"]].mean()
-    print(means.round(4).to_string())
-
-
-def _format(row: dict) -> str:
-    seconds = f" {row['seconds']:.1f}s" if row.get("seconds") else ""
-    return (f"{row['stores']:>8} seed {row['seed']} {row['method']:<18} "
-            f"pair P/R/F1 {row['pair_P']:.4f}/{row['pair_R']:.4f}/{row['pair_F1']:.4f}  "
-            f"B3 P/R/F1 {row['b3_P']:.4f}/{row['b3_R']:.4f}/{row['b3_F1']:.4f}  "
-            f"evaders linked {row['evaders_linked']:.3f}{seconds}")
+    parser.add_argument("--worlds", type=int, default=5, help="how many worlds (20+ for the "
+                        "recorded figures)")
+    parser.add_argument("--stores", type=int, default=2000, help="stores per world")
+    parser.add_argument("--seed", type=int, default=1, help="world i has seed SEED + i")
+    parser.add_argument("--profile", default="mixed",
+                        choices=["mixed", "adversarial", "clean"])
+    parser.add_argument("--cutoffs", type=int, nargs="+", default=[5, 25, 100])
+    parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--third-party", nargs="*", metavar="SET",
+                        help=f"also these sets (none named: all): {', '.join(third_party.SETS)}")
+    parser.add_argument("--csv", type=Path, help="write every row here")
+    args = parser.parse_args(argv)
+    splink = not args.no_splink and _splink_available()
+    if not args.no_splink and not splink:
+        print("splink is not installed (make bench-install): running without it",
+              file=sys.stderr)
+    rows: list[dict] = []
+    total = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="graphaudit-quality-") as tmp:
+        for i in range(args.worlds):
+            seed = args.seed + i
+            data = Path(tmp) / f"world-{seed}"
+            write_world(data, stores=args.stores, seed=seed, profile=args.profile)
+            world_rows = measure(data, f"{args.profile} {seed}", args.cutoffs, splink)
+            for row in world_rows:
+                row["family"] = True
+                print(_line(row), flush=True)
+            print(f"{'':22} keys {world_rows[0]['keys_seconds']:.1f} s, read "
+                  f"{100 * world_rows[0]['read']:.0f} % of the stores", flush=True)
+            rows.extend(world_rows)
+        sets = [] if args.third_party is None else (args.third_party or list(third_party.SETS))
+        for name in sets:
+            data = third_party.write_set(name, Path(tmp) / name)
+            for row in measure(data, name, args.cutoffs, splink):
+                row["family"] = False
+                print(_line(row), flush=True)
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    if args.csv:
+        args.csv.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.csv, index=False)
+    if args.worlds:
+        family = frame[frame["family"]]
+        print(f"\n{args.worlds} {args.profile} worlds of {args.stores:,} stores (seeds "
+              f"{args.seed}..{args.seed + args.worlds - 1}); worlds the reader rejected stores "
+              f"of: {int((family.groupby('data')['read'].first() < 1).sum())}")
+        print(markdown(summary(family)))
+    print(f"\nwall time {time.perf_counter() - total:.0f} s")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -205,6 +205,7 @@ class Operator:
     moved: Person | None = None  # an ex-employee of an earlier operator
     family: Contact | None = None  # a relative's phone, shared with another small operator
     rented: Person | None = None  # a rented ID card, sold to several operators
+    used: dict[str, list] = field(default_factory=lambda: {"id": [], "phone": [], "account": []})
     reasons: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
@@ -612,6 +613,11 @@ class _Builder:
         if r.random() < 0.02:
             self.seen_phones.append((op.op_id, phone, opened))
 
+        if rep_reason == "operator" and not near:
+            op.used["id"].append(rep)
+        op.used["phone"].append(phone)
+        if account_reason == "operator":
+            op.used["account"].append(account)
         if not self.chance(rates.no_identity):
             self.identity(sid, op, rep, rep_reason, phone, phone_reason, email, email_reason,
                           near=near)
@@ -735,22 +741,23 @@ class _Builder:
         keeping one old thread (an account, the warehouse, an employee's phone or ID)."""
         r = self.r
         thread = r.choice(("account", "warehouse", "phone", "id"))
-        old_person = r.choice(op.people)
+        old_person = r.choice(op.used["id"] or op.people)
+        old_phone = r.choice(op.used["phone"] or [old_person.phone])
         fresh = Operator(
             op.op_id, op.size, op.home,
             [self.person(op.home) for _ in range(max(1, len(op.people) // 2))],
             [self.company(op.home, self.office(op.home))],
             [self.account(op.people[0].name.pinyin)],
-            Contact(old_person.phone if thread == "phone" else self.phone(), self.email("shop")),
+            Contact(old_phone if thread == "phone" else self.phone(), self.email("shop")),
             self.warehouse(op.home),
             self.warehouse(op.home), [self.brand_variant(b) for b in op.brands[:2]])
         if thread == "account":
-            fresh.accounts = [r.choice(op.accounts)]
+            fresh.accounts = [r.choice(op.used["account"] or op.accounts)]
         elif thread == "warehouse":
             fresh.warehouse, fresh.returns = op.warehouse, op.returns
             fresh.reasons = op.reasons
         elif thread == "phone":
-            fresh.people = [Person(p.name, p.id_type, p.id_number, old_person.phone, p.email)
+            fresh.people = [Person(p.name, p.id_type, p.id_number, old_phone, p.email)
                             for p in fresh.people]
         else:
             fresh.people = [old_person]

@@ -1,0 +1,99 @@
+"""The methods graphaudit is compared with, on the same normalized keys (bench/quality.py).
+
+* ``cutoff_components``: connected components over every shared key used by at most K stores;
+* ``splink_clusters``: Splink (DuckDB) with one record per store, an array of normalized keys
+  per kind, m and u estimated by random sampling and EM, clustered at match probability 0.01.
+
+``links`` is graphaudit's own table of (store_id, kind, key): the keys both methods see are the
+engine's normalization, so that only the linkage differs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+
+def _components(n_stores: int, store: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Component label of each store in the bipartite store-key graph."""
+    n_keys = int(key.max()) + 1 if len(key) else 0
+    size = n_stores + n_keys
+    graph = coo_matrix((np.ones(len(store), dtype=np.int8), (store, n_stores + key)),
+                       shape=(size, size))
+    _, labels = connected_components(graph, directed=False)
+    return labels[:n_stores]
+
+
+def cutoff_components(store_ids: pd.Series, links: pd.DataFrame, cutoff: int) -> np.ndarray:
+    """Components linking stores on any shared key used by at most ``cutoff`` stores."""
+    index = pd.Index(store_ids)
+    codes, _ = pd.factorize(links["kind"] + "\x1f" + links["key"])
+    store = index.get_indexer(links["store_id"])
+    known = store >= 0
+    store, codes = store[known], codes[known]
+    counts = pd.Series(store).groupby(codes).nunique()
+    keep = counts.reindex(codes).to_numpy() <= cutoff
+    return _components(len(index), store[keep], codes[keep])
+
+
+SPLINK_KINDS_MAX_STORES = 1000  # keys on more stores are left out of Splink's blocking arrays
+
+
+def splink_clusters(store_ids: pd.Series, links: pd.DataFrame,
+                    threshold: float = 0.01) -> tuple[np.ndarray, dict[str, float]]:
+    """Cluster labels from a quick, untuned Splink model; returns (labels, notes)."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    kinds = sorted(links["kind"].unique())
+    counts = links.groupby(["kind", "key"])["store_id"].transform("nunique")
+    usable = links[counts <= SPLINK_KINDS_MAX_STORES]
+    arrays = (usable.groupby(["store_id", "kind"])["key"]
+              .agg(lambda keys: sorted(set(keys))).unstack("kind"))
+    frame = pd.DataFrame({"unique_id": store_ids.to_numpy()})
+    for kind in kinds:
+        column = arrays[kind] if kind in arrays else pd.Series(dtype=object)
+        values = frame["unique_id"].map(column)
+        frame[kind] = [v if isinstance(v, list) else None for v in values]
+        # EM cannot block on exploded arrays: it blocks on each store's first key instead
+        frame[kind + "_first"] = [v[0] if v else None for v in frame[kind]]
+    db = DuckDBAPI()
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.ArrayIntersectAtSizes(kind, [1]) for kind in kinds],
+        blocking_rules_to_generate_predictions=[
+            block_on(kind, arrays_to_explode=[kind]) for kind in kinds],
+        retain_intermediate_calculation_columns=False,
+    )
+    for name in ("splink", "splink.internals"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
+    deterministic = [block_on(kind, arrays_to_explode=[kind]) for kind in kinds
+                     if kind in ("id_document", "payment")] or \
+        [block_on(kinds[0], arrays_to_explode=[kinds[0]])]
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    trained = 0
+    for kind in kinds:
+        if frame[kind + "_first"].notna().sum() < 2:
+            continue
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(kind + "_first"))
+            trained += 1
+        except Exception:  # noqa: BLE001 - a block with no pairs: Splink's own complaint
+            continue
+        if trained == 3:
+            break
+    started = time.perf_counter()
+    predictions = linker.inference.predict(threshold_match_probability=threshold)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+        predictions, threshold).as_pandas_dataframe()
+    label = clusters.set_index("unique_id")["cluster_id"]
+    codes, _ = pd.factorize(frame["unique_id"].map(label).fillna(frame["unique_id"]))
+    return codes, {"predict_seconds": time.perf_counter() - started}
