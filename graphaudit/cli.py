@@ -6,8 +6,6 @@ stderr and the exit code of DESIGN.md §6: 1 data or operation failed, 2 usage, 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 import time
@@ -20,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import DataError, GraphauditError
-from .privacy import KEY_ENV, load_key, mask_field
+from .privacy import KEY_ENV, csv_line, load_key, mask_field
 from .records import FileReport, RecordSet, RejectsWriter, load_column_map, read_records
 from .settings import ConnectionSettings, resolve_settings
 
@@ -169,12 +167,9 @@ def emit_table(rows: list[dict], fmt: str) -> None:
             click.echo("(no rows)")
         return
     columns = list(rows[0])
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        click.echo(buffer.getvalue(), nl=False)
+    if fmt == "csv":  # formula cells neutralised, as in every CSV the tool writes
+        lines = [csv_line(columns), *(csv_line(r.get(c, "") for c in columns) for r in rows)]
+        click.echo("".join(lines), nl=False)
         return
     cells = [[str(r.get(c, "")) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]

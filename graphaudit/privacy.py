@@ -376,7 +376,7 @@ _DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
 _DATES = re.compile(rf"{_DATE}(?:[ _/]{_DATE})*")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, or nine digits
 #: with at most one separator between each (a superset of ``_PII``'s matches)
-_MAY_SCRUB = r"@|\p{Nd}(?:[ .\-/_]?\p{Nd}){8,}"
+_MAY_SCRUB = rf"@|\p{{Nd}}(?:[ .\-/_]?\p{{Nd}}){{8,}}|^{_HASHED.pattern}$"
 
 
 def _scrubbed(match: re.Match) -> str:
@@ -392,6 +392,8 @@ def _scrubbed(match: re.Match) -> str:
 def scrub(text: str, show_pii: bool = False) -> str:
     """Mask ID-like digit runs (9+ digits) and e-mail addresses in free text; keep dates.
 
+    A value stored as a keyed hash (``--hash-identifiers``) shows as its tag.
+
     >>> scrub("same owner as 110105194912310021, mail zhang.wei@example.com")
     'same owner as ****0021, mail z***@example.com'
     >>> scrub("suspended 2022-03-01 2022-04-01; call 138.0013.8000")
@@ -399,6 +401,8 @@ def scrub(text: str, show_pii: bool = False) -> str:
     """
     if show_pii or not text:
         return text
+    if is_hashed(text):  # a holder name stored hashed (--hash-identifiers): its tag
+        return text[:TAG_HEX + 1]
     return _PII.sub(_scrubbed, text)
 
 

@@ -45,9 +45,7 @@ Run ``python -m graphaudit.queries --docs docs/queries.md`` to regenerate the an
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 import shlex
@@ -65,6 +63,7 @@ from .normalize import identifier_key
 from .privacy import (
     PII_FIELDS,
     PII_KINDS,
+    csv_line,
     hash_value,
     is_hashed,
     key_id,
@@ -882,15 +881,17 @@ def render_table(columns: list[str], rows: list[dict]) -> str:
 
 
 def format_result(columns: list[str], rows: list[dict], fmt: str) -> str:
-    """The rows as ``table``, ``csv`` (with a header, even without rows) or ``json`` text."""
+    """The rows as ``table``, ``csv`` (with a header, even without rows) or ``json`` text.
+
+    CSV cells that a spreadsheet would run as formulas are neutralised
+    (:func:`graphaudit.privacy.csv_line`).
+    """
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n"
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([[_cell(row.get(c)) for c in columns] for row in rows])
-        return buffer.getvalue()
+        lines = [csv_line(columns)]
+        lines += [csv_line([_cell(row.get(c)) for c in columns]) for row in rows]
+        return "".join(lines)
     return render_table(columns, rows)
 
 

@@ -367,3 +367,391 @@ def test_rejects_pointing_at_an_input_file_is_refused_and_the_file_kept(data):
     link.symlink_to(stores)
     result = CliRunner().invoke(main, ["validate", str(data), "--rejects", str(link)])
     assert result.exit_code == 2 and stores.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------------------------
+# 1, 2, 4, 5, 7 (privacy, graphaudit/privacy.py): pseudonyms that cannot be reversed, a graph
+# that can hold keyed hashes only, cells safe to open in a spreadsheet, personal data scrubbed
+# from free text in every output, the report's Neo4j snippet built from parameters only
+
+import csv  # noqa: E402
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+
+#: the personal data of the privacy world: none may appear in an output without --show-pii
+PRIVATE = {
+    "id": "11010519491231002X", "id_spaced": "1101.0519.4912.3100.2X",
+    "account": "6222020200112233445", "account_spaced": "6222_0202_0011_2233_445",
+    "phone": "13800138000", "phone_e164": "+8613800138000", "email": "boss@evil-corp.example",
+    "holder": "Zhang Wei Holder", "in_address_phone": "13900139000",
+    "in_address_id": "440301199001011234", "in_address_email": "li.na@example.com",
+}
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "-2+3",
+            "@SUM(1+1)", "\tTAB", "\rCR"]
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def privacy_world(folder: Path) -> Path:
+    """Two operators: one shares an ID, an account, a phone and an address that has a phone,
+    an ID and an e-mail written into it; the other has store ids and brands that spreadsheets
+    would run as formulas. Some values are malformed, so that rejects.csv has rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    p = PRIVATE
+    address = (f"Room 5, Bldg 3, Nanshan Rd 12, call {p['in_address_phone'][:3]} "
+               f"{p['in_address_phone'][3:7]} {p['in_address_phone'][7:]}, ID "
+               f"{p['in_address_id']}, mail {p['in_address_email']}")
+    stores = [{"store_id": f"S{k}", "name": f"Shop {k}", "brand": "mpow",
+               "marketplace": "tmall", "opened_on": f"2022-0{k}-01", "status": "active",
+               "suspended_on": "", "status_reason": ""} for k in range(1, 4)]
+    stores += [{"store_id": f, "name": "x", "brand": f, "marketplace": "jd",
+                "opened_on": "2022-05-01", "status": "active", "suspended_on": "",
+                "status_reason": f} for f in FORMULAS]
+    stores.append({"store_id": "S9", "name": "bad date", "brand": "b", "marketplace": "jd",
+                   "opened_on": "=1+1", "status": "active", "suspended_on": "",
+                   "status_reason": ""})
+    _write(folder / "stores.csv", stores)
+    _write(folder / "identities.csv", [
+        {"store_id": "S1", "id_number": p["id"], "holder_name": p["holder"], "role": "",
+         "phone": p["phone"], "email": p["email"]},
+        {"store_id": "S2", "id_number": p["id_spaced"], "holder_name": p["holder"], "role": "",
+         "phone": "138 0013 8000", "email": "not-an-email_" + p["account"]},
+        {"store_id": "S3", "id_number": "PASS0003", "holder_name": "", "role": "",
+         "phone": "no digits here", "email": p["email"]},
+        *({"store_id": f, "id_number": f"PASS100{k}", "holder_name": "", "role": "",
+           "phone": "13700137000", "email": ""} for k, f in enumerate(FORMULAS)),
+    ])
+    _write(folder / "payments.csv", [
+        {"store_id": "S1", "account_number": p["account"], "account_type": "bank",
+         "institution": "", "holder_name": p["holder"]},
+        {"store_id": "S3", "account_number": p["account_spaced"], "account_type": "bank",
+         "institution": "", "holder_name": p["holder"]},
+    ])
+    _write(folder / "addresses.csv", [
+        {"store_id": s, "address": address, "address_type": "registered", "city": "Shenzhen"}
+        for s in ("S1", "S2")
+    ] + [{"store_id": FORMULAS[0], "address": "=1+1 Formula Street 9",
+          "address_type": "registered", "city": ""},
+         {"store_id": FORMULAS[1], "address": "=1+1 Formula Street 9",
+          "address_type": "registered", "city": ""}])
+    with open(folder / "identities.csv", "a", encoding="utf-8") as handle:
+        handle.write(f"S1,{p['id_spaced'].replace('.', '/')},too,many,fields,here,x\n")
+    return folder
+
+
+def run_cli(*args: str, env: dict | None = None):
+    return CliRunner().invoke(main, list(args), env=env)
+
+
+def analyze_privacy(tmp_path: Path, *args: str) -> Path:
+    data = privacy_world(tmp_path / "data")
+    out = tmp_path / "out"
+    result = run_cli("analyze", str(data), "--out", str(out), "-q", *args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return out
+
+
+def _texts(out: Path) -> dict[str, str]:
+    texts = {}
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".html":  # the packed vis-network block may spell anything
+            text = re.sub(r'(id="vis-network-gz">)[^<]*', r"\1", text)
+        texts[str(path.relative_to(out))] = text
+    return texts
+
+
+def _windows(value: str, size: int = 5) -> set[str]:
+    """Every run of ``size`` characters of ``value`` but its last four (what masks may show)."""
+    head = value[:-4]
+    return {head[i:i + size] for i in range(len(head) - size + 1)} | {value[-size:]}
+
+
+@pytest.fixture(scope="module")
+def privacy_out(tmp_path_factory) -> Path:
+    return analyze_privacy(tmp_path_factory.mktemp("privacy"))
+
+
+def test_no_output_holds_personal_data_or_more_than_four_characters_of_it(privacy_out):
+    texts = _texts(privacy_out)
+    assert {"evidence.csv", "hubs.csv", "clusters.csv", "rejects.csv", "index.html"} <= set(texts)
+    for name, text in texts.items():
+        for label, value in PRIVATE.items():
+            if label != "holder":  # names are shown (docs/security.md): only hashed in the graph
+                assert value not in text, (name, label)
+        for value in (PRIVATE["id"], PRIVATE["account"], PRIVATE["phone"]):
+            shown = [w for w in _windows(value) if w in text and not w.isalpha()]
+            assert not shown, (name, value, shown)
+    evidence = texts["evidence.csv"]
+    assert "****002X #" in evidence and "**** 3445 #" in evidence and "+86****000 #" in evidence
+
+
+def test_free_text_is_scrubbed_in_evidence_hubs_and_the_report(privacy_out):
+    texts = _texts(privacy_out)
+    evidence = list(csv.DictReader(texts["evidence.csv"].splitlines()))
+    address = next(r["identifier"] for r in evidence if r["kind"] == "address"
+                   and "Nanshan" in r["identifier"])
+    assert "call ****0139" not in address and "****9000" in address  # the phone, last 4 only
+    assert "****1234" in address and "l***@example.com" in address
+    page = next(t for n, t in texts.items() if n.startswith("clusters/") and "Nanshan" in t)
+    assert "****9000" in page and PRIVATE["in_address_phone"] not in page
+
+
+def test_pseudonyms_cannot_be_reversed_without_the_key(privacy_out, tmp_path):
+    """The probe of issue 13: hash every candidate ID with the right last four characters and
+    compare with the #tag in evidence.csv. It recovered 4 of 4 IDs from the unkeyed tags; with
+    HMAC under the user's key, no candidate matches unless the key is known."""
+    from graphaudit.privacy import installation_key_path, load_key
+
+    evidence = list(csv.DictReader(
+        (privacy_out / "evidence.csv").read_text(encoding="utf-8").splitlines()))
+    shown = next(r["identifier"] for r in evidence if r["kind"] == "id_document")
+    masked, tag = shown.split(" ")
+    assert masked == "****002X" and re.fullmatch(r"#[0-9a-f]{8}", tag)
+    # Candidates: Beijing Dongcheng, born 1949, any day and sequence ending in 002X: the truth
+    # is among them, as it would be in a real attack by enumeration.
+    candidates = [f"110105{year}{month:02d}{day:02d}{tail}"
+                  for year in (1948, 1949, 1950) for month in range(1, 13)
+                  for day in range(1, 32) for tail in ("002X",)]
+    assert PRIVATE["id"] in candidates
+
+    def unkeyed(key: str) -> set[str]:
+        data = f"id_document\x00{key}".encode()
+        return {"#" + hashlib.blake2s(data, digest_size=3).hexdigest(),
+                "#" + hashlib.sha256(data).hexdigest()[:8],
+                "#" + hashlib.sha256(key.encode()).hexdigest()[:8],
+                "#" + hashlib.md5(key.encode()).hexdigest()[:8]}  # noqa: S324 (an attack)
+
+    assert not [c for c in candidates if tag in unkeyed(c)]
+    other_key = b"0" * 64
+    import hmac
+
+    assert not [c for c in candidates
+                if "#" + hmac.new(other_key, f"id_document\x00{c}".encode(),
+                                  "sha256").hexdigest()[:8] == tag]
+    # The key's owner can: the attack fails for want of the key, not of the method.
+    owner = load_key(installation_key_path())
+    found = [c for c in candidates
+             if "#" + hmac.new(owner, f"id_document\x00{c}".encode(),
+                               "sha256").hexdigest()[:8] == tag]
+    assert found == [PRIVATE["id"]]
+
+
+def test_the_key_is_made_once_private_and_tags_follow_the_key(tmp_path, monkeypatch):
+    from graphaudit.privacy import KEY_FILE, load_key
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    first = analyze_privacy(tmp_path / "a")
+    key = tmp_path / "cfg" / "graphaudit" / KEY_FILE
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert key.parent.stat().st_mode & 0o777 == 0o700
+    made = key.read_bytes()
+    again = analyze_privacy(tmp_path / "b")
+    assert key.read_bytes() == made  # made once, never replaced
+    assert (first / "evidence.csv").read_bytes() == (again / "evidence.csv").read_bytes()
+    # A new key (for a case that must not link to others): other tags, same masks.
+    case_key = tmp_path / "case.key"
+    result = run_cli("new-key", str(case_key))
+    assert result.exit_code == 0 and case_key.stat().st_mode & 0o777 == 0o600
+    assert run_cli("new-key", str(case_key)).exit_code == 1  # never overwritten
+    assert case_key.read_text() != made.decode()
+    other = analyze_privacy(tmp_path / "c", "--pseudonym-key", str(case_key))
+    ours, theirs = ((out / "evidence.csv").read_text() for out in (first, other))
+    tags = re.compile(r"#[0-9a-f]{8}")
+    assert tags.sub("#", ours) == tags.sub("#", theirs)
+    assert set(tags.findall(ours)).isdisjoint(tags.findall(theirs))
+    # The same key file on another machine gives the same tags (consistent across cases).
+    monkeypatch.setenv("GRAPHAUDIT_PSEUDONYM_KEY_FILE", str(case_key))
+    shared = analyze_privacy(tmp_path / "d")
+    assert (shared / "evidence.csv").read_text() == theirs
+    assert load_key(case_key) != made.strip()
+
+
+def test_the_key_is_a_file_never_a_value_on_the_command_line(tmp_path):
+    data = privacy_world(tmp_path / "data")
+    result = run_cli("analyze", str(data), "--out", str(tmp_path / "out"),
+                     "--pseudonym-key", "correct horse battery staple and more words")
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    short = tmp_path / "short.key"
+    short.write_text("abc\n")
+    result = run_cli("analyze", str(data), "--out", str(tmp_path / "out"),
+                     "--pseudonym-key", str(short))
+    assert result.exit_code == 1 and "at least 32 characters" in result.stderr
+
+
+def _cells(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_no_csv_cell_starts_like_a_formula(privacy_out):
+    """OWASP "CSV injection": every cell that starts with = + - @ tab or CR is prefixed with
+    a single quote, and quoted, in every CSV file the tool writes."""
+    seen = set()
+    for name in ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv",
+                 "rejects.csv"):
+        path = privacy_out / name
+        raw = path.read_text(encoding="utf-8")
+        for row in _cells(path):
+            for cell in row:
+                assert not cell[:1] or cell[0] not in "=+-@\t\r", (name, cell)
+                if cell[:1] == "'" and cell[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+                    seen.add(cell[1:])
+                    assert '"' + cell.replace('"', '""') + '"' in raw  # quoted, too
+    assert {FORMULAS[0], FORMULAS[2], "=1+1"} <= seen
+
+
+def test_a_previous_run_with_neutralised_ids_keeps_them(privacy_out, tmp_path):
+    data = privacy_world(tmp_path / "data")
+    out = tmp_path / "again"
+    result = run_cli("analyze", str(data), "--out", str(out), "-q", "--previous",
+                     str(privacy_out / "clusters.csv"))
+    assert result.exit_code == 0, result.output
+    before = {r[0]: r[1] for r in _cells(privacy_out / "clusters.csv")[1:]}
+    after = {r[0]: r[1] for r in _cells(out / "clusters.csv")[1:]}
+    assert before == after and "'" + FORMULAS[0] in after
+
+
+def test_rejects_mask_values_and_reasons_never_repeat_them(privacy_out):
+    rows = _cells(privacy_out / "rejects.csv")
+    header, rows = rows[0], rows[1:]
+    assert header == ["file", "line", "field", "reason", "value"]
+    text = (privacy_out / "rejects.csv").read_text(encoding="utf-8")
+    for secret in ("no digits here", "not-an-email_", PRIVATE["account"],
+                   PRIVATE["id_spaced"].replace(".", "/"), "4912"):
+        assert secret not in text, secret
+    reasons = {r[2]: r[3] for r in rows}
+    assert reasons["phone"].startswith("no digits in phone number")
+    assert reasons["email"].startswith("not an e-mail address")
+    row = next(r for r in rows if r[2] == "row")
+    assert "****002X" in row[4]  # the ID separated by "/" in a malformed row
+
+
+def test_report_snippet_has_no_data_in_the_query_text(tmp_path):
+    """The "reproduce in Neo4j" box: the same query text for every cluster, the id given only
+    in a :param line whose literal cannot end early, whatever the id holds."""
+    from graphaudit.report.builder import CLUSTER_QUERY, _cypher
+
+    for hostile in ("C1", "x' }) DETACH DELETE n //", 'x"\n:param evil => 1\nMATCH (n) DETACH '
+                    "DELETE n //", "\\'; \u2028\u0000 中文 😀"):
+        snippet = _cypher(hostile)
+        first, rest = snippet.split("\n", 1)
+        assert rest == CLUSTER_QUERY and first.startswith(":param cluster_id => \"")
+        assert first.isascii() and "\n" not in first and "\r" not in first
+        assert json.loads(first.removeprefix(":param cluster_id => ")) == hostile
+
+
+@pytest.mark.neo4j
+def test_report_snippet_parameter_is_read_back_exactly_by_neo4j(clean_graph):
+    from graphaudit.report.builder import _cypher
+
+    for hostile in ('x"\n:param evil => 1\nMATCH (n) DETACH DELETE n //', "\\'\u2028 😀"):
+        literal = _cypher(hostile).split("\n", 1)[0].removeprefix(":param cluster_id => ")
+        # what Browser and cypher-shell do with a :param line: evaluate the expression
+        assert clean_graph.run_read(f"RETURN {literal} AS v")[0]["v"] == hostile
+
+
+def _load(data: Path, *args: str):
+    return run_cli("load", str(data), "-q", "--rejects", str(data.parent / "rejects.csv"),
+                   *args)
+
+
+def _everything(store) -> str:
+    """Every property of every node and relationship, as one text."""
+    nodes = store.run_read("MATCH (n) RETURN properties(n) AS p")
+    rels = store.run_read("MATCH ()-[r]->() RETURN properties(r) AS p")
+    return json.dumps([r["p"] for r in nodes + rels], default=str, ensure_ascii=False)
+
+
+@pytest.mark.neo4j
+def test_hash_identifiers_keeps_personal_data_out_of_the_graph_and_queries_work(
+        clean_graph, neo4j_env, tmp_path):
+    data = privacy_world(tmp_path / "data")
+    result = _load(data, "--hash-identifiers")
+    assert result.exit_code == 0, (result.output, result.exception)
+    stored = _everything(clean_graph)
+    for label in ("id", "account", "phone_e164", "email", "holder"):
+        assert PRIVATE[label] not in stored, label
+    for spelling in ("138 0013 8000", PRIVATE["id_spaced"], PRIVATE["account_spaced"]):
+        assert spelling not in stored
+    assert re.search(r'"key": "#[0-9a-f]{32}"', stored)
+    # Queries hash their identifier parameters the same way: a phone pasted as seen is found.
+    result = run_cli("query", "identifier-stores", "-p", "kind=phone",
+                     "-p", "value=138 0013 8000", "--format", "json")
+    assert result.exit_code == 0, (result.output, result.exception)
+    rows = json.loads(result.stdout)
+    assert {r["store_id"] for r in rows} == {"S1", "S2"}
+    tag = rows[0]["identifier"]
+    assert re.fullmatch(r"#[0-9a-f]{8}", tag)
+    # ...with the tag that analyze shows next to the masked value (same key)
+    out = analyze_privacy(tmp_path / "files")
+    assert f"+86****000 {tag}" in (out / "evidence.csv").read_text(encoding="utf-8")
+    # A load without the option into a hashed graph stays hashed; another key is refused.
+    assert _load(data).exit_code == 0
+    assert PRIVATE["phone_e164"] not in _everything(clean_graph)
+    other = tmp_path / "other.key"
+    run_cli("new-key", str(other))
+    refused_load = _load(data, "--hash-identifiers", "--pseudonym-key", str(other))
+    assert refused_load.exit_code == 1 and "another pseudonym key" in refused_load.stderr
+    refused_query = run_cli("query", "identifier-stores", "-p", "kind=phone",
+                            "-p", "value=138 0013 8000", "--pseudonym-key", str(other))
+    assert refused_query.exit_code == 1 and "another pseudonym key" in refused_query.stderr
+    # cluster and report work on the hashed graph and show tags, never hashes or values
+    assert run_cli("cluster", "-q").exit_code == 0
+    report = run_cli("report", "--out", str(tmp_path / "report"), "-q")
+    assert report.exit_code == 0, report.output
+    for name, text in _texts(tmp_path / "report").items():
+        assert not re.search(r"#[0-9a-f]{32}", text), name
+        for label in ("id", "account", "phone_e164", "email", "holder"):
+            assert PRIVATE[label] not in text, (name, label)
+
+
+@pytest.mark.neo4j
+def test_hash_identifiers_refuses_a_graph_that_holds_raw_values(clean_graph, neo4j_env,
+                                                                tmp_path):
+    data = privacy_world(tmp_path / "data")
+    assert _load(data).exit_code == 0
+    result = _load(data, "--append", "--hash-identifiers")
+    assert result.exit_code == 1 and "in the clear" in result.stderr
+
+
+@pytest.mark.neo4j
+def test_query_output_is_masked_by_the_type_of_value_not_the_column_name(
+        clean_graph, neo4j_env, tmp_path):
+    data = privacy_world(tmp_path / "data")
+    assert _load(data).exit_code == 0
+    custom = tmp_path / "mine.cypher"
+    custom.write_text(
+        "MATCH (s:Store)-[r:OPENED_WITH]->(d:IdDocument) WHERE s.store_id IN ['S1', 'S2']\n"
+        "MATCH (s)-[:HAS_PHONE]->(p:Phone)\n"
+        "OPTIONAL MATCH (s)-[pay:PAID_TO]->(:PaymentAccount)\n"
+        "OPTIONAL MATCH (s)-[:LOCATED_AT]->(a:Address)\n"
+        "RETURN s.store_id AS k0, d.key AS k, r.raw AS spelled, [p.key] AS l,\n"
+        "       {v: p.key, e: 'x'} AS m, pay.raw AS acct, a.text AS where, '=1+1' AS f\n"
+        "ORDER BY k0\n", encoding="utf-8")
+    for fmt in ("json", "csv", "table"):
+        result = run_cli("query", str(custom), "--format", fmt)
+        assert result.exit_code == 0, (result.output, result.exception)
+        for label, value in PRIVATE.items():
+            if label != "holder":
+                assert value not in result.stdout, (fmt, label)
+        assert "138 0013 8000" not in result.stdout
+    rows = json.loads(run_cli("query", str(custom), "--format", "json").stdout)
+    by_store = {r["k0"]: r for r in rows}
+    assert set(by_store) == {"S1", "S2"}  # store ids shown as they are
+    assert re.fullmatch(r"\*\*\*\*002X #[0-9a-f]{8}", by_store["S1"]["k"])
+    assert by_store["S2"]["spelled"] == "****.****.****.**00.2X"
+    assert re.fullmatch(r"\+86\*\*\*\*000 #[0-9a-f]{8}", by_store["S1"]["l"][0])
+    assert by_store["S1"]["m"]["v"] == by_store["S1"]["l"][0] and by_store["S1"]["m"]["e"] == "x"
+    assert re.fullmatch(r"\*\*\*\* 3445 #[0-9a-f]{8}", by_store["S1"]["acct"])  # raw == key
+    assert "****9000" in by_store["S1"]["where"]
+    table = run_cli("query", str(custom), "--format", "csv").stdout
+    assert "\"'=1+1\"" in table and not re.search(r"(^|,)=1\+1", table, re.M)
+    shown = run_cli("query", str(custom), "--format", "json", "--show-pii")
+    assert PRIVATE["id"] in shown.stdout

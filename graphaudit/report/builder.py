@@ -493,6 +493,7 @@ class _World:
                 entries.append((i, w if self.ident_kind[i] == "address" else ""))
                 detail = []
                 if h:
+                    h = scrub(h, self.show_pii)
                     detail.append(f"holder: {h}" + (f" ({r})" if r else ""))
                     names = self.holders.setdefault(i, [])
                     if h not in names and len(names) < 6:
