@@ -23,6 +23,7 @@ from .linkage import Linkage, link_stores
 from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
 from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
+from .outputs import OutputRecord
 from .privacy import display_identifier, display_identifiers, load_key, scrub_column, unneutralise
 from .scoring import brand_variants, score_clusters
 
@@ -162,7 +163,7 @@ def write_outputs(
     analysis: Analysis, out: Path, show_pii: bool = False, source: str = "",
     rejects: int | None = None, only_cluster: str | None = None,
     progress: Callable[[int], None] | None = None, max_pages: int | None = None,
-    secret: bytes | None = None,
+    secret: bytes | None = None, record: OutputRecord | None = None,
 ) -> dict[str, Path]:
     """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and the HTML report.
 
@@ -174,20 +175,31 @@ def write_outputs(
     the CSV files while this process writes the report. Personal data is masked with
     pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
     unless ``show_pii``.
+
+    Every file written is added to ``record`` (:mod:`graphaudit.outputs`), which the caller
+    commits once it has written its own files into ``out`` (rejects.csv); without one, the
+    files are recorded and the record committed here. Committing removes what an earlier run
+    wrote into ``out`` and this one did not, and nothing else.
     """
     from .report import write_report
 
     secret = secret or load_key()
+    own_record = record is None
+    record = OutputRecord(out, "write_outputs") if record is None else record
+    record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
                                            "evidence.csv", "hubs.csv", "index.html")}
     # The tables are written by a forked child while this process writes the report.
     with Forked(_write_tables, analysis, paths, show_pii, secret,
                 fork=worth_forking(len(analysis.stores))) as tables:
-        write_report(analysis, out, show_pii=show_pii, source=source,
-                     only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
-                     progress=progress, secret=secret)
+        pages = write_report(analysis, out, show_pii=show_pii, source=source,
+                             only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
+                             progress=progress, secret=secret)
         tables.result()
+    record.add(*paths.values(), *pages)
+    if own_record:
+        record.commit()
     paths["clusters"] = out / "clusters"
     return paths
 

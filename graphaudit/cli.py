@@ -18,6 +18,7 @@ import click
 
 from . import __version__
 from .errors import DataError, GraphauditError
+from .outputs import OutputRecord, files, is_own_name, summarize, survey
 from .privacy import KEY_ENV, csv_line, load_key, mask_field
 from .records import FileReport, RecordSet, RejectsWriter, load_column_map, read_records
 from .settings import ConnectionSettings, resolve_settings
@@ -224,6 +225,45 @@ def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
 
 def open_rejects(path: Path | None, show_pii: bool) -> RejectsWriter:
     return RejectsWriter(path, mask=partial(mask_field, show_pii=show_pii))
+
+
+# ---------------------------------------------------------------------------------------------
+# Output folders (graphaudit.outputs: a manifest records the files each run wrote)
+
+
+def announce_output_folder(out_dir: Path) -> OutputRecord:
+    """Say what an existing OUT will lose before anything is written; the run's record."""
+    existing = survey(out_dir)
+    if existing.earlier:
+        when = (f"`{existing.command}`, {existing.written_at}" if existing.command
+                else "an earlier run")
+        click.echo(f"Note: {out_dir}/ holds the output of an earlier run ({when}): its "
+                   f"{files(len(existing.earlier))} ({summarize(existing.earlier)}) are "
+                   "replaced, and those this run does not write again are removed.", err=True)
+    if existing.changed:
+        click.echo(f"Note: {files(len(existing.changed))} graphaudit wrote there were changed "
+                   f"since ({summarize(existing.changed)}): overwritten if this run writes "
+                   "them again, otherwise kept.", err=True)
+    if existing.others:
+        named = [n for n in existing.others if is_own_name(n)]
+        click.echo(f"Note: {out_dir}/ holds {files(len(existing.others))} graphaudit has no "
+                   "record of writing: they are kept"
+                   + (f", except those named like its outputs ({summarize(named)}), which "
+                      "are overwritten if this run writes them." if named else "."), err=True)
+    return OutputRecord(out_dir, f"graphaudit {click.get_current_context().info_name}")
+
+
+def finish_output_folder(record: OutputRecord, *written: Path | None) -> None:
+    """Record the CLI's own files in OUT (rejects), remove the stale ones, write the manifest."""
+    record.add(*(p for p in written if p is not None and p.is_file()))
+    removal = record.commit()
+    if removal.removed:
+        click.echo(f"Removed {files(len(removal.removed))} an earlier run wrote into "
+                   f"{record.folder}/ and this one did not: {summarize(removal.removed)}",
+                   err=True)
+    if removal.kept_changed:
+        click.echo(f"Kept {files(len(removal.kept_changed))} of an earlier run that were "
+                   f"changed since it wrote them: {summarize(removal.kept_changed)}", err=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -442,6 +482,7 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     previous_ids = read_previous(previous) if previous else None
     secret = _secret(key_file)
+    record = announce_output_folder(out_dir)
     with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
         identifiers = extract_identifiers(records, rejects)
@@ -457,7 +498,8 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=str(data_dir),
                       rejects=rejects.count, progress=advance, max_pages=max_pages,
-                      secret=secret)
+                      secret=secret, record=record)
+    finish_output_folder(record, rejects.path if rejects.count else None)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs, {rejects.count:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
@@ -501,7 +543,10 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
             write_clusters(store, result.clusters, result.stores, result.computed_at,
                            similar, progress=advance)
     if out_dir:
-        write_outputs(result, out_dir, show_pii=show_pii, secret=_secret(key_file))
+        record = announce_output_folder(out_dir)
+        write_outputs(result, out_dir, show_pii=show_pii, secret=_secret(key_file),
+                      record=record)
+        finish_output_folder(record)
     multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
                f"({multi:,} of two or more stores), {len(result.hubs):,} hubs; "
@@ -709,10 +754,12 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     source = f"Neo4j at {where}, database {settings.database}"
     stage("writing the report")
     pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
+    record = announce_output_folder(out_dir)
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=source,
                       only_cluster=cluster_id, progress=advance, max_pages=max_pages,
-                      secret=_secret(key_file))
+                      secret=_secret(key_file), record=record)
+    finish_output_folder(record)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs; wrote {pages:,} cluster page(s)")
     click.echo(f"Report: {out_dir / 'index.html'}")

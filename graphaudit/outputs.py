@@ -1,0 +1,239 @@
+"""The files graphaudit writes into an output folder, recorded so that a rerun replaces its own
+files, removes the ones it no longer writes, and never touches anything else.
+
+Every run that writes into OUT (``analyze``, ``cluster --out``, ``report``) ends by writing
+``OUT/.graphaudit-manifest.json``: the command, the time, and each file it wrote (relative path,
+size, modification time). The next run into OUT reads it:
+
+* before writing, :func:`survey` tells what the folder holds: the earlier run's files (they are
+  overwritten or removed), files it wrote that were changed since, and files of others;
+* after writing, :meth:`OutputRecord.commit` removes the files the earlier run recorded and this
+  run did not write (an old ``rejects.csv``, pages of clusters that no longer exist), then
+  writes the new manifest.
+
+A file is removed only when all of these hold: the manifest names it; its name is one graphaudit
+writes (:func:`is_own_name`: a planted or edited manifest cannot name ``notes.docx`` or
+``../x``); it is a regular file inside OUT (not a link, not reached through one); and its size
+and modification time are those recorded, i.e. nobody changed it since. A folder without a
+manifest (written by an older graphaudit, or by someone else) loses nothing but the files of the
+same names that the new run writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+
+from . import __version__
+
+__all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "files", "is_own_name",
+           "summarize", "survey"]
+
+MANIFEST = ".graphaudit-manifest.json"
+#: the files graphaudit writes at the top of an output folder
+OWN_FILES = frozenset({
+    "index.html", "clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv",
+    "possible_links.csv", "rejects.csv",
+})
+#: pages in a sub-folder: clusters/<page>.html (names as report.builder.page_name makes them)
+_OWN_PAGE = re.compile(r"clusters/[A-Za-z0-9._-]{1,200}\.html")
+
+
+def is_own_name(relative: str) -> bool:
+    """Whether ``relative`` (a POSIX path inside OUT) is a name graphaudit writes."""
+    return relative in OWN_FILES or bool(_OWN_PAGE.fullmatch(relative))
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class Existing:
+    """What an output folder holds before a run writes into it."""
+
+    folder: Path
+    earlier: list[str] = field(default_factory=list)  # files of the earlier run, unchanged
+    changed: list[str] = field(default_factory=list)  # files it wrote, changed since: kept
+    others: list[str] = field(default_factory=list)  # anything else: kept
+    command: str = ""  # the earlier run's command and time, from its manifest
+    written_at: str = ""
+    has_manifest: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.earlier or self.changed or self.others)
+
+
+def _read_manifest(folder: Path) -> tuple[dict, list[_Entry]]:
+    """The manifest's header and its usable entries; a missing or unreadable one is empty."""
+    path = folder / MANIFEST
+    try:
+        if not path.is_file() or path.is_symlink():
+            return {}, []
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = [_Entry(str(e["path"]), int(e["size"]), int(e["mtime_ns"]))
+                   for e in data.get("files", [])]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}, []
+    return data, [e for e in entries if is_own_name(e.path)]
+
+
+def _regular_inside(folder: Path, relative: str) -> Path | None:
+    """``folder/relative`` when it is a regular file reached without links, else None."""
+    parts = PurePosixPath(relative).parts
+    if not parts or any(p in ("", ".", "..") for p in parts) or relative.startswith("/"):
+        return None
+    path = folder
+    for part in parts:
+        path = path / part
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            return None
+        if stat.S_ISLNK(mode):
+            return None
+    return path if stat.S_ISREG(mode) else None
+
+
+def _unchanged(path: Path, entry: _Entry) -> bool:
+    info = path.lstat()
+    return info.st_size == entry.size and info.st_mtime_ns == entry.mtime_ns
+
+
+def _files_in(folder: Path) -> list[str]:
+    """Every file under ``folder`` (not following links), as sorted POSIX relative paths."""
+    found = []
+    for top, _, names in os.walk(folder, followlinks=False):
+        for name in names:
+            relative = (Path(top) / name).relative_to(folder).as_posix()
+            if relative != MANIFEST:
+                found.append(relative)
+    return sorted(found)
+
+
+def survey(folder: Path) -> Existing:
+    """What ``folder`` holds now, and which of it an earlier graphaudit run wrote."""
+    header, entries = _read_manifest(folder)
+    existing = Existing(folder=folder, command=str(header.get("command", "")),
+                        written_at=str(header.get("written_at", "")), has_manifest=bool(header))
+    recorded = {e.path: e for e in entries}
+    for relative in _files_in(folder):
+        entry = recorded.get(relative)
+        path = _regular_inside(folder, relative) if entry else None
+        if entry is None or path is None:
+            existing.others.append(relative)
+        elif _unchanged(path, entry):
+            existing.earlier.append(relative)
+        else:
+            existing.changed.append(relative)
+    return existing
+
+
+@dataclass
+class Removal:
+    """What :meth:`OutputRecord.commit` did with the earlier run's files this run did not write."""
+
+    removed: list[str] = field(default_factory=list)
+    kept_changed: list[str] = field(default_factory=list)  # changed since: left in place
+
+
+class OutputRecord:
+    """The files one run writes into ``folder``; :meth:`commit` ends the run (see the module)."""
+
+    def __init__(self, folder: Path, command: str) -> None:
+        self.folder = Path(folder)
+        self.command = command
+        #: a partial run (one cluster's page) supersedes nothing: the earlier files stay
+        #: recorded and nothing is removed
+        self.keep_earlier = False
+        self._written: set[str] = set()
+
+    def add(self, *paths: Path | str) -> None:
+        """Record files this run wrote; a path outside the folder is not the folder's business.
+
+        Raises ValueError for a name graphaudit does not declare in :data:`OWN_FILES`: the list
+        must name every file the tool writes, or a rerun could not clean up after it.
+        """
+        root = self.folder.absolute()
+        for path in paths:
+            try:
+                relative = Path(path).absolute().relative_to(root).as_posix()
+            except ValueError:
+                continue
+            if not is_own_name(relative):
+                raise ValueError(f"{relative}: not a file name graphaudit declares it writes "
+                                 "(graphaudit.outputs.OWN_FILES)")
+            self._written.add(relative)
+
+    def commit(self) -> Removal:
+        """Remove the earlier run's unchanged files this run did not write; write the manifest."""
+        _, entries = _read_manifest(self.folder)
+        removal = Removal()
+        carried: list[_Entry] = []
+        for entry in entries:
+            if entry.path in self._written:
+                continue
+            path = _regular_inside(self.folder, entry.path)
+            if path is None or not _unchanged(path, entry):
+                if path is not None:
+                    removal.kept_changed.append(entry.path)
+            elif self.keep_earlier:
+                carried.append(entry)
+            else:
+                path.unlink()
+                removal.removed.append(entry.path)
+        if self.keep_earlier:
+            removal.kept_changed.clear()  # nothing was up for removal
+        self._remove_empty_page_folder()
+        self._write_manifest(carried)
+        return removal
+
+    def _remove_empty_page_folder(self) -> None:
+        pages = self.folder / "clusters"
+        if pages.is_dir() and not pages.is_symlink() and not any(pages.iterdir()):
+            pages.rmdir()
+
+    def _write_manifest(self, carried: list[_Entry]) -> None:
+        listed = [{"path": e.path, "size": e.size, "mtime_ns": e.mtime_ns} for e in carried]
+        for relative in sorted(self._written):
+            path = _regular_inside(self.folder, relative)
+            if path is not None:
+                info = path.lstat()
+                listed.append({"path": relative, "size": info.st_size,
+                               "mtime_ns": info.st_mtime_ns})
+        listed.sort(key=lambda f: f["path"])
+        data = {"tool": "graphaudit", "version": __version__, "command": self.command,
+                "written_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),
+                "files": listed}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        temporary = self.folder / (MANIFEST + ".tmp")
+        temporary.unlink(missing_ok=True)  # never write through a link planted there
+        with open(temporary, "x", encoding="utf-8") as handle:
+            handle.write(json.dumps(data, indent=1) + "\n")
+        temporary.replace(self.folder / MANIFEST)
+
+
+def files(n: int) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{n:,} file{'' if n == 1 else 's'}"
+
+
+def summarize(names: Iterable[str], limit: int = 6) -> str:
+    """``a.csv, b.csv, 275 cluster pages``: files by name, cluster pages counted."""
+    names = list(names)
+    pages = [n for n in names if n.startswith("clusters/")]
+    shown = [n for n in names if not n.startswith("clusters/")]
+    parts = shown[:limit] + ([f"{len(shown) - limit} more"] if len(shown) > limit else [])
+    if pages:
+        parts.append(f"{len(pages):,} cluster page{'s' if len(pages) != 1 else ''}")
+    return ", ".join(parts)
