@@ -525,12 +525,19 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
     from .analysis import analyze as run_analysis
     from .analysis import write_outputs
     from .linkage.hubs import read_hub_overrides
-    from .store import connect, read_graph, read_previous_clusters, write_clusters
+    from .store import (
+        connect,
+        graph_overrides,
+        read_graph,
+        read_previous_clusters,
+        write_clusters,
+    )
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
     with connect(_settings(uri, user, password, database)) as store:
         stage("reading the graph")
+        overrides = graph_overrides(store, overrides, _secret(key_file))
         stores, links = read_graph(store)
         if stores.empty:
             raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
@@ -730,13 +737,14 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     from .analysis import analyze as run_analysis
     from .analysis import write_outputs
     from .linkage.hubs import read_hub_overrides
-    from .store import connect, read_graph, read_previous_clusters
+    from .store import connect, graph_overrides, read_graph, read_previous_clusters
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
     settings = _settings(uri, user, password, database)
     with connect(settings) as store:
         stage("reading the graph")
+        overrides = graph_overrides(store, overrides, _secret(key_file))
         stores, links = read_graph(store)
         if stores.empty:
             raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")

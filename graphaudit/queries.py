@@ -928,8 +928,10 @@ graphaudit query --list [--format json]               # every query, its paramet
 * **Read-only.** Every query runs in a read transaction, after the server is asked what kind
   of query it is: a query that writes is refused, and nothing is changed, unless you give
   `--write`.
-* **Personal data** (ID numbers, accounts, phones, e-mails) is masked in the output, with a
-  short pseudonym so equal values stay recognisable (`**** 3445 #1f2e3d`); `--show-pii` shows it.
+* **Personal data** (ID numbers, accounts, phones, e-mails) is masked in the output by the
+  type of each value, whatever its column is called, with a keyed pseudonym so equal values
+  stay recognisable (`**** 3445 #1f2e3d4c`); free text is scrubbed; `--show-pii` shows it all.
+  CSV cells that would run as spreadsheet formulas are neutralised (docs/security.md).
 * **Clusters.** Columns about clusters need `graphaudit cluster` to have run. An identifier
   whose stores fall in more than one cluster was not accepted as evidence (an innocent hub such
   as a 3PL warehouse, an agency's phone, a virtual office; or a bridge the clustering cut):

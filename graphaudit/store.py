@@ -44,8 +44,8 @@ from .identifiers import (
 from .privacy import PII_KINDS, hash_values, key_id, scrub_column
 from .settings import ConnectionSettings
 
-__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "hashed_identifiers",
-           "read_hashing", "stale_clusters"]
+__all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "graph_overrides",
+           "hashed_identifiers", "read_hashing", "stale_clusters"]
 
 # The server's notifications on graphaudit's own statements (a label that does not exist yet in
 # an empty database) are not the user's business; `graphaudit query` reports those of a query.
@@ -588,6 +588,28 @@ def read_hashing(store: GraphStore) -> str | None:
     for a graph that stores them in the clear."""
     rows = store.run_read(READ_HASHING)
     return rows[0]["key_id"] if rows else None
+
+
+def graph_overrides(store: GraphStore, overrides, secret: bytes):
+    """A ``--hubs`` file's overrides (:class:`~.linkage.hubs.HubOverrides`, or None) as the graph
+    spells identifiers: hashed under ``secret`` when the graph was loaded with
+    ``--hash-identifiers`` (a graph hashed under another key is refused)."""
+    if overrides is None:
+        return None
+    stored = read_hashing(store)
+    if stored is None:
+        return overrides
+    if stored != key_id(secret):
+        raise GraphauditError("the graph was loaded with --hash-identifiers under another "
+                              "pseudonym key: give that key with --pseudonym-key")
+    from .linkage.hubs import HubOverrides
+    from .privacy import hash_value
+
+    def hashed(listed: dict[tuple[str, str], str]) -> dict[tuple[str, str], str]:
+        return {(kind, hash_value(kind, key, secret) if kind in PII_KINDS else key): note
+                for (kind, key), note in listed.items()}
+
+    return HubOverrides(deny=hashed(overrides.deny), allow=hashed(overrides.allow))
 
 
 def _hashed(domain: str, column: pd.Series, secret: bytes) -> pd.Series:

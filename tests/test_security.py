@@ -702,8 +702,15 @@ def test_hash_identifiers_keeps_personal_data_out_of_the_graph_and_queries_work(
     refused_query = run_cli("query", "identifier-stores", "-p", "kind=phone",
                             "-p", "value=138 0013 8000", "--pseudonym-key", str(other))
     assert refused_query.exit_code == 1 and "another pseudonym key" in refused_query.stderr
-    # cluster and report work on the hashed graph and show tags, never hashes or values
-    assert run_cli("cluster", "-q").exit_code == 0
+    # cluster and report work on the hashed graph and show tags, never hashes or values; a
+    # --hubs file names identifiers in the clear and is hashed to match
+    hubs = tmp_path / "hubs.csv"
+    _write(hubs, [{"kind": "phone", "identifier": "(+86) 138-0013-8000", "action": "hub",
+                   "note": "an agency's phone"}])
+    clustered = run_cli("cluster", "-q", "--hubs", str(hubs), "--out", str(tmp_path / "c"))
+    assert clustered.exit_code == 0, clustered.output
+    denied = [r for r in _cells(tmp_path / "c" / "hubs.csv")[1:] if r[-2] == "denied"]
+    assert [(r[0], r[1]) for r in denied] == [("phone", tag)]
     report = run_cli("report", "--out", str(tmp_path / "report"), "-q")
     assert report.exit_code == 0, report.output
     for name, text in _texts(tmp_path / "report").items():
@@ -755,3 +762,43 @@ def test_query_output_is_masked_by_the_type_of_value_not_the_column_name(
     assert "\"'=1+1\"" in table and not re.search(r"(^|,)=1\+1", table, re.M)
     shown = run_cli("query", str(custom), "--format", "json", "--show-pii")
     assert PRIVATE["id"] in shown.stdout
+
+
+_TEXT = "0123456789１２ .-/_xX@ab.c-é😀\n"
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_arrow_forms_of_the_rules_match_the_scalar_ones(seed):
+    """scrub_column, mask_column, display_identifiers and formula_cells do what their scalar
+    twins do, value for value, on awkward text (full-width digits, separators, e-mails, dates,
+    stored hashes, empty values)."""
+    import random
+
+    import pyarrow as pa
+
+    from graphaudit.privacy import (
+        PII_KINDS,
+        display_identifier,
+        display_identifiers,
+        formula_cells,
+        hash_value,
+        neutralise,
+        scrub,
+        scrub_column,
+    )
+
+    rng = random.Random(seed)
+    secret = b"s" * 32
+    values = ["", "2022-03-01 2022/04/01", "call 138 0013 8000", "a.b@c.de x",
+              hash_value("phone", "+8613800138000", secret), "=1+1", "\t", "-"]
+    values += ["".join(rng.choice(_TEXT) for _ in range(rng.randrange(0, 30)))
+               for _ in range(400)]
+    column = pa.array(values, pa.string())
+    assert scrub_column(column).to_pylist() == [scrub(v) for v in values]
+    assert formula_cells(column).to_pylist() == [neutralise(v) != v for v in values]
+    kinds = [rng.choice([*sorted(PII_KINDS), "address", "brand"]) for _ in values]
+    texts = [rng.choice(["", v]) for v in values]
+    for show_pii in (False, True):
+        got = display_identifiers(pa.array(kinds), column, pa.array(texts), show_pii, secret)
+        assert got.to_pylist() == [display_identifier(k, v, t, show_pii, secret)
+                                   for k, v, t in zip(kinds, values, texts, strict=True)]
