@@ -2,7 +2,10 @@
 
 * ``cutoff_components``: connected components over every shared key used by at most K stores;
 * ``splink_clusters``: Splink (DuckDB) with one record per store, an array of normalized keys
-  per kind, m and u estimated by random sampling and EM, clustered at match probability 0.01.
+  per kind, m and u estimated by random sampling and EM, clustered at match probability 0.01;
+  with ``bands=True`` each kind is split in three by how many stores use the key (2-3, 4-30,
+  31+), so that EM can learn that a key of hundreds of stores says less (Splink has no term
+  frequencies for arrays).
 
 ``links`` is graphaudit's own table of (store_id, kind, key): the keys both methods see are the
 engine's normalization, so that only the linkage differs.
@@ -19,7 +22,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 
-def _components(n_stores: int, store: np.ndarray, key: np.ndarray) -> np.ndarray:
+def components(n_stores: int, store: np.ndarray, key: np.ndarray) -> np.ndarray:
     """Component label of each store in the bipartite store-key graph."""
     n_keys = int(key.max()) + 1 if len(key) else 0
     size = n_stores + n_keys
@@ -38,20 +41,27 @@ def cutoff_components(store_ids: pd.Series, links: pd.DataFrame, cutoff: int) ->
     store, codes = store[known], codes[known]
     counts = pd.Series(store).groupby(codes).nunique()
     keep = counts.reindex(codes).to_numpy() <= cutoff
-    return _components(len(index), store[keep], codes[keep])
+    return components(len(index), store[keep], codes[keep])
 
 
 SPLINK_KINDS_MAX_STORES = 1000  # keys on more stores are left out of Splink's blocking arrays
 
 
-def splink_clusters(store_ids: pd.Series, links: pd.DataFrame,
-                    threshold: float = 0.01) -> tuple[np.ndarray, dict[str, float]]:
+BANDS = ((3, "few"), (30, "some"), (SPLINK_KINDS_MAX_STORES, "many"))
+
+
+def splink_clusters(store_ids: pd.Series, links: pd.DataFrame, threshold: float = 0.01,
+                    bands: bool = False) -> tuple[np.ndarray, dict[str, float]]:
     """Cluster labels from a quick, untuned Splink model; returns (labels, notes)."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    kinds = sorted(links["kind"].unique())
     counts = links.groupby(["kind", "key"])["store_id"].transform("nunique")
+    if bands:
+        band = np.select([counts <= top for top, _ in BANDS], [name for _, name in BANDS],
+                         default="hub")
+        links = links.assign(kind=links["kind"] + "_" + band)
+    kinds = sorted(links["kind"].unique())
     usable = links[counts <= SPLINK_KINDS_MAX_STORES]
     arrays = (usable.groupby(["store_id", "kind"])["key"]
               .agg(lambda keys: sorted(set(keys))).unstack("kind"))

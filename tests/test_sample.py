@@ -209,6 +209,62 @@ def test_recycled_phones_are_coincidences(rated, silent) -> None:
     assert not stores_by_fact(silent)["recycled_phone"]
 
 
+@pytest.fixture(scope="module")
+def hiding():
+    """A world with the per-operator and per-store hiding and sharing rates set."""
+    rates = quiet(draw_rates(4), one_off=0.2, near_only=0.1, staff_move=0.05, rented_id=0.05,
+                  family=0.05, banned=0.15, wrong_column=0.02)
+    return rates, build_world(4000, 4, rates)
+
+
+def _operators(world) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for t in world.truth:
+        out[t.operator_id].append(t)
+    return out
+
+
+@pytest.mark.parametrize(("rate", "fact", "who"), [
+    ("staff_move", "staff_move", "operators"),
+    ("rented_id", "rented_id", "operators"),
+    ("family", "family", "small operators"),
+    ("banned", "banned", "multi-store operators"),
+])
+def test_operator_draws_at_their_rates(hiding, rate: str, fact: str, who: str) -> None:
+    rates, world = hiding
+    ops = _operators(world)
+    if who == "small operators":
+        ops = {k: v for k, v in ops.items() if len(v) <= 3}
+    elif who == "multi-store operators":
+        ops = {k: v for k, v in ops.items() if len(v) >= 2}
+    if fact == "banned":
+        hits = sum(1 for v in ops.values() if all(t.is_suspended for t in v if not t.is_evader))
+    else:
+        hits = sum(1 for v in ops.values() if any(fact in t.planted for t in v))
+    assert hits > 0
+    # an operator's only store may lack the row that would show it (gaps are off here)
+    assert within(hits, len(ops), getattr(rates, rate)), (hits, len(ops))
+
+
+def test_hiding_stores_at_their_rates(hiding) -> None:
+    rates, world = hiding
+    ops = _operators(world)
+    later = [t for v in ops.values() if len(v) > 1 for t in v
+             if not any(f.startswith("brand_variant") for f in t.planted)]
+    one_off = sum(1 for t in later if any(f.startswith("one_off") for f in t.planted))
+    near = sum(1 for t in later if "near_only" in t.planted)
+    firsts = len(ops)  # the first store of each operator is never hidden
+    eligible = len(later) - (firsts - sum(1 for v in ops.values() if len(v) == 1))
+    assert within(one_off, eligible, rates.one_off)
+    assert within(near, eligible - one_off, rates.near_only)
+    reps = [r for r in world.identities if r.role == "legal_rep"]
+    swapped = sum(1 for t in world.truth if "wrong_column" in t.planted)
+    assert within(swapped, len(reps), rates.wrong_column)
+    # a swapped row carries an e-mail where the phone goes
+    moved = {t.store_id for t in world.truth if "wrong_column" in t.planted}
+    assert any("@" in r.phone for r in reps if r.store_id in moved)
+
+
 def test_slips_at_their_rate_break_the_check_character() -> None:
     rates = quiet(draw_rates(8), ocr_slip=0.03, chinese_names=0.5)
     world = build_world(2500, 8, rates)

@@ -135,6 +135,9 @@ class World:
     truth: list[TruthRow] = field(default_factory=list)
     shared: list[SharedValue] = field(default_factory=list)
     near: list[NearPair] = field(default_factory=list)
+    # (kind, canonical value) -> {store_id: (operator_id, reason)}: every use, slips included
+    uses: dict[tuple[str, str], dict[str, tuple[str, str]]] = field(default_factory=dict,
+                                                                    repr=False)
 
 
 # ---- canonical things --------------------------------------------------------------------------
@@ -790,6 +793,7 @@ class _Builder:
         for rows in (world.identities, world.payments, world.addresses):
             rows.sort(key=lambda row: row.store_id)
         world.shared = self.shared_values()
+        world.uses = dict(self.uses)
         return world
 
     def shared_values(self) -> list[SharedValue]:
