@@ -158,14 +158,15 @@ def progress_bar(label: str, length: int, quiet: bool,
         yield advance
 
 
-def emit_table(rows: list[dict], fmt: str) -> None:
-    """Print rows as an aligned table, CSV or JSON."""
+def emit_table(rows: list[dict], fmt: str, empty: str) -> None:
+    """Print rows as an aligned table, CSV or JSON; ``empty`` says why there are none (in a
+    table: never a bare "no rows")."""
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     if not rows:
         if fmt == "table":
-            click.echo("(no rows)")
+            click.echo(f"({empty})")
         return
     columns = list(rows[0])
     if fmt == "csv":  # formula cells neutralised, as in every CSV the tool writes
@@ -281,7 +282,8 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
     with open_rejects(rejects_path, show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
         extract_identifiers(records, rejects)
-    emit_table(_file_rows(records.reports), fmt)
+    emit_table(_file_rows(records.reports), fmt,
+               empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(rejects, strict)
 
 
@@ -348,8 +350,9 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
                                "stale_clusters": stale, "rejects": rejects.count},
                               ensure_ascii=False, indent=2, default=str))
     else:
-        emit_table(file_rows, fmt)
-        emit_table(created, fmt)
+        emit_table(file_rows, fmt, empty=f"no input files in {data_dir}: nothing was read")
+        emit_table(created, fmt, empty="nothing new: every node and relationship was there "
+                   "already")
     click.echo(f"Loaded {summary.rows:,} rows in {elapsed:.1f} s as data set "
                f"{data_set['data_set_id']}", err=True)
     if stale:
@@ -621,7 +624,7 @@ def _print_explanation(found: dict, fmt: str) -> None:
         store = found["stores"][0]
         click.echo(f"{store} is in cluster {clusters[store]}.")
         if found["evidence"]:
-            emit_table(found["evidence"], fmt)
+            emit_table(found["evidence"], fmt, empty="")
         else:
             click.echo("(no shared identifier links it to another store)")
         return
@@ -630,7 +633,7 @@ def _print_explanation(found: dict, fmt: str) -> None:
         click.echo(f"{a} and {b} are linked in cluster {clusters[a]} through "
                    f"{len(found['path'])} shared identifier(s):")
         if found["path"]:
-            emit_table(found["path"], fmt)
+            emit_table(found["path"], fmt, empty="the same store")
         return
     click.echo(f"{a} and {b} are not linked: {a} is in cluster {clusters[a]}, "
                f"{b} in cluster {clusters[b]}.")
@@ -639,11 +642,11 @@ def _print_explanation(found: dict, fmt: str) -> None:
                    "was weighed.")
     if found["shared"]:
         click.echo("Values they share, and why none of them links them:")
-        emit_table(found["shared"], fmt)
+        emit_table(found["shared"], fmt, empty="")
     if found["near_matches"]:
         click.echo("Near matches between their identifiers, weighed and not accepted:")
         emit_table([{**m, "identifiers": " ~ ".join(m["identifiers"])}
-                    for m in found["near_matches"]], fmt)
+                    for m in found["near_matches"]], fmt, empty="")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -703,7 +706,11 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
     if result.counters:
         changed = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in result.counters.items())
         click.echo(f"Changed the graph: {changed}", err=True)
+    for hint in result.hints if fmt != "table" else ():
+        click.echo(f"Hint: {hint}", err=True)
     text = queries.format_result(result.columns, result.rows, fmt)
+    if fmt == "table" and result.hints:
+        text += "".join(f"Hint: {hint}\n" for hint in result.hints)
     lines = text.count("\n")
     if fmt == "table" and sys.stdout.isatty() and lines > shutil.get_terminal_size().lines - 2:
         click.echo_via_pager(text)

@@ -19,9 +19,14 @@ passes ``null``. A parameter without a default is required. Types (:data:`PARAM_
 
 ``string``, ``int`` (``int[1..10]`` bounds it), ``float``, ``bool``, ``date`` (ISO),
 ``list`` (comma separated strings), ``kind`` (an identifier kind), ``brand`` (normalized to a
-brand key), ``id_document``, ``payment``, ``phone``, ``email``, ``address`` (an identifier value
+brand key), ``store_id`` and ``cluster_id`` (as loaded; an empty answer says whether the id
+exists), ``id_document``, ``payment``, ``phone``, ``email``, ``address`` (an identifier value
 pasted as seen, normalized with the rules of loading), and ``identifier(P)``: normalized by the
 kind that parameter ``P`` names.
+
+A query may also use the rule parameters of :data:`RULE_PARAMETERS` (``$brand_min_edit``, ...)
+without declaring them: graphaudit passes the values the scoring uses, so the rule lives in one
+place (:mod:`graphaudit.scoring`).
 
 Values always travel as query parameters: no query text is ever built from a value. The
 queries that walk the graph (store-neighbourhood, path-between) have no variable-length pattern
@@ -73,16 +78,19 @@ from .privacy import (
     pseudonym,
     scrub,
 )
+from .scoring import BRAND_RULE
 
 __all__ = [
     "PARAM_TYPES",
     "QUERY_DIR",
+    "RULE_PARAMETERS",
     "Param",
     "ParameterError",
     "Query",
     "QueryResult",
     "bind_parameters",
     "docs_markdown",
+    "empty_hints",
     "find_query",
     "format_result",
     "identifier_key",
@@ -95,6 +103,7 @@ __all__ = [
     "parse_query",
     "render_table",
     "run_query",
+    "uses_clusters",
 ]
 
 #: the library's folder inside the installed package (a Path for an ordinary install)
@@ -181,6 +190,10 @@ def _brand(text: str) -> str:
     return normalize.brand_key(text)
 
 
+#: Parameters graphaudit itself passes to any query that uses them, never given with -p: the
+#: rules of :mod:`graphaudit.scoring`, so a query applies them with the scoring's values.
+RULE_PARAMETERS: dict[str, object] = {f"brand_{name}": value for name, value in BRAND_RULE.items()}
+
 #: type name -> converter from the text an analyst typed; a converter raises ValueError
 PARAM_TYPES: dict[str, Callable[[str], object]] = {
     "string": _string,
@@ -191,6 +204,9 @@ PARAM_TYPES: dict[str, Callable[[str], object]] = {
     "list": _list,
     "kind": _kind,
     "brand": _brand,
+    # ids as loaded: a query that finds nothing says whether the id exists (empty_hints)
+    "store_id": _string,
+    "cluster_id": _string,
     **{kind: (lambda text, kind=kind: identifier_key(kind, text)) for kind in KINDS},
 }
 _TYPE_SPEC = re.compile(
@@ -370,12 +386,13 @@ def parse_query(text: str, path: Path | Traversable | None = None,
         return Query(
             name=name or (Path(path.name).stem if path else "query"), description=fields.get(
                 "description", "ad-hoc query"), statement=statement,
-            params=tuple(Param(p, "string") for p in used), path=path, declared=False)
+            params=tuple(Param(p, "string") for p in used if p not in RULE_PARAMETERS),
+            path=path, declared=False)
     names = [p.name for p in params]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
         raise QueryError(f"{where}: parameter declared twice: {', '.join(sorted(duplicates))}")
-    undeclared = [p for p in used if p not in names]
+    undeclared = [p for p in used if p not in names and p not in RULE_PARAMETERS]
     if undeclared:
         raise QueryError(f"{where}: uses undeclared parameter(s): {', '.join(undeclared)}")
     for p in params:
@@ -500,7 +517,9 @@ def bind_parameters(query: Query, given: Mapping[str, str]) -> dict[str, object]
                                  f"{example}")
         else:
             bound[p.name] = None if p.default is None else p.convert(p.default, bound)
-    return {p.name: bound[p.name] for p in query.params}
+    rules = {name: RULE_PARAMETERS[name] for name in parameters_used(query.statement)
+             if name in RULE_PARAMETERS and name not in known}
+    return {**{p.name: bound[p.name] for p in query.params}, **rules}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -678,7 +697,8 @@ def value_kinds(store: object, values: Iterable[str]) -> dict[str, tuple[str, bo
 
 @dataclass
 class QueryResult:
-    """What a query returned: column names and rows of plain Python values (masked)."""
+    """What a query returned: column names and rows of plain Python values (masked), and
+    ``hints``: why the answer is empty or incomplete (see :func:`empty_hints`)."""
 
     query: Query
     columns: list[str]
@@ -686,6 +706,103 @@ class QueryResult:
     query_type: str = "r"
     counters: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Why an answer is empty
+
+_CASE_INSENSITIVE = {
+    "store_id": "MATCH (s:Store) WHERE toLower(s.store_id) = toLower($id) "
+                "RETURN s.store_id AS id ORDER BY id LIMIT 3",
+    "cluster_id": "MATCH (c:Cluster) WHERE toLower(c.cluster_id) = toLower($id) "
+                  "RETURN c.cluster_id AS id ORDER BY id LIMIT 3",
+}
+_EXISTS = {
+    "store_id": "MATCH (s:Store {store_id: $id}) RETURN count(s) > 0 AS found",
+    "cluster_id": "MATCH (c:Cluster {cluster_id: $id}) RETURN count(c) > 0 AS found",
+}
+_EXAMPLE = {
+    "store_id": "MATCH (s:Store) RETURN s.store_id AS id LIMIT 1",
+    "cluster_id": "MATCH (c:Cluster) RETURN c.cluster_id AS id ORDER BY c.risk_score DESC, id "
+                  "LIMIT 1",
+}
+_GRAPH_STATE = """
+CALL () { MATCH (s:Store) RETURN count(s) AS stores }
+CALL () { MATCH (c:Cluster) RETURN count(c) AS clusters }
+CALL () { MATCH (d:DataSet) RETURN max(d.loaded_at) AS loaded }
+CALL () { MATCH (c:Cluster) RETURN min(c.computed_at) AS computed }
+RETURN stores, clusters, loaded IS NOT NULL AND computed IS NOT NULL AND computed < loaded
+       AS stale
+"""
+_USES_CLUSTERS = re.compile(r":\s*Cluster\b|MEMBER_OF|\bcluster_id\b")
+
+
+def uses_clusters(query: Query) -> bool:
+    """Whether a query reads what ``graphaudit cluster`` writes (:Cluster, MEMBER_OF,
+    cluster_id): without it, its answer is empty or its cluster columns are."""
+    code = _STRINGS_AND_COMMENTS.sub(" ", query.statement)
+    return bool(_USES_CLUSTERS.search(code))
+
+
+def empty_hints(store: object, query: Query, parameters: Mapping[str, object],
+                empty: bool) -> list[str]:
+    """Why ``query`` found nothing (``empty``), or why its answer may be incomplete.
+
+    Looks, in order, for: an empty graph; clusters missing (``graphaudit cluster`` never ran)
+    or older than the last load; each store or cluster id parameter that names nothing (with
+    the id as written in another case, if that exists); an identifier that is not in the
+    graph. An empty answer with none of these gets a plain sentence, never a bare "no rows".
+    """
+    hints: list[str] = []
+    state = store.run_read(_GRAPH_STATE)[0]
+    if not state["stores"]:
+        return ["the graph holds no stores: load a data set first "
+                "(graphaudit load DATA_DIR)"]
+    cluster_query = uses_clusters(query)
+    if cluster_query and not state["clusters"]:
+        hints.append("the graph holds no clusters yet: run `graphaudit cluster` "
+                      "(until then, answers about clusters are empty)")
+    elif cluster_query and state["stale"]:
+        hints.append("the clusters predate the last load: run `graphaudit cluster` to bring "
+                      "them up to date")
+    if empty:
+        for p in query.params:
+            value = parameters.get(p.name)
+            if not isinstance(value, str) or not value:
+                continue
+            if p.type in _EXISTS:
+                if p.type == "cluster_id" and not state["clusters"]:
+                    continue  # said above
+                hint = _unknown_id(store, p, value)
+                if hint:
+                    hints.append(hint)
+            elif p.kind_param or p.type in KINDS:
+                kind = p.type if p.type in KINDS else parameters.get(p.kind_param)
+                if kind in LABELS and not store.run_read(
+                        f"MATCH (n:{LABELS[kind]} {{key: $key}}) RETURN count(n) > 0 AS found",
+                        key=value)[0]["found"]:
+                    hints.append(f"parameter {p.name!r}: no {kind.replace('_', ' ')} of that "
+                                 "value is in the graph (values are compared after "
+                                 "normalization, as loaded)")
+        if not hints:
+            hints.append(f"no rows: nothing in the graph ({state['stores']:,} stores) matches "
+                         "these parameters")
+    return hints
+
+
+def _unknown_id(store: object, param: Param, value: str) -> str | None:
+    """A hint for a store or cluster id that names nothing, or None when it exists."""
+    if store.run_read(_EXISTS[param.type], id=value)[0]["found"]:
+        return None
+    what = param.type.replace("_id", "")
+    other_case = [r["id"] for r in store.run_read(_CASE_INSENSITIVE[param.type], id=value)]
+    if other_case:
+        return (f"parameter {param.name!r}: there is no {what} {value!r}; ids are "
+                f"case-sensitive: did you mean {other_case[0]!r}?")
+    example = store.run_read(_EXAMPLE[param.type])
+    like = f" (ids look like {example[0]['id']!r})" if example else ""
+    return f"parameter {param.name!r}: there is no {what} {value!r} in the graph{like}"
 
 
 def _plain(value: object) -> object:
@@ -821,7 +938,11 @@ def run_query(
         status.status_description for status in summary.gql_status_objects
         if status.is_notification and str(status.severity).upper().endswith("WARNING")
     ]
-    return QueryResult(query, keys, rows, query_type or "r", counters, warnings)
+    hints = []
+    if not write and (not rows or uses_clusters(query)):
+        with store._translated(f"checking the answer of query {query.name}"):
+            hints = empty_hints(store, query, parameters, empty=not rows)
+    return QueryResult(query, keys, rows, query_type or "r", counters, warnings, hints)
 
 
 def _hashed_if_graph_is(store: object, query: Query, parameters: dict[str, object],

@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["RISK_FACTORS", "brand_variants", "score_clusters"]
+__all__ = ["BRAND_RULE", "RISK_FACTORS", "brand_relation", "brand_variants", "score_clusters"]
 
 RISK_FACTORS = {
     "suspended member": 25,
@@ -38,9 +38,17 @@ RISK_FACTORS = {
 }
 BURST_DAYS = 7
 BURST_STORES = 3
+#: The brand-variant rule, in one place: a prefix or suffix of up to MAX_AFFIX characters
+#: added to (or dropped from) a brand of MIN_AFFIX_BASE or more, or one edit to a brand of
+#: MIN_EDIT or more; it counts for stores opened within VARIANT_WINDOW_DAYS after the brand's
+#: first suspension. The brand-variants query gets these values as parameters (BRAND_RULE),
+#: and suspended-brand-reuse reads what `graphaudit cluster` wrote from this module.
+MIN_AFFIX_BASE = 3
 MAX_AFFIX = 8
 MIN_EDIT = 5
 VARIANT_WINDOW_DAYS = 365
+BRAND_RULE = {"min_affix_base": MIN_AFFIX_BASE, "max_affix": MAX_AFFIX, "min_edit": MIN_EDIT,
+              "window_days": VARIANT_WINDOW_DAYS}
 
 
 def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str, str]:
@@ -54,7 +62,7 @@ def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str,
     >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "vantru", "anker"], ["mpow", "vantrue"])
     {'mpowpro': 'mpow', 'vantru': 'vantrue', 'xmpow': 'mpow'}
     """
-    banned = {b for b in suspended if b and len(b) >= 3}
+    banned = {b for b in suspended if b and len(b) >= MIN_AFFIX_BASE}
     deletions: dict[str, list[str]] = {}
     for brand in sorted(b for b in banned if len(b) >= MIN_EDIT):
         for form in {brand, *_one_deletions(brand)}:
@@ -67,13 +75,50 @@ def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str,
     return found
 
 
+def brand_relation(key: str, base: str) -> str | None:
+    """How brand key ``key`` relates to brand key ``base`` under the rule, or None.
+
+    ``same``; ``prefix added`` / ``suffix added`` (``key`` is ``base`` with a short affix);
+    ``prefix dropped`` / ``suffix dropped`` (the other way round); ``one edit`` (a letter
+    changed, added or dropped, ``base`` long enough). Added affixes are tried before an edit,
+    and an edit before dropped affixes, so the relations of :func:`brand_variants` (a brand to
+    the suspended brand it varies) are exactly prefix added, suffix added and one edit.
+
+    >>> [brand_relation(k, "mpow") for k in ("mpow", "xmpow", "mpowpro", "mpo", "mpaw")]
+    ['same', 'prefix added', 'suffix added', 'suffix dropped', None]
+    >>> brand_relation("vantru", "vantrue")
+    'one edit'
+    """
+    if not key or not base:
+        return None
+    if key == base:
+        return "same"
+    if _affix_sizes_ok(key, base):
+        if key.endswith(base):
+            return "prefix added"
+        if key.startswith(base):
+            return "suffix added"
+    if len(base) >= MIN_EDIT and Levenshtein.distance(key, base, score_cutoff=1) <= 1:
+        return "one edit"
+    if _affix_sizes_ok(base, key):
+        if base.endswith(key):
+            return "prefix dropped"
+        if base.startswith(key):
+            return "suffix dropped"
+    return None
+
+
+def _affix_sizes_ok(longer: str, shorter: str) -> bool:
+    return len(shorter) >= MIN_AFFIX_BASE and 0 < len(longer) - len(shorter) <= MAX_AFFIX
+
+
 def _one_deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
 def _affixed(brand: str, banned: set[str]) -> str | None:
     """The banned brand that ``brand`` extends with a short prefix or suffix, if any."""
-    for cut in range(1, min(MAX_AFFIX, len(brand) - 3) + 1):
+    for cut in range(1, min(MAX_AFFIX, len(brand) - MIN_AFFIX_BASE) + 1):
         if brand[cut:] in banned:
             return brand[cut:]
         if brand[:-cut] in banned:
@@ -110,7 +155,8 @@ def score_clusters(
     frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
                                            errors="coerce")
     frame["is_suspended"] = frame["status"] == "suspended"
-    frame["variant_of"] = _recent_variants(frame, variants)
+    frame["brand_reuse_of"], frame["brand_reuse"] = _brand_reuse(frame, variants)
+    frame["variant_of"] = frame["brand_reuse_of"].where(frame["brand_reuse"] != "same", "")
     is_suspended = frame["is_suspended"].to_numpy()
 
     k = len(names)
@@ -140,7 +186,7 @@ def score_clusters(
     clusters["risk_factors"] = _describe_factors(factors)
     frame["reasons"] = _store_reasons(frame, code, clusters)
     store_table = frame[["store_id", "cluster_id", "linked_to_suspended", "reopened_after_ban",
-                         "variant_of", "reasons"]]
+                         "variant_of", "brand_reuse_of", "brand_reuse", "reasons"]]
     clusters.index = pd.Index(names, name="cluster_id")
     return store_table, clusters.reset_index()
 
@@ -199,23 +245,32 @@ def _distinct_holders(store_ids: pd.Series, code: np.ndarray, holders: pd.Series
     return np.bincount(pairs["c"].to_numpy(), minlength=k)
 
 
-def _recent_variants(frame: pd.DataFrame, variants: dict[str, str]) -> pd.Series:
-    """The suspended brand each store's brand varies, kept only for stores opened within
-    VARIANT_WINDOW_DAYS after that brand's first suspension: a banned operator coming back.
+def _brand_reuse(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """The suspended brand each store's brand is or varies, and how (:func:`brand_relation`),
+    kept only for stores opened within VARIANT_WINDOW_DAYS after that brand's first suspension:
+    a banned operator coming back. The stores of the "brand variant" factor are those whose
+    relation is not ``same``; ``graphaudit cluster`` writes both to the Store nodes, where
+    the suspended-brand-reuse query reads them.
 
     Short brand names have many one-edit neighbours, and a store that opened years before or
     after a ban is no evidence of evasion; the window keeps the flag a lead worth reading.
     """
-    at = _positions(frame["brand_key"], list(variants))
-    base = pd.Series(np.append(np.array(list(variants.values()), dtype=object), "")[at],
-                     index=frame.index)
     banned = frame[frame["is_suspended"]]
     first_ban = banned.groupby("brand_key")["suspended_at"].min()
+    reused = {**{b: b for b in first_ban.index if b}, **variants}
+    at = _positions(frame["brand_key"], list(reused))
+    base = pd.Series(np.append(np.array(list(reused.values()), dtype=object), "")[at],
+                     index=frame.index)
     at = _positions(base, first_ban.index.tolist())
     ban = np.append(first_ban.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[at]
     gap = (frame["opened"] - ban).dt.days
     recent = (base != "") & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
-    return base.where(recent, "")
+    base = base.where(recent, "")
+    relation = pd.Series("", index=frame.index, dtype=object)
+    rows = np.flatnonzero(recent.to_numpy())
+    keys, bases = frame["brand_key"].to_numpy(dtype=object), base.to_numpy(dtype=object)
+    relation.iloc[rows] = [brand_relation(keys[i], bases[i]) or "" for i in rows.tolist()]
+    return base, relation
 
 
 def _positions(keys: pd.Series, table: list[str]) -> np.ndarray:

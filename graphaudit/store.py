@@ -682,7 +682,8 @@ SET c.size = row.size, c.risk_score = row.risk_score,
 WRITE_MEMBERS = """
 UNWIND $rows AS row
 MATCH (s:Store {store_id: row.store_id})
-SET s.cluster_id = row.cluster_id
+SET s.cluster_id = row.cluster_id, s.brand_reuse_of = row.brand_reuse_of,
+    s.brand_reuse = row.brand_reuse
 WITH s, row
 OPTIONAL MATCH (s)-[old:MEMBER_OF]->(other:Cluster)
 WHERE other.cluster_id <> row.cluster_id
@@ -734,7 +735,7 @@ def write_clusters(
     """Write :Cluster nodes, MEMBER_OF and Store.cluster_id back; idempotent.
 
     ``clusters`` has cluster_id, size, risk_score, linked_to_suspended (a count);
-    ``members`` has store_id and cluster_id.
+    ``members`` has store_id and cluster_id, and brand_reuse_of and brand_reuse when scored.
     """
     cluster_rows = [
         {"cluster_id": c, "size": int(n), "risk_score": int(r),
@@ -742,7 +743,12 @@ def write_clusters(
         for c, n, r, linked in clusters[["cluster_id", "size", "risk_score",
                                     "linked_to_suspended"]].itertuples(index=False, name=None)
     ]
-    member_rows = members[["store_id", "cluster_id"]].to_dict("records")
+    # The brand rule's verdict (graphaudit.scoring), for the suspended-brand-reuse query; an
+    # empty value writes null, which removes an earlier run's property.
+    member_columns = ["store_id", "cluster_id", *(c for c in ("brand_reuse_of", "brand_reuse")
+                                                  if c in members)]
+    member_rows = [{k: (v if v != "" else None) for k, v in row.items()}
+                   for row in members[member_columns].to_dict("records")]
     for statement, rows in ((WRITE_CLUSTERS, cluster_rows), (WRITE_MEMBERS, member_rows),
                             (WRITE_SIMILAR, similar or [])):
         for batch in _batches(rows, BATCH_SIZE):

