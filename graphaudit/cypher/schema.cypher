@@ -9,3 +9,4 @@ CREATE CONSTRAINT address_key IF NOT EXISTS FOR (n:Address) REQUIRE n.key IS UNI
 CREATE CONSTRAINT cluster_id IF NOT EXISTS FOR (c:Cluster) REQUIRE c.cluster_id IS UNIQUE;
 CREATE INDEX store_cluster_id IF NOT EXISTS FOR (s:Store) ON (s.cluster_id);
 CREATE INDEX store_brand_key IF NOT EXISTS FOR (s:Store) ON (s.brand_key);
+CREATE CONSTRAINT data_set_source IF NOT EXISTS FOR (d:DataSet) REQUIRE d.source IS UNIQUE;
