@@ -795,6 +795,12 @@ def test_the_arrow_forms_of_the_rules_match_the_scalar_ones(seed):
                for _ in range(400)]
     column = pa.array(values, pa.string())
     assert scrub_column(column).to_pylist() == [scrub(v) for v in values]
+    from markupsafe import escape
+
+    from graphaudit.privacy import escape_column
+
+    html = [v + "<a href='x'>&amp;\"</a>" for v in values]
+    assert escape_column(pa.array(html)).to_pylist() == [str(escape(v)) for v in html]
     assert formula_cells(column).to_pylist() == [neutralise(v) != v for v in values]
     kinds = [rng.choice([*sorted(PII_KINDS), "address", "brand"]) for _ in values]
     texts = [rng.choice(["", v]) for v in values]
@@ -802,3 +808,16 @@ def test_the_arrow_forms_of_the_rules_match_the_scalar_ones(seed):
         got = display_identifiers(pa.array(kinds), column, pa.array(texts), show_pii, secret)
         assert got.to_pylist() == [display_identifier(k, v, t, show_pii, secret)
                                    for k, v, t in zip(kinds, values, texts, strict=True)]
+
+
+@pytest.mark.parametrize("key", [b"k" * 32, b"0123456789abcdef" * 4, b"long key " * 20])
+def test_pseudonyms_are_hmac_sha256_as_the_standard_library_computes_it(key):
+    import hmac
+
+    from graphaudit.privacy import hash_value, pseudonym
+
+    for kind, value in (("phone", "+8613800138000"), ("email", "é@例え.jp"), ("payment", "")):
+        expected = hmac.new(key, f"{kind}\x00{value}".encode(), "sha256").hexdigest()
+        assert pseudonym(kind, value, key) == "#" + expected[:8]
+        if value:
+            assert hash_value(kind, value, key) == "#" + expected[:32]

@@ -34,6 +34,7 @@ from ..analysis import Analysis
 from ..errors import DataError
 from ..linkage.evidence import address_texts
 from ..privacy import display_identifier, load_key, may_scrub, scrub
+from ..privacy import escape_column as _escaped
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .assets import Assets, load_assets
 from .graph import (
@@ -840,14 +841,6 @@ def _member_ids_of(stores: pd.DataFrame, cluster_ids: pa.Array) -> pa.Array:
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, ids), " ")
     at = pc.index_in(cluster_ids, value_set=clusters.take(pa.array(starts)))
     return pc.fill_null(joined.take(at), "")
-
-
-def _escaped(values: pa.Array) -> pa.Array:
-    """:func:`markupsafe.escape` of every value, in Arrow."""
-    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&#34;"),
-                         ("'", "&#39;")):
-        values = pc.replace_substring(values, char, entity)
-    return values
 
 
 def _shortened(values: pa.Array, limit: int) -> pa.Array:
