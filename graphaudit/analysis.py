@@ -6,7 +6,7 @@ This is the one place both sources meet: ``analyze`` gives it stores and links r
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -164,6 +164,7 @@ def write_outputs(
     rejects: int | None = None, only_cluster: str | None = None,
     progress: Callable[[int], None] | None = None, max_pages: int | None = None,
     secret: bytes | None = None, record: OutputRecord | None = None,
+    not_assessed: Iterable[str] = (),
 ) -> dict[str, Path]:
     """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and the HTML report.
 
@@ -174,7 +175,7 @@ def write_outputs(
     Python strings. For many stores (:func:`~.forking.worth_forking`), a forked child writes
     the CSV files while this process writes the report. Personal data is masked with
     pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
-    unless ``show_pii``.
+    unless ``show_pii``. ``not_assessed`` (:mod:`graphaudit.coverage`) is listed on the index.
 
     Every file written is added to ``record`` (:mod:`graphaudit.outputs`), which the caller
     commits once it has written its own files into ``out`` (rejects.csv); without one, the
@@ -195,7 +196,7 @@ def write_outputs(
                 fork=worth_forking(len(analysis.stores))) as tables:
         pages = write_report(analysis, out, show_pii=show_pii, source=source,
                              only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
-                             progress=progress, secret=secret)
+                             progress=progress, secret=secret, not_assessed=not_assessed)
         tables.result()
     record.add(*paths.values(), *pages)
     if own_record:

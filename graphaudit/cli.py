@@ -17,10 +17,18 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .coverage import gaps
 from .errors import DataError, GraphauditError
 from .outputs import OutputRecord, files, is_own_name, summarize, survey
 from .privacy import KEY_ENV, csv_line, load_key, mask_field
-from .records import FileReport, RecordSet, RejectsWriter, load_column_map, read_records
+from .records import (
+    MAX_LOSS_SHARE,
+    FileReport,
+    RecordSet,
+    RejectsWriter,
+    load_column_map,
+    read_records,
+)
 from .settings import ConnectionSettings, resolve_settings
 
 FORMATS = click.Choice(["table", "csv", "json"])
@@ -66,11 +74,26 @@ def input_options(func: Callable) -> Callable:
                      help="Text encoding of the files (default: detected)."),
         click.option("--columns", "column_map", type=click.Path(exists=True, dir_okay=False,
                      path_type=Path), help="TOML file renaming export columns to graphaudit's."),
+        click.option("--date-format", metavar="FORMAT", expose_value=False,
+                     callback=_remember_date_format,
+                     help="strftime format of dates in a form graphaudit does not recognise "
+                          "by itself, e.g. %d/%m/%Y (docs/input.md lists the forms it does)."),
         click.option("--strict", is_flag=True, help="Fail (exit 1) if any row is rejected."),
         click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs."),
         click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
     ]
     return _stacked(func, decorators)
+
+
+def _remember_date_format(ctx: click.Context, _param, value: str | None) -> None:
+    """--date-format is read where the files are read (read_data_dir), not by each command."""
+    if value is not None:
+        parts = {"a year": ("%Y", "%y"), "a month": ("%m", "%b", "%B"), "a day": ("%d",)}
+        lacking = [what for what, codes in parts.items() if not any(c in value for c in codes)]
+        if lacking:
+            raise click.BadParameter(f"{value!r} lacks {' and '.join(lacking)}; "
+                                     "write it like %d/%m/%Y")
+    ctx.meta["date_format"] = value
 
 
 def rejects_option(default: str | None) -> Callable:
@@ -189,6 +212,8 @@ def _file_rows(reports: list[FileReport]) -> list[dict]:
             "accepted": r.accepted,
             "rejected": r.rejected_total,
             "reasons": "; ".join(f"{reason}: {n}" for reason, n in sorted(r.rejected.items())),
+            "values dropped": "; ".join(f"{column}: {n}"
+                                        for column, n in sorted(r.dropped.items())),
         }
         for r in reports
     ]
@@ -202,16 +227,36 @@ def read_data_dir(
     data_dir: Path, rejects: RejectsWriter, encoding: str | None, column_map: Path | None,
     quiet: bool,
 ) -> RecordSet:
-    """Read and validate a data directory, warning once per file about unknown columns."""
+    """Read and validate a data directory; warn about unknown columns, the optional columns
+    the analysis misses (graphaudit.coverage), and files that lost many rows or values."""
     mapping = load_column_map(column_map) if column_map else None
+    context = click.get_current_context(silent=True)
+    date_format = context.meta.get("date_format") if context else None
     with counting("reading", quiet) as advance:
         records = read_records(data_dir, rejects, encoding=encoding, column_map=mapping,
-                               progress=advance)
+                               progress=advance, date_format=date_format)
     for report in records.reports:
         if report.unknown_columns:
             click.echo(f"Warning: {report.path}: ignoring unknown columns: "
                        f"{', '.join(report.unknown_columns)}", err=True)
+    for gap in gaps(records.reports):
+        click.echo(f"Warning: {gap.describe()}", err=True)
+    for loss in losses(records.reports):
+        click.echo(f"Warning: {loss}", err=True)
+    if records.reports and not records.reports[0].read:
+        click.echo(f"Note: {records.reports[0].path} has no rows: there is nothing to analyze "
+                   "(outputs are written empty)", err=True)
+    elif not len(records.stores):
+        click.echo(f"Warning: every row of {records.reports[0].path} was rejected: there is "
+                   "nothing to analyze (outputs are written empty; see the rejects file)",
+                   err=True)
     return records
+
+
+def losses(reports: list[FileReport]) -> list[str]:
+    """Files that lost more than MAX_LOSS_SHARE of their rows or of one column's values."""
+    return [f"{loss} (more than {MAX_LOSS_SHARE:.0%}; see the rejects file)"
+            for report in reports for loss in report.losses()]
 
 
 def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
@@ -222,6 +267,21 @@ def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
         click.echo(f"{rejects.count} rejects written to {where}", err=True)
         if strict:
             raise DataError(f"{rejects.count} rows rejected and --strict is on (see {where})")
+
+
+def remove_stale_rejects(rejects: RejectsWriter) -> None:
+    """After a run with no rejects, an earlier run's rejects file at the same path would be
+    read as this run's: remove it when it is one graphaudit wrote (its header), and say so.
+    (In an --out folder, graphaudit.outputs' manifest does this for analyze and report.)"""
+    path = rejects.path
+    if rejects.count or path is None or path.is_symlink() or not path.is_file():
+        return
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        header = handle.readline().rstrip("\r\n")
+    if header == ",".join(RejectsWriter.COLUMNS):
+        path.unlink()
+        click.echo(f"Removed {path}, the rejects of an earlier run: this run rejected nothing",
+                   err=True)
 
 
 def open_rejects(path: Path | None, show_pii: bool) -> RejectsWriter:
@@ -285,6 +345,11 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
     emit_table(_file_rows(records.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(rejects, strict)
+    remove_stale_rejects(rejects)
+    lost = losses(records.reports)
+    if lost:
+        raise DataError(f"{len(lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit of lost "
+                        f"rows or values: {'; '.join(lost)}")
 
 
 @main.command()
@@ -337,7 +402,8 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
                                                    "rejected": r.rejected_total}
                  for r in records.reports}
-        data_set = store.record_data_set(source, files, mode or "new", len(records.stores))
+        data_set = store.record_data_set(source, files, mode or "new", len(records.stores),
+                                         [g.describe() for g in gaps(records.reports)])
         stale = stale_clusters(store)
     file_rows = _file_rows(records.reports)
     created = [{"created": "nodes", "name": k, "count": v}
@@ -359,6 +425,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         click.echo(f"Warning: {stale:,} clusters in the graph predate this load: run "
                    "`graphaudit cluster` to bring them up to date", err=True)
     finish_rejects(rejects, strict)
+    remove_stale_rejects(rejects)
 
 
 @main.command()
@@ -490,6 +557,7 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
         identifiers = extract_identifiers(records, rejects)
     finish_rejects(rejects, strict)
+    not_assessed = [g.describe() for g in gaps(records.reports)]
     stores, links = records.stores, identifiers.links
     # The record rows and the identifier nodes are done with: about 1 GiB at a million stores.
     del records, identifiers
@@ -501,11 +569,17 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=str(data_dir),
                       rejects=rejects.count, progress=advance, max_pages=max_pages,
-                      secret=secret, record=record)
+                      secret=secret, record=record, not_assessed=not_assessed)
     finish_output_folder(record, rejects.path if rejects.count else None)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs, {rejects.count:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
+
+
+def _not_assessed(store) -> list[str]:
+    """What the loaded data sets' missing columns leave unassessed, as `load` recorded it."""
+    return list(dict.fromkeys(line for data_set in store.data_sets()
+                              for line in data_set.get("not_assessed") or []))
 
 
 def _similar_addresses(linkage) -> list[dict]:
@@ -545,6 +619,7 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
         if stores.empty:
             raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
         previous = read_previous_clusters(store)
+        not_assessed = _not_assessed(store)
         result = run_analysis(stores, links, overrides, previous if len(previous) else None,
                               stage=stage)
         similar = _similar_addresses(result.linkage)
@@ -555,7 +630,7 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
     if out_dir:
         record = announce_output_folder(out_dir)
         write_outputs(result, out_dir, show_pii=show_pii, secret=_secret(key_file),
-                      record=record)
+                      record=record, not_assessed=not_assessed)
         finish_output_folder(record)
     multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
@@ -756,6 +831,7 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
         if stores.empty:
             raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
         previous = read_previous_clusters(store)
+        not_assessed = _not_assessed(store)
     if not len(previous):
         click.echo("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                    "cluster ids are computed afresh", err=True)
@@ -773,8 +849,10 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, source=source,
                       only_cluster=cluster_id, progress=advance, max_pages=max_pages,
-                      secret=_secret(key_file), record=record)
+                      secret=_secret(key_file), record=record, not_assessed=not_assessed)
     finish_output_folder(record)
+    for line in not_assessed:
+        click.echo(f"Warning: {line}", err=True)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs; wrote {pages:,} cluster page(s)")
     click.echo(f"Report: {out_dir / 'index.html'}")

@@ -36,7 +36,9 @@ from .errors import ConfigError, DataError
 from .privacy import csv_line
 
 __all__ = [
+    "DATE_FORMS",
     "KINDS",
+    "MAX_LOSS_SHARE",
     "SCHEMAS",
     "Column",
     "FileReport",
@@ -46,6 +48,7 @@ __all__ = [
     "check_rejects_path",
     "find_files",
     "load_column_map",
+    "parse_dates",
     "read_records",
 ]
 
@@ -60,6 +63,9 @@ MAX_LINE_BYTES = 1 << 20
 MAX_GZIP_RATIO = 100
 GZIP_RATIO_AFTER = 64 << 20
 MAX_REJECTS = 1_000_000
+#: ``validate`` fails (exit 1) when a file loses more than this share of its rows, or of one
+#: column's values (docs/input.md): a wrong column map, date format or export, not a few typos
+MAX_LOSS_SHARE = 0.10
 TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
 # Dates in this form within 1900-2099 that Arrow accepts as dates are exactly what pandas parses
 # and formats back unchanged; anything else takes the pandas path.
@@ -74,7 +80,9 @@ class Column:
     required: bool = False
     date: bool = False
     choices: tuple[str, ...] = ()
-    default: str = ""
+    default: str = ""  # the value of an empty field
+    #: the value of a field whose value is not one of ``choices`` (dropped; None: ``default``)
+    fallback: str | None = None
 
 
 SCHEMAS: dict[str, tuple[Column, ...]] = {
@@ -96,6 +104,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
             choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "USCC",
                      "OTHER"),
             default="CN_RESIDENT_ID",
+            fallback="OTHER",  # an unknown document type is not checked as a resident ID
         ),
         Column("holder_name"),
         Column("role"),
@@ -195,10 +204,33 @@ class FileReport:
     rejected: Counter = field(default_factory=Counter)
     unknown_columns: tuple[str, ...] = ()
     encoding: str = ""
+    #: values of optional fields dropped from rows that were kept, by column
+    dropped: Counter = field(default_factory=Counter)
+    #: optional contract columns the file does not have (JSONL: no line has them)
+    absent_columns: tuple[str, ...] = ()
+    #: rows with a value in each optional column, as written (before defaults)
+    filled: Counter = field(default_factory=Counter)
 
     @property
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
+
+    def losses(self, share: float = MAX_LOSS_SHARE) -> list[str]:
+        """What this file lost beyond ``share``: of its rows, rejected; or of the values written
+        in one column, dropped from kept rows. Empty when the file is usable as it is."""
+        if not self.read:
+            return []
+        name = Path(self.path).name
+        found = []
+        if self.rejected_total > share * self.read:
+            found.append(f"{name}: {self.rejected_total:,} of {self.read:,} rows rejected "
+                         f"({self.rejected_total / self.read:.0%})")
+        for column, count in sorted(self.dropped.items()):
+            written = max(self.filled.get(column, 0), count)
+            if count > share * written:
+                found.append(f"{name}: {column} dropped from {count:,} of the {written:,} rows "
+                             f"that have one ({count / written:.0%})")
+        return found
 
 
 @dataclass
@@ -325,12 +357,15 @@ def read_records(
     encoding: str | None = None,
     column_map: dict[str, dict[str, str]] | None = None,
     progress: Callable[[int], None] | None = None,
+    date_format: str | None = None,
 ) -> RecordSet:
     """Read and validate every record file of ``data_dir``.
 
     Stores are read first so that the other kinds can be checked against their store ids. Rows
     that break the contract go to ``rejects``; ``progress`` is called with the number of rows
-    read since its last call.
+    read since its last call. A bad value of an optional field is dropped from its row (a
+    reject line names it) and the row kept. Dates are read in the forms of :data:`DATE_FORMS`
+    and, first, in ``date_format`` (a strftime format such as ``%d/%m/%Y``) when given.
 
     >>> from graphaudit.records import read_records, RejectsWriter
     >>> records = read_records(Path("sample_data"), RejectsWriter(None))  # doctest: +SKIP
@@ -352,7 +387,7 @@ def read_records(
             continue
         report = FileReport(kind=kind, path=str(path))
         mapping = {**column_map.get("all", {}), **column_map.get(kind, {})}
-        validator = _Validator(kind, path, report, rejects, store_ids)
+        validator = _Validator(kind, path, report, rejects, store_ids, date_format)
         chunks = []
         for chunk in _read_file(path, kind, mapping, encoding, report):
             report.read += len(chunk)
@@ -517,6 +552,7 @@ def _header_names(
             f"{path}: line 1: missing required column {', '.join(missing)} (header has: {found})"
         )
     report.unknown_columns = tuple(unknown)
+    report.absent_columns = tuple(c.name for c in SCHEMAS[kind] if c.name not in names)
     return names
 
 
@@ -639,6 +675,7 @@ def _read_jsonl(
 ) -> Iterator[pd.DataFrame]:
     wanted = {c.name for c in SCHEMAS[kind]}
     unknown: set[str] = set()
+    present: set[str] = set()
     rows: list[dict[str, str]] = []
     seen_any = False
     with _open_binary(path) as raw:
@@ -671,6 +708,7 @@ def _read_jsonl(
                     name = mapping.get(name, name)
                     if name in wanted:
                         row[name] = "" if value is None else str(value)
+                        present.add(name)
                     else:
                         unknown.add(key)
                 rows.append(row)
@@ -682,6 +720,7 @@ def _read_jsonl(
     if not seen_any:
         raise DataError(f"{path}: empty file (no records)")
     report.unknown_columns = tuple(sorted(unknown))
+    report.absent_columns = tuple(c.name for c in SCHEMAS[kind] if c.name not in present)
     if rows:
         yield _jsonl_frame(rows, kind)
 
@@ -741,8 +780,10 @@ class _Validator:
         report: FileReport,
         rejects: RejectsWriter,
         store_ids: AbstractSet[str],
+        date_format: str | None = None,
     ) -> None:
         self.kind = kind
+        self.date_format = date_format
         self.file = path.name
         self.report = report
         self.rejects = rejects
@@ -754,6 +795,21 @@ class _Validator:
         for line, value in zip(lines, values, strict=True):
             self.rejects.add(Reject(self.file, int(line), field, reason, str(value)[:200]))
         self.report.rejected[reason if field == "row" else f"{field}: {reason}"] += len(lines)
+
+    def drop(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reasons) -> None:
+        """Reject the values of ``field`` where ``mask`` holds, keeping their rows: one reject
+        line each, counted as dropped values (not as rejected rows)."""
+        if not mask.any():
+            return
+        reasons = (pd.Series(reasons, index=chunk.index) if isinstance(reasons, str)
+                   else reasons)
+        for line, value, reason in zip(chunk.loc[mask, "_line"].tolist(),
+                                       chunk.loc[mask, field].tolist(),
+                                       reasons[mask].tolist(), strict=True):
+            self.rejects.add(Reject(self.file, int(line), field,
+                                    f"{reason}; value dropped, rest of row kept",
+                                    str(value)[:200]))
+        self.report.dropped[field] += int(mask.sum())
 
     def check(self, chunk: pd.DataFrame) -> pd.DataFrame:
         if "_ragged" in chunk:
@@ -767,6 +823,8 @@ class _Validator:
             if column.name not in chunk:
                 chunk[column.name] = ""
             chunk[column.name] = _stripped(chunk[column.name])
+            if not column.required:
+                self.report.filled[column.name] += int((chunk[column.name] != "").sum())
         ok = pd.Series(True, index=chunk.index)
         for column in SCHEMAS[self.kind]:
             ok &= self._check_column(chunk, column, ok)
@@ -783,24 +841,23 @@ class _Validator:
         if (column.choices and _all_canonical(values, column.choices)) or (
                 column.date and _all_iso_dates(values)):
             return ~bad  # already clean: nothing to reformat, nothing to reject
+        # Only optional columns have choices or dates: a bad value is dropped from its row
+        # (rows already rejected for another reason get no second line).
         if column.choices:
             canonical = {c.lower(): c for c in column.choices}
             lowered = values.str.lower()
             mapped = lowered.map(canonical)
             empty = values == ""
             unknown = ~empty & mapped.isna()
-            self._reject_where(chunk, unknown & ok & ~bad, column.name,
-                               f"not one of {', '.join(column.choices)}")
-            chunk[column.name] = mapped.where(~empty, column.default).fillna(values)
-            bad |= unknown
+            fallback = column.default if column.fallback is None else column.fallback
+            taken = f" (taken as {fallback})" if fallback else ""
+            self.drop(chunk, unknown & ok & ~bad, column.name,
+                      f"not one of {', '.join(column.choices)}{taken}")
+            chunk[column.name] = mapped.where(~empty, column.default).fillna(fallback)
         if column.date:
-            present = values != ""
-            parsed = pd.to_datetime(values.where(present), format="%Y-%m-%d", errors="coerce")
-            impossible = present & parsed.isna()
-            self._reject_where(chunk, impossible & ok & ~bad, column.name,
-                               "not a valid ISO date (YYYY-MM-DD)")
-            chunk[column.name] = parsed.dt.strftime("%Y-%m-%d").where(present & ~impossible, "")
-            bad |= impossible
+            dates, reasons = parse_dates(values, self.date_format)
+            self.drop(chunk, (reasons != "") & ok & ~bad, column.name, reasons)
+            chunk[column.name] = dates
         return ~bad
 
     def _check_store_ids(self, chunk: pd.DataFrame, ok: pd.Series) -> pd.Series:
@@ -880,3 +937,77 @@ def _all_iso_dates(values: pd.Series) -> bool:
     except pa.ArrowInvalid:
         return False
     return True
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+#: The date forms read without ``--date-format``: each says which part is the year, the month
+#: and the day, so none is ambiguous (docs/input.md). A time after the date is ignored (the
+#: date is taken as written, with no time zone conversion).
+DATE_FORMS: tuple[tuple[str, re.Pattern], ...] = (
+    ("YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one-digit month and day too, a time may follow)",
+     re.compile(rf"(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}")),
+    ("YYYYMMDD", re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")),
+    ("YYYY年M月D日",
+     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?")),
+    ("D Mon YYYY, D-Mon-YYYY, D Month YYYY",
+     re.compile(r"(?P<d>\d{1,2})[ -](?P<m>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})")),
+    ("Mon D, YYYY and Month D YYYY",
+     re.compile(r"(?P<m>[A-Za-z]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})")),
+)
+#: day and month as numbers with the year last: 01/05/2020 is 1 May or 5 January
+_AMBIGUOUS = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}" + _TIME)
+
+
+def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
+    """Read dates written in any form of :data:`DATE_FORMS` (and ``date_format`` first).
+
+    Returns the dates as ``YYYY-MM-DD`` text ("" where empty or unreadable) and, per value, why
+    it could not be read ("" where it could, or was empty).
+
+    >>> dates, why = parse_dates(pd.Series(["2020/1/5", "5 Jan 2020", "01/05/2020", ""]))
+    >>> dates.tolist(), why.tolist()[2][:30]
+    (['2020-01-05', '2020-01-05', '', ''], 'day and month order unknown: g')
+    """
+    values = values.fillna("").astype(str).str.strip()
+    present = values != ""
+    result = pd.Series("", index=values.index, dtype=object)
+    todo = present.copy()
+    if date_format:
+        parsed = pd.to_datetime(values.where(todo), format=date_format, errors="coerce")
+        found = todo & parsed.notna()
+        result[found] = parsed[found].dt.strftime("%Y-%m-%d")
+        todo &= ~found
+    impossible = pd.Series(False, index=values.index)
+    for _, pattern in DATE_FORMS:
+        if not todo.any():
+            break
+        parts = values[todo].str.extract(f"^{pattern.pattern}$", flags=re.IGNORECASE)
+        matched = parts["y"].notna()
+        if not matched.any():
+            continue
+        parts = parts[matched]
+        months = parts["m"].str.lower().map(lambda m: str(_MONTHS.get(m, m)))
+        named = months.str.isdigit()  # "Foo 5, 2020" is not a date form at all
+        parts, months = parts[named], months[named]
+        text = parts["y"] + "-" + months.str.zfill(2) + "-" + parts["d"].str.zfill(2)
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        result[parsed.index[parsed.notna()]] = parsed.dropna().dt.strftime("%Y-%m-%d")
+        impossible[parsed.index[parsed.isna()]] = True
+        todo[parts.index] = False
+    reasons = pd.Series("", index=values.index, dtype=object)
+    unread = present & (result == "")
+    if unread.any():
+        ambiguous = values.str.fullmatch(_AMBIGUOUS.pattern)
+        given = f" nor {date_format}" if date_format else ""
+        reasons[unread] = f"not a date in a recognised form{given} (docs/input.md)"
+        reasons[unread & ambiguous] = ("day and month order unknown: give --date-format "
+                                       "%d/%m/%Y or %m/%d/%Y")
+        reasons[unread & impossible] = "not a real calendar date"
+    return result, reasons

@@ -163,7 +163,11 @@ def score_clusters(
     clusters = pd.DataFrame({
         "size": np.bincount(code, minlength=k),
         "suspended": np.bincount(code, weights=is_suspended, minlength=k).astype(np.int64),
-        "first_suspension": frame["suspended_at"].groupby(code).min().reindex(range(k)),
+        # only a suspended store's date is a ban: a suspended_on beside another status (a
+        # reinstated store, or no status column at all) must not award "reopened after ban"
+        # to a cluster that shows no suspended store
+        "first_suspension": frame["suspended_at"].where(frame["is_suspended"]).groupby(
+            code).min().reindex(range(k)),
     })
     for column, values in (("brands", "brand_key"), ("brand_variants", "variant_of")):
         clusters[column] = _joined_per_cluster(code, frame[values], k)

@@ -393,12 +393,13 @@ class GraphStore:
             "or --replace to delete the graph first (or run `graphaudit reset`)")
 
     def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str,
-                        stores: int) -> dict:
+                        stores: int, not_assessed: Iterable[str] = ()) -> dict:
         """Record a load as the :DataSet node of its source: path, time, mode and row counts per
-        file (read, accepted, rejected); return its properties. Loading a source again (a
-        rerun) updates its node and counts the loads, so the graph stays the same."""
+        file (read, accepted, rejected), and what its missing columns leave unassessed
+        (:mod:`graphaudit.coverage`, for the report); return its properties. Loading a source
+        again (a rerun) updates its node and counts the loads, so the graph stays the same."""
         props = {"data_set_id": uuid.uuid4().hex[:12], "source": source, "mode": mode,
-                 "stores": stores}
+                 "stores": stores, "not_assessed": list(not_assessed)}
         for name, counts in files.items():
             for what, n in counts.items():
                 props[f"{name}_{what}"] = int(n)
@@ -548,7 +549,7 @@ def _link_batches(identifiers: Identifiers, selected: np.ndarray) -> Iterator[_B
 READ_DATA_SETS = """
 MATCH (d:DataSet)
 RETURN d.data_set_id AS data_set_id, d.source AS source, toString(d.loaded_at) AS loaded_at,
-       d.mode AS mode, d.stores AS stores
+       d.mode AS mode, d.stores AS stores, coalesce(d.not_assessed, []) AS not_assessed
 ORDER BY d.loaded_at, d.data_set_id
 """
 WRITE_DATA_SET = """

@@ -17,7 +17,7 @@ import os
 import re
 import string
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -83,6 +83,8 @@ class ReportInfo:
     made_at: str
     show_pii: bool = False
     rejects: int | None = None
+    #: what missing input columns left unassessed (graphaudit.coverage)
+    not_assessed: tuple[str, ...] = ()
 
 
 def page_name(cluster_id: str) -> str:
@@ -107,6 +109,7 @@ def write_report(
     progress: Callable[[int], None] | None = None,
     max_pages: int | None = None,
     secret: bytes | None = None,
+    not_assessed: Iterable[str] = (),
 ) -> list[Path]:
     """Write ``index.html`` and ``clusters/<cluster_id>.html`` for every cluster of 2+ stores.
 
@@ -123,6 +126,7 @@ def write_report(
     progress : called with the number of pages written, as they are written.
     max_pages : write pages for only this many clusters, the riskiest (the index lists all).
     secret : the key of the pseudonyms (default: this installation's, :func:`.privacy.load_key`).
+    not_assessed : what the input's missing columns leave unassessed, listed on the index.
 
     Returns
     -------
@@ -165,7 +169,7 @@ def write_report(
         rejects = _count_rejects(out_dir / "rejects.csv")
     info = ReportInfo(source=source or world.default_source(),
                       made_at=made_at or analysis.computed_at, show_pii=show_pii,
-                      rejects=rejects)
+                      rejects=rejects, not_assessed=tuple(not_assessed))
     renderer = _Renderer(load_assets(), info)
     world.prepare(selected)
     names = {cluster_id: page_name(cluster_id) for cluster_id in selected}
@@ -425,7 +429,7 @@ class _World:
         linkage = self.analysis.linkage
         self.n_stores = len(linkage.graph.stores)
         self.code_of = {cluster_id: code for code, cluster_id in enumerate(selected)}
-        codes = pc.index_in(pa.array(linkage.cluster_id, from_pandas=True),
+        codes = pc.index_in(pa.array(linkage.cluster_id, from_pandas=True, type=pa.string()),
                             value_set=pa.array(selected, type=pa.string()))
         codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
         members = np.flatnonzero(codes >= 0)

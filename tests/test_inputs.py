@@ -1,0 +1,274 @@
+"""Exports with quirks: empty and all-rejected inputs, badly formatted optional fields, date
+forms, the validate exit code on lossy files, and missing columns announced (issue 12 items 3
+and 4)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphaudit.cli import main
+from graphaudit.coverage import NEEDED, gaps
+from graphaudit.records import MAX_LOSS_SHARE, RejectsWriter, parse_dates, read_records
+from graphaudit.scoring import score_clusters
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = ROOT / "sample_data"
+OUTPUTS = ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv")
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args))
+
+
+def rejects_of(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def data_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+# ---------------------------------------------------------------------------------------------
+# Empty and all-rejected inputs
+
+
+def test_a_header_only_stores_file_writes_empty_outputs_and_says_so(tmp_path):
+    data = tmp_path / "data"
+    header = (SAMPLE_DATA / "stores.csv").read_text(encoding="utf-8").splitlines()[0]
+    data.mkdir()
+    (data / "stores.csv").write_text(header + "\n", encoding="utf-8")
+    result = run("analyze", str(data), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    assert "has no rows: there is nothing to analyze (outputs are written empty)" in result.output
+    for name in OUTPUTS:
+        assert (tmp_path / "out" / name).read_text(encoding="utf-8").count("\n") == 1, name
+    assert 'id="no-stores"' in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert run("validate", str(data), "--rejects", str(tmp_path / "r.csv")).exit_code == 0
+
+
+def test_an_input_whose_stores_are_all_rejected_writes_empty_outputs(tmp_path):
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "name", "status"],
+              [["", "no id", "active"], ["", "none either", "active"]])
+    write_csv(data / "identities.csv", ["store_id", "id_number"], [["S1", "X1234567"]])
+    out = tmp_path / "out"
+    result = run("analyze", str(data), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "every row of" in result.output and "was rejected" in result.output
+    for name in OUTPUTS:
+        assert (out / name).read_text(encoding="utf-8").count("\n") == 1, name
+    assert len(rejects_of(out / "rejects.csv")) == 3  # two stores, and the orphan identity
+    result = run("validate", str(data), "--rejects", str(tmp_path / "r.csv"))
+    assert result.exit_code == 1
+    assert "stores.csv: 2 of 2 rows rejected (100%)" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# A bad optional field is dropped from its row, the row kept
+
+
+def sample_with_dates(tmp_path: Path, form) -> Path:
+    """sample_data with every date of stores.csv rewritten by ``form(y, m, d)``."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("identities.csv", "payments.csv", "addresses.csv"):
+        (data / name).write_bytes((SAMPLE_DATA / name).read_bytes())
+    stores = pd.read_csv(SAMPLE_DATA / "stores.csv", dtype=str, keep_default_na=False)
+    for column in ("opened_on", "suspended_on"):
+        stores[column] = [form(*v.split("-")) if v else "" for v in stores[column]]
+    stores.to_csv(data / "stores.csv", index=False)
+    return data
+
+
+def test_slashed_year_first_dates_are_read_not_rejected(tmp_path):
+    data = sample_with_dates(tmp_path, lambda y, m, d: f"{y}/{m}/{d}")
+    rejects = tmp_path / "r.csv"
+    result = run("validate", str(data), "--rejects", str(rejects))
+    assert result.exit_code == 0, result.output
+    assert not rejects.exists()
+    records = read_records(data, RejectsWriter(None))
+    original = pd.read_csv(SAMPLE_DATA / "stores.csv", dtype=str, keep_default_na=False)
+    assert records.stores["opened_on"].tolist() == original["opened_on"].tolist()
+    assert records.stores["suspended_on"].tolist() == original["suspended_on"].tolist()
+
+
+def test_an_ambiguous_date_is_dropped_from_its_row_and_the_row_kept(tmp_path):
+    data = sample_with_dates(tmp_path, lambda y, m, d: f"{d}/{m}/{y}")
+    rejects = tmp_path / "r.csv"
+    result = run("validate", str(data), "--rejects", str(rejects))
+    # every store is kept; the dates are not, and that is more than the share validate allows
+    assert re.search(r"stores\.csv\s+utf-8\s+2000\s+2000\s+0\s", result.output), result.output
+    assert result.exit_code == 1
+    assert "opened_on dropped from 2,000 of the 2,000 rows that have one (100%)" in result.output
+    lines = rejects_of(rejects)
+    first = lines[0]
+    assert (first["file"], first["line"], first["field"]) == ("stores.csv", "2", "opened_on")
+    assert first["reason"].startswith("day and month order unknown: give --date-format")
+    assert first["reason"].endswith("value dropped, rest of row kept")
+    assert {r["field"] for r in lines} == {"opened_on", "suspended_on"}
+    # told the order, every date is read
+    result = run("validate", str(data), "--rejects", str(rejects), "--date-format", "%d/%m/%Y")
+    assert result.exit_code == 0, result.output
+    assert not rejects.exists() and "the rejects of an earlier run" in result.output
+
+
+def test_a_bad_optional_value_keeps_the_store_and_what_is_attached_to_it(tmp_path):
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "opened_on", "status"],
+              [["S1", "2020-13-45", "active"], ["S2", "2020-01-02", "banned"],
+               ["S3", "2020-01-03", "active"]])
+    write_csv(data / "identities.csv", ["store_id", "id_number", "id_type"],
+              [["S1", "X1234567", "PASSPORT"], ["S2", "X1234567", "DRIVING_LICENCE"]])
+    sink = tmp_path / "r.csv"
+    with RejectsWriter(sink) as rejects:
+        records = read_records(data, rejects)
+    assert records.stores["store_id"].tolist() == ["S1", "S2", "S3"]
+    assert records.stores["opened_on"].tolist() == ["", "2020-01-02", "2020-01-03"]
+    assert records.stores["status"].tolist() == ["active", "active", "active"]
+    assert records.identities["id_type"].tolist() == ["PASSPORT", "OTHER"]
+    found = {(r["file"], r["line"], r["field"]): r["reason"] for r in rejects_of(sink)}
+    assert found[("stores.csv", "2", "opened_on")].startswith("not a real calendar date")
+    assert "(taken as active)" in found[("stores.csv", "3", "status")]
+    assert "(taken as OTHER)" in found[("identities.csv", "3", "id_type")]
+    assert all(r.endswith("value dropped, rest of row kept") for r in found.values())
+    report = records.reports[0]
+    assert (report.read, report.accepted, report.rejected_total) == (3, 3, 0)
+    assert report.dropped == {"opened_on": 1, "status": 1}
+
+
+@pytest.mark.parametrize("written", [
+    "2020-01-05", "2020/01/05", "2020.1.5", "2020-1-5", "20200105", "2020年1月5日",
+    "5 Jan 2020", "05-Jan-2020", "5 January 2020", "Jan 5, 2020", "January 5 2020",
+    "2020-01-05T10:30:00Z", "2020-01-05 10:30", "2020-01-05T10:30:00+08:00",
+])
+def test_recognised_date_forms(written):
+    dates, reasons = parse_dates(pd.Series([written]))
+    assert (dates[0], reasons[0]) == ("2020-01-05", "")
+
+
+@pytest.mark.parametrize(("written", "reason"), [
+    ("01/05/2020", "day and month order unknown"),
+    ("2020-02-30", "not a real calendar date"),
+    ("Foo 5, 2020", "not a date in a recognised form"),
+    ("yesterday", "not a date in a recognised form"),
+])
+def test_unread_dates_say_why(written, reason):
+    dates, reasons = parse_dates(pd.Series([written]))
+    assert dates[0] == "" and reasons[0].startswith(reason)
+
+
+def test_a_date_format_is_tried_first_and_checked():
+    dates, _ = parse_dates(pd.Series(["05/01/2020", "2020/01/05"]), "%m/%d/%Y")
+    assert dates.tolist() == ["2020-05-01", "2020-01-05"]
+    result = run("validate", str(SAMPLE_DATA), "--date-format", "%d/%m", "--rejects", "")
+    assert result.exit_code == 2 and "lacks a year" in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# validate's exit code
+
+
+@pytest.mark.parametrize(("bad", "code"), [(2, 0), (3, 1)])
+def test_validate_fails_when_a_file_loses_more_than_the_documented_share(tmp_path, bad, code):
+    assert MAX_LOSS_SHARE == 0.10  # docs/input.md says 10%
+    rows = [[f"S{i}", "2020-01-01"] for i in range(20 - bad)] + [["", "2020-01-01"]] * bad
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "opened_on"], rows)
+    result = run("validate", str(data), "--rejects", str(tmp_path / "r.csv"))
+    assert result.exit_code == code, result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# Missing columns announced
+
+
+def test_a_missing_status_column_is_announced_everywhere(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("identities.csv", "payments.csv", "addresses.csv"):
+        (data / name).write_bytes((SAMPLE_DATA / name).read_bytes())
+    stores = pd.read_csv(SAMPLE_DATA / "stores.csv", dtype=str, keep_default_na=False)
+    stores.drop(columns=["status"]).to_csv(data / "stores.csv", index=False)
+    said = "stores.csv: column status absent: cannot assess suspended stores"
+    result = run("validate", str(data), "--rejects", str(tmp_path / "r.csv"))
+    assert said in result.output
+    out = tmp_path / "out"
+    result = run("analyze", str(data), "--out", str(out), "-q")
+    assert result.exit_code == 0 and said in result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<h2>Not assessed</h2>" in index and said in index
+    # the sample's suspended_on dates are still there, but no store is suspended: no cluster
+    # may claim a ban or a store linked to one
+    summary = pd.read_csv(out / "cluster_summary.csv", dtype=str, keep_default_na=False)
+    assert (summary["suspended"] == "0").all()
+    assert not summary["risk_factors"].str.contains("reopened after ban|suspended member").any()
+    assert (summary["linked_to_suspended"] == "0").all()
+
+
+def test_a_column_empty_in_every_row_counts_as_missing_and_full_input_has_no_gaps(tmp_path):
+    records = read_records(SAMPLE_DATA, RejectsWriter(None))
+    assert gaps(records.reports) == []
+    data = tmp_path / "data"
+    write_csv(data / "stores.jsonl", ["x"], [])
+    (data / "stores.jsonl").write_text(
+        json.dumps({"store_id": "S1", "brand": ""}) + "\n"
+        + json.dumps({"store_id": "S2", "brand": ""}) + "\n", encoding="utf-8")
+    found = {(g.column, g.how) for g in gaps(read_records(data, RejectsWriter(None)).reports)}
+    assert ("brand", "empty in every row") in found
+    assert ("status", "absent") in found and ("opened_on", "absent") in found
+    assert (None, "no file") in found
+    assert {c for _, c in NEEDED} >= {"status", "opened_on", "suspended_on", "brand"}
+
+
+# ---------------------------------------------------------------------------------------------
+# No risk factor contradicts the figures beside it
+
+STATUSES = st.sampled_from(["active", "suspended", "closed"])
+DATES = st.one_of(st.just(""), st.dates(min_value=pd.Timestamp("2018-01-01").date(),
+                                         max_value=pd.Timestamp("2021-12-31").date()).map(str))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), STATUSES, DATES, DATES,
+                          st.sampled_from(["acme", "xacme", "bolt", ""])),
+                min_size=1, max_size=25))
+def test_risk_factors_agree_with_the_cluster_figures(rows):
+    stores = pd.DataFrame({
+        "store_id": [f"S{i}" for i in range(len(rows))],
+        "status": [r[1] for r in rows], "opened_on": [r[2] for r in rows],
+        "suspended_on": [r[3] for r in rows], "brand_key": [r[4] for r in rows]})
+    cluster = pd.Series([f"C{r[0]}" for r in rows])
+    holders = pd.Series(["doc"] * len(rows), index=stores["store_id"])
+    variants = {"xacme": "acme"}
+    table, clusters = score_clusters(stores, cluster, holders, variants)
+    for row in clusters.to_dict("records"):
+        factors = row["risk_factors"]
+        assert ("suspended member" in factors) == (row["suspended"] > 0)
+        if row["reopened_after_ban"] or "reopened after ban" in factors:
+            assert row["suspended"] > 0, row
+        if row["linked_to_suspended"]:
+            assert row["suspended"] > 0, row
+        assert ("burst" in factors) == (row["burst"] >= 3)
+        assert ("brand variant" in factors) == (row["brand_variants"] != "")
+    assert not (table["reopened_after_ban"] & ~table["cluster_id"].isin(
+        clusters.loc[clusters["suspended"] > 0, "cluster_id"])).any()
