@@ -746,7 +746,7 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
 
     \b
     graphaudit query --list
-    graphaudit query path-between -p a=S0000001 -p b=S0000002
+    graphaudit query path-between -p a=S0000041 -p b=S0000189
     graphaudit query identifier-stores -p kind=phone -p "value=138 0013 8000"
 
     Parameters are typed and identifiers are normalized like the data; a query that writes is

@@ -1033,9 +1033,9 @@ _DOCS_INTRO = """\
      tests/test_queries.py fails when this file and the headers disagree. -->
 
 Named Cypher queries for investigators, run against the graph that `graphaudit load` and
-`graphaudit cluster` built (DESIGN.md §3). Run one with
+`graphaudit cluster` built ([design.md](design.md) §3). Run one with
 
-```
+```text
 graphaudit query NAME -p key=value [-p key=value ...] [--format table|csv|json] [--show-pii]
 graphaudit query path/to/my.cypher -p key=value      # your own query, from a file
 graphaudit query --list [--format json]               # every query, its parameters

@@ -1,6 +1,6 @@
 // name: cluster-evidence
 // description: Why a cluster holds together: the identifiers its stores share, and the near-duplicate addresses that tie them.
-// param: cluster_id cluster_id (required) example C4e2b3d8a9d0b -- the cluster
+// param: cluster_id cluster_id (required) example Cb9dab3858c57 -- the cluster
 // returns: one row per shared identifier (or pair of similar addresses): kind, identifier, status (evidence, or not evidence when the identifier also serves stores outside the cluster), stores (of the cluster), outside (stores outside it), spellings (distinct raw forms), score (similar addresses), store_ids (up to 50).
 // An identifier that also serves stores of other clusters is an innocent hub or a bridge the
 // clustering cut: it is listed, but it is not what holds the cluster together. Links by fuzzy

@@ -1,6 +1,6 @@
 // name: cluster-members
 // description: The stores of one cluster, in the order they opened.
-// param: cluster_id cluster_id (required) example C4e2b3d8a9d0b -- the cluster, as clusters.csv or riskiest-clusters shows it
+// param: cluster_id cluster_id (required) example Cb9dab3858c57 -- the cluster, as clusters.csv or riskiest-clusters shows it
 // returns: one row per store: store_id, name, brand, marketplace, status, opened_on, suspended_on, status_reason, identifiers (how many identifiers the store uses).
 MATCH (:Cluster {cluster_id: $cluster_id})<-[:MEMBER_OF]-(s:Store)
 RETURN s.store_id AS store_id, s.name AS name, s.brand AS brand, s.marketplace AS marketplace,

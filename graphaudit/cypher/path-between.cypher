@@ -1,7 +1,7 @@
 // name: path-between
 // description: The shortest chain of shared identifiers between two stores, one row per node.
-// param: a store_id (required) example S0000001 -- the first store
-// param: b store_id (required) example S0000002 -- the second store
+// param: a store_id (required) example S0000041 -- the first store
+// param: b store_id (required) example S0000189 -- the second store
 // param: max_hops int[1..10] = 6 example 4 -- at most this many store-to-store steps
 // param: include_hubs bool = false example false -- also walk through identifiers shared across clusters (innocent hubs, cut bridges)
 // returns: one row per node of the path, from a to b: step, kind (store, or the identifier's kind), identifier (a store id, or the identifier's key), detail (a store's name, brand and status; an address's text), link (how the node is reached from the previous one) and raw (how the two neighbouring stores wrote an identifier). No rows: no such path.

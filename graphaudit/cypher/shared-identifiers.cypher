@@ -1,6 +1,6 @@
 // name: shared-identifiers
 // description: Every identifier of one store, and how many other stores use it, inside and outside its cluster.
-// param: store_id store_id (required) example S0000001 -- the store to look at
+// param: store_id store_id (required) example S0000189 -- the store to look at
 // returns: one row per identifier of the store: kind, identifier, raw (as this store wrote it), role (ID role or address type), other_stores, in_cluster, outside_cluster, similar_address_stores (stores at a near-duplicate address), store_ids (up to 20 other stores).
 // An identifier with stores outside the cluster was not accepted as evidence: an innocent hub
 // (3PL warehouse, agency phone or e-mail, virtual office) or a bridge the clustering cut.

@@ -1,6 +1,6 @@
 // name: store-neighbourhood
 // description: The stores within a few steps of shared identifiers of one store, nearest first.
-// param: store_id store_id (required) example S0000001 -- the store to start from
+// param: store_id store_id (required) example S0000189 -- the store to start from
 // param: hops int[1..4] = 2 example 2 -- at most this many store-to-store steps (a step is one shared identifier, or two near-duplicate addresses)
 // param: include_hubs bool = false example true -- also step through identifiers shared across clusters (innocent hubs, cut bridges)
 // returns: one row per store reached: store_id, name, brand, status, cluster_id, same_cluster, hops, via (the kinds of identifier it shares with the stores one step closer), from (up to 5 of those stores).

@@ -1,6 +1,6 @@
 // name: store-timeline
 // description: The openings and suspensions of a store's cluster in date order: the story of a ban and a comeback.
-// param: store_id store_id (required) example S0000001 -- any store of the cluster
+// param: store_id store_id (required) example S0000189 -- any store of the cluster
 // returns: one row per event: date, event (opened or suspended), store_id, brand, status, reason (a suspension's reason), this_store (the store asked about).
 // A store that was not clustered yet shows its own events only.
 MATCH (s:Store {store_id: $store_id})
