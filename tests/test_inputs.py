@@ -272,3 +272,23 @@ def test_risk_factors_agree_with_the_cluster_figures(rows):
         assert ("brand variant" in factors) == (row["brand_variants"] != "")
     assert not (table["reopened_after_ban"] & ~table["cluster_id"].isin(
         clusters.loc[clusters["suspended"] > 0, "cluster_id"])).any()
+
+
+@pytest.mark.neo4j
+def test_the_report_from_neo4j_lists_what_load_could_not_assess(clean_graph, neo4j_env,
+                                                                 tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "identities.csv").write_bytes((SAMPLE_DATA / "identities.csv").read_bytes())
+    stores = pd.read_csv(SAMPLE_DATA / "stores.csv", dtype=str, keep_default_na=False)
+    stores.drop(columns=["status"]).to_csv(data / "stores.csv", index=False)
+    said = "stores.csv: column status absent: cannot assess suspended stores"
+    result = run("load", str(data), "--rejects", str(tmp_path / "r.csv"), "-q")
+    assert result.exit_code == 0, result.output
+    assert said in result.output
+    assert run("cluster", "-q").exit_code == 0
+    result = run("report", "--out", str(tmp_path / "out"), "-q")
+    assert result.exit_code == 0, result.output
+    assert said in result.output and "no payments file" in result.output
+    index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "<h2>Not assessed</h2>" in index and said in index
