@@ -627,7 +627,7 @@ def mask_row(row: Mapping[str, object], kind: str | None = None,
 
     >>> mask_row({"kind": "phone", "identifier": "+8613800138000", "stores": 3},
     ...          secret=b"k" * 32)["identifier"]
-    '+86****000 #05d4d3d6'
+    '+86****000 #80bca05b'
     """
     return _Masker(known, secret).row(row, kind)
 

@@ -72,7 +72,8 @@ def test_not_linked_says_what_they_share_and_how_it_was_judged(world):
     assert "4 otherwise separate groups" in shared["reason"]
     (near,) = found["near_matches"]
     assert near["kind"] == "id_document" and near["judged"] == "below threshold"
-    assert near["weight"] < 1 and near["evidence"] == "id_one_edit"
+    # one edit apart: a misread (the check character explains it) or a plain one-edit pair
+    assert near["weight"] < 1 and near["evidence"] in {"id_misread", "id_one_edit"}
     code, text, _ = explain("--data", str(world), "S1", "S2")
     assert f"S1 is in cluster {found['clusters']['S1']}" in text
     assert "hub" in text and "below threshold" in text
