@@ -292,9 +292,9 @@ def open_rejects(path: Path | None, show_pii: bool) -> RejectsWriter:
 # Output folders (graphaudit.outputs: a manifest records the files each run wrote)
 
 
-def announce_output_folder(out_dir: Path) -> OutputRecord:
+def announce_output_folder(out_dir: Path, family: str = "report") -> OutputRecord:
     """Say what an existing OUT will lose before anything is written; the run's record."""
-    existing = survey(out_dir)
+    existing = survey(out_dir, family)
     if existing.earlier:
         when = (f"`{existing.command}`, {existing.written_at}" if existing.command
                 else "an earlier run")
@@ -305,13 +305,17 @@ def announce_output_folder(out_dir: Path) -> OutputRecord:
         click.echo(f"Note: {files(len(existing.changed))} graphaudit wrote there were changed "
                    f"since ({summarize(existing.changed)}): overwritten if this run writes "
                    "them again, otherwise kept.", err=True)
+    if existing.other_family:
+        click.echo(f"Note: {out_dir}/ also holds {files(len(existing.other_family))} another "
+                   f"graphaudit command wrote ({summarize(existing.other_family)}): they are "
+                   "kept.", err=True)
     if existing.others:
         named = [n for n in existing.others if is_own_name(n)]
         click.echo(f"Note: {out_dir}/ holds {files(len(existing.others))} graphaudit has no "
                    "record of writing: they are kept"
                    + (f", except those named like its outputs ({summarize(named)}), which "
                       "are overwritten if this run writes them." if named else "."), err=True)
-    return OutputRecord(out_dir, f"graphaudit {click.get_current_context().info_name}")
+    return OutputRecord(out_dir, f"graphaudit {click.get_current_context().info_name}", family)
 
 
 def finish_output_folder(record: OutputRecord, *written: Path | None) -> None:
@@ -468,6 +472,7 @@ def reset(uri, user, password, database, yes):
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def sample(stores, seed, profile, out_dir, quiet):
     """Generate a synthetic data directory of N stores, with its truth files."""
+    record = announce_output_folder(out_dir, "sample")
     with progress_bar("generating", stores, quiet, "stores") as advance:
         done = 0
 
@@ -485,6 +490,7 @@ def sample(stores, seed, profile, out_dir, quiet):
 
             summary = write_world(out_dir, stores=stores, seed=seed, profile=profile,
                                   progress=report)
+    finish_output_folder(record, *summary.paths.values())
     click.echo(f"Wrote {summary.stores:,} stores of {summary.operators:,} operators "
                f"({profile} world, seed {seed}) to {out_dir}")
     for name in ("identities", "payments", "addresses", "truth"):

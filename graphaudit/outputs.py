@@ -1,9 +1,10 @@
 """The files graphaudit writes into an output folder, recorded so that a rerun replaces its own
 files, removes the ones it no longer writes, and never touches anything else.
 
-Every run that writes into OUT (``analyze``, ``cluster --out``, ``report``) ends by writing
-``OUT/.graphaudit-manifest.json``: the command, the time, and each file it wrote (relative path,
-size, modification time). The next run into OUT reads it:
+Every run that writes into OUT (``analyze``, ``cluster --out``, ``report``, ``sample``) ends by
+writing ``OUT/.graphaudit-manifest.json``: the command, the time, and each file it wrote
+(relative path, size, modification time, and the family of commands that wrote it). The next
+run into OUT reads it:
 
 * before writing, :func:`survey` tells what the folder holds: the earlier run's files (they are
   overwritten or removed), files it wrote that were changed since, and files of others;
@@ -17,6 +18,10 @@ writes (:func:`is_own_name`: a planted or edited manifest cannot name ``notes.do
 and modification time are those recorded, i.e. nobody changed it since. A folder without a
 manifest (written by an older graphaudit, or by someone else) loses nothing but the files of the
 same names that the new run writes.
+
+Files are removed only by a run of the family that wrote them: ``analyze``, ``cluster`` and
+``report`` write the same report files (family ``report``); ``sample`` writes a data directory
+(family ``sample``). So ``analyze DIR --out DIR`` on a sampled DIR never removes its input.
 """
 
 from __future__ import annotations
@@ -36,10 +41,13 @@ __all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "files", "is_own_n
            "summarize", "survey"]
 
 MANIFEST = ".graphaudit-manifest.json"
-#: the files graphaudit writes at the top of an output folder
+#: the files graphaudit writes at the top of an output folder: analyze, cluster and report;
+#: then sample (a data directory with its truth files)
 OWN_FILES = frozenset({
     "index.html", "clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv",
     "possible_links.csv", "rejects.csv",
+    "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
+    "truth_shared.csv", "truth_near.csv", "world.json",
 })
 #: pages in a sub-folder: clusters/<page>.html (names as report.builder.page_name makes them)
 _OWN_PAGE = re.compile(r"clusters/[A-Za-z0-9._-]{1,200}\.html")
@@ -55,6 +63,7 @@ class _Entry:
     path: str
     size: int
     mtime_ns: int
+    family: str = "report"
 
 
 @dataclass
@@ -63,6 +72,8 @@ class Existing:
 
     folder: Path
     earlier: list[str] = field(default_factory=list)  # files of the earlier run, unchanged
+    #: files graphaudit recorded writing by a command of another family: kept
+    other_family: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # files it wrote, changed since: kept
     others: list[str] = field(default_factory=list)  # anything else: kept
     command: str = ""  # the earlier run's command and time, from its manifest
@@ -81,8 +92,8 @@ def _read_manifest(folder: Path) -> tuple[dict, list[_Entry]]:
         if not path.is_file() or path.is_symlink():
             return {}, []
         data = json.loads(path.read_text(encoding="utf-8"))
-        entries = [_Entry(str(e["path"]), int(e["size"]), int(e["mtime_ns"]))
-                   for e in data.get("files", [])]
+        entries = [_Entry(str(e["path"]), int(e["size"]), int(e["mtime_ns"]),
+                          str(e.get("family", "report"))) for e in data.get("files", [])]
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}, []
     return data, [e for e in entries if is_own_name(e.path)]
@@ -121,8 +132,9 @@ def _files_in(folder: Path) -> list[str]:
     return sorted(found)
 
 
-def survey(folder: Path) -> Existing:
-    """What ``folder`` holds now, and which of it an earlier graphaudit run wrote."""
+def survey(folder: Path, family: str = "report") -> Existing:
+    """What ``folder`` holds now, and which of it an earlier graphaudit run of ``family``
+    wrote (those files are this run's to replace or remove)."""
     header, entries = _read_manifest(folder)
     existing = Existing(folder=folder, command=str(header.get("command", "")),
                         written_at=str(header.get("written_at", "")), has_manifest=bool(header))
@@ -132,6 +144,8 @@ def survey(folder: Path) -> Existing:
         path = _regular_inside(folder, relative) if entry else None
         if entry is None or path is None:
             existing.others.append(relative)
+        elif entry.family != family:
+            existing.other_family.append(relative)
         elif _unchanged(path, entry):
             existing.earlier.append(relative)
         else:
@@ -150,9 +164,10 @@ class Removal:
 class OutputRecord:
     """The files one run writes into ``folder``; :meth:`commit` ends the run (see the module)."""
 
-    def __init__(self, folder: Path, command: str) -> None:
+    def __init__(self, folder: Path, command: str, family: str = "report") -> None:
         self.folder = Path(folder)
         self.command = command
+        self.family = family
         #: a partial run (one cluster's page) supersedes nothing: the earlier files stay
         #: recorded and nothing is removed
         self.keep_earlier = False
@@ -183,6 +198,9 @@ class OutputRecord:
         for entry in entries:
             if entry.path in self._written:
                 continue
+            if entry.family != self.family:
+                carried.append(entry)  # another command's file: not this run's to remove
+                continue
             path = _regular_inside(self.folder, entry.path)
             if path is None or not _unchanged(path, entry):
                 if path is not None:
@@ -204,13 +222,14 @@ class OutputRecord:
             pages.rmdir()
 
     def _write_manifest(self, carried: list[_Entry]) -> None:
-        listed = [{"path": e.path, "size": e.size, "mtime_ns": e.mtime_ns} for e in carried]
+        listed = [{"path": e.path, "size": e.size, "mtime_ns": e.mtime_ns, "family": e.family}
+                  for e in carried]
         for relative in sorted(self._written):
             path = _regular_inside(self.folder, relative)
             if path is not None:
                 info = path.lstat()
                 listed.append({"path": relative, "size": info.st_size,
-                               "mtime_ns": info.st_mtime_ns})
+                               "mtime_ns": info.st_mtime_ns, "family": self.family})
         listed.sort(key=lambda f: f["path"])
         data = {"tool": "graphaudit", "version": __version__, "command": self.command,
                 "written_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"),

@@ -131,3 +131,26 @@ def test_only_names_the_tool_writes_are_its_own():
     for name in ("notes.txt", "../rejects.csv", "clusters/../../x.html", "sub/rejects.csv",
                  "clusters/a/b.html", "/etc/passwd"):
         assert not is_own_name(name), name
+
+
+def test_sample_replaces_its_own_files_and_analyze_into_the_same_folder_keeps_them(tmp_path):
+    world = tmp_path / "world"
+    first = CliRunner().invoke(main, ["sample", "--stores", "60", "--out", str(world), "-q"])
+    assert first.exit_code == 0, first.output
+    assert (world / "truth_shared.csv").is_file()
+    # the legacy generator writes no truth_shared.csv: the old one would describe another world
+    second = CliRunner().invoke(main, ["sample", "--stores", "60", "--profile", "legacy",
+                                       "--out", str(world), "-q"])
+    assert second.exit_code == 0, second.output
+    assert "holds the output of an earlier run (`graphaudit sample`" in second.output
+    assert not (world / "truth_shared.csv").exists() and not (world / "world.json").exists()
+    assert "truth_shared.csv" in second.output.split("Removed")[1]
+    inputs = {p.name: p.read_bytes() for p in world.glob("*.csv")}
+    # analyze writes its report into the data directory: the data stays
+    result = analyze(world, world)
+    assert result.exit_code == 0, result.output
+    assert "another graphaudit command wrote" in result.output
+    assert {p.name: p.read_bytes() for p in world.glob("*.csv") if p.name in inputs} == inputs
+    again = analyze(world, world)
+    assert again.exit_code == 0 and "Removed" not in again.output
+    assert {p.name: p.read_bytes() for p in world.glob("*.csv") if p.name in inputs} == inputs
