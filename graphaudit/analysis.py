@@ -6,8 +6,9 @@ This is the one place both sources meet: ``analyze`` gives it stores and links r
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,10 +20,11 @@ import pyarrow.compute as pc
 from .errors import DataError
 from .forking import Forked, worth_forking
 from .identifiers import store_brand_keys
-from .linkage import Linkage, link_stores
+from .linkage import Linkage, LinkageParams, link_stores
 from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
 from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
+from .linkage.waterfall import link_items, merge_table, possible_table
 from .outputs import OutputRecord
 from .privacy import display_identifier, display_identifiers, load_key, scrub_column, unneutralise
 from .scoring import brand_variants, score_clusters
@@ -40,6 +42,7 @@ class Analysis:
     evidence: pd.DataFrame  # one row per (cluster, linking identifier), brand rows too
     hubs: pd.DataFrame  # identifiers judged hubs, with the reason
     computed_at: str
+    possible_links: pd.DataFrame | None = None  # pairs of clusters: leads, never merged
 
 
 def analyze(
@@ -48,6 +51,7 @@ def analyze(
     overrides: HubOverrides | None = None,
     previous: pd.Series | None = None,
     stage: Callable[[str], None] | None = None,
+    params: LinkageParams | None = None,
 ) -> Analysis:
     """Cluster the stores, score the clusters and collect the evidence.
 
@@ -59,31 +63,44 @@ def analyze(
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
     fork = worth_forking(len(links))
-    say("building the evidence graph")
-    graph = build_graph(stores, links)
-    # Brand variants need only the stores: a forked child finds them while the stores are
-    # linked (once the graph is built: that takes both cores). Bridges need only the linkage:
-    # a second child finds them while this process scores the clusters.
+    # Brand variants need only the stores: a forked child finds them while the graph is built.
+    # They are evidence (a variant of a suspended brand agrees with it at the "near" level), so
+    # the linkage waits for them. Bridges need only the linkage: a second child finds them
+    # while this process scores the clusters.
     with Forked(_suspended_brand_variants, stores, fork=fork) as finding_variants:
-        linkage = link_stores(stores, links, overrides, previous, stage, graph)
-        say("collecting evidence and bridges, scoring clusters")
-        with Forked(bridge_splits, linkage, fork=fork) as finding_bridges:
-            ordered = linkage.graph.stores
-            store_table, clusters = score_clusters(ordered, linkage.cluster_id,
-                                                   _id_holders(linkage),
-                                                   finding_variants.result())
-            # What does not need the bridges is done before waiting for them.
-            brand_rows = _brand_evidence(store_table, ordered)
-            clusters = _riskiest_first(clusters.merge(linkage.changes, on="cluster_id",
-                                                      how="left"))
-            hubs = linkage.decisions[~linkage.decisions["links"]].sort_values(
-                ["store_count", "kind", "key"], ascending=[False, True, True], ignore_index=True)
-            evidence = cluster_evidence(linkage, finding_bridges.result())
+        say("building the evidence graph")
+        graph = build_graph(stores, links)
+        variants = finding_variants.result()
+    graph.stores["brand_base"] = _brand_bases(graph.stores["brand_key"], variants)
+    linkage = link_stores(stores, links, overrides, previous, stage, graph, params)
+    say("collecting evidence and bridges, scoring clusters")
+    with Forked(bridge_splits, linkage, fork=fork) as finding_bridges:
+        ordered = linkage.graph.stores
+        store_table, clusters = score_clusters(ordered, linkage.cluster_id,
+                                               _id_holders(linkage), variants)
+        # What does not need the bridges is done before waiting for them.
+        brand_rows = _brand_evidence(store_table, ordered)
+        clusters = _riskiest_first(clusters.merge(linkage.changes, on="cluster_id",
+                                                  how="left"))
+        hubs = linkage.decisions[linkage.decisions["status"].isin(["hub", "denied"])
+                                 ].sort_values(["store_count", "kind", "key"],
+                                               ascending=[False, True, True], ignore_index=True)
+        possible = possible_table(linkage)
+        evidence = cluster_evidence(linkage, finding_bridges.result())
     bridges = evidence.loc[evidence["bridge"].astype(bool), "cluster_id"].value_counts()
     clusters["bridges"] = clusters["cluster_id"].map(bridges).fillna(0).astype(int)
+    leads = pd.concat([possible["cluster_a"], possible["cluster_b"]]).value_counts()
+    clusters["possible_links"] = clusters["cluster_id"].map(leads).fillna(0).astype(int)
     evidence = pd.concat([evidence, brand_rows], ignore_index=True)
     return Analysis(linkage, store_table, clusters, evidence, hubs,
-                    datetime.now(UTC).isoformat(timespec="seconds"))
+                    datetime.now(UTC).isoformat(timespec="seconds"), possible)
+
+
+def _brand_bases(brand_keys: pd.Series, variants: dict[str, str]) -> pd.Series:
+    """The suspended brand each store's brand varies ("" for the others)."""
+    if not variants:
+        return pd.Series("", index=brand_keys.index, dtype=object)
+    return brand_keys.map(variants).fillna("").astype(object)
 
 
 def _riskiest_first(clusters: pd.DataFrame) -> pd.DataFrame:
@@ -166,7 +183,9 @@ def write_outputs(
     secret: bytes | None = None, record: OutputRecord | None = None,
     not_assessed: Iterable[str] = (),
 ) -> dict[str, Path]:
-    """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv and the HTML report.
+    """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv (every merge
+    with its weighed evidence), possible_links.csv, model.json (the learned weights) and the
+    HTML report.
 
     The report (index.html, clusters/<cluster_id>.html) is :func:`graphaudit.report.write_report`;
     ``source``, ``rejects``, ``only_cluster`` and ``max_pages`` go to it, and ``progress``
@@ -190,7 +209,8 @@ def write_outputs(
     record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
-                                           "evidence.csv", "hubs.csv", "index.html")}
+                                           "evidence.csv", "hubs.csv", "links.csv",
+                                           "possible_links.csv", "model.json", "index.html")}
     # The tables are written by a forked child while this process writes the report.
     with Forked(_write_tables, analysis, paths, show_pii, secret,
                 fork=worth_forking(len(analysis.stores))) as tables:
@@ -207,8 +227,9 @@ def write_outputs(
 
 def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
                   secret: bytes) -> None:
-    """clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv; free text from the data
-    (addresses, brands, hub notes) is scrubbed as in the report."""
+    """clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv, possible_links.csv
+    and model.json; free text from the data (addresses, brands, hub notes) is scrubbed as in the
+    report."""
     from .report.tables import write_csv
 
     write_csv(_per_store(analysis), paths["clusters.csv"])
@@ -219,14 +240,96 @@ def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
     write_csv(summary, paths["cluster_summary.csv"])
     texts = address_texts(analysis.linkage)
     evidence = _with_identifier(analysis.evidence, texts, show_pii, secret)
-    write_csv(evidence[["cluster_id", "kind", "identifier", "store_count", "store_ids", "bridge",
-                        "splits_into", "status", "spellings"]], paths["evidence.csv"])
+    write_csv(_floats_as_text(evidence[["cluster_id", "kind", "identifier", "store_count",
+                                        "store_ids", "bridge", "splits_into", "status",
+                                        "spellings", "weight"]]), paths["evidence.csv"])
     del evidence
     hubs = _with_identifier(analysis.hubs, texts, show_pii, secret)
     if not show_pii and not hubs.empty:
         hubs = hubs.assign(reason=_scrubbed(hubs["reason"]))
-    write_csv(hubs[["kind", "identifier", "store_count", "groups", "status", "reason"]],
-              paths["hubs.csv"])
+    write_csv(_floats_as_text(hubs[["kind", "identifier", "store_count", "groups", "status",
+                                    "reason", "weight"]]), paths["hubs.csv"])
+    linkage = analysis.linkage
+    merges = merge_table(linkage)
+    possible = analysis.possible_links if analysis.possible_links is not None else \
+        possible_table(linkage)
+    items = link_items(linkage, np.r_[merges["edge"].to_numpy(), possible["edge"].to_numpy()])
+    described = describe_links(items, texts, show_pii, secret)
+    merges["evidence"] = merges["edge"].map(described).fillna("")
+    write_csv(_floats_as_text(merges.drop(columns=["edge"])), paths["links.csv"])
+    possible = possible.assign(evidence=possible["edge"].map(described).fillna(""))
+    write_csv(_floats_as_text(possible.drop(columns=["edge"])), paths["possible_links.csv"])
+    paths["model.json"].write_text(json.dumps(model_report(analysis), indent=2,
+                                              ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns (weights, scores) as text with two decimals at most, empty when missing,
+    so that the CSV writer formats every column in Arrow (and quotes neutralised cells)."""
+    out = frame.copy()
+    for name in out.columns:
+        column = out[name]
+        if pd.api.types.is_float_dtype(column.dtype) or (
+                column.dtype == object and len(column)
+                and isinstance(column.dropna().iloc[0] if column.notna().any() else "", float)):
+            values = pd.to_numeric(column, errors="coerce").round(2)
+            text = pc.cast(pa.array(values.to_numpy(dtype=float), from_pandas=True), pa.string())
+            out[name] = pd.Series(text.fill_null("").to_pylist(), index=out.index, dtype=object)
+    return out
+
+
+def model_report(analysis: Analysis) -> dict:
+    """The learned model as plain data: how it was estimated, every level's m, u and weight,
+    the thresholds, and what the rounds decided (``model.json``, ``--explain-model``)."""
+    linkage = analysis.linkage
+    resolution = linkage.resolution
+    report = resolution.model.as_dict(linkage.params)
+    merges = resolution.merges
+    report["decided"] = {
+        "stores": int(linkage.graph.n_stores),
+        "merges": int((~merges["weak"]).sum()) if len(merges) else 0,
+        "rounds": int(merges["round"].max()) + 1 if len(merges) else 0,
+        "weak_cuts_undone": int(merges["weak"].sum()) if len(merges) else 0,
+        "possible_links": int(len(resolution.possible)),
+        "hubs": int(len(analysis.hubs)),
+    }
+    report["settings"] = {k: (list(v) if isinstance(v, tuple) else v)
+                          for k, v in asdict(linkage.params).items()}
+    return report
+
+
+def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
+                   secret: bytes | None = None) -> pd.Series:
+    """Each link's evidence as one line, strongest item first: ``payment **** 5678 #a1b2c3
+    (+11.1); phone **** 0000 #d4e5f6 (+10.1)``, indexed by edge.
+
+    Identifiers are masked as everywhere else; holder names are said to agree, not shown,
+    unless ``show_pii``.
+    """
+    from .report.tables import lookup
+
+    if items.empty:
+        return pd.Series(dtype=object)
+    ident = items["ident"].to_numpy(dtype=np.int64)
+    written = lookup(np.maximum(ident, 0), texts).to_pylist()
+    parts = []
+    for kind, key, text, level, weight, known in zip(
+            items["kind"].tolist(), items["key"].tolist(), written,
+            items["level"].tolist(), items["weight"].tolist(), (ident >= 0).tolist(),
+            strict=True):
+        if known:
+            shown = display_identifier(kind, key, str(text or "") if kind == "address" else "",
+                                       show_pii, secret)
+            label = f"{kind} {shown}"
+        elif kind == "holder_name":
+            label = f"holder name {key}" if show_pii else "holder names agree"
+        else:
+            label = f"{kind} {display_identifier('brand', key, show_pii=show_pii)}"
+        if level != "exact, 2 groups":
+            label += f" [{level}]"
+        parts.append(f"{label} ({weight:+.1f})")
+    frame = pd.DataFrame({"edge": items["edge"].to_numpy(), "part": parts})
+    return frame.groupby("edge", sort=False)["part"].agg("; ".join)
 
 
 def _per_store(analysis: Analysis) -> pd.DataFrame:

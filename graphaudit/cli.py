@@ -524,7 +524,8 @@ ANALYZE_HELP = """Files -> clusters -> report, in process (no server needed).
 
 \b
 Writes to OUT: clusters.csv, cluster_summary.csv, evidence.csv,
-hubs.csv, index.html and rejects.csv (when rows were rejected).
+hubs.csv, links.csv, possible_links.csv, model.json, index.html
+and rejects.csv (when rows were rejected).
 
 \b
 Risk score (0-100) of a cluster, the sum of:
@@ -535,7 +536,10 @@ Risk score (0-100) of a cluster, the sum of:
   burst                10  3+ members opened within 7 days
   size               0-10  10 x log10(size) / 3, capped at 1,000 stores
   distinct ID holders 0-15 15 x (holders - 1) / 9, capped at 10 holders
-See docs/linkage.md for the hub rules and the evidence weights.
+links.csv: each merge with its weighed evidence; possible_links.csv:
+leads between clusters, never merged; model.json: the evidence weights
+learned from the data (--explain-model prints them). See
+docs/linkage.md for how the weights are learned and used.
 """
 
 
@@ -548,8 +552,10 @@ See docs/linkage.md for the hub rules and the evidence weights.
 @click.option("--max-pages", type=click.IntRange(min=0), default=None,
               help="Write cluster pages for only the N riskiest clusters (default: all).")
 @pseudonym_key_option
+@click.option("--explain-model", is_flag=True,
+              help="Print the evidence weights learned from the data (also in OUT/model.json).")
 def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, rejects_path,
-            hubs_file, previous, max_pages, key_file):
+            hubs_file, previous, max_pages, key_file, explain_model):
     from .analysis import analyze as run_analysis
     from .analysis import read_previous, write_outputs
     from .identifiers import extract_identifiers
@@ -577,8 +583,16 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
                       rejects=rejects.count, progress=advance, max_pages=max_pages,
                       secret=secret, record=record, not_assessed=not_assessed)
     finish_output_folder(record, rejects.path if rejects.count else None)
+    model = result.linkage.resolution.model
+    if model.source != "estimated":
+        click.echo(f"Note: the evidence could not be weighed from this data ({model.message}); "
+                   "see docs/linkage.md for the default weights.", err=True)
+    if explain_model:
+        print_model(result)
+    possible = 0 if result.possible_links is None else len(result.possible_links)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
-               f"{len(result.hubs):,} hubs, {rejects.count:,} rejects")
+               f"{possible:,} possible links, {len(result.hubs):,} hubs, "
+               f"{rejects.count:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
 
 
@@ -586,6 +600,25 @@ def _not_assessed(store) -> list[str]:
     """What the loaded data sets' missing columns leave unassessed, as `load` recorded it."""
     return list(dict.fromkeys(line for data_set in store.data_sets()
                               for line in data_set.get("not_assessed") or []))
+
+
+def print_model(result) -> None:
+    """The learned weights: how they were estimated, and m, u and the weight of every level."""
+    from .analysis import model_report
+
+    report = model_report(result)
+    click.echo(f"Evidence weights ({report['source']}): {report['message']}")
+    click.echo(f"prior {report['prior_bits']:+.2f} bits; merge at a total of "
+               f"{report['merge_threshold_bits']:+.2f}, possible link at "
+               f"{report['possible_link_threshold_bits']:+.2f}")
+    rows = [{"comparison": name, "level": level, "m": f"{v['m']:.4g}", "u": f"{v['u']:.4g}",
+             "weight": f"{v['weight_bits']:+.1f}"}
+            for name, levels in report["comparisons"].items() for level, v in levels.items()]
+    emit_table(rows, "table")
+    decided = report["decided"]
+    click.echo(f"{decided['merges']:,} merges in {decided['rounds']} round(s), "
+               f"{decided['weak_cuts_undone']:,} weak cuts undone, "
+               f"{decided['possible_links']:,} possible links, {decided['hubs']:,} hubs")
 
 
 def _similar_addresses(linkage) -> list[dict]:

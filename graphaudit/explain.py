@@ -80,15 +80,49 @@ def explain_stores(analysis: Analysis, a: str, b: str | None = None,
     steps = found["path"]
     out["linked"] = bool(steps) or a == b
     if out["linked"]:
-        out["path"] = [
-            {"from": steps[i], "shared": kind,
-             "identifier": shown(kind, key), "to": steps[i + 2]}
-            for i in range(0, len(steps) - 2, 2) for kind, key in [steps[i + 1]]
-        ]
+        out["path"] = _merge_steps(analysis, steps, show_pii, secret, shown)
         return out
     out["shared"] = _shared_values(analysis, index.get_loc(a), index.get_loc(b), shown)
     out["near_matches"] = _near_matches(analysis, index.get_loc(a), index.get_loc(b), shown)
     return out
+
+
+def _merge_steps(analysis: Analysis, steps: list, show_pii: bool, secret: bytes | None,
+                 shown: Callable[[str, str], str]) -> list[dict]:
+    """Each merge on the chain between two stores, weighed: its strongest shared value
+    (``shared``, ``identifier``), every item with its weight (``evidence``), the prior, the
+    chance correction, the total and the threshold."""
+    from .analysis import describe_links
+    from .linkage.evidence import address_texts
+    from .linkage.waterfall import link_items, merge_table
+
+    linkage = analysis.linkage
+    edges = steps[1::2]
+    if not edges:
+        return []
+    items = link_items(linkage, edges)
+    texts = address_texts(linkage, items.loc[items["ident"] >= 0, "ident"].to_numpy())
+    described = describe_links(items, texts, show_pii, secret)
+    merges = merge_table(linkage, all_merges=True).set_index("edge")
+    rows = []
+    for i, edge in enumerate(edges):
+        mine = items[items["edge"] == edge]
+        top = mine.iloc[0] if len(mine) else None
+        kind = str(top["kind"]) if top is not None else ""
+        identifier = ""
+        if top is not None and int(top["ident"]) >= 0:
+            identifier = shown(kind, str(top["key"]))
+        elif top is not None:
+            identifier = str(top["key"]) if show_pii or kind == "brand" else "(agrees)"
+        merge = merges.loc[edge]
+        rows.append({
+            "from": steps[2 * i], "shared": kind, "identifier": identifier,
+            "to": steps[2 * i + 2],
+            "evidence": str(described.get(edge, "")),
+            "prior": float(merge["prior"]), "chance": -float(merge["chance"]),
+            "total": float(merge["score"]), "threshold": float(merge["threshold"]),
+        })
+    return rows
 
 
 def _store_evidence(analysis: Analysis, store_id: str, cluster_id: str,

@@ -45,7 +45,7 @@ MANIFEST = ".graphaudit-manifest.json"
 #: then sample (a data directory with its truth files)
 OWN_FILES = frozenset({
     "index.html", "clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv",
-    "possible_links.csv", "rejects.csv",
+    "links.csv", "possible_links.csv", "model.json", "rejects.csv",
     "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
     "truth_shared.csv", "truth_near.csv", "world.json",
 })

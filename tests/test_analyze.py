@@ -62,9 +62,19 @@ def test_clusters_match_the_planted_operators(analyzed):
     clusters = read(analyzed / "clusters.csv").set_index("store_id")
     truth = read(SAMPLE_DATA / "truth.csv").set_index("store_id")
     joined = truth.join(clusters)
-    # Every operator is one cluster and no cluster mixes operators.
-    assert (joined.groupby("operator_id")["cluster_id"].nunique() == 1).all()
-    assert (joined.groupby("cluster_id")["operator_id"].nunique() == 1).all()
+    # Against the truth, at the project's targets (issue 11): pairwise precision and recall of
+    # "same operator" over all store pairs, and B-cubed F1, at least 0.99.
+    def pairs(sizes: pd.Series) -> int:
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    both = pairs(joined.groupby(["cluster_id", "operator_id"]).size())
+    precision = both / pairs(joined.groupby("cluster_id").size())
+    recall = both / pairs(joined.groupby("operator_id").size())
+    assert precision >= 0.99 and recall >= 0.99, (precision, recall)
+    cell = joined.groupby(["cluster_id", "operator_id"])["cluster_id"].transform("size")
+    b3_p = (cell / joined.groupby("cluster_id")["cluster_id"].transform("size")).mean()
+    b3_r = (cell / joined.groupby("operator_id")["cluster_id"].transform("size")).mean()
+    assert 2 * b3_p * b3_r / (b3_p + b3_r) >= 0.99
     # Hub stores were planted across unrelated operators, and hubs.csv names those hubs.
     assert joined["planted"].str.contains("hub:").sum() > 100
 
@@ -114,7 +124,10 @@ def test_previous_keeps_ids_and_hubs_file_overrides(analyzed, tmp_path):
                                        str(tmp_path / "o"), "--hubs", str(tmp_path / "hubs.csv")])
     assert result.exit_code == 0, result.stderr
     new_hubs = read(tmp_path / "o" / "hubs.csv")
-    assert len(new_hubs) == len(hubs) - 1
+    # The phone is no hub now; values only its clients shared may stop being hubs with it.
+    largest = phone_hubs.sort_values("store_count", key=lambda c: c.astype(int)).iloc[-1]
+    assert largest["identifier"] not in set(new_hubs["identifier"])
+    assert len(new_hubs) <= len(hubs) - 1
     evidence = read(tmp_path / "o" / "evidence.csv")
     assert (evidence["status"] == "allowed").sum() == 1
 

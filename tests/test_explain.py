@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -58,6 +59,12 @@ def test_linked_pair_gives_the_chain_as_json(world):
     assert code == 0 and found["linked"] is True
     assert [(s["from"], s["shared"], s["to"]) for s in found["path"]] == [
         ("S4", "id_document", "S5")]
+    (step,) = found["path"]
+    # The waterfall: items with their weights add up, with the prior, to the total.
+    weights = [float(w) for w in re.findall(r"\(([+-][0-9.]+)\)", step["evidence"])]
+    assert step["evidence"].startswith("id_document ") and len(weights) >= 1
+    assert step["total"] == pytest.approx(step["prior"] + sum(weights) + step["chance"], abs=0.06)
+    assert step["total"] >= step["threshold"]
     assert "440301198001015678" not in out  # masked
 
 
@@ -69,7 +76,8 @@ def test_not_linked_says_what_they_share_and_how_it_was_judged(world):
     (shared,) = found["shared"]
     assert shared["kind"] == "address" and shared["judged"] == "hub"
     assert shared["links"] is False and shared["stores"] == 4
-    assert "4 otherwise separate groups" in shared["reason"]
+    assert "4 otherwise separate clusters" in shared["reason"]
+    assert "against the threshold" in shared["reason"]  # the weighing, not only the verdict
     (near,) = found["near_matches"]
     assert near["kind"] == "id_document" and near["judged"] == "below threshold"
     # one edit apart: a misread (the check character explains it) or a plain one-edit pair

@@ -80,12 +80,13 @@ def cluster_evidence(linkage: Linkage, splits: dict[int, str] | None = None) -> 
         "bridge": bridge[order],
         "splits_into": split[order],
         "spellings": spellings[unique[order]],
+        "weight": linkage.decisions["weight"].array.take(decided),
     })
 
 
 def _empty_evidence() -> pd.DataFrame:
     return pd.DataFrame(columns=["cluster_id", "ident", "kind", "key", "store_count", "store_ids",
-                                 "status", "bridge", "splits_into", "spellings"])
+                                 "status", "bridge", "splits_into", "spellings", "weight"])
 
 
 def bridge_splits(linkage: Linkage) -> dict[int, str]:
@@ -185,10 +186,13 @@ def _subtree_weights(
 
 
 def explain_link(linkage: Linkage, a: str, b: str | None = None) -> dict:
-    """The chain of shared identifiers between stores ``a`` and ``b`` (or a's cluster).
+    """The chain of merges between stores ``a`` and ``b`` (or a's cluster).
 
-    Returns ``{"cluster_id", "path": [store_id, (kind, key), store_id, ...]}``; ``path`` is
-    empty when the stores are not linked. Raises KeyError for an unknown store id.
+    Returns ``{"cluster_id", "path": [store_id, edge, store_id, ...]}``, where each ``edge``
+    numbers a merge of :func:`~.waterfall.merge_table` (its evidence and weights are in
+    :func:`~.waterfall.link_items`); the chain runs through the strongest merges that hold the
+    cluster together. ``path`` is empty when the stores are not linked. Raises KeyError for an
+    unknown store id.
     """
     index = pd.Index(linkage.graph.stores["store_id"])
     ia = index.get_loc(a)
@@ -196,21 +200,23 @@ def explain_link(linkage: Linkage, a: str, b: str | None = None) -> dict:
     if b is None:
         return {"cluster_id": cluster, "path": []}
     ib = index.get_loc(b)
-    stores, _ = linkage.linking_pairs()
-    same_cluster = linkage.cluster_id.to_numpy()[stores] == cluster
-    graph = identifier_graph(linkage, same_cluster)
+    if linkage.cluster_id.iloc[ib] != cluster or ia == ib:
+        return {"cluster_id": cluster, "path": []}
+    merges = linkage.resolution.merges
+    in_cluster = linkage.cluster_id.to_numpy()[merges["a"].to_numpy(np.int64)] == cluster
+    tree = merges[merges["tree"].to_numpy() & in_cluster]
+    graph = nx.Graph()
+    for edge, x, y in zip(tree.index.tolist(), tree["a"].tolist(), tree["b"].tolist(),
+                          strict=True):
+        graph.add_edge(x, y, edge=edge)
     try:
         nodes = nx.shortest_path(graph, ia, ib)
     except (nx.NetworkXNoPath, nx.NodeNotFound):
         return {"cluster_id": cluster, "path": []}
-    idents = linkage.graph.idents
-    n_stores = linkage.graph.n_stores
-    path = []
-    for node in nodes:
-        if node >= n_stores:
-            path.append((idents.at[node - n_stores, "kind"], idents.at[node - n_stores, "key"]))
-        else:
-            path.append(linkage.graph.stores.at[node, "store_id"])
+    ids = linkage.graph.stores["store_id"]
+    path: list = [ids.iat[nodes[0]]]
+    for x, y in itertools.pairwise(nodes):
+        path += [graph.edges[x, y]["edge"], ids.iat[y]]
     return {"cluster_id": cluster, "path": path}
 
 

@@ -1,16 +1,9 @@
-"""Which shared identifiers link stores, and which are innocent hubs.
+"""What each shared identifier did: tied one operator's stores, is evidence of a possible link,
+or is a hub that links nobody; and the investigator's overrides (``--hubs``).
 
-A fixed degree cut-off cannot tell a 3PL warehouse shared by 40 unrelated sellers from an
-operator's own office shared by 400 of its stores. What can is structure and the kind of
-evidence:
-
-* ID documents and payment accounts are personal: sharing one links stores.
-* Contact phones, e-mails and addresses are often an agency's or a 3PL's. For each, we look at
-  the groups its stores fall into by personal evidence alone. When they are all in one group the
-  identifier is *corroborated*. When they fall into two groups it links them (an evader reopening
-  with one old identifier looks like this). When they fall into :data:`HUB_GROUPS` or more
-  otherwise separate groups, it is a *hub* and links nobody.
-* An investigator's ``--hubs`` file overrides both ways.
+Nothing here decides a link: :mod:`.levels` does, on weights learned from the data. This module
+reports the outcome per identifier, with the weight that identifier carries at its frequency,
+so that ``hubs.csv`` says why a shared value linked nobody.
 """
 
 from __future__ import annotations
@@ -30,13 +23,11 @@ from ..errors import ConfigError
 from ..identifiers import KINDS
 from ..normalize import identifier_key
 from .graph import EvidenceGraph, unique_pairs
+from .levels import Resolution
+from .weights import LinkageParams, band_level
 
-__all__ = ["HUB_GROUPS", "PERSONAL_KINDS", "HubOverrides", "components", "decide_links",
+__all__ = ["HubOverrides", "components", "decide_links", "listed_idents",
            "read_hub_overrides"]
-
-PERSONAL_KINDS = frozenset({"id_document", "payment"})
-#: a contact identifier whose stores fall into this many separate groups is a hub
-HUB_GROUPS = 3
 
 
 @dataclass
@@ -92,46 +83,68 @@ def components(n_stores: int, n_idents: int, store: np.ndarray, ident: np.ndarra
 def decide_links(
     graph: EvidenceGraph,
     canonical: np.ndarray,
+    resolution: Resolution,
     overrides: HubOverrides | None = None,
+    params: LinkageParams | None = None,
 ) -> pd.DataFrame:
-    """Decide, for every identifier shared by two or more stores, whether it links them.
+    """Say, for every identifier shared by two or more stores, what it did and why.
 
-    ``canonical`` maps each identifier to the one it was merged into by the fuzzy signals.
-    Returns one row per shared canonical identifier: ``ident, kind, key, store_count, groups,
-    links, status, reason``.
+    ``canonical`` maps each identifier to the one it was merged into by the fuzzy signals;
+    ``resolution`` is what :func:`~.levels.resolve` decided. Returns one row per shared
+    canonical identifier: ``ident, kind, key, store_count, groups, links, status, reason,
+    weight``. ``groups`` counts the final clusters among its stores; ``links`` is true when
+    they are all in one cluster (status ``same operator``). Otherwise it is a ``possible link``
+    (it is evidence of a possible link between clusters) or a ``hub`` (it links nobody: its
+    weight at that frequency, with the rest of the evidence, stays below the threshold).
     """
     overrides = overrides or HubOverrides()
+    params = params or LinkageParams()
+    model = resolution.model
     idents = graph.idents
     ident, store = unique_pairs(canonical[graph.link_ident], graph.link_store, graph.n_stores)
     counts = np.bincount(ident, minlength=graph.n_idents)
-    kinds = pa.array(idents["kind"])
-    denied = _listed(idents, overrides.deny)
-    personal = pc.is_in(kinds, value_set=pa.array(sorted(PERSONAL_KINDS), kinds.type))
-    strong = personal.to_numpy(zero_copy_only=False)[ident] & ~denied[ident]
-    group = components(graph.n_stores, graph.n_idents, store[strong], ident[strong])
-
-    group_ident, _ = unique_pairs(ident, group[store], graph.n_stores)
-    groups = np.bincount(group_ident, minlength=graph.n_idents)
+    label = resolution.labels[store]
+    cluster_ident, _ = unique_pairs(ident, label, graph.n_stores)
+    clusters = np.bincount(cluster_ident, minlength=graph.n_idents)
     shared = np.nonzero(counts >= 2)[0]
-    # Python values only for the shared identifiers, a fraction of them all.
+    evidence = resolution.evidence
+    # The comparison each identifier is weighed in (its first value's), and its weight alone.
+    comp_of = np.full(graph.n_idents, -1, dtype=np.int64)
+    is_ident = evidence.value_ident >= 0
+    comp_of[evidence.value_ident[is_ident][::-1]] = evidence.comp[is_ident][::-1]
+    k = clusters[shared]
+    level = band_level(np.maximum(k, 2))
+    comp = comp_of[shared]
+    weight = np.where(comp >= 0, model.weights[np.maximum(comp, 0), level], 0.0)
+    in_possible = np.zeros(graph.n_idents, dtype=bool)
+    items = resolution.items
+    possible_values = items.loc[items["edge"] < 0, "value"].to_numpy()
+    found = evidence.value_ident[possible_values]
+    in_possible[found[found >= 0]] = True
+    kinds = pa.array(idents["kind"])
     kind_of = kinds.take(shared).to_pylist()
     key_of = pa.array(idents["key"]).take(shared).to_pylist()
-    decided = [_decide(kind, key, n, g, overrides) for kind, key, n, g in zip(
-        kind_of, key_of, counts[shared].tolist(), groups[shared].tolist(), strict=True)]
+    comparisons = evidence.comparisons
+    decided = [_decide(kind, key, n, g, w, c, p, overrides, model.prior, params.merge_bits,
+                       comparisons)
+               for kind, key, n, g, w, c, p in zip(
+                   kind_of, key_of, counts[shared].tolist(), k.tolist(), weight.tolist(),
+                   comp.tolist(), in_possible[shared].tolist(), strict=True)]
     table = pd.DataFrame({
         "ident": shared,
         "kind": kind_of,
         "key": key_of,
         "store_count": counts[shared],
-        "groups": groups[shared],
+        "groups": k,
         "status": [status for status, _ in decided],
         "reason": [reason for _, reason in decided],
+        "weight": np.round(weight, 2),
     })
-    table["links"] = ~table["status"].isin(["hub", "denied"])
+    table["links"] = table["groups"].to_numpy() == 1
     return table
 
 
-def _listed(idents: pd.DataFrame, listed: dict[tuple[str, str], str]) -> np.ndarray:
+def listed_idents(idents: pd.DataFrame, listed: dict[tuple[str, str], str]) -> np.ndarray:
     """Which identifiers are in ``listed`` (keyed by kind and key)."""
     found = np.zeros(len(idents), dtype=bool)
     if not listed:
@@ -146,23 +159,27 @@ def _listed(idents: pd.DataFrame, listed: dict[tuple[str, str], str]) -> np.ndar
     return found
 
 
-def _decide(kind: str, key: str, stores: int, groups: int, overrides: HubOverrides):
+def _decide(kind: str, key: str, stores: int, clusters: int, weight: float, comp: int,
+            possible: bool, overrides: HubOverrides, prior: float, threshold: float,
+            comparisons: list[str]):
     if (kind, key) in overrides.deny:
         return "denied", f"hubs file: {overrides.deny[(kind, key)]}"
     if (kind, key) in overrides.allow:
         return "allowed", f"hubs file: {overrides.allow[(kind, key)]}"
-    if kind in PERSONAL_KINDS:
-        return "personal", f"personal identifier shared by {stores} stores"
-    if groups <= 1:
-        return "corroborated", f"its {stores} stores are already tied by personal evidence"
-    if groups < HUB_GROUPS:
-        return "link", f"ties {groups} groups of stores that nothing else ties"
-    return "hub", (
-        f"shared by {stores} stores in {groups} otherwise separate groups "
-        f"(a {_hub_kind(kind)}, not one operator)"
-    )
+    if clusters <= 1:
+        return "same operator", f"its {stores} stores are one operator"
+    name = comparisons[comp] if comp >= 0 else kind
+    alone = (f"alone it weighs {weight:+.1f} ({name} shared by {clusters} groups), "
+             f"{prior + weight:+.1f} with the prior {prior:+.1f}, "
+             f"against the threshold {threshold:.1f}")
+    if possible:
+        return "possible link", (f"shared by {stores} stores in {clusters} clusters, evidence "
+                                 f"of a possible link; {alone}")
+    return "hub", (f"shared by {stores} stores in {clusters} otherwise separate clusters "
+                   f"(a {_hub_kind(kind)}, not one operator); {alone}")
 
 
 def _hub_kind(kind: str) -> str:
     return {"address": "shared warehouse or office address", "phone": "shared contact number",
-            "email": "shared contact e-mail"}.get(kind, "shared identifier")
+            "email": "shared contact e-mail", "payment": "shared collection account",
+            "id_document": "shared or rented ID document"}.get(kind, "shared identifier")

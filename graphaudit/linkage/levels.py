@@ -1,0 +1,589 @@
+"""Match levels: which groups of stores are one operator, which are possible links, what is a hub.
+
+Stores start as groups of one. Each round, every value (an identifier, a holder name, a brand)
+names the groups that use it; groups sharing a value become candidate pairs, each pair is
+compared on every comparison (:mod:`.weights`) and scored on the evidence accumulated between
+the two whole groups. Pairs scoring at least ``merge_bits`` are merged; the next round compares
+the merged groups again, with values' group counts recounted. When nothing merges, finished
+clusters are checked for weak cuts: a merge that alone holds two parts of a cluster together
+and clears the threshold by less than ``weak_cut_bits`` per doubling of the smaller part is
+undone and becomes a possible link. A last pass scores the final clusters against each other:
+pairs above ``possible_bits`` are possible links (never merged); every value still shared by
+separate clusters is a hub, with the reason.
+
+All of it is array work: pairs come from sorted value-group tables, comparisons from joins of
+pairs with those tables, merges from sparse connected components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import igraph
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+
+from ..normalize import name_key
+from .graph import EvidenceGraph, unique_pairs
+from .weights import (
+    LEVELS,
+    NEAR,
+    NONE,
+    LinkageParams,
+    Model,
+    band_level,
+    estimate_model,
+    monotone_bands,
+    random_pair_u,
+)
+
+__all__ = ["Evidence", "Resolution", "build_evidence", "resolve"]
+
+
+@dataclass
+class Evidence:
+    """Every value a store uses, as parallel arrays (one entry per store and value).
+
+    ``value`` numbers (comparison, canonical identifier) pairs, names and brands; ``exact``
+    numbers the value as written before near-duplicate spellings were merged; ``ident`` is the
+    canonical identifier (-1 for names and brands).
+    """
+
+    store: np.ndarray
+    value: np.ndarray
+    exact: np.ndarray
+    comp: np.ndarray  # comparison number of each value (indexed by value)
+    value_ident: np.ndarray  # canonical identifier of each value, -1 for names and brands
+    value_text: np.ndarray  # names and brands: their key; identifiers: ""
+    comparisons: list[str]
+    generating: np.ndarray  # per comparison: can it make two groups candidates?
+
+
+@dataclass
+class Resolution:
+    """What the rounds decided.
+
+    ``labels``: final cluster label per store (its smallest member's index). ``merges``: one
+    row per merge, ``round, a, b, score`` (a and b are the smallest stores of the two groups
+    merged), with ``weak`` set for merges undone as weak cuts. ``possible``: pairs of final
+    clusters that are possible links, ``a, b, score``. ``items``: the evidence items of every
+    merge (``edge`` = row of merges) and possible link (``edge`` = -1 - row of possible):
+    ``edge, comp, level, value, weight``.
+    """
+
+    labels: np.ndarray
+    merges: pd.DataFrame
+    possible: pd.DataFrame
+    items: pd.DataFrame
+    model: Model
+    evidence: Evidence
+
+
+def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageParams,
+                   denied: np.ndarray | None = None) -> Evidence:
+    """The values of every store: its identifiers (canonical, by comparison), holder names
+    and brand."""
+    together = {kind: "+".join(group) for group in params.together for kind in group}
+    kinds = graph.idents["kind"].to_numpy(dtype=object)
+    link_ident = graph.link_ident
+    canon = canonical[link_ident]
+    keep = np.ones(len(link_ident), dtype=bool) if denied is None else ~denied[canon]
+    # Comparison of each link: its identifier's kind, addresses by type, grouped kinds joined.
+    kind_codes, kind_names = pd.factorize(pd.Series(kinds[canon]))
+    names_of_kind = [together.get(k, k) for k in kind_names]
+    comp_name = np.asarray(names_of_kind, dtype=object)[kind_codes] if len(kind_codes) else \
+        np.array([], dtype=object)
+    if "address_type" in graph.links:
+        comp_name = _address_roles(comp_name, canon,
+                                   graph.links["address_type"].fillna("").astype(str))
+    comp_codes, comparisons = pd.factorize(pd.Series(comp_name, dtype=object), sort=True)
+    comparisons = list(comparisons)
+    n_comp_id = max(len(comparisons), 1)
+    store = graph.link_store[keep]
+    value = canon[keep].astype(np.int64) * n_comp_id + comp_codes[keep]
+    exact = link_ident[keep].astype(np.int64) * n_comp_id + comp_codes[keep]
+    parts_store, parts_value, parts_exact = [store], [value], [exact]
+    base = graph.n_idents * n_comp_id
+    texts: list[np.ndarray] = []
+    extra_comp: list[np.ndarray] = []
+    for comp, rows, raw, written in _soft_values(graph):
+        codes, distinct = pd.factorize(pd.Series(np.r_[raw, written], dtype=object))
+        value_codes, written_codes = codes[:len(raw)], codes[len(raw):]
+        comparisons.append(comp)
+        parts_store.append(rows)
+        parts_value.append(base + value_codes)
+        parts_exact.append(base + written_codes)
+        texts.append(np.asarray(distinct, dtype=object))
+        extra_comp.append(np.full(len(distinct), len(comparisons) - 1))
+        base += len(distinct)
+    # Dense value numbers: only the values that occur.
+    all_values = np.concatenate(parts_value)
+    dense, value_of = np.unique(all_values, return_inverse=True)
+    exact_all = np.concatenate(parts_exact)
+    _, exact_dense = np.unique(exact_all, return_inverse=True)
+    ident_limit = graph.n_idents * n_comp_id
+    is_ident = dense < ident_limit
+    comp = np.empty(len(dense), dtype=np.int64)
+    comp[is_ident] = dense[is_ident] % n_comp_id
+    value_ident = np.where(is_ident, dense // n_comp_id, -1)
+    value_text = np.full(len(dense), "", dtype=object)
+    if texts:
+        soft = np.flatnonzero(~is_ident)
+        all_texts = np.concatenate(texts)
+        all_comps = np.concatenate(extra_comp)
+        offset = dense[soft] - ident_limit
+        value_text[soft] = all_texts[offset]
+        comp[soft] = all_comps[offset]
+    generating = np.array([c not in params.scoring_only for c in comparisons], dtype=bool)
+    return Evidence(np.concatenate(parts_store).astype(np.int64), value_of.astype(np.int64),
+                    exact_dense.astype(np.int64), comp, value_ident, value_text, comparisons,
+                    generating)
+
+
+def _address_roles(comp_name: np.ndarray, canon: np.ndarray, typed: pd.Series) -> np.ndarray:
+    """Each address weighed in the comparison of the role most of its links give it
+    (``address:warehouse``...): one place written as a return address by one store and as a
+    warehouse by another is one shared value, not two agreements."""
+    address = np.flatnonzero(comp_name == "address")
+    kinds = typed.to_numpy(dtype=object)[address]
+    if not len(address):
+        return comp_name
+    frame = pd.DataFrame({"ident": canon[address], "type": kinds})
+    frame = frame[frame["type"] != ""]
+    if frame.empty:
+        return comp_name
+    counts = frame.groupby(["ident", "type"]).size().reset_index(name="n")
+    counts = counts.sort_values(["ident", "n", "type"], ascending=[True, False, True])
+    role = counts.drop_duplicates("ident").set_index("ident")["type"]
+    found = pd.Series(canon[address]).map(role).to_numpy(dtype=object)
+    has = pd.notna(found)
+    comp_name = comp_name.copy()
+    comp_name[address[has]] = "address:" + found[has].astype(str)
+    return comp_name
+
+
+def _soft_values(graph: EvidenceGraph):
+    """Holder names (as an order-free key) and brands: evidence that only adds to a pair.
+
+    Yields ``(comparison, stores, value, written)``: a brand that varies a suspended brand
+    (the ``brand_base`` column, when the caller found them) has that brand as its value and its
+    own key as written, so two groups whose brands are variants agree at the ``near`` level.
+    """
+    if "holder_name" in graph.links:
+        names = graph.links["holder_name"].fillna("").astype(str)
+        present = np.flatnonzero((names != "").to_numpy())
+        if len(present):
+            distinct, at = np.unique(names.to_numpy(dtype=object)[present].astype(str),
+                                     return_inverse=True)
+            keys = np.array([holder_name_key(n) for n in distinct.tolist()], dtype=object)[at]
+            good = keys != ""
+            yield "holder_name", graph.link_store[present[good]], keys[good], keys[good]
+    if "brand_key" in graph.stores:
+        brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
+        present = np.flatnonzero(brands != "")
+        if len(present):
+            written = brands[present]
+            value = written
+            if "brand_base" in graph.stores:
+                base = graph.stores["brand_base"].fillna("").astype(str).to_numpy(
+                    dtype=object)[present]
+                value = np.where(base != "", base, written)
+            yield "brand", present.astype(np.int64), value, written
+
+
+def holder_name_key(name: str) -> str:
+    """A holder name as an order-free key: its words, sorted and joined ("wei wang" for "WANG
+    Wei" and "Wei Wang")."""
+    return " ".join(sorted(name_key(name).split()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounds
+
+
+def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
+            start: np.ndarray | None = None) -> Resolution:
+    """Merge groups round by round on accumulated evidence; split weak cuts; list possible
+    links. ``start`` gives initial groups (stores an investigator said belong together)."""
+    labels = np.arange(n_stores) if start is None else start.copy()
+    n_comp = len(evidence.comparisons)
+    merges: list[pd.DataFrame] = []
+    items: list[pd.DataFrame] = []
+    model = None
+    edge_base = 0
+    for round_number in range(params.max_rounds):
+        pairs, levels, shared, chances = compare_groups(evidence, labels, params)
+        if model is None:
+            model = monotone_bands(estimate_model(
+                levels, evidence.comparisons, params, store_level_u(evidence, n_stores),
+                n_stores * (n_stores - 1) / 2, evidence.generating))
+            model.disagreement = params.disagreement
+        if not len(pairs):
+            break
+        score = model.score(levels, chances)
+        merge = score >= params.merge_bits
+        if not merge.any():
+            break
+        rows = np.flatnonzero(merge)
+        size = np.bincount(labels, minlength=n_stores)
+        merges.append(pd.DataFrame({"round": round_number, "a": pairs[rows, 0],
+                                    "b": pairs[rows, 1], "score": score[rows],
+                                    "chance": _chance(levels[rows], chances[rows]),
+                                    "size_a": size[pairs[rows, 0]],
+                                    "size_b": size[pairs[rows, 1]]}))
+        items.append(_items(shared, rows, edge_base, model))
+        edge_base += len(rows)
+        labels = _union(labels, pairs[rows], n_stores)
+    if model is None:  # no evidence at all
+        model = monotone_bands(estimate_model(np.empty((0, n_comp), dtype=np.int8),
+                                              evidence.comparisons, params))
+        model.disagreement = params.disagreement
+    merge_table = (pd.concat(merges, ignore_index=True) if merges else
+                   pd.DataFrame({"round": [], "a": [], "b": [], "score": [], "chance": [],
+                                 "size_a": [], "size_b": []}).astype(
+                       {"round": int, "a": np.int64, "b": np.int64, "score": float,
+                        "chance": float, "size_a": np.int64, "size_b": np.int64}))
+    base_labels = np.arange(n_stores) if start is None else start
+    weak = weak_cuts(merge_table, base_labels, n_stores, params, evidence, model)
+    merge_table["weak"] = weak
+    merge_table["tree"] = strongest_forest(merge_table, n_stores)
+    labels = _components(merge_table[~weak], base_labels, n_stores)
+    pairs, levels, shared, chances = compare_groups(evidence, labels, params,
+                                                    hubs_from=params.hub_groups)
+    score = model.score(levels, chances) if len(pairs) else np.zeros(0)
+    keep = np.flatnonzero(score >= params.possible_bits)
+    possible = pd.DataFrame({"a": pairs[keep, 0] if len(pairs) else np.zeros(0, np.int64),
+                             "b": pairs[keep, 1] if len(pairs) else np.zeros(0, np.int64),
+                             "score": score[keep],
+                             "chance": _chance(levels[keep], chances[keep]) if len(pairs)
+                             else np.zeros(0)})
+    possible_items = _items(shared, keep, 0, model)
+    possible_items["edge"] = -1 - possible_items["edge"]
+    all_items = pd.concat([*items, possible_items], ignore_index=True)
+    return Resolution(labels, merge_table, possible, all_items, model, evidence)
+
+
+def strongest_forest(merges: pd.DataFrame, n_stores: int) -> np.ndarray:
+    """Which merges form a maximum spanning forest of the merge graph (weak cuts left out):
+    the strongest evidence that holds each cluster together, what links.csv and explain show.
+    The other merges only repeat ties that these already make."""
+    tree = np.zeros(len(merges), dtype=bool)
+    keep = np.flatnonzero(~merges["weak"].to_numpy()) if len(merges) else np.zeros(0, np.int64)
+    if not len(keep):
+        return tree
+    score = merges["score"].to_numpy()[keep]
+    a = merges["a"].to_numpy(np.int64)[keep]
+    b = merges["b"].to_numpy(np.int64)[keep]
+    # The strongest merge of each pair of stores, then scipy's minimum spanning tree over
+    # costs that fall as scores rise.
+    frame = pd.DataFrame({"row": keep, "lo": np.minimum(a, b), "hi": np.maximum(a, b),
+                          "score": score}).sort_values(["score", "row"],
+                                                       ascending=[False, True])
+    frame = frame.drop_duplicates(["lo", "hi"])
+    cost = frame["score"].max() - frame["score"].to_numpy() + 1.0
+    graph = coo_matrix((cost, (frame["lo"].to_numpy(), frame["hi"].to_numpy())),
+                       shape=(n_stores, n_stores)).tocsr()
+    spanning = minimum_spanning_tree(graph).tocoo()
+    lo, hi = np.minimum(spanning.row, spanning.col), np.maximum(spanning.row, spanning.col)
+    wanted = pd.MultiIndex.from_arrays([lo.astype(np.int64), hi.astype(np.int64)])
+    index = pd.MultiIndex.from_arrays([frame["lo"].to_numpy(), frame["hi"].to_numpy()])
+    tree[frame["row"].to_numpy()[index.get_indexer(wanted)]] = True
+    return tree
+
+
+def _chance(levels: np.ndarray, chances: np.ndarray) -> np.ndarray:
+    """The bits a pair loses to the chances of coincidence of its agreeing comparisons."""
+    return np.where(levels >= NEAR, chances, 0.0).sum(axis=1) if len(levels) else np.zeros(0)
+
+
+def store_level_u(evidence: Evidence, n_stores: int) -> np.ndarray:
+    """:func:`~.weights.random_pair_u` of the evidence, counting stores."""
+    value, _ = unique_pairs(evidence.value, evidence.store, n_stores)
+    value_stores = np.bincount(value, minlength=len(evidence.comp))
+    exact, _ = unique_pairs(evidence.exact, evidence.store, n_stores)
+    n_exact = int(evidence.exact.max()) + 1 if len(evidence.exact) else 0
+    exact_stores = np.bincount(exact, minlength=n_exact)
+    exact_value = np.zeros(n_exact, dtype=np.int64)
+    exact_value[evidence.exact] = evidence.value
+    comp, _ = unique_pairs(evidence.comp[evidence.value], evidence.store, n_stores)
+    comp_stores = np.bincount(comp, minlength=len(evidence.comparisons))
+    return random_pair_u(value_stores, evidence.comp, exact_value, exact_stores, comp_stores)
+
+
+def _items(shared: pd.DataFrame, rows: np.ndarray, base: int, model: Model) -> pd.DataFrame:
+    """The shared values of the chosen pairs, renumbered as edges base, base+1, ..."""
+    if shared.empty or not len(rows):
+        return pd.DataFrame({"edge": np.zeros(0, np.int64), "comp": np.zeros(0, np.int64),
+                             "level": np.zeros(0, np.int8), "value": np.zeros(0, np.int64),
+                             "weight": np.zeros(0)})
+    where = np.full(int(shared["pair"].max()) + 1, -1, dtype=np.int64)
+    where[rows[rows < len(where)]] = np.arange(len(rows))[rows < len(where)]
+    chosen = shared[where[shared["pair"].to_numpy()] >= 0]
+    comp = chosen["comp"].to_numpy()
+    level = chosen["level"].to_numpy()
+    return pd.DataFrame({"edge": base + where[chosen["pair"].to_numpy()], "comp": comp,
+                         "level": level, "value": chosen["value"].to_numpy(),
+                         "weight": model.weights[comp, level] if len(comp) else np.zeros(0)})
+
+
+def _union(labels: np.ndarray, pairs: np.ndarray, n_stores: int) -> np.ndarray:
+    """Merge the groups of ``pairs``; each store's label becomes its group's smallest store."""
+    graph = coo_matrix((np.ones(len(pairs), dtype=np.int8), (pairs[:, 0], pairs[:, 1])),
+                       shape=(n_stores, n_stores))
+    _, component = connected_components(graph, directed=False)
+    merged = component[labels]
+    smallest = np.full(component.max() + 1 if len(component) else 0, n_stores, dtype=np.int64)
+    np.minimum.at(smallest, merged, np.arange(n_stores))
+    return smallest[merged]
+
+
+def _components(merges: pd.DataFrame, base: np.ndarray, n_stores: int) -> np.ndarray:
+    pairs = np.c_[merges["a"].to_numpy(np.int64), merges["b"].to_numpy(np.int64)]
+    start = np.c_[np.arange(n_stores), base]
+    return _union(np.arange(n_stores), np.r_[pairs, start], n_stores)
+
+
+def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
+                   hubs_from: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
+    """Candidate pairs of groups, their levels (pairs x comparisons), their shared values and
+    the chances of coincidence of each comparison.
+
+    Returns ``pairs`` (k x 2, smaller label first), ``levels`` (int8, -1 null), ``shared``
+    (``pair, value, comp, level``: each value both groups use, with its level) and
+    ``chances`` (pairs x comparisons, bits): ``log2(d_a * d_b / d**2)`` (at least 0), where
+    ``d_a`` and ``d_b`` count the two groups' distinct values of the comparison and ``d`` is
+    the mean count of one store. u was measured on pairs of single stores; a pair of groups
+    with d_a and d_b values has d_a * d_b / d**2 times the chances of sharing one by accident.
+    With ``hubs_from``, values used by that many groups or more are hubs: they neither make
+    candidates nor count.
+    """
+    n_comp = len(evidence.comparisons)
+    group = labels[evidence.store]
+    # The (value, group) incidence and the values' group counts.
+    n_groups_space = int(labels.max()) + 1 if len(labels) else 1
+    inc_value, inc_group = unique_pairs(evidence.value, group, n_groups_space)
+    n_values = len(evidence.comp)
+    groups_of_value = np.bincount(inc_value, minlength=n_values)
+    if hubs_from is not None:
+        kept = groups_of_value[inc_value] < hubs_from
+        inc_value, inc_group = inc_value[kept], inc_group[kept]
+    pairs = _candidates(inc_value, inc_group, groups_of_value, evidence, params)
+    empty_shared = pd.DataFrame({"pair": np.zeros(0, np.int64), "value": np.zeros(0, np.int64),
+                                 "comp": np.zeros(0, np.int64), "level": np.zeros(0, np.int8)})
+    if not len(pairs):
+        return (pairs, np.empty((0, n_comp), dtype=np.int8), empty_shared,
+                np.empty((0, n_comp)))
+    # Each pair's shared values: the values of one side, looked up among the other side's.
+    value_key = inc_group * n_values + inc_value  # sorted by group then value below
+    order = np.argsort(value_key, kind="stable")
+    by_group_value = inc_value[order]
+    sorted_key = value_key[order]
+    starts = np.searchsorted(inc_group[order], np.arange(n_groups_space + 1))
+    degree = np.diff(starts)
+    a, b = pairs[:, 0], pairs[:, 1]
+    swap = degree[a] > degree[b]
+    x, y = np.where(swap, b, a), np.where(swap, a, b)
+    pair_id, value = _expand(x, starts, by_group_value)
+    found = _contains(sorted_key, y[pair_id] * n_values + value)
+    pair_id, value = pair_id[found], value[found]
+    # Exact spellings shared: the same lookup over the written values.
+    exact_pair, exact_value = _shared_exact(evidence, group, n_groups_space, x, y)
+    level = band_level(groups_of_value[value])
+    near = ~_contains(np.sort(exact_pair * n_values + exact_value), pair_id * n_values + value)
+    level[near] = NEAR
+    comp = evidence.comp[value]
+    levels = np.full((len(pairs), n_comp), NONE, dtype=np.int8)
+    has = np.zeros((n_groups_space, n_comp), dtype=bool)
+    has[inc_group, evidence.comp[inc_value]] = True
+    levels[~(has[a] & has[b])] = -1
+    best = np.full(len(pairs) * n_comp, NONE, dtype=np.int8)
+    np.maximum.at(best, pair_id * n_comp + comp, level)
+    flat = levels.reshape(-1)
+    hit = best > NONE
+    flat[hit] = best[hit]
+    shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
+    count = np.zeros((n_groups_space, n_comp), dtype=np.int64)
+    np.add.at(count, (inc_group, evidence.comp[inc_value]), 1)
+    per_store = _values_per_store(evidence, n_comp)
+    with np.errstate(divide="ignore"):
+        chances = np.log2(np.maximum(count[a] * count[b] / per_store ** 2, 1.0))
+    return pairs, levels, shared, chances
+
+
+def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
+    """The mean number of distinct values of each comparison a store has (when it has any)."""
+    store_comp = evidence.store * n_comp + evidence.comp[evidence.value]
+    distinct = np.unique(store_comp * (int(evidence.value.max()) + 1 if len(evidence.value)
+                                       else 1) + evidence.value) if len(store_comp) else \
+        np.zeros(0, np.int64)
+    comp_of = (distinct // (int(evidence.value.max()) + 1)) % n_comp if len(distinct) else \
+        np.zeros(0, np.int64)
+    values = np.bincount(comp_of, minlength=n_comp).astype(float)
+    stores = np.bincount(np.unique(store_comp) % n_comp, minlength=n_comp).astype(float)
+    return np.maximum(values / np.maximum(stores, 1.0), 1.0)
+
+
+def _shared_exact(evidence: Evidence, group: np.ndarray, n_groups: int, x: np.ndarray,
+                  y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, value) of the values that pairs share as written (not only as near spellings)."""
+    exact_value_of = np.zeros(int(evidence.exact.max()) + 1 if len(evidence.exact) else 0,
+                              dtype=np.int64)
+    exact_value_of[evidence.exact] = evidence.value
+    inc_exact, inc_group = unique_pairs(evidence.exact, group, n_groups)
+    n_exact = len(exact_value_of)
+    key = inc_group * n_exact + inc_exact
+    order = np.argsort(key, kind="stable")
+    starts = np.searchsorted(inc_group[order], np.arange(n_groups + 1))
+    pair_id, exact = _expand(x, starts, inc_exact[order])
+    found = _contains(key[order], y[pair_id] * n_exact + exact)
+    return pair_id[found], exact_value_of[exact[found]]
+
+
+def _expand(x: np.ndarray, starts: np.ndarray, items: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, item) for every item of group ``x[pair]`` (CSR ``starts`` over ``items``)."""
+    lo, hi = starts[x], starts[x + 1]
+    count = hi - lo
+    pair_id = np.repeat(np.arange(len(x)), count)
+    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    return pair_id, items[np.repeat(lo, count) + offset]
+
+
+def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    at = np.searchsorted(sorted_keys, keys)
+    at = np.minimum(at, len(sorted_keys) - 1)
+    return (sorted_keys[at] == keys) if len(sorted_keys) else np.zeros(len(keys), dtype=bool)
+
+
+def _candidates(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value: np.ndarray,
+                evidence: Evidence, params: LinkageParams) -> np.ndarray:
+    """Pairs of groups that share a generating value: all pairs of a value used by up to
+    ``all_pairs_up_to`` groups, a sorted neighbourhood of ``window`` for commoner values."""
+    g = groups_of_value[inc_value]
+    usable = (evidence.generating[evidence.comp[inc_value]] & (g >= 2)
+              & (g <= params.max_groups))
+    value, grp, g = inc_value[usable], inc_group[usable], g[usable]
+    if not len(value):
+        return np.empty((0, 2), dtype=np.int64)
+    # Within a value, groups in a pseudo-random but fixed order: neighbours are not chosen by
+    # how store ids happen to be numbered.
+    scramble = (grp.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)
+    order = np.lexsort((scramble, value))
+    value, grp, g = value[order], grp[order], g[order]
+    first = np.r_[True, value[1:] != value[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(value)), 0))
+    offset = np.arange(len(value)) - start
+    after = g - 1 - offset
+    partners = np.where(g <= params.all_pairs_up_to, after, np.minimum(after, params.window))
+    left = np.repeat(np.arange(len(value)), partners)
+    step = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
+    right = left + 1 + step
+    a, b = grp[left], grp[right]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    size = int(inc_group.max()) + 1
+    lo, hi = unique_pairs(lo, hi, size)
+    return np.c_[lo, hi]
+
+
+# ---------------------------------------------------------------------------------------------
+# Weak cuts
+
+
+def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: LinkageParams,
+              evidence: Evidence | None = None, model: Model | None = None) -> np.ndarray:
+    """Which merges are weak cuts of the finished clusters.
+
+    A merge that alone holds two parts of a cluster together (a bridge of the merge graph) is
+    weak when the evidence across it clears the merge threshold by less than
+    ``weak_cut_bits * log2(stores on the smaller side)``. The evidence across is the score
+    between the two parts that the bridge joins directly (the pieces left when every bridge is
+    removed), accumulated over all their stores; a merge of two single stores made in the
+    first round is judged again once both sides have grown.
+
+    The margin grows with the sides: two sides of 64 stores offer 4,096 store pairs for an
+    innocent coincidence (a relative's phone, an employee who changed operator) to occur in,
+    so the evidence between them must say more than between two single stores (a
+    multiple-comparisons correction, in bits).
+    """
+    weak = np.zeros(len(merges), dtype=bool)
+    if not len(merges):
+        return weak
+    a = merges["a"].to_numpy(np.int64)
+    b = merges["b"].to_numpy(np.int64)
+    start = np.flatnonzero(base != np.arange(n_stores))
+    ea, eb = np.r_[a, start], np.r_[b, base[start]]
+    graph = igraph.Graph(n=n_stores, edges=np.c_[ea, eb].tolist())
+    bridges = np.array(graph.bridges(), dtype=np.int64)
+    if not len(bridges):
+        return weak
+    smaller = _bridge_sides(ea, eb, n_stores, bridges)
+    merge_bridge = bridges < len(merges)
+    bridges, smaller = bridges[merge_bridge], smaller[merge_bridge]
+    margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
+    score = merges["score"].to_numpy()[bridges]
+    maybe = (smaller >= 2) & (score - params.merge_bits < margin)
+    if not maybe.any():
+        return weak
+    if evidence is not None and model is not None:
+        # The evidence between the two parts each bridge joins, in one pass over all parts.
+        labels = _part_labels(ea, eb, n_stores, bridges)
+        pairs, levels, _, chances = compare_groups(evidence, labels, params)
+        found = pd.Series(model.score(levels, chances) if len(pairs) else np.zeros(0),
+                          index=pd.MultiIndex.from_arrays([pairs[:, 0], pairs[:, 1]])
+                          if len(pairs) else None, dtype=float)
+        lo = np.minimum(labels[a[bridges]], labels[b[bridges]])
+        hi = np.maximum(labels[a[bridges]], labels[b[bridges]])
+        across = found.reindex(pd.MultiIndex.from_arrays([lo, hi])).to_numpy()
+        score = np.where(np.isnan(across), score, np.maximum(across, score))
+    weak[bridges[(smaller >= 2) & (score - params.merge_bits < margin)]] = True
+    return weak
+
+
+def _part_labels(ea: np.ndarray, eb: np.ndarray, n: int, bridges: np.ndarray) -> np.ndarray:
+    """Each store's two-edge-connected part (bridges removed), labelled by its smallest store."""
+    inner = np.ones(len(ea), dtype=bool)
+    inner[bridges] = False
+    return _union(np.arange(n), np.c_[ea[inner], eb[inner]], n)
+
+
+def _bridge_sides(ea: np.ndarray, eb: np.ndarray, n: int, bridges: np.ndarray) -> np.ndarray:
+    """For each bridge, the store count of its smaller side.
+
+    Removing every bridge leaves two-edge-connected parts; the bridges join them into a forest,
+    in which a bridge's sides are the subtree under it and the rest of its tree.
+    """
+    inner = np.ones(len(ea), dtype=bool)
+    inner[bridges] = False
+    graph = coo_matrix((np.ones(int(inner.sum())), (ea[inner], eb[inner])), shape=(n, n))
+    _, part = connected_components(graph, directed=False)
+    k = int(part.max()) + 1
+    weight = np.bincount(part, minlength=k).astype(np.int64)
+    pa_, pb_ = part[ea[bridges]], part[eb[bridges]]
+    tree = coo_matrix((np.ones(len(bridges)), (pa_, pb_)), shape=(k, k))
+    _, tree_label = connected_components(tree, directed=False)
+    roots = np.unique(tree_label, return_index=True)[1]
+    rows = np.r_[tree.row, np.full(len(roots), k)]
+    cols = np.r_[tree.col, roots]
+    forest = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(k + 1, k + 1)).tocsr()
+    order, predecessors = breadth_first_order(forest, k, directed=False,
+                                              return_predecessors=True)
+    parent = predecessors[:k].astype(np.int64)
+    parent[(parent < 0) | (parent >= k)] = -1
+    below = np.r_[weight, 0].tolist()
+    up = np.r_[parent, -1]
+    up[up < 0] = k
+    up = up.tolist()
+    for node in reversed(order[1:].tolist()):  # children before their parents
+        below[up[node]] += below[node]
+    below = np.array(below[:k], dtype=np.int64)
+    total = np.bincount(tree_label, weights=weight)[tree_label].astype(np.int64)
+    child = np.where(parent[pb_] == pa_, pb_, pa_)
+    side = below[child]
+    return np.minimum(side, total[child] - side)
+
+
+def level_name(level: int) -> str:
+    return "null" if level < 0 else LEVELS[level]

@@ -1,0 +1,312 @@
+"""Evidence weights learned from the records: Fellegi-Sunter over pairs of store groups.
+
+Two groups of stores that share something are compared on every *comparison* (one per kind of
+evidence: ID document, payment account, phone, e-mail, each type of address, holder name,
+brand). Each comparison ends at a *level*: ``null`` (one side has no such evidence: weighs
+nothing), ``none`` (both have some, none shared), ``near`` (shared only as near-duplicate
+spellings), or ``exact`` in a band of how many separate groups use the value (2, 3-4, 5-9,
+10 or more: the term frequency). The probability of each level among pairs of one operator (m)
+and among pairs of different operators (u) is estimated by expectation-maximisation over the
+candidate pairs themselves, without labels; the weight of a level is ``log2(m / u)`` and a
+pair's score is the prior ``log2(lambda / (1 - lambda))`` plus the weights of its levels.
+
+Everything here works on whole tables (numpy arrays of pairs and levels); there is no loop over
+pairs, so the same steps can run as group-bys and joins elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DEFAULT_WEIGHTS", "LEVELS", "LinkageParams", "Model", "band_level", "default_model",
+           "estimate_model", "random_pair_u"]
+
+#: levels of every comparison, weakest to strongest (``null`` is -1 and weighs nothing)
+LEVELS = ("none", "near", "exact, 10+ groups", "exact, 5-9 groups", "exact, 3-4 groups",
+          "exact, 2 groups")
+NONE, NEAR = 0, 1
+#: lower bounds of the term-frequency bands of exact levels 2.. (groups using the value)
+BANDS = (10, 5, 3, 2)
+
+#: documented fallback weights (bits) per level, used when the data cannot be weighed: an
+#: empty world, too few candidate pairs, or an estimation that does not converge. With the
+#: prior of -2 they say what the rules before learned weights said: a personal identifier of
+#: up to 9 groups merges them; a contact or an address of exactly 2 groups merges them, of 3-4
+#: groups it is a possible link (contacts) or a hub (addresses), commoner ones are hubs; names
+#: and brands only add, a variant of a suspended brand adds 2.
+DEFAULT_WEIGHTS: dict[str, tuple[float, ...]] = {
+    "id_document": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
+    "payment": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
+    "licence": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
+    "phone": (0.0, 2.0, -5.0, -4.0, -2.0, 4.0),
+    "email": (0.0, 2.0, -5.0, -4.0, -2.0, 4.0),
+    "address": (0.0, 1.0, -5.0, -4.0, -3.0, 3.0),
+    "holder_name": (0.0, 0.5, 0.0, 0.5, 1.0, 2.0),
+    "brand": (0.0, 2.0, 0.0, 0.5, 1.0, 2.0),
+}
+DEFAULT_PRIOR = -2.0
+
+
+@dataclass(frozen=True)
+class LinkageParams:
+    """Every setting of the linkage engine, passed in (no module globals decide a run).
+
+    ``merge_bits`` and ``possible_bits`` are thresholds on a pair's score (prior plus weights,
+    in bits): at 0 a merge needs a match probability above one half, a possible link above
+    0.05. docs/linkage.md argues every default.
+    """
+
+    merge_bits: float = 0.0
+    possible_bits: float = math.log2(1 / 19)
+    #: a value used by more groups than this pairs each group only with its ``window`` next
+    #: ones (sorted neighbourhood): all pairs of a 3PL of 100,000 stores would be 5e9
+    all_pairs_up_to: int = 50
+    window: int = 4
+    #: a value used by more groups than this generates no candidates (it still weighs)
+    max_groups: int = 5000
+    #: a value still shared by this many separate clusters when merging is done is a hub: it
+    #: makes no possible link (the first group count of the commonest band, 10+)
+    hub_groups: int = 10
+    #: a bridge between parts of a cluster must clear merge_bits by this many bits per doubling
+    #: of the smaller part (a multiple-comparisons margin: bigger parts, more chance pairs)
+    weak_cut_bits: float = 1.0
+    max_rounds: int = 8
+    em_iterations: int = 500
+    em_tolerance: float = 1e-7
+    #: fewer candidate pairs than this, or fewer than this many per comparison-level, and the
+    #: estimate is not trusted: defaults are used
+    min_pairs: int = 200
+    #: comparisons that add to a pair's score but never make two groups candidates
+    scoring_only: tuple[str, ...] = ("holder_name", "brand")
+    #: comparisons weighed together because innocent sharers fill them together (an agency
+    #: puts its phone and e-mail on a client's application): independence would count twice
+    together: tuple[tuple[str, ...], ...] = field(default=(("phone", "email"),))
+    #: how much "both have this kind of evidence and share none of it" (Fellegi-Sunter's
+    #: disagreement weight) counts: 0, because an operator who hides controls disagreement
+    #: (fresh documents cost nothing) while it cannot fake agreement; see docs/linkage.md
+    disagreement: float = 0.0
+
+
+@dataclass
+class Model:
+    """The weights of every level of every comparison and how they were obtained."""
+
+    comparisons: list[str]
+    m: np.ndarray  # comparisons x levels
+    u: np.ndarray  # comparisons x levels
+    prior: float  # log2 odds of a match among candidate pairs
+    source: str  # "estimated" or "defaults"
+    message: str = ""
+    iterations: int = 0
+    pairs: int = 0
+    converged: bool = True
+    disagreement: float = 1.0
+    weights: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.log2(self.m / self.u)
+        self.weights = np.clip(np.nan_to_num(w, nan=0.0, posinf=20.0, neginf=-20.0), -20, 20)
+
+    def weight(self, comparison: str, level: int) -> float:
+        if level < 0 or comparison not in self.comparisons:
+            return 0.0
+        return float(self.weights[self.comparisons.index(comparison), level])
+
+    def score(self, levels: np.ndarray, chances: np.ndarray | None = None) -> np.ndarray:
+        """Prior plus the weights of ``levels`` (pairs x comparisons, -1 for null).
+
+        ``chances`` (pairs x comparisons, bits) is subtracted from each agreeing level: two
+        groups holding many values have that many more chances to share one by coincidence
+        (see :func:`~.levels.compare_groups`).
+        """
+        total = np.full(len(levels), self.prior)
+        if chances is not None and len(levels):
+            total -= np.where(levels >= NEAR, chances, 0.0).sum(axis=1)
+        weights = self.weights.copy()
+        weights[:, 0] *= self.disagreement
+        for c in range(len(self.comparisons)):
+            level = levels[:, c]
+            known = level >= 0
+            total[known] += weights[c, level[known]]
+        return total
+
+    def as_dict(self, params: LinkageParams) -> dict:
+        """The model as plain data, for ``model.json`` and ``--explain-model``."""
+        return {
+            "source": self.source,
+            "message": self.message,
+            "candidate_pairs": self.pairs,
+            "em_iterations": self.iterations,
+            "converged": self.converged,
+            "prior_bits": round(self.prior, 3),
+            "merge_threshold_bits": round(params.merge_bits, 3),
+            "possible_link_threshold_bits": round(params.possible_bits, 3),
+            "comparisons": {
+                name: {LEVELS[level]: {"m": round(float(self.m[c, level]), 6),
+                                       "u": round(float(self.u[c, level]), 6),
+                                       "weight_bits": round(float(self.weights[c, level]), 2)}
+                       for level in range(len(LEVELS))}
+                for c, name in enumerate(self.comparisons)
+            },
+        }
+
+
+def band_level(groups: np.ndarray) -> np.ndarray:
+    """The exact level of a value used by ``groups`` separate groups (at least 2).
+
+    >>> band_level(np.array([2, 3, 4, 5, 9, 10, 400])).tolist()
+    [5, 4, 4, 3, 3, 2, 2]
+    """
+    level = np.full(len(groups), 2, dtype=np.int8)
+    for offset, low in enumerate(BANDS[1:], start=3):
+        level[groups <= _band_top(low)] = offset
+    return level
+
+
+def _band_top(low: int) -> int:
+    """The largest group count of the band starting at ``low``."""
+    bands = list(BANDS)
+    index = bands.index(low)
+    return bands[index - 1] - 1
+
+
+def default_model(comparisons: list[str], message: str, pairs: int = 0) -> Model:
+    """The documented fallback: :data:`DEFAULT_WEIGHTS` as m and u (u uniform)."""
+    m = np.empty((len(comparisons), len(LEVELS)))
+    for c, name in enumerate(comparisons):
+        bits = DEFAULT_WEIGHTS.get(_family(name), DEFAULT_WEIGHTS["address"])
+        m[c] = np.exp2(np.array(bits))
+    u = np.ones_like(m)
+    return Model(comparisons, m, u, DEFAULT_PRIOR, "defaults", message, pairs=pairs,
+                 converged=False)
+
+
+def _family(comparison: str) -> str:
+    """``address:warehouse`` -> ``address``; ``phone+email`` -> ``phone``."""
+    return comparison.split(":")[0].split("+")[0]
+
+
+def random_pair_u(value_stores: np.ndarray, value_comp: np.ndarray, exact_value: np.ndarray,
+                  exact_stores: np.ndarray, comp_stores: np.ndarray) -> np.ndarray:
+    """u of every level: the probability that two stores picked at random (both with evidence
+    of that comparison) agree at that level, computed exactly from the values' frequencies.
+
+    ``value_stores`` counts the stores of each value (canonical spellings merged), ``value_comp``
+    is its comparison; ``exact_stores`` counts the stores of each written value and
+    ``exact_value`` says which value it belongs to; ``comp_stores`` counts the stores with any
+    evidence of each comparison. Like Splink's u from random sampling, without the sampling.
+    """
+    n_comp = len(comp_stores)
+    u = np.zeros((n_comp, len(LEVELS)))
+    pairs = value_stores.astype(float) * (value_stores - 1)
+    exact_pairs = np.bincount(exact_value, weights=exact_stores.astype(float)
+                              * (exact_stores - 1), minlength=len(value_stores))
+    shared = value_stores >= 2
+    level = band_level(np.maximum(value_stores, 2))
+    np.add.at(u, (value_comp[shared], level[shared]), exact_pairs[shared])
+    np.add.at(u, (value_comp[shared], np.full(int(shared.sum()), NEAR)),
+              (pairs - exact_pairs)[shared])
+    denominator = np.maximum(comp_stores.astype(float) * (comp_stores - 1), 1.0)
+    u /= denominator[:, None]
+    u[:, NONE] = np.maximum(1.0 - u[:, 1:].sum(axis=1), 0.5)
+    u = np.maximum(u, 1.0 / denominator[:, None])  # an unseen level: once in all pairs
+    return u / u.sum(axis=1, keepdims=True)
+
+
+def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkageParams,
+                   u: np.ndarray | None = None, total_pairs: float | None = None,
+                   generating: np.ndarray | None = None) -> Model:
+    """Fit m and the share of matches by EM over the level patterns of candidate pairs, with u
+    fixed to the random-pair probabilities (:func:`random_pair_u`), as Splink does.
+
+    u cannot be learned from the candidates: they were chosen because they share something, so
+    every level that made them candidates would look common among non-matches. ``levels`` is
+    pairs x comparisons, -1 where a comparison is null. Identical patterns are counted once with
+    their multiplicity, so the cost is in distinct patterns, not pairs. The prior is the share
+    of matches among candidates scaled to all ``total_pairs`` pairs of stores. Falls back to
+    :func:`default_model` (with a message saying why) when there are too few pairs, when every
+    pair is alike, or when EM does not converge.
+    """
+    n_pairs, n_comp = levels.shape if levels.ndim == 2 else (0, len(comparisons))
+    if n_pairs < params.min_pairs or u is None:
+        return default_model(comparisons, f"only {n_pairs} candidate pairs (fewer than "
+                             f"{params.min_pairs}): documented default weights used", n_pairs)
+    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    if len(patterns) < 2:
+        return default_model(comparisons, "every candidate pair looks alike: nothing to learn "
+                             "from; documented default weights used", n_pairs)
+    n_levels = len(LEVELS)
+    counts = counts.astype(float)
+    onehot = np.zeros((len(patterns), n_comp, n_levels))
+    for c in range(n_comp):
+        known = patterns[:, c] >= 0
+        onehot[np.flatnonzero(known), c, patterns[known, c]] = 1.0
+    strength = np.arange(n_levels, dtype=float)
+    m = np.tile((strength + 1) ** 2, (n_comp, 1))
+    m /= m.sum(axis=1, keepdims=True)
+    log_u = np.einsum("pcl,cl->p", onehot, np.log(u))
+    # Candidates are the pairs that share a generating value: each class's patterns are
+    # renormalised by its chance of being a candidate at all (a truncated mixture), or every
+    # candidate would look like a match next to random pairs, which share nothing.
+    makes = np.ones(n_comp, dtype=bool) if generating is None else generating
+    truncated = bool(makes.any())
+    if truncated:
+        log_u -= math.log(max(1.0 - float(np.prod(u[makes, NONE])), 1e-300))
+    share = 0.2
+    smooth = 0.5  # pseudo-count per level: an unseen level gets a finite weight
+    converged = False
+    iteration = 0
+    for step in range(1, params.em_iterations + 1):
+        iteration = step
+        log_m = np.einsum("pcl,cl->p", onehot, np.log(m))
+        if truncated:
+            log_m -= math.log(max(1.0 - float(np.prod(m[makes, NONE])), 1e-300))
+        a = np.log(share) + log_m
+        b = np.log1p(-share) + log_u
+        top = np.maximum(a, b)
+        posterior = np.exp(a - top) / (np.exp(a - top) + np.exp(b - top))
+        wm = counts * posterior
+        new_m = np.einsum("p,pcl->cl", wm, onehot) + smooth
+        new_m /= new_m.sum(axis=1, keepdims=True)
+        new_share = float(np.clip(wm.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        change = max(np.abs(new_m - m).max(), abs(new_share - share))
+        m, share = new_m, new_share
+        if not np.isfinite(change):
+            break
+        if change < params.em_tolerance:
+            converged = True
+            break
+    if not (converged and np.isfinite(m).all()):
+        return default_model(comparisons, f"the estimation did not converge in {iteration} "
+                             "iterations: documented default weights used", n_pairs)
+    reach = 1.0 - float(np.prod(m[makes, NONE])) if truncated else 1.0
+    matches = share * n_pairs / max(reach, 1e-9)
+    total = max(float(total_pairs or n_pairs), matches + 1.0)
+    prior = math.log2(matches / (total - matches))
+    return Model(comparisons, m, u, prior, "estimated",
+                 f"m estimated by EM over {n_pairs:,} candidate pairs ({len(patterns):,} "
+                 f"distinct patterns) in {iteration} iterations, u from the values' "
+                 f"frequencies; about {matches:,.0f} of them match",
+                 iterations=iteration, pairs=n_pairs, converged=True)
+
+
+def monotone_bands(model: Model) -> Model:
+    """Make the exact levels of each comparison weigh at least as much as those of values used
+    by more groups: a rarer shared value is never weaker evidence (small samples can say so)."""
+    w = model.weights
+    for c in range(len(model.comparisons)):
+        w[c, 2:] = np.maximum.accumulate(w[c, 2:])
+    return model
+
+
+def explain_model(model: Model, params: LinkageParams) -> pd.DataFrame:
+    """The weights as a table: comparison, level, m, u, weight (bits)."""
+    rows = [{"comparison": name, "level": LEVELS[level], "m": float(model.m[c, level]),
+             "u": float(model.u[c, level]), "weight": float(model.weights[c, level])}
+            for c, name in enumerate(model.comparisons) for level in range(len(LEVELS))]
+    return pd.DataFrame(rows)

@@ -1,0 +1,201 @@
+"""Evidence weights learned from the data, match levels and bad input (issue 11)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from graphaudit.analysis import analyze, describe_links
+from graphaudit.linkage import LinkageParams, link_stores
+from graphaudit.linkage.evidence import address_texts
+from graphaudit.linkage.waterfall import link_items, merge_table
+from graphaudit.linkage.weights import LEVELS, NEAR, NONE, band_level, estimate_model, random_pair_u
+
+
+def stores_frame(ids) -> pd.DataFrame:
+    return pd.DataFrame({"store_id": ids, "status": "active", "opened_on": "",
+                         "suspended_on": "", "brand": ""})
+
+
+def links_frame(rows) -> pd.DataFrame:
+    return pd.DataFrame([(r[0], r[1], r[2], r[3] if len(r) > 3 else "", r[2]) for r in rows],
+                        columns=["store_id", "kind", "key", "holder_name", "raw"])
+
+
+NAMES = [f"{a} {b}" for a in ("Zhang", "Wang", "Li", "Zhao", "Chen", "Liu", "Yang", "Huang",
+                               "Zhou", "Wu", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo")
+         for b in ("Wei", "Fang", "Min", "Jing", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie",
+                   "Tao", "Ming", "Chao", "Xiu", "Xia", "Ping", "Gang", "Hua")]
+
+
+def small_world(seed: int = 3, operators: int = 600):
+    """Operators of 1-12 stores: an account per operator, an ID per two or three stores, an
+    office; a 3PL warehouse used by 150 unrelated stores and agency phones on 40 stores each.
+    Returns stores, links and each store's operator."""
+    rng = np.random.default_rng(seed)
+    rows, owner, ids = [], {}, []
+    for op in range(operators):
+        size = int(min(12, 1 + rng.geometric(0.4) - 1)) or 1
+        for k in range(size):
+            store = f"S{op:04d}{k:02d}"
+            ids.append(store)
+            owner[store] = op
+            rows.append((store, "payment", f"ACC{op}"))
+            person = op * 20 + k // 3
+            rows.append((store, "id_document", f"{7_000_000_000_000 + person * 7_919:018d}",
+                         NAMES[person % len(NAMES)]))
+            rows.append((store, "address", f"room {op} office road {op}"))
+    stores = sorted(ids)
+    for store in rng.choice(stores, 150, replace=False).tolist():
+        rows.append((store, "address", "warehouse 9 logistics park"))
+    for agency in range(5):
+        for store in rng.choice(stores, 40, replace=False).tolist():
+            rows.append((store, "phone", f"+86138000000{agency:02d}"))
+    return stores_frame(stores), links_frame(rows), pd.Series(owner)
+
+
+def pair_scores(cluster_id: pd.Series, store_ids: pd.Series, owner: pd.Series):
+    frame = pd.DataFrame({"c": cluster_id.to_numpy(), "o": owner.loc[store_ids].to_numpy()})
+
+    def pairs(sizes):
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    both = pairs(frame.groupby(["c", "o"]).size())
+    return both / max(pairs(frame.groupby("c").size()), 1), \
+        both / max(pairs(frame.groupby("o").size()), 1)
+
+
+def test_weights_are_learned_and_rarer_values_weigh_more():
+    stores, links, owner = small_world()
+    result = link_stores(stores, links)
+    model = result.resolution.model
+    assert model.source == "estimated" and model.converged, model.message
+    for name in model.comparisons:
+        w = model.weights[model.comparisons.index(name)]
+        # Term frequency: a value of 2 groups says at least as much as one of 3-4, 5-9, 10+.
+        assert w[5] >= w[4] >= w[3] >= w[2]
+    precision, recall = pair_scores(result.cluster_id, result.graph.stores["store_id"], owner)
+    assert precision >= 0.99 and recall >= 0.99, (precision, recall)
+
+
+def test_em_recovers_the_match_probabilities_it_was_given():
+    # Two comparisons; matches agree at "2 groups" 80 % of the time, non-matches 1 %.
+    rng = np.random.default_rng(0)
+    n, share = 20_000, 0.3
+    match = rng.random(n) < share
+    levels = np.full((n, 2), NONE, dtype=np.int8)
+    for c in range(2):
+        agree = np.where(match, rng.random(n) < 0.8, rng.random(n) < 0.01)
+        levels[agree, c] = 5
+    u = np.full((2, len(LEVELS)), 1e-6)
+    u[:, NONE], u[:, 5] = 0.99, 0.01
+    u /= u.sum(axis=1, keepdims=True)
+    model = estimate_model(levels, ["a", "b"], LinkageParams(), u, total_pairs=n,
+                           generating=np.array([False, False]))
+    assert model.source == "estimated"
+    assert model.m[:, 5] == pytest.approx([0.8, 0.8], abs=0.03)
+    assert 2 ** model.prior / (1 + 2 ** model.prior) == pytest.approx(share, abs=0.03)
+
+
+def test_u_comes_from_the_values_frequencies():
+    # One comparison, 10 stores: a value on 2 stores and one on 5; 45 pairs of stores.
+    u = random_pair_u(value_stores=np.array([2, 5]), value_comp=np.array([0, 0]),
+                      exact_value=np.array([0, 1]), exact_stores=np.array([2, 5]),
+                      comp_stores=np.array([10]))
+    # (with a floor of one pair in all for levels never seen, renormalised)
+    assert u[0, 5] == pytest.approx(2 / 90, rel=0.05) and u[0, 3] == pytest.approx(20 / 90,
+                                                                                  rel=0.05)
+    assert u[0].sum() == pytest.approx(1.0)
+    assert band_level(np.array([2, 5])).tolist() == [5, 3] and NEAR == 1
+
+
+def test_a_weak_tie_between_two_operators_is_a_possible_link_not_a_merge():
+    # Two operators of 15 stores each, tied inside by accounts and offices; one store of each
+    # shares a phone (a relative's) and nothing else: never one cluster.
+    stores, links, owner = small_world(seed=5, operators=300)
+    extra = []
+    for op in ("A", "B"):
+        for k in range(15):
+            store = f"X{op}{k:02d}"
+            extra.append((store, "payment", f"ACC-{op}"))
+            extra.append((store, "address", f"floor 9 tower {op} road"))
+            number = 8_000_000_000_000 + ord(op) * 1000 + k // 3
+            extra.append((store, "id_document", f"{number:018d}", f"Qian {op}{k // 3}"))
+    extra += [("XA00", "phone", "+8613900000001"), ("XB00", "phone", "+8613900000001")]
+    new_ids = sorted({r[0] for r in extra})
+    result = link_stores(pd.concat([stores, stores_frame(new_ids)], ignore_index=True),
+                         pd.concat([links, links_frame(extra)], ignore_index=True))
+    cluster = dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True))
+    assert len({cluster[s] for s in new_ids if s.startswith("XA")}) == 1
+    assert cluster["XA00"] != cluster["XB00"]
+    possible = result.resolution.possible
+    ids = result.graph.stores["store_id"].to_numpy()
+    linked = {frozenset((cluster[ids[a]], cluster[ids[b]])) for a, b in zip(
+        possible["a"], possible["b"], strict=True)}
+    assert frozenset((cluster["XA00"], cluster["XB00"])) in linked
+
+
+def test_waterfalls_add_up_to_the_totals():
+    stores, links, _ = small_world(seed=7, operators=300)
+    result = analyze(stores, links)
+    linkage = result.linkage
+    merges = merge_table(linkage)
+    items = link_items(linkage, merges["edge"].to_numpy())
+    total = items.groupby("edge")["weight"].sum()
+    expected = merges["prior"] + merges["edge"].map(total).fillna(0) - merges["chance"]
+    assert np.allclose(expected, merges["score"], atol=0.1)
+    assert (merges.loc[~merges["weak"], "score"] >= merges["threshold"]).all()
+    text = describe_links(items, address_texts(linkage), show_pii=False)
+    assert text.str.contains(r"\([+-]\d+\.\d\)").all()
+    assert not text.str.contains("ACC").any()  # accounts masked
+    assert len(result.possible_links) == len(linkage.resolution.possible)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input: a clear message and documented defaults; never a crash, never merging everything
+
+
+def test_an_empty_world_is_not_a_crash():
+    result = link_stores(stores_frame([]), links_frame([]))
+    assert len(result.cluster_id) == 0
+    assert result.resolution.model.source == "defaults"
+    assert "default weights" in result.resolution.model.message
+
+
+def test_stores_without_any_identifier_stay_apart():
+    result = link_stores(stores_frame(["S1", "S2", "S3"]), links_frame([]))
+    assert result.cluster_id.nunique() == 3
+
+
+def test_one_kind_missing_from_every_row_is_weighed_without_it():
+    stores, links, owner = small_world(seed=11)
+    links = links[links["kind"] != "payment"]
+    result = link_stores(stores, links)
+    assert "payment" not in result.resolution.model.comparisons
+    assert result.resolution.model.source == "estimated"
+    precision, _ = pair_scores(result.cluster_id, result.graph.stores["store_id"], owner)
+    assert precision >= 0.99
+
+
+def test_estimation_that_does_not_converge_falls_back_to_the_defaults():
+    stores, links, owner = small_world(seed=13)
+    result = link_stores(stores, links, params=LinkageParams(em_iterations=1))
+    model = result.resolution.model
+    assert model.source == "defaults" and "did not converge" in model.message
+    precision, recall = pair_scores(result.cluster_id, result.graph.stores["store_id"], owner)
+    assert precision >= 0.95 and recall >= 0.5
+
+
+def test_a_value_every_store_shares_merges_nobody():
+    ids = [f"S{i:03d}" for i in range(400)]
+    rows = [(s, "address", "room 1 cluster registration centre") for s in ids]
+    rows += [(s, "phone", "+8613800138000") for s in ids]
+    rows += [(s, "id_document", f"ID{i}") for i, s in enumerate(ids)]
+    result = link_stores(stores_frame(ids), links_frame(rows))
+    assert result.cluster_id.nunique() == len(ids)
+    hubs = result.decisions[result.decisions["status"] == "hub"]
+    assert set(hubs["kind"]) == {"address", "phone"}
+    assert math.isfinite(result.resolution.model.prior)
