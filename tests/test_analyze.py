@@ -178,3 +178,22 @@ def test_max_pages_writes_the_riskiest_only(tmp_path):
     summary = read(out / "cluster_summary.csv")
     assert pages == sorted(summary["cluster_id"].head(3))
     assert "riskiest clusters only" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_store_ids_in_arrow_chunks_give_evidence():
+    """A big input's Arrow-backed store_id column comes in chunks: the evidence joins them."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from graphaudit.analysis import analyze
+
+    ids = pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([["S1", "S2"], ["S3"]])))
+    stores = pd.DataFrame({"store_id": ids, "status": "active", "opened_on": "2022-01-01",
+                           "suspended_on": "", "brand": ["a", "b", "c"], "name": "x",
+                           "marketplace": "jd", "status_reason": ""})
+    links = pd.DataFrame({"store_id": ["S1", "S2", "S3"], "kind": "id_document",
+                          "key": "11010519491231002X", "raw": "11010519491231002X",
+                          "holder_name": "", "role": "", "address_type": ""})
+    result = analyze(stores, links)
+    evidence = result.evidence[result.evidence["kind"] == "id_document"]
+    assert evidence["store_ids"].tolist() == ["S1;S2;S3"]

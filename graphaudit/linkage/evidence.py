@@ -63,10 +63,11 @@ def cluster_evidence(linkage: Linkage, splits: dict[int, str] | None = None) -> 
     order = np.lexsort((unique, -count, ~bridge, pd.factorize(cluster, sort=True)[0]))
     decided = pd.Index(linkage.decisions["ident"]).get_indexer(unique[order])
     # Each identifier's stores, joined in Arrow: a million Python joins cost a second.
+    ids = pa.array(linkage.graph.stores["store_id"], pa.large_string()).take(stores)
+    if isinstance(ids, pa.ChunkedArray):  # an Arrow-backed column of a big input has chunks
+        ids = ids.combine_chunks()
     store_ids = pa.ListArray.from_arrays(
-        pa.array(np.r_[starts, len(stores)], pa.int64()),
-        pa.array(linkage.graph.stores["store_id"], pa.large_string()).take(stores),
-        type=pa.list_(pa.large_string()))
+        pa.array(np.r_[starts, len(stores)], pa.int64()), ids, type=pa.list_(pa.large_string()))
     spellings = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
     return pd.DataFrame({
         "cluster_id": cluster[order],
