@@ -761,6 +761,28 @@ def test_hostile_data_runs_no_script(chromium, hostile_report):
 
 
 @pytest.mark.browser
+def test_the_neo4j_box_shows_a_constant_query_and_the_id_only_as_a_parameter(chromium,
+                                                                             tmp_path):
+    """Issue 13: the "reproduce in Neo4j" box escaped quotes but not newlines. As the browser
+    shows it, the query is the same constant for every cluster, and an id with quotes and
+    newlines is one JSON string on the :param line, read back exactly."""
+    from graphaudit.report.builder import CLUSTER_QUERY
+
+    hostile = 'x"\n:param evil => 1\nMATCH (n) DETACH DELETE n // \' }) \u2028'
+    data = hostile_world(tmp_path / "data")
+    previous = tmp_path / "previous.csv"
+    write_csv(previous, [{"store_id": "S1", "cluster_id": hostile},
+                         {"store_id": "S2", "cluster_id": hostile}])
+    out = analyze_to(data, tmp_path / "out", "--previous", str(previous))
+    page = next(p for p in cluster_pages(out) if "Store S1" in p.read_text(encoding="utf-8"))
+    assert_clean(chromium.open(page))
+    shown = chromium.evaluate("document.querySelector('pre.cypher').innerText")
+    first, rest = shown.split("\n", 1)
+    assert rest.strip() == CLUSTER_QUERY
+    assert json.loads(first.removeprefix(":param cluster_id => ")) == hostile
+
+
+@pytest.mark.browser
 def test_tooltips_show_payloads_as_text(chromium, hostile_report):
     page = next(p for p in cluster_pages(hostile_report)
                 if "S1" in p.read_text(encoding="utf-8"))
