@@ -7,6 +7,7 @@ stderr and the exit code of DESIGN.md §6: 1 data or operation failed, 2 usage, 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -34,8 +35,59 @@ from .settings import ConnectionSettings, resolve_settings
 FORMATS = click.Choice(["table", "csv", "json"])
 
 
+#: characters that must never reach a terminal raw: C0 and C1 controls (ESC starts the escape
+#: sequences that move the cursor, retitle the window or rewrite what was printed), DEL, and the
+#: bidirectional overrides that reorder text ("Trojan Source")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: what click's progress bar writes around its line (carriage return, cursor hidden and shown)
+_BAR_START = re.compile(r"\A\r(?:\x1b\[\?25l)?")
+_BAR_END = re.compile(r"(?:\x1b\[\?25h)?\n?\Z")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character shown as an escape (``\\x1b``), keeping line ends
+    and tabs, and the carriage return and cursor codes of a progress bar around a line.
+
+    >>> printable("S1\\x1b]0;pwned\\x07 \\u202eevil")
+    'S1\\\\x1b]0;pwned\\\\x07 \\\\u202eevil'
+    """
+    start = _BAR_START.match(text)
+    end = _BAR_END.search(text, start.end() if start else 0)
+    head = start.group() if start else ""
+    tail = end.group() if end else ""
+    body = text[len(head): len(text) - len(tail)]
+    body = _CONTROL.sub(lambda m: (f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                                   else f"\\u{ord(m.group()):04x}"), body)
+    return head + body + tail
+
+
+class _PrintableStream:
+    """A text stream that passes everything written to it through :func:`printable`."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError("write() argument must be str")
+        return self._stream.write(printable(text))
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
 class GraphauditGroup(click.Group):
-    """Maps graphaudit's errors to exit codes in one place."""
+    """Maps graphaudit's errors to exit codes in one place, and keeps control characters of
+    the data (escape sequences) from the terminal: everything the commands print goes through
+    :func:`printable`."""
+
+    def main(self, *args, **kwargs):
+        stdout, stderr = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = _PrintableStream(stdout), _PrintableStream(stderr)
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            sys.stdout, sys.stderr = stdout, stderr
 
     def invoke(self, ctx: click.Context):
         try:
@@ -446,13 +498,13 @@ def reset(uri, user, password, database, yes):
     with connect(settings) as store:
         nodes = store.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
         if not nodes:
-            click.echo(f"Database {settings.database!r} at {settings.uri} is already empty.")
+            click.echo(f"Database {settings.database!r} at {settings.safe_uri} is already empty.")
             return
         sets = store.data_sets()
         sources = ", ".join(dict.fromkeys(d["source"] for d in sets))
         what = f"{nodes:,} nodes" + (f", data set(s) {sources}" if sets else "")
         if not yes and not click.confirm(
-                f"Delete everything in database {settings.database!r} at {settings.uri} "
+                f"Delete everything in database {settings.database!r} at {settings.safe_uri} "
                 f"({what})?", default=False, err=True):
             click.echo("Nothing deleted (give --yes to reset without asking).", err=True)
             raise SystemExit(1)
@@ -827,7 +879,7 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
         text += "".join(f"Hint: {hint}\n" for hint in result.hints)
     lines = text.count("\n")
     if fmt == "table" and sys.stdout.isatty() and lines > shutil.get_terminal_size().lines - 2:
-        click.echo_via_pager(text)
+        click.echo_via_pager(printable(text))
     else:
         click.echo(text, nl=False)
 
@@ -853,8 +905,6 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     as the previous run (so ids match), and writes the files of `analyze`: index.html,
     clusters/<cluster_id>.html, clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv.
     """
-    import re
-
     from .analysis import analyze as run_analysis
     from .analysis import write_outputs
     from .linkage.hubs import read_hub_overrides
@@ -880,8 +930,7 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     if cluster_id is not None and cluster_id not in set(result.clusters["cluster_id"]):
         raise DataError(f"unknown cluster id {cluster_id!r} (see cluster_summary.csv or the "
                         "Cluster nodes in Neo4j)")
-    where = re.sub(r"//[^@/]*@", "//", settings.uri)  # never show credentials in a URI
-    source = f"Neo4j at {where}, database {settings.database}"
+    source = f"Neo4j at {settings.safe_uri}, database {settings.database}"
     stage("writing the report")
     pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
     record = announce_output_folder(out_dir)

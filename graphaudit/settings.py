@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CONNECTION_FILE_NAME", "ConnectionSettings", "config_dir", "connection_file",
-           "read_env_file", "resolve_settings"]
+__all__ = ["CONNECTION_FILE_NAME", "URI_SCHEMES", "ConnectionSettings", "check_uri", "config_dir",
+           "connection_file", "read_env_file", "resolve_settings", "safe_uri"]
 
 ENV_KEYS = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 CONNECTION_FILE_NAME = "connection.env"
@@ -36,8 +36,49 @@ class ConnectionSettings:
     origin: str = field(default="", compare=False)
 
     def __repr__(self) -> str:
-        return (f"ConnectionSettings(uri={self.uri!r}, user={self.user!r}, "
+        return (f"ConnectionSettings(uri={self.safe_uri!r}, user={self.user!r}, "
                 f"database={self.database!r})")
+
+    @property
+    def safe_uri(self) -> str:
+        """The URI to print: no user name, password or query in it (:func:`safe_uri`)."""
+        return safe_uri(self.uri)
+
+
+#: the schemes of Bolt, the protocol graphaudit speaks (``http://`` is Neo4j's Query API, which
+#: the driver reaches only through optional packages, and graphaudit does not use)
+URI_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
+
+
+def safe_uri(uri: str) -> str:
+    """``uri`` without its user information and query, so that it can be printed.
+
+    >>> safe_uri("neo4j+s://ana:s3cret@db.example:7687/?policy=x")
+    'neo4j+s://db.example:7687/?...'
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep:
+        scheme, rest = "", uri
+    rest, query, _ = rest.partition("?")
+    host, slash, path = rest.partition("/")
+    host = host.rpartition("@")[2]
+    return f"{scheme}{sep}{host}{slash}{path}{'?...' if query else ''}"
+
+
+def check_uri(uri: str) -> str:
+    """Return ``uri`` when graphaudit can use it; else raise ConfigError (never repeating a
+    password): a Bolt scheme of :data:`URI_SCHEMES`, and no credentials in the URI."""
+    from .errors import ConfigError
+
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme.lower() not in URI_SCHEMES:
+        schemes = ", ".join(f"{s}://" for s in URI_SCHEMES)
+        raise ConfigError(f"Neo4j URI {safe_uri(uri)!r}: the scheme must be one of {schemes} "
+                          "(Bolt; graphaudit does not use the HTTP API)")
+    if "@" in rest.partition("/")[0].partition("?")[0]:
+        raise ConfigError(f"Neo4j URI {safe_uri(uri)!r} carries a user name or password: give "
+                          "them with --user/--password or NEO4J_USERNAME/NEO4J_PASSWORD")
+    return uri
 
 
 def config_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -117,7 +158,7 @@ def resolve_settings(
 
     defaults = ConnectionSettings()
     return ConnectionSettings(
-        uri=pick(uri, "NEO4J_URI") or defaults.uri,
+        uri=check_uri(pick(uri, "NEO4J_URI") or defaults.uri),
         user=pick(user, "NEO4J_USERNAME", "NEO4J_USER") or defaults.user,
         password=pick(password, "NEO4J_PASSWORD") or defaults.password,
         database=pick(database, "NEO4J_DATABASE") or defaults.database,

@@ -31,7 +31,7 @@ from scipy.sparse.csgraph import connected_components
 
 import neo4j
 
-from .errors import DataError, GraphauditError, Neo4jUnavailable
+from .errors import ConfigError, DataError, GraphauditError, Neo4jUnavailable
 from .identifiers import (
     KINDS,
     LABELS,
@@ -42,7 +42,7 @@ from .identifiers import (
     store_brand_keys,
 )
 from .privacy import PII_KINDS, hash_values, key_id, scrub_column
-from .settings import ConnectionSettings
+from .settings import ConnectionSettings, check_uri
 
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "graph_overrides",
            "hashed_identifiers", "read_hashing", "stale_clusters"]
@@ -136,13 +136,16 @@ class GraphStore:
     def __init__(self, settings: ConnectionSettings, retry_seconds: float = 30.0) -> None:
         """``retry_seconds`` bounds how long a managed transaction retries transient errors."""
         self.settings = settings
+        check_uri(settings.uri)
         try:
             self.driver = neo4j.GraphDatabase.driver(
                 settings.uri, auth=(settings.user, settings.password), connection_timeout=10,
                 max_transaction_retry_time=retry_seconds,
             )
-        except (ValueError, DriverError) as exc:
-            raise Neo4jUnavailable(f"bad Neo4j URI {settings.uri!r}: {exc}") from exc
+        except (ValueError, DriverError, ImportError) as exc:
+            # the driver's message repeats the whole URI: never print it
+            raise ConfigError(f"bad Neo4j URI {settings.safe_uri!r} "
+                              f"({type(exc).__name__})") from None
 
     def close(self) -> None:
         self.driver.close()
@@ -163,7 +166,7 @@ class GraphStore:
     @contextmanager
     def _translated(self, doing: str) -> Iterator[None]:
         """Turn driver errors into graphaudit's errors, never showing the password."""
-        where = f"{self.settings.uri} (database {self.settings.database})"
+        where = f"{self.settings.safe_uri} (database {self.settings.database})"
         if self.settings.origin:
             where += f"; settings from {self.settings.origin}"
         try:
