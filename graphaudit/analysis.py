@@ -7,6 +7,7 @@ This is the one place both sources meet: ``analyze`` gives it stores and links r
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -176,6 +177,24 @@ def read_previous(path: Path) -> pd.Series:
 # Output files (DESIGN.md §5)
 
 
+def ensure_output_folder(out: Path) -> Path:
+    """Create the output folder ``out`` when missing and check that files can be written in it.
+
+    Raises DataError naming the folder and why (under a file, in /proc or /sys, read-only, no
+    permission), before any work is done.
+    """
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: not a folder (a file of that name exists)")
+    probe = out / f".graphaudit-write-check-{os.getpid()}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise DataError(f"{out}: cannot write files there ({exc.strerror})") from None
+    return out
+
+
 def write_outputs(
     analysis: Analysis, out: Path, show_pii: bool = False, source: str = "",
     rejects: int | None = None, only_cluster: str | None = None,
@@ -207,10 +226,13 @@ def write_outputs(
     own_record = record is None
     record = OutputRecord(out, "write_outputs") if record is None else record
     record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
-    out.mkdir(parents=True, exist_ok=True)
+    ensure_output_folder(out)
     paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
                                            "evidence.csv", "hubs.csv", "links.csv",
                                            "possible_links.csv", "model.json", "index.html")}
+    for path in paths.values():
+        if path.is_symlink():  # write a file of our own, never through a link
+            path.unlink()
     # The tables are written by a forked child while this process writes the report.
     with Forked(_write_tables, analysis, paths, show_pii, secret,
                 fork=worth_forking(len(analysis.stores))) as tables:

@@ -95,6 +95,30 @@ class GraphauditGroup(click.Group):
         except GraphauditError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            if not exc.filename:  # a broken pipe and the like: click's business
+                raise
+            # a file that could not be read or written (disk full, permission): one line
+            click.echo(f"Error: {exc.filename}: {exc.strerror}", err=True)
+            ctx.exit(1)
+
+
+class OutputFolder(click.ParamType):
+    """An output folder: created when missing, and refused (naming the option) when files
+    cannot be written there: under a file, in /proc or /sys, read-only, no permission."""
+
+    name = "folder"
+
+    def convert(self, value, param, ctx) -> Path:
+        from .analysis import ensure_output_folder
+
+        try:
+            return ensure_output_folder(Path(value))
+        except GraphauditError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+OUTPUT_FOLDER = OutputFolder()
 
 
 @click.group(cls=GraphauditGroup)
@@ -520,7 +544,7 @@ def reset(uri, user, password, database, yes):
               default="mixed", show_default=True,
               help="How the rates are drawn (docs/benchmarks.md); legacy is the old single "
                    "world that sample_data/ was made with.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--out", "out_dir", type=OUTPUT_FOLDER, required=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def sample(stores, seed, profile, out_dir, quiet):
     """Generate a synthetic data directory of N stores, with its truth files."""
@@ -597,7 +621,7 @@ docs/linkage.md for how the weights are learned and used.
 
 @main.command(help=ANALYZE_HELP)
 @input_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=OUTPUT_FOLDER,
               required=True, help="Output directory.")
 @rejects_option(None)
 @hub_and_previous_options
@@ -681,7 +705,7 @@ def _similar_addresses(linkage) -> list[dict]:
 
 @main.command()
 @neo4j_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=OUTPUT_FOLDER,
               help="Also write the output files here.")
 @click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV kind,identifier,action[,note] (see analyze --help).")
@@ -886,7 +910,7 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
 
 @main.command()
 @neo4j_options
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+@click.option("--out", "out_dir", type=OUTPUT_FOLDER,
               required=True, help="Output directory.")
 @click.option("--cluster", "cluster_id", metavar="ID",
               help="Write only this cluster's page (with the index and the CSV files).")

@@ -12,6 +12,10 @@ from __future__ import annotations
 import gzip
 import http.server
 import os
+import shutil
+import stat
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -822,3 +826,306 @@ def test_pseudonyms_are_hmac_sha256_as_the_standard_library_computes_it(key):
         assert pseudonym(kind, value, key) == "#" + expected[:8]
         if value:
             assert hash_value(kind, value, key) == "#" + expected[:32]
+
+# 7. Sharp edges of the command line
+
+
+GRAPHAUDIT = str(Path(sys.executable).parent / "graphaudit")
+
+
+@pytest.mark.parametrize("uri", ["bolt://neo4j:Sup3rSecret@127.0.0.1:9",
+                                 "neo4j+s://ana:Sup3rSecret@db.example:7687",
+                                 "bolt://127.0.0.1:9/?password=Sup3rSecret"])
+def test_a_password_in_a_uri_is_never_echoed(uri):
+    result = CliRunner().invoke(main, ["query", "riskiest-clusters", "--uri", uri])
+    assert result.exit_code in (2, 3), result.output
+    assert "Sup3rSecret" not in result.output
+    no_traceback(result)
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:7474", "https://db.example", "db:7687"])
+def test_an_http_uri_is_a_clean_error_naming_the_schemes(uri):
+    result = CliRunner().invoke(main, ["cluster", "--uri", uri, "--password", "x"])
+    assert result.exit_code == 2, result.output
+    assert "bolt://" in result.stderr and "neo4j+s://" in result.stderr
+    assert "ModuleNotFoundError" not in result.output
+    no_traceback(result)
+
+
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x1b[31m\u202e\x9b"
+
+
+def test_control_characters_in_the_data_never_reach_the_terminal(data):
+    import pty
+
+    (data / "stores.csv").write_text(f"store_id,name,x{ESCAPES}y\nS1,a,b\nS2,c,d\n",
+                                     encoding="utf-8")
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([GRAPHAUDIT, "validate", str(data), "--rejects",
+                             str(data.parent / "r.csv")], stdin=follower, stdout=follower,
+                            stderr=follower, cwd=data.parent)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 1 << 16)
+        except OSError:  # the terminal closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert proc.wait(timeout=60) == 0, shown
+    text = shown.decode("utf-8", "replace")
+    assert "ignoring unknown columns" in text  # the header was printed...
+    assert "x\\x1b]0;owned\\x07\\x1b[2J\\x1b[31m\\u202e\\x9by" in text  # ...as visible escapes
+    for raw in ("\x1b]", "\x07", "\x1b[2J", "\x1b[31m", "\u202e", "\x9b"):
+        assert raw not in text, repr(raw)
+
+
+def test_printable_keeps_the_progress_bar_and_line_ends():
+    from graphaudit.cli import printable
+
+    assert printable("\r\x1b[?25lreading 3/9") == "\r\x1b[?25lreading 3/9"
+    assert printable("done\x1b[?25h\n") == "done\x1b[?25h\n"
+    assert printable("a\tb\nc\rd\x00") == "a\tb\nc\\x0dd\\x00"
+
+
+@pytest.mark.neo4j
+def test_control_characters_from_the_graph_are_escaped_in_query_output(
+        clean_graph, neo4j_env, tmp_path):
+    clean_graph.run_write("CREATE (:Store {store_id: 'S1', name: $name})",
+                          name=f"shop{ESCAPES}")
+    for fmt in ("table", "csv", "json"):
+        result = run_cypher(tmp_path, "MATCH (s:Store) RETURN s.name AS name", "--format", fmt)
+        assert result.exit_code == 0, result.output
+        assert "shop" in result.stdout
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout, repr(result.stdout)
+
+
+def test_out_under_a_file_or_in_proc_is_a_clean_error(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    for out in (tmp_path / "afile" / "sub", tmp_path / "afile", Path("/proc/graphaudit-out")):
+        result = CliRunner().invoke(main, ["analyze", str(ROOT / "sample_data"), "--out",
+                                           str(out), "-q"])
+        assert result.exit_code == 2, result.output
+        assert "--out" in result.stderr and str(out) in result.stderr
+        no_traceback(result)
+    assert (tmp_path / "afile").read_text() == "x"
+
+
+def test_a_full_report_keeps_files_it_did_not_write(tmp_path):
+    out = tmp_path / "out"
+    (out / "clusters").mkdir(parents=True)
+    notes = out / "clusters" / "my-notes.html"
+    notes.write_text("<p>mine</p>", encoding="utf-8")
+    (out / "keep.html").write_text("mine too", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(ROOT / "sample_data"), "--out", str(out),
+                                       "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(list((out / "clusters").glob("*.html"))) > 2
+    assert notes.read_text(encoding="utf-8") == "<p>mine</p>"
+    assert (out / "keep.html").read_text(encoding="utf-8") == "mine too"
+
+
+def test_a_symlinked_clusters_folder_is_refused_and_its_target_untouched(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "precious.html").write_text("precious", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "clusters").symlink_to(elsewhere)
+    result = CliRunner().invoke(main, ["analyze", str(ROOT / "sample_data"), "--out", str(out),
+                                       "-q"])
+    assert result.exit_code == 1 and "symbolic link" in result.stderr, result.output
+    no_traceback(result)
+    assert [p.name for p in elsewhere.iterdir()] == ["precious.html"]
+    assert (elsewhere / "precious.html").read_text(encoding="utf-8") == "precious"
+
+
+def test_a_link_at_an_output_file_name_is_replaced_not_written_through(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not overwrite", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("index.html", "clusters.csv"):
+        (out / name).symlink_to(victim)
+    result = CliRunner().invoke(main, ["analyze", str(ROOT / "sample_data"), "--out", str(out),
+                                       "-q"])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "do not overwrite"
+    assert not (out / "index.html").is_symlink() and (out / "index.html").stat().st_size > 1000
+
+
+# ---------------------------------------------------------------------------------------------
+# 2 and 7. The local server: files 700/600, the initial password never on a command line, and a
+# kill -9 in the middle of a load (a private server of this checkout, started for these tests)
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+
+
+def _command_lines() -> dict[int, str]:
+    found = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/cmdline", "rb") as handle:
+                    found[int(entry.name)] = handle.read().replace(b"\0", b" ").decode(
+                        "utf-8", "replace")
+            except OSError:
+                continue
+    return found
+
+
+class PrivateServer:
+    """A copy of scripts/neo4j.sh in a folder of its own, with this checkout's jars and venv."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.state = home / ".neo4j"
+        for part in ("scripts/neo4j.sh", "neo4j/pom.xml"):
+            (home / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(ROOT / part, home / part)
+        self.state.mkdir()
+        (self.state / "lib").symlink_to(ROOT / ".neo4j" / "lib")
+        (home / ".venv").symlink_to(ROOT / ".venv")
+        self.env = {**os.environ, "XDG_CONFIG_HOME": str(home / "xdg"),
+                    "GRAPHAUDIT_NEO4J_HEAP_INIT": "256m", "GRAPHAUDIT_NEO4J_HEAP_MAX": "640m",
+                    "GRAPHAUDIT_NEO4J_PAGECACHE": "64m", "GRAPHAUDIT_NEO4J_TX_MEMORY": "300m"}
+        for key in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+            self.env.pop(key, None)
+
+    def script(self, command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(self.home / "scripts" / "neo4j.sh"), command],
+                              env=self.env, capture_output=True, text=True, timeout=300)
+
+    @property
+    def cli_env(self) -> dict[str, str]:
+        return {**self.env, **_read_env(self.state / "connection.env")}
+
+    def graphaudit(self, *args: str, **kwargs) -> subprocess.Popen:
+        return subprocess.Popen([GRAPHAUDIT, *args], env=self.cli_env, cwd=self.home,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                **kwargs)
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        from graphaudit.settings import resolve_settings
+        from graphaudit.store import GraphStore
+
+        conn = _read_env(self.state / "connection.env")
+        settings = resolve_settings(uri=conn["NEO4J_URI"], password=conn["NEO4J_PASSWORD"],
+                                    environ={})
+        with GraphStore(settings) as store:
+            return store.counts()
+
+
+@pytest.fixture(scope="module")
+def private_server(tmp_path_factory):
+    if not (ROOT / ".neo4j" / "lib" / ".pom.sha256").exists():
+        pytest.skip("needs the Neo4j jars of this checkout (`make neo4j-start` fetches them)")
+    server = PrivateServer(tmp_path_factory.mktemp("private-neo4j"))
+    seen: set[str] = set()  # command lines, not by pid: pids are reused on a busy machine
+    done = threading.Event()
+
+    def watch() -> None:  # what `ps` would show while the server is set up and started
+        while not done.is_set():
+            seen.update(_command_lines().values())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    started = server.script("start")
+    done.set()
+    watcher.join()
+    server.command_lines = seen
+    assert started.returncode == 0, started.stdout + started.stderr
+    yield server
+    server.script("stop")
+
+
+@pytest.mark.neo4j
+def test_the_initial_password_never_shows_in_ps(private_server):
+    password = (private_server.state / "password").read_text().strip()
+    lines = private_server.command_lines
+    assert len(password) >= 20
+    assert any("admin.args" in line for line in lines)  # the watcher saw neo4j-admin run...
+    assert not [line for line in lines if password in line]  # ...without the password
+
+
+def _loose_modes(state: Path) -> list[str]:
+    loose = []
+    for top, dirs, names in os.walk(state):  # links (lib/) are not followed
+        for name in dirs:
+            path = Path(top) / name
+            if not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) != 0o700:
+                loose.append(f"{path} {oct(path.stat().st_mode)}")
+        for name in names:
+            path = Path(top) / name
+            if not path.is_symlink() and stat.S_IMODE(path.stat().st_mode) != 0o600:
+                loose.append(f"{path} {oct(path.stat().st_mode)}")
+    return loose
+
+
+@pytest.mark.neo4j
+def test_the_local_servers_files_are_700_and_600(private_server):
+    state = private_server.state
+    assert stat.S_IMODE(state.stat().st_mode) == 0o700
+    assert (state / "data" / "dbms" / "auth.ini").exists()
+    assert _loose_modes(state) == []
+    conf = _read_env(private_server.home / "xdg" / "graphaudit" / "connection.env")
+    assert conf["NEO4J_PASSWORD"]
+    user_file = private_server.home / "xdg" / "graphaudit" / "connection.env"
+    assert stat.S_IMODE(user_file.stat().st_mode) == 0o600
+
+
+@pytest.mark.neo4j
+def test_a_store_made_world_readable_before_is_fixed_on_start(private_server):
+    state = private_server.state
+    for path in (state / "data", state / "data" / "dbms"):
+        path.chmod(0o755)
+    for path in (state / "data" / "dbms" / "auth.ini", state / "password"):
+        path.chmod(0o644)
+    assert _loose_modes(state)
+    again = private_server.script("start")
+    assert again.returncode == 0 and "already running" in again.stdout, again.stdout
+    assert _loose_modes(state) == []
+
+
+@pytest.mark.neo4j
+def test_kill_9_of_neo4j_mid_load_then_a_rerun_gives_identical_counts(private_server, tmp_path):
+    """The probe that held: a load cut by kill -9, the server restarted, the load run again."""
+    world = tmp_path / "world"
+    made = CliRunner().invoke(main, ["sample", "--stores", "20000", "--seed", "7", "--out",
+                                     str(world), "-q"])
+    assert made.exit_code == 0, made.output
+    rejects = str(tmp_path / "rejects.csv")
+    load = private_server.graphaudit("load", str(world), "--rejects", rejects, "-q")
+    pid = int((private_server.state / "neo4j.pid").read_text())
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and load.poll() is None:
+        nodes, _ = private_server.counts()
+        if nodes["Store"] > 0:
+            break
+        time.sleep(0.2)
+    assert load.poll() is None, "the load finished before the kill: give it more stores"
+    os.kill(pid, 9)
+    _, err = load.communicate(timeout=300)
+    assert load.returncode in (1, 3), err
+    assert "Traceback" not in err and "Neo4j" in err, err
+    assert private_server.script("start").returncode == 0  # recovers the store
+    partial = private_server.counts()
+    rerun = private_server.graphaudit("load", str(world), "--rejects", rejects, "--append",
+                                      "-q")
+    _, err = rerun.communicate(timeout=600)
+    assert rerun.returncode == 0, err
+    after_rerun = private_server.counts()
+    reference = private_server.graphaudit("load", str(world), "--rejects", rejects,
+                                          "--replace", "-q")
+    _, err = reference.communicate(timeout=600)
+    assert reference.returncode == 0, err
+    clean = private_server.counts()
+    assert after_rerun == clean
+    assert partial != clean  # the kill did cut the load short
+    assert clean[0]["Store"] == 20000

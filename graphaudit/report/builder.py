@@ -147,11 +147,15 @@ def write_report(
     Every page is self-contained (DESIGN.md §5): vis-network, styles and scripts are inlined,
     a Content-Security-Policy allows nothing else, and every value from the data is escaped
     (HTML-escaped by Jinja's autoescape, JSON-escaped in data blocks, text-only tooltips).
-    When the whole report is written, cluster pages left in ``out_dir/clusters`` by an earlier
-    report into the same directory are removed, so the index and the folder agree.
+    Files are written as files of their own, never through a symbolic link: a link at a page's
+    name is replaced, and a linked ``out_dir/clusters`` is refused. Nothing else in the folder
+    is removed here.
     """
     out_dir = Path(out_dir)
     pages_dir = out_dir / "clusters"
+    if pages_dir.is_symlink():
+        raise DataError(f"{pages_dir}: a symbolic link; refused (graphaudit writes its pages "
+                        "only into a folder of its own, never through a link)")
     pages_dir.mkdir(parents=True, exist_ok=True)
     world = _World(analysis, show_pii, secret or load_key())
     clusters = analysis.clusters
@@ -176,16 +180,15 @@ def write_report(
     index = out_dir / "index.html"
 
     def write_index() -> None:
+        if index.is_symlink():
+            index.unlink()
         index.write_text(renderer.index(world.index_context(names, rejects, only_cluster)),
                          encoding="utf-8")
 
     _write_pages(world, renderer, selected, pages_dir, progress, meanwhile=write_index)
     written = [pages_dir / names[cluster_id] for cluster_id in selected]
-    if only_cluster is None:
-        keep = set(names.values())
-        for stale in pages_dir.glob("*.html"):
-            if stale.name not in keep:
-                stale.unlink()
+    # Pages of an earlier report that this one did not write are removed by the caller, and
+    # only when its manifest recorded them (graphaudit.outputs): never by a glob here.
     return [index, *written]
 
 
@@ -240,7 +243,10 @@ def _write_chunk(cluster_ids: list[str], state: tuple | None = None) -> int:
     world, renderer, pages_dir = state or _forked
     for cluster_id in cluster_ids:
         parts = renderer.cluster(world.cluster_context(cluster_id))
-        with open(pages_dir / page_name(cluster_id), "wb") as handle:
+        path = pages_dir / page_name(cluster_id)
+        if path.is_symlink():
+            path.unlink()
+        with open(path, "wb") as handle:
             handle.writelines(parts)
     return len(cluster_ids)
 
