@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import os
 import shutil
 import stat
@@ -1129,3 +1130,153 @@ def test_kill_9_of_neo4j_mid_load_then_a_rerun_gives_identical_counts(private_se
     assert after_rerun == clean
     assert partial != clean  # the kill did cut the load short
     assert clean[0]["Store"] == 20000
+
+
+# ---------------------------------------------------------------------------------------------
+# Probes that held: script payloads in the browser, parameter break-outs
+
+
+#: 25 script payloads, each setting window.__pwned if it ever runs
+SCRIPT_PAYLOADS = [
+    '<img src=x onerror="window.__pwned=1">',
+    "</script><script>window.__pwned=2</script>",
+    '<a href="javascript:window.__pwned=3">href</a>',
+    "<svg onload=window.__pwned=4>",
+    '" onmouseover="window.__pwned=5" data-x="',
+    "<!-- <script>window.__pwned=6</script> -->",
+    "<style>@import 'javascript:window.__pwned=7'</style>",
+    '<iframe srcdoc="<script>parent.__pwned=8</script>">',
+    "<body onload=window.__pwned=9>",
+    "'><script>window.__pwned=10</script>",
+    "<details open ontoggle=window.__pwned=11>",
+    "<input autofocus onfocus=window.__pwned=12>",
+    "<video><source onerror=window.__pwned=13>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=window.__pwned=14>",
+    "{{constructor.constructor('window.__pwned=15')()}}",
+    "${window.__pwned=16}",
+    "\u2028\u2029</script><script>window.__pwned=17</script>",
+    '<object data="javascript:window.__pwned=18">',
+    '<embed src="javascript:window.__pwned=19">',
+    "<marquee onstart=window.__pwned=20>",
+    '<base href="javascript:window.__pwned=21//">',
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__pwned=22">',
+    "<form><button formaction=javascript:window.__pwned=23>x",
+    '"];window.__pwned=24;//',
+    "</textarea><img src=x onerror=window.__pwned=25>",
+]
+
+
+def payload_world(folder: Path) -> Path:
+    """Pairs of stores sharing an ID number (so each pair is a cluster with a page), with one
+    payload in every free-text field of each store and of its records."""
+    import csv
+
+    folder.mkdir(parents=True)
+    tables: dict[str, list[dict]] = {"stores": [], "identities": [], "payments": [],
+                                     "addresses": []}
+    for i, payload in enumerate(SCRIPT_PAYLOADS):
+        sid, pair = f"S{i:02d}", i // 2
+        tables["stores"].append({
+            "store_id": sid, "name": payload, "brand": payload, "marketplace": payload,
+            "opened_on": f"2022-01-{i % 28 + 1:02d}", "status": "suspended" if i % 5 == 0
+            else "active", "suspended_on": "2022-06-01" if i % 5 == 0 else "",
+            "status_reason": payload})
+        tables["identities"].append({
+            "store_id": sid, "id_number": f"1101051949123{pair:04d}{'X' if pair % 2 else '1'}",
+            "holder_name": payload, "role": payload, "phone": f"1380013{8000 + i:04d}",
+            "email": f"owner{i}@example.com"})
+        tables["payments"].append({
+            "store_id": sid, "account_number": f"62220202001122{i:05d}", "account_type": "bank",
+            "institution": payload, "holder_name": payload})
+        tables["addresses"].append({
+            "store_id": sid, "address": f"{payload} Room {i} Bldg 3 Nanshan Rd",
+            "address_type": "registered", "city": payload})
+    for name, rows in tables.items():
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def payload_report(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("payloads")
+    data = payload_world(base / "data")
+    out = base / "out"
+    result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_every_payload_reaches_the_report_as_escaped_text(payload_report):
+    pages = sorted((payload_report / "clusters").glob("*.html"))
+    assert len(pages) >= 12  # the pairs became clusters, each with a page
+    text = "".join(p.read_text(encoding="utf-8") for p in [payload_report / "index.html",
+                                                           *pages])
+    for payload in SCRIPT_PAYLOADS:
+        assert payload not in text, payload
+
+
+@pytest.mark.browser
+def test_script_payloads_run_nothing_in_the_browser(payload_report):
+    from test_report import PAGE_STATE, Chromium, assert_clean
+
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not binary:
+        pytest.skip("chromium is not installed (`make chromium` installs Debian's)")
+    browser = Chromium(binary)
+    try:
+        pages = [payload_report / "index.html",
+                 *sorted((payload_report / "clusters").glob("*.html"))]
+        for page in pages:
+            result = browser.open(page)
+            assert_clean(result)  # no request but the page itself, no error, no violation
+            browser.evaluate("document.querySelectorAll('input, button, details')"
+                             ".forEach(e => { e.focus && e.focus(); e.click && e.click(); })")
+            time.sleep(0.2)
+            state = browser.evaluate(PAGE_STATE)
+            assert state["pwned"] == "undefined", (page.name, state)
+            assert state["foreign"] == [], (page.name, state)
+    finally:
+        browser.close()
+
+
+BREAK_OUTS = [
+    "S1' OR '1'='1",
+    'S2"}) MATCH (n) DETACH DELETE n //',
+    "S3\\' }) DETACH DELETE s //",
+    "S4 $other",
+    "S5`) RETURN 1 //",
+    "S6\nMATCH (n) DETACH DELETE n",
+    "S7'; MATCH (n) DETACH DELETE n; //",
+]
+
+
+@pytest.mark.neo4j
+def test_parameter_break_outs_are_plain_values(clean_graph, neo4j_env, tmp_path):
+    import csv
+
+    data = tmp_path / "data"
+    data.mkdir()
+    with open(data / "stores.csv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["store_id", "name", "brand", "opened_on"])
+        writer.writerows([sid, f"name of {sid}", sid, "2022-01-01"] for sid in BREAK_OUTS)
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["load", str(data), "--rejects", str(tmp_path / "r.csv"),
+                                  "-q"])
+    assert loaded.exit_code == 0, loaded.output
+    before = clean_graph.counts()
+    stored = {r["id"] for r in clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id")}
+    assert stored == {s.strip() for s in BREAK_OUTS}  # stored as written, one store each
+    for sid in sorted(stored):
+        result = runner.invoke(main, ["query", "store-timeline", "-p", f"store_id={sid}",
+                                      "--format", "json"])
+        assert result.exit_code == 0, (sid, result.output)
+        rows = json.loads(result.stdout)
+        assert {r["store_id"] for r in rows} == {sid}, (sid, rows)
+        brand = runner.invoke(main, ["query", "brand-variants", "-p", f"brand={sid}",
+                                     "--format", "json"])
+        assert brand.exit_code == 0, (sid, brand.output)
+    assert clean_graph.counts() == before  # nothing was deleted or added
