@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -199,3 +200,28 @@ def test_a_value_every_store_shares_merges_nobody():
     hubs = result.decisions[result.decisions["status"] == "hub"]
     assert set(hubs["kind"]) == {"address", "phone"}
     assert math.isfinite(result.resolution.model.prior)
+
+
+def test_cluster_pages_show_weakest_merges_and_possible_links(tmp_path):
+    from graphaudit.analysis import write_outputs
+
+    stores, links, _ = small_world(seed=17, operators=200)
+    # A relative's phone on a store of each of three operators: weak evidence, a lead.
+    ids = stores["store_id"].tolist()
+    tie = links_frame([(ids[i], "phone", "+8613700000007") for i in (0, 40, 80)])
+    result = analyze(stores, pd.concat([links, tie], ignore_index=True),
+                     params=LinkageParams(possible_bits=-30.0))
+    possible = result.possible_links
+    assert len(possible) > 0
+    row = possible[(possible["size_a"] >= 2) & (possible["size_b"] >= 2)].iloc[0] \
+        if ((possible["size_a"] >= 2) & (possible["size_b"] >= 2)).any() else None
+    write_outputs(result, tmp_path)
+    merged = result.clusters[result.clusters["size"] >= 2]["cluster_id"].iloc[0]
+    page = (tmp_path / "clusters" / f"{merged}.html").read_text(encoding="utf-8")
+    assert "Why merged: the weakest merges" in page and "Possible links" in page
+    assert re.search(r"\([+-]\d+\.\d\)", page)  # items carry their weights
+    if row is not None:
+        other = (tmp_path / "clusters" / f"{row['cluster_a']}.html").read_text(encoding="utf-8")
+        assert row["cluster_b"] in other.split("possible-links")[1]
+    written = pd.read_csv(tmp_path / "possible_links.csv", dtype=str, keep_default_na=False)
+    assert len(written) == len(possible) and written["evidence"].str.len().gt(0).all()

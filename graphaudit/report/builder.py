@@ -56,6 +56,8 @@ __all__ = ["ReportInfo", "page_name", "write_report"]
 #: at most this many rows in a page's stores table and in the index's hubs table
 STORE_ROWS = 5_000
 HUB_ROWS = 5_000
+#: merges and possible links shown per cluster page (the weakest merges first)
+LINK_ROWS = 20
 #: remember at most this many scrubbed texts (see _World.text)
 TEXT_CACHE = 200_000
 #: tooltips list at most this many identifiers of a store
@@ -451,6 +453,7 @@ class _World:
         self._load_stores(self._order)
         self._index_links(self._order)
         self._evidence = self._evidence_by_cluster(set(selected))
+        self._weighed = self._weighed_links(set(selected))
         evidence_idents = [int(row["ident"]) for rows in self._evidence.values() for row in rows]
         hubs = self.analysis.hubs.head(HUB_ROWS)
         self._load_idents(np.concatenate([
@@ -517,6 +520,51 @@ class _World:
                     self.link_detail.setdefault((s, i), []).extend(
                         self.text(d, 80) for d in detail)
 
+    def _weighed_links(self, selected: set[str]) -> dict[str, dict[str, list[dict]]]:
+        """Per selected cluster: its weakest merges and its possible links, each as a
+        waterfall (evidence items and weights, prior, total, threshold), at most LINK_ROWS."""
+        from ..analysis import describe_links
+        from ..linkage.evidence import address_texts
+        from ..linkage.waterfall import link_items, merge_table, possible_table
+
+        linkage = self.analysis.linkage
+        if linkage.resolution is None:
+            return {}
+        merges = merge_table(linkage)
+        merges = merges[merges["cluster_id"].isin(selected) & ~merges["weak"]]
+        merges = merges.sort_values(["cluster_id", "score"]).groupby("cluster_id").head(
+            LINK_ROWS)
+        possible = self.analysis.possible_links
+        if possible is None:
+            possible = possible_table(linkage)
+        possible = possible[possible["cluster_a"].isin(selected)
+                            | possible["cluster_b"].isin(selected)]
+        edges = np.r_[merges["edge"].to_numpy(), possible["edge"].to_numpy()]
+        if not len(edges):
+            return {}
+        items = link_items(linkage, edges)
+        texts = address_texts(linkage, items.loc[items["ident"] >= 0, "ident"].to_numpy())
+        described = describe_links(items, texts, self.show_pii, self.secret)
+        out: dict[str, dict[str, list[dict]]] = {}
+        for row in merges.itertuples():
+            out.setdefault(row.cluster_id, {}).setdefault("merges", []).append({
+                "a": row.store_a, "b": row.store_b, "score": f"{row.score:+.1f}",
+                "prior": f"{row.prior:+.1f}", "chance": f"{-row.chance:+.1f}",
+                "threshold": f"{row.threshold:+.1f}",
+                "evidence": self.text(str(described.get(row.edge, "")), 600)})
+        for row in possible.itertuples():
+            for own, other in ((row.cluster_a, row.cluster_b), (row.cluster_b, row.cluster_a)):
+                if own not in selected:
+                    continue
+                rows = out.setdefault(own, {}).setdefault("possible", [])
+                if len(rows) < LINK_ROWS:
+                    rows.append({
+                        "other": other, "a": row.store_a, "b": row.store_b,
+                        "score": f"{row.score:+.1f}", "prior": f"{row.prior:+.1f}",
+                        "chance": f"{-row.chance:+.1f}", "threshold": f"{row.threshold:+.1f}",
+                        "evidence": self.text(str(described.get(row.edge, "")), 600)})
+        return out
+
     def _evidence_by_cluster(self, selected: set[str]) -> dict[str, list[dict]]:
         evidence = self.analysis.evidence
         if evidence.empty:
@@ -578,6 +626,8 @@ class _World:
             "graph_json": graph_json,
             "factors": _factors(cluster, first_ban, self),
             "evidence": [self._evidence_row(row) for row in evidence],
+            "weakest_merges": self._weighed.get(cluster_id, {}).get("merges", []),
+            "possible_links": self._weighed.get(cluster_id, {}).get("possible", []),
             "timeline": _timeline([(self.opened[s], self.suspended_on[s], self.store_id[s])
                                    for s in members]),
             "stores": self._store_rows(members),
