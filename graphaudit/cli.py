@@ -154,7 +154,8 @@ def input_options(func: Callable) -> Callable:
                      callback=_remember_date_format,
                      help="strftime format of dates in a form graphaudit does not recognise "
                           "by itself, e.g. %d/%m/%Y (docs/input.md lists the forms it does)."),
-        click.option("--strict", is_flag=True, help="Fail (exit 1) if any row is rejected."),
+        click.option("--strict", is_flag=True,
+                     help="Fail (exit 1) on any reject (a row, or a value dropped)."),
         click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs."),
         click.option("--quiet", "-q", is_flag=True, help="No progress on stderr."),
     ]
@@ -342,7 +343,8 @@ def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
         where = rejects.path or "nowhere"
         click.echo(f"{rejects.count} rejects written to {where}", err=True)
         if strict:
-            raise DataError(f"{rejects.count} rows rejected and --strict is on (see {where})")
+            raise DataError(f"{rejects.count} rejects (rows or dropped values) and --strict is "
+                            f"on (see {where})")
 
 
 def remove_stale_rejects(rejects: RejectsWriter) -> None:
