@@ -1046,9 +1046,11 @@ graphaudit query --list [--format json]               # every query, its paramet
   the rules of loading, so paste an ID number, account, phone or e-mail as you saw it
   (`138 0013 8000` finds `+8613800138000`). A missing, unknown or malformed parameter is an
   error that names it (exit code 2).
-* **Read-only.** Every query runs in a read transaction, after the server is asked what kind
-  of query it is: a query that writes is refused, and nothing is changed, unless you give
-  `--write`.
+* **Read-only.** Every query runs in a read transaction, after checks that refuse, before
+  anything runs, whatever is not a plain read: writes, administration commands (`SHOW`,
+  `TERMINATE`), `LOAD CSV`, `USE`, `CALL { } IN TRANSACTIONS`, procedures other than `db.labels`
+  and the schema ones, and plan operators outside a list of reading ones. Nothing is changed
+  unless you give `--write` (docs/security.md).
 * **Personal data** (ID numbers, accounts, phones, e-mails) is masked in the output by the
   type of each value, whatever its column is called, with a keyed pseudonym so equal values
   stay recognisable (`**** 3445 #1f2e3d4c`); free text is scrubbed; `--show-pii` shows it all.
