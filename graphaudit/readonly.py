@@ -99,11 +99,13 @@ READ_OPERATORS = frozenset({
     "ProcedureCall",
 })
 
+_STRINGS_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/", re.S)
 _STRINGS_COMMENTS_NAMES = re.compile(
     r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*|/\*.*?\*/|`(?:[^`]|``)*`", re.S)
 # a word that is not a property key (.word), a parameter ($word) or a map key (word:)
 _WORD = re.compile(r"(?<![.$\w])([A-Za-z_]\w*)(?!\w)(?!\s*:(?!:))")
-_CALL = re.compile(r"\bCALL\s+([A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*)", re.I)
+_NAME = r"(?:`(?:[^`]|``)*`|[A-Za-z_]\w*)"
+_CALL = re.compile(rf"\bCALL\s+({_NAME}(?:\s*\.\s*{_NAME})*)", re.I)
 
 
 def _code(statement: str) -> str:
@@ -136,8 +138,9 @@ was run and nothing was changed
             raise ReadOnlyRefused(
                 f"query {name!r} is refused without --write: {word.upper()} {reason}; nothing "
                 "was run and nothing was changed (give --write to run it anyway)")
-    for match in _CALL.finditer(code):
-        procedure = re.sub(r"\s+", "", match.group(1))
+    named = _STRINGS_COMMENTS.sub(lambda m: " " * len(m.group()), statement)  # `names` kept
+    for match in _CALL.finditer(named):
+        procedure = re.sub(r"\s+|`", "", match.group(1))
         if procedure not in READ_PROCEDURES:
             allowed = ", ".join(sorted(READ_PROCEDURES))
             raise ReadOnlyRefused(
@@ -160,12 +163,36 @@ def plan_operators(plan: object) -> Iterator[str]:
         yield from plan_operators(child)
 
 
+def _operators_and_details(plan: object) -> Iterator[tuple[str, str]]:
+    """(operator, its Details argument) for every operator of a plan, depth first."""
+    if plan is None:
+        return
+    if isinstance(plan, dict):
+        args, children = plan.get("args") or {}, plan.get("children") or []
+    else:
+        args = getattr(plan, "arguments", {}) or {}
+        children = getattr(plan, "children", []) or []
+    operator = next(plan_operators({"operatorType": (plan.get("operatorType", "")
+                                                     if isinstance(plan, dict) else
+                                                     getattr(plan, "operator_type", ""))}))
+    yield operator, str(args.get("Details", ""))
+    for child in children:
+        yield from _operators_and_details(child)
+
+
 def check_plan(plan: object, name: str = "query") -> None:
     """Refuse a plan with an operator outside :data:`READ_OPERATORS` (or no plan at all)."""
     if plan is None:
         raise ReadOnlyRefused(f"query {name!r}: the server gave no plan to check; it was "
                               "refused without --write and nothing was changed")
-    for operator in plan_operators(plan):
+    for operator, details in _operators_and_details(plan):
+        if operator == "ProcedureCall":
+            procedure = details.split("(", 1)[0].strip()
+            if procedure not in READ_PROCEDURES:
+                raise ReadOnlyRefused(
+                    f"query {name!r} is refused without --write: its plan calls procedure "
+                    f"{procedure or '(unnamed)'}, which is not one of the read-only procedures; "
+                    "nothing was run and nothing was changed")
         if operator not in READ_OPERATORS:
             raise ReadOnlyRefused(
                 f"query {name!r} is refused without --write: its plan uses {operator}, which is "

@@ -91,6 +91,8 @@ REFUSED = {
     "use system": "USE system MATCH (n) RETURN n",
     "in transactions": "UNWIND [1] AS x CALL (x) { RETURN x AS y } IN TRANSACTIONS RETURN y",
     "dbms procedure": "CALL dbms.listConfig() YIELD name RETURN name",
+    "backquoted procedure": "CALL `dbms`.`components`() YIELD name RETURN name",
+    "spaced procedure": "MATCH (n) WITH 1 AS x CALL dbms . components() YIELD name RETURN name",
     "components": "MATCH (n) WITH count(n) AS c CALL dbms.components() YIELD name RETURN name",
     "show settings": "SHOW SETTINGS",
     "show users": "SHOW USERS",
@@ -117,11 +119,24 @@ def test_the_statement_check_lets_reads_through(text):
     check_statement(text)
 
 
+def test_every_library_query_passes_the_statement_check():
+    from graphaudit.queries import load_library
+
+    for query in load_library().values():
+        check_statement(query.statement, query.name)
+
+
 def test_the_plan_check_is_an_allow_list():
     read = {"operatorType": "ProduceResults@neo4j", "children": [
         {"operatorType": "Expand(All)@neo4j", "children": [
             {"operatorType": "NodeByLabelScan@neo4j", "children": []}]}]}
     check_plan(read)
+    calls = {"operatorType": "ProduceResults@neo4j", "children": [
+        {"operatorType": "ProcedureCall@neo4j", "args": {"Details": "db.labels() :: (label)"}}]}
+    check_plan(calls)
+    calls["children"][0]["args"]["Details"] = "dbms.components() :: (name :: STRING)"
+    with pytest.raises(ReadOnlyRefused, match="dbms.components"):
+        check_plan(calls)
     for operator in ("LoadCSV", "ShowTransactions", "TerminateTransactions",
                      "TransactionApply", "Create", "SomethingNewInNeo4j6"):
         plan = {"operatorType": "ProduceResults@neo4j",
@@ -133,7 +148,7 @@ def test_the_plan_check_is_an_allow_list():
 @pytest.mark.neo4j
 @pytest.mark.parametrize("name", ["show transactions", "terminate", "show and terminate",
                                   "use system", "in transactions", "dbms procedure",
-                                  "show users"])
+                                  "backquoted procedure", "show users"])
 def test_read_only_refuses_administration_on_the_real_server(
         clean_graph, neo4j_env, tmp_path, name):
     result = run_cypher(tmp_path, REFUSED[name])
