@@ -19,7 +19,6 @@ import numpy as np
 import phonenumbers
 import pyarrow as pa
 import pyarrow.compute as pc
-from pypinyin import Style, pinyin
 from rapidfuzz import fuzz
 
 __all__ = [
@@ -750,6 +749,10 @@ def pinyin_spellings(han: str) -> frozenset[str]:
     """
     if len(han) < 2 or not _HAN_ONLY.fullmatch(han):
         return frozenset()
+    # Imported here: pypinyin loads its dictionaries on import (about a second and 50 MiB),
+    # which a run with no name in Chinese characters never needs.
+    from pypinyin import Style, pinyin
+
     readings = pinyin(han, style=Style.NORMAL, heteronym=True, errors="ignore")
     if len(readings) != len(han):
         return frozenset()
