@@ -543,7 +543,8 @@ def address_key(raw: str) -> str:
 
 
 def prepare_address_forms(forms: pa.Array) -> pa.Array:
-    """Address keys ignore case and punctuation (a separator, like a space).
+    """Rewrite address ``forms`` (in Arrow) in ways :func:`address_key` ignores, so that more
+    renderings share one call of it: case and punctuation (a separator, like a space) out.
 
     Done on ASCII values only: elsewhere NFKC may compose a mark with the character before it,
     so the Python rules see the text whole (only runs of spaces and commas are collapsed).
@@ -588,8 +589,9 @@ def _ascii_words(forms: pa.Array) -> pa.Array:
 
 
 def fast_address_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """Addresses that are plain lower-case ASCII words and numbers (as prepared), keyed by the
-    rules of :func:`address_key` applied to all their tokens at once.
+    """:func:`address_key` of the common shapes at once, in Arrow: which ``forms`` (prepared by
+    :func:`prepare_address_forms`) it keyed, and their keys. Keyed: plain lower-case ASCII words
+    and numbers, by the rules of :func:`address_key` applied to all their tokens at once.
 
     Left to the Python rules: anything else, letters glued to digits (``rm1203``, ``5th``) and
     runs of number markers (``no no 88``).

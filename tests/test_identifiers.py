@@ -245,6 +245,28 @@ def test_a_store_listing_one_identifier_twice_has_one_link(tmp_path):
     assert sorted(addresses["address_type"]) == ["return", "warehouse"]
 
 
+def test_business_licences_link_as_one_company_identifier(tmp_path):
+    """A unified social credit code written under either company id_type is one identifier,
+    checked by its own check character; a Chinese-script address in four spellings is one."""
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id\nS1\nS2\nS3\nS4\n", encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,id_type\nS1,91350100M000100Y43,BUSINESS_LICENSE\n"
+        "S2,9135 0100-M000 100y43,uscc\nS3,91350100M000100Y44,USCC\n", encoding="utf-8")
+    (data / "addresses.csv").write_text(
+        "store_id,address\nS1,广东省深圳市福田区天安数码城B栋504室\nS2,深圳市福田区天安数码城B座504号\n"
+        "S3,福田区 天安数码城 B栋 504室\nS4,广东 深圳市 福田区天安数码城Ｂ座５０４室\n",
+        encoding="utf-8")
+    ids = extract_identifiers(read_records(data, RejectsWriter(None)), RejectsWriter(None))
+    docs = ids.parts["id_document"].set_index("store_id")
+    assert docs.loc[["S1", "S2"], "key"].tolist() == ["91350100M000100Y43"] * 2
+    assert docs.loc[["S1", "S2", "S3"], "valid"].tolist() == [True, True, False]
+    assert docs["id_type"].tolist() == ["BUSINESS_LICENSE", "USCC", "USCC"]
+    addresses = ids.links[ids.links["kind"] == "address"]
+    assert addresses["key"].unique().tolist() == ["福田区天安数码城 b 栋 504 号"]
+
+
 @settings(deadline=None, max_examples=500)
 @given(st.lists(st.text(max_size=12) | st.text("aZ09 -_.™Ｍé", max_size=8), max_size=6))
 def test_brand_keys_of_a_column_are_the_brand_keys(brands: list[str]) -> None:
