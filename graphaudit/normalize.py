@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import re
 import unicodedata
 
@@ -751,8 +752,11 @@ def pinyin_spellings(han: str) -> frozenset[str]:
     """
     if len(han) < 2 or not _HAN_ONLY.fullmatch(han):
         return frozenset()
-    # Imported here: pypinyin loads its dictionaries on import (about a second and 50 MiB),
-    # which a run with no name in Chinese characters never needs.
+    # Imported here, the first time a name in Chinese characters is read: pypinyin loads its
+    # dictionaries on import. Names are read character by character (every reading of each),
+    # so its phrase dictionary is not loaded (its documented switches: 12 MiB instead of 55).
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
     from pypinyin import Style, pinyin
 
     readings = pinyin(han, style=Style.NORMAL, heteronym=True, errors="ignore")
