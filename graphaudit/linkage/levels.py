@@ -172,8 +172,11 @@ def _soft_values(graph: EvidenceGraph):
     own key as written, so two groups whose brands are variants agree at the ``near`` level.
     """
     if "holder_name" in graph.links:
+        # Names of ID holders only: the holder of a payment account is a property of the
+        # account, already compared (a payment agent's name on its pooled account is one value).
         names = graph.links["holder_name"].fillna("").astype(str)
-        present = np.flatnonzero((names != "").to_numpy())
+        document = (graph.idents["kind"] == "id_document").to_numpy()[graph.link_ident]
+        present = np.flatnonzero((names != "").to_numpy() & document)
         if len(present):
             distinct, at = np.unique(names.to_numpy(dtype=object)[present].astype(str),
                                      return_inverse=True)
@@ -220,6 +223,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                 levels, evidence.comparisons, params, store_level_u(evidence, n_stores),
                 n_stores * (n_stores - 1) / 2, evidence.generating))
             model.disagreement = params.disagreement
+            model.one_common = params.one_common
         if not len(pairs):
             break
         score = model.score(levels, chances)
@@ -240,6 +244,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         model = monotone_bands(estimate_model(np.empty((0, n_comp), dtype=np.int8),
                                               evidence.comparisons, params))
         model.disagreement = params.disagreement
+        model.one_common = params.one_common
     merge_table = (pd.concat(merges, ignore_index=True) if merges else
                    pd.DataFrame({"round": [], "a": [], "b": [], "score": [], "chance": [],
                                  "size_a": [], "size_b": []}).astype(

@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_WEIGHTS", "LEVELS", "LinkageParams", "Model", "band_level", 
 #: levels of every comparison, weakest to strongest (``null`` is -1 and weighs nothing)
 LEVELS = ("none", "near", "exact, 10+ groups", "exact, 5-9 groups", "exact, 3-4 groups",
           "exact, 2 groups")
-NONE, NEAR = 0, 1
+NONE, NEAR, COMMON = 0, 1, 2
 #: lower bounds of the term-frequency bands of exact levels 2.. (groups using the value)
 BANDS = (10, 5, 3, 2)
 
@@ -89,6 +89,10 @@ class LinkageParams:
     #: disagreement weight) counts: 0, because an operator who hides controls disagreement
     #: (fresh documents cost nothing) while it cannot fake agreement; see docs/linkage.md
     disagreement: float = 0.0
+    #: values used by 10 or more groups count once per pair and family (all addresses are one
+    #: family): several such addresses on one pair are usually one innocent service (a 3PL's
+    #: warehouse and its return centre), not independent agreements
+    one_common: bool = True
 
 
 @dataclass
@@ -105,6 +109,7 @@ class Model:
     pairs: int = 0
     converged: bool = True
     disagreement: float = 1.0
+    one_common: bool = True
     weights: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -129,10 +134,22 @@ class Model:
             total -= np.where(levels >= NEAR, chances, 0.0).sum(axis=1)
         weights = self.weights.copy()
         weights[:, 0] *= self.disagreement
+        families = [_family(name) for name in self.comparisons]
+        common = {family: np.full(len(levels), -np.inf) for family in set(families)}
         for c in range(len(self.comparisons)):
             level = levels[:, c]
             known = level >= 0
+            if self.one_common:
+                # Common values (10+ groups) of one family count once per pair, the strongest:
+                # a 3PL's warehouse and its return centre are one innocent service.
+                is_common = level == COMMON
+                common[families[c]] = np.maximum(common[families[c]],
+                                                 np.where(is_common, weights[c, COMMON], -np.inf))
+                known &= ~is_common
             total[known] += weights[c, level[known]]
+        if self.one_common and len(levels):
+            for best in common.values():
+                total += np.where(np.isfinite(best), best, 0.0)
         return total
 
     def as_dict(self, params: LinkageParams) -> dict:
