@@ -59,6 +59,7 @@ class Evidence:
     value_text: np.ndarray  # names and brands: their key; identifiers: ""
     comparisons: list[str]
     generating: np.ndarray  # per comparison: can it make two groups candidates?
+    per_store: np.ndarray | None = None  # mean distinct values per store, per comparison
 
 
 @dataclass
@@ -419,16 +420,17 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
 
 
 def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
-    """The mean number of distinct values of each comparison a store has (when it has any)."""
-    store_comp = evidence.store * n_comp + evidence.comp[evidence.value]
-    distinct = np.unique(store_comp * (int(evidence.value.max()) + 1 if len(evidence.value)
-                                       else 1) + evidence.value) if len(store_comp) else \
-        np.zeros(0, np.int64)
-    comp_of = (distinct // (int(evidence.value.max()) + 1)) % n_comp if len(distinct) else \
-        np.zeros(0, np.int64)
-    values = np.bincount(comp_of, minlength=n_comp).astype(float)
-    stores = np.bincount(np.unique(store_comp) % n_comp, minlength=n_comp).astype(float)
-    return np.maximum(values / np.maximum(stores, 1.0), 1.0)
+    """The mean number of distinct values of each comparison a store has (when it has any);
+    computed once per run (it does not depend on the groups)."""
+    if evidence.per_store is None:
+        n_stores = int(evidence.store.max()) + 1 if len(evidence.store) else 1
+        value, store = unique_pairs(evidence.value, evidence.store, n_stores)
+        comp = evidence.comp[value]
+        values = np.bincount(comp, minlength=n_comp).astype(float)
+        with_comp, _ = unique_pairs(comp, store, n_stores)
+        stores = np.bincount(with_comp, minlength=n_comp).astype(float)
+        evidence.per_store = np.maximum(values / np.maximum(stores, 1.0), 1.0)
+    return evidence.per_store
 
 
 def _shared_exact(evidence: Evidence, group: np.ndarray, n_groups: int, x: np.ndarray,
