@@ -174,7 +174,7 @@ def read_previous(path: Path) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output files (DESIGN.md §5)
+# Output files (docs/design.md §5)
 
 
 def ensure_output_folder(out: Path) -> Path:

@@ -1,7 +1,8 @@
 """The graphaudit command line: parse options, call the library, print results.
 
 Errors from the library (:class:`~graphaudit.errors.GraphauditError`) become a one-line message on
-stderr and the exit code of DESIGN.md §6: 1 data or operation failed, 2 usage, 3 Neo4j unreachable.
+stderr and the exit code of docs/design.md §6: 1 data or operation failed, 2 usage, 3 Neo4j
+unreachable.
 """
 
 from __future__ import annotations

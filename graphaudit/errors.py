@@ -1,7 +1,7 @@
 """One family of errors, mapped to exit codes in one place (the CLI).
 
 The library raises these and never prints or exits; ``cli.py`` turns them into
-a one-line message and the exit code from DESIGN.md §6.
+a one-line message and the exit code from docs/design.md §6.
 """
 
 from __future__ import annotations

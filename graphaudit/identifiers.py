@@ -3,7 +3,7 @@
 Every identifier value is normalized once per distinct raw form (the same bank account written a
 thousand times is normalized once). The result is one table of links, ``store -> identifier``,
 with the raw form kept beside the key so an investigator sees how each store wrote it, and one
-table of identifier nodes per kind (DESIGN.md §2-3).
+table of identifier nodes per kind (docs/design.md §2-3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Normalize identifiers to keys: one pure function per identifier kind (DESIGN.md §2).
+"""Normalize identifiers to keys: one pure function per identifier kind (docs/design.md §2).
 
 A key is what links stores: two raw values with the same key are the same identifier.
 Every ``*_key`` function is pure and idempotent (``key(key(x)) == key(x)``). The identifier

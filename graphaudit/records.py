@@ -3,7 +3,7 @@
 A data directory holds ``stores``, ``identities``, ``payments`` and ``addresses`` files, each as
 CSV, TSV, JSONL or Parquet (text files may be gzipped, UTF-8 with or without a BOM, or GB18030).
 Text is streamed in blocks through pyarrow, so a large file never sits in memory twice. Every row
-that breaks the contract (DESIGN.md §1) goes to the rejects sink with its file, line, field and
+that breaks the contract (docs/design.md §1) goes to the rejects sink with its file, line, field and
 reason; a file that cannot be read at all raises :class:`~graphaudit.errors.DataError`.
 """
 

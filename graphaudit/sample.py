@@ -1,6 +1,6 @@
 """The synthetic world: a deterministic generator of stores and the operators behind them.
 
-``write_sample`` writes a data directory in the layout of DESIGN.md §1 (``stores.csv``,
+``write_sample`` writes a data directory in the layout of docs/design.md §1 (``stores.csv``,
 ``identities.csv``, ``payments.csv``, ``addresses.csv``) plus ``truth.csv``, the answer key that
 says which operator runs each store and which tricks were planted in it.
 
@@ -1563,7 +1563,7 @@ def write_sample(
     ----------
     out_dir : Path
         Directory to write into (created when missing). Files written: ``stores.csv``,
-        ``identities.csv``, ``payments.csv``, ``addresses.csv`` (DESIGN.md §1 columns) and
+        ``identities.csv``, ``payments.csv``, ``addresses.csv`` (docs/design.md §1 columns) and
         ``truth.csv`` (``TRUTH_COLUMNS``: the operator of every store and the planted facts).
     stores : int
         Number of stores, at least 1.

@@ -1,4 +1,4 @@
-// graphaudit schema: uniqueness constraints on every key (DESIGN.md §3).
+// graphaudit schema: uniqueness constraints on every key (docs/design.md §3).
 // `graphaudit load` runs these before writing; each statement is idempotent.
 CREATE CONSTRAINT store_id IF NOT EXISTS FOR (s:Store) REQUIRE s.store_id IS UNIQUE;
 CREATE CONSTRAINT id_document_key IF NOT EXISTS FOR (n:IdDocument) REQUIRE n.key IS UNIQUE;

@@ -1,4 +1,4 @@
-"""The investigation report: ``index.html`` and one interactive page per cluster (DESIGN.md §5).
+"""The investigation report: ``index.html`` and one page per cluster (docs/design.md §5).
 
 Investigators attach these pages to a case, and a reviewer opens them months later, offline, on a
 locked-down machine. So every page is self-contained and safe:

@@ -146,7 +146,7 @@ def write_report(
 
     Notes
     -----
-    Every page is self-contained (DESIGN.md §5): vis-network, styles and scripts are inlined,
+    Every page is self-contained (docs/design.md §5): vis-network, styles and scripts are inlined,
     a Content-Security-Policy allows nothing else, and every value from the data is escaped
     (HTML-escaped by Jinja's autoescape, JSON-escaped in data blocks, text-only tooltips).
     Files are written as files of their own, never through a symbolic link: a link at a page's

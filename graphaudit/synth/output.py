@@ -1,4 +1,4 @@
-"""Write a world as an export would look: the four record files (DESIGN.md §1 columns, minus
+"""Write a world as an export would look: the four record files (docs/design.md §1 columns, minus
 the optional columns the world leaves out, dates in the world's format) and the truth files."""
 
 from __future__ import annotations
