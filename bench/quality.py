@@ -251,6 +251,36 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def per_set(frame: pd.DataFrame) -> str:
+    """Third-party rows as a docs/benchmarks.md table: one line per set and method."""
+    lines = ["| set | method | pairwise P / R / F1 | B-cubed P / R / F1 | largest (entities) "
+             "| seconds |", "| --- | --- | --- | --- | --- | --- |"]
+    for r in frame.to_dict("records"):
+        lines.append(
+            f"| {r['data']} | {r['method']} | {r['pair_P']:.3f} / {r['pair_R']:.3f} / "
+            f"{r['pair_F1']:.3f} | {r['b3_P']:.3f} / {r['b3_R']:.3f} / {r['b3_F1']:.3f} | "
+            f"{r['largest']:,.0f} ({r['largest_ops']:,.0f}) | {r['seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+def report(frame: pd.DataFrame) -> None:
+    """Print the summary of family worlds and the per-set table of third-party data."""
+    family = frame[frame["family"].astype(bool)]
+    if not family.empty:
+        worlds = family["data"].nunique()
+        lost = int((family.groupby("data")["read"].first() < 1).sum())
+        print(f"\n{worlds} worlds; worlds the reader rejected stores of: {lost}")
+        print(markdown(summary(family)))
+        whole = family[family["read"] >= 1]
+        if 0 < whole["data"].nunique() < worlds:
+            print(f"\nthe {whole['data'].nunique()} worlds the reader read whole:")
+            print(markdown(summary(whole)))
+    others = frame[~frame["family"].astype(bool)]
+    if not others.empty:
+        print()
+        print(per_set(others))
+
+
 def _splink_available() -> bool:
     try:
         import splink  # noqa: F401
@@ -274,7 +304,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--third-party", nargs="*", metavar="SET",
                         help=f"also these sets (none named: all): {', '.join(third_party.SETS)}")
     parser.add_argument("--csv", type=Path, help="write every row here")
+    parser.add_argument("--summarize", type=Path, nargs="+", metavar="CSV",
+                        help="only print the summary of rows written earlier with --csv")
     args = parser.parse_args(argv)
+    if args.summarize:
+        report(pd.concat([pd.read_csv(path) for path in args.summarize], ignore_index=True))
+        return 0
     splink = not args.no_splink and _splink_available()
     if not args.no_splink and not splink:
         print("splink is not installed (make bench-install): running without it",
@@ -321,15 +356,9 @@ def main(argv: list[str] | None = None) -> int:
         args.csv.parent.mkdir(parents=True, exist_ok=True)
         frame.to_csv(args.csv, index=False)
     if args.worlds:
-        family = frame[frame["family"]]
-        print(f"\n{args.worlds} {args.profile} worlds of {args.stores:,} stores (seeds "
-              f"{args.seed}..{args.seed + args.worlds - 1}); worlds the reader rejected stores "
-              f"of: {int((family.groupby('data')['read'].first() < 1).sum())}")
-        print(markdown(summary(family)))
-        whole = family[family["read"] >= 1]
-        if 0 < whole["data"].nunique() < family["data"].nunique():
-            print(f"\nthe {whole['data'].nunique()} worlds the reader read whole:")
-            print(markdown(summary(whole)))
+        print(f"\n{args.profile} worlds of {args.stores:,} stores, seeds {args.seed}.."
+              f"{args.seed + args.worlds - 1}", end="")
+    report(frame)
     print(f"\nwall time {time.perf_counter() - total:.0f} s")
     return 0
 
