@@ -1,4 +1,9 @@
-"""The synthetic world: a deterministic generator of stores and the operators behind them.
+"""The legacy synthetic world (``graphaudit sample --profile legacy``): one world, the one the
+old linkage rules were fitted to and ``sample_data/`` was made with. New work measures on the
+world family of :mod:`graphaudit.synth`; this module stays for ``sample_data/`` and for the
+speed benchmarks, whose figures are comparable only on the same world.
+
+The synthetic world: a deterministic generator of stores and the operators behind them.
 
 ``write_sample`` writes a data directory in the layout of docs/design.md §1 (``stores.csv``,
 ``identities.csv``, ``payments.csv``, ``addresses.csv``) plus ``truth.csv``, the answer key that
