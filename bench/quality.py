@@ -269,11 +269,11 @@ def report(frame: pd.DataFrame) -> None:
     if not family.empty:
         worlds = family["data"].nunique()
         lost = int((family.groupby("data")["read"].first() < 1).sum())
-        print(f"\n{worlds} worlds; worlds the reader rejected stores of: {lost}")
+        print(f"\n{worlds} worlds; worlds the reader rejected stores of: {lost}\n")
         print(markdown(summary(family)))
         whole = family[family["read"] >= 1]
         if 0 < whole["data"].nunique() < worlds:
-            print(f"\nthe {whole['data'].nunique()} worlds the reader read whole:")
+            print(f"\nthe {whole['data'].nunique()} worlds the reader read whole:\n")
             print(markdown(summary(whole)))
     others = frame[~frame["family"].astype(bool)]
     if not others.empty:
