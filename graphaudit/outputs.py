@@ -247,7 +247,7 @@ def files(n: int) -> str:
     return f"{n:,} file{'' if n == 1 else 's'}"
 
 
-def summarize(names: Iterable[str], limit: int = 6) -> str:
+def summarize(names: Iterable[str], limit: int = 12) -> str:
     """``a.csv, b.csv, 275 cluster pages``: files by name, cluster pages counted."""
     names = list(names)
     pages = [n for n in names if n.startswith("clusters/")]
