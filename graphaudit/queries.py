@@ -71,7 +71,6 @@ from .privacy import (
     csv_line,
     hash_value,
     is_hashed,
-    key_id,
     load_key,
     mask,
     mask_raw,
@@ -948,14 +947,10 @@ def run_query(
 def _hashed_if_graph_is(store: object, query: Query, parameters: dict[str, object],
                         secret: bytes) -> dict[str, object]:
     """``parameters`` with identifier values hashed when the graph stores keyed hashes."""
-    from .store import read_hashing
+    from .store import hashed_under
 
-    hashing = read_hashing(store)
-    if hashing is None:
+    if not hashed_under(store, secret):
         return parameters
-    if hashing != key_id(secret):
-        raise QueryError("the graph was loaded with --hash-identifiers under another pseudonym "
-                         "key: give that key with --pseudonym-key")
     out = dict(parameters)
     for p in query.params:
         match = _TYPE_SPEC.match(p.type)

@@ -45,7 +45,7 @@ from .privacy import PII_KINDS, hash_values, key_id, scrub_column
 from .settings import ConnectionSettings, check_uri
 
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "graph_overrides",
-           "hashed_identifiers", "read_hashing", "stale_clusters"]
+           "hashed_identifiers", "hashed_under", "read_hashing", "stale_clusters"]
 
 # The server's notifications on graphaudit's own statements (a label that does not exist yet in
 # an empty database) are not the user's business; `graphaudit query` reports those of a query.
@@ -594,18 +594,22 @@ def read_hashing(store: GraphStore) -> str | None:
     return rows[0]["key_id"] if rows else None
 
 
+def hashed_under(store: GraphStore, secret: bytes) -> bool:
+    """Whether the graph stores its identifiers as keyed hashes under ``secret``'s key; a graph
+    hashed under another key is refused (its hashes could match nothing we compute)."""
+    stored = read_hashing(store)
+    if stored is not None and stored != key_id(secret):
+        raise GraphauditError("the graph was loaded with --hash-identifiers under another "
+                              "pseudonym key: give that key with --pseudonym-key")
+    return stored is not None
+
+
 def graph_overrides(store: GraphStore, overrides, secret: bytes):
     """A ``--hubs`` file's overrides (:class:`~.linkage.hubs.HubOverrides`, or None) as the graph
     spells identifiers: hashed under ``secret`` when the graph was loaded with
     ``--hash-identifiers`` (a graph hashed under another key is refused)."""
-    if overrides is None:
-        return None
-    stored = read_hashing(store)
-    if stored is None:
+    if overrides is None or not hashed_under(store, secret):
         return overrides
-    if stored != key_id(secret):
-        raise GraphauditError("the graph was loaded with --hash-identifiers under another "
-                              "pseudonym key: give that key with --pseudonym-key")
     from .linkage.hubs import HubOverrides
     from .privacy import hash_value
 
