@@ -93,23 +93,28 @@ def brand_relation(key: str, base: str) -> str | None:
         return None
     if key == base:
         return "same"
-    if _affix_sizes_ok(key, base):
-        if key.endswith(base):
-            return "prefix added"
-        if key.startswith(base):
-            return "suffix added"
+    added = _affix_end(key, base)
+    if added:
+        return f"{added} added"
     if len(base) >= MIN_EDIT and Levenshtein.distance(key, base, score_cutoff=1) <= 1:
         return "one edit"
-    if _affix_sizes_ok(base, key):
-        if base.endswith(key):
-            return "prefix dropped"
-        if base.startswith(key):
-            return "suffix dropped"
+    dropped = _affix_end(base, key)
+    if dropped:
+        return f"{dropped} dropped"
     return None
 
 
-def _affix_sizes_ok(longer: str, shorter: str) -> bool:
-    return len(shorter) >= MIN_AFFIX_BASE and 0 < len(longer) - len(shorter) <= MAX_AFFIX
+def _affix_end(longer: str, shorter: str) -> str | None:
+    """``"prefix"`` or ``"suffix"``: where ``longer`` is ``shorter`` with a short affix, or None.
+
+    Added and dropped affixes are one rule seen from either brand, so both ask this."""
+    if len(shorter) < MIN_AFFIX_BASE or not 0 < len(longer) - len(shorter) <= MAX_AFFIX:
+        return None
+    if longer.endswith(shorter):
+        return "prefix"
+    if longer.startswith(shorter):
+        return "suffix"
+    return None
 
 
 def _one_deletions(word: str) -> set[str]:
