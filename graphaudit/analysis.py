@@ -19,7 +19,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import DataError
-from .forking import Forked, worth_forking
 from .identifiers import store_brand_keys
 from .linkage import Linkage, LinkageParams, link_stores
 from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
@@ -27,6 +26,7 @@ from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
 from .linkage.waterfall import link_items, merge_table, possible_table
 from .outputs import OutputRecord
+from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, load_key, scrub_column, unneutralise
 from .scoring import brand_variants, score_clusters
 
@@ -53,29 +53,32 @@ def analyze(
     previous: pd.Series | None = None,
     stage: Callable[[str], None] | None = None,
     params: LinkageParams | None = None,
+    parallel: Parallel | None = None,
 ) -> Analysis:
     """Cluster the stores, score the clusters and collect the evidence.
 
     ``stores`` needs store_id, status, opened_on, suspended_on and brand; ``links`` needs
-    store_id, kind, key and holder_name (see :mod:`graphaudit.identifiers`).
+    store_id, kind, key and holder_name (see :mod:`graphaudit.identifiers`). With a
+    ``parallel`` budget of more than one worker, independent stages of big inputs run side by
+    side in forked children (:mod:`graphaudit.parallel`); the results are the same.
     """
     say = stage or (lambda name: None)
     stores = stores.copy()
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
-    fork = worth_forking(len(links))
+    parallel = parallel or Parallel()
     # Brand variants need only the stores: a forked child finds them while the graph is built.
     # They are evidence (a variant of a suspended brand agrees with it at the "near" level), so
     # the linkage waits for them. Bridges need only the linkage: a second child finds them
     # while this process scores the clusters.
-    with Forked(_suspended_brand_variants, stores, fork=fork) as finding_variants:
+    with parallel.start(_suspended_brand_variants, stores, rows=len(links)) as finding_variants:
         say("building the evidence graph")
-        graph = build_graph(stores, links)
+        graph = build_graph(stores, links, parallel)
         variants = finding_variants.result()
     graph.stores["brand_base"] = _brand_bases(graph.stores["brand_key"], variants)
-    linkage = link_stores(stores, links, overrides, previous, stage, graph, params)
+    linkage = link_stores(stores, links, overrides, previous, stage, graph, params, parallel)
     say("collecting evidence and bridges, scoring clusters")
-    with Forked(bridge_splits, linkage, fork=fork) as finding_bridges:
+    with parallel.start(bridge_splits, linkage, rows=len(links)) as finding_bridges:
         ordered = linkage.graph.stores
         store_table, clusters = score_clusters(ordered, linkage.cluster_id,
                                                _id_holders(linkage), variants)
@@ -201,6 +204,7 @@ def write_outputs(
     progress: Callable[[int], None] | None = None, max_pages: int | None = None,
     secret: bytes | None = None, record: OutputRecord | None = None,
     not_assessed: Iterable[str] = (),
+    parallel: Parallel | None = None,
 ) -> dict[str, Path]:
     """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv (every merge
     with its weighed evidence), possible_links.csv, model.json (the learned weights) and the
@@ -210,8 +214,8 @@ def write_outputs(
     ``source``, ``rejects``, ``only_cluster`` and ``max_pages`` go to it, and ``progress``
     counts its pages. The files are formatted a column at a time in Arrow
     (:mod:`graphaudit.report.tables`): a million stores would cost seconds and gigabytes as
-    Python strings. For many stores (:func:`~.forking.worth_forking`), a forked child writes
-    the CSV files while this process writes the report. Personal data is masked with
+    Python strings. With a ``parallel`` budget to spare (:mod:`graphaudit.parallel`), a forked
+    child writes the CSV files while this process writes the report. Personal data is masked with
     pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
     unless ``show_pii``. ``not_assessed`` (:mod:`graphaudit.coverage`) is listed on the index.
 
@@ -234,8 +238,8 @@ def write_outputs(
         if path.is_symlink():  # write a file of our own, never through a link
             path.unlink()
     # The tables are written by a forked child while this process writes the report.
-    with Forked(_write_tables, analysis, paths, show_pii, secret,
-                fork=worth_forking(len(analysis.stores))) as tables:
+    with (parallel or Parallel()).start(_write_tables, analysis, paths, show_pii, secret,
+                                        rows=len(analysis.stores)) as tables:
         pages = write_report(analysis, out, show_pii=show_pii, source=source,
                              only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
                              progress=progress, secret=secret, not_assessed=not_assessed)

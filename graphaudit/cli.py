@@ -22,6 +22,7 @@ from . import __version__
 from .coverage import gaps
 from .errors import DataError, GraphauditError
 from .outputs import OutputRecord, files, is_own_name, summarize, survey
+from .parallel import Parallel
 from .privacy import KEY_ENV, csv_line, load_key, mask_field
 from .records import (
     MAX_LOSS_SHARE,
@@ -424,7 +425,7 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
 
     with open_rejects(rejects_path, show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        extract_identifiers(records, rejects)
+        extract_identifiers(records, rejects, Parallel.auto())
     emit_table(_file_rows(records.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(rejects, strict)
@@ -466,7 +467,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         store.check_load(source, mode)
         with open_rejects(rejects_path, show_pii) as rejects:
             records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-            identifiers = extract_identifiers(records, rejects)
+            identifiers = extract_identifiers(records, rejects, Parallel.auto())
         if strict and rejects.count:
             finish_rejects(rejects, strict)
         if mode == "replace":
@@ -646,21 +647,22 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     record = announce_output_folder(out_dir)
     with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        identifiers = extract_identifiers(records, rejects)
+        identifiers = extract_identifiers(records, rejects, Parallel.auto())
     finish_rejects(rejects, strict)
     not_assessed = [g.describe() for g in gaps(records.reports)]
     stores, links = records.stores, identifiers.links
     # The record rows and the identifier nodes are done with: about 1 GiB at a million stores.
     del records, identifiers
     stage = stage_printer(quiet)
-    result = run_analysis(stores, links, overrides, previous_ids, stage=stage)
+    result = run_analysis(stores, links, overrides, previous_ids, stage=stage,
+                          parallel=Parallel.auto())
     multi = int((result.clusters["size"] >= 2).sum())
     pages = multi if max_pages is None else min(multi, max_pages)
     stage("writing the files and the report")
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
-        write_outputs(result, out_dir, show_pii=show_pii, source=str(data_dir),
-                      rejects=rejects.count, progress=advance, max_pages=max_pages,
-                      secret=secret, record=record, not_assessed=not_assessed)
+        write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(),
+                      source=str(data_dir), rejects=rejects.count, progress=advance,
+                      max_pages=max_pages, secret=secret, record=record, not_assessed=not_assessed)
     finish_output_folder(record, rejects.path if rejects.count else None)
     model = result.linkage.resolution.model
     if model.source != "estimated":
@@ -739,7 +741,7 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
         previous = read_previous_clusters(store)
         not_assessed = _not_assessed(store)
         result = run_analysis(stores, links, overrides, previous if len(previous) else None,
-                              stage=stage)
+                              stage=stage, parallel=Parallel.auto())
         similar = _similar_addresses(result.linkage)
         total = len(result.clusters) + len(result.stores) + len(similar)
         with progress_bar("writing clusters", total, quiet) as advance:
@@ -747,8 +749,8 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
                            similar, progress=advance)
     if out_dir:
         record = announce_output_folder(out_dir)
-        write_outputs(result, out_dir, show_pii=show_pii, secret=_secret(key_file),
-                      record=record, not_assessed=not_assessed)
+        write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(),
+                      secret=_secret(key_file), record=record, not_assessed=not_assessed)
         finish_output_folder(record)
     multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
@@ -795,13 +797,14 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
         if data_dir:
             rejects = RejectsWriter(None)
             records = read_data_dir(data_dir, rejects, None, None, quiet=True)
-            stores, links = records.stores, extract_identifiers(records, rejects).links
+            identifiers = extract_identifiers(records, rejects, Parallel.auto())
+            stores, links = records.stores, identifiers.links
         else:
             from .store import connect, read_graph
 
             with connect(_settings(uri, user, password, database)) as store:
                 stores, links = read_graph(store)
-        result = run_analysis(stores, links)
+        result = run_analysis(stores, links, parallel=Parallel.auto())
         found = explain_stores(result, *store_ids, show_pii=show_pii,
                                secret=_secret(key_file))
     if fmt == "json":
@@ -952,7 +955,7 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
         click.echo("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                    "cluster ids are computed afresh", err=True)
     result = run_analysis(stores, links, overrides, previous if len(previous) else None,
-                          stage=stage)
+                          stage=stage, parallel=Parallel.auto())
     multi = int((result.clusters["size"] >= 2).sum())
     if cluster_id is not None and cluster_id not in set(result.clusters["cluster_id"]):
         raise DataError(f"unknown cluster id {cluster_id!r} (see cluster_summary.csv or the "
@@ -962,7 +965,7 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
     record = announce_output_folder(out_dir)
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
-        write_outputs(result, out_dir, show_pii=show_pii, source=source,
+        write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(), source=source,
                       only_cluster=cluster_id, progress=advance, max_pages=max_pages,
                       secret=_secret(key_file), record=record, not_assessed=not_assessed)
     finish_output_folder(record)

@@ -9,10 +9,7 @@ table of identifier nodes per kind (docs/design.md §2-3).
 from __future__ import annotations
 
 import functools
-import multiprocessing
-import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import normalize
-from .forking import Forked, worth_forking
+from .parallel import Parallel
 from .records import RecordSet, Reject, RejectsWriter
 
 __all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers",
@@ -86,25 +83,30 @@ class Identifiers:
         return self.links[self.links["kind"] == kind]
 
 
-def extract_identifiers(records: RecordSet, rejects: RejectsWriter) -> Identifiers:
+def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None,
+                        parallel: Parallel | None = None) -> Identifiers:
     """Normalize every identifier in ``records`` and return the links and nodes.
 
     A value that cannot be normalized (an e-mail without ``@``, an ID number that is only
-    separators) is dropped from the graph and written to ``rejects`` with its file and line; the
-    rest of its row is kept.
+    separators) is dropped from the graph and written to ``rejects`` with its file and line
+    (kept in memory when no writer is given); the rest of its row is kept. With a
+    ``parallel`` budget of more than one worker, big inputs are normalized in forked
+    processes (:mod:`graphaudit.parallel`); the keys are the same.
     """
+    rejects = rejects if rejects is not None else RejectsWriter(None)
+    parallel = parallel or Parallel()
     # Addresses (a third of the links, the slowest to normalize) are keyed in a forked child
     # meanwhile; their rejects come back with their keys and are written after the others'.
     addresses = records.addresses
-    with Forked(_key_rows, addresses, "address", "address", _address, None,
-                fork=worth_forking(len(addresses))) as keying:
+    with parallel.start(_key_rows, addresses, "address", "address", _address, None, parallel,
+                        rows=len(addresses)) as keying:
         ident = records.identities
         docs = _normalize_column(ident, "id_number", "id_document", rejects, _id_document,
-                                 extra=("id_type",))
-        phones = _normalize_column(ident, "phone", "phone", rejects, _phone)
-        emails = _normalize_column(ident, "email", "email", rejects, _email)
+                                 parallel, extra=("id_type",))
+        phones = _normalize_column(ident, "phone", "phone", rejects, _phone, parallel)
+        emails = _normalize_column(ident, "email", "email", rejects, _email, parallel)
         pay = _normalize_column(records.payments, "account_number", "payment", rejects,
-                                _account, extra=("account_type", "institution"))
+                                _account, parallel, extra=("account_type", "institution"))
         addr = _link_frame(addresses, "address", "address", keying.result(), rejects,
                            extra=("city", "postcode", "country"))
     addr["text"] = addr["raw"]
@@ -121,6 +123,7 @@ def _normalize_column(
     kind: str,
     rejects: RejectsWriter,
     func: Callable[[str, str], tuple[str, bool]],
+    parallel: Parallel,
     extra: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Normalize ``frame[column]`` by distinct (value, context) and return link rows of ``kind``.
@@ -128,7 +131,7 @@ def _normalize_column(
     ``func(raw, context)`` returns ``(key, valid)`` or raises ValueError; the context is the
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
-    keyed = _key_rows(frame, column, kind, func, extra[0] if extra else None)
+    keyed = _key_rows(frame, column, kind, func, extra[0] if extra else None, parallel)
     return _link_frame(frame, column, kind, keyed, rejects, extra)
 
 
@@ -147,7 +150,8 @@ class _KeyedRows:
 
 
 def _key_rows(frame: pd.DataFrame, column: str, kind: str,
-              func: Callable[[str, str], tuple[str, bool]], context: str | None) -> _KeyedRows:
+              func: Callable[[str, str], tuple[str, bool]], context: str | None,
+              parallel: Parallel) -> _KeyedRows:
     """Key ``frame[column]`` once per distinct (prepared value, context); drop the values that
     cannot be keyed (as rejects) and the repeats of a store's link (see :func:`_repeated_links`).
     """
@@ -155,7 +159,7 @@ def _key_rows(frame: pd.DataFrame, column: str, kind: str,
     values = _arrow_column(frame, column, present)
     contexts = _arrow_column(frame, context, present) if context else None
     codes, forms, form_contexts = _distinct_forms(values, contexts, kind)
-    keys, valid, reasons = _normalize_forms(func, kind, forms, form_contexts)
+    keys, valid, reasons = _normalize_forms(func, kind, forms, form_contexts, parallel)
     failed = np.zeros(len(forms), dtype=bool)
     failed[list(reasons)] = True
     failed = failed[codes]
@@ -330,13 +334,9 @@ FAST_KEYS: dict[str, Callable[[pa.Array, pa.Array | None],
     "address": _no_context(normalize.fast_address_keys),
 }
 
-#: below this many distinct values, normalizing in one process is faster than forking
-PARALLEL_THRESHOLD = 50_000
-
-
 def _normalize_forms(
     func: Callable[[str, str], tuple[str, bool]], kind: str, forms: pa.Array,
-    contexts: pa.Array | None,
+    contexts: pa.Array | None, parallel: Parallel,
 ) -> tuple[pa.Array, np.ndarray, dict[int, str]]:
     """The key and validity of every distinct form, and the reason for each form that has none.
 
@@ -350,7 +350,7 @@ def _normalize_forms(
     slow = np.flatnonzero(~fast)
     rest = forms.take(slow).to_pylist()
     rest_contexts = contexts.take(slow).to_pylist() if contexts is not None else [""] * len(slow)
-    done = _normalize_all(func, list(zip(rest, rest_contexts, strict=True)))
+    done = _normalize_all(func, list(zip(rest, rest_contexts, strict=True)), parallel)
     reasons = {int(slow[i]): r for i, r in enumerate(done) if isinstance(r, str)}
     slow_keys = pa.array(["" if isinstance(r, str) else r[0] for r in done], pa.large_string())
     slow_valid = np.array([not isinstance(r, str) and bool(r[1]) for r in done], dtype=bool)
@@ -362,21 +362,17 @@ def _normalize_forms(
     return keys, valid, reasons
 
 
-def _normalize_all(func: Callable[[str, str], tuple[str, bool]], pairs: list[tuple[str, str]]):
+def _normalize_all(func: Callable[[str, str], tuple[str, bool]], pairs: list[tuple[str, str]],
+                   parallel: Parallel):
     """``func`` over distinct (raw, context) pairs; a ValueError becomes its message (a str).
 
-    Large inputs are split over the machine's cores: normalizing (phonenumbers, the address
+    Large inputs are split over the budget's workers: normalizing (phonenumbers, the address
     rules) is pure Python and the slowest part of reading a million-store directory.
     """
-    workers = os.cpu_count() or 1
-    if len(pairs) < PARALLEL_THRESHOLD or workers < 2:
-        return _normalize_chunk(func, pairs)
-    size = -(-len(pairs) // workers)
+    size = -(-len(pairs) // parallel.workers) or 1
     chunks = [pairs[i:i + size] for i in range(0, len(pairs), size)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        parts = pool.map(_normalize_chunk, [func] * len(chunks), chunks)
-        return [result for part in parts for result in part]
+    parts = parallel.map(functools.partial(_normalize_chunk, func), chunks, rows=len(pairs))
+    return [result for part in parts for result in part]
 
 
 def _normalize_chunk(func, pairs: list[tuple[str, str]]) -> list[tuple[str, bool] | str]:

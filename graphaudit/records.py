@@ -144,9 +144,10 @@ class Reject:
 class RejectsWriter:
     """Collects rejects and writes them to a CSV file, opened only when the first one arrives.
 
-    ``mask(field, text)`` masks a value by its column (:func:`graphaudit.privacy.mask_field`);
-    cells that a spreadsheet would run as formulas are neutralised
-    (:func:`graphaudit.privacy.csv_line`).
+    Without a file (``path`` None), the rejects are kept in :attr:`kept`, so that a caller of
+    the library still sees what was rejected and why. ``mask(field, text)`` masks a value by
+    its column (:func:`graphaudit.privacy.mask_field`); cells that a spreadsheet would run as
+    formulas are neutralised (:func:`graphaudit.privacy.csv_line`).
     """
 
     COLUMNS = ("file", "line", "field", "reason", "value")
@@ -157,6 +158,8 @@ class RejectsWriter:
         self.mask = mask
         self.limit = limit
         self.count = 0
+        #: the rejects themselves, when there is no file to write them to
+        self.kept: list[Reject] = []
         self._handle: io.TextIOWrapper | None = None
         self._writer = None
 
@@ -169,6 +172,7 @@ class RejectsWriter:
                 f"{where}: is it the right file, with the right columns or --columns map?")
         self.count += 1
         if self.path is None:
+            self.kept.append(reject)
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -353,7 +357,7 @@ def load_column_map(path: Path) -> dict[str, dict[str, str]]:
 
 def read_records(
     data_dir: Path,
-    rejects: RejectsWriter,
+    rejects: RejectsWriter | None = None,
     encoding: str | None = None,
     column_map: dict[str, dict[str, str]] | None = None,
     progress: Callable[[int], None] | None = None,
@@ -362,16 +366,18 @@ def read_records(
     """Read and validate every record file of ``data_dir``.
 
     Stores are read first so that the other kinds can be checked against their store ids. Rows
-    that break the contract go to ``rejects``; ``progress`` is called with the number of rows
-    read since its last call. A bad value of an optional field is dropped from its row (a
+    that break the contract go to ``rejects`` (without one, they are kept in memory: see
+    :class:`RejectsWriter`); ``progress`` is called with the number of rows read since its
+    last call. A bad value of an optional field is dropped from its row (a
     reject line names it) and the row kept. Dates are read in the forms of :data:`DATE_FORMS`
     and, first, in ``date_format`` (a strftime format such as ``%d/%m/%Y``) when given.
 
     >>> from graphaudit.records import read_records, RejectsWriter
-    >>> records = read_records(Path("sample_data"), RejectsWriter(None))  # doctest: +SKIP
+    >>> records = read_records(Path("sample_data"))  # doctest: +SKIP
     >>> len(records.stores)  # doctest: +SKIP
     2000
     """
+    rejects = rejects if rejects is not None else RejectsWriter(None)
     files = find_files(data_dir)
     check_rejects_path(rejects.path, files.values())
     column_map = column_map or {}

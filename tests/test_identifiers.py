@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_normalize import address_parts, rendered_address
 
-from graphaudit import forking, identifiers, normalize
+from graphaudit import identifiers, normalize
 from graphaudit.identifiers import (
     FAST_KEYS,
     PREPARE,
@@ -20,18 +20,19 @@ from graphaudit.identifiers import (
     store_brand_keys,
 )
 from graphaudit.normalize import account_key, address_key, email_key, id_document_key, phone_key
+from graphaudit.parallel import Parallel
 from graphaudit.records import RejectsWriter, read_records
 
 
 def test_prepare_rewrites_and_parallel_normalizing_change_no_key(monkeypatch):
     """The shortcuts (pre-cleaning, Arrow keys, forked workers) give exactly the plain keys."""
     records = read_records(SAMPLE_DATA, RejectsWriter(None))
-    monkeypatch.setattr(forking, "MIN_ROWS", 0)  # addresses keyed in a forked child
-    fast = extract_identifiers(records, RejectsWriter(None))
-    monkeypatch.setattr(forking, "MIN_ROWS", 10**9)
+    # addresses keyed in a forked child, the other kinds by a pool in this process
+    budget = Parallel(3, min_rows=0)
+    fast = extract_identifiers(records, RejectsWriter(None), budget)
+    assert budget.workers == 3
     monkeypatch.setattr(identifiers, "PREPARE", {})
     monkeypatch.setattr(identifiers, "FAST_KEYS", {})
-    monkeypatch.setattr(identifiers, "PARALLEL_THRESHOLD", 10)
     plain = extract_identifiers(records, RejectsWriter(None))
     for kind, nodes in plain.nodes.items():  # keys with their validity
         assert fast.nodes[kind].equals(nodes), kind

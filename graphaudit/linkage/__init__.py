@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from ..forking import worth_forking
+from ..parallel import Parallel
 from .clusters import assign_cluster_ids
 from .graph import EvidenceGraph, build_graph, unique_pairs
 from .hubs import HubOverrides, decide_links, listed_idents
@@ -71,6 +71,7 @@ def link_stores(
     stage: Callable[[str], None] | None = None,
     graph: EvidenceGraph | None = None,
     params: LinkageParams | None = None,
+    parallel: Parallel | None = None,
 ) -> Linkage:
     """Cluster ``stores`` by the identifiers in ``links``.
 
@@ -84,6 +85,7 @@ def link_stores(
     stage : called with the name of each stage as it starts (for progress on stderr).
     graph : :func:`~.graph.build_graph` of ``stores`` and ``links``, when the caller built it.
     params : the engine's settings (thresholds, candidate limits, EM); defaults when None.
+    parallel : the budget of workers (:mod:`graphaudit.parallel`); one process when None.
 
     Examples
     --------
@@ -99,9 +101,9 @@ def link_stores(
     overrides = overrides or HubOverrides()
     if graph is None:
         say("building the evidence graph")
-        graph = build_graph(stores, links)
+        graph = build_graph(stores, links, parallel)
     say("matching near-duplicate identifiers")
-    matches = find_matches(graph, fork=worth_forking(len(links)))
+    matches = find_matches(graph, parallel, rows=len(links))
     canonical = _canonical(graph.n_idents, [m for m in matches if m.accepted])
     say("weighing the evidence and merging groups")
     denied = listed_idents(graph.idents, overrides.deny)

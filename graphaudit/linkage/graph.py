@@ -8,13 +8,15 @@ graphs are small.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ..parallel import Parallel
 
 __all__ = ["LINK_DETAILS", "EvidenceGraph", "build_graph", "unique_pairs"]
 
@@ -76,7 +78,7 @@ def _store_positions(link_stores: pd.Series, store_ids: pd.Series) -> np.ndarray
 
 
 def _number_identifiers(kinds: pd.Series, keys: pd.Series,
-                        pool: ThreadPoolExecutor) -> tuple[np.ndarray, pd.DataFrame]:
+                        pool: Executor) -> tuple[np.ndarray, pd.DataFrame]:
     """Number the identifiers in (kind, key) order: each link's number, and the identifiers
     (kind and key) in that order.
 
@@ -117,10 +119,12 @@ def _number_identifiers(kinds: pd.Series, keys: pd.Series,
     return codes, idents
 
 
-def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
+def build_graph(stores: pd.DataFrame, links: pd.DataFrame,
+                parallel: Parallel | None = None) -> EvidenceGraph:
     """Number stores (sorted by store_id) and identifiers (by kind, key) and index the links.
 
     Sorting makes every later numbering, and so every cluster id, independent of file order.
+    With a ``parallel`` budget of two workers, two threads share the work.
 
     >>> import pandas as pd
     >>> stores = pd.DataFrame({"store_id": ["S2", "S1"]})
@@ -132,7 +136,7 @@ def build_graph(stores: pd.DataFrame, links: pd.DataFrame) -> EvidenceGraph:
     """
     stores = stores.sort_values("store_id", kind="stable").reset_index(drop=True)
     # Arrow and numpy let go of the GIL in their loops: two threads keep two cores busy.
-    with ThreadPoolExecutor(2, thread_name_prefix="graphaudit-graph") as pool:
+    with (parallel or Parallel()).threads(2) as pool:
         finding = pool.submit(_store_positions, links["store_id"], stores["store_id"])
         ident_codes, idents = _number_identifiers(links["kind"], links["key"], pool)
         link_store = finding.result()

@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
-from ..forking import Forked
 from ..normalize import address_identities, id_check_passes, id_edit_close, names_agree
+from ..parallel import Parallel
 from .graph import EvidenceGraph
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "find_matches", "near_duplicate_addresses",
@@ -200,14 +200,17 @@ SIGNALS: list[Callable[[EvidenceGraph], list[Match]]] = [
 ]
 
 
-def find_matches(graph: EvidenceGraph, fork: bool = False) -> list[Match]:
+def find_matches(graph: EvidenceGraph, parallel: Parallel | None = None,
+                 rows: int | None = None) -> list[Match]:
     """Run every signal; return all matches, accepted or not (rejected ones are evidence too).
 
-    With ``fork``, every signal but the last runs in a forked child meanwhile (the signals are
-    independent, and mostly Python).
+    With a ``parallel`` budget to spare for ``rows`` links (default: the graph's), signals but
+    the last run in forked children meanwhile (the signals are independent, and mostly Python).
     """
+    parallel = parallel or Parallel()
+    rows = len(graph.link_store) if rows is None else rows
     with ExitStack() as stack:
-        others = [stack.enter_context(Forked(signal, graph, fork=fork))
+        others = [stack.enter_context(parallel.start(signal, graph, rows=rows))
                   for signal in SIGNALS[:-1]]
         last = SIGNALS[-1](graph)
         found = [other.result() for other in others]
