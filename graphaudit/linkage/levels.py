@@ -60,6 +60,7 @@ class Evidence:
     comparisons: list[str]
     generating: np.ndarray  # per comparison: can it make two groups candidates?
     per_store: np.ndarray | None = None  # mean distinct values per store, per comparison
+    spellings: tuple | None = None  # each value's spellings (:func:`_spellings`), once a run
 
 
 @dataclass
@@ -358,17 +359,20 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     the chances of coincidence of each comparison.
 
     Returns ``pairs`` (k x 2, smaller label first), ``levels`` (int8, -1 null), ``shared``
-    (``pair, value, comp, level``: each value both groups use, with its level) and
-    ``chances`` (pairs x comparisons, bits): ``log2(d_a * d_b / d**2)`` (at least 0), where
-    ``d_a`` and ``d_b`` count the two groups' distinct values of the comparison and ``d`` is
-    the mean count of one store. u was measured on pairs of single stores; a pair of groups
-    with d_a and d_b values has d_a * d_b / d**2 times the chances of sharing one by accident.
-    With ``hubs_from``, values used by that many groups or more are hubs: they neither make
-    candidates nor count.
+    (``pair, value, comp, level``: each value both groups use, with its level, by pair then
+    value) and ``chances`` (pairs x comparisons, bits): ``log2(d_a * d_b / d**2)`` (at least
+    0), where ``d_a`` and ``d_b`` count the two groups' distinct values of the comparison and
+    ``d`` is the mean count of one store. u was measured on pairs of single stores; a pair of
+    groups with d_a and d_b values has d_a * d_b / d**2 times the chances of sharing one by
+    accident. With ``hubs_from``, values used by that many groups or more are hubs: they
+    neither make candidates nor count.
+
+    Every step is a group-by or a join over two tables: the (value, group) table of who uses
+    what, and the (pair, value) table of what pairs share (see :func:`_shared_values`).
     """
     n_comp = len(evidence.comparisons)
     group = labels[evidence.store]
-    # The (value, group) incidence and the values' group counts.
+    # The (value, group) table and the values' group counts.
     n_groups_space = int(labels.max()) + 1 if len(labels) else 1
     inc_value, inc_group = unique_pairs(evidence.value, group, n_groups_space)
     n_values = len(evidence.comp)
@@ -376,43 +380,28 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     if hubs_from is not None:
         kept = groups_of_value[inc_value] < hubs_from
         inc_value, inc_group = inc_value[kept], inc_group[kept]
-    pairs = _candidates(inc_value, inc_group, groups_of_value, evidence, params)
-    empty_shared = pd.DataFrame({"pair": np.zeros(0, np.int64), "value": np.zeros(0, np.int64),
-                                 "comp": np.zeros(0, np.int64), "level": np.zeros(0, np.int8)})
+    pairs, pair_id, value = _shared_values(inc_value, inc_group, groups_of_value, evidence,
+                                           params, n_groups_space)
     if not len(pairs):
-        return (pairs, np.empty((0, n_comp), dtype=np.int8), empty_shared,
-                np.empty((0, n_comp)))
-    # Each pair's shared values: the values of one side, looked up among the other side's.
-    value_key = inc_group * n_values + inc_value  # sorted by group then value below
-    order = np.argsort(value_key, kind="stable")
-    by_group_value = inc_value[order]
-    sorted_key = value_key[order]
-    starts = np.searchsorted(inc_group[order], np.arange(n_groups_space + 1))
-    degree = np.diff(starts)
+        empty = pd.DataFrame({"pair": np.zeros(0, np.int64), "value": np.zeros(0, np.int64),
+                              "comp": np.zeros(0, np.int64), "level": np.zeros(0, np.int8)})
+        return (pairs, np.empty((0, n_comp), dtype=np.int8), empty, np.empty((0, n_comp)))
     a, b = pairs[:, 0], pairs[:, 1]
-    swap = degree[a] > degree[b]
-    x, y = np.where(swap, b, a), np.where(swap, a, b)
-    pair_id, value = _expand(x, starts, by_group_value)
-    found = _contains(sorted_key, y[pair_id] * n_values + value)
-    pair_id, value = pair_id[found], value[found]
-    # Exact spellings shared: the same lookup over the written values.
-    exact_pair, exact_value = _shared_exact(evidence, group, n_groups_space, x, y)
     level = band_level(groups_of_value[value])
-    near = ~_contains(np.sort(exact_pair * n_values + exact_value), pair_id * n_values + value)
-    level[near] = NEAR
+    level[_near(evidence, group, n_groups_space, a[pair_id], b[pair_id], value)] = NEAR
     comp = evidence.comp[value]
-    levels = np.full((len(pairs), n_comp), NONE, dtype=np.int8)
-    has = np.zeros((n_groups_space, n_comp), dtype=bool)
-    has[inc_group, evidence.comp[inc_value]] = True
-    levels[~(has[a] & has[b])] = -1
+    # Each pair's level of each comparison: its best shared value, none when both groups
+    # have evidence of the comparison and share none of it, null otherwise.
+    inc_comp = evidence.comp[inc_value]
+    count = np.bincount(inc_group * n_comp + inc_comp,
+                        minlength=n_groups_space * n_comp).reshape(n_groups_space, n_comp)
+    levels = np.where((count[a] > 0) & (count[b] > 0), NONE, -1).astype(np.int8)
     best = np.full(len(pairs) * n_comp, NONE, dtype=np.int8)
     np.maximum.at(best, pair_id * n_comp + comp, level)
     flat = levels.reshape(-1)
     hit = best > NONE
     flat[hit] = best[hit]
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
-    count = np.zeros((n_groups_space, n_comp), dtype=np.int64)
-    np.add.at(count, (inc_group, evidence.comp[inc_value]), 1)
     per_store = _values_per_store(evidence, n_comp)
     with np.errstate(divide="ignore"):
         chances = np.log2(np.maximum(count[a] * count[b] / per_store ** 2, 1.0))
@@ -433,20 +422,151 @@ def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
     return evidence.per_store
 
 
-def _shared_exact(evidence: Evidence, group: np.ndarray, n_groups: int, x: np.ndarray,
-                  y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(pair, value) of the values that pairs share as written (not only as near spellings)."""
-    exact_value_of = np.zeros(int(evidence.exact.max()) + 1 if len(evidence.exact) else 0,
-                              dtype=np.int64)
-    exact_value_of[evidence.exact] = evidence.value
-    inc_exact, inc_group = unique_pairs(evidence.exact, group, n_groups)
-    n_exact = len(exact_value_of)
-    key = inc_group * n_exact + inc_exact
+def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value: np.ndarray,
+                   evidence: Evidence, params: LinkageParams, n_groups: int
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Candidate pairs of groups, and every value each candidate pair shares.
+
+    A self-join of the (value, group) table on value: a value used by up to
+    ``all_pairs_up_to`` groups pairs all of them, a commoner one each group with its
+    ``window`` next ones (:func:`_window_pairs`). The pairs that a generating value made are
+    the candidates. The rows of the rare values are then the shared values of the candidates
+    (a pair that shares only a name or a brand is no candidate); the commoner values (few
+    stores, but too many pairs to list) are joined to the candidates instead: each pair's
+    common values on one side, looked up on the other.
+
+    Returns ``pairs`` (k x 2, sorted) and ``pair_id``, ``value`` of every shared value,
+    sorted by pair then value.
+    """
+    g = groups_of_value[inc_value]
+    rare = (g >= 2) & (g <= params.all_pairs_up_to)
+    value, grp = inc_value[rare], inc_group[rare]  # sorted by value, then group
+    left, right = _pairs_within(value, g[rare] - 1)
+    row_value, lo, hi = value[left], grp[left], grp[right]
+    del left, right
+    makes = evidence.generating[evidence.comp[row_value]] & \
+        (groups_of_value[row_value] <= params.max_groups)
+    win_lo, win_hi = _window_pairs(inc_value, inc_group, g, evidence, params)
+    # One sort of the rows by pair: the runs are the pairs, candidates those a generating
+    # value made, and the rows of a pair stay in value order (the sort is stable).
+    key = np.r_[lo * n_groups + hi, win_lo * n_groups + win_hi]
+    makes = np.r_[makes, np.ones(len(win_lo), dtype=bool)]
+    is_row = np.r_[np.ones(len(lo), dtype=bool), np.zeros(len(win_lo), dtype=bool)]
+    row_value = np.r_[row_value, np.zeros(len(win_lo), dtype=np.int64)]
+    del lo, hi
     order = np.argsort(key, kind="stable")
+    key, makes, is_row, row_value = key[order], makes[order], is_row[order], row_value[order]
+    del order
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
+    run = np.cumsum(first) - 1
+    candidate = np.bincount(run, weights=makes, minlength=int(first.sum())) > 0
+    number = np.cumsum(candidate) - 1
+    pair_key = key[first][candidate]
+    pairs = np.c_[pair_key // n_groups, pair_key % n_groups]
+    keep = candidate[run] & is_row
+    pair_id, value = number[run[keep]], row_value[keep]
+    # The commoner values of each candidate: looked up from the side with fewer of them.
+    common = g > params.all_pairs_up_to
+    if common.any() and len(pairs):
+        c_pair, c_value = _shared_by_lookup(inc_value[common], inc_group[common], pairs,
+                                            n_groups, len(evidence.comp))
+        both = np.r_[pair_id * len(evidence.comp) + value,
+                     c_pair * len(evidence.comp) + c_value]
+        order = np.argsort(both, kind="stable")  # two sorted runs: a merge
+        pair_id, value = np.r_[pair_id, c_pair][order], np.r_[value, c_value][order]
+    return pairs, pair_id, value
+
+
+def _pairs_within(value: np.ndarray, partners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (left, right) of pairs within runs of equal ``value`` (sorted): each entry
+    with the next ``partners`` entries of its run (at most to the run's end)."""
+    if not len(value):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    first = np.r_[True, value[1:] != value[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(value)), 0))
+    run_end = np.r_[np.flatnonzero(first)[1:], len(value)]
+    end = run_end[np.cumsum(first) - 1]
+    count = np.maximum(np.minimum(partners, end - np.arange(len(value)) - 1), 0)
+    del start
+    left = np.repeat(np.arange(len(value)), count)
+    step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    return left, left + 1 + step
+
+
+def _window_pairs(inc_value: np.ndarray, inc_group: np.ndarray, g: np.ndarray,
+                  evidence: Evidence, params: LinkageParams) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (lo, hi) of the generating values used by more than
+    ``all_pairs_up_to`` groups (up to ``max_groups``): a sorted neighbourhood, each group
+    paired with its ``window`` next ones (all pairs of a 3PL of 100,000 stores would be
+    5e9)."""
+    usable = (evidence.generating[evidence.comp[inc_value]] & (g > params.all_pairs_up_to)
+              & (g >= 2) & (g <= params.max_groups))
+    value, grp = inc_value[usable], inc_group[usable]
+    if not len(value):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # Within a value, groups in a pseudo-random but fixed order: neighbours are not chosen by
+    # how store ids happen to be numbered.
+    scramble = (grp.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)
+    order = np.lexsort((scramble, value))
+    value, grp = value[order], grp[order]
+    left, right = _pairs_within(value, np.full(len(value), params.window))
+    a, b = grp[left], grp[right]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _shared_by_lookup(inc_value: np.ndarray, inc_group: np.ndarray, pairs: np.ndarray,
+                      n_groups: int, n_values: int) -> tuple[np.ndarray, np.ndarray]:
+    """(pair, value) of the values of ``inc_value, inc_group`` that both groups of a pair
+    use, by pair then value: the values of the side with fewer, looked up on the other."""
+    key = inc_group * n_values + inc_value
+    order = np.argsort(key, kind="stable")
+    by_group_value, sorted_key = inc_value[order], key[order]
     starts = np.searchsorted(inc_group[order], np.arange(n_groups + 1))
-    pair_id, exact = _expand(x, starts, inc_exact[order])
-    found = _contains(key[order], y[pair_id] * n_exact + exact)
-    return pair_id[found], exact_value_of[exact[found]]
+    degree = np.diff(starts)
+    a, b = pairs[:, 0], pairs[:, 1]
+    swap = degree[a] > degree[b]
+    x, y = np.where(swap, b, a), np.where(swap, a, b)
+    pair_id, value = _expand(x, starts, by_group_value)
+    found = _contains(sorted_key, y[pair_id] * n_values + value)
+    return pair_id[found], value[found]
+
+
+def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, gb: np.ndarray,
+          value: np.ndarray) -> np.ndarray:
+    """Which shared values groups ``ga`` and ``gb`` share only as different spellings.
+
+    A value with one spelling is shared as written whenever it is shared; only the few values
+    that near-duplicate matching gave several spellings are joined to the spellings each
+    group uses."""
+    exact_value, spellings, starts, by_value = _spellings(evidence)
+    several = np.flatnonzero(spellings[value] > 1)
+    near = np.zeros(len(value), dtype=bool)
+    if not len(several):
+        return near
+    rows = spellings[evidence.value] > 1
+    exact, grp = unique_pairs(evidence.exact[rows], group[rows], n_groups)
+    n_exact = len(exact_value)
+    used = np.sort(grp * n_exact + exact)
+    entry, spelling = _expand(value[several], starts, by_value)
+    both = (_contains(used, ga[several][entry] * n_exact + spelling)
+            & _contains(used, gb[several][entry] * n_exact + spelling))
+    as_written = np.bincount(entry[both], minlength=len(several)) > 0
+    near[several[~as_written]] = True
+    return near
+
+
+def _spellings(evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The value of each spelling, the spelling count of each value, and each value's
+    spellings (CSR ``starts`` over ``by_value``); computed once per run."""
+    if evidence.spellings is None:
+        n_exact = int(evidence.exact.max()) + 1 if len(evidence.exact) else 0
+        exact_value = np.zeros(n_exact, dtype=np.int64)
+        exact_value[evidence.exact] = evidence.value
+        spellings = np.bincount(exact_value, minlength=len(evidence.comp))
+        by_value = np.argsort(exact_value, kind="stable")
+        starts = np.r_[0, np.cumsum(spellings)]
+        evidence.spellings = (exact_value, spellings, starts, by_value)
+    return evidence.spellings
 
 
 def _expand(x: np.ndarray, starts: np.ndarray, items: np.ndarray
@@ -463,37 +583,6 @@ def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
     at = np.searchsorted(sorted_keys, keys)
     at = np.minimum(at, len(sorted_keys) - 1)
     return (sorted_keys[at] == keys) if len(sorted_keys) else np.zeros(len(keys), dtype=bool)
-
-
-def _candidates(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value: np.ndarray,
-                evidence: Evidence, params: LinkageParams) -> np.ndarray:
-    """Pairs of groups that share a generating value: all pairs of a value used by up to
-    ``all_pairs_up_to`` groups, a sorted neighbourhood of ``window`` for commoner values."""
-    g = groups_of_value[inc_value]
-    usable = (evidence.generating[evidence.comp[inc_value]] & (g >= 2)
-              & (g <= params.max_groups))
-    value, grp, g = inc_value[usable], inc_group[usable], g[usable]
-    if not len(value):
-        return np.empty((0, 2), dtype=np.int64)
-    # Within a value, groups in a pseudo-random but fixed order: neighbours are not chosen by
-    # how store ids happen to be numbered.
-    scramble = (grp.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(11)
-    order = np.lexsort((scramble, value))
-    value, grp, g = value[order], grp[order], g[order]
-    first = np.r_[True, value[1:] != value[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(len(value)), 0))
-    offset = np.arange(len(value)) - start
-    after = g - 1 - offset
-    partners = np.where(g <= params.all_pairs_up_to, after, np.minimum(after, params.window))
-    left = np.repeat(np.arange(len(value)), partners)
-    step = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
-    right = left + 1 + step
-    a, b = grp[left], grp[right]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    size = int(inc_group.max()) + 1
-    lo, hi = unique_pairs(lo, hi, size)
-    return np.c_[lo, hi]
-
 
 # ---------------------------------------------------------------------------------------------
 # Weak cuts

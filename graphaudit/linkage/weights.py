@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_WEIGHTS", "LEVELS", "LinkageParams", "Model", "band_level", "default_model",
-           "estimate_model", "random_pair_u"]
+           "distinct_patterns", "estimate_model", "random_pair_u"]
 
 #: levels of every comparison, weakest to strongest (``null`` is -1 and weighs nothing)
 LEVELS = ("none", "near", "exact, 10+ groups", "exact, 5-9 groups", "exact, 3-4 groups",
@@ -253,7 +253,7 @@ def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkagePa
     if n_pairs < params.min_pairs or u is None:
         return default_model(comparisons, f"only {n_pairs} candidate pairs (fewer than "
                              f"{params.min_pairs}): documented default weights used", n_pairs)
-    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    patterns, counts = distinct_patterns(levels)
     if len(patterns) < 2:
         return default_model(comparisons, "every candidate pair looks alike: nothing to learn "
                              "from; documented default weights used", n_pairs)
@@ -310,6 +310,34 @@ def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkagePa
                  f"distinct patterns) in {iteration} iterations, u from the values' "
                  f"frequencies; about {matches:,.0f} of them match",
                  iterations=iteration, pairs=n_pairs, converged=True)
+
+
+def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``levels`` (pairs x comparisons, -1 for null) in lexicographic
+    order, and how many pairs have each: a group-by on the level pattern.
+
+    Each row is read as one integer (a digit of 3 bits per comparison, most significant first),
+    so the group-by is a 1-D sort; ``np.unique(axis=0)`` compares rows field by field and took
+    5 s of 1.1 million pairs. Too many comparisons for 63 bits fall back to it.
+
+    >>> patterns, counts = distinct_patterns(np.array([[1, -1], [0, 5], [1, -1]], np.int8))
+    >>> patterns.tolist(), counts.tolist()
+    ([[0, 5], [1, -1]], [1, 2])
+    """
+    n_comp = levels.shape[1]
+    bits = max((int(levels.max(initial=-1)) + 1).bit_length(), 1)
+    if n_comp * bits > 63 or (len(levels) and levels.min() < -1):
+        return np.unique(levels, axis=0, return_counts=True)
+    key = np.zeros(len(levels), dtype=np.int64)
+    for c in range(n_comp):
+        key = (key << bits) | (levels[:, c].astype(np.int64) + 1)
+    keys, counts = np.unique(key, return_counts=True)
+    patterns = np.empty((len(keys), n_comp), dtype=levels.dtype)
+    mask = (1 << bits) - 1
+    for c in range(n_comp - 1, -1, -1):
+        patterns[:, c] = (keys & mask) - 1
+        keys = keys >> bits
+    return patterns, counts
 
 
 def monotone_bands(model: Model) -> Model:
