@@ -407,15 +407,12 @@ def parse_query(text: str, path: Path | Traversable | None = None,
 
 def _single_statement(text: str, where: str) -> str:
     """The text with a trailing ``;`` dropped; more than one statement is an error."""
-    code = _STRINGS_AND_COMMENTS.sub(lambda m: " " * len(m.group()), text)
-    body = code.rstrip()
-    if body.endswith(";"):
-        text, code = text[: len(body) - 1], body[:-1]
-    if ";" in code:
+    statements = readonly.split_statements(text)
+    if len(statements) > 1:
         raise QueryError(f"{where}: holds more than one statement; give one query per file")
-    if not code.strip():
+    if not statements:
         raise QueryError(f"{where}: holds no query")
-    return text.rstrip()
+    return statements[0]
 
 
 def load_library(directory: Traversable = QUERY_DIR) -> dict[str, Query]:

@@ -32,6 +32,7 @@ __all__ = [
     "check_plan",
     "check_statement",
     "plan_operators",
+    "split_statements",
 ]
 
 
@@ -111,6 +112,25 @@ _CALL = re.compile(rf"\bCALL\s+({_NAME}(?:\s*\.\s*{_NAME})*)", re.I)
 def _code(statement: str) -> str:
     """The statement with strings, comments and names in backquotes blanked out."""
     return _STRINGS_COMMENTS_NAMES.sub(lambda m: " " * len(m.group()), statement)
+
+
+def split_statements(text: str) -> list[str]:
+    """The statements of a Cypher script: split on the semicolons that are not in a string, a
+    comment or a name in backquotes. Each keeps its comments and loses its trailing space; a
+    piece with no code (blank, or only comments) is no statement.
+
+    >>> split_statements("CREATE (:A {t: 'x;y'}); // the end; really\\nMATCH (`a;b`) RETURN 1;")
+    ["CREATE (:A {t: 'x;y'})", ' // the end; really\\nMATCH (`a;b`) RETURN 1']
+    >>> split_statements("// only a comment;\\n  ")
+    []
+    """
+    code = _code(text)
+    statements, start = [], 0
+    for end in [*(m.start() for m in re.finditer(";", code)), len(text)]:
+        if code[start:end].strip():
+            statements.append(text[start:end].rstrip())
+        start = end + 1
+    return statements
 
 
 def check_statement(statement: str, name: str = "query") -> None:

@@ -42,6 +42,7 @@ from .identifiers import (
     store_brand_keys,
 )
 from .privacy import PII_KINDS, hash_values, key_id, scrub_column
+from .readonly import split_statements
 from .settings import ConnectionSettings, check_uri
 
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "graph_overrides",
@@ -207,7 +208,7 @@ class GraphStore:
 
     def ensure_schema(self, path: Traversable = CYPHER_DIR / "schema.cypher") -> int:
         """Create the constraints and indexes of ``cypher/schema.cypher``; return how many."""
-        statements = _statements(path.read_text(encoding="utf-8"))
+        statements = split_statements(path.read_text(encoding="utf-8"))
         with self._translated("creating the schema"), self._session() as session:
             for statement in statements:
                 session.run(statement).consume()
@@ -490,12 +491,6 @@ def link_lanes(links: pd.DataFrame, lanes: int) -> np.ndarray:
     lane = component[stores] % lanes
     lane[hub] = HUB_LANE
     return lane
-
-
-def _statements(text: str) -> list[str]:
-    """Split a Cypher script on semicolons, dropping ``//`` comment lines."""
-    lines = [line for line in text.splitlines() if not line.strip().startswith("//")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 def _store_columns(stores: pd.DataFrame) -> pd.DataFrame:
