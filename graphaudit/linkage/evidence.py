@@ -16,10 +16,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from . import Linkage
-from .graph import unique_pairs
+from .graph import subtree_weights, unique_pairs
 
 __all__ = ["address_texts", "bridge_splits", "cluster_evidence", "explain_link",
            "identifier_graph"]
@@ -147,7 +146,7 @@ def articulation_splits(a: np.ndarray, b: np.ndarray, counted: int) -> dict[int,
     tree = coo_matrix((np.ones(int(on_cut.sum())),
                        (block_of[on_cut], node_of_cut[member[on_cut]])),
                       shape=(len(weight), len(weight)))
-    parent, below, total = _subtree_weights(tree, weight)
+    parent, below, total = subtree_weights(tree, weight)
     found = {}
     child_order = np.argsort(parent, kind="stable")
     sorted_parents = parent[child_order]
@@ -160,30 +159,6 @@ def articulation_splits(a: np.ndarray, b: np.ndarray, counted: int) -> dict[int,
         parts = sorted((int(p) for p in parts if p), reverse=True)
         found[int(vertices[vertex])] = "+".join(map(str, parts))
     return found
-
-
-def _subtree_weights(
-    tree: coo_matrix, weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Parent of every node of a forest (-1 for roots), the weight of the subtree under each
-    node, and the weight of each node's whole tree."""
-    n = len(weight)
-    _, labels = connected_components(tree, directed=False)
-    roots = np.unique(labels, return_index=True)[1]
-    # One search from a virtual root n joined to the first node of every tree.
-    rows = np.r_[tree.row, np.full(len(roots), n)]
-    cols = np.r_[tree.col, roots]
-    forest = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
-    order, predecessors = breadth_first_order(forest, n, directed=False,
-                                              return_predecessors=True)
-    below = np.r_[weight, 0].astype(np.int64).tolist()
-    up = predecessors.tolist()
-    for node in reversed(order[1:].tolist()):  # children before their parents
-        below[up[node]] += below[node]
-    parent = predecessors[:n].astype(np.int64)
-    parent[parent == n] = -1
-    total = np.bincount(labels, weights=weight)[labels].astype(np.int64)
-    return parent, np.array(below[:n], dtype=np.int64), total
 
 
 def explain_link(linkage: Linkage, a: str, b: str | None = None) -> dict:

@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from ..parallel import Parallel
 
-__all__ = ["LINK_DETAILS", "EvidenceGraph", "build_graph", "unique_pairs"]
+__all__ = ["LINK_DETAILS", "EvidenceGraph", "build_graph", "subtree_weights", "unique_pairs"]
 
 #: the columns of a link that later stages read: evidence, explanations and reports (its kind
 #: is its identifier's)
@@ -65,6 +67,41 @@ def unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray,
     if len(keys):
         keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
     return keys // b_size, keys % b_size
+
+
+def subtree_weights(
+    tree: coo_matrix, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Parent of every node of a forest (-1 for roots), the weight of the subtree under each
+    node, and the weight of each node's whole tree.
+
+    ``tree`` holds the forest's edges (either direction), ``weight`` each node's own weight.
+    The two sides of a forest edge are the subtree under its child and the rest of the tree:
+    bridges (:func:`~.levels.weak_cuts`) and cut vertices (:func:`~.evidence.articulation_splits`)
+    both split this way.
+
+    >>> tree = coo_matrix((np.ones(2), ([0, 1], [1, 2])), shape=(4, 4))
+    >>> parent, below, total = subtree_weights(tree, np.array([1, 2, 3, 5]))
+    >>> parent.tolist(), below.tolist(), total.tolist()
+    ([-1, 0, 1, -1], [6, 5, 3, 5], [6, 6, 6, 5])
+    """
+    n = len(weight)
+    _, labels = connected_components(tree, directed=False)
+    roots = np.unique(labels, return_index=True)[1]
+    # One search from a virtual root n joined to the first node of every tree.
+    rows = np.r_[tree.row, np.full(len(roots), n)]
+    cols = np.r_[tree.col, roots]
+    forest = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n + 1, n + 1)).tocsr()
+    order, predecessors = breadth_first_order(forest, n, directed=False,
+                                              return_predecessors=True)
+    below = np.r_[weight, 0].astype(np.int64).tolist()
+    up = predecessors.tolist()
+    for node in reversed(order[1:].tolist()):  # children before their parents
+        below[up[node]] += below[node]
+    parent = predecessors[:n].astype(np.int64)
+    parent[parent == n] = -1
+    total = np.bincount(labels, weights=weight)[labels].astype(np.int64)
+    return parent, np.array(below[:n], dtype=np.int64), total
 
 
 def _store_positions(link_stores: pd.Series, store_ids: pd.Series) -> np.ndarray:

@@ -23,10 +23,10 @@ import igraph
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
+from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from ..normalize import name_key
-from .graph import EvidenceGraph, unique_pairs
+from .graph import EvidenceGraph, subtree_weights, unique_pairs
 from .weights import (
     LEVELS,
     NEAR,
@@ -615,7 +615,11 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
     bridges = np.array(graph.bridges(), dtype=np.int64)
     if not len(bridges):
         return weak
-    smaller = _bridge_sides(ea, eb, n_stores, bridges)
+    # The two-edge-connected parts (every bridge removed), each labelled by its smallest store.
+    inner = np.ones(len(ea), dtype=bool)
+    inner[bridges] = False
+    labels = _union(np.arange(n_stores), np.c_[ea[inner], eb[inner]], n_stores)
+    smaller = _bridge_sides(labels, ea[bridges], eb[bridges])
     merge_bridge = bridges < len(merges)
     bridges, smaller = bridges[merge_bridge], smaller[merge_bridge]
     margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
@@ -625,57 +629,38 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
         return weak
     if evidence is not None and model is not None:
         # The evidence between the two parts each bridge joins, in one pass over all parts.
-        labels = _part_labels(ea, eb, n_stores, bridges)
         pairs, levels, _, chances = compare_groups(evidence, labels, params)
-        found = pd.Series(model.score(levels, chances) if len(pairs) else np.zeros(0),
-                          index=pd.MultiIndex.from_arrays([pairs[:, 0], pairs[:, 1]])
-                          if len(pairs) else None, dtype=float)
-        lo = np.minimum(labels[a[bridges]], labels[b[bridges]])
-        hi = np.maximum(labels[a[bridges]], labels[b[bridges]])
-        across = found.reindex(pd.MultiIndex.from_arrays([lo, hi])).to_numpy()
-        score = np.where(np.isnan(across), score, np.maximum(across, score))
+        if len(pairs):
+            lo = np.minimum(labels[a[bridges]], labels[b[bridges]])
+            hi = np.maximum(labels[a[bridges]], labels[b[bridges]])
+            across = _lookup_pairs(pairs, model.score(levels, chances), lo, hi, n_stores)
+            score = np.where(np.isnan(across), score, np.maximum(across, score))
     weak[bridges[(smaller >= 2) & (score - params.merge_bits < margin)]] = True
     return weak
 
 
-def _part_labels(ea: np.ndarray, eb: np.ndarray, n: int, bridges: np.ndarray) -> np.ndarray:
-    """Each store's two-edge-connected part (bridges removed), labelled by its smallest store."""
-    inner = np.ones(len(ea), dtype=bool)
-    inner[bridges] = False
-    return _union(np.arange(n), np.c_[ea[inner], eb[inner]], n)
+def _lookup_pairs(pairs: np.ndarray, values: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                  n: int) -> np.ndarray:
+    """The value of each pair (lo, hi) among the sorted ``pairs`` (NaN for pairs not there)."""
+    keys = pairs[:, 0] * n + pairs[:, 1]
+    wanted = lo * n + hi
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, values[at], np.nan)
 
 
-def _bridge_sides(ea: np.ndarray, eb: np.ndarray, n: int, bridges: np.ndarray) -> np.ndarray:
-    """For each bridge, the store count of its smaller side.
+def _bridge_sides(part: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each bridge ``a[k] - b[k]``, the store count of its smaller side.
 
-    Removing every bridge leaves two-edge-connected parts; the bridges join them into a forest,
-    in which a bridge's sides are the subtree under it and the rest of its tree.
+    ``part`` labels each store's two-edge-connected part (what is left when every bridge is
+    removed); the bridges join the parts into a forest, in which a bridge's sides are the
+    subtree under it and the rest of its tree (:func:`~.graph.subtree_weights`).
     """
-    inner = np.ones(len(ea), dtype=bool)
-    inner[bridges] = False
-    graph = coo_matrix((np.ones(int(inner.sum())), (ea[inner], eb[inner])), shape=(n, n))
-    _, part = connected_components(graph, directed=False)
+    _, part = np.unique(part, return_inverse=True)
     k = int(part.max()) + 1
     weight = np.bincount(part, minlength=k).astype(np.int64)
-    pa_, pb_ = part[ea[bridges]], part[eb[bridges]]
-    tree = coo_matrix((np.ones(len(bridges)), (pa_, pb_)), shape=(k, k))
-    _, tree_label = connected_components(tree, directed=False)
-    roots = np.unique(tree_label, return_index=True)[1]
-    rows = np.r_[tree.row, np.full(len(roots), k)]
-    cols = np.r_[tree.col, roots]
-    forest = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(k + 1, k + 1)).tocsr()
-    order, predecessors = breadth_first_order(forest, k, directed=False,
-                                              return_predecessors=True)
-    parent = predecessors[:k].astype(np.int64)
-    parent[(parent < 0) | (parent >= k)] = -1
-    below = np.r_[weight, 0].tolist()
-    up = np.r_[parent, -1]
-    up[up < 0] = k
-    up = up.tolist()
-    for node in reversed(order[1:].tolist()):  # children before their parents
-        below[up[node]] += below[node]
-    below = np.array(below[:k], dtype=np.int64)
-    total = np.bincount(tree_label, weights=weight)[tree_label].astype(np.int64)
+    pa_, pb_ = part[a], part[b]
+    tree = coo_matrix((np.ones(len(a)), (pa_, pb_)), shape=(k, k))
+    parent, below, total = subtree_weights(tree, weight)
     child = np.where(parent[pb_] == pa_, pb_, pa_)
     side = below[child]
     return np.minimum(side, total[child] - side)
