@@ -205,6 +205,7 @@ def write_outputs(
     secret: bytes | None = None, record: OutputRecord | None = None,
     not_assessed: Iterable[str] = (),
     parallel: Parallel | None = None,
+    standalone: bool = False,
 ) -> dict[str, Path]:
     """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv (every merge
     with its weighed evidence), possible_links.csv, model.json (the learned weights) and the
@@ -218,6 +219,7 @@ def write_outputs(
     child writes the CSV files while this process writes the report. Personal data is masked with
     pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
     unless ``show_pii``. ``not_assessed`` (:mod:`graphaudit.coverage`) is listed on the index.
+    ``standalone`` pages carry their scripts and styles inside (no ``assets/`` folder).
 
     Every file written is added to ``record`` (:mod:`graphaudit.outputs`), which the caller
     commits once it has written its own files into ``out`` (rejects.csv); without one, the
@@ -242,7 +244,8 @@ def write_outputs(
                                         rows=len(analysis.stores)) as tables:
         pages = write_report(analysis, out, show_pii=show_pii, source=source,
                              only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
-                             progress=progress, secret=secret, not_assessed=not_assessed)
+                             progress=progress, secret=secret, not_assessed=not_assessed,
+                             standalone=standalone)
         tables.result()
     record.add(*paths.values(), *pages)
     if own_record:

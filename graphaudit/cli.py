@@ -925,10 +925,13 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
 @click.option("--max-pages", type=click.IntRange(min=0), default=None,
               help="Write cluster pages for only the N riskiest clusters (default: all).")
+@click.option("--standalone", is_flag=True,
+              help="With --cluster: one self-contained page to hand over (scripts and styles "
+                   "inside; no assets folder).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @pseudonym_key_option
 def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pages, show_pii,
-           quiet, key_file):
+           standalone, quiet, key_file):
     """HTML report (and CSV files) from the graph in Neo4j, with the cluster ids `cluster` wrote.
 
     Reads the stores and identifiers back, re-runs the analysis with the clusters stored in Neo4j
@@ -939,6 +942,9 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     from .analysis import write_outputs
     from .linkage.hubs import read_hub_overrides
     from .store import connect, graph_overrides, read_graph, read_previous_clusters
+
+    if standalone and cluster_id is None:
+        raise click.UsageError("--standalone writes one cluster's page: give --cluster ID")
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
@@ -967,12 +973,17 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
         write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(), source=source,
                       only_cluster=cluster_id, progress=advance, max_pages=max_pages,
-                      secret=_secret(key_file), record=record, not_assessed=not_assessed)
+                      secret=_secret(key_file), record=record, not_assessed=not_assessed,
+                      standalone=standalone)
     finish_output_folder(record)
     for line in not_assessed:
         click.echo(f"Warning: {line}", err=True)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{len(result.hubs):,} hubs; wrote {pages:,} cluster page(s)")
+    if standalone:
+        from .report import page_name
+
+        click.echo(f"Standalone page: {out_dir / 'clusters' / page_name(cluster_id)}")
     click.echo(f"Report: {out_dir / 'index.html'}")
 
 

@@ -49,13 +49,16 @@ OWN_FILES = frozenset({
     "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
     "truth_shared.csv", "truth_near.csv", "world.json",
 })
-#: pages in a sub-folder: clusters/<page>.html (names as report.builder.page_name makes them)
+#: pages in a sub-folder: clusters/<page>.html (names as report.page_name makes them)
 _OWN_PAGE = re.compile(r"clusters/[A-Za-z0-9._-]{1,200}\.html")
+#: what the pages share: assets/<name>.css (graphaudit.report.assets)
+_OWN_ASSET = re.compile(r"assets/[a-z-]{1,40}\.css")
 
 
 def is_own_name(relative: str) -> bool:
     """Whether ``relative`` (a POSIX path inside OUT) is a name graphaudit writes."""
-    return relative in OWN_FILES or bool(_OWN_PAGE.fullmatch(relative))
+    return relative in OWN_FILES or bool(_OWN_PAGE.fullmatch(relative)
+                                         or _OWN_ASSET.fullmatch(relative))
 
 
 @dataclass(frozen=True)

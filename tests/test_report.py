@@ -178,6 +178,35 @@ def demo_world(folder: Path) -> Path:
     return folder
 
 
+def big_world(folder: Path, groups: int = 30, per_group: int = 16) -> Path:
+    """One operator of 352 stores (above SUMMARY_STORES) in a chain of legal entities: each
+    group of stores opened with its own ID document and account, and every group shares a
+    phone, an e-mail and a warehouse with the next; the rest of the chain stays apart."""
+    stores, identities, payments, addresses = [], [], [], []
+    for g in range(groups):
+        after = (g + 1) % groups
+        for k in range(per_group):
+            sid, odd = f"S{g:02d}{k:02d}", k % 2
+            banned = g == 3 and k == 0
+            stores.append({"store_id": sid, "name": f"Shop {g}-{k}", "brand": f"brand{g}",
+                           "marketplace": "jd", "opened_on": f"2022-{1 + g % 12:02d}-{1 + k:02d}",
+                           "status": "suspended" if banned else "active",
+                           "suspended_on": "2022-06-01" if banned else "", "status_reason": ""})
+            identities.append({"store_id": sid, "id_number": f"4403011990{g:02d}01{1000 + g}",
+                               "holder_name": "张伟", "role": "",
+                               "phone": f"1380013{after if odd else g:04d}",
+                               "email": f"op{after if odd else g}@example.com"})
+            payments.append({"store_id": sid, "account_number": f"62220202{g:03d}12233445",
+                             "account_type": "bank", "institution": "", "holder_name": "张伟"})
+            addresses.append({"store_id": sid, "address": f"Room {after if odd else g} Bldg 5 "
+                              "Keji Rd 18", "address_type": "warehouse", "city": "Shenzhen"})
+    write_csv(folder / "stores.csv", stores)
+    write_csv(folder / "identities.csv", identities)
+    write_csv(folder / "payments.csv", payments)
+    write_csv(folder / "addresses.csv", addresses)
+    return folder
+
+
 def analyze_to(data: Path, out: Path, *args: str) -> Path:
     result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q", *args])
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
@@ -248,9 +277,11 @@ def parse(path: Path) -> Tags:
 
 
 def without_library(text: str) -> str:
-    """The page without the packed vis-network block (random base64 may spell anything)."""
-    return re.sub(r'(<script type="application/octet-stream" id="vis-network-gz">)[^<]*',
-                  r"\1", text)
+    """A page or asset without its packed scripts (random base64 may spell anything): the data
+    blocks of a standalone page, the custom properties of assets/code.css."""
+    text = re.sub(r'(<script type="application/octet-stream" id="pack-[a-z-]+">)[^<]*', r"\1",
+                  text)
+    return re.sub(r'(--ga-[a-z-]+:")[^"]*', r"\1", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,13 +416,16 @@ def test_pages_load_nothing_and_allow_only_their_own_scripts(hostile_report):
         text = path.read_text(encoding="utf-8")
         tags = parse(path)
         names = [tag for tag, _ in tags.tags]
-        forbidden = {"link", "img", "iframe", "frame", "object", "embed", "base", "form"}
+        forbidden = {"img", "iframe", "frame", "object", "embed", "base", "form"}
         assert not forbidden & set(names), path.name
         for tag, attrs in tags.tags:
             assert "src" not in attrs, (path.name, tag, attrs)
             assert not any(name.startswith("on") for name in attrs), (path.name, tag, attrs)
             href = attrs.get("href")
-            if href is not None:
+            if tag == "link":  # only the report's own stylesheets, beside the pages
+                assert attrs["rel"] == "stylesheet", attrs
+                assert re.fullmatch(r"(\.\./)?assets/(report|code)\.css", href), href
+            elif href is not None:
                 assert re.fullmatch(r"(\.\./index|clusters/[A-Za-z0-9_-]+)\.html", href), href
         assert not re.search(r"https?:|//[a-z]|cdn|node_modules", without_library(text)), \
             path.name
@@ -401,6 +435,7 @@ def test_pages_load_nothing_and_allow_only_their_own_scripts(hostile_report):
         assert policy, path.name
         policy = policy.group(1).replace("&#39;", "'")
         assert "default-src 'none'" in policy and "unsafe" not in policy
+        assert "style-src 'self';" in policy  # the shared stylesheets; nothing else loads
         running = [body for attrs, body in tags.scripts if "type" not in attrs]
         assert len(running) == 1
         for body in running:
@@ -422,16 +457,16 @@ def test_every_payload_is_escaped_text(hostile_report):
     text = page.read_text(encoding="utf-8")
     assert "&lt;img src=x onerror=&#34;window.__pwned=1&#34;&gt;" in text  # the table cell
     data = json.loads(dict((a.get("id"), b) for a, b in parse(page).scripts)["graph-data"])
-    titles = " ".join(n.get("title", "") + n.get("label", "") for n in data["nodes"])
+    titles = " ".join(label + title for _, label, title, *_ in data["nodes"])
     assert PAYLOADS["img"] in titles  # as text in the tooltip data: vis renders it as text
-    assert "innerHTML" not in (ROOT / "graphaudit/report/cluster.js").read_text()
-    assert "innerHTML" not in (ROOT / "graphaudit/report/index.js").read_text()
+    for script in ("cluster.js", "index.js", "loader.js"):
+        assert "innerHTML" not in (ROOT / "graphaudit/report" / script).read_text()
 
 
 def test_no_raw_personal_data_in_any_output(hostile_report):
     for path in all_outputs(hostile_report):
         text = path.read_text(encoding="utf-8")
-        if path.suffix == ".html":
+        if path.suffix in (".html", ".css"):
             text = without_library(text)
         for raw in RAW_PII:
             assert raw not in text, (path.name, raw)
@@ -463,7 +498,8 @@ def test_only_cluster_writes_one_page_and_unknown_cluster_fails(hostile_report, 
     multi = result.clusters[result.clusters["size"] >= 2]["cluster_id"].tolist()
     assert len(multi) >= 2
     paths = write_report(result, tmp_path / "one", only_cluster=multi[0], source="test")
-    assert [p.name for p in paths] == ["index.html", page_name(multi[0])]
+    assert [p.name for p in paths] == ["index.html", "report.css", "code.css",
+                                       page_name(multi[0])]
     index = paths[0].read_text(encoding="utf-8")
     assert f'href="clusters/{page_name(multi[0])}"' in index
     assert f'href="clusters/{page_name(multi[1])}"' not in index
@@ -489,7 +525,7 @@ def test_hostile_cluster_ids_from_a_previous_run_are_escaped_and_cannot_name_pat
         {"store_id": "S7", "cluster_id": "x' }) DETACH DELETE n //"},
     ])
     out = analyze_to(data, tmp_path / "out", "--previous", str(previous))
-    assert {p.parent for p in all_outputs(out)} <= {out, out / "clusters"}
+    assert {p.parent for p in all_outputs(out)} <= {out, out / "clusters", out / "assets"}
     pages = cluster_pages(out)
     assert len(pages) == 2 and all(p.name.startswith("c-") for p in pages)
     text = "".join(p.read_text(encoding="utf-8") for p in [out / "index.html", *pages])
@@ -499,13 +535,13 @@ def test_hostile_cluster_ids_from_a_previous_run_are_escaped_and_cannot_name_pat
 
 
 def test_forked_workers_write_the_same_pages(tmp_path, monkeypatch):
-    from graphaudit.report import builder
+    from graphaudit.report import render
 
     data = hostile_world(tmp_path / "data")
     single = analyze_to(data, tmp_path / "single")
-    monkeypatch.setattr(builder, "WORKERS", 2)
-    monkeypatch.setattr(builder, "PARALLEL_PAGES", 1)
-    monkeypatch.setattr(builder, "_CHUNK", 1)
+    monkeypatch.setattr(render, "WORKERS", 2)
+    monkeypatch.setattr(render, "PARALLEL_PAGES", 1)
+    monkeypatch.setattr(render, "_CHUNK", 1)
     forked = analyze_to(data, tmp_path / "forked")
 
     def pages(out: Path) -> dict[str, str]:
@@ -513,6 +549,59 @@ def test_forked_workers_write_the_same_pages(tmp_path, monkeypatch):
                 for p in cluster_pages(out)}
 
     assert len(pages(single)) >= 2 and pages(forked) == pages(single)
+
+
+def analysis_of(data: Path):
+    from graphaudit.analysis import analyze
+    from graphaudit.identifiers import extract_identifiers
+    from graphaudit.records import RejectsWriter, read_records
+
+    rejects = RejectsWriter(None)
+    records = read_records(data, rejects)
+    return analyze(records.stores, extract_identifiers(records, rejects).links)
+
+
+def unpacked(css: str, name: str) -> str:
+    """A script packed in assets/code.css, as the page's loader unpacks it."""
+    import gzip
+
+    packed = re.search(rf'--ga-{name}:"([^"]*)"', css).group(1)
+    return gzip.decompress(base64.b64decode(packed)).decode("utf-8")
+
+
+def policy_of(text: str) -> str:
+    found = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', text)
+    return html.unescape(found.group(1))
+
+
+def sha256_source(text: str) -> str:
+    return f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+
+
+def test_a_full_report_shares_one_copy_of_its_code(demo_report):
+    """Issue 15: vis-network and our scripts and styles are written once, in assets/; a page
+    refers to them and its policy runs exactly those scripts: the loader in the page and the
+    two scripts packed in code.css, each by the hash of its text."""
+    import pyvis
+
+    from graphaudit.report.assets import load_assets
+
+    assets = demo_report / "assets"
+    assert sorted(p.name for p in assets.iterdir()) == ["code.css", "report.css"]
+    code = (assets / "code.css").read_text(encoding="utf-8")
+    vis = (Path(pyvis.__file__).parent / "templates/lib/vis-9.1.2/vis-network.min.js").read_text(
+        encoding="utf-8")
+    assert unpacked(code, "vis-network") == vis
+    assert "window.graphauditCluster" in unpacked(code, "cluster")
+    assert {p.name: p.read_text(encoding="utf-8") for p in assets.iterdir()} == \
+        load_assets().files()
+    for page in cluster_pages(demo_report):
+        text = page.read_text(encoding="utf-8")
+        assert len(text.encode()) < 40_000 and "vis.Network" not in text, page.name
+        [(_, loader)] = [(a, b) for a, b in parse(page).scripts if "type" not in a]
+        script_src = re.search(r"script-src ([^;]+);", policy_of(text)).group(1).split()
+        assert sorted(script_src) == sorted([
+            sha256_source(loader), sha256_source(vis), sha256_source(unpacked(code, "cluster"))])
 
 
 def test_summary_says_what_and_when(hostile_report):
@@ -659,6 +748,19 @@ class Chromium:
             self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x + dx, y=y)
             time.sleep(0.2)
 
+    def click(self, x: float, y: float) -> None:
+        for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", session=True, type=kind, x=x, y=y,
+                      button="left", clickCount=1)
+            time.sleep(0.05)
+
+    def wait_until(self, expression: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(expression):
+            if time.monotonic() > deadline:
+                raise TimeoutError(expression)
+            time.sleep(0.1)
+
     def screenshot(self, path: Path, width: int = 1400, height: int = 1000) -> None:
         self.call("Emulation.setDeviceMetricsOverride", session=True, width=width,
                   height=height, deviceScaleFactor=1, mobile=False)
@@ -689,9 +791,14 @@ def chromium():
 
 
 def assert_clean(result: dict) -> None:
-    """Loaded, drew, requested nothing but itself, and logged no error or CSP violation."""
+    """Loaded, drew, requested nothing but itself and its report's stylesheets, and logged no
+    error or CSP violation."""
     assert result["state"] == "ready", result
-    assert result["requests"] == [result["url"]], result["requests"]
+    page = result["url"]
+    report = page.rsplit("/", 2)[0] if "/clusters/" in page else page.rsplit("/", 1)[0]
+    allowed = {page, f"{report}/assets/report.css", f"{report}/assets/code.css"}
+    assert result["requests"][0] == page and set(result["requests"]) <= allowed, \
+        result["requests"]
     assert result["exceptions"] == [], result["exceptions"]
     assert result["console"] == [], result["console"]
     assert result["log"] == [], result["log"]
@@ -710,7 +817,9 @@ PAGE_STATE = """(() => {
   return {pwned: typeof window.__pwned, violations: s.getAttribute('data-violations'),
           errors: s.getAttribute('data-errors'),
           foreign: Array.from(document.querySelectorAll('img, iframe, object, embed, link, svg'))
-            .filter(e => !e.closest('.legend') && !e.matches('svg.timeline'))
+            .filter(e => !e.closest('.legend') && !e.matches('svg.timeline')
+                    && !e.matches('head > link[rel=stylesheet][href$="assets/report.css"], '
+                                  + 'head > link[rel=stylesheet][href="../assets/code.css"]'))
             .map(e => e.outerHTML.slice(0, 80)),
           scripts: document.scripts.length};
 })()"""
@@ -768,7 +877,7 @@ def test_the_neo4j_box_shows_a_constant_query_and_the_id_only_as_a_parameter(chr
     """Issue 13: the "reproduce in Neo4j" box escaped quotes but not newlines. As the browser
     shows it, the query is the same constant for every cluster, and an id with quotes and
     newlines is one JSON string on the :param line, read back exactly."""
-    from graphaudit.report.builder import CLUSTER_QUERY
+    from graphaudit.report.context import cluster_query
 
     hostile = 'x"\n:param evil => 1\nMATCH (n) DETACH DELETE n // \' }) \u2028'
     data = hostile_world(tmp_path / "data")
@@ -780,7 +889,7 @@ def test_the_neo4j_box_shows_a_constant_query_and_the_id_only_as_a_parameter(chr
     assert_clean(chromium.open(page))
     shown = chromium.evaluate("document.querySelector('pre.cypher').innerText")
     first, rest = shown.split("\n", 1)
-    assert rest.strip() == CLUSTER_QUERY
+    assert rest.strip() == cluster_query()
     assert json.loads(first.removeprefix(":param cluster_id => ")) == hostile
 
 
@@ -793,8 +902,8 @@ def test_tooltips_show_payloads_as_text(chromium, hostile_report):
     node = chromium.evaluate("""(() => {
       const network = window.graphaudit.network;
       const data = JSON.parse(document.getElementById('graph-data').textContent);
-      const store = data.nodes.find(n => n.title.startsWith('Store S1'));
-      const dom = network.canvasToDOM(network.getPositions([store.id])[store.id]);
+      const store = data.nodes.find(n => n[2].startsWith('Store S1'));
+      const dom = network.canvasToDOM(network.getPositions([store[0]])[store[0]]);
       const box = document.querySelector('#graph canvas').getBoundingClientRect();
       return {x: box.left + dom.x, y: box.top + dom.y};
     })()""")
@@ -824,6 +933,105 @@ def test_screenshot_of_a_cluster_page(chromium, demo_report, tmp_path):
         shutil.copyfile(shot, ROOT / "docs" / "report-screenshot.png")
 
 
+@pytest.fixture(scope="module")
+def big_report(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("big")
+    return analyze_to(big_world(base / "data"), base / "out")
+
+
+@pytest.mark.browser
+def test_a_changed_asset_is_refused_and_runs_nothing(chromium, demo_report, tmp_path):
+    """Each packed script runs only if its text is the one the page's policy names: a script
+    changed in assets/code.css is refused by the browser (a CSP violation), and a page
+    whose assets folder is missing says so; the tables stay."""
+    import gzip
+
+    report = tmp_path / "report"
+    shutil.copytree(demo_report, report)
+    page = cluster_pages(report)[0]
+    original = (report / "assets" / "code.css").read_text(encoding="utf-8")
+    for name in ("vis-network", "cluster"):
+        changed = "window.__pwned = 9;\n" + unpacked(original, name)
+        packed = base64.b64encode(gzip.compress(changed.encode())).decode()
+        (report / "assets" / "code.css").write_text(
+            re.sub(rf'(--ga-{name}:")[^"]*', lambda m, p=packed: m.group(1) + p, original),
+            encoding="utf-8")
+        chromium.open(page)
+        state = chromium.evaluate(PAGE_STATE)
+        status = chromium.evaluate("document.getElementById('graph-status').textContent")
+        assert state["pwned"] == "undefined", (name, state)
+        assert int(state["violations"] or 0) >= 1 and state["errors"], (name, state)
+        assert "was refused" in status and "tables below are complete" in status, status
+        assert chromium.evaluate("document.querySelectorAll('#stores tbody tr').length") >= 2
+    shutil.rmtree(report / "assets")
+    chromium.open(page)
+    status = chromium.evaluate("document.getElementById('graph-status').textContent")
+    assert "assets folder (../assets/) was not found" in status and "--standalone" in status
+
+
+@pytest.mark.browser
+def test_a_standalone_page_works_alone(chromium, tmp_path):
+    """`report --cluster ID --standalone` writes one page to hand over: copied alone into an
+    empty folder, it draws, requests nothing but itself and runs only its own scripts."""
+    result = analysis_of(demo_world(tmp_path / "data"))
+    cluster_id = result.clusters.sort_values("size")["cluster_id"].iloc[-1]
+    paths = write_report(result, tmp_path / "out", only_cluster=cluster_id, standalone=True)
+    assert [p.name for p in paths] == ["index.html", page_name(cluster_id)]
+    assert not (tmp_path / "out" / "assets").exists()
+    alone = tmp_path / "handed-over" / paths[1].name
+    alone.parent.mkdir()
+    shutil.copyfile(paths[1], alone)
+    text = alone.read_text(encoding="utf-8")
+    assert "<link" not in text and "'self'" not in policy_of(text)
+    result = chromium.open(alone)
+    assert_clean(result)
+    assert result["requests"] == [result["url"]]
+    assert chromium.evaluate(CANVAS_DRAWN) > 1000
+    assert chromium.evaluate("getComputedStyle(document.querySelector('header.top'))"
+                             ".borderBottomStyle") == "solid"  # its inline styles apply
+
+
+@pytest.mark.browser
+def test_a_big_cluster_opens_on_its_summary_and_a_click_shows_a_group(chromium, big_report):
+    """A cluster of more than SUMMARY_STORES stores opens on one node per group of stores
+    (an ID document or account and the stores opened with it) and the links between groups;
+    clicking a group draws its stores; *All stores* draws every one."""
+    from graphaudit.report.graph import SUMMARY_STORES
+
+    summary = read_summary(big_report)
+    big = max(summary, key=lambda r: int(r["size"]))
+    size = int(big["size"])
+    assert size > SUMMARY_STORES
+    assert_clean(chromium.open(big_report / "clusters" / page_name(big["cluster_id"])))
+    status = chromium.evaluate("document.getElementById('graph-status').textContent")
+    assert status.startswith("Summary: ") and "0 shown as stores" in status, status
+    shown = chromium.evaluate("window.graphaudit.view().nodes.map(n => n.id)")
+    groups = [n for n in shown if re.fullmatch(r"g\d+", n)]
+    assert len(groups) >= 10 and not [n for n in shown if n.startswith("s")]
+    chromium.evaluate("document.getElementById('graph').scrollIntoView()")
+    where = chromium.evaluate("""(() => {
+      const network = window.graphaudit.network;
+      const dom = network.canvasToDOM(network.getPositions(['g0'])['g0']);
+      const box = document.querySelector('#graph canvas').getBoundingClientRect();
+      return {x: box.left + dom.x, y: box.top + dom.y};
+    })()""")
+    chromium.click(where["x"], where["y"])
+    chromium.wait_until("document.getElementById('graph-status').getAttribute('data-state')"
+                        " === 'ready'")
+    shown = chromium.evaluate("window.graphaudit.view().nodes.map(n => n.id)")
+    stores = [n for n in shown if n.startswith("s")]
+    assert "g0" not in shown and len(stores) == size // len(groups), (len(stores), shown[:5])
+    assert [n for n in shown if n.startswith("i")]  # the identifiers of the stores shown
+    assert "1 shown as stores" in chromium.evaluate(
+        "document.getElementById('graph-status').textContent")
+    chromium.evaluate("document.getElementById('graph-summary').click()")
+    chromium.wait_until("document.getElementById('graph-status').getAttribute('data-state')"
+                        " === 'ready'")
+    shown = chromium.evaluate("window.graphaudit.view().nodes.map(n => n.id)")
+    assert len([n for n in shown if n.startswith("s")]) == size
+    assert chromium.evaluate(CANVAS_DRAWN) > 1000
+
+
 # ---------------------------------------------------------------------------------------------
 # The same report from Neo4j
 
@@ -844,7 +1052,7 @@ def test_report_from_neo4j_matches_analyze(clean_graph, neo4j_env, tmp_path):
     assert "Made from</dt><dd>Neo4j at bolt://" in (out / "index.html").read_text("utf-8")
     for path in all_outputs(out):
         text = path.read_text(encoding="utf-8")
-        text = without_library(text) if path.suffix == ".html" else text
+        text = without_library(text) if path.suffix in (".html", ".css") else text
         assert not [raw for raw in RAW_PII if raw in text], path.name
     first = sorted(cluster_pages(out))[0].stem
     one = runner.invoke(main, ["report", "--out", str(tmp_path / "one"), "--cluster", first,
@@ -853,6 +1061,18 @@ def test_report_from_neo4j_matches_analyze(clean_graph, neo4j_env, tmp_path):
     assert [p.stem for p in cluster_pages(tmp_path / "one")] == [first]
     missing = runner.invoke(main, ["report", "--out", str(tmp_path / "x"), "--cluster", "nope"])
     assert missing.exit_code == 1 and "unknown cluster id" in missing.stderr
+    alone = runner.invoke(main, ["report", "--out", str(tmp_path / "alone"), "--cluster", first,
+                                 "--standalone", "-q"])
+    assert alone.exit_code == 0, alone.stderr
+    page = tmp_path / "alone" / "clusters" / f"{first}.html"
+    assert f"Standalone page: {page}" in alone.stdout
+    assert not (tmp_path / "alone" / "assets").exists()
+    assert 'id="pack-vis-network"' in page.read_text(encoding="utf-8")
+
+
+def test_standalone_needs_one_cluster(tmp_path):
+    result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "x"), "--standalone"])
+    assert result.exit_code == 2 and "--standalone writes one cluster's page" in result.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -924,10 +1144,12 @@ def test_index_rows_are_the_escaped_template_row_by_row():
     from types import SimpleNamespace
 
     import pandas as pd
+    import pyarrow as pa
     from markupsafe import escape
 
     from graphaudit.privacy import scrub
-    from graphaudit.report.builder import _INDEX_ROW, _member_ids_of, _risk_class, _World
+    from graphaudit.report.context import risk_class
+    from graphaudit.report.index import index_rows, member_ids, row_template
     from graphaudit.report.text import shorten
 
     brands = ['<script>alert("x")</script>;b&b', "o'neil;" + "long" * 30, "日本;ｍｐｏｗ",
@@ -944,7 +1166,7 @@ def test_index_rows_are_the_escaped_template_row_by_row():
         multi["cluster_id"]) for k in range(i + 2)] + [("S-lone", "C-lone")],
         columns=["store_id", "cluster_id"]).sample(frac=1, random_state=1)
     world = SimpleNamespace(text=lambda value, limit=200: shorten(scrub(value), limit),
-                            _member_ids=lambda ids: _member_ids_of(members, ids))
+                            analysis=SimpleNamespace(stores=members))
     expected = []
     for row in multi.to_dict("records"):
         cid, risk = row["cluster_id"], int(row["risk_score"])
@@ -952,15 +1174,16 @@ def test_index_rows_are_the_escaped_template_row_by_row():
         page = pages.get(cid)
         link = (f'<a href="{escape(f"clusters/{page}")}">{escape(cid)}</a>' if page
                 else escape(cid))
-        expected.append(_INDEX_ROW.format(
+        expected.append(row_template().format(
             id=escape(cid), link=link, size=row["size"], risk=risk,
-            risk_class=_risk_class(risk), suspended=row["suspended"],
+            risk_class=risk_class(risk), suspended=row["suspended"],
             linked=row["linked_to_suspended"], reopened=row["reopened_after_ban"],
             brands=escape(shown), brands_short=escape(shorten(shown, 80)),
             factors=escape(str(row["risk_factors"] or "")), change=escape(row["change"]),
             stores=escape(" ".join(sorted(members.loc[members["cluster_id"] == cid,
                                                       "store_id"])))))
-    assert _World._index_rows(world, multi, pages) == expected
+    assert index_rows(world, multi, pages) == expected
+    assert member_ids(members, pa.array(["C-lone", "C-none"])).to_pylist() == ["S-lone", ""]
 
 
 @pytest.mark.browser

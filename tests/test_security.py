@@ -481,8 +481,9 @@ def _texts(out: Path) -> dict[str, str]:
     texts = {}
     for path in sorted(p for p in out.rglob("*") if p.is_file()):
         text = path.read_text(encoding="utf-8")
-        if path.suffix == ".html":  # the packed vis-network block may spell anything
-            text = re.sub(r'(id="vis-network-gz">)[^<]*', r"\1", text)
+        # the packed scripts (a standalone page's blocks, assets/code.css) may spell anything
+        text = re.sub(r'(id="pack-[a-z-]+">)[^<]*', r"\1", text)
+        text = re.sub(r'(--ga-[a-z-]+:")[^"]*', r"\1", text)
         texts[str(path.relative_to(out))] = text
     return texts
 
@@ -656,20 +657,21 @@ def test_rejects_mask_values_and_reasons_never_repeat_them(privacy_out):
 def test_report_snippet_has_no_data_in_the_query_text(tmp_path):
     """The "reproduce in Neo4j" box: the same query text for every cluster, the id given only
     in a :param line whose literal cannot end early, whatever the id holds."""
-    from graphaudit.report.builder import CLUSTER_QUERY, _cypher
+    from graphaudit.report.context import cluster_query
+    from graphaudit.report.context import cypher_box as _cypher
 
     for hostile in ("C1", "x' }) DETACH DELETE n //", 'x"\n:param evil => 1\nMATCH (n) DETACH '
                     "DELETE n //", "\\'; \u2028\u0000 中文 😀"):
         snippet = _cypher(hostile)
         first, rest = snippet.split("\n", 1)
-        assert rest == CLUSTER_QUERY and first.startswith(":param cluster_id => \"")
+        assert rest == cluster_query() and first.startswith(":param cluster_id => \"")
         assert first.isascii() and "\n" not in first and "\r" not in first
         assert json.loads(first.removeprefix(":param cluster_id => ")) == hostile
 
 
 @pytest.mark.neo4j
 def test_report_snippet_parameter_is_read_back_exactly_by_neo4j(clean_graph):
-    from graphaudit.report.builder import _cypher
+    from graphaudit.report.context import cypher_box as _cypher
 
     for hostile in ('x"\n:param evil => 1\nMATCH (n) DETACH DELETE n //', "\\'\u2028 😀"):
         literal = _cypher(hostile).split("\n", 1)[0].removeprefix(":param cluster_id => ")

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pyvis.edge import Edge
 from pyvis.node import Node
 
-__all__ = ["FOLD_NODES", "GROUPS", "KIND_STYLE", "STORE_STYLE", "ClusterGraph", "GraphIdent",
-           "GraphStore", "build_cluster_graph", "graph_options"]
+__all__ = ["FOLD_NODES", "GROUPS", "KIND_STYLE", "STORE_STYLE", "SUMMARY_STORES", "ClusterGraph",
+           "GraphIdent", "GraphStore", "build_cluster_graph", "graph_options", "legend_css",
+           "store_groups"]
 
 #: above this many nodes, identifiers that tie nothing new are folded
 FOLD_NODES = 300
@@ -27,6 +28,11 @@ FOLD_NODES = 300
 FOLD_STORES = 1_200
 #: never draw more than this many nodes
 MAX_NODES = 2_000
+#: a cluster of more stores than this opens on its summary view: groups of stores as nodes
+SUMMARY_STORES = 300
+#: identifier kinds that make stores one group of the summary view (one legal entity and its
+#: money: the same ID document, or the same payment account)
+GROUP_KINDS = ("id_document", "payment")
 
 #: identifier kind -> (vis shape, colour, legend name, edge label)
 KIND_STYLE = {
@@ -174,10 +180,35 @@ def build_cluster_graph(
                         omitted, notes)
 
 
+def store_groups(n_stores: int, kinds: list[str], links: list[tuple[int, int, str]]
+                 ) -> list[int]:
+    """The summary view's group of each store: stores tied by an ID document or a payment
+    account (:data:`GROUP_KINDS`) are one group; a store with neither is a group of its own.
+
+    Groups are numbered by their first store, so the numbering is stable.
+
+    >>> store_groups(4, ["id_document", "phone"], [(0, 0, ""), (1, 0, ""), (2, 1, ""), (3, 1, "")])
+    [0, 0, 1, 2]
+    """
+    from scipy.cluster.hierarchy import DisjointSet
+
+    sets = DisjointSet(range(n_stores))
+    first: dict[int, int] = {}
+    for s, i, _ in links:
+        if kinds[i] in GROUP_KINDS:
+            if i in first:
+                sets.merge(first[i], s)
+            else:
+                first[i] = s
+    number: dict[int, int] = {}
+    return [number.setdefault(sets[s], len(number)) for s in range(n_stores)]
+
+
 def graph_options(node_count: int, edge_count: int) -> dict:
     """vis-network options: a fixed seed, physics that stops after stabilization, no widgets.
 
-    Nothing from the data goes into the options.
+    Nothing from the data goes into the options. The node styles (:data:`GROUPS`) are the same
+    on every page, so they travel with the page's script (:mod:`.assets`), not in each page.
     """
     big = node_count > FOLD_NODES or edge_count > 2 * FOLD_NODES
     iterations = max(100, min(1_000, 200_000 // max(node_count, 1)))
@@ -198,7 +229,6 @@ def graph_options(node_count: int, edge_count: int) -> dict:
         "interaction": {"hover": True, "tooltipDelay": 120, "navigationButtons": False,
                         "keyboard": False, "multiselect": False, "hideEdgesOnDrag": big,
                         "hideEdgesOnZoom": big},
-        "groups": GROUPS,
         "nodes": {"size": 14, "borderWidth": 1.5,
                   "font": {"size": 11 if big else 12, "face": "sans-serif", "color": "#222222"}},
         "edges": {"smooth": False if big else {"enabled": True, "type": "continuous",
@@ -349,8 +379,33 @@ def _groups() -> dict[str, dict]:
     groups["other"] = _group("dot", "#888888", "#555555", 1.5, 11)
     groups["other-bridge"] = _group("dot", "#888888", BRIDGE_BORDER, 3.5, 11)
     groups["folded"] = _group("dot", FOLDED_COLOR, "#8a8a8a", 1.5, 20)
+    groups["summary"] = _group("dot", "#a0cbe8", "#4e79a7", 2, 24)
+    groups["summary-flagged"] = _group("dot", "#ff9d9a", "#e15759", 3, 26)
     return groups
 
 
 #: vis-network groups: the style of every kind of node, sent once per page
 GROUPS = _groups()
+
+
+#: CSS clip paths of the legend's shapes (a dot is a circle, a square needs none)
+_CLIP = {
+    "diamond": "polygon(50% 0, 100% 50%, 50% 100%, 0 50%)",
+    "triangle": "polygon(50% 0, 100% 100%, 0 100%)",
+    "triangleDown": "polygon(0 0, 100% 0, 50% 100%)",
+    "hexagon": "polygon(25% 0, 75% 0, 100% 50%, 75% 100%, 25% 100%, 0 50%)",
+}
+
+
+def legend_css() -> str:
+    """The legend's symbols as CSS classes (``lg-<group>``), from the same styles as the graph,
+    so a page's legend is a class name per item."""
+    rules = [".lg{display:inline-block;width:13px;height:13px;border:1px solid #555;"
+             "flex:none}", ".lg-dot{border-radius:50%}"]
+    rules += [f".lg-{shape}{{clip-path:{clip};border:0}}" for shape, clip in _CLIP.items()]
+    rules.append(f".lg-bridge{{background:#fff;border:3px solid {BRIDGE_BORDER}}}")
+    for name, style in GROUPS.items():
+        colour, width = style["color"], min(style["borderWidth"], 3)
+        rules.append(f".lg-{name}{{background:{colour['background']};"
+                     f"border-color:{colour['border']};border-width:{width}px}}")
+    return "\n".join(rules) + "\n"

@@ -1,0 +1,416 @@
+"""A cluster page's template context: a pure function of the prepared data and a cluster id.
+
+:func:`cluster_context` reads :class:`~.data.ReportData` and returns plain values for
+``cluster.html``; it keeps no state between pages, so pages can be built in any order, in any
+process. Every text from the data is scrubbed here (:meth:`~.data.ReportData.text`) and escaped
+where it lands (Jinja's autoescape, :func:`~.text.json_for_script`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from functools import cache
+from importlib import resources
+
+import pandas as pd
+
+from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
+from .data import Ident, ReportData, Store
+from .graph import (
+    FOLD_NODES,
+    KIND_STYLE,
+    STORE_STYLE,
+    SUMMARY_STORES,
+    GraphIdent,
+    GraphStore,
+    build_cluster_graph,
+    graph_options,
+    store_groups,
+)
+from .text import json_for_script, shorten
+from .timeline import timeline
+
+__all__ = ["KIND_NAMES", "STORE_ROWS", "cluster_context", "cluster_query", "cypher_box",
+           "risk_class"]
+
+#: at most this many rows in a page's stores table
+STORE_ROWS = 5_000
+#: tooltips list at most this many identifiers of a store
+TOOLTIP_IDENTIFIERS = 12
+KIND_NAMES = {kind: style[2] for kind, style in KIND_STYLE.items()}
+FACTOR_HELP = {
+    "suspended member": "{suspended} store(s) of the cluster are suspended",
+    "reopened after ban": "{reopened} active store(s) opened after the cluster's first "
+                          "suspension{first_ban}",
+    "brand variant": "brands varying a suspended brand: {variants}",
+    "burst": f"up to {{burst}} stores opened within {BURST_DAYS} days "
+             f"(scores at {BURST_STORES} or more)",
+    "size": "{size} stores (10 x log10(size) / 3)",
+    "distinct ID holders": "{holders} distinct ID documents opened its stores",
+}
+#: edge kinds of the page's graph data, by position (the page's script styles edges by kind)
+EDGE_KINDS = (*KIND_STYLE, "folded")
+
+
+def risk_class(risk: int) -> str:
+    return "high" if risk >= 70 else "mid" if risk >= 40 else ""
+
+
+@cache
+def cluster_query() -> str:
+    """The query of a cluster's "reproduce in Neo4j" box (``cluster.cypher``): a constant, the
+    cluster id a parameter."""
+    return resources.files(__package__).joinpath("cluster.cypher").read_text("utf-8").strip()
+
+
+def cypher_box(cluster_id: str) -> str:
+    """The cluster's query for Neo4j Browser or cypher-shell: a ``:param`` line, then
+    :func:`cluster_query`, which holds no data. The id is a JSON string, which Cypher reads as
+    a string literal: ASCII only, every quote, backslash, newline and control character escaped,
+    so no id can end the literal or the line.
+
+    >>> print(cypher_box("C1").splitlines()[0])
+    :param cluster_id => "C1"
+    """
+    return f":param cluster_id => {json.dumps(cluster_id, ensure_ascii=True)}\n{cluster_query()}"
+
+
+class _Links:
+    """Per store of one page: its identifiers, with the holder and role the records give."""
+
+    def __init__(self, data: ReportData, members: list[int]) -> None:
+        self.of_store: dict[int, list[tuple[int, str]]] = {}
+        self.detail: dict[tuple[int, int], list[str]] = {}
+        self.holders: dict[int, list[str]] = {}
+        for s in members:
+            for link in data.store_links(s):
+                i = link.ident
+                self.of_store.setdefault(s, []).append(
+                    (i, link.raw if data.idents[i].kind == "address" else ""))
+                detail = []
+                if link.holder:
+                    holder = data.text(link.holder, 10**9)
+                    detail.append(f"holder: {holder}" + (f" ({link.role})" if link.role else ""))
+                    names = self.holders.setdefault(i, [])
+                    if holder not in names and len(names) < 6:
+                        names.append(holder)
+                elif link.role:
+                    detail.append(f"role: {link.role}")
+                if link.address_type:
+                    detail.append(f"address type: {link.address_type}")
+                if detail:
+                    self.detail.setdefault((s, i), []).extend(data.text(d, 80) for d in detail)
+
+
+def cluster_context(data: ReportData, cluster_id: str) -> dict:
+    """The template context of one cluster's page."""
+    code = data.code_of[cluster_id]
+    cluster = data.cluster_rows[cluster_id]
+    members = sorted(data.members[data.bounds[code]:data.bounds[code + 1]].tolist())
+    low, high = data.pair_bounds[code], data.pair_bounds[code + 1]
+    pair_store = data.pair_store[low:high].tolist()
+    pair_ident = data.pair_ident[low:high].tolist()
+    evidence = data.evidence.get(cluster_id, [])
+    links = _Links(data, members)
+    position = {s: k for k, s in enumerate(members)}
+    ident_rows = {int(row["ident"]): row for row in evidence if int(row["ident"]) >= 0}
+    idents = sorted(set(pair_ident), key=lambda i: (
+        not bool(ident_rows.get(i, {}).get("bridge", False)),
+        -int(ident_rows.get(i, {}).get("store_count", 0)), data.idents[i].kind, i))
+    ident_position = {i: k for k, i in enumerate(idents)}
+    big = len(members) + len(idents) > FOLD_NODES
+    pairs = [(position[s], ident_position[i], _edge_detail(links, s, i))
+             for s, i in zip(pair_store, pair_ident, strict=True)]
+    graph = build_cluster_graph(
+        [_graph_store(data, links, s, big) for s in members],
+        [_graph_ident(data, links, i, ident_rows.get(i, {})) for i in idents], pairs)
+    names = {f"s{s}": data.stores[s].store_id for s in members}
+    names.update((f"i{i}", shorten(data.idents[i].display, 60)) for i in idents)
+    details = {(f"s{members[s]}", f"i{idents[i]}"): detail for s, i, detail in pairs}
+    graph_data = _graph_data(graph, names, details)
+    if len(members) > SUMMARY_STORES:
+        graph_data["summary"] = _summary(data, members, idents, pairs, graph_data["nodes"])
+    kinds = sorted({data.idents[i].kind for i in idents}, key=list(KIND_STYLE).index)
+    risk = int(cluster["risk_score"])
+    weighed = data.weighed.get(cluster_id, {})
+    return {
+        "c": {
+            "id": cluster_id,
+            "size": f"{int(cluster['size']):,}",
+            "risk": risk,
+            "risk_class": risk_class(risk),
+            "idents": f"{len(idents):,}",
+            "suspended": int(cluster["suspended"]),
+            "linked": int(cluster["linked_to_suspended"]),
+            "reopened": int(cluster["reopened_after_ban"]),
+            "variants": data.text(str(cluster.get("brand_variants") or "").replace(";", ", ")),
+            "bridges": int(cluster.get("bridges", 0) or 0),
+            "brands": data.text(str(cluster.get("brands") or "").replace(";", ", "), 400),
+            "change": str(cluster.get("change") or ""),
+            "previous_ids": data.text(str(cluster.get("previous_ids") or ""), 200),
+        },
+        "legend": _legend(kinds, graph),
+        "graph_notes": graph.notes,
+        "summary_view": "summary" in graph_data,
+        "graph_json": json_for_script(graph_data),
+        "factors": _factors(data, cluster),
+        "evidence": [_evidence_row(data, row) for row in evidence],
+        "weakest_merges": weighed.get("merges", []),
+        "possible_links": weighed.get("possible", []),
+        "timeline": timeline([(data.stores[s].opened, data.stores[s].suspended_on,
+                               data.stores[s].store_id) for s in members]),
+        "stores": _store_rows(data, members),
+        "stores_omitted": f"{len(members) - STORE_ROWS:,}" if len(members) > STORE_ROWS
+        else "",
+        "cypher": cypher_box(cluster_id),
+    }
+
+
+def _graph_data(graph, names: dict[str, str], details: dict[tuple[str, str], str]) -> dict:
+    """The drawing as compact lists, which the page's script expands into vis-network's nodes
+    and edges (cluster.js): nodes ``[id, label, tooltip, group, name]``, edges
+    ``[from, to, kind, detail]`` with the kind a position in :data:`EDGE_KINDS`; an edge's
+    tooltip is "<store> — <kind> <identifier>" and its detail (holder, role, address type).
+    The options are those that differ from the shared ones (:func:`base_options`)."""
+    kind_code = {kind: k for k, kind in enumerate(EDGE_KINDS)}
+    colour_kind = {style[1]: kind for kind, style in KIND_STYLE.items()}
+    nodes = [[n["id"], n.get("label", ""), n.get("title", ""), n.get("group", ""),
+              names.get(n["id"], "")] for n in graph.nodes]
+    edges = []
+    for e in graph.edges:
+        if str(e["from"]).startswith("f"):
+            edges.append([e["from"], e["to"], kind_code["folded"], e.get("title", "")])
+            continue
+        kind = colour_kind.get(e.get("color"))
+        edges.append([e["from"], e["to"], kind_code.get(kind, len(EDGE_KINDS)),
+                      details.get((e["from"], e["to"]), "")])
+    return {"nodes": nodes, "edges": edges,
+            "options": _difference(graph_options(len(graph.nodes), len(graph.edges)),
+                                   base_options())}
+
+
+@cache
+def base_options() -> dict:
+    """The vis-network options of a small graph, shared by every page (:mod:`.assets`)."""
+    return graph_options(1, 0)
+
+
+def _difference(options: dict, base: dict) -> dict:
+    """The entries of ``options`` that ``base`` lacks or differs in, nested dicts compared
+    key by key (the page's script merges them over the base).
+
+    >>> _difference({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": 1, "c": 0}, "d": 3})
+    {'a': {'c': 2}}
+    """
+    out = {}
+    for key, value in options.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            inner = _difference(value, base[key])
+            if inner:
+                out[key] = inner
+        elif key not in base or base[key] != value:
+            out[key] = value
+    return out
+
+
+def _summary(data: ReportData, members: list[int], idents: list[int],
+             pairs: list[tuple[int, int, str]], nodes: list[list]) -> dict:
+    """The summary view of a big cluster: each store's group (``group_of``, aligned with the
+    drawn nodes, -1 for identifiers and folded stores) and each group's label and tooltip."""
+    kinds = [data.idents[i].kind for i in idents]
+    group = store_groups(len(members), kinds, pairs)
+    sizes = Counter(group)
+    suspended = Counter(g for g, s in zip(group, members, strict=True)
+                        if data.stores[s].status == "suspended")
+    keys: dict[int, str] = {}
+    for s, i, _ in pairs:
+        if kinds[i] == "id_document" and group[s] not in keys:
+            keys[group[s]] = f"ID {data.idents[idents[i]].display}"
+    ids: dict[int, list[str]] = {}
+    for g, s in zip(group, members, strict=True):
+        shown = ids.setdefault(g, [])
+        if len(shown) < 20:
+            shown.append(data.stores[s].store_id)
+    groups = []
+    for g in range(len(sizes)):
+        label = f"{sizes[g]:,} stores" if sizes[g] > 1 else ids[g][0]
+        if g in keys:
+            label += "\n" + shorten(keys[g].removeprefix("ID "), 24)
+        more = f" \u2026 and {sizes[g] - 20:,} more" if sizes[g] > 20 else ""
+        title = (f"{sizes[g]:,} store(s)" + (f" opened with {keys[g]}" if g in keys else "")
+                 + (f"; {suspended[g]:,} suspended" if suspended[g] else "")
+                 + f"\n{', '.join(ids[g])}{more}\nClick to show its stores.")
+        groups.append([label, title, sizes[g], bool(suspended[g])])
+    node_group = {f"s{s}": g for s, g in zip(members, group, strict=True)}
+    return {"groups": groups, "group_of": [node_group.get(n[0], -1) for n in nodes]}
+
+
+def _graph_store(data: ReportData, links: _Links, s: int, big: bool) -> GraphStore:
+    store = data.stores[s]
+    name = data.text(store.name, 60)
+    label = store.store_id if big or not name else \
+        f"{shorten(store.store_id, 24)}\n{shorten(name, 22)}"
+    status = store.status or "active"
+    flagged = status == "suspended" or store.reopened or bool(store.variant_of)
+    return GraphStore(node_id=f"s{s}", label=label, title=_store_title(data, links, s),
+                      status=status, linked_to_suspended=store.linked, flagged=flagged)
+
+
+def _store_title(data: ReportData, links: _Links, s: int) -> str:
+    store: Store = data.stores[s]
+    text = data.text
+    lines = [f"Store {store.store_id}" + (f" \u00b7 {text(store.name, 80)}" if store.name
+                                          else "")]
+    lines.append(f"brand: {text(store.brand, 60) or '-'} \u00b7 marketplace: "
+                 f"{text(store.marketplace, 40) or '-'}")
+    lines.append(f"opened: {store.opened or 'unknown'}")
+    status = store.status or "active"
+    if status == "suspended":
+        when = f" on {store.suspended_on}" if store.suspended_on else ""
+        why = f": {text(store.reason, 120)}" if store.reason else ""
+        lines.append(f"status: SUSPENDED{when}{why}")
+    else:
+        why = f" ({text(store.reason, 120)})" if store.reason else ""
+        lines.append(f"status: {status}{why}")
+    if store.linked:
+        lines.append("! linked to a suspended store of this cluster")
+    if store.reopened:
+        lines.append("! opened after a suspension in this cluster (reopened after a ban)")
+    if store.variant_of:
+        lines.append(f"! brand varies the suspended brand \"{text(store.variant_of)}\"")
+    entries = links.of_store.get(s, [])
+    if entries:
+        lines.append("identifiers:")
+    seen: set[int] = set()
+    for i, own in entries:
+        if i in seen:
+            continue
+        seen.add(i)
+        if len(seen) > TOOLTIP_IDENTIFIERS:
+            lines.append(f"  \u2026 and {len({e[0] for e in entries}) - TOOLTIP_IDENTIFIERS}"
+                         " more")
+            break
+        ident: Ident = data.idents[i]
+        shown = text(own, 80) if own else shorten(ident.display, 80)
+        mark = " (hub: links nobody)" if ident.status in ("hub", "denied") else ""
+        detail = "; ".join(links.detail.get((s, i), [])[:2])
+        lines.append(f"  {KIND_NAMES.get(ident.kind, ident.kind)}: {shown}{mark}"
+                     + (f" [{detail}]" if detail else ""))
+    return "\n".join(lines)
+
+
+def _graph_ident(data: ReportData, links: _Links, i: int, row: dict) -> GraphIdent:
+    ident = data.idents[i]
+    count = int(row.get("store_count", 0) or 0)
+    lines = [f"{KIND_NAMES.get(ident.kind, ident.kind)}: {ident.display}",
+             f"shared by {count:,} stores of this cluster"]
+    if ident.reason:
+        lines.append(f"why it links: {data.text(ident.reason, 160)}")
+    bridge = bool(row.get("bridge", False))
+    if bridge:
+        lines.append(f"BRIDGE: removing it splits the cluster ({row.get('splits_into', '')})")
+    spellings = int(row.get("spellings", 1) or 1)
+    if spellings > 1:
+        lines.append(f"written {spellings} different ways, merged as one")
+    holders = links.holders.get(i, [])
+    if holders:
+        lines.append("holder names: " + ", ".join(data.text(h, 40) for h in holders[:5])
+                     + (" \u2026" if len(holders) > 5 else ""))
+    return GraphIdent(node_id=f"i{i}", kind=ident.kind, label=shorten(ident.display, 28),
+                      title="\n".join(lines), bridge=bridge, store_count=count)
+
+
+def _edge_detail(links: _Links, s: int, i: int) -> str:
+    """What the records say of one store-identifier link (holder, role, address type)."""
+    return "; ".join(links.detail.get((s, i), [])[:3])
+
+
+def _evidence_row(data: ReportData, row: dict) -> dict:
+    ident = int(row["ident"])
+    ids = str(row.get("store_ids") or "").split(";")
+    shown = ", ".join(ids[:60]) + (f" \u2026 and {len(ids) - 60:,} more" if len(ids) > 60
+                                    else "")
+    if row["kind"] == "brand" or ident < 0:
+        return {"node": None, "kind": "brand variant",
+                "identifier": data.text(str(row["key"]).replace(";", ", ")),
+                "spellings": 1, "stores": int(row["store_count"]), "store_ids": shown,
+                "status": data.text(str(row.get("status") or "").replace(";", ", ")),
+                "bridge": False, "splits": ""}
+    known = data.idents[ident]
+    status = known.status if known.decided else str(row.get("status") or "")
+    reason = data.text(known.reason)
+    return {
+        "node": f"i{ident}",
+        "kind": KIND_NAMES.get(row["kind"], str(row["kind"])),
+        "identifier": known.display,
+        "spellings": int(row.get("spellings", 1) or 1),
+        "stores": int(row["store_count"]),
+        "store_ids": shown,
+        "status": (reason if status in reason else f"{status}: {reason}") if reason
+        else status,
+        "bridge": bool(row.get("bridge", False)),
+        "splits": str(row.get("splits_into") or ""),
+    }
+
+
+def _store_rows(data: ReportData, members: list[int]) -> list[dict]:
+    stores = data.stores
+    ordered = sorted(members, key=lambda s: (stores[s].opened == "", stores[s].opened,
+                                             stores[s].store_id))
+    rows = []
+    for s in ordered[:STORE_ROWS]:
+        store = stores[s]
+        rows.append({
+            "node": f"s{s}",
+            "opened": store.opened,
+            "id": store.store_id,
+            "name": data.text(store.name, 120),
+            "brand": data.text(store.brand, 80),
+            "marketplace": data.text(store.marketplace, 40),
+            "status": store.status or "active",
+            "suspended_on": store.suspended_on,
+            "reason": data.text(store.reason, 300),
+            "flags": data.text(store.reasons, 300),
+        })
+    return rows
+
+
+def _legend(kinds: list[str], graph) -> list[dict]:
+    """The legend's items: a CSS symbol class (``lg-<shape> lg-<group>``) and a name."""
+    items = [{"symbol": f"lg-dot lg-store-{status}", "name": name}
+             for status, (_, name) in STORE_STYLE.items()]
+    items.append({"symbol": "lg-dot lg-store-active-linked", "name": "linked to a suspended store"})
+    for kind in kinds:
+        shape, _, name, _ = KIND_STYLE[kind]
+        items.append({"symbol": f"lg-{shape} lg-{kind}", "name": name})
+    if any(str(node.get("group", "")).endswith("-bridge") for node in graph.nodes):
+        items.append({"symbol": "lg-bridge", "name": "bridge (thick border)"})
+    if graph.folded_stores:
+        items.append({"symbol": "lg-dot lg-folded", "name": "folded stores"})
+    return items
+
+
+def _factors(data: ReportData, cluster: dict) -> list[dict]:
+    points: dict[str, str] = {}
+    for part in str(cluster.get("risk_factors") or "").split(";"):
+        name, _, value = part.strip().rpartition(" +")
+        if name:
+            points[name] = value
+    first_ban = cluster.get("first_suspension")
+    when = ""
+    if first_ban is not None and not pd.isna(first_ban):
+        when = f" ({pd.Timestamp(first_ban).date().isoformat()})"
+    facts = {
+        "suspended": int(cluster.get("suspended", 0) or 0),
+        "reopened": int(cluster.get("reopened_after_ban", 0) or 0),
+        "first_ban": when,
+        "variants": data.text(str(cluster.get("brand_variants") or "").replace(";", ", "))
+        or "none",
+        "burst": int(cluster.get("burst", 0) or 0),
+        "size": f"{int(cluster.get('size', 0) or 0):,}",
+        "holders": int(cluster.get("holders", 0) or 0),
+    }
+    return [{"name": name, "points": points.get(name, "0"), "max": maximum,
+             "why": FACTOR_HELP.get(name, "").format(**facts)}
+            for name, maximum in RISK_FACTORS.items()]
