@@ -180,8 +180,8 @@ def _soft_values(graph: EvidenceGraph):
         document = (graph.idents["kind"] == "id_document").to_numpy()[graph.link_ident]
         present = np.flatnonzero((names != "").to_numpy() & document)
         if len(present):
-            distinct, at = np.unique(names.to_numpy(dtype=object)[present].astype(str),
-                                     return_inverse=True)
+            # One key per distinct name (a hash group-by: no sort of the strings).
+            at, distinct = pd.factorize(names.to_numpy(dtype=object)[present])
             keys = np.array([holder_name_key(n) for n in distinct.tolist()], dtype=object)[at]
             good = keys != ""
             yield "holder_name", graph.link_store[present[good]], keys[good], keys[good]
@@ -395,7 +395,8 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     inc_comp = evidence.comp[inc_value]
     count = np.bincount(inc_group * n_comp + inc_comp,
                         minlength=n_groups_space * n_comp).reshape(n_groups_space, n_comp)
-    levels = np.where((count[a] > 0) & (count[b] > 0), NONE, -1).astype(np.int8)
+    count_a, count_b = count[a], count[b]
+    levels = np.where((count_a > 0) & (count_b > 0), NONE, -1).astype(np.int8)
     best = np.full(len(pairs) * n_comp, NONE, dtype=np.int8)
     np.maximum.at(best, pair_id * n_comp + comp, level)
     flat = levels.reshape(-1)
@@ -404,7 +405,7 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
     per_store = _values_per_store(evidence, n_comp)
     with np.errstate(divide="ignore"):
-        chances = np.log2(np.maximum(count[a] * count[b] / per_store ** 2, 1.0))
+        chances = np.log2(np.maximum(count_a * count_b / per_store ** 2, 1.0))
     return pairs, levels, shared, chances
 
 
@@ -611,7 +612,7 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
     b = merges["b"].to_numpy(np.int64)
     start = np.flatnonzero(base != np.arange(n_stores))
     ea, eb = np.r_[a, start], np.r_[b, base[start]]
-    graph = igraph.Graph(n=n_stores, edges=np.c_[ea, eb].tolist())
+    graph = igraph.Graph(n=n_stores, edges=list(zip(ea.tolist(), eb.tolist(), strict=True)))
     bridges = np.array(graph.bridges(), dtype=np.int64)
     if not len(bridges):
         return weak
