@@ -135,7 +135,9 @@ class Model:
         weights = self.weights.copy()
         weights[:, 0] *= self.disagreement
         families = [_family(name) for name in self.comparisons]
-        common = {family: np.full(len(levels), -np.inf) for family in set(families)}
+        # In the order the comparisons name them: a set's order changes with the hash seed, and
+        # with it the last bit of the sums (and which of two tied merges the forest shows).
+        common = {family: np.full(len(levels), -np.inf) for family in dict.fromkeys(families)}
         for c in range(len(self.comparisons)):
             level = levels[:, c]
             known = level >= 0
