@@ -1,14 +1,14 @@
-"""From records to results: link, score, gather evidence, and write the output files.
+"""From stores and their links to results: link, score, gather the evidence.
 
 This is the one place both sources meet: ``analyze`` gives it stores and links read from files,
-``cluster`` and ``report`` give it the same tables read back from Neo4j.
+``cluster`` and ``report`` give it the same tables read back from Neo4j. The output files are
+written from its results by :mod:`graphaudit.results`; nothing here imports the outputs or
+the report (docs/architecture.md).
 """
 
 from __future__ import annotations
 
-import json
-import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,19 +18,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import DataError
 from .identifiers import store_brand_keys
 from .linkage import Linkage, LinkageParams, link_stores
-from .linkage.evidence import address_texts, bridge_splits, cluster_evidence
+from .linkage.evidence import bridge_splits, cluster_evidence, text_lookup
 from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
-from .linkage.waterfall import link_items, merge_table, possible_table
-from .outputs import OutputRecord
+from .linkage.waterfall import possible_table
 from .parallel import Parallel
-from .privacy import display_identifier, display_identifiers, load_key, scrub_column, unneutralise
+from .privacy import display_identifier, display_identifiers, unneutralise
 from .scoring import brand_variants, score_clusters
 
-__all__ = ["Analysis", "analyze", "display_identifier", "read_previous", "write_outputs"]
+__all__ = ["STORE_DEFAULTS", "Analysis", "analyze", "describe_links", "display_identifier", "link",
+           "model_report", "read_previous", "score", "with_store_defaults"]
 
 
 @dataclass
@@ -45,41 +44,72 @@ class Analysis:
     computed_at: str
     possible_links: pd.DataFrame | None = None  # pairs of clusters: leads, never merged
 
+    @property
+    def cluster_of(self) -> pd.Series:
+        """store_id -> cluster_id of every store."""
+        return pd.Series(self.stores["cluster_id"].to_numpy(), name="cluster_id",
+                         index=pd.Index(self.stores["store_id"].to_numpy(), name="store_id"))
 
-def analyze(
-    stores: pd.DataFrame,
-    links: pd.DataFrame,
-    overrides: HubOverrides | None = None,
-    previous: pd.Series | None = None,
-    stage: Callable[[str], None] | None = None,
-    params: LinkageParams | None = None,
-    parallel: Parallel | None = None,
-) -> Analysis:
-    """Cluster the stores, score the clusters and collect the evidence.
+    def store(self, store_id: str) -> pd.Series:
+        """One store's row of :attr:`stores` (its cluster, flags and reasons), by its id.
 
-    ``stores`` needs store_id, status, opened_on, suspended_on and brand; ``links`` needs
-    store_id, kind, key and holder_name (see :mod:`graphaudit.identifiers`). With a
-    ``parallel`` budget of more than one worker, independent stages of big inputs run side by
-    side in forked children (:mod:`graphaudit.parallel`); the results are the same.
+        Raises KeyError for an id the analysis does not have.
+        """
+        found = np.flatnonzero((self.stores["store_id"] == store_id).to_numpy())
+        if not len(found):
+            raise KeyError(store_id)
+        return self.stores.iloc[int(found[0])]
+
+
+#: the store columns the analysis reads, with the value of a store that lacks one (docs/design.md
+#: §1: a status defaults to active; a missing date or brand is empty)
+STORE_DEFAULTS = {"status": "active", "opened_on": "", "suspended_on": "", "brand": ""}
+
+
+def link(stores: pd.DataFrame, links: pd.DataFrame, overrides: HubOverrides | None = None,
+         previous: pd.Series | None = None, stage: Callable[[str], None] | None = None,
+         params: LinkageParams | None = None, parallel: Parallel | None = None) -> Linkage:
+    """Cluster the stores by their links, weighing brand variants of suspended brands too.
+
+    ``stores`` needs store_id (the other columns of :data:`STORE_DEFAULTS` are filled in when
+    missing); ``links`` needs store_id, kind and key (holder_name for ID documents), as
+    :func:`graphaudit.identifiers.extract_identifiers` gives them. The clusters are
+    ``Linkage.clusters`` (store_id -> cluster_id); :func:`score` takes it from here.
     """
     say = stage or (lambda name: None)
-    stores = stores.copy()
-    if "brand_key" not in stores:
-        stores["brand_key"] = store_brand_keys(stores["brand"])
     parallel = parallel or Parallel()
+    stores = with_store_defaults(stores)
     # Brand variants need only the stores: a forked child finds them while the graph is built.
     # They are evidence (a variant of a suspended brand agrees with it at the "near" level), so
-    # the linkage waits for them. Bridges need only the linkage: a second child finds them
-    # while this process scores the clusters.
+    # the linkage waits for them.
     with parallel.start(_suspended_brand_variants, stores, rows=len(links)) as finding_variants:
         say("building the evidence graph")
         graph = build_graph(stores, links, parallel)
         variants = finding_variants.result()
     graph.stores["brand_base"] = _brand_bases(graph.stores["brand_key"], variants)
-    linkage = link_stores(stores, links, overrides, previous, stage, graph, params, parallel)
+    return link_stores(stores, links, overrides, previous, stage, graph, params, parallel)
+
+
+def score(linkage: Linkage, stage: Callable[[str], None] | None = None,
+          parallel: Parallel | None = None) -> Analysis:
+    """Score the clusters of ``linkage`` (from :func:`link`) and collect their evidence.
+
+    Bridges need only the linkage: with a ``parallel`` budget to spare, a forked child finds
+    them while this process scores the clusters.
+    """
+    say = stage or (lambda name: None)
+    parallel = parallel or Parallel()
+    ordered = linkage.graph.stores
+    if not {*STORE_DEFAULTS, "brand_key"} <= set(ordered):  # stores given to link_stores
+        ordered = with_store_defaults(ordered)
+    # the variants link() weighed (none when the linkage came from link_stores)
+    bases = ordered["brand_base"] if "brand_base" in ordered else pd.Series("", ordered.index)
+    variant = (bases != "").to_numpy()
+    variants = dict(zip(ordered["brand_key"].to_numpy()[variant].tolist(),
+                        bases.to_numpy()[variant].tolist(), strict=True))
     say("collecting evidence and bridges, scoring clusters")
-    with parallel.start(bridge_splits, linkage, rows=len(links)) as finding_bridges:
-        ordered = linkage.graph.stores
+    with parallel.start(bridge_splits, linkage, rows=len(linkage.graph.link_store)) \
+            as finding_bridges:
         store_table, clusters = score_clusters(ordered, linkage.cluster_id,
                                                _id_holders(linkage), variants)
         # What does not need the bridges is done before waiting for them.
@@ -98,6 +128,44 @@ def analyze(
     evidence = pd.concat([evidence, brand_rows], ignore_index=True)
     return Analysis(linkage, store_table, clusters, evidence, hubs,
                     datetime.now(UTC).isoformat(timespec="seconds"), possible)
+
+
+def analyze(
+    stores: pd.DataFrame,
+    links: pd.DataFrame,
+    overrides: HubOverrides | None = None,
+    previous: pd.Series | None = None,
+    stage: Callable[[str], None] | None = None,
+    params: LinkageParams | None = None,
+    parallel: Parallel | None = None,
+) -> Analysis:
+    """Cluster the stores, score the clusters and collect the evidence: :func:`link`, then
+    :func:`score`.
+
+    ``stores`` needs store_id (status, opened_on, suspended_on and brand are read when present);
+    ``links`` needs store_id, kind, key and holder_name (see :mod:`graphaudit.identifiers`).
+    With a ``parallel`` budget of more than one worker, independent stages of big inputs run
+    side by side in forked children (:mod:`graphaudit.parallel`); the results are the same.
+
+    >>> stores = pd.DataFrame({"store_id": ["S1", "S2", "S3"]})
+    >>> links = pd.DataFrame({"store_id": ["S1", "S2"], "kind": ["payment"] * 2,
+    ...                       "key": ["6222", "6222"], "holder_name": ["", ""]})
+    >>> clusters = analyze(stores, links).cluster_of
+    >>> clusters["S1"] == clusters["S2"] != clusters["S3"]
+    True
+    """
+    linkage = link(stores, links, overrides, previous, stage, params, parallel)
+    return score(linkage, stage, parallel)
+
+
+def with_store_defaults(stores: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``stores`` with every column of :data:`STORE_DEFAULTS` (filled in where
+    missing) and each store's brand key."""
+    stores = stores.assign(**{column: value for column, value in STORE_DEFAULTS.items()
+                              if column not in stores})
+    if "brand_key" not in stores:
+        stores["brand_key"] = store_brand_keys(stores["brand"])
+    return stores
 
 
 def _brand_bases(brand_keys: pd.Series, variants: dict[str, str]) -> pd.Series:
@@ -177,134 +245,7 @@ def read_previous(path: Path) -> pd.Series:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output files (docs/design.md §5)
-
-
-def ensure_output_folder(out: Path) -> Path:
-    """Create the output folder ``out`` when missing and check that files can be written in it.
-
-    Raises DataError naming the folder and why (under a file, in /proc or /sys, read-only, no
-    permission), before any work is done.
-    """
-    if out.exists() and not out.is_dir():
-        raise DataError(f"{out}: not a folder (a file of that name exists)")
-    probe = out / f".graphaudit-write-check-{os.getpid()}"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
-        probe.unlink()
-    except OSError as exc:
-        raise DataError(f"{out}: cannot write files there ({exc.strerror})") from None
-    return out
-
-
-def write_outputs(
-    analysis: Analysis, out: Path, show_pii: bool = False, source: str = "",
-    rejects: int | None = None, only_cluster: str | None = None,
-    progress: Callable[[int], None] | None = None, max_pages: int | None = None,
-    secret: bytes | None = None, record: OutputRecord | None = None,
-    not_assessed: Iterable[str] = (),
-    parallel: Parallel | None = None,
-    standalone: bool = False,
-) -> dict[str, Path]:
-    """Write clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv (every merge
-    with its weighed evidence), possible_links.csv, model.json (the learned weights) and the
-    HTML report.
-
-    The report (index.html, clusters/<cluster_id>.html) is :func:`graphaudit.report.write_report`;
-    ``source``, ``rejects``, ``only_cluster`` and ``max_pages`` go to it, and ``progress``
-    counts its pages. The files are formatted a column at a time in Arrow
-    (:mod:`graphaudit.report.tables`): a million stores would cost seconds and gigabytes as
-    Python strings. With a ``parallel`` budget to spare (:mod:`graphaudit.parallel`), a forked
-    child writes the CSV files while this process writes the report. Personal data is masked with
-    pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
-    unless ``show_pii``. ``not_assessed`` (:mod:`graphaudit.coverage`) is listed on the index.
-    ``standalone`` pages carry their scripts and styles inside (no ``assets/`` folder).
-
-    Every file written is added to ``record`` (:mod:`graphaudit.outputs`), which the caller
-    commits once it has written its own files into ``out`` (rejects.csv); without one, the
-    files are recorded and the record committed here. Committing removes what an earlier run
-    wrote into ``out`` and this one did not, and nothing else.
-    """
-    from .report import write_report
-
-    secret = secret or load_key()
-    own_record = record is None
-    record = OutputRecord(out, "write_outputs") if record is None else record
-    record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
-    ensure_output_folder(out)
-    paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
-                                           "evidence.csv", "hubs.csv", "links.csv",
-                                           "possible_links.csv", "model.json", "index.html")}
-    for path in paths.values():
-        if path.is_symlink():  # write a file of our own, never through a link
-            path.unlink()
-    # The tables are written by a forked child while this process writes the report.
-    with (parallel or Parallel()).start(_write_tables, analysis, paths, show_pii, secret,
-                                        rows=len(analysis.stores)) as tables:
-        pages = write_report(analysis, out, show_pii=show_pii, source=source,
-                             only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
-                             progress=progress, secret=secret, not_assessed=not_assessed,
-                             standalone=standalone)
-        tables.result()
-    record.add(*paths.values(), *pages)
-    if own_record:
-        record.commit()
-    paths["clusters"] = out / "clusters"
-    return paths
-
-
-def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
-                  secret: bytes) -> None:
-    """clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv, possible_links.csv
-    and model.json; free text from the data (addresses, brands, hub notes) is scrubbed as in the
-    report."""
-    from .report.tables import write_csv
-
-    write_csv(_per_store(analysis), paths["clusters.csv"])
-    summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
-        columns=["first_suspension"])
-    if "brands" in summary and not show_pii:
-        summary = summary.assign(brands=_scrubbed(summary["brands"]))
-    write_csv(summary, paths["cluster_summary.csv"])
-    texts = address_texts(analysis.linkage)
-    evidence = _with_identifier(analysis.evidence, texts, show_pii, secret)
-    write_csv(_floats_as_text(evidence[["cluster_id", "kind", "identifier", "store_count",
-                                        "store_ids", "bridge", "splits_into", "status",
-                                        "spellings", "weight"]]), paths["evidence.csv"])
-    del evidence
-    hubs = _with_identifier(analysis.hubs, texts, show_pii, secret)
-    if not show_pii and not hubs.empty:
-        hubs = hubs.assign(reason=_scrubbed(hubs["reason"]))
-    write_csv(_floats_as_text(hubs[["kind", "identifier", "store_count", "groups", "status",
-                                    "reason", "weight"]]), paths["hubs.csv"])
-    linkage = analysis.linkage
-    merges = merge_table(linkage)
-    possible = analysis.possible_links if analysis.possible_links is not None else \
-        possible_table(linkage)
-    items = link_items(linkage, np.r_[merges["edge"].to_numpy(), possible["edge"].to_numpy()])
-    described = describe_links(items, texts, show_pii, secret)
-    merges["evidence"] = merges["edge"].map(described).fillna("")
-    write_csv(_floats_as_text(merges.drop(columns=["edge"])), paths["links.csv"])
-    possible = possible.assign(evidence=possible["edge"].map(described).fillna(""))
-    write_csv(_floats_as_text(possible.drop(columns=["edge"])), paths["possible_links.csv"])
-    paths["model.json"].write_text(json.dumps(model_report(analysis), indent=2,
-                                              ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """Float columns (weights, scores) as text with two decimals at most, empty when missing,
-    so that the CSV writer formats every column in Arrow (and quotes neutralised cells)."""
-    out = frame.copy()
-    for name in out.columns:
-        column = out[name]
-        if pd.api.types.is_float_dtype(column.dtype) or (
-                column.dtype == object and len(column)
-                and isinstance(column.dropna().iloc[0] if column.notna().any() else "", float)):
-            values = pd.to_numeric(column, errors="coerce").round(2)
-            text = pc.cast(pa.array(values.to_numpy(dtype=float), from_pandas=True), pa.string())
-            out[name] = pd.Series(text.fill_null("").to_pylist(), index=out.index, dtype=object)
-    return out
+# The analysis as text: the learned model, the evidence of each link
 
 
 def model_report(analysis: Analysis) -> dict:
@@ -335,8 +276,6 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
     Identifiers are masked as everywhere else; holder names are said to agree, not shown,
     unless ``show_pii``.
     """
-    from .report.tables import lookup
-
     if items.empty:
         return pd.Series(dtype=object)
     # Whole columns, not a Python loop: links.csv has a row per evidence item (half a million
@@ -346,7 +285,7 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
     kinds = items["kind"].astype(str).reset_index(drop=True)
     keys = items["key"].astype(str).reset_index(drop=True)
     shown = display_identifiers(kinds.where(known, "brand"), keys,
-                                lookup(np.maximum(ident, 0), texts), show_pii, secret)
+                                text_lookup(np.maximum(ident, 0), texts), show_pii, secret)
     label = kinds + " " + pd.Series(shown.to_pylist(), dtype=object)
     holder = ~known & (kinds == "holder_name")
     label[holder] = ("holder name " + keys[holder]) if show_pii else "holder names agree"
@@ -358,39 +297,3 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
     return frame.groupby("edge", sort=False)["part"].agg("; ".join)
 
 
-def _per_store(analysis: Analysis) -> pd.DataFrame:
-    """clusters.csv: each store with its cluster's size and risk (one hash lookup, in Arrow)."""
-    clusters, stores = analysis.clusters, analysis.stores
-    at = pc.index_in(pa.array(stores["cluster_id"]), value_set=pa.array(clusters["cluster_id"]))
-    if at.null_count:
-        raise DataError(f"{at.null_count:,} stores belong to no cluster of the analysis")
-    at = at.to_numpy(zero_copy_only=False)
-    linked = stores["linked_to_suspended"]
-    return pd.DataFrame({
-        "store_id": stores["store_id"],
-        "cluster_id": stores["cluster_id"],
-        "cluster_size": clusters["size"].to_numpy()[at].astype(int),
-        "risk_score": clusters["risk_score"].to_numpy()[at].astype(int),
-        "linked_to_suspended": pd.Series(np.where(linked.to_numpy(), "true", "false"),
-                                         index=stores.index, dtype="str")
-        if linked.dtype == np.bool_ else linked.map({True: "true", False: "false"}),
-        "reasons": stores["reasons"],
-    })
-
-
-def _scrubbed(column: pd.Series) -> pd.Series:
-    values = pa.array(column.astype(str).where(column.notna(), ""), type=pa.string())
-    return pd.Series(scrub_column(values), index=column.index, dtype="str")
-
-
-def _with_identifier(frame: pd.DataFrame, texts, show_pii: bool,
-                     secret: bytes | None = None) -> pd.DataFrame:
-    """``frame`` (rows of kind, key, ident) with the identifier as outputs show it."""
-    from .report.tables import lookup
-
-    if frame.empty:
-        return frame.assign(identifier=pd.Series(dtype="str"))
-    idents = frame["ident"].to_numpy(dtype=np.int64)
-    shown = display_identifiers(frame["kind"], frame["key"], lookup(idents, texts), show_pii,
-                                secret)
-    return frame.assign(identifier=pd.Series(shown, index=frame.index, dtype="str"))

@@ -112,7 +112,7 @@ class OutputFolder(click.ParamType):
     name = "folder"
 
     def convert(self, value, param, ctx) -> Path:
-        from .analysis import ensure_output_folder
+        from .outputs import ensure_output_folder
 
         try:
             return ensure_output_folder(Path(value))
@@ -421,11 +421,11 @@ def finish_output_folder(record: OutputRecord, *written: Path | None) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_path, fmt):
     """Check DATA_DIR's files, print a summary per file, and write rejected rows."""
-    from .identifiers import extract_identifiers
+    from .pipeline import extract
 
     with open_rejects(rejects_path, show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        extract_identifiers(records, rejects, Parallel.auto())
+        extract(records, rejects, Parallel.auto())
     emit_table(_file_rows(records.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(rejects, strict)
@@ -636,33 +636,34 @@ docs/linkage.md for how the weights are learned and used.
               help="Print the evidence weights learned from the data (also in OUT/model.json).")
 def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, rejects_path,
             hubs_file, previous, max_pages, key_file, explain_model):
-    from .analysis import analyze as run_analysis
-    from .analysis import read_previous, write_outputs
-    from .identifiers import extract_identifiers
+    from . import pipeline
+    from .analysis import read_previous
     from .linkage.hubs import read_hub_overrides
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     previous_ids = read_previous(previous) if previous else None
     secret = _secret(key_file)
+    parallel = Parallel.auto()
     record = announce_output_folder(out_dir)
     with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        identifiers = extract_identifiers(records, rejects, Parallel.auto())
+        identifiers = pipeline.extract(records, rejects, parallel)
     finish_rejects(rejects, strict)
     not_assessed = [g.describe() for g in gaps(records.reports)]
     stores, links = records.stores, identifiers.links
     # The record rows and the identifier nodes are done with: about 1 GiB at a million stores.
     del records, identifiers
     stage = stage_printer(quiet)
-    result = run_analysis(stores, links, overrides, previous_ids, stage=stage,
-                          parallel=Parallel.auto())
+    result = pipeline.analyze(stores, links, overrides, previous_ids, stage=stage,
+                              parallel=parallel)
     multi = int((result.clusters["size"] >= 2).sum())
     pages = multi if max_pages is None else min(multi, max_pages)
     stage("writing the files and the report")
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
-        write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(),
-                      source=str(data_dir), rejects=rejects.count, progress=advance,
-                      max_pages=max_pages, secret=secret, record=record, not_assessed=not_assessed)
+        pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel,
+                       source=str(data_dir), rejects=rejects.count, progress=advance,
+                       max_pages=max_pages, secret=secret, record=record,
+                       not_assessed=not_assessed)
     finish_output_folder(record, rejects.path if rejects.count else None)
     model = result.linkage.resolution.model
     if model.source != "estimated":
@@ -675,12 +676,6 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
                f"{possible:,} possible links, {len(result.hubs):,} hubs, "
                f"{rejects.count:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
-
-
-def _not_assessed(store) -> list[str]:
-    """What the loaded data sets' missing columns leave unassessed, as `load` recorded it."""
-    return list(dict.fromkeys(line for data_set in store.data_sets()
-                              for line in data_set.get("not_assessed") or []))
 
 
 def print_model(result) -> None:
@@ -702,12 +697,6 @@ def print_model(result) -> None:
                f"{decided['possible_links']:,} possible links, {decided['hubs']:,} hubs")
 
 
-def _similar_addresses(linkage) -> list[dict]:
-    keys = linkage.graph.idents["key"]
-    return [{"a": keys[m.a], "b": keys[m.b], "score": m.score}
-            for m in linkage.matches if m.accepted and m.signal == "address_near_duplicate"]
-
-
 @main.command()
 @neo4j_options
 @click.option("--out", "out_dir", type=OUTPUT_FOLDER,
@@ -719,38 +708,24 @@ def _similar_addresses(linkage) -> list[dict]:
 @pseudonym_key_option
 def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, key_file):
     """Cluster the graph in Neo4j and write the clusters back (:Cluster, MEMBER_OF)."""
-    from .analysis import analyze as run_analysis
-    from .analysis import write_outputs
+    from . import pipeline
     from .linkage.hubs import read_hub_overrides
-    from .store import (
-        connect,
-        graph_overrides,
-        read_graph,
-        read_previous_clusters,
-        write_clusters,
-    )
+    from .store import connect
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
+    parallel = Parallel.auto()
     with connect(_settings(uri, user, password, database)) as store:
-        stage("reading the graph")
-        overrides = graph_overrides(store, overrides, _secret(key_file))
-        stores, links = read_graph(store)
-        if stores.empty:
-            raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
-        previous = read_previous_clusters(store)
-        not_assessed = _not_assessed(store)
-        result = run_analysis(stores, links, overrides, previous if len(previous) else None,
-                              stage=stage, parallel=Parallel.auto())
-        similar = _similar_addresses(result.linkage)
-        total = len(result.clusters) + len(result.stores) + len(similar)
-        with progress_bar("writing clusters", total, quiet) as advance:
-            write_clusters(store, result.clusters, result.stores, result.computed_at,
-                           similar, progress=advance)
+        graph = pipeline.read_graph(store, overrides, _secret(key_file), stage)
+        result = pipeline.analyze_graph(graph, stage, parallel)
+        with progress_bar("writing clusters", pipeline.write_back_size(result),
+                          quiet) as advance:
+            pipeline.write_back(store, result, progress=advance)
     if out_dir:
         record = announce_output_folder(out_dir)
-        write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(),
-                      secret=_secret(key_file), record=record, not_assessed=not_assessed)
+        pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel,
+                       secret=_secret(key_file), record=record,
+                       not_assessed=graph.not_assessed)
         finish_output_folder(record)
     multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
@@ -787,9 +762,8 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
     linked, what they share and how each shared value was judged (hub, ...), the near matches
     that fell below the threshold, and the cluster of each.
     """
-    from .analysis import analyze as run_analysis
+    from . import pipeline
     from .explain import explain_stores
-    from .identifiers import extract_identifiers
 
     if len(store_ids) > 2:
         raise click.UsageError("give one or two store ids")
@@ -797,14 +771,14 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
         if data_dir:
             rejects = RejectsWriter(None)
             records = read_data_dir(data_dir, rejects, None, None, quiet=True)
-            identifiers = extract_identifiers(records, rejects, Parallel.auto())
+            identifiers = pipeline.extract(records, rejects, Parallel.auto())
             stores, links = records.stores, identifiers.links
         else:
             from .store import connect, read_graph
 
             with connect(_settings(uri, user, password, database)) as store:
                 stores, links = read_graph(store)
-        result = run_analysis(stores, links, parallel=Parallel.auto())
+        result = pipeline.analyze(stores, links, parallel=Parallel.auto())
         found = explain_stores(result, *store_ids, show_pii=show_pii,
                                secret=_secret(key_file))
     if fmt == "json":
@@ -938,10 +912,9 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     as the previous run (so ids match), and writes the files of `analyze`: index.html,
     clusters/<cluster_id>.html, clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv.
     """
-    from .analysis import analyze as run_analysis
-    from .analysis import write_outputs
+    from . import pipeline
     from .linkage.hubs import read_hub_overrides
-    from .store import connect, graph_overrides, read_graph, read_previous_clusters
+    from .store import connect
 
     if standalone and cluster_id is None:
         raise click.UsageError("--standalone writes one cluster's page: give --cluster ID")
@@ -949,19 +922,13 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
     settings = _settings(uri, user, password, database)
+    parallel = Parallel.auto()
     with connect(settings) as store:
-        stage("reading the graph")
-        overrides = graph_overrides(store, overrides, _secret(key_file))
-        stores, links = read_graph(store)
-        if stores.empty:
-            raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
-        previous = read_previous_clusters(store)
-        not_assessed = _not_assessed(store)
-    if not len(previous):
+        graph = pipeline.read_graph(store, overrides, _secret(key_file), stage)
+    if not len(graph.previous):
         click.echo("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                    "cluster ids are computed afresh", err=True)
-    result = run_analysis(stores, links, overrides, previous if len(previous) else None,
-                          stage=stage, parallel=Parallel.auto())
+    result, not_assessed = pipeline.analyze_graph(graph, stage, parallel), graph.not_assessed
     multi = int((result.clusters["size"] >= 2).sum())
     if cluster_id is not None and cluster_id not in set(result.clusters["cluster_id"]):
         raise DataError(f"unknown cluster id {cluster_id!r} (see cluster_summary.csv or the "
@@ -971,10 +938,10 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
     record = announce_output_folder(out_dir)
     with progress_bar("writing pages", pages, quiet, "pages") as advance:
-        write_outputs(result, out_dir, show_pii=show_pii, parallel=Parallel.auto(), source=source,
-                      only_cluster=cluster_id, progress=advance, max_pages=max_pages,
-                      secret=_secret(key_file), record=record, not_assessed=not_assessed,
-                      standalone=standalone)
+        pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel, source=source,
+                       only_cluster=cluster_id, progress=advance, max_pages=max_pages,
+                       secret=_secret(key_file), record=record, not_assessed=not_assessed,
+                       standalone=standalone)
     finish_output_folder(record)
     for line in not_assessed:
         click.echo(f"Warning: {line}", err=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -71,6 +71,8 @@ class Identifiers:
 
     links: pd.DataFrame
     parts: dict[str, pd.DataFrame]
+    #: values that could not be normalized, when no RejectsWriter was given to write them to
+    rejects: list[Reject] = field(default_factory=list)
 
     @functools.cached_property
     def nodes(self) -> dict[str, pd.DataFrame]:
@@ -93,6 +95,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
     ``parallel`` budget of more than one worker, big inputs are normalized in forked
     processes (:mod:`graphaudit.parallel`); the keys are the same.
     """
+    kept = rejects is None
     rejects = rejects if rejects is not None else RejectsWriter(None)
     parallel = parallel or Parallel()
     # Addresses (a third of the links, the slowest to normalize) are keyed in a forked child
@@ -114,7 +117,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
                      (docs, phones, emails, pay, addr), strict=True))
     links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts.values()],
                       ignore_index=True)
-    return Identifiers(links=links, parts=parts)
+    return Identifiers(links=links, parts=parts, rejects=rejects.kept if kept else [])
 
 
 def _normalize_column(

@@ -36,9 +36,10 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from . import __version__
+from .errors import DataError
 
-__all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "files", "is_own_name",
-           "summarize", "survey"]
+__all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "ensure_output_folder", "files",
+           "is_own_name", "summarize", "survey"]
 
 MANIFEST = ".graphaudit-manifest.json"
 #: the files graphaudit writes at the top of an output folder: analyze, cluster and report;
@@ -259,3 +260,21 @@ def summarize(names: Iterable[str], limit: int = 12) -> str:
     if pages:
         parts.append(f"{len(pages):,} cluster page{'s' if len(pages) != 1 else ''}")
     return ", ".join(parts)
+
+
+def ensure_output_folder(out: Path) -> Path:
+    """Create the output folder ``out`` when missing and check that files can be written in it.
+
+    Raises DataError naming the folder and why (under a file, in /proc or /sys, read-only, no
+    permission), before any work is done.
+    """
+    if out.exists() and not out.is_dir():
+        raise DataError(f"{out}: not a folder (a file of that name exists)")
+    probe = out / f".graphaudit-write-check-{os.getpid()}"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+        probe.unlink()
+    except OSError as exc:
+        raise DataError(f"{out}: cannot write files there ({exc.strerror})") from None
+    return out

@@ -242,7 +242,8 @@ class RecordSet:
     """The accepted rows of each kind, one DataFrame each (all values are strings).
 
     Every frame has the contract columns of its kind plus ``_file`` and ``_line``, so later stages
-    can still point at the row a value came from.
+    can still point at the row a value came from. ``rejects`` are the rows rejected while
+    reading when no :class:`RejectsWriter` was given (a writer's file holds them otherwise).
     """
 
     stores: pd.DataFrame
@@ -250,6 +251,7 @@ class RecordSet:
     payments: pd.DataFrame
     addresses: pd.DataFrame
     reports: list[FileReport]
+    rejects: list[Reject] = field(default_factory=list)
 
 
 
@@ -377,6 +379,7 @@ def read_records(
     >>> len(records.stores)  # doctest: +SKIP
     2000
     """
+    kept = rejects is None
     rejects = rejects if rejects is not None else RejectsWriter(None)
     files = find_files(data_dir)
     check_rejects_path(rejects.path, files.values())
@@ -410,7 +413,7 @@ def read_records(
             # of ``frame``, already hashed, so the set costs a table copy instead of a rebuild.
             store_ids = frozenset(validator.first_line)
         reports.append(report)
-    return RecordSet(reports=reports, **frames)
+    return RecordSet(reports=reports, rejects=rejects.kept if kept else [], **frames)
 
 
 def _empty(kind: str) -> pd.DataFrame:

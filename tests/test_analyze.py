@@ -25,19 +25,18 @@ def test_forked_children_change_no_output(analyzed, tmp_path, workers):
     """With every stage that can fork forced to (addresses, signals, brand variants, bridges,
     the CSV files) by a budget of two or three workers and no minimum size, or with one worker
     (everything in this process), the outputs are the same bytes as the command's."""
-    from graphaudit.analysis import analyze, write_outputs
-    from graphaudit.identifiers import extract_identifiers
+    from graphaudit import pipeline
     from graphaudit.parallel import Parallel, fork_is_safe
-    from graphaudit.records import read_records
 
     if workers > 1 and not fork_is_safe():
         pytest.skip("needs a safe fork")
     budget = Parallel(workers, min_rows=0)
-    records = read_records(SAMPLE_DATA)
-    links = extract_identifiers(records, parallel=budget).links
-    result = analyze(records.stores, links, parallel=budget)
+    records = pipeline.read(SAMPLE_DATA)
+    links = pipeline.extract(records, parallel=budget).links
+    result = pipeline.score(pipeline.link(records.stores, links, parallel=budget),
+                            parallel=budget)
     out = tmp_path / "out"
-    write_outputs(result, out, source=str(SAMPLE_DATA), parallel=budget, rejects=0)
+    pipeline.write(result, out, source=str(SAMPLE_DATA), parallel=budget, rejects=0)
     assert budget.workers == workers  # every child's share came back
     for name in ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv", "links.csv",
                  "possible_links.csv"):

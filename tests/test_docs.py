@@ -2,7 +2,9 @@
 
 The blocks are found when the tests run, so a block added tomorrow is run tomorrow. A command
 block is a fenced block in ``sh``/``bash``/``shell``/``console``, or an untagged one whose lines
-all start like a command (``graphaudit``, ``make``, ``python``...). Each runs as one bash script
+all start like a command (``graphaudit``, ``make``, ``python``...). A ``python`` block (the
+library used from a script or a notebook) runs with the checkout's Python in the same kind of
+scratch folder, without the server. Each runs as one bash script
 (``set -e``) in a scratch folder holding a copy of ``sample_data/``, with the checkout's
 ``graphaudit`` on PATH, against the suite's Neo4j server, with its own ``XDG_CONFIG_HOME``.
 
@@ -32,6 +34,7 @@ from graphaudit.cli import main
 
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 COMMAND_LANGUAGES = {"sh", "bash", "shell", "console"}
+PYTHON_LANGUAGES = {"python", "py"}
 COMMAND_START = re.compile(r"^(graphaudit|make|python3?|\.venv/bin/|\. |export |cd |bash )")
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([\w-]*)\s*$")
 SKIP = re.compile(r"<!--\s*docs-test:\s*skip\s*\((?P<reason>[^)]+)\)\s*-->")
@@ -69,8 +72,9 @@ class Block:
         return bool(re.search(r"^\s*graphaudit\s+load\b", self.text, re.M))
 
 
-def command_blocks(path: Path) -> list[Block]:
-    """The command blocks of one Markdown file, with their first line and skip marker."""
+def command_blocks(path: Path, python: bool = False) -> list[Block]:
+    """The command blocks (``python`` blocks with ``python``) of one Markdown file, with their
+    first line and skip marker."""
     blocks: list[Block] = []
     lines = path.read_text(encoding="utf-8").splitlines()
     i = 0
@@ -88,7 +92,7 @@ def command_blocks(path: Path) -> list[Block]:
         commands = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
         is_command = language in COMMAND_LANGUAGES or (
             not language and commands and all(COMMAND_START.match(c.lstrip()) for c in commands))
-        if is_command:
+        if (language in PYTHON_LANGUAGES) if python else is_command:
             before = next((lines[k] for k in range(i - 1, -1, -1) if lines[k].strip()), "")
             skip = SKIP.search(before)
             blocks.append(Block(path, i + 1, "\n".join(body), skip["reason"] if skip else None))
@@ -96,8 +100,8 @@ def command_blocks(path: Path) -> list[Block]:
     return blocks
 
 
-def all_blocks() -> list[Block]:
-    return [block for path in DOCUMENTS for block in command_blocks(path)]
+def all_blocks(python: bool = False) -> list[Block]:
+    return [block for path in DOCUMENTS for block in command_blocks(path, python)]
 
 
 def script_of(block: Block) -> str:
@@ -205,3 +209,21 @@ def test_the_command_block_runs(block, sandbox, graph_store, neo4j_settings, neo
     assert ran.returncode == 0, f"{block.name} exited {ran.returncode}:\n{output[-4000:]}"
     for phrase in NOT_FOUND:
         assert phrase not in output, f"{block.name}: {phrase!r} in\n{output[-4000:]}"
+
+
+def test_python_blocks_are_found_and_the_readme_has_one(tmp_path):
+    doc = tmp_path / "x.md"
+    doc.write_text("```python\nimport os\n```\n```sh\ngraphaudit --help\n```\n", encoding="utf-8")
+    assert [(b.line, b.text) for b in command_blocks(doc, python=True)] == [(1, "import os")]
+    assert any(b.document.name == "README.md" for b in all_blocks(python=True))
+
+
+@pytest.mark.parametrize("block", all_blocks(python=True), ids=lambda b: b.name)
+def test_the_python_block_runs(block, sandbox, tmp_path):
+    """A library example runs as written, from a scratch folder holding sample_data/."""
+    if block.skip:
+        pytest.skip(f"{block.name}: {block.skip}")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    ran = subprocess.run([sys.executable, "-c", block.text], cwd=sandbox, env=env,
+                         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=900)
+    assert ran.returncode == 0, f"{block.name} exited {ran.returncode}:\n{ran.stderr[-4000:]}"

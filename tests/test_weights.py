@@ -203,7 +203,7 @@ def test_a_value_every_store_shares_merges_nobody():
 
 
 def test_cluster_pages_show_weakest_merges_and_possible_links(tmp_path):
-    from graphaudit.analysis import write_outputs
+    from graphaudit.results import write_outputs
 
     stores, links, _ = small_world(seed=17, operators=200)
     # A relative's phone on a store of each of three operators: weak evidence, a lead.

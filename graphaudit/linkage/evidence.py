@@ -217,3 +217,14 @@ def address_texts(linkage: Linkage, idents: np.ndarray | None = None
     if isinstance(texts, pa.ChunkedArray):
         texts = texts.combine_chunks()
     return unique, texts.cast(pa.string())
+
+
+def text_lookup(keys: np.ndarray, table: tuple[np.ndarray, pa.Array]) -> pa.Array:
+    """``table``'s text for each of ``keys`` (a table of sorted idents and their texts, as
+    :func:`address_texts` gives), empty where missing."""
+    idents, texts = table
+    if not len(idents):
+        return pa.array([""] * len(keys), type=pa.string())
+    at = np.minimum(np.searchsorted(idents, keys), len(idents) - 1)
+    found = idents[at] == keys
+    return pc.if_else(pa.array(found), texts.take(pa.array(at)), "")

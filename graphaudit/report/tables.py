@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from ..privacy import formula_cells, neutralise
 
-__all__ = ["lookup", "write_csv"]
+__all__ = ["write_csv"]
 
 #: rows formatted at a time: bounds the memory of the formatted text (~100 bytes a row)
 CSV_BATCH = 200_000
@@ -130,16 +130,6 @@ def _joined_lines(cells: list[pa.Array]) -> memoryview:
     if data is None:
         return memoryview(b"")
     return memoryview(data)[int(offsets[0]):int(offsets[-1])]
-
-
-def lookup(keys: np.ndarray, table: tuple[np.ndarray, pa.Array]) -> pa.Array:
-    """``table``'s text for each of ``keys`` (sorted idents and texts), empty where missing."""
-    idents, texts = table
-    if not len(idents):
-        return pa.array([""] * len(keys), type=pa.string())
-    at = np.minimum(np.searchsorted(idents, keys), len(idents) - 1)
-    found = idents[at] == keys
-    return pc.if_else(pa.array(found), texts.take(pa.array(at)), "")
 
 
 def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:

@@ -1,0 +1,78 @@
+"""The library step by step, as a notebook uses it: inputs and results keyed by store id."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from graphaudit import pipeline
+from graphaudit.linkage import link_stores
+
+STORES = pd.DataFrame({"store_id": ["S3", "S1", "S2", "S4"]})
+LINKS = pd.DataFrame({"store_id": ["S1", "S3", "S2", "S4"], "kind": ["payment"] * 4,
+                      "key": ["6222001", "6222001", "6222999", "6222777"]})
+
+
+def test_a_minimal_table_that_link_stores_accepts_is_analyzed():
+    """Only store_id on the stores, no holder_name on the links: analyze fills in the rest
+    (status active, no dates, no brand) instead of failing with KeyError: 'brand'."""
+    link_stores(STORES, LINKS)  # the engine accepts it...
+    result = pipeline.analyze(STORES, LINKS)  # ...and so does the whole analysis
+    clusters = result.cluster_of
+    assert clusters.index.name == "store_id" and sorted(clusters.index) == ["S1", "S2", "S3", "S4"]
+    assert clusters["S1"] == clusters["S3"]
+    assert len({clusters["S1"], clusters["S2"], clusters["S4"]}) == 3
+    assert (result.stores["linked_to_suspended"] == False).all()  # noqa: E712 - no status given
+    assert result.store("S3")["cluster_id"] == clusters["S3"]
+    with pytest.raises(KeyError):
+        result.store("S9")
+
+
+def test_results_are_keyed_by_store_id_not_by_the_order_of_the_input():
+    shuffled = pipeline.analyze(STORES.iloc[::-1], LINKS.iloc[[2, 0, 3, 1]]).cluster_of
+    assert shuffled.sort_index().equals(pipeline.analyze(STORES, LINKS).cluster_of.sort_index())
+
+
+def test_score_takes_a_linkage_of_the_engine_alone():
+    """link_stores' result (no brands weighed, minimal stores) can be scored as it is."""
+    analysis = pipeline.score(link_stores(STORES, LINKS))
+    assert len(analysis.clusters) == 3 and set(analysis.cluster_of.index) == set(STORES.store_id)
+
+
+def test_rejects_are_kept_when_no_writer_is_given(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id,opened_on\nS1,2020-01-01\nS2,not a date\nS1,\n",
+                                     encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,email\nS1,11010519491231002X,not-an-email\nS9,X1,\n",
+        encoding="utf-8")
+    records = pipeline.read(data)
+    assert list(records.stores["store_id"]) == ["S1", "S2"]
+    read_rejects = {(r.file, r.line, r.field) for r in records.rejects}
+    assert ("stores.csv", 4, "store_id") in read_rejects  # the duplicate store id
+    assert ("identities.csv", 3, "store_id") in read_rejects  # a store the stores lack
+    identifiers = pipeline.extract(records)
+    assert [(r.file, r.line, r.field) for r in identifiers.rejects] == [
+        ("identities.csv", 2, "email")]
+    assert list(identifiers.links["kind"]) == ["id_document"]
+
+
+def test_the_steps_write_the_files_of_the_command(tmp_path):
+    from click.testing import CliRunner
+    from conftest import SAMPLE_DATA
+
+    from graphaudit.cli import main
+
+    command = tmp_path / "command"
+    assert CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(command),
+                                     "--max-pages", "3"]).exit_code == 0
+    records = pipeline.read(SAMPLE_DATA)
+    identifiers = pipeline.extract(records)
+    linkage = pipeline.link(records.stores, identifiers.links)
+    analysis = pipeline.score(linkage)
+    paths = pipeline.write(analysis, tmp_path / "steps", max_pages=3, source=str(SAMPLE_DATA),
+                           rejects=0)
+    for name in ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv", "links.csv",
+                 "possible_links.csv"):
+        assert paths[name].read_bytes() == (command / name).read_bytes(), name
