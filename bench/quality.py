@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             seed = args.seed + i
             data = Path(tmp) / f"world-{seed}"
             if args.profile == "legacy":  # the single world the old rules were fitted to
-                from graphaudit.sample import write_sample
+                from graphaudit.synth.legacy import write_sample
 
                 write_sample(data, stores=args.stores, seed=seed)
             else:

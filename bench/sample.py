@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graphaudit.sample import write_sample
+from graphaudit.synth.legacy import write_sample
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,14 +30,19 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="graphaudit-bench-") as tmp:
         out = args.keep or Path(tmp)
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        cpu_before = before.ru_utime + before.ru_stime
         start = time.perf_counter()
         summary = write_sample(out, stores=args.stores, seed=args.seed, progress=progress)
         wall = time.perf_counter() - start
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = usage.ru_utime + usage.ru_stime - cpu_before
+        peak_kib = usage.ru_maxrss  # KiB on Linux
         print(f"stores            {args.stores:,} (seed {args.seed})")
         print(f"operators         {summary.operators:,}")
         print(f"hubs              {summary.hubs:,}")
         print(f"wall seconds      {wall:.1f}")
+        print(f"cpu seconds       {cpu:.1f} (beside wall seconds when the machine is shared)")
         print(f"stores per second {args.stores / wall:,.0f}")
         print(f"peak RSS          {peak_kib / 1024:.0f} MiB")
         total = 0

@@ -562,7 +562,7 @@ def sample(stores, seed, profile, out_dir, quiet):
             done = stores_done
 
         if profile == "legacy":
-            from .sample import write_sample
+            from .synth.legacy import write_sample
 
             summary = write_sample(out_dir, stores=stores, seed=seed, progress=report)
         else:

@@ -1,4 +1,4 @@
-"""Tests of the legacy single world (graphaudit.sample, `graphaudit sample --profile legacy`),
+"""Tests of the legacy single world (graphaudit.synth.legacy, `graphaudit sample --profile legacy`),
 the world that sample_data/ was made with: contracts, determinism and planted facts.
 
 The checks normalize identifiers crudely here, on purpose independent of graphaudit.normalize,
@@ -18,7 +18,7 @@ import pytest
 
 from graphaudit.errors import ConfigError
 from graphaudit.normalize import cn_resident_check_char, luhn_valid
-from graphaudit.sample import (
+from graphaudit.synth.legacy import (
     ADDRESS_COLUMNS,
     IDENTITY_COLUMNS,
     PAYMENT_COLUMNS,
@@ -430,3 +430,13 @@ def test_tiny_worlds(tmp_path: Path, n: int) -> None:
     s = write_sample(tmp_path, stores=n, seed=5)
     assert s.stores == n
     assert len(read(tmp_path / "stores.csv")) == n
+
+
+def test_sample_data_is_this_world(tmp_path: Path) -> None:
+    """sample_data/ is the legacy world of 2,000 stores, seed 7, byte for byte: the legacy world's
+    bytes must not change (sample_data/ and the speed benchmarks' figures depend on them)."""
+    committed = Path(__file__).resolve().parent.parent / "sample_data"
+    write_sample(tmp_path, stores=2000, seed=7)
+    for name in ("stores", "identities", "payments", "addresses", "truth"):
+        made = (tmp_path / f"{name}.csv").read_bytes()
+        assert made == (committed / f"{name}.csv").read_bytes(), name

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 
 from graphaudit.synth.world import (
@@ -21,7 +23,8 @@ from graphaudit.synth.world import (
 )
 
 __all__ = ["ADDRESS_COLUMNS", "IDENTITY_COLUMNS", "NEAR_COLUMNS", "PAYMENT_COLUMNS",
-           "SHARED_COLUMNS", "STORE_COLUMNS", "TRUTH_COLUMNS", "WorldSummary", "write_files"]
+           "RecordFile", "SHARED_COLUMNS", "STORE_COLUMNS", "TRUTH_COLUMNS", "WorldSummary",
+           "write_files"]
 
 STORE_COLUMNS = tuple(f.name for f in fields(StoreRow))
 IDENTITY_COLUMNS = tuple(f.name for f in fields(IdentityRow))
@@ -50,32 +53,79 @@ class WorldSummary:
     paths: dict[str, Path]
 
 
-def _text(value: object, date_format: str) -> str:
+# Columns holding day ordinals, written in the world's date format.
+_DATES = frozenset(("opened_on", "suspended_on"))
+
+
+def _text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if value is None:
-        return ""
     if isinstance(value, list):
         return ";".join(dict.fromkeys(str(v) for v in value))
     return str(value)
 
 
-def _write(path: Path, columns: tuple[str, ...], rows: list, absent: set[str],
-           date_format: str = "%Y-%m-%d", dates: tuple[str, ...] = ()) -> int:
-    keep = [c for c in columns if c not in absent]
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(keep)
-        for row in rows:
-            out = []
-            for column in keep:
-                value = getattr(row, column)
-                if column in dates and value is not None:
-                    out.append(date.fromordinal(value).strftime(date_format))
-                else:
-                    out.append(_text(value, date_format))
-            writer.writerow(out)
-    return len(rows)
+class RecordFile:
+    """A CSV file of one kind of record (a row class of :mod:`graphaudit.synth.world`): the
+    header, then each record's fields as text, written in batches as they come.
+
+    Both the world family and the legacy world write through it, so that a record reads the
+    same in either: booleans ``true``/``false``, planted facts joined by ``;`` (each once),
+    days in ``date_format``, None as an empty cell. Fields of other types go to the csv module
+    as they are (text, and numbers as ``str`` writes them).
+    """
+
+    def __init__(self, path: Path, row_type: type, absent: Iterable[str] = (),
+                 date_format: str = "%Y-%m-%d") -> None:
+        types = {f.name: f.type for f in fields(row_type)}
+        self.columns = tuple(c for c in types if c not in set(absent))
+        self.count = 0
+        get = attrgetter(*self.columns)
+        self._get = get if len(self.columns) > 1 else lambda row: (get(row),)
+        self._convert = [(i, self._day(date_format) if column in _DATES else _text)
+                         for i, column in enumerate(self.columns)
+                         if column in _DATES or types[column] in ("bool", "list[str]")]
+        self._handle = path.open("w", encoding="utf-8", newline="")
+        self._writer = csv.writer(self._handle, lineterminator="\n")
+        self._writer.writerow(self.columns)
+
+    @staticmethod
+    def _day(date_format: str) -> Callable[[int | None], str]:
+        cache: dict[int | None, str] = {None: ""}
+
+        def day(value: int | None) -> str:
+            text = cache.get(value)
+            if text is None:
+                text = cache[value] = date.fromordinal(value).strftime(date_format)
+            return text
+
+        return day
+
+    def write(self, rows: Sequence[object]) -> None:
+        cells = map(self._get, rows)
+        if self._convert:
+            cells = map(self._texts, cells)
+        self._writer.writerows(cells)
+        self.count += len(rows)
+
+    def _texts(self, values: tuple) -> list:
+        out = list(values)
+        for i, text in self._convert:
+            out[i] = text(out[i])
+        return out
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _write(path: Path, row_type: type, rows: list, absent: set[str],
+           date_format: str = "%Y-%m-%d") -> int:
+    out = RecordFile(path, row_type, absent, date_format)
+    try:
+        out.write(rows)
+    finally:
+        out.close()
+    return out.count
 
 
 def write_files(world: World, out_dir: Path) -> WorldSummary:
@@ -89,17 +139,17 @@ def write_files(world: World, out_dir: Path) -> WorldSummary:
              ("stores", "identities", "payments", "addresses", "truth", "truth_shared",
               "truth_near")}
     counts = {
-        "stores": _write(paths["stores"], STORE_COLUMNS, world.stores, absent.get("stores", set()),
-                         rates.date_format, ("opened_on", "suspended_on")),
-        "identities": _write(paths["identities"], IDENTITY_COLUMNS, world.identities,
+        "stores": _write(paths["stores"], StoreRow, world.stores, absent.get("stores", set()),
+                         rates.date_format),
+        "identities": _write(paths["identities"], IdentityRow, world.identities,
                              absent.get("identities", set())),
-        "payments": _write(paths["payments"], PAYMENT_COLUMNS, world.payments,
+        "payments": _write(paths["payments"], PaymentRow, world.payments,
                            absent.get("payments", set())),
-        "addresses": _write(paths["addresses"], ADDRESS_COLUMNS, world.addresses,
+        "addresses": _write(paths["addresses"], AddressRow, world.addresses,
                             absent.get("addresses", set())),
-        "truth": _write(paths["truth"], TRUTH_COLUMNS, world.truth, set()),
-        "shared": _write(paths["truth_shared"], SHARED_COLUMNS, world.shared, set()),
-        "near": _write(paths["truth_near"], NEAR_COLUMNS, world.near, set()),
+        "truth": _write(paths["truth"], TruthRow, world.truth, set()),
+        "shared": _write(paths["truth_shared"], SharedValue, world.shared, set()),
+        "near": _write(paths["truth_near"], NearPair, world.near, set()),
     }
     paths["world"] = out_dir / "world.json"
     paths["world"].write_text(json.dumps(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["Name", "Place", "fullwidth", "ocr_slip", "transpose", "typo_letter",
-           "write_account", "write_email", "write_id", "write_name", "write_phone",
-           "write_place"]
+__all__ = ["Name", "Place", "fullwidth", "id_groups", "in_fours", "ocr_slip", "phone_groups",
+           "transpose", "typo_letter", "write_account", "write_email", "write_id", "write_name",
+           "write_phone", "write_place"]
 
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 # Digits OCR confuses, as the slips of real scans do (8 for 3, 1 for 7, ...).
@@ -79,6 +79,36 @@ def fullwidth(text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+# How people group the digits of a number when they write it; every world writes with these.
+
+
+def id_groups(value: str, sep: str) -> str:
+    """An 18-character resident ID as region, birth date, and sequence with check.
+
+    >>> id_groups("44030519900101123X", " ")
+    '440305 19900101 123X'
+    """
+    return f"{value[:6]}{sep}{value[6:14]}{sep}{value[14:]}"
+
+
+def phone_groups(number: str, sep: str) -> str:
+    """A mainland mobile as 3 + 4 + 4 digits.
+
+    >>> phone_groups("13800138000", "-")
+    '138-0013-8000'
+    """
+    return f"{number[:3]}{sep}{number[3:7]}{sep}{number[7:]}"
+
+
+def in_fours(number: str, sep: str) -> str:
+    """An account number in groups of four.
+
+    >>> in_fours("6222020012345678901", " ")
+    '6222 0200 1234 5678 901'
+    """
+    return sep.join(number[i:i + 4] for i in range(0, len(number), 4))
+
+
 def write_name(r: random.Random, name: Name, chinese: bool) -> str:
     """Chinese characters, or pinyin in either order and any case."""
     if chinese:
@@ -111,9 +141,9 @@ def write_id(r: random.Random, value: str, messy: float) -> str:
         return text
     style = r.random()
     if style < 0.3 and len(text) == 18:
-        text = f"{text[:6]} {text[6:14]} {text[14:]}"
+        text = id_groups(text, " ")
     elif style < 0.5 and len(text) == 18:
-        text = f"{text[:6]}-{text[6:14]}-{text[14:]}"
+        text = id_groups(text, "-")
     elif style < 0.75:
         text = fullwidth(text)
     elif style < 0.85 and len(text) == 8 and text[0].isalpha():
@@ -130,9 +160,9 @@ def write_phone(r: random.Random, number: str, messy: float) -> str:
     body = number
     grouping = r.random()
     if grouping < 0.35:
-        body = f"{number[:3]} {number[3:7]} {number[7:]}"
+        body = phone_groups(number, " ")
     elif grouping < 0.55:
-        body = f"{number[:3]}-{number[3:7]}-{number[7:]}"
+        body = phone_groups(number, "-")
     prefix = r.choice(("+86", "+86 ", "+86-", "0086", "0086 ", "86", "(+86) ", "", ""))
     text = prefix + body
     if r.random() < 0.1:
@@ -158,9 +188,9 @@ def write_account(r: random.Random, number: str, messy: float) -> str:
         return number
     style = r.random()
     if style < 0.5:
-        return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
+        return in_fours(number, " ")
     if style < 0.7:
-        return "-".join(number[i:i + 4] for i in range(0, len(number), 4))
+        return in_fours(number, "-")
     return f" {number} "
 
 
