@@ -1,0 +1,119 @@
+"""The layers of docs/architecture.md hold in the code: no module imports a higher layer.
+
+The table of layers is read from the document, so the document and the code cannot drift apart
+silently; every import counts, at the top of a module or inside a function.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "graphaudit"
+ROW = re.compile(r"^\|\s*(\d+)\.[^|]*\|([^|]*)\|")
+
+
+def layers() -> dict[str, int]:
+    """Entry (a module or package under graphaudit, or ``graphaudit`` itself) -> its layer."""
+    table: dict[str, int] = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines():
+        match = ROW.match(line)
+        if match:
+            for name in re.findall(r"`([\w.]+)`", match[2]):
+                table[name] = int(match[1])
+    return table
+
+
+def entry(module: str) -> str:
+    """The layer table's entry of a dotted module name: ``graphaudit.linkage.levels`` ->
+    ``linkage``, ``graphaudit`` -> ``graphaudit``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def imports(path: Path, root: Path = ROOT) -> list[tuple[int, str]]:
+    """(line, imported graphaudit module) for every import in the file of the package under
+    ``root``, relative ones resolved."""
+    module = ".".join(path.relative_to(root).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    package = package.removesuffix(".__init__")
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[:len(package.split(".")) - node.level + 1]
+                if node.module:
+                    found.append((node.lineno, ".".join([*base, node.module])))
+                else:  # from . import x: x is a module of that package (or a name of it)
+                    found += [(node.lineno, ".".join([*base, a.name])) for a in node.names]
+            elif node.module and node.module.split(".")[0] == "graphaudit":
+                found.append((node.lineno, node.module))
+        elif isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names
+                      if a.name.split(".")[0] == "graphaudit"]
+    return found
+
+
+def modules() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def test_every_module_has_a_layer():
+    table = layers()
+    assert len(set(table.values())) >= 10, table
+    missing = {entry(".".join(p.relative_to(ROOT).with_suffix("").parts)) for p in modules()}
+    missing -= set(table) | {"__init__"}
+    assert not missing, f"modules without a layer in docs/architecture.md: {sorted(missing)}"
+
+
+def test_no_module_imports_a_higher_layer():
+    table = layers()
+    wrong = []
+    for path in modules():
+        own = entry(".".join(path.relative_to(ROOT).with_suffix("").parts))
+        own = "graphaudit" if own == "__init__" else own
+        for line, target in imports(path):
+            name = entry(target)
+            if name in table and table[name] > table[own]:
+                wrong.append(f"{path.relative_to(ROOT)}:{line} ({own}, layer {table[own]}) "
+                             f"imports {target} (layer {table[name]})")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_checker_sees_imports_inside_functions_and_relative_ones(tmp_path):
+    """The rule can fail: an import of the report inside a function of a lower module is
+    found, as the analysis -> report import that made a cycle was."""
+    package = tmp_path / "graphaudit"
+    package.mkdir()
+    source = package / "analysis.py"
+    source.write_text("from .linkage import x\n\ndef f():\n    from .report.data import y\n"
+                      "    from . import results\n", encoding="utf-8")
+    found = imports(source, tmp_path)
+    assert found == [(1, "graphaudit.linkage"), (4, "graphaudit.report.data"),
+                     (5, "graphaudit.results")]
+    table = layers()
+    assert table["report"] > table["analysis"] and table["results"] > table["analysis"]
+
+
+#: places that still silence a warning, each with why it is left for now
+PENDING_SILENCED = {
+    "graphaudit/report/render.py": "the report's page pool, to move to graphaudit.parallel",
+}
+
+
+def test_no_warning_is_silenced_in_the_package():
+    """Warnings are never silenced (the fork-with-threads warning least of all): no
+    ``simplefilter``/``filterwarnings`` of "ignore" anywhere in graphaudit but the places of
+    :data:`PENDING_SILENCED`."""
+    silenced = []
+    for path in modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"simplefilter", "filterwarnings"}
+                    and node.args and isinstance(node.args[0], ast.Constant)
+                    and node.args[0].value == "ignore"):
+                silenced.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert [s for s in silenced if s.split(":")[0] not in PENDING_SILENCED] == []
