@@ -7,6 +7,7 @@ often each variation happens (its ``Writing`` and ``Errors`` rates).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = ["Name", "Place", "fullwidth", "id_groups", "in_fours", "ocr_slip", "phone_groups",
@@ -56,15 +57,7 @@ class Place:
     @property
     def canonical(self) -> str:
         """The place in plain English, fully spelled: what the truth files name it by."""
-        parts = []
-        if self.room:
-            parts.append(f"Room {self.room}")
-        if self.unit:
-            parts.append(self.unit)
-        if self.building:
-            parts.append(f"Building {self.building}")
-        if self.park:
-            parts.append(self.park[1])
+        parts = self.english_front(str)
         parts.append(f"{self.number} {self.road[1]}")
         if self.district[1]:
             parts.append(self.district[1])
@@ -73,6 +66,20 @@ class Place:
             parts.append(self.province[1])
         parts.append(f"{self.postcode} {self.country}")
         return ", ".join(parts)
+
+    def english_front(self, say: Callable[[str], str]) -> list[str]:
+        """Room, unit, building and park, in English, the words 'Room' and 'Building' as
+        ``say`` writes them (called only for the parts the place has, in that order)."""
+        parts = []
+        if self.room:
+            parts.append(f"{say('Room')} {self.room}")
+        if self.unit:
+            parts.append(self.unit)
+        if self.building:
+            parts.append(f"{say('Building')} {self.building}")
+        if self.park:
+            parts.append(self.park[1])
+        return parts
 
 
 def fullwidth(text: str) -> str:
@@ -250,16 +257,12 @@ def _word(r: random.Random, word: str, w: WritingStyle) -> str:
 
 
 def _write_english(r: random.Random, p: Place, w: WritingStyle) -> str:
-    parts = []
-    if p.room:
-        parts.append(f"{_word(r, 'Room', w)} {p.room}")
-    if p.unit:
-        parts.append(p.unit)
-    if p.building:
-        label = "Tower" if r.random() < w.tower else _word(r, "Building", w)
-        parts.append(f"{label} {p.building}")
-    if p.park:
-        parts.append(p.park[1])
+    def say(word: str) -> str:
+        if word == "Building" and r.random() < w.tower:
+            return "Tower"
+        return _word(r, word, w)
+
+    parts = p.english_front(say)
     road = p.road[1].rsplit(" ", 1)
     parts.append(f"{p.number} {road[0]} {_word(r, road[1], w)}")
     district = p.district[1].rsplit(" ", 1)

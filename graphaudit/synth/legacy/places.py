@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from graphaudit.synth.legacy.draws import Draws
 from graphaudit.synth.legacy.vocab import (
@@ -40,15 +41,12 @@ class Place:
         self.key = ", ".join(self.segs)
 
 
-@dataclass(slots=True, eq=False)  # one person, account or place is one object
-class _Building:
-    """A building shared by neighbours: where it is, and the rooms already taken."""
+class Building(NamedTuple):
+    """An office building: the segments of its address after the room, its city and postcode."""
 
     segs: tuple[str, ...]
     city: str
     postcode: str
-    base_room: int
-    used: set[int]
 
 
 class Places(Draws):
@@ -57,7 +55,8 @@ class Places(Draws):
     def __init__(self, r: random.Random) -> None:
         super().__init__(r)
         self.used_places: set[str] = set()
-        self.neighbours: dict[int, _Building] = {}
+        # neighbours' group -> their building, its first room, the rooms taken
+        self.neighbours: dict[int, tuple[Building, int, set[int]]] = {}
 
     def city(self) -> int:
         """An index into ``CITIES``, by the cities' weights."""
@@ -71,8 +70,8 @@ class Places(Draws):
         road = f"{self.pick(ROAD_WORDS)} {self.pick(ROAD_DIRS)}{self.pick(ROAD_TYPES)}"
         return city, district, pc, f"{int(self.r.random() * 400) + 1} {road}"
 
-    def building(self, city_i: int) -> tuple[tuple[str, ...], str, str]:
-        """A new office building: the segments after the room, the city and the postcode."""
+    def building(self, city_i: int) -> Building:
+        """A new office building in city ``city_i``."""
         r = self.r
         while True:
             city, district, pc, street = self.street(city_i)
@@ -90,11 +89,16 @@ class Places(Draws):
             key = "|".join(segs)
             if key not in self.used_places:
                 self.used_places.add(key)
-                return segs, city, pc
+                return Building(segs, city, pc)
 
     def office(self, city_i: int, fact: str = "") -> Place:
-        segs, city, pc = self.building(city_i)
-        return Place((f"Room {self.room()}", *segs), city, pc, "CN", fact)
+        """A room in a new building."""
+        return self.in_room(self.building(city_i), self.room(), fact)
+
+    @staticmethod
+    def in_room(building: Building, room: int, fact: str) -> Place:
+        return Place((f"Room {room}", *building.segs), building.city, building.postcode, "CN",
+                     fact)
 
     def room(self) -> int:
         floor = int(self.r.random() * 32) + 1
@@ -151,14 +155,12 @@ class Places(Draws):
 
     def neighbour_office(self, group: int, city_i: int) -> Place:
         """An office in the group's building, in a room no other member uses."""
-        b = self.neighbours.get(group)
-        if b is None:
-            segs, city, pc = self.building(city_i)
-            b = self.neighbours[group] = _Building(segs, city, pc, self.room(), set())
+        if group not in self.neighbours:
+            building = self.building(city_i)
+            self.neighbours[group] = (building, self.room(), set())
+        building, base, used = self.neighbours[group]
         while True:
-            room = b.base_room
-            if b.used:
-                room += self.pick((-5, -3, -2, -1, 1, 2, 3, 5, 8))
-            if room // 100 == b.base_room // 100 and room % 100 and room not in b.used:
-                b.used.add(room)
-                return Place((f"Room {room}", *b.segs), b.city, b.postcode, "CN", "neighbour_room")
+            room = base if not used else base + self.pick((-5, -3, -2, -1, 1, 2, 3, 5, 8))
+            if room // 100 == base // 100 and room % 100 and room not in used:
+                used.add(room)
+                return self.in_room(building, room, "neighbour_room")

@@ -59,19 +59,24 @@ class Rows:
     addresses: list[AddressRow] = field(default_factory=list)
     truth: list[TruthRow] = field(default_factory=list)
 
+    def extend(self, other: Rows) -> None:
+        """Append the rows of ``other``, file by file."""
+        self.stores.extend(other.stores)
+        self.identities.extend(other.identities)
+        self.payments.extend(other.payments)
+        self.addresses.extend(other.addresses)
+        self.truth.extend(other.truth)
+
 
 @dataclass
-class Part:
-    """The stores of one operator in one period (its life before a ban, or after it)."""
+class Part(Rows):
+    """The stores of one operator in one period (its life before a ban, or after it): their
+    rows, and what the rows were made of."""
 
-    stores: list[StoreRow] = field(default_factory=list)
-    idents: list[IdentityRow] = field(default_factory=list)
-    pays: list[PaymentRow] = field(default_factory=list)
-    addrs: list[AddressRow] = field(default_factory=list)
     facts: list[list[str]] = field(default_factory=list)  # per store: its planted facts
     keys: list[list[str]] = field(default_factory=list)  # per store: canonical identifiers
-    rep_row: list[int] = field(default_factory=list)  # per store: its legal_rep row in idents
-    reg_row: list[int] = field(default_factory=list)  # per store: its registered row in addrs
+    rep_row: list[int] = field(default_factory=list)  # per store: its legal_rep identity row
+    reg_row: list[int] = field(default_factory=list)  # per store: its registered address row
     reps: list[Person] = field(default_factory=list)  # employees who opened stores
     contacts: list[Person] = field(default_factory=list)  # people on contact rows
     places: dict[str, Place] = field(default_factory=dict)  # key -> place, every address used
@@ -210,18 +215,14 @@ class World(Draws):
             self.link_evader(old, new, plan.link[i])
             parts.append(new)
 
-        out = self.rows
         for part in parts:
             is_new = part is not old
-            out.stores.extend(part.stores)
-            out.identities.extend(part.idents)
-            out.payments.extend(part.pays)
-            out.addresses.extend(part.addrs)
-            out.truth.extend(
+            part.truth.extend(
                 TruthRow(row.store_id, op_id, size, row.status == "suspended", is_new,
                          op_id if is_new else "", facts)
                 for row, facts in zip(part.stores, part.facts, strict=True)
             )  # fmt: skip
+            self.rows.extend(part)
         self.buffered += size
 
     def part(
@@ -330,28 +331,25 @@ class World(Draws):
 
             # Identities.
             use_ag = ag is not None and (ag_share >= 1.0 or rnd() < ag_share)
+            via = ag if use_ag else None  # the agency whose contacts go on the rows
             if use_ag:
                 facts.append(ag.fact)
-            part.rep_row.append(len(part.idents))
+            part.rep_row.append(len(part.identities))
             if typo_left and e == 0 and j > 0:
                 doc = w.id_typo(rep.doc)
                 facts.append("id_typo")
                 typo_left = False
-                part.idents.append(
-                    self.ident_row(sid, rep, doc, "legal_rep", ag if use_ag else None)
-                )
+                part.identities.append(self.ident_row(sid, rep, doc, "legal_rep", via))
                 keys.append("I:" + doc)
             elif rep.doc_type == "CN_RESIDENT_ID" and decoy < 0 and rnd() < 0.015:
-                part.idents.append(
+                part.identities.append(
                     IdentityRow(sid, w.id_number(licence), "BUSINESS_LICENSE", w.holder(company),
                                 "legal_rep", w.phone(ag.phone if use_ag else rep.phone),
                                 w.email(ag.email if use_ag else rep.email))
                 )  # fmt: skip
                 keys.append("I:" + licence)
             else:
-                part.idents.append(
-                    self.ident_row(sid, rep, rep.doc, "legal_rep", ag if use_ag else None)
-                )
+                part.identities.append(self.ident_row(sid, rep, rep.doc, "legal_rep", via))
                 keys.append("I:" + rep.doc)
                 if decoy >= 0 and e == 0:
                     facts.append("near_id_decoy")
@@ -364,7 +362,7 @@ class World(Draws):
                         self.people.person() if rnd() < 0.6 or len(reps) < 2 else self.pick(reps)
                     )
                 c = self.pick(contacts)
-                part.idents.append(self.ident_row(sid, c, c.doc, "contact", ag if use_ag else None))
+                part.identities.append(self.ident_row(sid, c, c.doc, "contact", via))
                 if decoy >= 0 and c is reps[0]:
                     facts.append("near_id_decoy")
                 keys.append("I:" + c.doc)
@@ -387,12 +385,12 @@ class World(Draws):
                 if a not in reached_set:
                     reached_set.add(a)
                     reached.append(a)
-                part.pays.append(self.pay_row(sid, part.accounts[a]))
+                part.payments.append(self.pay_row(sid, part.accounts[a]))
                 keys.append("A:" + part.accounts[a].number)
 
             # Addresses.
             off = offices[emp_office[e]]
-            part.reg_row.append(len(part.addrs))
+            part.reg_row.append(len(part.addresses))
             self.add_address(part, sid, off, "registered", facts, keys)
             use_tpl = tpl_place is not None and (tpl_share >= 1.0 or rnd() < tpl_share)
             mode = rnd()
@@ -415,7 +413,7 @@ class World(Draws):
         for a in range(n_acc):
             if a not in reached_set:
                 j = int(rnd() * n)
-                part.pays.append(self.pay_row(part.stores[j].store_id, part.accounts[a]))
+                part.payments.append(self.pay_row(part.stores[j].store_id, part.accounts[a]))
                 part.keys[j].append("A:" + part.accounts[a].number)
         self.connect(part)
         return part
@@ -450,7 +448,7 @@ class World(Draws):
             city = city.upper()
         elif u < 0.07:
             city = city.lower()
-        part.addrs.append(AddressRow(sid, self.write.address(place, typo), kind, city,
+        part.addresses.append(AddressRow(sid, self.write.address(place, typo), kind, city,
                                      place.postcode, place.country))
         key = ("H:" if place.fact.startswith("hub:") else "D:") + place.key
         keys.append(key)
@@ -473,7 +471,7 @@ class World(Draws):
             if seen[j]:
                 continue
             if j:
-                part.pays.append(self.pay_row(part.stores[j].store_id, anchor))
+                part.payments.append(self.pay_row(part.stores[j].store_id, anchor))
                 part.keys[j].append("A:" + anchor.number)
             seen[j] = True
             todo = [j]
@@ -506,14 +504,14 @@ class World(Draws):
             again = replace(p, phone=self.people.phone(), email=self.people.email(p.sur, p.giv))
             key = "I:" + p.doc
             for j in carriers:
-                new.idents[new.rep_row[j]] = self.ident_row(
+                new.identities[new.rep_row[j]] = self.ident_row(
                     new.stores[j].store_id, again, again.doc, "legal_rep", None
                 )
         elif kind == "payment":
             acc = self.pick(old.accounts)
             key = "A:" + acc.number
             for j in carriers:
-                new.pays.append(self.pay_row(new.stores[j].store_id, acc))
+                new.payments.append(self.pay_row(new.stores[j].store_id, acc))
         elif kind == "address":
             own = [key for key in old.places if key.startswith("D:")]
             key = self.pick(own)
@@ -522,15 +520,15 @@ class World(Draws):
                 row = AddressRow(new.stores[j].store_id, w.address(place, False), "registered",
                                  place.city, place.postcode, place.country)
                 if place.segs[0].startswith("Room"):
-                    new.addrs[new.reg_row[j]] = row
+                    new.addresses[new.reg_row[j]] = row
                 else:
-                    new.addrs.append(replace(row, address_type="warehouse"))
+                    new.addresses.append(replace(row, address_type="warehouse"))
         else:
             phones = list(dict.fromkeys(k for keys in old.keys for k in keys if k.startswith("P:")))
             key = self.pick(phones)
             for j in carriers:
-                row = new.idents[new.rep_row[j]]
-                new.idents[new.rep_row[j]] = replace(row, phone=w.phone(key[2:]))
+                row = new.identities[new.rep_row[j]]
+                new.identities[new.rep_row[j]] = replace(row, phone=w.phone(key[2:]))
         for j in carriers:
             new.facts[j].append(f"evader_link:{kind}")
         for j, keys in enumerate(old.keys):
