@@ -20,6 +20,7 @@ from pathlib import Path
 
 from graphaudit.analysis import analyze
 from graphaudit.identifiers import extract_identifiers
+from graphaudit.parallel import Parallel
 from graphaudit.records import RejectsWriter, read_records
 from graphaudit.report import write_report
 
@@ -57,19 +58,22 @@ def main() -> None:
     shutil.rmtree(out, ignore_errors=True)
     started, cpu = time.perf_counter(), os.times()
     paths = write_report(result, out, source=f"bench world ({args.stores:,} stores)",
-                         rejects=rejects.count)
+                         rejects=rejects.count, parallel=Parallel.auto())
     elapsed, after = time.perf_counter() - started, os.times()
     user = after.user - cpu.user + after.children_user - cpu.children_user
     system = after.system - cpu.system + after.children_system - cpu.children_system
     sizes = [p.stat().st_size for p in paths]
     index = paths[0].stat().st_size
-    pages = sizes[1:]
+    pages = [p.stat().st_size for p in paths if p.parent.name == "clusters"]
+    assets = sum(p.stat().st_size for p in paths if p.parent.name == "assets")
+    disk = sum(p.stat().st_blocks * 512 for p in paths)
     print(f"report: {len(paths):,} files in {elapsed:.1f} s "
           f"({elapsed / max(len(paths), 1) * 1000:.2f} ms per page; CPU {user:.1f} s user, "
           f"{system:.1f} s system; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
-    print(f"total size: {sum(sizes) / 1e9:.2f} GB; index.html {index / 1e6:.1f} MB; "
-          f"cluster pages median {sorted(pages)[len(pages) // 2] / 1e3:.0f} kB, "
-          f"largest {max(pages) / 1e3:.0f} kB")
+    print(f"total size: {sum(sizes) / 1e9:.2f} GB ({disk / 1e9:.2f} GB on disk); index.html "
+          f"{index / 1e6:.1f} MB; assets {assets / 1e3:.0f} kB; {len(pages):,} cluster pages: "
+          f"average {sum(pages) / max(len(pages), 1) / 1e3:.1f} kB, median "
+          f"{sorted(pages)[len(pages) // 2] / 1e3:.1f} kB, largest {max(pages) / 1e3:.0f} kB")
     if not args.keep:
         shutil.rmtree(out, ignore_errors=True)
     else:

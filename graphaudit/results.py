@@ -73,7 +73,7 @@ def write_outputs(
         pages = write_report(analysis, out, show_pii=show_pii, source=source,
                              only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
                              progress=progress, secret=secret, not_assessed=not_assessed,
-                             standalone=standalone)
+                             standalone=standalone, parallel=parallel)
         tables.result()
     record.add(*paths.values(), *pages)
     if own_record:

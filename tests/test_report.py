@@ -393,6 +393,25 @@ def test_graph_options_are_fixed_and_stop_physics():
     assert graph_options(2000, 4000)["physics"]["stabilization"]["iterations"] <= 1000
 
 
+def test_summary_groups_by_entity_without_the_one_account_and_pools_the_smallest():
+    """The summary view's groups: stores sharing an ID document or account, except one that
+    ties most of the cluster (it would make one group of everything); past SUMMARY_GROUPS the
+    smallest groups and the stores that share neither are pooled into one."""
+    from graphaudit.report.graph import SUMMARY_GROUPS, store_groups
+
+    entities = SUMMARY_GROUPS + 20  # entities of 3 stores each (ID documents 1..), then 7 loners
+    n = entities * 3 + 7
+    kinds = ["payment"] + ["id_document"] * entities
+    links = [(s, 0, "") for s in range(n)]  # one account pays for every store
+    links += [(s, 1 + s // 3, "") for s in range(entities * 3)]
+    group, pooled = store_groups(n, kinds, links)
+    assert pooled == SUMMARY_GROUPS - 1 and max(group) == pooled
+    assert group[:6] == [0, 0, 0, 1, 1, 1]  # biggest first, then by first store
+    assert group.count(pooled) == 21 * 3 + 7  # 21 entities past the cap, and the loners
+    few, none = store_groups(6, kinds[:3], links[:6] + [(0, 1, ""), (1, 1, ""), (2, 2, "")])
+    assert (few, none) == ([0, 0, 1, 1, 1, 1], 1)  # the account ties all 6: it groups nothing
+
+
 # ---------------------------------------------------------------------------------------------
 # Unit tests: the written report
 
@@ -534,21 +553,38 @@ def test_hostile_cluster_ids_from_a_previous_run_are_escaped_and_cannot_name_pat
     assert ':param cluster_id => "x\' }) DETACH DELETE n //"' in html.unescape(text)
 
 
-def test_forked_workers_write_the_same_pages(tmp_path, monkeypatch):
+def test_forked_children_write_the_same_pages(tmp_path, monkeypatch):
+    """Pages shared with forked children (graphaudit.parallel) are the pages written in one
+    process, every one of them, each reported to the progress once."""
+    from graphaudit.parallel import Parallel, fork_is_safe
     from graphaudit.report import render
 
-    data = hostile_world(tmp_path / "data")
-    single = analyze_to(data, tmp_path / "single")
-    monkeypatch.setattr(render, "WORKERS", 2)
-    monkeypatch.setattr(render, "PARALLEL_PAGES", 1)
+    result = analysis_of(hostile_world(tmp_path / "data"))
     monkeypatch.setattr(render, "_CHUNK", 1)
-    forked = analyze_to(data, tmp_path / "forked")
+    started = []
+    start = Parallel.start
+
+    def counted(self, *args, **kwargs):
+        job = start(self, *args, **kwargs)
+        started.append(job.forked)
+        return job
+
+    monkeypatch.setattr(Parallel, "start", counted)
+    counts = {}
+    for name, parallel in (("single", Parallel()), ("forked", Parallel(4, min_rows=0))):
+        done = []
+        write_report(result, tmp_path / name, source="test", made_at="T", parallel=parallel,
+                     progress=done.append)
+        counts[name] = sum(done)
+    assert fork_is_safe() and started and all(started), started  # children did write pages
 
     def pages(out: Path) -> dict[str, str]:
         return {p.name: re.sub(r"\d{4}-\d\d-\d\dT[\d:+]+", "T", p.read_text("utf-8"))
                 for p in cluster_pages(out)}
 
-    assert len(pages(single)) >= 2 and pages(forked) == pages(single)
+    assert len(pages(tmp_path / "single")) >= 2
+    assert pages(tmp_path / "forked") == pages(tmp_path / "single")
+    assert counts["forked"] == counts["single"] == len(pages(tmp_path / "single"))
 
 
 def analysis_of(data: Path):

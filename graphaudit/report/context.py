@@ -216,17 +216,18 @@ def _difference(options: dict, base: dict) -> dict:
 
 def _summary(data: ReportData, members: list[int], idents: list[int],
              pairs: list[tuple[int, int, str]], nodes: list[list]) -> dict:
-    """The summary view of a big cluster: each store's group (``group_of``, aligned with the
-    drawn nodes, -1 for identifiers and folded stores) and each group's label and tooltip."""
+    """The summary view of a big cluster (:func:`.graph.store_groups`): each drawn store's
+    group (``group_of``, aligned with the nodes, -1 for identifiers and folded stores) and each
+    group's ``[label, tooltip, size, holds a suspended store]``."""
     kinds = [data.idents[i].kind for i in idents]
-    group = store_groups(len(members), kinds, pairs)
+    group, pooled = store_groups(len(members), kinds, pairs)
     sizes = Counter(group)
     suspended = Counter(g for g, s in zip(group, members, strict=True)
                         if data.stores[s].status == "suspended")
     keys: dict[int, str] = {}
     for s, i, _ in pairs:
-        if kinds[i] == "id_document" and group[s] not in keys:
-            keys[group[s]] = f"ID {data.idents[idents[i]].display}"
+        if kinds[i] == "id_document" and group[s] not in keys and group[s] != pooled:
+            keys[group[s]] = data.idents[idents[i]].display
     ids: dict[int, list[str]] = {}
     for g, s in zip(group, members, strict=True):
         shown = ids.setdefault(g, [])
@@ -234,12 +235,16 @@ def _summary(data: ReportData, members: list[int], idents: list[int],
             shown.append(data.stores[s].store_id)
     groups = []
     for g in range(len(sizes)):
-        label = f"{sizes[g]:,} stores" if sizes[g] > 1 else ids[g][0]
-        if g in keys:
-            label += "\n" + shorten(keys[g].removeprefix("ID "), 24)
         more = f" \u2026 and {sizes[g] - 20:,} more" if sizes[g] > 20 else ""
-        title = (f"{sizes[g]:,} store(s)" + (f" opened with {keys[g]}" if g in keys else "")
-                 + (f"; {suspended[g]:,} suspended" if suspended[g] else "")
+        if g == pooled:
+            label = f"{sizes[g]:,} other stores"
+            what = (f"{sizes[g]:,} store(s) sharing no ID document or payment account with "
+                    "another store of the cluster, or in its smallest groups")
+        else:
+            label = f"{sizes[g]:,} stores" + (f"\n{shorten(keys[g], 24)}" if g in keys else "")
+            what = f"{sizes[g]:,} stores" + (f" opened with ID {keys[g]}" if g in keys else
+                                             " paid to one account")
+        title = (what + (f"; {suspended[g]:,} suspended" if suspended[g] else "")
                  + f"\n{', '.join(ids[g])}{more}\nClick to show its stores.")
         groups.append([label, title, sizes[g], bool(suspended[g])])
     node_group = {f"s{s}": g for s, g in zip(members, group, strict=True)}

@@ -30,6 +30,8 @@ FOLD_STORES = 1_200
 MAX_NODES = 2_000
 #: a cluster of more stores than this opens on its summary view: groups of stores as nodes
 SUMMARY_STORES = 300
+#: at most this many groups in a summary view (the smallest are pooled into one)
+SUMMARY_GROUPS = 100
 #: identifier kinds that make stores one group of the summary view (one legal entity and its
 #: money: the same ID document, or the same payment account)
 GROUP_KINDS = ("id_document", "payment")
@@ -181,27 +183,41 @@ def build_cluster_graph(
 
 
 def store_groups(n_stores: int, kinds: list[str], links: list[tuple[int, int, str]]
-                 ) -> list[int]:
-    """The summary view's group of each store: stores tied by an ID document or a payment
-    account (:data:`GROUP_KINDS`) are one group; a store with neither is a group of its own.
+                 ) -> tuple[list[int], int]:
+    """The summary view's group of each store, and the number of the pooled group (-1 if none).
 
-    Groups are numbered by their first store, so the numbering is stable.
+    Stores tied by an ID document or a payment account (:data:`GROUP_KINDS`) are one group: a
+    legal entity of the operator and its money. An identifier that alone ties more than half of
+    the cluster (the operator's one account for everything, a payment agent) groups nothing: it
+    would make the summary one node; the page draws it as itself, tied to the groups. The
+    :data:`SUMMARY_GROUPS` - 1 biggest groups of two or more stores are kept; the other stores
+    (each sharing no ID document or account with another, or in the smallest groups) are
+    pooled into one group, so the summary stays readable. Groups are numbered biggest first
+    (ties by first store), the pooled one last.
 
-    >>> store_groups(4, ["id_document", "phone"], [(0, 0, ""), (1, 0, ""), (2, 1, ""), (3, 1, "")])
-    [0, 0, 1, 2]
+    >>> store_groups(5, ["id_document", "phone"], [(0, 0, ""), (1, 0, ""), (2, 1, ""), (3, 1, "")])
+    ([0, 0, 1, 1, 1], 1)
     """
     from scipy.cluster.hierarchy import DisjointSet
 
-    sets = DisjointSet(range(n_stores))
-    first: dict[int, int] = {}
+    stores_of: dict[int, set[int]] = {}
     for s, i, _ in links:
         if kinds[i] in GROUP_KINDS:
-            if i in first:
-                sets.merge(first[i], s)
-            else:
-                first[i] = s
-    number: dict[int, int] = {}
-    return [number.setdefault(sets[s], len(number)) for s in range(n_stores)]
+            stores_of.setdefault(i, set()).add(s)
+    sets = DisjointSet(range(n_stores))
+    for members in stores_of.values():
+        if len(members) * 2 <= n_stores:
+            first, *rest = sorted(members)
+            for s in rest:
+                sets.merge(first, s)
+    subsets = sorted((sorted(subset) for subset in sets.subsets()),
+                     key=lambda members: (-len(members), members[0]))
+    kept = [members for members in subsets if len(members) > 1][:SUMMARY_GROUPS - 1]
+    group = [len(kept)] * n_stores
+    for number, members in enumerate(kept):
+        for s in members:
+            group[s] = number
+    return group, (len(kept) if len(kept) < len(subsets) else -1)
 
 
 def graph_options(node_count: int, edge_count: int) -> dict:

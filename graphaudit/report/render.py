@@ -10,10 +10,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
-import multiprocessing
-import os
 import re
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +22,7 @@ from markupsafe import Markup
 from .. import __version__
 from ..analysis import Analysis
 from ..errors import DataError
+from ..parallel import Parallel
 from ..privacy import load_key
 from .assets import ASSET_DIR, Assets, load_assets
 from .context import cluster_context
@@ -72,6 +70,7 @@ def write_report(
     secret: bytes | None = None,
     not_assessed: Iterable[str] = (),
     standalone: bool = False,
+    parallel: Parallel | None = None,
 ) -> list[Path]:
     """Write ``index.html``, ``clusters/<cluster_id>.html`` for every cluster of 2+ stores, and
     the files they share in ``assets/``.
@@ -92,6 +91,8 @@ def write_report(
     not_assessed : what the input's missing columns leave unassessed, listed on the index.
     standalone : every page written carries its scripts and styles inside (no ``assets/``):
         for one cluster's page to hand over (with ``only_cluster``).
+    parallel : the budget of workers (:mod:`graphaudit.parallel`); pages are shared with forked
+        children while it has workers to spare. Default: everything in this process.
 
     Returns
     -------
@@ -139,7 +140,8 @@ def write_report(
     def write_index() -> None:
         _write(index, renderer.index(index_context(data, names, rejects, only_cluster)))
 
-    _write_pages(data, renderer, selected, pages_dir, progress, meanwhile=write_index)
+    _write_pages(data, renderer, selected, pages_dir, progress, meanwhile=write_index,
+                 parallel=parallel or Parallel())
     written = [pages_dir / names[cluster_id] for cluster_id in selected]
     # Pages of an earlier report that this one did not write are removed by the caller, and
     # only when its manifest recorded them (graphaudit.outputs): never by a glob here.
@@ -189,59 +191,72 @@ def _write_assets(assets: Assets, folder: Path) -> list[Path]:
     return written
 
 
-#: pages are written by this many forked processes (sharing the prepared data), while the
-#: parent writes the index. Since only the pages' stores are prepared, two workers pay on two
-#: CPUs too (1M stores, 1,000 pages: 9 s -> 6.5 s; 200,000 stores, all 28,000 pages: 36 s -> 20 s).
-WORKERS = max(1, min(os.cpu_count() or 1, 4))
-#: below this many pages one process is quicker than starting several
-PARALLEL_PAGES = 400
+#: pages are rendered and written this many clusters at a time
 _CHUNK = 100
-_forked: tuple | None = None
 
 
 def _write_pages(data: ReportData, renderer: Renderer, selected: list[str], pages_dir: Path,
-                 progress: Callable[[int], None] | None, meanwhile: Callable[[], None]) -> None:
-    """Render and write each selected cluster's page, in forked worker processes when many.
+                 progress: Callable[[int], None] | None, meanwhile: Callable[[], None],
+                 parallel: Parallel) -> None:
+    """Render and write each selected cluster's page, sharing the work with forked children
+    as ``parallel`` allows (:mod:`graphaudit.parallel`); ``meanwhile`` (the index) runs here.
 
-    ``meanwhile`` (the index) runs in this process while the workers write the pages.
+    A child is handed every other chunk of pages and the prepared data as it is (forked, not
+    copied); it reports its pages when it is done, this process as it goes.
     """
-    global _forked
     chunks = [selected[k:k + _CHUNK] for k in range(0, len(selected), _CHUNK)]
-    workers = min(WORKERS, len(chunks))
     # The prepared data is long-lived: keep the collector from walking it again and again
-    # (and, in forked workers, from touching and so copying its memory).
+    # (and, in forked children, from touching and so copying its memory).
     gc.freeze()
     try:
-        if workers > 1 and len(selected) >= PARALLEL_PAGES and \
-                "fork" in multiprocessing.get_all_start_methods():
-            _forked = (data, renderer, pages_dir)
-            with warnings.catch_warnings():
-                # 3.12+ warns about forking with threads; the workers only render and write.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                pool = multiprocessing.get_context("fork").Pool(workers)
-            with pool:
-                results = pool.imap_unordered(_write_chunk, chunks)
-                meanwhile()
-                for done in results:
-                    if progress:
-                        progress(done)
-            return
-        for chunk in chunks:
-            done = _write_chunk(chunk, (data, renderer, pages_dir))
-            if progress:
-                progress(done)
-        meanwhile()
+        done = _write_chunks(chunks, data, renderer, pages_dir, parallel, progress, meanwhile)
     finally:
-        _forked = None
         gc.unfreeze()
+    if progress and done:
+        progress(done)
 
 
-def _write_chunk(cluster_ids: list[str], state: tuple | None = None) -> int:
-    data, renderer, pages_dir = state or _forked
+def _write_chunks(chunks: list[list[str]], data: ReportData, renderer: Renderer,
+                  pages_dir: Path, parallel: Parallel,
+                  progress: Callable[[int], None] | None = None,
+                  meanwhile: Callable[[], None] | None = None) -> int:
+    """Write the pages of ``chunks``; half of them in a forked child while the budget has a
+    worker to spare (recursively, within the child's share). Returns the pages not yet
+    reported to ``progress``."""
+    if len(chunks) < 2 or not parallel.forks(_rows(data, chunks)):
+        if meanwhile:
+            meanwhile()
+        for chunk in chunks:
+            _write_chunk(chunk, data, renderer, pages_dir)
+            if progress:
+                progress(len(chunk))
+        return 0 if progress else sum(len(chunk) for chunk in chunks)
+    with parallel.start(_write_chunks, chunks[1::2], data, renderer, pages_dir, parallel,
+                        rows=_rows(data, chunks)) as child:
+        unreported = _write_chunks(chunks[::2], data, renderer, pages_dir, parallel, progress,
+                                   meanwhile)
+        return unreported + child.result()
+
+
+def _rows(data: ReportData, chunks: list[list[str]]) -> int:
+    """The size of the work of ``chunks`` for the parallel policy: the stores on their pages
+    and the identifier links of those stores."""
+    stores = links = 0
+    for chunk in chunks:
+        for cluster_id in chunk:
+            code = data.code_of[cluster_id]
+            low, high = data.bounds[code], data.bounds[code + 1]
+            stores += int(high - low)
+            members = data.members[low:high]
+            links += int((data.link_bounds[members + 1] - data.link_bounds[members]).sum())
+    return stores + links
+
+
+def _write_chunk(cluster_ids: list[str], data: ReportData, renderer: Renderer,
+                 pages_dir: Path) -> None:
     for cluster_id in cluster_ids:
         _write(pages_dir / page_name(cluster_id),
                renderer.cluster(cluster_context(data, cluster_id)))
-    return len(cluster_ids)
 
 
 def _count_rejects(path: Path) -> int | None:
