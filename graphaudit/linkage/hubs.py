@@ -125,19 +125,26 @@ def decide_links(
     kind_of = kinds.take(shared).to_pylist()
     key_of = pa.array(idents["key"]).take(shared).to_pylist()
     comparisons = evidence.comparisons
-    decided = [_decide(kind, key, n, g, w, c, p, overrides, model.prior, params.merge_bits,
-                       comparisons)
-               for kind, key, n, g, w, c, p in zip(
-                   kind_of, key_of, counts[shared].tolist(), k.tolist(), weight.tolist(),
-                   comp.tolist(), in_possible[shared].tolist(), strict=True)]
+    # Most shared identifiers tie one cluster: their status and reason are columns. The rest
+    # (hubs, possible links, the investigator's overrides) are said one by one.
+    store_count = counts[shared]
+    status = np.full(len(shared), "same operator", dtype=object)
+    reason = ("its " + pd.Series(store_count).astype(str) + " stores are one operator"
+              ).to_numpy(dtype=object)
+    listed = listed_idents(idents, {**overrides.deny, **overrides.allow})[shared]
+    for i in np.flatnonzero(listed | (k > 1)).tolist():
+        status[i], reason[i] = _decide(kind_of[i], key_of[i], int(store_count[i]), int(k[i]),
+                                       float(weight[i]), int(comp[i]),
+                                       bool(in_possible[shared[i]]), overrides, model.prior,
+                                       params.merge_bits, comparisons)
     table = pd.DataFrame({
         "ident": shared,
         "kind": kind_of,
         "key": key_of,
-        "store_count": counts[shared],
+        "store_count": store_count,
         "groups": k,
-        "status": [status for status, _ in decided],
-        "reason": [reason for _, reason in decided],
+        "status": status,
+        "reason": reason,
         "weight": np.round(weight, 2),
     })
     table["links"] = table["groups"].to_numpy() == 1
