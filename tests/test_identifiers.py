@@ -159,15 +159,29 @@ def test_fast_id_document_keys_are_the_normalizer_results(raw: str, id_type: str
 @given(st.one_of(ID_TEXT, st.from_regex(r"[0-9]{4,32}", fullmatch=True)),
        st.sampled_from(["", "bank", "card", "wallet", "Bank", "other"]))
 def test_fast_account_keys_are_the_normalizer_results(raw: str, account_type: str) -> None:
+    """Every account of the fast shape (ASCII letters, digits and separators, of type bank,
+    wallet or none) is keyed in Arrow, exactly as the rule keys it; the others (cards, other
+    spellings of a type, other characters) are left to the rule."""
     found = _fast("payment", raw, account_type)
-    assert found is None or found == account_key(raw, account_type or None)
+    if re.fullmatch(r"[0-9A-Za-z \-./_]*[0-9A-Za-z][0-9A-Za-z \-./_]*", raw) and \
+            account_type in ("", "bank", "wallet"):
+        assert found == account_key(raw, account_type or None)
+    else:
+        assert found is None
 
 
 @settings(deadline=None, max_examples=1000)
-@given(st.text(st.sampled_from("aZ09@._- +\tÉＡİ"), max_size=15))
+@given(st.one_of(st.text(st.sampled_from("aZ09@._- +\tÉＡİ"), max_size=15),
+                 st.from_regex(r" ?[a-zA-Z0-9._+-]{1,12}@[a-zA-Z0-9-]{1,8}\.[a-z]{2,4} ?",
+                               fullmatch=True)))
 def test_fast_email_keys_are_the_normalizer_keys(raw: str) -> None:
+    """Every address of printable ASCII with an ``@`` is keyed in Arrow, exactly as the rule
+    keys it; the others are left to the rule."""
     found = _fast("email", raw)
-    assert found is None or found == (_result_or_error(email_key, raw), True)
+    if re.fullmatch(r"[\x20-\x7e]*@[\x20-\x7e]*", raw):
+        assert found == (_result_or_error(email_key, raw), True)
+    else:
+        assert found is None
 
 
 def test_fast_keys_take_the_common_shapes():

@@ -261,14 +261,9 @@ def graph_options(node_count: int, edge_count: int) -> dict:
 def _tying_identifiers(n_stores: int, idents: list[GraphIdent],
                        links: list[tuple[int, int, str]]) -> list[bool]:
     """A spanning set: each kept identifier ties stores that no identifier before it tied."""
-    parent = list(range(n_stores))
+    from scipy.cluster.hierarchy import DisjointSet
 
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = DisjointSet(range(n_stores))
     stores_of: list[list[int]] = [[] for _ in idents]
     for s, i, _ in links:
         stores_of[i].append(s)
@@ -279,11 +274,8 @@ def _tying_identifiers(n_stores: int, idents: list[GraphIdent],
         members = stores_of[i]
         if not members:
             continue
-        root = find(members[0])
         for s in members[1:]:
-            other = find(s)
-            if other != root:
-                parent[other] = root
+            if sets.merge(members[0], s):  # True when it joins two groups of stores
                 keep[i] = True
     return keep
 
