@@ -364,6 +364,7 @@ def read_records(
     column_map: dict[str, dict[str, str]] | None = None,
     progress: Callable[[int], None] | None = None,
     date_format: str | None = None,
+    block_size: int = BLOCK_SIZE,
 ) -> RecordSet:
     """Read and validate every record file of ``data_dir``.
 
@@ -372,7 +373,8 @@ def read_records(
     :class:`RejectsWriter`); ``progress`` is called with the number of rows read since its
     last call. A bad value of an optional field is dropped from its row (a
     reject line names it) and the row kept. Dates are read in the forms of :data:`DATE_FORMS`
-    and, first, in ``date_format`` (a strftime format such as ``%d/%m/%Y``) when given.
+    and, first, in ``date_format`` (a strftime format such as ``%d/%m/%Y``) when given. Text
+    files are streamed in blocks of ``block_size`` bytes (rows never span two blocks).
 
     >>> from graphaudit.records import read_records, RejectsWriter
     >>> records = read_records(Path("sample_data"))  # doctest: +SKIP
@@ -398,7 +400,7 @@ def read_records(
         mapping = {**column_map.get("all", {}), **column_map.get(kind, {})}
         validator = _Validator(kind, path, report, rejects, store_ids, date_format)
         chunks = []
-        for chunk in _read_file(path, kind, mapping, encoding, report):
+        for chunk in _read_file(path, kind, mapping, encoding, report, block_size):
             report.read += len(chunk)
             good = validator.check(chunk)
             report.accepted += len(good)
@@ -425,7 +427,8 @@ def _empty(kind: str) -> pd.DataFrame:
 
 
 def _read_file(
-    path: Path, kind: str, mapping: dict[str, str], encoding: str | None, report: FileReport
+    path: Path, kind: str, mapping: dict[str, str], encoding: str | None, report: FileReport,
+    block_size: int,
 ) -> Iterator[pd.DataFrame]:
     fmt = _kind_and_format(path)[1]
     if fmt == "parquet":
@@ -435,7 +438,8 @@ def _read_file(
     if fmt == "jsonl":
         yield from _read_jsonl(path, kind, mapping, report)
     else:
-        yield from _read_delimited(path, kind, mapping, report, "\t" if fmt == "tsv" else ",")
+        yield from _read_delimited(path, kind, mapping, report, "\t" if fmt == "tsv" else ",",
+                                   block_size)
 
 
 def _open_binary(path: Path) -> io.BufferedReader:
@@ -566,7 +570,8 @@ def _header_names(
 
 
 def _read_delimited(
-    path: Path, kind: str, mapping: dict[str, str], report: FileReport, delimiter: str
+    path: Path, kind: str, mapping: dict[str, str], report: FileReport, delimiter: str,
+    block_size: int,
 ) -> Iterator[pd.DataFrame]:
     first, line_end = _first_line(path)
     if not first.strip():
@@ -591,7 +596,7 @@ def _read_delimited(
     column_names = [f"c{i}" for i in range(len(raw_names))]
     read_options = pacsv.ReadOptions(
         encoding=_arrow_encoding(report.encoding),
-        block_size=BLOCK_SIZE,
+        block_size=block_size,
         use_threads=False,
         skip_rows=1,
         column_names=column_names,

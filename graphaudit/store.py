@@ -54,8 +54,8 @@ logging.getLogger("neo4j.notifications").addHandler(logging.NullHandler())
 
 #: the Cypher library shipped inside the package (``graphaudit/cypher/``), read as a resource
 CYPHER_DIR: Traversable = resources.files(__package__) / "cypher"
-#: rows per transaction: 5,000 left the server less garbage to collect than 10,000 (fresh load
-#: 28 s against 35 s); 1,000 and 2,500 were no faster
+#: rows per transaction: 5,000 left the server less garbage to collect than 10,000, and 1,000
+#: and 2,500 were no faster (docs/benchmarks.md)
 BATCH_SIZE = 5_000
 #: sessions writing at once: the server runs one transaction per core
 LOAD_WORKERS = 2

@@ -98,14 +98,9 @@ def test_the_checker_sees_imports_inside_functions_and_relative_ones(tmp_path):
     assert table["report"] > table["analysis"] and table["results"] > table["analysis"]
 
 
-#: places that still silence a warning, each with why it is left for now
-PENDING_SILENCED: dict[str, str] = {}
-
-
 def test_no_warning_is_silenced_in_the_package():
     """Warnings are never silenced (the fork-with-threads warning least of all): no
-    ``simplefilter``/``filterwarnings`` of "ignore" anywhere in graphaudit but the places of
-    :data:`PENDING_SILENCED`."""
+    ``simplefilter``/``filterwarnings`` of "ignore" anywhere in graphaudit."""
     silenced = []
     for path in modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -114,4 +109,4 @@ def test_no_warning_is_silenced_in_the_package():
                     and node.args and isinstance(node.args[0], ast.Constant)
                     and node.args[0].value == "ignore"):
                 silenced.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    assert [s for s in silenced if s.split(":")[0] not in PENDING_SILENCED] == []
+    assert not silenced, silenced

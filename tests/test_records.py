@@ -213,7 +213,7 @@ def _write_frame(folder: Path, frame: pd.DataFrame, fmt: str) -> Path:
     return folder
 
 
-def test_repeats_and_unknown_ids_across_blocks(tmp_path, monkeypatch):
+def test_repeats_and_unknown_ids_across_blocks(tmp_path):
     """Small blocks split the files into many chunks: a store id first accepted in an earlier
     chunk is still a duplicate, an unknown id in a late chunk is still rejected; the result
     matches one-block reading."""
@@ -226,8 +226,7 @@ def test_repeats_and_unknown_ids_across_blocks(tmp_path, monkeypatch):
     write(data, "addresses.csv", "store_id,address\n"
           + "".join(f"S{i % 70},Rm {i}\n" for i in range(120)))
     whole = read_records(data, RejectsWriter(tmp_path / "whole.csv"))
-    monkeypatch.setattr("graphaudit.records.BLOCK_SIZE", 256)
-    split = read_records(data, RejectsWriter(tmp_path / "split.csv"))
+    split = read_records(data, RejectsWriter(tmp_path / "split.csv"), block_size=256)
     assert split.reports[0].read == 60  # many blocks, no row lost or doubled
     pd.testing.assert_frame_equal(split.stores, whole.stores)
     pd.testing.assert_frame_equal(split.addresses, whole.addresses)
@@ -267,17 +266,16 @@ def test_dates_and_choices_are_normalised_only_when_needed(tmp_path):
     assert [(r["line"], r["field"]) for r in read_rejects(sink)] == [("6", "opened_on")]
 
 
-def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path, monkeypatch):
+def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     # pyarrow reports the ragged row while parsing ahead, before its block is numbered
     data = tmp_path / "d"
     lines = [f"S{i},Store {i}" for i in range(60)]
     lines[18] = "S18,ragged,row"
     lines[45] = "S45,ragged,row"
     write(data, "stores.csv", "store_id,name\n" + "\n".join(lines) + "\n")
-    monkeypatch.setattr("graphaudit.records.BLOCK_SIZE", 256)
     rejects_path = tmp_path / "rejects.csv"
     with RejectsWriter(rejects_path) as rejects:
-        stores = read_records(data, rejects).stores
+        stores = read_records(data, rejects, block_size=256).stores
     assert list(stores["_line"]) == [n for n in range(2, 62) if n not in (20, 47)]
     rejected = pd.read_csv(rejects_path, dtype=str)
     assert sorted(rejected["line"].astype(int)) == [20, 47]

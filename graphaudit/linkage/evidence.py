@@ -112,7 +112,7 @@ def articulation_splits(a: np.ndarray, b: np.ndarray, counted: int) -> dict[int,
 
     igraph finds the biconnected blocks in C; the parts come from the block-cut tree, where a
     cut vertex's parts are the subtrees under it plus, unless it is the root, the rest of its
-    component. NetworkX's articulation points, in Python, took 20 s at a million stores.
+    component. NetworkX's articulation points, in Python, are far slower (docs/benchmarks.md).
 
     >>> articulation_splits(np.array([0, 1, 1, 2, 2]), np.array([3, 3, 4, 4, 5]), 3)
     {3: '2+1', 4: '2+1'}

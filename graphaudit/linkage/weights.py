@@ -319,8 +319,8 @@ def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     order, and how many pairs have each: a group-by on the level pattern.
 
     Each row is read as one integer (a digit of 3 bits per comparison, most significant first),
-    so the group-by is a 1-D sort; ``np.unique(axis=0)`` compares rows field by field and took
-    5 s of 1.1 million pairs. Too many comparisons for 63 bits fall back to it.
+    so the group-by is a 1-D sort; ``np.unique(axis=0)`` compares rows field by field, far more
+    slowly (docs/benchmarks.md). Too many comparisons for 63 bits fall back to it.
 
     >>> patterns, counts = distinct_patterns(np.array([[1, -1], [0, 5], [1, -1]], np.int8))
     >>> patterns.tolist(), counts.tolist()
