@@ -125,12 +125,23 @@ OUTPUT_FOLDER = OutputFolder()
 
 @click.group(cls=GraphauditGroup)
 @click.version_option(__version__, prog_name="graphaudit")
-def main() -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), envvar="GRAPHAUDIT_JOBS",
+              show_envvar=True,
+              help="Processes the work may keep busy at once (default: every usable core).")
+@click.pass_context
+def main(ctx: click.Context, jobs: int | None) -> None:
     """Find the operators behind networks of marketplace stores.
 
     Read store, employee-ID, payment and address records, link stores that share identifiers,
     and show investigators which stores belong to one operator and why.
     """
+    ctx.meta["jobs"] = jobs
+
+
+def _parallel() -> Parallel:
+    """The budget of workers of this command: ``--jobs``, else every usable core."""
+    context = click.get_current_context(silent=True)
+    return Parallel.auto(context.meta.get("jobs") if context else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +436,7 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
 
     with open_rejects(rejects_path, show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        extract(records, rejects, Parallel.auto())
+        extract(records, rejects, _parallel())
     emit_table(_file_rows(records.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(rejects, strict)
@@ -467,7 +478,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         store.check_load(source, mode)
         with open_rejects(rejects_path, show_pii) as rejects:
             records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-            identifiers = extract_identifiers(records, rejects, Parallel.auto())
+            identifiers = extract_identifiers(records, rejects, _parallel())
         if strict and rejects.count:
             finish_rejects(rejects, strict)
         if mode == "replace":
@@ -643,7 +654,7 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     previous_ids = read_previous(previous) if previous else None
     secret = _secret(key_file)
-    parallel = Parallel.auto()
+    parallel = _parallel()
     record = announce_output_folder(out_dir)
     with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
         records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
@@ -714,7 +725,7 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
 
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
-    parallel = Parallel.auto()
+    parallel = _parallel()
     with connect(_settings(uri, user, password, database)) as store:
         graph = pipeline.read_graph(store, overrides, _secret(key_file), stage)
         result = pipeline.analyze_graph(graph, stage, parallel)
@@ -771,14 +782,14 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
         if data_dir:
             rejects = RejectsWriter(None)
             records = read_data_dir(data_dir, rejects, None, None, quiet=True)
-            identifiers = pipeline.extract(records, rejects, Parallel.auto())
+            identifiers = pipeline.extract(records, rejects, _parallel())
             stores, links = records.stores, identifiers.links
         else:
             from .store import connect, read_graph
 
             with connect(_settings(uri, user, password, database)) as store:
                 stores, links = read_graph(store)
-        result = pipeline.analyze(stores, links, parallel=Parallel.auto())
+        result = pipeline.analyze(stores, links, parallel=_parallel())
         found = explain_stores(result, *store_ids, show_pii=show_pii,
                                secret=_secret(key_file))
     if fmt == "json":
@@ -922,7 +933,7 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     overrides = read_hub_overrides(hubs_file) if hubs_file else None
     stage = stage_printer(quiet)
     settings = _settings(uri, user, password, database)
-    parallel = Parallel.auto()
+    parallel = _parallel()
     with connect(settings) as store:
         graph = pipeline.read_graph(store, overrides, _secret(key_file), stage)
     if not len(graph.previous):

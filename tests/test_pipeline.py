@@ -76,3 +76,31 @@ def test_the_steps_write_the_files_of_the_command(tmp_path):
     for name in ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv", "links.csv",
                  "possible_links.csv"):
         assert paths[name].read_bytes() == (command / name).read_bytes(), name
+
+
+def test_jobs_is_the_budget_of_the_command(tmp_path):
+    """``graphaudit --jobs N`` (or GRAPHAUDIT_JOBS) is the budget every step of the command
+    gets; 0 is a usage error."""
+    import click
+    from click.testing import CliRunner
+    from conftest import SAMPLE_DATA
+
+    from graphaudit.cli import _parallel, main
+
+    refused = CliRunner().invoke(main, ["--jobs", "0", "validate", str(SAMPLE_DATA)])
+    assert refused.exit_code == 2 and "--jobs" in refused.stderr
+    seen = []
+
+    @main.command("budget-probe")
+    def probe():
+        seen.append(_parallel().workers)
+
+    try:
+        assert CliRunner().invoke(main, ["--jobs", "3", "budget-probe"]).exit_code == 0
+        assert CliRunner().invoke(main, ["budget-probe"], env={"GRAPHAUDIT_JOBS": "1"}
+                                  ).exit_code == 0
+    finally:
+        main.commands.pop("budget-probe")
+    assert seen == [3, 1]
+    with click.Context(main):
+        assert _parallel().workers >= 1  # no --jobs: every usable core
