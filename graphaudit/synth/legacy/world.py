@@ -251,53 +251,17 @@ class World(Draws):
         company, licence = self.people.company(city)
 
         # Employees who open stores (1-5 each), and a few more people who act as contacts.
-        reps: list[Person] = []
-        owner: list[int] = []
-        if decoy >= 0:
-            reps.append(self.people.decoy_person(decoy))
-        e = -1
-        while len(owner) < n:
-            e += 1
-            if len(reps) <= e:
-                p = self.people.person()
-                while typo and e == 0 and p.doc_type != "CN_RESIDENT_ID":
-                    p = self.people.person()
-                reps.append(p)
-            c = min(n - len(owner), (1, 1, 1, 2, 2, 2, 3, 3, 4, 5)[int(rnd() * 10)])
-            if typo and e == 0:
-                c = max(c, min(n, 2))
-            owner.extend([e] * c)
+        reps, owner = self.staff(n, decoy, typo)
         part.reps = reps
         contacts: list[Person] = part.contacts
         n_contacts = min(10, 1 + n // 40)
 
         # Accounts: a few, shared by the company.
-        if evader or n == 1:
-            n_acc = 1
-        elif n <= 5:
-            n_acc = 1 + int(rnd() * 2)
-        elif n <= 20:
-            n_acc = 1 + int(rnd() * 3)
-        elif n <= 100:
-            n_acc = 2 + int(rnd() * 3)
-        else:
-            n_acc = 3 + int(rnd() * 4)
-        for _ in range(n_acc):
-            u = rnd()
-            kind = "bank" if u < 0.75 else ("card" if u < 0.87 else "wallet")
-            holder: Person | str = company if (kind == "bank" and rnd() < 0.6) else self.pick(reps)
-            part.accounts.append(self.people.account(kind, holder))
+        part.accounts = self.accounts(n, evader, company, reps)
+        n_acc = len(part.accounts)
 
         # Places: offices, an own warehouse, hubs.
-        if vo >= 0:
-            offices = [self.hub(vo)]
-        else:
-            offices = []
-            if neighbour >= 0:
-                offices.append(self.places.neighbour_office(neighbour, city_i))
-            n_off = 1 if n < 15 or rnd() < 0.5 else 2
-            while len(offices) < n_off:
-                offices.append(self.places.office(city_i))
+        offices = self.offices(n, city_i, vo, neighbour)
         emp_office = [int(rnd() * len(offices)) for _ in reps]
         p_wh = 0.1 if n == 1 else (0.3 if n < 10 else (0.6 if n < 100 else 0.9))
         own_wh = self.places.warehouse(city_i) if rnd() < p_wh else None
@@ -390,22 +354,7 @@ class World(Draws):
 
             # Addresses.
             off = offices[emp_office[e]]
-            part.reg_row.append(len(part.addresses))
-            self.add_address(part, sid, off, "registered", facts, keys)
-            use_tpl = tpl_place is not None and (tpl_share >= 1.0 or rnd() < tpl_share)
-            mode = rnd()
-            if use_tpl and mode < 0.4:
-                self.add_address(part, sid, tpl_place, "warehouse", facts, keys)
-            elif own_wh is not None and rnd() < 0.6:
-                self.add_address(part, sid, own_wh, "warehouse", facts, keys)
-            if use_tpl and mode >= 0.25:
-                self.add_address(part, sid, tpl_place, "return", facts, keys)
-            else:
-                u = rnd()
-                if own_wh is not None and u < 0.35:
-                    self.add_address(part, sid, own_wh, "return", facts, keys)
-                elif u < 0.55:
-                    self.add_address(part, sid, off, "return", facts, keys)
+            self.store_addresses(part, sid, off, own_wh, tpl_place, tpl_share, facts, keys)
             part.facts.append(facts)
             part.keys.append(keys)
 
@@ -417,6 +366,83 @@ class World(Draws):
                 part.keys[j].append("A:" + part.accounts[a].number)
         self.connect(part)
         return part
+
+    def staff(self, n: int, decoy: int, typo: bool) -> tuple[list[Person], list[int]]:
+        """The employees who open the ``n`` stores (1-5 each), and each store's employee."""
+        rnd = self.r.random
+        reps: list[Person] = []
+        owner: list[int] = []
+        if decoy >= 0:
+            reps.append(self.people.decoy_person(decoy))
+        e = -1
+        while len(owner) < n:
+            e += 1
+            if len(reps) <= e:
+                p = self.people.person()
+                while typo and e == 0 and p.doc_type != "CN_RESIDENT_ID":
+                    p = self.people.person()
+                reps.append(p)
+            c = min(n - len(owner), (1, 1, 1, 2, 2, 2, 3, 3, 4, 5)[int(rnd() * 10)])
+            if typo and e == 0:
+                c = max(c, min(n, 2))
+            owner.extend([e] * c)
+        return reps, owner
+
+    def accounts(self, n: int, evader: bool, company: str, reps: list[Person]) -> list[Account]:
+        """The company's accounts: one to seven by its size, held by it or by an employee."""
+        rnd = self.r.random
+        if evader or n == 1:
+            n_acc = 1
+        elif n <= 5:
+            n_acc = 1 + int(rnd() * 2)
+        elif n <= 20:
+            n_acc = 1 + int(rnd() * 3)
+        elif n <= 100:
+            n_acc = 2 + int(rnd() * 3)
+        else:
+            n_acc = 3 + int(rnd() * 4)
+        accounts: list[Account] = []
+        for _ in range(n_acc):
+            u = rnd()
+            kind = "bank" if u < 0.75 else ("card" if u < 0.87 else "wallet")
+            holder: Person | str = company if (kind == "bank" and rnd() < 0.6) else self.pick(reps)
+            accounts.append(self.people.account(kind, holder))
+        return accounts
+
+    def offices(self, n: int, city_i: int, vo: int, neighbour: int) -> list[Place]:
+        """The company's registered offices: a virtual office, or one or two rooms (one of them
+        in the neighbours' building)."""
+        if vo >= 0:
+            return [self.hub(vo)]
+        offices = []
+        if neighbour >= 0:
+            offices.append(self.places.neighbour_office(neighbour, city_i))
+        n_off = 1 if n < 15 or self.r.random() < 0.5 else 2
+        while len(offices) < n_off:
+            offices.append(self.places.office(city_i))
+        return offices
+
+    def store_addresses(self, part: Part, sid: str, off: Place, own_wh: Place | None,
+                        tpl_place: Place | None, tpl_share: float, facts: list[str],
+                        keys: list[str]) -> None:
+        """A store's registered address, and warehouse and return addresses when it has them."""
+        rnd = self.r.random
+        part.reg_row.append(len(part.addresses))
+        self.add_address(part, sid, off, "registered", facts, keys)
+        use_tpl = tpl_place is not None and (tpl_share >= 1.0 or rnd() < tpl_share)
+        mode = rnd()
+        if use_tpl and mode < 0.4:
+            self.add_address(part, sid, tpl_place, "warehouse", facts, keys)
+        elif own_wh is not None and rnd() < 0.6:
+            self.add_address(part, sid, own_wh, "warehouse", facts, keys)
+        if use_tpl and mode >= 0.25:
+            self.add_address(part, sid, tpl_place, "return", facts, keys)
+        else:
+            u = rnd()
+            if own_wh is not None and u < 0.35:
+                self.add_address(part, sid, own_wh, "return", facts, keys)
+            elif u < 0.55:
+                self.add_address(part, sid, off, "return", facts, keys)
 
     def ident_row(
         self, sid: str, p: Person, doc: str, role: str, ag: Agency | None
