@@ -75,6 +75,7 @@ class People(Draws):
         self.decoys: dict[int, Person] = {}
 
     def cn_id(self) -> str:
+        """A new resident ID: region, birth date, sequence and its check character."""
         rnd = self.r.random
         while True:
             body = (
@@ -87,6 +88,7 @@ class People(Draws):
                 return body + cn_check_char(body)
 
     def other_doc(self, prefix: str) -> str:
+        """A new passport (E) or Home Return Permit (C) number."""
         while True:
             doc = prefix + f"{int(self.r.random() * 1e8):08d}"
             if doc not in self.used_ids:
@@ -94,6 +96,7 @@ class People(Draws):
                 return doc
 
     def phone(self) -> str:
+        """A new mainland mobile number."""
         rnd = self.r.random
         while True:
             num = MOBILE_PREFIXES[int(rnd() * len(MOBILE_PREFIXES))] + f"{int(rnd() * 1e8):08d}"
@@ -102,6 +105,7 @@ class People(Draws):
                 return num
 
     def email(self, sur: str, giv: str) -> str:
+        """A new e-mail address, often made of the person's pinyin name."""
         r = self.r
         while True:
             u = r.random()
@@ -122,6 +126,7 @@ class People(Draws):
                 return addr
 
     def name(self) -> tuple[str, str, str]:
+        """A name: (Chinese, pinyin surname, pinyin given name)."""
         r = self.r
         s_cn, s_py = SURNAMES[bisect_right(SURNAME_CUM, r.random() * SURNAME_CUM[-1])]
         g1 = self.pick(GIVEN)
@@ -131,6 +136,7 @@ class People(Draws):
         return s_cn + g1[0] + g2[0], s_py, g1[1] + g2[1].lower()
 
     def person(self) -> Person:
+        """A new person: mostly a resident ID, rarely a passport or a permit."""
         cn, sur, giv = self.name()
         u = self.r.random()
         if u < 0.985:
@@ -142,6 +148,7 @@ class People(Draws):
         return Person(doc, doc_type, cn, sur, giv, self.phone(), self.email(sur, giv))
 
     def company(self, city: str) -> tuple[str, str]:
+        """A new company in ``city``: its name and its business licence (USCC)."""
         r = self.r
         word = self.pick(WORDS) + self.pick(WORDS).lower()
         name = f"{city} {word} {self.pick(INDUSTRIES)} Co., Ltd."
@@ -156,6 +163,7 @@ class People(Draws):
                 return name, body + uscc_check_char(body)
 
     def brand(self) -> str:
+        """A new brand word."""
         r = self.r
         n = 0
         while True:
@@ -172,6 +180,7 @@ class People(Draws):
                 return b
 
     def brand_variant(self, b: str) -> str:
+        """A new brand that varies ``b``: a prefix, a suffix, or one letter."""
         r = self.r
         while True:
             u = r.random()
@@ -195,6 +204,7 @@ class People(Draws):
                 return v
 
     def account(self, kind: str, holder: Person | str) -> Account:
+        """A new account of ``kind`` (bank, card or wallet) held by ``holder``."""
         r = self.r
         while True:
             if kind == "bank":

@@ -63,6 +63,7 @@ class Places(Draws):
         return bisect_right(CITY_CUM, self.r.random() * CITY_CUM[-1])
 
     def street(self, city_i: int) -> tuple[str, str, str, str]:
+        """A street address in city ``city_i``: (city, district, postcode, number and road)."""
         city, districts, _ = CITIES[city_i]
         district, pc = self.pick(districts)
         if self.r.random() < 0.5:
@@ -97,14 +98,17 @@ class Places(Draws):
 
     @staticmethod
     def in_room(building: Building, room: int, fact: str) -> Place:
+        """The office in ``room`` of ``building``."""
         return Place((f"Room {room}", *building.segs), building.city, building.postcode, "CN",
                      fact)
 
     def room(self) -> int:
+        """A room number: floor and door."""
         floor = int(self.r.random() * 32) + 1
         return floor * 100 + int(self.r.random() * 20) + 1
 
     def warehouse(self, city_i: int, fact: str = "") -> Place:
+        """A new warehouse in city ``city_i``."""
         r = self.r
         while True:
             city, district, pc, street = self.street(city_i)
@@ -128,6 +132,7 @@ class Places(Draws):
                 return Place(segs, city, pc, "CN", fact)
 
     def overseas_warehouse(self, fact: str) -> Place:
+        """A new 3PL warehouse in the US or the UK."""
         r = self.r
         while True:
             if r.random() < 0.65:

@@ -49,6 +49,8 @@ def _draw_sizes(rng: np.random.Generator, k: int) -> np.ndarray:
 
 @dataclass
 class Plan:
+    """Every operator's size and role, one list entry per operator."""
+
     n_ops: int
     size: list[int]  # total stores of the operator (old + new)
     new: list[int]  # stores opened after the ban (evaders), else 0

@@ -20,6 +20,7 @@ class Writer(Draws):
     """Writes canonical values as the rows of the legacy world show them."""
 
     def id_number(self, doc: str) -> str:
+        """An ID as one row writes it: spaces, dashes, case, full-width digits."""
         u = self.r.random()
         if u < 0.68:
             s = doc
@@ -40,6 +41,7 @@ class Writer(Draws):
         return s
 
     def phone(self, num: str) -> str:
+        """A mobile as one row writes it: +86 / 0086 / 86, groups, full-width digits."""
         u = self.r.random()
         if u < 0.45:
             return num
@@ -64,6 +66,7 @@ class Writer(Draws):
         return f" {num} "
 
     def email(self, email: str) -> str:
+        """An e-mail as one row writes it: case, stray spaces."""
         u = self.r.random()
         if u < 0.8:
             return email
@@ -77,6 +80,7 @@ class Writer(Draws):
         return f" {email} "
 
     def account(self, acc: Account) -> str:
+        """An account number as one row writes it: groups of four, dashes, spaces."""
         num = acc.number
         u = self.r.random()
         if acc.kind == "wallet":
@@ -96,6 +100,7 @@ class Writer(Draws):
         return f" {num} " if u < 0.98 else in_fours(num, "  ")
 
     def name(self, p: Person) -> str:
+        """A person's name as one row writes it: Chinese, or pinyin in either order."""
         u = self.r.random()
         if u < 0.72:
             return p.cn
@@ -108,6 +113,7 @@ class Writer(Draws):
         return f"{p.sur} {p.giv}".upper()
 
     def holder(self, holder: Person | str) -> str:
+        """An account holder as one row writes it: a person's name or the company's."""
         if isinstance(holder, Person):
             return self.name(holder)
         name = holder
@@ -121,6 +127,7 @@ class Writer(Draws):
         return name.replace(", Ltd.", " Ltd")
 
     def brand(self, b: str) -> str:
+        """A brand as one row writes it: capitalized, upper or lower case."""
         u = self.r.random()
         if u < 0.6:
             return b.capitalize()
