@@ -217,11 +217,11 @@ class World(Draws):
 
         for part in parts:
             is_new = part is not old
-            part.truth.extend(
-                TruthRow(row.store_id, op_id, size, row.status == "suspended", is_new,
-                         op_id if is_new else "", facts)
-                for row, facts in zip(part.stores, part.facts, strict=True)
-            )  # fmt: skip
+            evades = op_id if is_new else ""
+            truth = part.truth
+            for row, facts in zip(part.stores, part.facts, strict=True):
+                truth.append(TruthRow(row.store_id, op_id, size, row.status == "suspended",
+                                      is_new, evades, facts))
             self.rows.extend(part)
         self.buffered += size
 
@@ -486,11 +486,11 @@ class World(Draws):
         n = len(part.stores)
         if n < 2:
             return
+        linking = [[k for k in keys if k[0] in "IA"] for keys in part.keys]
         stores_of: dict[str, list[int]] = {}
-        for j, keys in enumerate(part.keys):
+        for j, keys in enumerate(linking):
             for k in keys:
-                if k[0] in "IA":
-                    stores_of.setdefault(k, []).append(j)
+                stores_of.setdefault(k, []).append(j)
         anchor = part.accounts[0]
         seen = [False] * n
         for j in range(n):
@@ -502,8 +502,8 @@ class World(Draws):
             seen[j] = True
             todo = [j]
             while todo:
-                for k in part.keys[todo.pop()]:
-                    for other in stores_of.get(k, ()):
+                for k in linking[todo.pop()]:
+                    for other in stores_of[k]:
                         if not seen[other]:
                             seen[other] = True
                             todo.append(other)
