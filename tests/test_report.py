@@ -394,9 +394,10 @@ def test_graph_options_are_fixed_and_stop_physics():
 
 
 def test_summary_groups_by_entity_without_the_one_account_and_pools_the_smallest():
-    """The summary view's groups: stores sharing an ID document or account, except one that
-    ties most of the cluster (it would make one group of everything); past SUMMARY_GROUPS the
-    smallest groups and the stores that share neither are pooled into one."""
+    """The summary view's groups: the stores opened with one ID document (else paid to one
+    account), never chained, and no identifier that ties most of the cluster (it would make one
+    group of everything); past SUMMARY_GROUPS the smallest groups and the stores that share
+    neither are pooled into one."""
     from graphaudit.report.graph import SUMMARY_GROUPS, store_groups
 
     entities = SUMMARY_GROUPS + 20  # entities of 3 stores each (ID documents 1..), then 7 loners
@@ -410,6 +411,11 @@ def test_summary_groups_by_entity_without_the_one_account_and_pools_the_smallest
     assert group.count(pooled) == 21 * 3 + 7  # 21 entities past the cap, and the loners
     few, none = store_groups(6, kinds[:3], links[:6] + [(0, 1, ""), (1, 1, ""), (2, 2, "")])
     assert (few, none) == ([0, 0, 1, 1, 1, 1], 1)  # the account ties all 6: it groups nothing
+    # an account paying stores of two entities ties their groups; it does not merge them
+    chain = [(0, 0, ""), (1, 0, ""), (2, 0, ""), (3, 1, ""), (4, 1, ""), (5, 1, ""),
+             (2, 2, ""), (3, 2, "")]
+    assert store_groups(8, ["id_document", "id_document", "payment"], chain) == (
+        [0, 0, 0, 1, 1, 1, 2, 2], 2)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -186,38 +186,44 @@ def store_groups(n_stores: int, kinds: list[str], links: list[tuple[int, int, st
                  ) -> tuple[list[int], int]:
     """The summary view's group of each store, and the number of the pooled group (-1 if none).
 
-    Stores tied by an ID document or a payment account (:data:`GROUP_KINDS`) are one group: a
-    legal entity of the operator and its money. An identifier that alone ties more than half of
-    the cluster (the operator's one account for everything, a payment agent) groups nothing: it
-    would make the summary one node; the page draws it as itself, tied to the groups. The
-    :data:`SUMMARY_GROUPS` - 1 biggest groups of two or more stores are kept; the other stores
-    (each sharing no ID document or account with another, or in the smallest groups) are
-    pooled into one group, so the summary stays readable. Groups are numbered biggest first
-    (ties by first store), the pooled one last.
+    A store's group is the legal entity that opened it: the ID document it shares with other
+    stores of the cluster (the one shared by the most, if several); failing that, the payment
+    account it shares (:data:`GROUP_KINDS`). Each store is in one group and groups are not
+    chained: an account paying several entities' stores ties their groups, it does not merge
+    them. An identifier that alone ties more than half of the cluster groups nothing (it would
+    make the summary one node): the page draws it as itself, tied to the groups. The
+    :data:`SUMMARY_GROUPS` - 1 biggest groups are kept; the stores of the others, and those that
+    share neither, are pooled into one group. Groups are numbered biggest first (ties by first
+    store), the pooled one last.
 
     >>> store_groups(5, ["id_document", "phone"], [(0, 0, ""), (1, 0, ""), (2, 1, ""), (3, 1, "")])
     ([0, 0, 1, 1, 1], 1)
     """
-    from scipy.cluster.hierarchy import DisjointSet
-
     stores_of: dict[int, set[int]] = {}
     for s, i, _ in links:
         if kinds[i] in GROUP_KINDS:
             stores_of.setdefault(i, set()).add(s)
-    sets = DisjointSet(range(n_stores))
-    for members in stores_of.values():
-        if len(members) * 2 <= n_stores:
-            first, *rest = sorted(members)
-            for s in rest:
-                sets.merge(first, s)
-    subsets = sorted((sorted(subset) for subset in sets.subsets()),
-                     key=lambda members: (-len(members), members[0]))
-    kept = [members for members in subsets if len(members) > 1][:SUMMARY_GROUPS - 1]
+    rank = {kind: k for k, kind in enumerate(GROUP_KINDS)}
+    best: dict[int, tuple] = {}
+    for i, members in stores_of.items():
+        if len(members) < 2 or len(members) * 2 > n_stores:
+            continue
+        key = (rank[kinds[i]], -len(members), i)
+        for s in members:
+            if s not in best or key < best[s]:
+                best[s] = key
+    by_ident: dict[int, list[int]] = {}
+    for s in range(n_stores):
+        if s in best:
+            by_ident.setdefault(best[s][2], []).append(s)
+    ranked = sorted((m for m in by_ident.values() if len(m) > 1),
+                    key=lambda members: (-len(members), members[0]))
+    kept = ranked[:SUMMARY_GROUPS - 1]
     group = [len(kept)] * n_stores
     for number, members in enumerate(kept):
         for s in members:
             group[s] = number
-    return group, (len(kept) if len(kept) < len(subsets) else -1)
+    return group, (len(kept) if sum(map(len, kept)) < n_stores else -1)
 
 
 def graph_options(node_count: int, edge_count: int) -> dict:
