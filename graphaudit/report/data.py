@@ -101,9 +101,6 @@ class ReportData:
         """Free text scrubbed of personal data (unless show_pii) and shortened."""
         return shown_text(value, limit, self.show_pii)
 
-    def ident(self, ident: int) -> Ident:
-        return self.idents[ident]
-
     def store_links(self, s: int) -> tuple[Link, ...]:
         return self.links[self.link_bounds[s]:self.link_bounds[s + 1]]
 

@@ -223,7 +223,8 @@ def _write_chunks(chunks: list[list[str]], data: ReportData, renderer: Renderer,
     """Write the pages of ``chunks``; half of them in a forked child while the budget has a
     worker to spare (recursively, within the child's share). Returns the pages not yet
     reported to ``progress``."""
-    if len(chunks) < 2 or not parallel.forks(_rows(data, chunks)):
+    rows = _rows(data, chunks) if len(chunks) > 1 else 0
+    if len(chunks) < 2 or not parallel.forks(rows):
         if meanwhile:
             meanwhile()
         for chunk in chunks:
@@ -232,7 +233,7 @@ def _write_chunks(chunks: list[list[str]], data: ReportData, renderer: Renderer,
                 progress(len(chunk))
         return 0 if progress else sum(len(chunk) for chunk in chunks)
     with parallel.start(_write_chunks, chunks[1::2], data, renderer, pages_dir, parallel,
-                        rows=_rows(data, chunks)) as child:
+                        rows=rows) as child:
         unreported = _write_chunks(chunks[::2], data, renderer, pages_dir, parallel, progress,
                                    meanwhile)
         return unreported + child.result()
