@@ -1,9 +1,9 @@
 """The context of ``index.html``: the run's summary, every cluster and the hubs.
 
 A world of a million stores has over 100,000 clusters, and a Jinja loop over them costs
-seconds: the clusters table's rows are put together a column at a time in Arrow, from the row
-template ``index-row.html`` (a :meth:`str.format` template; every value escaped before it goes
-in, as autoescape would).
+seconds: the clusters table's rows are put together a column at a time in Arrow, from the
+templates ``index-row.html`` and ``index-link.html`` (:meth:`str.format` fields; every value
+escaped before it goes in, as autoescape would).
 """
 
 from __future__ import annotations
@@ -27,16 +27,19 @@ __all__ = ["index_context", "index_rows", "member_ids"]
 
 
 @cache
-def row_template() -> str:
-    """The index's row template (``index-row.html``)."""
-    return resources.files(__package__).joinpath("index-row.html").read_text("utf-8")
+def row_template(name: str = "index-row.html") -> str:
+    """A template of the index's rows (``index-row.html``, or ``index-link.html``: a cluster's
+    link to its page)."""
+    return resources.files(__package__).joinpath(name).read_text("utf-8").rstrip("\n") + (
+        "\n" if name == "index-row.html" else "")
 
 
-@cache
-def _row_pieces() -> list[tuple[str, str]]:
-    """The row template as pieces: ("text", literal) and ("field", name of a value)."""
-    return [piece for literal, name, _, _ in string.Formatter().parse(row_template())
-            for piece in (("text", literal), ("field", name)) if piece[1]]
+def _filled(name: str, values: dict[str, pa.Array]) -> pa.Array:
+    """Template ``name`` with each field replaced by its value, row by row, in Arrow."""
+    pieces = [piece for literal, field, _, _ in string.Formatter().parse(row_template(name))
+              for piece in (literal, values[field] if field else "")
+              if isinstance(piece, pa.Array) or piece]
+    return _joined(*pieces)
 
 
 def index_context(data: ReportData, pages: dict[str, str], rejects: int | None,
@@ -125,8 +128,8 @@ def index_rows(data: ReportData, multi: pd.DataFrame, pages: dict[str, str]) -> 
         brands = pa.array(texts, pa.string())
     risk = column("risk_score", 0).astype(int).to_numpy()
     page = pa.array([pages.get(c) for c in cid.to_pylist()], pa.string())
-    link = pc.if_else(page.is_valid(), _joined('<a href="', escape_column(
-        pc.binary_join_element_wise("clusters/", page, "")), '">', escape_column(cid), "</a>"),
+    link = pc.if_else(page.is_valid(), _filled("index-link.html", {
+        "page": escape_column(page.fill_null("")), "id": escape_column(cid)}),
         escape_column(cid))
     parts = {
         "id": escape_column(cid), "link": link, "size": number("size"),
@@ -141,8 +144,7 @@ def index_rows(data: ReportData, multi: pd.DataFrame, pages: dict[str, str]) -> 
                                          pa.string())),
         "stores": escape_column(member_ids(data.analysis.stores, cid)),
     }
-    pieces = [parts[value] if kind == "field" else value for kind, value in _row_pieces()]
-    return _joined(*pieces).to_pylist()
+    return _filled("index-row.html", parts).to_pylist()
 
 
 def member_ids(stores: pd.DataFrame, cluster_ids: pa.Array) -> pa.Array:
