@@ -112,10 +112,9 @@ def read_graph(
 
     (stage or (lambda name: None))("reading the graph")
     overrides = graph_store.graph_overrides(store, overrides, secret)
-    stores, links = graph_store.read_graph(store)
+    stores, links, previous = graph_store.read_graph_and_clusters(store)
     if stores.empty:
         raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
-    previous = graph_store.read_previous_clusters(store)
     not_assessed = list(dict.fromkeys(line for data_set in store.data_sets()
                                       for line in data_set.get("not_assessed") or []))
     return GraphInput(stores, links, previous, overrides, not_assessed)

@@ -1,0 +1,72 @@
+"""`graphaudit cluster` beside `graphaudit analyze` on the same records: wall time and peak RSS.
+
+    python bench/cluster.py --stores 20000 200000 --seed 1
+
+Uses the server of the usual settings (NEO4J_* or the per-user connection file; `make
+neo4j-start`) and EMPTIES ITS DATABASE first. For each size: generate a world and load it (not
+timed), then run in child processes `graphaudit analyze` (files -> clusters -> files, with
+``--max-pages 0``: no cluster pages, which `cluster` does not write either), `graphaudit cluster`
+on a graph without clusters (first run) and again (every store already has its cluster). Prints
+the figures and cluster / analyze; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from graphaudit.settings import resolve_settings
+from graphaudit.store import GraphStore
+
+
+def timed(args: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS (MiB) and stderr of one child process (which must succeed)."""
+    started = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    err = child.stderr.read().decode()
+    if status != 0:
+        raise SystemExit(f"{' '.join(args[1:3])} failed:\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024, err
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, nargs="+", default=[20_000, 200_000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", default="mixed")
+    args = parser.parse_args()
+    exe = str(Path(sys.executable).parent / "graphaudit")
+    settings = resolve_settings()
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
+    for size in args.stores:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = Path(tmp) / "data"
+            subprocess.run([exe, "sample", "--stores", str(size), "--seed", str(args.seed),
+                            "--profile", args.profile, "--out", str(data), "-q"],
+                           check=True, capture_output=True)
+            with GraphStore(settings) as store:
+                store.ensure_schema()
+                store.delete_all()
+            timed([exe, "load", str(data), "-q", "--rejects", os.devnull])
+            analyze = timed([exe, "analyze", str(data), "--out", str(Path(tmp) / "out"),
+                             "--max-pages", "0", "--rejects", os.devnull])
+            first = timed([exe, "cluster"])
+            again = timed([exe, "cluster"])
+        print(f"{size:,} stores ({args.profile}, seed {args.seed}), load average "
+              f"{os.getloadavg()[0]:.1f}:")
+        print(f"  analyze --max-pages 0   {analyze[0]:7.1f} s  peak RSS {analyze[1]:6,.0f} MiB")
+        for label, (wall, rss, _) in (("cluster (first run)", first),
+                                      ("cluster (again)", again)):
+            print(f"  {label:22s}  {wall:7.1f} s  peak RSS {rss:6,.0f} MiB  "
+                  f"= {wall / analyze[0]:.2f} x analyze", flush=True)
+
+
+if __name__ == "__main__":
+    main()
