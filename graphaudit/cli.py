@@ -977,3 +977,28 @@ def new_key_command(path):
 
     new_key(path)
     click.echo(f"Wrote a new pseudonym key to {path} (key id {key_id(load_key(path))})")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@neo4j_options
+@click.argument("shell_args", nargs=-1, type=click.UNPROCESSED, metavar="[CYPHER-SHELL ARGS]...")
+def shell(uri, user, password, database, shell_args):
+    """Open cypher-shell on the graph, logged in with the saved credentials.
+
+    `make neo4j-start` fetches cypher-shell with the server. The password reaches it in its
+    environment, never on a command line. Arguments after the options go to cypher-shell
+    (e.g. `graphaudit shell --format plain < queries.cypher`; `-- --help` shows its own).
+
+    Unlike `graphaudit query`, the shell is a full client, NOT read-only: it can change or
+    delete the graph, as far as the Neo4j user may (docs/security.md).
+    """
+    import os
+
+    from .shell import find_cypher_shell, shell_environment
+
+    settings = _settings(uri, user, password, database)
+    program = find_cypher_shell()
+    env = shell_environment(settings)
+    sys.stdout.flush()
+    # exec: cypher-shell gets the terminal, Ctrl-C and the exit code
+    os.execvpe(str(program), [str(program), *shell_args], env)

@@ -7,10 +7,13 @@
 #
 # Everything lives in <repo>/.neo4j/ (git-ignored):
 #   lib/             runtime jars from neo4j/pom.xml (refetched only when the pom changes)
+#   shell/lib/       cypher-shell's jars from neo4j/cypher-shell.pom.xml (same rule), for
+#                    `graphaudit shell`; shell/cypher-shell is its launcher
 #   home/ conf/ data/ logs/ run/
 #   password         password of user neo4j (kept so a restart on existing data logs in again)
 #   neo4j.pid        pid of the java process
-#   connection.env   NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE, written once Bolt answers
+#   connection.env   NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE, written once Bolt answers,
+#                    and GRAPHAUDIT_CYPHER_SHELL (the launcher above, when it was fetched)
 #
 # The same connection.env is copied to the per-user config folder that graphaudit reads from any
 # directory: ${XDG_CONFIG_HOME:-~/.config}/graphaudit/connection.env (folder 700, file 600).
@@ -46,6 +49,10 @@ USER_CONF_DIR="${XDG_CONFIG_HOME:-$HOME/.config}/graphaudit"
 USER_CONN_FILE="$USER_CONF_DIR/connection.env"
 CONSOLE_LOG="$LOGS_DIR/console.log"
 STAMP="$LIB/.pom.sha256"
+SHELL_POM="$REPO/neo4j/cypher-shell.pom.xml"
+SHELL_DIR="$STATE/shell"
+SHELL_LIB="$SHELL_DIR/lib"
+SHELL_LAUNCHER="$SHELL_DIR/cypher-shell"
 
 HEAP_INIT="${GRAPHAUDIT_NEO4J_HEAP_INIT:-512m}"
 HEAP_MAX="${GRAPHAUDIT_NEO4J_HEAP_MAX:-1g}"
@@ -291,6 +298,41 @@ fetch_jars() {
   say "fetched $(find "$LIB" -name '*.jar' | wc -l) jars ($(du -sh "$LIB" | cut -f1)) in $((SECONDS - t0)) s"
 }
 
+# cypher-shell for `graphaudit shell`: fetched like the server's jars, but a failure only warns
+# (the server runs without it). Writes a launcher that runs it on the Java of this machine.
+fetch_shell() {
+  local sum tmp mvnlog
+  [ -f "$SHELL_POM" ] || return 0
+  sum="$(sha256sum "$SHELL_POM" | cut -d' ' -f1)"
+  if ! { [ -f "$SHELL_LIB/.pom.sha256" ] && [ "$(cat "$SHELL_LIB/.pom.sha256")" = "$sum" ] \
+         && compgen -G "$SHELL_LIB/cypher-shell-*.jar" >/dev/null; }; then
+    if ! command -v mvn >/dev/null 2>&1; then
+      say "warning: mvn (Maven) is not installed: cypher-shell not fetched (graphaudit shell needs it)"
+      return 0
+    fi
+    tmp="$SHELL_DIR/lib.download"
+    mvnlog="$LOGS_DIR/mvn-cypher-shell.log"
+    rm -rf "$tmp"
+    mkdir -p "$tmp" "$LOGS_DIR"
+    say "fetching cypher-shell with Maven (neo4j/cypher-shell.pom.xml) into .neo4j/shell/lib (first run only)"
+    if ! mvn -B -f "$SHELL_POM" dependency:copy-dependencies \
+        -DoutputDirectory="$tmp" -DincludeScope=runtime >"$mvnlog" 2>&1 \
+        || ! compgen -G "$tmp/cypher-shell-*.jar" >/dev/null; then
+      say "warning: Maven could not fetch cypher-shell (log: $mvnlog); graphaudit shell needs it"
+      rm -rf "$tmp"
+      return 0
+    fi
+    rm -rf "$SHELL_LIB"
+    mv "$tmp" "$SHELL_LIB"
+    echo "$sum" >"$SHELL_LIB/.pom.sha256"
+  fi
+  # The launcher holds no secret: graphaudit shell gives the password in NEO4J_PASSWORD.
+  printf '#!/usr/bin/env bash\n# Written by scripts/neo4j.sh: cypher-shell 5.26 from .neo4j/shell/lib.\nexec java -Xmx256m -cp %q org.neo4j.shell.Main "$@"\n' \
+    "$SHELL_LIB/*" >"$SHELL_LAUNCHER.tmp"
+  chmod 700 "$SHELL_LAUNCHER.tmp"
+  mv "$SHELL_LAUNCHER.tmp" "$SHELL_LAUNCHER"
+}
+
 # ---------------------------------------------------------------------------------------------
 # Config
 
@@ -371,6 +413,9 @@ write_connection_env() { # PORT PASSWORD
     umask 077
     printf 'NEO4J_URI=bolt://127.0.0.1:%s\nNEO4J_USERNAME=%s\nNEO4J_PASSWORD=%s\nNEO4J_DATABASE=%s\n' \
       "$1" "$USERNAME" "$2" "$DATABASE" >"$tmp"
+    if [ -x "$SHELL_LAUNCHER" ]; then
+      printf 'GRAPHAUDIT_CYPHER_SHELL=%s\n' "$SHELL_LAUNCHER" >>"$tmp"
+    fi
   )
   mv "$tmp" "$CONN_FILE"
   (
@@ -425,6 +470,7 @@ cmd_start() {
   pick_python
   [ -n "$PY" ] || say "warning: no Python with the neo4j driver (.venv missing?): readiness is only a TCP check"
 
+  fetch_shell
   pid="$(server_pid)"
   port="$(current_port || true)"
   if [ -n "$pid" ] && [ -n "$port" ] && [ -d "$CONF_DIR" ] && ! conf_current "$port"; then

@@ -5,4 +5,4 @@ WHERE t <> s
 WITH c, s, collect(p) AS shared
 OPTIONAL MATCH q = (s)-[:LOCATED_AT]->(:Address)-[:SIMILAR_TO]-(:Address)
       <-[:LOCATED_AT]-(:Store)-[:MEMBER_OF]->(c)
-RETURN c, s, shared, collect(q) AS similar_addresses
+RETURN c, s, shared, collect(q) AS similar_addresses;
