@@ -66,9 +66,9 @@ def test_the_reports_reproduce_snippet_runs_verbatim_in_the_shell(clean_graph, n
     assert loaded.exit_code == 0, loaded.output
     assert runner.invoke(main, ["cluster", "-q"]).exit_code == 0
     cluster_id, size = next(
-        (r["c"], r["n"]) for r in clean_graph.run_read(
-            "MATCH (c:Cluster) WHERE c.size >= 3 RETURN c.cluster_id AS c, c.size AS n "
-            "ORDER BY c.risk_score DESC, c.cluster_id LIMIT 1"))
+        (r["id"], r["n"]) for r in clean_graph.run_read(
+            "MATCH (c:Cluster) WHERE c.size >= 3 RETURN c.cluster_id AS id, c.size AS n "
+            "ORDER BY c.risk_score DESC, id LIMIT 1"))
     members = {r["s"] for r in clean_graph.run_read(
         "MATCH (:Cluster {cluster_id: $c})<-[:MEMBER_OF]-(s:Store) RETURN s.store_id AS s",
         c=cluster_id)}

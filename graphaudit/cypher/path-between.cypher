@@ -7,54 +7,20 @@
 // returns: one row per node of the path, from a to b: step, kind (store, or the identifier's kind), identifier (a store id, or the identifier's key), detail (a store's name, brand and status; an address's text), link (how the node is reached from the previous one) and raw (how the two neighbouring stores wrote an identifier). No rows: no such path.
 // By default the path only uses evidence the clustering accepted, so "no rows" means the two
 // stores are not tied by accepted evidence within max_hops; with include_hubs=true the path
-// may run through a hub, which is a lead to check, not proof. It is a breadth-first search
-// over stores from a, one level per hop, that stops when it reaches b.
+// may run through a hub, which is a lead to check, not proof. It is Neo4j's shortestPath: a
+// breadth-first search from both stores at once that stops where they meet, checking each
+// identifier once as it reaches it (an identifier with a store outside a's cluster is a hub).
+// Shortest counts links: a step through two near-duplicate addresses is one link longer than
+// a step through one shared identifier, and a run of near-duplicate addresses is one step.
 MATCH (a:Store {store_id: $a}), (b:Store {store_id: $b})
 WHERE a <> b
-WITH a, b, reduce(levels = [[{store: a, trail: [a]}]], hop IN range(1, $max_hops) |
-  levels + [COLLECT {
-    WITH levels, reduce(seen = [], level IN levels | seen + [e IN level | e.store]) AS seen
-    UNWIND CASE WHEN b IN seen THEN [] ELSE levels[-1] END AS e
-    WITH seen, e.store AS x
-    CALL (x, a) {
-      MATCH (x)-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)
-            <-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(y:Store)
-      WHERE $include_hubs OR NOT EXISTS {
-        MATCH (i)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(z:Store)
-        WHERE coalesce(z.cluster_id, '') <> coalesce(a.cluster_id, '') }
-      RETURN y
-      UNION
-      MATCH (x)-[:LOCATED_AT]->(i:Address)-[:SIMILAR_TO]-(j:Address)<-[:LOCATED_AT]-(y:Store)
-      WHERE $include_hubs OR NOT EXISTS {
-        MATCH (z:Store)-[:LOCATED_AT]->(n:Address) WHERE n IN [i, j]
-          AND coalesce(z.cluster_id, '') <> coalesce(a.cluster_id, '') }
-      RETURN y
-    }
-    WITH DISTINCT levels, seen, y
-    WHERE NOT y IN seen
-    // one way in for each new store: through the first store of the previous level that has one
-    RETURN {store: y, trail: COLLECT {
-      UNWIND levels[-1] AS e
-      WITH e, e.store AS x
-      CALL (x, y, a) {
-        MATCH (x)-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)
-              <-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(y)
-        WHERE $include_hubs OR NOT EXISTS {
-          MATCH (i)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(z:Store)
-          WHERE coalesce(z.cluster_id, '') <> coalesce(a.cluster_id, '') }
-        RETURN [i, y] AS step
-        UNION
-        MATCH (x)-[:LOCATED_AT]->(i:Address)-[:SIMILAR_TO]-(j:Address)<-[:LOCATED_AT]-(y)
-        WHERE $include_hubs OR NOT EXISTS {
-          MATCH (z:Store)-[:LOCATED_AT]->(n:Address) WHERE n IN [i, j]
-            AND coalesce(z.cluster_id, '') <> coalesce(a.cluster_id, '') }
-        RETURN [i, j, y] AS step
-      }
-      RETURN e.trail + step AS trail LIMIT 1 }[0]}
-  }]) AS levels
-WITH [e IN reduce(all = [], level IN levels | all + level) WHERE e.store = b][0] AS hit
-WHERE hit IS NOT NULL
-WITH hit.trail AS trail
+MATCH p = shortestPath(
+  (a)-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT|SIMILAR_TO*..40]-(b))
+WHERE all(n IN nodes(p) WHERE n:Store OR $include_hubs OR NOT EXISTS {
+        MATCH (n)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(z:Store)
+        WHERE coalesce(z.cluster_id, '') <> coalesce(a.cluster_id, '') })
+WITH nodes(p) AS trail
+WHERE size([n IN trail WHERE n:Store]) - 1 <= $max_hops
 UNWIND range(0, size(trail) - 1) AS step
 WITH step, trail[step] AS n, CASE WHEN step > 0 THEN trail[step - 1] END AS before,
      CASE WHEN step < size(trail) - 1 THEN trail[step + 1] END AS after

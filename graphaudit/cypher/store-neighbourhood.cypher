@@ -6,55 +6,47 @@
 // returns: one row per store reached: store_id, name, brand, status, cluster_id, same_cluster, hops, via (the kinds of identifier it shares with the stores one step closer), from (up to 5 of those stores).
 // Use it to see who sits around a store before reading its cluster: with include_hubs=true it
 // also shows the stores that share only a 3PL warehouse, an agency phone or a virtual office.
-// It is a breadth-first search over stores, one level per hop, so it stays fast in dense
-// clusters.
+// It is a breadth-first search, one level per hop, that expands each identifier once per
+// level and checks it for a hub once (not once per store that uses it), so a 1,000-store
+// cluster whose stores share one address answers in about a second. from lists the first 5
+// of those stores by store_id.
 MATCH (s:Store {store_id: $store_id})
-WITH s, reduce(levels = [[s]], hop IN range(1, $hops) | levels + [COLLECT {
-    WITH levels, reduce(seen = [], level IN levels | seen + level) AS seen
-    UNWIND levels[-1] AS a
-    CALL (a, s) {
-      MATCH (a)-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)
-            <-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(b:Store)
-      WHERE $include_hubs OR NOT EXISTS {
-        MATCH (i)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(y:Store)
-        WHERE coalesce(y.cluster_id, '') <> coalesce(s.cluster_id, '') }
-      RETURN b
-      UNION
-      MATCH (a)-[:LOCATED_AT]->(i:Address)-[:SIMILAR_TO]-(j:Address)<-[:LOCATED_AT]-(b:Store)
-      WHERE $include_hubs OR NOT EXISTS {
-        MATCH (y:Store)-[:LOCATED_AT]->(x:Address) WHERE x IN [i, j]
-          AND coalesce(y.cluster_id, '') <> coalesce(s.cluster_id, '') }
-      RETURN b
-    }
-    WITH DISTINCT seen, b
-    WHERE NOT b IN seen
-    RETURN b
-  }]) AS levels
-UNWIND range(1, size(levels) - 1) AS hops
-UNWIND levels[hops] AS t
-WITH s, t, hops, levels[hops - 1] AS previous
-CALL (s, t, previous) {
-  UNWIND previous AS a
-  CALL (a, t, s) {
+// st.levels: per hop, one {store, kind, from} per store reached and kind of identifier it was
+// reached by; st.seen: every store reached; st.frontier: the stores of the last level. Lists
+// live in the accumulator, not in rows: a row per identifier carrying them would cost memory.
+WITH s, reduce(st = {levels: [[]], seen: [s], frontier: [s]}, hop IN range(1, $hops) |
+  [level IN [COLLECT {
+    UNWIND st.frontier AS a
     MATCH (a)-[r:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)
-          <-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(t)
+    WITH DISTINCT i, type(r) AS rel
     WHERE $include_hubs OR NOT EXISTS {
       MATCH (i)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(y:Store)
       WHERE coalesce(y.cluster_id, '') <> coalesce(s.cluster_id, '') }
-    RETURN CASE type(r) WHEN 'OPENED_WITH' THEN 'id_document' WHEN 'PAID_TO' THEN 'payment'
-             WHEN 'HAS_PHONE' THEN 'phone' WHEN 'HAS_EMAIL' THEN 'email' ELSE 'address' END
-             AS kind
-    UNION
-    MATCH (a)-[:LOCATED_AT]->(i:Address)-[:SIMILAR_TO]-(j:Address)<-[:LOCATED_AT]-(t)
-    WHERE $include_hubs OR NOT EXISTS {
-      MATCH (y:Store)-[:LOCATED_AT]->(x:Address) WHERE x IN [i, j]
-        AND coalesce(y.cluster_id, '') <> coalesce(s.cluster_id, '') }
-    RETURN 'similar address' AS kind
-  }
-  WITH DISTINCT a.store_id AS from, kind
-  ORDER BY kind, from
-  RETURN collect(DISTINCT kind) AS via, collect(DISTINCT from)[..5] AS from
-}
+    WITH i, rel,
+         COLLECT { MATCH (i)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(x:Store) WHERE x IN st.frontier
+                   RETURN DISTINCT x.store_id AS f ORDER BY f LIMIT 5 } AS froms
+    CALL (i, rel, s) {
+      MATCH (i)<-[:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]-(b:Store)
+      RETURN b, CASE rel WHEN 'OPENED_WITH' THEN 'id_document' WHEN 'PAID_TO' THEN 'payment'
+                 WHEN 'HAS_PHONE' THEN 'phone' WHEN 'HAS_EMAIL' THEN 'email' ELSE 'address' END
+                 AS kind
+      UNION
+      MATCH (i:Address)-[:SIMILAR_TO]-(j:Address)<-[:LOCATED_AT]-(b:Store)
+      WHERE $include_hubs OR NOT EXISTS {
+        MATCH (j)<-[:LOCATED_AT]-(y:Store)
+        WHERE coalesce(y.cluster_id, '') <> coalesce(s.cluster_id, '') }
+      RETURN b, 'similar address' AS kind
+    }
+    WITH b, kind, froms
+    WHERE NOT b IN st.seen
+    RETURN {store: b, kind: kind, from: froms}
+  }] | [new IN [COLLECT { UNWIND level AS e RETURN DISTINCT e.store AS b }] |
+         {levels: st.levels + [level], seen: st.seen + new, frontier: new}][0]][0]) AS st
+UNWIND range(1, size(st.levels) - 1) AS hops
+UNWIND st.levels[hops] AS e
+WITH s, e.store AS t, hops, collect(e.kind) AS kinds, collect(e.from) AS froms
 RETURN t.store_id AS store_id, t.name AS name, t.brand AS brand, t.status AS status,
-       t.cluster_id AS cluster_id, t.cluster_id = s.cluster_id AS same_cluster, hops, via, from
+       t.cluster_id AS cluster_id, t.cluster_id = s.cluster_id AS same_cluster, hops,
+       COLLECT { UNWIND kinds AS k RETURN DISTINCT k ORDER BY k } AS via,
+       COLLECT { UNWIND froms AS l UNWIND l AS f RETURN DISTINCT f ORDER BY f LIMIT 5 } AS from
 ORDER BY hops, same_cluster DESC, store_id
