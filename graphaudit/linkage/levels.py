@@ -150,19 +150,24 @@ def _address_roles(comp_name: np.ndarray, canon: np.ndarray, typed: pd.Series) -
     warehouse by another is one shared value, not two agreements."""
     address = np.flatnonzero(comp_name == "address")
     kinds = typed.to_numpy(dtype=object)[address]
-    if not len(address):
+    typed_rows = kinds != ""
+    if not typed_rows.any():
         return comp_name
-    frame = pd.DataFrame({"ident": canon[address], "type": kinds})
-    frame = frame[frame["type"] != ""]
-    if frame.empty:
-        return comp_name
-    counts = frame.groupby(["ident", "type"]).size().reset_index(name="n")
-    counts = counts.sort_values(["ident", "n", "type"], ascending=[True, False, True])
-    role = counts.drop_duplicates("ident").set_index("ident")["type"]
-    found = pd.Series(canon[address]).map(role).to_numpy(dtype=object)
-    has = pd.notna(found)
+    ident = canon[address]
+    # Links per (address, role), a group-by on one integer key; the commonest role of each
+    # address, ties to the first role by name.
+    code, roles = pd.factorize(kinds[typed_rows], sort=True)
+    n_roles = len(roles)
+    key, count = np.unique(ident[typed_rows] * n_roles + code, return_counts=True)
+    key_ident, key_role = key // n_roles, key % n_roles
+    order = np.lexsort((key_role, -count, key_ident))
+    key_ident, key_role = key_ident[order], key_role[order]
+    first = np.r_[True, key_ident[1:] != key_ident[:-1]]
+    role_ident, role = key_ident[first], key_role[first]
+    at = np.minimum(np.searchsorted(role_ident, ident), len(role_ident) - 1)
+    has = role_ident[at] == ident
     comp_name = comp_name.copy()
-    comp_name[address[has]] = "address:" + found[has].astype(str)
+    comp_name[address[has]] = "address:" + np.asarray(roles, dtype=object)[role[at[has]]]
     return comp_name
 
 
@@ -283,20 +288,22 @@ def strongest_forest(merges: pd.DataFrame, n_stores: int) -> np.ndarray:
     score = merges["score"].to_numpy()[keep]
     a = merges["a"].to_numpy(np.int64)[keep]
     b = merges["b"].to_numpy(np.int64)[keep]
-    # The strongest merge of each pair of stores, then scipy's minimum spanning tree over
-    # costs that fall as scores rise.
-    frame = pd.DataFrame({"row": keep, "lo": np.minimum(a, b), "hi": np.maximum(a, b),
-                          "score": score}).sort_values(["score", "row"],
-                                                       ascending=[False, True])
-    frame = frame.drop_duplicates(["lo", "hi"])
-    cost = frame["score"].max() - frame["score"].to_numpy() + 1.0
-    graph = coo_matrix((cost, (frame["lo"].to_numpy(), frame["hi"].to_numpy())),
-                       shape=(n_stores, n_stores)).tocsr()
+    # The strongest merge of each pair of stores (by score, then row), then scipy's minimum
+    # spanning tree over costs that fall as scores rise.
+    order = np.lexsort((keep, -score))
+    lo, hi = np.minimum(a, b)[order], np.maximum(a, b)[order]
+    row, score = keep[order], score[order]
+    _, first = np.unique(lo * n_stores + hi, return_index=True)
+    first = np.sort(first)
+    lo, hi, row, score = lo[first], hi[first], row[first], score[first]
+    cost = score.max() - score + 1.0
+    graph = coo_matrix((cost, (lo, hi)), shape=(n_stores, n_stores)).tocsr()
     spanning = minimum_spanning_tree(graph).tocoo()
-    lo, hi = np.minimum(spanning.row, spanning.col), np.maximum(spanning.row, spanning.col)
-    wanted = pd.MultiIndex.from_arrays([lo.astype(np.int64), hi.astype(np.int64)])
-    index = pd.MultiIndex.from_arrays([frame["lo"].to_numpy(), frame["hi"].to_numpy()])
-    tree[frame["row"].to_numpy()[index.get_indexer(wanted)]] = True
+    wanted = (np.minimum(spanning.row, spanning.col).astype(np.int64) * n_stores
+              + np.maximum(spanning.row, spanning.col))
+    key = lo * n_stores + hi
+    by_key = np.argsort(key)
+    tree[row[by_key[np.searchsorted(key, wanted, sorter=by_key)]]] = True
     return tree
 
 
