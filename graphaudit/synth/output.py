@@ -101,18 +101,28 @@ class RecordFile:
 
         return day
 
-    def write(self, rows: Sequence[object]) -> None:
-        cells = map(self._get, rows)
-        if self._convert:
-            cells = map(self._texts, cells)
-        self._writer.writerows(cells)
-        self.count += len(rows)
+    def cells(self, row: object) -> tuple:
+        """The cells of one record, as they are written.
 
-    def _texts(self, values: tuple) -> list:
+        Text in a tuple: Python's garbage collector stops tracking such a tuple, so a writer
+        that holds many records before writing them (the legacy world, 50,000 stores at a
+        time) holds their cells rather than the records."""
+        values = self._get(row)
+        if not self._convert:
+            return values
         out = list(values)
         for i, text in self._convert:
             out[i] = text(out[i])
-        return out
+        return tuple(out)
+
+    def write(self, rows: Sequence[object]) -> None:
+        """Write ``rows`` (records)."""
+        self.write_cells(list(map(self.cells, rows)))
+
+    def write_cells(self, cells: Sequence[tuple]) -> None:
+        """Write rows already turned into cells by :meth:`cells`."""
+        self._writer.writerows(cells)
+        self.count += len(cells)
 
     def close(self) -> None:
         self._handle.close()

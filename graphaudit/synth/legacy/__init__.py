@@ -62,7 +62,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from operator import attrgetter
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -92,7 +92,7 @@ __all__ = [
 
 _FILES = {"stores": StoreRow, "identities": IdentityRow, "payments": PaymentRow,
           "addresses": AddressRow, "truth": TruthRow}
-_BY_STORE = attrgetter("store_id")
+_BY_STORE = itemgetter(0)  # the store id, first in every file
 _CHUNK_STORES = 50_000
 
 
@@ -172,24 +172,30 @@ def write_sample(
     try:
         for name, row_type in _FILES.items():
             files[name] = RecordFile(paths[name], row_type)
+        # Each operator's records become cells at once (RecordFile.cells says why); the cells
+        # of about 50,000 stores are sorted by store id and written together.
+        cells: dict[str, list[tuple]] = {name: [] for name in _FILES}
+        buffered = done = 0
 
         def flush() -> None:
-            rows = world.take()
+            nonlocal buffered, done
             for name, out in files.items():
-                out.write(sorted(getattr(rows, name), key=_BY_STORE))
+                out.write_cells(sorted(cells[name], key=_BY_STORE))
+                cells[name].clear()
+            done += buffered
+            buffered = 0
+            if progress is not None:
+                progress(done)
 
-        done = 0
         for i in range(planned.n_ops):
             world.operator(i)
-            if world.buffered >= _CHUNK_STORES:
-                done += world.buffered
+            rows = world.take()
+            for name, out in files.items():
+                cells[name].extend(map(out.cells, getattr(rows, name)))
+            buffered += len(rows.stores)
+            if buffered >= _CHUNK_STORES:
                 flush()
-                if progress is not None:
-                    progress(done)
-        done += world.buffered
         flush()
-        if progress is not None:
-            progress(done)
     finally:
         for out in files.values():
             out.close()

@@ -99,7 +99,6 @@ class World(Draws):
         self.next_store = 0
         self.hub_objects: list[Place | Agency | None] = [None] * len(plan.hubs)
         self.rows = Rows()
-        self.buffered = 0
 
     def day(self, lo: int, hi: int) -> int:
         """A day ordinal in [lo, hi], clamped to the world's calendar."""
@@ -223,7 +222,6 @@ class World(Draws):
                 truth.append(TruthRow(row.store_id, op_id, size, row.status == "suspended",
                                       is_new, evades, facts))
             self.rows.extend(part)
-        self.buffered += size
 
     def part(
         self,
@@ -562,9 +560,8 @@ class World(Draws):
                 old.facts[j].append(f"evader_link_source:{kind}")
 
     def take(self) -> Rows:
-        """The rows generated since the last call, and start afresh."""
+        """The rows generated since the last call (and start afresh)."""
         out = self.rows
         self.rows = Rows()
-        self.buffered = 0
         return out
 
