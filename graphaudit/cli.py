@@ -460,9 +460,13 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
 @click.option("--hash-identifiers", is_flag=True,
               help="Store keyed hashes instead of ID numbers, accounts, phones, e-mails and "
                    "holder names (queries hash their parameters the same way).")
+@click.option("--bulk", is_flag=True,
+              help="A new graph through Neo4j's bulk importer: the local server only "
+                   "(make neo4j-start), into an empty database (or with --replace); the server "
+                   "is stopped and started again around it. Later loads use MERGE.")
 @pseudonym_key_option
 def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, password, database,
-         rejects_path, mode, fmt, hash_identifiers, key_file):
+         rejects_path, mode, fmt, hash_identifiers, bulk, key_file):
     """Validate, normalize and load DATA_DIR into Neo4j, recorded as a :DataSet node.
 
     README.md ("What the graph stores") says what goes into the graph and why.
@@ -474,25 +478,48 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     from .store import connect, read_hashing, stale_clusters
 
     source = str(data_dir.resolve())
-    with json_errors(fmt), connect(_settings(uri, user, password, database)) as store:
+    settings = _settings(uri, user, password, database)
+    if bulk:
+        from .bulk import local_server
+
+        if mode == "append":
+            raise click.UsageError("--bulk writes a new graph: --append loads with MERGE "
+                                   "(leave out --bulk)")
+        if settings.database != "neo4j":
+            raise click.UsageError("--bulk imports into the local server's database neo4j")
+        state = local_server(settings)
+    with json_errors(fmt), connect(settings) as store:
+        if bulk and mode != "replace" and store.run_read(
+                "MATCH (n) RETURN count(n) > 0 AS any")[0]["any"]:
+            raise DataError("--bulk writes a new graph into an empty database, and this one "
+                            "holds a graph: give --replace to replace it, or load without "
+                            "--bulk (MERGE adds to it)")
         store.check_load(source, mode)
         with open_rejects(rejects_path, show_pii) as rejects:
             records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
             identifiers = extract_identifiers(records, rejects, _parallel())
         if strict and rejects.count:
             finish_rejects(rejects, strict)
-        if mode == "replace":
+        if mode == "replace" and not bulk:
             deleted = store.reset()
             click.echo(f"Deleted the graph ({deleted:,} nodes) before loading", err=True)
         store.ensure_schema()
         total = len(records.stores) + len(identifiers.links)
         started = time.monotonic()
         # a graph loaded with --hash-identifiers is always loaded hashed (store.load says why)
-        hashed_graph = read_hashing(store) is not None
+        hashed_graph = read_hashing(store) is not None and not bulk
         hash_with = _secret(key_file) if hash_identifiers or hashed_graph else None
-        with progress_bar("loading", total, quiet) as advance:
-            summary = store.load(records.stores, identifiers, progress=advance,
-                                 hash_with=hash_with)
+        if bulk:
+            from .bulk import bulk_load
+
+            click.echo("Stopping the local Neo4j server for the bulk import (neo4j-admin "
+                       "database import full); it is started again after it", err=True)
+            summary = bulk_load(store, state, records.stores, identifiers, hash_with)
+            click.echo("Neo4j is running again", err=True)
+        else:
+            with progress_bar("loading", total, quiet) as advance:
+                summary = store.load(records.stores, identifiers, progress=advance,
+                                     hash_with=hash_with)
         elapsed = time.monotonic() - started
         files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
                                                    "rejected": r.rejected_total}

@@ -16,7 +16,6 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -41,6 +40,7 @@ from .identifiers import (
     Identifiers,
     store_brand_keys,
 )
+from .parallel import Parallel
 from .privacy import PII_KINDS, hash_values, key_id, scrub_column
 from .readonly import split_statements
 from .settings import ConnectionSettings, check_uri
@@ -302,7 +302,8 @@ class GraphStore:
         results: queue.SimpleQueue = queue.SimpleQueue()
         stop = threading.Event()
         failure: Exception | None = None
-        with ThreadPoolExecutor(len(lanes), thread_name_prefix="graphaudit-load") as pool:
+        # threads that wait on the server (io): the one policy of graphaudit.parallel
+        with Parallel().threads(len(lanes), io=True) as pool:
             for lane in lanes:
                 pool.submit(self._write_lane, lane, results, stop)
             running = len(lanes)

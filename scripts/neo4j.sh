@@ -4,6 +4,10 @@
 #   bash scripts/neo4j.sh start    # fetch jars once, start (or report the running one), write .neo4j/connection.env
 #   bash scripts/neo4j.sh stop     # SIGTERM, up to 60 s, then SIGKILL; harmless when not running
 #   bash scripts/neo4j.sh status   # exit 0 and print the URI when the server answers Bolt, else exit 1
+#   bash scripts/neo4j.sh import ARGFILE
+#                                  # stop the server, run `neo4j-admin database import full` with
+#                                  # the arguments in ARGFILE (one a line) into database neo4j,
+#                                  # start it again (`graphaudit load --bulk` writes ARGFILE)
 #
 # Everything lives in <repo>/.neo4j/ (git-ignored):
 #   lib/             runtime jars from neo4j/pom.xml (refetched only when the pom changes)
@@ -13,7 +17,8 @@
 #   password         password of user neo4j (kept so a restart on existing data logs in again)
 #   neo4j.pid        pid of the java process
 #   connection.env   NEO4J_URI / NEO4J_USERNAME / NEO4J_PASSWORD / NEO4J_DATABASE, written once Bolt answers,
-#                    and GRAPHAUDIT_CYPHER_SHELL (the launcher above, when it was fetched)
+#                    GRAPHAUDIT_CYPHER_SHELL (the launcher above, when it was fetched) and
+#                    GRAPHAUDIT_NEO4J_HOME (this .neo4j/: `load --bulk` finds the server's files by it)
 #
 # The same connection.env is copied to the per-user config folder that graphaudit reads from any
 # directory: ${XDG_CONFIG_HOME:-~/.config}/graphaudit/connection.env (folder 700, file 600).
@@ -416,6 +421,7 @@ write_connection_env() { # PORT PASSWORD
     if [ -x "$SHELL_LAUNCHER" ]; then
       printf 'GRAPHAUDIT_CYPHER_SHELL=%s\n' "$SHELL_LAUNCHER" >>"$tmp"
     fi
+    printf 'GRAPHAUDIT_NEO4J_HOME=%s\n' "$STATE" >>"$tmp"
   )
   mv "$tmp" "$CONN_FILE"
   (
@@ -611,12 +617,42 @@ cmd_status() {
   echo "neo4j.sh: running (pid $pid): $version" >&2
 }
 
+
+# The bulk importer into database neo4j: the server is stopped, the import runs (its own JVM,
+# from the server's jars) under the lock cmd_stop took, and the server is started again, also
+# when the import failed (the caller reports the failure; the log says how far it got).
+cmd_import() {
+  local argfile="${1:-}" rc=0 log="$LOGS_DIR/import.log"
+  [ -n "$argfile" ] && [ -f "$argfile" ] || { err "usage: $0 import ARGFILE (one argument a line)"; exit 2; }
+  [ -d "$LIB" ] && [ -d "$CONF_DIR" ] || { err "no local server here yet: run start first"; exit 1; }
+  (
+    cmd_stop   # keeps fd 9, the lock, until this subshell ends
+    say "importing into database neo4j (neo4j-admin database import full; log: $log)"
+    # a Java argument file (the launcher expands it): the main class, the command, ARGFILE's
+    # lines (graphaudit writes them quoted for it), the database
+    { printf '%s\n' "$ADMIN_CLASS" database import full; cat "$argfile"; printf 'neo4j\n'; } \
+      >"$STATE/import.args"
+    NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
+      java -cp "$LIB/*" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "@$STATE/import.args" \
+      >"$log" 2>&1 || rc=$?
+    rm -f "$STATE/import.args"
+    exit "$rc"
+  ) || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    err "the bulk import failed (exit $rc); last lines of $log:"
+    tail -n 25 "$log" >&2 || true
+  fi
+  cmd_start
+  return "$rc"
+}
+
 case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  import) cmd_import "${2:-}" ;;
   *)
-    echo "usage: $0 start|stop|status" >&2
+    echo "usage: $0 start|stop|status|import ARGFILE" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,153 @@
+"""Bulk loading of a new graph with Neo4j's own importer (``graphaudit load --bulk``).
+
+``neo4j-admin database import full`` (in the Community jars scripts/neo4j.sh fetches) writes a
+database from CSV files far faster than MERGE through Bolt, but only into a stopped server's
+database, replacing it, and only with the server's files at hand. So ``--bulk`` works on the
+local server of scripts/neo4j.sh alone (found by ``GRAPHAUDIT_NEO4J_HOME``, which that script
+writes into the connection file): it writes the import files, has ``neo4j.sh import`` stop the
+server, import and start it again, then creates the schema and records the data set through
+Bolt as a MERGE load does. The graph is the one a MERGE load writes (same labels, keys,
+properties and relationships; duplicates collapsed as MERGE collapses them), which
+tests/test_bulk.py checks by loading both ways. Later loads into it use MERGE.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pandas as pd
+
+from .errors import ConfigError, GraphauditError
+from .identifiers import KINDS, LABELS, LINK_PROPERTIES, NODE_PROPERTIES, RELATIONSHIPS, Identifiers
+from .privacy import key_id
+from .settings import ConnectionSettings, connection_file, read_env_file
+from .store import (
+    WRITE_HASHING,
+    GraphStore,
+    LoadSummary,
+    _link_columns,
+    _node_columns,
+    _scrubbed,
+    _store_columns,
+    hashed_identifiers,
+)
+
+__all__ = ["HOME_ENV", "bulk_load", "local_server"]
+
+#: the .neo4j folder of the local server (environment, or a line of the connection file)
+HOME_ENV = "GRAPHAUDIT_NEO4J_HOME"
+#: typed columns of the import files (neo4j-admin's header syntax); the others are strings
+_TYPES = {"opened_on": "date", "suspended_on": "date", "valid": "boolean"}
+_LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def local_server(settings: ConnectionSettings, environ: Mapping[str, str] | None = None) -> Path:
+    """The .neo4j folder of the local server that ``settings`` point at; ConfigError (exit 2)
+    when they point at another server, whose files the importer cannot reach."""
+    env = os.environ if environ is None else environ
+    home = env.get(HOME_ENV)
+    if not home and connection_file(env).is_file():
+        home = read_env_file(connection_file(env)).get(HOME_ENV)
+    state = Path(home) if home else None
+    address = urlparse(settings.uri)
+    port = (state / "port").read_text().strip() if state and (state / "port").is_file() else ""
+    if (state is None or not (state.parent / "scripts" / "neo4j.sh").is_file()
+            or address.hostname not in _LOCAL_HOSTS or str(address.port) != port):
+        raise ConfigError(
+            f"--bulk needs file access to the server: it runs Neo4j's importer on the database "
+            f"files of the local server of `make neo4j-start` (scripts/neo4j.sh), and "
+            f"{settings.safe_uri} is not it. Load without --bulk (MERGE through Bolt works "
+            "with any server)")
+    return state
+
+
+def _write_csv(path: Path, frame: pd.DataFrame, header: list[str]) -> None:
+    """``frame`` as an import file: "" and missing values as empty fields (no property)."""
+    frame = frame.astype(object).where(frame.notna(), "")
+    for column in frame.columns:
+        if _TYPES.get(column) == "boolean":
+            frame[column] = frame[column].map(lambda v: "" if v == "" else str(bool(v)).lower())
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(frame.itertuples(index=False, name=None))
+
+
+def _typed(column: str) -> str:
+    return f"{column}:{_TYPES[column]}" if column in _TYPES else column
+
+
+def write_import_files(folder: Path, stores: pd.DataFrame,
+                       identifiers: Identifiers) -> tuple[list[str], int]:
+    """Write the node and relationship files of the graph a MERGE load writes; return the
+    importer's arguments naming them, and the input rows they hold."""
+    args: list[str] = []
+    frame = _store_columns(stores).drop_duplicates("store_id", keep="last")
+    _write_csv(folder / "stores.csv", frame,
+               ["store_id:ID(Store)", *(_typed(c) for c in frame.columns[1:])])
+    args.append(f"--nodes=Store={folder / 'stores.csv'}")
+    rows = len(stores)
+    for kind in KINDS:
+        label, rel = LABELS[kind], RELATIONSHIPS[kind]
+        nodes = _node_columns(kind, identifiers)
+        _write_csv(folder / f"{kind}.csv", nodes,
+                   [f"key:ID({label})", *(_typed(c) for c in NODE_PROPERTIES[kind])])
+        args.append(f"--nodes={label}={folder / f'{kind}.csv'}")
+        links = identifiers.links[(identifiers.links["kind"] == kind).to_numpy()]
+        rows += len(links)
+        links = _link_columns(kind, links)
+        # MERGE keeps one relationship per store and node (and address type), the last row's
+        same = ["store_id", "key", *(["address_type"] if kind == "address" else [])]
+        links = links.drop_duplicates(same, keep="last")
+        _write_csv(folder / f"{kind}-links.csv", links,
+                   [":START_ID(Store)", f":END_ID({label})", "raw", *LINK_PROPERTIES[kind]])
+        args.append(f"--relationships={rel}={folder / f'{kind}-links.csv'}")
+    return args, rows
+
+
+def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers: Identifiers,
+              hash_with: bytes | None = None) -> LoadSummary:
+    """Replace the local server's database with the graph of ``stores`` and ``identifiers``
+    through neo4j-admin's importer (the server is stopped and started again), then create the
+    schema; return what the graph holds as a LoadSummary.
+
+    With ``hash_with`` the identifiers are hashed as :meth:`GraphStore.load` hashes them.
+    """
+    if hash_with is not None:
+        stores = stores.assign(status_reason=_scrubbed(stores["status_reason"]))
+        identifiers = hashed_identifiers(identifiers, hash_with)
+    import_dir = state / "import-bulk"
+    import_dir.mkdir(mode=0o700, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=import_dir) as tmp:
+        folder = Path(tmp)
+        args, rows = write_import_files(folder, stores, identifiers)
+        args += ["--overwrite-destination=true", "--ignore-empty-strings=true",
+                 "--skip-bad-relationships=true", "--multiline-fields=true",
+                 f"--report-file={folder / 'import.report'}"]
+        argfile = folder / "import.args"
+        argfile.write_text("".join(_quoted(a) + "\n" for a in args), encoding="utf-8")
+        done = subprocess.run(["bash", str(state.parent / "scripts" / "neo4j.sh"), "import",
+                               str(argfile)], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise GraphauditError("the bulk import failed (the server was started again):\n"
+                                  + (done.stderr.strip() or done.stdout.strip())[-3000:])
+    store.verify()
+    store.ensure_schema()
+    if hash_with is not None:
+        store.run_write(WRITE_HASHING, key_id=key_id(hash_with))
+    labels, types = store.counts()
+    summary = LoadSummary(rows=rows)
+    summary.nodes_created.update({k: v for k, v in labels.items() if v})
+    summary.relationships_created.update({k: v for k, v in types.items() if v})
+    return summary
+
+
+def _quoted(arg: str) -> str:
+    """One argument of a Java argument file: in double quotes, backslash and quote escaped."""
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'

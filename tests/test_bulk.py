@@ -1,0 +1,94 @@
+"""`graphaudit load --bulk`: Neo4j's importer gives the graph a MERGE load gives.
+
+Each bulk load stops and starts the suite's server (scripts/neo4j.sh import), so this file
+needs the checkout's own server (`make neo4j-start`), not one named by NEO4J_URI elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from graphaudit.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DATA = ROOT / "sample_data"
+#: volatile properties of a :DataSet node (when and which load)
+WHEN = {"loaded_at", "first_loaded_at", "data_set_id", "loads"}
+
+
+def snapshot(store) -> dict:
+    """Everything the graph holds, comparable: nodes with labels and properties, relationships
+    by their ends' keys, the data set less its times, the schema."""
+    nodes = store.run_read("MATCH (n) WHERE NOT n:DataSet "
+                           "RETURN labels(n) AS labels, properties(n) AS p")
+    rels = store.run_read(
+        "MATCH (a)-[r]->(b) RETURN type(r) AS type, coalesce(a.store_id, a.key) AS a, "
+        "coalesce(b.store_id, b.key) AS b, properties(r) AS p")
+    data_sets = [{k: v for k, v in row["p"].items() if k not in WHEN}
+                 for row in store.run_read("MATCH (d:DataSet) RETURN properties(d) AS p")]
+    schema = store.run_read("SHOW CONSTRAINTS YIELD name, type, labelsOrTypes, properties "
+                            "RETURN name, type, labelsOrTypes, properties ORDER BY name")
+    indexes = store.run_read("SHOW INDEXES YIELD name, type, labelsOrTypes, properties "
+                             "WHERE type = 'RANGE' RETURN name, labelsOrTypes, properties "
+                             "ORDER BY name")
+    def key(row: dict) -> str:
+        return repr(sorted({**row, "p": sorted(row["p"].items())}.items()))
+
+    return {"nodes": sorted(map(key, nodes)), "relationships": sorted(map(key, rels)),
+            "data_sets": data_sets, "constraints": schema, "indexes": indexes,
+            "counts": store.counts()}
+
+
+def load(*args: str, tmp_path: Path):
+    return CliRunner().invoke(main, ["load", str(SAMPLE_DATA), "-q", "--rejects",
+                                     str(tmp_path / "rejects.csv"), *args])
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("hashed", [[], ["--hash-identifiers"]], ids=["clear", "hashed"])
+def test_bulk_and_merge_loads_give_the_same_graph(clean_graph, neo4j_env, tmp_path, monkeypatch,
+                                                  hashed):
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    merged = load(*hashed, tmp_path=tmp_path)
+    assert merged.exit_code == 0, merged.stderr
+    by_merge = snapshot(clean_graph)
+    assert by_merge["counts"][0]["Store"] > 0
+    bulk = load("--bulk", "--replace", "--format", "json", *hashed, tmp_path=tmp_path)
+    assert bulk.exit_code == 0, (bulk.stderr, bulk.exception)
+    assert "Stopping the local Neo4j server" in bulk.stderr
+    assert "running again" in bulk.stderr
+    by_bulk = snapshot(clean_graph)
+    for part in by_merge:
+        if part == "data_sets":
+            continue
+        assert by_bulk[part] == by_merge[part], part
+    assert [{**d, "mode": "x"} for d in by_bulk["data_sets"]] == \
+        [{**d, "mode": "x"} for d in by_merge["data_sets"]]
+    assert by_bulk["data_sets"][0]["mode"] == "replace"
+    # later loads use MERGE: a rerun of the same folder changes nothing
+    again = load(*hashed, tmp_path=tmp_path)
+    assert again.exit_code == 0, again.stderr
+    assert snapshot(clean_graph)["relationships"] == by_merge["relationships"]
+
+
+@pytest.mark.neo4j
+def test_bulk_refuses_a_database_that_holds_a_graph(clean_graph, neo4j_env, tmp_path,
+                                                   monkeypatch):
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
+    refused = load("--bulk", tmp_path=tmp_path)
+    assert refused.exit_code == 1
+    assert "--replace" in refused.stderr and "empty database" in refused.stderr
+
+
+def test_bulk_needs_the_local_server(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("GRAPHAUDIT_NEO4J_HOME", raising=False)
+    result = CliRunner().invoke(main, ["load", str(SAMPLE_DATA), "--bulk", "--uri",
+                                       "bolt://db.example.internal:7687", "--password", "x"])
+    assert result.exit_code == 2
+    assert "needs file access to the server" in result.stderr
+    assert "Load without --bulk" in result.stderr
