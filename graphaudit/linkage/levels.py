@@ -400,10 +400,13 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     # Each pair's level of each comparison: its best shared value, none when both groups
     # have evidence of the comparison and share none of it, null otherwise.
     inc_comp = evidence.comp[inc_value]
-    count = np.bincount(inc_group * n_comp + inc_comp,
-                        minlength=n_groups_space * n_comp).reshape(n_groups_space, n_comp)
+    count = np.bincount(inc_group * n_comp + inc_comp, minlength=n_groups_space * n_comp
+                        ).astype(np.int32).reshape(n_groups_space, n_comp)
+    # pairs x comparisons arrays are the largest of a round (5 million pairs at a million
+    # stores): int8 and int32 where they can be, and the chances computed in place.
     count_a, count_b = count[a], count[b]
-    levels = np.where((count_a > 0) & (count_b > 0), NONE, -1).astype(np.int8)
+    levels = np.full(count_a.shape, -1, dtype=np.int8)
+    levels[(count_a > 0) & (count_b > 0)] = NONE
     best = np.full(len(pairs) * n_comp, NONE, dtype=np.int8)
     np.maximum.at(best, pair_id * n_comp + comp, level)
     flat = levels.reshape(-1)
@@ -411,8 +414,14 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     flat[hit] = best[hit]
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
     per_store = _values_per_store(evidence, n_comp)
-    with np.errstate(divide="ignore"):
-        chances = np.log2(np.maximum(count_a * count_b / per_store ** 2, 1.0))
+    del count
+    chances = count_a.astype(np.float64)
+    del count_a
+    chances *= count_b
+    del count_b
+    chances /= per_store ** 2
+    np.maximum(chances, 1.0, out=chances)
+    np.log2(chances, out=chances)
     return pairs, levels, shared, chances
 
 
