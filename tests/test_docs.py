@@ -47,8 +47,11 @@ REWRITES = [
     (re.compile(r"^\s*make\s+neo4j-(start|stop|status)\b.*$"), ":",
      "the suite's server runs already; starting it is tested in test_settings.py"),
     (re.compile(r"^\s*make\s+(\S+)(.*)$"),
-     rf"make -f {ROOT}/Makefile VENV={ROOT}/.venv \1\2",
-     "other make targets run from the scratch folder with the checkout's Makefile and venv"),
+     rf"make -f {ROOT}/Makefile VENV={ROOT}/.venv -o {ROOT}/.venv/.installed \1\2",
+     "other make targets run from the scratch folder with the checkout's Makefile and venv, "
+     "never reinstalling it (from the scratch folder, pip would point the checkout's editable "
+     "install at the scratch copy, which has no package, when pyproject.toml is newer than "
+     "the venv)"),
 ]
 #: output that means a documented id or value does not exist
 NOT_FOUND = ("there is no store", "there is no cluster", "unknown store id",
