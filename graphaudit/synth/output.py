@@ -104,7 +104,7 @@ class RecordFile:
     def cells(self, row: object) -> tuple:
         """The cells of one record, as they are written.
 
-        Text in a tuple: Python's garbage collector stops tracking such a tuple, so a writer
+        Text and numbers in a tuple: Python's garbage collector stops tracking such a tuple, so a writer
         that holds many records before writing them (the legacy world, 50,000 stores at a
         time) holds their cells rather than the records."""
         values = self._get(row)

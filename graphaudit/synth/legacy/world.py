@@ -81,7 +81,6 @@ class Part(Rows):
     contacts: list[Person] = field(default_factory=list)  # people on contact rows
     places: dict[str, Place] = field(default_factory=dict)  # key -> place, every address used
     accounts: list[Account] = field(default_factory=list)
-    brands: list[str] = field(default_factory=list)
 
 
 class World(Draws):
@@ -167,7 +166,6 @@ class World(Draws):
             opened = [self.day(first, first + span) for _ in range(n_old)]
 
         old = self.part(
-            i,
             n_old,
             city_i,
             brands,
@@ -206,7 +204,7 @@ class World(Draws):
                 self.people.brand_variant(banned_brand) for _ in range(1 if n_new < 4 else 2)
             ]
             new = self.part(
-                i, n_new, city_i, variants, new_opened, vo=-1, agency=-1, tpl=-1,
+                n_new, city_i, variants, new_opened, vo=-1, agency=-1, tpl=-1,
                 neighbour=-1, decoy=-1, typo=False, evader=True,
             )  # fmt: skip
             for f in new.facts:
@@ -225,7 +223,6 @@ class World(Draws):
 
     def part(
         self,
-        i: int,
         n: int,
         city_i: int,
         brands: list[str],
@@ -244,7 +241,6 @@ class World(Draws):
         rnd = r.random
         w = self.write
         part = Part()
-        part.brands = brands
         city = CITIES[city_i][0]
         company, licence = self.people.company(city)
 
