@@ -9,7 +9,7 @@ accounts, brands), ``places`` (offices, warehouses, hubs' places), ``writing`` (
 written on a row), ``world`` (operator by operator: stores and their rows), ``vocab`` (the
 family's words and the legacy world's own).
 
-The synthetic world: a deterministic generator of stores and the operators behind them.
+A deterministic generator of stores and the operators behind them.
 
 ``write_sample`` writes a data directory in the layout of docs/design.md §1 (``stores.csv``,
 ``identities.csv``, ``payments.csv``, ``addresses.csv``) plus ``truth.csv``, the answer key that
