@@ -104,9 +104,9 @@ class RecordFile:
     def cells(self, row: object) -> tuple:
         """The cells of one record, as they are written.
 
-        Text and numbers in a tuple: Python's garbage collector stops tracking such a tuple, so a writer
-        that holds many records before writing them (the legacy world, 50,000 stores at a
-        time) holds their cells rather than the records."""
+        Text and numbers in a tuple: Python's garbage collector stops tracking such a tuple,
+        so a writer that holds many records before writing them (the legacy world, 50,000
+        stores at a time) holds their cells rather than the records."""
         values = self._get(row)
         if not self._convert:
             return values
