@@ -858,7 +858,7 @@ def _print_explanation(found: dict, fmt: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The query library (cypher/*.cypher; graphaudit/queries.py; docs/queries.md)
+# The query library (cypher/*.cypher; graphaudit/queries/; docs/queries.md)
 
 
 @main.command()

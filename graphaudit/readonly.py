@@ -109,6 +109,11 @@ _NAME = r"(?:`(?:[^`]|``)*`|[A-Za-z_]\w*)"
 _CALL = re.compile(rf"\bCALL\s+({_NAME}(?:\s*\.\s*{_NAME})*)", re.I)
 
 
+def blank_strings_and_comments(statement: str) -> str:
+    """The statement with strings and comments blanked out (same length; `names` kept)."""
+    return _STRINGS_COMMENTS.sub(lambda m: " " * len(m.group()), statement)
+
+
 def _code(statement: str) -> str:
     """The statement with strings, comments and names in backquotes blanked out."""
     return _STRINGS_COMMENTS_NAMES.sub(lambda m: " " * len(m.group()), statement)
@@ -158,7 +163,7 @@ was run and nothing was changed
             raise ReadOnlyRefused(
                 f"query {name!r} is refused without --write: {word.upper()} {reason}; nothing "
                 "was run and nothing was changed (give --write to run it anyway)")
-    named = _STRINGS_COMMENTS.sub(lambda m: " " * len(m.group()), statement)  # `names` kept
+    named = blank_strings_and_comments(statement)  # `names` kept
     for match in _CALL.finditer(named):
         procedure = re.sub(r"\s+|`", "", match.group(1))
         if procedure not in READ_PROCEDURES:

@@ -1,0 +1,470 @@
+"""Running a library query read-only, and what comes back: rows as plain Python values,
+masked by the type of each value (with :mod:`graphaudit.privacy`), and hints saying why an
+answer is empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .. import readonly
+from ..errors import QueryError
+from ..identifiers import KINDS, LABELS, RELATIONSHIPS
+from ..normalize import identifier_key
+from ..privacy import (
+    PII_FIELDS,
+    PII_KINDS,
+    hash_value,
+    is_hashed,
+    load_key,
+    mask,
+    mask_raw,
+    pseudonym,
+    scrub,
+)
+from .library import Query
+from .params import _TYPE_SPEC, Param, bind_parameters
+
+# ---------------------------------------------------------------------------------------------
+# Masking
+
+_KIND_OF_LABEL = {label: kind for kind, label in LABELS.items()}
+_KIND_OF_TYPE = {rel: kind for kind, rel in RELATIONSHIPS.items()}
+#: columns holding identifier keys, masked by the row's ``kind`` and shown with a pseudonym
+KEY_COLUMNS = frozenset({"identifier", "identifiers", "key", "keys", "value"})
+#: columns holding identifiers as written, masked by the row's ``kind``
+RAW_COLUMNS = frozenset({"raw", "raws", "spellings"})
+#: columns named after the personal kind they hold
+NAMED_COLUMNS = {**PII_FIELDS, **{kind: kind for kind in PII_KINDS},
+                 **{f"{kind}s": kind for kind in PII_KINDS}, "account": "payment",
+                 "accounts": "payment", "id_numbers": "id_document"}
+#: properties of graph entities that are never personal data: shown as they are
+PLAIN_PROPERTIES = frozenset({"store_id", "cluster_id", "_labels", "_type", "kind", "status",
+                              "marketplace", "opened_on", "suspended_on", "valid", "id_type",
+                              "account_type", "address_type", "role", "size", "risk_score",
+                              "score", "linked_to_suspended", "computed_at", "brand_key"})
+#: what :func:`value_kinds` may say of a value besides an identifier kind
+STORE_ID, CLUSTER_ID = "store_id", "cluster_id"
+
+
+class _Masker:
+    """Masks values by their type: an identifier key (masked, with its pseudonym), a raw
+    spelling of one (masked, separators kept), a store or cluster id (shown), anything else
+    (scrubbed of digit runs and e-mails)."""
+
+    def __init__(self, known: Mapping[str, tuple[str, bool]] | None, secret: bytes | None):
+        self.known = known or {}
+        self.secret = secret
+
+    def key(self, kind: str, value: object) -> object:
+        if isinstance(value, list):
+            return [self.key(kind, v) for v in value]
+        if not isinstance(value, str) or kind not in PII_KINDS or not value:
+            return self.free(value)
+        if is_hashed(value):
+            return pseudonym(kind, value)
+        return f"{mask(kind, value)} {pseudonym(kind, value, self.secret)}"
+
+    def raw(self, kind: str, value: object) -> object:
+        if isinstance(value, list):
+            return [self.raw(kind, v) for v in value]
+        if not isinstance(value, str) or kind not in PII_KINDS:
+            return self.free(value)
+        return mask_raw(kind, value)
+
+    def free(self, value: object) -> object:
+        """A value with nothing known of it but what it is."""
+        if isinstance(value, dict):
+            return self.row(value)
+        if isinstance(value, list):
+            return [self.free(v) for v in value]
+        if not isinstance(value, str) or not value:
+            return value
+        if is_hashed(value):
+            return value[:9]
+        found = self.known.get(value)
+        if found is None:
+            return scrub(value)
+        kind, exact = found
+        if kind in (STORE_ID, CLUSTER_ID):
+            return value
+        return self.key(kind, value) if exact else self.raw(kind, value)
+
+    def row(self, row: Mapping[str, object], kind: str | None = None) -> dict[str, object]:
+        row_kind = row.get("kind") if isinstance(row.get("kind"), str) else kind
+        labels = row.get("_labels") or []
+        entity = bool(labels) or isinstance(row.get("_type"), str)
+        for label in labels if isinstance(labels, list) else []:
+            row_kind = _KIND_OF_LABEL.get(label, row_kind)
+        if isinstance(row.get("_type"), str):
+            row_kind = _KIND_OF_TYPE.get(row["_type"], row_kind)
+        out: dict[str, object] = {}
+        for column, value in row.items():
+            if column in KEY_COLUMNS and row_kind in PII_KINDS:
+                out[column] = self.key(row_kind, value)
+            elif column in RAW_COLUMNS and row_kind in PII_KINDS:
+                out[column] = self.raw(row_kind, value)
+            elif column in NAMED_COLUMNS:
+                out[column] = self.key(NAMED_COLUMNS[column], value)
+            elif entity and column in PLAIN_PROPERTIES:
+                out[column] = value
+            else:
+                out[column] = self.free(value)
+        return out
+
+
+def mask_row(row: Mapping[str, object], kind: str | None = None,
+             known: Mapping[str, tuple[str, bool]] | None = None,
+             secret: bytes | None = None) -> dict[str, object]:
+    """Mask the personal data of one result row (or map).
+
+    * Nodes and relationships are masked by their label or type and property: the ``key`` of
+      an identifier node, the ``raw`` spelling of its relationships; free text is scrubbed.
+    * Any other value is masked by its type, as :func:`value_kinds` found it in the graph
+      (``known``: value -> (kind, whether it is the key itself)): ``RETURN d.key AS k`` is
+      masked as an ID number whatever the column is called. Values of no known type are
+      scrubbed (digit runs and e-mails masked).
+    * The library's own columns (``identifier``, ``raw`` with the row's ``kind`` or the
+      query's ``kind`` parameter; ``phone``, ``email``, ``id_number``...) are masked as their
+      name says even without ``known``.
+
+    >>> mask_row({"kind": "phone", "identifier": "+8613800138000", "stores": 3},
+    ...          secret=b"k" * 32)["identifier"]
+    '+86****000 #80bca05b'
+    """
+    return _Masker(known, secret).row(row, kind)
+
+
+def _strings(value: object, into: set[str]) -> None:
+    """Collect the strings of a result value (inside lists and maps) into ``into``."""
+    if isinstance(value, str):
+        if value and not is_hashed(value):
+            into.add(value)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, into)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, into)
+
+
+#: which of $values are store ids, cluster ids, or keys of identifier nodes (by label)
+VALUE_KINDS = """
+UNWIND $candidates AS c
+CALL (c) {
+  MATCH (:Store {store_id: c.value}) WHERE c.kind = 'store_id' RETURN true AS found
+  UNION
+  MATCH (:Cluster {cluster_id: c.value}) WHERE c.kind = 'cluster_id' RETURN true AS found
+  UNION
+  MATCH (:IdDocument {key: c.key}) WHERE c.kind = 'id_document' RETURN true AS found
+  UNION
+  MATCH (:PaymentAccount {key: c.key}) WHERE c.kind = 'payment' RETURN true AS found
+  UNION
+  MATCH (:Phone {key: c.key}) WHERE c.kind = 'phone' RETURN true AS found
+  UNION
+  MATCH (:Email {key: c.key}) WHERE c.kind = 'email' RETURN true AS found
+}
+RETURN c.value AS value, c.kind AS kind, c.key AS key
+"""
+
+
+def value_kinds(store: object, values: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    """What each of ``values`` is in the graph: value -> (kind, exact).
+
+    A value is a store id, a cluster id, or an identifier of a personal kind: its key
+    (``exact``) or a spelling that normalizes to a key of the graph. Every lookup goes through
+    a uniqueness index (one per label), so the cost grows with the values, not the graph.
+    """
+    candidates = []
+    for value in values:
+        candidates += [{"value": value, "kind": STORE_ID, "key": value},
+                       {"value": value, "kind": CLUSTER_ID, "key": value}]
+        for kind in sorted(PII_KINDS):
+            try:
+                key = identifier_key(kind, value)
+            except ValueError:
+                continue
+            candidates.append({"value": value, "kind": kind, "key": key})
+    found: dict[str, tuple[str, bool]] = {}
+    for start in range(0, len(candidates), 20_000):
+        for row in store.run_read(VALUE_KINDS, candidates=candidates[start:start + 20_000]):
+            value, kind = row["value"], row["kind"]
+            if kind in (STORE_ID, CLUSTER_ID) or value not in found or row["key"] == value:
+                found[value] = (kind, row["key"] == value)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+@dataclass
+class QueryResult:
+    """What a query returned: column names and rows of plain Python values (masked), and
+    ``hints``: why the answer is empty or incomplete (see :func:`empty_hints`)."""
+
+    query: Query
+    columns: list[str]
+    rows: list[dict[str, object]]
+    query_type: str = "r"
+    counters: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------
+# Why an answer is empty
+
+_CASE_INSENSITIVE = {
+    "store_id": "MATCH (s:Store) WHERE toLower(s.store_id) = toLower($id) "
+                "RETURN s.store_id AS id ORDER BY id LIMIT 3",
+    "cluster_id": "MATCH (c:Cluster) WHERE toLower(c.cluster_id) = toLower($id) "
+                  "RETURN c.cluster_id AS id ORDER BY id LIMIT 3",
+}
+_EXISTS = {
+    "store_id": "MATCH (s:Store {store_id: $id}) RETURN count(s) > 0 AS found",
+    "cluster_id": "MATCH (c:Cluster {cluster_id: $id}) RETURN count(c) > 0 AS found",
+}
+_EXAMPLE = {
+    "store_id": "MATCH (s:Store) RETURN s.store_id AS id LIMIT 1",
+    "cluster_id": "MATCH (c:Cluster) RETURN c.cluster_id AS id ORDER BY c.risk_score DESC, id "
+                  "LIMIT 1",
+}
+_GRAPH_STATE = """
+CALL () { MATCH (s:Store) RETURN count(s) AS stores }
+CALL () { MATCH (c:Cluster) RETURN count(c) AS clusters }
+CALL () { MATCH (d:DataSet) RETURN max(d.loaded_at) AS loaded }
+CALL () { MATCH (c:Cluster) RETURN min(c.computed_at) AS computed }
+RETURN stores, clusters, loaded IS NOT NULL AND computed IS NOT NULL AND computed < loaded
+       AS stale
+"""
+_USES_CLUSTERS = re.compile(r":\s*Cluster\b|MEMBER_OF|\bcluster_id\b")
+
+
+def uses_clusters(query: Query) -> bool:
+    """Whether a query reads what ``graphaudit cluster`` writes (:Cluster, MEMBER_OF,
+    cluster_id): without it, its answer is empty or its cluster columns are."""
+    code = readonly.blank_strings_and_comments(query.statement)
+    return bool(_USES_CLUSTERS.search(code))
+
+
+def empty_hints(store: object, query: Query, parameters: Mapping[str, object],
+                empty: bool) -> list[str]:
+    """Why ``query`` found nothing (``empty``), or why its answer may be incomplete.
+
+    Looks, in order, for: an empty graph; clusters missing (``graphaudit cluster`` never ran)
+    or older than the last load; each store or cluster id parameter that names nothing (with
+    the id as written in another case, if that exists); an identifier that is not in the
+    graph. An empty answer with none of these gets a plain sentence, never a bare "no rows".
+    """
+    hints: list[str] = []
+    state = store.run_read(_GRAPH_STATE)[0]
+    if not state["stores"]:
+        return ["the graph holds no stores: load a data set first "
+                "(graphaudit load DATA_DIR)"]
+    cluster_query = uses_clusters(query)
+    if cluster_query and not state["clusters"]:
+        hints.append("the graph holds no clusters yet: run `graphaudit cluster` "
+                      "(until then, answers about clusters are empty)")
+    elif cluster_query and state["stale"]:
+        hints.append("the clusters predate the last load: run `graphaudit cluster` to bring "
+                      "them up to date")
+    if empty:
+        for p in query.params:
+            value = parameters.get(p.name)
+            if not isinstance(value, str) or not value:
+                continue
+            if p.type in _EXISTS:
+                if p.type == "cluster_id" and not state["clusters"]:
+                    continue  # said above
+                hint = _unknown_id(store, p, value)
+                if hint:
+                    hints.append(hint)
+            elif p.kind_param or p.type in KINDS:
+                kind = p.type if p.type in KINDS else parameters.get(p.kind_param)
+                if kind in LABELS and not store.run_read(
+                        f"MATCH (n:{LABELS[kind]} {{key: $key}}) RETURN count(n) > 0 AS found",
+                        key=value)[0]["found"]:
+                    hints.append(f"parameter {p.name!r}: no {kind.replace('_', ' ')} of that "
+                                 "value is in the graph (values are compared after "
+                                 "normalization, as loaded)")
+        if not hints:
+            hints.append(f"no rows: nothing in the graph ({state['stores']:,} stores) matches "
+                         "these parameters")
+    return hints
+
+
+def _unknown_id(store: object, param: Param, value: str) -> str | None:
+    """A hint for a store or cluster id that names nothing, or None when it exists."""
+    if store.run_read(_EXISTS[param.type], id=value)[0]["found"]:
+        return None
+    what = param.type.replace("_id", "")
+    other_case = [r["id"] for r in store.run_read(_CASE_INSENSITIVE[param.type], id=value)]
+    if other_case:
+        return (f"parameter {param.name!r}: there is no {what} {value!r}; ids are "
+                f"case-sensitive: did you mean {other_case[0]!r}?")
+    example = store.run_read(_EXAMPLE[param.type])
+    like = f" (ids look like {example[0]['id']!r})" if example else ""
+    return f"parameter {param.name!r}: there is no {what} {value!r} in the graph{like}"
+
+
+def _plain(value: object) -> object:
+    """Driver values -> plain Python: temporal values as ISO text, graph objects as maps."""
+    import neo4j.graph
+    import neo4j.time
+
+    if isinstance(value, neo4j.graph.Node):
+        return {"_labels": sorted(value.labels), **{k: _plain(v) for k, v in value.items()}}
+    if isinstance(value, neo4j.graph.Relationship):
+        return {"_type": value.type, **{k: _plain(v) for k, v in value.items()}}
+    if isinstance(value, neo4j.graph.Path):
+        items: list[object] = []
+        for i, node in enumerate(value.nodes):
+            if i:
+                items.append(_plain(value.relationships[i - 1]))
+            items.append(_plain(node))
+        return items
+    if isinstance(value, neo4j.time.Date | neo4j.time.DateTime | neo4j.time.Time):
+        return value.iso_format()
+    if isinstance(value, neo4j.time.Duration | dt.timedelta):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)
+
+
+_EXPLAIN = "EXPLAIN\n"
+
+
+def _unexplained(message: str | None) -> str:
+    """A server message about ``EXPLAIN\n<query>`` made to point into the query itself."""
+    message = message or "unknown error"
+    if "EXPLAIN\n" not in message and "line " not in message:
+        return message
+    message = re.sub(r"\bline (\d+)", lambda m: f"line {max(int(m[1]) - 1, 1)}", message)
+    message = re.sub(r"\boffset: (\d+)",
+                     lambda m: f"offset: {max(int(m[1]) - len(_EXPLAIN), 0)}", message)
+    return message.replace('"EXPLAIN\n', '"').replace('"EXPLAIN', '"')
+
+
+def run_query(
+    store: object,
+    query: Query,
+    given: Mapping[str, str] | None = None,
+    *,
+    write: bool = False,
+    show_pii: bool = False,
+    timeout: float | None = None,
+    secret: bytes | None = None,
+) -> QueryResult:
+    """Bind ``given`` to ``query``'s parameters, run it on ``store`` and return its rows.
+
+    ``store`` is a :class:`graphaudit.store.GraphStore`. The query is first ``EXPLAIN``-ed: a
+    query that writes (or changes the schema) raises QueryError before it runs, unless
+    ``write``. It then runs in a managed read transaction (write transaction with ``write``).
+    Rows are masked unless ``show_pii`` (:func:`mask_row`, pseudonyms under ``secret``, by
+    default this installation's key). On a graph loaded with ``--hash-identifiers``, identifier
+    parameters are hashed with ``secret`` first; a graph hashed under another key is refused.
+    ``timeout`` (seconds) asks the server to stop a query that runs longer.
+
+    Raises ParameterError (bad parameters), QueryError (writes without ``write``; a Cypher
+    error), Neo4jUnavailable (the server is gone).
+    """
+    from neo4j.exceptions import ClientError
+
+    import neo4j
+
+    parameters = bind_parameters(query, given or {})
+    secret = secret or load_key()
+    parameters = _hashed_if_graph_is(store, query, parameters, secret)
+    cypher_params = {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
+                     for k, v in parameters.items()}
+
+    def explain(tx: neo4j.ManagedTransaction) -> tuple[str | None, object]:
+        summary = tx.run(_EXPLAIN + query.statement, cypher_params).consume()
+        return summary.query_type, summary.plan
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[object]], object]:
+        result = tx.run(query.statement, cypher_params)
+        keys = list(result.keys())
+        rows = [[_plain(v) for v in record.values()] for record in result]
+        return keys, rows, result.consume()
+
+    if not write:
+        readonly.check_statement(query.statement, query.name)
+    access = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
+    with (store._translated(f"running query {query.name}"),
+          store.driver.session(database=store.settings.database,
+                               default_access_mode=access) as session):
+        try:
+            query_type, plan = session.execute_read(explain)
+            if query_type != "r" and not write:
+                what = {"s": "changes the schema"}.get(query_type or "", "writes to the graph")
+                raise QueryError(
+                    f"query {query.name!r} {what} (query type {query_type!r}); it was "
+                    "refused and nothing was changed: give --write to run it")
+            if not write:
+                readonly.check_plan(plan, query.name)
+            run = session.execute_write if write else session.execute_read
+            keys, values, summary = run(neo4j.unit_of_work(timeout=timeout)(work))
+        except ClientError as exc:
+            if exc.code and "Security" in exc.code:
+                raise
+            if exc.code and "TransactionTimedOut" in exc.code:
+                raise QueryError(f"query {query.name!r} did not finish within {timeout:g} s "
+                                 "and was stopped (see --timeout)") from None
+            if exc.code and exc.code.endswith("AccessMode"):
+                raise QueryError(
+                    f"query {query.name!r} writes to the graph; it was refused and nothing "
+                    "was changed: give --write to run it") from None
+            raise QueryError(f"query {query.name!r} failed: {_unexplained(exc.message)}"
+                             ) from None
+    kind_param = parameters.get("kind") if isinstance(parameters.get("kind"), str) else None
+    rows = [dict(zip(keys, row, strict=True)) for row in values]
+    if not show_pii:
+        strings: set[str] = set()
+        for row in rows:
+            _strings(row, strings)
+        known = value_kinds(store, strings) if strings else {}
+        rows = [mask_row(row, kind_param, known, secret) for row in rows]
+    counters = {k: v for k, v in vars(summary.counters).items()
+                if isinstance(v, int) and not isinstance(v, bool) and v and not k.startswith("_")}
+    warnings = [
+        status.status_description for status in summary.gql_status_objects
+        if status.is_notification and str(status.severity).upper().endswith("WARNING")
+    ]
+    hints = []
+    if not write and (not rows or uses_clusters(query)):
+        with store._translated(f"checking the answer of query {query.name}"):
+            hints = empty_hints(store, query, parameters, empty=not rows)
+    return QueryResult(query, keys, rows, query_type or "r", counters, warnings, hints)
+
+
+def _hashed_if_graph_is(store: object, query: Query, parameters: dict[str, object],
+                        secret: bytes) -> dict[str, object]:
+    """``parameters`` with identifier values hashed when the graph stores keyed hashes."""
+    from ..store import hashed_under
+
+    if not hashed_under(store, secret):
+        return parameters
+    out = dict(parameters)
+    for p in query.params:
+        match = _TYPE_SPEC.match(p.type)
+        if match is None:
+            continue
+        kind = match["plain"] if match["plain"] in PII_KINDS else (
+            parameters.get(match["by"]) if match["by"] else None)
+        value = out.get(p.name)
+        if kind in PII_KINDS and isinstance(value, str):
+            out[p.name] = hash_value(str(kind), value, secret)
+    return out
