@@ -484,6 +484,8 @@ def _texts(out: Path) -> dict[str, str]:
         # the packed scripts (a standalone page's blocks, assets/code.css) may spell anything
         text = re.sub(r'(id="pack-[a-z-]+">)[^<]*', r"\1", text)
         text = re.sub(r'(--ga-[a-z-]+:")[^"]*', r"\1", text)
+        # the manifest's file sizes and nanosecond times are digits that may spell anything
+        text = re.sub(r'"(size|mtime_ns)": \d+', "", text)
         texts[str(path.relative_to(out))] = text
     return texts
 
