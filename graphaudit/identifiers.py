@@ -86,14 +86,17 @@ class Identifiers:
 
 
 def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None,
-                        parallel: Parallel | None = None) -> Identifiers:
+                        parallel: Parallel | None = None, shortcuts: bool = True) -> Identifiers:
     """Normalize every identifier in ``records`` and return the links and nodes.
 
     A value that cannot be normalized (an e-mail without ``@``, an ID number that is only
     separators) is dropped from the graph and written to ``rejects`` with its file and line
     (kept in memory when no writer is given); the rest of its row is kept. With a
     ``parallel`` budget of more than one worker, big inputs are normalized in forked
-    processes (:mod:`graphaudit.parallel`); the keys are the same.
+    processes (:mod:`graphaudit.parallel`); the keys are the same. Without ``shortcuts``
+    every value goes through the plain normalizer of its kind, one by one, instead of the
+    vectorized rewrites (:data:`PREPARE`) and keys (:data:`FAST_KEYS`): slower, the same keys
+    (what the tests compare the shortcuts with).
     """
     kept = rejects is None
     rejects = rejects if rejects is not None else RejectsWriter(None)
@@ -102,14 +105,15 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
     # meanwhile; their rejects come back with their keys and are written after the others'.
     addresses = records.addresses
     with parallel.start(_key_rows, addresses, "address", "address", _address, None, parallel,
-                        rows=len(addresses)) as keying:
+                        shortcuts, rows=len(addresses)) as keying:
         ident = records.identities
         docs = _normalize_column(ident, "id_number", "id_document", rejects, _id_document,
-                                 parallel, extra=("id_type",))
-        phones = _normalize_column(ident, "phone", "phone", rejects, _phone, parallel)
-        emails = _normalize_column(ident, "email", "email", rejects, _email, parallel)
+                                 parallel, shortcuts, extra=("id_type",))
+        phones = _normalize_column(ident, "phone", "phone", rejects, _phone, parallel, shortcuts)
+        emails = _normalize_column(ident, "email", "email", rejects, _email, parallel, shortcuts)
         pay = _normalize_column(records.payments, "account_number", "payment", rejects,
-                                _account, parallel, extra=("account_type", "institution"))
+                                _account, parallel, shortcuts,
+                                extra=("account_type", "institution"))
         addr = _link_frame(addresses, "address", "address", keying.result(), rejects,
                            extra=("city", "postcode", "country"))
     addr["text"] = addr["raw"]
@@ -127,6 +131,7 @@ def _normalize_column(
     rejects: RejectsWriter,
     func: Callable[[str, str], tuple[str, bool]],
     parallel: Parallel,
+    shortcuts: bool = True,
     extra: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Normalize ``frame[column]`` by distinct (value, context) and return link rows of ``kind``.
@@ -134,7 +139,8 @@ def _normalize_column(
     ``func(raw, context)`` returns ``(key, valid)`` or raises ValueError; the context is the
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
-    keyed = _key_rows(frame, column, kind, func, extra[0] if extra else None, parallel)
+    keyed = _key_rows(frame, column, kind, func, extra[0] if extra else None, parallel,
+                      shortcuts)
     return _link_frame(frame, column, kind, keyed, rejects, extra)
 
 
@@ -154,15 +160,17 @@ class _KeyedRows:
 
 def _key_rows(frame: pd.DataFrame, column: str, kind: str,
               func: Callable[[str, str], tuple[str, bool]], context: str | None,
-              parallel: Parallel) -> _KeyedRows:
+              parallel: Parallel, shortcuts: bool = True) -> _KeyedRows:
     """Key ``frame[column]`` once per distinct (prepared value, context); drop the values that
     cannot be keyed (as rejects) and the repeats of a store's link (see :func:`_repeated_links`).
     """
     present = np.flatnonzero((frame[column] != "").to_numpy())
     values = _arrow_column(frame, column, present)
     contexts = _arrow_column(frame, context, present) if context else None
-    codes, forms, form_contexts = _distinct_forms(values, contexts, kind)
-    keys, valid, reasons = _normalize_forms(func, kind, forms, form_contexts, parallel)
+    codes, forms, form_contexts = _distinct_forms(values, contexts,
+                                                  PREPARE.get(kind) if shortcuts else None)
+    keys, valid, reasons = _normalize_forms(func, forms, form_contexts, parallel,
+                                            FAST_KEYS.get(kind) if shortcuts else None)
     failed = np.zeros(len(forms), dtype=bool)
     failed[list(reasons)] = True
     failed = failed[codes]
@@ -235,14 +243,16 @@ def _repeated_links(frame: pd.DataFrame, rows: np.ndarray, key_codes: np.ndarray
 
 
 def _distinct_forms(
-    values: pa.Array, contexts: pa.Array | None, kind: str
+    values: pa.Array, contexts: pa.Array | None,
+    prepare: Callable[[pa.Array], pa.Array] | None = None,
 ) -> tuple[np.ndarray, pa.Array, pa.Array | None]:
     """Code each value by its distinct (prepared value, context) pair, in Arrow (vectorized).
 
     Returns the codes, the distinct prepared values and their contexts (None without).
-    Renderings that differ only in what the key ignores anyway share one normalization.
+    Renderings that differ only in what the key ignores anyway share one normalization
+    (``prepare``, the kind's :data:`PREPARE` rewrite, if any).
     """
-    forms = PREPARE[kind](values) if kind in PREPARE else values
+    forms = prepare(values) if prepare is not None else values
     encoded = pc.dictionary_encode(forms)
     codes = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
     if contexts is None:
@@ -338,16 +348,18 @@ FAST_KEYS: dict[str, Callable[[pa.Array, pa.Array | None],
 }
 
 def _normalize_forms(
-    func: Callable[[str, str], tuple[str, bool]], kind: str, forms: pa.Array,
+    func: Callable[[str, str], tuple[str, bool]], forms: pa.Array,
     contexts: pa.Array | None, parallel: Parallel,
+    shortcut: Callable[[pa.Array, pa.Array | None],
+                       tuple[np.ndarray, pa.Array, np.ndarray]] | None = None,
 ) -> tuple[pa.Array, np.ndarray, dict[int, str]]:
     """The key and validity of every distinct form, and the reason for each form that has none.
 
-    Forms of the kind's :data:`FAST_KEYS` shape get their key in Arrow; the others go through
-    ``func`` (their failures have key "").
+    Forms that ``shortcut`` (the kind's :data:`FAST_KEYS` entry, if any) recognises get their
+    key in Arrow; the others go through ``func`` (their failures have key "").
     """
-    if kind in FAST_KEYS:
-        fast, fast_keys, fast_valid = FAST_KEYS[kind](forms, contexts)
+    if shortcut is not None:
+        fast, fast_keys, fast_valid = shortcut(forms, contexts)
     else:
         fast, fast_keys, fast_valid = np.zeros(len(forms), dtype=bool), pa.array([]), []
     slow = np.flatnonzero(~fast)

@@ -134,9 +134,12 @@ def connect(settings: ConnectionSettings) -> GraphStore:
 class GraphStore:
     """One driver to one database, with the operations graphaudit needs."""
 
-    def __init__(self, settings: ConnectionSettings, retry_seconds: float = 30.0) -> None:
-        """``retry_seconds`` bounds how long a managed transaction retries transient errors."""
+    def __init__(self, settings: ConnectionSettings, retry_seconds: float = 30.0,
+                 load_timeout: float = LOAD_TX_TIMEOUT) -> None:
+        """``retry_seconds`` bounds how long a managed transaction retries transient errors;
+        ``load_timeout`` how many seconds the server gives one load transaction."""
         self.settings = settings
+        self.load_timeout = load_timeout
         check_uri(settings.uri)
         try:
             self.driver = neo4j.GraphDatabase.driver(
@@ -351,7 +354,7 @@ class GraphStore:
             attempts += 1
             return tx.run(batch.statement, batch.columns).consume().counters
 
-        bounded = neo4j.unit_of_work(timeout=LOAD_TX_TIMEOUT)(work)
+        bounded = neo4j.unit_of_work(timeout=self.load_timeout)(work)
         with self._translated(f"loading {batch.name}"), self._session() as session:
             try:
                 return session.execute_write(bounded), attempts - 1
@@ -360,7 +363,7 @@ class GraphStore:
                 if exc.code and ("TransactionTimedOut" in exc.code
                                  or "LockClientStopped" in exc.code):
                     raise GraphauditError(
-                        f"a batch of {batch.name} did not finish within {LOAD_TX_TIMEOUT:g} s "
+                        f"a batch of {batch.name} did not finish within {self.load_timeout:g} s "
                         "and the server stopped it (is another transaction holding locks?); "
                         "run the load again to complete the graph") from None
                 raise

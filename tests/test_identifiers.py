@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_normalize import address_parts, rendered_address
 
-from graphaudit import identifiers, normalize
+from graphaudit import normalize
 from graphaudit.identifiers import (
     FAST_KEYS,
     PREPARE,
+    _normalize_forms,
     extract_identifiers,
     store_brand_key,
     store_brand_keys,
@@ -24,22 +25,37 @@ from graphaudit.parallel import Parallel
 from graphaudit.records import RejectsWriter, read_records
 
 
-def test_prepare_rewrites_and_parallel_normalizing_change_no_key(monkeypatch):
+def test_prepare_rewrites_and_parallel_normalizing_change_no_key():
     """The shortcuts (pre-cleaning, Arrow keys, forked workers) give exactly the plain keys."""
     records = read_records(SAMPLE_DATA, RejectsWriter(None))
     # addresses keyed in a forked child, the other kinds by a pool in this process
     budget = Parallel(3, min_rows=0)
     fast = extract_identifiers(records, RejectsWriter(None), budget)
     assert budget.workers == 3
-    monkeypatch.setattr(identifiers, "PREPARE", {})
-    monkeypatch.setattr(identifiers, "FAST_KEYS", {})
-    plain = extract_identifiers(records, RejectsWriter(None))
+    plain = extract_identifiers(records, RejectsWriter(None), shortcuts=False)
     for kind, nodes in plain.nodes.items():  # keys with their validity
         assert fast.nodes[kind].equals(nodes), kind
     fast, plain = fast.links, plain.links
     columns = ["store_id", "kind", "key", "raw", "_line"]
     assert fast[columns].equals(plain[columns])
     assert len(fast) > 5000
+
+
+def test_without_a_shortcut_every_form_goes_through_the_plain_normalizer():
+    """What ``shortcuts=False`` switches off: the Arrow keys leave the plain normalizer only the
+    forms they do not recognise, and without them it sees every form."""
+    forms = pa.array(["13800138000", "+8613900139000", "02012345678"], pa.string())
+    for shortcut, expected in ((FAST_KEYS["phone"], ["02012345678"]),
+                               (None, forms.to_pylist())):
+        seen = []
+
+        def plain(raw: str, _context: str, seen=seen) -> tuple[str, bool]:
+            seen.append(raw)
+            return phone_key(raw), True
+
+        keys, _, _ = _normalize_forms(plain, forms, None, Parallel(), shortcut)
+        assert seen == expected
+        assert keys.to_pylist() == [phone_key(f) for f in forms.to_pylist()]
 
 
 def test_unnormalizable_values_are_dropped_with_a_reject(tmp_path):

@@ -559,28 +559,27 @@ def test_hostile_cluster_ids_from_a_previous_run_are_escaped_and_cannot_name_pat
     assert ':param cluster_id => "x\' }) DETACH DELETE n //"' in html.unescape(text)
 
 
-def test_forked_children_write_the_same_pages(tmp_path, monkeypatch):
+def test_forked_children_write_the_same_pages(tmp_path):
     """Pages shared with forked children (graphaudit.parallel) are the pages written in one
     process, every one of them, each reported to the progress once."""
     from graphaudit.parallel import Parallel, fork_is_safe
-    from graphaudit.report import render
 
     result = analysis_of(hostile_world(tmp_path / "data"))
-    monkeypatch.setattr(render, "_CHUNK", 1)
     started = []
-    start = Parallel.start
 
-    def counted(self, *args, **kwargs):
-        job = start(self, *args, **kwargs)
-        started.append(job.forked)
-        return job
+    class Counted(Parallel):
+        """A budget that records whether each job it starts runs in a forked child."""
 
-    monkeypatch.setattr(Parallel, "start", counted)
+        def start(self, *args, **kwargs):
+            job = super().start(*args, **kwargs)
+            started.append(job.forked)
+            return job
+
     counts = {}
-    for name, parallel in (("single", Parallel()), ("forked", Parallel(4, min_rows=0))):
+    for name, parallel in (("single", Counted()), ("forked", Counted(4, min_rows=0))):
         done = []
         write_report(result, tmp_path / name, source="test", made_at="T", parallel=parallel,
-                     progress=done.append)
+                     progress=done.append, pages_per_chunk=1)
         counts[name] = sum(done)
     assert fork_is_safe() and started and all(started), started  # children did write pages
 

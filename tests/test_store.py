@@ -251,22 +251,20 @@ def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_sett
     assert_graph_has_counts(clean_graph, nodes, rels)
 
 
-def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4j_settings,
-                                                               monkeypatch):
+def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4j_settings):
     """A batch waiting on locks that are never released is stopped by the server, with a clear
     error, instead of hanging; once the locks are free, a rerun completes the graph."""
-    from graphaudit import store as store_module
     from graphaudit.errors import GraphauditError
     from graphaudit.store import GraphStore
 
     records, identifiers = read_and_extract(SAMPLE_DATA)
     first = records.stores["store_id"].iloc[0]
     clean_graph.run_write("CREATE (:Store {store_id: $id})", id=first)
-    monkeypatch.setattr(store_module, "LOAD_TX_TIMEOUT", 2.0)
     with clean_graph.driver.session() as session:
         blocker = session.begin_transaction()
         blocker.run("MATCH (s:Store {store_id: $id}) SET s.name = 'held'", id=first).consume()
-        impatient = GraphStore(neo4j_settings, retry_seconds=1)  # the driver retries too
+        # the driver retries too
+        impatient = GraphStore(neo4j_settings, retry_seconds=1, load_timeout=2.0)
         try:
             with pytest.raises(GraphauditError, match=r"did not finish within 2 s"):
                 impatient.load(records.stores, identifiers)

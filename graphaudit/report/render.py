@@ -71,6 +71,7 @@ def write_report(
     not_assessed: Iterable[str] = (),
     standalone: bool = False,
     parallel: Parallel | None = None,
+    pages_per_chunk: int = 100,
 ) -> list[Path]:
     """Write ``index.html``, ``clusters/<cluster_id>.html`` for every cluster of 2+ stores, and
     the files they share in ``assets/``.
@@ -93,6 +94,7 @@ def write_report(
         for one cluster's page to hand over (with ``only_cluster``).
     parallel : the budget of workers (:mod:`graphaudit.parallel`); pages are shared with forked
         children while it has workers to spare. Default: everything in this process.
+    pages_per_chunk : how many pages a forked child is handed at a time (the unit of sharing).
 
     Returns
     -------
@@ -141,7 +143,7 @@ def write_report(
         _write(index, renderer.index(index_context(data, names, rejects, only_cluster)))
 
     _write_pages(data, renderer, selected, pages_dir, progress, meanwhile=write_index,
-                 parallel=parallel or Parallel())
+                 parallel=parallel or Parallel(), pages_per_chunk=pages_per_chunk)
     written = [pages_dir / names[cluster_id] for cluster_id in selected]
     # Pages of an earlier report that this one did not write are removed by the caller, and
     # only when its manifest recorded them (graphaudit.outputs): never by a glob here.
@@ -192,19 +194,17 @@ def _write_assets(assets: Assets, folder: Path) -> list[Path]:
 
 
 #: pages are rendered and written this many clusters at a time
-_CHUNK = 100
-
-
 def _write_pages(data: ReportData, renderer: Renderer, selected: list[str], pages_dir: Path,
                  progress: Callable[[int], None] | None, meanwhile: Callable[[], None],
-                 parallel: Parallel) -> None:
+                 parallel: Parallel, pages_per_chunk: int = 100) -> None:
     """Render and write each selected cluster's page, sharing the work with forked children
     as ``parallel`` allows (:mod:`graphaudit.parallel`); ``meanwhile`` (the index) runs here.
 
     A child is handed every other chunk of pages and the prepared data as it is (forked, not
     copied); it reports its pages when it is done, this process as it goes.
     """
-    chunks = [selected[k:k + _CHUNK] for k in range(0, len(selected), _CHUNK)]
+    chunks = [selected[k:k + pages_per_chunk]
+              for k in range(0, len(selected), pages_per_chunk)]
     # The prepared data is long-lived: keep the collector from walking it again and again
     # (and, in forked children, from touching and so copying its memory).
     gc.freeze()
