@@ -413,6 +413,27 @@ def test_store_neighbourhood_stays_in_the_cluster_unless_hubs_are_included(
 
 
 @pytest.mark.neo4j
+def test_store_neighbourhood_through_hubs_is_cut_at_its_limit_and_says_so(query, truth):
+    """Through hubs, a few hops reach most of a big graph and ran the server out of transaction
+    memory: the search stops at the level where it passes ``limit`` stores, lists the nearest
+    ones and ends with a row that says it was cut; under the limit there is no such row."""
+    hub_user = next(r for r in truth if _planted(r, "hub") and int(r["operator_size"]) >= 3)
+    store = hub_user["store_id"]
+    whole = query("store-neighbourhood", store_id=store, hops=3, include_hubs="true")
+    assert len(whole) > 12 and all(r["store_id"] for r in whole)
+    cut = query("store-neighbourhood", store_id=store, hops=3, include_hubs="true", limit=10)
+    *listed, last = cut
+    assert len(listed) == 10 and all(r["store_id"] for r in listed)
+    assert last["store_id"] is None and last["name"].startswith("cut: more than 10 stores")
+    assert 1 <= last["hops"] <= 3
+    nearest = {r["store_id"]: r["hops"] for r in whole}
+    assert all(nearest[r["store_id"]] == r["hops"] <= last["hops"] for r in listed)
+    assert [r["hops"] for r in listed] == sorted(r["hops"] for r in listed)
+    assert query("store-neighbourhood", store_id=store, hops=3, include_hubs="true",
+                 limit=len(whole)) == whole
+
+
+@pytest.mark.neo4j
 def test_shared_identifiers_show_the_evaders_link_masked_unless_asked(query, truth, operators):
     evader = next(r for r in _evaders(truth) if _planted(r, "evader_link") == ["id"])
     old = {r["store_id"] for r in operators[evader["operator_id"]] if r["is_evader"] == "false"}

@@ -3,20 +3,25 @@
 // param: store_id store_id (required) example S0000189 -- the store to start from
 // param: hops int[1..4] = 2 example 2 -- at most this many store-to-store steps (a step is one shared identifier, or two near-duplicate addresses)
 // param: include_hubs bool = false example true -- also step through identifiers shared across clusters (innocent hubs, cut bridges)
-// returns: one row per store reached: store_id, name, brand, status, cluster_id, same_cluster, hops, via (the kinds of identifier it shares with the stores one step closer), from (up to 5 of those stores).
+// param: limit int[1..100000] = 1000 example 1000 -- at most this many stores: the search stops at the level where it passes them, and says so
+// returns: one row per store reached: store_id, name, brand, status, cluster_id, same_cluster, hops, via (the kinds of identifier it shares with the stores one step closer), from (up to 5 of those stores). When the search passed limit stores, a last row says it was cut: store_id empty, name "cut: ...", hops the level where it stopped.
 // Use it to see who sits around a store before reading its cluster: with include_hubs=true it
 // also shows the stores that share only a 3PL warehouse, an agency phone or a virtual office.
 // It is a breadth-first search, one level per hop, that expands each identifier once per
 // level and checks it for a hub once (not once per store that uses it), so a 1,000-store
 // cluster whose stores share one address answers in about a second. from lists the first 5
-// of those stores by store_id.
+// of those stores by store_id. The limit bounds the server's memory: through hubs, two hops
+// reach most of a big graph (the local server's 600 MiB of transaction memory ran out on a
+// 20,000-store world); a cut level lists the nearest stores it found, not all of them.
 MATCH (s:Store {store_id: $store_id})
 // st.levels: per hop, one {store, kind, from} per store reached and kind of identifier it was
-// reached by; st.seen: every store reached; st.frontier: the stores of the last level. Lists
-// live in the accumulator, not in rows: a row per identifier carrying them would cost memory.
-WITH s, reduce(st = {levels: [[]], seen: [s], frontier: [s]}, hop IN range(1, $hops) |
+// reached by; st.seen: every store reached; st.frontier: the stores of the last level; st.cut:
+// the level where more than $limit stores were reached (then nothing more is expanded; a level
+// keeps at most 4 x $limit rows). Lists live in the accumulator, not in rows: a row per
+// identifier carrying them would cost memory.
+WITH s, reduce(st = {levels: [[]], seen: [s], frontier: [s], cut: 0}, hop IN range(1, $hops) |
   [level IN [COLLECT {
-    UNWIND st.frontier AS a
+    UNWIND CASE WHEN st.cut > 0 THEN [] ELSE st.frontier END AS a
     MATCH (a)-[r:OPENED_WITH|PAID_TO|HAS_PHONE|HAS_EMAIL|LOCATED_AT]->(i)
     WITH DISTINCT i, type(r) AS rel
     WHERE $include_hubs OR NOT EXISTS {
@@ -39,14 +44,30 @@ WITH s, reduce(st = {levels: [[]], seen: [s], frontier: [s]}, hop IN range(1, $h
     }
     WITH b, kind, froms
     WHERE NOT b IN st.seen
-    RETURN {store: b, kind: kind, from: froms}
+    RETURN {store: b, kind: kind, from: froms} LIMIT 4 * $limit
   }] | [new IN [COLLECT { UNWIND level AS e RETURN DISTINCT e.store AS b }] |
-         {levels: st.levels + [level], seen: st.seen + new, frontier: new}][0]][0]) AS st
-UNWIND range(1, size(st.levels) - 1) AS hops
-UNWIND st.levels[hops] AS e
-WITH s, e.store AS t, hops, collect(e.kind) AS kinds, collect(e.from) AS froms
-RETURN t.store_id AS store_id, t.name AS name, t.brand AS brand, t.status AS status,
-       t.cluster_id AS cluster_id, t.cluster_id = s.cluster_id AS same_cluster, hops,
-       COLLECT { UNWIND kinds AS k RETURN DISTINCT k ORDER BY k } AS via,
-       COLLECT { UNWIND froms AS l UNWIND l AS f RETURN DISTINCT f ORDER BY f LIMIT 5 } AS from
-ORDER BY hops, same_cluster DESC, store_id
+         {levels: st.levels + [level], seen: st.seen + new, frontier: new,
+          cut: CASE WHEN st.cut > 0 THEN st.cut
+                    WHEN size(st.seen) + size(new) - 1 > $limit OR size(level) >= 4 * $limit
+                      THEN hop ELSE 0 END}][0]][0]) AS st
+CALL (s, st) {
+  UNWIND range(1, size(st.levels) - 1) AS hops
+  UNWIND st.levels[hops] AS e
+  WITH s, e.store AS t, hops, collect(e.kind) AS kinds, collect(e.from) AS froms
+  RETURN t.store_id AS store_id, t.name AS name, t.brand AS brand, t.status AS status,
+         t.cluster_id AS cluster_id, t.cluster_id = s.cluster_id AS same_cluster, hops,
+         COLLECT { UNWIND kinds AS k RETURN DISTINCT k ORDER BY k } AS via,
+         COLLECT { UNWIND froms AS l UNWIND l AS f RETURN DISTINCT f ORDER BY f LIMIT 5 } AS from
+  ORDER BY hops, same_cluster DESC, store_id
+  LIMIT $limit
+  UNION ALL
+  WITH st WHERE st.cut > 0
+  RETURN null AS store_id,
+         'cut: more than ' + toString($limit) + ' stores within ' + toString(st.cut)
+           + ' hops, only the nearest are listed (give a higher limit, fewer hops, or leave '
+           + 'include_hubs off: hubs reach most of the graph)' AS name,
+         null AS brand, null AS status, null AS cluster_id, null AS same_cluster,
+         st.cut AS hops, [] AS via, [] AS from
+}
+RETURN store_id, name, brand, status, cluster_id, same_cluster, hops, via, from
+ORDER BY store_id IS NULL, hops, same_cluster DESC, store_id

@@ -73,9 +73,14 @@ machine at load average 7-11 on 2 cores: `path-between` 0.01-0.03 s (with or wit
 Not chosen: a precomputed store-to-store `LINKED` projection (an identifier of k stores makes
 k(k-1)/2 relationships: 570,000 for one 1,069-store address) and the Graph Data Science
 library (GPL-3.0 jars in the server's plugins, for a search that plain Cypher answers in
-milliseconds). Known limit: `store-neighbourhood` with `include_hubs=true` and `hops` of 2 or
-more walks through 3PL warehouses and agencies into most of the graph; on the 20,000-store world
-it can exceed the local server's transaction memory (600 MiB) and fail with that message.
+milliseconds).
+
+`store-neighbourhood` with `include_hubs=true` and `hops` of 2 or more walks through 3PL
+warehouses and agencies into most of the graph: on the 20,000-store world it ran out of the
+local server's transaction memory (600 MiB). It is bounded by its `limit` (1,000 stores by
+default): the search expands no further than the level where it passes `limit` stores, keeps at
+most 4 x `limit` rows of a level, lists the `limit` nearest stores and ends with a row that says
+it was cut (`store_id` empty, `name` "cut: more than ... stores within ... hops").
 """
 
 
