@@ -308,7 +308,7 @@ class GraphStore:
         # threads that wait on the server (io): the one policy of graphaudit.parallel
         with Parallel().threads(len(lanes), io=True) as pool:
             for lane in lanes:
-                pool.submit(self._write_lane, lane, results, stop)
+                pool.submit(self._write_lane, lane, results, stop, redo)
             running = len(lanes)
             try:
                 while running:
@@ -331,22 +331,23 @@ class GraphStore:
             raise failure
 
     def _write_lane(self, lane: Iterator[_Batch], results: queue.SimpleQueue,
-                    stop: threading.Event) -> None:
+                    stop: threading.Event, redo: str) -> None:
         """Write a lane's batches until it ends or ``stop`` is set; report each to ``results``,
         then ``None``. Runs on a worker thread, so it reports errors instead of raising them."""
         try:
             for batch in lane:
                 if stop.is_set():
                     break
-                results.put((batch, *self._write_batch(batch)))
+                results.put((batch, *self._write_batch(batch, redo)))
         except Exception as exc:  # handed to the caller's thread, which raises it
             results.put(exc)
         finally:
             results.put(None)
 
-    def _write_batch(self, batch: _Batch) -> tuple[neo4j.SummaryCounters, int]:
+    def _write_batch(self, batch: _Batch, redo: str) -> tuple[neo4j.SummaryCounters, int]:
         """Write one batch in a managed transaction, in a session of its own (sessions are not
-        thread-safe); return its counters and how many times the server made us retry."""
+        thread-safe); return its counters and how many times the server made us retry.
+        ``redo`` names what completes the writing when the batch times out."""
         attempts = 0
 
         def work(tx: neo4j.ManagedTransaction) -> neo4j.SummaryCounters:
@@ -364,8 +365,12 @@ class GraphStore:
                                  or "LockClientStopped" in exc.code):
                     raise GraphauditError(
                         f"a batch of {batch.name} did not finish within {self.load_timeout:g} s "
-                        "and the server stopped it (is another transaction holding locks?); "
-                        "run the load again to complete the graph") from None
+                        "and the server stopped it: another transaction is probably holding "
+                        "locks on the same nodes (another `graphaudit load` or `graphaudit "
+                        "cluster` on this database, or a write left open in Neo4j Browser or "
+                        "`graphaudit shell`: SHOW TRANSACTIONS lists them). Let it finish or "
+                        f"stop it (TERMINATE TRANSACTION), then run {redo} again: it completes "
+                        "what was written, doubling nothing") from None
                 raise
 
     def delete_all(self, batch_size: int = 10_000) -> int:

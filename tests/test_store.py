@@ -273,3 +273,34 @@ def test_a_load_batch_blocked_by_another_transaction_times_out(clean_graph, neo4
             impatient.close()
     clean_graph.load(records.stores, identifiers)
     assert_graph_has_counts(clean_graph, *expected_counts(SAMPLE_DATA))
+
+
+def test_a_cluster_batch_blocked_by_another_transaction_says_to_rerun_cluster(
+        clean_graph, neo4j_settings, neo4j_env, tmp_path):
+    """A write-back batch of ``cluster`` that times out on a lock says what to do: let the
+    other transaction finish or stop it, then run `graphaudit cluster` again (not the load,
+    which would change nothing); once the locks are free, that rerun writes every cluster."""
+    from graphaudit import pipeline
+    from graphaudit.errors import GraphauditError
+    from graphaudit.store import GraphStore
+
+    assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+    analysis = pipeline.analyze_graph(pipeline.read_graph(clean_graph))
+    first = analysis.stores["store_id"].iloc[0]
+    with clean_graph.driver.session() as session:
+        blocker = session.begin_transaction()
+        blocker.run("MATCH (s:Store {store_id: $id}) SET s.name = s.name", id=first).consume()
+        impatient = GraphStore(neo4j_settings, retry_seconds=1, load_timeout=2.0)
+        try:
+            with pytest.raises(GraphauditError) as failed:
+                pipeline.write_back(impatient, analysis)
+        finally:
+            blocker.rollback()
+            impatient.close()
+    message = str(failed.value)
+    assert "did not finish within 2 s" in message and "SHOW TRANSACTIONS" in message
+    assert "run `graphaudit cluster` again" in message and "load again" not in message
+    assert CliRunner().invoke(main, ["cluster", "-q"]).exit_code == 0
+    members = clean_graph.run_read(
+        "MATCH (s:Store) RETURN count(s) AS stores, count(s.cluster_id) AS clustered")[0]
+    assert members["stores"] == members["clustered"] == len(analysis.stores)
