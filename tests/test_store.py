@@ -304,3 +304,51 @@ def test_a_cluster_batch_blocked_by_another_transaction_says_to_rerun_cluster(
     members = clean_graph.run_read(
         "MATCH (s:Store) RETURN count(s) AS stores, count(s.cluster_id) AS clustered")[0]
     assert members["stores"] == members["clustered"] == len(analysis.stores)
+
+
+def test_delete_all_commits_batch_by_batch(clean_graph, neo4j_settings, neo4j_env, tmp_path):
+    """``delete_all`` (the reset before a fresh load) deletes in transactions of its batch size,
+    not in one transaction that would outgrow the server's transaction memory on a big graph.
+    Seen from outside: while one node is locked by another transaction, the delete waits on
+    it, and the nodes of the batches before it are already gone for everyone; once the lock
+    is released, the graph is empty."""
+    import threading
+    import time
+
+    from graphaudit.store import GraphStore
+
+    assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+    # The node to hold has no relationships (deleting one would also lock its other node) and
+    # the highest id, so the node scan reaches it last: ids freed by earlier deletes are
+    # reused first, so nodes are created until one lands above every loaded node.
+    top = clean_graph.run_read("MATCH (n) RETURN max(id(n)) AS id")[0]["id"]
+    last = -1
+    for _ in range(50):
+        last = clean_graph.run_write_one(
+            "UNWIND range(1, 1000) AS i CREATE (h:Held) RETURN max(id(h)) AS id")["id"]
+        if last > top:
+            break
+    assert last > top
+    before = clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+    deleter = GraphStore(neo4j_settings)
+    deleted: list[int] = []
+    with clean_graph.driver.session() as session:
+        blocker = session.begin_transaction()
+        blocker.run("MATCH (h:Held) WHERE id(h) = $id SET h.held = true", id=last).consume()
+        worker = threading.Thread(target=lambda: deleted.append(deleter.delete_all(100)))
+        worker.start()
+        try:
+            remaining = before
+            for _ in range(600):  # the batches before the held node commit one by one
+                remaining = clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+                if remaining <= 100:
+                    break
+                time.sleep(0.1)
+            assert remaining <= 100 < before, (remaining, before)
+            assert worker.is_alive() and not deleted  # still waiting on the held node
+        finally:
+            blocker.rollback()
+            worker.join(120)
+            deleter.close()
+    assert deleted == [before]
+    assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
