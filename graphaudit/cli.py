@@ -489,8 +489,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
             raise click.UsageError("--bulk imports into the local server's database neo4j")
         state = local_server(settings)
     with json_errors(fmt), connect(settings) as store:
-        if bulk and mode != "replace" and store.run_read(
-                "MATCH (n) RETURN count(n) > 0 AS any")[0]["any"]:
+        if bulk and mode != "replace" and store.node_count():
             raise DataError("--bulk writes a new graph into an empty database, and this one "
                             "holds a graph: give --replace to replace it, or load without "
                             "--bulk (MERGE adds to it)")
@@ -562,7 +561,7 @@ def reset(uri, user, password, database, yes):
 
     settings = _settings(uri, user, password, database)
     with connect(settings) as store:
-        nodes = store.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
+        nodes = store.node_count()
         if not nodes:
             click.echo(f"Database {settings.database!r} at {settings.safe_uri} is already empty.")
             return

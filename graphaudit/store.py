@@ -68,49 +68,26 @@ LOAD_TX_TIMEOUT = 300.0
 STORE_COLUMNS = ("store_id", "name", "brand", "marketplace", "opened_on", "status",
                  "suspended_on", "status_reason")
 
-# Load statements take one list per column ($store_id[i], $name[i]...), not one map per row:
-# parallel lists cost the client and the server far fewer objects than a map per row.
-LOAD_STORES = """
-UNWIND range(0, size($store_id) - 1) AS i
-MERGE (s:Store {store_id: $store_id[i]})
-SET s.name = $name[i], s.brand = $brand[i], s.brand_key = $brand_key[i],
-    s.marketplace = $marketplace[i], s.opened_on = date($opened_on[i]), s.status = $status[i],
-    s.suspended_on = date($suspended_on[i]), s.status_reason = $status_reason[i]
-"""
+#: this module's statements, one file each (values always as parameters)
+STATEMENT_DIR: Traversable = CYPHER_DIR / "store"
 
 
-def _set_clause(var: str, properties: Iterable[str]) -> str:
-    """``SET var.p = $p[i], ...`` for property names from the fixed lists (never from data)."""
-    assignments = [f"{var}.{p} = ${p}[i]" for p in properties]
-    return "SET " + ", ".join(assignments) if assignments else ""
+def statement(name: str) -> str:
+    """The Cypher of ``cypher/store/NAME.cypher``, read from the package."""
+    return (STATEMENT_DIR / f"{name}.cypher").read_text(encoding="utf-8")
 
 
-def _node_statement(kind: str) -> str:
-    """The statement that writes one kind's identifier nodes; the label is from the fixed list."""
-    return f"""
-UNWIND range(0, size($key) - 1) AS i
-MERGE (n:{LABELS[kind]} {{key: $key[i]}})
-{_set_clause("n", NODE_PROPERTIES[kind])}
-"""
-
-
-def _link_statement(kind: str) -> str:
-    """The statement that links stores to one kind's identifiers (nodes written before)."""
-    rel = RELATIONSHIPS[kind]
-    merge_rel = (f"MERGE (s)-[r:{rel} {{address_type: $address_type[i]}}]->(n)"
-                 if kind == "address" else f"MERGE (s)-[r:{rel}]->(n)")
-    return f"""
-UNWIND range(0, size($key) - 1) AS i
-MATCH (s:Store {{store_id: $store_id[i]}})
-MATCH (n:{LABELS[kind]} {{key: $key[i]}})
-{merge_rel}
-{_set_clause("r", ("raw", *LINK_PROPERTIES[kind]))}
-"""
-
-
+LOAD_STORES = statement("load-stores")
 # Nodes first, each key once, then the links: each link row carries only its own properties.
-LOAD_NODES = {kind: _node_statement(kind) for kind in KINDS}
-LOAD_LINKS = {kind: _link_statement(kind) for kind in KINDS}
+# Labels and relationship types cannot be parameters, so each kind has its own statements.
+LOAD_NODES = {kind: statement(f"load-nodes-{kind}") for kind in KINDS}
+LOAD_LINKS = {kind: statement(f"load-links-{kind}") for kind in KINDS}
+PING = statement("ping")
+ANY_STORE = statement("any-store")
+COUNT_STORES = statement("count-stores")
+COUNT_NODES = statement("count-nodes")
+COUNTS = statement("counts")
+DELETE_ALL = statement("delete-all")
 
 
 @dataclass
@@ -165,7 +142,7 @@ class GraphStore:
     def verify(self) -> None:
         with self._translated("connecting"):
             self.driver.verify_connectivity()
-            self.run_read("RETURN 1 AS ok")
+            self.run_read(PING)
 
     @contextmanager
     def _translated(self, doing: str) -> Iterator[None]:
@@ -274,7 +251,7 @@ class GraphStore:
         if stored is None and secret is None:
             return stores, identifiers
         if stored is None:
-            if self.run_read("MATCH (s:Store) RETURN s.store_id AS s LIMIT 1"):
+            if self.run_read(ANY_STORE):
                 raise GraphauditError(
                     "the graph already holds identifiers in the clear: --hash-identifiers "
                     "needs an empty graph (delete it first, or load without the option)")
@@ -381,13 +358,15 @@ class GraphStore:
         graph of millions of nodes never needs one huge transaction; a hub's relationships go
         with it in its batch.
         """
-        statement = ("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS "
-                     "RETURN count(*) AS deleted")
         with self._translated("deleting the graph"), self._session() as session:
-            record = session.run(statement, size=batch_size).single()
+            record = session.run(DELETE_ALL, size=batch_size).single()
         return int(record["deleted"]) if record else 0
 
     reset = delete_all
+
+    def node_count(self) -> int:
+        """How many nodes the graph holds, of any label (0: an empty database)."""
+        return int(self.run_read(COUNT_NODES)[0]["n"])
 
     # -- data sets ----------------------------------------------------------------------------
 
@@ -406,7 +385,7 @@ class GraphStore:
         loaded = self.data_sets()
         if mode is not None:
             return loaded
-        stores = self.run_read("MATCH (s:Store) RETURN count(s) AS n")[0]["n"]
+        stores = self.run_read(COUNT_STORES)[0]["n"]
         if not stores or any(d["source"] == source for d in loaded):
             return loaded
         sources = dict.fromkeys(d["source"] for d in loaded)
@@ -441,14 +420,11 @@ class GraphStore:
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Nodes per label and relationships per type, as the server counts them now."""
-        labels = {
-            label: self.run_read(f"MATCH (n:{label}) RETURN count(n) AS n")[0]["n"]
-            for label in ("Store", *LABELS.values(), "Cluster", "DataSet")
-        }
-        types = {
-            rel: self.run_read(f"MATCH ()-[r:{rel}]->() RETURN count(r) AS n")[0]["n"]
-            for rel in (*RELATIONSHIPS.values(), "SIMILAR_TO", "MEMBER_OF")
-        }
+        counted = self.run_read(COUNTS)[0]
+        labels = {label: counted[label]
+                  for label in ("Store", *LABELS.values(), "Cluster", "DataSet")}
+        types = {rel: counted[rel]
+                 for rel in (*RELATIONSHIPS.values(), "SIMILAR_TO", "MEMBER_OF")}
         return labels, types
 
 
@@ -560,26 +536,10 @@ def _link_batches(identifiers: Identifiers, selected: np.ndarray) -> Iterator[_B
 
 # -- data sets --------------------------------------------------------------------------------
 
-READ_DATA_SETS = """
-MATCH (d:DataSet)
-RETURN d.data_set_id AS data_set_id, d.source AS source, toString(d.loaded_at) AS loaded_at,
-       d.mode AS mode, d.stores AS stores, coalesce(d.not_assessed, []) AS not_assessed
-ORDER BY d.loaded_at, d.data_set_id
-"""
-WRITE_DATA_SET = """
-MERGE (d:DataSet {source: $props.source})
-ON CREATE SET d.data_set_id = $props.data_set_id, d.first_loaded_at = datetime()
-SET d += $props, d.data_set_id = coalesce(d.data_set_id, $props.data_set_id),
-    d.loaded_at = datetime(), d.loads = coalesce(d.loads, 0) + 1
-RETURN d.data_set_id AS data_set_id, d.source AS source, toString(d.loaded_at) AS loaded_at,
-       d.mode AS mode, d.stores AS stores, coalesce(d.not_assessed, []) AS not_assessed
-"""
+READ_DATA_SETS = statement("read-data-sets")
+WRITE_DATA_SET = statement("write-data-set")
 #: clusters written before the latest load describe an older graph
-STALE_CLUSTERS = """
-MATCH (d:DataSet) WITH max(d.loaded_at) AS last
-MATCH (c:Cluster) WHERE c.computed_at < last
-RETURN count(c) AS stale
-"""
+STALE_CLUSTERS = statement("stale-clusters")
 
 
 def stale_clusters(store: GraphStore) -> int:
@@ -591,11 +551,8 @@ def stale_clusters(store: GraphStore) -> int:
 
 # -- hashed identifiers ----------------------------------------------------------------------
 
-READ_HASHING = "MATCH (m:GraphauditPrivacy) RETURN m.key_id AS key_id LIMIT 1"
-WRITE_HASHING = """
-MERGE (m:GraphauditPrivacy {name: 'privacy'})
-SET m.hashed_identifiers = true, m.key_id = $key_id
-"""
+READ_HASHING = statement("read-hashing")
+WRITE_HASHING = statement("write-hashing")
 
 
 def read_hashing(store: GraphStore) -> str | None:
@@ -674,67 +631,17 @@ def hashed_identifiers(identifiers: Identifiers, secret: bytes) -> Identifiers:
 #: stores per page of the read-back: one page is one record of column lists, about 30 MB of
 #: transaction memory on the server with its links
 READ_PAGE = 20_000
-# The read-back pages through the stores in store_id order (the unique index gives the order,
-# so a page is an index range, not a sort), and returns each page as one record of column lists:
-# the driver's cost is per record, and a record per row made reading 20,000 stores' graph back
-# take 18 s of a 30 s `cluster`. collect() drops nulls, so every value is coalesced.
-READ_STORES = """
-MATCH (s:Store) WHERE s.store_id > $after
-WITH s ORDER BY s.store_id LIMIT $page
-RETURN collect(s.store_id) AS store_id, collect(coalesce(s.name, '')) AS name,
-       collect(coalesce(s.brand, '')) AS brand, collect(coalesce(s.brand_key, '')) AS brand_key,
-       collect(coalesce(s.marketplace, '')) AS marketplace,
-       collect(coalesce(toString(s.opened_on), '')) AS opened_on,
-       collect(coalesce(s.status, 'active')) AS status,
-       collect(coalesce(toString(s.suspended_on), '')) AS suspended_on,
-       collect(coalesce(s.status_reason, '')) AS status_reason,
-       collect(coalesce(COLLECT { MATCH (s)-[:MEMBER_OF]->(c:Cluster)
-                                  RETURN c.cluster_id AS c LIMIT 1 }[0], '')) AS cluster_id
-"""
-READ_LINKS = f"""
-MATCH (s:Store) WHERE s.store_id > $after AND s.store_id <= $last
-MATCH (s)-[r:{"|".join(RELATIONSHIPS.values())}]->(n)
-RETURN collect(type(r)) AS type, collect(s.store_id) AS store_id, collect(n.key) AS key,
-       collect(coalesce(r.raw, '')) AS raw, collect(coalesce(r.holder_name, '')) AS holder_name,
-       collect(coalesce(r.role, '')) AS role, collect(coalesce(r.address_type, '')) AS address_type
-"""
+# The read-back pages through the stores in store_id order, a page as one record of column
+# lists (cypher/store/read-stores.cypher says why).
+READ_STORES = statement("read-stores")
+READ_LINKS = statement("read-links")
 LINK_COLUMNS = ("store_id", "kind", "key", "raw", "holder_name", "role", "address_type")
 
 # Write-back statements take a list per column, as the load statements do.
-WRITE_CLUSTERS = """
-WITH datetime($computed_at) AS computed_at
-UNWIND range(0, size($cluster_id) - 1) AS i
-MERGE (c:Cluster {cluster_id: $cluster_id[i]})
-SET c.size = $size[i], c.risk_score = $risk_score[i],
-    c.linked_to_suspended = $linked_to_suspended[i], c.computed_at = computed_at
-"""
-# A store's MEMBER_OF to another cluster (an earlier run's) is replaced; the MEMBER_OF is
-# MERGEd, so a store written twice (a retried batch) keeps one. The old cluster is matched
-# without its label: with the label, a planner whose statistics still said "no MEMBER_OF yet"
-# scanned every :Cluster for every store (24 million rows for 5,000 stores: 80 s a batch).
-WRITE_MEMBERS = """
-UNWIND range(0, size($store_id) - 1) AS i
-MATCH (s:Store {store_id: $store_id[i]})
-SET s.cluster_id = $cluster_id[i], s.brand_reuse_of = $brand_reuse_of[i],
-    s.brand_reuse = $brand_reuse[i]
-WITH s, $cluster_id[i] AS cluster_id
-CALL (s, cluster_id) {
-  MATCH (s)-[old:MEMBER_OF]->(other) WHERE other.cluster_id <> cluster_id
-  DELETE old
-}
-MATCH (c:Cluster {cluster_id: cluster_id})
-MERGE (s)-[:MEMBER_OF]->(c)
-"""
-DROP_STALE_CLUSTERS = """
-MATCH (c:Cluster) WHERE NOT c.cluster_id IN $keep
-DETACH DELETE c
-"""
-WRITE_SIMILAR = """
-UNWIND range(0, size($a) - 1) AS i
-MATCH (a:Address {key: $a[i]}), (b:Address {key: $b[i]})
-MERGE (a)-[r:SIMILAR_TO]->(b)
-SET r.score = $score[i]
-"""
+WRITE_CLUSTERS = statement("write-clusters")
+WRITE_MEMBERS = statement("write-members")
+DROP_STALE_CLUSTERS = statement("drop-stale-clusters")
+WRITE_SIMILAR = statement("write-similar")
 
 
 def read_graph(store: GraphStore) -> tuple[pd.DataFrame, pd.DataFrame]:

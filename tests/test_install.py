@@ -85,12 +85,18 @@ def test_the_query_library_ships_with_the_wheel(installed):
     assert result.returncode == 0, result.stderr
     listed = {q["name"] for q in json.loads(result.stdout)}
     assert listed and listed == set(load_library())
-    # the schema that `load` creates is read from the package too
+    # the schema that `load` creates is read from the package too, and so are the statements
+    # of store.py (cypher/store/) and of queries/run.py (queries/*.cypher)
     schema = _run([str(bin_dir / "python"), "-c",
-                   "from graphaudit.store import CYPHER_DIR; "
-                   "print((CYPHER_DIR / 'schema.cypher').read_text())"], cwd=elsewhere, env=env)
+                   "from graphaudit.store import CYPHER_DIR, statement; "
+                   "from graphaudit.queries import run; "
+                   "print((CYPHER_DIR / 'schema.cypher').read_text()); "
+                   "print(statement('load-stores')); print(run.VALUE_KINDS)"],
+                  cwd=elsewhere, env=env)
     assert schema.returncode == 0, schema.stderr
     assert "CREATE CONSTRAINT" in schema.stdout
+    assert "MERGE (s:Store {store_id: $store_id[i]})" in schema.stdout
+    assert "UNWIND $candidates AS c" in schema.stdout
 
 
 def test_analyze_runs_from_another_directory(installed):

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 
 from .. import readonly
 from ..errors import QueryError
@@ -150,24 +151,14 @@ def _strings(value: object, into: set[str]) -> None:
             _strings(v, into)
 
 
+def _statement(name: str) -> str:
+    """The Cypher of ``queries/NAME.cypher`` (this package's own statements), read from the
+    package."""
+    return resources.files(__package__).joinpath(f"{name}.cypher").read_text("utf-8")
+
+
 #: which of $values are store ids, cluster ids, or keys of identifier nodes (by label)
-VALUE_KINDS = """
-UNWIND $candidates AS c
-CALL (c) {
-  MATCH (:Store {store_id: c.value}) WHERE c.kind = 'store_id' RETURN true AS found
-  UNION
-  MATCH (:Cluster {cluster_id: c.value}) WHERE c.kind = 'cluster_id' RETURN true AS found
-  UNION
-  MATCH (:IdDocument {key: c.key}) WHERE c.kind = 'id_document' RETURN true AS found
-  UNION
-  MATCH (:PaymentAccount {key: c.key}) WHERE c.kind = 'payment' RETURN true AS found
-  UNION
-  MATCH (:Phone {key: c.key}) WHERE c.kind = 'phone' RETURN true AS found
-  UNION
-  MATCH (:Email {key: c.key}) WHERE c.kind = 'email' RETURN true AS found
-}
-RETURN c.value AS value, c.kind AS kind, c.key AS key
-"""
+VALUE_KINDS = _statement("value-kinds")
 
 
 def value_kinds(store: object, values: Iterable[str]) -> dict[str, tuple[str, bool]]:
@@ -217,29 +208,12 @@ class QueryResult:
 # ---------------------------------------------------------------------------------------------
 # Why an answer is empty
 
-_CASE_INSENSITIVE = {
-    "store_id": "MATCH (s:Store) WHERE toLower(s.store_id) = toLower($id) "
-                "RETURN s.store_id AS id ORDER BY id LIMIT 3",
-    "cluster_id": "MATCH (c:Cluster) WHERE toLower(c.cluster_id) = toLower($id) "
-                  "RETURN c.cluster_id AS id ORDER BY id LIMIT 3",
-}
-_EXISTS = {
-    "store_id": "MATCH (s:Store {store_id: $id}) RETURN count(s) > 0 AS found",
-    "cluster_id": "MATCH (c:Cluster {cluster_id: $id}) RETURN count(c) > 0 AS found",
-}
-_EXAMPLE = {
-    "store_id": "MATCH (s:Store) RETURN s.store_id AS id LIMIT 1",
-    "cluster_id": "MATCH (c:Cluster) RETURN c.cluster_id AS id ORDER BY c.risk_score DESC, id "
-                  "LIMIT 1",
-}
-_GRAPH_STATE = """
-CALL () { MATCH (s:Store) RETURN count(s) AS stores }
-CALL () { MATCH (c:Cluster) RETURN count(c) AS clusters }
-CALL () { MATCH (d:DataSet) RETURN max(d.loaded_at) AS loaded }
-CALL () { MATCH (c:Cluster) RETURN min(c.computed_at) AS computed }
-RETURN stores, clusters, loaded IS NOT NULL AND computed IS NOT NULL AND computed < loaded
-       AS stale
-"""
+_ID_TYPES = ("store_id", "cluster_id")
+_CASE_INSENSITIVE = {t: _statement(f"{t}-other-case") for t in _ID_TYPES}
+_EXISTS = {t: _statement(f"{t}-exists") for t in _ID_TYPES}
+_EXAMPLE = {t: _statement(f"{t}-example") for t in _ID_TYPES}
+_GRAPH_STATE = _statement("graph-state")
+_IDENTIFIER_EXISTS = _statement("identifier-exists")
 _USES_CLUSTERS = re.compile(r":\s*Cluster\b|MEMBER_OF|\bcluster_id\b")
 
 
@@ -285,8 +259,7 @@ def empty_hints(store: object, query: Query, parameters: Mapping[str, object],
             elif p.kind_param or p.type in KINDS:
                 kind = p.type if p.type in KINDS else parameters.get(p.kind_param)
                 if kind in LABELS and not store.run_read(
-                        f"MATCH (n:{LABELS[kind]} {{key: $key}}) RETURN count(n) > 0 AS found",
-                        key=value)[0]["found"]:
+                        _IDENTIFIER_EXISTS, kind=kind, key=value)[0]["found"]:
                     hints.append(f"parameter {p.name!r}: no {kind.replace('_', ' ')} of that "
                                  "value is in the graph (values are compared after "
                                  "normalization, as loaded)")

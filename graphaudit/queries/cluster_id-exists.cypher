@@ -1,0 +1,1 @@
+MATCH (c:Cluster {cluster_id: $id}) RETURN count(c) > 0 AS found
