@@ -13,7 +13,15 @@ from graphaudit.analysis import analyze, describe_links
 from graphaudit.linkage import LinkageParams, link_stores
 from graphaudit.linkage.evidence import address_texts
 from graphaudit.linkage.waterfall import link_items, merge_table
-from graphaudit.linkage.weights import LEVELS, NEAR, NONE, band_level, estimate_model, random_pair_u
+from graphaudit.linkage.weights import (
+    LEVELS,
+    NEAR,
+    NONE,
+    Model,
+    band_level,
+    estimate_model,
+    random_pair_u,
+)
 
 
 def stores_frame(ids) -> pd.DataFrame:
@@ -153,6 +161,37 @@ def test_waterfalls_add_up_to_the_totals():
     assert text.str.contains(r"\([+-]\d+\.\d\)").all()
     assert not text.str.contains("ACC").any()  # accounts masked
     assert len(result.possible_links) == len(linkage.resolution.possible)
+
+
+def test_one_place_in_two_address_roles_counts_once():
+    # A 3PL's warehouse and its return centre (or one office as registered and as return
+    # address) agree because of one service: the pair gets the stronger of the two, not both.
+    comparisons = ["address:return", "address:warehouse", "payment"]
+    m = np.tile(np.linspace(1, 6, len(LEVELS)), (3, 1))
+    u = np.ones_like(m)
+    model = Model(comparisons, m / m.sum(axis=1, keepdims=True), u / u.sum(axis=1,
+                  keepdims=True), -10.0, "estimated", once_per_family=("address",))
+    w = model.weights
+    levels = np.array([[3, 5, -1], [3, -1, 5], [-1, -1, -1]], dtype=np.int8)
+    assert model.score(levels).tolist() == pytest.approx(
+        [-10 + max(w[0, 3], w[1, 5]), -10 + w[0, 3] + w[2, 5], -10])
+    model.once_per_family = ()
+    assert model.score(levels)[0] == pytest.approx(-10 + w[0, 3] + w[1, 5])
+
+
+def test_the_holder_name_of_a_shared_id_document_adds_nothing():
+    # A rented ID card is one fact: its number and its holder's name agree together.
+    stores, links, _ = small_world(seed=7, operators=300)
+    result = analyze(stores, links).linkage
+    items = link_items(result)
+    by_edge = items.groupby("edge")["comparison"].agg(set)
+    docs = items[(items["comparison"] == "id_document")
+                 & items["level"].str.startswith("exact")]["edge"]
+    assert len(docs) and not any("holder_name" in by_edge[e] for e in docs)
+    named = link_stores(stores, links, params=LinkageParams(implied=()))
+    named_items = link_items(named)
+    assert (named_items["comparison"] == "holder_name").sum() > (
+        items["comparison"] == "holder_name").sum()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from .weights import (
     LinkageParams,
     Model,
     band_level,
+    drop_implied,
     estimate_model,
     monotone_bands,
     random_pair_u,
@@ -231,6 +232,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                 n_stores * (n_stores - 1) / 2, evidence.generating))
             model.disagreement = params.disagreement
             model.one_common = params.one_common
+            model.once_per_family = params.once_per_family
         if not len(pairs):
             break
         score = model.score(levels, chances)
@@ -252,6 +254,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                                               evidence.comparisons, params))
         model.disagreement = params.disagreement
         model.one_common = params.one_common
+        model.once_per_family = params.once_per_family
     merge_table = (pd.concat(merges, ignore_index=True) if merges else
                    pd.DataFrame({"round": [], "a": [], "b": [], "score": [], "chance": [],
                                  "size_a": [], "size_b": []}).astype(
@@ -412,6 +415,9 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     flat = levels.reshape(-1)
     hit = best > NONE
     flat[hit] = best[hit]
+    if drop_implied(levels, evidence.comparisons, params.implied):
+        counts = flat[pair_id * n_comp + comp] >= 0  # implied agreements are no items
+        pair_id, value, comp, level = pair_id[counts], value[counts], comp[counts], level[counts]
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
     per_store = _values_per_store(evidence, n_comp)
     del count

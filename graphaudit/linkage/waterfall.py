@@ -37,6 +37,16 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
                              ascending=[True, True, False, True]).drop_duplicates(
         ["edge", "comp"])
     evidence = resolution.evidence
+    once = resolution.model.once_per_family
+    if once:
+        # A family counted once per link (every address role): only its strongest item counts.
+        family = np.asarray([c.split(":")[0].split("+")[0] for c in evidence.comparisons],
+                            dtype=object)[best["comp"].to_numpy()]
+        best = best.assign(family=np.where(np.isin(family, list(once)), family,
+                                           best["comp"].astype(str).to_numpy()))
+        best = best.sort_values(["edge", "family", "weight", "comp"],
+                                ascending=[True, True, False, True]).drop_duplicates(
+            ["edge", "family"])
     ident = evidence.value_ident[best["value"].to_numpy()]
     comparisons = np.asarray(evidence.comparisons, dtype=object)
     comparison = comparisons[best["comp"].to_numpy()]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_WEIGHTS", "LEVELS", "LinkageParams", "Model", "band_level", "default_model",
-           "distinct_patterns", "estimate_model", "random_pair_u"]
+           "distinct_patterns", "drop_implied", "estimate_model", "random_pair_u"]
 
 #: levels of every comparison, weakest to strongest (``null`` is -1 and weighs nothing)
 LEVELS = ("none", "near", "exact, 10+ groups", "exact, 5-9 groups", "exact, 3-4 groups",
@@ -93,6 +93,13 @@ class LinkageParams:
     #: family): several such addresses on one pair are usually one innocent service (a 3PL's
     #: warehouse and its return centre), not independent agreements
     one_common: bool = True
+    #: families whose comparisons count once per pair, the strongest agreement: a 3PL's
+    #: warehouse and its return centre, or an office written as registered and as return
+    #: address, are one place used by one service, not independent agreements
+    once_per_family: tuple[str, ...] = ("address",)
+    #: (comparison, by): an agreement on ``comparison`` that an exact agreement on ``by``
+    #: implies counts nothing (the holder name of a shared ID document is that document's)
+    implied: tuple[tuple[str, str], ...] = (("holder_name", "id_document"),)
 
 
 @dataclass
@@ -110,6 +117,7 @@ class Model:
     converged: bool = True
     disagreement: float = 1.0
     one_common: bool = True
+    once_per_family: tuple[str, ...] = ()
     weights: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -138,9 +146,16 @@ class Model:
         # In the order the comparisons name them: a set's order changes with the hash seed, and
         # with it the last bit of the sums (and which of two tied merges the forest shows).
         common = {family: np.full(len(levels), -np.inf) for family in dict.fromkeys(families)}
+        once = {family: np.full(len(levels), -np.inf) for family in dict.fromkeys(families)
+                if family in self.once_per_family}
         for c in range(len(self.comparisons)):
             level = levels[:, c]
             known = level >= 0
+            if families[c] in once:
+                # One agreement per family: its strongest comparison, commonest band included.
+                once[families[c]] = np.maximum(
+                    once[families[c]], np.where(known, weights[c, np.maximum(level, 0)], -np.inf))
+                continue
             if self.one_common:
                 # Common values (10+ groups) of one family count once per pair, the strongest:
                 # a 3PL's warehouse and its return centre are one innocent service.
@@ -149,9 +164,9 @@ class Model:
                                                  np.where(is_common, weights[c, COMMON], -np.inf))
                 known &= ~is_common
             total[known] += weights[c, level[known]]
-        if self.one_common and len(levels):
-            for best in common.values():
-                total += np.where(np.isfinite(best), best, 0.0)
+        found = [*common.values()] if self.one_common else []
+        for best in [*found, *once.values()]:
+            total += np.where(np.isfinite(best), best, 0.0)
         return total
 
     def as_dict(self, params: LinkageParams) -> dict:
@@ -173,6 +188,29 @@ class Model:
                 for c, name in enumerate(self.comparisons)
             },
         }
+
+
+def drop_implied(levels: np.ndarray, comparisons: list[str],
+                 implied: tuple[tuple[str, str], ...]) -> bool:
+    """Null, in place, each agreement that an exact agreement of another comparison implies
+    (``implied``: (comparison, by) pairs): a shared ID document always comes with its holder's
+    name, so counting the name too would count one fact twice (and a rented ID card twice).
+    Returns whether any agreement was nulled.
+
+    >>> levels = np.array([[5, 5], [1, 5], [5, 0]], np.int8)
+    >>> drop_implied(levels, ["id_document", "holder_name"], (("holder_name", "id_document"),))
+    True
+    >>> levels.tolist()
+    [[5, -1], [1, 5], [5, -1]]
+    """
+    dropped = False
+    for name, by in implied:
+        if name in comparisons and by in comparisons and len(levels):
+            c, b = comparisons.index(name), comparisons.index(by)
+            hit = (levels[:, b] >= COMMON) & (levels[:, c] >= 0)
+            levels[hit, c] = -1
+            dropped = dropped or bool(hit.any())
+    return dropped
 
 
 def band_level(groups: np.ndarray) -> np.ndarray:
