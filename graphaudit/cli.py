@@ -15,24 +15,27 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import __version__
 from .coverage import gaps
 from .errors import DataError, GraphauditError
-from .outputs import OutputRecord, files, is_own_name, summarize, survey
+from .outputs import OutputRecord, survey
 from .parallel import Parallel
-from .privacy import KEY_ENV, csv_line, load_key, mask_field
+from .privacy import KEY_ENV, csv_line, load_key
 from .records import (
     MAX_LOSS_SHARE,
     FileReport,
     RecordSet,
     RejectsWriter,
     load_column_map,
-    read_records,
 )
-from .settings import ConnectionSettings, resolve_settings
+from .settings import ConnectionSettings, Settings, resolve_settings
+
+if TYPE_CHECKING:
+    from .pipeline import Events
 
 FORMATS = click.Choice(["table", "csv", "json"])
 
@@ -313,51 +316,53 @@ def _file_rows(reports: list[FileReport]) -> list[dict]:
 # Reading, shared by validate, load and analyze
 
 
-def read_data_dir(
-    data_dir: Path, rejects: RejectsWriter, encoding: str | None, column_map: Path | None,
-    quiet: bool,
-) -> RecordSet:
-    """Read and validate a data directory; warn about unknown columns, the optional columns
-    the analysis misses (graphaudit.coverage), and files that lost many rows or values."""
-    mapping = load_column_map(column_map) if column_map else None
+def run_settings(encoding: str | None = None, column_map: Path | None = None,
+                 strict: bool = False, show_pii: bool = False, secret: bytes | None = None,
+                 connection: ConnectionSettings | None = None) -> Settings:
+    """The :class:`~graphaudit.settings.Settings` of this command's options: --jobs,
+    --date-format (kept by the group and its callback), and those given."""
     context = click.get_current_context(silent=True)
-    date_format = context.meta.get("date_format") if context else None
+    return Settings(
+        connection=connection or ConnectionSettings(), parallel=_parallel(), show_pii=show_pii,
+        secret=secret, strict=strict, encoding=encoding,
+        column_map=load_column_map(column_map) if column_map else None,
+        date_format=context.meta.get("date_format") if context else None,
+    )
+
+
+def _tell(line: str) -> None:
+    click.echo(line, err=True)
+
+
+def run_events(quiet: bool) -> Events:
+    """What a pipeline run tells, printed on stderr: stages, notes and progress (these only on
+    a terminal and without --quiet)."""
+    from .pipeline import Events
+
+    return Events(stage=stage_printer(quiet), tell=_tell, counting=partial(counting, quiet=quiet),
+                  progress=lambda label, total, unit: progress_bar(label, total, quiet, unit))
+
+
+def read_data_dir(data_dir: Path, rejects: RejectsWriter, settings: Settings,
+                  quiet: bool) -> RecordSet:
+    """Read and validate a data directory; warn about unknown columns, the optional columns
+    the analysis misses, and files that lost many rows or values
+    (:func:`graphaudit.pipeline.reading_notes`)."""
+    from . import pipeline
+
     with counting("reading", quiet) as advance:
-        records = read_records(data_dir, rejects, encoding=encoding, column_map=mapping,
-                               progress=advance, date_format=date_format)
-    for report in records.reports:
-        if report.unknown_columns:
-            click.echo(f"Warning: {report.path}: ignoring unknown columns: "
-                       f"{', '.join(report.unknown_columns)}", err=True)
-    for gap in gaps(records.reports):
-        click.echo(f"Warning: {gap.describe()}", err=True)
-    for loss in losses(records.reports):
-        click.echo(f"Warning: {loss}", err=True)
-    if records.reports and not records.reports[0].read:
-        click.echo(f"Note: {records.reports[0].path} has no rows: there is nothing to analyze "
-                   "(outputs are written empty)", err=True)
-    elif not len(records.stores):
-        click.echo(f"Warning: every row of {records.reports[0].path} was rejected: there is "
-                   "nothing to analyze (outputs are written empty; see the rejects file)",
-                   err=True)
+        records = pipeline.read(data_dir, rejects, settings.encoding, settings.column_map,
+                                settings.date_format, progress=advance)
+    for line in pipeline.reading_notes(records):
+        _tell(line)
     return records
-
-
-def losses(reports: list[FileReport]) -> list[str]:
-    """Files that lost more than MAX_LOSS_SHARE of their rows or of one column's values."""
-    return [f"{loss} (more than {MAX_LOSS_SHARE:.0%}; see the rejects file)"
-            for report in reports for loss in report.losses()]
 
 
 def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
     """Say where rejects went; under --strict, any reject fails the run."""
-    rejects.close()
-    if rejects.count:
-        where = rejects.path or "nowhere"
-        click.echo(f"{rejects.count} rejects written to {where}", err=True)
-        if strict:
-            raise DataError(f"{rejects.count} rejects (rows or dropped values) and --strict is "
-                            f"on (see {where})")
+    from .pipeline import close_rejects
+
+    close_rejects(rejects, strict, _tell)
 
 
 def remove_stale_rejects(rejects: RejectsWriter) -> None:
@@ -375,51 +380,22 @@ def remove_stale_rejects(rejects: RejectsWriter) -> None:
                    err=True)
 
 
-def open_rejects(path: Path | None, show_pii: bool) -> RejectsWriter:
-    return RejectsWriter(path, mask=partial(mask_field, show_pii=show_pii))
-
-
 # ---------------------------------------------------------------------------------------------
 # Output folders (graphaudit.outputs: a manifest records the files each run wrote)
 
 
 def announce_output_folder(out_dir: Path, family: str = "report") -> OutputRecord:
     """Say what an existing OUT will lose before anything is written; the run's record."""
-    existing = survey(out_dir, family)
-    if existing.earlier:
-        when = (f"`{existing.command}`, {existing.written_at}" if existing.command
-                else "an earlier run")
-        click.echo(f"Note: {out_dir}/ holds the output of an earlier run ({when}): its "
-                   f"{files(len(existing.earlier))} ({summarize(existing.earlier)}) are "
-                   "replaced, and those this run does not write again are removed.", err=True)
-    if existing.changed:
-        click.echo(f"Note: {files(len(existing.changed))} graphaudit wrote there were changed "
-                   f"since ({summarize(existing.changed)}): overwritten if this run writes "
-                   "them again, otherwise kept.", err=True)
-    if existing.other_family:
-        click.echo(f"Note: {out_dir}/ also holds {files(len(existing.other_family))} another "
-                   f"graphaudit command wrote ({summarize(existing.other_family)}): they are "
-                   "kept.", err=True)
-    if existing.others:
-        named = [n for n in existing.others if is_own_name(n)]
-        click.echo(f"Note: {out_dir}/ holds {files(len(existing.others))} graphaudit has no "
-                   "record of writing: they are kept"
-                   + (f", except those named like its outputs ({summarize(named)}), which "
-                      "are overwritten if this run writes them." if named else "."), err=True)
+    for line in survey(out_dir, family).notes():
+        click.echo(line, err=True)
     return OutputRecord(out_dir, f"graphaudit {click.get_current_context().info_name}", family)
 
 
 def finish_output_folder(record: OutputRecord, *written: Path | None) -> None:
     """Record the CLI's own files in OUT (rejects), remove the stale ones, write the manifest."""
     record.add(*(p for p in written if p is not None and p.is_file()))
-    removal = record.commit()
-    if removal.removed:
-        click.echo(f"Removed {files(len(removal.removed))} an earlier run wrote into "
-                   f"{record.folder}/ and this one did not: {summarize(removal.removed)}",
-                   err=True)
-    if removal.kept_changed:
-        click.echo(f"Kept {files(len(removal.kept_changed))} of an earlier run that were "
-                   f"changed since it wrote them: {summarize(removal.kept_changed)}", err=True)
+    for line in record.commit().notes(record.folder):
+        click.echo(line, err=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -432,16 +408,17 @@ def finish_output_folder(record: OutputRecord, *written: Path | None) -> None:
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
 def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_path, fmt):
     """Check DATA_DIR's files, print a summary per file, and write rejected rows."""
-    from .pipeline import extract
+    from . import pipeline
 
-    with open_rejects(rejects_path, show_pii) as rejects:
-        records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        extract(records, rejects, _parallel())
+    settings = run_settings(encoding, column_map, strict, show_pii)
+    with pipeline.open_rejects(rejects_path, show_pii) as rejects:
+        records = read_data_dir(data_dir, rejects, settings, quiet)
+        pipeline.extract(records, rejects, settings.parallel)
     emit_table(_file_rows(records.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(rejects, strict)
     remove_stale_rejects(rejects)
-    lost = losses(records.reports)
+    lost = pipeline.losses(records.reports)
     if lost:
         raise DataError(f"{len(lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit of lost "
                         f"rows or values: {'; '.join(lost)}")
@@ -474,11 +451,12 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     Loading the same DATA_DIR again is harmless (idempotent: it completes an interrupted load).
     A database that holds another data set is refused unless --append or --replace.
     """
-    from .identifiers import extract_identifiers
+    from . import pipeline
     from .store import connect, read_hashing, stale_clusters
 
     source = str(data_dir.resolve())
     settings = _settings(uri, user, password, database)
+    reading = run_settings(encoding, column_map, strict, show_pii)
     if bulk:
         from .bulk import local_server
 
@@ -494,9 +472,9 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
                             "holds a graph: give --replace to replace it, or load without "
                             "--bulk (MERGE adds to it)")
         store.check_load(source, mode)
-        with open_rejects(rejects_path, show_pii) as rejects:
-            records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-            identifiers = extract_identifiers(records, rejects, _parallel())
+        with pipeline.open_rejects(rejects_path, show_pii) as rejects:
+            records = read_data_dir(data_dir, rejects, reading, quiet)
+            identifiers = pipeline.extract(records, rejects, reading.parallel)
         if strict and rejects.count:
             finish_rejects(rejects, strict)
         if mode == "replace" and not bulk:
@@ -674,44 +652,24 @@ docs/linkage.md for how the weights are learned and used.
 def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, rejects_path,
             hubs_file, previous, max_pages, key_file, explain_model):
     from . import pipeline
-    from .analysis import read_previous
-    from .linkage.hubs import read_hub_overrides
 
-    overrides = read_hub_overrides(hubs_file) if hubs_file else None
-    previous_ids = read_previous(previous) if previous else None
-    secret = _secret(key_file)
-    parallel = _parallel()
-    record = announce_output_folder(out_dir)
-    with open_rejects(rejects_path or out_dir / "rejects.csv", show_pii) as rejects:
-        records = read_data_dir(data_dir, rejects, encoding, column_map, quiet)
-        identifiers = pipeline.extract(records, rejects, parallel)
-    finish_rejects(rejects, strict)
-    not_assessed = [g.describe() for g in gaps(records.reports)]
-    stores, links = records.stores, identifiers.links
-    # The record rows and the identifier nodes are done with: about 1 GiB at a million stores.
-    del records, identifiers
-    stage = stage_printer(quiet)
-    result = pipeline.analyze(stores, links, overrides, previous_ids, stage=stage,
-                              parallel=parallel)
-    multi = int((result.clusters["size"] >= 2).sum())
-    pages = multi if max_pages is None else min(multi, max_pages)
-    stage("writing the files and the report")
-    with progress_bar("writing pages", pages, quiet, "pages") as advance:
-        pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel,
-                       source=str(data_dir), rejects=rejects.count, progress=advance,
-                       max_pages=max_pages, secret=secret, record=record,
-                       not_assessed=not_assessed)
-    finish_output_folder(record, rejects.path if rejects.count else None)
+    run = pipeline.run_files(
+        data_dir, out_dir,
+        run_settings(encoding, column_map, strict, show_pii, secret=_secret(key_file)),
+        hubs=hubs_file, previous=previous, max_pages=max_pages, rejects=rejects_path,
+        command="graphaudit analyze", events=run_events(quiet))
+    result = run.analysis
     model = result.linkage.resolution.model
     if model.source != "estimated":
         click.echo(f"Note: the evidence could not be weighed from this data ({model.message}); "
                    "see docs/linkage.md for the default weights.", err=True)
     if explain_model:
         print_model(result)
+    multi = int((result.clusters["size"] >= 2).sum())
     possible = 0 if result.possible_links is None else len(result.possible_links)
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
                f"{possible:,} possible links, {len(result.hubs):,} hubs, "
-               f"{rejects.count:,} rejects")
+               f"{run.rejects:,} rejects")
     click.echo(f"Results: {out_dir}/ (open {out_dir / 'index.html'})")
 
 
@@ -807,7 +765,7 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
     with json_errors(fmt):
         if data_dir:
             rejects = RejectsWriter(None)
-            records = read_data_dir(data_dir, rejects, None, None, quiet=True)
+            records = read_data_dir(data_dir, rejects, run_settings(), quiet=True)
             identifiers = pipeline.extract(records, rejects, _parallel())
             stores, links = records.stores, identifiers.links
         else:

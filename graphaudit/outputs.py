@@ -88,6 +88,32 @@ class Existing:
     def empty(self) -> bool:
         return not (self.earlier or self.changed or self.others)
 
+    def notes(self) -> list[str]:
+        """What a run writing into the folder will do to what it holds: one line each, to say
+        before anything is written."""
+        out, lines = self.folder, []
+        if self.earlier:
+            when = (f"`{self.command}`, {self.written_at}" if self.command
+                    else "an earlier run")
+            lines.append(f"Note: {out}/ holds the output of an earlier run ({when}): its "
+                         f"{files(len(self.earlier))} ({summarize(self.earlier)}) are "
+                         "replaced, and those this run does not write again are removed.")
+        if self.changed:
+            lines.append(f"Note: {files(len(self.changed))} graphaudit wrote there were "
+                         f"changed since ({summarize(self.changed)}): overwritten if this run "
+                         "writes them again, otherwise kept.")
+        if self.other_family:
+            lines.append(f"Note: {out}/ also holds {files(len(self.other_family))} another "
+                         f"graphaudit command wrote ({summarize(self.other_family)}): they are "
+                         "kept.")
+        if self.others:
+            named = [n for n in self.others if is_own_name(n)]
+            lines.append(f"Note: {out}/ holds {files(len(self.others))} graphaudit has no "
+                         "record of writing: they are kept"
+                         + (f", except those named like its outputs ({summarize(named)}), "
+                            "which are overwritten if this run writes them." if named else "."))
+        return lines
+
 
 def _read_manifest(folder: Path) -> tuple[dict, list[_Entry]]:
     """The manifest's header and its usable entries; a missing or unreadable one is empty."""
@@ -163,6 +189,17 @@ class Removal:
 
     removed: list[str] = field(default_factory=list)
     kept_changed: list[str] = field(default_factory=list)  # changed since: left in place
+
+    def notes(self, folder: Path) -> list[str]:
+        """What the commit removed from ``folder`` and what it kept: one line each."""
+        lines = []
+        if self.removed:
+            lines.append(f"Removed {files(len(self.removed))} an earlier run wrote into "
+                         f"{folder}/ and this one did not: {summarize(self.removed)}")
+        if self.kept_changed:
+            lines.append(f"Kept {files(len(self.kept_changed))} of an earlier run that were "
+                         f"changed since it wrote them: {summarize(self.kept_changed)}")
+        return lines
 
 
 class OutputRecord:

@@ -7,7 +7,9 @@ Each step takes the previous one's result and returns plain tables keyed by stor
 The commands of :mod:`graphaudit.cli` are these steps with options parsed and results printed;
 ``cluster`` and ``report`` share :func:`read_graph` and :func:`analyze_graph` (the graph
 read back from Neo4j, analyzed with the cluster ids stored there) and ``cluster`` adds
-:func:`write_back`.
+:func:`write_back`. :func:`run_files` is the whole of ``graphaudit analyze`` in one call: the
+command parses its options into a :class:`~graphaudit.settings.Settings` and prints what the
+run tells its :class:`Events`.
 
 Every step runs in one process unless given a ``parallel`` budget
 (:class:`graphaudit.parallel.Parallel`; ``Parallel.auto()`` uses every usable core), and masks
@@ -23,30 +25,40 @@ goes to the ``stage`` and ``progress`` callbacks, problems are raised as
 >>> analysis.cluster_of["S0000001"]                              # doctest: +SKIP
 'C...'
 >>> pipeline.write(analysis, "out")                              # doctest: +SKIP
+>>> run = pipeline.run_files("sample_data", "out", Settings())   # doctest: +SKIP
+>>> run.written["clusters.csv"]                                  # doctest: +SKIP
+PosixPath('out/clusters.csv')
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .analysis import Analysis, analyze, link, score
+from .analysis import Analysis, analyze, link, read_previous, score
+from .coverage import gaps
 from .errors import DataError
 from .identifiers import Identifiers, extract_identifiers
-from .linkage.hubs import HubOverrides
+from .linkage.hubs import HubOverrides, read_hub_overrides
+from .outputs import OutputRecord, Removal, ensure_output_folder, survey
 from .parallel import Parallel
-from .records import RecordSet, RejectsWriter, read_records
+from .privacy import mask_field
+from .records import MAX_LOSS_SHARE, FileReport, RecordSet, RejectsWriter, read_records
 from .results import write_outputs
+from .settings import Settings
 
 if TYPE_CHECKING:
     from .store import GraphStore
 
-__all__ = ["GraphInput", "analyze", "analyze_graph", "extract", "link", "read", "read_graph",
-           "score", "write", "write_back", "write_back_size"]
+__all__ = ["Events", "FilesRun", "GraphInput", "analyze", "analyze_graph", "close_rejects",
+           "extract", "link", "losses", "open_rejects", "read", "read_graph", "reading_notes",
+           "run_files", "score", "write", "write_back", "write_back_size"]
 
 
 def read(
@@ -67,11 +79,12 @@ def read(
 
 
 def extract(records: RecordSet, rejects: RejectsWriter | None = None,
-            parallel: Parallel | None = None) -> Identifiers:
+            parallel: Parallel | None = None, shortcuts: bool = True) -> Identifiers:
     """Normalize every identifier of ``records``: ``.links`` has one row per (store_id, kind,
     key), ``.nodes`` one table of identifiers per kind. Values that cannot be normalized go
-    to ``rejects``; without a writer they are kept in ``identifiers.rejects``."""
-    return extract_identifiers(records, rejects, parallel)
+    to ``rejects``; without a writer they are kept in ``identifiers.rejects``. ``shortcuts``
+    is :attr:`Settings.shortcuts`."""
+    return extract_identifiers(records, rejects, parallel, shortcuts)
 
 
 def write(analysis: Analysis, out: str | Path, **options) -> dict[str, Path]:
@@ -80,6 +93,158 @@ def write(analysis: Analysis, out: str | Path, **options) -> dict[str, Path]:
     :func:`graphaudit.results.write_outputs` (``show_pii``, ``secret``, ``max_pages``,
     ``parallel``...). Returns the paths written, by name."""
     return write_outputs(analysis, Path(out), **options)
+
+
+def open_rejects(path: Path | None, show_pii: bool = False) -> RejectsWriter:
+    """A writer of rejected rows to ``path`` (None: kept in memory), their values masked
+    unless ``show_pii``."""
+    return RejectsWriter(path, mask=partial(mask_field, show_pii=show_pii))
+
+
+def close_rejects(rejects: RejectsWriter, strict: bool = False,
+                  tell: Callable[[str], None] | None = None) -> None:
+    """Close ``rejects`` and ``tell`` where they went; under ``strict``, any reject fails the
+    run (DataError)."""
+    rejects.close()
+    if rejects.count:
+        where = rejects.path or "nowhere"
+        (tell or _nothing)(f"{rejects.count} rejects written to {where}")
+        if strict:
+            raise DataError(f"{rejects.count} rejects (rows or dropped values) and --strict is "
+                            f"on (see {where})")
+
+
+def losses(reports: list[FileReport]) -> list[str]:
+    """Files that lost more than MAX_LOSS_SHARE of their rows or of one column's values."""
+    return [f"{loss} (more than {MAX_LOSS_SHARE:.0%}; see the rejects file)"
+            for report in reports for loss in report.losses()]
+
+
+def reading_notes(records: RecordSet) -> list[str]:
+    """What the user should know about what was read, one line each: unknown columns, the
+    optional columns the analysis misses (:mod:`graphaudit.coverage`), files that lost many
+    rows or values, and nothing left to analyze."""
+    lines = [f"Warning: {report.path}: ignoring unknown columns: "
+             f"{', '.join(report.unknown_columns)}"
+             for report in records.reports if report.unknown_columns]
+    lines += [f"Warning: {gap.describe()}" for gap in gaps(records.reports)]
+    lines += [f"Warning: {loss}" for loss in losses(records.reports)]
+    if records.reports and not records.reports[0].read:
+        lines.append(f"Note: {records.reports[0].path} has no rows: there is nothing to analyze "
+                     "(outputs are written empty)")
+    elif not len(records.stores):
+        lines.append(f"Warning: every row of {records.reports[0].path} was rejected: there is "
+                     "nothing to analyze (outputs are written empty; see the rejects file)")
+    return lines
+
+
+def _nothing(*_args: object) -> None:
+    return None
+
+
+@contextmanager
+def _uncounted(*_args: object) -> Iterator[Callable[[int], None]]:
+    yield _nothing
+
+
+#: a factory of progress counters: ``with counter(label) as advance: advance(rows)`` (rows of
+#: unknown total), ``with bar(label, total, unit) as advance: advance(n)`` (a known total)
+Counter = Callable[..., AbstractContextManager[Callable[[int], None]]]
+
+
+@dataclass
+class Events:
+    """How a run tells its caller what it is doing. Each is optional (the default tells
+    nothing): the library never prints, the command line passes functions that do.
+    """
+
+    #: the name of each stage as it starts ("linking", "writing the files and the report")
+    stage: Callable[[str], None] = _nothing
+    #: a line the user should read (warnings, notes, where rejects went), as it arises
+    tell: Callable[[str], None] = _nothing
+    #: ``counting(label)``: counts rows read, of unknown total
+    counting: Counter = _uncounted
+    #: ``progress(label, total, unit)``: counts pages written, of a known total
+    progress: Counter = _uncounted
+
+
+@dataclass
+class FilesRun:
+    """What :func:`run_files` read, found and wrote."""
+
+    analysis: Analysis
+    reports: list[FileReport]  # one per record file read (rows read, accepted, rejected)
+    rejects: int  # rows and values rejected
+    rejects_path: Path | None  # where they were written (None when there were none)
+    pages: int  # cluster pages written
+    written: dict[str, Path]  # the output files, by name
+    removal: Removal  # what an earlier run had written into the folder and was removed
+    not_assessed: list[str] = field(default_factory=list)  # graphaudit.coverage
+
+
+def run_files(
+    data_dir: str | Path,
+    out: str | Path,
+    settings: Settings | None = None,
+    *,
+    hubs: str | Path | None = None,
+    previous: str | Path | None = None,
+    max_pages: int | None = None,
+    rejects: str | Path | None = None,
+    command: str = "graphaudit.pipeline.run_files",
+    events: Events | None = None,
+) -> FilesRun:
+    """Data directory -> output folder: :func:`read`, :func:`extract`, :func:`analyze` and
+    :func:`write`, as ``graphaudit analyze`` runs them (the same files, byte for byte).
+
+    ``hubs`` is a CSV of hub decisions (:func:`~graphaudit.linkage.hubs.read_hub_overrides`),
+    ``previous`` a previous run's clusters.csv whose ids the clusters keep, ``max_pages`` the
+    number of cluster pages (the riskiest; default all) and ``rejects`` where rejected rows go
+    (default ``out/rejects.csv``, left out when there are none). ``command`` is recorded in the
+    folder's manifest (:mod:`graphaudit.outputs`), which also removes the files an earlier run
+    wrote into ``out`` and this one did not. Raises DataError under ``settings.strict`` when
+    anything was rejected, before the analysis.
+    """
+    settings = settings or Settings()
+    events = events or Events()
+    out = ensure_output_folder(Path(out))
+    overrides = read_hub_overrides(Path(hubs)) if hubs else None
+    previous_ids = read_previous(Path(previous)) if previous else None
+    for line in survey(out).notes():
+        events.tell(line)
+    record = OutputRecord(out, command)
+    parallel = settings.parallel
+    with open_rejects(Path(rejects) if rejects else out / "rejects.csv",
+                      settings.show_pii) as writer:
+        with events.counting("reading") as advance:
+            records = read(data_dir, writer, settings.encoding, settings.column_map,
+                           settings.date_format, progress=advance)
+        for line in reading_notes(records):
+            events.tell(line)
+        identifiers = extract(records, writer, parallel, settings.shortcuts)
+    close_rejects(writer, settings.strict, events.tell)
+    reports, not_assessed = records.reports, [g.describe() for g in gaps(records.reports)]
+    stores, links = records.stores, identifiers.links
+    # The record rows and the identifier nodes are done with: about 1 GiB at a million stores.
+    del records, identifiers
+    result = analyze(stores, links, overrides, previous_ids, stage=events.stage,
+                     parallel=parallel)
+    multi = int((result.clusters["size"] >= 2).sum())
+    pages = multi if max_pages is None else min(multi, max_pages)
+    events.stage("writing the files and the report")
+    with events.progress("writing pages", pages, "pages") as advance:
+        written = write(result, out, show_pii=settings.show_pii, parallel=parallel,
+                        source=str(data_dir), rejects=writer.count, progress=advance,
+                        max_pages=max_pages, secret=settings.secret, record=record,
+                        not_assessed=not_assessed)
+    rejects_path = writer.path if writer.count and writer.path else None
+    if rejects_path is not None and rejects_path.is_file():
+        record.add(rejects_path)
+    removal = record.commit()
+    for line in removal.notes(out):
+        events.tell(line)
+    return FilesRun(result, reports, writer.count, rejects_path, pages, written, removal,
+                    not_assessed)
 
 
 @dataclass

@@ -1,4 +1,7 @@
-"""Neo4j connection settings: command-line options > NEO4J_* environment > the per-user file.
+"""The settings of a run, as objects passed in (:class:`Settings`), and where Neo4j is
+(:class:`ConnectionSettings`).
+
+Neo4j connection settings: command-line options > NEO4J_* environment > the per-user file.
 
 The per-user file is ``connection.env`` in :func:`config_dir` (``$XDG_CONFIG_HOME/graphaudit``,
 by default ``~/.config/graphaudit``). ``make neo4j-start`` writes it, so after it every command
@@ -14,8 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["CONNECTION_FILE_NAME", "URI_SCHEMES", "ConnectionSettings", "check_uri", "config_dir",
-           "connection_file", "read_env_file", "resolve_settings", "safe_uri"]
+from .parallel import Parallel
+
+__all__ = ["CONNECTION_FILE_NAME", "URI_SCHEMES", "ConnectionSettings", "Settings", "check_uri",
+           "config_dir", "connection_file", "read_env_file", "resolve_settings", "safe_uri"]
 
 ENV_KEYS = ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE")
 CONNECTION_FILE_NAME = "connection.env"
@@ -43,6 +48,37 @@ class ConnectionSettings:
     def safe_uri(self) -> str:
         """The URI to print: no user name, password or query in it (:func:`safe_uri`)."""
         return safe_uri(self.uri)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How one run reads, computes and writes: made once (by the command line from its options
+    and environment, or by a script) and passed down to :mod:`graphaudit.pipeline`. Nothing in
+    the package reads a module global that a caller would need to change; a test that needs
+    another value passes another object.
+
+    >>> Settings().parallel.workers, Settings().show_pii
+    (1, False)
+    """
+
+    #: where and as whom to connect to Neo4j (:func:`resolve_settings`)
+    connection: ConnectionSettings = field(default_factory=ConnectionSettings)
+    #: the budget of workers (:mod:`graphaudit.parallel`); the default runs in this process
+    parallel: Parallel = field(default_factory=Parallel)
+    #: outputs show ID numbers, accounts, phones and e-mails unmasked
+    show_pii: bool = False
+    #: the key of the pseudonyms and hashes; None: this installation's (privacy.load_key)
+    secret: bytes | None = field(default=None, repr=False)
+    #: any reject (a row, or a value dropped) fails the run
+    strict: bool = False
+    #: text encoding of the record files (None: detected), export columns renamed to
+    #: graphaudit's (records.load_column_map), strftime format of unusual dates
+    encoding: str | None = None
+    column_map: Mapping[str, Mapping[str, str]] | None = None
+    date_format: str | None = None
+    #: identifiers keyed through the vectorized rewrites and keys (the same keys as the plain
+    #: normalizers, much faster); False sends every value through the plain rules
+    shortcuts: bool = True
 
 
 #: the schemes of Bolt, the protocol graphaudit speaks (``http://`` is Neo4j's Query API, which

@@ -104,3 +104,52 @@ def test_jobs_is_the_budget_of_the_command(tmp_path):
     assert seen == [3, 1]
     with click.Context(main):
         assert _parallel().workers >= 1  # no --jobs: every usable core
+
+
+def test_run_files_is_the_command_in_one_call_and_tells_what_it_does(tmp_path):
+    """``run_files`` writes the files of the steps called one by one (byte for byte), says
+    what it does through its events, and cleans up after an earlier run into the folder."""
+    from conftest import SAMPLE_DATA
+
+    from graphaudit.settings import Settings
+
+    told, stages = [], []
+    events = pipeline.Events(stage=stages.append, tell=told.append)
+    out = tmp_path / "run"
+    run = pipeline.run_files(SAMPLE_DATA, out, Settings(), max_pages=3, events=events)
+    records = pipeline.read(SAMPLE_DATA)
+    analysis = pipeline.analyze(records.stores, pipeline.extract(records).links)
+    steps = pipeline.write(analysis, tmp_path / "steps", max_pages=3, source=str(SAMPLE_DATA),
+                           rejects=0)
+    for name in ("clusters.csv", "cluster_summary.csv", "evidence.csv", "links.csv"):
+        assert run.written[name].read_bytes() == steps[name].read_bytes(), name
+    assert run.analysis.cluster_of.equals(analysis.cluster_of)
+    assert run.pages == 3 and run.rejects == 0 and run.rejects_path is None
+    assert len(list((out / "clusters").glob("*.html"))) == 3
+    assert len(stages) > 1  # the analysis names its stages too
+    assert stages[-1] == "writing the files and the report"
+    assert told == []  # a clean directory and a new folder: nothing to say
+
+    again = pipeline.run_files(SAMPLE_DATA, out, Settings(), max_pages=1, events=events)
+    assert told[0].startswith(f"Note: {out}/ holds the output of an earlier run")
+    assert len(again.removal.removed) == 2 and told[-1].startswith("Removed 2 files")
+    assert len(list((out / "clusters").glob("*.html"))) == 1
+
+
+def test_run_files_under_strict_fails_on_a_reject_before_the_analysis(tmp_path):
+    from graphaudit.errors import DataError
+    from graphaudit.settings import Settings
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id\nS1\nS1\n", encoding="utf-8")
+    told, stages = [], []
+    events = pipeline.Events(stage=stages.append, tell=told.append)
+    with pytest.raises(DataError, match="--strict"):
+        pipeline.run_files(data, tmp_path / "out", Settings(strict=True), events=events)
+    assert told[-1] == f"1 rejects written to {tmp_path / 'out' / 'rejects.csv'}"
+    assert any(line.startswith("Warning: stores.csv: column status absent") for line in told)
+    assert stages == [] and not (tmp_path / "out" / "clusters.csv").exists()
+    run = pipeline.run_files(data, tmp_path / "out", Settings(), events=events)
+    assert run.rejects == 1 and run.rejects_path == tmp_path / "out" / "rejects.csv"
+    assert "rejects.csv" in (tmp_path / "out" / ".graphaudit-manifest.json").read_text()
