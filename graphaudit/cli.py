@@ -715,7 +715,7 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
         result = pipeline.analyze_graph(graph, stage, parallel)
         with progress_bar("writing clusters", pipeline.write_back_size(result),
                           quiet) as advance:
-            pipeline.write_back(store, result, progress=advance)
+            pipeline.write_back(store, result, progress=advance, secret=_secret(key_file))
     if out_dir:
         record = announce_output_folder(out_dir)
         pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel,

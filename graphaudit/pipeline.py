@@ -46,11 +46,12 @@ from .coverage import gaps
 from .errors import DataError
 from .identifiers import Identifiers, extract_identifiers
 from .linkage.hubs import HubOverrides, read_hub_overrides
+from .linkage.waterfall import possible_table
 from .outputs import OutputRecord, Removal, ensure_output_folder, survey
 from .parallel import Parallel
 from .privacy import mask_field
 from .records import MAX_LOSS_SHARE, FileReport, RecordSet, RejectsWriter, read_records
-from .results import write_outputs
+from .results import possible_links, write_outputs
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -295,19 +296,27 @@ def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
 
 
 def write_back(store: GraphStore, analysis: Analysis,
-               progress: Callable[[int], None] | None = None) -> None:
+               progress: Callable[[int], None] | None = None,
+               secret: bytes | None = None) -> None:
     """Write the clusters of ``analysis`` into Neo4j (:Cluster nodes, MEMBER_OF, the stores'
-    flags, SIMILAR_TO between near-duplicate addresses); ``progress`` counts the
-    :func:`write_back_size` items as they are written."""
+    flags, SIMILAR_TO between near-duplicate addresses, POSSIBLE_LINK between clusters that
+    share evidence but were not merged, its evidence masked under ``secret`` as
+    possible_links.csv masks it); ``progress`` counts the :func:`write_back_size` items as
+    they are written."""
     from .store import write_clusters
 
     write_clusters(store, analysis.clusters, analysis.stores, analysis.computed_at,
-                   _similar_addresses(analysis), progress=progress)
+                   _similar_addresses(analysis), progress=progress,
+                   possible=possible_links(analysis, secret=secret))
 
 
 def write_back_size(analysis: Analysis) -> int:
-    """How many items :func:`write_back` writes (clusters, stores, similar addresses)."""
-    return len(analysis.clusters) + len(analysis.stores) + len(_similar_addresses(analysis))
+    """How many items :func:`write_back` writes (clusters, stores, similar addresses, possible
+    links)."""
+    possible = (analysis.possible_links if analysis.possible_links is not None
+                else possible_table(analysis.linkage))
+    return (len(analysis.clusters) + len(analysis.stores) + len(_similar_addresses(analysis))
+            + len(possible))
 
 
 def _similar_addresses(analysis: Analysis) -> list[dict]:

@@ -104,18 +104,33 @@ def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
         hubs = hubs.assign(reason=_scrubbed(hubs["reason"]))
     write_csv(_floats_as_text(hubs[["kind", "identifier", "store_count", "groups", "status",
                                     "reason", "weight"]]), paths["hubs.csv"])
-    linkage = analysis.linkage
-    merges = merge_table(linkage)
-    possible = analysis.possible_links if analysis.possible_links is not None else \
-        possible_table(linkage)
-    items = link_items(linkage, np.r_[merges["edge"].to_numpy(), possible["edge"].to_numpy()])
-    described = describe_links(items, texts, show_pii, secret)
-    merges["evidence"] = merges["edge"].map(described).fillna("")
+    merges = merge_table(analysis.linkage)
+    merges["evidence"] = _described(analysis, merges, texts, show_pii, secret)
     write_csv(_floats_as_text(merges.drop(columns=["edge"])), paths["links.csv"])
-    possible = possible.assign(evidence=possible["edge"].map(described).fillna(""))
+    possible = possible_links(analysis, show_pii, secret, texts)
     write_csv(_floats_as_text(possible.drop(columns=["edge"])), paths["possible_links.csv"])
     paths["model.json"].write_text(json.dumps(model_report(analysis), indent=2,
                                               ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def possible_links(analysis: Analysis, show_pii: bool = False, secret: bytes | None = None,
+                   texts=None) -> pd.DataFrame:
+    """The possible links (two clusters that share evidence but were not merged) with their
+    evidence described as one line each: possible_links.csv's rows (with ``edge``), and what
+    ``graphaudit cluster`` writes as POSSIBLE_LINK relationships."""
+    possible = analysis.possible_links if analysis.possible_links is not None else \
+        possible_table(analysis.linkage)
+    return possible.assign(evidence=_described(analysis, possible, texts, show_pii, secret))
+
+
+def _described(analysis: Analysis, links: pd.DataFrame, texts, show_pii: bool,
+               secret: bytes | None) -> np.ndarray:
+    """Each row's evidence line (:func:`describe_links`), by its ``edge``."""
+    linkage = analysis.linkage
+    texts = address_texts(linkage) if texts is None else texts
+    items = link_items(linkage, links["edge"].to_numpy())
+    described = describe_links(items, texts, show_pii, secret)
+    return links["edge"].map(described).fillna("").to_numpy(dtype=object)
 
 
 def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:

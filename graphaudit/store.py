@@ -642,6 +642,11 @@ WRITE_CLUSTERS = statement("write-clusters")
 WRITE_MEMBERS = statement("write-members")
 DROP_STALE_CLUSTERS = statement("drop-stale-clusters")
 WRITE_SIMILAR = statement("write-similar")
+WRITE_POSSIBLE_LINKS = statement("write-possible-links")
+DROP_STALE_POSSIBLE_LINKS = statement("drop-stale-possible-links")
+#: the columns of a possible link written to the graph (possible_links.csv's)
+POSSIBLE_COLUMNS = ("cluster_a", "cluster_b", "store_a", "store_b", "score", "chance",
+                    "threshold", "evidence")
 
 
 def read_graph(store: GraphStore) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -704,6 +709,7 @@ def write_clusters(
     computed_at: str,
     similar: list[dict] | None = None,
     progress: Callable[[int], None] | None = None,
+    possible: pd.DataFrame | None = None,
 ) -> LoadSummary:
     """Write :Cluster nodes, MEMBER_OF and Store.cluster_id back; idempotent.
 
@@ -713,6 +719,10 @@ def write_clusters(
     Batched as :meth:`GraphStore.load` writes: a list per column, the cluster nodes first, then
     the memberships on ``LOAD_WORKERS`` lanes that share no cluster (a MEMBER_OF locks its
     cluster node until commit).
+
+    ``possible`` (possible_links.csv's rows) become POSSIBLE_LINK relationships between the
+    clusters, on one lane (each locks two cluster nodes); those of an earlier run that this
+    run did not find again are deleted.
     """
     summary = LoadSummary()
     nodes = clusters[["cluster_id", "size", "risk_score"]].assign(
@@ -731,5 +741,11 @@ def write_clusters(
     pairs = pd.DataFrame(similar or [], columns=["a", "b", "score"])
     store._write_lanes([_column_batches("SIMILAR_TO", WRITE_SIMILAR, pairs, counted=True)],
                        summary, progress, redo="`graphaudit cluster`")
+    links = (possible if possible is not None
+             else pd.DataFrame(columns=list(POSSIBLE_COLUMNS)))[list(POSSIBLE_COLUMNS)]
+    store._write_lanes([_column_batches("POSSIBLE_LINK", WRITE_POSSIBLE_LINKS, links,
+                                        counted=True, fixed={"computed_at": computed_at})],
+                       summary, progress, redo="`graphaudit cluster`")
+    store.run_write(DROP_STALE_POSSIBLE_LINKS, computed_at=computed_at)
     store.run_write(DROP_STALE_CLUSTERS, keep=clusters["cluster_id"].tolist())
     return summary

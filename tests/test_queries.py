@@ -748,3 +748,35 @@ def test_a_query_past_its_timeout_is_stopped(loaded, env, tmp_path):
     result = CliRunner().invoke(main, ["query", str(path), "--timeout", "1"], env=env)
     assert result.exit_code == 1
     assert "did not finish within 1 s" in result.output
+
+
+@pytest.mark.neo4j
+def test_possible_links_are_in_the_graph_as_in_possible_links_csv(loaded, query, env, tmp_path):
+    """`cluster` writes the middle match level (two clusters that share evidence, not merged)
+    as POSSIBLE_LINK between :Cluster nodes: the rows of the possible_links.csv it writes,
+    no more (a second run leaves no stale or doubled link), and possible-links finds them from
+    either cluster."""
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["cluster", "-q", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    with open(out / "possible_links.csv", encoding="utf-8", newline="") as handle:
+        expected = {(r["cluster_a"], r["cluster_b"], r["store_a"], r["store_b"], r["evidence"])
+                    for r in csv.DictReader(handle)}
+    assert len(expected) >= 10
+    rows = loaded.run_read(
+        "MATCH (a:Cluster)-[r:POSSIBLE_LINK]->(b:Cluster) RETURN a.cluster_id AS a, "
+        "b.cluster_id AS b, r.store_a AS store_a, r.store_b AS store_b, r.evidence AS evidence, "
+        "r.score AS score, r.threshold AS threshold")
+    assert {(r["a"], r["b"], r["store_a"], r["store_b"], r["evidence"]) for r in rows} == expected
+    assert len(rows) == len(expected)
+    assert all(r["score"] is not None and r["threshold"] is not None for r in rows)
+    member_of = {r["s"]: r["c"] for r in loaded.run_read(
+        "MATCH (s:Store)-[:MEMBER_OF]->(c:Cluster) RETURN s.store_id AS s, c.cluster_id AS c")}
+    assert all(member_of[a] == ca and member_of[b] == cb for ca, cb, a, b, _ in expected)
+    cluster_a, cluster_b, store_a, store_b, evidence = sorted(expected)[0]
+    for this, other, mine, theirs in ((cluster_a, cluster_b, store_a, store_b),
+                                      (cluster_b, cluster_a, store_b, store_a)):
+        found = query("possible-links", cluster_id=this)
+        row = next(r for r in found if r["other_cluster"] == other)
+        assert (row["store"], row["other_store"]) == (mine, theirs)
+        assert row["evidence"]
