@@ -767,13 +767,14 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
             rejects = RejectsWriter(None)
             records = read_data_dir(data_dir, rejects, run_settings(), quiet=True)
             identifiers = pipeline.extract(records, rejects, _parallel())
-            stores, links = records.stores, identifiers.links
+            result = pipeline.analyze(records.stores, identifiers.links, parallel=_parallel())
         else:
-            from .store import connect, read_graph
+            from .store import connect
 
+            # with the cluster ids the graph holds, so that they are those of clusters.csv
             with connect(_settings(uri, user, password, database)) as store:
-                stores, links = read_graph(store)
-        result = pipeline.analyze(stores, links, parallel=_parallel())
+                graph = pipeline.read_graph(store, secret=_secret(key_file))
+            result = pipeline.analyze_graph(graph, parallel=_parallel())
         found = explain_stores(result, *store_ids, show_pii=show_pii,
                                secret=_secret(key_file))
     if fmt == "json":

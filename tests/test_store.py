@@ -352,3 +352,26 @@ def test_delete_all_commits_batch_by_batch(clean_graph, neo4j_settings, neo4j_en
             deleter.close()
     assert deleted == [before]
     assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+
+
+def test_explain_from_neo4j_gives_the_cluster_ids_the_graph_holds(clean_graph, neo4j_env,
+                                                                 tmp_path):
+    """A cluster keeps the id an earlier run gave it; `explain` from Neo4j names the clusters
+    by the ids stored in the graph (those of clusters.csv and the :Cluster nodes), not by ids
+    computed afresh."""
+    import json
+
+    assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+    assert CliRunner().invoke(main, ["cluster", "-q"]).exit_code == 0
+    big = clean_graph.run_read(
+        "MATCH (c:Cluster) WHERE c.size >= 3 RETURN c.cluster_id AS c ORDER BY c LIMIT 1")[0]["c"]
+    kept = "C0123456789ab"  # as if an earlier run had named it
+    clean_graph.run_write(
+        "MATCH (c:Cluster {cluster_id: $old}) SET c.cluster_id = $new WITH c "
+        "MATCH (s:Store)-[:MEMBER_OF]->(c) SET s.cluster_id = $new", old=big, new=kept)
+    a, b = [r["s"] for r in clean_graph.run_read(
+        "MATCH (s:Store {cluster_id: $c}) RETURN s.store_id AS s ORDER BY s LIMIT 2", c=kept)]
+    result = CliRunner().invoke(main, ["explain", a, b, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["clusters"] == {a: kept, b: kept} and found["linked"]
