@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from graphaudit.linkage.levels import Evidence, _bridge_sides, _union, compare_groups
+from graphaudit.linkage.levels import Evidence, _bridge_sides, _union, compare_groups, resolve
 from graphaudit.linkage.weights import NEAR, NONE, LinkageParams, band_level, distinct_patterns
 
 COMPARISONS = ["phone", "payment", "holder_name"]  # the last one only adds
@@ -102,6 +102,54 @@ def test_candidate_pairs_and_what_they_share_equal_a_plain_set_intersection(
     got = list(shared[["pair", "value", "comp", "level"]].itertuples(index=False, name=None))
     assert [tuple(int(x) for x in row) for row in got] == want_shared
     assert chances.shape == levels.shape and (chances >= 0).all()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_comparing_only_active_groups_gives_the_full_comparison_of_their_pairs(seed):
+    rng = np.random.default_rng(seed)
+    evidence = random_evidence(rng)
+    labels = random_groups(rng, 40)
+    active = np.zeros(40, dtype=bool)
+    active[rng.choice(np.unique(labels), 3, replace=False)] = True
+    # Small windows: which neighbours a common value pairs depends on all of its groups.
+    params = LinkageParams(all_pairs_up_to=3, window=2, max_groups=1000)
+    pairs, levels, shared, chances = compare_groups(evidence, labels, params)
+    got_pairs, got_levels, got_shared, got_chances = compare_groups(evidence, labels, params,
+                                                                    active=active)
+    touching = np.flatnonzero(active[pairs[:, 0]] | active[pairs[:, 1]])
+    assert 0 < len(touching) < len(pairs)
+    assert got_pairs.tolist() == pairs[touching].tolist()
+    assert got_levels.tolist() == levels[touching].tolist()
+    assert got_chances.tolist() == chances[touching].tolist()
+    renumber = np.full(len(pairs), -1)
+    renumber[touching] = np.arange(len(touching))
+    want = shared[renumber[shared["pair"].to_numpy()] >= 0].assign(
+        pair=lambda t: renumber[t["pair"].to_numpy()])
+    assert got_shared.to_numpy().tolist() == want.to_numpy().tolist()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_rounds_comparing_only_changed_groups_merge_as_rounds_comparing_every_pair(seed):
+    rng = np.random.default_rng(seed)
+    evidence = random_evidence(rng, n_stores=120, n_values=60)
+    params = LinkageParams(all_pairs_up_to=3, window=2, max_groups=1000, merge_bits=-4)
+    result = resolve(evidence, 120, params)
+    # Every round compares every candidate pair, with the model resolve learned.
+    labels, want = np.arange(120), []
+    for round_number in range(params.max_rounds):
+        pairs, levels, _, chances = compare_groups(evidence, labels, params)
+        score = result.model.score(levels, chances) if len(pairs) else np.zeros(0)
+        rows = np.flatnonzero(score >= params.merge_bits)
+        if not len(rows):
+            break
+        want += [(round_number, int(a), int(b), float(s))
+                 for (a, b), s in zip(pairs[rows].tolist(), score[rows], strict=True)]
+        labels = _union(labels, pairs[rows], 120)
+    merges = result.merges
+    got = list(zip(merges["round"].tolist(), merges["a"].tolist(), merges["b"].tolist(),
+                   merges["score"].tolist(), strict=True))
+    assert len({r for r, *_ in want}) >= 2  # the rounds after the first were exercised
+    assert got == want
 
 
 def test_a_pair_sharing_only_a_value_that_does_not_generate_is_no_candidate():

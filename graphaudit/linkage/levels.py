@@ -224,8 +224,11 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     items: list[pd.DataFrame] = []
     model = None
     edge_base = 0
+    table = value_groups(evidence, labels)
+    active = None  # the first round compares every candidate pair
     for round_number in range(params.max_rounds):
-        pairs, levels, shared, chances = compare_groups(evidence, labels, params)
+        pairs, levels, shared, chances = compare_groups(evidence, labels, params,
+                                                        table=table, active=active)
         if model is None:
             model = monotone_bands(estimate_model(
                 levels, evidence.comparisons, params, store_level_u(evidence, n_stores),
@@ -248,7 +251,9 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                                     "size_b": size[pairs[rows, 1]]}))
         items.append(_items(shared, rows, edge_base, model))
         edge_base += len(rows)
+        del levels, shared, chances
         labels = _union(labels, pairs[rows], n_stores)
+        table, active = _next_round(table, labels, pairs[rows], params)
     if model is None:  # no evidence at all
         model = monotone_bands(estimate_model(np.empty((0, n_comp), dtype=np.int8),
                                               evidence.comparisons, params))
@@ -362,8 +367,58 @@ def _components(merges: pd.DataFrame, base: np.ndarray, n_stores: int) -> np.nda
     return _union(np.arange(n_stores), np.r_[pairs, start], n_stores)
 
 
+@dataclass
+class ValueGroups:
+    """The (value, group) table of a round: who uses what, sorted by value then group, and
+    each value's group count (a group-by count of it)."""
+
+    value: np.ndarray
+    group: np.ndarray
+    groups_of_value: np.ndarray
+
+
+def value_groups(evidence: Evidence, labels: np.ndarray) -> ValueGroups:
+    """Distinct (value, group) rows of the evidence under ``labels`` (a store's label is its
+    group)."""
+    n_groups = int(labels.max()) + 1 if len(labels) else 1
+    value, group = unique_pairs(evidence.value, labels[evidence.store], n_groups)
+    return ValueGroups(value, group, np.bincount(value, minlength=len(evidence.comp)))
+
+
+def _relabelled(table: ValueGroups, labels: np.ndarray) -> ValueGroups:
+    """``table`` after merges: each group relabelled (a group's label is one of its stores),
+    duplicates dropped. The same rows as :func:`value_groups` of the evidence, from fewer."""
+    n_groups = int(labels.max()) + 1 if len(labels) else 1
+    value, group = unique_pairs(table.value, labels[table.group], n_groups)
+    return ValueGroups(value, group, np.bincount(value, minlength=len(table.groups_of_value)))
+
+
+def _next_round(table: ValueGroups, labels: np.ndarray, merged: np.ndarray,
+                params: LinkageParams) -> tuple[ValueGroups, np.ndarray]:
+    """The next round's (value, group) table, and the groups it must compare again.
+
+    A pair of groups that no merge changed, sharing only values whose group count did not
+    change, is compared on the same evidence at the same levels as in the last round and
+    did not merge then: it cannot merge now. So only pairs with an *active* group are
+    compared: a group just merged, or a group using a value whose group count the merges
+    changed (its band, hence its level, may have changed) or whose groups were relabelled
+    while it had more than ``all_pairs_up_to`` of them (its window of neighbours moved).
+    Every step is a group-by or a join of the (value, group) table.
+    """
+    new = _relabelled(table, labels)
+    active = np.zeros(len(labels), dtype=bool)
+    active[labels[merged.ravel()]] = True
+    touched = np.zeros(len(new.groups_of_value), dtype=bool)
+    touched[new.value[active[new.group]]] = True
+    dirty = touched & ((new.groups_of_value != table.groups_of_value)
+                       | (table.groups_of_value > params.all_pairs_up_to))
+    active[new.group[dirty[new.value]]] = True
+    return new, active
+
+
 def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
-                   hubs_from: int | None = None
+                   hubs_from: int | None = None, table: ValueGroups | None = None,
+                   active: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame, np.ndarray]:
     """Candidate pairs of groups, their levels (pairs x comparisons), their shared values and
     the chances of coincidence of each comparison.
@@ -378,20 +433,33 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     neither make candidates nor count.
 
     Every step is a group-by or a join over two tables: the (value, group) table of who uses
-    what, and the (pair, value) table of what pairs share (see :func:`_shared_values`).
+    what (``table``, :func:`value_groups` of ``labels`` when not given), and the (pair, value)
+    table of what pairs share (see :func:`_shared_values`). With ``active`` (a mask over group
+    labels), only the candidate pairs with an active group are compared: the rounds after the
+    first pass the groups whose comparisons the last merges can have changed
+    (:func:`_next_round`).
     """
     n_comp = len(evidence.comparisons)
     group = labels[evidence.store]
-    # The (value, group) table and the values' group counts.
     n_groups_space = int(labels.max()) + 1 if len(labels) else 1
-    inc_value, inc_group = unique_pairs(evidence.value, group, n_groups_space)
-    n_values = len(evidence.comp)
-    groups_of_value = np.bincount(inc_value, minlength=n_values)
+    if table is None:
+        table = value_groups(evidence, labels)
+    inc_value, inc_group, groups_of_value = table.value, table.group, table.groups_of_value
     if hubs_from is not None:
         kept = groups_of_value[inc_value] < hubs_from
         inc_value, inc_group = inc_value[kept], inc_group[kept]
-    pairs, pair_id, value = _shared_values(inc_value, inc_group, groups_of_value, evidence,
-                                           params, n_groups_space)
+    rows_value, rows_group = inc_value, inc_group
+    if active is not None:
+        # Only values an active group uses can be shared by a pair with an active group; they
+        # keep all their groups (a value's window of neighbours depends on all of them).
+        touched = np.zeros(len(groups_of_value), dtype=bool)
+        touched[inc_value[active[inc_group]]] = True
+        keep = touched[inc_value]
+        rows_value, rows_group = inc_value[keep], inc_group[keep]
+        del touched, keep
+    pairs, pair_id, value = _shared_values(rows_value, rows_group, groups_of_value, evidence,
+                                           params, n_groups_space, active)
+    del rows_value, rows_group
     if not len(pairs):
         empty = pd.DataFrame({"pair": np.zeros(0, np.int64), "value": np.zeros(0, np.int64),
                               "comp": np.zeros(0, np.int64), "level": np.zeros(0, np.int8)})
@@ -406,28 +474,31 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     count = np.bincount(inc_group * n_comp + inc_comp, minlength=n_groups_space * n_comp
                         ).astype(np.int32).reshape(n_groups_space, n_comp)
     # pairs x comparisons arrays are the largest of a round (5 million pairs at a million
-    # stores): int8 and int32 where they can be, and the chances computed in place.
-    count_a, count_b = count[a], count[b]
-    levels = np.full(count_a.shape, -1, dtype=np.int8)
-    levels[(count_a > 0) & (count_b > 0)] = NONE
+    # stores): int8 and bool where they can be, and the chances only where a pair agrees.
+    has = count > 0
+    levels = np.full((len(pairs), n_comp), -1, dtype=np.int8)
+    levels[has[a] & has[b]] = NONE
+    del has
     best = np.full(len(pairs) * n_comp, NONE, dtype=np.int8)
     np.maximum.at(best, pair_id * n_comp + comp, level)
+    hit = np.flatnonzero(best > NONE)
     flat = levels.reshape(-1)
-    hit = best > NONE
     flat[hit] = best[hit]
     if drop_implied(levels, evidence.comparisons, params.implied):
         counts = flat[pair_id * n_comp + comp] >= 0  # implied agreements are no items
         pair_id, value, comp, level = pair_id[counts], value[counts], comp[counts], level[counts]
+    del best
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
     per_store = _values_per_store(evidence, n_comp)
-    del count
-    chances = count_a.astype(np.float64)
-    del count_a
-    chances *= count_b
-    del count_b
-    chances /= per_store ** 2
-    np.maximum(chances, 1.0, out=chances)
-    np.log2(chances, out=chances)
+    # Elsewhere a comparison's chances weigh nothing (Model.score): they stay 0.
+    hit_pair, hit_comp = np.divmod(hit, n_comp)
+    ratio = count[a[hit_pair], hit_comp].astype(np.float64)
+    ratio *= count[b[hit_pair], hit_comp]
+    ratio /= (per_store ** 2)[hit_comp]
+    np.maximum(ratio, 1.0, out=ratio)
+    np.log2(ratio, out=ratio)
+    chances = np.zeros(levels.shape)
+    chances.reshape(-1)[hit] = ratio
     return pairs, levels, shared, chances
 
 
@@ -446,7 +517,8 @@ def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
 
 
 def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value: np.ndarray,
-                   evidence: Evidence, params: LinkageParams, n_groups: int
+                   evidence: Evidence, params: LinkageParams, n_groups: int,
+                   active: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Candidate pairs of groups, and every value each candidate pair shares.
 
@@ -459,7 +531,7 @@ def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value
     common values on one side, looked up on the other.
 
     Returns ``pairs`` (k x 2, sorted) and ``pair_id``, ``value`` of every shared value,
-    sorted by pair then value.
+    sorted by pair then value. With ``active``, only the candidates with an active group.
     """
     g = groups_of_value[inc_value]
     rare = (g >= 2) & (g <= params.all_pairs_up_to)
@@ -483,6 +555,10 @@ def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
     run = np.cumsum(first) - 1
     candidate = np.bincount(run, weights=makes, minlength=int(first.sum())) > 0
+    if active is not None:  # only pairs with an active group
+        run_key = key[first]
+        candidate &= active[run_key // n_groups] | active[run_key % n_groups]
+        del run_key
     number = np.cumsum(candidate) - 1
     pair_key = key[first][candidate]
     pairs = np.c_[pair_key // n_groups, pair_key % n_groups]
@@ -493,10 +569,17 @@ def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value
     if common.any() and len(pairs):
         c_pair, c_value = _shared_by_lookup(inc_value[common], inc_group[common], pairs,
                                             n_groups, len(evidence.comp))
-        both = np.r_[pair_id * len(evidence.comp) + value,
-                     c_pair * len(evidence.comp) + c_value]
-        order = np.argsort(both, kind="stable")  # two sorted runs: a merge
-        pair_id, value = np.r_[pair_id, c_pair][order], np.r_[value, c_value][order]
+        # Two runs sorted by (pair, value) with no row in common: merged, not sorted again.
+        at = np.searchsorted(pair_id * len(evidence.comp) + value,
+                             c_pair * len(evidence.comp) + c_value)
+        at += np.arange(len(at))
+        from_lookup = np.zeros(len(pair_id) + len(at), dtype=bool)
+        from_lookup[at] = True
+        merged_pair = np.empty(len(from_lookup), dtype=np.int64)
+        merged_value = np.empty(len(from_lookup), dtype=np.int64)
+        merged_pair[at], merged_value[at] = c_pair, c_value
+        merged_pair[~from_lookup], merged_value[~from_lookup] = pair_id, value
+        pair_id, value = merged_pair, merged_value
     return pairs, pair_id, value
 
 
@@ -634,7 +717,7 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
     b = merges["b"].to_numpy(np.int64)
     start = np.flatnonzero(base != np.arange(n_stores))
     ea, eb = np.r_[a, start], np.r_[b, base[start]]
-    graph = igraph.Graph(n=n_stores, edges=list(zip(ea.tolist(), eb.tolist(), strict=True)))
+    graph = igraph.Graph(n=n_stores, edges=np.c_[ea, eb])
     bridges = np.array(graph.bridges(), dtype=np.int64)
     if not len(bridges):
         return weak
@@ -651,11 +734,14 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
     if not maybe.any():
         return weak
     if evidence is not None and model is not None:
-        # The evidence between the two parts each bridge joins, in one pass over all parts.
-        pairs, levels, _, chances = compare_groups(evidence, labels, params)
+        # The evidence between the two parts each bridge joins, in one pass over the parts
+        # at the ends of the bridges in doubt.
+        lo = np.minimum(labels[a[bridges]], labels[b[bridges]])
+        hi = np.maximum(labels[a[bridges]], labels[b[bridges]])
+        ends = np.zeros(n_stores, dtype=bool)
+        ends[lo[maybe]] = ends[hi[maybe]] = True
+        pairs, levels, _, chances = compare_groups(evidence, labels, params, active=ends)
         if len(pairs):
-            lo = np.minimum(labels[a[bridges]], labels[b[bridges]])
-            hi = np.maximum(labels[a[bridges]], labels[b[bridges]])
             across = _lookup_pairs(pairs, model.score(levels, chances), lo, hi, n_stores)
             score = np.where(np.isnan(across), score, np.maximum(across, score))
     weak[bridges[(smaller >= 2) & (score - params.merge_bits < margin)]] = True
