@@ -424,6 +424,8 @@ write_connection_env() { # PORT PASSWORD
     printf 'GRAPHAUDIT_NEO4J_HOME=%s\n' "$STATE" >>"$tmp"
   )
   mv "$tmp" "$CONN_FILE"
+  # the restart around a bulk import leaves the caller's saved connection as it was
+  [ -n "${KEEP_USER_CONN:-}" ] && return 0
   (
     umask 077
     mkdir -p "$USER_CONF_DIR"
@@ -434,6 +436,7 @@ write_connection_env() { # PORT PASSWORD
 
 # Remove the per-user copy of connection.env when it describes this checkout's server.
 remove_connection_env() {
+  [ -n "${KEEP_USER_CONN:-}" ] && return 0   # a restart around a bulk import: same server after
   if [ -f "$CONN_FILE" ] && [ -f "$USER_CONN_FILE" ] && cmp -s "$CONN_FILE" "$USER_CONN_FILE"; then
     rm -f "$USER_CONN_FILE"
   fi
@@ -525,7 +528,11 @@ cmd_start() {
     mv "$PASSWORD_FILE.tmp" "$PASSWORD_FILE"
   fi
 
-  port="$(free_port)"
+  if [ -n "${KEEP_USER_CONN:-}" ] && [ -n "$(current_port || true)" ]; then
+    port="$(current_port)"   # the saved connection names this port: the server keeps it
+  else
+    port="$(free_port)"
+  fi
   echo "$port" >"$PORT_FILE"
   write_conf "$port"
 
@@ -625,6 +632,9 @@ cmd_import() {
   local argfile="${1:-}" rc=0 log="$LOGS_DIR/import.log"
   [ -n "$argfile" ] && [ -f "$argfile" ] || { err "usage: $0 import ARGFILE (one argument a line)"; exit 2; }
   [ -d "$LIB" ] && [ -d "$CONF_DIR" ] || { err "no local server here yet: run start first"; exit 1; }
+  # the same server (port, password) runs again after: every connection file stays as it was,
+  # the per-user one of the caller (XDG_CONFIG_HOME) and .neo4j/connection.env alike
+  KEEP_USER_CONN=1
   (
     cmd_stop   # keeps fd 9, the lock, until this subshell ends
     say "importing into database neo4j (neo4j-admin database import full; log: $log)"

@@ -42,24 +42,39 @@ def snapshot(store) -> dict:
             "counts": store.counts()}
 
 
-def load(*args: str, tmp_path: Path):
-    return CliRunner().invoke(main, ["load", str(SAMPLE_DATA), "-q", "--rejects",
+def load(*args: str, tmp_path: Path, data: Path = SAMPLE_DATA):
+    return CliRunner().invoke(main, ["load", str(data), "-q", "--rejects",
                                      str(tmp_path / "rejects.csv"), *args])
+
+
+def with_line_break(folder: Path) -> Path:
+    """``folder`` with a line break and quotes in a store's name: the importer reads that file
+    as multiline (the other files are not)."""
+    stores = folder / "stores.csv"
+    text = stores.read_text(encoding="utf-8")
+    stores.write_text(text.replace("Broovoon Official Store", '"Broovoon\nOfficial ""Store"""',
+                                   1), encoding="utf-8")
+    return folder
 
 
 @pytest.mark.neo4j
 @pytest.mark.parametrize("hashed", [[], ["--hash-identifiers"]], ids=["clear", "hashed"])
 def test_bulk_and_merge_loads_give_the_same_graph(clean_graph, neo4j_env, tmp_path, monkeypatch,
-                                                  hashed):
+                                                  hashed, sample_copy):
+    """Clear: sample_data as it is; hashed: with a line break in a value (a multiline file)."""
+    data = with_line_break(sample_copy) if hashed else SAMPLE_DATA
     monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
-    merged = load(*hashed, tmp_path=tmp_path)
+    # the caller saved no connection (NEO4J_* name the server): the restart saves none either
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    merged = load(*hashed, tmp_path=tmp_path, data=data)
     assert merged.exit_code == 0, merged.stderr
     by_merge = snapshot(clean_graph)
     assert by_merge["counts"][0]["Store"] > 0
-    bulk = load("--bulk", "--replace", "--format", "json", *hashed, tmp_path=tmp_path)
+    bulk = load("--bulk", "--replace", "--format", "json", *hashed, tmp_path=tmp_path, data=data)
     assert bulk.exit_code == 0, (bulk.stderr, bulk.exception)
     assert "Stopping the local Neo4j server" in bulk.stderr
     assert "running again" in bulk.stderr
+    assert not (tmp_path / "xdg" / "graphaudit" / "connection.env").exists()
     by_bulk = snapshot(clean_graph)
     for part in by_merge:
         if part == "data_sets":
@@ -69,7 +84,7 @@ def test_bulk_and_merge_loads_give_the_same_graph(clean_graph, neo4j_env, tmp_pa
         [{**d, "mode": "x"} for d in by_merge["data_sets"]]
     assert by_bulk["data_sets"][0]["mode"] == "replace"
     # later loads use MERGE: a rerun of the same folder changes nothing
-    again = load(*hashed, tmp_path=tmp_path)
+    again = load(*hashed, tmp_path=tmp_path, data=data)
     assert again.exit_code == 0, again.stderr
     assert snapshot(clean_graph)["relationships"] == by_merge["relationships"]
 
@@ -92,3 +107,27 @@ def test_bulk_needs_the_local_server(tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "needs file access to the server" in result.stderr
     assert "Load without --bulk" in result.stderr
+
+
+@pytest.mark.neo4j
+def test_bulk_restart_leaves_the_callers_connection_file_as_it_was(clean_graph, neo4j_settings,
+                                                                   tmp_path, monkeypatch):
+    """The credentials come from the caller's own connection file (a comment of theirs in it):
+    stopping and starting the server around the import neither removes nor rewrites it."""
+    for name in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    saved = tmp_path / "xdg" / "graphaudit" / "connection.env"
+    saved.parent.mkdir(parents=True)
+    server_copy = ROOT / ".neo4j" / "connection.env"
+    saved.write_text("# saved by the analyst\n" + server_copy.read_text(encoding="utf-8"),
+                     encoding="utf-8")
+    saved.chmod(0o600)
+    before = saved.read_bytes(), saved.stat().st_mtime_ns, saved.stat().st_ino
+    server_before = server_copy.read_bytes()
+    bulk = load("--bulk", "--replace", tmp_path=tmp_path)
+    assert bulk.exit_code == 0, (bulk.stderr, bulk.exception)
+    assert "running again" in bulk.stderr
+    assert (saved.read_bytes(), saved.stat().st_mtime_ns, saved.stat().st_ino) == before
+    assert server_copy.read_bytes() == server_before
+    assert clean_graph.counts()[0]["Store"] > 0

@@ -1,0 +1,255 @@
+"""Every command at one size: wall time and peak memory in one table, with floors.
+
+    .venv/bin/python bench/scale.py --stores 1000000 --world /tmp/world1m [--only load,cluster]
+
+Runs, each as a child process of the installed ``graphaudit`` (the venv of this Python) and in
+this order: ``sample`` (into --world, skipped when it already holds a world unless named in
+--only), ``validate``, ``analyze`` (every page), ``load`` (MERGE, ``--replace``), ``load --bulk
+--replace``, ``cluster``, ``report`` (every page), and the queries ``riskiest-clusters``,
+``cluster-members``, ``store-neighbourhood`` and ``path-between`` (two stores of the largest
+cluster). The server is the one of the usual settings (``make neo4j-start``; its database is
+REPLACED); ``load --bulk`` needs it to be the local one.
+
+Memory: the client's peak RSS (``ru_maxrss`` of the child and the processes it waited for, so
+for ``load --bulk`` the importer's JVM too), and the server's peak RSS sampled every 0.2 s for
+the commands that use it. Floors (measured once per world, in a child): *reading*, the four
+input files read with pyarrow; *analysis*, reading plus normalizing keys and connected
+components (bench/analyze.py's floor); for ``load --bulk``, the importer alone ("IMPORT DONE
+in" of .neo4j/logs/import.log). Figures print as each command ends, the table at the end; they
+are kept in WORK/scale.json, so a run with --only adds to the last one's table. Output folders
+are deleted after each command. Asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from analyze import FLOOR as ANALYSIS_FLOOR  # noqa: E402  (bench/analyze.py, one definition)
+
+from graphaudit.settings import connection_file, read_env_file  # noqa: E402
+
+COMMANDS = ("sample", "validate", "analyze", "load", "load-bulk", "cluster", "report", "query")
+READING_FLOOR = r"""
+import sys, pyarrow as pa, pyarrow.csv as pc
+for name in ("stores", "identities", "payments", "addresses"):
+    path = f"{sys.argv[1]}/{name}.csv"
+    header = open(path, encoding="utf-8").readline().strip().split(",")
+    pc.read_csv(path, convert_options=pc.ConvertOptions(
+        column_types={c: pa.string() for c in header}))
+"""
+#: the queries of the table: name, parameters from the cluster found (a format string)
+QUERIES = (("riskiest-clusters", ()),
+           ("cluster-members", ("cluster_id={cluster}",)),
+           ("store-neighbourhood", ("store_id={a}",)),
+           ("path-between", ("a={a}", "b={b}")))
+
+
+def server_pid() -> int | None:
+    """The local server's java process (scripts/neo4j.sh's pid file), if any."""
+    home = os.environ.get("GRAPHAUDIT_NEO4J_HOME")
+    if not home and connection_file().is_file():
+        home = read_env_file(connection_file()).get("GRAPHAUDIT_NEO4J_HOME")
+    try:
+        return int((Path(home) / "neo4j.pid").read_text().strip()) if home else None
+    except (OSError, ValueError):
+        return None
+
+
+def rss_mib(pid: int | None) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, TypeError):
+        pass
+    return 0.0
+
+
+class Run:
+    """One child process: wall seconds, peak RSS of the child (MiB), peak server RSS (MiB)."""
+
+    def __init__(self, argv: list[str], server: bool) -> None:
+        self.server_peak = 0.0
+        done = threading.Event()
+        if server:
+            threading.Thread(target=self._watch, args=(done,), daemon=True).start()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            started = time.perf_counter()
+            child = subprocess.Popen(argv, stdout=out, stderr=err)
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+            self.wall = time.perf_counter() - started
+            done.set()
+            out.seek(0)
+            err.seek(0)
+            self.out, self.err = out.read().decode(), err.read().decode()
+        self.rss = usage.ru_maxrss / 1024
+        if child.returncode != 0:
+            raise SystemExit(f"{' '.join(argv[1:3])} failed ({child.returncode}):\n"
+                             f"{self.err[-3000:]}")
+
+    def _watch(self, done: threading.Event) -> None:
+        while not done.wait(0.2):
+            self.server_peak = max(self.server_peak, rss_mib(server_pid()))
+
+
+def floor(code: str, world: Path) -> tuple[float, float]:
+    run = Run([sys.executable, "-c", code, str(world)], server=False)
+    return run.wall, run.rss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--profile", default="mixed", help="graphaudit sample --profile")
+    parser.add_argument("--world", type=Path, default=None,
+                        help="the world's folder: reused when it holds stores.csv, else "
+                             "sampled into (default: WORK/world)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="outputs and scale.json (default: a folder in the temp dir)")
+    parser.add_argument("--only", default=None,
+                        help=f"comma-separated, of {','.join(COMMANDS)}")
+    args = parser.parse_args()
+    only = [c.strip() for c in (args.only or ",".join(COMMANDS)).split(",") if c.strip()]
+    if unknown := sorted(set(only) - set(COMMANDS)):
+        parser.error(f"--only: unknown {', '.join(unknown)} (known: {', '.join(COMMANDS)})")
+    work = args.work or Path(tempfile.gettempdir()) / f"graphaudit-scale-{args.stores}"
+    work.mkdir(parents=True, exist_ok=True)
+    world = args.world or work / "world"
+    exe = str(Path(sys.executable).with_name("graphaudit"))
+    results_file = work / "scale.json"
+    results = json.loads(results_file.read_text()) if results_file.is_file() else {}
+
+    def record(name: str, run: Run | None, server: bool, floor_text: str = "",
+               note: str = "") -> None:
+        row = {"wall": run.wall if run else None, "rss": run.rss if run else None,
+               "server": run.server_peak if run and server else None, "floor": floor_text,
+               "note": note, "stores": args.stores, "load": os.getloadavg()[0],
+               "at": time.strftime("%Y-%m-%d %H:%M", time.gmtime())}
+        results[name] = row
+        results_file.write_text(json.dumps(results, indent=1))
+        print(f"{name}: {_cells(row)}", flush=True)
+
+    def run(name: str, argv: list[str], server: bool = False, **extra) -> Run:
+        print(f"{name}: running ...", flush=True)
+        done = Run([exe, *argv], server)
+        record(name, done, server, **extra)
+        return done
+
+    resample = args.only is not None and "sample" in only
+    if "sample" in only and (resample or not (world / "stores.csv").is_file()):
+        shutil.rmtree(world, ignore_errors=True)
+        run("sample", ["sample", "--stores", str(args.stores), "--seed", str(args.seed),
+                       "--profile", args.profile, "--out", str(world), "-q"])
+    if not (world / "stores.csv").is_file():
+        raise SystemExit(f"no world in {world}: run with --only sample first")
+    rows = sum(_lines(world / f"{kind}.csv") - 1
+               for kind in ("stores", "identities", "payments", "addresses"))
+    print(f"world {world}: {rows:,} input rows; load average {os.getloadavg()[0]:.1f}",
+          flush=True)
+    reading = analysis = None
+    if {"validate", "load", "analyze", "cluster", "report"} & set(only):
+        reading, reading_rss = floor(READING_FLOOR, world)
+        analysis, analysis_rss = floor(ANALYSIS_FLOOR, world)
+        print(f"floors: reading {reading:.1f} s ({reading_rss:,.0f} MiB), analysis "
+              f"{analysis:.1f} s ({analysis_rss:,.0f} MiB)", flush=True)
+    quiet = ["-q", "--rejects", os.devnull]
+    if "validate" in only:
+        run("validate", ["validate", str(world), "--rejects", os.devnull],
+            floor_text=f"{reading:.1f} s reading")
+    if "analyze" in only:
+        out = work / "analyze"
+        run("analyze", ["analyze", str(world), "--out", str(out), *quiet],
+            floor_text=f"{analysis:.1f} s analysis", note=_pages(out))
+        shutil.rmtree(out, ignore_errors=True)
+    if "load" in only:
+        run("load", ["load", str(world), "--replace", *quiet], server=True,
+            floor_text=f"{reading:.1f} s reading", note=f"{rows:,} input rows (MERGE)")
+    if "load-bulk" in only:
+        log = Path(os.environ.get("GRAPHAUDIT_NEO4J_HOME") or _home()) / "logs" / "import.log"
+        print("load-bulk: running ...", flush=True)
+        done = Run([exe, "load", str(world), "--bulk", "--replace", *quiet], server=True)
+        match = re.search(r"IMPORT DONE in ([^.]+)\.", log.read_text(errors="replace")
+                          if log.is_file() else "")
+        record("load-bulk", done, True,
+               floor_text=f"importer alone {match.group(1)}" if match else "",
+               note="client RSS includes the importer's JVM")
+    if "cluster" in only:
+        run("cluster", ["cluster", "-q"], server=True, floor_text=f"{analysis:.1f} s analysis")
+    if "report" in only:
+        out = work / "report"
+        run("report", ["report", "--out", str(out), "-q"], server=True,
+            floor_text=f"{analysis:.1f} s analysis", note=_pages(out))
+        shutil.rmtree(out, ignore_errors=True)
+    if "query" in only:
+        found = _query(exe, "riskiest-clusters", "limit=1", "min_size=2")
+        cluster = found[0]["cluster_id"] if found else ""
+        members = _query(exe, "cluster-members", f"cluster_id={cluster}") if cluster else []
+        ids = {"cluster": cluster, "a": members[0]["store_id"] if members else "",
+               "b": members[-1]["store_id"] if members else ""}
+        for name, params in QUERIES:
+            argv = ["query", name, "--format", "json"]
+            for param in params:
+                argv += ["-p", param.format(**ids)]
+            run(f"query {name}", argv, server=True,
+                note=f"cluster of {len(members):,} stores" if params else "")
+    print()
+    print(table(results))
+
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b""))
+
+
+def _home() -> str:
+    return read_env_file(connection_file()).get("GRAPHAUDIT_NEO4J_HOME", ".neo4j")
+
+
+def _query(exe: str, name: str, *params: str) -> list[dict]:
+    argv = [exe, "query", name, "--format", "json"]
+    for param in params:
+        argv += ["-p", param]
+    found = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    return found if isinstance(found, list) else found.get("rows", [])
+
+
+def _pages(out: Path) -> str:
+    """How many files the command wrote and their size on disk."""
+    files = [p for p in out.rglob("*") if p.is_file()]
+    disk = sum(p.stat().st_blocks * 512 for p in files)
+    return f"{len(files):,} files, {disk / 1e9:.2f} GB on disk"
+
+
+def _cells(row: dict) -> str:
+    def num(value, unit, digits=0):
+        return "-" if value is None else f"{value:,.{digits}f} {unit}"
+    return " | ".join([num(row["wall"], "s", 1), num(row["rss"], "MiB"),
+                       num(row["server"], "MiB"), row["floor"] or "-", row["note"] or "",
+                       f"load {row['load']:.1f}, {row['at']}"])
+
+
+def table(results: dict) -> str:
+    """The markdown table of every command measured so far, in the order they run."""
+    lines = ["| command | wall | client peak RSS | server peak RSS | floor | note | when |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    order = sorted(results, key=lambda n: (COMMANDS.index(n.split()[0]), n))
+    lines += [f"| {name} | {_cells(results[name])} |" for name in order]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
