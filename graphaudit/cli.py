@@ -24,7 +24,7 @@ from .coverage import gaps
 from .errors import DataError, GraphauditError
 from .outputs import OutputRecord, survey
 from .parallel import Parallel
-from .privacy import KEY_ENV, csv_line, load_key
+from .privacy import KEY_ENV, load_key
 from .records import (
     MAX_LOSS_SHARE,
     FileReport,
@@ -33,11 +33,13 @@ from .records import (
     load_column_map,
 )
 from .settings import ConnectionSettings, Settings, resolve_settings
+from .textformat import FORMATS as FORMAT_NAMES
+from .textformat import format_rows
 
 if TYPE_CHECKING:
     from .pipeline import Events
 
-FORMATS = click.Choice(["table", "csv", "json"])
+FORMATS = click.Choice(FORMAT_NAMES)
 
 
 #: characters that must never reach a terminal raw: C0 and C1 controls (ESC starts the escape
@@ -274,26 +276,10 @@ def progress_bar(label: str, length: int, quiet: bool,
         yield advance
 
 
-def emit_table(rows: list[dict], fmt: str, empty: str) -> None:
-    """Print rows as an aligned table, CSV or JSON; ``empty`` says why there are none (in a
-    table: never a bare "no rows")."""
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    if not rows:
-        if fmt == "table":
-            click.echo(f"({empty})")
-        return
-    columns = list(rows[0])
-    if fmt == "csv":  # formula cells neutralised, as in every CSV the tool writes
-        lines = [csv_line(columns), *(csv_line(r.get(c, "") for c in columns) for r in rows)]
-        click.echo("".join(lines), nl=False)
-        return
-    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
-    for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
+def emit_table(rows: list[dict], fmt: str, empty: str = "no rows") -> None:
+    """Print rows as an aligned table, CSV or JSON (:func:`graphaudit.textformat.format_rows`);
+    ``empty`` says why there are none (in a table: never a bare "no rows")."""
+    click.echo(format_rows(rows, fmt, empty=empty), nl=False)
 
 
 def _file_rows(reports: list[FileReport]) -> list[dict]:

@@ -57,7 +57,7 @@ hints), :mod:`.format` (tables, CSV, JSON) and :mod:`.docs` (docs/queries.md).
 
 from ..normalize import identifier_key
 from .docs import docs_markdown
-from .format import format_result, listing_rows, render_table
+from .format import cell_text, format_result, listing_rows
 from .library import QUERY_DIR, Query, find_query, list_queries, load_library, parse_query
 from .params import (
     PARAM_TYPES,
@@ -78,6 +78,7 @@ __all__ = [
     "Query",
     "QueryResult",
     "bind_parameters",
+    "cell_text",
     "docs_markdown",
     "empty_hints",
     "find_query",
@@ -90,7 +91,6 @@ __all__ = [
     "value_kinds",
     "parse_assignments",
     "parse_query",
-    "render_table",
     "run_query",
     "uses_clusters",
 ]

@@ -1,0 +1,58 @@
+"""The one renderer of rows as text (graphaudit.textformat), as the commands print it."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from conftest import SAMPLE_DATA
+
+from graphaudit.cli import main
+from graphaudit.queries import cell_text, format_result
+from graphaudit.textformat import format_rows
+
+ROWS = [{"store": "S1", "score": 0.123456, "hub": True, "ids": ["a", "b"], "note": None},
+        {"store": "S22", "score": -1.5, "hub": False, "ids": [], "note": "=cmd"}]
+
+
+def test_table_aligns_columns_and_keeps_values_as_the_caller_formats_them():
+    assert format_rows(ROWS, "table").splitlines() == [
+        "store  score     hub    ids         note",
+        "S1     0.123456  True   ['a', 'b']",
+        "S22    -1.5      False  []          =cmd",
+    ]
+    assert format_rows(ROWS, "table", cell=cell_text).splitlines() == [
+        "store  score   hub    ids  note",
+        "S1     0.1235  true   a;b",
+        "S22    -1.5    false       =cmd",
+    ]
+
+
+def test_no_rows_says_why_and_csv_keeps_the_header_it_knows():
+    assert format_rows([], "table", empty="nothing was read") == "(nothing was read)\n"
+    assert format_rows([], "table", columns=["a"]) == "a\n(no rows)\n"
+    assert format_rows([], "csv") == ""
+    assert format_rows([], "csv", columns=["a", "b"]) == "a,b\n"
+    assert format_rows([], "json") == "[]\n"
+
+
+def test_csv_neutralises_formulas_and_json_keeps_types():
+    assert format_rows(ROWS, "csv", cell=cell_text).splitlines() == [
+        "store,score,hub,ids,note", "S1,0.1235,true,a;b,", 'S22,"\'-1.5",false,,"\'=cmd"']
+    assert json.loads(format_rows(ROWS, "json")) == ROWS
+    # the query library's results go through the same renderer
+    assert format_result(list(ROWS[0]), ROWS, "table") == format_rows(ROWS, "table",
+                                                                      cell=cell_text)
+
+
+def test_analyze_explain_model_prints_the_weights_table(tmp_path):
+    """It called the CLI's table printer without the reason for no rows, and crashed."""
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out",
+                                       str(tmp_path / "out"), "--max-pages", "0",
+                                       "--explain-model"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("comparison"))
+    assert lines[header].split() == ["comparison", "level", "m", "u", "weight"]
+    assert len(lines[header + 1].split()) == 5
+    assert any(" merges in " in line for line in lines[header:])
