@@ -179,21 +179,6 @@ def test_one_place_in_two_address_roles_counts_once():
     assert model.score(levels)[0] == pytest.approx(-10 + w[0, 3] + w[1, 5])
 
 
-def test_the_holder_name_of_a_shared_id_document_adds_nothing():
-    # A rented ID card is one fact: its number and its holder's name agree together.
-    stores, links, _ = small_world(seed=7, operators=300)
-    result = analyze(stores, links).linkage
-    items = link_items(result)
-    by_edge = items.groupby("edge")["comparison"].agg(set)
-    docs = items[(items["comparison"] == "id_document")
-                 & items["level"].str.startswith("exact")]["edge"]
-    assert len(docs) and not any("holder_name" in by_edge[e] for e in docs)
-    named = link_stores(stores, links, params=LinkageParams(implied=()))
-    named_items = link_items(named)
-    assert (named_items["comparison"] == "holder_name").sum() > (
-        items["comparison"] == "holder_name").sum()
-
-
 # ---------------------------------------------------------------------------------------------
 # Bad input: a clear message and documented defaults; never a crash, never merging everything
 

@@ -34,7 +34,6 @@ from .weights import (
     LinkageParams,
     Model,
     band_level,
-    drop_implied,
     estimate_model,
     monotone_bands,
     random_pair_u,
@@ -484,9 +483,6 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     hit = np.flatnonzero(best > NONE)
     flat = levels.reshape(-1)
     flat[hit] = best[hit]
-    if drop_implied(levels, evidence.comparisons, params.implied):
-        counts = flat[pair_id * n_comp + comp] >= 0  # implied agreements are no items
-        pair_id, value, comp, level = pair_id[counts], value[counts], comp[counts], level[counts]
     del best
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
     per_store = _values_per_store(evidence, n_comp)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["DEFAULT_WEIGHTS", "LEVELS", "LinkageParams", "Model", "band_level", "default_model",
-           "distinct_patterns", "drop_implied", "estimate_model", "random_pair_u"]
+           "distinct_patterns", "estimate_model", "random_pair_u"]
 
 #: levels of every comparison, weakest to strongest (``null`` is -1 and weighs nothing)
 LEVELS = ("none", "near", "exact, 10+ groups", "exact, 5-9 groups", "exact, 3-4 groups",
@@ -97,9 +97,6 @@ class LinkageParams:
     #: warehouse and its return centre, or an office written as registered and as return
     #: address, are one place used by one service, not independent agreements
     once_per_family: tuple[str, ...] = ("address",)
-    #: (comparison, by): an agreement on ``comparison`` that an exact agreement on ``by``
-    #: implies counts nothing (the holder name of a shared ID document is that document's)
-    implied: tuple[tuple[str, str], ...] = (("holder_name", "id_document"),)
 
 
 @dataclass
@@ -188,29 +185,6 @@ class Model:
                 for c, name in enumerate(self.comparisons)
             },
         }
-
-
-def drop_implied(levels: np.ndarray, comparisons: list[str],
-                 implied: tuple[tuple[str, str], ...]) -> bool:
-    """Null, in place, each agreement that an exact agreement of another comparison implies
-    (``implied``: (comparison, by) pairs): a shared ID document always comes with its holder's
-    name, so counting the name too would count one fact twice (and a rented ID card twice).
-    Returns whether any agreement was nulled.
-
-    >>> levels = np.array([[5, 5], [1, 5], [5, 0]], np.int8)
-    >>> drop_implied(levels, ["id_document", "holder_name"], (("holder_name", "id_document"),))
-    True
-    >>> levels.tolist()
-    [[5, -1], [1, 5], [5, -1]]
-    """
-    dropped = False
-    for name, by in implied:
-        if name in comparisons and by in comparisons and len(levels):
-            c, b = comparisons.index(name), comparisons.index(by)
-            hit = (levels[:, b] >= COMMON) & (levels[:, c] >= 0)
-            levels[hit, c] = -1
-            dropped = dropped or bool(hit.any())
-    return dropped
 
 
 def band_level(groups: np.ndarray) -> np.ndarray:
