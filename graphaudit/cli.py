@@ -690,24 +690,12 @@ def print_model(result) -> None:
 def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, key_file):
     """Cluster the graph in Neo4j and write the clusters back (:Cluster, MEMBER_OF)."""
     from . import pipeline
-    from .linkage.hubs import read_hub_overrides
-    from .store import connect
 
-    overrides = read_hub_overrides(hubs_file) if hubs_file else None
-    stage = stage_printer(quiet)
-    parallel = _parallel()
-    with connect(_settings(uri, user, password, database)) as store:
-        graph = pipeline.read_graph(store, overrides, _secret(key_file), stage)
-        result = pipeline.analyze_graph(graph, stage, parallel)
-        with progress_bar("writing clusters", pipeline.write_back_size(result),
-                          quiet) as advance:
-            pipeline.write_back(store, result, progress=advance, secret=_secret(key_file))
-    if out_dir:
-        record = announce_output_folder(out_dir)
-        pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel,
-                       secret=_secret(key_file), record=record,
-                       not_assessed=graph.not_assessed)
-        finish_output_folder(record)
+    settings = run_settings(show_pii=show_pii, secret=_secret(key_file),
+                            connection=_settings(uri, user, password, database))
+    run = pipeline.run_cluster(settings, out_dir, hubs=hubs_file, command="graphaudit cluster",
+                               events=run_events(quiet))
+    result = run.analysis
     multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores in {len(result.clusters):,} clusters "
                f"({multi:,} of two or more stores), {len(result.hubs):,} hubs; "
@@ -895,40 +883,20 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
     clusters/<cluster_id>.html, clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv.
     """
     from . import pipeline
-    from .linkage.hubs import read_hub_overrides
-    from .store import connect
 
     if standalone and cluster_id is None:
         raise click.UsageError("--standalone writes one cluster's page: give --cluster ID")
-
-    overrides = read_hub_overrides(hubs_file) if hubs_file else None
-    stage = stage_printer(quiet)
-    settings = _settings(uri, user, password, database)
-    parallel = _parallel()
-    with connect(settings) as store:
-        graph = pipeline.read_graph(store, overrides, _secret(key_file), stage)
-    if not len(graph.previous):
-        click.echo("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
-                   "cluster ids are computed afresh", err=True)
-    result, not_assessed = pipeline.analyze_graph(graph, stage, parallel), graph.not_assessed
-    multi = int((result.clusters["size"] >= 2).sum())
-    if cluster_id is not None and cluster_id not in set(result.clusters["cluster_id"]):
-        raise DataError(f"unknown cluster id {cluster_id!r} (see cluster_summary.csv or the "
-                        "Cluster nodes in Neo4j)")
-    source = f"Neo4j at {settings.safe_uri}, database {settings.database}"
-    stage("writing the report")
-    pages = 1 if cluster_id else multi if max_pages is None else min(multi, max_pages)
-    record = announce_output_folder(out_dir)
-    with progress_bar("writing pages", pages, quiet, "pages") as advance:
-        pipeline.write(result, out_dir, show_pii=show_pii, parallel=parallel, source=source,
-                       only_cluster=cluster_id, progress=advance, max_pages=max_pages,
-                       secret=_secret(key_file), record=record, not_assessed=not_assessed,
-                       standalone=standalone)
-    finish_output_folder(record)
-    for line in not_assessed:
+    settings = run_settings(show_pii=show_pii, secret=_secret(key_file),
+                            connection=_settings(uri, user, password, database))
+    run = pipeline.run_report(out_dir, settings, hubs=hubs_file, only_cluster=cluster_id,
+                              max_pages=max_pages, standalone=standalone,
+                              command="graphaudit report", events=run_events(quiet))
+    for line in run.graph.not_assessed:
         click.echo(f"Warning: {line}", err=True)
+    result = run.analysis
+    multi = int((result.clusters["size"] >= 2).sum())
     click.echo(f"{len(result.stores):,} stores, {multi:,} clusters of two or more stores, "
-               f"{len(result.hubs):,} hubs; wrote {pages:,} cluster page(s)")
+               f"{len(result.hubs):,} hubs; wrote {run.pages:,} cluster page(s)")
     if standalone:
         from .report import page_name
 

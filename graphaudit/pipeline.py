@@ -7,9 +7,10 @@ Each step takes the previous one's result and returns plain tables keyed by stor
 The commands of :mod:`graphaudit.cli` are these steps with options parsed and results printed;
 ``cluster`` and ``report`` share :func:`read_graph` and :func:`analyze_graph` (the graph
 read back from Neo4j, analyzed with the cluster ids stored there) and ``cluster`` adds
-:func:`write_back`. :func:`run_files` is the whole of ``graphaudit analyze`` in one call: the
-command parses its options into a :class:`~graphaudit.settings.Settings` and prints what the
-run tells its :class:`Events`.
+:func:`write_back`. :func:`run_files`, :func:`run_cluster` and :func:`run_report` are the
+whole of ``graphaudit analyze``, ``cluster`` and ``report``, each in one call: the command
+parses its options into a :class:`~graphaudit.settings.Settings` and prints what the run tells
+its :class:`Events`.
 
 Every step runs in one process unless given a ``parallel`` budget
 (:class:`graphaudit.parallel.Parallel`; ``Parallel.auto()`` uses every usable core), and masks
@@ -57,9 +58,10 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .store import GraphStore
 
-__all__ = ["Events", "FilesRun", "GraphInput", "analyze", "analyze_graph", "close_rejects",
-           "extract", "link", "losses", "open_rejects", "read", "read_graph", "reading_notes",
-           "run_files", "score", "write", "write_back", "write_back_size"]
+__all__ = ["Events", "FilesRun", "GraphInput", "GraphRun", "analyze", "analyze_graph",
+           "close_rejects", "extract", "link", "losses", "open_rejects", "read", "read_graph",
+           "reading_notes", "run_cluster", "run_files", "run_report", "score", "write",
+           "write_back", "write_back_size"]
 
 
 def read(
@@ -324,3 +326,109 @@ def _similar_addresses(analysis: Analysis) -> list[dict]:
     return [{"a": keys[m.a], "b": keys[m.b], "score": m.score}
             for m in analysis.linkage.matches
             if m.accepted and m.signal == "address_near_duplicate"]
+
+
+@dataclass
+class GraphRun:
+    """What :func:`run_cluster` or :func:`run_report` read from Neo4j, found and wrote."""
+
+    analysis: Analysis
+    graph: GraphInput  # what was read back from Neo4j (stored cluster ids, not_assessed)
+    pages: int = 0  # cluster pages written
+    written: dict[str, Path] = field(default_factory=dict)  # the output files, by name
+    removal: Removal | None = None  # what an earlier run had written into the folder
+
+
+def run_cluster(
+    settings: Settings | None = None,
+    out: str | Path | None = None,
+    *,
+    hubs: str | Path | None = None,
+    command: str = "graphaudit.pipeline.run_cluster",
+    events: Events | None = None,
+) -> GraphRun:
+    """The graph in Neo4j -> clusters written back: :func:`read_graph`, :func:`analyze_graph`
+    and :func:`write_back`, as ``graphaudit cluster`` runs them; with ``out``, also the files
+    of :func:`write` (with every cluster page).
+
+    ``hubs`` is the CSV of hub decisions (checked against a graph loaded with hashed
+    identifiers, under ``settings.secret``). Raises DataError when the graph holds no stores,
+    ConnectionFailed when Neo4j cannot be reached.
+    """
+    from .store import connect
+
+    settings = settings or Settings()
+    events = events or Events()
+    overrides = read_hub_overrides(Path(hubs)) if hubs else None
+    with connect(settings.connection) as store:
+        graph = read_graph(store, overrides, settings.secret, events.stage)
+        result = analyze_graph(graph, events.stage, settings.parallel)
+        with events.progress("writing clusters", write_back_size(result), "rows") as advance:
+            write_back(store, result, progress=advance, secret=settings.secret)
+    run = GraphRun(result, graph)
+    if out is not None:
+        _write_folder(run, Path(out), settings, command, events)
+    return run
+
+
+def run_report(
+    out: str | Path,
+    settings: Settings | None = None,
+    *,
+    hubs: str | Path | None = None,
+    only_cluster: str | None = None,
+    max_pages: int | None = None,
+    standalone: bool = False,
+    command: str = "graphaudit.pipeline.run_report",
+    events: Events | None = None,
+) -> GraphRun:
+    """The graph in Neo4j -> the files of :func:`write`, with the cluster ids that
+    ``graphaudit cluster`` stored (computed afresh, with a warning told, when there are none),
+    as ``graphaudit report`` runs it.
+
+    ``only_cluster`` writes that cluster's page alone (``standalone``: with its scripts and
+    styles inside); ``max_pages`` the riskiest clusters' pages only. Raises DataError for a
+    cluster id the graph does not hold, before anything is written.
+    """
+    from .store import connect
+
+    settings = settings or Settings()
+    events = events or Events()
+    overrides = read_hub_overrides(Path(hubs)) if hubs else None
+    with connect(settings.connection) as store:
+        graph = read_graph(store, overrides, settings.secret, events.stage)
+    if not len(graph.previous):
+        events.tell("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
+                    "cluster ids are computed afresh")
+    result = analyze_graph(graph, events.stage, settings.parallel)
+    if only_cluster is not None and only_cluster not in set(result.clusters["cluster_id"]):
+        raise DataError(f"unknown cluster id {only_cluster!r} (see cluster_summary.csv or the "
+                        "Cluster nodes in Neo4j)")
+    connection = settings.connection
+    events.stage("writing the report")
+    run = GraphRun(result, graph)
+    _write_folder(run, Path(out), settings, command, events, only_cluster=only_cluster,
+                  max_pages=max_pages, standalone=standalone,
+                  source=f"Neo4j at {connection.safe_uri}, database {connection.database}")
+    return run
+
+
+def _write_folder(run: GraphRun, out: Path, settings: Settings, command: str, events: Events,
+                  only_cluster: str | None = None, max_pages: int | None = None,
+                  **options) -> None:
+    """:func:`write` ``run.analysis`` into ``out`` under the folder's record (what an earlier
+    run wrote there is told first, and what it leaves is removed after)."""
+    out = ensure_output_folder(out)
+    for line in survey(out).notes():
+        events.tell(line)
+    record = OutputRecord(out, command)
+    multi = int((run.analysis.clusters["size"] >= 2).sum())
+    run.pages = 1 if only_cluster else multi if max_pages is None else min(multi, max_pages)
+    with events.progress("writing pages", run.pages, "pages") as advance:
+        run.written = write(run.analysis, out, show_pii=settings.show_pii,
+                            parallel=settings.parallel, secret=settings.secret, record=record,
+                            not_assessed=run.graph.not_assessed, only_cluster=only_cluster,
+                            max_pages=max_pages, progress=advance, **options)
+    run.removal = record.commit()
+    for line in run.removal.notes(out):
+        events.tell(line)

@@ -153,3 +153,42 @@ def test_run_files_under_strict_fails_on_a_reject_before_the_analysis(tmp_path):
     run = pipeline.run_files(data, tmp_path / "out", Settings(), events=events)
     assert run.rejects == 1 and run.rejects_path == tmp_path / "out" / "rejects.csv"
     assert "rejects.csv" in (tmp_path / "out" / ".graphaudit-manifest.json").read_text()
+
+
+def test_run_cluster_and_run_report_are_the_graph_commands_in_one_call(clean_graph,
+                                                                      neo4j_settings, tmp_path):
+    """``run_report`` before any clustering warns that ids are computed afresh; ``run_cluster``
+    writes the clusters back (the ids Neo4j then holds are the analysis's); a report after it
+    keeps those ids, and an unknown cluster id fails before anything is written."""
+    from conftest import SAMPLE_DATA
+
+    from graphaudit.errors import DataError
+    from graphaudit.settings import Settings
+
+    records = pipeline.read(SAMPLE_DATA)
+    clean_graph.load(records.stores, pipeline.extract(records))
+    settings = Settings(connection=neo4j_settings)
+    told = []
+    events = pipeline.Events(tell=told.append)
+    early = pipeline.run_report(tmp_path / "early", settings, max_pages=2, events=events)
+    assert told == ["Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
+                    "cluster ids are computed afresh"]
+    assert early.pages == 2 and len(list((tmp_path / "early" / "clusters").iterdir())) == 2
+
+    clustered = pipeline.run_cluster(settings, events=events)
+    assert clustered.written == {} and clustered.removal is None  # no folder given
+    stored = {r["store"]: r["cluster"] for r in clean_graph.run_read(
+        "MATCH (s:Store)-[:MEMBER_OF]->(c:Cluster) "
+        "RETURN s.store_id AS store, c.cluster_id AS cluster")}
+    assert stored == clustered.analysis.cluster_of.to_dict()
+
+    told.clear()
+    riskiest = clustered.analysis.clusters["cluster_id"].iloc[0]
+    page = pipeline.run_report(tmp_path / "page", settings, only_cluster=riskiest,
+                               events=events)
+    assert told == [] and page.pages == 1
+    assert page.analysis.cluster_of.equals(clustered.analysis.cluster_of)
+    assert len(page.graph.previous) == len(records.stores)
+    with pytest.raises(DataError, match="unknown cluster id 'C-none'"):
+        pipeline.run_report(tmp_path / "none", settings, only_cluster="C-none")
+    assert not (tmp_path / "none").exists()
