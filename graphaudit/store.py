@@ -87,6 +87,7 @@ ANY_STORE = statement("any-store")
 COUNT_STORES = statement("count-stores")
 COUNT_NODES = statement("count-nodes")
 COUNTS = statement("counts")
+DELETE_RELATIONSHIPS = statement("delete-relationships")
 DELETE_ALL = statement("delete-all")
 
 
@@ -354,11 +355,14 @@ class GraphStore:
         """Delete every node and relationship (constraints and indexes stay); return how many
         nodes went. ``graphaudit reset`` and the tests' clean database both come here.
 
-        Deletes in transactions of ``batch_size`` nodes (``CALL ... IN TRANSACTIONS``), so a
-        graph of millions of nodes never needs one huge transaction; a hub's relationships go
-        with it in its batch.
+        Deletes the relationships, then the nodes, each in transactions of ``batch_size``
+        (``CALL ... IN TRANSACTIONS``), so no transaction grows with the graph or with a hub's
+        degree (issue 15 saw batches of nodes that took their relationships with them exceed
+        the server's 600 MiB of transaction memory at 200,000 stores; docs/benchmarks.md has
+        the measurements).
         """
         with self._translated("deleting the graph"), self._session() as session:
+            session.run(DELETE_RELATIONSHIPS, size=batch_size).consume()
             record = session.run(DELETE_ALL, size=batch_size).single()
         return int(record["deleted"]) if record else 0
 

@@ -1,4 +1,4 @@
-// Delete every node and relationship in transactions of $size nodes, so a graph of millions of
-// nodes never needs one huge transaction; a hub's relationships go with it in its batch.
+// The second half of deleting the graph (after delete-relationships): every node, in
+// transactions of $size nodes; DETACH also takes a relationship written in between.
 MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF $size ROWS
 RETURN count(*) AS deleted
