@@ -10,8 +10,18 @@ import igraph
 import networkx as nx
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from graphaudit.linkage.levels import Evidence, _bridge_sides, _union, compare_groups, resolve
+from graphaudit.linkage.levels import (
+    Evidence,
+    _bridge_sides,
+    _union,
+    compare_groups,
+    holder_name_key,
+    holder_name_keys,
+    resolve,
+)
 from graphaudit.linkage.weights import NEAR, NONE, LinkageParams, band_level, distinct_patterns
 
 COMPARISONS = ["phone", "payment", "holder_name"]  # the last one only adds
@@ -200,3 +210,12 @@ def test_the_sides_of_each_bridge_are_what_removing_it_leaves(seed):
         want = min(len(nx.node_connected_component(cut, a)),
                    len(nx.node_connected_component(cut, b)))
         assert side == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(
+    st.text(st.characters(codec="ascii"), max_size=14),
+    st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF), max_size=4),
+    st.text(st.sampled_from("王伟 WeiＷＡＮＧ　ß-.İﬁ\u0301"), max_size=8)), max_size=20))
+def test_holder_name_keys_fast_forms_equal_the_plain_key(names):
+    assert holder_name_keys(names) == [holder_name_key(name) for name in names]

@@ -17,6 +17,7 @@ pairs with those tables, merges from sparse connected components.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import igraph
@@ -187,7 +188,7 @@ def _soft_values(graph: EvidenceGraph):
         if len(present):
             # One key per distinct name (a hash group-by: no sort of the strings).
             at, distinct = pd.factorize(names.to_numpy(dtype=object)[present])
-            keys = np.array([holder_name_key(n) for n in distinct.tolist()], dtype=object)[at]
+            keys = np.array(holder_name_keys(distinct.tolist()), dtype=object)[at]
             good = keys != ""
             yield "holder_name", graph.link_store[present[good]], keys[good], keys[good]
     if "brand_key" in graph.stores:
@@ -207,6 +208,28 @@ def holder_name_key(name: str) -> str:
     """A holder name as an order-free key: its words, sorted and joined ("wei wang" for "WANG
     Wei" and "Wei Wang")."""
     return " ".join(sorted(name_key(name).split()))
+
+
+#: the words of an ASCII name after :func:`~graphaudit.normalize.name_key` (NFKC changes no
+#: ASCII text, case folding is lower casing, its words are runs of letters and digits)
+_ASCII_WORD = re.compile("[a-z0-9]+")
+#: a name of CJK unified ideographs only: its own key (one word; NFKC and case folding change
+#: none of them)
+_HAN_ONLY = re.compile("[\u4e00-\u9fff]+")
+
+
+def holder_name_keys(names: list[str]) -> list[str]:
+    """:func:`holder_name_key` of each name, the commonest forms without Unicode
+    normalization (a million stores have half a million distinct names)."""
+    keys = []
+    for name in names:
+        if name.isascii():
+            keys.append(" ".join(sorted(_ASCII_WORD.findall(name.lower()))))
+        elif _HAN_ONLY.fullmatch(name):
+            keys.append(name)
+        else:
+            keys.append(holder_name_key(name))
+    return keys
 
 
 # ---------------------------------------------------------------------------------------------
@@ -713,7 +736,8 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
     b = merges["b"].to_numpy(np.int64)
     start = np.flatnonzero(base != np.arange(n_stores))
     ea, eb = np.r_[a, start], np.r_[b, base[start]]
-    graph = igraph.Graph(n=n_stores, edges=np.c_[ea, eb])
+    # igraph converts a list of tuples faster than a numpy array
+    graph = igraph.Graph(n=n_stores, edges=list(zip(ea.tolist(), eb.tolist(), strict=True)))
     bridges = np.array(graph.bridges(), dtype=np.int64)
     if not len(bridges):
         return weak
