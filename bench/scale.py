@@ -6,9 +6,10 @@ Runs, each as a child process of the installed ``graphaudit`` (the venv of this 
 this order: ``sample`` (into --world, skipped when it already holds a world unless named in
 --only), ``validate``, ``analyze`` (every page), ``load`` (MERGE, ``--replace``), ``load --bulk
 --replace``, ``cluster``, ``report`` (every page), and the queries ``riskiest-clusters``,
-``cluster-members``, ``store-neighbourhood`` and ``path-between`` (two stores of the largest
-cluster). The server is the one of the usual settings (``make neo4j-start``; its database is
-REPLACED); ``load --bulk`` needs it to be the local one.
+``cluster-members``, ``store-neighbourhood`` and ``path-between`` on the largest cluster
+(bench/largest-cluster.cypher; its first and last store). The server is the one of the usual
+settings (``make neo4j-start``; its database is REPLACED); ``load --bulk`` needs it to be the
+local one.
 
 Memory: the client's peak RSS (``ru_maxrss`` of the child and the processes it waited for, so
 for ``load --bulk`` the importer's JVM too), and the server's peak RSS sampled every 0.2 s for
@@ -17,7 +18,8 @@ input files read with pyarrow; *analysis*, reading plus normalizing keys and con
 components (bench/analyze.py's floor); for ``load --bulk``, the importer alone ("IMPORT DONE
 in" of .neo4j/logs/import.log). Figures print as each command ends, the table at the end; they
 are kept in WORK/scale.json, so a run with --only adds to the last one's table. Output folders
-are deleted after each command. Asserts nothing.
+are deleted after each command. A command that fails is recorded with its error and the next
+one runs. Asserts nothing.
 """
 
 from __future__ import annotations
@@ -96,9 +98,10 @@ class Run:
             err.seek(0)
             self.out, self.err = out.read().decode(), err.read().decode()
         self.rss = usage.ru_maxrss / 1024
-        if child.returncode != 0:
-            raise SystemExit(f"{' '.join(argv[1:3])} failed ({child.returncode}):\n"
-                             f"{self.err[-3000:]}")
+        self.status = child.returncode
+        #: the failure's last line of stderr ("" when the command succeeded)
+        self.failure = "" if self.status == 0 else \
+            f"FAILED (exit {self.status}): {(self.err.strip().splitlines() or [''])[-1][:200]}"
 
     def _watch(self, done: threading.Event) -> None:
         while not done.wait(0.2):
@@ -143,10 +146,15 @@ def main() -> None:
         results_file.write_text(json.dumps(results, indent=1))
         print(f"{name}: {_cells(row)}", flush=True)
 
-    def run(name: str, argv: list[str], server: bool = False, **extra) -> Run:
+    def run(name: str, argv: list[str], server: bool = False, floor_text: str = "",
+            note: str = "", out: Path | None = None) -> Run:
+        """Run and record one command; ``out``: its output folder, measured and deleted."""
         print(f"{name}: running ...", flush=True)
         done = Run([exe, *argv], server)
-        record(name, done, server, **extra)
+        if out is not None:
+            note = _pages(out)
+            shutil.rmtree(out, ignore_errors=True)
+        record(name, done, server, floor_text, done.failure or note)
         return done
 
     resample = args.only is not None and "sample" in only
@@ -171,10 +179,8 @@ def main() -> None:
         run("validate", ["validate", str(world), "--rejects", os.devnull],
             floor_text=f"{reading:.1f} s reading")
     if "analyze" in only:
-        out = work / "analyze"
-        run("analyze", ["analyze", str(world), "--out", str(out), *quiet],
-            floor_text=f"{analysis:.1f} s analysis", note=_pages(out))
-        shutil.rmtree(out, ignore_errors=True)
+        run("analyze", ["analyze", str(world), "--out", str(work / "analyze"), *quiet],
+            floor_text=f"{analysis:.1f} s analysis", out=work / "analyze")
     if "load" in only:
         run("load", ["load", str(world), "--replace", *quiet], server=True,
             floor_text=f"{reading:.1f} s reading", note=f"{rows:,} input rows (MERGE)")
@@ -186,22 +192,20 @@ def main() -> None:
                           if log.is_file() else "")
         record("load-bulk", done, True,
                floor_text=f"importer alone {match.group(1)}" if match else "",
-               note="client RSS includes the importer's JVM")
+               note=done.failure or "client RSS includes the importer's JVM")
     if "cluster" in only:
         run("cluster", ["cluster", "-q"], server=True, floor_text=f"{analysis:.1f} s analysis")
     if "report" in only:
-        out = work / "report"
-        run("report", ["report", "--out", str(out), "-q"], server=True,
-            floor_text=f"{analysis:.1f} s analysis", note=_pages(out))
-        shutil.rmtree(out, ignore_errors=True)
+        run("report", ["report", "--out", str(work / "report"), "-q"], server=True,
+            floor_text=f"{analysis:.1f} s analysis", out=work / "report")
     if "query" in only:
-        found = _query(exe, "riskiest-clusters", "limit=1", "min_size=2")
+        found = _query(exe, str(Path(__file__).with_name("largest-cluster.cypher")))
         cluster = found[0]["cluster_id"] if found else ""
         members = _query(exe, "cluster-members", f"cluster_id={cluster}") if cluster else []
         ids = {"cluster": cluster, "a": members[0]["store_id"] if members else "",
                "b": members[-1]["store_id"] if members else ""}
-        for name, params in QUERIES:
-            argv = ["query", name, "--format", "json"]
+        for name, params in QUERIES if cluster else QUERIES[:1]:
+            argv = ["query", name, "--format", "json", "--timeout", "600"]
             for param in params:
                 argv += ["-p", param.format(**ids)]
             run(f"query {name}", argv, server=True,
@@ -223,8 +227,8 @@ def _query(exe: str, name: str, *params: str) -> list[dict]:
     argv = [exe, "query", name, "--format", "json"]
     for param in params:
         argv += ["-p", param]
-    found = json.loads(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
-    return found if isinstance(found, list) else found.get("rows", [])
+    done = subprocess.run(argv, capture_output=True, text=True)
+    return json.loads(done.stdout) if done.returncode == 0 else []
 
 
 def _pages(out: Path) -> str:
@@ -246,7 +250,9 @@ def table(results: dict) -> str:
     """The markdown table of every command measured so far, in the order they run."""
     lines = ["| command | wall | client peak RSS | server peak RSS | floor | note | when |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
-    order = sorted(results, key=lambda n: (COMMANDS.index(n.split()[0]), n))
+    queries = [f"query {name}" for name, _ in QUERIES]
+    order = sorted(results, key=lambda n: (COMMANDS.index(n.split()[0]),
+                                           queries.index(n) if n in queries else 0))
     lines += [f"| {name} | {_cells(results[name])} |" for name in order]
     return "\n".join(lines)
 

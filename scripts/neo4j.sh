@@ -7,7 +7,9 @@
 #   bash scripts/neo4j.sh import ARGFILE
 #                                  # stop the server, run `neo4j-admin database import full` with
 #                                  # the arguments in ARGFILE (one a line) into database neo4j,
-#                                  # start it again (`graphaudit load --bulk` writes ARGFILE)
+#                                  # start it again on the same port, leaving every
+#                                  # connection.env as it was (`graphaudit load --bulk`
+#                                  # writes ARGFILE)
 #
 # Everything lives in <repo>/.neo4j/ (git-ignored):
 #   lib/             runtime jars from neo4j/pom.xml (refetched only when the pom changes)
