@@ -364,12 +364,14 @@ def _items(shared: pd.DataFrame, rows: np.ndarray, base: int, model: Model) -> p
                              "weight": np.zeros(0)})
     where = np.full(int(shared["pair"].max()) + 1, -1, dtype=np.int64)
     where[rows[rows < len(where)]] = np.arange(len(rows))[rows < len(where)]
-    chosen = shared[where[shared["pair"].to_numpy()] >= 0]
-    comp = chosen["comp"].to_numpy()
-    level = chosen["level"].to_numpy()
-    return pd.DataFrame({"edge": base + where[chosen["pair"].to_numpy()], "comp": comp,
-                         "level": level, "value": chosen["value"].to_numpy(),
-                         "weight": model.weights[comp, level] if len(comp) else np.zeros(0)})
+    edge = where[shared["pair"].to_numpy()]
+    chosen = np.flatnonzero(edge >= 0)
+    comp = shared["comp"].to_numpy()[chosen]
+    level = shared["level"].to_numpy()[chosen]
+    return pd.DataFrame({"edge": base + edge[chosen], "comp": comp, "level": level,
+                         "value": shared["value"].to_numpy()[chosen],
+                         "weight": model.weights[comp, level] if len(comp) else np.zeros(0)},
+                        copy=False)
 
 
 def _union(labels: np.ndarray, pairs: np.ndarray, n_stores: int) -> np.ndarray:
@@ -507,7 +509,9 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     flat = levels.reshape(-1)
     flat[hit] = best[hit]
     del best
-    shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level})
+    # copy=False: columns as they are, not copied into one block
+    shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level},
+                          copy=False)
     per_store = _values_per_store(evidence, n_comp)
     # Elsewhere a comparison's chances weigh nothing (Model.score): they stay 0.
     hit_pair, hit_comp = np.divmod(hit, n_comp)
