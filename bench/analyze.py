@@ -1,18 +1,20 @@
 """Speed and memory of ``graphaudit analyze``, against a floor measured in the same run.
 
     python bench/analyze.py --stores 200000 1000000 --seed 1
+    python bench/analyze.py --world /path/to/w1m      # a world generated before
 
-For each size: generate a world (not timed), run ``graphaudit analyze`` in a child process (with
-pages for the 1,000 riskiest clusters; ``--max-pages -1`` for all) and report its wall time, its
-peak RSS and the peak memory of its process tree (forked workers included, as PSS), then run
-the *floor* in another child: read the files with
-pyarrow, normalize keys with vectorized string operations, and run scipy's connected
+For each size: generate a world (not timed; ``--world`` reuses one instead), run
+``graphaudit analyze`` in a child process (with pages for the 1,000 riskiest clusters;
+``--max-pages -1`` for all) and report its wall time, its peak RSS and the peak memory of its
+process tree (forked workers included, as PSS), then run the *floor* in another child: read the
+files with pyarrow, normalize keys with vectorized string operations, and run scipy's connected
 components. Prints the ratio analyze / floor. Asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import subprocess
 import sys
@@ -114,17 +116,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stores", type=int, nargs="+", default=[200_000])
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--world", type=Path, action="append", default=[],
+                        help="an existing data directory to analyze instead of generating one "
+                             "(repeatable; --stores is then ignored)")
     parser.add_argument("--max-pages", type=int, default=1000,
                         help="cluster pages analyze writes (the riskiest); -1 for all")
     args = parser.parse_args()
     exe = Path(sys.executable).parent / "graphaudit"
-    for stores in args.stores:
+    for stores in args.world or args.stores:
         with tempfile.TemporaryDirectory() as tmp:
             data, out = Path(tmp) / "data", Path(tmp) / "out"
-            subprocess.run([str(exe), "sample", "--stores", str(stores), "--seed",
-                            str(args.seed), "--profile", "legacy", "--out", str(data), "-q"],
-                           check=True,
-                           capture_output=True)
+            if isinstance(stores, Path):
+                data = stores
+                with open(data / "stores.csv", newline="", encoding="utf-8") as rows:
+                    stores = sum(1 for _ in csv.reader(rows)) - 1
+            else:
+                subprocess.run([str(exe), "sample", "--stores", str(stores), "--seed",
+                                str(args.seed), "--profile", "legacy", "--out", str(data),
+                                "-q"], check=True, capture_output=True)
             size = sum(p.stat().st_size for p in data.iterdir()) / 2**20
             floor_wall, floor_rss, _ = timed_child([sys.executable, "-c", FLOOR, str(data)])
             pages = [] if args.max_pages < 0 else ["--max-pages", str(args.max_pages)]
