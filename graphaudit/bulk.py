@@ -35,11 +35,11 @@ from .store import (
     WRITE_HASHING,
     GraphStore,
     LoadSummary,
-    _link_columns,
-    _node_columns,
-    _scrubbed,
-    _store_columns,
     hashed_identifiers,
+    link_columns,
+    node_columns,
+    scrubbed,
+    store_columns,
 )
 
 __all__ = ["HOME_ENV", "BulkSummary", "bulk_load", "local_server"]
@@ -118,19 +118,19 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
             multiline.append(path)
         return path
 
-    frame = _store_columns(stores).drop_duplicates("store_id", keep="last")
+    frame = store_columns(stores).drop_duplicates("store_id", keep="last")
     path = write(folder / "stores.csv", frame,
                  ["store_id:ID(Store)", *(_typed(c) for c in frame.columns[1:])])
     args.append(f"--nodes=Store={path}")
     rows = len(stores)
     for kind in KINDS:
         label, rel = LABELS[kind], RELATIONSHIPS[kind]
-        path = write(folder / f"{kind}.csv", _node_columns(kind, identifiers),
+        path = write(folder / f"{kind}.csv", node_columns(kind, identifiers),
                      [f"key:ID({label})", *(_typed(c) for c in NODE_PROPERTIES[kind])])
         args.append(f"--nodes={label}={path}")
         links = identifiers.links[(identifiers.links["kind"] == kind).to_numpy()]
         rows += len(links)
-        links = _link_columns(kind, links)
+        links = link_columns(kind, links)
         # MERGE keeps one relationship per store and node (and address type), the last row's
         same = ["store_id", "key", *(["address_type"] if kind == "address" else [])]
         links = links.drop_duplicates(same, keep="last")
@@ -167,7 +167,7 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         started = now
 
     if hash_with is not None:
-        stores = stores.assign(status_reason=_scrubbed(stores["status_reason"]))
+        stores = stores.assign(status_reason=scrubbed(stores["status_reason"]))
         identifiers = hashed_identifiers(identifiers, hash_with)
     import_dir = state / "import-bulk"
     import_dir.mkdir(mode=0o700, exist_ok=True)

@@ -9,6 +9,7 @@ as parameters; labels and relationship types come only from the fixed lists in
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import queue
@@ -72,8 +73,9 @@ STORE_COLUMNS = ("store_id", "name", "brand", "marketplace", "opened_on", "statu
 STATEMENT_DIR: Traversable = CYPHER_DIR / "store"
 
 
+@functools.cache
 def statement(name: str) -> str:
-    """The Cypher of ``cypher/store/NAME.cypher``, read from the package."""
+    """The Cypher of ``cypher/store/NAME.cypher``, read from the package (once)."""
     return (STATEMENT_DIR / f"{name}.cypher").read_text(encoding="utf-8")
 
 
@@ -82,13 +84,6 @@ LOAD_STORES = statement("load-stores")
 # Labels and relationship types cannot be parameters, so each kind has its own statements.
 LOAD_NODES = {kind: statement(f"load-nodes-{kind}") for kind in KINDS}
 LOAD_LINKS = {kind: statement(f"load-links-{kind}") for kind in KINDS}
-PING = statement("ping")
-ANY_STORE = statement("any-store")
-COUNT_STORES = statement("count-stores")
-COUNT_NODES = statement("count-nodes")
-COUNTS = statement("counts")
-DELETE_RELATIONSHIPS = statement("delete-relationships")
-DELETE_ALL = statement("delete-all")
 
 
 @dataclass
@@ -141,12 +136,12 @@ class GraphStore:
     # -- connection ---------------------------------------------------------------------------
 
     def verify(self) -> None:
-        with self._translated("connecting"):
+        with self.translated("connecting"):
             self.driver.verify_connectivity()
-            self.run_read(PING)
+            self.run_read(statement("ping"))
 
     @contextmanager
-    def _translated(self, doing: str) -> Iterator[None]:
+    def translated(self, doing: str) -> Iterator[None]:
         """Turn driver errors into graphaudit's errors, never showing the password."""
         where = f"{self.settings.safe_uri} (database {self.settings.database})"
         if self.settings.origin:
@@ -171,7 +166,7 @@ class GraphStore:
         def work(tx: neo4j.ManagedTransaction) -> list[dict]:
             return [record.data() for record in tx.run(query, parameters)]
 
-        with self._translated("reading"), self._session() as session:
+        with self.translated("reading"), self._session() as session:
             return session.execute_read(work)
 
     def read_columns(self, query: str, **parameters: object) -> dict[str, list]:
@@ -182,7 +177,7 @@ class GraphStore:
             record = tx.run(query, parameters).single(strict=True)
             return dict(zip(record.keys(), record.values(), strict=True))
 
-        with self._translated("reading"), self._session() as session:
+        with self.translated("reading"), self._session() as session:
             return session.execute_read(work)
 
     def run_write(self, query: str, **parameters: object) -> neo4j.SummaryCounters:
@@ -190,7 +185,7 @@ class GraphStore:
         def work(tx: neo4j.ManagedTransaction) -> neo4j.SummaryCounters:
             return tx.run(query, parameters).consume().counters
 
-        with self._translated("writing"), self._session() as session:
+        with self.translated("writing"), self._session() as session:
             return session.execute_write(work)
 
     def _session(self) -> neo4j.Session:
@@ -201,7 +196,7 @@ class GraphStore:
     def ensure_schema(self, path: Traversable = CYPHER_DIR / "schema.cypher") -> int:
         """Create the constraints and indexes of ``cypher/schema.cypher``; return how many."""
         statements = split_statements(path.read_text(encoding="utf-8"))
-        with self._translated("creating the schema"), self._session() as session:
+        with self.translated("creating the schema"), self._session() as session:
             for statement in statements:
                 session.run(statement).consume()
         return len(statements)
@@ -234,8 +229,8 @@ class GraphStore:
         stores, identifiers = self._as_graph_stores(stores, identifiers, hash_with)
         summary = LoadSummary()
         nodes = _Shared(itertools.chain(
-            _column_batches("Store", LOAD_STORES, _store_columns(stores), counted=True),
-            *(_column_batches(LABELS[k], LOAD_NODES[k], _node_columns(k, identifiers),
+            _column_batches("Store", LOAD_STORES, store_columns(stores), counted=True),
+            *(_column_batches(LABELS[k], LOAD_NODES[k], node_columns(k, identifiers),
                               counted=False) for k in KINDS),
         ))
         lane = link_lanes(identifiers.links, LOAD_WORKERS)
@@ -252,7 +247,7 @@ class GraphStore:
         if stored is None and secret is None:
             return stores, identifiers
         if stored is None:
-            if self.run_read(ANY_STORE):
+            if self.run_read(statement("any-store")):
                 raise GraphauditError(
                     "the graph already holds identifiers in the clear: --hash-identifiers "
                     "needs an empty graph (delete it first, or load without the option)")
@@ -265,7 +260,7 @@ class GraphStore:
                 "the graph was loaded with --hash-identifiers under another pseudonym key: "
                 "give that key with --pseudonym-key")
         self.run_write(WRITE_HASHING, key_id=key_id(secret))
-        return (stores.assign(status_reason=_scrubbed(stores["status_reason"])),
+        return (stores.assign(status_reason=scrubbed(stores["status_reason"])),
                 hashed_identifiers(identifiers, secret))
 
     def _write_lanes(
@@ -334,7 +329,7 @@ class GraphStore:
             return tx.run(batch.statement, batch.columns).consume().counters
 
         bounded = neo4j.unit_of_work(timeout=self.load_timeout)(work)
-        with self._translated(f"loading {batch.name}"), self._session() as session:
+        with self.translated(f"loading {batch.name}"), self._session() as session:
             try:
                 return session.execute_write(bounded), attempts - 1
             except Neo4jError as exc:
@@ -361,16 +356,16 @@ class GraphStore:
         the server's 600 MiB of transaction memory at 200,000 stores; docs/benchmarks.md has
         the measurements).
         """
-        with self._translated("deleting the graph"), self._session() as session:
-            session.run(DELETE_RELATIONSHIPS, size=batch_size).consume()
-            record = session.run(DELETE_ALL, size=batch_size).single()
+        with self.translated("deleting the graph"), self._session() as session:
+            session.run(statement("delete-relationships"), size=batch_size).consume()
+            record = session.run(statement("delete-all"), size=batch_size).single()
         return int(record["deleted"]) if record else 0
 
     reset = delete_all
 
     def node_count(self) -> int:
         """How many nodes the graph holds, of any label (0: an empty database)."""
-        return int(self.run_read(COUNT_NODES)[0]["n"])
+        return int(self.run_read(statement("count-nodes"))[0]["n"])
 
     # -- data sets ----------------------------------------------------------------------------
 
@@ -389,7 +384,7 @@ class GraphStore:
         loaded = self.data_sets()
         if mode is not None:
             return loaded
-        stores = self.run_read(COUNT_STORES)[0]["n"]
+        stores = self.run_read(statement("count-stores"))[0]["n"]
         if not stores or any(d["source"] == source for d in loaded):
             return loaded
         sources = dict.fromkeys(d["source"] for d in loaded)
@@ -419,12 +414,12 @@ class GraphStore:
             record = tx.run(query, parameters).single()
             return record.data() if record else {}
 
-        with self._translated("writing"), self._session() as session:
+        with self.translated("writing"), self._session() as session:
             return session.execute_write(work)
 
     def counts(self) -> tuple[dict[str, int], dict[str, int]]:
         """Nodes per label and relationships per type, as the server counts them now."""
-        counted = self.run_read(COUNTS)[0]
+        counted = self.run_read(statement("counts"))[0]
         labels = {label: counted[label]
                   for label in ("Store", *LABELS.values(), "Cluster", "DataSet")}
         types = {rel: counted[rel]
@@ -494,20 +489,23 @@ def link_lanes(links: pd.DataFrame, lanes: int) -> np.ndarray:
     return lane
 
 
-def _store_columns(stores: pd.DataFrame) -> pd.DataFrame:
+def store_columns(stores: pd.DataFrame) -> pd.DataFrame:
+    """The Store nodes' columns as both loads write them (Bolt here, files in :mod:`.bulk`)."""
     frame = stores[list(STORE_COLUMNS)].copy()
     frame["brand_key"] = store_brand_keys(frame["brand"])
     return frame
 
 
-def _node_columns(kind: str, identifiers: Identifiers) -> pd.DataFrame:
+def node_columns(kind: str, identifiers: Identifiers) -> pd.DataFrame:
     """One kind's nodes: key and the properties of NODE_PROPERTIES; a column the input lacks is
     all None, so the statement stays the same for every input."""
     nodes = identifiers.nodes[kind]
     return nodes.reindex(columns=["key", *NODE_PROPERTIES[kind]])
 
 
-def _link_columns(kind: str, links: pd.DataFrame) -> pd.DataFrame:
+def link_columns(kind: str, links: pd.DataFrame) -> pd.DataFrame:
+    """One kind's links: store, key, raw and the properties of LINK_PROPERTIES (an address
+    link without a type is ``other``)."""
     frame = links[["store_id", "key", "raw", *LINK_PROPERTIES[kind]]]
     if kind == "address":
         frame = frame.assign(address_type=frame["address_type"].replace("", "other"))
@@ -535,7 +533,7 @@ def _link_batches(identifiers: Identifiers, selected: np.ndarray) -> Iterator[_B
     for kind in KINDS:
         links = identifiers.links[selected & (identifiers.links["kind"] == kind).to_numpy()]
         yield from _column_batches(RELATIONSHIPS[kind], LOAD_LINKS[kind],
-                                   _link_columns(kind, links), counted=True)
+                                   link_columns(kind, links), counted=True)
 
 
 # -- data sets --------------------------------------------------------------------------------
@@ -597,7 +595,9 @@ def _hashed(domain: str, column: pd.Series, secret: bytes) -> pd.Series:
     return pd.Series(hash_values(domain, values, secret), index=column.index, dtype=object)
 
 
-def _scrubbed(column: pd.Series) -> pd.Series:
+def scrubbed(column: pd.Series) -> pd.Series:
+    """Free text as a hashed graph stores it: digit runs and e-mails masked
+    (:func:`.privacy.scrub_column`)."""
     values = pa.array(column.astype(object).where(column.notna(), ""), type=pa.large_string())
     return pd.Series(scrub_column(values), index=column.index, dtype=object)
 

@@ -113,3 +113,47 @@ def test_no_warning_is_silenced_in_the_package():
                     and node.args[0].value == "ignore"):
                 silenced.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not silenced, silenced
+
+
+#: private names of other libraries' public API (namedtuple methods, os._exit)
+FOREIGN_PRIVATE = frozenset({"_replace", "_asdict", "_fields", "_make", "_exit"})
+
+
+def private_uses(path: Path) -> list[tuple[int, str]]:
+    """(line, name) for each private name the module takes from another module: ``from x
+    import _name``, or ``something._name`` where the module itself defines no ``_name`` (so
+    it reaches into another module's object)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            own.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            own.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            own.add(node.attr)
+    private = re.compile(r"^_[^_]|^_$")
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, a.name) for a in node.names if private.match(a.name)]
+        elif (isinstance(node, ast.Attribute) and private.match(node.attr)
+              and node.attr not in own and node.attr not in FOREIGN_PRIVATE):
+            found.append((node.lineno, node.attr))
+    return found
+
+
+def test_no_module_takes_a_private_name_of_another():
+    """What modules share is public: a private name stays in its module (issue 14)."""
+    wrong = [f"{path.relative_to(ROOT)}:{line} {name}"
+             for path in modules() for line, name in private_uses(path)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_private_check_can_fail(tmp_path):
+    source = tmp_path / "run.py"
+    source.write_text("from .params import _TYPE_SPEC, Param\n"
+                      "def f(store):\n    with store._translated('x'):\n        pass\n"
+                      "class A:\n    def _mine(self):\n        return self._mine, A._mine\n",
+                      encoding="utf-8")
+    assert private_uses(source) == [(1, "_TYPE_SPEC"), (3, "_translated")]

@@ -88,7 +88,7 @@ def test_load_statements_follow_the_fixed_lists(kind):
 def test_read_back_and_counts_name_every_label_and_type():
     read = re.search(r"\[r:([\w|]+)\]", store.READ_LINKS)
     assert read and read[1].split("|") == list(RELATIONSHIPS.values())
-    counted = set(re.findall(r"AS (\w+) }", store.COUNTS))
+    counted = set(re.findall(r"AS (\w+) }", store.statement("counts")))
     assert counted == {"Store", *LABELS.values(), "Cluster", "DataSet",
                        *RELATIONSHIPS.values(), "SIMILAR_TO", "MEMBER_OF"}
 

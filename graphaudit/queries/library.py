@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .. import readonly
 from ..errors import QueryError
-from .params import RULE_PARAMETERS, Param, ParameterError, _parse_param, parameters_used
+from .params import RULE_PARAMETERS, Param, ParameterError, parameters_used, parse_param
 
 #: the library's folder inside the installed package (a Path for an ordinary install)
 QUERY_DIR: Traversable = resources.files("graphaudit") / "cypher"
@@ -78,7 +78,7 @@ def parse_query(text: str, path: Path | Traversable | None = None,
         if not match:
             notes.append(line)
         elif match[1] == "param":
-            params.append(_parse_param(match[2], where))
+            params.append(parse_param(match[2], where))
         else:
             fields[match[1]] = match[2].strip()
     statement = _single_statement(text, where)

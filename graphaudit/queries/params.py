@@ -137,6 +137,15 @@ class Param:
         match = _TYPE_SPEC.match(self.type)
         return match["by"] if match else None
 
+    def identifier_kind(self, bound: Mapping[str, object]) -> object:
+        """The identifier kind of the value: the type itself for a kind's type (``phone``...),
+        for ``identifier(P)`` the value ``bound`` gives parameter P. Other types give None or
+        their own name, which is no kind."""
+        match = _TYPE_SPEC.match(self.type)
+        if match is None or match["int"]:
+            return None
+        return bound.get(match["by"]) if match["by"] else match["plain"]
+
     def convert(self, text: str, bound: Mapping[str, object] | None = None) -> object:
         """Convert the text an analyst typed; raise ParameterError naming the parameter."""
         match = _TYPE_SPEC.match(self.type)
@@ -172,7 +181,7 @@ _PARAM_LINE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>\S+)(?P<
 _CYPHER_PARAM = re.compile(r"\$(?:([A-Za-z_][A-Za-z0-9_]*)|`([^`]+)`)")
 
 
-def _parse_param(text: str, where: str) -> Param:
+def parse_param(text: str, where: str) -> Param:
     help_text = ""
     if " -- " in f" {text} ":
         text, _, help_text = f" {text} ".partition(" -- ")

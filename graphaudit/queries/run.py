@@ -26,7 +26,7 @@ from ..privacy import (
     scrub,
 )
 from .library import Query
-from .params import _TYPE_SPEC, Param, bind_parameters
+from .params import Param, bind_parameters
 
 # ---------------------------------------------------------------------------------------------
 # Masking
@@ -376,7 +376,7 @@ def run_query(
     if not write:
         readonly.check_statement(query.statement, query.name)
     access = neo4j.WRITE_ACCESS if write else neo4j.READ_ACCESS
-    with (store._translated(f"running query {query.name}"),
+    with (store.translated(f"running query {query.name}"),
           store.driver.session(database=store.settings.database,
                                default_access_mode=access) as session):
         try:
@@ -418,7 +418,7 @@ def run_query(
     ]
     hints = []
     if not write and (not rows or uses_clusters(query)):
-        with store._translated(f"checking the answer of query {query.name}"):
+        with store.translated(f"checking the answer of query {query.name}"):
             hints = empty_hints(store, query, parameters, empty=not rows)
     return QueryResult(query, keys, rows, query_type or "r", counters, warnings, hints)
 
@@ -432,11 +432,7 @@ def _hashed_if_graph_is(store: object, query: Query, parameters: dict[str, objec
         return parameters
     out = dict(parameters)
     for p in query.params:
-        match = _TYPE_SPEC.match(p.type)
-        if match is None:
-            continue
-        kind = match["plain"] if match["plain"] in PII_KINDS else (
-            parameters.get(match["by"]) if match["by"] else None)
+        kind = p.identifier_kind(parameters)
         value = out.get(p.name)
         if kind in PII_KINDS and isinstance(value, str):
             out[p.name] = hash_value(str(kind), value, secret)
