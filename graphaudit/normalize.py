@@ -224,6 +224,14 @@ def id_check_passes(key: str) -> bool:
     return cn_resident_valid(key) or uscc_valid(key)
 
 
+def _number_key(raw: str, what: str) -> str:
+    """An ID or account number upper-cased, without separators; ValueError when empty."""
+    key = _strip_separators(_upper(raw))
+    if not key:
+        raise ValueError(f"empty {what}")
+    return key
+
+
 def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, bool]:
     """Return ``(key, valid)`` for an ID document number.
 
@@ -247,9 +255,7 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     >>> id_document_key("9135 0100 M000 100Y 43", "BUSINESS_LICENSE")
     ('91350100M000100Y43', True)
     """
-    key = _strip_separators(_upper(raw))
-    if not key:
-        raise ValueError("empty ID number")
+    key = _number_key(raw, "ID number")
     kind = (id_type or "CN_RESIDENT_ID").strip().upper()
     if kind in COMPANY_ID_TYPES:
         return key, uscc_valid(key)
@@ -422,9 +428,7 @@ def account_key(raw: str, account_type: str | None = "bank") -> tuple[str, bool]
     >>> account_key("6222-0212-3456-7890", "bank")
     ('6222021234567890', True)
     """
-    key = _strip_separators(_upper(raw))
-    if not key:
-        raise ValueError("empty account number")
+    key = _number_key(raw, "account number")
     kind = (account_type or "bank").strip().lower()
     digits = key.isascii() and key.isdigit()
     if kind == "card":

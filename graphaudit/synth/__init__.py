@@ -28,21 +28,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from graphaudit.errors import ConfigError
-from graphaudit.synth.output import (
-    ADDRESS_COLUMNS,
-    IDENTITY_COLUMNS,
-    PAYMENT_COLUMNS,
-    STORE_COLUMNS,
-    TRUTH_COLUMNS,
-    WorldSummary,
-    write_files,
-)
+from graphaudit.synth.output import WorldSummary, write_files
 from graphaudit.synth.rates import PROFILES, WorldRates, draw_rates
 from graphaudit.synth.world import World, build_world
 
-__all__ = ["ADDRESS_COLUMNS", "IDENTITY_COLUMNS", "PAYMENT_COLUMNS", "PROFILES",
-           "STORE_COLUMNS", "TRUTH_COLUMNS", "World", "WorldRates", "WorldSummary",
-           "build_world", "draw_rates", "write_world"]
+# the files' columns are graphaudit.synth.output's (STORE_COLUMNS...)
+__all__ = ["PROFILES", "World", "WorldRates", "WorldSummary", "build_world", "draw_rates",
+           "write_world"]
 
 
 def write_world(out_dir: Path, stores: int, seed: int, profile: str = "mixed",
