@@ -562,19 +562,31 @@ def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value
     left, right = _pairs_within(value, g[rare] - 1)
     row_value, lo, hi = value[left], grp[left], grp[right]
     del left, right
-    makes = evidence.generating[evidence.comp[row_value]] & \
-        (groups_of_value[row_value] <= params.max_groups)
     win_lo, win_hi = _window_pairs(inc_value, inc_group, g, evidence, params)
     # One sort of the rows by pair: the runs are the pairs, candidates those a generating
-    # value made, and the rows of a pair stay in value order (the sort is stable).
-    key = np.r_[lo * n_groups + hi, win_lo * n_groups + win_hi]
-    makes = np.r_[makes, np.ones(len(win_lo), dtype=bool)]
-    is_row = np.r_[np.ones(len(lo), dtype=bool), np.zeros(len(win_lo), dtype=bool)]
-    row_value = np.r_[row_value, np.zeros(len(win_lo), dtype=np.int64)]
-    del lo, hi
-    order = np.argsort(key, kind="stable")
-    key, makes, is_row, row_value = key[order], makes[order], is_row[order], row_value[order]
-    del order
+    # value made, and the rows of a pair in value order.
+    slots = len(evidence.comp) + 1  # a row's value; the last slot marks a window pair
+    if float(n_groups) ** 2 * slots < 2.0 ** 63:
+        # Pair and value packed in one integer: a sort of the integers, not an argsort.
+        packed = np.r_[(lo * n_groups + hi) * slots + row_value,
+                       (win_lo * n_groups + win_hi) * slots + (slots - 1)]
+        del lo, hi, row_value
+        packed.sort()
+        key, slot = np.divmod(packed, slots)
+        del packed
+        is_row = slot < slots - 1
+        row_value = np.where(is_row, slot, 0)
+        del slot
+    else:
+        key = np.r_[lo * n_groups + hi, win_lo * n_groups + win_hi]
+        is_row = np.r_[np.ones(len(lo), dtype=bool), np.zeros(len(win_lo), dtype=bool)]
+        row_value = np.r_[row_value, np.zeros(len(win_lo), dtype=np.int64)]
+        del lo, hi
+        order = np.argsort(key, kind="stable")
+        key, is_row, row_value = key[order], is_row[order], row_value[order]
+        del order
+    makes = ~is_row | (evidence.generating[evidence.comp[row_value]]
+                       & (groups_of_value[row_value] <= params.max_groups))
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.zeros(0, dtype=bool)
     run = np.cumsum(first) - 1
     candidate = np.bincount(run, weights=makes, minlength=int(first.sum())) > 0
