@@ -50,24 +50,26 @@ WITH s, reduce(st = {levels: [[]], seen: [s], frontier: [s], cut: 0}, hop IN ran
           cut: CASE WHEN st.cut > 0 THEN st.cut
                     WHEN size(st.seen) + size(new) - 1 > $limit OR size(level) >= 4 * $limit
                       THEN hop ELSE 0 END}][0]][0]) AS st
-CALL (s, st) {
-  UNWIND range(1, size(st.levels) - 1) AS hops
-  UNWIND st.levels[hops] AS e
-  WITH s, e.store AS t, hops, collect(e.kind) AS kinds, collect(e.from) AS froms
-  RETURN t.store_id AS store_id, t.name AS name, t.brand AS brand, t.status AS status,
-         t.cluster_id AS cluster_id, t.cluster_id = s.cluster_id AS same_cluster, hops,
-         COLLECT { UNWIND kinds AS k RETURN DISTINCT k ORDER BY k } AS via,
-         COLLECT { UNWIND froms AS l UNWIND l AS f RETURN DISTINCT f ORDER BY f LIMIT 5 } AS from
-  ORDER BY hops, same_cluster DESC, store_id
-  LIMIT $limit
-  UNION ALL
-  WITH st WHERE st.cut > 0
-  RETURN null AS store_id,
-         'cut: more than ' + toString($limit) + ' stores within ' + toString(st.cut)
-           + ' hops, only the nearest are listed (give a higher limit, fewer hops, or leave '
-           + 'include_hubs off: hubs reach most of the graph)' AS name,
-         null AS brand, null AS status, null AS cluster_id, null AS same_cluster,
-         st.cut AS hops, [] AS via, [] AS from
-}
-RETURN store_id, name, brand, status, cluster_id, same_cluster, hops, via, from
-ORDER BY store_id IS NULL, hops, same_cluster DESC, store_id
+// The accumulator is left behind before the rows are made: a subquery that imported it ran a
+// 1,000,000-store graph out of transaction memory at hops=1.
+WITH s, st.levels AS levels, st.cut AS cut
+UNWIND range(1, size(levels) - 1) AS hops
+UNWIND levels[hops] AS e
+WITH s, cut, e.store AS t, hops, collect(e.kind) AS kinds, collect(e.from) AS froms
+WITH s, cut, t, hops, kinds, froms, t.cluster_id = s.cluster_id AS same_cluster
+ORDER BY hops, same_cluster DESC, t.store_id
+LIMIT $limit
+WITH cut, collect({store_id: t.store_id, name: t.name, brand: t.brand, status: t.status,
+    cluster_id: t.cluster_id, same_cluster: same_cluster, hops: hops,
+    via: COLLECT { UNWIND kinds AS k RETURN DISTINCT k ORDER BY k },
+    from: COLLECT { UNWIND froms AS l UNWIND l AS f RETURN DISTINCT f ORDER BY f LIMIT 5 }})
+  AS rows
+UNWIND rows + CASE WHEN cut > 0 THEN [{store_id: null,
+    name: 'cut: more than ' + toString($limit) + ' stores within ' + toString(cut)
+      + ' hops, only the nearest are listed (give a higher limit, fewer hops, or leave '
+      + 'include_hubs off: hubs reach most of the graph)',
+    brand: null, status: null, cluster_id: null, same_cluster: null, hops: cut, via: [],
+    from: []}] ELSE [] END AS row
+RETURN row.store_id AS store_id, row.name AS name, row.brand AS brand, row.status AS status,
+       row.cluster_id AS cluster_id, row.same_cluster AS same_cluster, row.hops AS hops,
+       row.via AS via, row.from AS from

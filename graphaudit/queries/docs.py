@@ -70,6 +70,28 @@ machine at load average 7-11 on 2 cores: `path-between` 0.01-0.03 s (with or wit
 `store-neighbourhood` 0.02 s at `hops=1`, 0.2 s at `hops=2` (766 stores), 0.3-0.5 s at
 `hops=4` (865 stores). `graphaudit query` adds its own start-up (1-3 s).
 
+At 1,000,000 stores (`graphaudit sample --stores 1000000 --seed 1`, the mixed world: 3.7
+million nodes, 6.4 million relationships, loaded with `load --bulk` into a server with a 3 GiB
+heap, a 2 GiB page cache and the usual 600 MiB of transaction memory), measured with
+`bench/paths.py` on a machine at load average 21-28 on 2 cores (other engineers' jobs), server
+time, first run (planning included) then second: the graph was **not clustered** (`cluster` at
+1M did not finish in the time left), so no identifier counted as a hub and every walk went
+through hubs, the worst case for both queries.
+
+* `path-between`, two pairs inside a 1,004-store operator, two inside the biggest (21,003
+  stores), two across the graph (no path): 0.1-1.7 s, at worst 7.2 s then 4.4 s (a pair across
+  the graph with `include_hubs=false`, whose hub test then reads every store of every
+  identifier reached); 17.7 s for the very first query of the server (planning, cold page
+  cache), 0.34 s again. Within 10 s once planned.
+* `store-neighbourhood` ran out of the 600 MiB at `hops=1` in the form that had the limit's
+  last row in a subquery importing the search's accumulator; the rows are now made after the
+  accumulator is dropped: `hops=1` from a store of the 1,004-store operator, 879 stores in
+  0.18 s (14 s planning it, under load); from the biggest operator, cut at 1,000 stores in
+  0.97 s. **Not met:** at `hops=2` on that unclustered graph (every identifier walkable, as
+  with `include_hubs=true`) it still runs out of transaction memory within a second: the
+  `limit` bounds the rows kept, not the stores a level expands. On a clustered graph, with
+  hubs excluded, a level stays inside the store's cluster; that was not measured at 1M.
+
 Not chosen: a precomputed store-to-store `LINKED` projection (an identifier of k stores makes
 k(k-1)/2 relationships: 570,000 for one 1,069-store address) and the Graph Data Science
 library (GPL-3.0 jars in the server's plugins, for a search that plain Cypher answers in
