@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
-from .coverage import gaps
 from .errors import DataError, GraphauditError
 from .outputs import OutputRecord, survey
 from .parallel import Parallel
@@ -438,76 +437,40 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     A database that holds another data set is refused unless --append or --replace.
     """
     from . import pipeline
-    from .store import connect, read_hashing, stale_clusters
+    from .privacy import load_key
 
-    source = str(data_dir.resolve())
-    settings = _settings(uri, user, password, database)
-    reading = run_settings(encoding, column_map, strict, show_pii)
+    settings = run_settings(encoding, column_map, strict, show_pii,
+                            secret=load_key(key_file) if key_file else None,
+                            connection=_settings(uri, user, password, database))
     if bulk:
-        from .bulk import local_server
-
         if mode == "append":
             raise click.UsageError("--bulk writes a new graph: --append loads with MERGE "
                                    "(leave out --bulk)")
-        if settings.database != "neo4j":
+        if settings.connection.database != "neo4j":
             raise click.UsageError("--bulk imports into the local server's database neo4j")
-        state = local_server(settings)
-    with json_errors(fmt), connect(settings) as store:
-        if bulk and mode != "replace" and store.node_count():
-            raise DataError("--bulk writes a new graph into an empty database, and this one "
-                            "holds a graph: give --replace to replace it, or load without "
-                            "--bulk (MERGE adds to it)")
-        store.check_load(source, mode)
-        with pipeline.open_rejects(rejects_path, show_pii) as rejects:
-            records = read_data_dir(data_dir, rejects, reading, quiet)
-            identifiers = pipeline.extract(records, rejects, reading.parallel)
-        if strict and rejects.count:
-            finish_rejects(rejects, strict)
-        if mode == "replace" and not bulk:
-            deleted = store.reset()
-            click.echo(f"Deleted the graph ({deleted:,} nodes) before loading", err=True)
-        store.ensure_schema()
-        total = len(records.stores) + len(identifiers.links)
-        started = time.monotonic()
-        # a graph loaded with --hash-identifiers is always loaded hashed (store.load says why)
-        hashed_graph = read_hashing(store) is not None and not bulk
-        hash_with = _secret(key_file) if hash_identifiers or hashed_graph else None
-        if bulk:
-            from .bulk import bulk_load
-
-            click.echo("Stopping the local Neo4j server for the bulk import (neo4j-admin "
-                       "database import full); it is started again after it", err=True)
-            summary = bulk_load(store, state, records.stores, identifiers, hash_with)
-            click.echo("Neo4j is running again", err=True)
-        else:
-            with progress_bar("loading", total, quiet) as advance:
-                summary = store.load(records.stores, identifiers, progress=advance,
-                                     hash_with=hash_with)
-        elapsed = time.monotonic() - started
-        files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
-                                                   "rejected": r.rejected_total}
-                 for r in records.reports}
-        data_set = store.record_data_set(source, files, mode or "new", len(records.stores),
-                                         [g.describe() for g in gaps(records.reports)])
-        stale = stale_clusters(store)
-    file_rows = _file_rows(records.reports)
+    with json_errors(fmt):
+        run = pipeline.run_load(data_dir, settings, mode=mode, bulk=bulk,
+                                hash_identifiers=hash_identifiers, rejects=rejects_path,
+                                events=run_events(quiet))
+    summary, rejects = run.summary, run.rejects
+    file_rows = _file_rows(run.reports)
     created = [{"created": "nodes", "name": k, "count": v}
                for k, v in sorted(summary.nodes_created.items())]
     created += [{"created": "relationships", "name": k, "count": v}
                 for k, v in sorted(summary.relationships_created.items())]
     if fmt == "json":
         click.echo(json.dumps({"files": file_rows, "created": created, "rows": summary.rows,
-                               "seconds": round(elapsed, 1), "data_set": data_set,
-                               "stale_clusters": stale, "rejects": rejects.count},
+                               "seconds": round(run.seconds, 1), "data_set": run.data_set,
+                               "stale_clusters": run.stale, "rejects": rejects.count},
                               ensure_ascii=False, indent=2, default=str))
     else:
         emit_table(file_rows, fmt, empty=f"no input files in {data_dir}: nothing was read")
         emit_table(created, fmt, empty="nothing new: every node and relationship was there "
                    "already")
-    click.echo(f"Loaded {summary.rows:,} rows in {elapsed:.1f} s as data set "
-               f"{data_set['data_set_id']}", err=True)
-    if stale:
-        click.echo(f"Warning: {stale:,} clusters in the graph predate this load: run "
+    click.echo(f"Loaded {summary.rows:,} rows in {run.seconds:.1f} s as data set "
+               f"{run.data_set['data_set_id']}", err=True)
+    if run.stale:
+        click.echo(f"Warning: {run.stale:,} clusters in the graph predate this load: run "
                    "`graphaudit cluster` to bring them up to date", err=True)
     finish_rejects(rejects, strict)
     remove_stale_rejects(rejects)

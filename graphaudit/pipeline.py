@@ -7,8 +7,9 @@ Each step takes the previous one's result and returns plain tables keyed by stor
 The commands of :mod:`graphaudit.cli` are these steps with options parsed and results printed;
 ``cluster`` and ``report`` share :func:`read_graph` and :func:`analyze_graph` (the graph
 read back from Neo4j, analyzed with the cluster ids stored there) and ``cluster`` adds
-:func:`write_back`. :func:`run_files`, :func:`run_cluster` and :func:`run_report` are the
-whole of ``graphaudit analyze``, ``cluster`` and ``report``, each in one call: the command
+:func:`write_back`. :func:`run_files`, :func:`run_load`, :func:`run_cluster` and
+:func:`run_report` are the whole of ``graphaudit analyze``, ``load``, ``cluster`` and
+``report``, each in one call: the command
 parses its options into a :class:`~graphaudit.settings.Settings` and prints what the run tells
 its :class:`Events`.
 
@@ -33,6 +34,7 @@ PosixPath('out/clusters.csv')
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -50,18 +52,18 @@ from .linkage.hubs import HubOverrides, read_hub_overrides
 from .linkage.waterfall import possible_table
 from .outputs import OutputRecord, Removal, ensure_output_folder, survey
 from .parallel import Parallel
-from .privacy import mask_field
+from .privacy import load_key, mask_field
 from .records import MAX_LOSS_SHARE, FileReport, RecordSet, RejectsWriter, read_records
 from .results import possible_links, write_outputs
 from .settings import Settings
 
 if TYPE_CHECKING:
-    from .store import GraphStore
+    from .store import GraphStore, LoadSummary
 
-__all__ = ["Events", "FilesRun", "GraphInput", "GraphRun", "analyze", "analyze_graph",
-           "close_rejects", "extract", "link", "losses", "open_rejects", "read", "read_graph",
-           "reading_notes", "run_cluster", "run_files", "run_report", "score", "write",
-           "write_back", "write_back_size"]
+__all__ = ["Events", "FilesRun", "GraphInput", "GraphRun", "LoadRun", "analyze",
+           "analyze_graph", "close_rejects", "extract", "link", "losses", "open_rejects", "read",
+           "read_graph", "reading_notes", "run_cluster", "run_files", "run_load", "run_report",
+           "score", "write", "write_back", "write_back_size"]
 
 
 def read(
@@ -432,3 +434,89 @@ def _write_folder(run: GraphRun, out: Path, settings: Settings, command: str, ev
     run.removal = record.commit()
     for line in run.removal.notes(out):
         events.tell(line)
+
+
+@dataclass
+class LoadRun:
+    """What :func:`run_load` read and wrote into Neo4j."""
+
+    reports: list[FileReport]  # one per record file read
+    summary: LoadSummary  # nodes and relationships created, rows written
+    data_set: dict  # the :DataSet node recorded for this load
+    stale: int  # clusters in the graph older than this load
+    seconds: float  # how long writing the graph took
+    rejects: RejectsWriter  # closed: its count and path
+
+
+def run_load(
+    data_dir: str | Path,
+    settings: Settings | None = None,
+    *,
+    mode: str | None = None,
+    bulk: bool = False,
+    hash_identifiers: bool = False,
+    rejects: str | Path | None = None,
+    events: Events | None = None,
+) -> LoadRun:
+    """Data directory -> the graph in Neo4j, recorded as a :DataSet node, as ``graphaudit
+    load`` runs it: :func:`read`, :func:`extract`, then the store's MERGE load (or, with
+    ``bulk``, the local server's bulk importer into a new graph).
+
+    ``mode`` is None (a new data set; a graph holding another one is refused), ``"append"``
+    or ``"replace"`` (the graph is deleted first). Identifiers are stored as keyed hashes under
+    ``settings.secret`` with ``hash_identifiers``, and always in a graph loaded that way.
+    Rejects go to ``rejects`` (None: kept in memory); under ``settings.strict`` any reject
+    fails the run before the graph is changed.
+    """
+    from .store import connect, read_hashing, stale_clusters
+
+    settings = settings or Settings()
+    events = events or Events()
+    source = str(Path(data_dir).resolve())
+    if bulk:
+        from .bulk import local_server
+
+        state = local_server(settings.connection)
+    with connect(settings.connection) as store:
+        if bulk and mode != "replace" and store.node_count():
+            raise DataError("--bulk writes a new graph into an empty database, and this one "
+                            "holds a graph: give --replace to replace it, or load without "
+                            "--bulk (MERGE adds to it)")
+        store.check_load(source, mode)
+        with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
+            with events.counting("reading") as advance:
+                records = read(data_dir, writer, settings.encoding, settings.column_map,
+                               settings.date_format, progress=advance)
+            for line in reading_notes(records):
+                events.tell(line)
+            identifiers = extract(records, writer, settings.parallel, settings.shortcuts)
+        if settings.strict and writer.count:
+            close_rejects(writer, settings.strict, events.tell)
+        if mode == "replace" and not bulk:
+            deleted = store.reset()
+            events.tell(f"Deleted the graph ({deleted:,} nodes) before loading")
+        store.ensure_schema()
+        total = len(records.stores) + len(identifiers.links)
+        started = time.monotonic()
+        # a graph loaded with --hash-identifiers is always loaded hashed (store.load says why)
+        hashed_graph = read_hashing(store) is not None and not bulk
+        hash_with = (settings.secret or load_key()) if hash_identifiers or hashed_graph else None
+        if bulk:
+            from .bulk import bulk_load
+
+            events.tell("Stopping the local Neo4j server for the bulk import (neo4j-admin "
+                        "database import full); it is started again after it")
+            summary = bulk_load(store, state, records.stores, identifiers, hash_with)
+            events.tell("Neo4j is running again")
+        else:
+            with events.progress("loading", total, "rows") as advance:
+                summary = store.load(records.stores, identifiers, progress=advance,
+                                     hash_with=hash_with)
+        elapsed = time.monotonic() - started
+        files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
+                                                   "rejected": r.rejected_total}
+                 for r in records.reports}
+        data_set = store.record_data_set(source, files, mode or "new", len(records.stores),
+                                         [g.describe() for g in gaps(records.reports)])
+        stale = stale_clusters(store)
+    return LoadRun(records.reports, summary, data_set, stale, elapsed, writer)
