@@ -27,7 +27,6 @@ from .privacy import KEY_ENV, load_key
 from .records import (
     MAX_LOSS_SHARE,
     FileReport,
-    RecordSet,
     RejectsWriter,
     load_column_map,
 )
@@ -180,7 +179,7 @@ def input_options(func: Callable) -> Callable:
 
 
 def _remember_date_format(ctx: click.Context, _param, value: str | None) -> None:
-    """--date-format is read where the files are read (read_data_dir), not by each command."""
+    """--date-format is kept for run_settings (the Settings every reading command builds)."""
     if value is not None:
         parts = {"a year": ("%Y", "%y"), "a month": ("%m", "%b", "%B"), "a day": ("%d",)}
         lacking = [what for what, codes in parts.items() if not any(c in value for c in codes)]
@@ -328,21 +327,6 @@ def run_events(quiet: bool) -> Events:
                   progress=lambda label, total, unit: progress_bar(label, total, quiet, unit))
 
 
-def read_data_dir(data_dir: Path, rejects: RejectsWriter, settings: Settings,
-                  quiet: bool) -> RecordSet:
-    """Read and validate a data directory; warn about unknown columns, the optional columns
-    the analysis misses, and files that lost many rows or values
-    (:func:`graphaudit.pipeline.reading_notes`)."""
-    from . import pipeline
-
-    with counting("reading", quiet) as advance:
-        records = pipeline.read(data_dir, rejects, settings.encoding, settings.column_map,
-                                settings.date_format, progress=advance)
-    for line in pipeline.reading_notes(records):
-        _tell(line)
-    return records
-
-
 def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
     """Say where rejects went; under --strict, any reject fails the run."""
     from .pipeline import close_rejects
@@ -395,18 +379,15 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
     """Check DATA_DIR's files, print a summary per file, and write rejected rows."""
     from . import pipeline
 
-    settings = run_settings(encoding, column_map, strict, show_pii)
-    with pipeline.open_rejects(rejects_path, show_pii) as rejects:
-        records = read_data_dir(data_dir, rejects, settings, quiet)
-        pipeline.extract(records, rejects, settings.parallel)
-    emit_table(_file_rows(records.reports), fmt,
+    run = pipeline.run_check(data_dir, run_settings(encoding, column_map, strict, show_pii),
+                             rejects_path, run_events(quiet))
+    emit_table(_file_rows(run.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
-    finish_rejects(rejects, strict)
-    remove_stale_rejects(rejects)
-    lost = pipeline.losses(records.reports)
-    if lost:
-        raise DataError(f"{len(lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit of lost "
-                        f"rows or values: {'; '.join(lost)}")
+    finish_rejects(run.rejects, strict)
+    remove_stale_rejects(run.rejects)
+    if run.lost:
+        raise DataError(f"{len(run.lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit of "
+                        f"lost rows or values: {'; '.join(run.lost)}")
 
 
 @main.command()
@@ -695,25 +676,14 @@ def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, k
     that fell below the threshold, and the cluster of each.
     """
     from . import pipeline
-    from .explain import explain_stores
 
     if len(store_ids) > 2:
         raise click.UsageError("give one or two store ids")
     with json_errors(fmt):
-        if data_dir:
-            rejects = RejectsWriter(None)
-            records = read_data_dir(data_dir, rejects, run_settings(), quiet=True)
-            identifiers = pipeline.extract(records, rejects, _parallel())
-            result = pipeline.analyze(records.stores, identifiers.links, parallel=_parallel())
-        else:
-            from .store import connect
-
-            # with the cluster ids the graph holds, so that they are those of clusters.csv
-            with connect(_settings(uri, user, password, database)) as store:
-                graph = pipeline.read_graph(store, secret=_secret(key_file))
-            result = pipeline.analyze_graph(graph, parallel=_parallel())
-        found = explain_stores(result, *store_ids, show_pii=show_pii,
-                               secret=_secret(key_file))
+        connection = None if data_dir else _settings(uri, user, password, database)
+        settings = run_settings(show_pii=show_pii, secret=_secret(key_file),
+                                connection=connection)
+        found = pipeline.run_explain(store_ids, settings, data_dir, run_events(quiet=True))
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
         return

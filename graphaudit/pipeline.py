@@ -7,9 +7,10 @@ Each step takes the previous one's result and returns plain tables keyed by stor
 The commands of :mod:`graphaudit.cli` are these steps with options parsed and results printed;
 ``cluster`` and ``report`` share :func:`read_graph` and :func:`analyze_graph` (the graph
 read back from Neo4j, analyzed with the cluster ids stored there) and ``cluster`` adds
-:func:`write_back`. :func:`run_files`, :func:`run_load`, :func:`run_cluster` and
-:func:`run_report` are the whole of ``graphaudit analyze``, ``load``, ``cluster`` and
-``report``, each in one call: the command
+:func:`write_back`. :func:`run_check`, :func:`run_files`, :func:`run_load`,
+:func:`run_cluster`, :func:`run_report` and :func:`run_explain` are the whole of ``graphaudit
+validate``, ``analyze``, ``load``, ``cluster``, ``report`` and ``explain``, each in one call:
+the command
 parses its options into a :class:`~graphaudit.settings.Settings` and prints what the run tells
 its :class:`Events`.
 
@@ -35,7 +36,7 @@ PosixPath('out/clusters.csv')
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -60,10 +61,10 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .store import GraphStore, LoadSummary
 
-__all__ = ["Events", "FilesRun", "GraphInput", "GraphRun", "LoadRun", "analyze",
+__all__ = ["CheckRun", "Events", "FilesRun", "GraphInput", "GraphRun", "LoadRun", "analyze",
            "analyze_graph", "close_rejects", "extract", "link", "losses", "open_rejects", "read",
-           "read_graph", "reading_notes", "run_cluster", "run_files", "run_load", "run_report",
-           "score", "write", "write_back", "write_back_size"]
+           "read_graph", "reading_notes", "run_check", "run_cluster", "run_explain", "run_files",
+           "run_load", "run_report", "score", "write", "write_back", "write_back_size"]
 
 
 def read(
@@ -520,3 +521,60 @@ def run_load(
                                          [g.describe() for g in gaps(records.reports)])
         stale = stale_clusters(store)
     return LoadRun(records.reports, summary, data_set, stale, elapsed, writer)
+
+
+@dataclass
+class CheckRun:
+    """What :func:`run_check` found in a data directory."""
+
+    reports: list[FileReport]  # one per record file read (rows read, accepted, rejected)
+    rejects: RejectsWriter  # closed: its count and path (:func:`close_rejects` tells them)
+    lost: list[str]  # files past the limit of lost rows or values (:func:`losses`)
+
+
+def run_check(data_dir: str | Path, settings: Settings | None = None,
+              rejects: str | Path | None = None, events: Events | None = None) -> CheckRun:
+    """Read and validate ``data_dir`` and normalize its identifiers, writing what is rejected
+    to ``rejects`` (None: kept in memory), as ``graphaudit validate`` does; nothing is
+    analyzed. The caller tells where the rejects went (:func:`close_rejects`, which applies
+    ``settings.strict``) once it has shown the reports, so that the count comes after them."""
+    settings = settings or Settings()
+    events = events or Events()
+    with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
+        with events.counting("reading") as advance:
+            records = read(data_dir, writer, settings.encoding, settings.column_map,
+                           settings.date_format, progress=advance)
+        for line in reading_notes(records):
+            events.tell(line)
+        extract(records, writer, settings.parallel, settings.shortcuts)
+    return CheckRun(records.reports, writer, losses(records.reports))
+
+
+def run_explain(store_ids: Sequence[str], settings: Settings | None = None,
+                data_dir: str | Path | None = None, events: Events | None = None) -> dict:
+    """Why store ``store_ids[0]`` is in its cluster, or whether and how two stores are linked
+    (:func:`graphaudit.explain.explain_stores`), as ``graphaudit explain`` runs it: from the
+    record files of ``data_dir`` (rejects dropped; the reading notes told), or without one
+    from the graph in Neo4j with the cluster ids stored there.
+    """
+    from .explain import explain_stores
+
+    settings = settings or Settings()
+    events = events or Events()
+    if data_dir is not None:
+        rejects = RejectsWriter(None)
+        records = read(data_dir, rejects, settings.encoding, settings.column_map,
+                       settings.date_format)
+        for line in reading_notes(records):
+            events.tell(line)
+        identifiers = extract(records, rejects, settings.parallel, settings.shortcuts)
+        result = analyze(records.stores, identifiers.links, parallel=settings.parallel)
+    else:
+        from .store import connect
+
+        # with the cluster ids the graph holds, so that they are those of clusters.csv
+        with connect(settings.connection) as store:
+            graph = read_graph(store, secret=settings.secret)
+        result = analyze_graph(graph, parallel=settings.parallel)
+    return explain_stores(result, *store_ids, show_pii=settings.show_pii,
+                          secret=settings.secret)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -165,11 +167,14 @@ def test_run_cluster_and_run_report_are_the_graph_commands_in_one_call(clean_gra
     from graphaudit.errors import DataError
     from graphaudit.settings import Settings
 
-    records = pipeline.read(SAMPLE_DATA)
-    clean_graph.load(records.stores, pipeline.extract(records))
     settings = Settings(connection=neo4j_settings)
     told = []
     events = pipeline.Events(tell=told.append)
+    loaded = pipeline.run_load(SAMPLE_DATA, settings, events=events)
+    records = pipeline.read(SAMPLE_DATA)
+    assert loaded.summary.nodes_created["Store"] == len(records.stores) == 2000
+    assert loaded.stale == 0 and loaded.rejects.count == 0 and told == []
+    assert loaded.data_set["stores"] == 2000
     early = pipeline.run_report(tmp_path / "early", settings, max_pages=2, events=events)
     assert told == ["Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                     "cluster ids are computed afresh"]
@@ -192,3 +197,31 @@ def test_run_cluster_and_run_report_are_the_graph_commands_in_one_call(clean_gra
     with pytest.raises(DataError, match="unknown cluster id 'C-none'"):
         pipeline.run_report(tmp_path / "none", settings, only_cluster="C-none")
     assert not (tmp_path / "none").exists()
+
+    a, b = "S0000041", "S0000189"  # the banned operator's two stores (README)
+    found = pipeline.run_explain([a, b], settings)
+    assert found["linked"] and found["clusters"][a] == clustered.analysis.cluster_of[a]
+    from_files = pipeline.run_explain([a, b], Settings(), data_dir=SAMPLE_DATA)
+    assert from_files["linked"] and from_files["path"] == found["path"]
+
+    again = pipeline.run_load(SAMPLE_DATA, settings, events=events)  # idempotent
+    assert again.summary.nodes_created.get("Store", 0) == 0
+    assert again.stale == len(clustered.analysis.clusters)  # clusters predate this load
+
+
+def test_run_check_reads_and_keys_without_analyzing(tmp_path):
+    from graphaudit.settings import Settings
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id,colour\nS1,red\nS2,blue\n", encoding="utf-8")
+    (data / "identities.csv").write_text("store_id,id_number,email\n"
+                                         "S1,11010519491231002X,not-an-email\n"
+                                         "S2,11010519491231002X,a@b.cn\n", encoding="utf-8")
+    told = []
+    run = pipeline.run_check(data, Settings(), tmp_path / "rejects.csv",
+                             pipeline.Events(tell=told.append))
+    accepted = {Path(r.path).name: r.accepted for r in run.reports if r.path}
+    assert accepted == {"stores.csv": 2, "identities.csv": 2} and run.rejects.count == 1
+    assert told[0] == f"Warning: {data / 'stores.csv'}: ignoring unknown columns: colour"
+    assert "identities.csv,2,email" in (tmp_path / "rejects.csv").read_text(encoding="utf-8")
