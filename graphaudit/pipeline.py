@@ -174,6 +174,18 @@ class Events:
     progress: Counter = _uncounted
 
 
+def _read_and_extract(data_dir: str | Path, rejects: RejectsWriter, settings: Settings,
+                      events: Events) -> tuple[RecordSet, Identifiers]:
+    """:func:`read` (counting the rows, telling the :func:`reading_notes`) and :func:`extract`
+    under ``settings``, rejects to ``rejects``: the start of every run from files."""
+    with events.counting("reading") as advance:
+        records = read(data_dir, rejects, settings.encoding, settings.column_map,
+                       settings.date_format, progress=advance)
+    for line in reading_notes(records):
+        events.tell(line)
+    return records, extract(records, rejects, settings.parallel, settings.shortcuts)
+
+
 @dataclass
 class FilesRun:
     """What :func:`run_files` read, found and wrote."""
@@ -222,12 +234,7 @@ def run_files(
     parallel = settings.parallel
     with open_rejects(Path(rejects) if rejects else out / "rejects.csv",
                       settings.show_pii) as writer:
-        with events.counting("reading") as advance:
-            records = read(data_dir, writer, settings.encoding, settings.column_map,
-                           settings.date_format, progress=advance)
-        for line in reading_notes(records):
-            events.tell(line)
-        identifiers = extract(records, writer, parallel, settings.shortcuts)
+        records, identifiers = _read_and_extract(data_dir, writer, settings, events)
     close_rejects(writer, settings.strict, events.tell)
     reports, not_assessed = records.reports, [g.describe() for g in gaps(records.reports)]
     stores, links = records.stores, identifiers.links
@@ -485,12 +492,7 @@ def run_load(
                             "--bulk (MERGE adds to it)")
         store.check_load(source, mode)
         with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
-            with events.counting("reading") as advance:
-                records = read(data_dir, writer, settings.encoding, settings.column_map,
-                               settings.date_format, progress=advance)
-            for line in reading_notes(records):
-                events.tell(line)
-            identifiers = extract(records, writer, settings.parallel, settings.shortcuts)
+            records, identifiers = _read_and_extract(data_dir, writer, settings, events)
         if settings.strict and writer.count:
             close_rejects(writer, settings.strict, events.tell)
         if mode == "replace" and not bulk:
@@ -541,12 +543,7 @@ def run_check(data_dir: str | Path, settings: Settings | None = None,
     settings = settings or Settings()
     events = events or Events()
     with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
-        with events.counting("reading") as advance:
-            records = read(data_dir, writer, settings.encoding, settings.column_map,
-                           settings.date_format, progress=advance)
-        for line in reading_notes(records):
-            events.tell(line)
-        extract(records, writer, settings.parallel, settings.shortcuts)
+        records, _ = _read_and_extract(data_dir, writer, settings, events)
     return CheckRun(records.reports, writer, losses(records.reports))
 
 
@@ -562,12 +559,8 @@ def run_explain(store_ids: Sequence[str], settings: Settings | None = None,
     settings = settings or Settings()
     events = events or Events()
     if data_dir is not None:
-        rejects = RejectsWriter(None)
-        records = read(data_dir, rejects, settings.encoding, settings.column_map,
-                       settings.date_format)
-        for line in reading_notes(records):
-            events.tell(line)
-        identifiers = extract(records, rejects, settings.parallel, settings.shortcuts)
+        records, identifiers = _read_and_extract(data_dir, RejectsWriter(None), settings,
+                                                 events)
         result = analyze(records.stores, identifiers.links, parallel=settings.parallel)
     else:
         from .store import connect
