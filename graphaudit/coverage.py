@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .records import KINDS, FileReport
+from .records import FILE_KINDS, FileReport
 
 __all__ = ["NEEDED", "Gap", "gaps"]
 
@@ -62,7 +62,7 @@ def gaps(reports: Iterable[FileReport]) -> list[Gap]:
     """The gaps of one data directory, from the reports of its files (stores first)."""
     by_kind = {r.kind: r for r in reports}
     found = []
-    for kind in KINDS:
+    for kind in FILE_KINDS:
         report = by_kind.get(kind)
         for (needed_kind, column), unassessed in NEEDED.items():
             if needed_kind != kind:

@@ -37,7 +37,7 @@ from .privacy import csv_line
 
 __all__ = [
     "DATE_FORMS",
-    "KINDS",
+    "FILE_KINDS",
     "MAX_LOSS_SHARE",
     "SCHEMAS",
     "Column",
@@ -52,7 +52,7 @@ __all__ = [
     "read_records",
 ]
 
-KINDS = ("stores", "identities", "payments", "addresses")
+FILE_KINDS = ("stores", "identities", "payments", "addresses")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 ENCODINGS = ("utf-8", "gb18030")
 BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
@@ -262,7 +262,7 @@ def find_files(data_dir: Path) -> dict[str, Path | None]:
     """
     if not data_dir.is_dir():
         raise DataError(f"{data_dir}: not a directory")
-    found: dict[str, list[Path]] = {kind: [] for kind in KINDS}
+    found: dict[str, list[Path]] = {kind: [] for kind in FILE_KINDS}
     for path in sorted(data_dir.iterdir()):
         kind, fmt = _kind_and_format(path)
         if kind in found and fmt:
@@ -344,8 +344,9 @@ def load_column_map(path: Path) -> dict[str, dict[str, str]]:
         raise ConfigError(f"{path}: cannot read the column map: {exc}") from exc
     mapping: dict[str, dict[str, str]] = {}
     for section, table in data.items():
-        if section not in (*KINDS, "all") or not isinstance(table, dict):
-            raise ConfigError(f"{path}: unknown section [{section}]; use {', '.join(KINDS)} or all")
+        if section not in (*FILE_KINDS, "all") or not isinstance(table, dict):
+            raise ConfigError(f"{path}: unknown section [{section}]; use "
+                              f"{', '.join(FILE_KINDS)} or all")
         known = {c.name for c in SCHEMAS.get(section, ())} or {
             c.name for cols in SCHEMAS.values() for c in cols
         }
@@ -389,7 +390,7 @@ def read_records(
     reports: list[FileReport] = []
     frames: dict[str, pd.DataFrame] = {}
     store_ids: AbstractSet[str] = frozenset()
-    for kind in KINDS:
+    for kind in FILE_KINDS:
         path = files[kind]
         names = [c.name for c in SCHEMAS[kind]]
         if path is None:

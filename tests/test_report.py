@@ -36,8 +36,8 @@ from graphaudit.report.graph import (
     FOLD_NODES,
     FOLD_STORES,
     MAX_NODES,
-    GraphIdent,
-    GraphStore,
+    IdentNode,
+    StoreNode,
     graph_options,
 )
 from graphaudit.report.text import json_for_script
@@ -318,12 +318,12 @@ def test_page_names_never_leave_the_folder():
 
 def _star(stores: int, extra_idents: int = 0) -> tuple[list, list, list]:
     """``stores`` stores on one account, plus ``extra_idents`` phones each shared by two."""
-    s = [GraphStore(f"s{k}", f"S{k}", f"S{k}", "suspended" if k == 0 else "active")
+    s = [StoreNode(f"s{k}", f"S{k}", f"S{k}", "suspended" if k == 0 else "active")
          for k in range(stores)]
-    i = [GraphIdent("i0", "payment", "**** 1111", "acct", store_count=stores)]
+    i = [IdentNode("i0", "payment", "**** 1111", "acct", store_count=stores)]
     links = [(k, 0, "") for k in range(stores)]
     for e in range(extra_idents):
-        i.append(GraphIdent(f"i{e + 1}", "phone", f"+86***{e}", "phone", store_count=2))
+        i.append(IdentNode(f"i{e + 1}", "phone", f"+86***{e}", "phone", store_count=2))
         links += [(e % stores, e + 1, ""), ((e + 1) % stores, e + 1, "")]
     return s, i, links
 
@@ -353,8 +353,8 @@ def test_big_cluster_folds_identifiers_that_tie_nothing_new_and_says_so():
 def test_folding_keeps_bridges():
     s, i, links = _star(200, extra_idents=150)
     # store 200 hangs off the cluster by one phone only: that phone is a bridge
-    s.append(GraphStore("s200", "S200", "S200", "active"))
-    i.append(GraphIdent("ibridge", "phone", "+86***b", "bridge", bridge=True, store_count=2))
+    s.append(StoreNode("s200", "S200", "S200", "active"))
+    i.append(IdentNode("ibridge", "phone", "+86***b", "bridge", bridge=True, store_count=2))
     links += [(5, len(i) - 1, ""), (200, len(i) - 1, "")]
     graph = build_cluster_graph(s, i, links)
     drawn = {n["id"] for n in graph.nodes}
@@ -375,8 +375,8 @@ def test_huge_cluster_folds_unflagged_leaf_stores_into_counted_nodes():
 
 def test_a_graph_that_cannot_be_folded_is_cut_at_max_nodes():
     n = MAX_NODES + 500  # a chain: every store has two identifiers, none foldable
-    s = [GraphStore(f"s{k}", f"S{k}", f"S{k}", "active") for k in range(n)]
-    i = [GraphIdent(f"i{k}", "phone", f"p{k}", "", store_count=2) for k in range(n - 1)]
+    s = [StoreNode(f"s{k}", f"S{k}", f"S{k}", "active") for k in range(n)]
+    i = [IdentNode(f"i{k}", "phone", f"p{k}", "", store_count=2) for k in range(n - 1)]
     links = [(k, k, "") for k in range(n - 1)] + [(k + 1, k, "") for k in range(n - 1)]
     graph = build_cluster_graph(s, i, links)
     assert len(graph.nodes) <= MAX_NODES and graph.omitted_stores > 0

@@ -80,7 +80,7 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-class World:
+class WrittenWorld:
     def __init__(self, out: Path, summary: object) -> None:
         self.out = out
         self.summary = summary
@@ -110,11 +110,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+def world(tmp_path_factory: pytest.TempPathFactory) -> WrittenWorld:
     out = tmp_path_factory.mktemp("world")
     seen: list[int] = []
     summary = write_sample(out, stores=N, seed=SEED, progress=seen.append)
-    w = World(out, summary)
+    w = WrittenWorld(out, summary)
     w.progress = seen  # type: ignore[attr-defined]
     return w
 
@@ -166,7 +166,7 @@ def test_same_seed_same_bytes_other_seed_other_bytes(tmp_path: Path) -> None:
         assert a != (tmp_path / "c" / f"{name}.csv").read_bytes(), name
 
 
-def test_headers_are_the_design_columns(world: World) -> None:
+def test_headers_are_the_design_columns(world: WrittenWorld) -> None:
     for name, cols in (
         ("stores", STORE_COLUMNS),
         ("identities", IDENTITY_COLUMNS),
@@ -191,7 +191,7 @@ def test_headers_are_the_design_columns(world: World) -> None:
     )  # fmt: skip
 
 
-def test_summary_counts_and_progress(world: World) -> None:
+def test_summary_counts_and_progress(world: WrittenWorld) -> None:
     s = world.summary
     assert s.stores == len(world.stores) == N
     assert s.identities == len(world.identities)
@@ -203,7 +203,7 @@ def test_summary_counts_and_progress(world: World) -> None:
     assert world.progress == sorted(world.progress)
 
 
-def test_store_ids_unique_and_every_row_points_to_a_store(world: World) -> None:
+def test_store_ids_unique_and_every_row_points_to_a_store(world: WrittenWorld) -> None:
     ids = [row["store_id"] for row in world.stores]
     assert len(set(ids)) == N
     assert all(re.fullmatch(r"S\d{7}", sid) for sid in ids)
@@ -214,7 +214,7 @@ def test_store_ids_unique_and_every_row_points_to_a_store(world: World) -> None:
     assert {row["store_id"] for row in world.payments} == set(ids)
 
 
-def test_values_are_in_their_vocabularies(world: World) -> None:
+def test_values_are_in_their_vocabularies(world: WrittenWorld) -> None:
     assert {r["status"] for r in world.stores} == {"active", "suspended", "closed"}
     for r in world.stores:
         assert "2018-01-01" <= r["opened_on"] <= "2025-06-30"
@@ -235,7 +235,7 @@ def test_values_are_in_their_vocabularies(world: World) -> None:
 # ---- identifiers --------------------------------------------------------------------------------
 
 
-def test_cn_ids_pass_the_check_except_planted_typos(world: World) -> None:
+def test_cn_ids_pass_the_check_except_planted_typos(world: WrittenWorld) -> None:
     bad = set()
     for row in world.identities:
         if row["id_type"] == "CN_RESIDENT_ID" and not cn_valid(norm_id(row["id_number"])):
@@ -245,7 +245,7 @@ def test_cn_ids_pass_the_check_except_planted_typos(world: World) -> None:
         assert world.facts[sid] & {"id_typo", "near_id_decoy"}, sid
 
 
-def test_cards_pass_luhn(world: World) -> None:
+def test_cards_pass_luhn(world: WrittenWorld) -> None:
     cards = [
         norm_account(r["account_number"]) for r in world.payments if r["account_type"] == "card"
     ]
@@ -257,7 +257,7 @@ def test_cards_pass_luhn(world: World) -> None:
     assert all(c.isdigit() and 16 <= len(c) <= 19 for c in banks)
 
 
-def test_identifiers_are_written_many_ways(world: World) -> None:
+def test_identifiers_are_written_many_ways(world: WrittenWorld) -> None:
     ids = [r["id_number"] for r in world.identities]
     assert any(" " in s.strip() for s in ids)
     assert any("-" in s for s in ids)
@@ -281,7 +281,7 @@ def test_identifiers_are_written_many_ways(world: World) -> None:
     assert any(len(v) > 1 for v in forms.values())
 
 
-def test_id_typos_agree_on_the_holder(world: World) -> None:
+def test_id_typos_agree_on_the_holder(world: WrittenWorld) -> None:
     typos = [sid for sid, f in world.facts.items() if "id_typo" in f]
     assert len(typos) >= 3
     by_op: dict[str, list[dict[str, str]]] = defaultdict(list)
@@ -296,7 +296,7 @@ def test_id_typos_agree_on_the_holder(world: World) -> None:
         assert any(edit1(bad[0], v) for v in valid), sid
 
 
-def test_near_id_decoys_are_unrelated_people(world: World) -> None:
+def test_near_id_decoys_are_unrelated_people(world: WrittenWorld) -> None:
     decoys = [r for r in world.identities if "near_id_decoy" in world.facts[r["store_id"]]]
     docs = {norm_id(r["id_number"]): r for r in decoys}
     invalid = [d for d in docs if not cn_valid(d)]
@@ -319,7 +319,7 @@ def test_near_id_decoys_are_unrelated_people(world: World) -> None:
 # ---- operators ----------------------------------------------------------------------------------
 
 
-def test_operator_sizes_are_heavy_tailed(world: World) -> None:
+def test_operator_sizes_are_heavy_tailed(world: WrittenWorld) -> None:
     sizes = Counter(world.op.values())
     assert sum(1 for s in sizes.values() if s == 1) / len(sizes) > 0.5
     assert max(sizes.values()) >= 150
@@ -328,7 +328,7 @@ def test_operator_sizes_are_heavy_tailed(world: World) -> None:
         assert int(row["operator_size"]) == sizes[row["operator_id"]]
 
 
-def test_each_operator_is_connected_over_ids_and_accounts(world: World) -> None:
+def test_each_operator_is_connected_over_ids_and_accounts(world: WrittenWorld) -> None:
     keys = world.keys()
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for sid, row in world.truth.items():
@@ -337,7 +337,7 @@ def test_each_operator_is_connected_over_ids_and_accounts(world: World) -> None:
         assert components(stores, keys, {"id", "account"}) == 1, op
 
 
-def test_hubs_of_three_kinds_serve_unrelated_operators(world: World) -> None:
+def test_hubs_of_three_kinds_serve_unrelated_operators(world: WrittenWorld) -> None:
     members: dict[str, set[str]] = defaultdict(set)
     for sid, facts in world.facts.items():
         for f in facts:
@@ -360,7 +360,7 @@ def test_hubs_of_three_kinds_serve_unrelated_operators(world: World) -> None:
     assert 0.15 <= touching / N <= 0.35
 
 
-def test_neighbours_differ_only_in_the_room(world: World) -> None:
+def test_neighbours_differ_only_in_the_room(world: WrittenWorld) -> None:
     regs: dict[str, set[str]] = defaultdict(set)
     for r in world.addresses:
         if r["address_type"] == "registered" and "neighbour_room" in world.facts[r["store_id"]]:
@@ -377,7 +377,7 @@ def test_neighbours_differ_only_in_the_room(world: World) -> None:
         assert len(rooms) == len(set(rooms))  # every operator has its own room
 
 
-def test_banned_operators_and_evaders(world: World) -> None:
+def test_banned_operators_and_evaders(world: WrittenWorld) -> None:
     keys = world.keys()
     ops: dict[str, dict[str, list[str]]] = defaultdict(lambda: {"old": [], "new": []})
     for sid, row in world.truth.items():

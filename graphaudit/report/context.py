@@ -22,8 +22,8 @@ from .graph import (
     KIND_STYLE,
     STORE_STYLE,
     SUMMARY_STORES,
-    GraphIdent,
-    GraphStore,
+    IdentNode,
+    StoreNode,
     build_cluster_graph,
     graph_options,
     store_groups,
@@ -251,14 +251,14 @@ def _summary(data: ReportData, members: list[int], idents: list[int],
     return {"groups": groups, "group_of": [node_group.get(n[0], -1) for n in nodes]}
 
 
-def _graph_store(data: ReportData, links: _Links, s: int, big: bool) -> GraphStore:
+def _graph_store(data: ReportData, links: _Links, s: int, big: bool) -> StoreNode:
     store = data.stores[s]
     name = data.text(store.name, 60)
     label = store.store_id if big or not name else \
         f"{shorten(store.store_id, 24)}\n{shorten(name, 22)}"
     status = store.status or "active"
     flagged = status == "suspended" or store.reopened or bool(store.variant_of)
-    return GraphStore(node_id=f"s{s}", label=label, title=_store_title(data, links, s),
+    return StoreNode(node_id=f"s{s}", label=label, title=_store_title(data, links, s),
                       status=status, linked_to_suspended=store.linked, flagged=flagged)
 
 
@@ -305,7 +305,7 @@ def _store_title(data: ReportData, links: _Links, s: int) -> str:
     return "\n".join(lines)
 
 
-def _graph_ident(data: ReportData, links: _Links, i: int, row: dict) -> GraphIdent:
+def _graph_ident(data: ReportData, links: _Links, i: int, row: dict) -> IdentNode:
     ident = data.idents[i]
     count = int(row.get("store_count", 0) or 0)
     lines = [f"{KIND_NAMES.get(ident.kind, ident.kind)}: {ident.display}",
@@ -322,7 +322,7 @@ def _graph_ident(data: ReportData, links: _Links, i: int, row: dict) -> GraphIde
     if holders:
         lines.append("holder names: " + ", ".join(data.text(h, 40) for h in holders[:5])
                      + (" \u2026" if len(holders) > 5 else ""))
-    return GraphIdent(node_id=f"i{i}", kind=ident.kind, label=shorten(ident.display, 28),
+    return IdentNode(node_id=f"i{i}", kind=ident.kind, label=shorten(ident.display, 28),
                       title="\n".join(lines), bridge=bridge, store_count=count)
 
 

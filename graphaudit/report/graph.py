@@ -19,7 +19,7 @@ from pyvis.edge import Edge
 from pyvis.node import Node
 
 __all__ = ["FOLD_NODES", "GROUPS", "KIND_STYLE", "STORE_STYLE", "SUMMARY_STORES", "ClusterGraph",
-           "GraphIdent", "GraphStore", "build_cluster_graph", "graph_options", "legend_css",
+           "IdentNode", "StoreNode", "build_cluster_graph", "graph_options", "legend_css",
            "store_groups"]
 
 #: above this many nodes, identifiers that tie nothing new are folded
@@ -57,7 +57,7 @@ _KIND_ORDER = {"id_document": 0, "payment": 1, "address": 2, "phone": 3, "email"
 
 
 @dataclass
-class GraphStore:
+class StoreNode:
     """A store as the drawing needs it (text is plain, escaped by the page)."""
 
     node_id: str
@@ -69,7 +69,7 @@ class GraphStore:
 
 
 @dataclass
-class GraphIdent:
+class IdentNode:
     """A linking identifier of the cluster."""
 
     node_id: str
@@ -99,8 +99,8 @@ class ClusterGraph:
 
 
 def build_cluster_graph(
-    stores: list[GraphStore],
-    idents: list[GraphIdent],
+    stores: list[StoreNode],
+    idents: list[IdentNode],
     links: list[tuple[int, int, str]],
 ) -> ClusterGraph:
     """Nodes and edges for a cluster, folded when it is too big to read.
@@ -116,8 +116,8 @@ def build_cluster_graph(
 
     Examples
     --------
-    >>> s = [GraphStore("s0", "S1", "S1", "active"), GraphStore("s1", "S2", "S2", "suspended")]
-    >>> i = [GraphIdent("i0", "payment", "**** 3445", "an account", store_count=2)]
+    >>> s = [StoreNode("s0", "S1", "S1", "active"), StoreNode("s1", "S2", "S2", "suspended")]
+    >>> i = [IdentNode("i0", "payment", "**** 3445", "an account", store_count=2)]
     >>> g = build_cluster_graph(s, i, [(0, 0, ""), (1, 0, "")])
     >>> [n["id"] for n in g.nodes], len(g.edges), g.folded
     (['s0', 's1', 'i0'], 2, False)
@@ -264,7 +264,7 @@ def graph_options(node_count: int, edge_count: int) -> dict:
 # -- folding -----------------------------------------------------------------------------------
 
 
-def _tying_identifiers(n_stores: int, idents: list[GraphIdent],
+def _tying_identifiers(n_stores: int, idents: list[IdentNode],
                        links: list[tuple[int, int, str]]) -> list[bool]:
     """A spanning set: each kept identifier ties stores that no identifier before it tied."""
     from scipy.cluster.hierarchy import DisjointSet
@@ -286,7 +286,7 @@ def _tying_identifiers(n_stores: int, idents: list[GraphIdent],
     return keep
 
 
-def _foldable_stores(stores: list[GraphStore],
+def _foldable_stores(stores: list[StoreNode],
                      links: list[tuple[int, int, str]]) -> dict[int, list[int]]:
     """Unflagged stores with a single drawn identifier, grouped by it (groups of 3 or more)."""
     degree = [0] * len(stores)
@@ -337,24 +337,24 @@ def _truncate(stores, idents, links, keep_store, keep_ident, folds):
 # -- nodes and edges ---------------------------------------------------------------------------
 
 
-def _store_group(store: GraphStore) -> str:
+def _store_group(store: StoreNode) -> str:
     status = store.status if store.status in STORE_STYLE else "active"
     return f"store-{status}" + ("-linked" if store.linked_to_suspended else "")
 
 
-def _store_node(store: GraphStore) -> dict:
+def _store_node(store: StoreNode) -> dict:
     return Node(store.node_id, "dot", label=store.label, title=store.title,
                 group=_store_group(store)).options
 
 
-def _ident_node(ident: GraphIdent) -> dict:
+def _ident_node(ident: IdentNode) -> dict:
     shape = KIND_STYLE.get(ident.kind, ("dot",))[0]
     group = ident.kind if ident.kind in KIND_STYLE else "other"
     return Node(ident.node_id, shape, label=ident.label, title=ident.title,
                 group=group + ("-bridge" if ident.bridge else "")).options
 
 
-def _folded_node(ident: GraphIdent, members: list[GraphStore]) -> dict:
+def _folded_node(ident: IdentNode, members: list[StoreNode]) -> dict:
     shown = ", ".join(m.label.split("\n")[0] for m in members[:40])
     more = f" and {len(members) - 40:,} more" if len(members) > 40 else ""
     return Node(f"f{ident.node_id}", "dot", label=f"+{len(members):,} stores",

@@ -69,7 +69,7 @@ import numpy as np
 
 from graphaudit.errors import ConfigError
 from graphaudit.synth.legacy.plan import plan
-from graphaudit.synth.legacy.world import World
+from graphaudit.synth.legacy.world import LegacyWorld
 from graphaudit.synth.output import (
     ADDRESS_COLUMNS,
     IDENTITY_COLUMNS,
@@ -166,7 +166,7 @@ def write_sample(
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     planned = plan(stores, rng)
-    world = World(planned, stores, seed, rng)
+    world = LegacyWorld(planned, stores, seed, rng)
     paths = {name: out_dir / f"{name}.csv" for name in _FILES}
     files: dict[str, RecordFile] = {}
     try:

@@ -83,7 +83,7 @@ class Part(Rows):
     accounts: list[Account] = field(default_factory=list)
 
 
-class World(Draws):
+class LegacyWorld(Draws):
     """Generates the planned operators one by one; ``take`` hands over the rows so far."""
 
     def __init__(self, plan: Plan, n_stores: int, seed: int, rng: np.random.Generator) -> None:
