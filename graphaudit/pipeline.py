@@ -39,6 +39,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -228,9 +229,7 @@ def run_files(
     out = ensure_output_folder(Path(out))
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     previous_ids = read_previous(Path(previous)) if previous else None
-    for line in survey(out).notes():
-        events.tell(line)
-    record = OutputRecord(out, command)
+    record = _open_folder(out, command, events)
     parallel = settings.parallel
     with open_rejects(Path(rejects) if rejects else out / "rejects.csv",
                       settings.show_pii) as writer:
@@ -242,8 +241,7 @@ def run_files(
     del records, identifiers
     result = analyze(stores, links, overrides, previous_ids, stage=events.stage,
                      parallel=parallel)
-    multi = int((result.clusters["size"] >= 2).sum())
-    pages = multi if max_pages is None else min(multi, max_pages)
+    pages = _page_count(result, max_pages)
     events.stage("writing the files and the report")
     with events.progress("writing pages", pages, "pages") as advance:
         written = write(result, out, show_pii=settings.show_pii, parallel=parallel,
@@ -253,9 +251,7 @@ def run_files(
     rejects_path = writer.path if writer.count and writer.path else None
     if rejects_path is not None and rejects_path.is_file():
         record.add(rejects_path)
-    removal = record.commit()
-    for line in removal.notes(out):
-        events.tell(line)
+    removal = _close_folder(record, events)
     return FilesRun(result, reports, writer.count, rejects_path, pages, written, removal,
                     not_assessed)
 
@@ -272,6 +268,9 @@ class GraphInput:
     overrides: HubOverrides | None = None
     #: what the loaded data sets' missing columns leave unassessed (graphaudit.coverage)
     not_assessed: list[str] = field(default_factory=list)
+    #: when the graph was read (ISO, milliseconds, as a load's loaded_at): the clusters written
+    #: back describe the graph as of then, and a later load makes them stale
+    read_at: str = ""
 
 
 def read_graph(
@@ -289,13 +288,14 @@ def read_graph(
     from . import store as graph_store
 
     (stage or (lambda name: None))("reading the graph")
+    read_at = datetime.now(UTC).isoformat(timespec="milliseconds")
     overrides = graph_store.graph_overrides(store, overrides, secret)
     stores, links, previous = graph_store.read_graph_and_clusters(store)
     if stores.empty:
         raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
     not_assessed = list(dict.fromkeys(line for data_set in store.data_sets()
                                       for line in data_set.get("not_assessed") or []))
-    return GraphInput(stores, links, previous, overrides, not_assessed)
+    return GraphInput(stores, links, previous, overrides, not_assessed, read_at)
 
 
 def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
@@ -309,15 +309,17 @@ def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
 
 def write_back(store: GraphStore, analysis: Analysis,
                progress: Callable[[int], None] | None = None,
-               secret: bytes | None = None) -> None:
+               secret: bytes | None = None, computed_at: str | None = None) -> None:
     """Write the clusters of ``analysis`` into Neo4j (:Cluster nodes, MEMBER_OF, the stores'
     flags, SIMILAR_TO between near-duplicate addresses, POSSIBLE_LINK between clusters that
     share evidence but were not merged, its evidence masked under ``secret`` as
     possible_links.csv masks it); ``progress`` counts the :func:`write_back_size` items as
-    they are written."""
+    they are written. ``computed_at`` (default the analysis's own time) is when the graph they
+    describe was read (:attr:`GraphInput.read_at`)."""
     from .store import write_clusters
 
-    write_clusters(store, analysis.clusters, analysis.stores, analysis.computed_at,
+    write_clusters(store, analysis.clusters, analysis.stores,
+                   computed_at or analysis.computed_at,
                    _similar_addresses(analysis), progress=progress,
                    possible=possible_links(analysis, secret=secret))
 
@@ -374,7 +376,8 @@ def run_cluster(
         graph = read_graph(store, overrides, settings.secret, events.stage)
         result = analyze_graph(graph, events.stage, settings.parallel)
         with events.progress("writing clusters", write_back_size(result), "rows") as advance:
-            write_back(store, result, progress=advance, secret=settings.secret)
+            write_back(store, result, progress=advance, secret=settings.secret,
+                       computed_at=graph.read_at)
     run = GraphRun(result, graph)
     if out is not None:
         _write_folder(run, Path(out), settings, command, events)
@@ -428,20 +431,38 @@ def _write_folder(run: GraphRun, out: Path, settings: Settings, command: str, ev
                   **options) -> None:
     """:func:`write` ``run.analysis`` into ``out`` under the folder's record (what an earlier
     run wrote there is told first, and what it leaves is removed after)."""
-    out = ensure_output_folder(out)
-    for line in survey(out).notes():
-        events.tell(line)
-    record = OutputRecord(out, command)
-    multi = int((run.analysis.clusters["size"] >= 2).sum())
-    run.pages = 1 if only_cluster else multi if max_pages is None else min(multi, max_pages)
+    record = _open_folder(ensure_output_folder(out), command, events)
+    run.pages = 1 if only_cluster else _page_count(run.analysis, max_pages)
     with events.progress("writing pages", run.pages, "pages") as advance:
         run.written = write(run.analysis, out, show_pii=settings.show_pii,
                             parallel=settings.parallel, secret=settings.secret, record=record,
                             not_assessed=run.graph.not_assessed, only_cluster=only_cluster,
                             max_pages=max_pages, progress=advance, **options)
-    run.removal = record.commit()
-    for line in run.removal.notes(out):
+    run.removal = _close_folder(record, events)
+
+
+def _open_folder(out: Path, command: str, events: Events) -> OutputRecord:
+    """Tell what an earlier run left in ``out`` (before anything is written) and start this
+    run's record of the files it writes there."""
+    for line in survey(out).notes():
         events.tell(line)
+    return OutputRecord(out, command)
+
+
+def _close_folder(record: OutputRecord, events: Events) -> Removal:
+    """Write the folder's manifest, remove what an earlier run wrote and this one did not, and
+    tell what was removed or kept."""
+    removal = record.commit()
+    for line in removal.notes(record.folder):
+        events.tell(line)
+    return removal
+
+
+def _page_count(analysis: Analysis, max_pages: int | None) -> int:
+    """Cluster pages :func:`write` writes: one per cluster of two or more stores, the riskiest
+    ``max_pages`` of them when given."""
+    multi = int((analysis.clusters["size"] >= 2).sum())
+    return multi if max_pages is None else min(multi, max_pages)
 
 
 @dataclass
