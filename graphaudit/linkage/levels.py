@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from ..normalize import name_key
 from .graph import EvidenceGraph, subtree_weights, unique_pairs
+from .signals import near_name_values
 from .weights import (
     LEVELS,
     NEAR,
@@ -188,9 +189,15 @@ def _soft_values(graph: EvidenceGraph):
         if len(present):
             # One key per distinct name (a hash group-by: no sort of the strings).
             at, distinct = pd.factorize(names.to_numpy(dtype=object)[present])
-            keys = np.array(holder_name_keys(distinct.tolist()), dtype=object)[at]
+            key_at, key_text = pd.factorize(np.array(holder_name_keys(distinct.tolist()),
+                                                     dtype=object)[at])
+            # Names one typo apart share a value through two spellings: the near level.
+            value_text = near_name_values(np.asarray(key_text, dtype=object),
+                                          np.bincount(key_at, minlength=len(key_text)))
+            keys = np.asarray(key_text, dtype=object)[key_at]
+            values = value_text[key_at]
             good = keys != ""
-            yield "holder_name", graph.link_store[present[good]], keys[good], keys[good]
+            yield "holder_name", graph.link_store[present[good]], values[good], keys[good]
     if "brand_key" in graph.stores:
         brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
         present = np.flatnonzero(brands != "")

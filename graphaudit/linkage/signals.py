@@ -25,7 +25,7 @@ from ..parallel import Parallel
 from .graph import EvidenceGraph
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "find_matches", "near_duplicate_addresses",
-           "near_identical_id_documents"]
+           "near_identical_id_documents", "near_name_values"]
 
 #: weight of each piece of evidence a signal can rest on; a match needs 1.0 in all
 WEIGHTS = {
@@ -192,6 +192,101 @@ def _equal_hash_pairs(hashes: np.ndarray, index: np.ndarray) -> set[tuple[int, i
         run = sorted(members[start:stop])
         pairs.update((a, b) for j, a in enumerate(run) for b in run[j + 1:])
     return pairs
+
+
+#: a name key longer than this is not looked at for typos (no person's name is; a pasted field is)
+NAME_MAX_CHARS = 48
+#: keys that are equal after deleting one character from each, beyond this many, are left
+#: alone (short keys such as "li" share deletions with dozens of others; none is a typo check)
+NAME_BLOCK_MAX = 16
+
+
+def near_name_values(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """For each distinct holder-name key, the key it is compared as: the key with the most uses
+    (``counts``; ties to the first) among itself and the keys whose names agree with it by
+    :func:`~graphaudit.normalize.names_agree` (one typo in a name of 10 letters or more, a
+    missing or added character). Two names written with a typo then share one value through
+    different spellings, which is the ``near`` level of the holder-name comparison
+    (docs/linkage.md §3), weighed by what EM learns, not by a rule.
+
+    Candidates are keys equal once one character is deleted from each (or from one: an
+    insertion), found by hashing every deletion of every key, vectorized per key length; only
+    equal hashes are checked with ``names_agree``. Each key looks one step to its most used
+    neighbour and on to that one's, up to a key with no commoner neighbour: a walk only ever goes
+    to commoner spellings, so a typo of a typo joins the name both come from.
+
+    >>> near_name_values(np.array(["carsten meier", "carsten meiet", "anna li", "anna lu"],
+    ...                  dtype=object), np.array([3, 1, 1, 1])).tolist()
+    ['carsten meier', 'carsten meier', 'anna li', 'anna lu']
+
+    "anna li" and "anna lu" are one substitution apart too, but in a name that short one letter
+    is another name (``names_agree`` asks for a similarity of 90 %).
+    """
+    keys = np.asarray(keys, dtype=object)
+    n = len(keys)
+    best = np.arange(n)
+    if n < 2:
+        return keys.copy()
+    hashes, owners = _deletion_hashes(keys)
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    starts = np.r_[0, np.nonzero(np.diff(hashes))[0] + 1, len(hashes)]
+    sizes = np.diff(starts)
+    pairs: set[tuple[int, int]] = set()
+    for start, stop in zip(starts[:-1][(sizes >= 2) & (sizes <= NAME_BLOCK_MAX)].tolist(),
+                           starts[1:][(sizes >= 2) & (sizes <= NAME_BLOCK_MAX)].tolist(),
+                           strict=True):
+        run = sorted(set(owners[start:stop].tolist()))
+        pairs.update((a, b) for j, a in enumerate(run) for b in run[j + 1:])
+    if not pairs:
+        return keys.copy()
+    found = np.array(sorted(pairs), dtype=np.int64)
+    agree = np.array([names_agree(keys[a], keys[b]) for a, b in found.tolist()], dtype=bool)
+    found = found[agree]
+    # Each key's best neighbour: most uses, then the first; a group-by max over both directions.
+    a = np.r_[np.arange(n), found[:, 0], found[:, 1]]
+    b = np.r_[np.arange(n), found[:, 1], found[:, 0]]
+    rank = np.lexsort((b, -counts[b], a))
+    first = np.r_[True, a[rank][1:] != a[rank][:-1]]
+    best[a[rank][first]] = b[rank][first]
+    # Up to the commonest spelling: each step goes to a key of more uses (or the same and
+    # first), so the walk ends, and a typo of a typo meets the spelling both come from.
+    while True:
+        up = best[best]
+        if (up == best).all():
+            return keys[best]
+        best = up
+
+
+def _deletion_hashes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polynomial hashes of every key and of every key with one character deleted, with the
+    key each belongs to: keys one substitution apart share a deletion, keys one insertion apart
+    share a key's full hash and the other's deletion."""
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    all_hashes, all_owners = [], []
+    for length in np.unique(lengths).tolist():
+        if length < 2 or length > NAME_MAX_CHARS:
+            continue
+        index = np.flatnonzero(lengths == length)
+        codes = (np.array(keys[index].tolist(), dtype=f"<U{length}").view(np.uint32)
+                 .reshape(len(index), length).astype(np.uint64))
+        powers = np.array([pow(1_000_003, j, 1 << 64) for j in range(length)], dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            prefix = np.cumsum(codes * powers, axis=1, dtype=np.uint64)
+            all_hashes.append(prefix[:, -1])
+            all_owners.append(index)
+            # Deleting position i: the prefix before i, the rest shifted down one power.
+            shifted = np.zeros((len(index), length), dtype=np.uint64)
+            shifted[:, 1:] = codes[:, 1:] * powers[:-1]
+            tail = np.cumsum(shifted[:, ::-1], axis=1, dtype=np.uint64)[:, ::-1]
+            for i in range(length):
+                before = prefix[:, i - 1] if i else np.zeros(len(index), dtype=np.uint64)
+                after = tail[:, i + 1] if i + 1 < length else np.zeros(len(index), np.uint64)
+                all_hashes.append(before + after)
+                all_owners.append(index)
+    if not all_hashes:
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(all_hashes), np.concatenate(all_owners)
 
 
 SIGNALS: list[Callable[[EvidenceGraph], list[Match]]] = [
