@@ -15,7 +15,7 @@ beside the scalar one and the tests hold the two equal.
   ``_``) and e-mail addresses inside free text (an address, a reason, a whole rejected row).
 * **Formula cells**: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
   would run as a formula in a spreadsheet (OWASP "CSV injection"): it is prefixed with ``'``
-  and quoted.
+  and quoted, unless it is a plain number (``-1.5``), which a spreadsheet reads as a number.
 """
 
 from __future__ import annotations
@@ -479,16 +479,25 @@ def escape_column(values: pa.Array) -> pa.Array:
 
 #: a cell starting with one of these is read as a formula by Excel, LibreOffice, Sheets
 FORMULA_START = "=+-@\t\r"
-_FORMULA = re.compile("[=+\\-@\t\r]")
+#: a plain number (``-1.5``, ``+3``, ``-2e-05``): it starts like a formula but a spreadsheet
+#: reads it as the number it is, so it is written as it is (ASCII digits only)
+_NUMBER = "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?"
+_NUMBER_RE = re.compile(_NUMBER)
+
+
+def _formula(value: str) -> bool:
+    return bool(value[:1]) and value[0] in FORMULA_START and not _NUMBER_RE.fullmatch(value)
 
 
 def neutralise(value: str) -> str:
-    """``value`` prefixed with ``'`` when a spreadsheet would run it as a formula.
+    """``value`` prefixed with ``'`` when a spreadsheet would run it as a formula: it starts
+    with one of :data:`FORMULA_START` and is not a plain number (``-1.5`` stays a number,
+    ``-1+cmd|' /C calc'!A0`` and ``=1+2`` are neutralised).
 
-    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("S1")
-    ('\\'=HYPERLINK("http://x")', 'S1')
+    >>> neutralise("=HYPERLINK(\\"http://x\\")"), neutralise("S1"), neutralise("-1.5")
+    ('\\'=HYPERLINK("http://x")', 'S1', '-1.5')
     """
-    return "'" + value if value[:1] and value[0] in FORMULA_START else value
+    return "'" + value if _formula(value) else value
 
 
 def unneutralise(value: str) -> str:
@@ -499,7 +508,9 @@ def unneutralise(value: str) -> str:
 
 def formula_cells(values: pa.Array) -> pa.Array:
     """Which values of a string column :func:`neutralise` changes."""
-    return pc.fill_null(pc.match_substring_regex(values, "^[=+\\-@\t\r]"), False)
+    starts = pc.match_substring_regex(values, "^[=+\\-@\t\r]")
+    number = pc.match_substring_regex(values, "^" + _NUMBER + "$")
+    return pc.fill_null(pc.and_not(starts, number), False)
 
 
 def _csv_minimal(text: str) -> str:
@@ -511,7 +522,7 @@ def _csv_minimal(text: str) -> str:
 def csv_cell(value: object) -> str:
     """One CSV field as :func:`csv_line` writes it: a formula cell neutralised and quoted."""
     text = "" if value is None else str(value)
-    if text[:1] and text[0] in FORMULA_START:
+    if _formula(text):
         return '"' + neutralise(text).replace('"', '""') + '"'
     if not text or not re.search(r'[,"\n\r\t ]', text):
         return text

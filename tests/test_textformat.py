@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from click.testing import CliRunner
@@ -38,11 +40,24 @@ def test_no_rows_says_why_and_csv_keeps_the_header_it_knows():
 
 def test_csv_neutralises_formulas_and_json_keeps_types():
     assert format_rows(ROWS, "csv", cell=cell_text).splitlines() == [
-        "store,score,hub,ids,note", "S1,0.1235,true,a;b,", 'S22,"\'-1.5",false,,"\'=cmd"']
+        "store,score,hub,ids,note", "S1,0.1235,true,a;b,", 'S22,-1.5,false,,"\'=cmd"']
     assert json.loads(format_rows(ROWS, "json")) == ROWS
     # the query library's results go through the same renderer
     assert format_result(list(ROWS[0]), ROWS, "table") == format_rows(ROWS, "table",
                                                                       cell=cell_text)
+
+
+def test_a_number_is_not_a_formula_but_text_that_starts_like_one_is():
+    """OWASP's rule: a cell starting with = + - @ tab or CR is neutralised, unless it is a
+    plain number, which a spreadsheet reads as that number (a negative score was written
+    ``'-1.5``, text in a spreadsheet)."""
+    numbers = ["-1.5", "+3", "-2e-05", "-.5", "-0", "-12.", "+1E+3"]
+    formulas = ["-1+2", "-cmd|' /C calc'!A0", "=1+2", "+1-1", "-", "-1.5\n", "-1.5 ", "@SUM(1)",
+                "\t-1", "-１", "-1e", "--1"]
+    text = format_rows([dict(enumerate(numbers + formulas))], "csv")
+    cells = list(csv.reader(io.StringIO(text, newline="")))[1]
+    assert cells[:len(numbers)] == numbers
+    assert all(c == "'" + f for c, f in zip(cells[len(numbers):], formulas, strict=True))
 
 
 def test_analyze_explain_model_prints_the_weights_table(tmp_path):
