@@ -354,6 +354,71 @@ def test_delete_all_commits_batch_by_batch(clean_graph, neo4j_settings, neo4j_en
     assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
 
 
+def test_delete_all_deletes_relationships_batch_by_batch(clean_graph, neo4j_settings, neo4j_env,
+                                                        tmp_path):
+    """The relationship phase of ``delete_all`` commits in batches too (a phase run as one
+    transaction would hold every relationship of a big graph at once). Seen from outside: while
+    the relationship that every scan reaches last is locked by another transaction, the
+    relationships before it are already gone for everyone and no node is deleted yet; once the
+    lock is released, the graph is empty. Unbatched, no relationship would go before the
+    lock is released."""
+    import threading
+    import time
+
+    from graphaudit.store import GraphStore
+
+    assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+    count_nodes = "MATCH (n) RETURN count(n) AS n"
+    count_links = "MATCH ()-[r]->() RETURN count(r) AS n"
+    # The relationship to hold is last whether the scan goes by relationship id or by node:
+    # it joins the two nodes of the highest ids and has the highest relationship id itself
+    # (ids freed by the test's reset are reused first, so filler nodes and relationships are
+    # created until the new ones land above every loaded one).
+    top = clean_graph.run_read("MATCH (n) RETURN max(id(n)) AS id")[0]["id"]
+    top_link = clean_graph.run_read("MATCH ()-[r]->() RETURN max(id(r)) AS id")[0]["id"]
+    for _ in range(50):
+        last = clean_graph.run_write_one(
+            "UNWIND range(1, 1000) AS i CREATE (h:Held) RETURN max(id(h)) AS id")["id"]
+        if last > top:
+            break
+    for _ in range(50):
+        filler = clean_graph.run_write_one(
+            "MATCH (h:Held) WITH h ORDER BY id(h) LIMIT 1 UNWIND range(1, 1000) AS i "
+            "CREATE (h)-[r:FILLER]->(h) RETURN max(id(r)) AS id")["id"]
+        if filler > top_link:
+            break
+    held = clean_graph.run_write_one(
+        "MATCH (h:Held) WITH h ORDER BY id(h) DESC LIMIT 2 WITH collect(h) AS two "
+        "WITH two[0] AS a, two[1] AS b CREATE (a)-[r:HELD]->(b) RETURN id(r) AS id, "
+        "id(a) AS a, id(b) AS b")
+    assert held["id"] > top_link and min(held["a"], held["b"]) > top
+    nodes = clean_graph.run_read(count_nodes)[0]["n"]
+    links = clean_graph.run_read(count_links)[0]["n"]
+    deleter = GraphStore(neo4j_settings)
+    deleted: list[int] = []
+    with clean_graph.driver.session() as session:
+        blocker = session.begin_transaction()
+        blocker.run("MATCH ()-[r:HELD]->() SET r.held = true").consume()
+        worker = threading.Thread(target=lambda: deleted.append(deleter.delete_all(100)))
+        worker.start()
+        try:
+            remaining = links
+            for _ in range(600):  # the batches before the held relationship commit one by one
+                remaining = clean_graph.run_read(count_links)[0]["n"]
+                if remaining <= 100:
+                    break
+                time.sleep(0.1)
+            assert remaining <= 100 < links, (remaining, links)
+            assert clean_graph.run_read(count_nodes)[0]["n"] == nodes
+            assert worker.is_alive() and not deleted  # still waiting on the held relationship
+        finally:
+            blocker.rollback()
+            worker.join(120)
+            deleter.close()
+    assert deleted == [nodes]
+    assert clean_graph.run_read(count_nodes)[0]["n"] == 0
+
+
 def test_explain_from_neo4j_gives_the_cluster_ids_the_graph_holds(clean_graph, neo4j_env,
                                                                  tmp_path):
     """A cluster keeps the id an earlier run gave it; `explain` from Neo4j names the clusters
