@@ -306,17 +306,50 @@ def test_a_cluster_batch_blocked_by_another_transaction_says_to_rerun_cluster(
     assert members["stores"] == members["clustered"] == len(analysis.stores)
 
 
+def _delete_all_past_a_lock(graph, settings, hold: str, count: str
+                            ) -> tuple[int, int, list[int]]:
+    """Run ``delete_all`` in batches of 100 while another transaction holds the lock taken by
+    ``hold`` (a write statement); return how many rows ``count`` (a counting read) gave once
+    the batches before the lock had committed (at most 100 left, or after a minute), how many
+    nodes were left then, and what ``delete_all`` returned once the lock was released (it
+    must still be waiting until then)."""
+    import threading
+    import time
+
+    from graphaudit.store import GraphStore
+
+    deleter = GraphStore(settings)
+    deleted: list[int] = []
+    with graph.driver.session() as session:
+        blocker = session.begin_transaction()
+        blocker.run(hold).consume()
+        worker = threading.Thread(target=lambda: deleted.append(deleter.delete_all(100)))
+        worker.start()
+        try:
+            for _ in range(600):  # the batches before the held one commit one by one
+                remaining = graph.run_read(count)[0]["n"]
+                if remaining <= 100:
+                    break
+                time.sleep(0.1)
+            nodes = graph.run_read(COUNT_NODES)[0]["n"]
+            assert worker.is_alive() and not deleted  # still waiting on the lock
+        finally:
+            blocker.rollback()
+            worker.join(120)
+            deleter.close()
+    return remaining, nodes, deleted
+
+
+COUNT_NODES = "MATCH (n) RETURN count(n) AS n"
+COUNT_LINKS = "MATCH ()-[r]->() RETURN count(r) AS n"
+
+
 def test_delete_all_commits_batch_by_batch(clean_graph, neo4j_settings, neo4j_env, tmp_path):
     """``delete_all`` (the reset before a fresh load) deletes in transactions of its batch size,
     not in one transaction that would outgrow the server's transaction memory on a big graph.
     Seen from outside: while one node is locked by another transaction, the delete waits on
     it, and the nodes of the batches before it are already gone for everyone; once the lock
     is released, the graph is empty."""
-    import threading
-    import time
-
-    from graphaudit.store import GraphStore
-
     assert load(SAMPLE_DATA, tmp_path).exit_code == 0
     # The node to hold has no relationships (deleting one would also lock its other node) and
     # the highest id, so the node scan reaches it last: ids freed by earlier deletes are
@@ -329,29 +362,13 @@ def test_delete_all_commits_batch_by_batch(clean_graph, neo4j_settings, neo4j_en
         if last > top:
             break
     assert last > top
-    before = clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-    deleter = GraphStore(neo4j_settings)
-    deleted: list[int] = []
-    with clean_graph.driver.session() as session:
-        blocker = session.begin_transaction()
-        blocker.run("MATCH (h:Held) WHERE id(h) = $id SET h.held = true", id=last).consume()
-        worker = threading.Thread(target=lambda: deleted.append(deleter.delete_all(100)))
-        worker.start()
-        try:
-            remaining = before
-            for _ in range(600):  # the batches before the held node commit one by one
-                remaining = clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"]
-                if remaining <= 100:
-                    break
-                time.sleep(0.1)
-            assert remaining <= 100 < before, (remaining, before)
-            assert worker.is_alive() and not deleted  # still waiting on the held node
-        finally:
-            blocker.rollback()
-            worker.join(120)
-            deleter.close()
+    before = clean_graph.run_read(COUNT_NODES)[0]["n"]
+    remaining, _, deleted = _delete_all_past_a_lock(
+        clean_graph, neo4j_settings, f"MATCH (h:Held) WHERE id(h) = {last} SET h.held = true",
+        COUNT_NODES)
+    assert remaining <= 100 < before, (remaining, before)
     assert deleted == [before]
-    assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
+    assert clean_graph.run_read(COUNT_NODES)[0]["n"] == 0
 
 
 def test_delete_all_deletes_relationships_batch_by_batch(clean_graph, neo4j_settings, neo4j_env,
@@ -362,14 +379,7 @@ def test_delete_all_deletes_relationships_batch_by_batch(clean_graph, neo4j_sett
     relationships before it are already gone for everyone and no node is deleted yet; once the
     lock is released, the graph is empty. Unbatched, no relationship would go before the
     lock is released."""
-    import threading
-    import time
-
-    from graphaudit.store import GraphStore
-
     assert load(SAMPLE_DATA, tmp_path).exit_code == 0
-    count_nodes = "MATCH (n) RETURN count(n) AS n"
-    count_links = "MATCH ()-[r]->() RETURN count(r) AS n"
     # The relationship to hold is last whether the scan goes by relationship id or by node:
     # it joins the two nodes of the highest ids and has the highest relationship id itself
     # (ids freed by the test's reset are reused first, so filler nodes and relationships are
@@ -392,31 +402,14 @@ def test_delete_all_deletes_relationships_batch_by_batch(clean_graph, neo4j_sett
         "WITH two[0] AS a, two[1] AS b CREATE (a)-[r:HELD]->(b) RETURN id(r) AS id, "
         "id(a) AS a, id(b) AS b")
     assert held["id"] > top_link and min(held["a"], held["b"]) > top
-    nodes = clean_graph.run_read(count_nodes)[0]["n"]
-    links = clean_graph.run_read(count_links)[0]["n"]
-    deleter = GraphStore(neo4j_settings)
-    deleted: list[int] = []
-    with clean_graph.driver.session() as session:
-        blocker = session.begin_transaction()
-        blocker.run("MATCH ()-[r:HELD]->() SET r.held = true").consume()
-        worker = threading.Thread(target=lambda: deleted.append(deleter.delete_all(100)))
-        worker.start()
-        try:
-            remaining = links
-            for _ in range(600):  # the batches before the held relationship commit one by one
-                remaining = clean_graph.run_read(count_links)[0]["n"]
-                if remaining <= 100:
-                    break
-                time.sleep(0.1)
-            assert remaining <= 100 < links, (remaining, links)
-            assert clean_graph.run_read(count_nodes)[0]["n"] == nodes
-            assert worker.is_alive() and not deleted  # still waiting on the held relationship
-        finally:
-            blocker.rollback()
-            worker.join(120)
-            deleter.close()
+    nodes = clean_graph.run_read(COUNT_NODES)[0]["n"]
+    links = clean_graph.run_read(COUNT_LINKS)[0]["n"]
+    remaining, left, deleted = _delete_all_past_a_lock(
+        clean_graph, neo4j_settings, "MATCH ()-[r:HELD]->() SET r.held = true", COUNT_LINKS)
+    assert remaining <= 100 < links, (remaining, links)
+    assert left == nodes  # the node phase has not begun
     assert deleted == [nodes]
-    assert clean_graph.run_read(count_nodes)[0]["n"] == 0
+    assert clean_graph.run_read(COUNT_NODES)[0]["n"] == 0
 
 
 def _two_spellings(folder, first: str, second: str):
