@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from pyarrow import compute as pc
@@ -49,6 +50,8 @@ HOME_ENV = "GRAPHAUDIT_NEO4J_HOME"
 #: typed columns of the import files (neo4j-admin's header syntax); the others are strings
 _TYPES = {"opened_on": "date", "suspended_on": "date", "valid": "boolean"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+#: the column of the node numbers (the importer's :ID, not a property)
+_ID = "__node__"
 
 
 def local_server(settings: ConnectionSettings, environ: Mapping[str, str] | None = None) -> Path:
@@ -81,6 +84,8 @@ def _write_csv(path: Path, frame: pd.DataFrame, header: list[str]) -> bool:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     multiline = False
     for i, column in enumerate(frame.columns):
+        if pa.types.is_integer(table.column(i).type):
+            continue  # node numbers
         wanted = pa.bool_() if _TYPES.get(column) == "boolean" else pa.string()
         if table.column(i).type != wanted:
             table = table.set_column(i, header[i], table.column(i).cast(wanted))
@@ -109,8 +114,15 @@ def _typed(column: str) -> str:
 def write_import_files(folder: Path, stores: pd.DataFrame,
                        identifiers: Identifiers) -> tuple[list[str], int]:
     """Write the node and relationship files of the graph a MERGE load writes; return the
-    importer's arguments naming them, and the input rows they hold."""
-    args: list[str] = []
+    importer's arguments naming them, and the input rows they hold.
+
+    Nodes are numbered here, 0 to n - 1 over every label, and the importer takes those numbers
+    as the node records' own ids (``--id-type=actual``): it then neither stores, sorts nor
+    looks up string ids (the ID column is not a property; ``store_id`` and ``key`` are written
+    as plain columns), and a relationship names its ends by number. A link whose store or key
+    has no node is left out, as MERGE would find no node for it.
+    """
+    args: list[str] = ["--id-type=actual"]
     multiline: list[Path] = []
 
     def write(path: Path, frame: pd.DataFrame, header: list[str]) -> Path:
@@ -118,15 +130,21 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
             multiline.append(path)
         return path
 
+    def numbered(frame: pd.DataFrame, first: int) -> pd.DataFrame:
+        return frame.assign(**{_ID: np.arange(first, first + len(frame), dtype=np.int64)})
+
     frame = store_columns(stores).drop_duplicates("store_id", keep="last")
-    path = write(folder / "stores.csv", frame,
-                 ["store_id:ID(Store)", *(_typed(c) for c in frame.columns[1:])])
+    store_ids = pd.Index(frame["store_id"])
+    path = write(folder / "stores.csv", numbered(frame, 0)[[_ID, *frame.columns]],
+                 [":ID", *(_typed(c) for c in frame.columns)])
     args.append(f"--nodes=Store={path}")
-    rows = len(stores)
+    rows, first = len(stores), len(frame)
     for kind in KINDS:
         label, rel = LABELS[kind], RELATIONSHIPS[kind]
-        path = write(folder / f"{kind}.csv", node_columns(kind, identifiers),
-                     [f"key:ID({label})", *(_typed(c) for c in NODE_PROPERTIES[kind])])
+        nodes = node_columns(kind, identifiers)
+        keys = pd.Index(nodes["key"])
+        path = write(folder / f"{kind}.csv", numbered(nodes, first)[[_ID, *nodes.columns]],
+                     [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])
         args.append(f"--nodes={label}={path}")
         links = identifiers.links[(identifiers.links["kind"] == kind).to_numpy()]
         rows += len(links)
@@ -134,9 +152,16 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
         # MERGE keeps one relationship per store and node (and address type), the last row's
         same = ["store_id", "key", *(["address_type"] if kind == "address" else [])]
         links = links.drop_duplicates(same, keep="last")
+        start = store_ids.get_indexer(links["store_id"])
+        end = keys.get_indexer(links["key"])
+        found = (start >= 0) & (end >= 0)
+        ends = pd.DataFrame({":START_ID": start[found], ":END_ID": end[found] + first})
+        links = pd.concat([ends, links[found].drop(columns=["store_id", "key"])
+                           .reset_index(drop=True)], axis=1)
         path = write(folder / f"{kind}-links.csv", links,
-                     [":START_ID(Store)", f":END_ID({label})", "raw", *LINK_PROPERTIES[kind]])
+                     [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]])
         args.append(f"--relationships={rel}={path}")
+        first += len(nodes)
     return args + _multiline_args(multiline), rows
 
 
