@@ -278,22 +278,53 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
     """
     if items.empty:
         return pd.Series(dtype=object)
-    # Whole columns, not a Python loop: links.csv has a row per evidence item (half a million
-    # at 200,000 stores). Items of no identifier (holder names, brands) show as brands do.
+    # Whole columns in Arrow, not a Python loop: links.csv has a row per evidence item (2.5
+    # million at a million stores). Items of no identifier (holder names, brands) show as
+    # brands do.
     ident = items["ident"].to_numpy(dtype=np.int64)
-    known = pd.Series(ident >= 0)
-    kinds = items["kind"].astype(str).reset_index(drop=True)
-    keys = items["key"].astype(str).reset_index(drop=True)
-    shown = display_identifiers(kinds.where(known, "brand"), keys,
-                                text_lookup(np.maximum(ident, 0), texts), show_pii, secret)
-    label = kinds + " " + pd.Series(shown.to_pylist(), dtype=object)
-    holder = ~known & (kinds == "holder_name")
-    label[holder] = ("holder name " + keys[holder]) if show_pii else "holder names agree"
-    levels = items["level"].astype(str).reset_index(drop=True)
-    label = label.where(levels == "exact, 2 groups", label + " [" + levels + "]")
-    weights = items["weight"].map("{:+.1f}".format).reset_index(drop=True)
-    parts = (label + " (" + weights + ")").to_numpy()
-    frame = pd.DataFrame({"edge": items["edge"].to_numpy(), "part": parts})
-    return frame.groupby("edge", sort=False)["part"].agg("; ".join)
+    known = ident >= 0
+    kinds = items["kind"].astype(str).to_numpy(dtype=object)
+    keys = items["key"].astype(str).to_numpy(dtype=object)
+    # One identifier is evidence of many links: each distinct one is shown (its pseudonym
+    # made) once, and taken for every row.
+    shown_kind = np.where(known, kinds, "brand")
+    row, first = _distinct_rows(pd.factorize(shown_kind)[0], pd.factorize(keys)[0], ident)
+    shown = display_identifiers(shown_kind[first], keys[first],
+                                text_lookup(np.maximum(ident[first], 0), texts), show_pii,
+                                secret).take(pa.array(row))
+    label = pc.binary_join_element_wise(pa.array(kinds, pa.string()), shown, " ")
+    holder = pa.array(~known & (kinds == "holder_name"))
+    if show_pii:
+        holder_label = pc.binary_join_element_wise("holder name ", pa.array(keys, pa.string()),
+                                                   "")
+    else:
+        holder_label = pa.scalar("holder names agree")
+    label = pc.if_else(holder, holder_label, label)
+    levels = pa.array(items["level"].astype(str).to_numpy(dtype=object), pa.string())
+    label = pc.if_else(pc.equal(levels, "exact, 2 groups"), label,
+                       pc.binary_join_element_wise(label, " [", levels, "]", ""))
+    # Few distinct weights: each formatted once.
+    weight_code, weight_values = pd.factorize(items["weight"].to_numpy(), use_na_sentinel=False)
+    weights = pa.array([f"{w:+.1f}" for w in weight_values], pa.string()).take(
+        pa.array(weight_code))
+    parts = pc.binary_join_element_wise(label, " (", weights, ")", "")
+    # One line per edge, its items in their order, edges in order of first appearance.
+    edge_code, edges = pd.factorize(items["edge"].to_numpy())
+    order = np.argsort(edge_code, kind="stable")
+    offsets = np.r_[0, np.cumsum(np.bincount(edge_code, minlength=len(edges)))]
+    lines = pc.binary_join(pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()),
+                                                         parts.take(pa.array(order))), "; ")
+    return pd.Series(lines.to_numpy(zero_copy_only=False), index=pd.Index(edges, name="edge"),
+                     name="part", dtype=object)
+
+
+def _distinct_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For rows given as integer codes (one array per column, each >= -1): each row's number
+    among the distinct rows, and the first row of each distinct one."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for code in codes:
+        key = key * (int(code.max()) + 2 if len(code) else 1) + (code + 1)
+    _, first, row = np.unique(key, return_index=True, return_inverse=True)
+    return row, first
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphaudit.analysis import analyze, describe_links
+from graphaudit.analysis import analyze, describe_links, display_identifier
 from graphaudit.linkage import LinkageParams, link_stores
-from graphaudit.linkage.evidence import address_texts
+from graphaudit.linkage.evidence import address_texts, text_lookup
 from graphaudit.linkage.waterfall import link_items, merge_table
 from graphaudit.linkage.weights import (
     LEVELS,
@@ -161,6 +161,33 @@ def test_waterfalls_add_up_to_the_totals():
     assert text.str.contains(r"\([+-]\d+\.\d\)").all()
     assert not text.str.contains("ACC").any()  # accounts masked
     assert len(result.possible_links) == len(linkage.resolution.possible)
+
+
+@pytest.mark.parametrize("show_pii", [False, True])
+def test_link_lines_are_each_items_display_joined_in_order(show_pii):
+    # describe_links shows each distinct identifier once and joins in Arrow: the lines must be
+    # those of the plain rule applied row by row (display_identifier, "; " in item order).
+    stores, links, _ = small_world(seed=7, operators=300)
+    linkage = analyze(stores, links).linkage
+    items = link_items(linkage, np.r_[merge_table(linkage)["edge"].to_numpy(), -1, -2, -3])
+    assert items["ident"].duplicated().any()  # one identifier in several links
+    texts = address_texts(linkage)
+    secret = b"k" * 32
+    expected: dict[int, list[str]] = {}
+    for row in items.itertuples():
+        if row.ident < 0 and row.kind == "holder_name":
+            label = f"holder name {row.key}" if show_pii else "holder names agree"
+        else:
+            text = str(text_lookup(np.array([max(row.ident, 0)]), texts)[0])
+            shown = display_identifier(row.kind if row.ident >= 0 else "brand", str(row.key),
+                                       text, show_pii, secret)
+            label = f"{row.kind} {shown}"
+        if row.level != "exact, 2 groups":
+            label += f" [{row.level}]"
+        expected.setdefault(row.edge, []).append(f"{label} ({row.weight:+.1f})")
+    lines = describe_links(items, texts, show_pii, secret)
+    assert list(lines.index) == list(expected)
+    assert list(lines) == ["; ".join(parts) for parts in expected.values()]
 
 
 def test_one_place_in_two_address_roles_counts_once():
