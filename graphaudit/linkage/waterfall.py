@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import Linkage
 from .weights import LEVELS
@@ -33,39 +35,68 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
     if items.empty:
         return pd.DataFrame(columns=["edge", "comparison", "level", "kind", "ident", "key",
                                      "weight"])
-    best = items.sort_values(["edge", "comp", "level", "value"],
-                             ascending=[True, True, False, True]).drop_duplicates(
-        ["edge", "comp"])
+    # Group-bys as sorts of integer columns (no pandas multi-key sorts): the best value of
+    # each (edge, comparison): highest level, then smallest value.
+    edge, comp = items["edge"].to_numpy(), items["comp"].to_numpy()
+    level, value = items["level"].to_numpy(), items["value"].to_numpy()
+    order = np.lexsort((value, -level.astype(np.int64), comp, edge))
+    best = order[_firsts(edge[order], comp[order])]
     evidence = resolution.evidence
     once = resolution.model.once_per_family
     if once:
         # A family counted once per link (every address role): only its strongest item counts.
         family = np.asarray([c.split(":")[0].split("+")[0] for c in evidence.comparisons],
-                            dtype=object)[best["comp"].to_numpy()]
-        best = best.assign(family=np.where(np.isin(family, list(once)), family,
-                                           best["comp"].astype(str).to_numpy()))
-        best = best.sort_values(["edge", "family", "weight", "comp"],
-                                ascending=[True, True, False, True]).drop_duplicates(
-            ["edge", "family"])
-    ident = evidence.value_ident[best["value"].to_numpy()]
-    comparisons = np.asarray(evidence.comparisons, dtype=object)
-    comparison = comparisons[best["comp"].to_numpy()]
-    kinds = linkage.graph.idents["kind"].to_numpy(dtype=object)
-    keys = linkage.graph.idents["key"].to_numpy(dtype=object)
-    is_ident = ident >= 0
-    kind = np.where(is_ident, kinds[np.maximum(ident, 0)] if len(kinds) else "", comparison)
-    key = np.where(is_ident, keys[np.maximum(ident, 0)] if len(keys) else "",
-                   evidence.value_text[best["value"].to_numpy()])
-    table = pd.DataFrame({
-        "edge": best["edge"].to_numpy(),
-        "comparison": comparison,
-        "level": np.asarray(LEVELS, dtype=object)[best["level"].to_numpy()],
-        "kind": kind,
+                            dtype=object)
+        # numbered in the order of their names (a comparison outside the families by its own
+        # number, as text), as a sort of the names would order them
+        names = np.where(np.isin(family, list(once)), family,
+                         np.asarray([str(c) for c in range(len(family))], dtype=object))
+        family = pd.factorize(names, sort=True)[0][comp[best]]
+        weight = items["weight"].to_numpy()[best]
+        order = np.lexsort((comp[best], -weight, family, edge[best]))
+        best = best[order][_firsts(edge[best][order], family[order])]
+    # Strongest item first within each edge (ties as they are), then the columns taken in
+    # Arrow: the texts are never Python strings.
+    weight = items["weight"].to_numpy()[best].round(2)
+    best = best[np.lexsort((-weight, edge[best]))]
+    weight = items["weight"].to_numpy()[best].round(2)
+    value = value[best]
+    ident = evidence.value_ident[value]
+    is_ident = pa.array(ident >= 0)
+    at = pa.array(np.maximum(ident, 0))
+    comparison = pa.array(evidence.comparisons, pa.string()).take(pa.array(comp[best]))
+    idents = linkage.graph.idents
+    texts = pa.array(evidence.value_text[value], pa.string())
+    kind, key = comparison, texts
+    if len(idents):
+        kind = pc.if_else(is_ident, _strings(idents["kind"]).take(at), comparison)
+        key = pc.if_else(is_ident, _strings(idents["key"]).take(at), texts)
+    return pd.DataFrame({
+        "edge": edge[best],
+        "comparison": comparison.to_pandas(),
+        "level": pa.array(LEVELS, pa.string()).take(pa.array(level[best])).to_pandas(),
+        "kind": kind.to_pandas(),
         "ident": ident,
-        "key": key,
-        "weight": best["weight"].to_numpy().round(2),
+        "key": key.to_pandas(),
+        "weight": weight,
     })
-    return table.sort_values(["edge", "weight"], ascending=[True, False], ignore_index=True)
+
+
+def _strings(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (no copy when it is one already)."""
+    array = pa.array(column, pa.string()) if column.dtype == object else pa.array(column)
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _firsts(*keys: np.ndarray) -> np.ndarray:
+    """Positions of the first row of each run of equal ``keys`` (rows sorted by them)."""
+    first = np.zeros(len(keys[0]), dtype=bool)
+    first[:1] = True
+    for key in keys:
+        first[1:] |= key[1:] != key[:-1]
+    return np.flatnonzero(first)
 
 
 def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
