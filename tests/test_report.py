@@ -592,6 +592,24 @@ def test_forked_children_write_the_same_pages(tmp_path):
     assert counts["forked"] == counts["single"] == len(pages(tmp_path / "single"))
 
 
+def test_a_link_at_a_page_name_is_replaced_and_its_target_left_alone(tmp_path):
+    """A page is written as a file of its own: a symbolic link at its name (left by someone
+    else, or pointing out of the folder) is replaced, never written through."""
+    result = analysis_of(hostile_world(tmp_path / "data"))
+    first = write_report(result, tmp_path / "out", source="test", made_at="T")
+    page = next(p for p in first if p.parent.name == "clusters")
+    expected = page.read_bytes()
+    outside = tmp_path / "outside.html"
+    outside.write_text("not a page", encoding="utf-8")
+    page.unlink()
+    page.symlink_to(outside)
+    write_report(result, tmp_path / "out", source="test", made_at="T")
+    assert not page.is_symlink()
+    assert outside.read_text(encoding="utf-8") == "not a page"
+    assert re.sub(rb"at \S+ from", b"", page.read_bytes()) == \
+        re.sub(rb"at \S+ from", b"", expected)
+
+
 def analysis_of(data: Path):
     from graphaudit.analysis import analyze
     from graphaudit.identifiers import extract_identifiers

@@ -90,7 +90,7 @@ class _Links:
                     (i, link.raw if data.idents[i].kind == "address" else ""))
                 detail = []
                 if link.holder:
-                    holder = data.text(link.holder, 10**9)
+                    holder = link.holder
                     detail.append(f"holder: {holder}" + (f" ({link.role})" if link.role else ""))
                     names = self.holders.setdefault(i, [])
                     if holder not in names and len(names) < 6:
@@ -253,7 +253,7 @@ def _summary(data: ReportData, members: list[int], idents: list[int],
 
 def _graph_store(data: ReportData, links: _Links, s: int, big: bool) -> StoreNode:
     store = data.stores[s]
-    name = data.text(store.name, 60)
+    name = shorten(store.name, 60)
     label = store.store_id if big or not name else \
         f"{shorten(store.store_id, 24)}\n{shorten(name, 22)}"
     status = store.status or "active"
@@ -264,26 +264,25 @@ def _graph_store(data: ReportData, links: _Links, s: int, big: bool) -> StoreNod
 
 def _store_title(data: ReportData, links: _Links, s: int) -> str:
     store: Store = data.stores[s]
-    text = data.text
-    lines = [f"Store {store.store_id}" + (f" \u00b7 {text(store.name, 80)}" if store.name
+    lines = [f"Store {store.store_id}" + (f" \u00b7 {shorten(store.name, 80)}" if store.name
                                           else "")]
-    lines.append(f"brand: {text(store.brand, 60) or '-'} \u00b7 marketplace: "
-                 f"{text(store.marketplace, 40) or '-'}")
+    lines.append(f"brand: {shorten(store.brand, 60) or '-'} \u00b7 marketplace: "
+                 f"{shorten(store.marketplace, 40) or '-'}")
     lines.append(f"opened: {store.opened or 'unknown'}")
     status = store.status or "active"
     if status == "suspended":
         when = f" on {store.suspended_on}" if store.suspended_on else ""
-        why = f": {text(store.reason, 120)}" if store.reason else ""
+        why = f": {shorten(store.reason, 120)}" if store.reason else ""
         lines.append(f"status: SUSPENDED{when}{why}")
     else:
-        why = f" ({text(store.reason, 120)})" if store.reason else ""
+        why = f" ({shorten(store.reason, 120)})" if store.reason else ""
         lines.append(f"status: {status}{why}")
     if store.linked:
         lines.append("! linked to a suspended store of this cluster")
     if store.reopened:
         lines.append("! opened after a suspension in this cluster (reopened after a ban)")
     if store.variant_of:
-        lines.append(f"! brand varies the suspended brand \"{text(store.variant_of)}\"")
+        lines.append(f"! brand varies the suspended brand \"{shorten(store.variant_of, 200)}\"")
     entries = links.of_store.get(s, [])
     if entries:
         lines.append("identifiers:")
@@ -297,7 +296,7 @@ def _store_title(data: ReportData, links: _Links, s: int) -> str:
                          " more")
             break
         ident: Ident = data.idents[i]
-        shown = text(own, 80) if own else shorten(ident.display, 80)
+        shown = shorten(own, 80) if own else shorten(ident.display, 80)
         mark = " (hub: links nobody)" if ident.status in ("hub", "denied") else ""
         detail = "; ".join(links.detail.get((s, i), [])[:2])
         lines.append(f"  {KIND_NAMES.get(ident.kind, ident.kind)}: {shown}{mark}"
@@ -370,13 +369,13 @@ def _store_rows(data: ReportData, members: list[int]) -> list[dict]:
             "node": f"s{s}",
             "opened": store.opened,
             "id": store.store_id,
-            "name": data.text(store.name, 120),
-            "brand": data.text(store.brand, 80),
-            "marketplace": data.text(store.marketplace, 40),
+            "name": shorten(store.name, 120),
+            "brand": shorten(store.brand, 80),
+            "marketplace": shorten(store.marketplace, 40),
             "status": store.status or "active",
             "suspended_on": store.suspended_on,
-            "reason": data.text(store.reason, 300),
-            "flags": data.text(store.reasons, 300),
+            "reason": shorten(store.reason, 300),
+            "flags": shorten(store.reasons, 300),
         })
     return rows
 

@@ -34,7 +34,9 @@ TEXT_CACHE = 200_000
 
 
 class Store(NamedTuple):
-    """One store of a page, its fields as text ("" where missing)."""
+    """One store of a page, its fields as text ("" where missing); the free text (name, brand,
+    marketplace, reason, variant_of, reasons) already scrubbed (:func:`prepare`), so a page only
+    shortens it."""
 
     store_id: str
     name: str
@@ -61,7 +63,8 @@ class Ident(NamedTuple):
 
 
 class Link(NamedTuple):
-    """One store-identifier link row: what the record said about it."""
+    """One store-identifier link row: what the record said about it (the holder name and the
+    raw text scrubbed)."""
 
     ident: int
     holder: str
@@ -151,7 +154,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     pair_codes = codes[pair_store]
     pairs = np.flatnonzero(pair_codes >= 0)
     pairs = pairs[np.argsort(pair_codes[pairs], kind="stable")]
-    links, link_bounds, link_idents = _links(analysis, members, n_stores)
+    links, link_bounds, link_idents = _links(analysis, members, n_stores, show_pii)
     chosen = set(selected)
     evidence = _evidence_by_cluster(analysis, chosen)
     weighed = _weighed_links(analysis, chosen, show_pii, secret)
@@ -168,14 +171,20 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         members=members, bounds=bounds, pair_store=pair_store[pairs],
         pair_ident=pair_ident[pairs],
         pair_bounds=np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1)),
-        stores=_stores(analysis, members), idents=idents, links=links,
+        stores=_stores(analysis, members, show_pii), idents=idents, links=links,
         link_bounds=link_bounds, evidence=evidence, weighed=weighed,
         cluster_rows={row["cluster_id"]: row for row in rows},
     )
 
 
-def _stores(analysis: Analysis, rows: np.ndarray) -> dict[int, Store]:
-    """Per-store facts of the stores ``rows`` (positions in the linkage's store table)."""
+def _scrubbed(values: list[str], show_pii: bool) -> list[str]:
+    """:func:`~graphaudit.privacy.scrub` of each value, a column at a time."""
+    return scrub_column(pa.array(values, pa.string()), show_pii).to_pylist()
+
+
+def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool) -> dict[int, Store]:
+    """Per-store facts of the stores ``rows`` (positions in the linkage's store table), free
+    text scrubbed a column at a time (each page scrubbed its stores' texts one by one)."""
     stores = analysis.linkage.graph.stores
     columns = [_values(stores, name, rows) for name in (
         "store_id", "name", "brand", "marketplace", "opened_on", "status", "suspended_on",
@@ -186,12 +195,15 @@ def _stores(analysis: Analysis, rows: np.ndarray) -> dict[int, Store]:
         at = np.arange(len(rows))
     columns += [_flags(flags, "linked_to_suspended", at), _flags(flags, "reopened_after_ban", at),
                 _values(flags, "variant_of", at), _values(flags, "reasons", at)]
+    for k in (1, 2, 3, 7, 10, 11):  # name, brand, marketplace, reason, variant_of, reasons
+        columns[k] = _scrubbed(columns[k], show_pii)
     return {s: Store(*values) for s, *values in zip(rows.tolist(), *columns, strict=True)}
 
 
-def _links(analysis: Analysis, stores: np.ndarray, n_stores: int
+def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
            ) -> tuple[tuple[Link, ...], np.ndarray, np.ndarray]:
-    """The link rows of ``stores``, sorted by store, with bounds per store row."""
+    """The link rows of ``stores``, sorted by store, with bounds per store row; the holder
+    names and the raw text scrubbed."""
     linkage = analysis.linkage
     graph = linkage.graph
     chosen = np.zeros(n_stores, dtype=bool)
@@ -202,6 +214,7 @@ def _links(analysis: Analysis, stores: np.ndarray, n_stores: int
     link_ident = linkage.canonical[graph.link_ident[rows]]
     columns = [_values(graph.links, name, rows)
                for name in ("holder_name", "role", "address_type", "raw")]
+    columns[0], columns[3] = _scrubbed(columns[0], show_pii), _scrubbed(columns[3], show_pii)
     links = tuple(Link(*values) for values in zip(link_ident.tolist(), *columns, strict=True))
     return links, link_bounds, link_ident
 

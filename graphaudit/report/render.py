@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gc
 import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -176,12 +177,30 @@ def _default_source(analysis: Analysis) -> str:
     return "data files " + ", ".join(files) if files else "data files"
 
 
+#: open for writing a file of its own: a symbolic link at the name is not followed (ELOOP)
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0) \
+    | getattr(os, "O_BINARY", 0)
+
+
 def _write(path: Path, text: str) -> None:
-    """``text`` into ``path`` as a file of its own (a link at its name is replaced)."""
-    if path.is_symlink():
-        path.unlink()
-    with open(path, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
+    """``text`` into ``path`` as a file of its own (a link at its name is replaced).
+
+    One ``open`` that refuses to follow a link, and the link removed only when there is one
+    (a ``stat`` and a text wrapper per page before: a tenth of a page's time)."""
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    except OSError as error:
+        if not os.path.islink(path):
+            raise error
+        os.unlink(path)
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def _write_assets(assets: Assets, folder: Path) -> list[Path]:
