@@ -53,12 +53,15 @@ def person_world(seed: int = 5, people: int = 1500):
 
 def test_names_one_typo_apart_share_a_value_through_two_spellings():
     keys = np.array(["carsten meier", "carsten meiet", "carstn meier", "brigitte koch",
-                     "anna li", "anna lu"], dtype=object)
-    values = near_name_values(keys, np.array([1, 2, 1, 4, 1, 1]))
-    # The commonest spelling stands for the typos, the typo of a typo included.
-    assert values.tolist()[:4] == ["carsten meiet"] * 3 + ["brigitte koch"]
-    # In a name of 7 letters one letter is another name, not a typo.
-    assert values[4] != values[5]
+                     "anna li", "anna lu", "李荣昊", "王荣昊"], dtype=object)
+    values = near_name_values(keys, np.array([1, 2, 1, 4, 1, 1, 1, 1]))
+    # The commonest spelling stands for its typos; a typo of a typo ("carstn meiet" is two
+    # edits from "carsten meiet") is not pulled along the chain.
+    assert values.tolist()[:4] == ["carsten meiet", "carsten meiet", "carstn meier",
+                                   "brigitte koch"]
+    # In a name of 7 letters one letter is another name, not a typo; in a Chinese name of
+    # three characters one character is another person.
+    assert values[4] != values[5] and values[6] != values[7]
 
 
 def test_a_name_with_a_typo_is_a_near_agreement_and_a_different_name_none():

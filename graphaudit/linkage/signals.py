@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
+from rapidfuzz.process import cpdist
 
 from ..normalize import address_identities, id_check_passes, id_edit_close, names_agree
 from ..parallel import Parallel
@@ -194,79 +195,87 @@ def _equal_hash_pairs(hashes: np.ndarray, index: np.ndarray) -> set[tuple[int, i
     return pairs
 
 
+#: name keys of fewer characters are not looked at for typos: in "anna li" or "wang wei" one
+#: letter makes another name ("anna lu", "wang wen"); one edit in 10 characters is a similarity
+#: of 90 %, what ``normalize.names_agree`` asks of a typo
+NAME_MIN_CHARS = 10
 #: a name key longer than this is not looked at for typos (no person's name is; a pasted field is)
 NAME_MAX_CHARS = 48
 #: keys that are equal after deleting one character from each, beyond this many, are left
-#: alone (short keys such as "li" share deletions with dozens of others; none is a typo check)
+#: alone (none is a typo check)
 NAME_BLOCK_MAX = 16
 
 
 def near_name_values(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """For each distinct holder-name key, the key it is compared as: the key with the most uses
-    (``counts``; ties to the first) among itself and the keys whose names agree with it by
-    :func:`~graphaudit.normalize.names_agree` (one typo in a name of 10 letters or more, a
-    missing or added character). Two names written with a typo then share one value through
+    (``counts``; ties to the first) among itself and the keys one edit away (OSA distance 1: a
+    substitution, a missing or added letter, two adjacent letters swapped), when that key is
+    its own commonest neighbour. Two names written with a typo then share one value through
     different spellings, which is the ``near`` level of the holder-name comparison
     (docs/linkage.md §3), weighed by what EM learns, not by a rule.
 
-    Candidates are keys equal once one character is deleted from each (or from one: an
-    insertion), found by hashing every deletion of every key, vectorized per key length; only
-    equal hashes are checked with ``names_agree``. Each key looks one step to its most used
-    neighbour and on to that one's, up to a key with no commoner neighbour: a walk only ever goes
-    to commoner spellings, so a typo of a typo joins the name both come from.
+    Only names in Latin letters of 10 to 48 characters: in a Chinese name of three characters
+    one substituted character is another person (李荣昊, 王荣昊), and in a short Latin one a
+    letter is another name. Candidates are keys equal once one character is deleted from each
+    (or from one: an insertion), found by hashing every deletion of every key, vectorized per
+    key length; only equal hashes are measured (rapidfuzz, in C). No key moves along a chain:
+    names one edit apart each can be three different people.
 
     >>> near_name_values(np.array(["carsten meier", "carsten meiet", "anna li", "anna lu"],
     ...                  dtype=object), np.array([3, 1, 1, 1])).tolist()
     ['carsten meier', 'carsten meier', 'anna li', 'anna lu']
-
-    "anna li" and "anna lu" are one substitution apart too, but in a name that short one letter
-    is another name (``names_agree`` asks for a similarity of 90 %).
     """
     keys = np.asarray(keys, dtype=object)
     n = len(keys)
-    best = np.arange(n)
-    if n < 2:
+    text = pa.array(keys, type=pa.string())
+    lengths = np.where(pc.string_is_ascii(text).to_numpy(zero_copy_only=False),
+                       pc.utf8_length(text).to_numpy(zero_copy_only=False), 0)
+    eligible = np.flatnonzero((lengths >= NAME_MIN_CHARS) & (lengths <= NAME_MAX_CHARS))
+    if len(eligible) < 2:
         return keys.copy()
-    hashes, owners = _deletion_hashes(keys)
+    hashes, owners = _deletion_hashes(keys[eligible], lengths[eligible])
+    owners = eligible[owners]
     order = np.argsort(hashes, kind="stable")
     hashes, owners = hashes[order], owners[order]
     starts = np.r_[0, np.nonzero(np.diff(hashes))[0] + 1, len(hashes)]
-    sizes = np.diff(starts)
-    pairs: set[tuple[int, int]] = set()
-    for start, stop in zip(starts[:-1][(sizes >= 2) & (sizes <= NAME_BLOCK_MAX)].tolist(),
-                           starts[1:][(sizes >= 2) & (sizes <= NAME_BLOCK_MAX)].tolist(),
-                           strict=True):
-        run = sorted(set(owners[start:stop].tolist()))
-        pairs.update((a, b) for j, a in enumerate(run) for b in run[j + 1:])
-    if not pairs:
+    size = np.repeat(np.diff(starts), np.diff(starts))
+    # Every pair within a block of equal hashes: entry i with entry i + k of the same block.
+    small = size <= NAME_BLOCK_MAX
+    a_parts, b_parts = [], []
+    for k in range(1, NAME_BLOCK_MAX):
+        same = (hashes[k:] == hashes[:-k]) & small[k:]
+        if not same.any():
+            break
+        a_parts.append(owners[:-k][same])
+        b_parts.append(owners[k:][same])
+    if not a_parts:
         return keys.copy()
-    found = np.array(sorted(pairs), dtype=np.int64)
-    agree = np.array([names_agree(keys[a], keys[b]) for a, b in found.tolist()], dtype=bool)
-    found = found[agree]
+    a, b = np.concatenate(a_parts), np.concatenate(b_parts)
+    a, b = np.minimum(a, b), np.maximum(a, b)
+    pair = np.unique(a[a != b] * n + b[a != b])
+    a, b = pair // n, pair % n
+    distance = np.asarray(cpdist(keys[a].tolist(), keys[b].tolist(), scorer=OSA.distance))
+    a, b = a[distance <= 1], b[distance <= 1]
+    best = np.arange(n)
     # Each key's best neighbour: most uses, then the first; a group-by max over both directions.
-    a = np.r_[np.arange(n), found[:, 0], found[:, 1]]
-    b = np.r_[np.arange(n), found[:, 1], found[:, 0]]
-    rank = np.lexsort((b, -counts[b], a))
-    first = np.r_[True, a[rank][1:] != a[rank][:-1]]
-    best[a[rank][first]] = b[rank][first]
-    # Up to the commonest spelling: each step goes to a key of more uses (or the same and
-    # first), so the walk ends, and a typo of a typo meets the spelling both come from.
-    while True:
-        up = best[best]
-        if (up == best).all():
-            return keys[best]
-        best = up
+    src = np.r_[np.arange(n), a, b]
+    dst = np.r_[np.arange(n), b, a]
+    rank = np.lexsort((dst, -counts[dst], src))
+    first = np.r_[True, src[rank][1:] != src[rank][:-1]]
+    best[src[rank][first]] = dst[rank][first]
+    # One step, and only to a key that is its own best: a typo joins its name, never a chain
+    # of names one edit apart each ("ying zhong", "ying zhang", "yong zhang").
+    root = best == np.arange(n)
+    return keys[np.where(root[best], best, np.arange(n))]
 
 
-def _deletion_hashes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _deletion_hashes(keys: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Polynomial hashes of every key and of every key with one character deleted, with the
-    key each belongs to: keys one substitution apart share a deletion, keys one insertion apart
-    share a key's full hash and the other's deletion."""
-    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=len(keys))
+    key each belongs to (its position in ``keys``, whose ``lengths`` are given): keys one
+    substitution apart share a deletion, keys one insertion apart share a key's full hash and
+    the other's deletion."""
     all_hashes, all_owners = [], []
     for length in np.unique(lengths).tolist():
-        if length < 2 or length > NAME_MAX_CHARS:
-            continue
         index = np.flatnonzero(lengths == length)
         codes = (np.array(keys[index].tolist(), dtype=f"<U{length}").view(np.uint32)
                  .reshape(len(index), length).astype(np.uint64))
