@@ -2,10 +2,11 @@
 
 * ``cutoff_components``: connected components over every shared key used by at most K stores;
 * ``splink_clusters``: Splink (DuckDB) with one record per store, an array of normalized keys
-  per kind, m and u estimated by random sampling and EM, clustered at match probability 0.01;
-  with ``bands=True`` each kind is split in three by how many stores use the key (2-3, 4-30,
-  31+), so that EM can learn that a key of hundreds of stores says less (Splink has no term
-  frequencies for arrays).
+  per kind, each kind split in three by how many stores use the key (2-3, 4-30, 31+) so that
+  EM can learn that a key of hundreds of stores says less (Splink has no term frequencies for
+  arrays), u by random sampling, m by EM, clustered at match probabilities 0.01, 0.5 and 0.9
+  (docs/benchmarks.md); ``bands=False`` and ``thresholds=(0.01,)`` is the quick configuration
+  of earlier figures.
 
 ``links`` is graphaudit's own table of (store_id, kind, key): the keys both methods see are the
 engine's normalization, so that only the linkage differs.
@@ -48,14 +49,17 @@ SPLINK_KINDS_MAX_STORES = 1000  # keys on more stores are left out of Splink's b
 
 
 BANDS = ((3, "few"), (30, "some"), (SPLINK_KINDS_MAX_STORES, "many"))
+#: the match probabilities the peer's clusters are cut at, every one printed: picking the best
+#: by the truth would tune the peer on the answer. 0.5 is graphaudit's own rule (``merge_bits``
+#: 0: a match more likely than not); the quick configuration of earlier figures used 0.01 alone
+THRESHOLDS = (0.01, 0.5, 0.9)
+QUICK_THRESHOLD = 0.01
 
 
-def splink_clusters(store_ids: pd.Series, links: pd.DataFrame, threshold: float = 0.01,
-                    bands: bool = False) -> tuple[np.ndarray, dict[str, float]]:
-    """Cluster labels from a quick, untuned Splink model; returns (labels, notes)."""
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
-
+def _splink_frame(store_ids: pd.Series, links: pd.DataFrame,
+                  bands: bool) -> tuple[pd.DataFrame, list[str]]:
+    """One row per store: an array of normalized keys per kind (per kind and band with
+    ``bands``) and each array's first key (EM blocks on it)."""
     counts = links.groupby(["kind", "key"])["store_id"].transform("nunique")
     if bands:
         band = np.select([counts <= top for top, _ in BANDS], [name for _, name in BANDS],
@@ -72,10 +76,28 @@ def splink_clusters(store_ids: pd.Series, links: pd.DataFrame, threshold: float 
         frame[kind] = [v if isinstance(v, list) else None for v in values]
         # EM cannot block on exploded arrays: it blocks on each store's first key instead
         frame[kind + "_first"] = [v[0] if v else None for v in frame[kind]]
+    return frame, kinds
+
+
+def splink_linker(store_ids: pd.Series, links: pd.DataFrame, bands: bool = True):
+    """A trained Splink linker over the stores; returns (linker, frame).
+
+    Comparisons: each kind's array of keys, agreeing when they share one
+    (``ArrayIntersectAtSizes(kind, [1])``); with ``bands`` each kind split by how many stores
+    use the key, in the place of term-frequency adjustments, which Splink has only for single
+    values. Blocking for prediction: a shared key of any kind (exploded arrays).
+    lambda from the rules "shares an ID document or payment key" at recall 0.7, u by random
+    sampling of 10^6 pairs, m by EM blocked on each kind's first key.
+    """
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    frame, kinds = _splink_frame(store_ids, links, bands)
+    comparisons = [cl.ArrayIntersectAtSizes(kind, [1]) for kind in kinds]
     db = DuckDBAPI()
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[cl.ArrayIntersectAtSizes(kind, [1]) for kind in kinds],
+        comparisons=comparisons,
         blocking_rules_to_generate_predictions=[
             block_on(kind, arrays_to_explode=[kind]) for kind in kinds],
         retain_intermediate_calculation_columns=False,
@@ -84,26 +106,34 @@ def splink_clusters(store_ids: pd.Series, links: pd.DataFrame, threshold: float 
         logging.getLogger(name).setLevel(logging.ERROR)
     linker = Linker(db.register(frame), settings, log_level=logging.ERROR)
     deterministic = [block_on(kind, arrays_to_explode=[kind]) for kind in kinds
-                     if kind in ("id_document", "payment")] or \
+                     if kind.startswith(("id_document", "payment"))] or \
         [block_on(kinds[0], arrays_to_explode=[kinds[0]])]
     linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.7)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    trained = 0
     for kind in kinds:
         if frame[kind + "_first"].notna().sum() < 2:
             continue
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(kind + "_first"))
-            trained += 1
         except Exception:  # noqa: BLE001 - a block with no pairs: Splink's own complaint
             continue
-        if trained == 3:
-            break
+    return linker, frame
+
+
+def splink_clusters(store_ids: pd.Series, links: pd.DataFrame,
+                    thresholds: tuple[float, ...] = THRESHOLDS, bands: bool = True
+                    ) -> tuple[dict[float, np.ndarray], dict[str, float]]:
+    """Cluster labels at each match probability of ``thresholds`` from
+    :func:`splink_linker`; returns ({threshold: labels}, notes)."""
+    linker, frame = splink_linker(store_ids, links, bands)
     started = time.perf_counter()
-    predictions = linker.inference.predict(threshold_match_probability=threshold)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold).as_pandas_dataframe()
-    label = clusters.set_index("unique_id")["cluster_id"]
-    codes, _ = pd.factorize(frame["unique_id"].map(label).fillna(frame["unique_id"]))
-    return codes, {"predict_seconds": time.perf_counter() - started}
+    predictions = linker.inference.predict(threshold_match_probability=min(thresholds))
+    labels = {}
+    for threshold in thresholds:
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold).as_pandas_dataframe()
+        label = clusters.set_index("unique_id")["cluster_id"]
+        labels[threshold], _ = pd.factorize(frame["unique_id"].map(label)
+                                            .fillna(frame["unique_id"]))
+    return labels, {"predict_seconds": time.perf_counter() - started}

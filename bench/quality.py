@@ -12,7 +12,9 @@ also draws its rates). On each, on the same records and the same normalized keys
 * graphaudit: ``read_records`` -> ``extract_identifiers`` -> ``analyze`` (what ``graphaudit
   analyze`` runs, without writing files);
 * connected components linking on any shared key used by at most K stores (``--cutoffs``);
-* Splink (``bench/peers.py``), unless ``--no-splink`` or not installed (``make bench-install``).
+* Splink (``bench/peers.py``: keys per kind and frequency band, trained once and clustered at
+  match probabilities 0.01, 0.5 and 0.9, all printed; ``--splink-quick`` adds the configuration
+  of earlier figures), unless ``--no-splink`` or not installed (``make bench-install``).
 
 Figures per method: pairwise and B-cubed precision/recall/F1, the largest cluster (stores, and
 operators in it), the share of ban-evading stores clustered with a suspended store of their own
@@ -138,7 +140,7 @@ def ceiling(world: World) -> tuple[pd.Series, np.ndarray]:
 
 
 def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
-            splink_bands: bool = False) -> list[dict]:
+            splink_quick: bool = False) -> list[dict]:
     """Every method on the data directory ``data`` (with its truth.csv)."""
     truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
     started = time.perf_counter()
@@ -154,8 +156,9 @@ def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
         singletons = np.arange(len(truth))
         return [{**base, "method": method, **scores(singletons, truth), "seconds": 0.0}
                 for method in ["graphaudit", *(f"cut-off {c}" for c in cutoffs),
-                               *(["splink"] if splink else []),
-                               *(["splink bands"] if splink_bands else [])]]
+                               *([f"splink p>={t:g}" for t in peers.THRESHOLDS]
+                                 if splink else []),
+                               *(["splink quick"] if splink_quick else [])]]
     started = time.perf_counter()
     result = analyze(records.stores, links)
     seconds = time.perf_counter() - started
@@ -179,14 +182,18 @@ def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
         started = time.perf_counter()
         labels, _ = peers.splink_clusters(store_ids, links)
         seconds = time.perf_counter() - started
-        rows.append({**base, "method": "splink",
-                     **scores(_aligned(store_ids, labels, truth), truth), "seconds": seconds})
-    if splink_bands:
+        for threshold, labelled in labels.items():
+            rows.append({**base, "method": f"splink p>={threshold:g}",
+                         **scores(_aligned(store_ids, labelled, truth), truth),
+                         "seconds": seconds})
+    if splink_quick:
         started = time.perf_counter()
-        labels, _ = peers.splink_clusters(store_ids, links, bands=True)
+        labels, _ = peers.splink_clusters(store_ids, links, (peers.QUICK_THRESHOLD,),
+                                          bands=False)
         seconds = time.perf_counter() - started
-        rows.append({**base, "method": "splink bands",
-                     **scores(_aligned(store_ids, labels, truth), truth), "seconds": seconds})
+        rows.append({**base, "method": "splink quick",
+                     **scores(_aligned(store_ids, labels[peers.QUICK_THRESHOLD], truth), truth),
+                     "seconds": seconds})
     return rows
 
 
@@ -299,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
                         choices=["mixed", "adversarial", "clean", "legacy"])
     parser.add_argument("--cutoffs", type=int, nargs="+", default=[5, 25, 100])
     parser.add_argument("--no-splink", action="store_true")
-    parser.add_argument("--splink-bands", action="store_true",
-                        help="also Splink with keys split by how many stores use them")
+    parser.add_argument("--splink-quick", action="store_true",
+                        help="also Splink's quick configuration of earlier figures (no "
+                             "frequency bands, clustered at match probability 0.01)")
     parser.add_argument("--third-party", nargs="*", metavar="SET",
                         help=f"also these sets (none named: all): {', '.join(third_party.SETS)}")
     parser.add_argument("--csv", type=Path, help="write every row here")
@@ -329,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
                                     args.profile)
                 write_files(world, data)
             world_rows = measure(data, f"{args.profile} {seed}", args.cutoffs, splink,
-                                 splink and args.splink_bands)
+                                 splink and args.splink_quick)
             if args.profile != "legacy":
                 truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
                 ids, labels = ceiling(world)
@@ -347,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
         sets = [] if args.third_party is None else (args.third_party or list(third_party.SETS))
         for name in sets:
             data = third_party.write_set(name, Path(tmp) / name)
-            for row in measure(data, name, args.cutoffs, splink, splink and args.splink_bands):
+            for row in measure(data, name, args.cutoffs, splink, splink and args.splink_quick):
                 row["family"] = False
                 print(_line(row), flush=True)
                 rows.append(row)
