@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -415,20 +416,31 @@ def test_store_neighbourhood_stays_in_the_cluster_unless_hubs_are_included(
 @pytest.mark.neo4j
 def test_store_neighbourhood_through_hubs_is_cut_at_its_limit_and_says_so(query, truth):
     """Through hubs, a few hops reach most of a big graph and ran the server out of transaction
-    memory: the search stops at the level where it passes ``limit`` stores, lists the nearest
-    ones and ends with a row that says it was cut; under the limit there is no such row."""
+    memory. A level follows identifiers only while the stores they reach add up to 4 x limit
+    (the widest are skipped by their degree, not expanded), and the search stops at the level
+    where it passes ``limit`` stores; either way it lists the nearest stores it found and ends
+    with a row that says why it was cut; under the limit there is no such row."""
     hub_user = next(r for r in truth if _planted(r, "hub") and int(r["operator_size"]) >= 3)
     store = hub_user["store_id"]
     whole = query("store-neighbourhood", store_id=store, hops=3, include_hubs="true")
     assert len(whole) > 12 and all(r["store_id"] for r in whole)
-    cut = query("store-neighbourhood", store_id=store, hops=3, include_hubs="true", limit=10)
-    *listed, last = cut
-    assert len(listed) == 10 and all(r["store_id"] for r in listed)
-    assert last["store_id"] is None and last["name"].startswith("cut: more than 10 stores")
-    assert 1 <= last["hops"] <= 3
     nearest = {r["store_id"]: r["hops"] for r in whole}
-    assert all(nearest[r["store_id"]] == r["hops"] <= last["hops"] for r in listed)
-    assert [r["hops"] for r in listed] == sorted(r["hops"] for r in listed)
+    for limit in (3, 10):
+        cut = query("store-neighbourhood", store_id=store, hops=3, include_hubs="true",
+                    limit=limit)
+        *listed, last = cut
+        assert 1 <= len(listed) <= limit and all(r["store_id"] for r in listed)
+        assert last["store_id"] is None and last["name"].startswith("cut: ")
+        assert 1 <= last["hops"] <= 3
+        assert all(nearest[r["store_id"]] == r["hops"] <= last["hops"] for r in listed)
+        assert [r["hops"] for r in listed] == sorted(r["hops"] for r in listed)
+        skipped = re.search(r"(\d+) identifiers shared by more than (\d+) stores "
+                            r"\(the widest by (\d+)\)", last["name"])
+        assert skipped, last["name"]  # the hub would pass 4 x limit store links: not followed
+        count, top, widest = (int(g) for g in skipped.groups())
+        assert count >= 1 and top < widest and top <= 4 * limit
+        # the stores of the skipped identifiers are missing, not listed at a later hop
+        assert len(listed) < len([r for r in whole if r["hops"] <= last["hops"]])
     assert query("store-neighbourhood", store_id=store, hops=3, include_hubs="true",
                  limit=len(whole)) == whole
 

@@ -60,15 +60,32 @@ store pair reaching it, took about 2 minutes (and more than 14 minutes for two s
   the search checks once per node it reaches. Its length bound is a constant (40 links), and
   `max_hops` filters the path found.
 * `store-neighbourhood` stays a level-by-level search (its hops are a parameter, and a
-  variable-length pattern would enumerate paths, exponential in a dense cluster), but it expands
-  each identifier once per level and tests it for a hub once, and keeps the stores seen in the
-  search's accumulator, not in every row.
+  variable-length pattern would enumerate paths, exponential in a dense cluster). A level
+  gathers the identifiers of its frontier (skipping those the level before followed), tests each
+  for a hub once, reads how many stores each reaches from its degree without expanding it, and
+  follows them only while those add up to at most 4 x `limit`; past that it follows the ones
+  under the highest power of two that keeps it so, skips the wider ones (3PL warehouses,
+  agencies) and says so. So no level expands more than 4 x `limit` store links, whatever the
+  hubs it meets, and the stores seen stay in the search's accumulator, not in every row.
+* Memory, the rule learnt here: a subquery expression (`COLLECT { ... }`) that holds rows
+  (`DISTINCT`, `ORDER BY`, `UNION`, an aggregation) is charged every list it can see once per
+  row it holds: `DISTINCT` over 2,500 identifiers with the search's accumulator in view ran out
+  of the 600 MiB, and so did `DISTINCT` over a list of 5,000 small maps unwound inside one. The
+  search therefore makes identifiers and stores distinct by a unique-index seek on a list of
+  keys (`WHERE i.key IN [...]` finds a node once however often its key is listed) and holds at
+  most ten rows (`ORDER BY ... LIMIT 10` for the `from` column).
 
-On the 20,000-store mixed world (`graphaudit sample --stores 20000 --seed 1`, loaded and
-clustered), for stores of its 1,002-store cluster, server time of the query, plan cached, on a
-machine at load average 7-11 on 2 cores: `path-between` 0.01-0.03 s (with or without hubs);
-`store-neighbourhood` 0.02 s at `hops=1`, 0.2 s at `hops=2` (766 stores), 0.3-0.5 s at
-`hops=4` (865 stores). `graphaudit query` adds its own start-up (1-3 s).
+On the 20,000-store mixed world (`graphaudit sample --profile mixed --stores 20000 --seed 1`,
+loaded and clustered: its biggest clusters have 1,436 and 1,002 stores), from store S0000032 of
+the 1,002-store cluster, server time with the plan cached, at load average 16-18 on 2 cores
+(six engineers' jobs; docs/benchmarks.md has the table): `path-between` inside the cluster
+0.01-0.03 s; `store-neighbourhood` 0.19 s at `hops=1` (640 stores), 0.4 s at `hops=2` (858),
+0.5 s at `hops=4` (865), 0.6 s at `hops=2` with `include_hubs=true` (969 stores, cut: 12
+identifiers of more than 64 stores not followed, the widest a 1,069-store address). The form
+before this one ran out of the 600 MiB at `hops=2` with hubs on this world. Planning the
+query costs 7-13 s the first time at that load. A whole `graphaudit query` run took 4.3-10 s,
+of which 5.8-6.0 s is the command's own start-up (`graphaudit query` of `RETURN 1` at the same
+load): the 2 s target holds for the query, not for the command's start-up on a loaded machine.
 
 At 1,000,000 stores (`graphaudit sample --stores 1000000 --seed 1`, the mixed world: 3.7
 million nodes, 6.4 million relationships, loaded with `load --bulk` into a server with a 3 GiB
@@ -87,10 +104,11 @@ through hubs, the worst case for both queries.
   last row in a subquery importing the search's accumulator; the rows are now made after the
   accumulator is dropped: `hops=1` from a store of the 1,004-store operator, 879 stores in
   0.18 s (14 s planning it, under load); from the biggest operator, cut at 1,000 stores in
-  0.97 s. **Not met:** at `hops=2` on that unclustered graph (every identifier walkable, as
-  with `include_hubs=true`) it still runs out of transaction memory within a second: the
-  `limit` bounds the rows kept, not the stores a level expands. On a clustered graph, with
-  hubs excluded, a level stays inside the store's cluster; that was not measured at 1M.
+  0.97 s. At `hops=2` on that unclustered graph (every identifier walkable, as with
+  `include_hubs=true`) it ran out of transaction memory within a second; that form is gone (the
+  level's expansion is now bounded, above). The new form was not measured at 1M: the 20,000-store
+  world reproduced the failure (the old form at `hops=2` with hubs ran out of the 600 MiB there
+  too) and the new form answers it in 0.6 s.
 
 Not chosen: a precomputed store-to-store `LINKED` projection (an identifier of k stores makes
 k(k-1)/2 relationships: 570,000 for one 1,069-store address) and the Graph Data Science
@@ -98,11 +116,12 @@ library (GPL-3.0 jars in the server's plugins, for a search that plain Cypher an
 milliseconds).
 
 `store-neighbourhood` with `include_hubs=true` and `hops` of 2 or more walks through 3PL
-warehouses and agencies into most of the graph: on the 20,000-store world it ran out of the
-local server's transaction memory (600 MiB). It is bounded by its `limit` (1,000 stores by
-default): the search expands no further than the level where it passes `limit` stores, keeps at
-most 4 x `limit` rows of a level, lists the `limit` nearest stores and ends with a row that says
-it was cut (`store_id` empty, `name` "cut: more than ... stores within ... hops").
+warehouses and agencies into most of the graph. It is bounded by its `limit` (1,000 stores by
+default): a level follows identifiers reaching at most 4 x `limit` stores together (the widest
+are skipped), the search expands no further than the level where it passes `limit` stores or
+skipped an identifier, lists the `limit` nearest stores it found and ends with a row that says
+it was cut (`store_id` empty, `name` "cut: more than ... stores within ... hops" or "cut: at ...
+hops, N identifiers shared by more than T stores (the widest by W) were not followed ...").
 """
 
 
