@@ -76,16 +76,19 @@ store pair reaching it, took about 2 minutes (and more than 14 minutes for two s
   most ten rows (`ORDER BY ... LIMIT 10` for the `from` column).
 
 On the 20,000-store mixed world (`graphaudit sample --profile mixed --stores 20000 --seed 1`,
-loaded and clustered: its biggest clusters have 1,436 and 1,002 stores), from store S0000032 of
-the 1,002-store cluster, server time with the plan cached, at load average 16-18 on 2 cores
-(six engineers' jobs; docs/benchmarks.md has the table): `path-between` inside the cluster
-0.01-0.03 s; `store-neighbourhood` 0.19 s at `hops=1` (640 stores), 0.4 s at `hops=2` (858),
-0.5 s at `hops=4` (865), 0.6 s at `hops=2` with `include_hubs=true` (969 stores, cut: 12
-identifiers of more than 64 stores not followed, the widest a 1,069-store address). The form
-before this one ran out of the 600 MiB at `hops=2` with hubs on this world. Planning the
-query costs 7-13 s the first time at that load. A whole `graphaudit query` run took 4.3-10 s,
-of which 5.8-6.0 s is the command's own start-up (`graphaudit query` of `RETURN 1` at the same
-load): the 2 s target holds for the query, not for the command's start-up on a loaded machine.
+loaded and clustered: its biggest clusters have 1,436 and 1,002 stores), `bench/paths.py
+--repeat 2` at load average 14-15 on 2 cores (six engineers' jobs; docs/benchmarks.md has the
+table), server time with the plan cached: `path-between` 0.001-0.08 s for pairs inside the
+operators of 1,024 and 1,469 stores and across the graph, with and without hubs;
+`store-neighbourhood` from a store of the 1,024-store operator 0.05 s at `hops=1` (634 stores),
+0.24-0.28 s at `hops=2` (848), 0.44 s at `hops=4` (865), 0.11-0.22 s at `hops=2` with
+`include_hubs=true` (960 stores, cut: identifiers too wide not followed); from the biggest,
+0.04-0.26 s. The form before this one ran out of the 600 MiB at `hops=2` with hubs on this
+world. Planning the query the first time costs 3-13 s at that load. A whole `graphaudit
+query` run took 4.4-8.5 s, of which 4.1-5.9 s is the command's start-up (`graphaudit query` of
+`RETURN 1` at the same load; a profile: 3.2 s importing pandas, pyarrow and the driver, 1.5 s
+looking up which result values are personal data, 0.5 s the query): the 2 s target holds for
+the query, not for a whole command on this loaded machine.
 
 At 1,000,000 stores (`graphaudit sample --stores 1000000 --seed 1`, the mixed world: 3.7
 million nodes, 6.4 million relationships, loaded with `load --bulk` into a server with a 3 GiB
