@@ -64,9 +64,10 @@ def main() -> None:
                            check=True, capture_output=True)
         rows = sum(count_rows(data / f"{kind}.csv")
                    for kind in ("stores", "identities", "payments", "addresses"))
-        with GraphStore(settings) as store:
-            store.ensure_schema()
-            store.delete_all()
+        if not args.no_merge:  # (the bulk load replaces the database: nothing to delete)
+            with GraphStore(settings) as store:
+                store.ensure_schema()
+                store.delete_all()
         for label in () if args.no_merge else ("fresh load", "repeat load"):
             wall, rss, err = run_load(exe, data)
             match = re.search(r"Loaded ([\d,]+) rows in ([\d.]+) s", err)
@@ -104,7 +105,8 @@ def bulk_stages(data: Path, settings) -> None:
     wall = time.perf_counter() - started
     log = (state / "logs" / "import.log").read_text(errors="replace")
     importer = re.search(r"IMPORT DONE in ([^.]+)\.", log)
-    start = re.search(r"started in ([\d.]+) s", summary.server_output)
+    said = {what: re.search(rf"{what} ([\d.]+) s", summary.server_output)
+            for what in ("stopped in", "the importer ran", "started in")}
     stages = [("reading", read), ("normalizing", extract), *summary.stages.items()]
     print(f"bulk load (--bulk --replace, in process): {summary.rows:,} input rows in {wall:.1f} s "
           f"= {summary.rows / wall:,.0f} rows/s (load average {load:.1f} before, "
@@ -113,8 +115,11 @@ def bulk_stages(data: Path, settings) -> None:
           flush=True)
     for stage, seconds in stages:
         print(f"  {stage}: {seconds:.1f} s", flush=True)
-    print(f"  of which the importer {importer.group(1) if importer else '?'}, the server's "
-          f"start {start.group(1) + ' s' if start else '?'}", flush=True)
+    ran = {what: match.group(1) + " s" if match else "?" for what, match in said.items()}
+    print(f"  the server stopped in {ran['stopped in']} (while the files were written), the "
+          f"importer ran {ran['the importer ran']} (its JVM's start included; "
+          f"\"IMPORT DONE in {importer.group(1) if importer else '?'}\"), the server "
+          f"started in {ran['started in']}", flush=True)
 
 
 if __name__ == "__main__":

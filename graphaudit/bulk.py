@@ -4,11 +4,11 @@
 database from CSV files far faster than MERGE through Bolt, but only into a stopped server's
 database, replacing it, and only with the server's files at hand. So ``--bulk`` works on the
 local server of scripts/neo4j.sh alone (found by ``GRAPHAUDIT_NEO4J_HOME``, which that script
-writes into the connection file): it writes the import files, has ``neo4j.sh import`` stop the
-server, import and start it again, then creates the schema and records the data set through
-Bolt as a MERGE load does. The graph is the one a MERGE load writes (same labels, keys,
-properties and relationships; duplicates collapsed as MERGE collapses them), which
-tests/test_bulk.py checks by loading both ways. Later loads into it use MERGE.
+writes into the connection file): ``neo4j.sh import -`` stops the server while the import files
+are written, then imports them and starts the server again; then the schema is created and the
+data set recorded through Bolt as a MERGE load does. The graph is the one a MERGE load writes
+(same labels, keys, properties and relationships; duplicates collapsed as MERGE collapses
+them), which tests/test_bulk.py checks by loading both ways. Later loads into it use MERGE.
 """
 
 from __future__ import annotations
@@ -74,16 +74,17 @@ def local_server(settings: ConnectionSettings, environ: Mapping[str, str] | None
     return state
 
 
-def _write_csv(path: Path, frame: pd.DataFrame, header: list[str]) -> bool:
+def _write_csv(path: Path, frame: pd.DataFrame | pa.Table, header: list[str]) -> bool:
     """``frame`` as an import file, written columnwise by Arrow (Python's csv module spent
     35 s on the 1.45 million rows of 200,000 stores): strings quoted, quotes doubled, missing
     values as empty fields and "" as a quoted empty string, both no property to the importer
     (``--ignore-empty-strings``); booleans as true/false. Return whether a value holds a line
     break (the importer parses such a file on one thread, so only those are named multiline).
     """
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame,
+                                                                           preserve_index=False)
     multiline = False
-    for i, column in enumerate(frame.columns):
+    for i, column in enumerate(table.column_names):
         if pa.types.is_integer(table.column(i).type):
             continue  # node numbers
         wanted = pa.bool_() if _TYPES.get(column) == "boolean" else pa.string()
@@ -107,6 +108,14 @@ def _multiline_args(files: list[Path]) -> list[str]:
             "--multiline-fields=" + ",".join(str(path) for path in files)]
 
 
+def _positions(values: pd.Series, among: pd.Series) -> np.ndarray:
+    """The position of each of ``values`` in ``among`` (unique), -1 where it is not there
+    (Arrow's hash look-up: pandas' get_indexer took 4 s on 200,000 stores' links)."""
+    found = pc.index_in(pa.array(values).cast(pa.string()),
+                        value_set=pa.array(among).cast(pa.string()))
+    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+
+
 def _typed(column: str) -> str:
     return f"{column}:{_TYPES[column]}" if column in _TYPES else column
 
@@ -125,7 +134,7 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
     args: list[str] = ["--id-type=actual"]
     multiline: list[Path] = []
 
-    def write(path: Path, frame: pd.DataFrame, header: list[str]) -> Path:
+    def write(path: Path, frame: pd.DataFrame | pa.Table, header: list[str]) -> Path:
         if _write_csv(path, frame, header):
             multiline.append(path)
         return path
@@ -134,7 +143,7 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
         return frame.assign(**{_ID: np.arange(first, first + len(frame), dtype=np.int64)})
 
     frame = store_columns(stores).drop_duplicates("store_id", keep="last")
-    store_ids = pd.Index(frame["store_id"])
+    store_ids = frame["store_id"]
     path = write(folder / "stores.csv", numbered(frame, 0)[[_ID, *frame.columns]],
                  [":ID", *(_typed(c) for c in frame.columns)])
     args.append(f"--nodes=Store={path}")
@@ -142,7 +151,6 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
     for kind in KINDS:
         label, rel = LABELS[kind], RELATIONSHIPS[kind]
         nodes = node_columns(kind, identifiers)
-        keys = pd.Index(nodes["key"])
         path = write(folder / f"{kind}.csv", numbered(nodes, first)[[_ID, *nodes.columns]],
                      [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])
         args.append(f"--nodes={label}={path}")
@@ -152,13 +160,16 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
         # MERGE keeps one relationship per store and node (and address type), the last row's
         same = ["store_id", "key", *(["address_type"] if kind == "address" else [])]
         links = links.drop_duplicates(same, keep="last")
-        start = store_ids.get_indexer(links["store_id"])
-        end = keys.get_indexer(links["key"])
+        start = _positions(links["store_id"], store_ids)
+        end = _positions(links["key"], nodes["key"])
+        table = pa.Table.from_pandas(links.drop(columns=["store_id", "key"]),
+                                     preserve_index=False)
+        table = table.add_column(0, ":END_ID", pa.array(end + first)) \
+            .add_column(0, ":START_ID", pa.array(start))
         found = (start >= 0) & (end >= 0)
-        ends = pd.DataFrame({":START_ID": start[found], ":END_ID": end[found] + first})
-        links = pd.concat([ends, links[found].drop(columns=["store_id", "key"])
-                           .reset_index(drop=True)], axis=1)
-        path = write(folder / f"{kind}-links.csv", links,
+        if not found.all():
+            table = table.filter(pa.array(found))
+        path = write(folder / f"{kind}-links.csv", table,
                      [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]])
         args.append(f"--relationships={rel}={path}")
         first += len(nodes)
@@ -191,26 +202,32 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         summary.stages[stage] = now - started
         started = now
 
-    if hash_with is not None:
-        stores = stores.assign(status_reason=scrubbed(stores["status_reason"]))
-        identifiers = hashed_identifiers(identifiers, hash_with)
+    # the server stops while the import files are written; the importer's arguments go to
+    # neo4j.sh on stdin once they are (nothing on stdin: no import, the server starts again)
+    server = subprocess.Popen(["bash", str(state.parent / "scripts" / "neo4j.sh"), "import", "-"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
     import_dir = state / "import-bulk"
     import_dir.mkdir(mode=0o700, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=import_dir) as tmp:
         folder = Path(tmp)
-        args, summary.rows = write_import_files(folder, stores, identifiers)
+        try:
+            if hash_with is not None:
+                stores = stores.assign(status_reason=scrubbed(stores["status_reason"]))
+                identifiers = hashed_identifiers(identifiers, hash_with)
+            args, summary.rows = write_import_files(folder, stores, identifiers)
+        except BaseException:
+            server.communicate("")
+            raise
         args += ["--overwrite-destination=true", "--ignore-empty-strings=true",
                  "--skip-bad-relationships=true",
                  f"--report-file={folder / 'import.report'}"]
-        argfile = folder / "import.args"
-        argfile.write_text("".join(_quoted(a) + "\n" for a in args), encoding="utf-8")
-        lap("writing the import files")
-        done = subprocess.run(["bash", str(state.parent / "scripts" / "neo4j.sh"), "import",
-                               str(argfile)], capture_output=True, text=True)
-        if done.returncode != 0:
+        lap("writing the import files (the server stopping meanwhile)")
+        out, err = server.communicate("".join(_quoted(a) + "\n" for a in args))
+        if server.returncode != 0:
             raise GraphauditError("the bulk import failed (the server was started again):\n"
-                                  + (done.stderr.strip() or done.stdout.strip())[-3000:])
-        summary.server_output = done.stdout
+                                  + (err.strip() or out.strip())[-3000:])
+        summary.server_output = out
         lap("stopping the server, importing, starting it")
     store.verify()
     store.ensure_schema()

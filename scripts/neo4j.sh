@@ -9,7 +9,9 @@
 #                                  # the arguments in ARGFILE (one a line) into database neo4j,
 #                                  # start it again on the same port, leaving every
 #                                  # connection.env as it was (`graphaudit load --bulk`
-#                                  # writes ARGFILE)
+#                                  # writes ARGFILE). ARGFILE "-": the lines come on stdin,
+#                                  # read once the server has stopped (the caller writes the
+#                                  # import files meanwhile); none: no import, started again
 #
 # Everything lives in <repo>/.neo4j/ (git-ignored):
 #   lib/             runtime jars from neo4j/pom.xml (refetched only when the pom changes)
@@ -88,6 +90,7 @@ JVM_FLAGS=(
 
 say() { printf 'neo4j.sh: %s\n' "$*"; }
 err() { printf 'neo4j.sh: error: %s\n' "$*" >&2; }
+seconds_since() { python3 -c "import sys;print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$1" "$(date +%s.%N)"; }
 
 # ---------------------------------------------------------------------------------------------
 # Python used for the Bolt checks: the project venv when it has the driver.
@@ -577,7 +580,7 @@ cmd_start() {
   say "starting Neo4j (pid $pid, heap $HEAP_INIT..$HEAP_MAX, page cache $PAGECACHE) on bolt://127.0.0.1:$port"
   wait_ready "$pid" "$port" "$password"
   write_connection_env "$port" "$password"
-  say "started in $(python3 -c "import sys;print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$t0" "$(date +%s.%N)") s: $VERSION"
+  say "started in $(seconds_since "$t0") s: $VERSION"
   say "URI bolt://127.0.0.1:$port  user $USERNAME  database $DATABASE  (credentials in $USER_CONN_FILE)"
 }
 
@@ -630,27 +633,48 @@ cmd_status() {
 # The bulk importer into database neo4j: the server is stopped, the import runs (its own JVM,
 # from the server's jars) under the lock cmd_stop took, and the server is started again, also
 # when the import failed (the caller reports the failure; the log says how far it got).
+# ARGFILE "-" reads the argument lines from stdin after the stop, so that stopping the server
+# (10 s with a 4 GiB heap) overlaps the caller's writing of the import files; an empty stdin
+# (the caller failed) imports nothing and starts the server again.
 cmd_import() {
   local argfile="${1:-}" rc=0 log="$LOGS_DIR/import.log"
-  [ -n "$argfile" ] && [ -f "$argfile" ] || { err "usage: $0 import ARGFILE (one argument a line)"; exit 2; }
+  { [ "$argfile" = - ] || [ -f "$argfile" ]; } \
+    || { err "usage: $0 import ARGFILE|- (one argument a line)"; exit 2; }
   [ -d "$LIB" ] && [ -d "$CONF_DIR" ] || { err "no local server here yet: run start first"; exit 1; }
   # the same server (port, password) runs again after: every connection file stays as it was,
   # the per-user one of the caller (XDG_CONFIG_HOME) and .neo4j/connection.env alike
   KEEP_USER_CONN=1
   (
+    local t0 args="$STATE/import.args.in"
+    t0=$(date +%s.%N)
     cmd_stop   # keeps fd 9, the lock, until this subshell ends
+    say "stopped in $(seconds_since "$t0") s"
+    rm -f "$log"   # a failure shows this import's log, never the last one's
+    if [ "$argfile" = - ]; then
+      cat >"$args"
+      if [ ! -s "$args" ]; then
+        rm -f "$args"
+        err "no import arguments on stdin: nothing imported"
+        exit 1
+      fi
+    else
+      cp "$argfile" "$args"
+    fi
     say "importing into database neo4j (neo4j-admin database import full; log: $log)"
-    # a Java argument file (the launcher expands it): the main class, the command, ARGFILE's
-    # lines (graphaudit writes them quoted for it), the database
-    { printf '%s\n' "$ADMIN_CLASS" database import full; cat "$argfile"; printf 'neo4j\n'; } \
+    # a Java argument file (the launcher expands it): the main class, the command, the
+    # argument lines (graphaudit writes them quoted for it), the database
+    { printf '%s\n' "$ADMIN_CLASS" database import full; cat "$args"; printf 'neo4j\n'; } \
       >"$STATE/import.args"
+    rm -f "$args"
+    t0=$(date +%s.%N)
     NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
       java -cp "$LIB/*" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "@$STATE/import.args" \
       >"$log" 2>&1 || rc=$?
     rm -f "$STATE/import.args"
+    say "the importer ran $(seconds_since "$t0") s (its JVM's start included)"
     exit "$rc"
   ) || rc=$?
-  if [ "$rc" -ne 0 ]; then
+  if [ "$rc" -ne 0 ] && [ -s "$log" ]; then
     err "the bulk import failed (exit $rc); last lines of $log:"
     tail -n 25 "$log" >&2 || true
   fi

@@ -131,3 +131,24 @@ def test_bulk_restart_leaves_the_callers_connection_file_as_it_was(clean_graph, 
     assert (saved.read_bytes(), saved.stat().st_mtime_ns, saved.stat().st_ino) == before
     assert server_copy.read_bytes() == server_before
     assert clean_graph.counts()[0]["Store"] > 0
+
+
+@pytest.mark.neo4j
+def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_server(
+        clean_graph, neo4j_env, tmp_path, monkeypatch):
+    """The server stops while the import files are written: when writing them fails (here: a
+    full disk), nothing is imported, the server runs again and the graph is the one before."""
+    from graphaudit import bulk
+
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bulk, "write_import_files", full_disk)
+    failed = load("--bulk", "--replace", tmp_path=tmp_path)
+    assert failed.exit_code != 0
+    assert "No space left on device" in (failed.stderr + repr(failed.exception))
+    clean_graph.verify()
+    assert clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id") == [{"id": "X1"}]

@@ -12,7 +12,7 @@ import itertools
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from graphaudit.synth import documents as docs
@@ -240,7 +240,9 @@ class _Builder:
         self.seen_phones: list[tuple[str, str, int]] = []
         self.seen_ids: list[tuple[str, Person]] = []
         self.family_waiting: list[tuple[str, Contact]] = []
-        self.rented: list[list] = []  # [person, buyers left, set of operators]
+        # rented ID cards with buyers left, oldest first: [person, buyers left, set of operators]
+        # (an operator meets them once, so none holds it yet; a closed card leaves the list)
+        self.rented: list[list] = []
         self._pools(rates)
 
     # -- pools of shared things ---------------------------------------------------------------
@@ -348,8 +350,8 @@ class _Builder:
             site = self.warehouse(self.city())
         if r.random() < 0.5:
             return site, site
-        returns = Place(**{**site.__dict__, "unit": f"Suite {r.randint(100, 999)}"}
-                        if site.unit else {**site.__dict__, "building": str(r.randint(21, 30))})
+        returns = (replace(site, unit=f"Suite {r.randint(100, 999)}") if site.unit
+                   else replace(site, building=str(r.randint(21, 30))))
         return site, returns
 
     def company(self, city: int, office: Place) -> Company:
@@ -496,12 +498,12 @@ class _Builder:
             other_op, other = r.choice(self.seen_offices)
             if r.random() < rates.neighbour_room / (rates.neighbour_room + rates.building_letter):
                 room = other.room + r.choice((-2, -1, 1, 2, 100, -100))
-                place = Place(**{**other.__dict__, "room": max(101, room)})
+                place = replace(other, room=max(101, room))
                 relation = "neighbour_room"
             else:
                 letters = "ABCDEFG" if other.building.isalpha() else "123456789"
                 building = r.choice([c for c in letters if c != other.building])
-                place = Place(**{**other.__dict__, "building": building})
+                place = replace(other, building=building)
                 relation = "building_letter"
             if place != other:
                 self.world.near.append(NearPair("address", other.canonical, place.canonical,
@@ -523,15 +525,16 @@ class _Builder:
                 op.family = Contact(self.phone(), "")
                 self.family_waiting.append((op.op_id, op.family))
         if self.chance(rates.rented_id):
-            open_cards = [c for c in self.rented if c[1] > 0 and op.op_id not in c[2]]
-            if open_cards and r.random() < 0.8:
-                card = r.choice(open_cards)
+            if self.rented and r.random() < 0.8:
+                card = r.choice(self.rented)
             else:
                 card = [self.person(self.city()), r.randint(2, 5), set()]
                 self.rented.append(card)
             card[1] -= 1
             card[2].add(op.op_id)
             op.rented = card[0]
+            if card[1] == 0:
+                self.rented = [c for c in self.rented if c is not card]
         for person in op.people[:2]:
             self.seen_people.append((op.op_id, person))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = ["Name", "Place", "fullwidth", "id_groups", "in_fours", "ocr_slip", "phone_groups",
            "transpose", "typo_letter", "write_account", "write_email", "write_id", "write_name",
@@ -54,9 +55,10 @@ class Place:
     room: int = 0
     unit: str = ""  # warehouse bay / suite text for overseas places
 
-    @property
+    @cached_property
     def canonical(self) -> str:
-        """The place in plain English, fully spelled: what the truth files name it by."""
+        """The place in plain English, fully spelled: what the truth files name it by (kept
+        once made: a world asks it of each address row several times)."""
         parts = self.english_front(str)
         parts.append(f"{self.number} {self.road[1]}")
         if self.district[1]:
