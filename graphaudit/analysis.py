@@ -283,24 +283,22 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
     # brands do.
     ident = items["ident"].to_numpy(dtype=np.int64)
     known = ident >= 0
-    kinds = items["kind"].astype(str).to_numpy(dtype=object)
-    keys = items["key"].astype(str).to_numpy(dtype=object)
+    kinds, keys, levels = (_text(items[name]) for name in ("kind", "key", "level"))
     # One identifier is evidence of many links: each distinct one is shown (its pseudonym
     # made) once, and taken for every row.
-    shown_kind = np.where(known, kinds, "brand")
-    row, first = _distinct_rows(pd.factorize(shown_kind)[0], pd.factorize(keys)[0], ident)
-    shown = display_identifiers(shown_kind[first], keys[first],
+    shown_kind = pc.if_else(pa.array(known), kinds, "brand")
+    row, first = _distinct_rows(_codes(shown_kind), _codes(keys), ident)
+    firsts = pa.array(first)
+    shown = display_identifiers(shown_kind.take(firsts), keys.take(firsts),
                                 text_lookup(np.maximum(ident[first], 0), texts), show_pii,
                                 secret).take(pa.array(row))
-    label = pc.binary_join_element_wise(pa.array(kinds, pa.string()), shown, " ")
-    holder = pa.array(~known & (kinds == "holder_name"))
+    label = pc.binary_join_element_wise(kinds, shown, " ")
+    holder = pc.and_(pa.array(~known), pc.equal(kinds, "holder_name"))
     if show_pii:
-        holder_label = pc.binary_join_element_wise("holder name ", pa.array(keys, pa.string()),
-                                                   "")
+        holder_label = pc.binary_join_element_wise("holder name ", keys, "")
     else:
         holder_label = pa.scalar("holder names agree")
     label = pc.if_else(holder, holder_label, label)
-    levels = pa.array(items["level"].astype(str).to_numpy(dtype=object), pa.string())
     label = pc.if_else(pc.equal(levels, "exact, 2 groups"), label,
                        pc.binary_join_element_wise(label, " [", levels, "]", ""))
     # Few distinct weights: each formatted once.
@@ -316,6 +314,19 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
                                                          parts.take(pa.array(order))), "; ")
     return pd.Series(lines.to_numpy(zero_copy_only=False), index=pd.Index(edges, name="edge"),
                      name="part", dtype=object)
+
+
+def _text(column: pd.Series) -> pa.Array:
+    """A column as one Arrow string array (a text column's own buffers, no Python strings)."""
+    array = pa.array(column.astype(str))
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    return array.cast(pa.string())
+
+
+def _codes(array: pa.Array) -> np.ndarray:
+    """Integer codes of a string array's distinct values (a hash group-by in Arrow)."""
+    return pc.dictionary_encode(array).indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _distinct_rows(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -144,7 +144,9 @@ def _floats_as_text(frame: pd.DataFrame) -> pd.DataFrame:
                 and isinstance(column.dropna().iloc[0] if column.notna().any() else "", float)):
             values = pd.to_numeric(column, errors="coerce").round(2)
             text = pc.cast(pa.array(values.to_numpy(dtype=float), from_pandas=True), pa.string())
-            out[name] = pd.Series(text.fill_null("").to_pylist(), index=out.index, dtype=object)
+            # Arrow-backed text, never a Python string per cell (millions of cells at a
+            # million stores)
+            out[name] = pd.Series(text.fill_null("").to_pandas().array, index=out.index)
     return out
 
 
