@@ -666,10 +666,10 @@ def _shared_by_lookup(inc_value: np.ndarray, inc_group: np.ndarray, pairs: np.nd
                       n_groups: int, n_values: int) -> tuple[np.ndarray, np.ndarray]:
     """(pair, value) of the values of ``inc_value, inc_group`` that both groups of a pair
     use, by pair then value: the values of the side with fewer, looked up on the other."""
-    key = inc_group * n_values + inc_value
-    order = np.argsort(key, kind="stable")
-    by_group_value, sorted_key = inc_value[order], key[order]
-    starts = np.searchsorted(inc_group[order], np.arange(n_groups + 1))
+    # (value, group) rows are distinct: a sort of their keys, not an argsort and gathers
+    sorted_key = np.sort(inc_group * n_values + inc_value)
+    by_group_value = sorted_key % n_values
+    starts = np.searchsorted(sorted_key // n_values, np.arange(n_groups + 1))
     degree = np.diff(starts)
     a, b = pairs[:, 0], pairs[:, 1]
     swap = degree[a] > degree[b]
@@ -692,9 +692,9 @@ def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, 
     if not len(several):
         return near
     rows = spellings[evidence.value] > 1
-    exact, grp = unique_pairs(evidence.exact[rows], group[rows], n_groups)
     n_exact = len(exact_value)
-    used = np.sort(grp * n_exact + exact)
+    grp, exact = unique_pairs(group[rows], evidence.exact[rows], n_exact)
+    used = grp * n_exact + exact  # sorted: unique_pairs sorts by group, then spelling
     entry, spelling = _expand(value[several], starts, by_value)
     both = (_contains(used, ga[several][entry] * n_exact + spelling)
             & _contains(used, gb[several][entry] * n_exact + spelling))
