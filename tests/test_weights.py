@@ -109,6 +109,51 @@ def test_em_recovers_the_match_probabilities_it_was_given():
     assert 2 ** model.prior / (1 + 2 ** model.prior) == pytest.approx(share, abs=0.03)
 
 
+def test_virtual_offices_sampled_by_the_window_do_not_merge_their_clients(tmp_path):
+    # Family seed 913 (a tuning world, 5,000 stores): virtual offices are the registered
+    # address of 10 to 200 unrelated stores, and operators' own offices fill the same bands.
+    # The first round draws only each store's 4 next neighbours of a value of more than 50
+    # groups. EM took the non-matches' chance of being a candidate to be their chance of
+    # sharing a value, far more than the window draws, so they looked missing: it took 26,557
+    # of 36,344 candidates for matches (8,717 are) and one office alone merged its clients
+    # (pairwise precision 0.08). Their chance of being drawn is used now.
+    from graphaudit.identifiers import extract_identifiers
+    from graphaudit.records import RejectsWriter, read_records
+    from graphaudit.synth import build_world, draw_rates
+    from graphaudit.synth.output import write_files
+
+    world = build_world(5000, 913, draw_rates(913, "mixed"), "mixed")
+    write_files(world, tmp_path)
+    records = read_records(tmp_path, RejectsWriter(None))
+    links = extract_identifiers(records, RejectsWriter(None)).links
+    table = analyze(records.stores, links).stores
+    owner = pd.Series({row.store_id: row.operator_id for row in world.truth})
+    precision, recall = pair_scores(table["cluster_id"], table["store_id"], owner)
+    assert precision >= 0.9 and recall >= 0.9, (precision, recall)
+
+
+def test_a_value_of_many_groups_draws_only_the_pairs_of_its_window():
+    # 200 stores with evidence of one comparison: a value of 80 stores (more than 50: each
+    # store with its 4 next ones, 310 of its 3,160 pairs) and one of 3 stores (all 3 pairs).
+    # The chance that a random pair is drawn counts those pairs, not all that share a value,
+    # and it matches the candidates compare_groups makes.
+    ids = [f"S{i:03d}" for i in range(200)]
+    rows = [(s, "address", "hall 1 common service building") for s in ids[:80]]
+    rows += [(s, "address", "room 7 small office") for s in ids[80:83]]
+    rows += [(s, "address", f"room {i} own office") for i, s in enumerate(ids[83:])]
+    from graphaudit.linkage.graph import build_graph
+    from graphaudit.linkage.levels import build_evidence, compare_groups, drawn_chance
+
+    params = LinkageParams()
+    graph = build_graph(stores_frame(ids), links_frame(rows))
+    evidence = build_evidence(graph, np.arange(graph.n_idents), params)
+    groups = np.bincount(evidence.value, minlength=len(evidence.comp))
+    pairs, _, _, _ = compare_groups(evidence, np.arange(graph.n_stores), params)
+    assert len(pairs) == 310 + 3
+    assert drawn_chance(groups, evidence, params).tolist() == pytest.approx(
+        [(310 + 3) / (200 * 199 / 2)])
+
+
 def test_u_comes_from_the_values_frequencies():
     # One comparison, 10 stores: a value on 2 stores and one on 5; 45 pairs of stores.
     u = random_pair_u(value_stores=np.array([2, 5]), value_comp=np.array([0, 0]),

@@ -261,7 +261,9 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         if model is None:
             model = monotone_bands(estimate_model(
                 levels, evidence.comparisons, params, store_level_u(evidence, n_stores),
-                n_stores * (n_stores - 1) / 2, evidence.generating))
+                n_stores * (n_stores - 1) / 2, evidence.generating,
+                drawn_chance(table.groups_of_value, evidence, params)
+                if params.drawn_truncation else None))
             model.disagreement = params.disagreement
             model.one_common = params.one_common
             model.once_per_family = params.once_per_family
@@ -347,6 +349,34 @@ def strongest_forest(merges: pd.DataFrame, n_stores: int) -> np.ndarray:
 def _chance(levels: np.ndarray, chances: np.ndarray) -> np.ndarray:
     """The bits a pair loses to the chances of coincidence of its agreeing comparisons."""
     return np.where(levels >= NEAR, chances, 0.0).sum(axis=1) if len(levels) else np.zeros(0)
+
+
+def _draw_chance(g: np.ndarray, params: LinkageParams) -> np.ndarray:
+    """The chance that a value of ``g`` groups makes a given pair of its groups a candidate:
+    1 up to ``all_pairs_up_to`` groups; then each group with its ``window`` next ones,
+    ``g*w - w(w+1)/2`` of the ``g(g-1)/2`` pairs; 0 beyond ``max_groups``."""
+    g = g.astype(np.float64)
+    w = float(params.window)
+    chance = np.where(g <= params.all_pairs_up_to, 1.0,
+                      np.minimum((g * w - w * (w + 1) / 2) / np.maximum(g * (g - 1) / 2, 1.0),
+                                 1.0))
+    chance[g > params.max_groups] = 0.0
+    return chance
+
+
+def drawn_chance(groups_of_value: np.ndarray, evidence: Evidence,
+                 params: LinkageParams) -> np.ndarray:
+    """Per comparison, the chance that two groups drawn at random share a value of it that
+    makes them a candidate pair: ``sum g(g-1) * chance(g) / G(G-1)`` over its values, ``G``
+    the groups with evidence of the comparison (the first round's groups)."""
+    n_comp = len(evidence.comparisons)
+    g = groups_of_value.astype(np.float64)
+    pairs = g * (g - 1) * _draw_chance(groups_of_value, params)
+    drawn = np.bincount(evidence.comp, weights=pairs, minlength=n_comp)
+    n = int(evidence.store.max()) + 1 if len(evidence.store) else 1
+    comp, _ = unique_pairs(evidence.comp[evidence.value], evidence.store, n)
+    with_comp = np.bincount(comp, minlength=n_comp).astype(np.float64)
+    return np.minimum(drawn / np.maximum(with_comp * (with_comp - 1), 1.0), 1.0)
 
 
 def store_level_u(evidence: Evidence, n_stores: int) -> np.ndarray:

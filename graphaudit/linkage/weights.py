@@ -97,6 +97,10 @@ class LinkageParams:
     #: warehouse and its return centre, or an office written as registered and as return
     #: address, are one place used by one service, not independent agreements
     once_per_family: tuple[str, ...] = ("address",)
+    #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
+    #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
+    #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
+    drawn_truncation: bool = True
 
 
 @dataclass
@@ -251,7 +255,8 @@ def random_pair_u(value_stores: np.ndarray, value_comp: np.ndarray, exact_value:
 
 def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkageParams,
                    u: np.ndarray | None = None, total_pairs: float | None = None,
-                   generating: np.ndarray | None = None) -> Model:
+                   generating: np.ndarray | None = None,
+                   drawn: np.ndarray | None = None) -> Model:
     """Fit m and the share of matches by EM over the level patterns of candidate pairs, with u
     fixed to the random-pair probabilities (:func:`random_pair_u`), as Splink does.
 
@@ -262,6 +267,13 @@ def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkagePa
     of matches among candidates scaled to all ``total_pairs`` pairs of stores. Falls back to
     :func:`default_model` (with a message saying why) when there are too few pairs, when every
     pair is alike, or when EM does not converge.
+
+    ``drawn`` (per comparison, the chance that two stores drawn at random share a value of it
+    that makes them candidates, :func:`~.levels.drawn_chance`) is the non-matches' chance of
+    being a candidate: u counts every pair sharing a value, but a value of more than
+    ``all_pairs_up_to`` groups draws few of its pairs, and without it the non-matches that
+    services make would look missing from the candidates, so that EM took the drawn ones for
+    matches. Without ``drawn``, the chance of sharing any value is used.
     """
     n_pairs, n_comp = levels.shape if levels.ndim == 2 else (0, len(comparisons))
     if n_pairs < params.min_pairs or u is None:
@@ -287,7 +299,9 @@ def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkagePa
     makes = np.ones(n_comp, dtype=bool) if generating is None else generating
     truncated = bool(makes.any())
     if truncated:
-        log_u -= math.log(max(1.0 - float(np.prod(u[makes, NONE])), 1e-300))
+        # the non-matches' chance to be a candidate: that some value draws them
+        miss = 1.0 - drawn[makes] if drawn is not None else u[makes, NONE]
+        log_u -= math.log(max(1.0 - float(np.prod(miss)), 1e-300))
     share = 0.2
     smooth = 0.5  # pseudo-count per level: an unseen level gets a finite weight
     converged = False
