@@ -225,16 +225,3 @@ def test_the_sides_of_each_bridge_are_what_removing_it_leaves(seed):
     st.text(st.sampled_from("王伟 WeiＷＡＮＧ　ß-.İﬁ\u0301"), max_size=8)), max_size=20))
 def test_holder_name_keys_fast_forms_equal_the_plain_key(names):
     assert holder_name_keys(names) == [holder_name_key(name) for name in names]
-
-
-@given(st.lists(st.integers(-50, 50), max_size=60), st.lists(st.integers(-60, 60), max_size=60))
-def test_search_sorted_gives_the_positions_of_searchsorted(haystack, needles):
-    # The lookups of the linkage sort their needles first (cache-friendly at a million
-    # stores): the positions must be numpy's, needles sorted or not, repeated or not.
-    from graphaudit.linkage.graph import search_sorted
-
-    hay = np.sort(np.array(haystack, dtype=np.int64))
-    wanted = np.array(needles, dtype=np.int64)
-    assert np.array_equal(search_sorted(hay, wanted), np.searchsorted(hay, wanted))
-    assert np.array_equal(search_sorted(hay, np.sort(wanted)),
-                          np.searchsorted(hay, np.sort(wanted)))

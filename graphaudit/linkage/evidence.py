@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_matrix
 
 from . import Linkage
-from .graph import search_sorted, subtree_weights, unique_pairs
+from .graph import subtree_weights, unique_pairs
 
 __all__ = ["address_texts", "bridge_splits", "cluster_evidence", "explain_link",
            "identifier_graph"]
@@ -225,6 +225,6 @@ def text_lookup(keys: np.ndarray, table: tuple[np.ndarray, pa.Array]) -> pa.Arra
     idents, texts = table
     if not len(idents):
         return pa.array([""] * len(keys), type=pa.string())
-    at = np.minimum(search_sorted(idents, keys), len(idents) - 1)
+    at = np.minimum(np.searchsorted(idents, keys), len(idents) - 1)
     found = idents[at] == keys
     return pc.if_else(pa.array(found), texts.take(pa.array(at)), "")

@@ -27,7 +27,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from ..normalize import name_key
-from .graph import EvidenceGraph, search_sorted, subtree_weights, unique_pairs
+from .graph import EvidenceGraph, subtree_weights, unique_pairs
 from .signals import near_name_values
 from .weights import (
     LEVELS,
@@ -166,7 +166,7 @@ def _address_roles(comp_name: np.ndarray, canon: np.ndarray, typed: pd.Series) -
     key_ident, key_role = key_ident[order], key_role[order]
     first = np.r_[True, key_ident[1:] != key_ident[:-1]]
     role_ident, role = key_ident[first], key_role[first]
-    at = np.minimum(search_sorted(role_ident, ident), len(role_ident) - 1)
+    at = np.minimum(np.searchsorted(role_ident, ident), len(role_ident) - 1)
     has = role_ident[at] == ident
     comp_name = comp_name.copy()
     comp_name[address[has]] = "address:" + np.asarray(roles, dtype=object)[role[at[has]]]
@@ -758,7 +758,7 @@ def _expand(x: np.ndarray, starts: np.ndarray, items: np.ndarray
 
 
 def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    at = search_sorted(sorted_keys, keys)
+    at = np.searchsorted(sorted_keys, keys)
     at = np.minimum(at, len(sorted_keys) - 1)
     return (sorted_keys[at] == keys) if len(sorted_keys) else np.zeros(len(keys), dtype=bool)
 
@@ -826,7 +826,7 @@ def _lookup_pairs(pairs: np.ndarray, values: np.ndarray, lo: np.ndarray, hi: np.
     """The value of each pair (lo, hi) among the sorted ``pairs`` (NaN for pairs not there)."""
     keys = pairs[:, 0] * n + pairs[:, 1]
     wanted = lo * n + hi
-    at = np.minimum(search_sorted(keys, wanted), len(keys) - 1)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
     return np.where(keys[at] == wanted, values[at], np.nan)
 
 
