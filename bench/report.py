@@ -1,6 +1,7 @@
 """Time the HTML report of a synthetic world (default: 200,000 stores, seed 1).
 
     .venv/bin/python bench/report.py [--stores 200000] [--seed 1] [--work DIR] [--keep]
+                                     [--world DIR]
 
 Generates the world with ``graphaudit sample`` (once; reused from --work), reads and analyses it
 (timed apart), then times :func:`graphaudit.report.write_report` alone and prints the time, the
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -32,9 +34,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None,
                         help="where the world and the report go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the report afterwards")
+    parser.add_argument("--world", type=Path, default=None,
+                        help="an existing world's record files to read (nothing generated)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.gettempdir()) / f"graphaudit-bench-{args.stores}-{args.seed}"
-    data = work / "data"
+    data = args.world or work / "data"
     if not (data / "stores.csv").exists():
         started = time.perf_counter()
         graphaudit = Path(sys.executable).with_name("graphaudit")
@@ -57,6 +61,7 @@ def main() -> None:
     out = work / "report"
     shutil.rmtree(out, ignore_errors=True)
     started, cpu = time.perf_counter(), os.times()
+    print(f"writing the report (load {os.getloadavg()[0]:.1f})", flush=True)
     paths = write_report(result, out, source=f"bench world ({args.stores:,} stores)",
                          rejects=rejects.count, parallel=Parallel.auto())
     elapsed, after = time.perf_counter() - started, os.times()
@@ -70,6 +75,9 @@ def main() -> None:
     print(f"report: {len(paths):,} files in {elapsed:.1f} s "
           f"({elapsed / max(len(paths), 1) * 1000:.2f} ms per page; CPU {user:.1f} s user, "
           f"{system:.1f} s system; {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f})")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak RSS: this process {peak:,.0f} MiB, largest page writer child {children:,.0f} MiB")
     print(f"total size: {sum(sizes) / 1e9:.2f} GB ({disk / 1e9:.2f} GB on disk); index.html "
           f"{index / 1e6:.1f} MB; assets {assets / 1e3:.0f} kB; {len(pages):,} cluster pages: "
           f"average {sum(pages) / max(len(pages), 1) / 1e3:.1f} kB, median "
