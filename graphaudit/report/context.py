@@ -84,21 +84,19 @@ class _Links:
         self.detail: dict[tuple[int, int], list[str]] = {}
         self.holders: dict[int, list[str]] = {}
         for s in members:
-            for link in data.store_links(s):
-                i = link.ident
+            for i, holder, role, address_type, raw in data.store_links(s):
                 self.of_store.setdefault(s, []).append(
-                    (i, link.raw if data.idents[i].kind == "address" else ""))
+                    (i, raw if data.idents[i].kind == "address" else ""))
                 detail = []
-                if link.holder:
-                    holder = link.holder
-                    detail.append(f"holder: {holder}" + (f" ({link.role})" if link.role else ""))
+                if holder:
+                    detail.append(f"holder: {holder}" + (f" ({role})" if role else ""))
                     names = self.holders.setdefault(i, [])
                     if holder not in names and len(names) < 6:
                         names.append(holder)
-                elif link.role:
-                    detail.append(f"role: {link.role}")
-                if link.address_type:
-                    detail.append(f"address type: {link.address_type}")
+                elif role:
+                    detail.append(f"role: {role}")
+                if address_type:
+                    detail.append(f"address type: {address_type}")
                 if detail:
                     self.detail.setdefault((s, i), []).extend(data.text(d, 80) for d in detail)
 

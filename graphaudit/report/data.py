@@ -9,6 +9,7 @@ result, :class:`ReportData`, is read by the page contexts (:mod:`.context`) and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -62,15 +63,16 @@ class Ident(NamedTuple):
     decided: bool  # whether the linkage decided on it (else the evidence row's status stands)
 
 
-class Link(NamedTuple):
-    """One store-identifier link row: what the record said about it (the holder name and the
-    raw text scrubbed)."""
+class Links(NamedTuple):
+    """The store-identifier link rows of a report's stores, a list per column (a tuple per
+    row would be millions of objects at 1,000,000 stores): what the records said about each
+    link, the holder name and the raw text scrubbed."""
 
-    ident: int
-    holder: str
-    role: str
-    address_type: str
-    raw: str
+    ident: list[int]
+    holder: list[str]
+    role: list[str]
+    address_type: list[str]
+    raw: list[str]
 
 
 @dataclass(frozen=True, eq=False)
@@ -93,8 +95,8 @@ class ReportData:
     pair_bounds: np.ndarray
     stores: dict[int, Store]
     idents: dict[int, Ident]
-    #: every link of a page's stores, store by store: links[link_bounds[s]:link_bounds[s + 1]]
-    links: tuple[Link, ...]
+    #: every link of a page's stores, store by store: rows link_bounds[s]:link_bounds[s + 1]
+    links: Links
     link_bounds: np.ndarray
     evidence: dict[str, list[dict]]
     weighed: dict[str, dict[str, list[dict]]]
@@ -104,8 +106,10 @@ class ReportData:
         """Free text scrubbed of personal data (unless show_pii) and shortened."""
         return shown_text(value, limit, self.show_pii)
 
-    def store_links(self, s: int) -> tuple[Link, ...]:
-        return self.links[self.link_bounds[s]:self.link_bounds[s + 1]]
+    def store_links(self, s: int) -> Iterator[tuple[int, str, str, str, str]]:
+        """Store ``s``'s links as ``(ident, holder, role, address_type, raw)``."""
+        low, high = self.link_bounds[s], self.link_bounds[s + 1]
+        return zip(*(column[low:high] for column in self.links), strict=True)
 
 
 @lru_cache(maxsize=TEXT_CACHE)
@@ -201,7 +205,7 @@ def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool) -> dict[int, S
 
 
 def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
-           ) -> tuple[tuple[Link, ...], np.ndarray, np.ndarray]:
+           ) -> tuple[Links, np.ndarray, np.ndarray]:
     """The link rows of ``stores``, sorted by store, with bounds per store row; the holder
     names and the raw text scrubbed."""
     linkage = analysis.linkage
@@ -215,8 +219,7 @@ def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
     columns = [_values(graph.links, name, rows)
                for name in ("holder_name", "role", "address_type", "raw")]
     columns[0], columns[3] = _scrubbed(columns[0], show_pii), _scrubbed(columns[3], show_pii)
-    links = tuple(Link(*values) for values in zip(link_ident.tolist(), *columns, strict=True))
-    return links, link_bounds, link_ident
+    return Links(link_ident.tolist(), *columns), link_bounds, link_ident
 
 
 def _idents(analysis: Analysis, idents: np.ndarray, show_pii: bool, secret: bytes
