@@ -4,7 +4,7 @@
 // param: hops int[1..4] = 2 example 2 -- at most this many store-to-store steps (a step is one shared identifier, or two near-duplicate addresses)
 // param: include_hubs bool = false example true -- also step through identifiers shared across clusters (innocent hubs, cut bridges)
 // param: limit int[1..100000] = 1000 example 1000 -- at most this many stores: the search stops at the level where it passes them, or where the identifiers to follow add up to more than 4 x limit stores (then it follows the narrowest ones), and says so
-// returns: one row per store reached: store_id, name, brand, status, cluster_id, same_cluster, hops, via (the kinds of identifier it shares with the stores one step closer), from (up to 5 of those stores). When the search passed limit stores, a last row says it was cut: store_id empty, name "cut: ...", hops the level where it stopped.
+// returns: one row per store reached: store_id, name, brand, status, cluster_id, same_cluster, hops, via (the kinds of identifier it shares with the stores one step closer), from (up to 5 of those stores). When the search was cut (it passed limit stores, or left identifiers too widely shared to follow), a last row says so and why: store_id empty, name "cut: ...", hops the level where it stopped.
 // Use it to see who sits around a store before reading its cluster: with include_hubs=true it
 // also shows the stores that share only a 3PL warehouse, an agency phone or a virtual office.
 // It is a breadth-first search, one level per hop, that expands each identifier once per
