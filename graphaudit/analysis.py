@@ -23,7 +23,7 @@ from .linkage import Linkage, LinkageParams, link_stores
 from .linkage.evidence import bridge_splits, cluster_evidence, text_lookup
 from .linkage.graph import build_graph
 from .linkage.hubs import HubOverrides
-from .linkage.waterfall import possible_table
+from .linkage.waterfall import possible_table, string_array
 from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, unneutralise
 from .scoring import brand_variants, score_clusters
@@ -317,11 +317,8 @@ def describe_links(items: pd.DataFrame, texts, show_pii: bool = False,
 
 
 def _text(column: pd.Series) -> pa.Array:
-    """A column as one Arrow string array (a text column's own buffers, no Python strings)."""
-    array = pa.array(column.astype(str))
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    return array.cast(pa.string())
+    """A column of any values as one Arrow string array (each value as ``str`` makes it)."""
+    return string_array(column.astype(str))
 
 
 def _codes(array: pa.Array) -> np.ndarray:

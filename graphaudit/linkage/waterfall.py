@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 from . import Linkage
 from .weights import LEVELS
 
-__all__ = ["link_items", "merge_table", "possible_table"]
+__all__ = ["link_items", "merge_table", "possible_table", "string_array"]
 
 
 def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
@@ -58,8 +58,8 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
     # Strongest item first within each edge (ties as they are), then the columns taken in
     # Arrow: the texts are never Python strings.
     weight = items["weight"].to_numpy()[best].round(2)
-    best = best[np.lexsort((-weight, edge[best]))]
-    weight = items["weight"].to_numpy()[best].round(2)
+    order = np.lexsort((-weight, edge[best]))
+    best, weight = best[order], weight[order]
     value = value[best]
     ident = evidence.value_ident[value]
     is_ident = pa.array(ident >= 0)
@@ -69,8 +69,8 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
     texts = pa.array(evidence.value_text[value], pa.string())
     kind, key = comparison, texts
     if len(idents):
-        kind = pc.if_else(is_ident, _strings(idents["kind"]).take(at), comparison)
-        key = pc.if_else(is_ident, _strings(idents["key"]).take(at), texts)
+        kind = pc.if_else(is_ident, string_array(idents["kind"]).take(at), comparison)
+        key = pc.if_else(is_ident, string_array(idents["key"]).take(at), texts)
     return pd.DataFrame({
         "edge": edge[best],
         "comparison": comparison.to_pandas(),
@@ -82,8 +82,9 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
     })
 
 
-def _strings(column: pd.Series) -> pa.Array:
-    """A text column as one Arrow string array (no copy when it is one already)."""
+def string_array(column: pd.Series) -> pa.Array:
+    """A text column as one Arrow string array (no copy when it is one already): the form the
+    Arrow string kernels of the write stage take."""
     array = pa.array(column, pa.string()) if column.dtype == object else pa.array(column)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
