@@ -32,9 +32,12 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 __all__ = ["MIN_ROWS", "InPlace", "Job", "Parallel", "fork_is_safe", "usable_cores"]
 
@@ -132,6 +135,9 @@ class Parallel:
 
     def _pooled(self, func: Callable[[T], R], items: Sequence[T], size: int) -> Iterator[R]:
         """Start the pool and hand it every item now; the iterator gives the results."""
+        # imported here: the process pool's module costs every command's start-up (`query`)
+        from concurrent.futures import ProcessPoolExecutor
+
         spent, self.workers = self.workers, 1
         try:
             # ProcessPoolExecutor forks all its processes before it starts a thread of its own.

@@ -26,8 +26,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 import neo4j
 
@@ -476,6 +474,11 @@ def link_lanes(links: pd.DataFrame, lanes: int) -> np.ndarray:
     would join most stores into one component: their links get ``HUB_LANE`` and are written
     after the others, on one lane.
     """
+    # scipy here, not at the top: every command that connects imports this module, and scipy's
+    # sparse graphs were a third of `graphaudit query`'s start-up (docs/benchmarks.md)
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     stores, store_ids = pd.factorize(links["store_id"])
     # identifier nodes are numbered after the stores, in one vertex space
     idents = len(store_ids) + links.groupby(["kind", "key"], sort=False).ngroup().to_numpy()
