@@ -26,7 +26,7 @@ from .linkage.hubs import HubOverrides
 from .linkage.waterfall import possible_table, string_array
 from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, unneutralise
-from .scoring import brand_variants, score_clusters
+from .scoring import brand_variant_windows, brand_variants, score_clusters
 
 __all__ = ["STORE_DEFAULTS", "Analysis", "analyze", "describe_links", "display_identifier", "link",
            "model_report", "read_previous", "score", "with_store_defaults"]
@@ -87,6 +87,10 @@ def link(stores: pd.DataFrame, links: pd.DataFrame, overrides: HubOverrides | No
         graph = build_graph(stores, links, parallel)
         variants = finding_variants.result()
     graph.stores["brand_base"] = _brand_bases(graph.stores["brand_key"], variants)
+    # The linkage weighs a variant only in the rule's window after the ban, and counts the
+    # window before it as the coincidences (docs/linkage.md §3).
+    graph.stores["brand_after"], graph.stores["brand_before"] = brand_variant_windows(
+        graph.stores, variants)
     return link_stores(stores, links, overrides, previous, stage, graph, params, parallel)
 
 

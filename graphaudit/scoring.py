@@ -26,7 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
-__all__ = ["BRAND_RULE", "RISK_FACTORS", "brand_relation", "brand_variants", "score_clusters"]
+__all__ = ["BRAND_RULE", "RISK_FACTORS", "brand_relation", "brand_variant_windows",
+           "brand_variants", "score_clusters"]
 
 RISK_FACTORS = {
     "suspended member": 25,
@@ -153,13 +154,9 @@ def score_clusters(
     appearance and every per-cluster figure is an array over those numbers: a million-store
     world has hundreds of thousands of clusters, too many for per-group Python or string keys.
     """
-    frame = stores[["store_id", "status", "opened_on", "suspended_on", "brand_key"]].copy()
+    frame = _dated(stores)
     frame["cluster_id"] = cluster_id.to_numpy()
     code, names = _codes(frame["cluster_id"])
-    frame["opened"] = pd.to_datetime(frame["opened_on"].replace("", None), errors="coerce")
-    frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
-                                           errors="coerce")
-    frame["is_suspended"] = frame["status"] == "suspended"
     frame["brand_reuse_of"], frame["brand_reuse"] = _brand_reuse(frame, variants)
     frame["variant_of"] = frame["brand_reuse_of"].where(frame["brand_reuse"] != "same", "")
     is_suspended = frame["is_suspended"].to_numpy()
@@ -264,6 +261,29 @@ def _brand_reuse(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Seri
     Short brand names have many one-edit neighbours, and a store that opened years before or
     after a ban is no evidence of evasion; the window keeps the flag a lead worth reading.
     """
+    base, gap = _ban_gaps(frame, variants)
+    recent = (base != "") & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
+    base = base.where(recent, "")
+    relation = pd.Series("", index=frame.index, dtype=object)
+    rows = np.flatnonzero(recent.to_numpy())
+    keys, bases = frame["brand_key"].to_numpy(dtype=object), base.to_numpy(dtype=object)
+    relation.iloc[rows] = [brand_relation(keys[i], bases[i]) or "" for i in rows.tolist()]
+    return base, relation
+
+
+def _dated(stores: pd.DataFrame) -> pd.DataFrame:
+    """The columns the brand rule and the risk factors read, with dates parsed."""
+    frame = stores[["store_id", "status", "opened_on", "suspended_on", "brand_key"]].copy()
+    frame["opened"] = pd.to_datetime(frame["opened_on"].replace("", None), errors="coerce")
+    frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
+                                           errors="coerce")
+    frame["is_suspended"] = frame["status"] == "suspended"
+    return frame
+
+
+def _ban_gaps(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """The suspended brand each store's brand is or varies ("" for the others), and the days
+    from that brand's first suspension to the store's opening (NaN where a date is unknown)."""
     banned = frame[frame["is_suspended"]]
     first_ban = banned.groupby("brand_key")["suspended_at"].min()
     reused = {**{b: b for b in first_ban.index if b}, **variants}
@@ -272,14 +292,30 @@ def _brand_reuse(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Seri
                      index=frame.index)
     at = _positions(base, first_ban.index.tolist())
     ban = np.append(first_ban.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[at]
-    gap = (frame["opened"] - ban).dt.days
-    recent = (base != "") & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
-    base = base.where(recent, "")
-    relation = pd.Series("", index=frame.index, dtype=object)
-    rows = np.flatnonzero(recent.to_numpy())
-    keys, bases = frame["brand_key"].to_numpy(dtype=object), base.to_numpy(dtype=object)
-    relation.iloc[rows] = [brand_relation(keys[i], bases[i]) or "" for i in rows.tolist()]
-    return base, relation
+    return base, (frame["opened"] - ban).dt.days
+
+
+def brand_variant_windows(stores: pd.DataFrame, variants: dict[str, str]
+                          ) -> tuple[pd.Series, pd.Series]:
+    """For each store whose brand varies a suspended brand (``variants``, not the brand
+    itself): that brand when the store opened within VARIANT_WINDOW_DAYS after its first
+    suspension (the "brand variant" factor's stores: a banned operator coming back), and
+    separately when it opened within as many days *before* it ("" elsewhere).
+
+    The linkage weighs the first as evidence (the ``near`` level of the brand comparison);
+    the second is its mirror image, which no returning operator makes: how often the rule
+    fires by coincidence of names, the chance of the level between different operators
+    (docs/linkage.md §3). Where a date is missing (no opening date, or a suspension without
+    one) the window cannot say: such a store's variant is in both, weighed as evidence and
+    counted as a coincidence. ``stores`` needs status, opened_on, suspended_on, brand_key.
+    """
+    frame = _dated(stores)
+    base, gap = _ban_gaps(frame, variants)
+    variant = (base != "") & (base != frame["brand_key"])
+    undated = variant & gap.isna()
+    after = variant & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
+    before = variant & (gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)
+    return base.where(after | undated, ""), base.where(before | undated, "")
 
 
 def _positions(keys: pd.Series, table: list[str]) -> np.ndarray:

@@ -63,6 +63,9 @@ class Evidence:
     generating: np.ndarray  # per comparison: can it make two groups candidates?
     per_store: np.ndarray | None = None  # mean distinct values per store, per comparison
     spellings: tuple | None = None  # each value's spellings (:func:`_spellings`), once a run
+    #: per comparison, the random store pairs to count at ``near`` instead of those the values
+    #: make (NaN: count them): the brand rule with its dates mirrored (:func:`_mirror_near`)
+    near_pairs: np.ndarray | None = None
 
 
 @dataclass
@@ -141,9 +144,12 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
         value_text[soft] = all_texts[offset]
         comp[soft] = all_comps[offset]
     generating = np.array([c not in params.scoring_only for c in comparisons], dtype=bool)
+    near_pairs = np.full(len(comparisons), np.nan)
+    if "brand" in comparisons:
+        near_pairs[comparisons.index("brand")] = _mirror_near(graph)
     return Evidence(np.concatenate(parts_store).astype(np.int64), value_of.astype(np.int64),
                     exact_dense.astype(np.int64), comp, value_ident, value_text, comparisons,
-                    generating)
+                    generating, near_pairs=near_pairs)
 
 
 def _address_roles(comp_name: np.ndarray, canon: np.ndarray, typed: pd.Series) -> np.ndarray:
@@ -177,7 +183,8 @@ def _soft_values(graph: EvidenceGraph):
     """Holder names (as an order-free key) and brands: evidence that only adds to a pair.
 
     Yields ``(comparison, stores, value, written)``: a brand that varies a suspended brand
-    (the ``brand_base`` column, when the caller found them) has that brand as its value and its
+    (the ``brand_after`` column, when the caller found them: opened within the rule's window
+    after the ban) has that brand as its value and its
     own key as written, so two groups whose brands are variants agree at the ``near`` level.
     """
     if "holder_name" in graph.links:
@@ -203,12 +210,36 @@ def _soft_values(graph: EvidenceGraph):
         present = np.flatnonzero(brands != "")
         if len(present):
             written = brands[present]
-            value = written
-            if "brand_base" in graph.stores:
-                base = graph.stores["brand_base"].fillna("").astype(str).to_numpy(
-                    dtype=object)[present]
-                value = np.where(base != "", base, written)
-            yield "brand", present.astype(np.int64), value, written
+            yield "brand", present.astype(np.int64), _brand_values(graph, "brand_after",
+                                                                   brands)[present], written
+
+
+def _brand_values(graph: EvidenceGraph, column: str, brands: np.ndarray) -> np.ndarray:
+    """Each store's brand value: the suspended brand it varies (``column``, from
+    :func:`~graphaudit.scoring.brand_variant_windows`) or its own key."""
+    if column not in graph.stores:
+        return brands
+    base = graph.stores[column].fillna("").astype(str).to_numpy(dtype=object)
+    return np.where(base != "", base, brands)
+
+
+def _mirror_near(graph: EvidenceGraph) -> float:
+    """The random store pairs whose brands the variant rule would join if every store's dates
+    were mirrored about the suspension: a store opened within the window *before* the first
+    suspension of the brand it varies, with each store of that brand. No banned operator
+    coming back makes these (its new stores open after the ban), so they count what the rule
+    joins by coincidence of names: the brand's ``near`` level between different operators
+    (a variant whose dates are missing is in both columns: its pairs count as before). NaN
+    when the caller found no windows (the pairs the values make are counted then)."""
+    if "brand_before" not in graph.stores or "brand_key" not in graph.stores:
+        return float("nan")
+    brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
+    present = brands != ""
+    frame = pd.DataFrame({"value": _brand_values(graph, "brand_before", brands)[present],
+                          "written": brands[present]})
+    n = frame.groupby("value").size().to_numpy(dtype=np.float64)
+    e = frame.groupby(["value", "written"]).size().to_numpy(dtype=np.float64)
+    return float((n * (n - 1)).sum() - (e * (e - 1)).sum())
 
 
 def holder_name_key(name: str) -> str:
@@ -390,7 +421,8 @@ def store_level_u(evidence: Evidence, n_stores: int) -> np.ndarray:
     exact_value[evidence.exact] = evidence.value
     comp, _ = unique_pairs(evidence.comp[evidence.value], evidence.store, n_stores)
     comp_stores = np.bincount(comp, minlength=len(evidence.comparisons))
-    return random_pair_u(value_stores, evidence.comp, exact_value, exact_stores, comp_stores)
+    return random_pair_u(value_stores, evidence.comp, exact_value, exact_stores, comp_stores,
+                         evidence.near_pairs)
 
 
 def _items(shared: pd.DataFrame, rows: np.ndarray, base: int, model: Model) -> pd.DataFrame:

@@ -227,7 +227,8 @@ def _family(comparison: str) -> str:
 
 
 def random_pair_u(value_stores: np.ndarray, value_comp: np.ndarray, exact_value: np.ndarray,
-                  exact_stores: np.ndarray, comp_stores: np.ndarray) -> np.ndarray:
+                  exact_stores: np.ndarray, comp_stores: np.ndarray,
+                  near_pairs: np.ndarray | None = None) -> np.ndarray:
     """u of every level: the probability that two stores picked at random (both with evidence
     of that comparison) agree at that level, computed exactly from the values' frequencies.
 
@@ -235,6 +236,11 @@ def random_pair_u(value_stores: np.ndarray, value_comp: np.ndarray, exact_value:
     is its comparison; ``exact_stores`` counts the stores of each written value and
     ``exact_value`` says which value it belongs to; ``comp_stores`` counts the stores with any
     evidence of each comparison. Like Splink's u from random sampling, without the sampling.
+
+    ``near_pairs`` (per comparison, NaN where not given) replaces the count of random store
+    pairs at the ``near`` level: for brands, the pairs the variant rule makes with the dates
+    mirrored (:func:`~graphaudit.scoring.brand_variant_windows`), because nearly every random
+    pair at the brand's ``near`` level is a returning operator and its own banned store.
     """
     n_comp = len(comp_stores)
     u = np.zeros((n_comp, len(LEVELS)))
@@ -246,6 +252,9 @@ def random_pair_u(value_stores: np.ndarray, value_comp: np.ndarray, exact_value:
     np.add.at(u, (value_comp[shared], level[shared]), exact_pairs[shared])
     np.add.at(u, (value_comp[shared], np.full(int(shared.sum()), NEAR)),
               (pairs - exact_pairs)[shared])
+    if near_pairs is not None:
+        given = np.isfinite(near_pairs)
+        u[given, NEAR] = near_pairs[given]
     denominator = np.maximum(comp_stores.astype(float) * (comp_stores - 1), 1.0)
     u /= denominator[:, None]
     u[:, NONE] = np.maximum(1.0 - u[:, 1:].sum(axis=1), 0.5)
