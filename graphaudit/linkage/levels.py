@@ -62,7 +62,7 @@ class Evidence:
     comparisons: list[str]
     generating: np.ndarray  # per comparison: can it make two groups candidates?
     per_store: np.ndarray | None = None  # mean distinct values per store, per comparison
-    spellings: tuple | None = None  # each value's spellings (:func:`_spellings`), once a run
+    spellings: tuple | None = None  # spellings' values and counts (:func:`_spellings`)
     #: per comparison, the random store pairs to count at ``near`` instead of those the values
     #: make (NaN: count them): the brand rule with its dates mirrored (:func:`_mirror_near`)
     near_pairs: np.ndarray | None = None
@@ -747,8 +747,10 @@ def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, 
 
     A value with one spelling is shared as written whenever it is shared; only the few values
     that near-duplicate matching gave several spellings are joined to the spellings each
-    group uses."""
-    exact_value, spellings, starts, by_value = _spellings(evidence)
+    group uses: the spellings of the side that uses fewer (of such values), kept where they
+    spell the shared value, looked up on the other side. (Joining the value's every spelling
+    instead costs a look-up per spelling of a common address, hundreds of them, per pair.)"""
+    exact_value, spellings = _spellings(evidence)
     several = np.flatnonzero(spellings[value] > 1)
     near = np.zeros(len(value), dtype=bool)
     if not len(several):
@@ -757,25 +759,28 @@ def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, 
     n_exact = len(exact_value)
     grp, exact = unique_pairs(group[rows], evidence.exact[rows], n_exact)
     used = grp * n_exact + exact  # sorted: unique_pairs sorts by group, then spelling
-    entry, spelling = _expand(value[several], starts, by_value)
-    both = (_contains(used, ga[several][entry] * n_exact + spelling)
-            & _contains(used, gb[several][entry] * n_exact + spelling))
+    starts = np.searchsorted(grp, np.arange(n_groups + 1))
+    a, b = ga[several], gb[several]
+    swap = np.diff(starts)[a] > np.diff(starts)[b]
+    x, y = np.where(swap, b, a), np.where(swap, a, b)
+    entry, spelling = _expand(x, starts, exact)
+    mine = exact_value[spelling] == value[several][entry]
+    entry, spelling = entry[mine], spelling[mine]
+    both = _contains(used, y[entry] * n_exact + spelling)
     as_written = np.bincount(entry[both], minlength=len(several)) > 0
     near[several[~as_written]] = True
     return near
 
 
-def _spellings(evidence: Evidence) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The value of each spelling, the spelling count of each value, and each value's
-    spellings (CSR ``starts`` over ``by_value``); computed once per run."""
+def _spellings(evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
+    """The value of each spelling and the spelling count of each value; computed once per
+    run."""
     if evidence.spellings is None:
         n_exact = int(evidence.exact.max()) + 1 if len(evidence.exact) else 0
         exact_value = np.zeros(n_exact, dtype=np.int64)
         exact_value[evidence.exact] = evidence.value
         spellings = np.bincount(exact_value, minlength=len(evidence.comp))
-        by_value = np.argsort(exact_value, kind="stable")
-        starts = np.r_[0, np.cumsum(spellings)]
-        evidence.spellings = (exact_value, spellings, starts, by_value)
+        evidence.spellings = (exact_value, spellings)
     return evidence.spellings
 
 
