@@ -321,3 +321,68 @@ def test_cluster_pages_show_weakest_merges_and_possible_links(tmp_path):
         assert row["cluster_b"] in other.split("possible-links")[1]
     written = pd.read_csv(tmp_path / "possible_links.csv", dtype=str, keep_default_na=False)
     assert len(written) == len(possible) and written["evidence"].str.len().gt(0).all()
+
+
+def _person_world(banned: bool = False, params: LinkageParams | None = None):
+    """Two operators A and B of 12 stores, each tied inside by its account and office. Person
+    P (an ID with its holder's name, phone and e-mail) is on 4 stores of each: a rented ID card,
+    or with ``banned`` A's representative on B's new stores (A's stores are suspended and B's
+    opened after). Operator C's two halves (own accounts and offices) share
+    two of C's employees. Beside them, the 300 operators of :func:`small_world`."""
+    stores, links, owner = small_world(seed=5, operators=300)
+    extra = []
+    for op in ("A", "B", "C"):
+        for k in range(12):
+            store = f"X{op}{k:02d}"
+            half = k // 6 if op == "C" else 0
+            extra.append((store, "payment", f"ACC-{op}{half}"))
+            extra.append((store, "address", f"floor {half + 9} tower {op} road"))
+            number = 8_000_000_000_000 + ord(op) * 1000 + k
+            extra.append((store, "id_document", f"{number:018d}", f"Qian {op}{k}"))
+    person = [("id_document", "510000000000000001", "Sun Li"), ("phone", "+8613900000001"),
+              ("email", "sunli@example.com")]
+    for store in ("XA00", "XA03", "XA06", "XA09", "XB01", "XB04", "XB07", "XB10"):
+        extra += [(store, *value) for value in person]
+    for k in range(12):  # C's two employees, each on stores of both halves
+        extra.append((f"XC{k:02d}", "id_document", f"52000000000000000{k % 2}", f"Zhou {k % 2}"))
+    new_ids = sorted({r[0] for r in extra})
+    new = stores_frame(new_ids)
+    if banned:
+        a = new["store_id"].str.startswith("XA")
+        new.loc[a, ["status", "suspended_on"]] = ["suspended", "2024-03-01"]
+        new.loc[a, "opened_on"] = "2023-01-10"
+        new.loc[new["store_id"].str.startswith("XB"), "opened_on"] = "2024-05-02"
+    result = link_stores(pd.concat([stores, new], ignore_index=True),
+                         pd.concat([links, links_frame(extra)], ignore_index=True),
+                         params=params)
+    return dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True)), result
+
+
+def test_a_rented_id_with_its_holders_phone_does_not_merge_two_operators():
+    # The card's ID, name, phone and e-mail are one person: each store of A that used it
+    # merges with each of B's in the first round (16 parallel merges, never a bridge). Judged
+    # between A's and B's cores with the person counted once, the tie is a possible link.
+    cluster, result = _person_world()
+    assert len({cluster[f"XA{k:02d}"] for k in range(12)}) == 1
+    assert len({cluster[f"XB{k:02d}"] for k in range(12)}) == 1
+    assert cluster["XA00"] != cluster["XB01"]
+    ids = result.graph.stores["store_id"].to_numpy()
+    possible = result.resolution.possible
+    linked = {frozenset((cluster[ids[a]], cluster[ids[b]])) for a, b in zip(
+        possible["a"], possible["b"], strict=True)}
+    assert frozenset((cluster["XA00"], cluster["XB01"])) in linked
+    # an operator's own employees, two people on both its halves, hold it together
+    assert len({cluster[f"XC{k:02d}"] for k in range(12)}) == 1
+
+
+def test_a_person_on_a_banned_operator_and_on_stores_opened_after_the_ban_still_links():
+    # The same tie, but A is banned and B's stores opened after: a banned operator come back
+    # with its old representative (an evader's one thread) is kept.
+    cluster, _ = _person_world(banned=True)
+    assert cluster["XA00"] == cluster["XB01"]
+
+
+def test_without_person_cuts_the_rented_id_merges_the_two_operators():
+    # What the cut changes: with it off, the card's parallel merges make A and B one cluster.
+    cluster, _ = _person_world(params=LinkageParams(person_cuts=False))
+    assert cluster["XA00"] == cluster["XB01"]

@@ -17,6 +17,7 @@ pairs with those tables, merges from sparse connected components.
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -66,6 +67,10 @@ class Evidence:
     #: per comparison, the random store pairs to count at ``near`` instead of those the values
     #: make (NaN: count them): the brand rule with its dates mirrored (:func:`_mirror_near`)
     near_pairs: np.ndarray | None = None
+    #: per store, the day it was suspended (suspended stores only) and the day it opened, as
+    #: days since the epoch (:func:`_store_days`)
+    banned: np.ndarray | None = None
+    opened: np.ndarray | None = None
 
 
 @dataclass
@@ -147,9 +152,29 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
     near_pairs = np.full(len(comparisons), np.nan)
     if "brand" in comparisons:
         near_pairs[comparisons.index("brand")] = _mirror_near(graph)
+    banned, opened = _store_days(graph.stores)
     return Evidence(np.concatenate(parts_store).astype(np.int64), value_of.astype(np.int64),
                     exact_dense.astype(np.int64), comp, value_ident, value_text, comparisons,
-                    generating, near_pairs=near_pairs)
+                    generating, near_pairs=near_pairs, banned=banned, opened=opened)
+
+
+def _store_days(stores: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Each store's suspension day (suspended stores only, -inf when its date is unknown; NaN
+    for the others: a date beside another status is no ban) and opening day (+inf when
+    unknown), in days since the epoch; None without those columns."""
+    if "opened_on" not in stores or "suspended_on" not in stores or "status" not in stores:
+        return None, None
+
+    def days(column: str) -> np.ndarray:
+        dates = pd.to_datetime(stores[column].fillna("").astype(str).replace("", None),
+                               errors="coerce")
+        return (dates - pd.Timestamp(0)).dt.days.to_numpy(dtype=np.float64)
+
+    banned = days("suspended_on")
+    banned = np.where((stores["status"] == "suspended").to_numpy(),
+                      np.where(np.isnan(banned), -np.inf, banned), np.nan)
+    opened = days("opened_on")
+    return banned, np.where(np.isnan(opened), np.inf, opened)
 
 
 def _address_roles(comp_name: np.ndarray, canon: np.ndarray, typed: pd.Series) -> np.ndarray:
@@ -298,6 +323,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
             model.disagreement = params.disagreement
             model.one_common = params.one_common
             model.once_per_family = params.once_per_family
+            model.person = params.person
         if not len(pairs):
             break
         score = model.score(levels, chances)
@@ -322,13 +348,19 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         model.disagreement = params.disagreement
         model.one_common = params.one_common
         model.once_per_family = params.once_per_family
+        model.person = params.person
     merge_table = (pd.concat(merges, ignore_index=True) if merges else
                    pd.DataFrame({"round": [], "a": [], "b": [], "score": [], "chance": [],
                                  "size_a": [], "size_b": []}).astype(
                        {"round": int, "a": np.int64, "b": np.int64, "score": float,
                         "chance": float, "size_a": np.int64, "size_b": np.int64}))
     base_labels = np.arange(n_stores) if start is None else start
-    weak = weak_cuts(merge_table, base_labels, n_stores, params, evidence, model)
+    weak = np.zeros(len(merge_table), dtype=bool)
+    if params.person_cuts and params.person:
+        weak = person_cuts(merge_table, items, base_labels, n_stores, params, evidence, model)
+    rest = np.flatnonzero(~weak)
+    weak[rest] = weak_cuts(merge_table.iloc[rest], base_labels, n_stores, params, evidence,
+                           model)
     merge_table["weak"] = weak
     merge_table["tree"] = strongest_forest(merge_table, n_stores)
     labels = _components(merge_table[~weak], base_labels, n_stores)
@@ -856,6 +888,93 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
             score = np.where(np.isnan(across), score, np.maximum(across, score))
     weak[bridges[(smaller >= 2) & (score - params.merge_bits < margin)]] = True
     return weak
+
+
+def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarray,
+                n_stores: int, params: LinkageParams, evidence: Evidence,
+                model: Model) -> np.ndarray:
+    """Which merges rest on one person between two parts of a cluster that say nothing else.
+
+    A merge *rests on a person* when its score falls below ``merge_bits`` once the comparisons
+    of :attr:`~.weights.LinkageParams.person` (ID document, phone and e-mail, holder name)
+    count once, as the strongest of them. The other merges make a cluster's *cores*; the
+    merges resting on a person join cores, often several in parallel (each store of one
+    operator that used the person with each of the other's: never a bridge). Two cores of at
+    least 2 stores each, joined only by such merges, are compared again as two groups on all
+    their evidence with the person counted once; when that clears the threshold by less than
+    ``weak_cut_bits`` per doubling of the smaller core, every merge between them is undone
+    and they become a possible link. A core of one store (an operator's store tied to the
+    rest by its representative alone) is never cut off this way.
+    """
+    weak = np.zeros(len(merges), dtype=bool)
+    if not len(merges):
+        return weak
+    once = copy.copy(model)
+    once.once_per_family = (*model.once_per_family, "person")
+    rests = (merges["score"].to_numpy() - _person_surplus(items, once, len(merges))
+             < params.merge_bits)
+    if not rests.any():
+        return weak
+    a = merges["a"].to_numpy(np.int64)
+    b = merges["b"].to_numpy(np.int64)
+    cores = _components(merges[~rests], base, n_stores)
+    size = np.bincount(cores, minlength=n_stores)
+    ca, cb = cores[a], cores[b]
+    lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
+    smaller = np.minimum(size[lo], size[hi])
+    larger = np.maximum(size[lo], size[hi])
+    doubt = rests & (lo != hi) & (smaller >= params.person_core) & (larger >= 2)
+    if not doubt.any():
+        return weak
+    ends = np.zeros(n_stores, dtype=bool)
+    ends[lo[doubt]] = ends[hi[doubt]] = True
+    pairs, levels, shared, chances = compare_groups(evidence, cores, params, active=ends)
+    across = np.full(len(lo), np.nan)
+    keep = np.zeros(len(lo), dtype=bool)
+    if len(pairs):
+        across = _lookup_pairs(pairs, once.score(levels, chances), lo, hi, n_stores)
+        # two ID documents shared are two people, not one person on both sides
+        document = np.asarray(evidence.comparisons, dtype=object)[shared["comp"]] == \
+            params.person[0]
+        people = np.bincount(shared["pair"].to_numpy()[document], minlength=len(pairs))
+        keep = _lookup_pairs(pairs, people.astype(float), lo, hi, n_stores) >= 2
+    if evidence.banned is not None:
+        # a person on a banned core and on a core opened after the ban (or when the dates are
+        # not known) is a banned operator come back with one old thread: kept
+        first_ban = _per_group_min(cores, evidence.banned, n_stores)
+        active = np.isnan(evidence.banned)
+        last_open = -_per_group_min(cores, np.where(active, -evidence.opened, np.nan), n_stores)
+        keep |= (first_ban[lo] < last_open[hi]) | (first_ban[hi] < last_open[lo])
+    margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
+    weak[doubt & ~keep & ~(across - params.merge_bits >= margin)] = True
+    return weak
+
+
+def _per_group_min(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """The smallest value of each group (NaN where it has none): a sort, not a loop."""
+    out = np.full(n, np.nan)
+    known = ~np.isnan(values)
+    order = np.argsort(-values[known], kind="stable")  # the last write of a group wins
+    out[groups[known][order]] = values[known][order]
+    return out
+
+
+def _person_surplus(items: list[pd.DataFrame], once: Model, n_edges: int) -> np.ndarray:
+    """Per merge (edge 0, 1, ...), the bits its score loses when the person's comparisons
+    count once: the sum of their best items' positive weights less the strongest of them."""
+    if not items:
+        return np.zeros(n_edges)
+    frame = pd.concat(items, ignore_index=True)
+    families = np.asarray(once.families(), dtype=object)
+    person = frame[(families[frame["comp"].to_numpy()] == "person")
+                   & (frame["weight"].to_numpy() > 0)]
+    # the best item of each (edge, comparison), then per edge their sum less their maximum
+    best = person.groupby(["edge", "comp"])["weight"].max().reset_index()
+    total = np.bincount(best["edge"], weights=best["weight"], minlength=n_edges)
+    top = best.groupby("edge")["weight"].max()
+    strongest = np.zeros(n_edges)
+    strongest[top.index.to_numpy()] = top.to_numpy()
+    return total - strongest
 
 
 def _lookup_pairs(pairs: np.ndarray, values: np.ndarray, lo: np.ndarray, hi: np.ndarray,

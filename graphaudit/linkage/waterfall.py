@@ -45,8 +45,7 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
     once = resolution.model.once_per_family
     if once:
         # A family counted once per link (every address role): only its strongest item counts.
-        family = np.asarray([c.split(":")[0].split("+")[0] for c in evidence.comparisons],
-                            dtype=object)
+        family = np.asarray(resolution.model.families(), dtype=object)
         # numbered in the order of their names (a comparison outside the families by its own
         # number, as text), as a sort of the names would order them
         names = np.where(np.isin(family, list(once)), family,

@@ -97,6 +97,19 @@ class LinkageParams:
     #: warehouse and its return centre, or an office written as registered and as return
     #: address, are one place used by one service, not independent agreements
     once_per_family: tuple[str, ...] = ("address",)
+    #: comparisons that tell of one person: an ID document, the phone and e-mail written with
+    #: it and its holder's name are the family ``person`` (counted once per pair when
+    #: ``person`` is in ``once_per_family``): a rented ID card with its holder's phone, or an
+    #: employee who moved, is one person on both sides, not three independent agreements
+    person: tuple[str, ...] = ("id_document", "phone+email", "holder_name")
+    #: a finished cluster whose parts hold together only by merges that rest on one person
+    #: (they fall below ``merge_bits`` with the person counted once) is judged again between
+    #: those parts, the person counted once: a rented ID or an employee who moved links two
+    #: operators' stores pairwise in the first round, so the tie is never a bridge
+    person_cuts: bool = True
+    #: the smallest core a person cut separates (docs/linkage.md: cores of one store, an
+    #: operator's store tied by its representative alone, cost recall)
+    person_core: int = 2
     #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
@@ -119,6 +132,7 @@ class Model:
     disagreement: float = 1.0
     one_common: bool = True
     once_per_family: tuple[str, ...] = ()
+    person: tuple[str, ...] = ()
     weights: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -143,7 +157,7 @@ class Model:
             total -= np.where(levels >= NEAR, chances, 0.0).sum(axis=1)
         weights = self.weights.copy()
         weights[:, 0] *= self.disagreement
-        families = [_family(name) for name in self.comparisons]
+        families = self.families()
         # In the order the comparisons name them: a set's order changes with the hash seed, and
         # with it the last bit of the sums (and which of two tied merges the forest shows).
         common = {family: np.full(len(levels), -np.inf) for family in dict.fromkeys(families)}
@@ -169,6 +183,13 @@ class Model:
         for best in [*found, *once.values()]:
             total += np.where(np.isfinite(best), best, 0.0)
         return total
+
+    def families(self) -> list[str]:
+        """The family of each comparison, for counting once per pair: every address role is
+        ``address``, the comparisons of :attr:`person` are ``person`` (when that family counts
+        once), the others their kind."""
+        person = self.person if "person" in self.once_per_family else ()
+        return ["person" if name in person else _family(name) for name in self.comparisons]
 
     def as_dict(self, params: LinkageParams) -> dict:
         """The model as plain data, for ``model.json`` and ``--explain-model``."""
