@@ -116,6 +116,18 @@ def _positions(values: pd.Series, among: pd.Series) -> np.ndarray:
     return pc.fill_null(found, -1).to_numpy().astype(np.int64)
 
 
+def _last_of_each(start: np.ndarray, end: np.ndarray,
+                  address_type: pd.Series | None) -> np.ndarray:
+    """Whether each link is the last of its (store, node) pair, and address type for an
+    address: MERGE keeps one relationship per pair, with the last row's properties. Compared
+    as one int64 per link (the node numbers), not as strings."""
+    pair = (start + 1) * (int(end.max(initial=0)) + 2) + (end + 1)
+    if address_type is not None:
+        types = pd.factorize(address_type)[0]
+        pair = pair * (int(types.max(initial=0)) + 1) + types
+    return ~pd.Series(pair).duplicated(keep="last").to_numpy()
+
+
 def _typed(column: str) -> str:
     return f"{column}:{_TYPES[column]}" if column in _TYPES else column
 
@@ -139,36 +151,37 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
             multiline.append(path)
         return path
 
-    def numbered(frame: pd.DataFrame, first: int) -> pd.DataFrame:
-        return frame.assign(**{_ID: np.arange(first, first + len(frame), dtype=np.int64)})
+    def numbered(frame: pd.DataFrame, first: int) -> pa.Table:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        return table.add_column(0, _ID, pa.array(np.arange(first, first + len(frame))))
 
     frame = store_columns(stores).drop_duplicates("store_id", keep="last")
     store_ids = frame["store_id"]
-    path = write(folder / "stores.csv", numbered(frame, 0)[[_ID, *frame.columns]],
+    path = write(folder / "stores.csv", numbered(frame, 0),
                  [":ID", *(_typed(c) for c in frame.columns)])
     args.append(f"--nodes=Store={path}")
     rows, first = len(stores), len(frame)
     for kind in KINDS:
         label, rel = LABELS[kind], RELATIONSHIPS[kind]
         nodes = node_columns(kind, identifiers)
-        path = write(folder / f"{kind}.csv", numbered(nodes, first)[[_ID, *nodes.columns]],
+        path = write(folder / f"{kind}.csv", numbered(nodes, first),
                      [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])
         args.append(f"--nodes={label}={path}")
-        links = identifiers.links[(identifiers.links["kind"] == kind).to_numpy()]
+        # the kind's part holds the rows of .links of that kind, in their order, without
+        # filtering every column of .links once per kind
+        links = link_columns(kind, identifiers.parts[kind].reindex(
+            columns=["store_id", "key", "raw", *LINK_PROPERTIES[kind]], fill_value=""))
         rows += len(links)
-        links = link_columns(kind, links)
-        # MERGE keeps one relationship per store and node (and address type), the last row's
-        same = ["store_id", "key", *(["address_type"] if kind == "address" else [])]
-        links = links.drop_duplicates(same, keep="last")
         start = _positions(links["store_id"], store_ids)
         end = _positions(links["key"], nodes["key"])
+        keep = (start >= 0) & (end >= 0) & _last_of_each(
+            start, end, links["address_type"] if kind == "address" else None)
         table = pa.Table.from_pandas(links.drop(columns=["store_id", "key"]),
                                      preserve_index=False)
         table = table.add_column(0, ":END_ID", pa.array(end + first)) \
             .add_column(0, ":START_ID", pa.array(start))
-        found = (start >= 0) & (end >= 0)
-        if not found.all():
-            table = table.filter(pa.array(found))
+        if not keep.all():
+            table = table.filter(pa.array(keep))
         path = write(folder / f"{kind}-links.csv", table,
                      [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]])
         args.append(f"--relationships={rel}={path}")
