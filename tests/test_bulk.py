@@ -152,3 +152,35 @@ def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_
     assert "No space left on device" in (failed.stderr + repr(failed.exception))
     clean_graph.verify()
     assert clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id") == [{"id": "X1"}]
+
+
+def test_import_files_keep_one_link_per_store_and_node_with_the_last_rows_values(tmp_path):
+    """Links that repeat a (store, node) pair, and address type for an address, are one
+    relationship with the last row's values, as MERGE writes them; each other link stays."""
+    import csv
+
+    import pandas as pd
+
+    from graphaudit import pipeline
+    from graphaudit.bulk import write_import_files
+
+    records = pipeline.read(SAMPLE_DATA)
+    identifiers = pipeline.extract(records)
+    part = identifiers.parts["address"]
+    first = part.iloc[0]
+    identifiers.parts["address"] = pd.concat(
+        [part, part.iloc[[0]].assign(raw="written again"),
+         part.iloc[[0]].assign(raw="another type", address_type="warehouse2")],
+        ignore_index=True)
+    write_import_files(tmp_path, records.stores, identifiers)
+    stores = {row[":ID"]: row["store_id"]
+              for row in csv.DictReader((tmp_path / "stores.csv").open(encoding="utf-8"))}
+    keys = {row[":ID"]: row["key"]
+            for row in csv.DictReader((tmp_path / "address.csv").open(encoding="utf-8"))}
+    links = [(stores[row[":START_ID"]], keys[row[":END_ID"]], row["address_type"], row["raw"])
+             for row in csv.DictReader((tmp_path / "address-links.csv").open(encoding="utf-8"))]
+    assert len(links) == len(part) + 1
+    pair = (part["store_id"] == first["store_id"]) & (part["key"] == first["key"])
+    before = dict(zip(part["address_type"][pair], part["raw"][pair], strict=True))
+    assert dict(link[2:] for link in links if link[:2] == (first["store_id"], first["key"])) \
+        == {**before, first["address_type"]: "written again", "warehouse2": "another type"}
