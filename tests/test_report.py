@@ -560,8 +560,9 @@ def test_hostile_cluster_ids_from_a_previous_run_are_escaped_and_cannot_name_pat
 
 
 def test_forked_children_write_the_same_pages(tmp_path):
-    """Pages shared with forked children (graphaudit.parallel) are the pages written in one
-    process, every one of them, each reported to the progress once."""
+    """Pages shared with forked children (graphaudit.parallel), each preparing its own pages'
+    data, are the pages and the index written in one process, every page reported to the
+    progress once."""
     from graphaudit.parallel import Parallel, fork_is_safe
 
     result = analysis_of(hostile_world(tmp_path / "data"))
@@ -589,6 +590,11 @@ def test_forked_children_write_the_same_pages(tmp_path):
 
     assert len(pages(tmp_path / "single")) >= 2
     assert pages(tmp_path / "forked") == pages(tmp_path / "single")
+    # each process prepares the data of its own pages; the index, from the parent's, is whole
+    index = {name: re.sub(r"\d{4}-\d\d-\d\dT[\d:+]+", "T",
+                          (tmp_path / name / "index.html").read_text("utf-8"))
+             for name in ("single", "forked")}
+    assert index["forked"] == index["single"]
     assert counts["forked"] == counts["single"] == len(pages(tmp_path / "single"))
 
 

@@ -15,8 +15,12 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -129,7 +133,9 @@ def write_report(
                             "only into a folder of its own, never through a link)")
     pages_dir.mkdir(parents=True, exist_ok=True)
     selected = _selected(analysis, only_cluster, max_pages)
-    data = prepare(analysis, selected, show_pii, secret or load_key())
+    # Each process that writes pages prepares the data of its own pages (after the fork), so
+    # that the preparation is shared among the page writers too, not done before they start.
+    prepared = partial(prepare, analysis, show_pii=show_pii, secret=secret or load_key())
     if rejects is None:
         rejects = _count_rejects(out_dir / "rejects.csv")
     info = ReportInfo(source=source or _default_source(analysis),
@@ -140,11 +146,12 @@ def write_report(
     index = out_dir / "index.html"
     assets = [] if standalone else _write_assets(renderer.assets, out_dir / ASSET_DIR)
 
-    def write_index() -> None:
+    def write_index(data: ReportData) -> None:
         _write(index, renderer.index(index_context(data, names, rejects, only_cluster)))
 
-    _write_pages(data, renderer, selected, pages_dir, progress, meanwhile=write_index,
-                 parallel=parallel or Parallel(), pages_per_chunk=pages_per_chunk)
+    _write_pages(prepared, _page_rows(analysis, selected), renderer, selected, pages_dir,
+                 progress, meanwhile=write_index, parallel=parallel or Parallel(),
+                 pages_per_chunk=pages_per_chunk)
     written = [pages_dir / names[cluster_id] for cluster_id in selected]
     # Pages of an earlier report that this one did not write are removed by the caller, and
     # only when its manifest recorded them (graphaudit.outputs): never by a glob here.
@@ -212,64 +219,72 @@ def _write_assets(assets: Assets, folder: Path) -> list[Path]:
     return written
 
 
-#: pages are rendered and written this many clusters at a time
-def _write_pages(data: ReportData, renderer: Renderer, selected: list[str], pages_dir: Path,
-                 progress: Callable[[int], None] | None, meanwhile: Callable[[], None],
-                 parallel: Parallel, pages_per_chunk: int = 100) -> None:
+def _write_pages(prepared: Callable[[list[str]], ReportData], rows: dict[str, int],
+                 renderer: Renderer, selected: list[str], pages_dir: Path,
+                 progress: Callable[[int], None] | None,
+                 meanwhile: Callable[[ReportData], None], parallel: Parallel,
+                 pages_per_chunk: int = 100) -> None:
     """Render and write each selected cluster's page, sharing the work with forked children
-    as ``parallel`` allows (:mod:`graphaudit.parallel`); ``meanwhile`` (the index) runs here.
+    as ``parallel`` allows (:mod:`graphaudit.parallel`); ``meanwhile`` (the index, given this
+    process's prepared data) runs here.
 
-    A child is handed every other chunk of pages and the prepared data as it is (forked, not
-    copied); it reports its pages when it is done, this process as it goes.
+    A child is handed every other chunk of pages and prepares their data itself (``prepared``
+    of their cluster ids); it reports its pages when it is done, this process as it goes.
+    ``rows`` is each page's size for the parallel policy (:func:`_page_rows`).
     """
     chunks = [selected[k:k + pages_per_chunk]
               for k in range(0, len(selected), pages_per_chunk)]
-    # The prepared data is long-lived: keep the collector from walking it again and again
-    # (and, in forked children, from touching and so copying its memory).
+    # The analysis is long-lived too: forked children leave its memory alone (see below).
     gc.freeze()
     try:
-        done = _write_chunks(chunks, data, renderer, pages_dir, parallel, progress, meanwhile)
+        done = _write_chunks(chunks, prepared, rows, renderer, pages_dir, parallel, progress,
+                             meanwhile)
     finally:
         gc.unfreeze()
     if progress and done:
         progress(done)
 
 
-def _write_chunks(chunks: list[list[str]], data: ReportData, renderer: Renderer,
-                  pages_dir: Path, parallel: Parallel,
-                  progress: Callable[[int], None] | None = None,
-                  meanwhile: Callable[[], None] | None = None) -> int:
+def _write_chunks(chunks: list[list[str]], prepared: Callable[[list[str]], ReportData],
+                  rows: dict[str, int], renderer: Renderer, pages_dir: Path,
+                  parallel: Parallel, progress: Callable[[int], None] | None = None,
+                  meanwhile: Callable[[ReportData], None] | None = None) -> int:
     """Write the pages of ``chunks``; half of them in a forked child while the budget has a
     worker to spare (recursively, within the child's share). Returns the pages not yet
     reported to ``progress``."""
-    rows = _rows(data, chunks) if len(chunks) > 1 else 0
-    if len(chunks) < 2 or not parallel.forks(rows):
+    size = sum(rows[cluster_id] for chunk in chunks for cluster_id in chunk) \
+        if len(chunks) > 1 else 0
+    if len(chunks) < 2 or not parallel.forks(size):
+        data = prepared([cluster_id for chunk in chunks for cluster_id in chunk])
+        # The prepared data is long-lived: keep the collector from walking it again and again
+        # (and, in forked children, from touching and so copying its memory).
+        gc.freeze()
         if meanwhile:
-            meanwhile()
+            meanwhile(data)
         for chunk in chunks:
             _write_chunk(chunk, data, renderer, pages_dir)
             if progress:
                 progress(len(chunk))
         return 0 if progress else sum(len(chunk) for chunk in chunks)
-    with parallel.start(_write_chunks, chunks[1::2], data, renderer, pages_dir, parallel,
-                        rows=rows) as child:
-        unreported = _write_chunks(chunks[::2], data, renderer, pages_dir, parallel, progress,
-                                   meanwhile)
+    with parallel.start(_write_chunks, chunks[1::2], prepared, rows, renderer, pages_dir,
+                        parallel, rows=size) as child:
+        unreported = _write_chunks(chunks[::2], prepared, rows, renderer, pages_dir, parallel,
+                                   progress, meanwhile)
         return unreported + child.result()
 
 
-def _rows(data: ReportData, chunks: list[list[str]]) -> int:
-    """The size of the work of ``chunks`` for the parallel policy: the stores on their pages
-    and the identifier links of those stores."""
-    stores = links = 0
-    for chunk in chunks:
-        for cluster_id in chunk:
-            code = data.code_of[cluster_id]
-            low, high = data.bounds[code], data.bounds[code + 1]
-            stores += int(high - low)
-            members = data.members[low:high]
-            links += int((data.link_bounds[members + 1] - data.link_bounds[members]).sum())
-    return stores + links
+def _page_rows(analysis: Analysis, selected: list[str]) -> dict[str, int]:
+    """The size of each selected cluster's page for the parallel policy: its stores and the
+    identifier links of those stores."""
+    linkage = analysis.linkage
+    graph = linkage.graph
+    codes = pc.index_in(pa.array(linkage.cluster_id, from_pandas=True, type=pa.string()),
+                        value_set=pa.array(selected, type=pa.string()))
+    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    per_store = 1 + np.bincount(graph.link_store, minlength=len(codes))[:len(codes)]
+    chosen = codes >= 0
+    sizes = np.bincount(codes[chosen], weights=per_store[chosen], minlength=len(selected))
+    return dict(zip(selected, sizes.astype(np.int64).tolist(), strict=True))
 
 
 def _write_chunk(cluster_ids: list[str], data: ReportData, renderer: Renderer,
