@@ -148,9 +148,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     """
     linkage = analysis.linkage
     n_stores = len(linkage.graph.stores)
-    codes = pc.index_in(pa.array(linkage.cluster_id, from_pandas=True, type=pa.string()),
-                        value_set=pa.array(selected, type=pa.string()))
-    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = cluster_codes(analysis, selected)
     members = np.flatnonzero(codes >= 0)
     members = members[np.argsort(codes[members], kind="stable")]
     bounds = np.searchsorted(codes[members], np.arange(len(selected) + 1))
@@ -179,6 +177,13 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         link_bounds=link_bounds, evidence=evidence, weighed=weighed,
         cluster_rows={row["cluster_id"]: row for row in rows},
     )
+
+
+def cluster_codes(analysis: Analysis, selected: list[str]) -> np.ndarray:
+    """Per store of the linkage: the position of its cluster in ``selected``, or -1."""
+    codes = pc.index_in(pa.array(analysis.linkage.cluster_id, from_pandas=True, type=pa.string()),
+                        value_set=pa.array(selected, type=pa.string()))
+    return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _scrubbed(values: list[str], show_pii: bool) -> list[str]:

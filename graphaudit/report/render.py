@@ -19,8 +19,6 @@ from functools import partial
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -31,7 +29,7 @@ from ..parallel import Parallel
 from ..privacy import load_key
 from .assets import ASSET_DIR, Assets, load_assets
 from .context import cluster_context
-from .data import ReportData, prepare
+from .data import ReportData, cluster_codes, prepare
 from .index import index_context
 
 __all__ = ["ReportInfo", "page_name", "write_report"]
@@ -276,12 +274,9 @@ def _write_chunks(chunks: list[list[str]], prepared: Callable[[list[str]], Repor
 def _page_rows(analysis: Analysis, selected: list[str]) -> dict[str, int]:
     """The size of each selected cluster's page for the parallel policy: its stores and the
     identifier links of those stores."""
-    linkage = analysis.linkage
-    graph = linkage.graph
-    codes = pc.index_in(pa.array(linkage.cluster_id, from_pandas=True, type=pa.string()),
-                        value_set=pa.array(selected, type=pa.string()))
-    codes = codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-    per_store = 1 + np.bincount(graph.link_store, minlength=len(codes))[:len(codes)]
+    codes = cluster_codes(analysis, selected)
+    links = analysis.linkage.graph.link_store
+    per_store = 1 + np.bincount(links, minlength=len(codes))[:len(codes)]
     chosen = codes >= 0
     sizes = np.bincount(codes[chosen], weights=per_store[chosen], minlength=len(selected))
     return dict(zip(selected, sizes.astype(np.int64).tolist(), strict=True))
