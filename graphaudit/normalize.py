@@ -697,10 +697,12 @@ def brand_key(raw: str) -> str:
     return key
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(raw: str) -> str:
     """Return the key of a holder name: NFKC, case-folded, punctuation to space, collapsed.
 
-    Unlike the identifier keys this never raises: a name with no letter gives ``""``.
+    Unlike the identifier keys this never raises: a name with no letter gives ``""``. Cached:
+    the fuzzy signals compare each name with many others (``names_agree``).
 
     >>> name_key("  ZHANG,  Wei. ")
     'zhang wei'

@@ -27,9 +27,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-from ..normalize import name_key
 from .graph import EvidenceGraph, subtree_weights, unique_pairs
-from .signals import near_name_values
+from .signals import document_name_values, holder_name_key, near_name_values
 from .weights import (
     LEVELS,
     NEAR,
@@ -229,6 +228,9 @@ def _soft_values(graph: EvidenceGraph):
             keys = np.asarray(key_text, dtype=object)[key_at]
             values = value_text[key_at]
             good = keys != ""
+            # Names beside one document that agree are its holder's: one value.
+            values[good] = document_name_values(graph.link_ident[present[good]], keys[good],
+                                                values[good])
             yield "holder_name", graph.link_store[present[good]], values[good], keys[good]
     if "brand_key" in graph.stores:
         brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
@@ -265,12 +267,6 @@ def _mirror_near(graph: EvidenceGraph) -> float:
     n = frame.groupby("value").size().to_numpy(dtype=np.float64)
     e = frame.groupby(["value", "written"]).size().to_numpy(dtype=np.float64)
     return float((n * (n - 1)).sum() - (e * (e - 1)).sum())
-
-
-def holder_name_key(name: str) -> str:
-    """A holder name as an order-free key: its words, sorted and joined ("wei wang" for "WANG
-    Wei" and "Wei Wang")."""
-    return " ".join(sorted(name_key(name).split()))
 
 
 #: the words of an ASCII name after :func:`~graphaudit.normalize.name_key` (NFKC changes no
