@@ -31,7 +31,7 @@ def seller_world(seed: int = 11, operators: int = 600):
     10-150 days after the ban, under a variant of the banned brand, with a fresh office and
     fresh documents that keep one old thread: their first account, their first holder's phone
     or his ID card (so few of the old stores share it). Up to 30 pairs of unrelated stores of
-    different brands share an agency's phone, and nothing else.
+    different brands share an agency's phone or a payment agent's account, and nothing else.
 
     Returns stores, links, each store's operator, the evading stores and the stranger pairs.
     """
@@ -88,8 +88,9 @@ def seller_world(seed: int = 11, operators: int = 600):
         a, b = firsts[picks[2 * k]], firsts[picks[2 * k + 1]]
         if brand_of[a] == brand_of[b]:
             continue
-        for sid in (a, b):
-            rows.append((sid, "phone", f"+861380{k:07d}", ""))
+        for sid in (a, b):  # an agency's phone, or a payment agent's collection account
+            rows.append((sid, "phone", f"+861380{k:07d}", "") if k % 2 else
+                        (sid, "payment", f"AGENT{k:05d}", ""))
         strangers.append((a, b))
     frame = pd.DataFrame(stores, columns=["store_id", "status", "opened_on", "suspended_on",
                                           "brand"])
@@ -105,13 +106,11 @@ def test_an_evader_with_one_old_thread_and_a_brand_variant_is_linked_not_strange
     suspended = stores.loc[stores["status"] == "suspended", "store_id"]
     banned_clusters = {(owner[s], cluster[s]) for s in suspended}
     linked = [(owner[e], cluster[e]) in banned_clusters for e in evaders]
-    # Before the brand's near level was weighed against its mirror, the variant weighed
-    # less than nothing and none of these was linked.
     assert np.mean(linked) >= 0.9, np.mean(linked)
     assert all(result.store(e)["linked_to_suspended"] for e, hit in zip(evaders, linked,
                                                                           strict=True) if hit)
-    # An agency's phone on two unrelated sellers is the same single rare value as an
-    # evader's phone, with no brand variant beside it: never merged.
+    # An agency's phone or an agent's account on two unrelated sellers is the same single
+    # rare value as an evader's thread, with no brand variant beside it: never merged.
     assert all(cluster[a] != cluster[b] for a, b in strangers)
     # and the brand is weighed as evidence, for, not against
     model = result.linkage.resolution.model
