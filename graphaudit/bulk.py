@@ -243,11 +243,13 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         summary.server_output = out
         lap("stopping the server, importing, starting it")
     store.verify()
+    lap("connecting again")
     store.ensure_schema()
     if hash_with is not None:
         store.run_write(WRITE_HASHING, key_id=key_id(hash_with))
     lap("creating the schema")
     labels, types = store.counts()
+    lap("counting")
     summary.nodes_created.update({k: v for k, v in labels.items() if v})
     summary.relationships_created.update({k: v for k, v in types.items() if v})
     return summary
