@@ -40,7 +40,7 @@ from graphaudit.report.graph import (
     StoreNode,
     graph_options,
 )
-from graphaudit.report.text import json_for_script
+from graphaudit.report.text import json_for_script, shorten
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -1215,7 +1215,6 @@ def test_index_rows_are_the_escaped_template_row_by_row():
     from graphaudit.privacy import scrub
     from graphaudit.report.context import risk_class
     from graphaudit.report.index import index_rows, member_ids, row_template
-    from graphaudit.report.text import shorten
 
     brands = ['<script>alert("x")</script>;b&b', "o'neil;" + "long" * 30, "日本;ｍｐｏｗ",
               "call 13800138000;mail li.na@example.com", None, "x" * 2_100, "plain;brand"]
@@ -1272,3 +1271,37 @@ def test_index_filter_finds_a_cluster_by_any_of_its_store_ids(chromium, demo_rep
                 .map(r => r.getAttribute('data-id'));
             }})()""")
             assert shown == [cluster_id], (typed, shown)
+
+
+def test_store_rows_put_together_in_arrow_are_what_jinja_would_write():
+    """The stores table's rows are made a column at a time in Arrow (report.data): each is the
+    row a Jinja loop with autoescape wrote, hostile text, long text and a suspension included
+    (the old loop is written out here)."""
+    import numpy as np
+    from jinja2 import Environment
+
+    from graphaudit.report.data import _store_rows
+
+    loop = Environment(autoescape=True, trim_blocks=True).from_string(
+        '{% for s in stores %}<tr data-node="{{ s.node }}"><td>{{ s.opened }}</td>'
+        '<td>{{ s.id }}</td><td class="wrap">{{ s.name }}</td><td class="wrap">{{ s.brand }}'
+        '</td><td>{{ s.marketplace }}</td><td>{% if s.status == "suspended" %}<span class="pill'
+        ' bad">suspended</span>{% else %}{{ s.status }}{% endif %}</td><td>{{ s.suspended_on }}'
+        '</td><td class="wrap">{{ s.reason }}</td><td class="wrap">{{ s.flags }}</td></tr>\n'
+        '{% endfor %}')
+    names = ['<script>alert("x")</script>', "o'neil & co", "日本" * 70, "", "ｍｐｏｗ"]
+    statuses = ["suspended", "", "closed", "<b>", "active"]
+    rows = np.array([7, 0, 12, 3, 99])
+    columns = [[f"S{k}<&>" for k in range(5)], names, [n[:90] for n in names],
+               ["amazon.de", "x" * 41, "", "'", '"'], ["2021-01-02", "", "2020-03-04", "", ""],
+               statuses, ["2022-01-01", "", "", "", ""], ["r" * 301, "<i>", "", "", "ok"],
+               [False] * 5, [False] * 5, [""] * 5, ["linked; <x>", "", "f" * 400, "", ""]]
+    made = _store_rows(rows, columns)
+    for k, s in enumerate(rows.tolist()):
+        expected = loop.render(stores=[{
+            "node": f"s{s}", "opened": columns[4][k], "id": columns[0][k],
+            "name": shorten(columns[1][k], 120), "brand": shorten(columns[2][k], 80),
+            "marketplace": shorten(columns[3][k], 40), "status": columns[5][k] or "active",
+            "suspended_on": columns[6][k], "reason": shorten(columns[7][k], 300),
+            "flags": shorten(columns[11][k], 300)}])
+        assert made[s] == expected

@@ -21,8 +21,8 @@ import pyarrow.compute as pc
 
 from ..analysis import Analysis
 from ..linkage.evidence import address_texts
-from ..privacy import display_identifiers, scrub, scrub_column
-from .text import shorten
+from ..privacy import display_identifiers, escape_column, scrub, scrub_column
+from .text import filled, shorten, shortened
 
 __all__ = ["HUB_ROWS", "LINK_ROWS", "Ident", "ReportData", "Store", "prepare", "shown_text"]
 
@@ -94,6 +94,8 @@ class ReportData:
     pair_ident: np.ndarray
     pair_bounds: np.ndarray
     stores: dict[int, Store]
+    #: each store's row of a page's stores table, as HTML (``cluster-store-row.html``)
+    store_rows: dict[int, str]
     idents: dict[int, Ident]
     #: every link of a page's stores, store by store: rows link_bounds[s]:link_bounds[s + 1]
     links: Links
@@ -167,13 +169,14 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         hubs["ident"].to_numpy(dtype=np.int64) if "ident" in hubs else []]), show_pii, secret)
     clusters = analysis.clusters
     rows = clusters[clusters["cluster_id"].isin(chosen)].to_dict("records")
+    stores, store_rows = _stores(analysis, members, show_pii)
     return ReportData(
         analysis=analysis, show_pii=show_pii, selected=tuple(selected),
         code_of={cluster_id: code for code, cluster_id in enumerate(selected)},
         members=members, bounds=bounds, pair_store=pair_store[pairs],
         pair_ident=pair_ident[pairs],
         pair_bounds=np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1)),
-        stores=_stores(analysis, members, show_pii), idents=idents, links=links,
+        stores=stores, store_rows=store_rows, idents=idents, links=links,
         link_bounds=link_bounds, evidence=evidence, weighed=weighed,
         cluster_rows={row["cluster_id"]: row for row in rows},
     )
@@ -191,9 +194,11 @@ def _scrubbed(values: list[str], show_pii: bool) -> list[str]:
     return scrub_column(pa.array(values, pa.string()), show_pii).to_pylist()
 
 
-def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool) -> dict[int, Store]:
+def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool
+            ) -> tuple[dict[int, Store], dict[int, str]]:
     """Per-store facts of the stores ``rows`` (positions in the linkage's store table), free
-    text scrubbed a column at a time (each page scrubbed its stores' texts one by one)."""
+    text scrubbed a column at a time (each page scrubbed its stores' texts one by one), and
+    their rows of the stores table (:func:`_store_rows`)."""
     stores = analysis.linkage.graph.stores
     columns = [_values(stores, name, rows) for name in (
         "store_id", "name", "brand", "marketplace", "opened_on", "status", "suspended_on",
@@ -206,7 +211,29 @@ def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool) -> dict[int, S
                 _values(flags, "variant_of", at), _values(flags, "reasons", at)]
     for k in (1, 2, 3, 7, 10, 11):  # name, brand, marketplace, reason, variant_of, reasons
         columns[k] = _scrubbed(columns[k], show_pii)
-    return {s: Store(*values) for s, *values in zip(rows.tolist(), *columns, strict=True)}
+    stores = {s: Store(*values) for s, *values in zip(rows.tolist(), *columns, strict=True)}
+    return stores, _store_rows(rows, columns)
+
+
+def _store_rows(rows: np.ndarray, columns: list[list]) -> dict[int, str]:
+    """The stores table's row of each store, put together a column at a time in Arrow from
+    ``cluster-store-row.html``, every value escaped as autoescape would (a Jinja loop over
+    the rows of every page was a fifth of its rendering)."""
+    def text(k: int, limit: int | None = None) -> pa.Array:
+        values = pa.array(columns[k], pa.string())
+        return escape_column(shortened(values, limit) if limit else values)
+
+    status = pa.array(columns[5], pa.string())
+    status = pc.if_else(pc.equal(status, ""), "active", status)
+    parts = {
+        "node": pa.array(rows).cast(pa.string()), "opened": text(4), "id": text(0),
+        "name": text(1, 120), "brand": text(2, 80), "marketplace": text(3, 40),
+        "status": pc.if_else(pc.equal(status, "suspended"),
+                             '<span class="pill bad">suspended</span>', escape_column(status)),
+        "suspended_on": text(6), "reason": text(7, 300), "flags": text(11, 300),
+    }
+    return dict(zip(rows.tolist(), filled("cluster-store-row.html", parts).to_pylist(),
+                    strict=True))
 
 
 def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool

@@ -8,10 +8,6 @@ escaped before it goes in, as autoescape would).
 
 from __future__ import annotations
 
-import string
-from functools import cache
-from importlib import resources
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,25 +17,9 @@ from markupsafe import Markup
 from ..privacy import escape_column, may_scrub
 from .context import KIND_NAMES
 from .data import HUB_ROWS, ReportData, aligned
-from .text import json_for_script
+from .text import filled, json_for_script, row_template, shortened
 
-__all__ = ["index_context", "index_rows", "member_ids"]
-
-
-@cache
-def row_template(name: str = "index-row.html") -> str:
-    """A template of the index's rows (``index-row.html``, or ``index-link.html``: a cluster's
-    link to its page)."""
-    return resources.files(__package__).joinpath(name).read_text("utf-8").rstrip("\n") + (
-        "\n" if name == "index-row.html" else "")
-
-
-def _filled(name: str, values: dict[str, pa.Array]) -> pa.Array:
-    """Template ``name`` with each field replaced by its value, row by row, in Arrow."""
-    pieces = [piece for literal, field, _, _ in string.Formatter().parse(row_template(name))
-              for piece in (literal, values[field] if field else "")
-              if isinstance(piece, pa.Array) or piece]
-    return _joined(*pieces)
+__all__ = ["index_context", "index_rows", "member_ids", "row_template"]
 
 
 def index_context(data: ReportData, pages: dict[str, str], rejects: int | None,
@@ -128,7 +108,7 @@ def index_rows(data: ReportData, multi: pd.DataFrame, pages: dict[str, str]) -> 
         brands = pa.array(texts, pa.string())
     risk = column("risk_score", 0).astype(int).to_numpy()
     page = pa.array([pages.get(c) for c in cid.to_pylist()], pa.string())
-    link = pc.if_else(page.is_valid(), _filled("index-link.html", {
+    link = pc.if_else(page.is_valid(), filled("index-link.html", {
         "page": escape_column(page.fill_null("")), "id": escape_column(cid)}),
         escape_column(cid))
     parts = {
@@ -137,14 +117,14 @@ def index_rows(data: ReportData, multi: pd.DataFrame, pages: dict[str, str]) -> 
         "risk_class": pa.array(np.where(risk >= 70, "high", np.where(risk >= 40, "mid", ""))),
         "suspended": number("suspended"), "linked": number("linked_to_suspended"),
         "reopened": number("reopened_after_ban"), "brands": escape_column(brands),
-        "brands_short": escape_column(_shortened(brands, 80)),
+        "brands_short": escape_column(shortened(brands, 80)),
         "factors": escape_column(pa.array([str(f or "") for f in column("risk_factors")],
                                           pa.string())),
         "change": escape_column(pa.array([str(c or "") for c in column("change")],
                                          pa.string())),
         "stores": escape_column(member_ids(data.analysis.stores, cid)),
     }
-    return _filled("index-row.html", parts).to_pylist()
+    return filled("index-row.html", parts).to_pylist()
 
 
 def member_ids(stores: pd.DataFrame, cluster_ids: pa.Array) -> pa.Array:
@@ -161,14 +141,3 @@ def member_ids(stores: pd.DataFrame, cluster_ids: pa.Array) -> pa.Array:
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, ids), " ")
     at = pc.index_in(cluster_ids, value_set=clusters.take(pa.array(starts)))
     return pc.fill_null(joined.take(at), "")
-
-
-def _shortened(values: pa.Array, limit: int) -> pa.Array:
-    """:func:`~.text.shorten` of every value, in Arrow (lengths in code points, as Python's)."""
-    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, limit - 1), "\u2026",
-                                      "")
-    return pc.if_else(pc.greater(pc.utf8_length(values), limit), cut, values)
-
-
-def _joined(*parts) -> pa.Array:
-    return pc.binary_join_element_wise(*parts, "")

@@ -7,8 +7,14 @@ every output.
 from __future__ import annotations
 
 import json
+import string
+from functools import cache
+from importlib import resources
 
-__all__ = ["json_for_script", "shorten"]
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["filled", "json_for_script", "row_template", "shorten", "shortened"]
 
 _SCRIPT_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
                    "\u2029": "\\u2029"}
@@ -37,3 +43,28 @@ def json_for_script(value: object) -> str:
         if char in text:
             text = text.replace(char, escaped)
     return text
+
+
+@cache
+def row_template(name: str = "index-row.html") -> str:
+    """A template of table rows put together in Arrow (``index-row.html``, ``index-link.html``:
+    a cluster's link to its page, ``cluster-store-row.html``): :meth:`str.format` fields, and
+    a ``*-row.html`` ends its row with a line break."""
+    return resources.files(__package__).joinpath(name).read_text("utf-8").rstrip("\n") + (
+        "\n" if name.endswith("-row.html") else "")
+
+
+def filled(name: str, values: dict[str, pa.Array]) -> pa.Array:
+    """Template ``name`` with each field replaced by its value (escaped by the caller, as
+    autoescape would), row by row, in Arrow."""
+    pieces = [piece for literal, field, _, _ in string.Formatter().parse(row_template(name))
+              for piece in (literal, values[field] if field else "")
+              if isinstance(piece, pa.Array) or piece]
+    return pc.binary_join_element_wise(*pieces, "")
+
+
+def shortened(values: pa.Array, limit: int) -> pa.Array:
+    """:func:`shorten` of every value, in Arrow (lengths in code points, as Python's)."""
+    cut = pc.binary_join_element_wise(pc.utf8_slice_codeunits(values, 0, limit - 1), "\u2026",
+                                      "")
+    return pc.if_else(pc.greater(pc.utf8_length(values), limit), cut, values)
