@@ -69,6 +69,21 @@ def unique_pairs(a: np.ndarray, b: np.ndarray, b_size: int) -> tuple[np.ndarray,
     return keys // b_size, keys % b_size
 
 
+def dense_codes(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True)`` for ints with ``0 <= x < size``, by marking the
+    values that occur instead of sorting ``x`` (linear; ``size`` should be within a few times
+    ``len(x)``).
+
+    >>> dense_codes(np.array([7, 2, 7, 4]), 10)
+    (array([2, 4, 7]), array([2, 0, 2, 1]))
+    """
+    seen = np.zeros(size, dtype=bool)
+    seen[x] = True
+    distinct = np.flatnonzero(seen)
+    rank = np.cumsum(seen, dtype=np.int64) - 1
+    return distinct, rank[x]
+
+
 def subtree_weights(
     tree: coo_matrix, weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

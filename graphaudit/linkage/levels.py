@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
-from .graph import EvidenceGraph, subtree_weights, unique_pairs
+from .graph import EvidenceGraph, dense_codes, subtree_weights, unique_pairs
 from .signals import document_name_values, holder_name_key, near_name_values
 from .weights import (
     LEVELS,
@@ -97,12 +97,13 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
     """The values of every store: its identifiers (canonical, by comparison), holder names
     and brand."""
     together = {kind: "+".join(group) for group in params.together for kind in group}
-    kinds = graph.idents["kind"].to_numpy(dtype=object)
     link_ident = graph.link_ident
     canon = canonical[link_ident]
     keep = np.ones(len(link_ident), dtype=bool) if denied is None else ~denied[canon]
     # Comparison of each link: its identifier's kind, addresses by type, grouped kinds joined.
-    kind_codes, kind_names = pd.factorize(pd.Series(kinds[canon]))
+    # (The kinds are factorized per identifier, not per link: the names, not the codes, count.)
+    ident_kind, kind_names = pd.factorize(graph.idents["kind"].to_numpy(dtype=object))
+    kind_codes = ident_kind[canon]
     names_of_kind = [together.get(k, k) for k in kind_names]
     comp_name = np.asarray(names_of_kind, dtype=object)[kind_codes] if len(kind_codes) else \
         np.array([], dtype=object)
@@ -130,10 +131,8 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
         extra_comp.append(np.full(len(distinct), len(comparisons) - 1))
         base += len(distinct)
     # Dense value numbers: only the values that occur.
-    all_values = np.concatenate(parts_value)
-    dense, value_of = np.unique(all_values, return_inverse=True)
-    exact_all = np.concatenate(parts_exact)
-    _, exact_dense = np.unique(exact_all, return_inverse=True)
+    dense, value_of = dense_codes(np.concatenate(parts_value), base)
+    _, exact_dense = dense_codes(np.concatenate(parts_exact), base)
     ident_limit = graph.n_idents * n_comp_id
     is_ident = dense < ident_limit
     comp = np.empty(len(dense), dtype=np.int64)
