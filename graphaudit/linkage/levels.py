@@ -821,10 +821,10 @@ def _expand(x: np.ndarray, starts: np.ndarray, items: np.ndarray
     return pair_id, items[np.repeat(lo, count) + offset]
 
 
-def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    at = np.searchsorted(sorted_keys, keys)
-    at = np.minimum(at, len(sorted_keys) - 1)
-    return (sorted_keys[at] == keys) if len(sorted_keys) else np.zeros(len(keys), dtype=bool)
+def _contains(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which ``keys`` are among ``values``: a hash look-up (pandas' ``isin``), several
+    times faster than a binary search when the keys come in no order (a group's partners)."""
+    return pd.Series(keys, copy=False).isin(values).to_numpy()
 
 # ---------------------------------------------------------------------------------------------
 # Weak cuts
