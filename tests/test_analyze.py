@@ -205,3 +205,42 @@ def test_store_ids_in_arrow_chunks_give_evidence():
     result = analyze(stores, links)
     evidence = result.evidence[result.evidence["kind"] == "id_document"]
     assert evidence["store_ids"].tolist() == ["S1;S2;S3"]
+
+
+def _reasons_row_by_row(frame: pd.DataFrame, code, clusters: pd.DataFrame) -> list[str]:
+    """The rule of a store's reasons, one store at a time."""
+    from graphaudit.scoring import BURST_DAYS, BURST_STORES
+    out = []
+    for row, cluster in enumerate(code):
+        suspended, burst = clusters["suspended"][cluster], clusters["burst"][cluster]
+        parts = []
+        if frame["is_suspended"][row]:
+            parts.append("suspended")
+        elif frame["linked_to_suspended"][row]:
+            parts.append(f"linked to {suspended} suspended store(s)")
+        if frame["reopened_after_ban"][row]:
+            parts.append("opened after a linked store's suspension")
+        if frame["variant_of"][row]:
+            parts.append(f"brand variant of suspended brand {frame['variant_of'][row]}")
+        if burst >= BURST_STORES:
+            parts.append(f"cluster opened {burst} stores within {BURST_DAYS} days")
+        out.append("; ".join(parts))
+    return out
+
+
+def test_each_stores_reasons_are_its_rules_texts_joined_in_order():
+    import numpy as np
+
+    from graphaudit.scoring import _store_reasons
+    rng = np.random.default_rng(11)
+    for _ in range(100):
+        n, k = int(rng.integers(0, 30)), int(rng.integers(1, 5))
+        frame = pd.DataFrame({
+            "is_suspended": rng.random(n) < 0.3, "linked_to_suspended": rng.random(n) < 0.3,
+            "reopened_after_ban": rng.random(n) < 0.3,
+            "variant_of": rng.choice(["", "", "mpow", "ä b; c"], n).astype(object)})
+        clusters = pd.DataFrame({"suspended": rng.integers(0, 9, k),
+                                 "burst": rng.integers(0, 6, k)})
+        code = rng.integers(0, k, n)
+        assert list(_store_reasons(frame, code, clusters)) == \
+            _reasons_row_by_row(frame, code, clusters)
