@@ -298,24 +298,40 @@ def _ban_gaps(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Series,
 def brand_variant_windows(stores: pd.DataFrame, variants: dict[str, str]
                           ) -> tuple[pd.Series, pd.Series]:
     """For each store whose brand varies a suspended brand (``variants``, not the brand
-    itself): that brand when the store opened within VARIANT_WINDOW_DAYS after its first
-    suspension (the "brand variant" factor's stores: a banned operator coming back), and
-    separately when it opened within as many days *before* it ("" elsewhere).
+    itself): that brand when the store opened within VARIANT_WINDOW_DAYS after a suspension
+    of a store of that brand (a banned operator coming back), and separately when it opened
+    within as many days *before* one ("" elsewhere).
 
     The linkage weighs the first as evidence (the ``near`` level of the brand comparison);
     the second is its mirror image, which no returning operator makes: how often the rule
     fires by coincidence of names, the chance of the level between different operators
-    (docs/linkage.md §3). Where a date is missing (no opening date, or a suspension without
-    one) the window cannot say: such a store's variant is in both, weighed as evidence and
-    counted as a coincidence. ``stores`` needs status, opened_on, suspended_on, brand_key.
+    (docs/linkage.md §3). The window counts from *every* suspension of the brand, not only
+    its first as the "brand variant" factor does: unrelated sellers share brand names, and
+    another seller's ban years earlier must not hide an operator's return. Where the dates
+    cannot say (no opening date, or no dated suspension of the brand) the variant is in
+    both, weighed as evidence and counted as a coincidence. ``stores`` needs status,
+    opened_on, suspended_on and brand_key.
     """
     frame = _dated(stores)
-    base, gap = _ban_gaps(frame, variants)
-    variant = (base != "") & (base != frame["brand_key"])
-    undated = variant & gap.isna()
-    after = variant & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
-    before = variant & (gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)
-    return base.where(after | undated, ""), base.where(before | undated, "")
+    base = frame["brand_key"].map(variants).fillna("") if variants else \
+        pd.Series("", index=frame.index, dtype=object)
+    rows = np.flatnonzero((base != "").to_numpy())
+    # Each variant store against each distinct suspension day of its base brand (a join).
+    bans = frame.loc[frame["is_suspended"] & frame["suspended_at"].notna(),
+                     ["brand_key", "suspended_at"]].drop_duplicates()
+    pairs = pd.DataFrame({"row": rows, "base": base.to_numpy()[rows],
+                          "opened": frame["opened"].to_numpy()[rows]}).merge(
+        bans, left_on="base", right_on="brand_key")
+    gap = (pairs["opened"] - pairs["suspended_at"]).dt.days
+    after_rows = pairs["row"][(gap > 0) & (gap <= VARIANT_WINDOW_DAYS)].unique()
+    before_rows = pairs["row"][(gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)].unique()
+    dated = pairs["row"][gap.notna()].unique()
+    undated = np.setdiff1d(rows, dated)
+    after = np.zeros(len(frame), dtype=bool)
+    before = np.zeros(len(frame), dtype=bool)
+    after[after_rows] = before[before_rows] = True
+    after[undated] = before[undated] = True
+    return base.where(after, ""), base.where(before, "")
 
 
 def _positions(keys: pd.Series, table: list[str]) -> np.ndarray:

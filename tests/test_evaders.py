@@ -119,21 +119,23 @@ def test_an_evader_with_one_old_thread_and_a_brand_variant_is_linked_not_strange
 
 def test_brand_windows_take_the_variants_after_a_ban_and_mirror_them_before():
     stores = pd.DataFrame({
-        "store_id": ["B1", "V1", "V2", "V3", "V4", "V5", "O1"],
-        "status": ["suspended", "active", "active", "active", "active", "active", "active"],
-        "opened_on": ["2020-01-01", "2021-03-01", "2020-09-01", "2023-01-01", "2021-03-01", "",
-                      "2021-03-01"],
-        "suspended_on": ["2021-01-01", "", "", "", "", "", ""],
-        "brand_key": ["vantrue", "vantruepro", "xvantrue", "vantruego", "vantrue", "vantrueus",
-                      "anker"]})
+        "store_id": ["B0", "B1", "V1", "V2", "V3", "V4", "V5", "O1"],
+        "status": ["suspended", "suspended", "active", "active", "active", "active", "active",
+                   "active"],
+        "opened_on": ["2017-01-01", "2020-01-01", "2021-03-01", "2020-09-01", "2023-01-01",
+                      "2021-03-01", "", "2021-03-01"],
+        "suspended_on": ["2018-01-01", "2021-01-01", "", "", "", "", "", ""],
+        "brand_key": ["vantrue", "vantrue", "vantruepro", "xvantrue", "vantruego", "vantrue",
+                      "vantrueus", "anker"]})
     variants = brand_variants(stores["brand_key"], ["vantrue"])
     after, before = brand_variant_windows(stores, variants)
-    # V1 opened two months after the ban: a banned operator coming back. V2 opened four
-    # months before it: the mirror, a coincidence of names. V3 is outside both windows; V4
-    # is the brand itself, not a variant; V5 has no opening date, so the window cannot say
-    # (weighed and counted as a coincidence both); O1 is unrelated.
-    assert after.tolist() == ["", "vantrue", "", "", "", "vantrue", ""]
-    assert before.tolist() == ["", "", "vantrue", "", "", "vantrue", ""]
+    # V1 opened two months after B1's ban: a banned operator coming back (another seller of
+    # the brand, B0, was banned three years earlier: the window counts from every ban). V2
+    # opened four months before B1's ban: the mirror, a coincidence of names. V3 is outside
+    # both windows; V4 is the brand itself, not a variant; V5 has no opening date, so the
+    # window cannot say (weighed and counted as a coincidence both); O1 is unrelated.
+    assert after.tolist() == ["", "", "vantrue", "", "", "", "vantrue", ""]
+    assert before.tolist() == ["", "", "", "vantrue", "", "", "vantrue", ""]
 
 
 def test_evaders_of_a_family_world_are_linked_to_their_banned_stores(tmp_path):
