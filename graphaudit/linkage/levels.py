@@ -888,18 +888,22 @@ def weak_cuts(merges: pd.DataFrame, base: np.ndarray, n_stores: int, params: Lin
 def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarray,
                 n_stores: int, params: LinkageParams, evidence: Evidence,
                 model: Model) -> np.ndarray:
-    """Which merges rest on one person between two parts of a cluster that say nothing else.
+    """Which merges rest on one person (or one agreement) between two parts of a cluster
+    that say nothing else.
 
-    A merge *rests on a person* when its score falls below ``merge_bits`` once the comparisons
-    of :attr:`~.weights.LinkageParams.person` (ID document, phone and e-mail, holder name)
-    count once, as the strongest of them. The other merges make a cluster's *cores*; the
-    merges resting on a person join cores, often several in parallel (each store of one
-    operator that used the person with each of the other's: never a bridge). Two cores of at
-    least 2 stores each, joined only by such merges, are compared again as two groups on all
-    their evidence with the person counted once; when that clears the threshold by less than
-    ``weak_cut_bits`` per doubling of the smaller core, every merge between them is undone
-    and they become a possible link. A core of one store (an operator's store tied to the
-    rest by its representative alone) is never cut off this way.
+    A merge *rests on a person* when, with the comparisons of
+    :attr:`~.weights.LinkageParams.person` (ID document, phone and e-mail, holder name)
+    counted once as the strongest of them, it clears ``merge_bits`` by less than
+    ``core_bits``: one rare value alone scores about 0 bits, so a merge resting on one person,
+    or on one agreement, is weak. The other merges make a cluster's *cores*; the weak merges
+    join cores, often several in parallel (each store of one operator that used the person
+    with each of the other's: never a bridge). Two cores joined by weak merges, the smaller
+    of at least ``person_core`` stores and the larger of at least 2, are compared again as two
+    groups on all their evidence with the person counted once; when that clears the threshold
+    by less than ``weak_cut_bits`` per doubling of the smaller core, every merge between them
+    is undone and they become a possible link. Kept whatever the score: cores sharing two ID
+    documents (two people), and a person on a banned core and on a core opened after the ban
+    (or whose dates are not known): a banned operator come back with one old thread.
     """
     weak = np.zeros(len(merges), dtype=bool)
     if not len(merges):
@@ -907,7 +911,7 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     once = copy.copy(model)
     once.once_per_family = (*model.once_per_family, "person")
     rests = (merges["score"].to_numpy() - _person_surplus(items, once, len(merges))
-             < params.merge_bits)
+             < params.merge_bits + params.core_bits)
     if not rests.any():
         return weak
     a = merges["a"].to_numpy(np.int64)

@@ -102,14 +102,18 @@ class LinkageParams:
     #: ``person`` is in ``once_per_family``): a rented ID card with its holder's phone, or an
     #: employee who moved, is one person on both sides, not three independent agreements
     person: tuple[str, ...] = ("id_document", "phone+email", "holder_name")
-    #: a finished cluster whose parts hold together only by merges that rest on one person
-    #: (they fall below ``merge_bits`` with the person counted once) is judged again between
-    #: those parts, the person counted once: a rented ID or an employee who moved links two
-    #: operators' stores pairwise in the first round, so the tie is never a bridge
+    #: a finished cluster's cores (its merges that clear ``merge_bits`` by ``core_bits`` with
+    #: the person counted once) joined only by weaker merges are judged again between the
+    #: cores, the person counted once (docs/linkage.md, person cuts): a rented ID or an
+    #: employee who moved links two operators' stores pairwise in the first round, several
+    #: parallel merges that are never a bridge
     person_cuts: bool = True
-    #: the smallest core a person cut separates (docs/linkage.md: cores of one store, an
-    #: operator's store tied by its representative alone, cost recall)
-    person_core: int = 2
+    #: a merge of the cores clears the threshold by this much with the person counted once:
+    #: one rare value alone scores about 0 bits (docs/linkage.md, the limit on u), so a core
+    #: rests on two independent agreements
+    core_bits: float = 0.5
+    #: the smallest core a person cut separates (the other side has at least 2 stores)
+    person_core: int = 1
     #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
