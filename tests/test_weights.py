@@ -328,7 +328,8 @@ def _person_world(banned: bool = False, params: LinkageParams | None = None):
     P (an ID with its holder's name, phone and e-mail) is on 4 stores of each: a rented ID card,
     or with ``banned`` A's representative on B's new stores (A's stores are suspended and B's
     opened after). Operator C's two halves (own accounts and offices) share
-    two of C's employees. Beside them, the 300 operators of :func:`small_world`."""
+    two of C's employees. D is one store that bought the card too. Beside them, the 300
+    operators of :func:`small_world`."""
     stores, links, owner = small_world(seed=5, operators=300)
     extra = []
     for op in ("A", "B", "C"):
@@ -341,8 +342,9 @@ def _person_world(banned: bool = False, params: LinkageParams | None = None):
             extra.append((store, "id_document", f"{number:018d}", f"Qian {op}{k}"))
     person = [("id_document", "510000000000000001", "Sun Li"), ("phone", "+8613900000001"),
               ("email", "sunli@example.com")]
-    for store in ("XA00", "XA03", "XA06", "XA09", "XB01", "XB04", "XB07", "XB10"):
+    for store in ("XA00", "XA03", "XA06", "XA09", "XB01", "XB04", "XB07", "XB10", "XD00"):
         extra += [(store, *value) for value in person]
+    extra += [("XD00", "payment", "ACC-D"), ("XD00", "address", "floor 3 tower D road")]
     for k in range(12):  # C's two employees, each on stores of both halves
         extra.append((f"XC{k:02d}", "id_document", f"52000000000000000{k % 2}", f"Zhou {k % 2}"))
     new_ids = sorted({r[0] for r in extra})
@@ -371,6 +373,8 @@ def test_a_rented_id_with_its_holders_phone_does_not_merge_two_operators():
     linked = {frozenset((cluster[ids[a]], cluster[ids[b]])) for a, b in zip(
         possible["a"], possible["b"], strict=True)}
     assert frozenset((cluster["XA00"], cluster["XB01"])) in linked
+    # D, a buyer of one store, is a core of one store: cut off too
+    assert cluster["XD00"] not in {cluster["XA00"], cluster["XB01"]}
     # an operator's own employees, two people on both its halves, hold it together
     assert len({cluster[f"XC{k:02d}"] for k in range(12)}) == 1
 
