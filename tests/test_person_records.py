@@ -159,8 +159,24 @@ def test_date_variants_of_one_name_are_one_document_and_other_years_are_not():
     found = {frozenset((key[m.a], key[m.b])) for m in date_variant_documents(graph)
              if m.accepted}
     # Day and month swapped; the day written 12 and 27 (two edits: no one-edit typo). Another
-    # year is another person; another name on a one-edit date is not this signal's to judge.
+    # year is another person when the name has more dates than two; another name on a one-edit
+    # date is not this signal's to judge.
     assert found == {frozenset(("19620412", "19621204")), frozenset(("19620412", "19620427"))}
+
+
+def test_another_birth_year_is_read_through_only_for_a_name_of_two_dates():
+    stores = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"]})
+    links = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"], "kind": "id_document",
+                          "key": ["19620412", "19840412", "19550703", "19710703", "19900703"],
+                          "holder_name": ["Ilse Scholz", "SCHOLZ Ilse", "Petra Mueller",
+                                          "Petra Mueller", "Petra Mueller"]})
+    links["raw"] = links["key"]
+    graph = build_graph(stores, links)
+    key = graph.idents["key"]
+    found = {frozenset((key[m.a], key[m.b])) for m in date_variant_documents(graph)}
+    # The only two records of a name, one month and day: a year written wrong. A name beside
+    # three dates of one month and day is three namesakes born in three years.
+    assert found == {frozenset(("19620412", "19840412"))}
 
 
 def test_a_person_whose_birth_date_is_written_two_ways_is_linked_and_namesakes_are_not():
