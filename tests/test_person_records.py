@@ -147,17 +147,22 @@ def dated_world(seed: int = 7, people: int = 1500):
     return stores, links, pd.Series(owner), variants, namesakes
 
 
-def test_date_variants_of_one_name_are_one_document_and_other_years_are_not():
-    stores = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"]})
-    links = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"], "kind": "id_document",
-                          "key": ["19620412", "19621204", "19620427", "19750412", "19620413"],
-                          "holder_name": ["Hans Meier", "MEIER Hans", "Hans Meier",
-                                          "Hans Meier", "Anna Li"]})
+def _date_variants(dates: list[str], names: list[str]) -> set[frozenset[str]]:
+    """The pairs of dates that :func:`date_variant_documents` takes for one document, one
+    record per (date, name)."""
+    ids = [f"S{i}" for i in range(len(dates))]
+    links = pd.DataFrame({"store_id": ids, "kind": "id_document", "key": dates,
+                          "holder_name": names})
     links["raw"] = links["key"]
-    graph = build_graph(stores, links)
+    graph = build_graph(pd.DataFrame({"store_id": ids}), links)
     key = graph.idents["key"]
-    found = {frozenset((key[m.a], key[m.b])) for m in date_variant_documents(graph)
-             if m.accepted}
+    return {frozenset((key[m.a], key[m.b])) for m in date_variant_documents(graph)
+            if m.accepted}
+
+
+def test_date_variants_of_one_name_are_one_document_and_other_years_are_not():
+    found = _date_variants(["19620412", "19621204", "19620427", "19750412", "19620413"],
+                           ["Hans Meier", "MEIER Hans", "Hans Meier", "Hans Meier", "Anna Li"])
     # Day and month swapped; the day written 12 and 27 (two edits: no one-edit typo). Another
     # year is another person when the name has more dates than two; another name on a one-edit
     # date is not this signal's to judge.
@@ -165,15 +170,9 @@ def test_date_variants_of_one_name_are_one_document_and_other_years_are_not():
 
 
 def test_another_birth_year_is_read_through_only_for_a_name_of_two_dates():
-    stores = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"]})
-    links = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"], "kind": "id_document",
-                          "key": ["19620412", "19840412", "19550703", "19710703", "19900703"],
-                          "holder_name": ["Ilse Scholz", "SCHOLZ Ilse", "Petra Mueller",
-                                          "Petra Mueller", "Petra Mueller"]})
-    links["raw"] = links["key"]
-    graph = build_graph(stores, links)
-    key = graph.idents["key"]
-    found = {frozenset((key[m.a], key[m.b])) for m in date_variant_documents(graph)}
+    found = _date_variants(["19620412", "19840412", "19550703", "19710703", "19900703"],
+                           ["Ilse Scholz", "SCHOLZ Ilse", "Petra Mueller", "Petra Mueller",
+                            "Petra Mueller"])
     # The only two records of a name, one month and day: a year written wrong. A name beside
     # three dates of one month and day is three namesakes born in three years.
     assert found == {frozenset(("19620412", "19840412"))}
