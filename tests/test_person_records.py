@@ -198,3 +198,45 @@ def test_a_short_name_with_a_typo_beside_its_birth_date_is_a_near_agreement():
     # A name and its pinyin beside one shared document stay two values (a rented ID card
     # written both ways is not a second agreement); in 7 letters one edit is another name.
     assert values.tolist()[5:] == ["王伟", "wang wei", "anna li", "anna lu"]
+
+
+def moved_world(seed: int = 5, people: int = 1500):
+    """Febrl-like records: an ID number, the holder's name and an address. One person in five
+    has three more records: two at the original's address and one at another address, which
+    shares only the ID number and the name with the others. Returns stores, links, each
+    record's person and the pairs (original, record at another address)."""
+    rng = np.random.default_rng(seed)
+    rows, owner, moved = [], {}, []
+    for person in range(people):
+        first = " ".join(FIRST[i] for i in rng.choice(len(FIRST), 2, replace=False))
+        name = f"{first} {LAST[rng.integers(len(LAST))]}".upper()
+        number = f"{rng.integers(10**6, 10**7)}"
+        home = f"{rng.integers(1, 200)} station street, suburb {rng.integers(10**4)}"
+        addresses = [home]
+        if person % 5 == 0:
+            other = f"{rng.integers(1, 200)} hill road, town {rng.integers(10**4)}"
+            addresses += [home, home, other]
+            moved.append((f"P{person:05d}-0", f"P{person:05d}-3"))
+        for k, address in enumerate(addresses):
+            store = f"P{person:05d}-{k}"
+            owner[store] = person
+            rows += [(store, "id_document", number, name), (store, "address", address, "")]
+    links = pd.DataFrame(rows, columns=["store_id", "kind", "key", "holder_name"])
+    links["raw"] = links["key"]
+    stores = pd.DataFrame({"store_id": sorted(owner), "status": "active"})
+    return stores, links, pd.Series(owner), moved
+
+
+def test_a_duplicate_sharing_only_its_id_and_name_with_its_original_stays_merged():
+    # The record at another address rests on one person (ID number and name) alone, so it is
+    # a core of one store beside its original's core of three. A person cut needs the two
+    # cores to disagree on two kinds of evidence (docs/linkage.md §3, person cuts); they
+    # disagree on the address only: one person's records, kept together.
+    stores, links, owner, moved = moved_world()
+    result = link_stores(stores, links)
+    assert result.resolution.model.source == "estimated", result.resolution.model.message
+    cluster = _clusters_of(result, owner)["c"]
+    assert all(cluster[a] == cluster[b] for a, b in moved)
+    # and nobody else joins them
+    frame = _clusters_of(result, owner)
+    assert frame.groupby("c")["o"].nunique().max() == 1

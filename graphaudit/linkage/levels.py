@@ -902,8 +902,10 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     groups on all their evidence with the person counted once; when that clears the threshold
     by less than ``weak_cut_bits`` per doubling of the smaller core, every merge between them
     is undone and they become a possible link. Kept whatever the score: cores sharing two ID
-    documents (two people), and a person on a banned core and on a core opened after the ban
-    (or whose dates are not known): a banned operator come back with one old thread.
+    documents (two people), cores disagreeing on fewer than ``cut_disagreements`` kinds of
+    evidence (one person's records at another address), and a person on a banned core and on
+    a core opened after the ban (or whose dates are not known): a banned operator come back
+    with one old thread.
     """
     weak = np.zeros(len(merges), dtype=bool)
     if not len(merges):
@@ -937,6 +939,10 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
             params.person[0]
         people = np.bincount(shared["pair"].to_numpy()[document], minlength=len(pairs))
         keep = _lookup_pairs(pairs, people.astype(float), lo, hi, n_stores) >= 2
+        # one person's records that differ in one thing (a moved address) are that person's:
+        # kept unless the cores disagree on cut_disagreements kinds of evidence
+        differ = _disagreeing_families(levels, model, evidence.generating)
+        keep |= _lookup_pairs(pairs, differ, lo, hi, n_stores) < params.cut_disagreements
     if evidence.banned is not None:
         # a person on a banned core and on a core opened after the ban (or when the dates are
         # not known) is a banned operator come back with one old thread: kept
@@ -947,6 +953,19 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
     weak[doubt & ~keep & ~(across - params.merge_bits >= margin)] = True
     return weak
+
+
+def _disagreeing_families(levels: np.ndarray, model: Model,
+                          generating: np.ndarray) -> np.ndarray:
+    """Per pair of groups, the kinds of generating evidence on which they disagree (both
+    have values, none shared): every address role is one kind, and the person's comparisons
+    are their own kinds here (``model`` does not count the person once: an operator's own
+    phone against another's is a disagreement even where a rented card's phone agrees)."""
+    families = np.asarray(model.families(), dtype=object)
+    differ = np.zeros(len(levels))
+    for family in dict.fromkeys(families[generating]):
+        differ += (levels[:, (families == family) & generating] == 0).any(axis=1)
+    return differ
 
 
 def _per_group_min(groups: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:

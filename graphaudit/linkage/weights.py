@@ -114,6 +114,11 @@ class LinkageParams:
     core_bits: float = 0.5
     #: the smallest core a person cut separates (the other side has at least 2 stores)
     person_core: int = 1
+    #: a person cut needs the two cores to disagree (both have values, none shared) on this
+    #: many kinds of generating evidence (every address role one kind): an operator's own
+    #: accounts, phones and offices against another's, where one person's records (febrl's
+    #: duplicates: an ID number, a name and an address) differ by an address alone
+    cut_disagreements: int = 2
     #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
