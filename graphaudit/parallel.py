@@ -31,7 +31,7 @@ memory, and in its children's count of it, for as long as the fork lives.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import functools
 import multiprocessing
 import os
 import sys
@@ -72,19 +72,20 @@ def release_free_memory() -> None:
     those pages, so they count against the run's memory for as long as the child lives; they
     are returned before each fork.
     """
-    if _TRIM is not None:
-        _TRIM(0)
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
+@functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
-    name = ctypes.util.find_library("c")
+    """glibc's ``malloc_trim``, looked up once among the symbols the process has loaded
+    (``ctypes.util.find_library`` would start a subprocess: 30 ms of every command's
+    start-up); None where there is none (musl, macOS, Windows)."""
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    except OSError:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):
         return None
-
-
-_TRIM = _malloc_trim()
 
 
 def fork_is_safe() -> bool:

@@ -209,7 +209,8 @@ def _resident_mib() -> int:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS"))
 
 
-@pytest.mark.skipif(parallel._TRIM is None or not os.path.exists("/proc/self/status"),
+@pytest.mark.skipif(parallel._malloc_trim() is None
+                    or not os.path.exists("/proc/self/status"),
                     reason="needs glibc's malloc_trim and /proc")
 def test_memory_freed_before_a_fork_goes_back_to_the_system_first():
     # 300 MB in blocks under the allocator's mmap threshold, nine in ten freed: the holes stay
