@@ -27,9 +27,8 @@ from ..parallel import Parallel
 from .graph import EvidenceGraph
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "date_variant_documents", "document_name_values",
-           "find_matches",
-           "holder_name_key", "near_duplicate_addresses", "near_identical_id_documents",
-           "near_name_values"]
+           "find_matches", "holder_name_key", "near_duplicate_addresses",
+           "near_identical_id_documents", "near_name_values"]
 
 #: weight of each piece of evidence a signal can rest on; a match needs 1.0 in all
 WEIGHTS = {
