@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graphaudit.analysis import analyze
@@ -12,7 +12,7 @@ from graphaudit.linkage import link_stores
 from graphaudit.linkage.clusters import assign_cluster_ids
 from graphaudit.linkage.evidence import cluster_evidence, explain_link
 from graphaudit.linkage.hubs import HubOverrides
-from graphaudit.normalize import address_key, id_check_passes, id_edit_close
+from graphaudit.normalize import address_key, id_check_passes, id_edit_close, names_agree
 from graphaudit.scoring import brand_variants
 
 
@@ -180,6 +180,36 @@ def test_id_near_matches_are_every_pair_one_edit_apart(keys):
     expected = {tuple(sorted((a, b))) for i, a in enumerate(keys) for b in keys[i + 1:]
                 if id_edit_close(a, b)}
     assert found == expected
+
+
+_NAME_WORDS = ["zhang", "wei", "zhangwei", "wang", "w.", "hans", "meier", "meiet", "hnas",
+               "an", "na", "ana", "Z.", "!!", "王伟", "王", "伟", "张小明", "张小民", "JOHN",
+               "carsten", "carsetn"]
+
+
+@settings(max_examples=100, deadline=None)
+@example(["zhang wei", "w. zhang", "王伟", "wang wei", "hans meier", "hnas meiet",
+          "carsten meier", "meiet carsten", "an na", "ana", "!!", "张小明", "张小民"])
+@given(st.lists(st.lists(st.sampled_from(_NAME_WORDS), min_size=0, max_size=3)
+                .map(" ".join), min_size=2, max_size=12))
+def test_holder_names_of_near_ids_agree_exactly_as_names_agree(names):
+    # The signal decides names that share no word as arrays (a typo, or the words written
+    # together); it must say what names_agree says of every pair of ID numbers one edit apart.
+    rows = [(f"S{i}", "id_document", f"1234{i % 10}{i // 10}", name)
+            for i, name in enumerate(names)]
+    result = link_stores(stores_frame([r[0] for r in rows]), links_frame(rows))
+    key_of = result.graph.idents["key"]
+    names_of = {}
+    for _, key, name in ((r[0], r[2], r[3]) for r in rows):
+        if name:
+            names_of.setdefault(key, set()).add(name)
+    for m in result.matches:
+        expected = any(names_agree(x, y) for x in names_of.get(key_of[m.a], ())
+                       for y in names_of.get(key_of[m.b], ()))
+        assert ("holder_names_agree" in m.parts) == expected, (key_of[m.a], key_of[m.b])
+    assert {frozenset((key_of[m.a], key_of[m.b])) for m in result.matches} == {
+        frozenset((r[2], s[2])) for i, r in enumerate(rows) for s in rows[i + 1:]
+        if id_edit_close(r[2], s[2])}
 
 
 def test_cluster_ids_are_deterministic_and_survive_new_stores():

@@ -24,7 +24,7 @@ from rapidfuzz.process import cpdist
 
 from ..normalize import address_identities, id_check_passes, id_edit_close, name_key, names_agree
 from ..parallel import Parallel
-from .graph import EvidenceGraph
+from .graph import EvidenceGraph, unique_pairs
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "date_variant_documents", "document_name_values",
            "find_matches", "holder_name_key", "near_duplicate_addresses",
@@ -114,7 +114,10 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
 
     Candidates come from hashing each key with one position masked (substitutions) and with two
     adjacent positions swapped (transpositions), vectorized over all keys of one length, so no
-    pair of keys is compared unless it is a real candidate.
+    pair of keys is compared unless it is a real candidate. The candidates, their edits and
+    their holder names are checked as arrays (:func:`_names_agree_pairs`): where ID documents
+    are birth dates (RLdata10000) a date has many neighbours one digit away, 36,000 pairs
+    nearly all of other people.
     """
     idents = graph.idents
     keys = pa.array(idents["key"], pa.large_string())
@@ -122,26 +125,85 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
             & pc.string_is_ascii(keys).to_numpy(zero_copy_only=False))
     index = np.nonzero(docs)[0]
     lengths = pc.binary_length(keys.take(index)).to_numpy(zero_copy_only=False)
-    pairs: set[tuple[int, int]] = set()
+    found_a, found_b = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for length in np.unique(lengths).tolist():
         group = index[lengths == length]
         if len(group) >= 2:
-            pairs |= _one_edit_candidates(group, keys.take(group), length)
-    if not pairs:
+            a, b = _one_edit_pairs(group, keys.take(group), length)
+            found_a.append(a)
+            found_b.append(b)
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    a, b = unique_pairs(np.minimum(a, b), np.maximum(a, b), max(len(idents), 1))
+    if not len(a):
         return []
-    involved = np.unique(np.array(sorted(pairs)).ravel())
-    key_of = dict(zip(involved.tolist(), keys.take(involved).to_pylist(), strict=True))
-    names = _holder_names(graph, involved)
-    matches = []
-    for a, b in sorted(pairs):
-        if not id_edit_close(key_of[a], key_of[b]):
-            continue
-        misread = id_check_passes(key_of[a]) != id_check_passes(key_of[b])
-        match = Match(a, b, "id_near_match", ["id_misread" if misread else "id_one_edit"])
-        if any(names_agree(x, y) for x in names.get(a, ()) for y in names.get(b, ())):
-            match.parts.append("holder_names_agree")
-        matches.append(match)
-    return matches
+    involved = np.unique(np.r_[a, b])
+    passes = np.array([id_check_passes(key) for key in keys.take(involved).to_pylist()])
+    misread = passes[np.searchsorted(involved, a)] != passes[np.searchsorted(involved, b)]
+    agree = _names_agree_pairs(graph, a, b, involved)
+    return [Match(x, y, "id_near_match", ["id_misread" if m else "id_one_edit",
+                                          *(["holder_names_agree"] if g else [])])
+            for x, y, m, g in zip(a.tolist(), b.tolist(), misread.tolist(), agree.tolist(),
+                                  strict=True)]
+
+
+def _names_agree_pairs(graph: EvidenceGraph, a: np.ndarray, b: np.ndarray,
+                       involved: np.ndarray) -> np.ndarray:
+    """Whether some holder name beside ID document ``a[i]`` and some beside ``b[i]`` agree
+    (:func:`~graphaudit.normalize.names_agree`), for every pair at once.
+
+    Two names in Latin letters of two or more words that share no word agree only as a typo
+    (``token_sort_ratio`` >= 90) or when their words joined are equal ("ab cd", "abc d"): for
+    them that is decided as arrays (rapidfuzz's ``cpdist``); names_agree itself runs only on
+    pairs of names with a word in common, of one word, or without cased letters (Chinese
+    characters, which it compares with their pinyin and character by character).
+    """
+    rows = np.nonzero(np.isin(graph.link_ident, involved))[0]
+    names = pd.DataFrame({"ident": graph.link_ident[rows],
+                          "name": graph.links["holder_name"].iloc[rows].fillna("").astype(str)
+                          .to_numpy(dtype=object)})
+    names = names[names["name"] != ""].drop_duplicates()
+    code, distinct = pd.factorize(names["name"].to_numpy(dtype=object))
+    names = pd.DataFrame({"ident": names["ident"].to_numpy(), "code": code})
+    pair = pd.DataFrame({"pair": np.arange(len(a)), "a": a, "b": b})
+    rows = (pair.merge(names, left_on="a", right_on="ident")
+            .merge(names, left_on="b", right_on="ident", suffixes=("_a", "_b")))
+    agree = np.zeros(len(a), dtype=bool)
+    if rows.empty:
+        return agree
+    raw = np.asarray(distinct, dtype=object)
+    key = np.array([name_key(name) for name in raw.tolist()], dtype=object)
+    words = [k.split() for k in key.tolist()]
+    joined = np.array(["".join(w) for w in words], dtype=object)
+    # one word, or no cased letter: names_agree has rules of its own for them
+    special = np.array([len(w) < 2 or k == k.upper() for w, k in zip(words, key, strict=True)])
+    na, nb = rows["code_a"].to_numpy(), rows["code_b"].to_numpy()
+    # A word in common: each word of name a looked up among the (name, word) rows of name b.
+    word_code, word_text = pd.factorize(pd.Series([w for ws in words for w in ws], dtype=object))
+    owner = np.repeat(np.arange(len(words)), [len(w) for w in words])
+    n_words = max(len(word_text), 1)
+    starts = np.r_[0, np.cumsum([len(w) for w in words])]
+    count = starts[na + 1] - starts[na]
+    row_of = np.repeat(np.arange(len(rows)), count)
+    at = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    probe = nb[row_of].astype(np.int64) * n_words + word_code[starts[na][row_of] + at]
+    present = np.isin(probe, owner.astype(np.int64) * n_words + word_code)
+    shares = np.bincount(row_of[present], minlength=len(rows)) > 0
+    empty = (key == "")[na] | (key == "")[nb]
+    same = (key[na] == key[nb]) & ~empty
+    full = ~same & ~empty & (special[na] | special[nb] | shares)
+    typo = ~same & ~empty & ~full
+    result = same.copy()
+    result[typo] = joined[na[typo]] == joined[nb[typo]]
+    rest = np.flatnonzero(typo & ~result)
+    if len(rest):
+        ratio = np.asarray(cpdist(key[na[rest]].tolist(), key[nb[rest]].tolist(),
+                                  scorer=fuzz.token_sort_ratio, score_cutoff=90))
+        result[rest] = ratio >= 90
+    checked = np.flatnonzero(full)
+    result[checked] = [names_agree(x, y) for x, y in zip(raw[na[checked]].tolist(),
+                                                          raw[nb[checked]].tolist(), strict=True)]
+    agree[rows["pair"].to_numpy()[result]] = True
+    return agree
 
 
 #: an ID key of 8 digits with a month of 01-12 and a day of 01-31 is read as a date YYYYMMDD
@@ -225,22 +287,28 @@ def _holder_names(graph: EvidenceGraph, idents: np.ndarray) -> dict[int, set[str
     return names
 
 
-def _one_edit_candidates(index: np.ndarray, keys: pa.Array, length: int) -> set[tuple[int, int]]:
-    """Pairs of ``index`` entries whose ASCII keys, all ``length`` long, may be one edit apart.
+def _one_edit_pairs(index: np.ndarray, keys: pa.Array, length: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of ``index`` entries whose ASCII keys, all ``length`` long, are one substitution
+    or one transposition of adjacent characters apart (``normalize.id_edit_close``).
 
     Each key is a polynomial hash of its bytes. Keys one substitution apart at position i have
     equal hashes once position i is left out; a key with positions i and i+1 swapped has the
-    hash of the other key. Both are hash lookups, linear in the number of keys.
+    hash of the other key. Both are hash lookups, linear in the number of keys; the pairs they
+    find are then checked byte by byte (a hash may collide).
     """
     data = np.frombuffer(keys.buffers()[2], dtype=np.uint8)  # a fresh take: offset 0
-    codes = data[: len(keys) * length].reshape(len(keys), length).astype(np.uint64)
+    raw = data[: len(keys) * length].reshape(len(keys), length)
+    codes = raw.astype(np.uint64)
     powers = np.array([pow(1_000_003, j, 1 << 64) for j in range(length)], dtype=np.uint64)
-    pairs: set[tuple[int, int]] = set()
+    found_a, found_b = [], []
     with np.errstate(over="ignore"):
         terms = codes * powers
         full = terms.sum(axis=1, dtype=np.uint64)
         for i in range(length):
-            pairs |= _equal_hash_pairs(full - terms[:, i], index)
+            left, right = _equal_hash_pairs(full - terms[:, i])
+            found_a.append(left)
+            found_b.append(right)
         lookup = pd.Index(full)
         for i in range(length - 1):
             differ = np.nonzero(codes[:, i] != codes[:, i + 1])[0]
@@ -248,26 +316,43 @@ def _one_edit_candidates(index: np.ndarray, keys: pa.Array, length: int) -> set[
                        + codes[differ, i + 1] * powers[i] + codes[differ, i] * powers[i + 1])
             found = lookup.get_indexer(swapped)
             hit = found >= 0
-            for a, b in zip(index[differ[hit]].tolist(), index[found[hit]].tolist(), strict=True):
-                if a != b:
-                    pairs.add((min(a, b), max(a, b)))
-    return pairs
+            found_a.append(differ[hit])
+            found_b.append(found[hit])
+    a, b = np.concatenate(found_a), np.concatenate(found_b)
+    keep = a != b
+    a, b = a[keep], b[keep]
+    return index[a[_edit_close(raw[a], raw[b])]], index[b[_edit_close(raw[a], raw[b])]]
 
 
-def _equal_hash_pairs(hashes: np.ndarray, index: np.ndarray) -> set[tuple[int, int]]:
-    """Every pair of ``index`` entries with equal ``hashes`` (a group is a few keys at most:
-    the keys that differ only at the masked position)."""
+def _edit_close(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``normalize.id_edit_close`` of the rows of two byte matrices of one width: exactly one
+    byte different, or two adjacent bytes swapped."""
+    differ = x != y
+    count = differ.sum(axis=1)
+    close = count == 1
+    two = np.flatnonzero(count == 2)
+    if len(two) and x.shape[1] > 1:
+        i = differ[two].argmax(axis=1)
+        j = np.minimum(i + 1, x.shape[1] - 1)
+        close[two] = (differ[two, j] & (j == i + 1) & (x[two, i] == y[two, j])
+                      & (x[two, j] == y[two, i]))
+    return close
+
+
+def _equal_hash_pairs(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions with equal ``hashes`` (a group is a few keys at most: the keys
+    that differ only at the masked position)."""
     shared = np.nonzero(pd.Series(hashes).duplicated(keep=False).to_numpy())[0]
     if not len(shared):
-        return set()
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     shared = shared[np.argsort(hashes[shared], kind="stable")]
-    bounds = np.r_[0, np.nonzero(np.diff(hashes[shared]))[0] + 1, len(shared)]
-    members = index[shared].tolist()
-    pairs = set()
-    for start, stop in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        run = sorted(members[start:stop])
-        pairs.update((a, b) for j, a in enumerate(run) for b in run[j + 1:])
-    return pairs
+    run = hashes[shared]
+    first = np.r_[True, run[1:] != run[:-1]]
+    run_end = np.r_[np.flatnonzero(first)[1:], len(run)]
+    count = run_end[np.cumsum(first) - 1] - np.arange(len(run)) - 1
+    left = np.repeat(np.arange(len(run)), count)
+    step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    return shared[left], shared[left + 1 + step]
 
 
 #: name keys of fewer characters are not looked at for typos: in "anna li" or "wang wei" one
