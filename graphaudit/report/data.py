@@ -159,7 +159,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     pairs = np.flatnonzero(pair_codes >= 0)
     pairs = pairs[np.argsort(pair_codes[pairs], kind="stable")]
     links, link_bounds, link_idents = _links(analysis, members, n_stores, show_pii)
-    chosen = set(selected)
+    chosen = pa.array(selected, type=pa.string())
     evidence = _evidence_by_cluster(analysis, chosen)
     weighed = _weighed_links(analysis, chosen, show_pii, secret)
     evidence_idents = [int(row["ident"]) for rows in evidence.values() for row in rows]
@@ -168,7 +168,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         pair_ident[pairs], link_idents, np.array(evidence_idents, dtype=np.int64),
         hubs["ident"].to_numpy(dtype=np.int64) if "ident" in hubs else []]), show_pii, secret)
     clusters = analysis.clusters
-    rows = clusters[clusters["cluster_id"].isin(chosen)].to_dict("records")
+    rows = clusters[among(clusters["cluster_id"], chosen)].to_dict("records")
     stores, store_rows = _stores(analysis, members, show_pii)
     return ReportData(
         analysis=analysis, show_pii=show_pii, selected=tuple(selected),
@@ -187,6 +187,13 @@ def cluster_codes(analysis: Analysis, selected: list[str]) -> np.ndarray:
     codes = pc.index_in(pa.array(analysis.linkage.cluster_id, from_pandas=True, type=pa.string()),
                         value_set=pa.array(selected, type=pa.string()))
     return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def among(column: pd.Series, chosen: pa.Array) -> np.ndarray:
+    """Which values of a text column are in ``chosen``, asked of Arrow (pandas' ``isin`` on an
+    Arrow column makes a scalar per value of the set: seconds for a report's clusters)."""
+    found = pc.is_in(pa.array(column, from_pandas=True, type=pa.string()), value_set=chosen)
+    return found.to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _scrubbed(values: list[str], show_pii: bool) -> list[str]:
@@ -287,11 +294,11 @@ def _idents(analysis: Analysis, idents: np.ndarray, show_pii: bool, secret: byte
     return out
 
 
-def _evidence_by_cluster(analysis: Analysis, selected: set[str]) -> dict[str, list[dict]]:
+def _evidence_by_cluster(analysis: Analysis, selected: pa.Array) -> dict[str, list[dict]]:
     evidence = analysis.evidence
     if evidence.empty:
         return {}
-    evidence = evidence[evidence["cluster_id"].isin(selected)]
+    evidence = evidence[among(evidence["cluster_id"], selected)]
     columns = ["cluster_id", "ident", "kind", "key", "store_count", "store_ids", "status",
                "bridge", "splits_into", "spellings"]
     values = [evidence[c].to_numpy(dtype=object) if c in evidence
@@ -302,7 +309,7 @@ def _evidence_by_cluster(analysis: Analysis, selected: set[str]) -> dict[str, li
     return grouped
 
 
-def _weighed_links(analysis: Analysis, selected: set[str], show_pii: bool, secret: bytes
+def _weighed_links(analysis: Analysis, selected: pa.Array, show_pii: bool, secret: bytes
                    ) -> dict[str, dict[str, list[dict]]]:
     """Per selected cluster: its weakest merges and its possible links, each as a waterfall
     (evidence items and weights, prior, total, threshold), at most LINK_ROWS."""
@@ -313,13 +320,13 @@ def _weighed_links(analysis: Analysis, selected: set[str], show_pii: bool, secre
     if linkage.resolution is None:
         return {}
     merges = merge_table(linkage)
-    merges = merges[merges["cluster_id"].isin(selected) & ~merges["weak"]]
+    merges = merges[among(merges["cluster_id"], selected) & ~merges["weak"]]
     merges = merges.sort_values(["cluster_id", "score"]).groupby("cluster_id").head(LINK_ROWS)
     possible = analysis.possible_links
     if possible is None:
         possible = possible_table(linkage)
-    possible = possible[possible["cluster_a"].isin(selected)
-                        | possible["cluster_b"].isin(selected)]
+    possible = possible[among(possible["cluster_a"], selected)
+                        | among(possible["cluster_b"], selected)]
     edges = np.r_[merges["edge"].to_numpy(), possible["edge"].to_numpy()]
     if not len(edges):
         return {}
@@ -337,12 +344,13 @@ def _weighed_links(analysis: Analysis, selected: set[str], show_pii: bool, secre
                 "prior": f"{row.prior:+.1f}", "chance": f"{-row.chance:+.1f}",
                 "threshold": f"{row.threshold:+.1f}", "evidence": evidence.get(row.edge, "")}
 
+    chosen = set(selected.to_pylist())
     out: dict[str, dict[str, list[dict]]] = {}
     for row in merges.itertuples():
         out.setdefault(row.cluster_id, {}).setdefault("merges", []).append(weighed(row))
     for row in possible.itertuples():
         for own, other in ((row.cluster_a, row.cluster_b), (row.cluster_b, row.cluster_a)):
-            if own not in selected:
+            if own not in chosen:
                 continue
             rows = out.setdefault(own, {}).setdefault("possible", [])
             if len(rows) < LINK_ROWS:
