@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .identifiers import store_brand_keys
+from .identifiers import STORE_DATES, store_brand_keys, store_dates
 from .linkage import Linkage, LinkageParams, link_stores
 from .linkage.evidence import bridge_splits, cluster_evidence, text_lookup
 from .linkage.graph import build_graph
@@ -164,11 +164,15 @@ def analyze(
 
 def with_store_defaults(stores: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``stores`` with every column of :data:`STORE_DEFAULTS` (filled in where
-    missing) and each store's brand key."""
+    missing), each store's brand key and its dates parsed (:data:`STORE_DATES`: the linkage
+    and the scoring read them, parsed once)."""
     stores = stores.assign(**{column: value for column, value in STORE_DEFAULTS.items()
                               if column not in stores})
     if "brand_key" not in stores:
         stores["brand_key"] = store_brand_keys(stores["brand"])
+    if not set(STORE_DATES.values()) <= set(stores):
+        for parsed, dates in zip(STORE_DATES.values(), store_dates(stores), strict=True):
+            stores[parsed] = dates
     return stores
 
 

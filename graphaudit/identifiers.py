@@ -19,10 +19,10 @@ import pyarrow.compute as pc
 
 from . import normalize
 from .parallel import Parallel
-from .records import RecordSet, Reject, RejectsWriter
+from .records import RecordSet, Reject, RejectsWriter, date_values
 
-__all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "Identifiers", "extract_identifiers",
-           "store_brand_key", "store_brand_keys"]
+__all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "STORE_DATES", "Identifiers",
+           "extract_identifiers", "store_brand_key", "store_brand_keys", "store_dates"]
 
 #: identifier kinds, in the order they are loaded and reported
 KINDS = ("id_document", "payment", "phone", "email", "address")
@@ -411,6 +411,19 @@ def store_brand_keys(brands: pd.Series) -> np.ndarray:
         codes, distinct = pd.factorize(brands.iloc[other])
         keys[other] = np.array([store_brand_key(b) for b in distinct], dtype=object)[codes]
     return keys
+
+
+#: the stores' date columns, and the columns that hold them parsed (:func:`store_dates`)
+STORE_DATES = {"opened_on": "opened", "suspended_on": "suspended_at"}
+
+
+def store_dates(stores: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Each store's opening and suspension date (NaT where empty or unreadable), from the
+    columns of :data:`STORE_DATES`: the parsed ones when a step before parsed them (the
+    linkage and the scoring read them three times in a run), else parsed now."""
+    opened, suspended = (stores[parsed] if parsed in stores else date_values(stores[column])
+                         for column, parsed in STORE_DATES.items())
+    return opened, suspended
 
 
 def store_brand_key(brand: str) -> str:

@@ -26,6 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz.distance import Levenshtein
 
+from .identifiers import store_dates
+
 __all__ = ["BRAND_RULE", "RISK_FACTORS", "brand_relation", "brand_variant_windows",
            "brand_variants", "score_clusters"]
 
@@ -274,9 +276,7 @@ def _brand_reuse(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Seri
 def _dated(stores: pd.DataFrame) -> pd.DataFrame:
     """The columns the brand rule and the risk factors read, with dates parsed."""
     frame = stores[["store_id", "status", "opened_on", "suspended_on", "brand_key"]].copy()
-    frame["opened"] = pd.to_datetime(frame["opened_on"].replace("", None), errors="coerce")
-    frame["suspended_at"] = pd.to_datetime(frame["suspended_on"].replace("", None),
-                                           errors="coerce")
+    frame["opened"], frame["suspended_at"] = store_dates(stores)
     frame["is_suspended"] = frame["status"] == "suspended"
     return frame
 

@@ -253,6 +253,19 @@ def test_clean_date_shortcut_agrees_with_pandas(value):
         assert parsed.dt.strftime("%Y-%m-%d").fillna("").tolist() == values.tolist()
 
 
+@pytest.mark.parametrize("column", [
+    ["2021-03-04", "", "1999-12-31"], ["2021-03-04", None, "2020-02-29"], ["", ""],
+    ["2021-03-04", "2019-02-29"], ["2021-03-04", "2021/03/04"], ["2021-3-4", "1850-06-01"],
+    ["2021-03-04", " "], ["2021-03-04", "2021-03-04T10:00"], ["2100-01-01", "2021-03-04"],
+])
+@pytest.mark.parametrize("dtype", [object, str])
+def test_date_values_are_pandas_dates(column, dtype):
+    """Arrow's dates of a clean column, pandas' of any other: the same values and dtype."""
+    values = pd.Series(column, dtype=dtype, index=range(10, 10 + len(column)), name="opened_on")
+    expected = pd.to_datetime(values.fillna("").astype(str).replace("", None), errors="coerce")
+    pd.testing.assert_series_equal(records.date_values(values), expected)
+
+
 def test_dates_and_choices_are_normalised_only_when_needed(tmp_path):
     """Clean columns pass untouched; one odd value sends the column the full pandas way."""
     data = tmp_path / "d"

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
+from ..identifiers import store_dates
 from .graph import EvidenceGraph, dense_codes, subtree_weights, unique_pairs
 from .signals import document_name_values, holder_name_key, near_name_values
 from .weights import (
@@ -163,15 +164,15 @@ def _store_days(stores: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray | N
     if "opened_on" not in stores or "suspended_on" not in stores or "status" not in stores:
         return None, None
 
-    def days(column: str) -> np.ndarray:
-        dates = pd.to_datetime(stores[column].fillna("").astype(str).replace("", None),
-                               errors="coerce")
+    opened, suspended = store_dates(stores)
+
+    def days(dates: pd.Series) -> np.ndarray:
         return (dates - pd.Timestamp(0)).dt.days.to_numpy(dtype=np.float64)
 
-    banned = days("suspended_on")
+    banned = days(suspended)
     banned = np.where((stores["status"] == "suspended").to_numpy(),
                       np.where(np.isnan(banned), -np.inf, banned), np.nan)
-    opened = days("opened_on")
+    opened = days(opened)
     return banned, np.where(np.isnan(opened), np.inf, opened)
 
 
