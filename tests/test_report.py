@@ -1305,3 +1305,57 @@ def test_store_rows_put_together_in_arrow_are_what_jinja_would_write():
             "suspended_on": columns[6][k], "reason": shorten(columns[7][k], 300),
             "flags": shorten(columns[11][k], 300)}])
         assert made[s] == expected
+
+
+def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
+    """A page's evidence table is a slice of rows made a column at a time in Arrow
+    (report.data): each cluster's rows are what the Jinja loop with autoescape wrote (written
+    out here), hostile text, brand variants, bridges, spellings and long store lists included."""
+    import numpy as np
+    from jinja2 import Environment
+
+    from graphaudit.report.data import Evidence, Ident, _evidence_rows
+
+    loop = Environment(autoescape=True, trim_blocks=True).from_string(
+        '{% for e in evidence %}<tr{% if e.node %} data-node="{{ e.node }}"{% endif %}><td>'
+        '{{ e.kind }}</td><td class="wrap">{{ e.identifier }}{% if e.spellings > 1 %} <span '
+        'class="muted">({{ e.spellings }} spellings)</span>{% endif %}</td><td class="num">'
+        '{{ e.stores }}</td><td class="ids">{{ e.store_ids }}</td><td class="wrap">'
+        '{{ e.status }}</td><td>{% if e.bridge %}<span class="pill bad">bridge {{ e.splits }}'
+        '</span>{% endif %}</td></tr>\n{% endfor %}')
+    idents = {3: Ident("payment", '**** 1234 #ab"cd', "", "", False),
+              5: Ident("address", "<script>alert(1)</script> road", "hub", "a 3PL <b>", True),
+              8: Ident("phone", "+86****000 #00ff", "hub", "denied: hub 'x'", True)}
+    many = ";".join(f"S{k}" for k in range(75))
+    texts = {"kind": ["payment", "brand", "address", "phone", "payment"],
+             "key": ["k", "tropu (suspended) ~ t<r>ou;x", "k", "k", "k"],
+             "store_ids": ["S1;S2", "S3", many, "S<4>;S'5", "S9"],
+             "status": ["same operator", "variant & <i>", "", "hub", "shared"]}
+    found = Evidence(ident=np.array([3, -1, 5, 8, 3]), store_count=np.array([2, 1, 75, 2, 1]),
+                     bridge=np.array([True, True, False, True, False]),
+                     splits=["2 + 1 <x>", "", "", "1 + 1", ""],
+                     spellings=np.array([3, 4, 1, 2, 1]), bounds=np.array([0, 2, 2, 5]))
+    made = _evidence_rows(found, texts, idents, show_pii=False)
+    for code in range(3):
+        rows = []
+        for k in range(found.bounds[code], found.bounds[code + 1]):
+            ident, ids = int(found.ident[k]), texts["store_ids"][k].split(";")
+            shown = ", ".join(ids[:60]) + (f" \u2026 and {len(ids) - 60:,} more"
+                                            if len(ids) > 60 else "")
+            if ident < 0:
+                rows.append({"node": None, "kind": "brand variant",
+                             "identifier": scrub(texts["key"][k].replace(";", ", ")),
+                             "spellings": 1, "stores": int(found.store_count[k]),
+                             "store_ids": shown, "status": texts["status"][k], "bridge": False})
+                continue
+            known = idents[ident]
+            status = known.status if known.decided else texts["status"][k]
+            reason = known.reason
+            rows.append({"node": f"i{ident}", "kind": {"payment": "payment account"}.get(
+                texts["kind"][k], texts["kind"][k]), "identifier": known.display,
+                "spellings": int(found.spellings[k]), "stores": int(found.store_count[k]),
+                "store_ids": shown, "bridge": bool(found.bridge[k]), "splits": found.splits[k],
+                "status": (reason if status in reason else f"{status}: {reason}") if reason
+                else status})
+        assert made.of(code) == loop.render(evidence=rows), code
+    assert "<script>" not in made.of(2) and made.of(1) == ""

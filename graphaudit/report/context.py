@@ -17,9 +17,10 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
-from .data import Ident, ReportData, Store
+from .data import Evidence, Ident, ReportData, Store
 from .graph import (
     FOLD_NODES,
+    KIND_NAMES,
     KIND_STYLE,
     STORE_STYLE,
     SUMMARY_STORES,
@@ -39,7 +40,6 @@ __all__ = ["KIND_NAMES", "STORE_ROWS", "cluster_context", "cluster_query", "cyph
 STORE_ROWS = 5_000
 #: tooltips list at most this many identifiers of a store
 TOOLTIP_IDENTIFIERS = 12
-KIND_NAMES = {kind: style[2] for kind, style in KIND_STYLE.items()}
 FACTOR_HELP = {
     "suspended member": "{suspended} store(s) of the cluster are suspended",
     "reopened after ban": "{reopened} active store(s) opened after the cluster's first "
@@ -110,10 +110,9 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
     low, high = data.pair_bounds[code], data.pair_bounds[code + 1]
     pair_store = data.pair_store[low:high].tolist()
     pair_ident = data.pair_ident[low:high].tolist()
-    evidence = data.evidence.get(cluster_id, [])
     links = _Links(data, members)
     position = {s: k for k, s in enumerate(members)}
-    ident_rows = {int(row["ident"]): row for row in evidence if int(row["ident"]) >= 0}
+    ident_rows = _ident_rows(data.evidence, code)
     idents = sorted(set(pair_ident), key=lambda i: (
         not bool(ident_rows.get(i, {}).get("bridge", False)),
         -int(ident_rows.get(i, {}).get("store_count", 0)), data.idents[i].kind, i))
@@ -132,7 +131,6 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
         graph_data["summary"] = _summary(data, members, idents, pairs, graph_data["nodes"])
     kinds = sorted({data.idents[i].kind for i in idents}, key=list(KIND_STYLE).index)
     risk = int(cluster["risk_score"])
-    weighed = data.weighed.get(cluster_id, {})
     return {
         "c": {
             "id": cluster_id,
@@ -154,9 +152,9 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
         "summary_view": "summary" in graph_data,
         "graph_json": json_for_script(graph_data),
         "factors": _factors(data, cluster),
-        "evidence": [_evidence_row(data, row) for row in evidence],
-        "weakest_merges": weighed.get("merges", []),
-        "possible_links": weighed.get("possible", []),
+        "evidence": Markup(data.evidence_rows.of(code)),
+        "weakest_merges": Markup(data.merge_rows.of(code)),
+        "possible_links": Markup(data.possible_rows.of(code)),
         "timeline": timeline([(data.stores[s].opened, data.stores[s].suspended_on,
                                data.stores[s].store_id) for s in members]),
         "stores": _store_rows(data, members),
@@ -329,32 +327,16 @@ def _edge_detail(links: _Links, s: int, i: int) -> str:
     return "; ".join(links.detail.get((s, i), [])[:3])
 
 
-def _evidence_row(data: ReportData, row: dict) -> dict:
-    ident = int(row["ident"])
-    ids = str(row.get("store_ids") or "").split(";")
-    shown = ", ".join(ids[:60]) + (f" \u2026 and {len(ids) - 60:,} more" if len(ids) > 60
-                                    else "")
-    if row["kind"] == "brand" or ident < 0:
-        return {"node": None, "kind": "brand variant",
-                "identifier": data.text(str(row["key"]).replace(";", ", ")),
-                "spellings": 1, "stores": int(row["store_count"]), "store_ids": shown,
-                "status": data.text(str(row.get("status") or "").replace(";", ", ")),
-                "bridge": False, "splits": ""}
-    known = data.idents[ident]
-    status = known.status if known.decided else str(row.get("status") or "")
-    reason = data.text(known.reason)
-    return {
-        "node": f"i{ident}",
-        "kind": KIND_NAMES.get(row["kind"], str(row["kind"])),
-        "identifier": known.display,
-        "spellings": int(row.get("spellings", 1) or 1),
-        "stores": int(row["store_count"]),
-        "store_ids": shown,
-        "status": (reason if status in reason else f"{status}: {reason}") if reason
-        else status,
-        "bridge": bool(row.get("bridge", False)),
-        "splits": str(row.get("splits_into") or ""),
-    }
+def _ident_rows(evidence: Evidence, code: int) -> dict[int, dict]:
+    """The evidence of each identifier of cluster ``code``: its stores, bridge, splits and
+    spellings."""
+    low, high = evidence.bounds[code], evidence.bounds[code + 1]
+    return {i: {"store_count": count, "bridge": bridge, "splits_into": splits,
+                "spellings": spellings}
+            for i, count, bridge, splits, spellings in zip(
+                evidence.ident[low:high].tolist(), evidence.store_count[low:high].tolist(),
+                evidence.bridge[low:high].tolist(), evidence.splits[low:high],
+                evidence.spellings[low:high].tolist(), strict=True) if i >= 0}
 
 
 def _store_rows(data: ReportData, members: list[int]) -> Markup:

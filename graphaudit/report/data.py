@@ -9,6 +9,7 @@ result, :class:`ReportData`, is read by the page contexts (:mod:`.context`) and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,9 +23,11 @@ import pyarrow.compute as pc
 from ..analysis import Analysis
 from ..linkage.evidence import address_texts
 from ..privacy import display_identifiers, escape_column, scrub, scrub_column
+from .graph import KIND_NAMES
 from .text import filled, shorten, shortened
 
-__all__ = ["HUB_ROWS", "LINK_ROWS", "Ident", "ReportData", "Store", "prepare", "shown_text"]
+__all__ = ["HUB_ROWS", "LINK_ROWS", "Evidence", "Ident", "PageRows", "ReportData", "Store",
+           "prepare", "shown_text"]
 
 #: at most this many rows in the index's hubs table
 HUB_ROWS = 5_000
@@ -75,6 +78,49 @@ class Links(NamedTuple):
     raw: list[str]
 
 
+class Evidence(NamedTuple):
+    """The evidence rows of a report's clusters, cluster by cluster (rows bounds[c]:bounds[c + 1]
+    of cluster code c), a column each: what a page's graph needs of them."""
+
+    ident: np.ndarray
+    store_count: np.ndarray
+    bridge: np.ndarray
+    splits: list[str]
+    spellings: np.ndarray
+    bounds: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class PageRows:
+    """Rows of a table of every page, as HTML, cluster by cluster in one UTF-8 text: a page's
+    rows are one slice of it (a Python string per row would be millions at 1,000,000 stores)."""
+
+    text: bytes
+    #: where the rows of each cluster code begin in ``text`` (and where the last ends)
+    starts: np.ndarray
+
+    def of(self, code: int) -> str:
+        """The rows of cluster ``code``, one after another ("" when it has none)."""
+        return self.text[self.starts[code]:self.starts[code + 1]].decode("utf-8")
+
+    @classmethod
+    def made(cls, codes: np.ndarray, rows: pa.Array, clusters: int) -> PageRows:
+        """The rows ``rows`` of clusters ``codes`` (positions among ``clusters``; -1: none),
+        each cluster's in the order given."""
+        order = np.argsort(codes, kind="stable")
+        order = order[codes[order] >= 0]
+        starts = np.zeros(clusters + 1, dtype=np.int64)
+        if not len(order):
+            return cls(b"", starts)
+        rows = _flat(rows).take(pa.array(order)).cast(pa.large_string())
+        offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[
+            rows.offset:rows.offset + len(rows) + 1]
+        data = rows.buffers()[2]
+        text = b"" if data is None else bytes(memoryview(data)[offsets[0]:offsets[-1]])
+        starts = offsets[np.searchsorted(codes[order], np.arange(clusters + 1))] - offsets[0]
+        return cls(text, starts)
+
+
 @dataclass(frozen=True, eq=False)
 class ReportData:
     """Everything the pages of one report show, keyed by store and identifier number.
@@ -100,8 +146,11 @@ class ReportData:
     #: every link of a page's stores, store by store: rows link_bounds[s]:link_bounds[s + 1]
     links: Links
     link_bounds: np.ndarray
-    evidence: dict[str, list[dict]]
-    weighed: dict[str, dict[str, list[dict]]]
+    evidence: Evidence
+    #: the rows of each page's evidence, weakest merges and possible links tables, as HTML
+    evidence_rows: PageRows
+    merge_rows: PageRows
+    possible_rows: PageRows
     cluster_rows: dict[str, dict]
 
     def text(self, value: str, limit: int = 200) -> str:
@@ -160,12 +209,11 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     pairs = pairs[np.argsort(pair_codes[pairs], kind="stable")]
     links, link_bounds, link_idents = _links(analysis, members, n_stores, show_pii)
     chosen = pa.array(selected, type=pa.string())
-    evidence = _evidence_by_cluster(analysis, chosen)
-    weighed = _weighed_links(analysis, chosen, show_pii, secret)
-    evidence_idents = [int(row["ident"]) for rows in evidence.values() for row in rows]
+    evidence, evidence_texts = _evidence_by_cluster(analysis, chosen)
+    merge_rows, possible_rows = _weighed_links(analysis, chosen, show_pii, secret)
     hubs = analysis.hubs.head(HUB_ROWS)
     idents = _idents(analysis, np.concatenate([
-        pair_ident[pairs], link_idents, np.array(evidence_idents, dtype=np.int64),
+        pair_ident[pairs], link_idents, evidence.ident,
         hubs["ident"].to_numpy(dtype=np.int64) if "ident" in hubs else []]), show_pii, secret)
     clusters = analysis.clusters
     rows = clusters[among(clusters["cluster_id"], chosen)].to_dict("records")
@@ -177,7 +225,9 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         pair_ident=pair_ident[pairs],
         pair_bounds=np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1)),
         stores=stores, store_rows=store_rows, idents=idents, links=links,
-        link_bounds=link_bounds, evidence=evidence, weighed=weighed,
+        link_bounds=link_bounds, evidence=evidence,
+        evidence_rows=_evidence_rows(evidence, evidence_texts, idents, show_pii),
+        merge_rows=merge_rows, possible_rows=possible_rows,
         cluster_rows={row["cluster_id"]: row for row in rows},
     )
 
@@ -194,6 +244,10 @@ def among(column: pd.Series, chosen: pa.Array) -> np.ndarray:
     Arrow column makes a scalar per value of the set: seconds for a report's clusters)."""
     found = pc.is_in(pa.array(column, from_pandas=True, type=pa.string()), value_set=chosen)
     return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _flat(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def _scrubbed(values: list[str], show_pii: bool) -> list[str]:
@@ -294,31 +348,104 @@ def _idents(analysis: Analysis, idents: np.ndarray, show_pii: bool, secret: byte
     return out
 
 
-def _evidence_by_cluster(analysis: Analysis, selected: pa.Array) -> dict[str, list[dict]]:
+def _codes(column: pd.Series, selected: pa.Array) -> np.ndarray:
+    """Per row: the position of its cluster (``column``) in ``selected``, or -1."""
+    codes = pc.index_in(pa.array(column, from_pandas=True, type=pa.string()),
+                        value_set=selected)
+    return codes.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _evidence_by_cluster(analysis: Analysis, selected: pa.Array
+                         ) -> tuple[Evidence, dict[str, list]]:
+    """The evidence rows of the ``selected`` clusters, cluster by cluster: what the graph needs
+    (:class:`Evidence`), and the texts the evidence table shows, as lists of the same rows."""
     evidence = analysis.evidence
-    if evidence.empty:
-        return {}
-    evidence = evidence[among(evidence["cluster_id"], selected)]
-    columns = ["cluster_id", "ident", "kind", "key", "store_count", "store_ids", "status",
-               "bridge", "splits_into", "spellings"]
-    values = [evidence[c].to_numpy(dtype=object) if c in evidence
-              else np.full(len(evidence), None, dtype=object) for c in columns]
-    grouped: dict[str, list[dict]] = {}
-    for row in zip(*values, strict=True):
-        grouped.setdefault(row[0], []).append(dict(zip(columns, row, strict=True)))
-    return grouped
+    codes = _codes(evidence["cluster_id"], selected) if not evidence.empty \
+        else np.zeros(0, dtype=np.int64)
+    rows = np.flatnonzero(codes >= 0)
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+
+    def column(name: str, default, kind=None) -> pd.Series:
+        if name not in evidence:
+            return pd.Series([default] * len(rows), dtype=kind)
+        values = evidence[name].take(rows)
+        return values.fillna(default) if kind is None else values.fillna(default).astype(kind)
+
+    found = Evidence(
+        ident=column("ident", -1, np.int64).to_numpy(np.int64),
+        store_count=column("store_count", 0, np.int64).to_numpy(np.int64),
+        bridge=column("bridge", False, bool).to_numpy(bool),
+        splits=column("splits_into", "", str).tolist(),
+        spellings=column("spellings", 1, np.int64).to_numpy(np.int64),
+        bounds=np.searchsorted(codes[rows], np.arange(len(selected) + 1)))
+    texts = {name: column(name, "", str).tolist()
+             for name in ("kind", "key", "store_ids", "status")}
+    return found, texts
+
+
+def _evidence_rows(found: Evidence, texts: dict[str, list], idents: dict[int, Ident],
+                   show_pii: bool) -> PageRows:
+    """The evidence table's rows of every page (``cluster-evidence-row.html``): the texts made
+    per row in Python, escaped and put together a column at a time in Arrow (a Jinja loop on
+    every page escaped about 60 values)."""
+    node, kind, identifier, status = [], [], [], []
+    for i, k, key, said in zip(found.ident.tolist(), texts["kind"], texts["key"],
+                               texts["status"], strict=True):
+        if k == "brand" or i < 0:
+            node.append("")
+            kind.append("brand variant")
+            identifier.append(shown_text(key.replace(";", ", "), 200, show_pii))
+            status.append(shown_text(said.replace(";", ", "), 200, show_pii))
+            continue
+        known = idents[i]
+        node.append(f' data-node="i{i}"')
+        kind.append(KIND_NAMES.get(k, k))
+        identifier.append(known.display)
+        decided = known.status if known.decided else said
+        reason = shown_text(known.reason, 200, show_pii)
+        status.append((reason if decided in reason else f"{decided}: {reason}") if reason
+                      else decided)
+    variant = np.array([k == "brand" for k in texts["kind"]], dtype=bool) | (found.ident < 0)
+    spellings = pa.array(np.where(variant, 1, found.spellings))
+    bridge = pa.array(found.bridge & ~variant)
+    ids = pa.array(texts["store_ids"], pa.string())
+    long = np.flatnonzero(pc.count_substring(ids, ";").to_numpy(zero_copy_only=False) >= 60)
+    shown_ids = pc.replace_substring(ids, ";", ", ")
+    if len(long):
+        cut = [", ".join(part[:60]) + f" \u2026 and {len(part) - 60:,} more"
+               for part in (texts["store_ids"][k].split(";") for k in long.tolist())]
+        mask = np.zeros(len(ids), dtype=bool)
+        mask[long] = True
+        shown_ids = pc.replace_with_mask(shown_ids, pa.array(mask), pa.array(cut, pa.string()))
+    parts = {
+        "node": pa.array(node, pa.string()), "kind": escape_column(pa.array(kind, pa.string())),
+        "identifier": escape_column(pa.array(identifier, pa.string())),
+        "spellings": pc.if_else(pc.greater(spellings, 1), pc.binary_join_element_wise(
+            ' <span class="muted">(', pc.cast(spellings, pa.string()), ' spellings)</span>', ""),
+            ""),
+        "stores": pc.cast(pa.array(found.store_count), pa.string()),
+        "store_ids": escape_column(shown_ids),
+        "status": escape_column(pa.array(status, pa.string())),
+        "bridge": pc.if_else(bridge, pc.binary_join_element_wise(
+            '<span class="pill bad">bridge ', escape_column(pa.array(found.splits, pa.string())),
+            "</span>", ""), ""),
+    }
+    codes = np.repeat(np.arange(len(found.bounds) - 1), np.diff(found.bounds))
+    return PageRows.made(codes, filled("cluster-evidence-row.html", parts), len(found.bounds) - 1)
 
 
 def _weighed_links(analysis: Analysis, selected: pa.Array, show_pii: bool, secret: bytes
-                   ) -> dict[str, dict[str, list[dict]]]:
-    """Per selected cluster: its weakest merges and its possible links, each as a waterfall
-    (evidence items and weights, prior, total, threshold), at most LINK_ROWS."""
+                   ) -> tuple[PageRows, PageRows]:
+    """The rows of every page's weakest merges and possible links (``cluster-merge-row.html``,
+    ``cluster-possible-row.html``), each a waterfall (evidence items and weights, prior, total,
+    threshold), at most LINK_ROWS per page, put together a column at a time in Arrow."""
     from ..analysis import describe_links
     from ..linkage.waterfall import link_items, merge_table, possible_table
 
     linkage = analysis.linkage
+    none = PageRows.made(np.zeros(0, dtype=np.int64), pa.array([], pa.string()), len(selected))
     if linkage.resolution is None:
-        return {}
+        return none, none
     merges = merge_table(linkage)
     merges = merges[among(merges["cluster_id"], selected) & ~merges["weak"]]
     merges = merges.sort_values(["cluster_id", "score"]).groupby("cluster_id").head(LINK_ROWS)
@@ -329,7 +456,7 @@ def _weighed_links(analysis: Analysis, selected: pa.Array, show_pii: bool, secre
                         | among(possible["cluster_b"], selected)]
     edges = np.r_[merges["edge"].to_numpy(), possible["edge"].to_numpy()]
     if not len(edges):
-        return {}
+        return none, none
     items = link_items(linkage, edges)
     texts = address_texts(linkage, items.loc[items["ident"] >= 0, "ident"].to_numpy())
     described = describe_links(items, texts, show_pii, secret)
@@ -339,20 +466,39 @@ def _weighed_links(analysis: Analysis, selected: pa.Array, show_pii: bool, secre
     evidence = {edge: shorten(line, 600) for edge, line in zip(
         described.index.tolist(), lines.to_pylist(), strict=True)}
 
-    def weighed(row) -> dict:
-        return {"a": row.store_a, "b": row.store_b, "score": f"{row.score:+.1f}",
-                "prior": f"{row.prior:+.1f}", "chance": f"{-row.chance:+.1f}",
-                "threshold": f"{row.threshold:+.1f}", "evidence": evidence.get(row.edge, "")}
+    def weighed(frame: pd.DataFrame, take: np.ndarray | None = None) -> dict[str, pa.Array]:
+        """The columns of a waterfall row of ``frame`` (at rows ``take``), escaped."""
+        def at(name: str) -> list:
+            values = frame[name].to_numpy()
+            return (values if take is None else values[take]).tolist()
 
-    chosen = set(selected.to_pylist())
-    out: dict[str, dict[str, list[dict]]] = {}
-    for row in merges.itertuples():
-        out.setdefault(row.cluster_id, {}).setdefault("merges", []).append(weighed(row))
-    for row in possible.itertuples():
-        for own, other in ((row.cluster_a, row.cluster_b), (row.cluster_b, row.cluster_a)):
-            if own not in chosen:
-                continue
-            rows = out.setdefault(own, {}).setdefault("possible", [])
-            if len(rows) < LINK_ROWS:
-                rows.append({"other": other, **weighed(row)})
-    return out
+        def signed(values: list[float]) -> pa.Array:
+            return pa.array([f"{v:+.1f}" for v in values], pa.string())
+
+        return {"a": escape_column(pa.array(at("store_a"), pa.string())),
+                "b": escape_column(pa.array(at("store_b"), pa.string())),
+                "score": signed(at("score")), "prior": signed(at("prior")),
+                "chance": signed([-v for v in at("chance")]),
+                "threshold": signed(at("threshold")),
+                "evidence": escape_column(pa.array([evidence.get(e, "") for e in at("edge")],
+                                                   pa.string()))}
+
+    merge_rows = PageRows.made(_codes(merges["cluster_id"], selected),
+                               filled("cluster-merge-row.html", weighed(merges)), len(selected))
+    code_of = {cluster_id: code for code, cluster_id in enumerate(selected.to_pylist())}
+    shown, own, other = [], [], []
+    count: Counter = Counter()
+    for k, (a, b) in enumerate(zip(possible["cluster_a"].tolist(), possible["cluster_b"].tolist(),
+                                   strict=True)):
+        for mine, theirs in ((a, b), (b, a)):
+            code = code_of.get(mine)
+            if code is not None and count[code] < LINK_ROWS:
+                count[code] += 1
+                shown.append(k)
+                own.append(code)
+                other.append(theirs)
+    parts = weighed(possible, np.array(shown, dtype=np.int64))
+    parts["other"] = escape_column(pa.array(other, pa.string()))
+    possible_rows = PageRows.made(np.array(own, dtype=np.int64),
+                                  filled("cluster-possible-row.html", parts), len(selected))
+    return merge_rows, possible_rows

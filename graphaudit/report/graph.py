@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pyvis.edge import Edge
 from pyvis.node import Node
 
-__all__ = ["FOLD_NODES", "GROUPS", "KIND_STYLE", "STORE_STYLE", "SUMMARY_STORES", "ClusterGraph",
-           "IdentNode", "StoreNode", "build_cluster_graph", "graph_options", "legend_css",
-           "store_groups"]
+__all__ = ["FOLD_NODES", "GROUPS", "KIND_NAMES", "KIND_STYLE", "STORE_STYLE", "SUMMARY_STORES",
+           "ClusterGraph", "IdentNode", "StoreNode", "build_cluster_graph", "graph_options",
+           "legend_css", "store_groups"]
 
 #: above this many nodes, identifiers that tie nothing new are folded
 FOLD_NODES = 300
@@ -44,6 +44,8 @@ KIND_STYLE = {
     "email": ("triangleDown", "#ff9da7", "e-mail", "e-mail"),
     "address": ("hexagon", "#9c755f", "address", "address"),
 }
+#: identifier kind -> its name on the pages
+KIND_NAMES = {kind: style[2] for kind, style in KIND_STYLE.items()}
 #: store status -> (colour, legend name); stores are dots
 STORE_STYLE = {
     "active": ("#4e79a7", "active store"),
