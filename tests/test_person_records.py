@@ -240,3 +240,22 @@ def test_a_duplicate_sharing_only_its_id_and_name_with_its_original_stays_merged
     # and nobody else joins them
     frame = _clusters_of(result, owner)
     assert frame.groupby("c")["o"].nunique().max() == 1
+
+
+def test_a_small_set_of_person_records_is_weighed_not_left_to_the_defaults():
+    # 200 people give about 56 candidate pairs (RLdata500 has 51): EM weighs them (it needs
+    # about 800 iterations on so few), where the defaults merged every birth date shared by
+    # two records, whatever the names.
+    stores, links, owner = person_world(seed=7, people=200)
+    result = link_stores(stores, links)
+    model = result.resolution.model
+    assert model.source == "estimated" and 40 <= model.pairs < 200, model.message
+    frame = _clusters_of(result, owner)
+
+    def pairs(sizes: pd.Series) -> int:
+        return int((sizes * (sizes - 1) // 2).sum())
+
+    both = pairs(frame.groupby(["c", "o"]).size())
+    precision = both / max(pairs(frame.groupby("c").size()), 1)
+    recall = both / pairs(frame.groupby("o").size())
+    assert precision >= 0.95 and recall >= 0.9, (precision, recall)
