@@ -487,12 +487,18 @@ DOCUMENT_NAME_EDITS = ((8, 2),)
 
 def _one_holder(a: str, b: str) -> bool:
     """Two name keys written beside one document that name one holder: both in ASCII letters,
-    a typo or two apart (:data:`DOCUMENT_NAME_EDITS`)."""
+    a typo or two apart (:data:`DOCUMENT_NAME_EDITS`), with the words of one in any order: a
+    key has its words sorted, and a typo can move a word ("meyer michael", "michael myer")."""
     if not (a.isascii() and b.isascii()):
         return False
     shorter = min(len(a), len(b))
     edits = next((e for chars, e in DOCUMENT_NAME_EDITS if shorter >= chars), 0)
-    return edits > 0 and OSA.distance(a, b, score_cutoff=edits) <= edits
+    if edits == 0:
+        return False
+    words = b.split()
+    orders = itertools.permutations(words) if len(words) <= 4 else [words]
+    return any(OSA.distance(a, " ".join(order), score_cutoff=edits) <= edits
+               for order in orders)
 
 
 def _deletion_hashes(keys: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
