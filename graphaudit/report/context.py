@@ -14,7 +14,7 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .data import Evidence, Ident, ReportData, Store
@@ -30,7 +30,7 @@ from .graph import (
     graph_options,
     store_groups,
 )
-from .text import json_for_script, shorten
+from .text import json_for_script, row_template, shorten
 from .timeline import timeline
 
 __all__ = ["KIND_NAMES", "STORE_ROWS", "cluster_context", "cluster_query", "cypher_box",
@@ -131,6 +131,8 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
         graph_data["summary"] = _summary(data, members, idents, pairs, graph_data["nodes"])
     kinds = sorted({data.idents[i].kind for i in idents}, key=list(KIND_STYLE).index)
     risk = int(cluster["risk_score"])
+    line = timeline([(data.stores[s].opened, data.stores[s].suspended_on, data.stores[s].store_id)
+                     for s in members])
     return {
         "c": {
             "id": cluster_id,
@@ -155,8 +157,8 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
         "evidence": Markup(data.evidence_rows.of(code)),
         "weakest_merges": Markup(data.merge_rows.of(code)),
         "possible_links": Markup(data.possible_rows.of(code)),
-        "timeline": timeline([(data.stores[s].opened, data.stores[s].suspended_on,
-                               data.stores[s].store_id) for s in members]),
+        "timeline": line,
+        "marks": _marks(line),
         "stores": _store_rows(data, members),
         "stores_omitted": f"{len(members) - STORE_ROWS:,}" if len(members) > STORE_ROWS
         else "",
@@ -348,22 +350,47 @@ def _store_rows(data: ReportData, members: list[int]) -> Markup:
     return Markup("".join(data.store_rows[s] for s in ordered[:STORE_ROWS]))
 
 
-def _legend(kinds: list[str], graph) -> list[dict]:
-    """The legend's items: a CSS symbol class (``lg-<shape> lg-<group>``) and a name."""
-    items = [{"symbol": f"lg-dot lg-store-{status}", "name": name}
-             for status, (_, name) in STORE_STYLE.items()]
-    items.append({"symbol": "lg-dot lg-store-active-linked", "name": "linked to a suspended store"})
+def _legend(kinds: list[str], graph) -> Markup:
+    """The legend's items (``cluster-legend-row.html``): a CSS symbol class
+    (``lg-<shape> lg-<group>``) and a name each; made once per set of kinds."""
+    bridge = any(str(node.get("group", "")).endswith("-bridge") for node in graph.nodes)
+    return _legend_rows(tuple(kinds), bridge, bool(graph.folded_stores))
+
+
+@cache
+def _legend_rows(kinds: tuple[str, ...], bridge: bool, folded: bool) -> Markup:
+    items = [(f"lg-dot lg-store-{status}", name) for status, (_, name) in STORE_STYLE.items()]
+    items.append(("lg-dot lg-store-active-linked", "linked to a suspended store"))
     for kind in kinds:
         shape, _, name, _ = KIND_STYLE[kind]
-        items.append({"symbol": f"lg-{shape} lg-{kind}", "name": name})
-    if any(str(node.get("group", "")).endswith("-bridge") for node in graph.nodes):
-        items.append({"symbol": "lg-bridge", "name": "bridge (thick border)"})
-    if graph.folded_stores:
-        items.append({"symbol": "lg-dot lg-folded", "name": "folded stores"})
-    return items
+        items.append((f"lg-{shape} lg-{kind}", name))
+    if bridge:
+        items.append(("lg-bridge", "bridge (thick border)"))
+    if folded:
+        items.append(("lg-dot lg-folded", "folded stores"))
+    row = row_template("cluster-legend-row.html")
+    return Markup("".join(row.format(symbol=escape(symbol), name=escape(name))
+                          for symbol, name in items))
 
 
-def _factors(data: ReportData, cluster: dict) -> list[dict]:
+def _marks(line: dict) -> Markup:
+    """The timeline's year or month marks and its ticks (``cluster-label-row.html``,
+    ``cluster-tick-row.html``), from :func:`.timeline.timeline`; only the ticks' titles come
+    from the data."""
+    if not line["ticks"]:
+        return Markup("")
+    label, tick = row_template("cluster-label-row.html"), row_template("cluster-tick-row.html")
+    low, high, bottom = line["mid"] - 3, line["mid"] + 3, line["height"] - 4
+    rows = [label.format(x=mark["x"], low=low, high=high, bottom=bottom,
+                         text=escape(mark["text"])) for mark in line["labels"]]
+    rows += [tick.format(kind=t["kind"], x=t["x"], y=t["y"], h=t["h"], title=escape(t["title"]))
+             for t in line["ticks"]]
+    return Markup("".join(rows))
+
+
+def _factors(data: ReportData, cluster: dict) -> Markup:
+    """The risk factors table's rows (``cluster-factor-row.html``): each factor's points, its
+    maximum and the facts behind it."""
     points: dict[str, str] = {}
     for part in str(cluster.get("risk_factors") or "").split(";"):
         name, _, value = part.strip().rpartition(" +")
@@ -383,6 +410,8 @@ def _factors(data: ReportData, cluster: dict) -> list[dict]:
         "size": f"{int(cluster.get('size', 0) or 0):,}",
         "holders": int(cluster.get("holders", 0) or 0),
     }
-    return [{"name": name, "points": points.get(name, "0"), "max": maximum,
-             "why": FACTOR_HELP.get(name, "").format(**facts)}
-            for name, maximum in RISK_FACTORS.items()]
+    row = row_template("cluster-factor-row.html")
+    return Markup("".join(
+        row.format(name=escape(name), points=escape(points.get(name, "0")), max=maximum,
+                   why=escape(FACTOR_HELP.get(name, "").format(**facts)))
+        for name, maximum in RISK_FACTORS.items()))
