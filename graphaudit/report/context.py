@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import pandas as pd
@@ -85,21 +85,15 @@ class _Links:
         self.detail: dict[tuple[int, int], list[str]] = {}
         self.holders: dict[int, list[str]] = {}
         for s in members:
-            for i, holder, role, address_type, raw in data.store_links(s):
-                self.of_store.setdefault(s, []).append(
-                    (i, raw if data.idents[i].kind == "address" else ""))
-                detail = []
+            for i, holder, who, where, raw in data.store_links(s):
+                # prepare keeps the raw text of addresses only (the others' is "")
+                self.of_store.setdefault(s, []).append((i, raw))
                 if holder:
-                    detail.append(f"holder: {holder}" + (f" ({role})" if role else ""))
                     names = self.holders.setdefault(i, [])
                     if holder not in names and len(names) < 6:
                         names.append(holder)
-                elif role:
-                    detail.append(f"role: {role}")
-                if address_type:
-                    detail.append(f"address type: {address_type}")
-                if detail:
-                    self.detail.setdefault((s, i), []).extend(data.text(d, 80) for d in detail)
+                if who or where:
+                    self.detail.setdefault((s, i), []).extend(d for d in (who, where) if d)
 
 
 def cluster_context(data: ReportData, cluster_id: str) -> dict:
@@ -185,8 +179,14 @@ def _graph_data(graph, names: dict[str, str], details: dict[tuple[str, str], str
         edges.append([e["from"], e["to"], kind_code.get(kind, len(EDGE_KINDS)),
                       details.get((e["from"], e["to"]), "")])
     return {"nodes": nodes, "edges": edges,
-            "options": _difference(graph_options(len(graph.nodes), len(graph.edges)),
-                                   base_options())}
+            "options": _own_options(len(graph.nodes), len(graph.edges))}
+
+
+@lru_cache(maxsize=4_096)
+def _own_options(nodes: int, edges: int) -> dict:
+    """The options of a graph of this size that differ from the shared ones (the same for
+    every page of a size: made once; nobody changes them)."""
+    return _difference(graph_options(nodes, edges), base_options())
 
 
 @cache

@@ -69,12 +69,13 @@ class Ident(NamedTuple):
 class Links(NamedTuple):
     """The store-identifier link rows of a report's stores, a list per column (a tuple per
     row would be millions of objects at 1,000,000 stores): what the records said about each
-    link, the holder name and the raw text scrubbed."""
+    link, scrubbed: the holder name, the link's details as a page shows them ("holder: NAME
+    (ROLE)" or "role: ROLE", and "address type: TYPE"; "" when none), an address's raw text."""
 
     ident: list[int]
     holder: list[str]
-    role: list[str]
-    address_type: list[str]
+    who: list[str]
+    where: list[str]
     raw: list[str]
 
 
@@ -158,7 +159,7 @@ class ReportData:
         return shown_text(value, limit, self.show_pii)
 
     def store_links(self, s: int) -> Iterator[tuple[int, str, str, str, str]]:
-        """Store ``s``'s links as ``(ident, holder, role, address_type, raw)``."""
+        """Store ``s``'s links as ``(ident, holder, who, where, raw)`` (:class:`Links`)."""
         low, high = self.link_bounds[s], self.link_bounds[s + 1]
         return zip(*(column[low:high] for column in self.links), strict=True)
 
@@ -309,8 +310,20 @@ def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
     rows = rows[np.argsort(graph.link_store[rows], kind="stable")]
     link_bounds = np.searchsorted(graph.link_store[rows], np.arange(n_stores + 1))
     link_ident = linkage.canonical[graph.link_ident[rows]]
-    columns = [_values(graph.links, name, rows) for name in ("holder_name", "role", "address_type")]
-    columns[0] = _scrubbed(columns[0], show_pii)
+    holder, role, kind = (pa.array(_values(graph.links, name, rows), pa.string())
+                          for name in ("holder_name", "role", "address_type"))
+    holder = scrub_column(holder, show_pii)
+    # the details a page shows, scrubbed and shortened a column at a time (each page made and
+    # scrubbed its links' details one by one)
+    has_holder, has_role = pc.not_equal(holder, ""), pc.not_equal(role, "")
+    who = pc.if_else(has_holder, pc.binary_join_element_wise(
+        "holder: ", holder, pc.if_else(has_role, pc.binary_join_element_wise(" (", role, ")", ""),
+                                       ""), ""),
+        pc.if_else(has_role, pc.binary_join_element_wise("role: ", role, ""), ""))
+    where = pc.if_else(pc.not_equal(kind, ""),
+                       pc.binary_join_element_wise("address type: ", kind, ""), "")
+    columns = [holder.to_pylist(), *(shortened(scrub_column(_flat(detail), show_pii), 80)
+                                     .to_pylist() for detail in (who, where))]
     # A page shows a link's raw text only for an address (the raw text of a phone, an ID or an
     # account is the identifier itself, shown masked from its key): the others are left "",
     # not scrubbed (at 200,000 stores they were most of the texts prepare scrubbed in Python).

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import lru_cache
 
 __all__ = ["timeline"]
 
 WIDTH, HEIGHT, LEFT, RIGHT, MID = 900, 100, 30, 870, 46
 
 
+@lru_cache(maxsize=65_536)
 def _date(text: str) -> date | None:
+    """The day of an ISO date text (remembered: stores open on the same days)."""
     try:
         return date.fromisoformat(text[:10]) if text else None
     except ValueError:
