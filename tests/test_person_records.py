@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from graphaudit.linkage import link_stores
 from graphaudit.linkage.graph import build_graph
@@ -14,9 +16,11 @@ from graphaudit.linkage.signals import (
     date_variant_documents,
     document_name_values,
     find_matches,
+    holder_name_key,
     near_name_values,
 )
 from graphaudit.linkage.weights import LinkageParams
+from graphaudit.normalize import id_edit_close
 
 FIRST = ["carsten", "annegret", "wolfgang", "christine", "matthias", "brigitte", "juergen",
          "margarete", "friedrich", "elisabeth", "bernhard", "katharina", "reinhold", "gertrud",
@@ -269,3 +273,36 @@ def test_a_small_set_of_person_records_is_weighed_not_left_to_the_defaults():
     precision = both / max(pairs(frame.groupby("c").size()), 1)
     recall = both / pairs(frame.groupby("o").size())
     assert precision >= 0.95 and recall >= 0.9, (precision, recall)
+
+
+@settings(max_examples=60, deadline=None)
+@example([("19620412", "Hans Meier"), ("19750412", "MEIER Hans"), ("19620303", "Hans Meier"),
+          ("19620412", "Anna Koch"), ("19750412", "Anna Koch"), ("19621204", "Anna Koch")])
+@given(st.lists(st.tuples(st.sampled_from(["19620412", "19621204", "19620419", "19621104",
+                                           "19750412", "19620404", "19620303", "19750421"]),
+                          st.sampled_from(["Hans Meier", "MEIER Hans", "Anna Koch", ""])),
+                min_size=2, max_size=12))
+def test_date_variants_are_the_documented_rules(records):
+    # The rules of signals.date_variant_documents, pair by pair: the same name key beside two
+    # dates that differ in the day alone or the month alone, or with day and month swapped;
+    # another year only for a name beside exactly those two dates; never one edit apart.
+    rows = [(f"S{i}", "id_document", born, name) for i, (born, name) in enumerate(records)]
+    links = pd.DataFrame(rows, columns=["store_id", "kind", "key", "holder_name"])
+    graph = build_graph(pd.DataFrame({"store_id": links["store_id"]}), links)
+    key_of = graph.idents["key"]
+    found = {frozenset((key_of[m.a], key_of[m.b])) for m in date_variant_documents(graph)}
+    beside: dict[str, set[str]] = {}
+    for born, name in records:
+        if name:
+            beside.setdefault(holder_name_key(name), set()).add(born)
+    expected = set()
+    for dates in beside.values():
+        for a in dates:
+            for b in dates:
+                ya, ma, da, yb, mb, db = a[:4], a[4:6], a[6:], b[:4], b[4:6], b[6:]
+                rule = ((ya, ma) == (yb, mb) and da != db) or ((ya, da) == (yb, db) and ma != mb) \
+                    or ((ya, ma, da) == (yb, db, mb) and a != b) \
+                    or ((ma, da) == (mb, db) and ya != yb and len(dates) == 2)
+                if rule and not id_edit_close(a, b):
+                    expected.add(frozenset((a, b)))
+    assert found == expected

@@ -246,27 +246,40 @@ def date_variant_documents(graph: EvidenceGraph) -> list[Match]:
         return []
     table = pd.DataFrame(rows, columns=["ident", "name"])
     table = table[table["name"] != ""].drop_duplicates()
-    text = keys.to_numpy(dtype=object)[table["ident"].to_numpy()]
-    table["year"] = [t[:4] for t in text]
-    table["month"] = [t[4:6] for t in text]
-    table["day"] = [t[6:] for t in text]
-    pairs = set()
-    for same, differ in ((["year", "month"], "day"), (["year", "day"], "month")):
-        joined = table.merge(table, on=[*same, "name"])
-        joined = joined[joined[f"{differ}_x"] != joined[f"{differ}_y"]]
-        pairs.update(zip(joined["ident_x"].tolist(), joined["ident_y"].tolist(), strict=True))
+    ident = table["ident"].to_numpy(dtype=np.int64)
+    name = pd.factorize(table["name"])[0].astype(np.int64)
+    text = keys.to_numpy(dtype=object)[ident].astype("U8")
+    digits = (text.view(np.uint32).reshape(len(text), 8) - ord("0")).astype(np.int64)
+    year = digits[:, :4] @ np.array([1000, 100, 10, 1])
+    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
+    # Each rule is a self-join on one integer key (the fields that stay equal and the name):
+    # pairs of positions with equal keys, kept where the other field differs.
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    for key, differ in ((name * 10**6 + year * 100 + month, day),
+                        (name * 10**6 + year * 100 + day, month)):
+        x, y = _equal_hash_pairs(key)
+        keep = differ[x] != differ[y]
+        found.append((x[keep], y[keep]))
     # Another year only where the name is beside these two dates and no other: the only two
     # records of a name (namesakes of a common name are born in many years).
-    rare = table[table.groupby("name")["ident"].transform("nunique").to_numpy() == 2]
-    joined = rare.merge(rare, on=["month", "day", "name"])
-    joined = joined[joined["year_x"] != joined["year_y"]]
-    pairs.update(zip(joined["ident_x"].tolist(), joined["ident_y"].tolist(), strict=True))
-    swapped = table.rename(columns={"month": "day", "day": "month"})
-    joined = table.merge(swapped, on=["year", "month", "day", "name"])
-    pairs.update(zip(joined["ident_x"].tolist(), joined["ident_y"].tolist(), strict=True))
+    dates_of_name = pd.Series(ident).groupby(name).transform("nunique").to_numpy()
+    rare = np.flatnonzero(dates_of_name == 2)
+    x, y = _equal_hash_pairs(name[rare] * 10**4 + month[rare] * 100 + day[rare])
+    keep = year[rare][x] != year[rare][y]
+    found.append((rare[x[keep]], rare[y[keep]]))
+    # Day and month swapped: a row's key equal to another's key with its day and month swapped.
+    written = name * 10**8 + year * 10**4 + month * 100 + day
+    x, y = _equal_hash_pairs(np.r_[written, name * 10**8 + year * 10**4 + day * 100 + month])
+    n = len(written)
+    cross = (x < n) != (y < n)
+    x, y = np.minimum(x[cross], y[cross]), np.maximum(x[cross], y[cross]) - n
+    found.append((x, y))
+    a = np.concatenate([ident[f[0]] for f in found])
+    b = np.concatenate([ident[f[1]] for f in found])
+    a, b = unique_pairs(np.minimum(a, b), np.maximum(a, b), max(len(idents), 1))
     key_of = keys.to_numpy(dtype=object)
     return [Match(a, b, "id_date_variant", ["id_date_variant", "holder_names_agree"])
-            for a, b in sorted(pairs)
+            for a, b in zip(a.tolist(), b.tolist(), strict=True)
             if a < b and not id_edit_close(key_of[a], key_of[b])]
 
 
