@@ -52,6 +52,9 @@ _TYPES = {"opened_on": "date", "suspended_on": "date", "valid": "boolean"}
 _LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 #: the column of the node numbers (the importer's :ID, not a property)
 _ID = "__node__"
+#: sessions creating the schema at once over the imported graph: each uniqueness constraint's
+#: index is populated on one server thread, so two keep both cores busy (docs/benchmarks.md)
+SCHEMA_LANES = 2
 
 
 def local_server(settings: ConnectionSettings, environ: Mapping[str, str] | None = None) -> Path:
@@ -244,7 +247,7 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         lap("stopping the server, importing, starting it")
     store.verify()
     lap("connecting again")
-    store.ensure_schema()
+    store.ensure_schema(lanes=SCHEMA_LANES)
     if hash_with is not None:
         store.run_write(WRITE_HASHING, key_id=key_id(hash_with))
     lap("creating the schema")

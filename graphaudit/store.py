@@ -17,6 +17,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -191,12 +192,27 @@ class GraphStore:
 
     # -- schema and load ----------------------------------------------------------------------
 
-    def ensure_schema(self, path: Traversable = CYPHER_DIR / "schema.cypher") -> int:
-        """Create the constraints and indexes of ``cypher/schema.cypher``; return how many."""
+    def ensure_schema(self, path: Traversable = CYPHER_DIR / "schema.cypher",
+                      lanes: int = 1) -> int:
+        """Create the constraints and indexes of ``cypher/schema.cypher``; return how many.
+
+        A uniqueness constraint returns once its index holds every node of its label, and the
+        server populates it on one thread: over a bulk-loaded graph ``lanes`` sessions create
+        them at once (docs/benchmarks.md), in the file's order.
+        """
         statements = split_statements(path.read_text(encoding="utf-8"))
-        with self.translated("creating the schema"), self._session() as session:
-            for statement in statements:
-                session.run(statement).consume()
+
+        def create(statement: str) -> None:
+            with self._session() as session:
+                session.execute_write(lambda tx: tx.run(statement).consume())
+
+        with self.translated("creating the schema"):
+            if lanes <= 1:
+                for statement in statements:
+                    create(statement)
+            else:
+                with ThreadPoolExecutor(lanes) as pool:
+                    list(pool.map(create, statements))
         return len(statements)
 
     def load(

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from conftest import SAMPLE_DATA
 
 from graphaudit.cli import main
+from graphaudit.errors import GraphauditError
 from graphaudit.identifiers import LABELS, RELATIONSHIPS, extract_identifiers
 from graphaudit.records import RejectsWriter, read_records
 from graphaudit.store import read_graph
@@ -22,6 +23,37 @@ def test_smoke_write_and_read(clean_graph):
     clean_graph.run_write("CREATE (:Store {store_id: $id, name: $name})", id="T1", name="深圳")
     rows = clean_graph.run_read("MATCH (s:Store {store_id: $id}) RETURN s.name AS name", id="T1")
     assert rows == [{"name": "深圳"}]
+
+
+def test_schema_on_two_lanes_creates_every_statement_and_reports_a_failing_one(clean_graph,
+                                                                              tmp_path):
+    """The bulk load creates its schema on two sessions at once: every statement of the file is
+    created, and one the server refuses (duplicate keys) fails the call, not lost in its lane."""
+    clean_graph.run_write("CREATE (:LaneA {key: 1}), (:LaneA {key: 2}), "
+                          "(:LaneB {key: 1}), (:LaneB {key: 1})")
+    schema = tmp_path / "schema.cypher"
+    schema.write_text("".join(
+        f"CREATE CONSTRAINT lane_{x} IF NOT EXISTS FOR (n:{label}) REQUIRE n.key IS UNIQUE;\n"
+        f"CREATE INDEX lane_{x}_name IF NOT EXISTS FOR (n:{label}) ON (n.name);\n"
+        for x, label in (("a", "LaneA"), ("b", "LaneB"))),
+                      encoding="utf-8")
+    try:
+        with pytest.raises(GraphauditError, match="creating the schema"):
+            clean_graph.ensure_schema(schema, lanes=2)
+        created = {row["name"] for row in clean_graph.run_read(
+            "SHOW INDEXES YIELD name WHERE name STARTS WITH 'lane_' RETURN name")}
+        assert created == {"lane_a", "lane_a_name", "lane_b_name"}
+        clean_graph.run_write("MATCH (n:LaneB) WITH n SKIP 1 DELETE n")
+        assert clean_graph.ensure_schema(schema, lanes=2) == 4
+        created = {row["name"] for row in clean_graph.run_read(
+            "SHOW INDEXES YIELD name WHERE name STARTS WITH 'lane_' RETURN name")}
+        assert created == {"lane_a", "lane_a_name", "lane_b", "lane_b_name"}
+    finally:
+        for name in ("lane_a", "lane_b"):
+            clean_graph.run_write(f"DROP CONSTRAINT {name} IF EXISTS")
+        for name in ("lane_a_name", "lane_b_name"):
+            clean_graph.run_write(f"DROP INDEX {name} IF EXISTS")
+        clean_graph.run_write("MATCH (n) WHERE n:LaneA OR n:LaneB DELETE n")
 
 
 def test_wrong_password_exits_3_with_one_line(neo4j_settings, monkeypatch, tmp_path):
