@@ -213,6 +213,10 @@ def test_a_typo_that_moves_a_word_of_the_name_key_is_still_one_holder():
     # one holder beside document 1; "michael mayer" is beside another document
     assert values[0] == values[1] and values[2] == "michael mayer"
     assert values[3] != values[4]  # under 8 letters no typo is read through
+    # A name written joined and in words beside one ID card (two operators writing a rented
+    # card's holder) stays two values: the words are not put in another order for it.
+    joined = np.array(["zhaoshuaijun", "shuaijun zhao"], dtype=object)
+    assert document_name_values(np.array([1, 1]), joined, joined).tolist() == joined.tolist()
 
 def moved_world(seed: int = 5, people: int = 1500):
     """Febrl-like records: an ID number, the holder's name and an address. One person in five

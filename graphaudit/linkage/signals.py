@@ -500,8 +500,12 @@ DOCUMENT_NAME_EDITS = ((8, 2),)
 
 def _one_holder(a: str, b: str) -> bool:
     """Two name keys written beside one document that name one holder: both in ASCII letters,
-    a typo or two apart (:data:`DOCUMENT_NAME_EDITS`), with the words of one in any order: a
-    key has its words sorted, and a typo can move a word ("meyer michael", "michael myer")."""
+    a typo or two apart (:data:`DOCUMENT_NAME_EDITS`), with the words of one in any order when
+    both have as many words: a key has its words sorted, and a typo can move a word ("meyer
+    michael", "michael myer"). A name written joined beside the same name in words
+    ("zhaoshuaijun", "shuaijun zhao") is left apart: on the seller worlds that is a rented ID
+    card's holder written by two operators (family seed 505: pairwise precision 0.955 ->
+    0.952 when it agreed)."""
     if not (a.isascii() and b.isascii()):
         return False
     shorter = min(len(a), len(b))
@@ -509,7 +513,8 @@ def _one_holder(a: str, b: str) -> bool:
     if edits == 0:
         return False
     words = b.split()
-    orders = itertools.permutations(words) if len(words) <= 4 else [words]
+    orders = (itertools.permutations(words) if len(words) <= 4 and len(a.split()) == len(words)
+              else [words])
     return any(OSA.distance(a, " ".join(order), score_cutoff=edits) <= edits
                for order in orders)
 
