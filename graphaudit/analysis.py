@@ -21,15 +21,16 @@ import pyarrow.compute as pc
 from .identifiers import STORE_DATES, store_brand_keys, store_dates
 from .linkage import Linkage, LinkageParams, link_stores
 from .linkage.evidence import bridge_splits, cluster_evidence, text_lookup
-from .linkage.graph import build_graph
+from .linkage.graph import EvidenceGraph, build_graph
 from .linkage.hubs import HubOverrides
 from .linkage.waterfall import possible_table, string_array
 from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, unneutralise
 from .scoring import brand_variant_windows, brand_variants, score_clusters
 
-__all__ = ["STORE_DEFAULTS", "Analysis", "analyze", "describe_links", "display_identifier", "link",
-           "model_report", "read_previous", "score", "with_store_defaults"]
+__all__ = ["STORE_DEFAULTS", "Analysis", "analyze", "describe_links", "display_identifier",
+           "evidence_graph", "link", "link_graph", "model_report", "read_previous", "score",
+           "with_store_defaults"]
 
 
 @dataclass
@@ -69,12 +70,26 @@ STORE_DEFAULTS = {"status": "active", "opened_on": "", "suspended_on": "", "bran
 def link(stores: pd.DataFrame, links: pd.DataFrame, overrides: HubOverrides | None = None,
          previous: pd.Series | None = None, stage: Callable[[str], None] | None = None,
          params: LinkageParams | None = None, parallel: Parallel | None = None) -> Linkage:
-    """Cluster the stores by their links, weighing brand variants of suspended brands too.
+    """Cluster the stores by their links, weighing brand variants of suspended brands too:
+    :func:`link_graph` of the :func:`evidence_graph`.
 
     ``stores`` needs store_id (the other columns of :data:`STORE_DEFAULTS` are filled in when
     missing); ``links`` needs store_id, kind and key (holder_name for ID documents), as
     :func:`graphaudit.identifiers.extract_identifiers` gives them. The clusters are
     ``Linkage.clusters`` (store_id -> cluster_id); :func:`score` takes it from here.
+    """
+    return link_graph(evidence_graph(stores, links, stage, parallel), overrides, previous,
+                      stage, params, parallel)
+
+
+def evidence_graph(stores: pd.DataFrame, links: pd.DataFrame,
+                   stage: Callable[[str], None] | None = None,
+                   parallel: Parallel | None = None) -> EvidenceGraph:
+    """The first half of :func:`link`: stores and identifiers numbered and the links indexed
+    (:func:`~graphaudit.linkage.graph.build_graph`), with the brand variants of suspended
+    brands found beside it. The graph holds what the linkage reads, in copies of its own: a
+    caller that owns ``stores`` and ``links`` can let them go before :func:`link_graph` (the
+    links are the largest table of a run, about a gigabyte at a million stores).
     """
     say = stage or (lambda name: None)
     parallel = parallel or Parallel()
@@ -91,7 +106,16 @@ def link(stores: pd.DataFrame, links: pd.DataFrame, overrides: HubOverrides | No
     # window before it as the coincidences (docs/linkage.md §3).
     graph.stores["brand_after"], graph.stores["brand_before"] = brand_variant_windows(
         graph.stores, variants)
-    return link_stores(stores, links, overrides, previous, stage, graph, params, parallel)
+    return graph
+
+
+def link_graph(graph: EvidenceGraph, overrides: HubOverrides | None = None,
+               previous: pd.Series | None = None, stage: Callable[[str], None] | None = None,
+               params: LinkageParams | None = None,
+               parallel: Parallel | None = None) -> Linkage:
+    """The second half of :func:`link`: the stores of an :func:`evidence_graph` clustered."""
+    return link_stores(graph.stores, graph.links, overrides, previous, stage, graph, params,
+                       parallel)
 
 
 def score(linkage: Linkage, stage: Callable[[str], None] | None = None,

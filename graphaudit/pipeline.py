@@ -46,7 +46,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .analysis import Analysis, analyze, link, read_previous, score
+from .analysis import (
+    Analysis,
+    analyze,
+    evidence_graph,
+    link,
+    link_graph,
+    read_previous,
+    score,
+)
 from .coverage import gaps
 from .errors import DataError
 from .identifiers import Identifiers, extract_identifiers
@@ -239,8 +247,13 @@ def run_files(
     stores, links = records.stores, identifiers.links
     # The record rows and the identifier nodes are done with: about 1 GiB at a million stores.
     del records, identifiers
-    result = analyze(stores, links, overrides, previous_ids, stage=events.stage,
-                     parallel=parallel)
+    # :func:`analyze` in its two halves: the graph holds its own copies of what the linkage
+    # reads, so the stores and links go before it (the links alone are about 1 GiB at a
+    # million stores, alive until the last page was written otherwise).
+    graph = evidence_graph(stores, links, events.stage, parallel)
+    del stores, links
+    result = score(link_graph(graph, overrides, previous_ids, events.stage, parallel=parallel),
+                   events.stage, parallel)
     pages = _page_count(result, max_pages)
     events.stage("writing the files and the report")
     with events.progress("writing pages", pages, "pages") as advance:
