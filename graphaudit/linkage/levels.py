@@ -905,8 +905,9 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     is undone and they become a possible link. Kept whatever the score: cores sharing two ID
     documents (two people), cores disagreeing on fewer than ``cut_disagreements`` kinds of
     evidence (one person's records at another address), and a person on a banned core and on
-    a core opened after the ban (or whose dates are not known): a banned operator come back
-    with one old thread.
+    a core whose active stores all opened after the ban (or whose dates are not known): a
+    banned operator come back with one old thread. A core that was selling before the ban
+    did not come back; its newest store opening after someone's ban says nothing.
     """
     weak = np.zeros(len(merges), dtype=bool)
     if not len(merges):
@@ -945,12 +946,13 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
         differ = _disagreeing_families(levels, model, evidence.generating)
         keep |= _lookup_pairs(pairs, differ, lo, hi, n_stores) < params.cut_disagreements
     if evidence.banned is not None:
-        # a person on a banned core and on a core opened after the ban (or when the dates are
-        # not known) is a banned operator come back with one old thread: kept
+        # a person on a banned core and on a core whose active stores all opened after the
+        # ban (or when the dates are not known) is a banned operator come back with one old
+        # thread: kept
         first_ban = _per_group_min(cores, evidence.banned, n_stores)
         active = np.isnan(evidence.banned)
-        last_open = -_per_group_min(cores, np.where(active, -evidence.opened, np.nan), n_stores)
-        keep |= (first_ban[lo] < last_open[hi]) | (first_ban[hi] < last_open[lo])
+        first_open = _per_group_min(cores, np.where(active, evidence.opened, np.nan), n_stores)
+        keep |= (first_ban[lo] < first_open[hi]) | (first_ban[hi] < first_open[lo])
     margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
     weak[doubt & ~keep & ~(across - params.merge_bits >= margin)] = True
     return weak
