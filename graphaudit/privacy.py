@@ -431,8 +431,20 @@ def scrub(text: str, show_pii: bool = False) -> str:
     return (_PII if "@" in text else _DIGIT_RUNS).sub(_scrubbed, text)
 
 
+#: RE2 pattern of an e-mail address already masked (``z***@``) where scrub's e-mail match would
+#: begin: after the start or a character no e-mail holds, a plain ASCII character and ``***@``.
+#: :func:`scrub` masks such an address into itself, so :func:`may_scrub` looks past it.
+_MASKED_EMAIL = r"(^|[\t\n\f\r <>\"',;:()\[\]])([A-Za-z0-9._%+*-])\*\*\*@"
+
+
 def may_scrub(values: pa.Array) -> pa.Array:
-    """Which values of a string column :func:`scrub` may change (a superset, found in Arrow)."""
+    """Which values of a string column :func:`scrub` may change (a superset, found in Arrow).
+
+    An e-mail address already masked is looked past (its ``***@`` read as ``*``, which keeps
+    every run of digits as it was): scrub would mask it into itself, and the lines that
+    describe links are full of them (a regex per line in Python, most of prepare's scrubbing).
+    """
+    values = pc.replace_substring_regex(values, _MASKED_EMAIL, r"\1\2*")
     return pc.fill_null(pc.match_substring_regex(values, _MAY_SCRUB), False)
 
 

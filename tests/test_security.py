@@ -841,6 +841,33 @@ def test_the_arrow_forms_of_the_rules_match_the_scalar_ones(seed):
                                    for k, v, t in zip(kinds, values, texts, strict=True)]
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_masked_e_mails_are_looked_past_only_where_scrub_keeps_them(seed):
+    """may_scrub looks past e-mails already masked (``z***@qq.com``: scrub masks them into
+    themselves), and still flags every value scrub changes: awkward neighbours of a masked
+    address (a digit run it ends, a letter or a non-ASCII space before it, more stars, a
+    second address) included."""
+    import random
+
+    import pyarrow as pa
+
+    from graphaudit.privacy import may_scrub, scrub, scrub_column
+
+    rng = random.Random(seed)
+    pieces = ["z***@qq.com", "9***@163.com", "****@x.cn", ".***@a.b", "*****@x.cn", "a***@b",
+              "@", "***@c.de", "\xa0", " ", ";", "x", "9", "12345678 ", "2022-03-01", "\u3000",
+              "é", "#", "a.b@c.de", "+86****000", "**** 3445", "(", "\v", "-", "１２３"]
+    values = ["".join(rng.choice(pieces) for _ in range(rng.randrange(0, 8)))
+              for _ in range(3_000)]
+    column = pa.array(values, pa.string())
+    flagged = may_scrub(column).to_pylist()
+    assert all(flag for value, flag in zip(values, flagged, strict=True)
+               if scrub(value) != value)
+    assert scrub_column(column).to_pylist() == [scrub(v) for v in values]
+    looked_past = ["same as z***@qq.com #7b9fe8d6 (+13.5)", "9***@163.com; x***@a.b"]
+    assert may_scrub(pa.array(looked_past)).to_pylist() == [False, False]
+
+
 @pytest.mark.parametrize("key", [b"k" * 32, b"0123456789abcdef" * 4, b"long key " * 20])
 def test_pseudonyms_are_hmac_sha256_as_the_standard_library_computes_it(key):
     import hmac
