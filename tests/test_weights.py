@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from graphaudit.analysis import analyze, describe_links, display_identifier
-from graphaudit.linkage import LinkageParams, link_stores
+from graphaudit.linkage import LinkageParams, link_stores, weights
 from graphaudit.linkage.evidence import address_texts, text_lookup
 from graphaudit.linkage.waterfall import link_items, merge_table
 from graphaudit.linkage.weights import (
@@ -190,6 +190,23 @@ def test_a_weak_tie_between_two_operators_is_a_possible_link_not_a_merge():
     linked = {frozenset((cluster[ids[a]], cluster[ids[b]])) for a, b in zip(
         possible["a"], possible["b"], strict=True)}
     assert frozenset((cluster["XA00"], cluster["XB00"])) in linked
+
+
+def test_scores_are_the_same_a_block_of_pairs_at_a_time(monkeypatch):
+    """Model.score subtracts the chances of coincidence a block of pairs at a time: the
+    same bits, to the last one, as all pairs at once (and every row is scored once)."""
+    rng = np.random.default_rng(3)
+    comparisons = ["payment", "phone", "address:warehouse", "holder_name"]
+    shape = (len(comparisons), len(LEVELS))
+    model = Model(comparisons, rng.uniform(0.01, 1, shape), rng.uniform(0.001, 1, shape),
+                  prior=-9.5, source="test")
+    levels = rng.integers(-1, len(LEVELS), (1003, len(comparisons))).astype(np.int8)
+    chances = np.where(levels >= NEAR, rng.uniform(0, 3, levels.shape), 0.0)
+    whole = model.score(levels, chances)
+    monkeypatch.setattr(weights, "SCORE_BLOCK", 7)
+    np.testing.assert_array_equal(model.score(levels, chances), whole)
+    # the chances count: without them each score is higher by their sum (within rounding)
+    assert np.allclose(model.score(levels) - whole, chances.sum(axis=1))
 
 
 def test_waterfalls_add_up_to_the_totals():

@@ -29,6 +29,8 @@ __all__ = ["DEFAULT_WEIGHTS", "LEVELS", "LinkageParams", "Model", "band_level", 
 LEVELS = ("none", "near", "exact, 10+ groups", "exact, 5-9 groups", "exact, 3-4 groups",
           "exact, 2 groups")
 NONE, NEAR, COMMON = 0, 1, 2
+#: pairs scored at once for the chances of coincidence (:meth:`Model.score`)
+SCORE_BLOCK = 1 << 18
 #: lower bounds of the term-frequency bands of exact levels 2.. (groups using the value)
 BANDS = (10, 5, 3, 2)
 
@@ -165,8 +167,12 @@ class Model:
         (see :func:`~.levels.compare_groups`).
         """
         total = np.full(len(levels), self.prior)
-        if chances is not None and len(levels):
-            total -= np.where(levels >= NEAR, chances, 0.0).sum(axis=1)
+        if chances is not None:
+            # A block of pairs at a time: the masked copy of a whole round's chances is as
+            # large as they are (5 million pairs x comparisons at a million stores).
+            for start in range(0, len(levels), SCORE_BLOCK):
+                block = slice(start, start + SCORE_BLOCK)
+                total[block] -= np.where(levels[block] >= NEAR, chances[block], 0.0).sum(axis=1)
         weights = self.weights.copy()
         weights[:, 0] *= self.disagreement
         families = self.families()
