@@ -71,6 +71,12 @@ class Evidence:
     #: days since the epoch (:func:`_store_days`)
     banned: np.ndarray | None = None
     opened: np.ndarray | None = None
+    #: per evidence row: a suspended store's own brand (not a variant of another), the only
+    #: brand a variant agrees with at ``near`` (:func:`_held_near`); None: any store's brand
+    anchor: np.ndarray | None = None
+    #: per evidence row: a variant's second brand value (the suspended brand it varies), no
+    #: brand of its own: not counted among a group's values for the chances of coincidence
+    variant: np.ndarray | None = None
 
 
 @dataclass
@@ -121,7 +127,13 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
     base = graph.n_idents * n_comp_id
     texts: list[np.ndarray] = []
     extra_comp: list[np.ndarray] = []
+    variant_rows: list[np.ndarray] = []
+    offset = sum(len(part) for part in parts_store)
     for comp, rows, raw, written in _soft_values(graph):
+        if comp == "brand":
+            variant_rows.append(offset + np.flatnonzero(
+                pd.Series(written, dtype=object).str.endswith(VARIANT_MARK).to_numpy()))
+        offset += len(rows)
         codes, distinct = pd.factorize(pd.Series(np.r_[raw, written], dtype=object))
         value_codes, written_codes = codes[:len(raw)], codes[len(raw):]
         comparisons.append(comp)
@@ -149,12 +161,37 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
         comp[soft] = all_comps[offset]
     generating = np.array([c not in params.scoring_only for c in comparisons], dtype=bool)
     near_pairs = np.full(len(comparisons), np.nan)
+    all_store = np.concatenate(parts_store).astype(np.int64)
+    value_of = value_of.astype(np.int64)
+    anchor = variant = None
+    base_of_variants = np.concatenate(variant_rows) if variant_rows else np.zeros(0, np.int64)
     if "brand" in comparisons:
         near_pairs[comparisons.index("brand")] = _mirror_near(graph)
+        anchor = _brand_anchors(graph, all_store, value_of, comp, value_text,
+                                comparisons.index("brand"))
+        variant = np.zeros(len(all_store), dtype=bool)
+        variant[base_of_variants] = True
     banned, opened = _store_days(graph.stores)
-    return Evidence(np.concatenate(parts_store).astype(np.int64), value_of.astype(np.int64),
-                    exact_dense.astype(np.int64), comp, value_ident, value_text, comparisons,
-                    generating, near_pairs=near_pairs, banned=banned, opened=opened)
+    return Evidence(all_store, value_of, exact_dense.astype(np.int64), comp, value_ident,
+                    value_text, comparisons, generating, near_pairs=near_pairs, banned=banned,
+                    opened=opened, anchor=anchor, variant=variant)
+
+
+def _brand_anchors(graph: EvidenceGraph, store: np.ndarray, value: np.ndarray,
+                   comp: np.ndarray, value_text: np.ndarray, brand: int) -> np.ndarray | None:
+    """Per evidence row, whether it is a suspended store's own brand (its value is its own
+    key, not a suspended brand it varies): what a variant of that brand agrees with at
+    ``near``. None without the variants' windows or a status column (the variant then agrees
+    with every store of its brand)."""
+    stores = graph.stores
+    if "brand_after" not in stores or "status" not in stores:
+        return None
+    suspended = (stores["status"] == "suspended").to_numpy()
+    keys = stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
+    rows = np.flatnonzero((comp[value] == brand) & suspended[store])
+    anchor = np.zeros(len(store), dtype=bool)
+    anchor[rows] = value_text[value[rows]] == keys[store[rows]]
+    return anchor
 
 
 def _store_days(stores: pd.DataFrame) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -208,8 +245,11 @@ def _soft_values(graph: EvidenceGraph):
 
     Yields ``(comparison, stores, value, written)``: a brand that varies a suspended brand
     (the ``brand_after`` column, when the caller found them: opened within the rule's window
-    after the ban) has that brand as its value and its
-    own key as written, so two groups whose brands are variants agree at the ``near`` level.
+    after the ban) has that brand as a second value, spelled apart, so that it agrees at the
+    ``near`` level with the suspended stores of that brand (:func:`_held_near`), and keeps
+    its own key as a value, so that its operator's other stores of that brand agree with it
+    exactly (with the suspended brand as its only value, they did not where they opened
+    outside the window).
     """
     if "holder_name" in graph.links:
         # Names of ID holders only: the holder of a payment account is a property of the
@@ -236,9 +276,19 @@ def _soft_values(graph: EvidenceGraph):
         brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
         present = np.flatnonzero(brands != "")
         if len(present):
-            written = brands[present]
-            yield "brand", present.astype(np.int64), _brand_values(graph, "brand_after",
-                                                                   brands)[present], written
+            own = brands[present]
+            base = _brand_values(graph, "brand_after", brands)[present]
+            varies = np.flatnonzero(base != own)
+            # A variant keeps its own brand (its operator's other stores of that brand agree
+            # with it exactly) and has the suspended brand as a second value, spelled apart
+            # (a variant spelling of it: the near level).
+            yield ("brand", np.r_[present, present[varies]].astype(np.int64),
+                   np.r_[own, base[varies]], np.r_[own, own[varies] + VARIANT_MARK])
+
+
+#: appended to a variant's own brand key where it spells the suspended brand it varies: a
+#: spelling of its own, apart from the key as the value of the store's own brand
+VARIANT_MARK = "\x00variant"
 
 
 def _brand_values(graph: EvidenceGraph, column: str, brands: np.ndarray) -> np.ndarray:
@@ -252,21 +302,29 @@ def _brand_values(graph: EvidenceGraph, column: str, brands: np.ndarray) -> np.n
 
 def _mirror_near(graph: EvidenceGraph) -> float:
     """The random store pairs whose brands the variant rule would join if every store's dates
-    were mirrored about the suspension: a store opened within the window *before* the first
-    suspension of the brand it varies, with each store of that brand. No banned operator
-    coming back makes these (its new stores open after the ban), so they count what the rule
-    joins by coincidence of names: the brand's ``near`` level between different operators
-    (a variant whose dates are missing is in both columns: its pairs count as before). NaN
-    when the caller found no windows (the pairs the values make are counted then)."""
+    were mirrored about the suspension: a store opened within the window *before* a
+    suspension of the brand it varies, with each suspended store of that brand (a variant
+    agrees at ``near`` with those only, :func:`_held_near`). No banned operator coming back
+    makes these (its new stores open after the ban), so they count what the rule joins by
+    coincidence of names: the brand's ``near`` level between different operators (a variant
+    whose dates are missing is in both columns: its pairs count as before). NaN when the
+    caller found no windows (the pairs the values make are counted then)."""
     if "brand_before" not in graph.stores or "brand_key" not in graph.stores:
         return float("nan")
-    brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
-    present = brands != ""
-    frame = pd.DataFrame({"value": _brand_values(graph, "brand_before", brands)[present],
-                          "written": brands[present]})
-    n = frame.groupby("value").size().to_numpy(dtype=np.float64)
-    e = frame.groupby(["value", "written"]).size().to_numpy(dtype=np.float64)
-    return float((n * (n - 1)).sum() - (e * (e - 1)).sum())
+    brands = graph.stores["brand_key"].fillna("").astype(str)
+    before = graph.stores["brand_before"].fillna("").astype(str)
+    if "status" not in graph.stores:  # every store of the brand, as the levels do then
+        frame = pd.DataFrame({"value": np.where(before != "", before, brands),
+                              "written": brands})[brands != ""]
+        n = frame.groupby("value").size().to_numpy(dtype=np.float64)
+        e = frame.groupby(["value", "written"]).size().to_numpy(dtype=np.float64)
+        return float((n * (n - 1)).sum() - (e * (e - 1)).sum())
+    variants = before[before != ""].value_counts()
+    suspended = brands[(graph.stores["status"] == "suspended") & (brands != "")].value_counts()
+    both = variants.index.intersection(suspended.index)
+    # ordered pairs, as u counts them (n(n-1) for the values of the exact levels)
+    return float(2 * (variants[both].to_numpy(np.float64)
+                      * suspended[both].to_numpy(np.float64)).sum())
 
 
 #: the words of an ASCII name after :func:`~graphaudit.normalize.name_key` (NFKC changes no
@@ -588,6 +646,10 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     a, b = pairs[:, 0], pairs[:, 1]
     level = band_level(groups_of_value[value])
     level[_near(evidence, group, n_groups_space, a[pair_id], b[pair_id], value)] = NEAR
+    if evidence.anchor is not None:
+        # a variant agrees with a suspended store of its brand, not with another's active one
+        held = _held_near(evidence, labels, a[pair_id], b[pair_id], value, level)
+        pair_id, value, level = pair_id[held], value[held], level[held]
     comp = evidence.comp[value]
     # Each pair's level of each comparison: its best shared value, none when both groups
     # have evidence of the comparison and share none of it, null otherwise.
@@ -610,6 +672,8 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level},
                           copy=False)
     per_store = _values_per_store(evidence, n_comp)
+    if evidence.variant is not None and evidence.variant.any():
+        count = _without_variants(evidence, labels, count, n_groups_space)
     # Elsewhere a comparison's chances weigh nothing (Model.score): they stay 0.
     hit_pair, hit_comp = np.divmod(hit, n_comp)
     ratio = count[a[hit_pair], hit_comp].astype(np.float64)
@@ -622,12 +686,32 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     return pairs, levels, shared, chances
 
 
+def _without_variants(evidence: Evidence, labels: np.ndarray, count: np.ndarray,
+                      n_groups: int) -> np.ndarray:
+    """``count`` (groups x comparisons) less, in the brand column, the suspended brands a
+    group holds only as a variant's second value: the variant is one brand, written once,
+    not a second chance of a coincidence."""
+    brand = evidence.comparisons.index("brand")
+    rows = np.flatnonzero(evidence.comp[evidence.value] == brand)
+    own = ~evidence.variant[rows]
+    n_values = len(evidence.comp)
+    key = labels[evidence.store[rows]].astype(np.int64) * n_values + evidence.value[rows]
+    held = np.unique(key[own])
+    extra = np.unique(key[~own])
+    extra = extra[~_contains(held, extra)]
+    count = count.copy()
+    np.subtract.at(count[:, brand], extra // n_values, 1)
+    return count
+
+
 def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
     """The mean number of distinct values of each comparison a store has (when it has any);
     computed once per run (it does not depend on the groups)."""
     if evidence.per_store is None:
         n_stores = int(evidence.store.max()) + 1 if len(evidence.store) else 1
-        value, store = unique_pairs(evidence.value, evidence.store, n_stores)
+        own = np.ones(len(evidence.value), dtype=bool) if evidence.variant is None else \
+            ~evidence.variant
+        value, store = unique_pairs(evidence.value[own], evidence.store[own], n_stores)
         comp = evidence.comp[value]
         values = np.bincount(comp, minlength=n_comp).astype(float)
         with_comp, _ = unique_pairs(comp, store, n_stores)
@@ -798,6 +882,26 @@ def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, 
     as_written = np.bincount(entry[both], minlength=len(several)) > 0
     near[several[~as_written]] = True
     return near
+
+
+def _held_near(evidence: Evidence, labels: np.ndarray, ga: np.ndarray, gb: np.ndarray,
+               value: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Which shared values to keep: all but a brand shared only as a variant (``near``) with
+    a pair of groups neither of which holds a suspended store of that brand
+    (``evidence.anchor``). The variant rule says "opened after a store of this brand was
+    suspended": another seller's active store of the same brand name is no part of it, and
+    counting it made the level common among unrelated sellers."""
+    keep = np.ones(len(value), dtype=bool)
+    brand = evidence.comparisons.index("brand")
+    rows = np.flatnonzero((level == NEAR) & (evidence.comp[value] == brand))
+    if not len(rows):
+        return keep
+    n_values = len(evidence.comp)
+    anchor = evidence.anchor
+    held = np.unique(labels[evidence.store[anchor]] * n_values + evidence.value[anchor])
+    v = value[rows]
+    keep[rows] = _contains(held, ga[rows] * n_values + v) | _contains(held, gb[rows] * n_values + v)
+    return keep
 
 
 def _spellings(evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
