@@ -1296,7 +1296,7 @@ def test_store_rows_put_together_in_arrow_are_what_jinja_would_write():
                ["amazon.de", "x" * 41, "", "'", '"'], ["2021-01-02", "", "2020-03-04", "", ""],
                statuses, ["2022-01-01", "", "", "", ""], ["r" * 301, "<i>", "", "", "ok"],
                [False] * 5, [False] * 5, [""] * 5, ["linked; <x>", "", "f" * 400, "", ""]]
-    made = _store_rows(rows, columns)
+    made = _store_rows(rows, columns).to_pylist()
     for k, s in enumerate(rows.tolist()):
         expected = loop.render(stores=[{
             "node": f"s{s}", "opened": columns[4][k], "id": columns[0][k],
@@ -1304,7 +1304,7 @@ def test_store_rows_put_together_in_arrow_are_what_jinja_would_write():
             "marketplace": shorten(columns[3][k], 40), "status": columns[5][k] or "active",
             "suspended_on": columns[6][k], "reason": shorten(columns[7][k], 300),
             "flags": shorten(columns[11][k], 300)}])
-        assert made[s] == expected
+        assert made[k] == expected
 
 
 def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():

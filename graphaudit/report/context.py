@@ -153,7 +153,7 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
         "possible_links": Markup(data.possible_rows.of(code)),
         "timeline": line,
         "marks": _marks(line),
-        "stores": _store_rows(data, members),
+        "stores": _store_rows(data, code),
         "stores_omitted": f"{len(members) - STORE_ROWS:,}" if len(members) > STORE_ROWS
         else "",
         "cypher": cypher_box(cluster_id),
@@ -341,13 +341,10 @@ def _ident_rows(evidence: Evidence, code: int) -> dict[int, dict]:
                 evidence.spellings[low:high].tolist(), strict=True) if i >= 0}
 
 
-def _store_rows(data: ReportData, members: list[int]) -> Markup:
+def _store_rows(data: ReportData, code: int) -> Markup:
     """The stores table's rows (made by :func:`.data.prepare`), in the order the stores opened:
     at most STORE_ROWS."""
-    stores = data.stores
-    ordered = sorted(members, key=lambda s: (stores[s].opened == "", stores[s].opened,
-                                             stores[s].store_id))
-    return Markup("".join(data.store_rows[s] for s in ordered[:STORE_ROWS]))
+    return Markup(data.store_rows.of(code, STORE_ROWS))
 
 
 def _legend(kinds: list[str], graph) -> Markup:

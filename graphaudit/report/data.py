@@ -97,12 +97,17 @@ class PageRows:
     rows are one slice of it (a Python string per row would be millions at 1,000,000 stores)."""
 
     text: bytes
-    #: where the rows of each cluster code begin in ``text`` (and where the last ends)
-    starts: np.ndarray
+    #: where each row begins in ``text`` (and where the last ends)
+    offsets: np.ndarray
+    #: the first row of each cluster code (and the end of the last)
+    bounds: np.ndarray
 
-    def of(self, code: int) -> str:
-        """The rows of cluster ``code``, one after another ("" when it has none)."""
-        return self.text[self.starts[code]:self.starts[code + 1]].decode("utf-8")
+    def of(self, code: int, most: int | None = None) -> str:
+        """The rows of cluster ``code`` (at most ``most``), one after another ("" if none)."""
+        low, high = self.bounds[code], self.bounds[code + 1]
+        if most is not None:
+            high = min(high, low + most)
+        return self.text[self.offsets[low]:self.offsets[high]].decode("utf-8")
 
     @classmethod
     def made(cls, codes: np.ndarray, rows: pa.Array, clusters: int) -> PageRows:
@@ -110,16 +115,15 @@ class PageRows:
         each cluster's in the order given."""
         order = np.argsort(codes, kind="stable")
         order = order[codes[order] >= 0]
-        starts = np.zeros(clusters + 1, dtype=np.int64)
+        bounds = np.searchsorted(codes[order], np.arange(clusters + 1))
         if not len(order):
-            return cls(b"", starts)
+            return cls(b"", np.zeros(1, dtype=np.int64), bounds)
         rows = _flat(rows).take(pa.array(order)).cast(pa.large_string())
         offsets = np.frombuffer(rows.buffers()[1], dtype=np.int64)[
             rows.offset:rows.offset + len(rows) + 1]
         data = rows.buffers()[2]
         text = b"" if data is None else bytes(memoryview(data)[offsets[0]:offsets[-1]])
-        starts = offsets[np.searchsorted(codes[order], np.arange(clusters + 1))] - offsets[0]
-        return cls(text, starts)
+        return cls(text, offsets - offsets[0], bounds)
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,8 +145,8 @@ class ReportData:
     pair_ident: np.ndarray
     pair_bounds: np.ndarray
     stores: dict[int, Store]
-    #: each store's row of a page's stores table, as HTML (``cluster-store-row.html``)
-    store_rows: dict[int, str]
+    #: each page's stores table, in the order the stores opened (``cluster-store-row.html``)
+    store_rows: PageRows
     idents: dict[int, Ident]
     #: every link of a page's stores, store by store: rows link_bounds[s]:link_bounds[s + 1]
     links: Links
@@ -218,7 +222,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         hubs["ident"].to_numpy(dtype=np.int64) if "ident" in hubs else []]), show_pii, secret)
     clusters = analysis.clusters
     rows = clusters[among(clusters["cluster_id"], chosen)].to_dict("records")
-    stores, store_rows = _stores(analysis, members, show_pii)
+    stores, store_rows = _stores(analysis, members, codes[members], len(selected), show_pii)
     return ReportData(
         analysis=analysis, show_pii=show_pii, selected=tuple(selected),
         code_of={cluster_id: code for code, cluster_id in enumerate(selected)},
@@ -256,8 +260,8 @@ def _scrubbed(values: list[str], show_pii: bool) -> list[str]:
     return scrub_column(pa.array(values, pa.string()), show_pii).to_pylist()
 
 
-def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool
-            ) -> tuple[dict[int, Store], dict[int, str]]:
+def _stores(analysis: Analysis, rows: np.ndarray, codes: np.ndarray, clusters: int,
+            show_pii: bool) -> tuple[dict[int, Store], PageRows]:
     """Per-store facts of the stores ``rows`` (positions in the linkage's store table), free
     text scrubbed a column at a time (each page scrubbed its stores' texts one by one), and
     their rows of the stores table (:func:`_store_rows`)."""
@@ -274,10 +278,18 @@ def _stores(analysis: Analysis, rows: np.ndarray, show_pii: bool
     for k in (1, 2, 3, 7, 10, 11):  # name, brand, marketplace, reason, variant_of, reasons
         columns[k] = _scrubbed(columns[k], show_pii)
     stores = {s: Store(*values) for s, *values in zip(rows.tolist(), *columns, strict=True)}
-    return stores, _store_rows(rows, columns)
+    # each cluster's stores in the order they opened (undated last), then by id
+    opened = pa.array(columns[4], pa.string())
+    order = pa.table({"code": codes, "undated": pc.equal(opened, ""), "opened": opened,
+                      "id": pa.array(columns[0], pa.string()), "row": rows,
+                      "at": np.arange(len(rows))}).sort_by(
+        [(name, "ascending") for name in ("code", "undated", "opened", "id", "row")])
+    at = order["at"].to_numpy()
+    return stores, PageRows.made(codes[at], _store_rows(rows, columns).take(pa.array(at)),
+                                 clusters)
 
 
-def _store_rows(rows: np.ndarray, columns: list[list]) -> dict[int, str]:
+def _store_rows(rows: np.ndarray, columns: list[list]) -> pa.Array:
     """The stores table's row of each store, put together a column at a time in Arrow from
     ``cluster-store-row.html``, every value escaped as autoescape would (a Jinja loop over
     the rows of every page was a fifth of its rendering)."""
@@ -294,8 +306,7 @@ def _store_rows(rows: np.ndarray, columns: list[list]) -> dict[int, str]:
                              '<span class="pill bad">suspended</span>', escape_column(status)),
         "suspended_on": text(6), "reason": text(7, 300), "flags": text(11, 300),
     }
-    return dict(zip(rows.tolist(), filled("cluster-store-row.html", parts).to_pylist(),
-                    strict=True))
+    return filled("cluster-store-row.html", parts)
 
 
 def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
