@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graphaudit.analysis import analyze
-from graphaudit.linkage import link_stores
-from graphaudit.linkage.clusters import assign_cluster_ids
+from graphaudit.linkage import clusters, link_stores
+from graphaudit.linkage.clusters import assign_cluster_ids, fresh_cluster_id
 from graphaudit.linkage.evidence import cluster_evidence, explain_link
 from graphaudit.linkage.hubs import HubOverrides
 from graphaudit.normalize import address_key, id_check_passes, id_edit_close, names_agree
@@ -234,6 +235,23 @@ def test_cluster_ids_do_not_depend_on_the_order_of_the_stores():
     ordered, _ = assign_cluster_ids(ids.sort_values(ignore_index=True), np.array([0, 0, 1, 1]))
     assert dict(zip(ids, names, strict=True)) == dict(
         zip(sorted(ids), ordered, strict=True))
+
+
+@pytest.mark.parametrize("previous", [None, pd.Series({"Sa": "CS", "S9": "CS#1"})])
+def test_fresh_cluster_ids_whose_digests_collide_take_the_next_salt(monkeypatch, previous):
+    """New clusters are named all at once, unless a digest is taken or repeats: then one at
+    a time, each taking the first salted digest nobody has (the rule of fresh_cluster_id)."""
+    ids, labels = pd.Series(["Sa", "Sb", "Sc"]), np.array([0, 1, 2])
+    kept = [] if previous is None else ["CS"]  # Sa's cluster keeps its id
+    names, changes = assign_cluster_ids(ids, labels, previous)
+    assert names.tolist() == kept + [fresh_cluster_id(s) for s in ids[len(kept):]]
+    assert changes["change"].tolist() == ([""] * 3 if previous is None
+                                          else ["same", "new", "new"])
+    # every digest the same but for its salt: "Sb" -> "CS", taken, "Sb#1" -> "CS#1"...
+    monkeypatch.setattr(clusters, "_digest_id", lambda text: "C" + text[0] + text[2:])
+    names, _ = assign_cluster_ids(ids, labels, previous)
+    assert names.tolist() == (["CS", "CS#1", "CS#2"] if previous is None
+                              else ["CS", "CS#2", "CS#3"])
 
 
 def test_merged_and_split_clusters_are_reported():

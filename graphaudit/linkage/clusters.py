@@ -24,11 +24,14 @@ def fresh_cluster_id(smallest_store_id: str, taken: set[str] | None = None) -> s
     """
     salt = 0
     while True:
-        text = smallest_store_id if salt == 0 else f"{smallest_store_id}#{salt}"
-        candidate = "C" + hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+        candidate = _digest_id(smallest_store_id if salt == 0 else f"{smallest_store_id}#{salt}")
         if not taken or candidate not in taken:
             return candidate
         salt += 1
+
+
+def _digest_id(text: str) -> str:
+    return "C" + hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
 
 
 def assign_cluster_ids(
@@ -58,18 +61,30 @@ def assign_cluster_ids(
     if previous is not None and len(previous):
         _keep_previous_ids(frame, previous, sizes, names, change, previous_ids)
         taken = set(previous.unique())
-    for label, first_store in zip(smallest.index.tolist(), smallest.tolist(), strict=True):
-        if label not in names:
-            names[label] = fresh_cluster_id(first_store, taken)
-            taken.add(names[label])
-            change.setdefault(label, "new" if previous is not None else "")
-    named = np.array([names[label] for label in smallest.index.tolist()], dtype=object)
+    order, firsts = smallest.index.tolist(), smallest.tolist()
+    unnamed = [at for at, label in enumerate(order) if label not in names]
+    fresh = [_digest_id(firsts[at]) for at in unnamed]
+    if not taken.isdisjoint(fresh) or len(set(fresh)) < len(fresh):
+        # Some digest is taken or repeated: fresh_cluster_id in order, one label at a time.
+        fresh = []
+        for at in unnamed:
+            fresh.append(fresh_cluster_id(firsts[at], taken))
+            taken.add(fresh[-1])
+    # (Otherwise each new cluster has its first candidate: hundreds of thousands of clusters
+    # at a million stores, named without a set look-up each.)
+    if names:
+        names.update(zip((order[at] for at in unnamed), fresh, strict=True))
+        named = np.array([names[label] for label in order], dtype=object)
+    else:
+        named = np.array(fresh, dtype=object)
+    new = "new" if previous is not None else ""
     cluster_of_store = pd.Series(named[np.searchsorted(smallest.index.to_numpy(), labels)],
                                  index=frame.index, name="label")
     table = pd.DataFrame({
         "cluster_id": named,
-        "change": [change.get(label, "") for label in smallest.index],
-        "previous_ids": [previous_ids.get(label, "") for label in smallest.index],
+        "change": [change.get(label, new) for label in order] if change else [new] * len(order),
+        "previous_ids": [previous_ids.get(label, "") for label in order] if previous_ids
+        else [""] * len(order),
     })
     return cluster_of_store.rename("cluster_id"), table
 
