@@ -17,6 +17,7 @@ from graphaudit.linkage.signals import (
     document_name_values,
     find_matches,
     holder_name_key,
+    initialled_name_values,
     near_name_values,
 )
 from graphaudit.linkage.weights import LinkageParams
@@ -310,3 +311,23 @@ def test_date_variants_are_the_documented_rules(records):
                 if rule and not id_edit_close(a, b):
                     expected.add(frozenset((a, b)))
     assert found == expected
+
+
+def test_a_name_with_and_without_its_middle_initial_agree_at_near():
+    # PatentsView: "Austin L. Gurney" (676 mentions) and "Austin Gurney" (42) at one employer
+    # and city were two inventors; two middle initials beside the plain name stay apart.
+    links = pd.DataFrame({"store_id": ["A", "B", "C", "D", "E"], "kind": "id_document",
+                          "key": ["G1", "G2", "H1", "H2", "H3"], "holder_name": [
+                              "Austin L. Gurney", "Austin Gurney", "Mark A. Horowitz",
+                              "Mark S. Horowitz", "Mark Horowitz"]})
+    links["raw"] = links["key"]
+    graph = build_graph(pd.DataFrame({"store_id": list("ABCDE")}), links)
+    evidence = build_evidence(graph, np.arange(graph.n_idents), LinkageParams())
+    name = evidence.comparisons.index("holder_name")
+    rows = evidence.comp[evidence.value] == name
+    value = dict(zip(graph.stores["store_id"].to_numpy()[evidence.store[rows]],
+                     evidence.value[rows].tolist(), strict=True))
+    assert value["A"] == value["B"]
+    assert len({value["C"], value["D"], value["E"]}) == 3
+    keys = np.array(["austin gurney l", "austin gurney"], dtype=object)
+    assert initialled_name_values(keys, keys).tolist() == ["austin gurney"] * 2

@@ -29,7 +29,12 @@ from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 
 from ..identifiers import store_dates
 from .graph import EvidenceGraph, dense_codes, subtree_weights, unique_pairs
-from .signals import document_name_values, holder_name_key, near_name_values
+from .signals import (
+    document_name_values,
+    holder_name_key,
+    initialled_name_values,
+    near_name_values,
+)
 from .weights import (
     LEVELS,
     NEAR,
@@ -265,6 +270,8 @@ def _soft_values(graph: EvidenceGraph):
             # Names one typo apart share a value through two spellings: the near level.
             value_text = near_name_values(np.asarray(key_text, dtype=object),
                                           np.bincount(key_at, minlength=len(key_text)))
+            # A name with its middle initial and without it: one value too.
+            value_text = initialled_name_values(np.asarray(key_text, dtype=object), value_text)
             keys = np.asarray(key_text, dtype=object)[key_at]
             values = value_text[key_at]
             good = keys != ""

@@ -27,7 +27,7 @@ from ..parallel import Parallel
 from .graph import EvidenceGraph, unique_pairs
 
 __all__ = ["SIGNALS", "WEIGHTS", "Match", "date_variant_documents", "document_name_values",
-           "find_matches", "holder_name_key", "near_duplicate_addresses",
+           "find_matches", "holder_name_key", "initialled_name_values", "near_duplicate_addresses",
            "near_identical_id_documents", "near_name_values"]
 
 #: weight of each piece of evidence a signal can rest on; a match needs 1.0 in all
@@ -440,6 +440,45 @@ def near_name_values(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
     # of names one edit apart each ("ying zhong", "ying zhang", "yong zhang").
     root = best == np.arange(n)
     return keys[np.where(root[best], best, np.arange(n))]
+
+
+def initialled_name_values(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The holder-name value of each distinct name key (``values``, from
+    :func:`near_name_values`), where a key with initials takes the value of the same name
+    without them: "austin gurney l" ("Austin L. Gurney") and "austin gurney" are one name
+    written with and without its middle initial, so two records with them agree at the
+    ``near`` level (EM weighs it), as ``names_agree`` already reads initials.
+
+    Only where the name without initials (one-letter words left out) has two or more words of
+    10 or more characters in all, in Latin letters, and is written both ways by exactly one key
+    each: "mark a horowitz" and "mark s horowitz" beside "mark horowitz" are two people with
+    one name, and neither moves.
+
+    >>> keys = np.array(["austin gurney l", "austin gurney", "a horowitz mark",
+    ...                  "horowitz mark s", "horowitz mark", "li w"], dtype=object)
+    >>> values = initialled_name_values(keys, keys).tolist()
+    >>> values[:2], values[2:5] == keys[2:5].tolist(), values[5]
+    (['austin gurney', 'austin gurney'], True, 'li w')
+    """
+    keys = np.asarray(keys, dtype=object)
+    values = np.asarray(values, dtype=object).copy()
+    bare = np.array([" ".join(w for w in k.split() if len(w) > 1 or not w.isalpha())
+                     for k in keys.tolist()], dtype=object)
+    eligible = np.array([b.isascii() and len(b) >= NAME_MIN_CHARS and " " in b
+                         for b in bare.tolist()], dtype=bool)
+    index = np.flatnonzero(eligible)
+    if not len(index):
+        return values
+    frame = pd.DataFrame({"bare": bare[index], "initials": bare[index] != keys[index],
+                          "at": index})
+    groups = frame.groupby("bare")["initials"]
+    pairs = frame[(groups.transform("sum") == 1) & (groups.transform("size") == 2)]
+    if pairs.empty:
+        return values
+    pairs = pairs.sort_values(["bare", "initials"])  # the plain key first in each pair
+    plain, initialled = pairs["at"].to_numpy()[0::2], pairs["at"].to_numpy()[1::2]
+    values[initialled] = values[plain]
+    return values
 
 
 def document_name_values(documents: np.ndarray, keys: np.ndarray,
