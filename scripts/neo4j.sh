@@ -35,7 +35,8 @@
 #
 # Optional environment: GRAPHAUDIT_NEO4J_HEAP_INIT (default 512m), GRAPHAUDIT_NEO4J_HEAP_MAX (1g),
 # GRAPHAUDIT_NEO4J_PAGECACHE (256m), GRAPHAUDIT_NEO4J_TX_MEMORY (600m, all transactions together),
-# GRAPHAUDIT_NEO4J_START_TIMEOUT (120 seconds).
+# GRAPHAUDIT_NEO4J_START_TIMEOUT (120 seconds); for `import`: GRAPHAUDIT_NEO4J_IMPORT_HEAP (1g)
+# and GRAPHAUDIT_NEO4J_IMPORT_JVM (more options of the importer's JVM, separated by spaces).
 set -euo pipefail
 # Everything this script and the server it starts create is the user's alone: directories 700,
 # files 600 (the store files hold personal data, auth.ini the password hash).
@@ -666,10 +667,14 @@ cmd_import() {
     { printf '%s\n' "$ADMIN_CLASS" database import full; cat "$args"; printf 'neo4j\n'; } \
       >"$STATE/import.args"
     rm -f "$args"
+    # extra options of the importer's JVM, split on spaces (docs/benchmarks.md measured
+    # -XX:TieredStopAtLevel=1, C1 only, which saves the start of a short JVM some CPU)
+    local jvm=()
+    read -r -a jvm <<<"${GRAPHAUDIT_NEO4J_IMPORT_JVM:-}"
     t0=$(date +%s.%N)
     NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
-      java -cp "$LIB/*" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "@$STATE/import.args" \
-      >"$log" 2>&1 || rc=$?
+      java -cp "$LIB/*" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "${jvm[@]}" \
+      "@$STATE/import.args" >"$log" 2>&1 || rc=$?
     rm -f "$STATE/import.args"
     say "the importer ran $(seconds_since "$t0") s (its JVM's start included)"
     exit "$rc"

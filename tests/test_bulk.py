@@ -154,6 +154,21 @@ def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_
     assert clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id") == [{"id": "X1"}]
 
 
+@pytest.mark.neo4j
+def test_importer_jvm_options_reach_the_importer_and_a_refused_one_fails_the_load(
+        clean_graph, neo4j_env, tmp_path, monkeypatch):
+    """GRAPHAUDIT_NEO4J_IMPORT_JVM goes to the importer's JVM (scripts/neo4j.sh import): one it
+    refuses fails the load with its message, and the server runs again with the graph before."""
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_IMPORT_JVM", "-Xss2m -XX:+NoSuchGraphauditOption")
+    clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
+    failed = load("--bulk", "--replace", tmp_path=tmp_path)
+    assert failed.exit_code == 1
+    assert "NoSuchGraphauditOption" in failed.stderr
+    clean_graph.verify()
+    assert clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id") == [{"id": "X1"}]
+
+
 def test_import_files_keep_one_link_per_store_and_node_with_the_last_rows_values(tmp_path):
     """Links that repeat a (store, node) pair, and address type for an address, are one
     relationship with the last row's values, as MERGE writes them; each other link stays."""
