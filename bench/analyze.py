@@ -60,18 +60,20 @@ print(k)
 """
 
 
-def timed_child(args: list[str]) -> tuple[float, float, float]:
+def timed_child(args: list[str]) -> tuple[float, float, list[float]]:
     """Run a child process; return its wall seconds, its own peak RSS in MiB, and the peak of
-    the memory of its whole process tree (forked workers included) in MiB.
+    the memory of its whole process tree (forked workers included): in MiB, with the seconds
+    after the start when it was reached and how many processes the tree had then.
 
     The tree's memory is the sum of its processes' proportional set sizes (PSS, so pages a
     fork shares are counted once), sampled ten times a second.
     """
     started = time.perf_counter()
     child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = [0.0]
+    peak = [0.0, 0.0, 0]
     done = threading.Event()
-    sampler = threading.Thread(target=_sample_tree, args=(child.pid, peak, done), daemon=True)
+    sampler = threading.Thread(target=_sample_tree, args=(child.pid, peak, done, started),
+                               daemon=True)
     sampler.start()
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
@@ -79,12 +81,15 @@ def timed_child(args: list[str]) -> tuple[float, float, float]:
     sampler.join()
     if status != 0:
         raise SystemExit(f"{args[:3]} failed:\n{child.stderr.read().decode()[-2000:]}")
-    return wall, usage.ru_maxrss / 1024, peak[0]
+    return wall, usage.ru_maxrss / 1024, peak
 
 
-def _sample_tree(root: int, peak: list[float], done: threading.Event) -> None:
+def _sample_tree(root: int, peak: list, done: threading.Event, started: float) -> None:
     while not done.wait(0.1):
-        peak[0] = max(peak[0], sum(_pss_kib(pid) for pid in _tree(root)) / 1024)
+        tree = _tree(root)
+        total = sum(_pss_kib(pid) for pid in tree) / 1024
+        if total > peak[0]:
+            peak[:] = [total, time.perf_counter() - started, len(tree)]
 
 
 def _tree(root: int) -> list[int]:
@@ -137,11 +142,12 @@ def main() -> None:
             size = sum(p.stat().st_size for p in data.iterdir()) / 2**20
             floor_wall, floor_rss, _ = timed_child([sys.executable, "-c", FLOOR, str(data)])
             pages = [] if args.max_pages < 0 else ["--max-pages", str(args.max_pages)]
-            wall, rss, tree = timed_child([str(exe), "analyze", str(data), "--out", str(out),
-                                           "-q", *pages])
+            wall, rss, (tree, when, procs) = timed_child(
+                [str(exe), "analyze", str(data), "--out", str(out), "-q", *pages])
             html = sum(p.stat().st_size for p in out.rglob("*.html")) / 2**20
             print(f"{stores:>9,} stores ({size:,.0f} MiB of input): analyze {wall:6.1f} s, "
-                  f"peak RSS {rss:,.0f} MiB (with workers {tree:,.0f} MiB PSS) | "
+                  f"peak RSS {rss:,.0f} MiB (with workers {tree:,.0f} MiB PSS, at "
+                  f"{when:.0f} s, {procs} processes) | "
                   f"floor {floor_wall:5.1f} s "
                   f"(RSS {floor_rss:,.0f} MiB) | ratio {wall / floor_wall:.1f}x | "
                   f"report {html:,.0f} MiB", flush=True)
