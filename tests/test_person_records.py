@@ -331,3 +331,9 @@ def test_a_name_with_and_without_its_middle_initial_agree_at_near():
     assert len({value["C"], value["D"], value["E"]}) == 3
     keys = np.array(["austin gurney l", "austin gurney"], dtype=object)
     assert initialled_name_values(keys, keys).tolist() == ["austin gurney"] * 2
+    # A middle name written out ("Robert Jay Greenberg") is the same name as its initial
+    # ("Robert J. Greenberg"); with two names of that initial ("James", "John") neither moves.
+    keys = np.array(["greenberg j robert", "greenberg jay robert", "j robert smith",
+                     "james robert smith", "john robert smith"], dtype=object)
+    values = initialled_name_values(keys, keys)
+    assert values[0] == values[1] and values[2:].tolist() == keys[2:].tolist()

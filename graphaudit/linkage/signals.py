@@ -444,40 +444,66 @@ def near_name_values(keys: np.ndarray, counts: np.ndarray) -> np.ndarray:
 
 def initialled_name_values(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
     """The holder-name value of each distinct name key (``values``, from
-    :func:`near_name_values`), where a key with initials takes the value of the same name
-    without them: "austin gurney l" ("Austin L. Gurney") and "austin gurney" are one name
-    written with and without its middle initial, so two records with them agree at the
-    ``near`` level (EM weighs it), as ``names_agree`` already reads initials.
+    :func:`near_name_values`), where a name written with a middle initial and the same name
+    without it, or with that middle name written out, share one value: "austin gurney l"
+    ("Austin L. Gurney") takes the value of "austin gurney", and "greenberg jay robert" that of
+    "greenberg j robert". Two records with them agree at the ``near`` level (EM weighs it), as
+    ``names_agree`` already reads initials.
 
-    Only where the name without initials (one-letter words left out) has two or more words of
-    10 or more characters in all, in Latin letters, and is written both ways by exactly one key
-    each: "mark a horowitz" and "mark s horowitz" beside "mark horowitz" are two people with
-    one name, and neither moves.
+    Only where the name has two or more other words of 10 or more characters in all, in Latin
+    letters, and only where each form is written by exactly one key on each side: "mark a
+    horowitz" and "mark s horowitz" beside "mark horowitz" are two people with one name, and
+    neither moves; nor does "j robert smith" beside "james robert smith" and "john robert
+    smith". Keys without a one-letter word or a third word are not looked at.
 
     >>> keys = np.array(["austin gurney l", "austin gurney", "a horowitz mark",
-    ...                  "horowitz mark s", "horowitz mark", "li w"], dtype=object)
+    ...                  "horowitz mark s", "horowitz mark", "li w", "greenberg j robert",
+    ...                  "greenberg jay robert"], dtype=object)
     >>> values = initialled_name_values(keys, keys).tolist()
-    >>> values[:2], values[2:5] == keys[2:5].tolist(), values[5]
-    (['austin gurney', 'austin gurney'], True, 'li w')
+    >>> values[:2], values[2:6] == keys[2:6].tolist(), values[6:]
+    (['austin gurney', 'austin gurney'], True, ['greenberg j robert', 'greenberg j robert'])
     """
     keys = np.asarray(keys, dtype=object)
     values = np.asarray(values, dtype=object).copy()
-    bare = np.array([" ".join(w for w in k.split() if len(w) > 1 or not w.isalpha())
-                     for k in keys.tolist()], dtype=object)
-    eligible = np.array([b.isascii() and len(b) >= NAME_MIN_CHARS and " " in b
-                         for b in bare.tolist()], dtype=bool)
-    index = np.flatnonzero(eligible)
-    if not len(index):
+    text = pa.array(keys, type=pa.string())
+    latin = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+    initial = latin & pc.match_substring_regex(text, r"(^| )[a-z]( |$)").to_numpy(
+        zero_copy_only=False)
+    several = latin & (pc.count_substring(text, " ").to_numpy(zero_copy_only=False) >= 2)
+    if not (initial | several).any():
         return values
-    frame = pd.DataFrame({"bare": bare[index], "initials": bare[index] != keys[index],
-                          "at": index})
-    groups = frame.groupby("bare")["initials"]
-    pairs = frame[(groups.transform("sum") == 1) & (groups.transform("size") == 2)]
-    if pairs.empty:
-        return values
-    pairs = pairs.sort_values(["bare", "initials"])  # the plain key first in each pair
-    plain, initialled = pairs["at"].to_numpy()[0::2], pairs["at"].to_numpy()[1::2]
-    values[initialled] = values[plain]
+    # Without the initial: each key with initials, its other words looked up among the keys.
+    bare_rows, written_rows = [], []
+    for at in np.flatnonzero(initial | several).tolist():
+        words = keys[at].split()
+        single = [w for w in words if len(w) == 1 and w.isalpha()]
+        rest = [w for w in words if not (len(w) == 1 and w.isalpha())]
+        if len(rest) < 2 or len(" ".join(rest)) < NAME_MIN_CHARS:
+            continue
+        if single:
+            bare_rows.append((" ".join(rest), at))
+            if len(single) == 1:
+                written_rows.append((keys[at], at, True))
+        else:  # written out: each way of abbreviating one of its words to an initial
+            written_rows.extend((" ".join(sorted([*words[:j], w[0], *words[j + 1:]])), at, False)
+                                for j, w in enumerate(words) if w.isalpha())
+    if bare_rows:
+        bare = pd.DataFrame(bare_rows, columns=["form", "at"])
+        bare = bare[~bare["form"].duplicated(keep=False)]  # one key with initials per name
+        found = pd.Index(keys).get_indexer(bare["form"].to_numpy(dtype=object))
+        # the key with the initial takes the value of the name without it
+        values[bare["at"].to_numpy()[found >= 0]] = values[found[found >= 0]]
+    if written_rows:
+        frame = pd.DataFrame(written_rows, columns=["form", "at", "initials"]).drop_duplicates()
+        groups = frame.groupby("form")["initials"]
+        pairs = frame[(groups.transform("sum") == 1) & (groups.transform("size") == 2)]
+        pairs = pairs.sort_values(["form", "initials"])  # the written-out key first
+        full, initialled = pairs["at"].to_numpy()[0::2], pairs["at"].to_numpy()[1::2]
+        # Each key in one pair at most: a key that pairs with two others is left alone.
+        once = ~(pd.Series(full).duplicated(keep=False)
+                 | pd.Series(initialled).duplicated(keep=False)).to_numpy()
+        # the written-out key takes the initialled one's value (a plain key's, perhaps)
+        values[full[once]] = values[initialled[once]]
     return values
 
 
