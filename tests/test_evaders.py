@@ -141,14 +141,15 @@ def test_brand_windows_take_the_variants_after_a_ban_and_mirror_them_before():
 
 
 def _brand_levels(ids: list[str], opened: list[str], brands: list[str],
-                  account: tuple[str, str], phone: tuple[str, str]
+                  account: tuple[str, str], phone: tuple[str, str],
+                  suspended_on: tuple[str, ...] = ("2021-01-01", "", "")
                   ) -> dict[tuple[str, str], tuple[int, float]]:
-    """Three stores, the first suspended on 2021-01-01, two pairs of them sharing an account
-    and a phone: the brand level and its chances of coincidence (bits) of every candidate
-    pair of single stores, by store ids."""
-    stores = pd.DataFrame({"store_id": ids, "status": ["suspended", "active", "active"],
-                           "opened_on": opened, "suspended_on": ["2021-01-01", "", ""],
-                           "brand": brands})
+    """Three stores (the first suspended on 2021-01-01 unless ``suspended_on`` says
+    otherwise), two pairs of them sharing an account and a phone: the brand level and its
+    chances of coincidence (bits) of every candidate pair of single stores, by store ids."""
+    stores = pd.DataFrame({"store_id": ids, "opened_on": opened, "brand": brands,
+                           "status": ["suspended" if day else "active" for day in suspended_on],
+                           "suspended_on": list(suspended_on)})
     links = pd.DataFrame({"store_id": [*account, *phone],
                           "kind": ["payment", "payment", "phone", "phone"],
                           "key": ["6222", "6222", "+8613800000000", "+8613800000000"],
@@ -174,6 +175,19 @@ def test_a_variant_agrees_with_the_suspended_stores_of_its_brand_not_another_sel
     # and the variant is one brand of V1, not two chances of a coincidence
     assert levels[("B0", "V1")] == (NEAR, 0.0)
     assert levels[("A1", "V1")][0] == NONE
+
+
+def test_a_variant_agrees_with_a_store_banned_before_it_opened_not_after():
+    # V1 opened as "vantruepro" in June 2020, four months after another seller's "vantrue"
+    # store B9 was banned (so V1 is in the rule's window), and shares an account with B0, a
+    # "vantrue" store banned only in 2021: V1 did not open after B0's ban, so the two do
+    # not agree on the brand (on family seed 1113 such a coincidence of names, with a 3PL's
+    # address, flagged an innocent store), while V1 and B9 do.
+    levels = _brand_levels(["B0", "B9", "V1"], ["2019-06-01", "2019-01-01", "2020-06-01"],
+                           ["Vantrue", "Vantrue", "VantruePro"], ("B0", "V1"), ("B9", "V1"),
+                           suspended_on=("2021-01-01", "2020-02-01", ""))
+    assert levels[("B0", "V1")][0] == NONE
+    assert levels[("B9", "V1")][0] == NEAR
 
 
 def test_a_variant_keeps_its_own_brand_for_its_operators_other_stores():

@@ -169,14 +169,14 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
     all_store = np.concatenate(parts_store).astype(np.int64)
     value_of = value_of.astype(np.int64)
     anchor = variant = None
+    banned, opened = _store_days(graph.stores)
     base_of_variants = np.concatenate(variant_rows) if variant_rows else np.zeros(0, np.int64)
     if "brand" in comparisons:
-        near_pairs[comparisons.index("brand")] = _mirror_near(graph)
+        near_pairs[comparisons.index("brand")] = _mirror_near(graph, banned, opened)
         anchor = _brand_anchors(graph, all_store, value_of, comp, value_text,
                                 comparisons.index("brand"))
         variant = np.zeros(len(all_store), dtype=bool)
         variant[base_of_variants] = True
-    banned, opened = _store_days(graph.stores)
     return Evidence(all_store, value_of, exact_dense.astype(np.int64), comp, value_ident,
                     value_text, comparisons, generating, near_pairs=near_pairs, banned=banned,
                     opened=opened, anchor=anchor, variant=variant)
@@ -307,31 +307,40 @@ def _brand_values(graph: EvidenceGraph, column: str, brands: np.ndarray) -> np.n
     return np.where(base != "", base, brands)
 
 
-def _mirror_near(graph: EvidenceGraph) -> float:
+def _mirror_near(graph: EvidenceGraph, banned: np.ndarray | None = None,
+                 opened: np.ndarray | None = None) -> float:
     """The random store pairs whose brands the variant rule would join if every store's dates
     were mirrored about the suspension: a store opened within the window *before* a
-    suspension of the brand it varies, with each suspended store of that brand (a variant
-    agrees at ``near`` with those only, :func:`_held_near`). No banned operator coming back
-    makes these (its new stores open after the ban), so they count what the rule joins by
-    coincidence of names: the brand's ``near`` level between different operators (a variant
-    whose dates are missing is in both columns: its pairs count as before). NaN when the
-    caller found no windows (the pairs the values make are counted then)."""
+    suspension of the brand it varies, with each suspended store of that brand suspended
+    after it opened (a variant agrees at ``near`` with a suspended store of the brand banned
+    before it opened, :func:`_held_near`). No banned operator coming back makes these (its
+    new stores open after the ban), so they count what the rule joins by coincidence of
+    names: the brand's ``near`` level between different operators (where a date is missing
+    the pair is in both: it counts as before). NaN when the caller found no windows (the
+    pairs the values make are counted then). ``banned`` and ``opened``: each store's days
+    (:func:`_store_days`)."""
     if "brand_before" not in graph.stores or "brand_key" not in graph.stores:
         return float("nan")
-    brands = graph.stores["brand_key"].fillna("").astype(str)
-    before = graph.stores["brand_before"].fillna("").astype(str)
+    brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
+    before = graph.stores["brand_before"].fillna("").astype(str).to_numpy(dtype=object)
     if "status" not in graph.stores:  # every store of the brand, as the levels do then
         frame = pd.DataFrame({"value": np.where(before != "", before, brands),
                               "written": brands})[brands != ""]
         n = frame.groupby("value").size().to_numpy(dtype=np.float64)
         e = frame.groupby(["value", "written"]).size().to_numpy(dtype=np.float64)
         return float((n * (n - 1)).sum() - (e * (e - 1)).sum())
-    variants = before[before != ""].value_counts()
-    suspended = brands[(graph.stores["status"] == "suspended") & (brands != "")].value_counts()
-    both = variants.index.intersection(suspended.index)
+    n = len(brands)
+    suspended = (graph.stores["status"] == "suspended").to_numpy() & (brands != "")
+    ban = np.full(n, -np.inf) if banned is None else np.where(np.isnan(banned), -np.inf, banned)
+    day = np.full(n, np.inf) if opened is None else opened
+    variant = np.flatnonzero(before != "")
+    # each variant against each suspended store of its brand (a join on the brand: few rows)
+    pairs = pd.DataFrame({"brand": before[variant], "opened": day[variant]}).merge(
+        pd.DataFrame({"brand": brands[suspended], "ban": ban[suspended]}), on="brand")
+    undated = ~np.isfinite(pairs["opened"].to_numpy()) | ~np.isfinite(pairs["ban"].to_numpy())
+    mirrored = pairs["ban"].to_numpy() > pairs["opened"].to_numpy()
     # ordered pairs, as u counts them (n(n-1) for the values of the exact levels)
-    return float(2 * (variants[both].to_numpy(np.float64)
-                      * suspended[both].to_numpy(np.float64)).sum())
+    return float(2 * (undated | mirrored).sum())
 
 
 #: the words of an ASCII name after :func:`~graphaudit.normalize.name_key` (NFKC changes no
@@ -893,21 +902,36 @@ def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, 
 
 def _held_near(evidence: Evidence, labels: np.ndarray, ga: np.ndarray, gb: np.ndarray,
                value: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Which shared values to keep: all but a brand shared only as a variant (``near``) with
-    a pair of groups neither of which holds a suspended store of that brand
-    (``evidence.anchor``). The variant rule says "opened after a store of this brand was
-    suspended": another seller's active store of the same brand name is no part of it, and
-    counting it made the level common among unrelated sellers."""
+    """Which shared values to keep: all but a brand shared only as a variant (``near``) by
+    two groups neither of which holds a suspended store of that brand (``evidence.anchor``)
+    suspended before a store of the other opened under the variant. The variant rule says
+    "opened after a store of this brand was suspended": another seller's active store of
+    the same brand name is no part of it, nor is a store banned after the variant opened
+    (counting them made the level common among unrelated sellers). A date not known counts
+    as early enough."""
     keep = np.ones(len(value), dtype=bool)
     brand = evidence.comparisons.index("brand")
     rows = np.flatnonzero((level == NEAR) & (evidence.comp[value] == brand))
     if not len(rows):
         return keep
     n_values = len(evidence.comp)
-    anchor = evidence.anchor
-    held = np.unique(labels[evidence.store[anchor]] * n_values + evidence.value[anchor])
+    n = len(evidence.store)
+    ban = np.full(n, -np.inf) if evidence.banned is None else \
+        np.nan_to_num(evidence.banned[evidence.store], nan=-np.inf)
+    day = np.full(n, np.inf) if evidence.opened is None else evidence.opened[evidence.store]
+    key = labels[evidence.store].astype(np.int64) * n_values + evidence.value
+    # per (group, brand): its first ban of the brand and its last opening under a variant
+    first_ban = pd.Series(ban[evidence.anchor]).groupby(key[evidence.anchor]).min()
+    variant = evidence.variant if evidence.variant is not None else np.zeros(n, dtype=bool)
+    last_open = pd.Series(day[variant]).groupby(key[variant]).max()
     v = value[rows]
-    keep[rows] = _contains(held, ga[rows] * n_values + v) | _contains(held, gb[rows] * n_values + v)
+    ka, kb = ga[rows] * n_values + v, gb[rows] * n_values + v
+
+    def of(table: pd.Series, wanted: np.ndarray, missing: float) -> np.ndarray:
+        return table.reindex(wanted).fillna(missing).to_numpy()
+
+    keep[rows] = ((of(first_ban, kb, np.inf) < of(last_open, ka, -np.inf))
+                  | (of(first_ban, ka, np.inf) < of(last_open, kb, -np.inf)))
     return keep
 
 
