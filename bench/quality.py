@@ -7,7 +7,9 @@
     python bench/quality.py --no-splink              # without the peer (faster)
 
 Each world comes from the family (``graphaudit sample``; world i has seed ``--seed + i``, which
-also draws its rates). On each, on the same records and the same normalized keys:
+also draws its rates, the way its dates are written among them). Its dates are read in that
+format, as ``--date-format`` would read them (``--no-date-format``: without it, as figures before
+2026-11-30's fifth session were). On each, on the same records and the same normalized keys:
 
 * graphaudit: ``read_records`` -> ``extract_identifiers`` -> ``analyze`` (what ``graphaudit
   analyze`` runs, without writing files);
@@ -140,11 +142,12 @@ def ceiling(world: World) -> tuple[pd.Series, np.ndarray]:
 
 
 def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
-            splink_quick: bool = False) -> list[dict]:
-    """Every method on the data directory ``data`` (with its truth.csv)."""
+            splink_quick: bool = False, date_format: str | None = None) -> list[dict]:
+    """Every method on the data directory ``data`` (with its truth.csv), its dates read in
+    ``date_format`` first (what ``--date-format`` gives ``graphaudit analyze``)."""
     truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
     started = time.perf_counter()
-    records = read_records(data, RejectsWriter(None))
+    records = read_records(data, RejectsWriter(None), date_format=date_format)
     links = extract_identifiers(records, RejectsWriter(None)).links
     keys_seconds = time.perf_counter() - started
     store_ids = records.stores["store_id"]
@@ -311,6 +314,11 @@ def main(argv: list[str] | None = None) -> int:
                              "frequency bands, clustered at match probability 0.01)")
     parser.add_argument("--third-party", nargs="*", metavar="SET",
                         help=f"also these sets (none named: all): {', '.join(third_party.SETS)}")
+    parser.add_argument("--no-date-format", action="store_true",
+                        help="read each world's dates without its format, as an investigator "
+                             "who does not give --date-format (figures before 2026-11-30's "
+                             "fifth session): day-first dates that could be month-first are "
+                             "then unread")
     parser.add_argument("--csv", type=Path, help="write every row here")
     parser.add_argument("--summarize", type=Path, nargs="+", metavar="CSV",
                         help="only print the summary of rows written earlier with --csv")
@@ -328,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         for i in range(args.worlds):
             seed = args.seed + i
             data = Path(tmp) / f"world-{seed}"
+            date_format = None
             if args.profile == "legacy":  # the single world the old rules were fitted to
                 from graphaudit.synth.legacy import write_sample
 
@@ -336,8 +345,10 @@ def main(argv: list[str] | None = None) -> int:
                 world = build_world(args.stores, seed, draw_rates(seed, args.profile),
                                     args.profile)
                 write_files(world, data)
+                # an investigator knows how their export writes dates (the CLI asks for it)
+                date_format = None if args.no_date_format else world.rates.date_format
             world_rows = measure(data, f"{args.profile} {seed}", args.cutoffs, splink,
-                                 splink and args.splink_quick)
+                                 splink and args.splink_quick, date_format)
             if args.profile != "legacy":
                 truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
                 ids, labels = ceiling(world)
