@@ -110,6 +110,22 @@ def test_no_raw_personal_data_in_outputs(analyzed):
         assert not leaked, f"{path.name} shows {leaked[:3]}"
 
 
+def test_previous_run_of_other_stores_names_every_cluster_new(analyzed, tmp_path):
+    """A previous clusters.csv that shares no store with these records (another export, another
+    marketplace) keeps no id: every cluster is new, and no new id repeats an old one."""
+    previous = tmp_path / "previous.csv"
+    ids = read(analyzed / "clusters.csv")["cluster_id"].unique()[:3]
+    previous.write_text("store_id,cluster_id\n" + "".join(
+        f"X{n},{cluster}\n" for n, cluster in enumerate(ids)), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(out), "-q",
+                                       "--previous", str(previous)])
+    assert result.exit_code == 0, result.stderr
+    summary = read(out / "cluster_summary.csv")
+    assert set(summary["change"]) == {"new"} and set(summary["previous_ids"]) == {""}
+    assert not set(summary["cluster_id"]) & set(ids)
+
+
 def test_previous_keeps_ids_and_hubs_file_overrides(analyzed, tmp_path):
     again = tmp_path / "again"
     result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(again),

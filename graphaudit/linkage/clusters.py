@@ -92,6 +92,8 @@ def assign_cluster_ids(
 def _keep_previous_ids(frame, previous, sizes, names, change, previous_ids) -> None:
     old = frame["store_id"].map(previous)
     known = frame[old.notna()].assign(old=old[old.notna()])
+    if known.empty:  # another export's run: no cluster lives on (and empty tables lose dtypes)
+        return
     old_sizes = previous.value_counts()
     overlap = known.groupby(["old", "label"]).size().rename("shared").reset_index()
     overlap["old_size"] = overlap["old"].map(old_sizes)
