@@ -97,16 +97,20 @@ def test_records_of_one_person_with_a_typo_in_the_name_are_linked():
     assert result.resolution.model.source == "estimated", result.resolution.model.message
     frame = pd.DataFrame({"c": result.cluster_id.to_numpy(),
                           "o": owner.loc[result.graph.stores["store_id"]].to_numpy()})
+    precision, recall = _pairwise(frame)
+    # A shared birth date alone is a coincidence among 1,500 people; with the name one typo
+    # away it is the same person.
+    assert recall >= 0.9 and precision >= 0.95, (precision, recall)
 
+
+def _pairwise(frame: pd.DataFrame) -> tuple[float, float]:
+    """Pairwise precision and recall of clusters ``c`` against owners ``o``."""
     def pairs(sizes: pd.Series) -> int:
         return int((sizes * (sizes - 1) // 2).sum())
 
     both = pairs(frame.groupby(["c", "o"]).size())
-    precision = both / max(pairs(frame.groupby("c").size()), 1)
-    recall = both / pairs(frame.groupby("o").size())
-    # A shared birth date alone is a coincidence among 1,500 people; with the name one typo
-    # away it is the same person.
-    assert recall >= 0.9 and precision >= 0.95, (precision, recall)
+    return (both / max(pairs(frame.groupby("c").size()), 1),
+            both / pairs(frame.groupby("o").size()))
 
 
 def _clusters_of(result, owner: pd.Series) -> pd.DataFrame:
@@ -270,13 +274,7 @@ def test_a_small_set_of_person_records_is_weighed_not_left_to_the_defaults():
     model = result.resolution.model
     assert model.source == "estimated" and 40 <= model.pairs < 200, model.message
     frame = _clusters_of(result, owner)
-
-    def pairs(sizes: pd.Series) -> int:
-        return int((sizes * (sizes - 1) // 2).sum())
-
-    both = pairs(frame.groupby(["c", "o"]).size())
-    precision = both / max(pairs(frame.groupby("c").size()), 1)
-    recall = both / pairs(frame.groupby("o").size())
+    precision, recall = _pairwise(frame)
     assert precision >= 0.95 and recall >= 0.9, (precision, recall)
 
 
