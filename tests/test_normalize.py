@@ -6,6 +6,7 @@ import doctest
 import re
 import unicodedata
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import assume, given, settings
@@ -27,6 +28,7 @@ from graphaudit.normalize import (
     luhn_valid,
     name_key,
     names_agree,
+    names_agree_pairs,
     phone_key,
     pinyin_spellings,
     uscc_check_char,
@@ -723,6 +725,25 @@ def test_chinese_names_agree_with_their_pinyin_however_written(han: str, data) -
     written = " ".join(data.draw(st.sampled_from([w, w.upper(), w.capitalize()]))
                        for w in words)
     assert names_agree(han, written) and names_agree(written, han)
+
+
+_PAIR_WORDS = ["zhang", "wei", "zhangwei", "wang", "w.", "hans", "meier", "meiet", "hnas", "an",
+               "na", "ana", "!!", "王伟", "张小明", "张小民", "JOHN", "carsten", "carsetn", ""]
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.lists(st.lists(st.sampled_from(_PAIR_WORDS), max_size=3).map(" ".join), min_size=1,
+                max_size=10), st.data())
+def test_names_agree_pairs_says_what_names_agree_says_of_each_pair(names, data) -> None:
+    """The vectorized form (one rule, one place: the fuzzy signals call it) decides every pair
+    of names as names_agree does, including names that share no word, typos, joined words,
+    Chinese characters, initials and empty names."""
+    index = st.integers(0, len(names) - 1)
+    pairs = data.draw(st.lists(st.tuples(index, index), max_size=30))
+    a = np.array([x for x, _ in pairs], dtype=np.int64)
+    b = np.array([y for _, y in pairs], dtype=np.int64)
+    assert names_agree_pairs(names, a, b).tolist() == [
+        names_agree(names[x], names[y]) for x, y in pairs]
 
 
 @given(NAME_TEXT, NAME_TEXT)

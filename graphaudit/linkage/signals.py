@@ -22,7 +22,13 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import cpdist
 
-from ..normalize import address_identities, id_check_passes, id_edit_close, name_key, names_agree
+from ..normalize import (
+    address_identities,
+    id_check_passes,
+    id_edit_close,
+    name_key,
+    names_agree_pairs,
+)
 from ..parallel import Parallel
 from .graph import EvidenceGraph, unique_pairs
 
@@ -148,15 +154,9 @@ def near_identical_id_documents(graph: EvidenceGraph) -> list[Match]:
 
 def _names_agree_pairs(graph: EvidenceGraph, a: np.ndarray, b: np.ndarray,
                        involved: np.ndarray) -> np.ndarray:
-    """Whether some holder name beside ID document ``a[i]`` and some beside ``b[i]`` agree
-    (:func:`~graphaudit.normalize.names_agree`), for every pair at once.
-
-    Two names in Latin letters of two or more words that share no word agree only as a typo
-    (``token_sort_ratio`` >= 90) or when their words joined are equal ("ab cd", "abc d"): for
-    them that is decided as arrays (rapidfuzz's ``cpdist``); names_agree itself runs only on
-    pairs of names with a word in common, of one word, or without cased letters (Chinese
-    characters, which it compares with their pinyin and character by character).
-    """
+    """Whether some holder name beside ID document ``a[i]`` and some beside ``b[i]`` agree,
+    for every pair at once (:func:`~graphaudit.normalize.names_agree_pairs` on every pair of
+    their distinct names)."""
     rows = np.nonzero(np.isin(graph.link_ident, involved))[0]
     names = pd.DataFrame({"ident": graph.link_ident[rows],
                           "name": graph.links["holder_name"].iloc[rows].fillna("").astype(str)
@@ -170,38 +170,8 @@ def _names_agree_pairs(graph: EvidenceGraph, a: np.ndarray, b: np.ndarray,
     agree = np.zeros(len(a), dtype=bool)
     if rows.empty:
         return agree
-    raw = np.asarray(distinct, dtype=object)
-    key = np.array([name_key(name) for name in raw.tolist()], dtype=object)
-    words = [k.split() for k in key.tolist()]
-    joined = np.array(["".join(w) for w in words], dtype=object)
-    # one word, or no cased letter: names_agree has rules of its own for them
-    special = np.array([len(w) < 2 or k == k.upper() for w, k in zip(words, key, strict=True)])
-    na, nb = rows["code_a"].to_numpy(), rows["code_b"].to_numpy()
-    # A word in common: each word of name a looked up among the (name, word) rows of name b.
-    word_code, word_text = pd.factorize(pd.Series([w for ws in words for w in ws], dtype=object))
-    owner = np.repeat(np.arange(len(words)), [len(w) for w in words])
-    n_words = max(len(word_text), 1)
-    starts = np.r_[0, np.cumsum([len(w) for w in words])]
-    count = starts[na + 1] - starts[na]
-    row_of = np.repeat(np.arange(len(rows)), count)
-    at = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    probe = nb[row_of].astype(np.int64) * n_words + word_code[starts[na][row_of] + at]
-    present = np.isin(probe, owner.astype(np.int64) * n_words + word_code)
-    shares = np.bincount(row_of[present], minlength=len(rows)) > 0
-    empty = (key == "")[na] | (key == "")[nb]
-    same = (key[na] == key[nb]) & ~empty
-    full = ~same & ~empty & (special[na] | special[nb] | shares)
-    typo = ~same & ~empty & ~full
-    result = same.copy()
-    result[typo] = joined[na[typo]] == joined[nb[typo]]
-    rest = np.flatnonzero(typo & ~result)
-    if len(rest):
-        ratio = np.asarray(cpdist(key[na[rest]].tolist(), key[nb[rest]].tolist(),
-                                  scorer=fuzz.token_sort_ratio, score_cutoff=90))
-        result[rest] = ratio >= 90
-    checked = np.flatnonzero(full)
-    result[checked] = [names_agree(x, y) for x, y in zip(raw[na[checked]].tolist(),
-                                                          raw[nb[checked]].tolist(), strict=True)]
+    result = names_agree_pairs(list(distinct), rows["code_a"].to_numpy(),
+                               rows["code_b"].to_numpy())
     agree[rows["pair"].to_numpy()[result]] = True
     return agree
 
