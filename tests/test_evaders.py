@@ -218,6 +218,28 @@ def test_the_variants_coincidences_count_the_suspended_stores_of_the_brand_only(
     assert evidence.near_pairs[evidence.comparisons.index("brand")] == 2
 
 
+
+def test_without_a_status_the_variants_coincidences_count_every_store_of_the_brand():
+    # With no status column the levels let a variant agree at near with every store that
+    # holds its brand spelled otherwise (no store is known suspended): the mirror counts the
+    # same pairs. Of the stores of "vantrue" (X, Y, and Z, itself a variant of "other"), the
+    # variants opened before a ban (V1, V3 as "vantruepro", V2 as "vantruex"): own x variant
+    # 3 x 3, variant x variant spelled apart 2 (V1-V2, V2-V3; V1-V3 agree exactly); and Z with
+    # the store of "other"; each pair both ways.
+    from types import SimpleNamespace
+
+    from graphaudit.linkage.levels import _mirror_near
+
+    stores = pd.DataFrame({"brand_key": ["vantrue", "vantrue", "vantrue", "vantruepro",
+                                         "vantruex", "vantruepro", "other"],
+                           "brand_before": ["", "", "other", "vantrue", "vantrue", "vantrue",
+                                            ""]})
+    assert _mirror_near(SimpleNamespace(stores=stores)) == 2 * (3 * 3 + 2 + 1)
+    # with a status, only the suspended stores of the brand, each pair dated or not
+    stores["status"] = ["suspended", "active", "active", "active", "active", "active",
+                        "active"]
+    assert _mirror_near(SimpleNamespace(stores=stores)) == 2 * 3
+
 def test_evaders_of_a_family_world_are_linked_to_their_banned_stores(tmp_path):
     # Family seed 1015 (a tuning world now, 5,000 stores): its returning operators keep one
     # old thread each (an account, a warehouse, a phone, an ID) and open under variants of

@@ -82,6 +82,29 @@ class Evidence:
     #: per evidence row: a variant's second brand value (the suspended brand it varies), no
     #: brand of its own: not counted among a group's values for the chances of coincidence
     variant: np.ndarray | None = None
+    #: the few rows the brand variants' rules read each round (:func:`_variant_rows`)
+    variant_rows: VariantRows | None = None
+
+
+@dataclass
+class VariantRows:
+    """The evidence rows that the variants' rules read in every round, found once per run:
+    per store, not per group, so a round only relabels them (:func:`_variant_rows`).
+
+    Only brands that some variant varies matter: a brand shared at ``near`` is one a variant
+    spells (its other spelling is the brand's own key), and a group's extra brand value is a
+    variant's. ``*_store, *_value``: each row's store and brand value; ``opened``: the variant
+    store's opening day; ``ban``: the anchor store's suspension day (-inf when unknown).
+    """
+
+    variant_store: np.ndarray
+    variant_value: np.ndarray
+    opened: np.ndarray
+    own_store: np.ndarray  # a store's own brand (not a variant's second value) of those brands
+    own_value: np.ndarray
+    anchor_store: np.ndarray  # the own brand of a suspended store (evidence.anchor) of them
+    anchor_value: np.ndarray
+    ban: np.ndarray
 
 
 @dataclass
@@ -318,29 +341,40 @@ def _mirror_near(graph: EvidenceGraph, banned: np.ndarray | None = None,
     names: the brand's ``near`` level between different operators (where a date is missing
     the pair is in both: it counts as before). NaN when the caller found no windows (the
     pairs the values make are counted then). ``banned`` and ``opened``: each store's days
-    (:func:`_store_days`)."""
+    (:func:`_store_days`). Without a status column every store that holds the brand counts
+    as suspended on a day not known, the other variants of it too: the levels then let a
+    variant agree with every store of its brand (:func:`_brand_anchors`)."""
     if "brand_before" not in graph.stores or "brand_key" not in graph.stores:
         return float("nan")
     brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
     before = graph.stores["brand_before"].fillna("").astype(str).to_numpy(dtype=object)
-    if "status" not in graph.stores:  # every store of the brand, as the levels do then
-        frame = pd.DataFrame({"value": np.where(before != "", before, brands),
-                              "written": brands})[brands != ""]
-        n = frame.groupby("value").size().to_numpy(dtype=np.float64)
-        e = frame.groupby(["value", "written"]).size().to_numpy(dtype=np.float64)
-        return float((n * (n - 1)).sum() - (e * (e - 1)).sum())
     n = len(brands)
-    suspended = (graph.stores["status"] == "suspended").to_numpy() & (brands != "")
     ban = np.full(n, -np.inf) if banned is None else np.where(np.isnan(banned), -np.inf, banned)
     day = np.full(n, np.inf) if opened is None else opened
     variant = np.flatnonzero(before != "")
-    # each variant against each suspended store of its brand (a join on the brand: few rows)
-    pairs = pd.DataFrame({"brand": before[variant], "opened": day[variant]}).merge(
-        pd.DataFrame({"brand": brands[suspended], "ban": ban[suspended]}), on="brand")
+    # The stores a variant agrees with: the brand's suspended stores, or without a status its
+    # every store and (spelled apart) its other variants.
+    if "status" in graph.stores:
+        holder = np.flatnonzero((graph.stores["status"] == "suspended").to_numpy()
+                                & (brands != ""))
+        holds = brands[holder]
+    else:
+        holder = np.r_[np.flatnonzero(brands != ""), variant]
+        holds = np.r_[brands[holder[:len(holder) - len(variant)]], before[variant]]
+    # each variant against each such store of its brand (a join on the brand: few rows)
+    pairs = pd.DataFrame({"brand": before[variant], "store": variant,
+                          "opened": day[variant]}).merge(
+        pd.DataFrame({"brand": holds, "holder": holder, "ban": ban[holder],
+                      "varies": before[holder] == holds}), on="brand")
+    a, b = pairs["store"].to_numpy(), pairs["holder"].to_numpy()
+    varies = pairs["varies"].to_numpy()
+    spelled_apart = ~varies | (brands[a] != brands[b])
     undated = ~np.isfinite(pairs["opened"].to_numpy()) | ~np.isfinite(pairs["ban"].to_numpy())
     mirrored = pairs["ban"].to_numpy() > pairs["opened"].to_numpy()
-    # ordered pairs, as u counts them (n(n-1) for the values of the exact levels)
-    return float(2 * (undated | mirrored).sum())
+    joined = spelled_apart & (undated | mirrored)
+    # ordered pairs, as u counts them (n(n-1) for the values of the exact levels): a pair of
+    # two variants is in the join both ways round already
+    return float(2 * (joined & ~varies).sum() + (joined & varies).sum())
 
 
 #: the words of an ASCII name after :func:`~graphaudit.normalize.name_key` (NFKC changes no
@@ -708,16 +742,38 @@ def _without_variants(evidence: Evidence, labels: np.ndarray, count: np.ndarray,
     group holds only as a variant's second value: the variant is one brand, written once,
     not a second chance of a coincidence."""
     brand = evidence.comparisons.index("brand")
-    rows = np.flatnonzero(evidence.comp[evidence.value] == brand)
-    own = ~evidence.variant[rows]
+    rows = _variant_rows(evidence)
     n_values = len(evidence.comp)
-    key = labels[evidence.store[rows]].astype(np.int64) * n_values + evidence.value[rows]
-    held = np.unique(key[own])
-    extra = np.unique(key[~own])
+    extra = np.unique(labels[rows.variant_store].astype(np.int64) * n_values
+                      + rows.variant_value)
+    held = labels[rows.own_store].astype(np.int64) * n_values + rows.own_value
     extra = extra[~_contains(held, extra)]
     count = count.copy()
     np.subtract.at(count[:, brand], extra // n_values, 1)
     return count
+
+
+def _variant_rows(evidence: Evidence) -> VariantRows:
+    """The rows of :class:`VariantRows`; computed once per run."""
+    if evidence.variant_rows is None:
+        n = len(evidence.store)
+        variant = evidence.variant if evidence.variant is not None else np.zeros(n, dtype=bool)
+        varied = np.zeros(len(evidence.comp), dtype=bool)
+        varied[evidence.value[variant]] = True
+        brand = evidence.comparisons.index("brand") if "brand" in evidence.comparisons else -1
+        of_varied = varied[evidence.value] & (evidence.comp[evidence.value] == brand)
+        own = np.flatnonzero(of_varied & ~variant)
+        var = np.flatnonzero(variant)
+        anchor = np.flatnonzero(of_varied & evidence.anchor) if evidence.anchor is not None \
+            else np.zeros(0, np.int64)
+        opened = np.full(len(var), np.inf) if evidence.opened is None else \
+            evidence.opened[evidence.store[var]]
+        ban = np.full(len(anchor), -np.inf) if evidence.banned is None else \
+            np.nan_to_num(evidence.banned[evidence.store[anchor]], nan=-np.inf)
+        evidence.variant_rows = VariantRows(
+            evidence.store[var], evidence.value[var], opened, evidence.store[own],
+            evidence.value[own], evidence.store[anchor], evidence.value[anchor], ban)
+    return evidence.variant_rows
 
 
 def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
@@ -915,15 +971,13 @@ def _held_near(evidence: Evidence, labels: np.ndarray, ga: np.ndarray, gb: np.nd
     if not len(rows):
         return keep
     n_values = len(evidence.comp)
-    n = len(evidence.store)
-    ban = np.full(n, -np.inf) if evidence.banned is None else \
-        np.nan_to_num(evidence.banned[evidence.store], nan=-np.inf)
-    day = np.full(n, np.inf) if evidence.opened is None else evidence.opened[evidence.store]
-    key = labels[evidence.store].astype(np.int64) * n_values + evidence.value
-    # per (group, brand): its first ban of the brand and its last opening under a variant
-    first_ban = pd.Series(ban[evidence.anchor]).groupby(key[evidence.anchor]).min()
-    variant = evidence.variant if evidence.variant is not None else np.zeros(n, dtype=bool)
-    last_open = pd.Series(day[variant]).groupby(key[variant]).max()
+    # per (group, brand): its first ban of the brand and its last opening under a variant (of
+    # the brands some variant varies: no other is shared at near)
+    table = _variant_rows(evidence)
+    first_ban = pd.Series(table.ban).groupby(
+        labels[table.anchor_store].astype(np.int64) * n_values + table.anchor_value).min()
+    last_open = pd.Series(table.opened).groupby(
+        labels[table.variant_store].astype(np.int64) * n_values + table.variant_value).max()
     v = value[rows]
     ka, kb = ga[rows] * n_values + v, gb[rows] * n_values + v
 
