@@ -864,11 +864,11 @@ def names_agree_pairs(names: list[str], a: np.ndarray, b: np.ndarray) -> np.ndar
     # one word, or no cased letter: names_agree has rules of its own for them
     special = np.array([len(w) < 2 or k == k.upper() for w, k in zip(words, key, strict=True)])
     # A word in common: each word of name a looked up among the (name, word) rows of name b.
-    flat = [w for ws in words for w in ws]
-    word_text, word_code = np.unique(np.array(flat, dtype=object), return_inverse=True)
-    word_code = word_code.astype(np.int64).reshape(-1)
+    codes: dict[str, int] = {}
+    word_code = np.fromiter((codes.setdefault(w, len(codes)) for ws in words for w in ws),
+                            dtype=np.int64)
     owner = np.repeat(np.arange(len(words)), [len(w) for w in words])
-    n_words = max(len(word_text), 1)
+    n_words = max(len(codes), 1)
     starts = np.r_[0, np.cumsum([len(w) for w in words])].astype(np.int64)
     count = starts[a + 1] - starts[a]
     row_of = np.repeat(np.arange(len(a)), count)
@@ -884,6 +884,11 @@ def names_agree_pairs(names: list[str], a: np.ndarray, b: np.ndarray) -> np.ndar
     result[typo] = joined[a[typo]] == joined[b[typo]]
     rest = np.flatnonzero(typo & ~result)
     if len(rest):
+        # The ratio is 100 (1 - d / (la + lb)) with d, the edits, at least |la - lb|: keys of
+        # lengths that far apart cannot reach 90 and are not measured.
+        length = np.fromiter((len(k) for k in key.tolist()), dtype=np.int64, count=len(key))
+        la, lb = length[a[rest]], length[b[rest]]
+        rest = rest[10 * np.abs(la - lb) <= la + lb]
         ratio = np.asarray(cpdist(key[a[rest]].tolist(), key[b[rest]].tolist(),
                                   scorer=fuzz.token_sort_ratio, score_cutoff=90))
         result[rest] = ratio >= 90
