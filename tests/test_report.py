@@ -1359,3 +1359,87 @@ def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
                 else status})
         assert made.of(code) == loop.render(evidence=rows), code
     assert "<script>" not in made.of(2) and made.of(1) == ""
+
+
+def test_store_tooltips_put_together_in_arrow_are_what_the_page_wrote():
+    """The graph's store tooltips are made a column at a time in Arrow (report.data): each is
+    the text a page made store by store (written out here): its fields and flags, and its
+    identifiers in the order of its links, each once, at most 12 and then "... and N more",
+    an address's raw text, the hub mark and the link's first two details."""
+    import numpy as np
+    import pyarrow as pa
+
+    from graphaudit.report.data import Ident, _store_titles
+    from graphaudit.report.graph import KIND_NAMES
+
+    idents = {k: Ident(["payment", "phone", "address", "email", "id_document", "other"][k % 6],
+                       f"shown <{k}> " + "x" * (k * 7), ["", "hub", "denied", "kept"][k % 4],
+                       "", bool(k % 2)) for k in range(20)}
+    # store row -> its links (identifier, who, where, raw), in the order of the links
+    links = {
+        4: [(k % 14, "holder: A (boss)" if k == 1 else "", "", "") for k in range(16)],
+        9: [(2, "holder: B", "address type: warehouse", "Room 5 <b> " + "r" * 90),
+            (2, "role: clerk", "", "other raw"), (7, "", "", ""), (2, "role: x", "", "")],
+        11: [],
+        30: [(19, "", "address type: return", "")],
+    }
+    rows = np.array([9, 4, 30, 11])
+    columns = [
+        ["S9", "S4<", "S30", "S11"], ["n" * 81, "", "Shop & co", "x"],
+        ["mpow", "", "b" * 61, "y"], ["jd", "m" * 41, "", "z"],
+        ["2021-01-02", "", "2020-03-04", ""], ["suspended", "", "closed", "suspended"],
+        ["2022-01-01", "", "", ""], ["r" * 121, "", "dup", ""],
+        [False, True, False, True], [True, False, False, False], ["", "mp0w", "", ""],
+        [""] * 4]
+    ordered = sorted(links)
+    bounds = np.zeros(40, dtype=np.int64)
+    for s in range(39):
+        bounds[s + 1] = bounds[s] + len(links.get(s, []))
+    flat = [link for s in ordered for link in links[s]]
+    details = {name: pa.array([link[k] for link in flat], pa.string())
+               for k, name in ((1, "who"), (2, "where"), (3, "raw"))}
+    made = _store_titles(columns, rows, bounds, np.array([link[0] for link in flat]),
+                         details, idents).to_pylist()
+
+    def written(k: int, s: int) -> str:
+        (store_id, name, brand, marketplace, opened, status, suspended_on, reason, linked,
+         reopened, variant_of, _) = (column[k] for column in columns)
+        lines = [f"Store {store_id}" + (f" \u00b7 {shorten(name, 80)}" if name else "")]
+        lines.append(f"brand: {shorten(brand, 60) or '-'} \u00b7 marketplace: "
+                     f"{shorten(marketplace, 40) or '-'}")
+        lines.append(f"opened: {opened or 'unknown'}")
+        status = status or "active"
+        if status == "suspended":
+            when = f" on {suspended_on}" if suspended_on else ""
+            why = f": {shorten(reason, 120)}" if reason else ""
+            lines.append(f"status: SUSPENDED{when}{why}")
+        else:
+            lines.append(f"status: {status}" + (f" ({shorten(reason, 120)})" if reason else ""))
+        if linked:
+            lines.append("! linked to a suspended store of this cluster")
+        if reopened:
+            lines.append("! opened after a suspension in this cluster (reopened after a ban)")
+        if variant_of:
+            lines.append(f"! brand varies the suspended brand \"{shorten(variant_of, 200)}\"")
+        entries = links[s]
+        if entries:
+            lines.append("identifiers:")
+        seen: list[int] = []
+        for i, _, _, raw in entries:
+            if i in seen:
+                continue
+            seen.append(i)
+            if len(seen) > 12:
+                lines.append(f"  \u2026 and {len({e[0] for e in entries}) - 12} more")
+                break
+            ident = idents[i]
+            shown = shorten(raw, 80) if raw else shorten(ident.display, 80)
+            mark = " (hub: links nobody)" if ident.status in ("hub", "denied") else ""
+            detail = "; ".join([d for e in entries if e[0] == i for d in e[1:3] if d][:2])
+            lines.append(f"  {KIND_NAMES.get(ident.kind, ident.kind)}: {shown}{mark}"
+                         + (f" [{detail}]" if detail else ""))
+        return "\n".join(lines)
+
+    for k, s in enumerate(rows.tolist()):
+        assert made[k] == written(k, s), s
+    assert "and 2 more" in made[1] and made[1].count("\n  ") == 13

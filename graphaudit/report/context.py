@@ -17,7 +17,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
-from .data import Evidence, Ident, ReportData, Store
+from .data import Evidence, ReportData
 from .graph import (
     FOLD_NODES,
     KIND_NAMES,
@@ -38,8 +38,6 @@ __all__ = ["KIND_NAMES", "STORE_ROWS", "cluster_context", "cluster_query", "cyph
 
 #: at most this many rows in a page's stores table
 STORE_ROWS = 5_000
-#: tooltips list at most this many identifiers of a store
-TOOLTIP_IDENTIFIERS = 12
 FACTOR_HELP = {
     "suspended member": "{suspended} store(s) of the cluster are suspended",
     "reopened after ban": "{reopened} active store(s) opened after the cluster's first "
@@ -78,16 +76,14 @@ def cypher_box(cluster_id: str) -> str:
 
 
 class _Links:
-    """Per store of one page: its identifiers, with the holder and role the records give."""
+    """Per identifier of one page: its holder names; per link: the holder and role the
+    records give."""
 
     def __init__(self, data: ReportData, members: list[int]) -> None:
-        self.of_store: dict[int, list[tuple[int, str]]] = {}
         self.detail: dict[tuple[int, int], list[str]] = {}
         self.holders: dict[int, list[str]] = {}
         for s in members:
-            for i, holder, who, where, raw in data.store_links(s):
-                # prepare keeps the raw text of addresses only (the others' is "")
-                self.of_store.setdefault(s, []).append((i, raw))
+            for i, holder, who, where, _ in data.store_links(s):
                 if holder:
                     names = self.holders.setdefault(i, [])
                     if holder not in names and len(names) < 6:
@@ -100,7 +96,8 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
     """The template context of one cluster's page."""
     code = data.code_of[cluster_id]
     cluster = data.cluster_rows[cluster_id]
-    members = sorted(data.members[data.bounds[code]:data.bounds[code + 1]].tolist())
+    # a cluster's stores in the order of their rows (prepare sorted them so)
+    members = data.members[data.bounds[code]:data.bounds[code + 1]].tolist()
     low, high = data.pair_bounds[code], data.pair_bounds[code + 1]
     pair_store = data.pair_store[low:high].tolist()
     pair_ident = data.pair_ident[low:high].tolist()
@@ -115,7 +112,9 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
     pairs = [(position[s], ident_position[i], _edge_detail(links, s, i))
              for s, i in zip(pair_store, pair_ident, strict=True)]
     graph = build_cluster_graph(
-        [_graph_store(data, links, s, big) for s in members],
+        [_graph_store(data, s, title, big) for s, title in zip(
+            members, data.store_titles.slice(data.bounds[code], len(members)).to_pylist(),
+            strict=True)],
         [_graph_ident(data, links, i, ident_rows.get(i, {})) for i in idents], pairs)
     names = {f"s{s}": data.stores[s].store_id for s in members}
     names.update((f"i{i}", shorten(data.idents[i].display, 60)) for i in idents)
@@ -250,57 +249,15 @@ def _summary(data: ReportData, members: list[int], idents: list[int],
     return {"groups": groups, "group_of": [node_group.get(n[0], -1) for n in nodes]}
 
 
-def _graph_store(data: ReportData, links: _Links, s: int, big: bool) -> StoreNode:
+def _graph_store(data: ReportData, s: int, title: str, big: bool) -> StoreNode:
     store = data.stores[s]
     name = shorten(store.name, 60)
     label = store.store_id if big or not name else \
         f"{shorten(store.store_id, 24)}\n{shorten(name, 22)}"
     status = store.status or "active"
     flagged = status == "suspended" or store.reopened or bool(store.variant_of)
-    return StoreNode(node_id=f"s{s}", label=label, title=_store_title(data, links, s),
+    return StoreNode(node_id=f"s{s}", label=label, title=title,
                       status=status, linked_to_suspended=store.linked, flagged=flagged)
-
-
-def _store_title(data: ReportData, links: _Links, s: int) -> str:
-    store: Store = data.stores[s]
-    lines = [f"Store {store.store_id}" + (f" \u00b7 {shorten(store.name, 80)}" if store.name
-                                          else "")]
-    lines.append(f"brand: {shorten(store.brand, 60) or '-'} \u00b7 marketplace: "
-                 f"{shorten(store.marketplace, 40) or '-'}")
-    lines.append(f"opened: {store.opened or 'unknown'}")
-    status = store.status or "active"
-    if status == "suspended":
-        when = f" on {store.suspended_on}" if store.suspended_on else ""
-        why = f": {shorten(store.reason, 120)}" if store.reason else ""
-        lines.append(f"status: SUSPENDED{when}{why}")
-    else:
-        why = f" ({shorten(store.reason, 120)})" if store.reason else ""
-        lines.append(f"status: {status}{why}")
-    if store.linked:
-        lines.append("! linked to a suspended store of this cluster")
-    if store.reopened:
-        lines.append("! opened after a suspension in this cluster (reopened after a ban)")
-    if store.variant_of:
-        lines.append(f"! brand varies the suspended brand \"{shorten(store.variant_of, 200)}\"")
-    entries = links.of_store.get(s, [])
-    if entries:
-        lines.append("identifiers:")
-    seen: set[int] = set()
-    for i, own in entries:
-        if i in seen:
-            continue
-        seen.add(i)
-        if len(seen) > TOOLTIP_IDENTIFIERS:
-            lines.append(f"  \u2026 and {len({e[0] for e in entries}) - TOOLTIP_IDENTIFIERS}"
-                         " more")
-            break
-        ident: Ident = data.idents[i]
-        shown = shorten(own, 80) if own else shorten(ident.display, 80)
-        mark = " (hub: links nobody)" if ident.status in ("hub", "denied") else ""
-        detail = "; ".join(links.detail.get((s, i), [])[:2])
-        lines.append(f"  {KIND_NAMES.get(ident.kind, ident.kind)}: {shown}{mark}"
-                     + (f" [{detail}]" if detail else ""))
-    return "\n".join(lines)
 
 
 def _graph_ident(data: ReportData, links: _Links, i: int, row: dict) -> IdentNode:

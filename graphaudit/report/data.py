@@ -35,6 +35,8 @@ HUB_ROWS = 5_000
 LINK_ROWS = 20
 #: remember at most this many scrubbed texts (brands, marketplaces and reasons recur)
 TEXT_CACHE = 200_000
+#: a store's tooltip lists at most this many of its identifiers
+TOOLTIP_IDENTIFIERS = 12
 
 
 class Store(NamedTuple):
@@ -145,6 +147,8 @@ class ReportData:
     pair_ident: np.ndarray
     pair_bounds: np.ndarray
     stores: dict[int, Store]
+    #: each store's tooltip on the graph, aligned with ``members`` (:func:`_store_titles`)
+    store_titles: pa.Array
     #: each page's stores table, in the order the stores opened (``cluster-store-row.html``)
     store_rows: PageRows
     idents: dict[int, Ident]
@@ -212,7 +216,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     pair_codes = codes[pair_store]
     pairs = np.flatnonzero(pair_codes >= 0)
     pairs = pairs[np.argsort(pair_codes[pairs], kind="stable")]
-    links, link_bounds, link_idents = _links(analysis, members, n_stores, show_pii)
+    links, link_bounds, link_idents, details = _links(analysis, members, n_stores, show_pii)
     chosen = pa.array(selected, type=pa.string())
     evidence, evidence_texts = _evidence_by_cluster(analysis, chosen)
     merge_rows, possible_rows = _weighed_links(analysis, chosen, show_pii, secret)
@@ -222,14 +226,17 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
         hubs["ident"].to_numpy(dtype=np.int64) if "ident" in hubs else []]), show_pii, secret)
     clusters = analysis.clusters
     rows = clusters[among(clusters["cluster_id"], chosen)].to_dict("records")
-    stores, store_rows = _stores(analysis, members, codes[members], len(selected), show_pii)
+    stores, store_rows, columns = _stores(analysis, members, codes[members], len(selected),
+                                          show_pii)
     return ReportData(
         analysis=analysis, show_pii=show_pii, selected=tuple(selected),
         code_of={cluster_id: code for code, cluster_id in enumerate(selected)},
         members=members, bounds=bounds, pair_store=pair_store[pairs],
         pair_ident=pair_ident[pairs],
         pair_bounds=np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1)),
-        stores=stores, store_rows=store_rows, idents=idents, links=links,
+        stores=stores, store_titles=_store_titles(columns, members, link_bounds, link_idents,
+                                                  details, idents),
+        store_rows=store_rows, idents=idents, links=links,
         link_bounds=link_bounds, evidence=evidence,
         evidence_rows=_evidence_rows(evidence, evidence_texts, idents, show_pii),
         merge_rows=merge_rows, possible_rows=possible_rows,
@@ -261,10 +268,11 @@ def _scrubbed(values: list[str], show_pii: bool) -> list[str]:
 
 
 def _stores(analysis: Analysis, rows: np.ndarray, codes: np.ndarray, clusters: int,
-            show_pii: bool) -> tuple[dict[int, Store], PageRows]:
+            show_pii: bool) -> tuple[dict[int, Store], PageRows, list[list]]:
     """Per-store facts of the stores ``rows`` (positions in the linkage's store table), free
-    text scrubbed a column at a time (each page scrubbed its stores' texts one by one), and
-    their rows of the stores table (:func:`_store_rows`)."""
+    text scrubbed a column at a time (each page scrubbed its stores' texts one by one), their
+    rows of the stores table (:func:`_store_rows`), and the facts a column each (the fields
+    of :class:`Store`)."""
     stores = analysis.linkage.graph.stores
     columns = [_values(stores, name, rows) for name in (
         "store_id", "name", "brand", "marketplace", "opened_on", "status", "suspended_on",
@@ -286,7 +294,119 @@ def _stores(analysis: Analysis, rows: np.ndarray, codes: np.ndarray, clusters: i
         [(name, "ascending") for name in ("code", "undated", "opened", "id", "row")])
     at = order["at"].to_numpy()
     return stores, PageRows.made(codes[at], _store_rows(rows, columns).take(pa.array(at)),
-                                 clusters)
+                                 clusters), columns
+
+
+def _store_titles(columns: list[list], rows: np.ndarray, link_bounds: np.ndarray,
+                  link_ident: np.ndarray, details: dict[str, pa.Array],
+                  idents: dict[int, Ident]) -> pa.Array:
+    """The graph's tooltip of each store of ``rows`` (its facts ``columns``, as
+    :func:`_stores` gives them), put together a column at a time in Arrow (a Python string
+    per store on every page was the costliest part of a page): its fields, its flags, and
+    its identifiers in the order of its links, each once, at most TOOLTIP_IDENTIFIERS, with
+    the raw text of an address, a hub mark and the link's first two details."""
+    def text(k: int) -> pa.Array:
+        return pa.array(columns[k], pa.string())
+
+    def given(values: pa.Array) -> pa.Array:
+        return pc.not_equal(values, "")
+
+    def join(*parts) -> pa.Array:
+        return pc.binary_join_element_wise(*parts, "")
+
+    def flag(k: int, line: str) -> pa.Array:
+        return pc.if_else(pa.array(columns[k], pa.bool_()), line, "")
+
+    def either(values: pa.Array, empty: str) -> pa.Array:
+        return pc.if_else(given(values), values, empty)
+
+    name, reason, suspended_on = text(1), text(7), text(6)
+    status = either(text(5), "active")
+    why = shortened(reason, 120)
+    suspended = join("SUSPENDED", pc.if_else(given(suspended_on), join(" on ", suspended_on),
+                                             ""),
+                     pc.if_else(given(reason), join(": ", why), ""))
+    other = join(status, pc.if_else(given(reason), join(" (", why, ")"), ""))
+    variant = text(10)
+    head = join(
+        "Store ", text(0), pc.if_else(given(name), join(" \u00b7 ", shortened(name, 80)), ""),
+        "\nbrand: ", either(shortened(text(2), 60), "-"), " \u00b7 marketplace: ",
+        either(shortened(text(3), 40), "-"), "\nopened: ", either(text(4), "unknown"),
+        "\nstatus: ", pc.if_else(pc.equal(status, "suspended"), suspended, other),
+        flag(8, "\n! linked to a suspended store of this cluster"),
+        flag(9, "\n! opened after a suspension in this cluster (reopened after a ban)"),
+        pc.if_else(given(variant), join('\n! brand varies the suspended brand "',
+                                        shortened(variant, 200), '"'), ""))
+    lines, owner = _identifier_lines(rows, link_bounds, link_ident, details, idents)
+    offsets = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(rows)), out=offsets[1:])
+    listed = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), lines),
+                            pa.scalar("\n", pa.string()))
+    return join(head, pc.if_else(pc.equal(pa.array(offsets[1:] - offsets[:-1]), 0), "",
+                                 join("\nidentifiers:\n", listed)))
+
+
+def _identifier_lines(rows: np.ndarray, link_bounds: np.ndarray, link_ident: np.ndarray,
+                      details: dict[str, pa.Array], idents: dict[int, Ident]
+                      ) -> tuple[pa.Array, np.ndarray]:
+    """The identifier lines of the tooltips of the stores ``rows`` (:func:`_store_titles`),
+    store by store, and the position in ``rows`` of each line's store."""
+    low, high = link_bounds[rows], link_bounds[rows + 1]
+    count = high - low
+    # the link rows of each store, store after store in the order of ``rows``
+    at = np.repeat(low - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    owner = np.repeat(np.arange(len(rows)), count)
+    ident = link_ident[at]
+    key = owner * (int(ident.max(initial=0)) + 1) + ident
+    first = np.sort(np.unique(key, return_index=True)[1])  # each identifier's first link
+    begins = np.searchsorted(owner[first], np.arange(len(rows) + 1))
+    rank = np.arange(len(first)) - begins[owner[first]]
+    kept = first[rank < TOOLTIP_IDENTIFIERS]
+    # the details of every link of a store and identifier, in the order of the links
+    who, where = (details[name].take(pa.array(at)) for name in ("who", "where"))
+    with_who, with_where = (np.flatnonzero(pc.not_equal(column, "").to_numpy(False))
+                            for column in (who, where))
+    items = np.concatenate([with_who, with_where])
+    kinds = np.repeat([0, 1], [len(with_who), len(with_where)])
+    order = np.lexsort((kinds, items, key[items]))
+    items, kinds = items[order], kinds[order]
+    texts = pa.concat_arrays([who, where]).take(pa.array(
+        np.where(kinds == 0, items, items + len(at))))
+    item_keys = key[items]
+    start = np.searchsorted(item_keys, key[kept], "left")
+    taken = np.minimum(np.searchsorted(item_keys, key[kept], "right") - start, 2)
+    offsets = np.zeros(len(kept) + 1, dtype=np.int64)
+    np.cumsum(taken, out=offsets[1:])
+    picks = np.repeat(start - offsets[:-1], taken) + np.arange(int(offsets[-1]))
+    detail = pc.binary_join(pa.ListArray.from_arrays(
+        pa.array(offsets, pa.int32()), texts.take(pa.array(picks))),
+        pa.scalar("; ", pa.string()))
+    known = np.fromiter(idents, dtype=np.int64, count=len(idents))
+    order = np.argsort(known)
+    known = known[order]
+    values = list(idents.values())
+    shown = pa.array([shorten(values[k].display, 80) for k in order.tolist()], pa.string())
+    named = pa.array([KIND_NAMES.get(values[k].kind, values[k].kind) for k in order.tolist()],
+                     pa.string())
+    hub = pa.array([" (hub: links nobody)" if values[k].status in ("hub", "denied") else ""
+                    for k in order.tolist()], pa.string())
+    which = pa.array(np.searchsorted(known, ident[kept]))
+    raw = details["raw"].take(pa.array(at[kept]))
+    lines = pc.binary_join_element_wise(
+        "  ", named.take(which), ": ",
+        pc.if_else(pc.not_equal(raw, ""), shortened(raw, 80), shown.take(which)),
+        hub.take(which), pc.if_else(pc.not_equal(detail, ""),
+                                    pc.binary_join_element_wise(" [", detail, "]", ""), ""), "")
+    # "... and N more" after the listed identifiers of a store with more
+    distinct = np.diff(begins)
+    more = np.flatnonzero(distinct > TOOLTIP_IDENTIFIERS)
+    more_lines = pc.binary_join_element_wise(
+        "  \u2026 and ", pc.cast(pa.array(distinct[more] - TOOLTIP_IDENTIFIERS), pa.string()),
+        " more", "")
+    owners = np.concatenate([owner[kept], more])
+    order = np.argsort(owners, kind="stable")
+    return (pa.concat_arrays([lines, more_lines]).take(pa.array(order)),
+            owners[order])
 
 
 def _store_rows(rows: np.ndarray, columns: list[list]) -> pa.Array:
@@ -310,9 +430,10 @@ def _store_rows(rows: np.ndarray, columns: list[list]) -> pa.Array:
 
 
 def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
-           ) -> tuple[Links, np.ndarray, np.ndarray]:
-    """The link rows of ``stores``, sorted by store, with bounds per store row; the holder
-    names and the raw text scrubbed."""
+           ) -> tuple[Links, np.ndarray, np.ndarray, dict[str, pa.Array]]:
+    """The link rows of ``stores``, sorted by store, with bounds per store row and their
+    identifiers; the holder names and the raw text scrubbed. Also the details and raw text
+    as Arrow columns (``who``, ``where``, ``raw``)."""
     linkage = analysis.linkage
     graph = linkage.graph
     chosen = np.zeros(n_stores, dtype=bool)
@@ -333,15 +454,17 @@ def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
         pc.if_else(has_role, pc.binary_join_element_wise("role: ", role, ""), ""))
     where = pc.if_else(pc.not_equal(kind, ""),
                        pc.binary_join_element_wise("address type: ", kind, ""), "")
-    columns = [holder.to_pylist(), *(shortened(scrub_column(_flat(detail), show_pii), 80)
-                                     .to_pylist() for detail in (who, where))]
+    shown = [shortened(scrub_column(_flat(detail), show_pii), 80) for detail in (who, where)]
+    columns = [holder.to_pylist(), *(detail.to_pylist() for detail in shown)]
     # A page shows a link's raw text only for an address (the raw text of a phone, an ID or an
     # account is the identifier itself, shown masked from its key): the others are left "",
     # not scrubbed (at 200,000 stores they were most of the texts prepare scrubbed in Python).
     address = np.flatnonzero((graph.idents["kind"] == "address").to_numpy(dtype=bool)[link_ident])
     raw = np.full(len(rows), "", dtype=object)
     raw[address] = _scrubbed(_values(graph.links, "raw", rows[address]), show_pii)
-    return Links(link_ident.tolist(), *columns, raw.tolist()), link_bounds, link_ident
+    raw = raw.tolist()
+    details = {"who": shown[0], "where": shown[1], "raw": pa.array(raw, pa.string())}
+    return Links(link_ident.tolist(), *columns, raw), link_bounds, link_ident, details
 
 
 def _idents(analysis: Analysis, idents: np.ndarray, show_pii: bool, secret: bytes
