@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphaudit.analysis import analyze, describe_links, display_identifier
+from graphaudit.analysis import analyze, describe_links, display_identifier, link
 from graphaudit.linkage import LinkageParams, link_stores, weights
 from graphaudit.linkage.evidence import address_texts, text_lookup
 from graphaudit.linkage.waterfall import link_items, merge_table
@@ -421,3 +421,53 @@ def test_without_person_cuts_the_rented_id_merges_the_two_operators():
     # What the cut changes: with it off, the card's parallel merges make A and B one cluster.
     cluster, _ = _person_world(params=LinkageParams(person_cuts=False))
     assert cluster["XA00"] == cluster["XB01"]
+
+
+def _straggler_world(params: LinkageParams | None = None):
+    """Operator O: a core of 40 stores in a ring (each store shares an account and an office
+    with the next, an ID and its e-mail with the one after), all with O's phone and brand and a
+    3PL's warehouse. 12 stragglers of O use O's phone and brand beside fresh documents of their
+    own; 15 small sellers of :func:`small_world` use the 3PL's warehouse too."""
+    stores, links, owner = small_world(seed=5, operators=300)
+    extra, n = [], 40
+    for k in range(n):
+        store = f"XO{k:02d}"
+        for j in (k, (k - 1) % n):
+            extra += [(store, "payment", f"ACC-O{j}"), (store, "address", f"floor {j} tower O")]
+        for j in (k, (k - 2) % n):
+            extra += [(store, "id_document", f"{8_100_000_000_000 + j:018d}", f"Qian O{j}"),
+                      (store, "email", f"o{j}@example.com")]
+        extra.append((store, "address", "bay 7 third party logistics park"))
+    for k in range(12):
+        store = f"XS{k:02d}"
+        extra += [(store, "payment", f"ACC-S{k}"), (store, "address", f"unit {k} straggler rd"),
+                  (store, "id_document", f"{8_200_000_000_000 + k:018d}", f"Feng S{k}")]
+    for store in [f"XO{k:02d}" for k in range(n)] + [f"XS{k:02d}" for k in range(12)]:
+        extra.append((store, "phone", "+8613911110000"))
+    clients = stores["store_id"].iloc[::20].iloc[:15].tolist()
+    extra += [(store, "address", "bay 7 third party logistics park") for store in clients]
+    new = stores_frame(sorted({r[0] for r in extra}))
+    new["brand"] = np.where(new["store_id"].str.startswith("X"), "Ovento", "")
+    result = link(pd.concat([stores, new], ignore_index=True),
+                  pd.concat([links, links_frame(extra)], ignore_index=True), params=params)
+    return dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True)), clients
+
+
+def test_stragglers_tied_by_two_kinds_of_values_their_operator_holds_join_it():
+    # Family seeds 1119 and 902: an operator of hundreds of stores puts its phone and brand on
+    # most of them; its stores with fresh documents share only those values (10+ groups, the
+    # commonest band, as an agency's phone) and the core's chances of coincidence sink them.
+    # The core holds most stores of both values: they are its own, and the stragglers join.
+    cluster, clients = _straggler_world()
+    core = cluster["XO00"]
+    assert {cluster[f"XO{k:02d}"] for k in range(40)} == {core}
+    assert {cluster[f"XS{k:02d}"] for k in range(12)} == {core}
+    # the 3PL's warehouse is held by the core too, but it is one kind of evidence: its small
+    # clients, who share nothing else with O, stay out
+    assert core not in {cluster[store] for store in clients}
+
+
+def test_without_held_values_the_stragglers_stay_apart():
+    # What the step changes: with it off, each straggler is a cluster of its own.
+    cluster, _ = _straggler_world(LinkageParams(held_families=0))
+    assert cluster["XS00"] != cluster["XO00"]

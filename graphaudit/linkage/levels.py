@@ -36,6 +36,7 @@ from .signals import (
     near_name_values,
 )
 from .weights import (
+    COMMON,
     LEVELS,
     NEAR,
     NONE,
@@ -466,8 +467,16 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     weak[rest] = weak_cuts(merge_table.iloc[rest], base_labels, n_stores, params, evidence,
                            model)
     merge_table["weak"] = weak
-    merge_table["tree"] = strongest_forest(merge_table, n_stores)
     labels = _components(merge_table[~weak], base_labels, n_stores)
+    if params.held_families:
+        held, held_items = held_merges(evidence, labels, params, model,
+                                       int(merge_table["round"].max()) + 1
+                                       if len(merge_table) else 0, len(merge_table))
+        if len(held):
+            merge_table = pd.concat([merge_table, held], ignore_index=True)
+            items.append(held_items)
+            labels = _union(labels, held[["a", "b"]].to_numpy(np.int64), n_stores)
+    merge_table["tree"] = strongest_forest(merge_table, n_stores)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params,
                                                     hubs_from=params.hub_groups)
     score = model.score(levels, chances) if len(pairs) else np.zeros(0)
@@ -481,6 +490,78 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     possible_items["edge"] = -1 - possible_items["edge"]
     all_items = pd.concat([*items, possible_items], ignore_index=True)
     return Resolution(labels, merge_table, possible, all_items, model, evidence)
+
+
+def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
+                round_number: int, edge_base: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Merges of a finished cluster's stragglers: groups that share, with a larger group, values
+    of ``held_families`` kinds each of which that larger group *holds* (``held_share`` of the
+    value's stores are in it).
+
+    An operator of hundreds of stores puts its own phone, account or brand on most of them; the
+    stores that use it beside fresh documents are tied to the rest by values that many groups
+    use (the commonest band), whose weights a service's value shares, and the chances of
+    coincidence of so large a group sink them. A service's value (an agency's phone, a 3PL's
+    warehouse) is spread over its clients' groups; one the larger group holds is its own. One
+    such value is not enough (a big operator's 3PL also serves small sellers, who use its
+    warehouse and nothing else of the big one's); two kinds of evidence held by the same group
+    are. Each straggler joins its largest such group; a group that joins one takes none in.
+    Returns the merges (``round_number``, their scores as compared) and their evidence items
+    (edges numbered from ``edge_base``).
+    """
+    empty = pd.DataFrame({"round": np.zeros(0, np.int64), "a": np.zeros(0, np.int64),
+                          "b": np.zeros(0, np.int64), "score": np.zeros(0),
+                          "chance": np.zeros(0), "size_a": np.zeros(0, np.int64),
+                          "size_b": np.zeros(0, np.int64), "weak": np.zeros(0, dtype=bool)})
+    n_stores = len(labels)
+    pairs, levels, shared, chances = compare_groups(evidence, labels, params)
+    if not len(pairs):
+        return empty, _items(shared, np.zeros(0, np.int64), edge_base, model)
+    own = np.ones(len(evidence.value), dtype=bool) if evidence.variant is None else \
+        ~evidence.variant
+    value, store = unique_pairs(evidence.value[own], evidence.store[own], n_stores)
+    n_values = len(evidence.comp)
+    stores_of_value = np.bincount(value, minlength=n_values)
+    held_key, held_count = np.unique(labels[store].astype(np.int64) * n_values + value,
+                                     return_counts=True)
+    size = np.bincount(labels, minlength=n_stores)
+    pair = shared["pair"].to_numpy()
+    row_value = shared["value"].to_numpy()
+    a, b = pairs[pair, 0], pairs[pair, 1]
+    larger = np.where(size[a] >= size[b], a, b)
+    key = larger * n_values + row_value
+    at = np.minimum(np.searchsorted(held_key, key), max(len(held_key) - 1, 0))
+    in_larger = np.where(held_key[at] == key, held_count[at], 0)
+    held = (shared["level"].to_numpy() >= COMMON) & \
+        (in_larger >= params.held_share * stores_of_value[row_value])
+    once = copy.copy(model)
+    once.once_per_family = (*model.once_per_family, "person")
+    families, family_names = pd.factorize(
+        np.asarray(once.families(), dtype=object)[shared["comp"].to_numpy()[held]])
+    kinds = np.zeros(len(pairs), dtype=np.int64)
+    if len(family_names):
+        seen = np.unique(pair[held] * len(family_names) + families)
+        kinds = np.bincount(seen // len(family_names), minlength=len(pairs))
+    chosen = np.flatnonzero(kinds >= params.held_families)
+    if not len(chosen):
+        return empty, _items(shared, chosen, edge_base, model)
+    big = np.where(size[pairs[chosen, 0]] >= size[pairs[chosen, 1]], pairs[chosen, 0],
+                   pairs[chosen, 1])
+    small = np.where(big == pairs[chosen, 0], pairs[chosen, 1], pairs[chosen, 0])
+    # each straggler joins its largest holder; a holder that joins one takes none in
+    order = np.lexsort((-size[big], small))
+    first = np.r_[True, small[order][1:] != small[order][:-1]]
+    chosen, big, small = chosen[order][first], big[order][first], small[order][first]
+    keep = ~np.isin(big, small)
+    chosen, big, small = chosen[keep], big[keep], small[keep]
+    chosen_order = np.argsort(chosen)
+    chosen = chosen[chosen_order]
+    score = model.score(levels[chosen], chances[chosen])
+    merges = pd.DataFrame({"round": round_number, "a": pairs[chosen, 0], "b": pairs[chosen, 1],
+                           "score": score, "chance": _chance(levels[chosen], chances[chosen]),
+                           "size_a": size[pairs[chosen, 0]], "size_b": size[pairs[chosen, 1]],
+                           "weak": False})
+    return merges, _items(shared, chosen, edge_base, model)
 
 
 def strongest_forest(merges: pd.DataFrame, n_stores: int) -> np.ndarray:

@@ -128,6 +128,12 @@ class LinkageParams:
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
     drawn_truncation: bool = True
+    #: a finished cluster's straggler (a group sharing with a larger group values of this many
+    #: families, person counted once, each held by that larger group) joins it (docs/linkage.md,
+    #: held values; 0: never)
+    held_families: int = 2
+    #: a value is held by a group when this share of its stores are in that group
+    held_share: float = 2 / 3
 
 
 @dataclass
