@@ -160,8 +160,8 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
     offset = sum(len(part) for part in parts_store)
     for comp, rows, raw, written in _soft_values(graph):
         if comp == "brand":
-            variant_rows.append(offset + np.flatnonzero(
-                pd.Series(written, dtype=object).str.endswith(VARIANT_MARK).to_numpy()))
+            variant_rows.append(offset + np.flatnonzero(np.fromiter(
+                (w.endswith(VARIANT_MARK) for w in written), dtype=bool, count=len(written))))
         offset += len(rows)
         codes, distinct = pd.factorize(pd.Series(np.r_[raw, written], dtype=object))
         value_codes, written_codes = codes[:len(raw)], codes[len(raw):]

@@ -505,19 +505,21 @@ def document_name_values(documents: np.ndarray, keys: np.ndarray,
     several = uses[uses.index.get_level_values("doc").duplicated(keep=False)]
     if several.empty:
         return values
-    everywhere = rows["key"].value_counts()
+    # uses of each key anywhere, looked up once for the keys of those documents (not one
+    # pandas look-up per key in the loop)
+    keys_of_several = several.index.get_level_values("key")
+    everywhere = rows["key"].value_counts().reindex(keys_of_several).tolist()
     moved: dict[tuple[object, str], str] = {}
-    entries = zip(several.index.get_level_values("doc").tolist(),
-                  several.index.get_level_values("key").tolist(), several["size"].tolist(),
-                  several["first"].tolist(), strict=True)
+    entries = zip(several.index.get_level_values("doc").tolist(), keys_of_several.tolist(),
+                  several["size"].tolist(), several["first"].tolist(), everywhere, strict=True)
     for doc, group in itertools.groupby(entries, key=lambda e: e[0]):
         group = list(group)
         # The key most used beside the document first, then most used anywhere, then by text:
         # each key takes the value of the first key it is close to (itself at worst), so a
         # name that other documents write the same way keeps its value.
-        ranked = sorted(group, key=lambda e: (-e[2], -everywhere[e[1]], e[1]))
-        for _, key, _, value in group:
-            best = next(v for _, k, _, v in ranked if k == key or _one_holder(key, k))
+        ranked = sorted(group, key=lambda e: (-e[2], -e[4], e[1]))
+        for _, key, _, value, _ in group:
+            best = next(v for _, k, _, v, _ in ranked if k == key or _one_holder(key, k))
             if best != value:
                 moved[(doc, key)] = best
     if moved:
