@@ -9,6 +9,7 @@ table of identifier nodes per kind (docs/design.md §2-3).
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -73,6 +74,9 @@ class Identifiers:
     parts: dict[str, pd.DataFrame]
     #: values that could not be normalized, when no RejectsWriter was given to write them to
     rejects: list[Reject] = field(default_factory=list)
+    #: how many values could not be normalized (dropped, rest of row kept), by (file, column):
+    #: the reading's counts of dropped values add these (``FileReport.dropped``)
+    dropped: Counter = field(default_factory=Counter)
 
     @functools.cached_property
     def nodes(self) -> dict[str, pd.DataFrame]:
@@ -101,27 +105,31 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
     kept = rejects is None
     rejects = rejects if rejects is not None else RejectsWriter(None)
     parallel = parallel or Parallel()
+    dropped: Counter = Counter()
     # Addresses (a third of the links, the slowest to normalize) are keyed in a forked child
     # meanwhile; their rejects come back with their keys and are written after the others'.
     addresses = records.addresses
     with parallel.start(_key_rows, addresses, "address", "address", _address, None, parallel,
                         shortcuts, rows=len(addresses)) as keying:
         ident = records.identities
-        docs = _normalize_column(ident, "id_number", "id_document", rejects, _id_document,
-                                 parallel, shortcuts, extra=("id_type",))
-        phones = _normalize_column(ident, "phone", "phone", rejects, _phone, parallel, shortcuts)
-        emails = _normalize_column(ident, "email", "email", rejects, _email, parallel, shortcuts)
+        docs = _normalize_column(ident, "id_number", "id_document", rejects, dropped,
+                                 _id_document, parallel, shortcuts, extra=("id_type",))
+        phones = _normalize_column(ident, "phone", "phone", rejects, dropped, _phone, parallel,
+                                   shortcuts)
+        emails = _normalize_column(ident, "email", "email", rejects, dropped, _email, parallel,
+                                   shortcuts)
         pay = _normalize_column(records.payments, "account_number", "payment", rejects,
-                                _account, parallel, shortcuts,
+                                dropped, _account, parallel, shortcuts,
                                 extra=("account_type", "institution"))
-        addr = _link_frame(addresses, "address", "address", keying.result(), rejects,
+        addr = _link_frame(addresses, "address", "address", keying.result(), rejects, dropped,
                            extra=("city", "postcode", "country"))
     addr["text"] = addr["raw"]
     parts = dict(zip(("id_document", "phone", "email", "payment", "address"),
                      (docs, phones, emails, pay, addr), strict=True))
     links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts.values()],
                       ignore_index=True)
-    return Identifiers(links=links, parts=parts, rejects=rejects.kept if kept else [])
+    return Identifiers(links=links, parts=parts, rejects=rejects.kept if kept else [],
+                       dropped=dropped)
 
 
 def _normalize_column(
@@ -129,6 +137,7 @@ def _normalize_column(
     column: str,
     kind: str,
     rejects: RejectsWriter,
+    dropped: Counter,
     func: Callable[[str, str], tuple[str, bool]],
     parallel: Parallel,
     shortcuts: bool = True,
@@ -141,7 +150,7 @@ def _normalize_column(
     """
     keyed = _key_rows(frame, column, kind, func, extra[0] if extra else None, parallel,
                       shortcuts)
-    return _link_frame(frame, column, kind, keyed, rejects, extra)
+    return _link_frame(frame, column, kind, keyed, rejects, dropped, extra)
 
 
 @dataclass
@@ -190,11 +199,13 @@ def _arrow_column(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pa.Arra
 
 
 def _link_frame(frame: pd.DataFrame, column: str, kind: str, keyed: _KeyedRows,
-                rejects: RejectsWriter, extra: tuple[str, ...] = ()) -> pd.DataFrame:
+                rejects: RejectsWriter, dropped: Counter,
+                extra: tuple[str, ...] = ()) -> pd.DataFrame:
     """The link rows of ``kind`` that ``keyed`` found in ``frame``; its rejects go to
-    ``rejects``."""
+    ``rejects`` and are counted in ``dropped`` by (file, column)."""
     for reject in keyed.rejects:
         rejects.add(reject)
+        dropped[(reject.file, reject.field)] += 1
     carried = [c for c in dict.fromkeys(("store_id", column, "_file", "_line",
                                           *LINK_PROPERTIES[kind], *extra)) if c in frame]
     good = frame[carried].take(keyed.rows).reset_index(drop=True)

@@ -190,9 +190,22 @@ def _read_and_extract(data_dir: str | Path, rejects: RejectsWriter, settings: Se
     with events.counting("reading") as advance:
         records = read(data_dir, rejects, settings.encoding, settings.column_map,
                        settings.date_format, progress=advance)
+    identifiers = extract(records, rejects, settings.parallel, settings.shortcuts)
+    _count_dropped(records.reports, identifiers)
     for line in reading_notes(records):
         events.tell(line)
-    return records, extract(records, rejects, settings.parallel, settings.shortcuts)
+    return records, identifiers
+
+
+def _count_dropped(reports: list[FileReport], identifiers: Identifiers) -> None:
+    """Add the identifier values that could not be normalized (an e-mail without ``@``) to
+    their file's dropped values, so that the summary and the 10 % rule count them as they
+    count a bad date."""
+    for report in reports:
+        name = Path(report.path).name
+        for (file, column), count in identifiers.dropped.items():
+            if file == name:
+                report.dropped[column] += count
 
 
 @dataclass

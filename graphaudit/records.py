@@ -232,7 +232,8 @@ class FileReport:
             found.append(f"{name}: {self.rejected_total:,} of {self.read:,} rows rejected "
                          f"({self.rejected_total / self.read:.0%})")
         for column, count in sorted(self.dropped.items()):
-            written = max(self.filled.get(column, 0), count)
+            # a required column (an identities file's id_number) has a value in every kept row
+            written = max(self.filled.get(column, 0) or self.accepted, count)
             if count > share * written:
                 found.append(f"{name}: {column} dropped from {count:,} of the {written:,} rows "
                              f"that have one ({count / written:.0%})")

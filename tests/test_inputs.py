@@ -198,6 +198,30 @@ def test_validate_fails_when_a_file_loses_more_than_the_documented_share(tmp_pat
     assert result.exit_code == code, result.output
 
 
+@pytest.mark.parametrize(("bad", "code"), [(2, 0), (3, 1)])
+def test_identifier_values_that_cannot_be_normalized_count_as_dropped(tmp_path, bad, code):
+    """An e-mail or phone dropped while normalizing (qk/bademail: `not-an-email`, `phone?`)
+    is a dropped value in validate's summary and under the 10% rule, like a bad date."""
+    stores = [[f"S{i}"] for i in range(20)]
+    ident = [[f"S{i}", f"P{1000000 + i}", "PASSPORT",
+              "phone?" if i < bad else f"+86 138 0013 {8000 + i}",
+              "not-an-email" if i < bad else f"s{i}@example.com"] for i in range(20)]
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id"], stores)
+    write_csv(data / "identities.csv", ["store_id", "id_number", "id_type", "phone", "email"],
+              ident)
+    result = run("validate", str(data), "--rejects", str(tmp_path / "r.csv"), "--format", "json")
+    assert result.exit_code == code, result.output
+    summary = json.loads(result.stdout)
+    identities = next(row for row in summary if row["file"] == "identities.csv")
+    assert identities["values dropped"] == f"email: {bad}; phone: {bad}"
+    if code:
+        assert "identities.csv: email dropped from 3 of the 20 rows" in result.output
+    analyzed = run("analyze", str(data), "--out", str(tmp_path / "out"))
+    assert analyzed.exit_code == 0, analyzed.output
+    assert ("identities.csv: email dropped" in analyzed.output) == bool(code)
+
+
 # ---------------------------------------------------------------------------------------------
 # Missing columns announced
 
