@@ -8,6 +8,7 @@ the report (docs/architecture.md).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .errors import ConfigError
 from .identifiers import STORE_DATES, store_brand_keys, store_dates
 from .linkage import Linkage, LinkageParams, link_stores
 from .linkage.evidence import bridge_splits, cluster_evidence, text_lookup
@@ -269,8 +271,24 @@ def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataF
 
 
 def read_previous(path: Path) -> pd.Series:
-    """store_id -> cluster_id from a previous run's clusters.csv."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=["store_id", "cluster_id"])
+    """store_id -> cluster_id from a previous run's clusters.csv. A file that is not one (no
+    store_id and cluster_id columns, a broken quote, not UTF-8) is a ConfigError naming it."""
+    columns = ["store_id", "cluster_id"]
+    try:
+        header = pd.read_csv(path, dtype=str, nrows=0, encoding="utf-8-sig").columns
+        missing = [c for c in columns if c not in header]
+        if missing:
+            shown = ", ".join(map(str, header))[:200]
+            raise ConfigError(f"{path}: --previous: line 1: not a clusters.csv of an earlier "
+                              f"run: no column {' or '.join(missing)} (header has: {shown})")
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            usecols=columns)
+    except (OSError, ValueError) as exc:  # pandas' ParserError and UnicodeDecodeError too
+        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        # pandas counts rows from 0, the header included: "row 2" is the file's line 3
+        detail = re.sub(r"\brow (\d+)", lambda m: f"line {int(m.group(1)) + 1}", detail)
+        raise ConfigError(f"{path}: --previous: cannot read it as a clusters.csv: "
+                          f"{detail}") from exc
     # our CSV files neutralise cells that start like a formula (privacy.neutralise)
     frame = frame.map(unneutralise)
     return pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"].to_numpy())

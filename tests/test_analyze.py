@@ -126,6 +126,27 @@ def test_previous_run_of_other_stores_names_every_cluster_new(analyzed, tmp_path
     assert not set(summary["cluster_id"]) & set(ids)
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("garbage\n", "line 1: not a clusters.csv of an earlier run: no column store_id or "
+     "cluster_id (header has: garbage)"),
+    ('store_id,cluster_id\nS1,C1\n"unterminated\n', "EOF inside string starting at line 3"),
+    ("", "No columns to parse"),
+])
+def test_a_wrong_previous_file_is_a_one_line_usage_error(tmp_path, text, said):
+    """`analyze --previous` given something that is not a clusters.csv (qk/prev.csv,
+    qk/prev2.csv) fails with exit 2 and one line naming the file: no traceback."""
+    previous = tmp_path / "prev.csv"
+    previous.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out",
+                                       str(tmp_path / "o-p"), "-q", "--previous", str(previous)])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: {previous}: --previous: "), lines
+    assert said in result.stderr
+
+
 def test_previous_keeps_ids_and_hubs_file_overrides(analyzed, tmp_path):
     again = tmp_path / "again"
     result = CliRunner().invoke(main, ["analyze", str(SAMPLE_DATA), "--out", str(again),
