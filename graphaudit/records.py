@@ -588,13 +588,16 @@ def _read_delimited(
     names = _header_names(raw_names, kind, mapping, path, report)
 
     bad_rows: list[tuple[int, str, int, int]] = []  # not yet sent on as rejects
-    # Every ragged line, kept: pyarrow may report one while it reads ahead into the next block,
-    # before the block it belongs to is numbered.
+    # Every ragged record, kept: pyarrow may report one while it reads ahead into the next
+    # block, before the block it belongs to is numbered. pyarrow numbers records, not lines.
     skipped_lines: list[int] = []
+    # A quoted value may span lines (CSV only: TSV has no quotes): records -> physical lines.
+    physical = _PhysicalLines()
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad_rows.append((row.number or 0, row.text, row.expected_columns, row.actual_columns))
         skipped_lines.append(row.number or 0)
+        physical.add_text(row.number or 0, row.text)
         return "skip"
 
     column_names = [f"c{i}" for i in range(len(raw_names))]
@@ -610,28 +613,80 @@ def _read_delimited(
         invalid_row_handler=on_invalid,
         ignore_empty_lines=False,
         quote_char='"' if delimiter == "," else False,
+        newlines_in_values=delimiter == ",",  # a quoted value may span lines, even blocks
     )
     convert_options = pacsv.ConvertOptions(
         # pandas keeps text as large_string: reading it so spares a cast of every block.
         column_types={c: pa.large_string() for c in column_names},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
-        include_columns=[c for c, n in zip(column_names, names, strict=True) if n],
+        # unknown columns too when values may be quoted: a line break in one shifts the lines
+        include_columns=[c for c, n in zip(column_names, names, strict=True)
+                         if n or delimiter == ","],
     )
-    next_line = 2
+    kept = [i for i, c in enumerate(convert_options.include_columns) if names[int(c[1:])]]
+    next_line = 2  # in records (the header is record 1), as pyarrow numbers ragged ones
     try:
         with _open_binary(path) as handle:
             reader = pacsv.open_csv(handle, read_options, parse_options, convert_options)
             for batch in reader:
+                next_line, lines = _line_numbers(next_line, batch.num_rows, skipped_lines)
+                if delimiter == ",":
+                    physical.add_batch(lines, batch)
+                    batch = batch.select(kept)
                 frame = batch.to_pandas()
                 frame.columns = [n for n in names if n]
-                next_line, lines = _line_numbers(next_line, len(frame), skipped_lines)
-                frame["_line"] = lines
+                frame["_line"] = physical.lines(lines)
                 yield _drop_blank_rows(frame)
-                yield from _ragged_rejects(path, kind, report, bad_rows)
+                yield from _ragged_rejects(path, kind, report, bad_rows, physical, next_line)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: {_describe_arrow_error(exc, path, report.encoding)}") from exc
-    yield from _ragged_rejects(path, kind, report, bad_rows)
+    yield from _ragged_rejects(path, kind, report, bad_rows, physical)
+
+
+class _PhysicalLines:
+    """Physical line numbers of CSV records, some of whose quoted values hold line breaks.
+
+    Records are numbered as pyarrow does (the header is record 1); a record starts on its
+    number plus the line breaks inside the values of the records before it. Kept: the records
+    that hold a line break (rare), so a file without any costs one search per column and block.
+    """
+
+    def __init__(self) -> None:
+        self.records: list[np.ndarray] = []
+        self.breaks: list[np.ndarray] = []
+
+    def add_batch(self, records: np.ndarray, batch: pa.RecordBatch) -> None:
+        """Note the line breaks inside the values of ``batch``, whose records are ``records``."""
+        extra = None
+        for column in batch.columns:
+            if not (pc.any(pc.match_substring(column, "\n")).as_py()
+                    or pc.any(pc.match_substring(column, "\r")).as_py()):
+                continue
+            counts = pc.count_substring_regex(column, "\r\n|\r|\n").to_numpy(
+                zero_copy_only=False)
+            extra = counts if extra is None else extra + counts
+        if extra is not None and extra.any():
+            self._add(records[extra > 0], extra[extra > 0])
+
+    def add_text(self, record: int, text: str) -> None:
+        """Note the line breaks inside a ragged record's ``text``."""
+        breaks = len(re.findall(r"\r\n|\r|\n", text.rstrip("\r\n")))
+        if breaks:
+            self._add(np.array([record], dtype=np.int64), np.array([breaks], dtype=np.int64))
+
+    def _add(self, records: np.ndarray, breaks: np.ndarray) -> None:
+        self.records.append(records.astype(np.int64))
+        self.breaks.append(breaks.astype(np.int64))
+
+    def lines(self, records: np.ndarray) -> np.ndarray:
+        """The physical line on which each of ``records`` starts."""
+        if not self.records:
+            return records
+        order = np.argsort(np.concatenate(self.records), kind="stable")
+        starts = np.concatenate(self.records)[order]
+        before = np.concatenate(([0], np.cumsum(np.concatenate(self.breaks)[order])))
+        return np.asarray(records, dtype=np.int64) + before[np.searchsorted(starts, records)]
 
 
 def _arrow_encoding(encoding: str) -> str:
@@ -668,16 +723,21 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ragged_rejects(
-    path: Path, kind: str, report: FileReport, bad_rows: list[tuple[int, str, int, int]]
+    path: Path, kind: str, report: FileReport, bad_rows: list[tuple[int, str, int, int]],
+    physical: _PhysicalLines | None = None, before: int | None = None,
 ) -> Iterator[pd.DataFrame]:
-    """Rows with the wrong number of fields, as a frame of ``_line`` and ``_ragged`` details."""
-    if not bad_rows:
+    """Rows with the wrong number of fields, as a frame of ``_line`` and ``_ragged`` details:
+    those of records before ``before`` (all without), whose physical lines are known."""
+    ready = [row for row in bad_rows if before is None or row[0] < before]
+    if not ready:
         return
+    bad_rows[:] = [row for row in bad_rows if before is not None and row[0] >= before]
+    records = np.array([row[0] for row in ready], dtype=np.int64)
+    lines = physical.lines(records) if physical is not None else records
     details = [
-        (number, f"{actual} fields where the header has {expected}: {text[:120]}")
-        for number, text, expected, actual in bad_rows
+        (int(line), f"{actual} fields where the header has {expected}: {text[:120]}")
+        for line, (_, text, expected, actual) in zip(lines, ready, strict=True)
     ]
-    bad_rows.clear()
     yield pd.DataFrame(details, columns=["_line", "_ragged"])
 
 

@@ -295,6 +295,46 @@ def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     assert set(rejected["reason"]) == {"malformed row"}
 
 
+def test_validate_names_the_physical_line_after_a_quoted_value_that_spans_lines(tmp_path):
+    """qk/ml: S1's name is "Multi\\nline", so S3's bad date is on line 5, not record 4."""
+    data = tmp_path / "ml"
+    write(data, "stores.csv", "store_id,name,brand,marketplace,opened_on,status\n"
+          'S1,"Multi\nline",B,amazon.com,2020-01-01,active\n'
+          "S2,A,B,amazon.com,2020-01-01,active\n"
+          "S3,A,B,amazon.com,01/02/2020,active\n")
+    result = run_validate(data, tmp_path)
+    rejected = read_rejects(tmp_path / "rejects.csv")
+    assert [(r["line"], r["field"], r["value"]) for r in rejected] == [
+        ("5", "opened_on", "01/02/2020")], result.output
+
+
+def test_line_numbers_across_blocks_with_line_breaks_in_values_and_ragged_rows(tmp_path):
+    """Line breaks (LF and CRLF) inside quoted values, in a known and in an unknown column,
+    before and after ragged rows, over many small blocks: every row and reject names the
+    physical line on which its record starts."""
+    data = tmp_path / "d"
+    text, line, expected, ragged = "store_id,name,note\n", 2, [], []
+    for i in range(60):
+        if i in (18, 45):
+            record = f'S{i},"rag\nged",row,extra\n'
+        elif i % 7 == 3:
+            record = f'S{i},"two\r\nlines",x\n'
+        elif i % 11 == 5:
+            record = f'S{i},n,"three\nline\nnote"\n'
+        else:
+            record = f"S{i},Store {i},\n"
+        (ragged if i in (18, 45) else expected).append(line)
+        text += record
+        line += record.count("\n")
+    text += "S60,last,\n"
+    write(data, "stores.csv", text)
+    rejects_path = tmp_path / "rejects.csv"
+    with RejectsWriter(rejects_path) as rejects:
+        stores = read_records(data, rejects, block_size=256).stores
+    assert list(stores["_line"]) == [*expected, line]
+    assert sorted(int(r["line"]) for r in read_rejects(rejects_path)) == ragged
+
+
 def test_a_repeat_of_a_rejected_store_row_is_the_stores_row(tmp_path):
     data = tmp_path / "d"
     write(data, "stores.csv", "store_id,opened_on\nS1,2021-02-30\nS1,2021-02-03\nS1,2021-02-04\n"
