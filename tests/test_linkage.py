@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from graphaudit.analysis import analyze
-from graphaudit.linkage import clusters, link_stores
+from graphaudit.linkage import LinkageParams, clusters, link_stores
 from graphaudit.linkage.clusters import assign_cluster_ids, fresh_cluster_id
 from graphaudit.linkage.evidence import cluster_evidence, explain_link
 from graphaudit.linkage.hubs import HubOverrides
@@ -38,16 +38,27 @@ def clusters_of(result) -> list[set[str]]:
     return sorted((set(g) for _, g in frame.groupby("c")["s"]), key=lambda s: sorted(s))
 
 
-def test_agency_phone_across_many_operators_is_a_hub():
-    # Four one-store operators and one two-store operator share an agency's phone.
+def test_agency_phone_across_many_operators_links_none_of_them():
+    # Four one-store operators and one two-store operator share an agency's phone: in an
+    # export too small to weigh, a lead between them (a possible link), never a merge; with
+    # ten of them, a hub.
     ids = ["A1", "B1", "C1", "D1", "E1", "E2"]
     links = links_frame([(s, "phone", "+8613800000000") for s in ids]
                         + [("E1", "payment", "P1"), ("E2", "payment", "P1")])
     result = link_stores(stores_frame(ids), links)
+    assert result.resolution.model.source == "defaults"
     assert clusters_of(result) == [{"A1"}, {"B1"}, {"C1"}, {"D1"}, {"E1", "E2"}]
+    phone = result.decisions[result.decisions["kind"] == "phone"].iloc[0]
+    assert phone["status"] == "possible link" and not phone["links"] and phone["groups"] == 5
+    assert "against the threshold" in phone["reason"]
+    ids += [f"{letter}1" for letter in "FGHIJ"]
+    links = links_frame([(s, "phone", "+8613800000000") for s in ids]
+                        + [("E1", "payment", "P1"), ("E2", "payment", "P1")])
+    result = link_stores(stores_frame(ids), links, params=LinkageParams(min_pairs=10**6))
+    assert len(clusters_of(result)) == 10
     hub = result.decisions[result.decisions["kind"] == "phone"].iloc[0]
-    assert hub["status"] == "hub" and not hub["links"] and hub["groups"] == 5
-    assert "5 otherwise separate clusters" in hub["reason"]
+    assert hub["status"] == "hub" and not hub["links"] and hub["groups"] == 10
+    assert "10 otherwise separate clusters" in hub["reason"]
 
 
 def test_operator_office_shared_by_hundreds_of_its_stores_still_links():

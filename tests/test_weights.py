@@ -14,6 +14,7 @@ from graphaudit.linkage import LinkageParams, link_stores, weights
 from graphaudit.linkage.evidence import address_texts, text_lookup
 from graphaudit.linkage.waterfall import link_items, merge_table
 from graphaudit.linkage.weights import (
+    COMMON,
     LEVELS,
     NEAR,
     NONE,
@@ -277,6 +278,31 @@ def test_an_empty_world_is_not_a_crash():
     assert len(result.cluster_id) == 0
     assert result.resolution.model.source == "defaults"
     assert "default weights" in result.resolution.model.message
+
+
+def test_no_default_weight_below_ten_groups_counts_an_agreement_against_a_link():
+    for family, bits in weights.DEFAULT_WEIGHTS.items():
+        assert min(bits[COMMON + 1:]) >= bits[NONE] and bits[NEAR] >= bits[NONE], family
+
+
+def test_a_phone_and_e_mail_beside_a_shared_id_card_do_not_part_the_stores():
+    # A small export: five stores opened on one employee's ID card, with the same contact
+    # details on each, are one operator with or without the contacts.
+    ids = [f"S{i:02d}" for i in range(40)]
+    draw = np.random.default_rng(5)
+    rows = [(s, "id_document", "".join(draw.choice(list("0123456789"), 18)), NAMES[i])
+            for i, s in enumerate(ids)]
+    shared = ids[:5]
+    rows = [r for r in rows if r[0] not in shared]
+    rows += [(s, "id_document", "ID-SHARED", "Wang Wei") for s in shared]
+    contacts = [(s, "phone", "+8613800138000") for s in shared]
+    contacts += [(s, "email", "wangwei@126.com") for s in shared]
+    for with_contacts in (False, True):
+        result = link_stores(stores_frame(ids), links_frame(rows + contacts * with_contacts))
+        assert result.resolution.model.source == "defaults"  # too few pairs to weigh
+        clusters = pd.Series(result.cluster_id.to_numpy(), index=result.graph.stores["store_id"])
+        assert clusters[shared].nunique() == 1, with_contacts
+        assert clusters.nunique() == len(ids) - len(shared) + 1
 
 
 def test_stores_without_any_identifier_stay_apart():

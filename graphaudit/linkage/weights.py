@@ -36,17 +36,18 @@ BANDS = (10, 5, 3, 2)
 
 #: documented fallback weights (bits) per level, used when the data cannot be weighed: an
 #: empty world, too few candidate pairs, or an estimation that does not converge. With the
-#: prior of -2 they say what the rules before learned weights said: a personal identifier of
-#: up to 9 groups merges them; a contact or an address of exactly 2 groups merges them, of 3-4
-#: groups it is a possible link (contacts) or a hub (addresses), commoner ones are hubs; names
-#: and brands only add, a variant of a suspended brand adds 2.
+#: prior of -2: a personal identifier of up to 9 groups merges them; a contact or an address
+#: of exactly 2 groups merges them; a contact of 3-4 groups, or any value of 5-9 groups, is a
+#: possible link; a value of 10+ groups is a hub (a service); names and brands only add, a
+#: variant of a suspended brand adds 2. Below 10 groups no agreement weighs less than a value
+#: not shared: a phone beside the ID card five stores share must not part them.
 DEFAULT_WEIGHTS: dict[str, tuple[float, ...]] = {
     "id_document": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
     "payment": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
     "licence": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
-    "phone": (0.0, 2.0, -5.0, -4.0, -2.0, 4.0),
-    "email": (0.0, 2.0, -5.0, -4.0, -2.0, 4.0),
-    "address": (0.0, 1.0, -5.0, -4.0, -3.0, 3.0),
+    "phone": (0.0, 2.0, -5.0, 0.0, 1.0, 4.0),
+    "email": (0.0, 2.0, -5.0, 0.0, 1.0, 4.0),
+    "address": (0.0, 1.0, -5.0, 0.0, 0.0, 3.0),
     "holder_name": (0.0, 0.5, 0.0, 0.5, 1.0, 2.0),
     "brand": (0.0, 2.0, 0.0, 0.5, 1.0, 2.0),
 }
