@@ -6,9 +6,9 @@ Uses the server of the usual settings (NEO4J_* or the per-user connection file; 
 and EMPTIES ITS DATABASE first. Runs `graphaudit load` in a child process, twice: a fresh load
 and a repeat (idempotent, all MERGE matches); then, on the local server of `make neo4j-start`,
 the steps of `graphaudit load --bulk --replace` in this process, stage by stage (reading,
-normalizing, writing the import files, stopping the server + importing + starting it, creating
-the schema; the importer's and the start's own times from their logs). Prints figures; asserts
-nothing.
+normalizing (the server stopping meanwhile), writing the import files, importing + starting
+the server, creating the schema; the importer's and the start's own times from their logs).
+Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -90,18 +90,20 @@ def bulk_stages(data: Path, settings) -> None:
     """`load --bulk --replace` in this process, stage by stage (what the CLI runs, less its
     start-up and the :DataSet node), with the importer's own time from its log."""
     from graphaudit import pipeline
-    from graphaudit.bulk import bulk_load, local_server
+    from graphaudit.bulk import bulk_load, local_server, server_stopping
     from graphaudit.parallel import Parallel
 
     state = local_server(settings)
     load = os.getloadavg()[0]
     started = time.perf_counter()
-    records = pipeline.read(data)
-    read = time.perf_counter() - started
-    identifiers = pipeline.extract(records, parallel=Parallel.auto())
-    extract = time.perf_counter() - started - read
-    with GraphStore(settings) as store:
-        summary = bulk_load(store, state, records.stores, identifiers)
+    with GraphStore(settings) as store, server_stopping(state) as server:
+        records = pipeline.read(data)  # (the server stops meanwhile, as in the CLI)
+        read = time.perf_counter() - started
+        identifiers = pipeline.extract(records, parallel=Parallel.auto())
+        extract = time.perf_counter() - started - read
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        summary = bulk_load(store, state, records.stores, identifiers, server=server)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
     wall = time.perf_counter() - started
     log = (state / "logs" / "import.log").read_text(errors="replace")
     importer = re.search(r"IMPORT DONE in ([^.]+)\.", log)
@@ -116,10 +118,12 @@ def bulk_stages(data: Path, settings) -> None:
     for stage, seconds in stages:
         print(f"  {stage}: {seconds:.1f} s", flush=True)
     ran = {what: match.group(1) + " s" if match else "?" for what, match in said.items()}
-    print(f"  the server stopped in {ran['stopped in']} (while the files were written), the "
+    print(f"  the server stopped in {ran['stopped in']} (while the records were read), the "
           f"importer ran {ran['the importer ran']} (its JVM's start included; "
           f"\"IMPORT DONE in {importer.group(1) if importer else '?'}\"), the server "
-          f"started in {ran['started in']}", flush=True)
+          f"started in {ran['started in']}; CPU of the processes waited for (the importer, "
+          f"neo4j.sh): {after.ru_utime - children.ru_utime:.1f} s user, "
+          f"{after.ru_stime - children.ru_stime:.1f} s system", flush=True)
 
 
 if __name__ == "__main__":

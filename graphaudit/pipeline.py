@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -532,12 +532,19 @@ def run_load(
         from .bulk import local_server
 
         state = local_server(settings.connection)
-    with connect(settings.connection) as store:
+    with connect(settings.connection) as store, ExitStack() as stack:
         if bulk and mode != "replace" and store.node_count():
             raise DataError("--bulk writes a new graph into an empty database, and this one "
                             "holds a graph: give --replace to replace it, or load without "
                             "--bulk (MERGE adds to it)")
         store.check_load(source, mode)
+        if bulk:
+            from .bulk import bulk_load, server_stopping
+
+            # the server stops while the records are read (a failure starts it again)
+            events.tell("Stopping the local Neo4j server for the bulk import (neo4j-admin "
+                        "database import full); it is started again after it")
+            server = stack.enter_context(server_stopping(state))
         with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
             records, identifiers = _read_and_extract(data_dir, writer, settings, events)
         if settings.strict and writer.count:
@@ -545,20 +552,19 @@ def run_load(
         if mode == "replace" and not bulk:
             deleted = store.reset()
             events.tell(f"Deleted the graph ({deleted:,} nodes) before loading")
-        store.ensure_schema()
         total = len(records.stores) + len(identifiers.links)
         started = time.monotonic()
-        # a graph loaded with --hash-identifiers is always loaded hashed (store.load says why)
-        hashed_graph = read_hashing(store) is not None and not bulk
-        hash_with = (settings.secret or load_key()) if hash_identifiers or hashed_graph else None
         if bulk:
-            from .bulk import bulk_load
-
-            events.tell("Stopping the local Neo4j server for the bulk import (neo4j-admin "
-                        "database import full); it is started again after it")
-            summary = bulk_load(store, state, records.stores, identifiers, hash_with)
+            hash_with = (settings.secret or load_key()) if hash_identifiers else None
+            summary = bulk_load(store, state, records.stores, identifiers, hash_with, server)
             events.tell("Neo4j is running again")
         else:
+            store.ensure_schema()
+            # a graph loaded with --hash-identifiers is always loaded hashed (store.load says
+            # why)
+            hashed_graph = read_hashing(store) is not None
+            hash_with = (settings.secret or load_key()) if hash_identifiers or hashed_graph \
+                else None
             with events.progress("loading", total, "rows") as advance:
                 summary = store.load(records.stores, identifiers, progress=advance,
                                      hash_with=hash_with)

@@ -6,6 +6,7 @@ needs the checkout's own server (`make neo4j-start`), not one named by NEO4J_URI
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,13 @@ def test_bulk_and_merge_loads_give_the_same_graph(clean_graph, neo4j_env, tmp_pa
     assert "running again" in bulk.stderr
     assert not (tmp_path / "xdg" / "graphaudit" / "connection.env").exists()
     by_bulk = snapshot(clean_graph)
+    # the counts it tells are the importer's (not counted again): those the graph holds, less
+    # the :DataSet node recorded after
+    told = {(row["created"], row["name"]): row["count"]
+            for row in json.loads(bulk.stdout)["created"]}
+    nodes, relationships = by_bulk["counts"]
+    assert told == {**{("nodes", k): v for k, v in nodes.items() if v and k != "DataSet"},
+                    **{("relationships", k): v for k, v in relationships.items() if v}}
     for part in by_merge:
         if part == "data_sets":
             continue
@@ -155,6 +163,40 @@ def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_
 
 
 @pytest.mark.neo4j
+def test_bulk_that_fails_while_reading_starts_the_server_again_with_its_graph(
+        clean_graph, neo4j_env, tmp_path, monkeypatch):
+    """The server stops while the records are read: a folder that cannot be read (a stores.csv
+    without its store_id column) fails the load with the file's message, nothing is imported,
+    and the server runs again with the graph it held."""
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stores.csv").write_text("name,brand\nA,B\n", encoding="utf-8")
+    failed = load("--bulk", "--replace", tmp_path=tmp_path, data=data)
+    assert failed.exit_code == 1, (failed.stderr, failed.exception)
+    assert "Stopping the local Neo4j server" in failed.stderr
+    assert "stores.csv" in failed.stderr and "store_id" in failed.stderr
+    clean_graph.verify()
+    assert clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id") == [{"id": "X1"}]
+
+
+def test_the_importers_totals_are_read_from_its_log(tmp_path):
+    """The counts of a bulk load come from the importer's "Imported:" lines; a log without
+    them (an import cut short) gives None, and the graph is counted instead."""
+    from graphaudit.bulk import imported_totals
+
+    log = tmp_path / "import.log"
+    log.write_text("Node import COMPLETED in 1s\n\nIMPORT DONE in 3s 20ms. \nImported:\n"
+                   "  4159413 nodes\n  6244722 relationships\n  26763815 properties\n"
+                   "Peak memory usage: 1.071GiB\n", encoding="utf-8")
+    assert imported_totals(log) == (4159413, 6244722)
+    log.write_text("(1/4) Node import 2026-11-30\n", encoding="utf-8")
+    assert imported_totals(log) is None
+    assert imported_totals(tmp_path / "missing.log") is None
+
+
+@pytest.mark.neo4j
 def test_importer_jvm_options_reach_the_importer_and_a_refused_one_fails_the_load(
         clean_graph, neo4j_env, tmp_path, monkeypatch):
     """GRAPHAUDIT_NEO4J_IMPORT_JVM goes to the importer's JVM (scripts/neo4j.sh import): one it
@@ -187,7 +229,7 @@ def test_import_files_keep_one_link_per_store_and_node_with_the_last_rows_values
         [part, part.iloc[[0]].assign(raw="written again"),
          part.iloc[[0]].assign(raw="another type", address_type="warehouse2")],
         ignore_index=True)
-    write_import_files(tmp_path, records.stores, identifiers)
+    written = write_import_files(tmp_path, records.stores, identifiers)
     stores = {row[":ID"]: row["store_id"]
               for row in csv.DictReader((tmp_path / "stores.csv").open(encoding="utf-8"))}
     keys = {row[":ID"]: row["key"]
@@ -195,6 +237,9 @@ def test_import_files_keep_one_link_per_store_and_node_with_the_last_rows_values
     links = [(stores[row[":START_ID"]], keys[row[":END_ID"]], row["address_type"], row["raw"])
              for row in csv.DictReader((tmp_path / "address-links.csv").open(encoding="utf-8"))]
     assert len(links) == len(part) + 1
+    assert written.relationships["LOCATED_AT"] == len(links)
+    assert written.nodes["Address"] == len(keys)
+    assert written.nodes["Store"] == len(stores)
     pair = (part["store_id"] == first["store_id"]) & (part["key"] == first["key"])
     before = dict(zip(part["address_type"][pair], part["raw"][pair], strict=True))
     assert dict(link[2:] for link in links if link[:2] == (first["store_id"], first["key"])) \
