@@ -89,6 +89,23 @@ JVM_FLAGS=(
   -XX:+ExitOnOutOfMemoryError
 )
 
+# Class data sharing (JDK 13+ dynamic archives): a JVM's first run writes the classes it loaded
+# to an archive as it exits (-XX:ArchiveClassesAtExit), later runs map them instead of loading
+# and verifying them from the jars again (-XX:SharedArchiveFile): the server's start and the
+# importer's each load thousands of classes. A JVM that finds the archive stale or unusable
+# runs without it; a new jar set (fetch_jars) removes the archives, made again at the next exit.
+# The JVM writes an archive read-only (400): private_archives makes it 600 like every file here.
+private_archives() { chmod 600 "$STATE"/*.jsa 2>/dev/null || true; }
+cds_flag() { # cds_flag NAME: the flag for the archive $STATE/NAME.jsa
+  local archive="$STATE/$1.jsa"
+  if [ -s "$archive" ] && [ -z "$(find "$LIB" -newer "$archive" -print -quit 2>/dev/null)" ]; then
+    printf '%s\n' "-XX:SharedArchiveFile=$archive"
+  else
+    rm -f "$archive"
+    printf '%s\n' "-XX:ArchiveClassesAtExit=$archive"
+  fi
+}
+
 say() { printf 'neo4j.sh: %s\n' "$*"; }
 err() { printf 'neo4j.sh: error: %s\n' "$*" >&2; }
 seconds_since() { python3 -c "import sys;print(f'{float(sys.argv[2])-float(sys.argv[1]):.1f}')" "$1" "$(date +%s.%N)"; }
@@ -564,7 +581,7 @@ cmd_start() {
   # setsid: own session, so the server outlives this shell and its terminal. The inner shell
   # writes its pid and execs java, so the pid file names java even if setsid forks.
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_FILE" \
-    java -cp "$LIB/*" "${JVM_FLAGS[@]}" -Xms"$HEAP_INIT" -Xmx"$HEAP_MAX" \
+    java -cp "$LIB/*" "${JVM_FLAGS[@]}" "$(cds_flag server)" -Xms"$HEAP_INIT" -Xmx"$HEAP_MAX" \
     "$MAIN_CLASS" --home-dir="$HOME_DIR" --config-dir="$CONF_DIR" --console-mode \
     </dev/null >>"$CONSOLE_LOG" 2>&1 9>&- &
   local i
@@ -599,6 +616,7 @@ cmd_stop() {
   fi
   say "stopping Neo4j (pid $pid)"
   kill_server "$pid"
+  private_archives
   if pid_alive "$pid"; then
     err "process $pid is still alive after SIGKILL"
     exit 1
@@ -673,9 +691,10 @@ cmd_import() {
     read -r -a jvm <<<"${GRAPHAUDIT_NEO4J_IMPORT_JVM:-}"
     t0=$(date +%s.%N)
     NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
-      java -cp "$LIB/*" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "${jvm[@]}" \
+      java -cp "$LIB/*" "$(cds_flag importer)" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "${jvm[@]}" \
       "@$STATE/import.args" >"$log" 2>&1 || rc=$?
     rm -f "$STATE/import.args"
+    private_archives
     say "the importer ran $(seconds_since "$t0") s (its JVM's start included)"
     exit "$rc"
   ) || rc=$?

@@ -1134,6 +1134,26 @@ def test_the_local_servers_files_are_700_and_600(private_server):
 
 
 @pytest.mark.neo4j
+def test_a_stopped_server_leaves_its_class_archive_private_and_the_next_start_maps_it(
+        private_server):
+    """The server's JVM writes the classes it loaded to .neo4j/server.jsa as it stops (class
+    data sharing, scripts/neo4j.sh); the archive is 600 like the other files, and the next
+    start runs with it (the JVM names the archive it maps in its command line)."""
+    state = private_server.state
+    stopped = private_server.script("stop")
+    assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+    archive = state / "server.jsa"
+    assert archive.stat().st_size > 0
+    assert _loose_modes(state) == []
+    started = private_server.script("start")
+    assert started.returncode == 0, started.stdout + started.stderr
+    pid = (state / "neo4j.pid").read_text().strip()
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert f"-XX:SharedArchiveFile={archive}".encode() in command
+    assert "Error" not in (state / "logs" / "console.log").read_text(errors="replace")
+
+
+@pytest.mark.neo4j
 def test_a_store_made_world_readable_before_is_fixed_on_start(private_server):
     state = private_server.state
     for path in (state / "data", state / "data" / "dbms"):
