@@ -8,12 +8,20 @@ timed), then run in child processes `graphaudit analyze` (files -> clusters -> f
 ``--max-pages 0``: no cluster pages, which `cluster` does not write either), `graphaudit cluster`
 on a graph without clusters (first run) and again (every store already has its cluster). Prints
 the figures and cluster / analyze; asserts nothing.
+
+    python bench/cluster.py --stages
+
+runs `graphaudit cluster`'s three stages in this process on the graph the server holds (no
+world made, nothing emptied: for a graph already loaded, such as the 1,000,000-store one), and
+prints each one's wall and this process's CPU (the rest of the wall is the server's or the
+workers'): reading the graph back, the analysis, writing the clusters back.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -44,7 +52,11 @@ def main() -> None:
     parser.add_argument("--bulk", action="store_true",
                         help="load with --bulk (the local server of make neo4j-start)")
     parser.add_argument("--keep", type=Path, help="generate the world here and keep it")
+    parser.add_argument("--stages", action="store_true",
+                        help="only cluster's stages, in process, on the graph already loaded")
     args = parser.parse_args()
+    if args.stages:
+        return stages()
     exe = str(Path(sys.executable).parent / "graphaudit")
     settings = resolve_settings()
     print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
@@ -72,6 +84,36 @@ def main() -> None:
                                       ("cluster (again)", again)):
             print(f"  {label:22s}  {wall:7.1f} s  peak RSS {rss:6,.0f} MiB  "
                   f"= {wall / analyze[0]:.2f} x analyze", flush=True)
+
+
+def stages() -> None:
+    """`graphaudit cluster` as pipeline.run_cluster runs it, each stage timed."""
+    from graphaudit import pipeline
+    from graphaudit.parallel import Parallel
+    from graphaudit.settings import Settings
+    from graphaudit.store import connect
+
+    settings = Settings(connection=resolve_settings(), parallel=Parallel.auto())
+    marks = [("start", time.perf_counter(), time.process_time(), os.getloadavg()[0])]
+
+    def mark(name: str) -> None:
+        marks.append((name, time.perf_counter(), time.process_time(), os.getloadavg()[0]))
+        (_, wall0, cpu0, _), (_, wall1, cpu1, load) = marks[-2:]
+        print(f"  {name}: {wall1 - wall0:.1f} s wall, {cpu1 - cpu0:.1f} s CPU of this process "
+              f"(load average {load:.1f})", flush=True)
+
+    print(f"cluster, stage by stage (load average {marks[0][3]:.1f} at start)", flush=True)
+    with connect(settings.connection) as store:
+        graph = pipeline.read_graph(store, None, settings.secret)
+        mark(f"reading the graph back ({len(graph.stores):,} stores, {len(graph.links):,} "
+             f"links, {len(graph.previous):,} stores with a cluster)")
+        result = pipeline.analyze_graph(graph, None, settings.parallel)
+        mark("the analysis")
+        pipeline.write_back(store, result, secret=settings.secret, computed_at=graph.read_at)
+        mark(f"writing back {len(result.clusters):,} clusters and {len(result.stores):,} "
+             "memberships")
+    print(f"  in all: {marks[-1][1] - marks[0][1]:.1f} s; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB (this process)")
 
 
 if __name__ == "__main__":
