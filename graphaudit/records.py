@@ -545,6 +545,19 @@ def _first_bad_line(path: Path, encoding: str) -> str:
     return f"bytes that are not {encoding}"
 
 
+def _other_separator(raw_names: list[str], wanted: set[str],
+                     mapping: dict[str, str]) -> str | None:
+    """The separator a one-column header is really split by (``;``, a tab, ``|``), when
+    splitting by it gives the file's contract columns: a clearer error than a missing column."""
+    if len(raw_names) != 1:
+        return None
+    for separator in (";", "\t", "|"):
+        parts = [p.strip().strip('"').lower() for p in raw_names[0].split(separator)]
+        if len(parts) > 1 and "store_id" in {mapping.get(p, p) for p in parts} & wanted:
+            return separator
+    return None
+
+
 def _header_names(
     raw_names: list[str], kind: str, mapping: dict[str, str], path: Path, report: FileReport
 ) -> list[str | None]:
@@ -552,19 +565,32 @@ def _header_names(
     wanted = {c.name for c in SCHEMAS[kind]}
     names: list[str | None] = []
     unknown: list[str] = []
+    first_of: dict[str, str] = {}  # contract name -> the header's column that took it
     for raw in raw_names:
-        clean = raw.replace("\ufeff", "").strip().lower()
-        clean = mapping.get(clean, clean)
+        written = raw.replace("\ufeff", "").strip()
+        clean = mapping.get(written.lower(), written.lower())
         if clean in wanted:
             if clean in names:
-                raise DataError(f"{path}: column {clean!r} appears twice in the header")
+                earlier = first_of[clean]
+                if earlier.lower() == written.lower():
+                    raise DataError(f"{path}: line 1: column {clean!r} appears twice in the "
+                                    "header")
+                raise DataError(f"{path}: line 1: columns {earlier!r} and {written!r} are both "
+                                f"read as {clean!r} (check the column map)")
             names.append(clean)
+            first_of[clean] = written
         else:
             names.append(None)
             unknown.append(raw.strip())
     missing = [c.name for c in SCHEMAS[kind] if c.required and c.name not in names]
     if missing:
         found = ", ".join(n.strip() for n in raw_names) or "nothing"
+        separator = _other_separator(raw_names, wanted, mapping)
+        if separator:
+            raise DataError(
+                f"{path}: line 1: the columns are separated by {separator!r} (header has: "
+                f"{found[:200]}): graphaudit reads .csv files separated by ',' and .tsv files "
+                "by tabs; export again with commas (or save it as .tsv with tabs)")
         raise DataError(
             f"{path}: line 1: missing required column {', '.join(missing)} (header has: {found})"
         )

@@ -167,6 +167,33 @@ def test_column_map_renames(tmp_path):
     assert summary(result)["stores.csv"]["accepted"] == 1
 
 
+def test_a_semicolon_separated_export_is_named_as_such(tmp_path):
+    """qk/semi: a .csv separated by ';' is not "missing store_id" (its header has it): the
+    error says the separator, on one line naming the file and line 1, exit 1."""
+    data = tmp_path / "semi"
+    write(data, "stores.csv", "store_id;name;brand;opened_on\nS1;One;B;2020-01-01\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert lines[0].startswith(f"Error: {data / 'stores.csv'}: line 1: the columns are "
+                               "separated by ';'"), lines
+    assert "missing required column" not in lines[0]
+
+
+def test_two_columns_mapped_to_one_name_say_so(tmp_path):
+    data = tmp_path / "d"
+    write(data, "stores.csv", "Shop ID,Seller,Shop Name\nS1,X,One\n")
+    write(tmp_path, "map.toml", '[stores]\n"Shop ID" = "store_id"\nseller = "store_id"\n')
+    result, _ = run_validate(data, tmp_path, "--columns", str(tmp_path / "map.toml"))
+    assert result.exit_code == 1
+    assert ("line 1: columns 'Shop ID' and 'Seller' are both read as 'store_id' (check the "
+            "column map)") in result.stderr
+    write(data, "stores.csv", "store_id,STORE_ID\nS1,S2\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1 and "column 'store_id' appears twice" in result.stderr
+
+
 def test_two_files_of_one_kind_is_an_error(tmp_path):
     data = tmp_path / "d"
     write(data, "stores.csv", STORES)
