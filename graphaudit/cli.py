@@ -7,7 +7,9 @@ unreachable.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sys
 import time
@@ -96,6 +98,17 @@ class GraphauditGroup(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
+            return self._invoke(ctx)
+        except click.exceptions.Exit as exc:
+            if exc.exit_code:
+                _remove_created_folders(ctx)
+            raise
+        except BaseException:
+            _remove_created_folders(ctx)
+            raise
+
+    def _invoke(self, ctx: click.Context):
+        try:
             return super().invoke(ctx)
         except GraphauditError as exc:
             click.echo(f"Error: {exc}", err=True)
@@ -117,10 +130,29 @@ class OutputFolder(click.ParamType):
     def convert(self, value, param, ctx) -> Path:
         from .outputs import ensure_output_folder
 
+        path = Path(value)
+        missing = [p for p in (path, *path.parents) if not os.path.lexists(p)]
         try:
-            return ensure_output_folder(Path(value))
+            folder = ensure_output_folder(path)
         except GraphauditError as exc:
             self.fail(str(exc), param, ctx)
+        if ctx is not None:
+            ctx.find_root().meta.setdefault(_CREATED, []).extend(missing)
+        return folder
+
+
+#: ctx.meta key of the folders an OutputFolder created (deepest first), for
+#: :func:`_remove_created_folders`
+_CREATED = "graphaudit.created_folders"
+
+
+def _remove_created_folders(ctx: click.Context) -> None:
+    """A command that fails leaves no empty folder it created behind (an --out folder made
+    before an argument was refused, or before the data turned out unreadable); a folder that
+    holds anything (a rejects file) stays."""
+    for folder in ctx.find_root().meta.pop(_CREATED, []):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only an empty folder
 
 
 OUTPUT_FOLDER = OutputFolder()
@@ -192,7 +224,17 @@ def _remember_date_format(ctx: click.Context, _param, value: str | None) -> None
 def rejects_option(default: str | None) -> Callable:
     return click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False,
                         path_type=Path), default=default, show_default=True,
+                        callback=_rejects_folder_exists,
                         help="Where rejected rows are written (CSV: file, line, field, reason).")
+
+
+def _rejects_folder_exists(ctx: click.Context, param: click.Parameter,
+                           value: Path | None) -> Path | None:
+    """A --rejects file goes into a folder that exists: a typo in its folder is a usage error,
+    not a new folder made silently."""
+    if value is not None and not value.parent.is_dir():
+        raise click.BadParameter(f"{value}: its folder {value.parent} does not exist", ctx, param)
+    return value
 
 
 def neo4j_options(func: Callable) -> Callable:

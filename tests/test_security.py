@@ -967,6 +967,50 @@ def test_out_under_a_file_or_in_proc_is_a_clean_error(tmp_path):
     assert (tmp_path / "afile").read_text() == "x"
 
 
+def test_a_command_that_fails_leaves_no_empty_out_folder_behind(tmp_path):
+    """`analyze /nonexistent --out x1` (a usage error), an export that cannot be read (qk/semi)
+    and --strict with rejects: the --out folder (and the parents) it made are removed when
+    empty; one holding the rejects file, or one that existed before, stays."""
+    semi = tmp_path / "semi"
+    semi.mkdir()
+    (semi / "stores.csv").write_text("store_id;name\nS1;One\n", encoding="utf-8")
+    ml = tmp_path / "ml"
+    ml.mkdir()
+    (ml / "stores.csv").write_text("store_id,opened_on\nS1,01/02/2020\n", encoding="utf-8")
+    (tmp_path / "mine").mkdir()
+    for data, out, code in ((tmp_path / "nonexistent", tmp_path / "x1", 2),
+                            (semi, tmp_path / "x2" / "a" / "b", 1),
+                            (tmp_path / "nonexistent", tmp_path / "mine", 2),
+                            (ml, tmp_path / "x3", 1)):
+        result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q",
+                                           "--strict"])
+        assert result.exit_code == code, result.output
+        no_traceback(result)
+    assert not (tmp_path / "x1").exists() and not (tmp_path / "x2").exists()
+    assert (tmp_path / "mine").is_dir()
+    assert [p.name for p in (tmp_path / "x3").iterdir()] == ["rejects.csv"]
+
+
+def test_quiet_still_says_which_of_the_users_files_are_overwritten(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "clusters.csv").write_text("my own,table\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(ROOT / "sample_data"), "--out", str(out),
+                                       "-q"])
+    assert result.exit_code == 0, result.output
+    assert ("holds 1 file graphaudit has no record of writing: they are kept, except those "
+            "named like its outputs (clusters.csv), which are overwritten") in result.stderr
+
+
+def test_rejects_in_a_folder_that_does_not_exist_is_a_usage_error(tmp_path):
+    missing = tmp_path / "nonexist" / "dir"
+    result = CliRunner().invoke(main, ["validate", str(ROOT / "sample_data"), "--rejects",
+                                       str(missing / "r.csv")])
+    assert result.exit_code == 2, result.output
+    assert f"its folder {missing} does not exist" in result.stderr
+    assert not missing.parent.exists()
+
+
 def test_a_full_report_keeps_files_it_did_not_write(tmp_path):
     out = tmp_path / "out"
     (out / "clusters").mkdir(parents=True)
