@@ -376,19 +376,20 @@ def finish_rejects(rejects: RejectsWriter, strict: bool) -> None:
     close_rejects(rejects, strict, _tell)
 
 
-def remove_stale_rejects(rejects: RejectsWriter) -> None:
+def note_stale_rejects(rejects: RejectsWriter) -> None:
     """After a run with no rejects, an earlier run's rejects file at the same path would be
-    read as this run's: remove it when it is one graphaudit wrote (its header), and say so.
-    (In an --out folder, graphaudit.outputs' manifest does this for analyze and report.)"""
+    read as this run's: say so. It is kept: it may be another data set's (validate or load of
+    one directory, then --append of another), and nothing in it tells which.
+    (In an --out folder, graphaudit.outputs' manifest removes what analyze and report wrote.)"""
     path = rejects.path
     if rejects.count or path is None or path.is_symlink() or not path.is_file():
         return
     with open(path, encoding="utf-8", errors="replace", newline="") as handle:
         header = handle.readline().rstrip("\r\n")
     if header == ",".join(RejectsWriter.COLUMNS):
-        path.unlink()
-        click.echo(f"Removed {path}, the rejects of an earlier run: this run rejected nothing",
-                   err=True)
+        click.echo(f"Note: {path} holds the rejects of an earlier run, not this one's (this "
+                   "run rejected nothing): kept, as it may be another data set's; delete it if "
+                   "it was this data's", err=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,7 +427,7 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
     emit_table(_file_rows(run.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(run.rejects, strict)
-    remove_stale_rejects(run.rejects)
+    note_stale_rejects(run.rejects)
     if run.lost:
         raise DataError(f"{len(run.lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit of "
                         f"lost rows or values: {'; '.join(run.lost)}")
@@ -496,7 +497,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         click.echo(f"Warning: {run.stale:,} clusters in the graph predate this load: run "
                    "`graphaudit cluster` to bring them up to date", err=True)
     finish_rejects(rejects, strict)
-    remove_stale_rejects(rejects)
+    note_stale_rejects(rejects)
 
 
 @main.command()

@@ -572,7 +572,7 @@ def run_load(
         files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
                                                    "rejected": r.rejected_total}
                  for r in records.reports}
-        data_set = store.record_data_set(source, files, mode or "new", len(records.stores),
+        data_set = store.record_data_set(source, files, mode, len(records.stores),
                                          [g.describe() for g in gaps(records.reports)])
         stale = stale_clusters(store)
     return LoadRun(records.reports, summary, data_set, stale, elapsed, writer)

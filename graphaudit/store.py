@@ -409,18 +409,20 @@ class GraphStore:
             "give --append to add this data set to it (stores with the same id are merged), "
             "or --replace to delete the graph first (or run `graphaudit reset`)")
 
-    def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str,
+    def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str | None,
                         stores: int, not_assessed: Iterable[str] = ()) -> dict:
         """Record a load as the :DataSet node of its source: path, time, mode and row counts per
         file (read, accepted, rejected), and what its missing columns leave unassessed
         (:mod:`graphaudit.coverage`, for the report); return its properties. Loading a source
-        again (a rerun) updates its node and counts the loads, so the graph stays the same."""
-        props = {"data_set_id": uuid.uuid4().hex[:12], "source": source, "mode": mode,
-                 "stores": stores, "not_assessed": list(not_assessed)}
+        again (a rerun) updates its node and counts the loads, so the graph stays the same; the
+        node keeps its id, and its mode when ``mode`` is None (a load without --append or
+        --replace)."""
+        props = {"source": source, "stores": stores, "not_assessed": list(not_assessed)}
         for name, counts in files.items():
             for what, n in counts.items():
                 props[f"{name}_{what}"] = int(n)
-        return self.run_write_one(WRITE_DATA_SET, props=props)
+        return self.run_write_one(WRITE_DATA_SET, props=props, mode=mode,
+                                  data_set_id=uuid.uuid4().hex[:12])
 
     def run_write_one(self, query: str, **parameters: object) -> dict:
         """Run one statement in a managed write transaction; return its single record."""

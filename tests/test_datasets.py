@@ -78,6 +78,40 @@ def test_a_second_data_set_is_refused_without_append_or_replace(clean_graph, neo
         (str(first.resolve()), "replace")]
 
 
+def test_a_rerun_keeps_the_data_sets_id_and_mode(clean_graph, neo4j_env, tmp_path):
+    """`load w3k --replace` then `load w3k`: the same data set, the same id, mode replace."""
+    first = small_world(tmp_path / "a", "A")
+    replaced = load(first, tmp_path, "--replace", "--format", "json")
+    assert replaced.exit_code == 0, replaced.stderr
+    data_set_id = json.loads(replaced.stdout)["data_set"]["data_set_id"]
+    again = load(first, tmp_path, "--format", "json")
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["data_set"]["data_set_id"] == data_set_id
+    assert f"as data set {data_set_id}" in again.stderr
+    (data_set,) = clean_graph.data_sets()
+    assert (data_set["data_set_id"], data_set["mode"]) == (data_set_id, "replace")
+    assert load(first, tmp_path, "--append").exit_code == 0  # a mode given is recorded
+    assert [(d["data_set_id"], d["mode"]) for d in clean_graph.data_sets()] == [
+        (data_set_id, "append")]
+
+
+def test_a_load_that_rejects_nothing_keeps_another_data_sets_rejects(clean_graph, neo4j_env,
+                                                                     tmp_path):
+    """`load w3k` writes rejects.csv; `load qk/inject --append` in the same folder rejects
+    nothing: the first data set's rejects stay, and the run says they are not its own."""
+    first = small_world(tmp_path / "a", "A")
+    (first / "identities.csv").write_text("store_id,id_number,id_type,email\n"
+                                          "A0,P1234567,PASSPORT,not-an-email\n",
+                                          encoding="utf-8")
+    assert load(first, tmp_path).exit_code == 0
+    rejects = (tmp_path / "r.csv").read_text(encoding="utf-8")
+    assert "not-an-email" in rejects or "email" in rejects
+    second = load(small_world(tmp_path / "b", "B"), tmp_path, "--append")
+    assert second.exit_code == 0, second.stderr
+    assert (tmp_path / "r.csv").read_text(encoding="utf-8") == rejects
+    assert "holds the rejects of an earlier run, not this one's" in second.stderr
+
+
 def test_a_graph_of_an_unrecorded_load_is_refused_too(clean_graph, neo4j_env, tmp_path):
     clean_graph.run_write("CREATE (:Store {store_id: 'OLD1'})")
     result = load(small_world(tmp_path / "a", "A"), tmp_path)

@@ -1,7 +1,9 @@
 // Record a load as the :DataSet node of its source; loading the source again updates it.
+// The node keeps its data_set_id for as long as it lives (a rerun is the same data set), and
+// its mode unless this load gave one (--append, --replace); a new node's mode is "new".
 MERGE (d:DataSet {source: $props.source})
-ON CREATE SET d.data_set_id = $props.data_set_id, d.first_loaded_at = datetime()
-SET d += $props, d.data_set_id = coalesce(d.data_set_id, $props.data_set_id),
+ON CREATE SET d.data_set_id = $data_set_id, d.first_loaded_at = datetime()
+SET d += $props, d.mode = coalesce($mode, d.mode, 'new'),
     d.loaded_at = datetime(), d.loads = coalesce(d.loads, 0) + 1
 RETURN d.data_set_id AS data_set_id, d.source AS source, toString(d.loaded_at) AS loaded_at,
        d.mode AS mode, d.stores AS stores, coalesce(d.not_assessed, []) AS not_assessed
