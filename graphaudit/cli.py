@@ -885,8 +885,9 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
 def new_key_command(path):
     """Write a new pseudonym key to PATH (mode 600; never overwrites).
 
-    Give it with --pseudonym-key (or GRAPHAUDIT_PSEUDONYM_KEY) to make a case's tags and
-    hashes unlinkable to other cases; share the file to make them match (docs/security.md).
+    Give it with --pseudonym-key PATH (or GRAPHAUDIT_PSEUDONYM_KEY_FILE=PATH) to make a case's
+    tags and hashes unlinkable to other cases; share the file to make them match
+    (docs/security.md).
     """
     from .privacy import key_id, new_key
 

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import DataError
+from .errors import ConfigError, DataError
 from .settings import config_dir
 
 __all__ = [
@@ -80,6 +80,9 @@ PII_FIELDS = {"id_number": "id_document", "account_number": "payment", "phone": 
 KEY_FILE = "pseudonym.key"
 #: environment variable naming a key file (what ``--pseudonym-key`` gives on the command line)
 KEY_ENV = "GRAPHAUDIT_PSEUDONYM_KEY_FILE"
+#: a name a user may guess for :data:`KEY_ENV`: refused, never ignored (it would leave the
+#: installation's key in use while the user believes the case has its own)
+WRONG_KEY_ENV = "GRAPHAUDIT_PSEUDONYM_KEY"
 #: a key file holds at least this many characters (``new_key`` writes 64 hex digits)
 MIN_KEY_CHARS = 32
 
@@ -115,9 +118,13 @@ def load_key(path: Path | None = None, environ: dict[str, str] | None = None) ->
     ``$GRAPHAUDIT_PSEUDONYM_KEY_FILE``, else this installation's key (made on first use).
 
     The key is a file, never a value on the command line, where ``ps`` and the shell history
-    would show it. Raises DataError for a missing, unreadable or too short key file.
+    would show it. Raises DataError for a missing, unreadable or too short key file, and
+    ConfigError when ``$GRAPHAUDIT_PSEUDONYM_KEY`` (not a name graphaudit reads) is set.
     """
     env = os.environ if environ is None else environ
+    if env.get(WRONG_KEY_ENV):
+        raise ConfigError(f"{WRONG_KEY_ENV} is set, but graphaudit reads the key file from "
+                          f"{KEY_ENV} (or --pseudonym-key FILE): rename the variable")
     given = path or (Path(env[KEY_ENV]) if env.get(KEY_ENV) else None)
     target = Path(given) if given else installation_key_path(environ)
     cached = _KEYS.get(str(target))

@@ -1398,3 +1398,28 @@ def test_parameter_break_outs_are_plain_values(clean_graph, neo4j_env, tmp_path)
                                      "--format", "json"])
         assert brand.exit_code == 0, (sid, brand.output)
     assert clean_graph.counts() == before  # nothing was deleted or added
+
+
+def test_new_key_help_names_the_variable_that_is_read_and_a_wrong_one_is_refused(tmp_path,
+                                                                                 monkeypatch):
+    """New-user report item 3: new-key's help named GRAPHAUDIT_PSEUDONYM_KEY, which nothing
+    read, so a case ran under the installation's key while the user believed it had its own."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    monkeypatch.delenv("GRAPHAUDIT_PSEUDONYM_KEY_FILE", raising=False)
+    helped = run_cli("new-key", "--help").output
+    assert "GRAPHAUDIT_PSEUDONYM_KEY_FILE" in helped
+    assert "GRAPHAUDIT_PSEUDONYM_KEY)" not in helped and "GRAPHAUDIT_PSEUDONYM_KEY " not in helped
+    case_key = tmp_path / "case.key"
+    assert run_cli("new-key", str(case_key)).exit_code == 0
+    data = privacy_world(tmp_path / "data")
+    wrong = run_cli("analyze", str(data), "--out", str(tmp_path / "o1"), "-q",
+                    env={"GRAPHAUDIT_PSEUDONYM_KEY": str(case_key)})
+    assert wrong.exit_code == 2
+    assert "GRAPHAUDIT_PSEUDONYM_KEY_FILE" in wrong.stderr and "Traceback" not in wrong.output
+    right = run_cli("analyze", str(data), "--out", str(tmp_path / "o2"), "-q",
+                    env={"GRAPHAUDIT_PSEUDONYM_KEY_FILE": str(case_key)})
+    given = run_cli("analyze", str(data), "--out", str(tmp_path / "o3"), "-q",
+                    "--pseudonym-key", str(case_key))
+    assert right.exit_code == given.exit_code == 0
+    assert ((tmp_path / "o2" / "evidence.csv").read_text()
+            == (tmp_path / "o3" / "evidence.csv").read_text())
