@@ -39,6 +39,9 @@ class ConnectionSettings:
     password: str = ""
     database: str = "neo4j"
     origin: str = field(default="", compare=False)
+    #: where the password came from (``"--password"``, ``"NEO4J_PASSWORD"``, the connection
+    #: file, or none given), so a refused login names the place to fix
+    password_origin: str = field(default="", compare=False)
 
     def __repr__(self) -> str:
         return (f"ConnectionSettings(uri={self.safe_uri!r}, user={self.user!r}, "
@@ -192,6 +195,16 @@ def resolve_settings(
                 return env[name]
         return file_values.get(key) or None
 
+    def password_origin() -> str:
+        if password:
+            return "--password"
+        if env.get("NEO4J_PASSWORD"):
+            return "NEO4J_PASSWORD"
+        if file_values.get("NEO4J_PASSWORD"):
+            return str(path)
+        return "none given (tried --password, NEO4J_PASSWORD" + (
+            ")" if uri or env.get("NEO4J_URI") else f", {path})")
+
     defaults = ConnectionSettings()
     return ConnectionSettings(
         uri=check_uri(pick(uri, "NEO4J_URI") or defaults.uri),
@@ -199,4 +212,5 @@ def resolve_settings(
         password=pick(password, "NEO4J_PASSWORD") or defaults.password,
         database=pick(database, "NEO4J_DATABASE") or defaults.database,
         origin=origin,
+        password_origin=password_origin(),
     )

@@ -148,8 +148,14 @@ class GraphStore:
         try:
             yield
         except AuthError as exc:
+            # the password's own source: it is often not where the address came from
+            sources = [f"password from {self.settings.password_origin}"] * bool(
+                self.settings.password_origin)
+            sources += [f"address from {self.settings.origin}"] * bool(self.settings.origin)
             raise Neo4jUnavailable(
-                f"Neo4j at {where} refused the credentials of user {self.settings.user!r}"
+                f"Neo4j at {self.settings.safe_uri} (database {self.settings.database}) "
+                f"refused the credentials of user {self.settings.user!r}"
+                + (f" ({'; '.join(sources)})" if sources else "")
             ) from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
             raise Neo4jUnavailable(f"cannot reach Neo4j at {where} while {doing}") from exc

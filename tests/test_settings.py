@@ -97,3 +97,26 @@ def test_neo4j_start_writes_the_per_user_file_that_works_from_elsewhere(tmp_path
                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert ran.returncode == 0, ran.stderr
     assert not (tmp_path / "home" / ".config").exists()  # nothing written to ~/.config
+
+
+@pytest.mark.neo4j
+def test_a_refused_login_names_where_the_password_came_from(tmp_path, monkeypatch,
+                                                            neo4j_settings):
+    """New-user report item 8: with the address and password in connection.env and a wrong
+    NEO4J_PASSWORD (or --password), the error blamed the file; it names the real source."""
+    for key in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    path = write_connection(connection_file(), neo4j_settings.uri, neo4j_settings.password)
+    runner = CliRunner()
+    by_env = runner.invoke(main, ["query", "riskiest-clusters"],
+                           env={"NEO4J_PASSWORD": "wrong-one"})
+    assert by_env.exit_code == 3 and "password from NEO4J_PASSWORD" in by_env.stderr
+    by_option = runner.invoke(main, ["query", "riskiest-clusters", "--password", "wrong-two"])
+    assert by_option.exit_code == 3 and "password from --password" in by_option.stderr
+    write_connection(path, neo4j_settings.uri, "wrong-three")
+    by_file = runner.invoke(main, ["query", "riskiest-clusters"])
+    assert by_file.exit_code == 3 and f"password from {path}" in by_file.stderr
+    for result in (by_env, by_option, by_file):
+        assert "wrong-" not in result.output and "Traceback" not in result.output
+        assert len(result.stderr.strip().splitlines()) == 1
