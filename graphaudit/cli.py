@@ -708,8 +708,10 @@ def json_errors(fmt: str) -> Iterator[None]:
               help="Explain from a data directory instead of Neo4j.")
 @neo4j_options
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
-@click.option("--format", "fmt", type=FORMATS, default="table", show_default=True,
-              help="json: one document in every case, errors included.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True,
+              help="json: one document in every case, errors included. (No csv: an "
+                   "explanation is sentences and several tables.)")
 @pseudonym_key_option
 def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, key_file):
     """The evidence that links STORE_ID to another store, or to its cluster.
@@ -911,9 +913,13 @@ def shell(uri, user, password, database, shell_args):
     import os
 
     from .shell import find_cypher_shell, shell_environment
+    from .store import connect
 
     settings = _settings(uri, user, password, database)
     program = find_cypher_shell()
+    # cypher-shell exits 1 for every failure: a server that is down or refuses the login is
+    # found here first, so it exits 3 with graphaudit's one line, as every command does
+    connect(settings).close()
     env = shell_environment(settings)
     sys.stdout.flush()
     # exec: cypher-shell gets the terminal, Ctrl-C and the exit code

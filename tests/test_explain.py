@@ -111,3 +111,13 @@ def test_sample_pair_of_one_operator_and_a_stranger(tmp_path):
     found = json.loads(out)
     assert code == 0 and found["linked"] is False
     assert found["clusters"][first] != found["clusters"][lone]
+
+
+def test_explain_refuses_csv_as_a_usage_error_rather_than_printing_prose(world):
+    """New-user report item 12: `explain A B --format csv` printed sentences ("S1 and S2 are
+    not linked: ...") that no CSV reader takes. It is a usage error (exit 2), nothing on
+    stdout; table and json still work."""
+    code, out, err = explain("--data", str(world), "S1", "S2", "--format", "csv")
+    assert code == 2 and out == "" and "'csv' is not one of 'table', 'json'" in err
+    assert explain("--data", str(world), "S1", "S2", "--format", "table")[0] == 0
+    assert explain("--data", str(world), "S1", "S2", "--format", "json")[0] == 0

@@ -27,24 +27,46 @@ def shell(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.Comple
                           capture_output=True, text=True, timeout=300)
 
 
-def test_the_password_reaches_the_shell_in_its_environment_not_its_arguments(
-        tmp_path, monkeypatch):
-    """A stand-in cypher-shell writes down its arguments and what NEO4J_* it was given."""
-    seen = tmp_path / "seen.txt"
+def _fake_shell(tmp_path: Path) -> Path:
     fake = tmp_path / "cypher-shell"
     fake.write_text('#!/bin/sh\n{ echo "args: $*"; echo "uri: $NEO4J_URI";'
                     ' echo "user: $NEO4J_USERNAME"; echo "password: $NEO4J_PASSWORD";'
                     ' echo "database: $NEO4J_DATABASE"; } > "$SEEN"\nexit 7\n')
     fake.chmod(0o700)
-    env = {**os.environ, "GRAPHAUDIT_CYPHER_SHELL": str(fake), "SEEN": str(seen),
-           "NEO4J_URI": "bolt://127.0.0.1:7999", "NEO4J_USERNAME": "ana",
-           "NEO4J_PASSWORD": "s3cret-Pw", "NEO4J_DATABASE": "cases",
+    return fake
+
+
+@pytest.mark.neo4j
+def test_the_password_reaches_the_shell_in_its_environment_not_its_arguments(
+        tmp_path, neo4j_settings):
+    """A stand-in cypher-shell writes down its arguments and what NEO4J_* it was given (the
+    server is real: the login is checked before the shell starts)."""
+    seen = tmp_path / "seen.txt"
+    s = neo4j_settings
+    env = {**os.environ, "GRAPHAUDIT_CYPHER_SHELL": str(_fake_shell(tmp_path)),
+           "SEEN": str(seen), "NEO4J_URI": s.uri, "NEO4J_USERNAME": s.user,
+           "NEO4J_PASSWORD": s.password, "NEO4J_DATABASE": s.database,
            "NEO4J_ADDRESS": "bolt://elsewhere:7687"}
     done = shell("--format", "plain", "-f", "x.cypher", env=env)
-    assert done.returncode == 7  # the shell's own exit code
+    assert done.returncode == 7, done.stderr  # the shell's own exit code
     lines = seen.read_text().splitlines()
-    assert lines == ["args: --format plain -f x.cypher", "uri: bolt://127.0.0.1:7999",
-                     "user: ana", "password: s3cret-Pw", "database: cases"]
+    assert lines == ["args: --format plain -f x.cypher", f"uri: {s.uri}", f"user: {s.user}",
+                     f"password: {s.password}", f"database: {s.database}"]
+
+
+@pytest.mark.neo4j
+def test_the_shell_exits_3_when_neo4j_is_down_or_refuses_the_login(tmp_path, neo4j_settings):
+    """New-user report item 12: cypher-shell exits 1 for both; docs/cli say 3, as every
+    command that needs Neo4j does. The shell is not started then."""
+    seen = tmp_path / "seen.txt"
+    base = {**os.environ, "GRAPHAUDIT_CYPHER_SHELL": str(_fake_shell(tmp_path)),
+            "SEEN": str(seen), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    down = shell(env={**base, "NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x"})
+    assert down.returncode == 3 and "cannot reach Neo4j" in down.stderr
+    refused = shell(env={**base, "NEO4J_URI": neo4j_settings.uri,
+                         "NEO4J_USERNAME": neo4j_settings.user, "NEO4J_PASSWORD": "wrong-pw"})
+    assert refused.returncode == 3 and "refused the credentials" in refused.stderr
+    assert "wrong-pw" not in refused.stderr + refused.stdout and not seen.exists()
 
 
 def test_without_a_cypher_shell_it_says_how_to_get_one(tmp_path):
