@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -89,3 +90,24 @@ def test_every_id_parameter_of_the_library_is_typed():
                 assert p.type == "store_id", (query.name, p.name)
             if p.name == "cluster_id":
                 assert p.type == "cluster_id", (query.name, p.name)
+
+
+#: the new user's qk/shared5 (report item 7): S9000001 and S9000002 share an ID, a phone and an
+#: e-mail with S0000002's cluster, so every path between them runs through hubs
+SHARED5 = Path(__file__).resolve().parent / "data" / "nu_shared5"
+
+
+def test_a_path_only_through_hubs_says_so_and_suggests_include_hubs(clean_graph, neo4j_env,
+                                                                   tmp_path):
+    result = run("load", str(SHARED5), "-q", "--rejects", str(tmp_path / "r.csv"))
+    assert result.exit_code == 0, result.stderr
+    assert run("cluster", "-q").exit_code == 0
+    empty = run("query", "path-between", "-p", "a=S9000001", "-p", "b=S9000002")
+    assert_explained(empty, "only answers run through hubs", "-p include_hubs=true")
+    assert "nothing in the graph" not in empty.stdout
+    found = run("query", "path-between", "-p", "a=S9000001", "-p", "b=S9000002",
+                "-p", "include_hubs=true", "--format", "json")
+    assert found.exit_code == 0 and json.loads(found.stdout)
+    # a pair with no path at all keeps the plain sentence
+    none = run("query", "path-between", "-p", "a=S9000001", "-p", "b=S0000001")
+    assert_explained(none, "nothing in the graph")

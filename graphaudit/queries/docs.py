@@ -41,7 +41,9 @@ graphaudit query --list [--format json]               # every query, its paramet
 * **Clusters.** Columns about clusters need `graphaudit cluster` to have run. An identifier
   whose stores fall in more than one cluster was not accepted as evidence (an innocent hub such
   as a 3PL warehouse, an agency's phone, a virtual office; or a bridge the clustering cut):
-  path queries do not walk through such identifiers unless `include_hubs=true`.
+  path queries do not walk through such identifiers unless `include_hubs=true`. When one of
+  them finds nothing without hubs but would with them, its hint says so and suggests
+  `-p include_hubs=true`.
 * Long tables in a terminal are paged; `--format csv` or `json` is for scripts. A query stops
   after `--timeout` seconds (300 by default).
 * Your own `.cypher` file may start with the same header (see any file in `cypher/`); without

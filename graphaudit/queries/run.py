@@ -263,10 +263,34 @@ def empty_hints(store: object, query: Query, parameters: Mapping[str, object],
                     hints.append(f"parameter {p.name!r}: no {kind.replace('_', ' ')} of that "
                                  "value is in the graph (values are compared after "
                                  "normalization, as loaded)")
+        if not hints and _found_with_hubs(store, query, parameters):
+            hints.append(f"no rows through accepted evidence, but with -p {_HUBS}=true there "
+                         "are: the only answers run through hubs (identifiers shared across "
+                         "clusters, or bridges the clustering cut), leads to check, not proof")
         if not hints:
             hints.append(f"no rows: nothing in the graph ({state['stores']:,} stores) matches "
                          "these parameters")
     return hints
+
+
+#: the parameter of the queries that leave hubs out unless it is true (path-between, ...)
+_HUBS = "include_hubs"
+
+
+def _found_with_hubs(store: object, query: Query, parameters: Mapping[str, object]) -> bool:
+    """Whether a query that left hubs out (``include_hubs`` false) answers with them in."""
+    if not any(p.name == _HUBS and p.type == "bool" for p in query.params) or \
+            parameters.get(_HUBS) is not False:
+        return False
+    return bool(store.run_read(query.statement, **{**_cypher_params(parameters), _HUBS: True}))
+
+
+def _cypher_params(parameters: Mapping[str, object]) -> dict[str, object]:
+    """Bound parameters as the driver sends them (dates as Neo4j dates)."""
+    import neo4j
+
+    return {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
+            for k, v in parameters.items()}
 
 
 def _unknown_id(store: object, param: Param, value: str) -> str | None:
@@ -360,8 +384,7 @@ def run_query(
     parameters = bind_parameters(query, given or {})
     secret = secret or load_key()
     parameters = _hashed_if_graph_is(store, query, parameters, secret)
-    cypher_params = {k: (neo4j.time.Date.from_native(v) if isinstance(v, dt.date) else v)
-                     for k, v in parameters.items()}
+    cypher_params = _cypher_params(parameters)
 
     def explain(tx: neo4j.ManagedTransaction) -> tuple[str | None, object]:
         summary = tx.run(_EXPLAIN + query.statement, cypher_params).consume()
