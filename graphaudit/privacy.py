@@ -11,8 +11,10 @@ beside the scalar one and the tests hold the two equal.
   tags in every case; a new key makes cases unlinkable (docs/security.md).
 * **Masks** show at most the last four characters of an ID number or an account
   (``****123X``, ``**** 3445``), the last three of a phone, the first letter of an e-mail.
-* **Scrubbing** masks runs of nine or more digits (separated by spaces, ``.``, ``-``, ``/`` or
-  ``_``) and e-mail addresses inside free text (an address, a reason, a whole rejected row).
+* **Scrubbing** masks runs of nine or more digits (up to four spaces, ``.``, ``-``, ``/``,
+  ``_``, ``(`` or ``)`` between two of them), eight digits written together, and e-mail
+  addresses inside free text (an address, a reason, a whole rejected row); dates, times and
+  amounts with cents are kept.
 * **Formula cells**: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
   would run as a formula in a spreadsheet (OWASP "CSV injection"): it is prefixed with ``'``
   and quoted, unless it is a plain number (``-1.5``), which a spreadsheet reads as a number.
@@ -245,7 +247,8 @@ def mask(kind: str, value: str, show_pii: bool = False) -> str:
         return value[:TAG_HEX + 1]
     if kind == "email":
         local, at, domain = value.partition("@")
-        return (local[:1] + "***" + at + domain) if at else "***"
+        # the first character, unless it is the whole local part (then a star: same shape)
+        return ((local[:1] if len(local) > 1 else "*") + "***" + at + domain) if at else "***"
     if kind == "phone":
         head = value[:3] if value.startswith("+") else ""
         tail = _shown_tail(len(value) - len(head), 3)
@@ -296,7 +299,9 @@ def _mask_phone(values: pa.Array, length: pa.Array) -> pa.Array:
 def _mask_email(values: pa.Array, length: pa.Array) -> pa.Array:
     parts = pc.extract_regex(values, r"(?s)^(?P<local>[^@]*)@(?P<domain>.*)$")
     local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
-    shown = _join(pc.utf8_slice_codeunits(local, 0, 1), "***@", domain)
+    first = pc.if_else(pc.greater(pc.utf8_length(local), 1),
+                       pc.utf8_slice_codeunits(local, 0, 1), "*")
+    shown = _join(first, "***@", domain)
     return pc.if_else(parts.is_valid(), shown, "***")
 
 
@@ -394,35 +399,52 @@ def display_identifiers(kind, key, text: pa.Array, show_pii: bool,
 # ---------------------------------------------------------------------------------------------
 # Scrubbing free text: scalar and Arrow side by side
 
-_DIGITS = r"\+?\d(?:[ .\-/_]?\d){8,}[xX]?"
+_DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+#: a date (``2022-03-01``, ``20220301``), or a date and time as ISO 8601 and logs write it
+#: (``2026-11-30T19:08:01.5+00:00``): kept whole, found before runs of digits so that a date's
+#: digits never join a number beside it and a time's seconds never read as a run
+_WHEN = (rf"(?:{_DATE})(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?"
+         r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?(?![\d:])")
+#: between two digits of one number: up to four of space . - / _ ( ) (``(138)0013-8000``,
+#: ``138  0013  8000``, ``+86 (138) 0013 8000``)
+_SEP = r"[ .\-/_()]{1,4}"
+#: an amount of money with cents (``12345678.50``): kept, and never the start of a run either
+#: (``0.00 1000.00``); thousands separators (``1,234,567``) are no separator of a run at all
+_AMOUNT = r"(?<!\d)(?<!\d\.)\d{1,9}\.\d{2}(?!\d|\.\d)"
+#: what free text keeps whole: dates, times, amounts
+_KEEP = f"{_WHEN}|{_AMOUNT}"
+#: an ID-like run: nine or more digits, or eight written together (a passport's ``E12345678``,
+#: a Hong Kong number ``61234567``); a run never goes on into a date or an amount
+#: (``S0000041 2022-03-01``)
+_DIGITS = rf"\+?\(?\d(?:(?:{_SEP}(?!{_KEEP}))?\d){{8,}}[xX]?|(?<!\d)\d{{8}}(?!\d)"
 _NOT_IN_EMAIL = r"[^\s@<>\"',;:()\[\]]"
 _LABEL = r"[^\s@<>\"',;:()\[\].]{1,63}"
 _EMAIL = _NOT_IN_EMAIL + r"{1,64}@" + _LABEL + r"(?:\." + _LABEL + r"){1,8}"
-_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<digits>{_DIGITS})")
+_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: the same without e-mails, for text without an ``@`` (half the time: the e-mail pattern is
 #: tried at every position otherwise)
-_DIGIT_RUNS = re.compile(f"(?P<digits>{_DIGITS})")
+_DIGIT_RUNS = re.compile(f"(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: a text without a digit and an ``@`` has nothing to scrub (checked first: most text is so)
 _QUICK = re.compile(r"[\d@]")
-_DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
-_DATES = re.compile(rf"{_DATE}(?:[ _/]{_DATE})*")
-#: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, or nine digits
-#: with at most one separator between each (a superset of ``_PII``'s matches)
-_MAY_SCRUB = rf"@|\p{{Nd}}(?:[ .\-/_]?\p{{Nd}}){{8,}}|^{_HASHED.pattern}$"
+#: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits
+#: together, or nine with separators between them (a superset of ``_PII``'s matches)
+_MAY_SCRUB = (r"@|\p{Nd}{8}|\p{Nd}(?:[ .\-/_()]{0,4}\p{Nd}){8,}"
+              rf"|^{_HASHED.pattern}$")
 
 
 def _scrubbed(match: re.Match) -> str:
     text = match.group()
     if match.lastgroup == "email":
         return mask("email", text)
-    if _DATES.fullmatch(text):
+    if match.lastgroup == "keep":
         return text
     digits = re.sub(r"[^\dxX]", "", text)
     return "****" + digits[-4:]
 
 
 def scrub(text: str, show_pii: bool = False) -> str:
-    """Mask ID-like digit runs (9+ digits) and e-mail addresses in free text; keep dates.
+    """Mask ID-like digit runs (9+ digits, or 8 together) and e-mail addresses in free text;
+    keep dates, times and amounts with cents.
 
     A value stored as a keyed hash (``--hash-identifiers``) shows as its tag.
 

@@ -792,3 +792,16 @@ def test_possible_links_are_in_the_graph_as_in_possible_links_csv(loaded, query,
         row = next(r for r in found if r["other_cluster"] == other)
         assert (row["store"], row["other_store"]) == (mine, theirs)
         assert row["evidence"]
+
+
+def test_query_output_keeps_timestamps_whole(loaded, env, tmp_path):
+    """New-user report item 10: the free-text scrub read the seconds and fraction of a
+    DataSet's loaded_at as a run of digits (`19:08:****0000+00:00`)."""
+    path = tmp_path / "ds2.cypher"
+    path.write_text("MATCH (d:DataSet) RETURN properties(d) AS p\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["query", str(path), "--format", "json"], env=env)
+    assert result.exit_code == 0, result.output
+    shown = sorted(row["p"]["loaded_at"] for row in json.loads(result.stdout))
+    stored = sorted(row["t"].iso_format() for row in
+                    loaded.run_read("MATCH (d:DataSet) RETURN d.loaded_at AS t"))
+    assert shown == stored and all(":" in t and "*" not in t for t in shown)
