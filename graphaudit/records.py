@@ -774,6 +774,18 @@ def _describe_arrow_error(exc: Exception, path: Path, encoding: str) -> str:
     return f"cannot parse: {text.splitlines()[0]}"
 
 
+_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
+
+
+def _json_error(exc: json.JSONDecodeError, line: str) -> str:
+    """Why a JSONL line is not JSON, placed within that line (the decoder counts the line's
+    own end as a second line: "line 2 column 1" on the file's line 5)."""
+    where = ("at the end of the line" if exc.pos >= len(line.rstrip("\r\n"))
+             else f"at column {exc.pos + 1}")
+    return f"not a JSON object ({exc.msg} {where})"
+
+
 def _read_jsonl(
     path: Path, kind: str, mapping: dict[str, str], report: FileReport
 ) -> Iterator[pd.DataFrame]:
@@ -798,14 +810,19 @@ def _read_jsonl(
                 seen_any = True
                 try:
                     obj = json.loads(line)
-                    if not isinstance(obj, dict):
-                        raise ValueError("not a JSON object")
+                except json.JSONDecodeError as exc:
+                    rows.append({"_line": number, "_ragged": _json_error(exc, line)})
+                    continue
                 except ValueError as exc:
                     rows.append({"_line": number, "_ragged": f"not a JSON object ({exc})"})
                     continue
                 except RecursionError:
                     raise DataError(f"{path}: line {number}: JSON nested too deeply; refused"
                                     ) from None
+                if not isinstance(obj, dict):
+                    rows.append({"_line": number, "_ragged": "not a JSON object (a JSON "
+                                 f"{_JSON_TYPES.get(type(obj), 'value')})"})
+                    continue
                 row: dict = {"_line": number}
                 for key, value in obj.items():
                     name = key.strip().lower()
@@ -1140,5 +1157,17 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
         reasons[unread] = f"not a date in a recognised form{given} (docs/input.md)"
         reasons[unread & ambiguous] = ("day and month order unknown: give --date-format "
                                        "%d/%m/%Y or %m/%d/%Y")
+        # 13/01/2020 reads only day first; still dropped: a column's order is given, never
+        # guessed from some of its values (its 01/02/2020 would be read either way)
+        fields = values[unread & ambiguous].str.extract(r"^(\d{1,2})[-/.](\d{1,2})[-/.]")
+        first, second = fields[0].astype(int) > 12, fields[1].astype(int) > 12
+        guessed = " (graphaudit does not guess a column's order from some of its values)"
+        reasons[first[first & ~second].index] = (
+            "day and month order unknown: this date reads only day first, but the column's "
+            f"order is not given{guessed}: give --date-format %d/%m/%Y")
+        reasons[second[second & ~first].index] = (
+            "day and month order unknown: this date reads only month first, but the column's "
+            f"order is not given{guessed}: give --date-format %m/%d/%Y")
+        reasons[first[first & second].index] = "not a real calendar date"
         reasons[unread & impossible] = "not a real calendar date"
     return result, reasons

@@ -170,6 +170,11 @@ def test_recognised_date_forms(written):
 
 @pytest.mark.parametrize(("written", "reason"), [
     ("01/05/2020", "day and month order unknown"),
+    ("13/01/2020", "day and month order unknown: this date reads only day first, but the "
+                   "column's order is not given (graphaudit does not guess a column's order "
+                   "from some of its values): give --date-format %d/%m/%Y"),
+    ("01/13/2020", "day and month order unknown: this date reads only month first"),
+    ("13/13/2020", "not a real calendar date"),
     ("2020-02-30", "not a real calendar date"),
     ("Foo 5, 2020", "not a date in a recognised form"),
     ("yesterday", "not a date in a recognised form"),

@@ -194,6 +194,20 @@ def test_two_columns_mapped_to_one_name_say_so(tmp_path):
     assert result.exit_code == 1 and "column 'store_id' appears twice" in result.stderr
 
 
+def test_a_broken_jsonl_line_is_placed_within_its_own_line(tmp_path):
+    """qk/jl: the decoder's "line 2 column 1" on the file's line 5 read as a wrong line; the
+    reason places the fault within the line, and says what a non-object is."""
+    data = tmp_path / "jl"
+    write(data, "stores.jsonl", '{"store_id":"S1"}\nnot json\n[1,2]\n{"store_id":"S2"}\n'
+          '{"store_id":"S3","name":"C"\n')
+    result, rejected = run_validate(data, tmp_path)
+    assert [(r["line"], r["value"]) for r in rejected] == [
+        ("2", "not a JSON object (Expecting value at column 1)"),
+        ("3", "not a JSON object (a JSON array)"),
+        ("5", "not a JSON object (Expecting ',' delimiter at the end of the line)")], (
+        result.output)
+
+
 def test_two_files_of_one_kind_is_an_error(tmp_path):
     data = tmp_path / "d"
     write(data, "stores.csv", STORES)
