@@ -1443,3 +1443,50 @@ def test_store_tooltips_put_together_in_arrow_are_what_the_page_wrote():
     for k, s in enumerate(rows.tolist()):
         assert made[k] == written(k, s), s
     assert "and 2 more" in made[1] and made[1].count("\n  ") == 13
+
+
+def test_json_strings_in_arrow_are_what_json_for_script_writes():
+    """The drawings' JSON strings are escaped a column at a time in Arrow (report.text): each
+    is what json_for_script writes of it, payloads, control characters and line breaks
+    included."""
+    import pyarrow as pa
+
+    from graphaudit.report.text import json_strings
+
+    values = [*PAYLOADS.values(), "a\"b\\c\nd\re\tf", "x\x01y\x08z\x0c\x1f", "\u2028\u2029",
+              "", "é日本\x7f", "plain"]
+    assert json_strings(pa.array(values, pa.string())).to_pylist() == [
+        json_for_script(v) for v in values]
+    assert json_strings(pa.array(["plain", "x\ny"], pa.string())).to_pylist() == [
+        '"plain"', '"x\\ny"']
+
+
+@pytest.mark.parametrize("world", ["hostile", "demo", "sample", "big"])
+@pytest.mark.parametrize("show_pii", [False, True])
+def test_graphs_drawn_whole_in_arrow_are_what_the_folding_path_draws(tmp_path, world,
+                                                                     show_pii):
+    """A cluster small enough to draw whole takes its graph data from the nodes and edges
+    prepared a column at a time (report.drawing); it is the JSON that the page-by-page path
+    (build_cluster_graph, which folds nothing at that size) writes of the same cluster, and
+    every page of the report was drawn one way or the other."""
+    from graphaudit.report.context import _folded_graph, _whole_graph
+    from graphaudit.report.data import prepare
+    from graphaudit.report.render import _selected
+
+    data_dir = {"hostile": hostile_world, "demo": demo_world, "big": big_world}[world](
+        tmp_path / "data") if world != "sample" else ROOT / "sample_data"
+    analysis = analysis_of(data_dir)
+    selected = _selected(analysis, None, None)
+    data = prepare(analysis, selected, show_pii=show_pii, secret=b"k" * 32)
+    whole = 0
+    for code in range(len(selected)):
+        members = data.members[data.bounds[code]:data.bounds[code + 1]].tolist()
+        low, high = int(data.pair_bounds[code]), int(data.pair_bounds[code + 1])
+        folded = _folded_graph(data, code, members, low, high)
+        if data.drawings.whole[code]:
+            whole += 1
+            assert _whole_graph(data, code, len(members), high - low) == folded[0], code
+            assert int(data.drawings.ident_count[code]) == folded[1]
+        else:
+            assert folded[2] or folded[3]  # folded: notes, or the summary view
+    assert whole >= len(selected) - 1  # sample_data and the big world: one cluster folded

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from ..scoring import BURST_DAYS, BURST_STORES, RISK_FACTORS
 from .data import Evidence, ReportData
 from .graph import (
+    EDGE_KINDS,
     FOLD_NODES,
     KIND_NAMES,
     KIND_STYLE,
@@ -48,8 +49,6 @@ FACTOR_HELP = {
     "size": "{size} stores (10 x log10(size) / 3)",
     "distinct ID holders": "{holders} distinct ID documents opened its stores",
 }
-#: edge kinds of the page's graph data, by position (the page's script styles edges by kind)
-EDGE_KINDS = (*KIND_STYLE, "folded")
 
 
 def risk_class(risk: int) -> str:
@@ -99,6 +98,70 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
     # a cluster's stores in the order of their rows (prepare sorted them so)
     members = data.members[data.bounds[code]:data.bounds[code + 1]].tolist()
     low, high = data.pair_bounds[code], data.pair_bounds[code + 1]
+    if data.drawings.whole[code]:
+        graph_json, count, notes, summary = _whole_graph(data, code, len(members), \
+            int(high - low)), int(data.drawings.ident_count[code]), [], False
+        kinds = sorted({data.idents[i].kind for i in data.pair_ident[low:high].tolist()},
+                       key=list(KIND_STYLE).index)
+        legend = _legend_rows(tuple(kinds), bool(data.drawings.bridged[code]), False)
+    else:
+        graph_json, count, notes, summary, legend = _folded_graph(data, code, members, low,
+                                                                  high)
+    risk = int(cluster["risk_score"])
+    line = timeline([(data.stores[s].opened, data.stores[s].suspended_on, data.stores[s].store_id)
+                     for s in members])
+    return {
+        "c": {
+            "id": cluster_id,
+            "size": f"{int(cluster['size']):,}",
+            "risk": risk,
+            "risk_class": risk_class(risk),
+            "idents": f"{count:,}",
+            "suspended": int(cluster["suspended"]),
+            "linked": int(cluster["linked_to_suspended"]),
+            "reopened": int(cluster["reopened_after_ban"]),
+            "variants": data.text(str(cluster.get("brand_variants") or "").replace(";", ", ")),
+            "bridges": int(cluster.get("bridges", 0) or 0),
+            "brands": data.text(str(cluster.get("brands") or "").replace(";", ", "), 400),
+            "change": str(cluster.get("change") or ""),
+            "previous_ids": data.text(str(cluster.get("previous_ids") or ""), 200),
+        },
+        "legend": legend,
+        "graph_notes": notes,
+        "summary_view": summary,
+        "graph_json": graph_json,
+        "factors": _factors(data, cluster),
+        "evidence": Markup(data.evidence_rows.of(code)),
+        "weakest_merges": Markup(data.merge_rows.of(code)),
+        "possible_links": Markup(data.possible_rows.of(code)),
+        "timeline": line,
+        "marks": _marks(line),
+        "stores": _store_rows(data, code),
+        "stores_omitted": f"{len(members) - STORE_ROWS:,}" if len(members) > STORE_ROWS
+        else "",
+        "cypher": cypher_box(cluster_id),
+    }
+
+
+def _whole_graph(data: ReportData, code: int, stores: int, edges: int) -> str:
+    """The graph data of a cluster drawn whole: its nodes and edges as prepared
+    (:mod:`.drawing`), the options of its size."""
+    drawings = data.drawings
+    nodes = drawings.stores.of(code) + drawings.idents.of(code)
+    return (f'{{"nodes":[{nodes[:-1]}],"edges":[{drawings.edges.of(code)[:-1]}],"options":'
+            f'{_options_json(stores + int(drawings.ident_count[code]), edges)}}}')
+
+
+@lru_cache(maxsize=4_096)
+def _options_json(nodes: int, edges: int) -> str:
+    return json_for_script(_own_options(nodes, edges))
+
+
+def _folded_graph(data: ReportData, code: int, members: list[int], low: int, high: int
+                  ) -> tuple[str, int, list[str], bool, Markup]:
+    """The graph data of a cluster too big to draw whole (:func:`.graph.build_cluster_graph`
+    folds it), its number of identifiers, its notes, whether it opens on its summary, and its
+    legend."""
     pair_store = data.pair_store[low:high].tolist()
     pair_ident = data.pair_ident[low:high].tolist()
     links = _Links(data, members)
@@ -123,40 +186,8 @@ def cluster_context(data: ReportData, cluster_id: str) -> dict:
     if len(members) > SUMMARY_STORES:
         graph_data["summary"] = _summary(data, members, idents, pairs, graph_data["nodes"])
     kinds = sorted({data.idents[i].kind for i in idents}, key=list(KIND_STYLE).index)
-    risk = int(cluster["risk_score"])
-    line = timeline([(data.stores[s].opened, data.stores[s].suspended_on, data.stores[s].store_id)
-                     for s in members])
-    return {
-        "c": {
-            "id": cluster_id,
-            "size": f"{int(cluster['size']):,}",
-            "risk": risk,
-            "risk_class": risk_class(risk),
-            "idents": f"{len(idents):,}",
-            "suspended": int(cluster["suspended"]),
-            "linked": int(cluster["linked_to_suspended"]),
-            "reopened": int(cluster["reopened_after_ban"]),
-            "variants": data.text(str(cluster.get("brand_variants") or "").replace(";", ", ")),
-            "bridges": int(cluster.get("bridges", 0) or 0),
-            "brands": data.text(str(cluster.get("brands") or "").replace(";", ", "), 400),
-            "change": str(cluster.get("change") or ""),
-            "previous_ids": data.text(str(cluster.get("previous_ids") or ""), 200),
-        },
-        "legend": _legend(kinds, graph),
-        "graph_notes": graph.notes,
-        "summary_view": "summary" in graph_data,
-        "graph_json": json_for_script(graph_data),
-        "factors": _factors(data, cluster),
-        "evidence": Markup(data.evidence_rows.of(code)),
-        "weakest_merges": Markup(data.merge_rows.of(code)),
-        "possible_links": Markup(data.possible_rows.of(code)),
-        "timeline": line,
-        "marks": _marks(line),
-        "stores": _store_rows(data, code),
-        "stores_omitted": f"{len(members) - STORE_ROWS:,}" if len(members) > STORE_ROWS
-        else "",
-        "cypher": cypher_box(cluster_id),
-    }
+    return (json_for_script(graph_data), len(idents), graph.notes, "summary" in graph_data,
+            _legend(kinds, graph))
 
 
 def _graph_data(graph, names: dict[str, str], details: dict[tuple[str, str], str]) -> dict:

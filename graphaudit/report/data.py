@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 import numpy as np
@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 from ..analysis import Analysis
 from ..linkage.evidence import address_texts
 from ..privacy import display_identifiers, escape_column, scrub, scrub_column
+from .drawing import Drawings, drawn_whole, ident_facts, joined_details
 from .graph import KIND_NAMES
 from .text import filled, shorten, shortened
 
@@ -149,6 +150,8 @@ class ReportData:
     stores: dict[int, Store]
     #: each store's tooltip on the graph, aligned with ``members`` (:func:`_store_titles`)
     store_titles: pa.Array
+    #: the graphs of the pages drawn whole, as JSON (:mod:`.drawing`)
+    drawings: Drawings
     #: each page's stores table, in the order the stores opened (``cluster-store-row.html``)
     store_rows: PageRows
     idents: dict[int, Ident]
@@ -228,14 +231,18 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     rows = clusters[among(clusters["cluster_id"], chosen)].to_dict("records")
     stores, store_rows, columns = _stores(analysis, members, codes[members], len(selected),
                                           show_pii)
+    titles = _store_titles(columns, members, link_bounds, link_idents, details, idents)
+    pair_bounds = np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1))
+    drawings = drawn_whole(
+        codes, members, bounds, columns, titles, pair_store[pairs], pair_ident[pairs],
+        pair_bounds, np.repeat(np.arange(n_stores), np.diff(link_bounds)), link_idents,
+        details, evidence, idents, partial(shown_text, show_pii=show_pii), PageRows.made)
     return ReportData(
         analysis=analysis, show_pii=show_pii, selected=tuple(selected),
         code_of={cluster_id: code for code, cluster_id in enumerate(selected)},
         members=members, bounds=bounds, pair_store=pair_store[pairs],
         pair_ident=pair_ident[pairs],
-        pair_bounds=np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1)),
-        stores=stores, store_titles=_store_titles(columns, members, link_bounds, link_idents,
-                                                  details, idents),
+        pair_bounds=pair_bounds, stores=stores, store_titles=titles, drawings=drawings,
         store_rows=store_rows, idents=idents, links=links,
         link_bounds=link_bounds, evidence=evidence,
         evidence_rows=_evidence_rows(evidence, evidence_texts, idents, show_pii),
@@ -362,35 +369,14 @@ def _identifier_lines(rows: np.ndarray, link_bounds: np.ndarray, link_ident: np.
     begins = np.searchsorted(owner[first], np.arange(len(rows) + 1))
     rank = np.arange(len(first)) - begins[owner[first]]
     kept = first[rank < TOOLTIP_IDENTIFIERS]
-    # the details of every link of a store and identifier, in the order of the links
+    # the first two details of the links of each store and identifier, in the order of links
     who, where = (details[name].take(pa.array(at)) for name in ("who", "where"))
-    with_who, with_where = (np.flatnonzero(pc.not_equal(column, "").to_numpy(False))
-                            for column in (who, where))
-    items = np.concatenate([with_who, with_where])
-    kinds = np.repeat([0, 1], [len(with_who), len(with_where)])
-    order = np.lexsort((kinds, items, key[items]))
-    items, kinds = items[order], kinds[order]
-    texts = pa.concat_arrays([who, where]).take(pa.array(
-        np.where(kinds == 0, items, items + len(at))))
-    item_keys = key[items]
-    start = np.searchsorted(item_keys, key[kept], "left")
-    taken = np.minimum(np.searchsorted(item_keys, key[kept], "right") - start, 2)
-    offsets = np.zeros(len(kept) + 1, dtype=np.int64)
-    np.cumsum(taken, out=offsets[1:])
-    picks = np.repeat(start - offsets[:-1], taken) + np.arange(int(offsets[-1]))
-    detail = pc.binary_join(pa.ListArray.from_arrays(
-        pa.array(offsets, pa.int32()), texts.take(pa.array(picks))),
-        pa.scalar("; ", pa.string()))
-    known = np.fromiter(idents, dtype=np.int64, count=len(idents))
-    order = np.argsort(known)
-    known = known[order]
-    values = list(idents.values())
-    shown = pa.array([shorten(values[k].display, 80) for k in order.tolist()], pa.string())
-    named = pa.array([KIND_NAMES.get(values[k].kind, values[k].kind) for k in order.tolist()],
-                     pa.string())
-    hub = pa.array([" (hub: links nobody)" if values[k].status in ("hub", "denied") else ""
-                    for k in order.tolist()], pa.string())
-    which = pa.array(np.searchsorted(known, ident[kept]))
+    detail = joined_details(key, who, where, key[kept], 2)
+    facts, which = ident_facts(idents, ident[kept])
+    shown = pa.array([shorten(f.display, 80) for f in facts], pa.string())
+    named = pa.array([KIND_NAMES.get(f.kind, f.kind) for f in facts], pa.string())
+    hub = pa.array([" (hub: links nobody)" if f.status in ("hub", "denied") else ""
+                    for f in facts], pa.string())
     raw = details["raw"].take(pa.array(at[kept]))
     lines = pc.binary_join_element_wise(
         "  ", named.take(which), ": ",
@@ -463,7 +449,8 @@ def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
     raw = np.full(len(rows), "", dtype=object)
     raw[address] = _scrubbed(_values(graph.links, "raw", rows[address]), show_pii)
     raw = raw.tolist()
-    details = {"who": shown[0], "where": shown[1], "raw": pa.array(raw, pa.string())}
+    details = {"who": shown[0], "where": shown[1], "raw": pa.array(raw, pa.string()),
+               "holder": holder}
     return Links(link_ident.tolist(), *columns, raw), link_bounds, link_ident, details
 
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pyvis.edge import Edge
 from pyvis.node import Node
 
-__all__ = ["FOLD_NODES", "GROUPS", "KIND_NAMES", "KIND_STYLE", "STORE_STYLE", "SUMMARY_STORES",
+__all__ = ["EDGE_KINDS", "FOLD_NODES", "GROUPS", "KIND_NAMES", "KIND_STYLE", "STORE_STYLE",
+           "SUMMARY_STORES",
            "ClusterGraph", "IdentNode", "StoreNode", "build_cluster_graph", "graph_options",
            "legend_css", "store_groups"]
 
@@ -46,6 +47,8 @@ KIND_STYLE = {
 }
 #: identifier kind -> its name on the pages
 KIND_NAMES = {kind: style[2] for kind, style in KIND_STYLE.items()}
+#: edge kinds of a page's graph data, by position (the page's script styles edges by kind)
+EDGE_KINDS = (*KIND_STYLE, "folded")
 #: store status -> (colour, legend name); stores are dots
 STORE_STYLE = {
     "active": ("#4e79a7", "active store"),
