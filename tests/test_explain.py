@@ -121,3 +121,14 @@ def test_explain_refuses_csv_as_a_usage_error_rather_than_printing_prose(world):
     assert code == 2 and out == "" and "'csv' is not one of 'table', 'json'" in err
     assert explain("--data", str(world), "S1", "S2", "--format", "table")[0] == 0
     assert explain("--data", str(world), "S1", "S2", "--format", "json")[0] == 0
+
+
+def test_the_readmes_tour_stores_are_what_it_says():
+    """README: S0000001 is linked to no other store (a cluster of one), S0000189 is linked to
+    S0000041; the new user read "a store of no cluster" beside explain's "in cluster C...". """
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "S0000001 a store linked to no other (a cluster of one" in readme
+    code, out, _ = explain("--data", str(SAMPLE_DATA), "S0000001", "--format", "json")
+    assert code == 0 and json.loads(out)["evidence"] == [], out
+    code, out, _ = explain("--data", str(SAMPLE_DATA), "S0000001")
+    assert "no shared identifier links it to another store" in out
