@@ -496,7 +496,7 @@ def mask_field(field: str, value: str, show_pii: bool = False) -> str:
     any other column (a whole malformed ``row``, a reason) is scrubbed.
 
     >>> mask_field("row", "S1,1101.0519.4912.3100.21,a@b.cn")
-    'S1,****0021,a***@b.cn'
+    'S1,****0021,****@b.cn'
     """
     if show_pii:
         return value
