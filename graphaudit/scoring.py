@@ -65,16 +65,22 @@ def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str,
     >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "vantru", "anker"], ["mpow", "vantrue"])
     {'mpowpro': 'mpow', 'vantru': 'vantrue', 'xmpow': 'mpow'}
     """
+    return {brand: bases[0] for brand, bases in _variant_bases(brands, suspended).items()}
+
+
+def _variant_bases(brands: Iterable[str], suspended: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Every suspended brand key each brand key varies, the one :func:`brand_variants` names
+    first (affixes before edits, as :func:`brand_relation` orders them)."""
     banned = {b for b in suspended if b and len(b) >= MIN_AFFIX_BASE}
     deletions: dict[str, list[str]] = {}
     for brand in sorted(b for b in banned if len(b) >= MIN_EDIT):
         for form in {brand, *_one_deletions(brand)}:
             deletions.setdefault(form, []).append(brand)
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, ...]] = {}
     for brand in sorted({b for b in brands if b and b not in banned}):
-        base = _affixed(brand, banned) or _one_edit(brand, deletions)
-        if base:
-            found[brand] = base
+        bases = tuple(dict.fromkeys([*_affixed(brand, banned), *_one_edit(brand, deletions)]))
+        if bases:
+            found[brand] = bases
     return found
 
 
@@ -124,21 +130,19 @@ def _one_deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1:] for i in range(len(word))}
 
 
-def _affixed(brand: str, banned: set[str]) -> str | None:
-    """The banned brand that ``brand`` extends with a short prefix or suffix, if any."""
+def _affixed(brand: str, banned: set[str]) -> list[str]:
+    """The banned brands that ``brand`` extends with a short prefix or suffix, shortest affix
+    first (a prefix before a suffix of one length)."""
+    found = []
     for cut in range(1, min(MAX_AFFIX, len(brand) - MIN_AFFIX_BASE) + 1):
-        if brand[cut:] in banned:
-            return brand[cut:]
-        if brand[:-cut] in banned:
-            return brand[:-cut]
-    return None
+        found += [b for b in (brand[cut:], brand[:-cut]) if b in banned]
+    return found
 
 
-def _one_edit(brand: str, deletions: dict[str, list[str]]) -> str | None:
-    """The banned brand one edit (substitution, insertion, deletion) from ``brand``, if any."""
+def _one_edit(brand: str, deletions: dict[str, list[str]]) -> list[str]:
+    """The banned brands one edit (substitution, insertion, deletion) from ``brand``, sorted."""
     candidates = {b for form in {brand, *_one_deletions(brand)} for b in deletions.get(form, ())}
-    matches = sorted(b for b in candidates if Levenshtein.distance(brand, b, score_cutoff=1) <= 1)
-    return matches[0] if matches else None
+    return sorted(b for b in candidates if Levenshtein.distance(brand, b, score_cutoff=1) <= 1)
 
 
 def score_clusters(
@@ -316,22 +320,39 @@ def brand_variant_windows(stores: pd.DataFrame, variants: dict[str, str]
     base = frame["brand_key"].map(variants).fillna("") if variants else \
         pd.Series("", index=frame.index, dtype=object)
     rows = np.flatnonzero((base != "").to_numpy())
-    # Each variant store against each distinct suspension day of its base brand (a join).
+    # A brand can vary several suspended brands ("luxkl": "luxel" and "luxka"): the window
+    # is that of any of them, and the brand named is the first whose window holds the store
+    # (naming only the first of all, a ban three years later hid a return 75 days after
+    # another's on family seed 1105).
+    suspended = frame.loc[frame["is_suspended"], "brand_key"]
+    others = _variant_bases(list(variants), suspended) if variants else {}
+    keys = frame["brand_key"].to_numpy(dtype=object)[rows]
+    bases = [(variants[key], *(b for b in others.get(key, ()) if b != variants[key]))
+             for key in keys.tolist()]
+    counts = np.fromiter(map(len, bases), dtype=np.int64, count=len(bases))
+    options = pd.DataFrame({"row": np.repeat(rows, counts),
+                            "order": np.concatenate([np.arange(n) for n in counts])
+                            if len(counts) else np.zeros(0, np.int64),
+                            "base": pd.Series([b for alternatives in bases for b in alternatives],
+                                              dtype=object),
+                            "opened": np.repeat(frame["opened"].to_numpy()[rows], counts)})
+    # Each variant store against each distinct suspension day of each base brand (a join).
     bans = frame.loc[frame["is_suspended"] & frame["suspended_at"].notna(),
                      ["brand_key", "suspended_at"]].drop_duplicates()
-    pairs = pd.DataFrame({"row": rows, "base": base.to_numpy()[rows],
-                          "opened": frame["opened"].to_numpy()[rows]}).merge(
-        bans, left_on="base", right_on="brand_key")
+    pairs = options.merge(bans, left_on="base", right_on="brand_key")
     gap = (pairs["opened"] - pairs["suspended_at"]).dt.days
-    after_rows = pairs["row"][(gap > 0) & (gap <= VARIANT_WINDOW_DAYS)].unique()
-    before_rows = pairs["row"][(gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)].unique()
     dated = pairs["row"][gap.notna()].unique()
     undated = np.setdiff1d(rows, dated)
-    after = np.zeros(len(frame), dtype=bool)
-    before = np.zeros(len(frame), dtype=bool)
-    after[after_rows] = before[before_rows] = True
-    after[undated] = before[undated] = True
-    return base.where(after, ""), base.where(before, "")
+    named = []
+    for inside in ((gap > 0) & (gap <= VARIANT_WINDOW_DAYS),
+                   (gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)):
+        first = pairs.loc[inside, ["row", "order", "base"]].sort_values(
+            ["row", "order"], kind="stable").drop_duplicates("row")
+        out = pd.Series("", index=frame.index, dtype=object)
+        out.iloc[first["row"].to_numpy()] = first["base"].to_numpy()
+        out.iloc[undated] = base.iloc[undated].to_numpy()
+        named.append(out)
+    return named[0], named[1]
 
 
 def _positions(keys: pd.Series, table: list[str]) -> np.ndarray:

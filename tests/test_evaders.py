@@ -190,6 +190,32 @@ def test_a_variant_agrees_with_a_store_banned_before_it_opened_not_after():
     assert levels[("B9", "V1")][0] == NEAR
 
 
+def test_a_brand_varying_two_suspended_brands_is_in_the_window_of_either():
+    # "luxkl" is one letter from "luxel" and from "luxka". V1 opened as "luxkl" two months
+    # after B0's "luxka" store was banned, and shares an account with B0; another seller's
+    # "luxel" store X9 was banned three years later. The rule names one suspended brand per
+    # brand ("luxel", the first in order), but V1 is in "luxka"'s window: it agrees with B0
+    # at the brand's near level (naming only "luxel", the window was that ban's, and V1, an
+    # evader of family seed 1105 sharing a phone with its banned store, was missed).
+    stores = pd.DataFrame({"store_id": ["B0", "X9", "V1"],
+                           "status": ["suspended", "suspended", "active"],
+                           "opened_on": ["2020-06-01", "2023-01-01", "2021-03-01"],
+                           "suspended_on": ["2021-01-01", "2024-01-01", ""],
+                           "brand_key": ["luxka", "luxel", "luxkl"]})
+    variants = brand_variants(stores["brand_key"], ["luxka", "luxel"])
+    assert variants == {"luxkl": "luxel"}
+    after, before = brand_variant_windows(stores, variants)
+    assert after.tolist() == ["", "", "luxka"]
+    assert before.tolist() == ["", "", ""]
+    # no variant at all: nothing in either window (an empty join of brands, not of numbers)
+    assert [w.tolist() for w in brand_variant_windows(stores, {})] == [["", "", ""]] * 2
+    levels = _brand_levels(["B0", "X9", "V1"], ["2020-06-01", "2023-01-01", "2021-03-01"],
+                           ["Luxka", "Luxel", "Luxkl"], ("B0", "V1"), ("X9", "V1"),
+                           suspended_on=("2021-01-01", "2024-01-01", ""))
+    assert levels[("B0", "V1")][0] == NEAR
+    assert levels[("V1", "X9")][0] == NONE
+
+
 def test_a_variant_keeps_its_own_brand_for_its_operators_other_stores():
     # Z1 opened two months after another seller's "xenpow" store was banned, under "zenpow",
     # one letter away; Z2, a store of Z1's operator that opened two years before, is
