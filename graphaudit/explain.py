@@ -121,6 +121,7 @@ def _merge_steps(analysis: Analysis, steps: list, show_pii: bool, secret: bytes 
             "evidence": str(described.get(edge, "")),
             "prior": float(merge["prior"]), "chance": -float(merge["chance"]),
             "total": float(merge["score"]), "threshold": float(merge["threshold"]),
+            "decided": str(merge["decided"]),
         })
     return rows
 

@@ -449,7 +449,7 @@ def test_without_person_cuts_the_rented_id_merges_the_two_operators():
     assert cluster["XA00"] == cluster["XB01"]
 
 
-def _straggler_world(params: LinkageParams | None = None):
+def _straggler_world(params: LinkageParams | None = None, with_result: bool = False):
     """Operator O: a core of 40 stores in a ring (each store shares an account and an office
     with the next, an ID and its e-mail with the one after), all with O's phone and brand and a
     3PL's warehouse. 12 stragglers of O use O's phone and brand beside fresh documents of their
@@ -476,7 +476,8 @@ def _straggler_world(params: LinkageParams | None = None):
     new["brand"] = np.where(new["store_id"].str.startswith("X"), "Ovento", "")
     result = link(pd.concat([stores, new], ignore_index=True),
                   pd.concat([links, links_frame(extra)], ignore_index=True), params=params)
-    return dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True)), clients
+    cluster = dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True))
+    return (cluster, clients, result) if with_result else (cluster, clients)
 
 
 def test_stragglers_tied_by_two_kinds_of_values_their_operator_holds_join_it():
@@ -491,6 +492,21 @@ def test_stragglers_tied_by_two_kinds_of_values_their_operator_holds_join_it():
     # the 3PL's warehouse is held by the core too, but it is one kind of evidence: its small
     # clients, who share nothing else with O, stay out
     assert core not in {cluster[store] for store in clients}
+
+
+def test_a_merge_the_held_values_decided_says_so_wherever_it_is_shown(tmp_path):
+    # Such a merge's total is below the threshold: links.csv, explain and the cluster page say
+    # what decided it instead of a total that seems to refuse it.
+    cluster, _, result = _straggler_world(with_result=True)
+    table = merge_table(result, all_merges=True)
+    held = table[table["decided"] == "held values"]
+    assert len(held) and set(held["cluster_id"]) == {cluster["XO00"]}
+    assert (held["score"] < held["threshold"]).any()
+    by_score = table[(table["decided"] == "score") & ~table["weak"]]
+    assert (by_score["score"] >= by_score["threshold"]).all()
+    from graphaudit.report.data import _threshold_cells
+    assert _threshold_cells([0.0, 0.0], ["score", "held values"]).to_pylist() == [
+        "+0.0", "held values"]
 
 
 def test_without_held_values_the_stragglers_stay_apart():

@@ -468,6 +468,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                            model)
     merge_table["weak"] = weak
     labels = _components(merge_table[~weak], base_labels, n_stores)
+    merge_table["held"] = False
     if params.held_families:
         held, held_items = held_merges(evidence, labels, params, model,
                                        int(merge_table["round"].max()) + 1
@@ -560,7 +561,7 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
     merges = pd.DataFrame({"round": round_number, "a": pairs[chosen, 0], "b": pairs[chosen, 1],
                            "score": score, "chance": _chance(levels[chosen], chances[chosen]),
                            "size_a": size[pairs[chosen, 0]], "size_b": size[pairs[chosen, 1]],
-                           "weak": False})
+                           "weak": False, "held": True})
     return merges, _items(shared, chosen, edge_base, model)
 
 

@@ -102,8 +102,10 @@ def _firsts(*keys: np.ndarray) -> np.ndarray:
 def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
     """One row per merge that holds a cluster together (the strongest spanning forest; every
     merge with ``all_merges``), and per weak cut undone: ``edge, cluster_id, store_a, store_b,
-    round, size_a, size_b, prior, chance, score, threshold, weak`` (a weak cut's two sides are
-    possible links).
+    round, size_a, size_b, prior, chance, score, threshold, weak, decided`` (a weak cut's two
+    sides are possible links). ``decided`` says what merged the two: ``score`` (at or above
+    the threshold) or ``held values`` (values of two kinds the larger group holds, whatever
+    the score: docs/linkage.md, held values).
     """
     merges = linkage.resolution.merges
     if not all_merges and len(merges):
@@ -124,6 +126,8 @@ def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
         "score": merges["score"].to_numpy().round(2),
         "threshold": round(linkage.params.merge_bits, 2),
         "weak": merges["weak"].to_numpy(),
+        "decided": np.where(merges["held"].to_numpy(dtype=bool) if "held" in merges
+                            else np.zeros(len(merges), dtype=bool), "held values", "score"),
     })
 
 

@@ -568,6 +568,15 @@ def _evidence_rows(found: Evidence, texts: dict[str, list], idents: dict[int, Id
     return PageRows.made(codes, filled("cluster-evidence-row.html", parts), len(found.bounds) - 1)
 
 
+def _threshold_cells(thresholds: list[float], decided: list[str] | None) -> pa.Array:
+    """A waterfall row's threshold, or ``held values`` for a merge that the held values
+    decided whatever its total (docs/linkage.md)."""
+    cells = [f"{v:+.1f}" for v in thresholds]
+    if decided is not None:
+        cells = [d if d == "held values" else c for c, d in zip(cells, decided, strict=True)]
+    return pa.array(cells, pa.string())
+
+
 def _weighed_links(analysis: Analysis, selected: pa.Array, show_pii: bool, secret: bytes
                    ) -> tuple[PageRows, PageRows]:
     """The rows of every page's weakest merges and possible links (``cluster-merge-row.html``,
@@ -613,7 +622,8 @@ def _weighed_links(analysis: Analysis, selected: pa.Array, show_pii: bool, secre
                 "b": escape_column(pa.array(at("store_b"), pa.string())),
                 "score": signed(at("score")), "prior": signed(at("prior")),
                 "chance": signed([-v for v in at("chance")]),
-                "threshold": signed(at("threshold")),
+                "threshold": _threshold_cells(at("threshold"), at("decided")
+                                              if "decided" in frame else None),
                 "evidence": escape_column(pa.array([evidence.get(e, "") for e in at("edge")],
                                                    pa.string()))}
 
