@@ -115,6 +115,15 @@ through hubs, the worst case for both queries.
   world reproduced the failure (the old form at `hops=2` with hubs ran out of the 600 MiB there
   too) and the new form answers it in 0.6 s.
 
+The new form at 1,000,000 stores, on a **clustered** graph (the legacy world /work/scale/w1m,
+bulk-loaded, clustered: 449,038 clusters; `bench/paths.py --repeat 2`, load average 8.5-8.9 on
+2 cores, sixth session; docs/benchmarks.md has the lines): `path-between` 0.003-0.11 s for
+pairs inside the 1,000-store operator and across operators, with and without hubs (1.98 s for
+the first query of the run, planning); `store-neighbourhood` 0.06-0.18 s at `hops=1` (570
+stores; 6.3 s the first time, planning), 0.53-0.74 s at `hops=2` and 0.24-0.72 s at `hops=4`
+(cut at 1,000 stores), 0.12-0.32 s at `hops=2` with hubs. Both answer within the 10 s target at
+this size, planning included.
+
 Not chosen: a precomputed store-to-store `LINKED` projection (an identifier of k stores makes
 k(k-1)/2 relationships: 570,000 for one 1,069-store address) and the Graph Data Science
 library (GPL-3.0 jars in the server's plugins, for a search that plain Cypher answers in
