@@ -72,3 +72,23 @@ def sample_copy(tmp_path):
     target = tmp_path / "data"
     shutil.copytree(SAMPLE_DATA, target)
     return target
+
+
+def write_warehouse_world(folder: Path, stores: int) -> Path:
+    """A small export (too few pairs to weigh) in ``folder``: S1-S4 share a warehouse that four
+    separate sellers use, S1 and S2 hold ID numbers one digit apart under different names (a
+    near match below the threshold), S4 and S5 share an ID document; stores S1..S``stores``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "stores.csv").write_text(
+        "store_id,name,brand,opened_on,status\n"
+        + "".join(f"S{i},Store {i},brand{i},2020-01-0{i},active\n" for i in range(1, stores + 1)),
+        encoding="utf-8")
+    (folder / "identities.csv").write_text(
+        "store_id,id_number,holder_name\nS1,11010519491231002X,Wang Fang\n"
+        "S2,11010519491231020X,Li Wei\nS3,440301198001011234,Zhao Lei\n"
+        "S4,440301198001015678,Sun Li\nS5,440301198001015678,Sun Li\n", encoding="utf-8")
+    (folder / "addresses.csv").write_text(
+        "store_id,address,address_type\n"
+        + "".join(f'S{i},"Room 1, 88 Keyuan Road, Shenzhen",warehouse\n' for i in range(1, 5)),
+        encoding="utf-8")
+    return folder

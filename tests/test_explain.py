@@ -9,32 +9,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE_DATA
+from conftest import SAMPLE_DATA, write_warehouse_world
 
 from graphaudit.cli import main
-
-HUB_ADDRESS = "Room 1, 88 Keyuan Road, Shenzhen"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Path:
     """S1 and S2 share only a warehouse that four separate operators use (too few pairs to
-    weigh: a possible link under the default weights), and hold ID
-    numbers one digit apart under different names (a near match below the threshold); S4 and
-    S5 share an ID document (linked)."""
-    data = tmp_path_factory.mktemp("explain")
-    (data / "stores.csv").write_text(
-        "store_id,name,brand,opened_on,status\n"
-        + "".join(f"S{i},Store {i},brand{i},2020-01-0{i},active\n" for i in range(1, 6)),
-        encoding="utf-8")
-    (data / "identities.csv").write_text(
-        "store_id,id_number,holder_name\nS1,11010519491231002X,Wang Fang\n"
-        "S2,11010519491231020X,Li Wei\nS3,440301198001011234,Zhao Lei\n"
-        "S4,440301198001015678,Sun Li\nS5,440301198001015678,Sun Li\n", encoding="utf-8")
-    (data / "addresses.csv").write_text(
-        "store_id,address,address_type\n"
-        + "".join(f'S{i},"{HUB_ADDRESS}",warehouse\n' for i in range(1, 5)), encoding="utf-8")
-    return data
+    weigh: a possible link under the default weights), and hold ID numbers one digit apart
+    under different names (a near match below the threshold); S4 and S5 share an ID document
+    (linked)."""
+    return write_warehouse_world(tmp_path_factory.mktemp("explain"), stores=5)
 
 
 def explain(*args: str) -> tuple[int, str, str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SAMPLE_DATA
+from conftest import SAMPLE_DATA, write_warehouse_world
 
 from graphaudit.cli import main
 from graphaudit.queries import load_library
@@ -93,23 +93,10 @@ def test_every_id_parameter_of_the_library_is_typed():
 
 
 def _hub_world(folder: Path) -> Path:
-    """S1 and S2 share only a warehouse address that four separate operators use (a hub, as in
-    the new user's qk/shared5, where the stores shared an e-mail across clusters); S4 and S5
-    share an ID document; S6 shares nothing."""
-    folder.mkdir()
-    (folder / "stores.csv").write_text(
-        "store_id,name,brand,opened_on,status\n"
-        + "".join(f"S{i},Store {i},brand{i},2020-01-0{i},active\n" for i in range(1, 7)),
-        encoding="utf-8")
-    (folder / "identities.csv").write_text(
-        "store_id,id_number,holder_name\nS1,11010519491231002X,Wang Fang\n"
-        "S2,11010519491231020X,Li Wei\nS3,440301198001011234,Zhao Lei\n"
-        "S4,440301198001015678,Sun Li\nS5,440301198001015678,Sun Li\n", encoding="utf-8")
-    (folder / "addresses.csv").write_text(
-        "store_id,address,address_type\n"
-        + "".join(f'S{i},"Room 1, 88 Keyuan Road, Shenzhen",warehouse\n' for i in range(1, 5)),
-        encoding="utf-8")
-    return folder
+    """S1 and S2 share only a warehouse address that four separate operators use (as in the
+    new user's qk/shared5, where the stores shared an e-mail across clusters); S4 and S5 share
+    an ID document; S6 shares nothing."""
+    return write_warehouse_world(folder, stores=6)
 
 
 def test_a_path_only_through_hubs_says_so_and_suggests_include_hubs(clean_graph, neo4j_env,
