@@ -107,6 +107,9 @@ def test_a_refused_login_names_where_the_password_came_from(tmp_path, monkeypatc
     for key in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
+    # a user name of its own: the server locks a user for a while after three failed logins
+    # (dbms.security.auth_max_failed_attempts), and the suite's user must stay usable
+    monkeypatch.setenv("NEO4J_USERNAME", "login-test-settings")
     path = write_connection(connection_file(), neo4j_settings.uri, neo4j_settings.password)
     runner = CliRunner()
     by_env = runner.invoke(main, ["query", "riskiest-clusters"],

@@ -63,8 +63,9 @@ def test_the_shell_exits_3_when_neo4j_is_down_or_refuses_the_login(tmp_path, neo
             "SEEN": str(seen), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
     down = shell(env={**base, "NEO4J_URI": "bolt://127.0.0.1:1", "NEO4J_PASSWORD": "x"})
     assert down.returncode == 3 and "cannot reach Neo4j" in down.stderr
+    # a user name of its own: failed logins lock a user for a while (test_settings says why)
     refused = shell(env={**base, "NEO4J_URI": neo4j_settings.uri,
-                         "NEO4J_USERNAME": neo4j_settings.user, "NEO4J_PASSWORD": "wrong-pw"})
+                         "NEO4J_USERNAME": "login-test-shell", "NEO4J_PASSWORD": "wrong-pw"})
     assert refused.returncode == 3 and "refused the credentials" in refused.stderr
     assert "wrong-pw" not in refused.stderr + refused.stdout and not seen.exists()
 
