@@ -41,7 +41,7 @@ from graphaudit.analysis import analyze, with_store_defaults
 from graphaudit.identifiers import extract_identifiers
 from graphaudit.linkage.levels import compare_groups
 from graphaudit.records import RejectsWriter, read_records
-from graphaudit.scoring import brand_variant_windows, brand_variants
+from graphaudit.scoring import brand_variant_bases, brand_variant_windows, brand_variants
 from graphaudit.synth import World, build_world, draw_rates
 from graphaudit.synth.output import write_files
 
@@ -116,7 +116,7 @@ def variant_rule(table: pd.DataFrame, stores: pd.DataFrame) -> tuple[int, int, p
     """Stores in the variant rule's window, those of the brand's banned operator, and the
     (active, banned) operator pairs by the number of distinct banned brands varied."""
     suspended = table["suspended"].to_numpy()
-    variants = brand_variants(stores["brand_key"], stores.loc[suspended, "brand_key"])
+    variants = brand_variant_bases(stores["brand_key"], stores.loc[suspended, "brand_key"])
     after, _ = brand_variant_windows(stores, variants)
     base = after.to_numpy(dtype=object)
     owners = pd.DataFrame({"base": table.loc[suspended, "brand_key"].to_numpy(),

@@ -28,7 +28,7 @@ from .linkage.hubs import HubOverrides
 from .linkage.waterfall import possible_table, string_array
 from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, unneutralise
-from .scoring import brand_variant_windows, brand_variants, score_clusters
+from .scoring import brand_variant_bases, brand_windows, score_clusters
 
 __all__ = ["STORE_DEFAULTS", "Analysis", "analyze", "describe_links", "display_identifier",
            "evidence_graph", "link", "link_graph", "model_report", "read_previous", "score",
@@ -103,12 +103,18 @@ def evidence_graph(stores: pd.DataFrame, links: pd.DataFrame,
         say("building the evidence graph")
         graph = build_graph(stores, links, parallel)
         variants = finding_variants.result()
-    graph.stores["brand_base"] = _brand_bases(graph.stores["brand_key"], variants)
-    # The linkage weighs a variant only in the rule's window after the ban, and counts the
-    # window before it as the coincidences (docs/linkage.md §3).
-    graph.stores["brand_after"], graph.stores["brand_before"] = brand_variant_windows(
-        graph.stores, variants)
+    _brand_windows(graph.stores, variants)
     return graph
+
+
+def _brand_windows(stores: pd.DataFrame, variants: dict[str, tuple[str, ...]]) -> None:
+    """The brand rule's windows as columns of ``stores``: the linkage weighs a variant only in
+    the window after a ban (``brand_after``) and counts the window before it as the
+    coincidences (``brand_before``, docs/linkage.md §3); the scoring shows the brand each
+    store is or varies in its window (``brand_reuse_of``): one rule, one brand named."""
+    windows = brand_windows(stores, variants)
+    stores["brand_after"], stores["brand_before"] = windows.weighed(stores["brand_key"])
+    stores["brand_reuse_of"] = windows.after
 
 
 def link_graph(graph: EvidenceGraph, overrides: HubOverrides | None = None,
@@ -132,16 +138,15 @@ def score(linkage: Linkage, stage: Callable[[str], None] | None = None,
     ordered = linkage.graph.stores
     if not {*STORE_DEFAULTS, "brand_key"} <= set(ordered):  # stores given to link_stores
         ordered = with_store_defaults(ordered)
-    # the variants link() weighed (none when the linkage came from link_stores)
-    bases = ordered["brand_base"] if "brand_base" in ordered else pd.Series("", ordered.index)
-    variant = (bases != "").to_numpy()
-    variants = dict(zip(ordered["brand_key"].to_numpy()[variant].tolist(),
-                        bases.to_numpy()[variant].tolist(), strict=True))
+    if "brand_reuse_of" not in ordered:  # the linkage came from link_stores
+        ordered = ordered.copy()
+        _brand_windows(ordered, _suspended_brand_variants(ordered))
     say("collecting evidence and bridges, scoring clusters")
     with parallel.start(bridge_splits, linkage, rows=len(linkage.graph.link_store)) \
             as finding_bridges:
         store_table, clusters = score_clusters(ordered, linkage.cluster_id,
-                                               _id_holders(linkage), variants)
+                                               _id_holders(linkage),
+                                               ordered["brand_reuse_of"])
         # What does not need the bridges is done before waiting for them.
         brand_rows = _brand_evidence(store_table, ordered)
         clusters = _riskiest_first(clusters.merge(linkage.changes, on="cluster_id",
@@ -202,13 +207,6 @@ def with_store_defaults(stores: pd.DataFrame) -> pd.DataFrame:
     return stores
 
 
-def _brand_bases(brand_keys: pd.Series, variants: dict[str, str]) -> pd.Series:
-    """The suspended brand each store's brand varies ("" for the others)."""
-    if not variants:
-        return pd.Series("", index=brand_keys.index, dtype=object)
-    return brand_keys.map(variants).fillna("").astype(object)
-
-
 def _riskiest_first(clusters: pd.DataFrame) -> pd.DataFrame:
     """Clusters by risk, then size (both descending), then cluster id."""
     order = pc.sort_indices(pa.table({
@@ -227,9 +225,9 @@ def _id_holders(linkage: Linkage) -> pd.Series:
                      index=pd.Index(graph.stores["store_id"].array.take(graph.link_store[document])))
 
 
-def _suspended_brand_variants(stores: pd.DataFrame) -> dict[str, str]:
+def _suspended_brand_variants(stores: pd.DataFrame) -> dict[str, tuple[str, ...]]:
     suspended = stores.loc[stores["status"] == "suspended", "brand_key"]
-    return brand_variants(stores["brand_key"], suspended)
+    return brand_variant_bases(stores["brand_key"], suspended)
 
 
 def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:

@@ -600,7 +600,7 @@ Risk score (0-100) of a cluster, the sum of:
   suspended member     25  a store of the cluster is suspended
   reopened after ban   25  an active store opened after a member's suspension
   brand variant        15  a member opened under a variant of a suspended
-                           brand within a year of its first suspension
+                           brand within a year after a suspension of it
   burst                10  3+ members opened within 7 days
   size               0-10  10 x log10(size) / 3, capped at 1,000 stores
   distinct ID holders 0-15 15 x (holders - 1) / 9, capped at 10 holders

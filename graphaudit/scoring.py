@@ -9,7 +9,8 @@ factor                    points  when
 suspended member          25      a store of the cluster is suspended
 reopened after ban        25      an active store opened after a member's suspension date
 brand variant             15      a member opened under a variant of a suspended brand
-                                  within a year of that brand's first suspension
+                                  within a year after a suspension of that brand
+                                  (:func:`brand_windows`, the window the linkage weighs)
 burst                     10      3 or more members opened within 7 days
 size                      0-10    10 x log10(size) / 3, capped (1000 stores give 10)
 distinct ID holders       0-15    15 x (holders - 1) / 9, capped (10 holders give 15)
@@ -18,7 +19,8 @@ distinct ID holders       0-15    15 x (holders - 1) / 9, capped (10 holders giv
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -28,8 +30,9 @@ from rapidfuzz.distance import Levenshtein
 
 from .identifiers import store_dates
 
-__all__ = ["BRAND_RULE", "RISK_FACTORS", "brand_relation", "brand_variant_windows",
-           "brand_variants", "score_clusters"]
+__all__ = ["BRAND_RULE", "RISK_FACTORS", "BrandWindows", "brand_relation",
+           "brand_variant_bases", "brand_variant_windows", "brand_variants", "brand_windows",
+           "score_clusters"]
 
 RISK_FACTORS = {
     "suspended member": 25,
@@ -43,8 +46,9 @@ BURST_DAYS = 7
 BURST_STORES = 3
 #: The brand-variant rule, in one place: a prefix or suffix of up to MAX_AFFIX characters
 #: added to (or dropped from) a brand of MIN_AFFIX_BASE or more, or one edit to a brand of
-#: MIN_EDIT or more; it counts for stores opened within VARIANT_WINDOW_DAYS after the brand's
-#: first suspension. The brand-variants query gets these values as parameters (BRAND_RULE),
+#: MIN_EDIT or more; it counts for stores opened within VARIANT_WINDOW_DAYS after a suspension
+#: of a store of that brand (:func:`brand_windows`, for the risk factor and the linkage
+#: alike). The brand-variants query gets these values as parameters (BRAND_RULE),
 #: and suspended-brand-reuse reads what `graphaudit cluster` wrote from this module.
 MIN_AFFIX_BASE = 3
 MAX_AFFIX = 8
@@ -65,12 +69,18 @@ def brand_variants(brands: Iterable[str], suspended: Iterable[str]) -> dict[str,
     >>> brand_variants(["xmpow", "mpowpro", "mpaw", "mpow", "vantru", "anker"], ["mpow", "vantrue"])
     {'mpowpro': 'mpow', 'vantru': 'vantrue', 'xmpow': 'mpow'}
     """
-    return {brand: bases[0] for brand, bases in _variant_bases(brands, suspended).items()}
+    return {brand: bases[0] for brand, bases in brand_variant_bases(brands, suspended).items()}
 
 
-def _variant_bases(brands: Iterable[str], suspended: Iterable[str]) -> dict[str, tuple[str, ...]]:
+def brand_variant_bases(brands: Iterable[str], suspended: Iterable[str]
+                        ) -> dict[str, tuple[str, ...]]:
     """Every suspended brand key each brand key varies, the one :func:`brand_variants` names
-    first (affixes before edits, as :func:`brand_relation` orders them)."""
+    first (affixes before edits, as :func:`brand_relation` orders them): what
+    :func:`brand_windows` reads, a brand being in the window of any of them.
+
+    >>> brand_variant_bases(["luxkl", "luxka", "anker"], ["luxka", "luxel"])
+    {'luxkl': ('luxel', 'luxka')}
+    """
     banned = {b for b in suspended if b and len(b) >= MIN_AFFIX_BASE}
     deletions: dict[str, list[str]] = {}
     for brand in sorted(b for b in banned if len(b) >= MIN_EDIT):
@@ -146,7 +156,7 @@ def _one_edit(brand: str, deletions: dict[str, list[str]]) -> list[str]:
 
 
 def score_clusters(
-    stores: pd.DataFrame, cluster_id: pd.Series, holders: pd.Series, variants: dict[str, str]
+    stores: pd.DataFrame, cluster_id: pd.Series, holders: pd.Series, reuse_of: pd.Series
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score every cluster and flag every store.
 
@@ -154,7 +164,8 @@ def score_clusters(
     aligned with it. ``holders`` is indexed by store_id with one ID document per entry (its key,
     or any value equal for equal keys; a store opened with two IDs appears twice); it counts
     the distinct ID holders of a cluster.
-    ``variants`` maps brand keys to the suspended brand they vary (:func:`brand_variants`).
+    ``reuse_of`` is aligned with it too: the suspended brand each store is or varies in
+    that brand's window (:func:`brand_windows`' ``after``, the brand the linkage weighs).
 
     Returns (per-store table, per-cluster table). Clusters are numbered 0..K-1 in order of
     appearance and every per-cluster figure is an array over those numbers: a million-store
@@ -163,7 +174,7 @@ def score_clusters(
     frame = _dated(stores)
     frame["cluster_id"] = cluster_id.to_numpy()
     code, names = _codes(frame["cluster_id"])
-    frame["brand_reuse_of"], frame["brand_reuse"] = _brand_reuse(frame, variants)
+    frame["brand_reuse_of"], frame["brand_reuse"] = _brand_reuse(frame, reuse_of)
     frame["variant_of"] = frame["brand_reuse_of"].where(frame["brand_reuse"] != "same", "")
     is_suspended = frame["is_suspended"].to_numpy()
 
@@ -257,21 +268,14 @@ def _distinct_holders(store_ids: pd.Series, code: np.ndarray, holders: pd.Series
     return np.bincount(pairs["c"].to_numpy(), minlength=k)
 
 
-def _brand_reuse(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """The suspended brand each store's brand is or varies, and how (:func:`brand_relation`),
-    kept only for stores opened within VARIANT_WINDOW_DAYS after that brand's first suspension:
-    a banned operator coming back. The stores of the "brand variant" factor are those whose
-    relation is not ``same``; ``graphaudit cluster`` writes both to the Store nodes, where
-    the suspended-brand-reuse query reads them.
-
-    Short brand names have many one-edit neighbours, and a store that opened years before or
-    after a ban is no evidence of evasion; the window keeps the flag a lead worth reading.
-    """
-    base, gap = _ban_gaps(frame, variants)
-    recent = (base != "") & (gap > 0) & (gap <= VARIANT_WINDOW_DAYS)
-    base = base.where(recent, "")
+def _brand_reuse(frame: pd.DataFrame, reuse_of: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The suspended brand each store's brand is or varies in that brand's window
+    (``reuse_of``, :func:`brand_windows`), and how (:func:`brand_relation`). The stores of the
+    "brand variant" factor are those whose relation is not ``same``; ``graphaudit cluster``
+    writes both to the Store nodes, where the suspended-brand-reuse query reads them."""
+    base = pd.Series(reuse_of.fillna("").astype(str).to_numpy(dtype=object), index=frame.index)
     relation = pd.Series("", index=frame.index, dtype=object)
-    rows = np.flatnonzero(recent.to_numpy())
+    rows = np.flatnonzero((base != "").to_numpy())
     keys, bases = frame["brand_key"].to_numpy(dtype=object), base.to_numpy(dtype=object)
     relation.iloc[rows] = [brand_relation(keys[i], bases[i]) or "" for i in rows.tolist()]
     return base, relation
@@ -285,74 +289,93 @@ def _dated(stores: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _ban_gaps(frame: pd.DataFrame, variants: dict[str, str]) -> tuple[pd.Series, pd.Series]:
-    """The suspended brand each store's brand is or varies ("" for the others), and the days
-    from that brand's first suspension to the store's opening (NaN where a date is unknown)."""
-    banned = frame[frame["is_suspended"]]
-    first_ban = banned.groupby("brand_key")["suspended_at"].min()
-    reused = {**{b: b for b in first_ban.index if b}, **variants}
-    at = _positions(frame["brand_key"], list(reused))
-    base = pd.Series(np.append(np.array(list(reused.values()), dtype=object), "")[at],
-                     index=frame.index)
-    at = _positions(base, first_ban.index.tolist())
-    ban = np.append(first_ban.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))[at]
-    return base, (frame["opened"] - ban).dt.days
+class BrandWindows(NamedTuple):
+    """Per store (aligned with the stores given to :func:`brand_windows`), a suspended brand
+    key or ""."""
+
+    #: the brand it is or varies, when it opened within VARIANT_WINDOW_DAYS after a
+    #: suspension of a store of that brand: a banned operator coming back
+    after: pd.Series
+    #: the brand it varies (not is), when it opened within as many days *before* one: the
+    #: mirror image, which no returning operator makes
+    before: pd.Series
+    #: the first brand it varies, when no date can say (no opening date, or no dated
+    #: suspension of any brand it varies)
+    undated: pd.Series
+
+    def weighed(self, brand_keys: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """What the linkage reads (``brand_after``, ``brand_before``): the brand a store
+        varies (not is) after a ban, weighed as evidence at the brand's ``near`` level, and
+        before one, its mirror image: how often the rule fires by coincidence of names
+        (docs/linkage.md §3). Where the dates cannot say the variant is in both, weighed as
+        evidence and counted as a coincidence."""
+        keys = brand_keys.fillna("").astype(str).to_numpy(dtype=object)
+        after = self.after.where(self.after.to_numpy(dtype=object) != keys, "")
+        undated = self.undated != ""
+        return after.where(~undated, self.undated), self.before.where(~undated, self.undated)
 
 
-def brand_variant_windows(stores: pd.DataFrame, variants: dict[str, str]
-                          ) -> tuple[pd.Series, pd.Series]:
-    """For each store whose brand varies a suspended brand (``variants``, not the brand
-    itself): that brand when the store opened within VARIANT_WINDOW_DAYS after a suspension
-    of a store of that brand (a banned operator coming back), and separately when it opened
-    within as many days *before* one ("" elsewhere).
+def brand_windows(stores: pd.DataFrame, variants: Mapping[str, tuple[str, ...]]
+                  ) -> BrandWindows:
+    """The brand rule's windows, in one place for the risk factor and the linkage.
 
-    The linkage weighs the first as evidence (the ``near`` level of the brand comparison);
-    the second is its mirror image, which no returning operator makes: how often the rule
-    fires by coincidence of names, the chance of the level between different operators
-    (docs/linkage.md §3). The window counts from *every* suspension of the brand, not only
-    its first as the "brand variant" factor does: unrelated sellers share brand names, and
-    another seller's ban years earlier must not hide an operator's return. Where the dates
-    cannot say (no opening date, or no dated suspension of the brand) the variant is in
-    both, weighed as evidence and counted as a coincidence. ``stores`` needs status,
+    A store is in the window of a suspended brand it is or varies (``variants``, from
+    :func:`brand_variant_bases`) when it opened within VARIANT_WINDOW_DAYS after a
+    suspension of a store of that brand: *any* suspension, not only the first, and any of
+    the brands it varies, the first in the rule's order whose window holds it. Unrelated
+    sellers share brand names: another seller's ban years earlier must not hide an
+    operator's return ("luxkl" varies "luxel" and "luxka"; named "luxel" only, a return 75
+    days after a "luxka" ban was missed on family seed 1105), and what the "brand variant"
+    factor and ``variant_of`` show is what the linkage weighs. Short brand names have many
+    one-edit neighbours, and a store opened years before or after a ban is no evidence of
+    evasion: the window keeps the rule a lead worth reading. ``stores`` needs status,
     opened_on, suspended_on and brand_key.
     """
     frame = _dated(stores)
-    base = frame["brand_key"].map(variants).fillna("") if variants else \
-        pd.Series("", index=frame.index, dtype=object)
-    rows = np.flatnonzero((base != "").to_numpy())
-    # A brand can vary several suspended brands ("luxkl": "luxel" and "luxka"): the window
-    # is that of any of them, and the brand named is the first whose window holds the store
-    # (naming only the first of all, a ban three years later hid a return 75 days after
-    # another's on family seed 1105).
-    suspended = frame.loc[frame["is_suspended"], "brand_key"]
-    others = _variant_bases(list(variants), suspended) if variants else {}
-    keys = frame["brand_key"].to_numpy(dtype=object)[rows]
-    bases = [(variants[key], *(b for b in others.get(key, ()) if b != variants[key]))
-             for key in keys.tolist()]
-    counts = np.fromiter(map(len, bases), dtype=np.int64, count=len(bases))
-    options = pd.DataFrame({"row": np.repeat(rows, counts),
-                            "order": np.concatenate([np.arange(n) for n in counts])
-                            if len(counts) else np.zeros(0, np.int64),
-                            "base": pd.Series([b for alternatives in bases for b in alternatives],
-                                              dtype=object),
+    empty = pd.Series("", index=frame.index, dtype=object)
+    banned = sorted(set(frame.loc[frame["is_suspended"], "brand_key"].dropna()) - {""})
+    table = {**{k: v for k, v in variants.items() if v}, **{k: (k,) for k in banned}}
+    names = list(table)
+    at = _positions(frame["brand_key"], names)
+    rows = np.flatnonzero(at >= 0)
+    if not len(rows):
+        return BrandWindows(empty, empty.copy(), empty.copy())
+    sizes = np.fromiter((len(table[n]) for n in names), dtype=np.int64, count=len(names))
+    flat = np.array([b for n in names for b in table[n]], dtype=object)
+    starts = (np.cumsum(sizes) - sizes)[at[rows]]  # each row's first brand in ``flat``
+    counts = sizes[at[rows]]
+    order = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    options = pd.DataFrame({"row": np.repeat(rows, counts), "order": order,
+                            "base": flat[np.repeat(starts, counts) + order],
                             "opened": np.repeat(frame["opened"].to_numpy()[rows], counts)})
-    # Each variant store against each distinct suspension day of each base brand (a join).
+    # Each store against each distinct suspension day of each brand it is or varies (a join).
     bans = frame.loc[frame["is_suspended"] & frame["suspended_at"].notna(),
                      ["brand_key", "suspended_at"]].drop_duplicates()
     pairs = options.merge(bans, left_on="base", right_on="brand_key")
     gap = (pairs["opened"] - pairs["suspended_at"]).dt.days
-    dated = pairs["row"][gap.notna()].unique()
-    undated = np.setdiff1d(rows, dated)
+    keys = frame["brand_key"].to_numpy(dtype=object)
+    varies = keys[pairs["row"].to_numpy()] != pairs["base"].to_numpy()
     named = []
     for inside in ((gap > 0) & (gap <= VARIANT_WINDOW_DAYS),
-                   (gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)):
-        first = pairs.loc[inside, ["row", "order", "base"]].sort_values(
+                   varies & (gap < 0) & (gap >= -VARIANT_WINDOW_DAYS)):
+        held = pairs.loc[inside, ["row", "order", "base"]].sort_values(
             ["row", "order"], kind="stable").drop_duplicates("row")
-        out = pd.Series("", index=frame.index, dtype=object)
-        out.iloc[first["row"].to_numpy()] = first["base"].to_numpy()
-        out.iloc[undated] = base.iloc[undated].to_numpy()
+        out = empty.copy()
+        out.iloc[held["row"].to_numpy()] = held["base"].to_numpy()
         named.append(out)
-    return named[0], named[1]
+    varying = keys[rows] != flat[starts]  # not a suspended brand itself
+    undated = ~np.isin(rows, pairs["row"][gap.notna()].unique()) & varying
+    out = empty.copy()
+    out.iloc[rows[undated]] = flat[starts[undated]]
+    return BrandWindows(named[0], named[1], out)
+
+
+def brand_variant_windows(stores: pd.DataFrame, variants: Mapping[str, tuple[str, ...]]
+                          ) -> tuple[pd.Series, pd.Series]:
+    """For each store whose brand varies a suspended brand (not the brand itself): the brand
+    of :func:`brand_windows` after a ban, and separately before one (:meth:`BrandWindows.weighed`).
+    """
+    return brand_windows(stores, variants).weighed(stores["brand_key"])
 
 
 def _positions(keys: pd.Series, table: list[str]) -> np.ndarray:

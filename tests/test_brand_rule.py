@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import string
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -73,6 +74,9 @@ def test_suspended_brand_reuse_lists_what_the_scoring_counted(clean_graph, neo4j
         ("V4", "VantruePro", "2023-01-01", "active", ""),  # two years after the ban
         ("V5", "Mpaw", "2021-02-01", "active", ""),        # one edit to a 4-letter brand
         ("V6", "Mpow Direct", "2021-01-15", "active", ""),  # a suffix, in the window
+        ("B3", "Anker", "2017-01-01", "suspended", "2018-01-01"),
+        ("B4", "Anker", "2020-01-01", "suspended", "2021-01-01"),
+        ("V7", "AnkerPro", "2021-02-20", "active", ""),    # in the later ban's window
     ]
     (data / "stores.csv").write_text(
         "store_id,name,brand,opened_on,status,suspended_on\n"
@@ -85,5 +89,40 @@ def test_suspended_brand_reuse_lists_what_the_scoring_counted(clean_graph, neo4j
     result = run_query(clean_graph, find_query("suspended-brand-reuse"), {})
     assert [(r["store_id"], r["relation"], r["suspended_brand"]) for r in result.rows] == [
         ("V6", "suffix added", "mpow"), ("V2", "same", "vantrue"),
-        ("V1", "one edit", "vantrue")]
-    assert [r["days_after_ban"] for r in result.rows] == [14, 31, 59]
+        ("V7", "suffix added", "anker"), ("V1", "one edit", "vantrue")]
+    # counted from the ban whose window holds the store (V7: B4's, not B3's three years before)
+    assert [r["days_after_ban"] for r in result.rows] == [14, 31, 50, 59]
+    assert str(result.rows[2]["first_suspended_on"]) == "2018-01-01"
+
+
+def test_the_risk_factor_names_the_brand_the_linkage_weighs():
+    # One window rule for the "brand variant" factor, variant_of and the linkage's near level
+    # (scoring.brand_windows). V1 ("luxkl", one letter from "luxka" and from "luxel") opened
+    # two months after B0's "luxka" ban; another seller's "luxel" store X9 was banned three
+    # years later. V2 ("vantruepro") opened two months after B2's "vantrue" ban; another
+    # seller's "vantrue" store B1 was banned three years before. The linkage weighed both as
+    # returns, while the factor named the rule's first brand and counted from its first ban
+    # only: it showed neither.
+    from graphaudit.analysis import analyze
+
+    stores = pd.DataFrame({
+        "store_id": ["B0", "X9", "V1", "B1", "B2", "V2", "V3"],
+        "status": ["suspended", "suspended", "active", "suspended", "suspended", "active",
+                   "active"],
+        "opened_on": ["2020-06-01", "2023-01-01", "2021-03-01", "2017-01-01", "2020-01-01",
+                      "2021-03-01", "2022-06-01"],
+        "suspended_on": ["2021-01-01", "2024-01-01", "", "2018-01-01", "2021-01-01", "", ""],
+        "brand": ["Luxka", "Luxel", "Luxkl", "Vantrue", "Vantrue", "VantruePro", "Vantrue"]})
+    links = pd.DataFrame({"store_id": ["B0", "V1"], "kind": ["payment"] * 2,
+                          "key": ["6222"] * 2, "holder_name": [""] * 2})
+    result = analyze(stores, links)
+    weighed = result.linkage.graph.stores.set_index("store_id")["brand_after"]
+    assert weighed["V1"] == "luxka" and weighed["V2"] == "vantrue"
+    for sid, base, relation in (("V1", "luxka", "one edit"), ("V2", "vantrue", "suffix added")):
+        row = result.store(sid)
+        assert (row["variant_of"], row["brand_reuse_of"], row["brand_reuse"]) == (
+            base, base, relation), sid
+        factors = result.clusters.set_index("cluster_id").loc[row["cluster_id"], "risk_factors"]
+        assert "brand variant" in factors, sid
+    # V3 reuses "vantrue" itself 17 months after its last ban: outside every window
+    assert result.store("V3")["brand_reuse"] == ""

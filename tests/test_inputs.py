@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from graphaudit.cli import main
 from graphaudit.coverage import NEEDED, gaps
 from graphaudit.records import MAX_LOSS_SHARE, RejectsWriter, parse_dates, read_records
-from graphaudit.scoring import score_clusters
+from graphaudit.scoring import brand_windows, score_clusters
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
@@ -290,8 +290,8 @@ def test_risk_factors_agree_with_the_cluster_figures(rows):
         "suspended_on": [r[3] for r in rows], "brand_key": [r[4] for r in rows]})
     cluster = pd.Series([f"C{r[0]}" for r in rows])
     holders = pd.Series(["doc"] * len(rows), index=stores["store_id"])
-    variants = {"xacme": "acme"}
-    table, clusters = score_clusters(stores, cluster, holders, variants)
+    reuse_of = brand_windows(stores, {"xacme": ("acme",)}).after
+    table, clusters = score_clusters(stores, cluster, holders, reuse_of)
     for row in clusters.to_dict("records"):
         factors = row["risk_factors"]
         assert ("suspended member" in factors) == (row["suspended"] > 0)
