@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import igraph
 import numpy as np
@@ -68,8 +68,6 @@ class Evidence:
     value_text: np.ndarray  # names and brands: their key; identifiers: ""
     comparisons: list[str]
     generating: np.ndarray  # per comparison: can it make two groups candidates?
-    per_store: np.ndarray | None = None  # mean distinct values per store, per comparison
-    spellings: tuple | None = None  # spellings' values and counts (:func:`_spellings`)
     #: per comparison, the random store pairs to count at ``near`` instead of those the values
     #: make (NaN: count them): the brand rule with its dates mirrored (:func:`_mirror_near`)
     near_pairs: np.ndarray | None = None
@@ -83,8 +81,18 @@ class Evidence:
     #: per evidence row: a variant's second brand value (the suspended brand it varies), no
     #: brand of its own: not counted among a group's values for the chances of coincidence
     variant: np.ndarray | None = None
-    #: the few rows the brand variants' rules read each round (:func:`_variant_rows`)
-    variant_rows: VariantRows | None = None
+    #: Facts of the stores that every round reads, found once when the evidence is made (they
+    #: do not depend on the groups): the mean distinct values per store of each comparison
+    #: (:func:`_values_per_store`), the value of each spelling and the spelling count of each
+    #: value (:func:`_spellings`), the rows the brand variants' rules read (:func:`_variant_rows`)
+    per_store: np.ndarray = field(init=False)
+    spellings: tuple[np.ndarray, np.ndarray] = field(init=False)
+    variant_rows: VariantRows = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.per_store = _values_per_store(self)
+        self.spellings = _spellings(self)
+        self.variant_rows = _variant_rows(self)
 
 
 @dataclass
@@ -803,7 +811,7 @@ def compare_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     # copy=False: columns as they are, not copied into one block
     shared = pd.DataFrame({"pair": pair_id, "value": value, "comp": comp, "level": level},
                           copy=False)
-    per_store = _values_per_store(evidence, n_comp)
+    per_store = evidence.per_store
     if evidence.variant is not None and evidence.variant.any():
         count = _without_variants(evidence, labels, count, n_groups_space)
     # Elsewhere a comparison's chances weigh nothing (Model.score): they stay 0.
@@ -824,7 +832,7 @@ def _without_variants(evidence: Evidence, labels: np.ndarray, count: np.ndarray,
     group holds only as a variant's second value: the variant is one brand, written once,
     not a second chance of a coincidence."""
     brand = evidence.comparisons.index("brand")
-    rows = _variant_rows(evidence)
+    rows = evidence.variant_rows
     n_values = len(evidence.comp)
     extra = np.unique(labels[rows.variant_store].astype(np.int64) * n_values
                       + rows.variant_value)
@@ -836,42 +844,38 @@ def _without_variants(evidence: Evidence, labels: np.ndarray, count: np.ndarray,
 
 
 def _variant_rows(evidence: Evidence) -> VariantRows:
-    """The rows of :class:`VariantRows`; computed once per run."""
-    if evidence.variant_rows is None:
-        n = len(evidence.store)
-        variant = evidence.variant if evidence.variant is not None else np.zeros(n, dtype=bool)
-        varied = np.zeros(len(evidence.comp), dtype=bool)
-        varied[evidence.value[variant]] = True
-        brand = evidence.comparisons.index("brand") if "brand" in evidence.comparisons else -1
-        of_varied = varied[evidence.value] & (evidence.comp[evidence.value] == brand)
-        own = np.flatnonzero(of_varied & ~variant)
-        var = np.flatnonzero(variant)
-        anchor = np.flatnonzero(of_varied & evidence.anchor) if evidence.anchor is not None \
-            else np.zeros(0, np.int64)
-        opened = np.full(len(var), np.inf) if evidence.opened is None else \
-            evidence.opened[evidence.store[var]]
-        ban = np.full(len(anchor), -np.inf) if evidence.banned is None else \
-            np.nan_to_num(evidence.banned[evidence.store[anchor]], nan=-np.inf)
-        evidence.variant_rows = VariantRows(
-            evidence.store[var], evidence.value[var], opened, evidence.store[own],
-            evidence.value[own], evidence.store[anchor], evidence.value[anchor], ban)
-    return evidence.variant_rows
+    """The rows of :class:`VariantRows` (found when the evidence is made)."""
+    n = len(evidence.store)
+    variant = evidence.variant if evidence.variant is not None else np.zeros(n, dtype=bool)
+    varied = np.zeros(len(evidence.comp), dtype=bool)
+    varied[evidence.value[variant]] = True
+    brand = evidence.comparisons.index("brand") if "brand" in evidence.comparisons else -1
+    of_varied = varied[evidence.value] & (evidence.comp[evidence.value] == brand)
+    own = np.flatnonzero(of_varied & ~variant)
+    var = np.flatnonzero(variant)
+    anchor = np.flatnonzero(of_varied & evidence.anchor) if evidence.anchor is not None \
+        else np.zeros(0, np.int64)
+    opened = np.full(len(var), np.inf) if evidence.opened is None else \
+        evidence.opened[evidence.store[var]]
+    ban = np.full(len(anchor), -np.inf) if evidence.banned is None else \
+        np.nan_to_num(evidence.banned[evidence.store[anchor]], nan=-np.inf)
+    return VariantRows(evidence.store[var], evidence.value[var], opened, evidence.store[own],
+                       evidence.value[own], evidence.store[anchor], evidence.value[anchor], ban)
 
 
-def _values_per_store(evidence: Evidence, n_comp: int) -> np.ndarray:
+def _values_per_store(evidence: Evidence) -> np.ndarray:
     """The mean number of distinct values of each comparison a store has (when it has any);
-    computed once per run (it does not depend on the groups)."""
-    if evidence.per_store is None:
-        n_stores = int(evidence.store.max()) + 1 if len(evidence.store) else 1
-        own = np.ones(len(evidence.value), dtype=bool) if evidence.variant is None else \
-            ~evidence.variant
-        value, store = unique_pairs(evidence.value[own], evidence.store[own], n_stores)
-        comp = evidence.comp[value]
-        values = np.bincount(comp, minlength=n_comp).astype(float)
-        with_comp, _ = unique_pairs(comp, store, n_stores)
-        stores = np.bincount(with_comp, minlength=n_comp).astype(float)
-        evidence.per_store = np.maximum(values / np.maximum(stores, 1.0), 1.0)
-    return evidence.per_store
+    found when the evidence is made (it does not depend on the groups)."""
+    n_comp = len(evidence.comparisons)
+    n_stores = int(evidence.store.max()) + 1 if len(evidence.store) else 1
+    own = np.ones(len(evidence.value), dtype=bool) if evidence.variant is None else \
+        ~evidence.variant
+    value, store = unique_pairs(evidence.value[own], evidence.store[own], n_stores)
+    comp = evidence.comp[value]
+    values = np.bincount(comp, minlength=n_comp).astype(float)
+    with_comp, _ = unique_pairs(comp, store, n_stores)
+    stores = np.bincount(with_comp, minlength=n_comp).astype(float)
+    return np.maximum(values / np.maximum(stores, 1.0), 1.0)
 
 
 def _shared_values(inc_value: np.ndarray, inc_group: np.ndarray, groups_of_value: np.ndarray,
@@ -1016,7 +1020,7 @@ def _near(evidence: Evidence, group: np.ndarray, n_groups: int, ga: np.ndarray, 
     group uses: the spellings of the side that uses fewer (of such values), kept where they
     spell the shared value, looked up on the other side. (Joining the value's every spelling
     instead costs a look-up per spelling of a common address, hundreds of them, per pair.)"""
-    exact_value, spellings = _spellings(evidence)
+    exact_value, spellings = evidence.spellings
     several = np.flatnonzero(spellings[value] > 1)
     near = np.zeros(len(value), dtype=bool)
     if not len(several):
@@ -1055,7 +1059,7 @@ def _held_near(evidence: Evidence, labels: np.ndarray, ga: np.ndarray, gb: np.nd
     n_values = len(evidence.comp)
     # per (group, brand): its first ban of the brand and its last opening under a variant (of
     # the brands some variant varies: no other is shared at near)
-    table = _variant_rows(evidence)
+    table = evidence.variant_rows
     first_ban = pd.Series(table.ban).groupby(
         labels[table.anchor_store].astype(np.int64) * n_values + table.anchor_value).min()
     last_open = pd.Series(table.opened).groupby(
@@ -1072,15 +1076,12 @@ def _held_near(evidence: Evidence, labels: np.ndarray, ga: np.ndarray, gb: np.nd
 
 
 def _spellings(evidence: Evidence) -> tuple[np.ndarray, np.ndarray]:
-    """The value of each spelling and the spelling count of each value; computed once per
-    run."""
-    if evidence.spellings is None:
-        n_exact = int(evidence.exact.max()) + 1 if len(evidence.exact) else 0
-        exact_value = np.zeros(n_exact, dtype=np.int64)
-        exact_value[evidence.exact] = evidence.value
-        spellings = np.bincount(exact_value, minlength=len(evidence.comp))
-        evidence.spellings = (exact_value, spellings)
-    return evidence.spellings
+    """The value of each spelling and the spelling count of each value (found when the
+    evidence is made)."""
+    n_exact = int(evidence.exact.max()) + 1 if len(evidence.exact) else 0
+    exact_value = np.zeros(n_exact, dtype=np.int64)
+    exact_value[evidence.exact] = evidence.value
+    return exact_value, np.bincount(exact_value, minlength=len(evidence.comp))
 
 
 def _expand(x: np.ndarray, starts: np.ndarray, items: np.ndarray
