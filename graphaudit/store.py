@@ -26,6 +26,7 @@ from importlib.resources.abc import Traversable
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from neo4j.exceptions import AuthError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired
 
 import neo4j
@@ -671,6 +672,10 @@ LINK_COLUMNS = ("store_id", "kind", "key", "raw", "holder_name", "role", "addres
 # Write-back statements take a list per column, as the load statements do.
 WRITE_CLUSTERS = statement("write-clusters")
 WRITE_MEMBERS = statement("write-members")
+# ... and on a graph without any :Cluster yet (the first `graphaudit cluster` after a load)
+CREATE_CLUSTERS = statement("create-clusters")
+CREATE_MEMBERS = statement("create-members")
+COUNT_CLUSTERS = statement("count-clusters")
 DROP_STALE_CLUSTERS = statement("drop-stale-clusters")
 WRITE_SIMILAR = statement("write-similar")
 WRITE_POSSIBLE_LINKS = statement("write-possible-links")
@@ -727,10 +732,36 @@ def _read_pages(store: GraphStore, links: bool = True,
                          index=stores["store_id"][clustered].to_numpy(), dtype=object)
     found = (pd.concat(link_pages, ignore_index=True) if link_pages
              else pd.DataFrame(columns=list(LINK_COLUMNS), dtype=object))
-    # kind after kind, as extract_identifiers gives them; stable, so store_id order stays
-    order = pd.Categorical(found["kind"], categories=KINDS).codes
-    found = found.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
-    return stores[columns], found[list(LINK_COLUMNS)], previous
+    return stores[columns], sorted_links(found[list(LINK_COLUMNS)]), previous
+
+
+#: the order of the links read back, after their kind (in :data:`KINDS` order)
+LINK_ORDER = ("store_id", "key", "raw", "address_type", "role", "holder_name")
+
+
+def sorted_links(links: pd.DataFrame) -> pd.DataFrame:
+    """``links`` (:data:`LINK_COLUMNS`) kind after kind, as extract_identifiers gives them, each
+    kind by store_id, then key and spelling (raw), address type, role and holder name.
+
+    The graph keeps no file order, and the order in which a store's relationships come back
+    depends on which load lane wrote them first; without a fixed order two loads of the same
+    records could show an address that a store wrote two ways with different text ("the first
+    written form", linkage/evidence.py). Sorted here, in Arrow, not by the server: an ORDER BY
+    of every page's rows was server time on every `graphaudit cluster`.
+    """
+    kind = pd.Categorical(links["kind"], categories=KINDS).codes
+    columns = {c: pa.array(links[c].to_numpy(dtype=object), pa.string()) for c in LINK_ORDER}
+    store_id = columns.pop("store_id")
+    # The server gives each page's stores in index order, their links together: then a
+    # store's rank is a count of changes, and the sort compares strings only within a store.
+    after, before = store_id[1:], store_id[:-1]
+    store: pa.Array = store_id
+    if pc.all(pc.greater_equal(after, before)).as_py() is not False:
+        changed = pc.not_equal(after, before).to_numpy(zero_copy_only=False)
+        store = pa.array(np.cumsum(np.concatenate([[False], changed]))[:len(store_id)])
+    table = pa.table({"kind": kind, "store": store, **columns})
+    order = pc.sort_indices(table, [(c, "ascending") for c in table.column_names])
+    return links.iloc[order.to_numpy()].reset_index(drop=True)
 
 
 def write_clusters(
@@ -754,11 +785,17 @@ def write_clusters(
     ``possible`` (possible_links.csv's rows) become POSSIBLE_LINK relationships between the
     clusters, on one lane (each locks two cluster nodes); those of an earlier run that this
     run did not find again are deleted.
+
+    On a graph without any :Cluster (the first run after a load) the nodes and memberships
+    are CREATEd: nothing can match, and MERGE looked for each one first (the same graph;
+    tests/test_store.py), and nothing stale is left to delete.
     """
     summary = LoadSummary()
+    fresh = int(store.run_read(COUNT_CLUSTERS)[0]["n"]) == 0
     nodes = clusters[["cluster_id", "size", "risk_score"]].assign(
         linked_to_suspended=clusters["linked_to_suspended"].astype(int) > 0)
-    store._write_lanes([_column_batches("Cluster", WRITE_CLUSTERS, nodes, counted=True,
+    store._write_lanes([_column_batches("Cluster", CREATE_CLUSTERS if fresh else WRITE_CLUSTERS,
+                                        nodes, counted=True,
                                         fixed={"computed_at": computed_at})],
                        summary, progress, redo="`graphaudit cluster`")
     # The brand rule's verdict (graphaudit.scoring), for the suspended-brand-reuse query; an
@@ -766,7 +803,8 @@ def write_clusters(
     rows = members[["store_id", "cluster_id"]].assign(
         **{c: members.get(c) for c in ("brand_reuse_of", "brand_reuse")})
     lane = pd.util.hash_array(rows["cluster_id"].to_numpy(dtype=object)) % LOAD_WORKERS
-    store._write_lanes([_column_batches("MEMBER_OF", WRITE_MEMBERS, rows[lane == j],
+    store._write_lanes([_column_batches("MEMBER_OF", CREATE_MEMBERS if fresh else WRITE_MEMBERS,
+                                        rows[lane == j],
                                         counted=True) for j in range(LOAD_WORKERS)],
                        summary, progress, redo="`graphaudit cluster`")
     pairs = pd.DataFrame(similar or [], columns=["a", "b", "score"])
@@ -777,6 +815,7 @@ def write_clusters(
     store._write_lanes([_column_batches("POSSIBLE_LINK", WRITE_POSSIBLE_LINKS, links,
                                         counted=True, fixed={"computed_at": computed_at})],
                        summary, progress, redo="`graphaudit cluster`")
-    store.run_write(DROP_STALE_POSSIBLE_LINKS, computed_at=computed_at)
-    store.run_write(DROP_STALE_CLUSTERS, keep=clusters["cluster_id"].tolist())
+    if not fresh:
+        store.run_write(DROP_STALE_POSSIBLE_LINKS, computed_at=computed_at)
+        store.run_write(DROP_STALE_CLUSTERS, keep=clusters["cluster_id"].tolist())
     return summary

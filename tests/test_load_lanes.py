@@ -40,3 +40,30 @@ def test_hub_links_get_the_hub_lane():
 
 def test_no_links_no_lanes():
     assert len(link_lanes(pd.DataFrame(columns=["store_id", "kind", "key"]), 2)) == 0
+
+
+def test_links_read_back_in_any_order_are_sorted_as_the_rule_says():
+    """The server gives a page's links in no order (the sort moved out of read-links.cypher):
+    whichever order they come in, grouped by store as the server gives them or shuffled,
+    read_graph's links are kind after kind (KINDS order), then store_id, key, spelling,
+    address type, role and holder name, the order extract_identifiers' consumers read."""
+    import numpy as np
+
+    from graphaudit.identifiers import KINDS
+    from graphaudit.store import LINK_COLUMNS, sorted_links
+
+    records = read_records(SAMPLE_DATA, RejectsWriter(None))
+    links = extract_identifiers(records, RejectsWriter(None)).links
+    links = links.reindex(columns=list(LINK_COLUMNS)).fillna("").astype(str)
+    # two spellings of one key of one store: the spelling decides
+    twice = links.iloc[[0]].assign(raw=lambda f: f["raw"] + " (again)")
+    links = pd.concat([links, twice], ignore_index=True)
+    rule = links.assign(rank=links["kind"].map(KINDS.index)).sort_values(
+        ["rank", "store_id", "key", "raw", "address_type", "role", "holder_name"]
+    ).drop(columns="rank").reset_index(drop=True)
+    shuffled = links.sample(frac=1, random_state=7)
+    by_store = shuffled.sort_values("store_id", kind="stable")
+    for given in (shuffled, by_store):
+        found = sorted_links(given.reset_index(drop=True))
+        assert found.to_numpy().tolist() == rule.to_numpy().tolist()
+    assert np.array_equal(sorted_links(links.iloc[:0]).columns, links.columns)

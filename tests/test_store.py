@@ -512,3 +512,40 @@ def test_explain_from_neo4j_gives_the_cluster_ids_the_graph_holds(clean_graph, n
     assert result.exit_code == 0, result.output
     found = json.loads(result.stdout)
     assert found["clusters"] == {a: kept, b: kept} and found["linked"]
+
+
+def _clusters_written(store) -> tuple:
+    """What `cluster` wrote, in a fixed order (computed_at apart: it is the run's time)."""
+    return tuple(store.run_read(query) for query in (
+        "MATCH (c:Cluster) RETURN c.cluster_id AS id, c.size AS size, c.risk_score AS risk, "
+        "c.linked_to_suspended AS linked ORDER BY id",
+        "MATCH (s:Store) OPTIONAL MATCH (s)-[:MEMBER_OF]->(c:Cluster) RETURN s.store_id AS s, "
+        "s.cluster_id AS id, s.brand_reuse_of AS of, s.brand_reuse AS reuse, "
+        "collect(c.cluster_id) AS member_of ORDER BY s",
+        "MATCH (a:Cluster)-[r:POSSIBLE_LINK]->(b:Cluster) RETURN a.cluster_id AS a, "
+        "b.cluster_id AS b, r.store_a AS sa, r.store_b AS sb, r.score AS score, "
+        "r.chance AS chance, r.evidence AS evidence ORDER BY a, b, sa, sb",
+        "MATCH (a)-[r:SIMILAR_TO]->(b) RETURN a.key AS a, b.key AS b, r.score AS score "
+        "ORDER BY a, b"))
+
+
+def test_the_first_cluster_run_creates_what_merging_would_write(clean_graph, neo4j_env,
+                                                                 tmp_path, monkeypatch):
+    """The first `cluster` after a load CREATEs the :Cluster nodes and memberships, as none
+    can exist yet (MERGE looked for each one first); the graph it leaves is the one that
+    MERGE writes into the same empty graph, memberships, flags and possible links alike."""
+    from graphaudit import store as graph_store
+
+    written = []
+    for merged in (False, True):
+        clean_graph.reset()
+        assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+        if merged:
+            monkeypatch.setattr(graph_store, "CREATE_CLUSTERS", graph_store.WRITE_CLUSTERS)
+            monkeypatch.setattr(graph_store, "CREATE_MEMBERS", graph_store.WRITE_MEMBERS)
+        result = CliRunner().invoke(main, ["cluster", "-q"])
+        assert result.exit_code == 0, result.output
+        written.append(_clusters_written(clean_graph))
+    clusters, stores, possible, similar = written[0]
+    assert len(clusters) > 1 and all(len(row["member_of"]) == 1 for row in stores)
+    assert written[0] == written[1]
