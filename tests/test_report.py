@@ -1464,11 +1464,14 @@ def test_json_strings_in_arrow_are_what_json_for_script_writes():
 @pytest.mark.parametrize("world", ["hostile", "demo", "sample", "big"])
 @pytest.mark.parametrize("show_pii", [False, True])
 def test_graphs_drawn_whole_in_arrow_are_what_the_folding_path_draws(tmp_path, world,
-                                                                     show_pii):
+                                                                     show_pii, monkeypatch):
     """A cluster small enough to draw whole takes its graph data from the nodes and edges
     prepared a column at a time (report.drawing); it is the JSON that the page-by-page path
     (build_cluster_graph, which folds nothing at that size) writes of the same cluster, and
-    every page of the report was drawn one way or the other."""
+    every page of the report was drawn one way or the other. The prepared data keeps the
+    tooltips and links of the folded clusters only: the page-by-page path of every cluster is
+    drawn from data prepared as if none could be drawn whole."""
+    from graphaudit.report import drawing
     from graphaudit.report.context import _folded_graph, _whole_graph
     from graphaudit.report.data import prepare
     from graphaudit.report.render import _selected
@@ -1478,11 +1481,14 @@ def test_graphs_drawn_whole_in_arrow_are_what_the_folding_path_draws(tmp_path, w
     analysis = analysis_of(data_dir)
     selected = _selected(analysis, None, None)
     data = prepare(analysis, selected, show_pii=show_pii, secret=b"k" * 32)
+    monkeypatch.setattr(drawing, "FOLD_NODES", -1)
+    every = prepare(analysis, selected, show_pii=show_pii, secret=b"k" * 32)
+    assert not every.drawings.whole.any()
     whole = 0
     for code in range(len(selected)):
         members = data.members[data.bounds[code]:data.bounds[code + 1]].tolist()
         low, high = int(data.pair_bounds[code]), int(data.pair_bounds[code + 1])
-        folded = _folded_graph(data, code, members, low, high)
+        folded = _folded_graph(every, code, members, low, high)
         if data.drawings.whole[code]:
             whole += 1
             assert _whole_graph(data, code, len(members), high - low) == folded[0], code

@@ -176,7 +176,7 @@ def _folded_graph(data: ReportData, code: int, members: list[int], low: int, hig
              for s, i in zip(pair_store, pair_ident, strict=True)]
     graph = build_cluster_graph(
         [_graph_store(data, s, title, big) for s, title in zip(
-            members, data.store_titles.slice(data.bounds[code], len(members)).to_pylist(),
+            members, data.store_titles.listed(code),
             strict=True)],
         [_graph_ident(data, links, i, ident_rows.get(i, {})) for i in idents], pairs)
     names = {f"s{s}": data.stores[s].store_id for s in members}

@@ -9,6 +9,7 @@ result, :class:`ReportData`, is read by the page contexts (:mod:`.context`) and 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,6 +113,12 @@ class PageRows:
             high = min(high, low + most)
         return self.text[self.offsets[low]:self.offsets[high]].decode("utf-8")
 
+    def listed(self, code: int) -> list[str]:
+        """The rows of cluster ``code``, each apart."""
+        low, high = self.bounds[code], self.bounds[code + 1]
+        at = self.offsets[low:high + 1].tolist()
+        return [self.text[a:b].decode("utf-8") for a, b in itertools.pairwise(at)]
+
     @classmethod
     def made(cls, codes: np.ndarray, rows: pa.Array, clusters: int) -> PageRows:
         """The rows ``rows`` of clusters ``codes`` (positions among ``clusters``; -1: none),
@@ -148,14 +155,17 @@ class ReportData:
     pair_ident: np.ndarray
     pair_bounds: np.ndarray
     stores: dict[int, Store]
-    #: each store's tooltip on the graph, aligned with ``members`` (:func:`_store_titles`)
-    store_titles: pa.Array
+    #: the graph's tooltip of each store of the clusters too big to draw whole (folded by
+    #: :mod:`.graph`), cluster by cluster (:func:`_store_titles`); those drawn whole have
+    #: theirs in ``drawings`` already
+    store_titles: PageRows
     #: the graphs of the pages drawn whole, as JSON (:mod:`.drawing`)
     drawings: Drawings
     #: each page's stores table, in the order the stores opened (``cluster-store-row.html``)
     store_rows: PageRows
     idents: dict[int, Ident]
-    #: every link of a page's stores, store by store: rows link_bounds[s]:link_bounds[s + 1]
+    #: every link of the stores of the folded clusters' pages, store by store: rows
+    #: link_bounds[s]:link_bounds[s + 1] (a page drawn whole has them in ``drawings``)
     links: Links
     link_bounds: np.ndarray
     evidence: Evidence
@@ -219,7 +229,7 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
     pair_codes = codes[pair_store]
     pairs = np.flatnonzero(pair_codes >= 0)
     pairs = pairs[np.argsort(pair_codes[pairs], kind="stable")]
-    links, link_bounds, link_idents, details = _links(analysis, members, n_stores, show_pii)
+    link_bounds, link_idents, details = _links(analysis, members, n_stores, show_pii)
     chosen = pa.array(selected, type=pa.string())
     evidence, evidence_texts = _evidence_by_cluster(analysis, chosen)
     merge_rows, possible_rows = _weighed_links(analysis, chosen, show_pii, secret)
@@ -233,10 +243,19 @@ def prepare(analysis: Analysis, selected: list[str], show_pii: bool, secret: byt
                                           show_pii)
     titles = _store_titles(columns, members, link_bounds, link_idents, details, idents)
     pair_bounds = np.searchsorted(pair_codes[pairs], np.arange(len(selected) + 1))
+    link_store = np.repeat(np.arange(n_stores), np.diff(link_bounds))
     drawings = drawn_whole(
         codes, members, bounds, columns, titles, pair_store[pairs], pair_ident[pairs],
-        pair_bounds, np.repeat(np.arange(n_stores), np.diff(link_bounds)), link_idents,
-        details, evidence, idents, partial(shown_text, show_pii=show_pii), PageRows.made)
+        pair_bounds, link_store, link_idents, details, evidence, idents,
+        partial(shown_text, show_pii=show_pii), PageRows.made)
+    # Only the folded clusters' pages draw from the tooltips and links one by one: the rest
+    # are let go (at 1,000,000 stores they were about a gigabyte in each page writer).
+    member_codes = codes[members]
+    folded = np.where(drawings.whole[member_codes], -1, member_codes)
+    titles = PageRows.made(folded, titles, len(selected))
+    folded_store = np.zeros(n_stores, dtype=bool)
+    folded_store[members[folded >= 0]] = True
+    links, link_bounds = _folded_links(folded_store, link_store, link_idents, details)
     return ReportData(
         analysis=analysis, show_pii=show_pii, selected=tuple(selected),
         code_of={cluster_id: code for code, cluster_id in enumerate(selected)},
@@ -416,10 +435,10 @@ def _store_rows(rows: np.ndarray, columns: list[list]) -> pa.Array:
 
 
 def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
-           ) -> tuple[Links, np.ndarray, np.ndarray, dict[str, pa.Array]]:
-    """The link rows of ``stores``, sorted by store, with bounds per store row and their
-    identifiers; the holder names and the raw text scrubbed. Also the details and raw text
-    as Arrow columns (``who``, ``where``, ``raw``)."""
+           ) -> tuple[np.ndarray, np.ndarray, dict[str, pa.Array]]:
+    """The link rows of ``stores``, sorted by store: bounds per store row, their identifiers,
+    and a column each (Arrow) of their holder names and raw text, scrubbed, and their details
+    (``holder``, ``raw``, ``who``, ``where``)."""
     linkage = analysis.linkage
     graph = linkage.graph
     chosen = np.zeros(n_stores, dtype=bool)
@@ -441,17 +460,28 @@ def _links(analysis: Analysis, stores: np.ndarray, n_stores: int, show_pii: bool
     where = pc.if_else(pc.not_equal(kind, ""),
                        pc.binary_join_element_wise("address type: ", kind, ""), "")
     shown = [shortened(scrub_column(_flat(detail), show_pii), 80) for detail in (who, where)]
-    columns = [holder.to_pylist(), *(detail.to_pylist() for detail in shown)]
     # A page shows a link's raw text only for an address (the raw text of a phone, an ID or an
     # account is the identifier itself, shown masked from its key): the others are left "",
     # not scrubbed (at 200,000 stores they were most of the texts prepare scrubbed in Python).
     address = np.flatnonzero((graph.idents["kind"] == "address").to_numpy(dtype=bool)[link_ident])
     raw = np.full(len(rows), "", dtype=object)
     raw[address] = _scrubbed(_values(graph.links, "raw", rows[address]), show_pii)
-    raw = raw.tolist()
     details = {"who": shown[0], "where": shown[1], "raw": pa.array(raw, pa.string()),
                "holder": holder}
-    return Links(link_ident.tolist(), *columns, raw), link_bounds, link_ident, details
+    return link_bounds, link_ident, details
+
+
+def _folded_links(chosen: np.ndarray, link_store: np.ndarray, link_ident: np.ndarray,
+                  details: dict[str, pa.Array]) -> tuple[Links, np.ndarray]:
+    """The :class:`Links` of the ``chosen`` stores (a mask of the linkage's stores), from the
+    link rows :func:`_links` gives (``link_store`` the store of each), with their bounds per
+    store."""
+    kept = np.flatnonzero(chosen[link_store])
+    taken = pa.array(kept)
+    bounds = np.searchsorted(link_store[kept], np.arange(len(chosen) + 1))
+    return Links(link_ident[kept].tolist(), *(details[name].take(taken).to_pylist()
+                                              for name in ("holder", "who", "where", "raw"))
+                 ), bounds
 
 
 def _idents(analysis: Analysis, idents: np.ndarray, show_pii: bool, secret: bytes
