@@ -30,6 +30,7 @@ from .records import (
     MAX_LOSS_SHARE,
     FileReport,
     RejectsWriter,
+    is_rejects_file,
     load_column_map,
 )
 from .settings import ConnectionSettings, Settings, resolve_settings
@@ -225,7 +226,8 @@ def rejects_option(default: str | None) -> Callable:
     return click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False,
                         path_type=Path), default=default, show_default=True,
                         callback=_rejects_folder_exists,
-                        help="Where rejected rows are written (CSV: file, line, field, reason).")
+                        help="Where rejected rows are written (CSV: file, line, field, reason); "
+                             "replaces only an earlier rejects file, never another file.")
 
 
 def _rejects_folder_exists(ctx: click.Context, param: click.Parameter,
@@ -382,11 +384,9 @@ def note_stale_rejects(rejects: RejectsWriter) -> None:
     one directory, then --append of another), and nothing in it tells which.
     (In an --out folder, graphaudit.outputs' manifest removes what analyze and report wrote.)"""
     path = rejects.path
-    if rejects.count or path is None or path.is_symlink() or not path.is_file():
+    if rejects.count or path is None:
         return
-    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
-        header = handle.readline().rstrip("\r\n")
-    if header == ",".join(RejectsWriter.COLUMNS):
+    if is_rejects_file(path):
         click.echo(f"Note: {path} holds the rejects of an earlier run, not this one's (this "
                    "run rejected nothing): kept, as it may be another data set's; delete it if "
                    "it was this data's", err=True)

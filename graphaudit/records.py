@@ -47,6 +47,7 @@ __all__ = [
     "Reject",
     "RejectsWriter",
     "check_rejects_path",
+    "is_rejects_file",
     "date_values",
     "find_files",
     "load_column_map",
@@ -178,7 +179,10 @@ class RejectsWriter:
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = open(self.path, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            if self.path.is_symlink():  # a file of our own in its place, never through it
+                self.path.unlink()
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+            self._handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
             self._writer = self._handle.write
             self._writer(csv_line(self.COLUMNS))
         # A value is masked by its column's kind; a reason is scrubbed like free text (it
@@ -308,15 +312,35 @@ def _check_input(path: Path, data_dir: Path) -> None:
         raise DataError(f"{path}: {what}, not a regular file; refused")
 
 
+def is_rejects_file(path: Path) -> bool:
+    """Whether ``path`` is a regular file (not a link) that a RejectsWriter wrote: its first
+    line is the rejects header."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        header = handle.readline(4096).rstrip("\r\n")
+    return header == ",".join(RejectsWriter.COLUMNS)
+
+
 def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> None:
-    """Refuse a rejects file that is one of the input files (writing it would truncate the
-    file while it is read)."""
+    """Refuse a rejects path that is one of the input files (writing it would truncate the
+    file while it is read), or a file graphaudit did not write (a rejects file replaces only
+    an earlier rejects file or an empty one; a link there is replaced, never followed)."""
     if rejects is None or not rejects.exists():
         return
     for path in inputs:
         if path is not None and os.path.samefile(rejects, path):
             raise ConfigError(f"--rejects {rejects} is the input file {path}: writing rejects "
                               "there would destroy it; give another path")
+    if rejects.is_symlink():
+        return  # replaced by a file of our own when the first reject arrives
+    if rejects.is_dir():
+        raise ConfigError(f"--rejects {rejects} is a folder: give a file's path")
+    if rejects.is_file() and rejects.stat().st_size and not is_rejects_file(rejects):
+        raise ConfigError(
+            f"--rejects {rejects} exists and is not a rejects file (its first line is not "
+            f"{','.join(RejectsWriter.COLUMNS)}): refused, so that it is not overwritten; "
+            "give another path, or move the file away")
 
 
 def _kind_and_format(path: Path) -> tuple[str, str | None]:

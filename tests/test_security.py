@@ -397,6 +397,36 @@ def test_rejects_pointing_at_an_input_file_is_refused_and_the_file_kept(data):
     assert result.exit_code == 2 and stores.read_bytes() == before
 
 
+def test_rejects_never_written_through_a_link_nor_over_a_file_graphaudit_did_not_write(
+        data, monkeypatch):
+    """REPORT2 item 3: a link at the rejects path is replaced by a file of our own (its target
+    kept); a file there that is not a rejects file is refused before anything is read (exit 2)
+    and kept; an earlier rejects file or an empty file is replaced."""
+    rows = "".join(f"S{k},2020-01-01\n" for k in range(2, 40))
+    (data / "stores.csv").write_text(f"store_id,opened_on\nS1,bad\n{rows}", encoding="utf-8")
+    victim = data.parent / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    link = data.parent / "rj.csv"
+    link.symlink_to(victim)
+    result = CliRunner().invoke(main, ["validate", str(data), "--rejects", str(link)])
+    assert result.exit_code == 0, result.output
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not link.is_symlink() and link.read_text(encoding="utf-8").startswith("file,line")
+    work = data.parent / "sub"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    notes = work / "rejects.csv"  # validate's default --rejects
+    notes.write_text("my own notes\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["validate", str(data)])
+    assert result.exit_code == 2 and "not a rejects file" in result.stderr, result.output
+    assert notes.read_text(encoding="utf-8") == "my own notes\n"
+    for earlier in ("", link.read_text(encoding="utf-8")):
+        notes.write_text(earlier, encoding="utf-8")
+        result = CliRunner().invoke(main, ["validate", str(data)])
+        assert result.exit_code == 0, result.output
+        assert notes.read_text(encoding="utf-8").startswith("file,line,field,reason,value")
+
+
 # ---------------------------------------------------------------------------------------------
 # 1, 2, 4, 5, 7 (privacy, graphaudit/privacy.py): pseudonyms that cannot be reversed, a graph
 # that can hold keyed hashes only, cells safe to open in a spreadsheet, personal data scrubbed
