@@ -794,6 +794,11 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
 
     Parameters are typed and identifiers are normalized like the data; a query that writes is
     refused unless --write. docs/queries.md describes every query.
+
+    Output is masked by what each value is (a key, a spelling, or a key turned into a number).
+    Masking guards against showing personal data by accident, not against the query's author:
+    a query that computes pieces of a value (substring, split, replace) gets them in clear.
+    Read a .cypher file from someone else before running it (docs/security.md).
     """
     import logging
     import shutil

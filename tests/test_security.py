@@ -827,6 +827,32 @@ def test_query_output_is_masked_by_the_type_of_value_not_the_column_name(
     assert PRIVATE["id"] in shown.stdout
 
 
+def test_query_masks_a_key_turned_into_a_number_and_a_spelling_one_way(
+        clean_graph, neo4j_env, tmp_path):
+    """REPORT2 item 2: ``toInteger(p.key)`` is the key's digits as a number, masked like the
+    key; the same ``raw`` is masked the same way whether it comes inside its relationship or
+    through ``properties(r)``. (Pieces a query computes out of a key are not masked: the limit
+    docs/security.md states.)"""
+    data = privacy_world(tmp_path / "data")
+    assert _load(data).exit_code == 0
+    custom = tmp_path / "numbers.cypher"
+    custom.write_text(
+        "MATCH (s:Store {store_id: 'S1'})-[r:OPENED_WITH]->(:IdDocument)\n"
+        "MATCH (s)-[:HAS_PHONE]->(p:Phone) MATCH (s)-[:PAID_TO]->(a:PaymentAccount)\n"
+        "RETURN toInteger(p.key) AS n, [toInteger(a.key)] AS l, r AS rel,\n"
+        "       properties(r) AS props, size(p.key) AS small\n", encoding="utf-8")
+    result = run_cli("query", str(custom), "--format", "json")
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert "8613800138000" not in result.stdout and PRIVATE["account"] not in result.stdout
+    row = json.loads(result.stdout)[0]
+    assert re.fullmatch(r"\+86\*\*\*\*000 #[0-9a-f]{8}", str(row["n"])), row["n"]
+    assert re.fullmatch(r"\*\*\*\* 3445 #[0-9a-f]{8}", row["l"][0]), row["l"]
+    assert row["rel"]["raw"] == row["props"]["raw"], (row["rel"], row["props"])
+    assert row["small"] == len(PRIVATE["phone_e164"])  # a count stays a number
+    shown = json.loads(run_cli("query", str(custom), "--format", "json", "--show-pii").stdout)
+    assert shown[0]["n"] == 8613800138000
+
+
 _TEXT = "0123456789１２ .-/_xX@ab.c-é😀\n"
 
 

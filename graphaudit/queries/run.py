@@ -73,6 +73,8 @@ class _Masker:
             return [self.raw(kind, v) for v in value]
         if not isinstance(value, str) or kind not in PII_KINDS:
             return self.free(value)
+        if self.known.get(value) == (kind, True):
+            return self.key(kind, value)  # a spelling that is the key: masked as the key is
         return mask_raw(kind, value)
 
     def free(self, value: object) -> object:
@@ -81,6 +83,11 @@ class _Masker:
             return self.row(value)
         if isinstance(value, list):
             return [self.free(v) for v in value]
+        if _is_number(value):
+            found = self.known.get(str(value))
+            if found is None or found[0] not in PII_KINDS:
+                return value
+            return self.key(found[0], identifier_key(found[0], str(value)))  # as the key is
         if not isinstance(value, str) or not value:
             return value
         if is_hashed(value):
@@ -138,9 +145,18 @@ def mask_row(row: Mapping[str, object], kind: str | None = None,
     return _Masker(known, secret).row(row, kind)
 
 
+def _is_number(value: object) -> bool:
+    """An integer of a result that may be an identifier's digits (``toInteger(p.key)``): six
+    digits or more, so that counts and sizes are not looked up."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 100_000
+
+
 def _strings(value: object, into: set[str]) -> None:
-    """Collect the strings of a result value (inside lists and maps) into ``into``."""
-    if isinstance(value, str):
+    """Collect the strings of a result value (inside lists and maps) into ``into``; integers
+    as their digits, so that a key turned into a number is looked up like the key."""
+    if _is_number(value):
+        into.add(str(value))
+    elif isinstance(value, str):
         if value and not is_hashed(value):
             into.add(value)
     elif isinstance(value, list):
