@@ -912,14 +912,19 @@ def shell(uri, user, password, database, shell_args):
     environment, never on a command line. Arguments after the options go to cypher-shell
     (e.g. `graphaudit shell --format plain < queries.cypher`; `-- --help` shows its own).
 
+    cypher-shell's own -a/--address/--uri, -u/--username, -p/--password, -d/--database and
+    --impersonate are refused: they would log in with the saved password wherever they point;
+    graphaudit's --uri, --user and --database choose the server instead.
+
     Unlike `graphaudit query`, the shell is a full client, NOT read-only: it can change or
     delete the graph, as far as the Neo4j user may (docs/security.md).
     """
     import os
 
-    from .shell import find_cypher_shell, shell_environment
+    from .shell import check_shell_args, find_cypher_shell, shell_environment
     from .store import connect
 
+    check_shell_args(shell_args)
     settings = _settings(uri, user, password, database)
     program = find_cypher_shell()
     # cypher-shell exits 1 for every failure: a server that is down or refuses the login is

@@ -22,10 +22,34 @@ from pathlib import Path
 from .errors import ConfigError
 from .settings import ConnectionSettings, connection_file, read_env_file
 
-__all__ = ["SHELL_ENV", "find_cypher_shell", "shell_environment"]
+__all__ = ["SHELL_ENV", "check_shell_args", "find_cypher_shell", "shell_environment"]
 
 #: names the cypher-shell launcher (environment, or a line of the per-user connection file)
 SHELL_ENV = "GRAPHAUDIT_CYPHER_SHELL"
+
+
+#: cypher-shell's own options that choose the server or the login: graphaudit's --uri, --user
+#: and --database choose them (with the rule that keeps the saved password off other servers)
+_CONNECTION_OPTIONS = {"-a": "--uri", "--address": "--uri", "--uri": "--uri", "-u": "--user",
+                       "--username": "--user", "-p": "--password", "--password": "--password",
+                       "-d": "--database", "--database": "--database",
+                       "--impersonate": "another Neo4j user"}
+
+
+def check_shell_args(args: list[str] | tuple[str, ...]) -> None:
+    """Refuse cypher-shell arguments that name a server, a user or a database: cypher-shell
+    would log in there with the password graphaudit gives it (the saved one), so a pasted
+    ``-a bolt://elsewhere`` would send it to another server."""
+    for arg in args:
+        name = arg.split("=", 1)[0]
+        short = arg[:2] if len(arg) > 2 and not arg.startswith("--") else arg
+        found = name if name in _CONNECTION_OPTIONS else short
+        if found in _CONNECTION_OPTIONS:
+            raise ConfigError(
+                f"cypher-shell's {found} is refused: it would log in with the saved password "
+                f"wherever it points; give graphaudit's {_CONNECTION_OPTIONS[found]} instead "
+                "(graphaudit shell --help), which never sends a saved password to another "
+                "server")
 
 
 def find_cypher_shell(environ: Mapping[str, str] | None = None) -> Path:

@@ -70,6 +70,26 @@ def test_the_shell_exits_3_when_neo4j_is_down_or_refuses_the_login(tmp_path, neo
     assert "wrong-pw" not in refused.stderr + refused.stdout and not seen.exists()
 
 
+@pytest.mark.parametrize("args", [["-a", "bolt://127.0.0.1:47111"], ["--address=bolt://x:1"],
+                                  ["--format", "plain", "--", "--uri", "neo4j://x"],
+                                  ["-abolt://x:7687"], ["-u", "neo4j"],
+                                  ["--format", "plain", "-d", "other"]])
+def test_cypher_shell_options_naming_a_server_or_login_are_refused(tmp_path, args):
+    """REPORT2 item 16: cypher-shell's -a/--uri (and -u, -d) would take the saved password to
+    whatever they name; they are refused (exit 2) before anything connects or the shell runs."""
+    seen = tmp_path / "seen.txt"
+    cfg = tmp_path / "cfg" / "graphaudit"
+    cfg.mkdir(parents=True)
+    (cfg / "connection.env").write_text("NEO4J_PASSWORD=saved-secret-pw\n", encoding="utf-8")
+    env = {**os.environ, "GRAPHAUDIT_CYPHER_SHELL": str(_fake_shell(tmp_path)),
+           "SEEN": str(seen), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    for name in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_ADDRESS"):
+        env.pop(name, None)
+    done = shell(*args, env=env)
+    assert done.returncode == 2 and "is refused" in done.stderr, (done.stdout, done.stderr)
+    assert "saved-secret-pw" not in done.stdout + done.stderr and not seen.exists()
+
+
 def test_without_a_cypher_shell_it_says_how_to_get_one(tmp_path):
     env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "PATH": "/usr/bin:/bin",
            "NEO4J_URI": "bolt://127.0.0.1:7999", "NEO4J_PASSWORD": "x"}
