@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -219,6 +220,10 @@ def _remember_date_format(ctx: click.Context, _param, value: str | None) -> None
         if lacking:
             raise click.BadParameter(f"{value!r} lacks {' and '.join(lacking)}; "
                                      "write it like %d/%m/%Y")
+        try:  # a bad directive (%Q, a stray %) fails here, not while the files are read
+            datetime.strptime(datetime(2001, 2, 3).strftime(value), value)
+        except ValueError as exc:
+            raise click.BadParameter(f"{value!r}: {exc}; write it like %d/%m/%Y") from None
     ctx.meta["date_format"] = value
 
 

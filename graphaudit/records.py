@@ -1133,6 +1133,10 @@ DATE_FORMS: tuple[tuple[str, re.Pattern], ...] = (
     ("Mon D, YYYY and Month D YYYY",
      re.compile(r"(?P<m>[A-Za-z]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})")),
 )
+#: the years a date may have (as text): outside them it is a placeholder such as 9999-12-31 or
+#: Excel's day 0 (1899-12-30), dropped with a reject line; later steps count days in
+#: nanoseconds, which end in 2262
+DATE_YEARS = ("1900", "2099")
 #: day and month as numbers with the year last: 01/05/2020 is 1 May or 5 January
 _AMBIGUOUS = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}" + _TIME)
 
@@ -1194,4 +1198,10 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
             f"order is not given{guessed}: give --date-format %m/%d/%Y")
         reasons[first[first & second].index] = "not a real calendar date"
         reasons[unread & impossible] = "not a real calendar date"
+    years = result.str[:4]
+    outside = (result != "") & ((years < DATE_YEARS[0]) | (years > DATE_YEARS[1]))
+    if outside.any():
+        result[outside] = ""
+        reasons[outside] = (f"outside {DATE_YEARS[0]}-{DATE_YEARS[1]}: a placeholder "
+                            "(9999-12-31, 0001-01-01) or a misread date, not a real one")
     return result, reasons

@@ -323,3 +323,36 @@ def test_the_report_from_neo4j_lists_what_load_could_not_assess(clean_graph, neo
     assert said in result.output and "no payments file" in result.output
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert "<h2>Not assessed</h2>" in index and said in index
+
+
+# ---------------------------------------------------------------------------------------------
+# REPORT2 items 13 and 18: placeholder dates and bad --date-format
+
+
+def test_placeholder_dates_are_dropped_with_a_reason_and_analyze_runs(tmp_path):
+    """REPORT2 item 13: 9999-12-31, 0001-01-01, 2262-04-12 and Excel's day 0 passed validate
+    and then crashed analyze with a pandas traceback; they are dropped with a reject line."""
+    data = tmp_path / "fut"
+    dates = ["2019-01-01", "9999-12-31", "0001-01-01", "2262-04-12", "1899-12-30"]
+    write_csv(data / "stores.csv", ["store_id", "name", "brand", "opened_on", "status"],
+              [[f"F{k}", "a", f"brand{k}", d, "active"] for k, d in enumerate(dates)])
+    write_csv(data / "payments.csv", ["store_id", "account_number"],
+              [[f"F{k}", "6222021234567890123"] for k in range(len(dates))])
+    rejects = tmp_path / "rj.csv"
+    result = run("analyze", str(data), "--out", str(tmp_path / "out"), "-q",
+                 "--rejects", str(rejects))
+    assert result.exit_code == 0, (result.output, result.exception)
+    dropped = {r["line"]: r["reason"] for r in rejects_of(rejects) if r["field"] == "opened_on"}
+    assert set(dropped) == {"3", "4", "5", "6"}, dropped
+    assert all(reason.startswith("outside 1900-2099") for reason in dropped.values())
+    assert len(data_rows(tmp_path / "out" / "clusters.csv")) == len(dates)
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y %Q", "%Y-%m-%d%"])
+def test_a_bad_date_format_directive_is_a_usage_error(tmp_path, fmt):
+    """REPORT2 item 18: an invalid strftime directive was a traceback while reading."""
+    data = write_csv(tmp_path / "d" / "stores.csv", ["store_id", "opened_on"], [["S1", "x"]])
+    result = run("validate", str(data.parent), "--date-format", fmt,
+                 "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 2 and "--date-format" in result.output, result.output
+    assert "Traceback" not in result.output

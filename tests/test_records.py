@@ -314,10 +314,12 @@ def test_dates_and_choices_are_normalised_only_when_needed(tmp_path):
           "S2,,closed\nS3,2021-3-4,\nS4,1850-06-01,Suspended\nS5,2021-02-30,ACTIVE\n")
     sink = tmp_path / "rejects.csv"
     got = read_records(data, RejectsWriter(sink)).stores
-    # the impossible date is dropped from its row, which is kept
-    assert got["opened_on"].tolist() == ["2021-01-02", "", "2021-03-04", "1850-06-01", ""]
+    # the impossible date, and one outside 1900-2099 (REPORT2 item 13), are dropped from their
+    # rows, which are kept
+    assert got["opened_on"].tolist() == ["2021-01-02", "", "2021-03-04", "", ""]
     assert got["status"].tolist() == ["active", "closed", "active", "suspended", "active"]
-    assert [(r["line"], r["field"]) for r in read_rejects(sink)] == [("6", "opened_on")]
+    assert [(r["line"], r["field"]) for r in read_rejects(sink)] == [("5", "opened_on"),
+                                                                     ("6", "opened_on")]
 
 
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
