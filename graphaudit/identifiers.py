@@ -184,11 +184,56 @@ def _key_rows(frame: pd.DataFrame, column: str, kind: str,
     failed[list(reasons)] = True
     failed = failed[codes]
     rejects = _unnormalizable(frame, column, present[failed], codes[failed], reasons)
+    placeholder = _placeholders(kind, values)
+    if placeholder is not None:
+        bad = (placeholder != "") & ~failed
+        rejects += _unnormalizable(frame, column, present[bad], np.flatnonzero(bad),
+                                   dict(enumerate(placeholder)))
+        failed |= bad
     encoded = pc.dictionary_encode(keys)
     key_codes = encoded.indices.to_numpy(zero_copy_only=False)[codes]
     keep = ~failed & ~_repeated_links(frame, present, key_codes, kind)
     return _KeyedRows(present[keep], key_codes[keep], encoded.dictionary, valid[codes][keep],
                       rejects)
+
+
+_SCIENTIFIC = (False, r"^[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$",
+               "in scientific notation: a spreadsheet saved it and its digits are lost "
+               "(export the column as text)")
+_DECIMAL = (False, r"^\+?[0-9]+\.0+$", "ends in .0: a spreadsheet saved it as a decimal number "
+            "(export the column as text)")
+_NO_DIGIT = (False, r"^[^0-9]*$", "no digits: a placeholder (N/A, none, -), not a number")
+_ONE_DIGIT = (True, "^(?:" + "|".join(f"{d}+" for d in range(10)) + ")$",
+              "one digit repeated: a placeholder, not a number")
+#: values that normalize to a key but are not identifiers: placeholders of a mandatory field
+#: and numbers a spreadsheet mangled. Each would link every store that has it at the kind's
+#: full weight (two stores without an ID, "N/A", linked at +9). Per kind, (whether the
+#: pattern is matched on the value with separators out, RE2 pattern, reason); the first match
+#: gives the reason, and the value is dropped with a reject line (REPORT2 items 11, 12, 14).
+PLACEHOLDERS: dict[str, tuple[tuple[bool, str, str], ...]] = {
+    "id_document": (_SCIENTIFIC, _DECIMAL, _NO_DIGIT, _ONE_DIGIT),
+    "payment": (_SCIENTIFIC, _DECIMAL, _NO_DIGIT, _ONE_DIGIT),
+    "phone": (_SCIENTIFIC, _DECIMAL, _ONE_DIGIT,
+              (True, r"^[0-9]{1,6}$", "too short for a phone number (fewer than 7 digits)")),
+    "email": ((False, r"^[^@]*@[^@.]*$",
+               "no dot in its domain: a placeholder, not an e-mail address"),),
+}
+
+
+def _placeholders(kind: str, values: pa.Array) -> np.ndarray | None:
+    """Per value, why it is a placeholder or a spreadsheet's number (:data:`PLACEHOLDERS`), ""
+    where it is not; None for a kind without rules. Checked once per distinct value."""
+    rules = PLACEHOLDERS.get(kind)
+    if not rules or not len(values):
+        return None
+    encoded = pc.dictionary_encode(values)
+    text = pc.utf8_trim_whitespace(pc.utf8_normalize(encoded.dictionary, "NFKC"))
+    plain = pc.replace_substring_regex(text, r"[\s\-./_()+]+", "")
+    why = np.full(len(text), "", dtype=object)
+    for stripped, pattern, reason in rules:
+        hit = pc.match_substring_regex(plain if stripped else text, pattern)
+        why[hit.to_numpy(zero_copy_only=False) & (why == "")] = reason
+    return why[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def _arrow_column(frame: pd.DataFrame, column: str, rows: np.ndarray) -> pa.Array:

@@ -356,3 +356,31 @@ def test_a_bad_date_format_directive_is_a_usage_error(tmp_path, fmt):
                  "--rejects", str(tmp_path / "rj.csv"))
     assert result.exit_code == 2 and "--date-format" in result.output, result.output
     assert "Traceback" not in result.output
+
+
+def test_placeholders_and_spreadsheet_numbers_are_dropped_not_linked(tmp_path):
+    """REPORT2 items 11, 12, 14: phones "0"/"1"/"138", e-mails "x@x", IDs "N/A" and
+    "000000000000000000", account "0", and numbers a spreadsheet saved ("4.40305E+17",
+    "13800138000.0") linked unrelated stores at full weight; each is dropped with a reason."""
+    data = tmp_path / "ph"
+    stores = [f"P{k}" for k in range(1, 11)]
+    write_csv(data / "stores.csv", ["store_id", "name", "status"],
+              [[s, s.lower(), "suspended" if s == "P1" else "active"] for s in stores])
+    values = [("000000000000000000", "0", "x@x"), ("000000000000000000", "0", "x@x"),
+              ("N/A", "1", "-"), ("N/A", "1", ""), ("4.40305E+17", "138", ""),
+              ("4.40305E+17", "13800138000.0", ""), ("4.40306E+17", "138", ""),
+              ("4.40306E+17", "", ""), ("", "", ""), ("", "", "")]
+    write_csv(data / "identities.csv", ["store_id", "id_number", "phone", "email"],
+              [[s, *v] for s, v in zip(stores, values, strict=True)])
+    write_csv(data / "payments.csv", ["store_id", "account_number"],
+              [["P3", "0"], ["P4", "0"], ["P9", "6.22202E+18"], ["P10", "6.22202E+18"]])
+    rejects = tmp_path / "rj.csv"
+    result = run("analyze", str(data), "--out", str(tmp_path / "out"), "-q",
+                 "--rejects", str(rejects))
+    assert result.exit_code == 0, (result.output, result.exception)
+    clusters = data_rows(tmp_path / "out" / "clusters.csv")
+    assert len({r["cluster_id"] for r in clusters}) == len(stores), clusters  # nobody linked
+    reasons = [r["reason"] for r in rejects_of(rejects) if r["field"] != "email" or r["value"]]
+    for words in ("one digit repeated", "no digits", "scientific notation", "ends in .0",
+                  "too short for a phone", "no dot in its domain"):
+        assert any(words in reason for reason in reasons), (words, reasons)
