@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -637,7 +638,7 @@ def _read_delimited(
     raw_names = next(csv.reader([header], delimiter=delimiter))
     names = _header_names(raw_names, kind, mapping, path, report)
 
-    bad_rows: list[tuple[int, str, int, int]] = []  # not yet sent on as rejects
+    bad_rows: list[tuple[int, str]] = []  # (record, why): not yet sent on as rejects
     # Every ragged record, kept: pyarrow may report one while it reads ahead into the next
     # block, before the block it belongs to is numbered. pyarrow numbers records, not lines.
     skipped_lines: list[int] = []
@@ -645,7 +646,8 @@ def _read_delimited(
     physical = _PhysicalLines()
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number or 0, row.text, row.expected_columns, row.actual_columns))
+        bad_rows.append((row.number or 0, f"{row.actual_columns} fields where the header has "
+                                          f"{row.expected_columns}: {row.text[:120]}"))
         skipped_lines.append(row.number or 0)
         physical.add_text(row.number or 0, row.text)
         return "skip"
@@ -681,12 +683,17 @@ def _read_delimited(
             reader = pacsv.open_csv(handle, read_options, parse_options, convert_options)
             for batch in reader:
                 next_line, lines = _line_numbers(next_line, batch.num_rows, skipped_lines)
+                swallowed = np.zeros(batch.num_rows, dtype=bool)
                 if delimiter == ",":
-                    physical.add_batch(lines, batch)
+                    swallowed = physical.add_batch(lines, batch)
+                    bad_rows.extend(zip(lines[swallowed].tolist(),
+                                        _swallowed_rows(batch, swallowed), strict=True))
                     batch = batch.select(kept)
                 frame = batch.to_pandas()
                 frame.columns = [n for n in names if n]
                 frame["_line"] = physical.lines(lines)
+                if swallowed.any():
+                    frame = frame[~swallowed]
                 yield _drop_blank_rows(frame)
                 yield from _ragged_rejects(path, kind, report, bad_rows, physical, next_line)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -706,9 +713,14 @@ class _PhysicalLines:
         self.records: list[np.ndarray] = []
         self.breaks: list[np.ndarray] = []
 
-    def add_batch(self, records: np.ndarray, batch: pa.RecordBatch) -> None:
-        """Note the line breaks inside the values of ``batch``, whose records are ``records``."""
+    def add_batch(self, records: np.ndarray, batch: pa.RecordBatch) -> np.ndarray:
+        """Note the line breaks inside the values of ``batch``, whose records are ``records``.
+
+        Returns which records swallowed rows: a value with a whole line inside it that holds as
+        many commas as a row of the file does, what a quote left open leaves behind.
+        """
         extra = None
+        swallowed = np.zeros(batch.num_rows, dtype=bool)
         for column in batch.columns:
             if not (pc.any(pc.match_substring(column, "\n")).as_py()
                     or pc.any(pc.match_substring(column, "\r")).as_py()):
@@ -716,8 +728,13 @@ class _PhysicalLines:
             counts = pc.count_substring_regex(column, "\r\n|\r|\n").to_numpy(
                 zero_copy_only=False)
             extra = counts if extra is None else extra + counts
+            if batch.num_columns > 1:
+                inner_row = ",".join(["[^\r\n]*"] * batch.num_columns)
+                swallowed |= pc.match_substring_regex(
+                    column, f"[\r\n]{inner_row}[\r\n]").to_numpy(zero_copy_only=False)
         if extra is not None and extra.any():
             self._add(records[extra > 0], extra[extra > 0])
+        return swallowed
 
     def add_text(self, record: int, text: str) -> None:
         """Note the line breaks inside a ragged record's ``text``."""
@@ -772,8 +789,20 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank] if blank.any() else frame
 
 
+def _swallowed_rows(batch: pa.RecordBatch, swallowed: np.ndarray) -> list[str]:
+    """Why each swallowed record of ``batch`` is rejected, with the row it swallowed."""
+    texts = []
+    for index in np.flatnonzero(swallowed).tolist():
+        values = [column[index].as_py() for column in batch.columns]
+        inner = next(line for value in values for line in re.split(r"\r\n|\r|\n", value)[1:-1]
+                     if line.count(",") >= batch.num_columns - 1)
+        texts.append("a quote left open? this record runs over the next lines, and one of "
+                     f"them reads as a row of its own: {inner[:120]}")
+    return texts
+
+
 def _ragged_rejects(
-    path: Path, kind: str, report: FileReport, bad_rows: list[tuple[int, str, int, int]],
+    path: Path, kind: str, report: FileReport, bad_rows: list[tuple[int, str]],
     physical: _PhysicalLines | None = None, before: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Rows with the wrong number of fields, as a frame of ``_line`` and ``_ragged`` details:
@@ -784,10 +813,7 @@ def _ragged_rejects(
     bad_rows[:] = [row for row in bad_rows if before is not None and row[0] >= before]
     records = np.array([row[0] for row in ready], dtype=np.int64)
     lines = physical.lines(records) if physical is not None else records
-    details = [
-        (int(line), f"{actual} fields where the header has {expected}: {text[:120]}")
-        for line, (_, text, expected, actual) in zip(lines, ready, strict=True)
-    ]
+    details = [(int(line), why) for line, (_, why) in zip(lines, ready, strict=True)]
     yield pd.DataFrame(details, columns=["_line", "_ragged"])
 
 
@@ -1068,12 +1094,18 @@ def _all_canonical(values: pd.Series, choices: tuple[str, ...]) -> bool:
 
 
 def _all_iso_dates(values: pd.Series) -> bool:
-    """True when every value is empty or a real calendar date written YYYY-MM-DD (1900-2099).
+    """True when every value is empty or a real calendar date written YYYY-MM-DD, within
+    :func:`date_window`.
 
     pandas would parse and format such dates back to the same text, so they need no work; one
     odd value anywhere sends the column down the exact pandas path.
     """
-    return _iso_dates(values) is not None
+    dates = _iso_dates(values)
+    if dates is None or dates.null_count == len(dates):
+        return dates is not None
+    first, last = date_window()
+    bounds = pc.min_max(dates)
+    return bounds["min"].as_py() >= first and bounds["max"].as_py() <= last
 
 
 def _iso_dates(values: pd.Series) -> pa.Array | None:
@@ -1133,12 +1165,21 @@ DATE_FORMS: tuple[tuple[str, re.Pattern], ...] = (
     ("Mon D, YYYY and Month D YYYY",
      re.compile(r"(?P<m>[A-Za-z]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})")),
 )
-#: the years a date may have (as text): outside them it is a placeholder such as 9999-12-31 or
-#: Excel's day 0 (1899-12-30), dropped with a reject line; later steps count days in
-#: nanoseconds, which end in 2262
-DATE_YEARS = ("1900", "2099")
 #: day and month as numbers with the year last: 01/05/2020 is 1 May or 5 January
 _AMBIGUOUS = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}" + _TIME)
+
+
+#: No marketplace store opened or was suspended before this day: an earlier date is a
+#: placeholder of the export (1900-01-01, 1970-01-01, Excel's 1899-12-30), not an event.
+FIRST_DATE = date(1990, 1, 1)
+
+
+def date_window() -> tuple[date, date]:
+    """The dates an export's events can have: from :data:`FIRST_DATE` to tomorrow (UTC, so
+    that no time zone's today is in the future). Later dates are placeholders (9999-12-31,
+    2099-12-31) or typos; taken as real they would overflow pandas' timestamps (past 2262)
+    or score a store as opened decades after a ban."""
+    return FIRST_DATE, datetime.now(UTC).date() + timedelta(days=1)
 
 
 def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -1178,7 +1219,13 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
         impossible[parsed.index[parsed.isna()]] = True
         todo[parts.index] = False
     reasons = pd.Series("", index=values.index, dtype=object)
-    unread = present & (result == "")
+    first, last = (day.isoformat() for day in date_window())
+    early, late = (result != "") & (result < first), result > last
+    reasons[early] = (f"before {first}, when no marketplace store had opened: a placeholder "
+                      "(1900-01-01, 1970-01-01)?")
+    reasons[late] = f"after {last}, in the future: a placeholder (9999-12-31)?"
+    result[early | late] = ""
+    unread = present & (result == "") & ~early & ~late
     if unread.any():
         ambiguous = values.str.fullmatch(_AMBIGUOUS.pattern)
         given = f" nor {date_format}" if date_format else ""
@@ -1198,10 +1245,4 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
             f"order is not given{guessed}: give --date-format %m/%d/%Y")
         reasons[first[first & second].index] = "not a real calendar date"
         reasons[unread & impossible] = "not a real calendar date"
-    years = result.str[:4]
-    outside = (result != "") & ((years < DATE_YEARS[0]) | (years > DATE_YEARS[1]))
-    if outside.any():
-        result[outside] = ""
-        reasons[outside] = (f"outside {DATE_YEARS[0]}-{DATE_YEARS[1]}: a placeholder "
-                            "(9999-12-31, 0001-01-01) or a misread date, not a real one")
     return result, reasons

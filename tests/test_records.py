@@ -311,15 +311,62 @@ def test_dates_and_choices_are_normalised_only_when_needed(tmp_path):
     """Clean columns pass untouched; one odd value sends the column the full pandas way."""
     data = tmp_path / "d"
     write(data, "stores.csv", "store_id,opened_on,status\nS1,2021-01-02,active\n"
-          "S2,,closed\nS3,2021-3-4,\nS4,1850-06-01,Suspended\nS5,2021-02-30,ACTIVE\n")
+          "S2,,closed\nS3,2021-3-4,\nS4,1995-06-01,Suspended\nS5,2021-02-30,ACTIVE\n")
     sink = tmp_path / "rejects.csv"
     got = read_records(data, RejectsWriter(sink)).stores
-    # the impossible date, and one outside 1900-2099 (REPORT2 item 13), are dropped from their
-    # rows, which are kept
-    assert got["opened_on"].tolist() == ["2021-01-02", "", "2021-03-04", "", ""]
+    # the impossible date is dropped from its row, which is kept
+    assert got["opened_on"].tolist() == ["2021-01-02", "", "2021-03-04", "1995-06-01", ""]
     assert got["status"].tolist() == ["active", "closed", "active", "suspended", "active"]
-    assert [(r["line"], r["field"]) for r in read_rejects(sink)] == [("5", "opened_on"),
-                                                                     ("6", "opened_on")]
+    assert [(r["line"], r["field"]) for r in read_rejects(sink)] == [("6", "opened_on")]
+
+
+@pytest.mark.parametrize("placeholder", ["9999-12-31", "2099-12-31", "2262-04-12", "0001-01-01",
+                                         "1900-01-01", "1899-12-30", "1970-01-01"])
+@pytest.mark.parametrize("dated", ["clean", "odd"])
+def test_placeholder_dates_are_dropped_with_their_reason(tmp_path, placeholder, dated):
+    """An export's "no date" placeholders are not events: dropped (the row kept) with a reason
+    that says why, whether the rest of the column is clean YYYY-MM-DD or not."""
+    other = "2021-01-02" if dated == "clean" else "2021/1/2"
+    data = tmp_path / "d"
+    write(data, "stores.csv", f"store_id,opened_on\nS1,{other}\nS2,{placeholder}\nS3,1990-01-01\n")
+    sink = tmp_path / "rejects.csv"
+    got = read_records(data, RejectsWriter(sink)).stores
+    assert got["opened_on"].tolist() == ["2021-01-02", "", "1990-01-01"]
+    (reject,) = read_rejects(sink)
+    assert (reject["line"], reject["field"], reject["value"]) == ("3", "opened_on", placeholder)
+    assert ("in the future" if placeholder > "2026" else "before 1990-01-01") in reject["reason"]
+
+
+def test_analyze_reads_past_a_far_future_placeholder(tmp_path):
+    """9999-12-31 once passed the reader and overflowed pandas' timestamps in the linkage."""
+    data = tmp_path / "fut"
+    write(data, "stores.csv", "store_id,brand,opened_on,status,suspended_on\n"
+          "F1,bx,2019-01-01,suspended,2021-05-01\nF2,by,9999-12-31,active,\n"
+          "F3,bz,2099-12-31,active,\n")
+    write(data, "payments.csv", "store_id,account_number\n" + "".join(
+        f"{s},6222021234567890123\n" for s in ("F1", "F2", "F3")))
+    result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(tmp_path / "out"),
+                                       "-q"])
+    assert result.exit_code == 0, result.output
+    clusters = pd.read_csv(tmp_path / "out" / "clusters.csv", dtype=str)
+    assert "opened after" not in " ".join(clusters["reasons"].fillna(""))
+
+
+def test_a_quote_left_open_that_swallows_rows_is_a_malformed_row(tmp_path):
+    """U2's open quote runs to U4's: lines 3-5 are one record with the header's 3 fields. It is
+    rejected on its first line, naming a row it swallowed, so validate fails (3 of 5 records
+    kept is past 10%); a value that spans lines without a row inside it is kept."""
+    data = tmp_path / "uq"
+    write(data, "stores.csv", "store_id,name,opened_on\nU1,ok,2020-01-01\n"
+          'U2,"Shop ""Best,2020-01-01\nU3,fine,2020-01-01\nU4,"x",2020-01-02\n'
+          'U5,"Room 5, Bldg B\nFutian, Shenzhen\nChina",2020-01-01\nU6,last,2020-01-03\n')
+    result, (reject,) = run_validate(data, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert (reject["line"], reject["field"], reject["reason"]) == ("3", "row", "malformed row")
+    assert "quote left open" in reject["value"] and "U3,fine,2020-01-01" in reject["value"]
+    stores = read_records(data, RejectsWriter(None)).stores
+    assert stores["store_id"].tolist() == ["U1", "U5", "U6"]
+    assert stores["_line"].tolist() == [2, 6, 9]
 
 
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
