@@ -20,9 +20,7 @@ from graphaudit.linkage.weights import (
     NONE,
     Model,
     band_level,
-    default_model,
     estimate_model,
-    monotone_bands,
     random_pair_u,
 )
 
@@ -91,32 +89,6 @@ def test_weights_are_learned_and_rarer_values_weigh_more():
         assert w[5] >= w[4] >= w[3] >= w[2]
     precision, recall = pair_scores(result.cluster_id, result.graph.stores["store_id"], owner)
     assert precision >= 0.99 and recall >= 0.99, (precision, recall)
-
-
-def _banded_model(rare: float, common: float = 12.0) -> Model:
-    """One comparison whose exact levels weigh ``common`` bits but the rarest (2 groups),
-    ``rare`` bits, against a prior of -12 bits."""
-    m = np.full(len(LEVELS), 0.1)
-    bits = np.array([-1.0, 3.0, common, common, common, rare])
-    return Model(["birth_date"], m[None, :], (m / 2**bits)[None, :], -12.0, "estimated")
-
-
-def test_a_rarer_band_is_lifted_unless_its_estimate_calls_it_a_coincidence():
-    # Alone, a value of 2 groups is a match 71 % of the time by its own estimate: lifted to
-    # its commoner bands' weight (and so merges alone).
-    assert monotone_bands(_banded_model(11.5)).weight("birth_date", 5) == pytest.approx(12.0)
-    # 35 % (febrl2's birth dates of two records: mostly two people born on one day): kept,
-    # it scores below the threshold alone and adds less beside a weak agreement.
-    kept = monotone_bands(_banded_model(10.5))
-    assert kept.weight("birth_date", 5) == pytest.approx(10.5)
-    assert kept.prior + kept.weight("birth_date", 5) < 0
-    # A comparison that never makes candidates (a name, a brand) is never alone: lifted.
-    lifted = monotone_bands(_banded_model(10.5), generating=np.array([False]))
-    assert lifted.weight("birth_date", 5) == pytest.approx(12.0)
-    # The documented defaults stay monotone.
-    defaults = monotone_bands(default_model(["id_document", "holder_name"], "test"))
-    for c in range(2):
-        assert np.all(np.diff(defaults.weights[c, COMMON:]) >= 0)
 
 
 def test_em_recovers_the_match_probabilities_it_was_given():

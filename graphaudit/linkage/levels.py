@@ -432,7 +432,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                 levels, evidence.comparisons, params, store_level_u(evidence, n_stores),
                 n_stores * (n_stores - 1) / 2, evidence.generating,
                 drawn_chance(table.groups_of_value, evidence, params)
-                if params.drawn_truncation else None), evidence.generating)
+                if params.drawn_truncation else None))
             model.disagreement = params.disagreement
             model.one_common = params.one_common
             model.once_per_family = params.once_per_family
@@ -457,8 +457,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         table, active = _next_round(table, labels, pairs[rows], params)
     if model is None:  # no evidence at all
         model = monotone_bands(estimate_model(np.empty((0, n_comp), dtype=np.int8),
-                                              evidence.comparisons, params),
-                               evidence.generating)
+                                              evidence.comparisons, params))
         model.disagreement = params.disagreement
         model.one_common = params.one_common
         model.once_per_family = params.once_per_family

@@ -423,28 +423,12 @@ def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return patterns, counts
 
 
-#: log2(1/2): a lone agreement scoring below this is, by its own estimate, more often two
-#: entities than one (u counts the matches, so it scores log2 of its share of matches)
-LONE_COINCIDENCE = -1.0
-
-
-def monotone_bands(model: Model, generating: np.ndarray | None = None) -> Model:
+def monotone_bands(model: Model) -> Model:
     """Make the exact levels of each comparison weigh at least as much as those of values used
-    by more groups (a rarer shared value has fewer chance pairs; small samples can say
-    otherwise), except a level of a comparison that makes candidates (``generating``; all
-    when not given) whose own estimate calls a lone agreement more often a coincidence than
-    not: the prior plus its weight below :data:`LONE_COINCIDENCE` (docs/linkage.md, the rare
-    bands: febrl2's birth dates of two records)."""
+    by more groups: a rarer shared value is never weaker evidence (small samples can say so)."""
     w = model.weights
-    alone = (np.ones(len(model.comparisons), dtype=bool) if generating is None
-             else np.asarray(generating, dtype=bool))
     for c in range(len(model.comparisons)):
-        best = -np.inf
-        for level in range(COMMON, len(LEVELS)):
-            if w[c, level] >= best:
-                best = w[c, level]
-            elif not (alone[c] and model.prior + w[c, level] < LONE_COINCIDENCE):
-                w[c, level] = best
+        w[c, 2:] = np.maximum.accumulate(w[c, 2:])
     return model
 
 
