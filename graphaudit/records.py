@@ -919,7 +919,7 @@ def _read_parquet(
     next_line = 1
     try:
         for batch in parquet.iter_batches(batch_size=200_000, columns=keep):
-            frame = batch.to_pandas()
+            frame = _numbers_as_text(batch).to_pandas()
             frame.columns = [n for n in names if n]
             for column in frame.columns:
                 frame[column] = _as_text(frame[column])
@@ -928,6 +928,15 @@ def _read_parquet(
             yield frame
     except (pa.ArrowException, OSError) as exc:
         raise DataError(f"{path}: not a readable Parquet file: {exc}") from exc
+
+
+def _numbers_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Integer and decimal columns as their digits, in Arrow: pandas turns an integer column
+    with a null into float64, which appends ".0" to a phone and rounds a 19-digit account to
+    16 significant digits (two cards of one branch would become one)."""
+    columns = [c.cast(pa.string()) if pa.types.is_integer(c.type) or pa.types.is_decimal(c.type)
+               else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def _as_text(series: pd.Series) -> pd.Series:

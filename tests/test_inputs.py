@@ -385,3 +385,30 @@ def test_placeholders_and_spreadsheet_numbers_are_dropped_not_linked(tmp_path):
     for words in ("one digit repeated", "no digits", "scientific notation", "ends in .0",
                   "too short for a phone", "no dot in its domain"):
         assert any(words in reason for reason in reasons), (words, reasons)
+
+
+def test_parquet_integer_identifiers_with_a_null_keep_their_digits(tmp_path):
+    """REPORT2 item 15: an int64 column with a null went through float64: a phone got a 0
+    appended and 19-digit accounts that differ in their last digits became one key."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "pq"
+    data.mkdir()
+    ids = ["S1", "S2", "S3", "S4"]
+    pq.write_table(pa.table({"store_id": ids}), data / "stores.parquet")
+    phones = pa.array([13800138000, 13800138000, None, None], pa.int64())
+    pq.write_table(pa.table({"store_id": ids, "id_number": [f"P10000{k}" for k in range(4)],
+                             "phone": phones}), data / "identities.parquet")
+    pq.write_table(pa.table({"store_id": ids, "account_number": pa.array(
+        [6222021234567890123, None, 6222021234567890124, None], pa.int64())}),
+        data / "payments.parquet")
+    out = tmp_path / "out"
+    result = run("analyze", str(data), "--out", str(out), "-q", "--show-pii",
+                 "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 0, (result.output, result.exception)
+    shown = {r["kind"]: r for r in data_rows(out / "evidence.csv")}
+    assert "payment" not in shown, shown  # two different cards: no shared account
+    assert shown["phone"]["identifier"].startswith("+8613800138000"), shown["phone"]
+    clusters = {r["store_id"]: r["cluster_id"] for r in data_rows(out / "clusters.csv")}
+    assert clusters["S1"] == clusters["S2"] != clusters["S3"]
