@@ -853,6 +853,19 @@ def test_query_masks_a_key_turned_into_a_number_and_a_spelling_one_way(
     assert shown[0]["n"] == 8613800138000
 
 
+def test_a_server_error_quoting_a_value_is_scrubbed(clean_graph, neo4j_env, tmp_path):
+    """REPORT2 item 19: Neo4j's message quotes the value a function failed on ("Text cannot be
+    parsed to a Date "11010519491231002X""); graphaudit printed it whole, in every format."""
+    data = privacy_world(tmp_path / "data")
+    assert _load(data).exit_code == 0
+    custom = tmp_path / "er.cypher"
+    custom.write_text("MATCH (p:PaymentAccount) RETURN date(p.key) AS x\n", encoding="utf-8")
+    for fmt in ("table", "json"):
+        result = run_cli("query", str(custom), "--format", fmt)
+        assert result.exit_code == 1 and "failed" in result.output, result.output
+        assert PRIVATE["account"] not in result.output and "3445" in result.output
+
+
 _TEXT = "0123456789１２ .-/_xX@ab.c-é😀\n"
 
 

@@ -439,7 +439,9 @@ def run_query(
                 raise QueryError(
                     f"query {query.name!r} writes to the graph; it was refused and nothing "
                     "was changed: give --write to run it") from None
-            raise QueryError(f"query {query.name!r} failed: {_unexplained(exc.message)}"
+            # the server's message may quote the value it failed on: scrubbed like free text
+            raise QueryError(f"query {query.name!r} failed: "
+                             f"{scrub(_unexplained(exc.message), show_pii)}"
                              ) from None
     kind_param = parameters.get("kind") if isinstance(parameters.get("kind"), str) else None
     rows = [dict(zip(keys, row, strict=True)) for row in values]
