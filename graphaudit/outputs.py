@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from . import __version__
-from .errors import DataError
+from .errors import ConfigError, DataError
 
 __all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "ensure_output_folder", "files",
            "is_own_name", "summarize", "survey"]
@@ -281,6 +281,23 @@ class OutputRecord:
         with open(temporary, "x", encoding="utf-8") as handle:
             handle.write(json.dumps(data, indent=1) + "\n")
         temporary.replace(self.folder / MANIFEST)
+
+
+#: the files analyze and report write into OUT (beside the clusters/ and assets/ folders)
+OUTPUT_FILES = ("clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv", "links.csv",
+                "possible_links.csv", "model.json", "index.html")
+
+
+def check_rejects_not_an_output(rejects: Path, out: Path) -> None:
+    """Refuse a rejects file that the run's own outputs would overwrite (``--out o --rejects
+    o/clusters.csv``: the rejects would be lost without a word)."""
+    where = rejects.absolute().parent
+    folder = out.absolute()
+    inside = {folder / "clusters", folder / "assets"} & {where, *where.parents}
+    if inside or (where == folder and rejects.name in OUTPUT_FILES):
+        raise ConfigError(f"--rejects {rejects} is one of the outputs written into {out}: the "
+                          "rejects would be overwritten; give another name (the default is "
+                          f"{out / 'rejects.csv'})")
 
 
 def files(n: int) -> str:

@@ -60,7 +60,13 @@ from .errors import DataError
 from .identifiers import Identifiers, extract_identifiers
 from .linkage.hubs import HubOverrides, read_hub_overrides
 from .linkage.waterfall import possible_table
-from .outputs import OutputRecord, Removal, ensure_output_folder, survey
+from .outputs import (
+    OutputRecord,
+    Removal,
+    check_rejects_not_an_output,
+    ensure_output_folder,
+    survey,
+)
 from .parallel import Parallel
 from .privacy import load_key, mask_field
 from .records import MAX_LOSS_SHARE, FileReport, RecordSet, RejectsWriter, read_records
@@ -247,13 +253,14 @@ def run_files(
     """
     settings = settings or Settings()
     events = events or Events()
+    rejects = Path(rejects) if rejects else Path(out) / "rejects.csv"
+    check_rejects_not_an_output(rejects, Path(out))
     out = ensure_output_folder(Path(out))
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     previous_ids = read_previous(Path(previous)) if previous else None
     record = _open_folder(out, command, events)
     parallel = settings.parallel
-    with open_rejects(Path(rejects) if rejects else out / "rejects.csv",
-                      settings.show_pii) as writer:
+    with open_rejects(rejects, settings.show_pii) as writer:
         records, identifiers = _read_and_extract(data_dir, writer, settings, events)
     close_rejects(writer, settings.strict, events.tell)
     reports, not_assessed = records.reports, [g.describe() for g in gaps(records.reports)]

@@ -19,7 +19,7 @@ from .analysis import Analysis, describe_links, model_report
 from .errors import DataError
 from .linkage.evidence import address_texts, text_lookup
 from .linkage.waterfall import link_items, merge_table, possible_table
-from .outputs import OutputRecord, ensure_output_folder
+from .outputs import OUTPUT_FILES, OutputRecord, ensure_output_folder
 from .parallel import Parallel
 from .privacy import display_identifiers, load_key, scrub_column
 from .report import write_report
@@ -61,9 +61,7 @@ def write_outputs(
     record = OutputRecord(out, "write_outputs") if record is None else record
     record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
     ensure_output_folder(out)
-    paths = {name: out / name for name in ("clusters.csv", "cluster_summary.csv",
-                                           "evidence.csv", "hubs.csv", "links.csv",
-                                           "possible_links.csv", "model.json", "index.html")}
+    paths = {name: out / name for name in OUTPUT_FILES}
     for path in paths.values():
         if path.is_symlink():  # write a file of our own, never through a link
             path.unlink()

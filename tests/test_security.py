@@ -427,6 +427,26 @@ def test_rejects_never_written_through_a_link_nor_over_a_file_graphaudit_did_not
         assert notes.read_text(encoding="utf-8").startswith("file,line,field,reason,value")
 
 
+def test_rejects_naming_the_runs_other_files_or_outputs_are_refused(data, tmp_path):
+    """REPORT2 item 3's addendum: --rejects naming the column map, the hubs file, the pseudonym
+    key or one of the outputs in --out was overwritten (the key silently replaced by a CSV)."""
+    rows = "".join(f"S{k},2020-01-01\n" for k in range(2, 40))
+    (data / "stores.csv").write_text(f"store_id,opened_on\nS1,bad\n{rows}", encoding="utf-8")
+    key = tmp_path / "case.key"
+    key.write_text("k" * 64 + "\n", encoding="utf-8")
+    key.chmod(0o600)
+    hubs = tmp_path / "hubs.csv"
+    hubs.write_text("kind,identifier,action,note\n", encoding="utf-8")
+    out = tmp_path / "out"
+    for extra, target in ((["--pseudonym-key", str(key)], key), (["--hubs", str(hubs)], hubs),
+                          ([], out / "clusters.csv"), ([], out / "clusters" / "x.html")):
+        before = target.read_bytes() if target.exists() else None
+        result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q",
+                                           "--rejects", str(target), *extra])
+        assert result.exit_code == 2, (target, result.output)
+        assert (target.read_bytes() if target.exists() else None) == before, target
+
+
 # ---------------------------------------------------------------------------------------------
 # 1, 2, 4, 5, 7 (privacy, graphaudit/privacy.py): pseudonyms that cannot be reversed, a graph
 # that can hold keyed hashes only, cells safe to open in a spreadsheet, personal data scrubbed
