@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 from click.testing import CliRunner
 
@@ -439,3 +440,16 @@ def test_a_repeat_of_a_rejected_store_row_is_the_stores_row(tmp_path):
     assert rejected[["line", "field"]].values.tolist() == [
         ["2", "opened_on"], ["3", "store_id"], ["4", "store_id"], ["5", "row"]]
     assert rejected["value"].iloc[1] == "S1 (first on line 2)"
+
+
+@pytest.mark.parametrize("text_type", [pa.string(), pa.large_string()])
+def test_a_line_break_is_found_in_any_slice_of_a_column_and_only_there(text_type):
+    """The byte scan of the reader's blocks (records._holds_line_break) sees a line feed or a
+    lone carriage return in exactly the slices of a column that hold one, whatever the slice's
+    offset into the column's buffers."""
+    values = ["plain", "", "cr\ronly", "x", "两行\n文字", "tail", "crlf\r\n", "last"]
+    column = pa.array(values, type=text_type)
+    for start in range(len(values)):
+        for stop in range(start, len(values) + 1):
+            want = any("\n" in v or "\r" in v for v in values[start:stop])
+            assert records._holds_line_break(column.slice(start, stop - start)) == want
