@@ -81,17 +81,35 @@ def brand_variant_bases(brands: Iterable[str], suspended: Iterable[str]
     >>> brand_variant_bases(["luxkl", "luxka", "anker"], ["luxka", "luxel"])
     {'luxkl': ('luxel', 'luxka')}
     """
-    banned = {b for b in suspended if b and len(b) >= MIN_AFFIX_BASE}
-    deletions: dict[str, list[str]] = {}
-    for brand in sorted(b for b in banned if len(b) >= MIN_EDIT):
-        for form in {brand, *_one_deletions(brand)}:
-            deletions.setdefault(form, []).append(brand)
-    found: dict[str, tuple[str, ...]] = {}
-    for brand in sorted({b for b in brands if b and b not in banned}):
-        bases = tuple(dict.fromkeys([*_affixed(brand, banned), *_one_edit(brand, deletions)]))
-        if bases:
-            found[brand] = bases
-    return found
+    banned = sorted({b for b in suspended if b and len(b) >= MIN_AFFIX_BASE})
+    keys = _distinct_keys(brands, banned)
+    lengths = pc.utf8_length(keys).to_numpy(zero_copy_only=False).astype(np.int64)
+    found = [_affixed(keys, lengths, banned), _one_edit(keys, lengths, banned)]
+    rows = pd.concat(found, ignore_index=True).sort_values(["row", "rank", "base"],
+                                                           kind="stable")
+    rows = rows.drop_duplicates(["row", "base"])  # a base named twice keeps its first place
+    row, base = rows["row"].to_numpy(), rows["base"].to_numpy(dtype=object)
+    if not len(row):
+        return {}
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    text = keys.take(pa.array(row[starts], pa.int64())).to_pylist()
+    ends = np.r_[starts[1:], len(row)].tolist()
+    return {key: tuple(base[lo:hi].tolist())
+            for key, lo, hi in zip(text, starts.tolist(), ends, strict=True)}
+
+
+def _distinct_keys(brands: Iterable[str], banned: list[str]) -> pa.Array:
+    """The distinct non-empty brand keys of ``brands`` that are not ``banned``, sorted (as
+    Python sorts str: UTF-8 bytes sort in code point order)."""
+    if not isinstance(brands, pd.Series | np.ndarray | pa.Array | pa.ChunkedArray):
+        brands = list(brands)
+    keys = pc.unique(pc.drop_null(pa.array(brands, type=pa.string()) if not isinstance(
+        brands, pa.Array | pa.ChunkedArray) else brands.cast(pa.string())))
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    keys = keys.filter(pc.and_(pc.not_equal(keys, ""), pc.invert(pc.is_in(
+        keys, value_set=pa.array(banned, pa.string())))))
+    return keys.take(pc.sort_indices(keys))
 
 
 def brand_relation(key: str, base: str) -> str | None:
@@ -136,23 +154,80 @@ def _affix_end(longer: str, shorter: str) -> str | None:
     return None
 
 
-def _one_deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+def _bases(row: np.ndarray, rank: np.ndarray | int, base: pa.Array | np.ndarray
+           ) -> pd.DataFrame:
+    return pd.DataFrame({"row": row, "rank": rank,
+                         "base": base.to_numpy(zero_copy_only=False).astype(object)
+                         if isinstance(base, pa.Array) else base})
 
 
-def _affixed(brand: str, banned: set[str]) -> list[str]:
-    """The banned brands that ``brand`` extends with a short prefix or suffix, shortest affix
-    first (a prefix before a suffix of one length)."""
-    found = []
-    for cut in range(1, min(MAX_AFFIX, len(brand) - MIN_AFFIX_BASE) + 1):
-        found += [b for b in (brand[cut:], brand[:-cut]) if b in banned]
-    return found
+def _affixed(keys: pa.Array, lengths: np.ndarray, banned: list[str]) -> pd.DataFrame:
+    """Each key (``row``) that extends a banned brand (``base``) with a short prefix or suffix,
+    ``rank`` ordering the shortest affix first and a prefix before a suffix of one length: the
+    key with its first or last ``cut`` characters cut off, for every cut at once."""
+    value_set = pa.array(banned, pa.string())
+    parts = [_bases(np.zeros(0, np.int64), 0, np.zeros(0, dtype=object))]
+    for cut in range(1, MAX_AFFIX + 1):
+        long_enough = lengths - cut >= MIN_AFFIX_BASE
+        for side, rest in enumerate((pc.utf8_slice_codeunits(keys, cut),
+                                     pc.utf8_slice_codeunits(keys, 0, -cut))):
+            hit = np.flatnonzero(long_enough & pc.is_in(rest, value_set=value_set).to_numpy(
+                zero_copy_only=False))
+            parts.append(_bases(hit, 2 * cut + side, rest.take(pa.array(hit, pa.int64()))))
+    return pd.concat(parts, ignore_index=True)
 
 
-def _one_edit(brand: str, deletions: dict[str, list[str]]) -> list[str]:
-    """The banned brands one edit (substitution, insertion, deletion) from ``brand``, sorted."""
-    candidates = {b for form in {brand, *_one_deletions(brand)} for b in deletions.get(form, ())}
-    return sorted(b for b in candidates if Levenshtein.distance(brand, b, score_cutoff=1) <= 1)
+#: ranks an edit after every added affix (the last affix rank is 2 * MAX_AFFIX + 1)
+_EDIT_RANK = 2 * MAX_AFFIX + 2
+
+
+def _one_edit(keys: pa.Array, lengths: np.ndarray, banned: list[str]) -> pd.DataFrame:
+    """Each key (``row``) one edit from a banned brand of MIN_EDIT or more (``base``), found
+    by deletion forms, with no brand compared to every banned brand and no distance computed:
+    the key less its ``i``-th character is the banned brand less its ``i``-th (one letter
+    changed, at ``i``), the key is the banned brand less a character (one dropped), or the key
+    less a character is the banned brand (one added). Sorted by base within a key."""
+    long = [b for b in banned if len(b) >= MIN_EDIT]
+    if not long or not len(keys):
+        return _bases(np.zeros(0, np.int64), 0, np.zeros(0, dtype=object))
+    owners = np.array([b for b in long for _ in range(len(b))], dtype=object)
+    dropped = _FormTable([f"{b[:i]}{b[i + 1:]}" for b in long for i in range(len(b))], owners)
+    changed = _FormTable([f"{i}\x00{b[:i]}{b[i + 1:]}" for b in long for i in range(len(b))],
+                         owners)
+    itself = _FormTable(long, np.array(long, dtype=object))
+    parts = [dropped.bases(np.arange(len(keys)), keys)]  # the key is a banned brand less one
+    for i in range(int(lengths.max())):
+        rows = np.flatnonzero(lengths > i)
+        some = keys.take(pa.array(rows, pa.int64()))
+        less = pc.binary_join_element_wise(pc.utf8_slice_codeunits(some, 0, i),
+                                           pc.utf8_slice_codeunits(some, i + 1), "")
+        parts.append(itself.bases(rows, less))  # a banned brand is the key less one
+        parts.append(changed.bases(rows, pc.binary_join_element_wise(f"{i}\x00", less, "")))
+    return pd.concat(parts, ignore_index=True)
+
+
+class _FormTable:
+    """Deletion forms of banned brands, each with its brand (a form may be several brands'),
+    sorted once so that each batch of a key's forms is one hash look-up."""
+
+    def __init__(self, forms: list[str], owners: np.ndarray) -> None:
+        table = pa.array(forms, pa.string())
+        order = pc.sort_indices(table).to_numpy()
+        self.forms = table.take(pa.array(order))
+        self.owners = owners[order]
+        differs = pc.not_equal(self.forms.slice(1), self.forms.slice(0, len(order) - 1))
+        self.starts = np.flatnonzero(np.r_[True, differs.to_numpy(zero_copy_only=False)])
+        self.ends = np.r_[self.starts[1:], len(order)]
+
+    def bases(self, rows: np.ndarray, forms: pa.Array) -> pd.DataFrame:
+        """(row, base) for every banned brand whose form is the form of ``rows``."""
+        where = pc.index_in(forms, value_set=self.forms)  # the first entry of a form
+        found = where.is_valid().to_numpy(zero_copy_only=False)
+        run = np.searchsorted(self.starts, where.filter(pa.array(found)).to_numpy(
+            zero_copy_only=False))
+        lo, count = self.starts[run], self.ends[run] - self.starts[run]
+        entry = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+        return _bases(np.repeat(rows[found], count), _EDIT_RANK, self.owners[entry])
 
 
 def score_clusters(

@@ -8,10 +8,12 @@ import string
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from graphaudit.cli import main
 from graphaudit.queries import find_query, run_query
-from graphaudit.scoring import brand_relation, brand_variants
+from graphaudit.scoring import brand_relation, brand_variant_bases, brand_variants
 
 BASES = ["mpow", "anker", "vantrue", "abc", "ab"]
 FORWARD = {"prefix added", "suffix added", "one edit"}
@@ -126,3 +128,35 @@ def test_the_risk_factor_names_the_brand_the_linkage_weighs():
         assert "brand variant" in factors, sid
     # V3 reuses "vantrue" itself 17 months after its last ban: outside every window
     assert result.store("V3")["brand_reuse"] == ""
+
+
+def plain_variant_bases(brands, suspended):
+    """brand_variant_bases read off brand_relation, pair by pair: each brand's suspended
+    brands, added affixes first (shortest first, a prefix before a suffix of one length),
+    then one-edit neighbours in sorted order."""
+    banned = {b for b in suspended if b and len(b) >= 3}
+    found = {}
+    for brand in sorted({b for b in brands if b} - banned):
+        ranked = []
+        for base in banned:
+            relation = brand_relation(brand, base)
+            cut = len(brand) - len(base)
+            rank = {"prefix added": 2 * cut, "suffix added": 2 * cut + 1,
+                    "one edit": 100}.get(relation)
+            if rank is not None:
+                ranked.append((rank, base))
+        if ranked:
+            found[brand] = tuple(base for _, base in sorted(ranked))
+    return found
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text("abé两", max_size=9), max_size=40),
+       st.lists(st.text("abé两", max_size=9), max_size=12))
+def test_the_variant_bases_found_in_arrow_are_the_rules_pair_by_pair(brands, suspended):
+    """brand_variant_bases (every brand at once, in Arrow) names each brand's suspended brands
+    as brand_relation does one pair at a time, in the rule's order, and takes any column."""
+    want = plain_variant_bases(brands, suspended)
+    assert brand_variant_bases(brands, suspended) == want
+    assert list(brand_variant_bases(pd.Series(brands, dtype="str"), set(suspended))) == \
+        list(want)
