@@ -462,8 +462,10 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
 
     README.md ("What the graph stores") says what goes into the graph and why.
 
-    Loading the same DATA_DIR again is harmless (idempotent: it completes an interrupted load).
-    A database that holds another data set is refused unless --append or --replace.
+    Loading the same files again is harmless (idempotent: it completes an interrupted load).
+    DATA_DIR's files changed since they were loaded (sizes or times) are refused unless
+    --replace, since merged over the old graph they would keep the links they dropped. A
+    database that holds another data set is refused unless --append or --replace.
     """
     from . import pipeline
     from .privacy import load_key

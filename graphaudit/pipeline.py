@@ -69,7 +69,14 @@ from .outputs import (
 )
 from .parallel import Parallel
 from .privacy import load_key, mask_field
-from .records import MAX_LOSS_SHARE, FileReport, RecordSet, RejectsWriter, read_records
+from .records import (
+    MAX_LOSS_SHARE,
+    FileReport,
+    RecordSet,
+    RejectsWriter,
+    fingerprint,
+    read_records,
+)
 from .results import possible_links, write_outputs
 from .settings import Settings
 
@@ -544,7 +551,8 @@ def run_load(
             raise DataError("--bulk writes a new graph into an empty database, and this one "
                             "holds a graph: give --replace to replace it, or load without "
                             "--bulk (MERGE adds to it)")
-        store.check_load(source, mode)
+        files_now = fingerprint(Path(data_dir))
+        store.check_load(source, mode, files_now)
         if bulk:
             from .bulk import bulk_load, server_stopping
 
@@ -580,7 +588,8 @@ def run_load(
                                                    "rejected": r.rejected_total}
                  for r in records.reports}
         data_set = store.record_data_set(source, files, mode, len(records.stores),
-                                         [g.describe() for g in gaps(records.reports)])
+                                         [g.describe() for g in gaps(records.reports)],
+                                         files_now)
         stale = stale_clusters(store)
     return LoadRun(records.reports, summary, data_set, stale, elapsed, writer)
 

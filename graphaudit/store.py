@@ -394,18 +394,31 @@ class GraphStore:
         """The loads recorded in the graph (:DataSet nodes), oldest first."""
         return self.run_read(READ_DATA_SETS)
 
-    def check_load(self, source: str, mode: str | None) -> list[dict]:
+    def check_load(self, source: str, mode: str | None, fingerprint: str | None = None
+                   ) -> list[dict]:
         """Refuse to mix data sets unless told: return the data sets already loaded.
 
         ``mode`` is None (refuse a database that holds another data set), ``"append"`` (add to
         it: stores with the same id are merged) or ``"replace"`` (the caller resets first).
-        Loading the same source again is a rerun (idempotent) and always allowed. Raises
-        DataError when the database holds stores of another (or an unrecorded) source.
+        Loading the same files again is a rerun (idempotent) and always allowed; the same
+        source whose files changed since (``fingerprint``, see
+        :func:`graphaudit.records.fingerprint`) is refused: MERGEd over the old graph, it
+        would keep every link the new files dropped. Raises DataError when the database
+        holds stores of another (or an unrecorded) source, or of this source's older files.
         """
         loaded = self.data_sets()
         if mode is not None:
             return loaded
         stores = self.run_read(statement("count-stores"))[0]["n"]
+        if stores and fingerprint is not None:
+            for row in self.run_read(DATA_SET_FINGERPRINT, source=source):
+                if row["fingerprint"] not in (None, fingerprint):
+                    raise DataError(
+                        f"{source}: its files changed since they were loaded "
+                        f"({row['loaded_at'][:19]} UTC; sizes or modification times differ): "
+                        "loaded over the old graph, every link the new files dropped would "
+                        "stay. Give --replace to load them into a new graph (or --append to "
+                        "merge them over the old one, keeping its links)")
         if not stores or any(d["source"] == source for d in loaded):
             return loaded
         sources = dict.fromkeys(d["source"] for d in loaded)
@@ -417,7 +430,8 @@ class GraphStore:
             "or --replace to delete the graph first (or run `graphaudit reset`)")
 
     def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str | None,
-                        stores: int, not_assessed: Iterable[str] = ()) -> dict:
+                        stores: int, not_assessed: Iterable[str] = (),
+                        fingerprint: str | None = None) -> dict:
         """Record a load as the :DataSet node of its source: path, time, mode and row counts per
         file (read, accepted, rejected), and what its missing columns leave unassessed
         (:mod:`graphaudit.coverage`, for the report); return its properties. Loading a source
@@ -425,6 +439,8 @@ class GraphStore:
         node keeps its id, and its mode when ``mode`` is None (a load without --append or
         --replace)."""
         props = {"source": source, "stores": stores, "not_assessed": list(not_assessed)}
+        if fingerprint is not None:
+            props["fingerprint"] = fingerprint
         for name, counts in files.items():
             for what, n in counts.items():
                 props[f"{name}_{what}"] = int(n)
@@ -568,6 +584,7 @@ def _link_batches(identifiers: Identifiers, selected: np.ndarray) -> Iterator[_B
 
 READ_DATA_SETS = statement("read-data-sets")
 WRITE_DATA_SET = statement("write-data-set")
+DATA_SET_FINGERPRINT = statement("data-set-fingerprint")
 #: clusters written before the latest load describe an older graph
 STALE_CLUSTERS = statement("stale-clusters")
 

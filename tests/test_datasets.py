@@ -151,3 +151,23 @@ def test_reset_asks_and_deletes_in_batches(clean_graph, neo4j_env, tmp_path):
     assert clean_graph.run_read("MATCH (n) RETURN count(n) AS n")[0]["n"] == 0
     constraints = clean_graph.run_read("SHOW CONSTRAINTS YIELD name RETURN name")
     assert {"store_id", "cluster_id"} <= {c["name"] for c in constraints}  # schema kept
+
+
+def test_a_changed_export_in_the_same_folder_is_not_merged_over_the_old_graph(
+        clean_graph, neo4j_env, tmp_path):
+    """REPORT2 item 4: the next day's export written into the same folder was taken for a rerun
+    and MERGEd over the old graph, keeping the links it no longer has (an account a store
+    dropped still linked it). A rerun on the same files is still a harmless rerun; changed
+    files are refused (exit 1) pointing at --replace, which loads them cleanly."""
+    data = small_world(tmp_path / "a", "A")
+    assert load(data, tmp_path).exit_code == 0
+    assert load(data, tmp_path).exit_code == 0  # the same files: a rerun
+    payments = data / "payments.csv"
+    payments.write_text("store_id,account_number\nA0,6222020200112299999\n", encoding="utf-8")
+    changed = load(data, tmp_path)
+    assert changed.exit_code == 1 and "--replace" in changed.stderr, changed.output
+    old = "MATCH (:Store {store_id: 'A1'})-[r]->(:PaymentAccount) RETURN count(r) AS n"
+    assert clean_graph.run_read(old)[0]["n"] == 1  # the graph is as it was
+    assert load(data, tmp_path, "--replace").exit_code == 0
+    assert clean_graph.run_read(old)[0]["n"] == 0
+    assert load(data, tmp_path).exit_code == 0  # and a rerun of these files is one again
