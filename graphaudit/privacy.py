@@ -405,9 +405,15 @@ _DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|
 #: digits never join a number beside it and a time's seconds never read as a run
 _WHEN = (rf"(?:{_DATE})(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?"
          r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?(?![\d:])")
-#: between two digits of one number: up to four of space . - / _ ( ) (``(138)0013-8000``,
-#: ``138  0013  8000``, ``+86 (138) 0013 8000``)
-_SEP = r"[ .\-/_()]{1,4}"
+#: what may stand between two digits of one number: space . - / _ ( ), and the same as Chinese
+#: and office text writes them: Unicode dashes (an en dash from autocorrect, the minus sign),
+#: middle dots (U+00B7, U+30FB, U+FF65), full-width forms (what an IME types) and the
+#: ideographic space. Commas are not: thousands separators (``1,234,567``) join no run.
+SEPARATORS = (" .\\-/_()" + "".join(chr(c) for c in range(0x2010, 0x2016))
+              + "\u2212\u00b7\u30fb\uff65\uff0d\uff0e\uff0f\uff3f\uff08\uff09\u3000")
+#: between two digits of one number: up to four separators (``(138)0013-8000``,
+#: ``138  0013  8000``, ``+86 (138) 0013 8000``, ``138·0013·8000``)
+_SEP = f"[{SEPARATORS}]{{1,4}}"
 #: an amount of money with cents (``12345678.50``): kept, and never the start of a run either
 #: (``0.00 1000.00``); thousands separators (``1,234,567``) are no separator of a run at all
 _AMOUNT = r"(?<!\d)(?<!\d\.)\d{1,9}\.\d{2}(?!\d|\.\d)"
@@ -428,7 +434,7 @@ _DIGIT_RUNS = re.compile(f"(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 _QUICK = re.compile(r"[\d@]")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits
 #: together, or nine with separators between them (a superset of ``_PII``'s matches)
-_MAY_SCRUB = (r"@|\p{Nd}{8}|\p{Nd}(?:[ .\-/_()]{0,4}\p{Nd}){8,}"
+_MAY_SCRUB = (rf"@|\p{{Nd}}{{8}}|\p{{Nd}}(?:[{SEPARATORS}]{{0,4}}\p{{Nd}}){{8,}}"
               rf"|^{_HASHED.pattern}$")
 
 

@@ -1520,7 +1520,9 @@ def test_new_key_help_names_the_variable_that_is_read_and_a_wrong_one_is_refused
 # ---------------------------------------------------------------------------------------------
 # New-user report item 4: phone and ID spellings in free text; dates, times and amounts kept
 
-_SEPARATORS = ["", " ", "  ", "   ", "-", ".", "/", "_", " - ", "--"]
+_SEPARATORS = ["", " ", "  ", "   ", "-", ".", "/", "_", " - ", "--",
+               # REPORT2 item 6: as autocorrect and Chinese input methods write them
+               "\u2013", "\u00b7", "\uff0d", "\u30fb", " \u2014 ", "\u2212", "\u3000"]
 
 
 @st.composite
@@ -1549,6 +1551,21 @@ def _phone_or_id_spelling(draw) -> tuple[str, str]:
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Nd", "Cs"),
                                exclude_characters="@"), max_size=12)
+
+
+def test_scrub_masks_numbers_written_with_unicode_dashes_and_dots():
+    """REPORT2 item 6: an en dash, a middle dot or a full-width hyphen between the digit groups
+    let a phone and a whole bank card through the scrub (and the cluster pages)."""
+    import pyarrow as pa
+
+    from graphaudit.privacy import scrub, scrub_column
+
+    text = ("shop 138\u20130013\u20138000; owner 138\u00b70013\u00b78000; card "
+            "6222\uff0d0212\uff0d3456\uff0d7890\uff0d123")
+    scrubbed = scrub(text)
+    assert scrubbed == "shop ****8000; owner ****8000; card ****0123", scrubbed
+    assert scrub_column(pa.array([text])).to_pylist() == [scrubbed]
+    assert scrub("fined 1,234,567 yuan") == "fined 1,234,567 yuan"  # commas join no run
 
 
 @settings(deadline=None, max_examples=400)
