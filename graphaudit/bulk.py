@@ -97,10 +97,27 @@ def _write_csv(path: Path, frame: pd.DataFrame | pa.Table, header: list[str]) ->
         if table.column(i).type != wanted:
             table = table.set_column(i, header[i], table.column(i).cast(wanted))
         if wanted == pa.string() and not multiline:
-            multiline = bool(pc.any(pc.match_substring_regex(table.column(i), "[\r\n]")).as_py())
+            multiline = _has_line_break(table.column(i))
     csv.write_csv(table.rename_columns(header), path,
                   csv.WriteOptions(quoting_style="needed"))
     return multiline
+
+
+def _has_line_break(column: pa.ChunkedArray) -> bool:
+    """Whether a value of the string ``column`` holds a line break: a byte search (memchr) in
+    its characters, seven times faster than a regular expression per value."""
+    for chunk in column.chunks:
+        if not len(chunk):
+            continue
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
+        data = chunk.buffers()[2]
+        if data is None:
+            continue
+        begin, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+        text = data.slice(begin, end - begin).to_pybytes()
+        if b"\n" in text or b"\r" in text:
+            return True
+    return False
 
 
 def _multiline_args(files: list[Path]) -> list[str]:
@@ -114,12 +131,15 @@ def _multiline_args(files: list[Path]) -> list[str]:
             "--multiline-fields=" + ",".join(str(path) for path in files)]
 
 
-def _positions(values: pd.Series, among: pd.Series) -> np.ndarray:
-    """The position of each of ``values`` in ``among`` (unique), -1 where it is not there
-    (Arrow's hash look-up: pandas' get_indexer took 4 s on 200,000 stores' links)."""
-    found = pc.index_in(pa.array(values).cast(pa.string()),
+def _positions(values: list[pd.Series], among: pd.Series) -> list[np.ndarray]:
+    """The position of each of ``values``' values in ``among`` (unique), -1 where it is not
+    there: one Arrow hash look-up for all of them (pandas' get_indexer took 4 s on 200,000
+    stores' links), its table of ``among`` built once."""
+    found = pc.index_in(pa.chunked_array([pa.array(v).cast(pa.string()) for v in values],
+                                         type=pa.string()),
                         value_set=pa.array(among).cast(pa.string()))
-    return pc.fill_null(found, -1).to_numpy().astype(np.int64)
+    every = pc.fill_null(found, -1).to_numpy().astype(np.int64)
+    return np.split(every, np.cumsum([len(v) for v in values])[:-1])
 
 
 def _last_of_each(start: np.ndarray, end: np.ndarray,
@@ -175,27 +195,27 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
         return table.add_column(0, _ID, pa.array(np.arange(first, first + len(frame))))
 
     frame = store_columns(stores).drop_duplicates("store_id", keep="last")
-    store_ids = frame["store_id"]
     path = write(folder / "stores.csv", numbered(frame, 0),
                  [":ID", *(_typed(c) for c in frame.columns)])
     args.append(f"--nodes=Store={path}")
     nodes_written["Store"] = len(frame)
     rows, first = len(stores), len(frame)
-    for kind in KINDS:
+    # the kind's part holds the rows of .links of that kind, in their order, without
+    # filtering every column of .links once per kind
+    starts = _positions([identifiers.parts[kind]["store_id"] for kind in KINDS],
+                        frame["store_id"])
+    for kind, start in zip(KINDS, starts, strict=True):
         label, rel = LABELS[kind], RELATIONSHIPS[kind]
         nodes = node_columns(kind, identifiers)
         path = write(folder / f"{kind}.csv", numbered(nodes, first),
                      [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])
         args.append(f"--nodes={label}={path}")
         nodes_written[label] += len(nodes)
-        # the kind's part holds the rows of .links of that kind, in their order, without
-        # filtering every column of .links once per kind
         links = link_columns(kind, identifiers.parts[kind].reindex(
             columns=["store_id", "key", "raw", *LINK_PROPERTIES[kind]], fill_value=""))
         rows += len(links)
-        start = _positions(links["store_id"], store_ids)
-        end = _positions(links["key"], nodes["key"])
-        keep = (start >= 0) & (end >= 0) & _last_of_each(
+        end = identifiers.numbered[kind][1]  # each link's node, found with the nodes
+        keep = (start >= 0) & _last_of_each(
             start, end, links["address_type"] if kind == "address" else None)
         table = pa.Table.from_pandas(links.drop(columns=["store_id", "key"]),
                                      preserve_index=False)

@@ -79,11 +79,18 @@ class Identifiers:
     dropped: Counter = field(default_factory=Counter)
 
     @functools.cached_property
-    def nodes(self) -> dict[str, pd.DataFrame]:
-        """Each kind's identifiers with the properties of their first link, computed when first
-        asked for: loading writes them, analyzing has no use for them."""
+    def numbered(self) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
+        """Each kind's identifiers with the properties of their first link, and for each row of
+        ``parts[kind]`` the position of its identifier among them (the bulk load's node
+        numbers without a second look-up), computed when first asked for: loading writes
+        them, analyzing has no use for them."""
         return {kind: _first_per_key(links, NODE_PROPERTIES[kind])
                 for kind, links in self.parts.items()}
+
+    @property
+    def nodes(self) -> dict[str, pd.DataFrame]:
+        """Each kind's identifiers with the properties of their first link (:attr:`numbered`)."""
+        return {kind: nodes for kind, (nodes, _) in self.numbered.items()}
 
     def of_kind(self, kind: str) -> pd.DataFrame:
         return self.links[self.links["kind"] == kind]
@@ -490,9 +497,17 @@ def store_brand_key(brand: str) -> str:
         return ""
 
 
-def _first_per_key(links: pd.DataFrame, properties: tuple[str, ...]) -> pd.DataFrame:
+def _first_per_key(links: pd.DataFrame,
+                   properties: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
+    """One row per key, in the order keys first occur, with its first link's properties; and
+    each link's key's position among those rows (one factorize: its codes are numbered in
+    that order)."""
     columns = ["key", *[p for p in properties if p in links]]
-    return links.drop_duplicates("key", keep="first")[columns].reset_index(drop=True)
+    codes, _ = pd.factorize(links["key"], use_na_sentinel=False)
+    # a key's first link is where its code first exceeds every code before it
+    seen = np.maximum.accumulate(codes)
+    first = np.flatnonzero(np.r_[len(codes) > 0, seen[1:] > seen[:-1]])
+    return links[columns].take(first).reset_index(drop=True), codes.astype(np.int64)
 
 
 def _id_document(raw: str, id_type: str) -> tuple[str, bool]:

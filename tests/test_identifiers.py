@@ -15,6 +15,7 @@ from graphaudit import normalize
 from graphaudit.identifiers import (
     FAST_KEYS,
     PREPARE,
+    _first_per_key,
     _normalize_forms,
     extract_identifiers,
     store_brand_key,
@@ -303,3 +304,19 @@ def test_business_licences_link_as_one_company_identifier(tmp_path):
 def test_brand_keys_of_a_column_are_the_brand_keys(brands: list[str]) -> None:
     column = pd.Series(brands, dtype=str)
     assert store_brand_keys(column).tolist() == [store_brand_key(b) for b in brands]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["k1", "k2", "k3", "", None]), st.integers(0, 9)),
+                max_size=40))
+def test_identifier_nodes_are_each_keys_first_link_and_each_link_finds_its_node(rows):
+    """The bulk load numbers a link's node by the factorize that made the nodes: the nodes are
+    what keeping each key's first link gives, and each link's number points at its key."""
+    links = pd.DataFrame({"key": pd.array([k for k, _ in rows], dtype="string[pyarrow]"),
+                          "institution": [f"bank {n}" for _, n in rows],
+                          "store_id": [f"S{i}" for i in range(len(rows))]})
+    nodes, codes = _first_per_key(links, ("institution", "account_type"))
+    expected = links.drop_duplicates("key", keep="first")[["key", "institution"]]
+    pd.testing.assert_frame_equal(nodes, expected.reset_index(drop=True))
+    assert len(codes) == len(links)
+    assert nodes["key"].take(codes).reset_index(drop=True).equals(links["key"])
