@@ -34,6 +34,7 @@ from pyarrow import csv
 from .errors import ConfigError, GraphauditError
 from .identifiers import KINDS, LABELS, LINK_PROPERTIES, NODE_PROPERTIES, RELATIONSHIPS, Identifiers
 from .privacy import key_id
+from .records import holds_line_break
 from .settings import ConnectionSettings, connection_file, read_env_file
 from .store import (
     WRITE_HASHING,
@@ -97,27 +98,10 @@ def _write_csv(path: Path, frame: pd.DataFrame | pa.Table, header: list[str]) ->
         if table.column(i).type != wanted:
             table = table.set_column(i, header[i], table.column(i).cast(wanted))
         if wanted == pa.string() and not multiline:
-            multiline = _has_line_break(table.column(i))
+            multiline = any(holds_line_break(chunk) for chunk in table.column(i).chunks)
     csv.write_csv(table.rename_columns(header), path,
                   csv.WriteOptions(quoting_style="needed"))
     return multiline
-
-
-def _has_line_break(column: pa.ChunkedArray) -> bool:
-    """Whether a value of the string ``column`` holds a line break: a byte search (memchr) in
-    its characters, seven times faster than a regular expression per value."""
-    for chunk in column.chunks:
-        if not len(chunk):
-            continue
-        offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int32)
-        data = chunk.buffers()[2]
-        if data is None:
-            continue
-        begin, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
-        text = data.slice(begin, end - begin).to_pybytes()
-        if b"\n" in text or b"\r" in text:
-            return True
-    return False
 
 
 def _multiline_args(files: list[Path]) -> list[str]:

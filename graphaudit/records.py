@@ -50,6 +50,7 @@ __all__ = [
     "RejectsWriter",
     "check_rejects_path",
     "fingerprint",
+    "holds_line_break",
     "is_rejects_file",
     "date_values",
     "find_files",
@@ -736,7 +737,7 @@ class _PhysicalLines:
         extra = None
         swallowed = np.zeros(batch.num_rows, dtype=bool)
         for column in batch.columns:
-            if not _holds_line_break(column):
+            if not holds_line_break(column):
                 continue
             counts = pc.count_substring_regex(column, "\r\n|\r|\n").to_numpy(
                 zero_copy_only=False)
@@ -769,11 +770,12 @@ class _PhysicalLines:
         return np.asarray(records, dtype=np.int64) + before[np.searchsorted(starts, records)]
 
 
-def _holds_line_break(column: pa.Array) -> bool:
+def holds_line_break(column: pa.Array) -> bool:
     """Whether any value of a text ``column`` holds a line break (``\\n`` or ``\\r``): one
     byte compare over the column's character data, where two substring searches per value cost
     six times as much (nearly every block of every file holds none). ``column`` is a string
-    or large_string array, as the CSV reader gives."""
+    or large_string array, as the CSV reader gives (the bulk load's import files ask the same
+    of each column they write)."""
     _, offsets, data = column.buffers()
     if data is None or not len(column):
         return False

@@ -245,16 +245,3 @@ def test_import_files_keep_one_link_per_store_and_node_with_the_last_rows_values
     assert dict(link[2:] for link in links if link[:2] == (first["store_id"], first["key"])) \
         == {**before, first["address_type"]: "written again", "warehouse2": "another type"}
 
-
-def test_a_line_break_is_found_in_the_values_of_a_column_and_nowhere_else():
-    """The files whose values hold a line break are named multiline to the importer; the byte
-    search looks at the column's own values, not at the bytes of a larger array it is cut from."""
-    import pyarrow as pa
-
-    from graphaudit.bulk import _has_line_break
-
-    values = pa.array(["a\nb", "plain", "c\rd", "more", None, ""])
-    assert _has_line_break(pa.chunked_array([values]))
-    assert _has_line_break(pa.chunked_array([values.slice(2, 1)]))
-    assert not _has_line_break(pa.chunked_array([values.slice(1, 1), values.slice(3, 3)]))
-    assert not _has_line_break(pa.chunked_array([], type=pa.string()))

@@ -444,7 +444,7 @@ def test_a_repeat_of_a_rejected_store_row_is_the_stores_row(tmp_path):
 
 @pytest.mark.parametrize("text_type", [pa.string(), pa.large_string()])
 def test_a_line_break_is_found_in_any_slice_of_a_column_and_only_there(text_type):
-    """The byte scan of the reader's blocks (records._holds_line_break) sees a line feed or a
+    """The byte scan of the reader's blocks (records.holds_line_break) sees a line feed or a
     lone carriage return in exactly the slices of a column that hold one, whatever the slice's
     offset into the column's buffers."""
     values = ["plain", "", "cr\ronly", "x", "两行\n文字", "tail", "crlf\r\n", "last"]
@@ -452,4 +452,4 @@ def test_a_line_break_is_found_in_any_slice_of_a_column_and_only_there(text_type
     for start in range(len(values)):
         for stop in range(start, len(values) + 1):
             want = any("\n" in v or "\r" in v for v in values[start:stop])
-            assert records._holds_line_break(column.slice(start, stop - start)) == want
+            assert records.holds_line_break(column.slice(start, stop - start)) == want
