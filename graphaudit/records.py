@@ -183,6 +183,7 @@ class RejectsWriter:
             return
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._refuse_a_file_of_another()
             if self.path.is_symlink():  # a file of our own in its place, never through it
                 self.path.unlink()
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
@@ -194,6 +195,20 @@ class RejectsWriter:
         value = self.mask(reject.field, reject.value) if self.mask else reject.value
         reason = self.mask("reason", reject.reason) if self.mask else reject.reason
         self._writer(csv_line((reject.file, reject.line, reject.field, reason, value)))
+
+    def _refuse_a_file_of_another(self) -> None:
+        """A rejects file replaces only an earlier rejects file or an empty file (a link there
+        is replaced, never followed): any other file is the user's (notes, a column map, a
+        key), refused before anything is written. Checked when the first reject arrives, so
+        that a run without rejects never minds what is there."""
+        path = self.path
+        if path.is_symlink() or not path.is_file() or not path.stat().st_size:
+            return
+        if not is_rejects_file(path):
+            raise ConfigError(
+                f"--rejects {path} exists and is not a rejects file (its first line is not "
+                f"{','.join(self.COLUMNS)}): refused, so that it is not overwritten; give "
+                "another path, or move the file away")
 
     def close(self) -> None:
         if self._handle is not None:
@@ -340,23 +355,16 @@ def is_rejects_file(path: Path) -> bool:
 
 def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> None:
     """Refuse a rejects path that is one of the input files (writing it would truncate the
-    file while it is read), or a file graphaudit did not write (a rejects file replaces only
-    an earlier rejects file or an empty one; a link there is replaced, never followed)."""
+    file while it is read). (A file there that graphaudit did not write is refused when the
+    first reject arrives: :meth:`RejectsWriter.add`.)"""
     if rejects is None or not rejects.exists():
         return
     for path in inputs:
         if path is not None and os.path.samefile(rejects, path):
             raise ConfigError(f"--rejects {rejects} is the input file {path}: writing rejects "
                               "there would destroy it; give another path")
-    if rejects.is_symlink():
-        return  # replaced by a file of our own when the first reject arrives
-    if rejects.is_dir():
+    if not rejects.is_symlink() and rejects.is_dir():
         raise ConfigError(f"--rejects {rejects} is a folder: give a file's path")
-    if rejects.is_file() and rejects.stat().st_size and not is_rejects_file(rejects):
-        raise ConfigError(
-            f"--rejects {rejects} exists and is not a rejects file (its first line is not "
-            f"{','.join(RejectsWriter.COLUMNS)}): refused, so that it is not overwritten; "
-            "give another path, or move the file away")
 
 
 def _kind_and_format(path: Path) -> tuple[str, str | None]:

@@ -400,8 +400,8 @@ def test_rejects_pointing_at_an_input_file_is_refused_and_the_file_kept(data):
 def test_rejects_never_written_through_a_link_nor_over_a_file_graphaudit_did_not_write(
         data, monkeypatch):
     """REPORT2 item 3: a link at the rejects path is replaced by a file of our own (its target
-    kept); a file there that is not a rejects file is refused before anything is read (exit 2)
-    and kept; an earlier rejects file or an empty file is replaced."""
+    kept); a file there that is not a rejects file is refused when the first reject arrives
+    (exit 2) and kept; an earlier rejects file or an empty file is replaced."""
     rows = "".join(f"S{k},2020-01-01\n" for k in range(2, 40))
     (data / "stores.csv").write_text(f"store_id,opened_on\nS1,bad\n{rows}", encoding="utf-8")
     victim = data.parent / "victim.txt"
