@@ -57,6 +57,10 @@ def main() -> None:
     print(f"read and analysed {len(result.stores):,} stores in {analysed:.1f} s: "
           f"{multi:,} clusters of two or more stores, largest "
           f"{int(result.clusters['size'].max()):,}, {len(result.hubs):,} hubs")
+    status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    print(f"before the report: peak RSS {int(status['VmHWM'].split()[0]) / 1024:,.0f} MiB, RSS "
+          f"{int(status['VmRSS'].split()[0]) / 1024:,.0f} MiB (the analysis; the report's own "
+          "memory is what the peaks below add to the RSS)")
 
     out = work / "report"
     shutil.rmtree(out, ignore_errors=True)
