@@ -192,10 +192,11 @@ def _stacked(func: Callable, decorators: list[Callable]) -> Callable:
     return func
 
 
-def input_options(func: Callable) -> Callable:
-    """Options of every command that reads a data directory."""
+def reading_options(func: Callable) -> Callable:
+    """How the files of a data directory are read (--encoding, --columns, --date-format): the
+    same options wherever a command reads one (analyze, validate, load, explain --data), so
+    each reads an export the way the others did."""
     decorators = [
-        click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)),
         click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None,
                      help="Text encoding of the files (default: detected)."),
         click.option("--columns", "column_map", type=click.Path(exists=True, dir_okay=False,
@@ -204,6 +205,15 @@ def input_options(func: Callable) -> Callable:
                      callback=_remember_date_format,
                      help="strftime format of dates in a form graphaudit does not recognise "
                           "by itself, e.g. %d/%m/%Y (docs/input.md lists the forms it does)."),
+    ]
+    return _stacked(func, decorators)
+
+
+def input_options(func: Callable) -> Callable:
+    """Options of every command that reads a data directory."""
+    decorators = [
+        click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path)),
+        reading_options,
         click.option("--strict", is_flag=True,
                      help="Fail (exit 1) on any reject (a row, or a value dropped)."),
         click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs."),
@@ -575,12 +585,16 @@ def sample(stores, seed, profile, out_dir, quiet):
                    f"{summary.near:,} near pairs; rates in world.json")
 
 
+def hubs_option(help_text: str = "CSV kind,identifier,action[,note]: action hub (never "
+                "links) or link (always links).") -> Callable:
+    """--hubs: the investigator's hub decisions (one option, its help told per command)."""
+    return click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False,
+                        path_type=Path), help=help_text)
+
+
 def hub_and_previous_options(func: Callable) -> Callable:
     decorators = [
-        click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False,
-                     path_type=Path),
-                     help="CSV kind,identifier,action[,note]: action hub (never links) or "
-                          "link (always links)."),
+        hubs_option(),
         click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                      help="A previous run's clusters.csv: clusters keep their ids."),
     ]
@@ -676,8 +690,7 @@ def print_model(result) -> None:
 @neo4j_options
 @click.option("--out", "out_dir", type=OUTPUT_FOLDER,
               help="Also write the output files here.")
-@click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV kind,identifier,action[,note] (see analyze --help).")
+@hubs_option("CSV kind,identifier,action[,note] (see analyze --help).")
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 @pseudonym_key_option
@@ -713,6 +726,8 @@ def json_errors(fmt: str) -> Iterator[None]:
 @click.argument("store_ids", nargs=-1, required=True)
 @click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Explain from a data directory instead of Neo4j.")
+@reading_options
+@hubs_option("The same --hubs file given to `analyze` or `cluster`, if any.")
 @neo4j_options
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
@@ -720,22 +735,32 @@ def json_errors(fmt: str) -> Iterator[None]:
               help="json: one document in every case, errors included. (No csv: an "
                    "explanation is sentences and several tables.)")
 @pseudonym_key_option
-def explain(store_ids, data_dir, uri, user, password, database, show_pii, fmt, key_file):
+def explain(store_ids, data_dir, encoding, column_map, hubs_file, uri, user, password, database,
+            show_pii, fmt, key_file):
     """The evidence that links STORE_ID to another store, or to its cluster.
 
     With two store ids, prints the chain of shared identifiers between them; when they are not
     linked, what they share and how each shared value was judged (hub, ...), the near matches
     that fell below the threshold, and the cluster of each.
+
+    Give the options the clusters were made with: --hubs (and, with --data, --encoding,
+    --columns and --date-format as given to `analyze`); without them the explanation is of
+    other clusters than those of clusters.csv.
     """
     from . import pipeline
 
     if len(store_ids) > 2:
         raise click.UsageError("give one or two store ids")
+    if not data_dir and (encoding or column_map or
+                         click.get_current_context().meta.get("date_format")):
+        raise click.UsageError("--encoding, --columns and --date-format read a data directory: "
+                               "give --data DIR")
     with json_errors(fmt):
         connection = None if data_dir else _settings(uri, user, password, database)
-        settings = run_settings(show_pii=show_pii, secret=_secret(key_file),
-                                connection=connection)
-        found = pipeline.run_explain(store_ids, settings, data_dir, run_events(quiet=True))
+        settings = run_settings(encoding, column_map, show_pii=show_pii,
+                                secret=_secret(key_file), connection=connection)
+        found = pipeline.run_explain(store_ids, settings, data_dir, run_events(quiet=True),
+                                     hubs=hubs_file)
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=2, default=str))
         return
@@ -854,8 +879,7 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
               required=True, help="Output directory.")
 @click.option("--cluster", "cluster_id", metavar="ID",
               help="Write only this cluster's page (with the index and the CSV files).")
-@click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The same --hubs file given to `graphaudit cluster`, if any.")
+@hubs_option("The same --hubs file given to `graphaudit cluster`, if any.")
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data in outputs.")
 @click.option("--max-pages", type=click.IntRange(min=0), default=None,
               help="Write cluster pages for only the N riskiest clusters (default: all).")
@@ -870,7 +894,11 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
 
     Reads the stores and identifiers back, re-runs the analysis with the clusters stored in Neo4j
     as the previous run (so ids match), and writes the files of `analyze`: index.html,
-    clusters/<cluster_id>.html, clusters.csv, cluster_summary.csv, evidence.csv and hubs.csv.
+    clusters/<cluster_id>.html, clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv,
+    links.csv, possible_links.csv and model.json.
+
+    Give it the --hubs file `cluster` was given: a run whose clusters differ from those stored
+    (on a graph unchanged since `cluster`) is refused (exit 1).
     """
     from . import pipeline
 

@@ -347,6 +347,28 @@ def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
                     parallel=parallel)
 
 
+def check_stored_clusters(graph: GraphInput, analysis: Analysis) -> None:
+    """Refuse an analysis of the graph whose clusters are not those ``graphaudit cluster``
+    stored (MEMBER_OF), when the graph has not changed since: the hub decisions differ (a
+    --hubs file given to one and not the other), and the report or explanation would show
+    links the stored clusters, the analyst's hub call and ``query`` reject.
+
+    Raises DataError naming a store whose cluster differs.
+    """
+    if not len(graph.previous):
+        return
+    computed = analysis.cluster_of.reindex(graph.previous.index)
+    differ = computed.ne(graph.previous)
+    if not differ.any():
+        return
+    store_id = differ.index[differ.to_numpy()][0]
+    raise DataError(
+        f"the clusters computed differ from those `graphaudit cluster` stored in Neo4j for "
+        f"{int(differ.sum()):,} store(s) (e.g. {store_id}: stored in {graph.previous[store_id]},"
+        f" computed in {computed[store_id]}): give the same --hubs file that `cluster` was "
+        "given (or none), or run `graphaudit cluster` again")
+
+
 def write_back(store: GraphStore, analysis: Analysis,
                progress: Callable[[int], None] | None = None,
                secret: bytes | None = None, computed_at: str | None = None) -> None:
@@ -443,17 +465,20 @@ def run_report(
     styles inside); ``max_pages`` the riskiest clusters' pages only. Raises DataError for a
     cluster id the graph does not hold, before anything is written.
     """
-    from .store import connect
+    from .store import connect, stale_clusters
 
     settings = settings or Settings()
     events = events or Events()
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
+        stale = stale_clusters(store)
     if not len(graph.previous):
         events.tell("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                     "cluster ids are computed afresh")
     result = analyze_graph(graph, events.stage, settings.parallel)
+    if not stale:
+        check_stored_clusters(graph, result)
     if only_cluster is not None and only_cluster not in set(result.clusters["cluster_id"]):
         raise DataError(f"unknown cluster id {only_cluster!r} (see cluster_summary.csv or the "
                         "Cluster nodes in Neo4j)")
@@ -617,26 +642,34 @@ def run_check(data_dir: str | Path, settings: Settings | None = None,
 
 
 def run_explain(store_ids: Sequence[str], settings: Settings | None = None,
-                data_dir: str | Path | None = None, events: Events | None = None) -> dict:
+                data_dir: str | Path | None = None, events: Events | None = None,
+                hubs: str | Path | None = None) -> dict:
     """Why store ``store_ids[0]`` is in its cluster, or whether and how two stores are linked
     (:func:`graphaudit.explain.explain_stores`), as ``graphaudit explain`` runs it: from the
-    record files of ``data_dir`` (rejects dropped; the reading notes told), or without one
-    from the graph in Neo4j with the cluster ids stored there.
+    record files of ``data_dir`` (read with ``settings``' encoding, column map and date format;
+    rejects dropped; the reading notes told), or without one from the graph in Neo4j with the
+    cluster ids stored there. ``hubs`` is the CSV of hub decisions the clusters were made with:
+    without it, a value the investigator called a hub would link again.
     """
     from .explain import explain_stores
 
     settings = settings or Settings()
     events = events or Events()
+    overrides = read_hub_overrides(Path(hubs)) if hubs else None
     if data_dir is not None:
         records, identifiers = _read_and_extract(data_dir, RejectsWriter(None), settings,
                                                  events)
-        result = analyze(records.stores, identifiers.links, parallel=settings.parallel)
+        result = analyze(records.stores, identifiers.links, overrides,
+                         parallel=settings.parallel)
     else:
-        from .store import connect
+        from .store import connect, stale_clusters
 
         # with the cluster ids the graph holds, so that they are those of clusters.csv
         with connect(settings.connection) as store:
-            graph = read_graph(store, secret=settings.secret)
+            graph = read_graph(store, overrides, secret=settings.secret)
+            stale = stale_clusters(store)
         result = analyze_graph(graph, parallel=settings.parallel)
+        if not stale:
+            check_stored_clusters(graph, result)
     return explain_stores(result, *store_ids, show_pii=settings.show_pii,
                           secret=settings.secret)

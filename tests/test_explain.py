@@ -118,3 +118,38 @@ def test_the_readmes_tour_stores_are_what_it_says():
     assert code == 0 and json.loads(out)["evidence"] == [], out
     code, out, _ = explain("--data", str(SAMPLE_DATA), "S0000001")
     assert "no shared identifier links it to another store" in out
+
+
+def test_explain_data_reads_and_links_with_the_options_analyze_was_given(tmp_path):
+    """REPORT2 item 1: explain --data takes analyze's --columns, --date-format, --encoding and
+    --hubs, so it explains the clusters analyze made (not others)."""
+    world = write_warehouse_world(tmp_path / "w", stores=5)
+    stores = world / "stores.csv"
+    text = stores.read_text(encoding="utf-8").replace("store_id", "Shop ID", 1)
+    stores.write_text(re.sub(r"2020-01-0(\d)", r"0\1/01/2020", text), encoding="utf-8")
+    columns = tmp_path / "map.toml"
+    columns.write_text('[stores]\n"Shop ID" = "store_id"\n', encoding="utf-8")
+    hubs = tmp_path / "hubs.csv"
+    hubs.write_text("kind,identifier,action,note\nid_document,440301198001015678,hub,agency\n",
+                    encoding="utf-8")
+    reading = ["--columns", str(columns), "--date-format", "%d/%m/%Y", "--encoding", "utf-8"]
+    code, _, err = explain("--data", str(world), "S4", "S5")
+    assert code == 1 and "store_id" in err  # the renamed column is not read without the map
+    code, out, _ = explain("--data", str(world), *reading, "S4", "S5", "--format", "json")
+    assert code == 0 and json.loads(out)["linked"] is True
+    out_dir = tmp_path / "out"
+    analyzed = CliRunner().invoke(main, ["analyze", str(world), *reading, "--hubs", str(hubs),
+                                         "--out", str(out_dir), "-q"])
+    assert analyzed.exit_code == 0, analyzed.output
+    clusters = pd.read_csv(out_dir / "clusters.csv").set_index("store_id")["cluster_id"]
+    assert clusters["S4"] != clusters["S5"]
+    code, out, _ = explain("--data", str(world), *reading, "--hubs", str(hubs), "S4", "S5",
+                           "--format", "json")
+    found = json.loads(out)
+    assert code == 0 and found["linked"] is False
+    assert found["clusters"] == {"S4": clusters["S4"], "S5": clusters["S5"]}
+
+
+def test_reading_options_without_data_are_a_usage_error():
+    code, _, err = explain("S4", "S5", "--date-format", "%d/%m/%Y")
+    assert code == 2 and "--data" in err

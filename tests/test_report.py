@@ -1135,6 +1135,35 @@ def test_report_from_neo4j_matches_analyze(clean_graph, neo4j_env, tmp_path):
     assert 'id="pack-vis-network"' in page.read_text(encoding="utf-8")
 
 
+def test_report_and_explain_refuse_clusters_other_than_those_cluster_stored(
+        clean_graph, neo4j_env, tmp_path):
+    """REPORT2 item 5: `cluster --hubs` split S4 from S5; a report (or an explanation) without
+    the hub decision would put them together again, contradicting MEMBER_OF: refused."""
+    from conftest import write_warehouse_world
+
+    data = write_warehouse_world(tmp_path / "data", stores=5)
+    hubs = tmp_path / "hubs.csv"
+    hubs.write_text("kind,identifier,action,note\nid_document,440301198001015678,hub,agency\n",
+                    encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(main, ["load", str(data), "-q"]).exit_code == 0
+    clustered = runner.invoke(main, ["cluster", "--hubs", str(hubs), "-q"])
+    assert clustered.exit_code == 0, clustered.stderr
+    refused = runner.invoke(main, ["report", "--out", str(tmp_path / "r1"), "-q"])
+    assert refused.exit_code == 1 and "--hubs" in refused.stderr
+    assert "stored in Neo4j" in refused.stderr and not (tmp_path / "r1").exists()
+    explained = runner.invoke(main, ["explain", "S4", "S5"])
+    assert explained.exit_code == 1 and "--hubs" in explained.stderr
+    reported = runner.invoke(main, ["report", "--out", str(tmp_path / "r2"), "--hubs",
+                                    str(hubs), "-q"])
+    assert reported.exit_code == 0, reported.stderr
+    with open(tmp_path / "r2" / "clusters.csv", encoding="utf-8", newline="") as f:
+        clusters = {row["store_id"]: row["cluster_id"] for row in csv.DictReader(f)}
+    assert clusters["S4"] != clusters["S5"]
+    explained = runner.invoke(main, ["explain", "S4", "S5", "--hubs", str(hubs)])
+    assert explained.exit_code == 0 and "are not linked" in explained.stdout
+
+
 def test_standalone_needs_one_cluster(tmp_path):
     result = CliRunner().invoke(main, ["report", "--out", str(tmp_path / "x"), "--standalone"])
     assert result.exit_code == 2 and "--standalone writes one cluster's page" in result.stderr
