@@ -24,7 +24,7 @@ import click
 
 from . import __version__
 from .errors import DataError, GraphauditError
-from .outputs import OutputRecord, survey
+from .outputs import OutputRecord, refuse_unrecorded_inputs, survey
 from .parallel import Parallel
 from .privacy import KEY_ENV, load_key
 from .records import (
@@ -412,8 +412,12 @@ def note_stale_rejects(rejects: RejectsWriter) -> None:
 
 
 def announce_output_folder(out_dir: Path, family: str = "report") -> OutputRecord:
-    """Say what an existing OUT will lose before anything is written; the run's record."""
-    for line in survey(out_dir, family).notes():
+    """Say what an existing OUT will lose before anything is written; the run's record.
+    `sample` refuses a folder holding input files it did not write (a real export)."""
+    existing = survey(out_dir, family)
+    if family == "sample":
+        refuse_unrecorded_inputs(existing)
+    for line in existing.notes():
         click.echo(line, err=True)
     return OutputRecord(out_dir, f"graphaudit {click.get_current_context().info_name}", family)
 
@@ -556,7 +560,11 @@ def reset(uri, user, password, database, yes):
 @click.option("--out", "out_dir", type=OUTPUT_FOLDER, required=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def sample(stores, seed, profile, out_dir, quiet):
-    """Generate a synthetic data directory of N stores, with its truth files."""
+    """Generate a synthetic data directory of N stores, with its truth files.
+
+    An --out folder holding stores.csv, identities.csv, payments.csv or addresses.csv that
+    graphaudit did not write there (a real export) is refused (exit 2), never overwritten.
+    """
     record = announce_output_folder(out_dir, "sample")
     with progress_bar("generating", stores, quiet, "stores") as advance:
         done = 0

@@ -39,7 +39,7 @@ from . import __version__
 from .errors import ConfigError, DataError
 
 __all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "ensure_output_folder", "files",
-           "is_own_name", "summarize", "survey"]
+           "is_own_name", "refuse_unrecorded_inputs", "summarize", "survey"]
 
 MANIFEST = ".graphaudit-manifest.json"
 #: the files graphaudit writes at the top of an output folder: analyze, cluster and report;
@@ -113,6 +113,23 @@ class Existing:
                          + (f", except those named like its outputs ({summarize(named)}), "
                             "which are overwritten if this run writes them." if named else "."))
         return lines
+
+
+#: the names of a data directory's input files (graphaudit.records): `sample` writes them, and a
+#: folder holding them unrecorded is a real export, never to be overwritten
+INPUT_FILES = frozenset({"stores.csv", "identities.csv", "payments.csv", "addresses.csv"})
+
+
+def refuse_unrecorded_inputs(existing: Existing) -> None:
+    """Refuse (ConfigError, exit 2) to write a data directory into a folder holding input files
+    graphaudit has no record of writing (or that were changed since): a real export given as
+    ``--out`` by mistake would be replaced, irreversibly, by synthetic data."""
+    found = sorted(n for n in (*existing.others, *existing.changed, *existing.other_family)
+                   if n in INPUT_FILES)
+    if found:
+        raise ConfigError(f"--out {existing.folder}/ holds input files graphaudit did not write "
+                          f"there, or that changed since ({summarize(found)}): they would be "
+                          "overwritten; give an empty or new folder (or remove them first)")
 
 
 def _read_manifest(folder: Path) -> tuple[dict, list[_Entry]]:

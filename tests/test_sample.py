@@ -418,3 +418,26 @@ def test_bad_arguments(tmp_path: Path) -> None:
 def test_tiny_worlds(n: int) -> None:
     world = build_world(n, 5, draw_rates(5, "adversarial"))
     assert len(world.stores) == len(world.truth) == n
+
+
+def test_sample_refuses_to_overwrite_a_real_export(tmp_path: Path) -> None:
+    """REPORT2 item 21: --out naming a real export (input files graphaudit did not write) is
+    refused before anything is written; a folder sample wrote is regenerated."""
+    from click.testing import CliRunner
+
+    from graphaudit.cli import main
+
+    export = tmp_path / "export"
+    export.mkdir()
+    real = "store_id,name\nA1,my real store\n"
+    (export / "stores.csv").write_text(real, encoding="utf-8")
+    (export / "notes.txt").write_text("mine", encoding="utf-8")
+    result = CliRunner().invoke(main, ["sample", "--stores", "20", "--out", str(export), "-q"])
+    assert result.exit_code == 2, result.output
+    assert "stores.csv" in result.stderr and "did not write" in result.stderr
+    assert (export / "stores.csv").read_text(encoding="utf-8") == real
+    assert sorted(p.name for p in export.iterdir()) == ["notes.txt", "stores.csv"]
+    world = tmp_path / "world"
+    for _ in range(2):  # its own earlier output is replaced as before
+        again = CliRunner().invoke(main, ["sample", "--stores", "20", "--out", str(world), "-q"])
+        assert again.exit_code == 0, again.output
