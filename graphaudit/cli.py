@@ -839,6 +839,10 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
     Masking guards against showing personal data by accident, not against the query's author:
     a query that computes pieces of a value (substring, split, replace) gets them in clear.
     Read a .cypher file from someone else before running it (docs/security.md).
+
+    Neo4j's warnings go to stderr, except, for the library's own queries, that a label,
+    relationship type or property does not exist: they name optional parts of the graph
+    (SIMILAR_TO only where near-duplicate addresses were found).
     """
     import logging
     import shutil

@@ -805,3 +805,36 @@ def test_query_output_keeps_timestamps_whole(loaded, env, tmp_path):
     stored = sorted(row["t"].iso_format() for row in
                     loaded.run_read("MATCH (d:DataSet) RETURN d.loaded_at AS t"))
     assert shown == stored and all(":" in t and "*" not in t for t in shown)
+
+
+def test_library_queries_do_not_warn_about_optional_parts_of_the_graph(clean_graph, neo4j_env,
+                                                                       tmp_path, monkeypatch):
+    """REPORT2 item 9: a graph with no near-duplicate addresses has no SIMILAR_TO relationship
+    (nor its score); the library's queries name them and must not print Neo4j's "does not
+    exist" warnings on such a valid graph. A user's own file still gets them (a typo). The
+    server keeps a type's name once made, so the test names one no graph ever held."""
+    import dataclasses
+
+    from conftest import write_warehouse_world
+
+    from graphaudit.queries import library
+
+    absent = "HFX2_NEVER_CREATED"
+    real = library.load_library()
+    patched = dataclasses.replace(real["path-between"], statement=real[
+        "path-between"].statement.replace("SIMILAR_TO", absent))
+    monkeypatch.setattr(library, "load_library",
+                        lambda directory=None: {**real, "path-between": patched})
+    data = write_warehouse_world(tmp_path / "data", stores=5)
+    runner = CliRunner()
+    loaded = runner.invoke(main, ["load", str(data), "-q", "--rejects", str(tmp_path / "r.csv")])
+    assert loaded.exit_code == 0, loaded.stderr
+    assert runner.invoke(main, ["cluster", "-q"]).exit_code == 0
+    result = runner.invoke(main, ["query", "path-between", "-p", "a=S4", "-p", "b=S5"])
+    assert result.exit_code == 0, result.stderr
+    assert "S5" in result.stdout and "Warning from Neo4j" not in result.stderr
+    own = tmp_path / "own.cypher"
+    own.write_text(f"MATCH ()-[r:{absent}]-() RETURN count(r) AS n\n", encoding="utf-8")
+    result = runner.invoke(main, ["query", str(own)])
+    assert result.exit_code == 0 and f"Warning from Neo4j: warn: relationship type does not " \
+        f"exist. The relationship type `{absent}`" in result.stderr

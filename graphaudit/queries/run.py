@@ -207,6 +207,21 @@ def value_kinds(store: object, values: Iterable[str]) -> dict[str, tuple[str, bo
 # Running
 
 
+#: GQL statuses of a label, relationship type or property key the graph does not hold (yet):
+#: the library's queries name optional parts of the model (SIMILAR_TO and its score exist only
+#: where near-duplicate addresses were found, :Cluster only after `graphaudit cluster`), so on
+#: a valid graph these are no warning; a user's own .cypher file keeps them (a misspelling)
+OPTIONAL_SCHEMA_STATUSES = frozenset({"01N50", "01N51", "01N52"})
+
+
+def _in_library(query: Query) -> bool:
+    """Whether ``query`` is the library's own (by name and text), not a user's file."""
+    from .library import load_library
+
+    known = load_library().get(query.name)
+    return known is not None and known.statement == query.statement
+
+
 @dataclass
 class QueryResult:
     """What a query returned: column names and rows of plain Python values (masked), and
@@ -453,9 +468,11 @@ def run_query(
         rows = [mask_row(row, kind_param, known, secret) for row in rows]
     counters = {k: v for k, v in vars(summary.counters).items()
                 if isinstance(v, int) and not isinstance(v, bool) and v and not k.startswith("_")}
+    library = _in_library(query)
     warnings = [
         status.status_description for status in summary.gql_status_objects
         if status.is_notification and str(status.severity).upper().endswith("WARNING")
+        and not (library and status.gql_status in OPTIONAL_SCHEMA_STATUSES)
     ]
     hints = []
     if not write and (not rows or uses_clusters(query)):
