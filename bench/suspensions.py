@@ -90,7 +90,8 @@ def missed_evaders(table: pd.DataFrame, linkage) -> list[dict]:
     """One row per returning operator with evading stores outside its suspended cluster."""
     resolution = linkage.resolution
     evidence, labels = resolution.evidence, resolution.labels
-    pairs, levels, _, chances = compare_groups(evidence, labels, linkage.params)
+    pairs, levels, _, chances = compare_groups(evidence, labels, linkage.params,
+                                               model=resolution.model)
     score = resolution.model.score(levels, chances) if len(pairs) else np.zeros(0)
     index = {pair: k for k, pair in enumerate(map(tuple, pairs.tolist()))}
     table = table.assign(label=labels)

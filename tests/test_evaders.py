@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from graphaudit.analysis import analyze, link
 from graphaudit.linkage.levels import compare_groups
@@ -290,3 +291,45 @@ def test_evaders_of_a_family_world_are_linked_to_their_banned_stores(tmp_path):
     linked = [(row.operator_id, cluster[row.store_id]) in banned for row in evaders]
     assert len(evaders) >= 10 and np.mean(linked) >= 0.75, (len(evaders), np.mean(linked))
     assert result.linkage.resolution.model.weight("brand", 1) > 0
+
+
+def test_a_group_varying_two_banned_brands_counts_both_variants():
+    # A banned operator's "Luxka" and "Vantrue" stores (B1, B2: one account) come back as
+    # "Luxkapro" and "Vantruepro" (R1, R2: one phone; R1 keeps the old account). Two
+    # coincidences of names, not one: each variant weighs the brand's near level, and the
+    # chances count the ways two of the N pairings of the groups' brands agree, log2 C(N, 2)
+    # instead of log2 N (only the best value of the comparison counted before: 1300's
+    # returning group of 15 stores, varying two banned brands, stayed a possible link).
+    from math import comb, log2
+
+    stores = pd.DataFrame({
+        "store_id": ["B1", "B2", "R1", "R2"], "status": ["suspended"] * 2 + ["active"] * 2,
+        "opened_on": ["2020-06-01", "2020-05-01", "2021-03-01", "2021-03-02"],
+        "suspended_on": ["2021-01-01", "2021-01-01", "", ""],
+        "brand": ["Luxka", "Vantrue", "Luxkapro", "Vantruepro"]})
+    links = pd.DataFrame({"store_id": ["B1", "B2", "R1", "R1", "R2"],
+                          "kind": ["payment", "payment", "payment", "phone", "phone"],
+                          "key": ["6222", "6222", "6222", "+8613800000000", "+8613800000000"],
+                          "holder_name": [""] * 5})
+    linkage = link(stores, links)
+    evidence, model = linkage.resolution.evidence, linkage.resolution.model
+    order = linkage.graph.stores["store_id"].tolist()
+    labels = np.array([order.index("B1") if s.startswith("B") else order.index("R1")
+                       for s in order])
+    brand = evidence.comparisons.index("brand")
+    w = model.weight("brand", NEAR)
+    assert w > 0
+    pairs, levels, _, without = compare_groups(evidence, labels, linkage.params)
+    _, _, _, counted = compare_groups(evidence, labels, linkage.params, model=model)
+    assert len(pairs) == 1 and levels[0, brand] == NEAR
+    n = max(2 ** without[0, brand], 2)
+    assert counted[0, brand] == pytest.approx(max(log2(comb(round(n), 2)), 0) - w)
+    gain = model.score(levels, counted) - model.score(levels, without)
+    assert gain[0] == pytest.approx(w - max(log2(comb(round(n), 2)), 0) + without[0, brand])
+    assert gain[0] > 0
+    # one variant: nothing changes
+    one = labels.copy()
+    one[order.index("R2")] = order.index("R2")
+    _, _, _, a = compare_groups(evidence, one, linkage.params)
+    _, _, _, b = compare_groups(evidence, one, linkage.params, model=model)
+    np.testing.assert_array_equal(a, b)
