@@ -58,7 +58,7 @@ from .analysis import (
 from .coverage import gaps
 from .errors import DataError
 from .identifiers import Identifiers, extract_identifiers
-from .linkage.hubs import HubOverrides, read_hub_overrides
+from .linkage.hubs import HubOverrides, read_hub_overrides, unmatched_lines
 from .linkage.waterfall import possible_table
 from .outputs import (
     OutputRecord,
@@ -277,6 +277,8 @@ def run_files(
     # :func:`analyze` in its two halves: the graph holds its own copies of what the linkage
     # reads, so the stores and links go before it (the links alone are about 1 GiB at a
     # million stores, alive until the last page was written otherwise).
+    for line in unmatched_lines(overrides, links["kind"], links["key"]):
+        events.tell(f"Warning: {line}")
     graph = evidence_graph(stores, links, events.stage, parallel)
     del stores, links
     result = score(link_graph(graph, overrides, previous_ids, events.stage, parallel=parallel),
@@ -345,6 +347,12 @@ def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
     previous = graph.previous if len(graph.previous) else None
     return analyze(graph.stores, graph.links, graph.overrides, previous, stage=stage,
                     parallel=parallel)
+
+
+def _tell_unmatched(graph: GraphInput, events: Events) -> None:
+    """Warn of each --hubs line that matches no identifier of the graph."""
+    for line in unmatched_lines(graph.overrides, graph.links["kind"], graph.links["key"]):
+        events.tell(f"Warning: {line}")
 
 
 def check_stored_clusters(graph: GraphInput, analysis: Analysis) -> None:
@@ -436,6 +444,7 @@ def run_cluster(
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
+        _tell_unmatched(graph, events)
         result = analyze_graph(graph, events.stage, settings.parallel)
         with events.progress("writing clusters", write_back_size(result), "rows") as advance:
             write_back(store, result, progress=advance, secret=settings.secret,
@@ -473,6 +482,7 @@ def run_report(
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
         stale = stale_clusters(store)
+    _tell_unmatched(graph, events)
     if not len(graph.previous):
         events.tell("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                     "cluster ids are computed afresh")

@@ -632,7 +632,8 @@ def graph_overrides(store: GraphStore, overrides, secret: bytes):
         return {(kind, hash_value(kind, key, secret) if kind in PII_KINDS else key): note
                 for (kind, key), note in listed.items()}
 
-    return HubOverrides(deny=hashed(overrides.deny), allow=hashed(overrides.allow))
+    return HubOverrides(deny=hashed(overrides.deny), allow=hashed(overrides.allow),
+                        lines=hashed(overrides.lines))
 
 
 def _hashed(domain: str, column: pd.Series, secret: bytes) -> pd.Series:

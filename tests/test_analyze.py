@@ -281,3 +281,20 @@ def test_each_stores_reasons_are_its_rules_texts_joined_in_order():
         code = rng.integers(0, k, n)
         assert list(_store_reasons(frame, code, clusters)) == \
             _reasons_row_by_row(frame, code, clusters)
+
+
+def test_a_hubs_line_that_matches_nothing_is_named(tmp_path):
+    """REPORT2 item 7: a --hubs line whose identifier is not in the data (an ID that lost a
+    digit) would leave the hub decision without effect, silently: warned, naming file and
+    line; a line that matches is not."""
+    from conftest import write_warehouse_world
+
+    world = write_warehouse_world(tmp_path / "w", stores=5)
+    hubs = tmp_path / "h4.csv"
+    hubs.write_text("kind,identifier,action\nid_document,44030119800101567,hub\n"
+                    "id_document,440301198001015678,hub\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(world), "--out", str(tmp_path / "o"),
+                                       "--hubs", str(hubs), "-q"])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: {hubs}: line 2: id_document matches no identifier" in result.stderr
+    assert "line 3" not in result.stderr and "4403011980010156" not in result.stderr

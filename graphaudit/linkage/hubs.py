@@ -27,7 +27,7 @@ from .levels import Resolution
 from .weights import LinkageParams, band_level
 
 __all__ = ["HubOverrides", "components", "decide_links", "listed_idents",
-           "read_hub_overrides"]
+           "read_hub_overrides", "unmatched_lines"]
 
 
 @dataclass
@@ -36,6 +36,22 @@ class HubOverrides:
 
     deny: dict[tuple[str, str], str] = field(default_factory=dict)
     allow: dict[tuple[str, str], str] = field(default_factory=dict)
+    #: where each entry was read ("hubs.csv: line 2"), to name a line that matches nothing
+    lines: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def unmatched_lines(overrides: HubOverrides | None, kinds: pd.Series,
+                    keys: pd.Series) -> list[str]:
+    """One warning per hubs-file line whose identifier is not in the data (``kinds``/``keys``
+    of its identifiers): a typo or a truncated ID would otherwise leave the investigator's
+    decision without effect, silently. The identifier itself is not repeated (privacy)."""
+    if overrides is None or not overrides.lines:
+        return []
+    chosen = keys.isin({key for _, key in overrides.lines}).to_numpy()
+    present = set(zip(kinds[chosen].astype(str), keys[chosen].astype(str), strict=True))
+    return [f"{where}: {kind} matches no identifier of the data (a typo?): the line has no "
+            "effect" for (kind, key), where in overrides.lines.items()
+            if (kind, key) not in present]
 
 
 def read_hub_overrides(path: Path) -> HubOverrides:
@@ -63,6 +79,7 @@ def read_hub_overrides(path: Path) -> HubOverrides:
             raise ConfigError(f"{path}: line {line}: identifier: {exc}") from exc
         note = (row.get("note") or "").strip() or "listed in the hubs file"
         (overrides.deny if action == "hub" else overrides.allow)[(kind, key)] = note
+        overrides.lines[(kind, key)] = f"{path}: line {line}"
     return overrides
 
 
