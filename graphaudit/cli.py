@@ -759,6 +759,8 @@ def explain(store_ids, data_dir, encoding, column_map, hubs_file, uri, user, pas
 
     if len(store_ids) > 2:
         raise click.UsageError("give one or two store ids")
+    if len(store_ids) == 2 and store_ids[0] == store_ids[1]:
+        raise click.UsageError("give two different store ids (or one, for its cluster)")
     if not data_dir and (encoding or column_map or
                          click.get_current_context().meta.get("date_format")):
         raise click.UsageError("--encoding, --columns and --date-format read a data directory: "

@@ -153,3 +153,9 @@ def test_explain_data_reads_and_links_with_the_options_analyze_was_given(tmp_pat
 def test_reading_options_without_data_are_a_usage_error():
     code, _, err = explain("S4", "S5", "--date-format", "%d/%m/%Y")
     assert code == 2 and "--data" in err
+
+
+def test_the_same_store_twice_is_a_usage_error(world):
+    """REPORT2 item 20: `explain A1 A1` said A1 and A1 are linked through 0 identifiers."""
+    code, _, err = explain("--data", str(world), "S4", "S4")
+    assert code == 2 and "two different store ids" in err
