@@ -528,10 +528,11 @@ def test_brand_variants_find_the_comeback_brands(query, truth, operators):
 @pytest.mark.neo4j
 def test_suspended_brand_reuse_agrees_with_the_scoring(query, loaded):
     """The query lists what the scoring decided (one rule, graphaudit/scoring.py): the stores
-    opened under a suspended brand or a variant of it within the window after its first ban;
+    opened under a suspended brand or a variant of it within the window after one of its bans;
     the variants are exactly the stores of the "brand variant" factor. Sorted by opening."""
     from graphaudit.analysis import analyze
     from graphaudit.identifiers import extract_identifiers
+    from graphaudit.normalize import brand_key
     from graphaudit.records import RejectsWriter, read_records
     from graphaudit.scoring import VARIANT_WINDOW_DAYS
 
@@ -547,10 +548,15 @@ def test_suspended_brand_reuse_agrees_with_the_scoring(query, loaded):
         flags.loc[flags["variant_of"] != "", "store_id"])
     assert [(r["opened_on"], r["store_id"]) for r in rows] == sorted(
         (r["opened_on"], r["store_id"]) for r in rows)
+    # days_after_ban counts from the ban whose window holds the store: the brand's last
+    # suspension before the store opened (a brand banned twice has two windows)
+    banned = records.stores[records.stores["status"] == "suspended"]
+    bans = banned.groupby(banned["brand"].map(brand_key))["suspended_on"].agg(list)
     for r in rows:
-        gap = dt.date.fromisoformat(r["opened_on"]) - dt.date.fromisoformat(
-            r["first_suspended_on"])
+        last = max(day for day in bans[r["suspended_brand"]] if day < r["opened_on"])
+        gap = dt.date.fromisoformat(r["opened_on"]) - dt.date.fromisoformat(last)
         assert 0 < gap.days == r["days_after_ban"] <= VARIANT_WINDOW_DAYS
+        assert r["first_suspended_on"] <= last
         assert r["suspended_stores"]
 
 
