@@ -157,6 +157,7 @@ def test_run_files_under_strict_fails_on_a_reject_before_the_analysis(tmp_path):
     assert "rejects.csv" in (tmp_path / "out" / ".graphaudit-manifest.json").read_text()
 
 
+@pytest.mark.neo4j
 def test_run_cluster_and_run_report_are_the_graph_commands_in_one_call(clean_graph,
                                                                       neo4j_settings, tmp_path):
     """``run_report`` before any clustering warns that ids are computed afresh; ``run_cluster``

@@ -800,6 +800,7 @@ def test_possible_links_are_in_the_graph_as_in_possible_links_csv(loaded, query,
         assert row["evidence"]
 
 
+@pytest.mark.neo4j
 def test_query_output_keeps_timestamps_whole(loaded, env, tmp_path):
     """New-user report item 10: the free-text scrub read the seconds and fraction of a
     DataSet's loaded_at as a run of digits (`19:08:****0000+00:00`)."""
