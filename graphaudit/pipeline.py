@@ -277,8 +277,7 @@ def run_files(
     # :func:`analyze` in its two halves: the graph holds its own copies of what the linkage
     # reads, so the stores and links go before it (the links alone are about 1 GiB at a
     # million stores, alive until the last page was written otherwise).
-    for line in unmatched_lines(overrides, links["kind"], links["key"]):
-        events.tell(f"Warning: {line}")
+    _tell_unmatched(overrides, links, events)
     graph = evidence_graph(stores, links, events.stage, parallel)
     del stores, links
     result = score(link_graph(graph, overrides, previous_ids, events.stage, parallel=parallel),
@@ -349,9 +348,9 @@ def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
                     parallel=parallel)
 
 
-def _tell_unmatched(graph: GraphInput, events: Events) -> None:
-    """Warn of each --hubs line that matches no identifier of the graph."""
-    for line in unmatched_lines(graph.overrides, graph.links["kind"], graph.links["key"]):
+def _tell_unmatched(overrides: HubOverrides | None, links: pd.DataFrame, events: Events) -> None:
+    """Warn of each --hubs line that matches no identifier of ``links``."""
+    for line in unmatched_lines(overrides, links["kind"], links["key"]):
         events.tell(f"Warning: {line}")
 
 
@@ -444,7 +443,7 @@ def run_cluster(
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
-        _tell_unmatched(graph, events)
+        _tell_unmatched(graph.overrides, graph.links, events)
         result = analyze_graph(graph, events.stage, settings.parallel)
         with events.progress("writing clusters", write_back_size(result), "rows") as advance:
             write_back(store, result, progress=advance, secret=settings.secret,
@@ -482,7 +481,7 @@ def run_report(
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
         stale = stale_clusters(store)
-    _tell_unmatched(graph, events)
+    _tell_unmatched(graph.overrides, graph.links, events)
     if not len(graph.previous):
         events.tell("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
                     "cluster ids are computed afresh")
