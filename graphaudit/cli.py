@@ -277,8 +277,16 @@ def pseudonym_key_option(func: Callable) -> Callable:
     )(func)
 
 
-def _secret(key_file: Path | None) -> bytes:
-    return load_key(key_file)
+def _secret(key_file: Path | None, data_dir: Path | None = None,
+            files: tuple[Path | None, ...] = (), out: Path | None = None) -> bytes:
+    """The pseudonym key of this command (``--pseudonym-key``, its variable, else the
+    installation's), refused when it is weak, readable by others, one of the files the command
+    reads (``data_dir``'s data files and ``files``: column map, hubs, previous clusters) or
+    inside its output folder ``out`` (:func:`graphaudit.privacy.load_key`)."""
+    from .records import find_files
+
+    inputs = [*files, *(find_files(data_dir).values() if data_dir else ())]
+    return load_key(key_file, inputs=inputs, out=out)
 
 
 def _settings(uri, user, password, database) -> ConnectionSettings:
@@ -482,10 +490,10 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     database that holds another data set is refused unless --append or --replace.
     """
     from . import pipeline
-    from .privacy import load_key
 
     settings = run_settings(encoding, column_map, strict, show_pii,
-                            secret=load_key(key_file) if key_file else None,
+                            secret=_secret(key_file, data_dir, (column_map,)) if key_file
+                            else None,
                             connection=_settings(uri, user, password, database))
     if bulk:
         if mode == "append":
@@ -657,7 +665,9 @@ def analyze(data_dir, encoding, column_map, strict, show_pii, quiet, out_dir, re
 
     run = pipeline.run_files(
         data_dir, out_dir,
-        run_settings(encoding, column_map, strict, show_pii, secret=_secret(key_file)),
+        run_settings(encoding, column_map, strict, show_pii,
+                     secret=_secret(key_file, data_dir, (column_map, hubs_file, previous),
+                                    out_dir)),
         hubs=hubs_file, previous=previous, max_pages=max_pages, rejects=rejects_path,
         command="graphaudit analyze", events=run_events(quiet))
     result = run.analysis
@@ -706,7 +716,8 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
     """Cluster the graph in Neo4j and write the clusters back (:Cluster, MEMBER_OF)."""
     from . import pipeline
 
-    settings = run_settings(show_pii=show_pii, secret=_secret(key_file),
+    settings = run_settings(show_pii=show_pii, secret=_secret(key_file, files=(hubs_file,),
+                                                              out=out_dir),
                             connection=_settings(uri, user, password, database))
     run = pipeline.run_cluster(settings, out_dir, hubs=hubs_file, command="graphaudit cluster",
                                events=run_events(quiet))
@@ -767,8 +778,9 @@ def explain(store_ids, data_dir, encoding, column_map, hubs_file, uri, user, pas
                                "give --data DIR")
     with json_errors(fmt):
         connection = None if data_dir else _settings(uri, user, password, database)
-        settings = run_settings(encoding, column_map, show_pii=show_pii,
-                                secret=_secret(key_file), connection=connection)
+        secret = _secret(key_file, data_dir, (column_map, hubs_file))
+        settings = run_settings(encoding, column_map, show_pii=show_pii, secret=secret,
+                                connection=connection)
         found = pipeline.run_explain(store_ids, settings, data_dir, run_events(quiet=True),
                                      hubs=hubs_file)
     if fmt == "json":
@@ -865,11 +877,13 @@ def query(name, params, list_only, write, show_pii, fmt, timeout, uri, user, pas
     chosen = queries.find_query(name)
     given = queries.parse_assignments(params)
     queries.bind_parameters(chosen, given)  # a bad parameter fails before connecting
+    query_file = chosen.path if isinstance(chosen.path, Path) else None
     # Server notifications come back in the result (printed below), not as log records.
     logging.getLogger("neo4j.notifications").addHandler(logging.NullHandler())
     with connect(_settings(uri, user, password, database)) as store:
         result = queries.run_query(store, chosen, given, write=write, show_pii=show_pii,
-                                   timeout=timeout, secret=_secret(key_file))
+                                   timeout=timeout,
+                                   secret=_secret(key_file, files=(query_file,)))
     for warning in result.warnings:
         click.echo(f"Warning from Neo4j: {warning}", err=True)
     if result.counters:
@@ -918,7 +932,8 @@ def report(uri, user, password, database, out_dir, cluster_id, hubs_file, max_pa
 
     if standalone and cluster_id is None:
         raise click.UsageError("--standalone writes one cluster's page: give --cluster ID")
-    settings = run_settings(show_pii=show_pii, secret=_secret(key_file),
+    settings = run_settings(show_pii=show_pii, secret=_secret(key_file, files=(hubs_file,),
+                                                              out=out_dir),
                             connection=_settings(uri, user, password, database))
     run = pipeline.run_report(out_dir, settings, hubs=hubs_file, only_cluster=cluster_id,
                               max_pages=max_pages, standalone=standalone,

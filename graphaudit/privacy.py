@@ -43,8 +43,11 @@ from .settings import config_dir
 __all__ = [
     "KEY_ENV",
     "KEY_FILE",
+    "MIN_KEY_BITS",
     "PII_FIELDS",
     "PII_KINDS",
+    "check_key_file",
+    "check_key_text",
     "csv_line",
     "display_identifier",
     "display_identifiers",
@@ -54,6 +57,7 @@ __all__ = [
     "hash_values",
     "installation_key_path",
     "is_hashed",
+    "key_bits",
     "key_id",
     "load_key",
     "mask",
@@ -115,13 +119,18 @@ def new_key(path: Path) -> Path:
     return path
 
 
-def load_key(path: Path | None = None, environ: dict[str, str] | None = None) -> bytes:
+def load_key(path: Path | None = None, environ: dict[str, str] | None = None,
+             inputs: Iterable[Path | None] = (), out: Path | None = None) -> bytes:
     """The secret of the pseudonyms: the file ``path``, else the file named by
     ``$GRAPHAUDIT_PSEUDONYM_KEY_FILE``, else this installation's key (made on first use).
 
     The key is a file, never a value on the command line, where ``ps`` and the shell history
-    would show it. Raises DataError for a missing, unreadable or too short key file, and
-    ConfigError when ``$GRAPHAUDIT_PSEUDONYM_KEY`` (not a name graphaudit reads) is set.
+    would show it. A key file must be the user's alone, strong, and nothing else of the run
+    (:func:`check_key_file`): ``inputs`` are the files the run reads (its data files, column
+    map, hubs file, previous clusters), ``out`` the folder it writes. Raises DataError for a
+    missing or unreadable key file, and ConfigError (a usage error) for a key file refused by
+    :func:`check_key_file` or when ``$GRAPHAUDIT_PSEUDONYM_KEY`` (not a name graphaudit
+    reads) is set.
     """
     env = os.environ if environ is None else environ
     if env.get(WRONG_KEY_ENV):
@@ -129,9 +138,6 @@ def load_key(path: Path | None = None, environ: dict[str, str] | None = None) ->
                           f"{KEY_ENV} (or --pseudonym-key FILE): rename the variable")
     given = path or (Path(env[KEY_ENV]) if env.get(KEY_ENV) else None)
     target = Path(given) if given else installation_key_path(environ)
-    cached = _KEYS.get(str(target))
-    if cached is not None:
-        return cached
     if given is None and not target.exists():
         try:
             new_key(target)
@@ -139,14 +145,101 @@ def load_key(path: Path | None = None, environ: dict[str, str] | None = None) ->
             if not target.exists():  # another process may have just made it: read theirs
                 raise
     try:
+        mode = target.stat().st_mode
+    except OSError as exc:
+        raise DataError(f"{target}: cannot read the pseudonym key ({exc})") from None
+    check_key_file(target, mode, inputs, out)
+    cached = _KEYS.get(str(target))
+    if cached is not None:
+        return cached
+    try:
         text = target.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(f"{target}: cannot read the pseudonym key ({exc})") from None
-    if len(text) < MIN_KEY_CHARS:
-        raise DataError(f"{target}: a pseudonym key needs at least {MIN_KEY_CHARS} characters "
-                        "(`graphaudit new-key FILE` writes one)")
+    check_key_text(target, text)
     _KEYS[str(target)] = key = text.encode("utf-8")
     return key
+
+
+#: the least strength a key may have, in bits as :func:`key_bits` estimates it: NIST's minimum
+#: security strength (SP 800-131A); ``openssl rand -hex 16`` (128 bits) passes, ``new-key``
+#: writes 256
+MIN_KEY_BITS = 112
+#: the character classes of :func:`key_bits` and the size of each
+_CLASSES = ((frozenset("0123456789"), 10), (frozenset("abcdefghijklmnopqrstuvwxyz"), 26),
+            (frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ"), 26))
+_HEX = (frozenset("0123456789abcdef"), frozenset("0123456789ABCDEF"))
+
+
+def key_bits(text: str) -> float:
+    """An estimate of the strength of a key's text, in bits: the characters that no pattern of
+    the text foretells, times log2 of the alphabet they come from.
+
+    The alphabet is 16 for hex digits of one case, else the sum of the classes used: digits
+    10, lower-case 26, upper-case 26, other ASCII 33, anything else 128. A character is
+    foretold when it ends three characters already seen together earlier in the text (a
+    repeated word or block: ``passwordpassword``, ``aaaa``) or a fourth character in one step
+    (``abcd``, ``1357``). It is an upper bound for text a person chose (a passphrase of
+    dictionary words counts as random letters), and close for random text: 32 random hex
+    digits give 112-128 bits, 64 give 232-256.
+
+    >>> round(key_bits("k" * 64), 1), key_bits("password" * 4) < MIN_KEY_BITS
+    (14.1, True)
+    """
+    chars = set(text)
+    if not chars:
+        return 0.0
+    if any(chars <= digits for digits in _HEX) and not chars <= _CLASSES[0][0]:
+        size = 16
+    else:
+        size = sum(n for members, n in _CLASSES if chars & members)
+        size += 33 * any(c.isascii() and not c.isalnum() for c in chars)
+        size += 128 * any(not c.isascii() for c in chars)
+    seen: set[str] = set()
+    free = 0
+    for i in range(len(text)):
+        triple = text[i - 2:i + 1] if i >= 2 else text[i]  # one character: never seen
+        steps = {ord(text[k]) - ord(text[k - 1]) for k in range(i - 2, i + 1)} if i >= 3 else ()
+        free += triple not in seen and len(steps) != 1
+        if i >= 2:
+            seen.add(triple)
+    return free * float(np.log2(size))
+
+
+def check_key_text(path: Path, text: str) -> None:
+    """Refuse (ConfigError) a key too short or too weak to keep its tags from being reversed:
+    fewer than :data:`MIN_KEY_CHARS` characters, or fewer than :data:`MIN_KEY_BITS` bits as
+    :func:`key_bits` estimates them (``passwordpassword...``, one character repeated)."""
+    remedy = "`graphaudit new-key FILE` writes a strong one"
+    if len(text) < MIN_KEY_CHARS:
+        raise ConfigError(f"pseudonym key {path}: a key needs at least "
+                          f"{MIN_KEY_CHARS} characters; {remedy}")
+    bits = key_bits(text)
+    if bits < MIN_KEY_BITS:
+        raise ConfigError(f"pseudonym key {path}: a weak key (about {bits:.0f} bits: repeated "
+                          f"or sequential characters, or a small alphabet; at least "
+                          f"{MIN_KEY_BITS} needed); {remedy}")
+
+
+def check_key_file(path: Path, mode: int, inputs: Iterable[Path | None] = (),
+                   out: Path | None = None) -> None:
+    """Refuse (ConfigError) a key file that others may read, or that is something else of the
+    run: one of its ``inputs`` (a data file given as the key would make the tags depend on
+    data anyone with the export holds), or a file inside its output folder ``out`` (shared
+    with the report, or overwritten by it). ``mode`` is the file's ``st_mode``."""
+    if mode & 0o077:
+        raise ConfigError(f"pseudonym key {path}: the file may be read by others (mode "
+                          f"{mode & 0o777:03o}); make it the owner's alone: chmod 600 {path}")
+    for given in inputs:
+        if given is not None and os.path.exists(given) and os.path.samefile(path, given):
+            raise ConfigError(f"pseudonym key {path} is the input file {given}: a key is a "
+                              "secret file of its own (`graphaudit new-key FILE`)")
+    if out is not None:
+        folder = out.resolve()
+        if folder in path.resolve().parents:
+            raise ConfigError(f"pseudonym key {path} is inside the output folder {out}, "
+                              "which is shared with the report and rewritten by it: keep the "
+                              "key elsewhere")
 
 
 def key_id(secret: bytes | None = None) -> str:

@@ -433,8 +433,7 @@ def test_rejects_naming_the_runs_other_files_or_outputs_are_refused(data, tmp_pa
     rows = "".join(f"S{k},2020-01-01\n" for k in range(2, 40))
     (data / "stores.csv").write_text(f"store_id,opened_on\nS1,bad\n{rows}", encoding="utf-8")
     key = tmp_path / "case.key"
-    key.write_text("k" * 64 + "\n", encoding="utf-8")
-    key.chmod(0o600)
+    assert CliRunner().invoke(main, ["new-key", str(key)]).exit_code == 0
     hubs = tmp_path / "hubs.csv"
     hubs.write_text("kind,identifier,action,note\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -656,9 +655,95 @@ def test_the_key_is_a_file_never_a_value_on_the_command_line(tmp_path):
     assert result.exit_code == 2 and "does not exist" in result.stderr
     short = tmp_path / "short.key"
     short.write_text("abc\n")
+    short.chmod(0o600)
     result = run_cli("analyze", str(data), "--out", str(tmp_path / "out"),
                      "--pseudonym-key", str(short))
-    assert result.exit_code == 1 and "at least 32 characters" in result.stderr
+    assert result.exit_code == 2 and "at least 32 characters" in result.stderr
+
+
+#: 32 random hex digits (``openssl rand -hex 16``, 128 bits): the shortest strong key
+HEX_128 = "9f86d081884c7d659a2feaa0c55ad015"
+
+
+def _key(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text + "\n", encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+def test_a_weak_key_file_is_refused_and_a_strong_one_taken(tmp_path):
+    """hfx item 1: any file of 32 characters was a key: 64 times "k", "password" four times,
+    the alphabet. A key that weak lets whoever guesses it reverse every tag by hashing
+    candidates; it is a usage error now (exit 2), before anything is written."""
+    data = privacy_world(tmp_path / "data")
+    out = tmp_path / "out"
+    for name, text in (("short", "0123456789abcdef"), ("repeated", "k" * 64),
+                       ("password", "password" * 4), ("sequence", "0123456789abcdef" * 2),
+                       ("alphabet", "abcdefghijklmnopqrstuvwxyzabcdef"),
+                       ("digits", "31415926535897932384626433832795")):
+        key = _key(tmp_path / f"{name}.key", text)
+        result = run_cli("analyze", str(data), "--out", str(out), "-q", "--pseudonym-key",
+                         str(key))
+        assert result.exit_code == 2, (name, result.output)
+        assert str(key) in result.stderr and "new-key" in result.stderr, name
+        assert "Traceback" not in result.output and not out.exists(), name
+        # the variable names a key file as the option does, and is checked the same way
+        by_env = run_cli("analyze", str(data), "--out", str(out), "-q",
+                         env={"GRAPHAUDIT_PSEUDONYM_KEY_FILE": str(key)})
+        assert by_env.exit_code == 2 and str(key) in by_env.stderr, name
+    for name, text in (("hex", HEX_128), ("phrase", "correct horse battery staple, now")):
+        key = _key(tmp_path / f"{name}.key", text)
+        assert run_cli("analyze", str(data), "--out", str(out), "-q", "--pseudonym-key",
+                       str(key)).exit_code == 0, name
+
+
+def test_a_key_file_others_may_read_is_refused(tmp_path):
+    """hfx item 1: a key file of mode 644 was taken; whoever can read it can reverse the tags of
+    every report made with it (as ssh refuses a private key others can read)."""
+    data = privacy_world(tmp_path / "data")
+    out = tmp_path / "out"
+    for mode in (0o644, 0o640, 0o604, 0o620):
+        key = _key(tmp_path / "case.key", HEX_128, mode)
+        for extra, env in ((["--pseudonym-key", str(key)], None),
+                           ([], {"GRAPHAUDIT_PSEUDONYM_KEY_FILE": str(key)})):
+            result = run_cli("analyze", str(data), "--out", str(out), "-q", *extra, env=env)
+            assert result.exit_code == 2, (oct(mode), result.output)
+            assert f"chmod 600 {key}" in result.stderr and not out.exists()
+    key.chmod(0o400)
+    assert run_cli("analyze", str(data), "--out", str(out), "-q", "--pseudonym-key",
+                   str(key)).exit_code == 0
+
+
+def test_a_key_file_that_is_an_input_or_an_output_of_the_run_is_refused(tmp_path):
+    """hfx item 1: --pseudonym-key data/stores.csv was taken as a key (tags keyed on data that
+    every holder of the export has); a key inside --out goes wherever the report goes."""
+    data = privacy_world(tmp_path / "data")
+    hubs = tmp_path / "hubs.csv"
+    hubs.write_text("kind,identifier,action,note\nphone,+8613800138000,hub," + HEX_128 + "\n",
+                    encoding="utf-8")
+    columns = tmp_path / "columns.toml"
+    columns.write_text(f'[stores]\n"shop_{HEX_128}" = "store_id"\n', encoding="utf-8")
+    (data / "stores.csv").chmod(0o600)
+    (data / "identities.csv").chmod(0o600)
+    link = tmp_path / "innocent.key"
+    link.symlink_to(data / "identities.csv")
+    out = tmp_path / "out"
+    for key, extra in ((data / "stores.csv", []), (link, []), (hubs, ["--hubs", str(hubs)]),
+                       (columns, ["--columns", str(columns)])):
+        key.chmod(0o600)
+        result = run_cli("analyze", str(data), "--out", str(out), "-q", "--pseudonym-key",
+                         str(key), *extra)
+        assert result.exit_code == 2, (key, result.output)
+        assert "is the input file" in result.stderr and not out.exists(), key
+    explained = run_cli("explain", "S1", "--data", str(data), "--pseudonym-key",
+                        str(data / "stores.csv"))
+    assert explained.exit_code == 2 and "is the input file" in explained.stderr
+    out.mkdir()
+    inside = _key(out / "case.key", HEX_128)
+    result = run_cli("analyze", str(data), "--out", str(out), "-q", "--pseudonym-key",
+                     str(inside))
+    assert result.exit_code == 2 and "inside the output folder" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["case.key"]
 
 
 def _cells(path: Path) -> list[list[str]]:
