@@ -1196,7 +1196,17 @@ _MONTHS = {name: number for number, names in enumerate(
     (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
      ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
      ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
-_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?)?"
+#: a time of day: 24-hour (``22:30``, ``22:30:05.5``), or 12-hour with AM/PM after it
+#: (``10:30 PM``, ``10:30 p.m.``) or 上午/下午 before it (``下午3:30``), then a time zone
+_CLOCK = (r"(?:(?:0?\d|1[0-2]):\d{2}(?::\d{2}(?:\.\d+)?)?\s*[AP]\.?M\.?"
+          r"|(?:上午|下午)\s*(?:0?\d|1[0-2]):\d{2}(?::\d{2}(?:\.\d+)?)?"
+          r"|\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}:?\d{2})?")
+_TIME = rf"(?:[T ]\s*{_CLOCK})?"
+#: a time after a date (stripped before ``--date-format`` is tried a second time)
+_TRAILING_TIME = rf"(?:T\s*|\s+){_CLOCK}$"
+#: flags of every date pattern: month names in any case; ``\d`` is ASCII 0-9 only (full-width
+#: digits are made ASCII first, by NFKC; digits of other scripts are no recognised form)
+_DATE_FLAGS = re.IGNORECASE | re.ASCII
 #: The date forms read without ``--date-format``: each says which part is the year, the month
 #: and the day, so none is ambiguous (docs/input.md). A time after the date is ignored (the
 #: date is taken as written, with no time zone conversion).
@@ -1205,11 +1215,12 @@ DATE_FORMS: tuple[tuple[str, re.Pattern], ...] = (
      re.compile(rf"(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}")),
     ("YYYYMMDD", re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")),
     ("YYYY年M月D日",
-     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?")),
+     re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"
+                rf"(?:\s*{_CLOCK})?")),
     ("D Mon YYYY, D-Mon-YYYY, D Month YYYY",
-     re.compile(r"(?P<d>\d{1,2})[ -](?P<m>[A-Za-z]{3,9})\.?[ -](?P<y>\d{4})")),
+     re.compile(rf"(?P<d>\d{{1,2}})[ -](?P<m>[A-Za-z]{{3,9}})\.?[ -](?P<y>\d{{4}}){_TIME}")),
     ("Mon D, YYYY and Month D YYYY",
-     re.compile(r"(?P<m>[A-Za-z]{3,9})\.? (?P<d>\d{1,2}),? (?P<y>\d{4})")),
+     re.compile(rf"(?P<m>[A-Za-z]{{3,9}})\.? (?P<d>\d{{1,2}}),? (?P<y>\d{{4}}){_TIME}")),
 )
 #: day and month as numbers with the year last: 01/05/2020 is 1 May or 5 January
 _AMBIGUOUS = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{4}" + _TIME)
@@ -1239,19 +1250,24 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     (['2020-01-05', '2020-01-05', '', ''], 'day and month order unknown: g')
     """
     values = values.fillna("").astype(str).str.strip()
+    wide = ~values.str.isascii()
+    if wide.any():  # full-width digits, separators and spaces (２０２４－０３－０５) as ASCII
+        values = values.where(~wide, values[wide].str.normalize("NFKC").str.strip())
     present = values != ""
     result = pd.Series("", index=values.index, dtype=object)
     todo = present.copy()
     if date_format:
-        parsed = pd.to_datetime(values.where(todo), format=date_format, errors="coerce")
-        found = todo & parsed.notna()
-        result[found] = parsed[found].dt.strftime("%Y-%m-%d")
-        todo &= ~found
+        for text in (values, values.str.replace(_TRAILING_TIME, "", regex=True,
+                                                flags=_DATE_FLAGS)):
+            parsed = pd.to_datetime(text.where(todo), format=date_format, errors="coerce")
+            found = todo & parsed.notna()
+            result[found] = parsed[found].dt.strftime("%Y-%m-%d")
+            todo &= ~found
     impossible = pd.Series(False, index=values.index)
     for _, pattern in DATE_FORMS:
         if not todo.any():
             break
-        parts = values[todo].str.extract(f"^{pattern.pattern}$", flags=re.IGNORECASE)
+        parts = values[todo].str.extract(f"^{pattern.pattern}$", flags=_DATE_FLAGS)
         matched = parts["y"].notna()
         if not matched.any():
             continue
@@ -1273,7 +1289,7 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     result[early | late] = ""
     unread = present & (result == "") & ~early & ~late
     if unread.any():
-        ambiguous = values.str.fullmatch(_AMBIGUOUS.pattern)
+        ambiguous = values.str.fullmatch(_AMBIGUOUS.pattern, flags=_DATE_FLAGS)
         given = f" nor {date_format}" if date_format else ""
         reasons[unread] = f"not a date in a recognised form{given} (docs/input.md)"
         reasons[unread & ambiguous] = ("day and month order unknown: give --date-format "

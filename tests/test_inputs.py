@@ -184,6 +184,57 @@ def test_unread_dates_say_why(written, reason):
     assert dates[0] == "" and reasons[0].startswith(reason)
 
 
+@pytest.mark.parametrize("written", [
+    "２０２０－０１－０５", "２０２０/０１/０５", "２０２００１０５", "２０２０年１月５日",
+    "２０２０-01-05", "Ｊａｎ ５, ２０２０", "２０２０－０１－０５　１０：３０",
+    "2020-01-05 10:30 PM", "2020-01-05 10:30:15 am", "2020-01-05 10:30 p.m.",
+    "2020/1/5 下午3:30:00", "2020/1/5 上午 09:05", "2020年1月5日下午3:30", "2020年1月5日 22:30",
+    "5 Jan 2020 11:00 PM", "Jan 5, 2020 10:30 PM", "2020-01-05T11:59:59PM",
+    "２０２０－０１－０５ １１：５９ ＰＭ",
+])
+def test_full_width_digits_and_am_pm_times_are_read(written):
+    """hfx item 2: full-width digits (２０２０－０１－０５) and AM/PM times after a date were
+    dropped as no recognised form; they are read, the date taken as written."""
+    dates, reasons = parse_dates(pd.Series([written]))
+    assert (dates[0], reasons[0]) == ("2020-01-05", "")
+
+
+@pytest.mark.parametrize(("written", "reason"), [
+    ("2020-01-05 13:30 PM", "not a date in a recognised form"),  # a 24-hour time with PM
+    ("2020-01-05 下午15:30", "not a date in a recognised form"),
+    ("٢٠٢٠-٠١-٠٥", "not a date in a recognised form"),  # digits of another script
+    ("１/５/２０２０ 10:30 PM", "day and month order unknown"),
+    ("２０２０－０２－３０", "not a real calendar date"),
+    ("９９９９－１２－３１", "after "),
+])
+def test_full_width_and_am_pm_dates_that_cannot_be_read_say_why(written, reason):
+    dates, reasons = parse_dates(pd.Series([written]))
+    assert dates[0] == "" and reasons[0].startswith(reason), reasons[0]
+
+
+def test_a_date_format_reads_the_date_before_a_time(tmp_path):
+    """The time after a date is ignored with --date-format too (``1/5/2020 10:30 PM`` under
+    %m/%d/%Y), and a time in the format itself is still read."""
+    dates, reasons = parse_dates(pd.Series(["1/5/2020 10:30 PM", "１/５/２０２０", "1/5/2020",
+                                            "1/5/2020T22:30"]), "%m/%d/%Y")
+    assert dates.tolist() == ["2020-01-05"] * 4 and set(reasons) == {""}
+    dates, _ = parse_dates(pd.Series(["1/5/2020 10:30 PM"]), "%m/%d/%Y %I:%M %p")
+    assert dates.tolist() == ["2020-01-05"]
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "opened_on", "status", "suspended_on"],
+              [["S1", "２０２０－０１－０５", "suspended", "2021-03-04 11:15 PM"],
+               ["S2", "2020/1/6 下午3:30", "active", ""],
+               ["S3", "2020-01-07 13:30 PM", "active", ""]])
+    sink = tmp_path / "r.csv"
+    result = run("validate", str(data), "--rejects", str(sink))
+    assert "opened_on dropped from 1 of the 3 rows" in result.output, result.output
+    found = [(r["line"], r["field"], r["reason"][:31]) for r in rejects_of(sink)]
+    assert found == [("4", "opened_on", "not a date in a recognised form")], result.output
+    records = read_records(data, RejectsWriter(None))
+    assert records.stores["opened_on"].tolist() == ["2020-01-05", "2020-01-06", ""]
+    assert records.stores["suspended_on"].tolist() == ["2021-03-04", "", ""]
+
+
 def test_a_date_format_is_tried_first_and_checked():
     dates, _ = parse_dates(pd.Series(["05/01/2020", "2020/01/05"]), "%m/%d/%Y")
     assert dates.tolist() == ["2020-05-01", "2020-01-05"]
