@@ -449,8 +449,9 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
     """Check DATA_DIR's files, print a summary per file, and write rejected rows."""
     from . import pipeline
 
-    run = pipeline.run_check(data_dir, run_settings(encoding, column_map, strict, show_pii),
-                             rejects_path, run_events(quiet))
+    with json_errors(fmt):
+        run = pipeline.run_check(data_dir, run_settings(encoding, column_map, strict, show_pii),
+                                 rejects_path, run_events(quiet))
     emit_table(_file_rows(run.reports), fmt,
                empty=f"no input files in {data_dir}: nothing was read")
     finish_rejects(run.rejects, strict)
@@ -731,12 +732,19 @@ def cluster(uri, user, password, database, out_dir, hubs_file, show_pii, quiet, 
 @contextmanager
 def json_errors(fmt: str) -> Iterator[None]:
     """Under ``--format json``, an error is also one JSON document on stdout, so a script
-    always reads exactly one document; the message still goes to stderr with its exit code."""
+    always reads exactly one document: the message, the exit code and, where the error is in
+    an input file, the file, line and field (null when not known). The message still goes to
+    stderr with its exit code."""
     try:
         yield
     except GraphauditError as exc:
         if fmt == "json":
-            click.echo(json.dumps({"error": str(exc), "exit_code": exc.exit_code},
+            click.echo(json.dumps(exc.document(), ensure_ascii=False, indent=2))
+        raise
+    except OSError as exc:
+        if fmt == "json" and exc.filename:  # a file that could not be read or written: exit 1
+            click.echo(json.dumps({"error": f"{exc.filename}: {exc.strerror}", "exit_code": 1,
+                                   "file": str(exc.filename), "line": None, "field": None},
                                   ensure_ascii=False, indent=2))
         raise
 

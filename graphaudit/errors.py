@@ -8,9 +8,23 @@ from __future__ import annotations
 
 
 class GraphauditError(Exception):
-    """Base of every error graphaudit reports to a user."""
+    """Base of every error graphaudit reports to a user.
+
+    ``file``, ``line`` and ``field`` say where in the input the error is, when it is in one
+    (the message names them too): ``validate --format json`` prints them apart.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", *, file: str | None = None, line: int | None = None,
+                 field: str | None = None) -> None:
+        super().__init__(message)
+        self.file, self.line, self.field = file, line, field
+
+    def document(self) -> dict:
+        """The error as one JSON object: the message, the exit code and where it is."""
+        return {"error": str(self), "exit_code": self.exit_code, "file": self.file,
+                "line": self.line, "field": self.field}
 
 
 class DataError(GraphauditError):

@@ -176,7 +176,8 @@ class RejectsWriter:
             where = f"; the first {self.limit:,} are in {self.path}" if self.path else ""
             raise DataError(
                 f"{reject.file}: stopped after {self.limit:,} rejected rows (graphaudit's cap)"
-                f"{where}: is it the right file, with the right columns or --columns map?")
+                f"{where}: is it the right file, with the right columns or --columns map?",
+                file=reject.file, line=reject.line, field=reject.field)
         self.count += 1
         if self.path is None:
             self.kept.append(reject)
@@ -323,6 +324,15 @@ _FILE_TYPES = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
                stat.S_IFDIR: "a directory"}
 
 
+def _file_error(path: Path, text: str, field: str | None = None) -> DataError:
+    """A DataError about the input file ``path``: the message is ``path: text``, and the
+    error names the file, the line when ``text`` starts with one (``line 7: ...``) and
+    ``field`` (:meth:`~graphaudit.errors.GraphauditError.document`)."""
+    line = re.match(r"line (\d+)\b", text)
+    return DataError(f"{path}: {text}", file=str(path), line=int(line[1]) if line else None,
+                     field=field)
+
+
 def _check_input(path: Path, data_dir: Path) -> None:
     """Refuse what is not a regular file of the data directory: a symbolic link out of it
     (its target is never read, nor named), a FIFO, a device, a socket."""
@@ -330,17 +340,17 @@ def _check_input(path: Path, data_dir: Path) -> None:
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):
-            raise DataError(f"{path}: a broken symbolic link") from None
+            raise _file_error(path, "a broken symbolic link") from None
         if not target.is_relative_to(data_dir.resolve()):
-            raise DataError(f"{path}: a symbolic link out of the data directory; refused "
+            raise _file_error(path, "a symbolic link out of the data directory; refused "
                             "(copy the file into the data directory)")
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+        raise _file_error(path, f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(mode):
         what = _FILE_TYPES.get(stat.S_IFMT(mode), "not a regular file")
-        raise DataError(f"{path}: {what}, not a regular file; refused")
+        raise _file_error(path, f"{what}, not a regular file; refused")
 
 
 def is_rejects_file(path: Path) -> bool:
@@ -503,10 +513,10 @@ def _open_binary(path: Path) -> io.BufferedReader:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+        raise _file_error(path, f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise DataError(f"{path}: not a regular file; refused")
+        raise _file_error(path, "not a regular file; refused")
     os.set_blocking(fd, True)
     raw = open(fd, "rb", buffering=0)  # noqa: SIM115
     if not path.name.lower().endswith(".gz"):
@@ -532,11 +542,11 @@ class _BoundedGunzip(io.RawIOBase):
         try:
             data = self._gzip.read(len(buffer))
         except (OSError, EOFError, zlib.error) as exc:
-            raise DataError(f"{self._path}: not a readable gzip file: {exc}") from None
+            raise _file_error(self._path, f"not a readable gzip file: {exc}") from None
         self._out += len(data)
         if self._out > GZIP_RATIO_AFTER and self._out > MAX_GZIP_RATIO * max(self._raw.tell(), 1):
-            raise DataError(
-                f"{self._path}: expands more than {MAX_GZIP_RATIO} times when unzipped (a "
+            raise _file_error(
+                self._path, f"expands more than {MAX_GZIP_RATIO} times when unzipped (a "
                 f"compression bomb?); refused after {self._out >> 20} MiB")
         buffer[: len(data)] = data
         return len(data)
@@ -556,7 +566,7 @@ def _first_line(path: Path) -> tuple[bytes, bytes]:
     match = re.search(rb"\r\n|\n|\r", head)
     if match is None or match.start() > MAX_LINE_BYTES:
         if len(head) > MAX_LINE_BYTES:
-            raise DataError(f"{path}: line 1 is longer than {MAX_LINE_BYTES >> 20} MiB; refused "
+            raise _file_error(path, f"line 1 is longer than {MAX_LINE_BYTES >> 20} MiB; refused "
                             "(not a CSV or JSONL file?)")
         return head, b""
     return head[: match.start()], match.group()
@@ -568,7 +578,7 @@ def _detect_encoding(path: Path) -> str:
         with _open_binary(path) as handle:
             head = handle.read(1 << 20)
     except (OSError, EOFError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from exc
+        raise _file_error(path, f"cannot read: {exc}") from exc
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
     for name in ENCODINGS:
@@ -577,7 +587,7 @@ def _detect_encoding(path: Path) -> str:
             return name
         except UnicodeDecodeError:
             continue
-    raise DataError(f"{path}: {_first_bad_line(path, 'utf-8')}; give the encoding with --encoding")
+    raise _file_error(path, f"{_first_bad_line(path, 'utf-8')}; give the encoding with --encoding")
 
 
 def _first_bad_line(path: Path, encoding: str) -> str:
@@ -621,10 +631,10 @@ def _header_names(
             if clean in names:
                 earlier = first_of[clean]
                 if earlier.lower() == written.lower():
-                    raise DataError(f"{path}: line 1: column {clean!r} appears twice in the "
-                                    "header")
-                raise DataError(f"{path}: line 1: columns {earlier!r} and {written!r} are both "
-                                f"read as {clean!r} (check the column map)")
+                    raise _file_error(path, f"line 1: column {clean!r} appears twice in "
+                                      "the header", field=clean)
+                raise _file_error(path, f"line 1: columns {earlier!r} and {written!r} are "
+                                  f"both read as {clean!r} (check the column map)", field=clean)
             names.append(clean)
             first_of[clean] = written
         else:
@@ -635,13 +645,13 @@ def _header_names(
         found = ", ".join(n.strip() for n in raw_names) or "nothing"
         separator = _other_separator(raw_names, wanted, mapping)
         if separator:
-            raise DataError(
-                f"{path}: line 1: the columns are separated by {separator!r} (header has: "
+            raise _file_error(
+                path, f"line 1: the columns are separated by {separator!r} (header has: "
                 f"{found[:200]}): graphaudit reads .csv files separated by ',' and .tsv files "
                 "by tabs; export again with commas (or save it as .tsv with tabs)")
-        raise DataError(
-            f"{path}: line 1: missing required column {', '.join(missing)} (header has: {found})"
-        )
+        raise _file_error(
+            path, f"line 1: missing required column {', '.join(missing)} (header has: {found})",
+            field=", ".join(missing))
     report.unknown_columns = tuple(unknown)
     report.absent_columns = tuple(c.name for c in SCHEMAS[kind] if c.name not in names)
     return names
@@ -653,11 +663,11 @@ def _read_delimited(
 ) -> Iterator[pd.DataFrame]:
     first, line_end = _first_line(path)
     if not first.strip():
-        raise DataError(f"{path}: empty file (no header line)")
+        raise _file_error(path, "empty file (no header line)")
     try:
         header = first.decode(report.encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
-        raise DataError(f"{path}: line 1: bytes that are not {report.encoding}") from exc
+        raise _file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
     raw_names = next(csv.reader([header], delimiter=delimiter))
     names = _header_names(raw_names, kind, mapping, path, report)
 
@@ -720,7 +730,7 @@ def _read_delimited(
                 yield _drop_blank_rows(frame)
                 yield from _ragged_rejects(path, kind, report, bad_rows, physical, next_line)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: {_describe_arrow_error(exc, path, report.encoding)}") from exc
+        raise _file_error(path, _describe_arrow_error(exc, path, report.encoding)) from exc
     yield from _ragged_rejects(path, kind, report, bad_rows, physical)
 
 
@@ -888,7 +898,7 @@ def _read_jsonl(
             while line := text.readline(MAX_LINE_BYTES + 1):
                 number += 1
                 if len(line) > MAX_LINE_BYTES:
-                    raise DataError(f"{path}: line {number} is longer than "
+                    raise _file_error(path, f"line {number} is longer than "
                                     f"{MAX_LINE_BYTES >> 20} MiB; refused")
                 if number == 1:
                     line = line.lstrip("\ufeff")
@@ -904,7 +914,7 @@ def _read_jsonl(
                     rows.append({"_line": number, "_ragged": f"not a JSON object ({exc})"})
                     continue
                 except RecursionError:
-                    raise DataError(f"{path}: line {number}: JSON nested too deeply; refused"
+                    raise _file_error(path, f"line {number}: JSON nested too deeply; refused"
                                     ) from None
                 if not isinstance(obj, dict):
                     rows.append({"_line": number, "_ragged": "not a JSON object (a JSON "
@@ -924,9 +934,9 @@ def _read_jsonl(
                     yield _jsonl_frame(rows, kind)
                     rows = []
         except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: {_first_bad_line(path, report.encoding)}") from exc
+            raise _file_error(path, _first_bad_line(path, report.encoding)) from exc
     if not seen_any:
-        raise DataError(f"{path}: empty file (no records)")
+        raise _file_error(path, "empty file (no records)")
     report.unknown_columns = tuple(sorted(unknown))
     report.absent_columns = tuple(c.name for c in SCHEMAS[kind] if c.name not in present)
     if rows:
@@ -949,7 +959,7 @@ def _read_parquet(
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file: {exc}") from exc
+        raise _file_error(path, f"not a readable Parquet file: {exc}") from exc
     raw_names = parquet.schema_arrow.names
     names = _header_names(raw_names, kind, mapping, path, report)
     keep = [raw for raw, name in zip(raw_names, names, strict=True) if name]
@@ -964,7 +974,7 @@ def _read_parquet(
             next_line += len(frame)
             yield frame
     except (pa.ArrowException, OSError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file: {exc}") from exc
+        raise _file_error(path, f"not a readable Parquet file: {exc}") from exc
 
 
 def _numbers_as_text(batch: pa.RecordBatch) -> pa.RecordBatch:

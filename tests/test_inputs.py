@@ -463,3 +463,50 @@ def test_parquet_integer_identifiers_with_a_null_keep_their_digits(tmp_path):
     assert shown["phone"]["identifier"].startswith("+8613800138000"), shown["phone"]
     clusters = {r["store_id"]: r["cluster_id"] for r in data_rows(out / "clusters.csv")}
     assert clusters["S1"] == clusters["S2"] != clusters["S3"]
+
+
+# ---------------------------------------------------------------------------------------------
+# validate --format json when the run stops
+
+
+@pytest.mark.parametrize(("name", "content", "line", "field", "words"), [
+    ("stores.csv", b"store_id;name\nS1;x\n", 1, None, "separated by ';'"),
+    ("stores.csv", b"name,opened_on\nx,2020-01-01\n", 1, "store_id", "missing required column"),
+    ("stores.csv", b"store_id,name,Name\nS1,x,y\n", 1, "name", "appears twice"),
+    ("stores.csv", b"store_id,name\nS1,ok\nS2,\xff\xfe\xfd\n", 3, None, "bytes that are not"),
+    ("stores.csv", b"", None, None, "empty file"),
+    ("stores.jsonl", b'{"store_id": "S1"}\n' + b"[" * 200_000 + b"\n", 2, None, "nested"),
+])
+def test_validate_json_names_the_error_that_stopped_the_run(tmp_path, name, content, line,
+                                                            field, words):
+    """hfx item 3: validate --format json printed nothing on stdout when the run stopped on a
+    fatal error (a script got no document to read): it prints one JSON object naming the
+    error, its file, line and field, and exits with the code of the message on stderr."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / name).write_bytes(content)
+    result = run("validate", str(data), "--format", "json", "--rejects",
+                 str(tmp_path / "r.csv"))
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 1 and words in document["error"]
+    assert document["error"] in result.stderr
+    assert (document["file"], document["line"], document["field"]) == (
+        str(data / name), line, field)
+
+
+def test_validate_json_names_a_rejects_file_that_is_refused(tmp_path):
+    """A usage error found while the run reads (a --rejects file that is not one) is one JSON
+    object too, with exit 2; a run that completes prints its table of files, nothing else."""
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "opened_on"], [["S1", "someday"]])
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes\n", encoding="utf-8")
+    result = run("validate", str(data), "--format", "json", "--rejects", str(notes))
+    assert result.exit_code == 2
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 2 and "not a rejects file" in document["error"]
+    assert notes.read_text(encoding="utf-8") == "my notes\n"
+    result = run("validate", str(data), "--format", "json", "--rejects", str(tmp_path / "r.csv"))
+    rows = json.loads(result.stdout)
+    assert [r["file"] for r in rows] == ["stores.csv"]
