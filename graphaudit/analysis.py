@@ -26,6 +26,7 @@ from .linkage.evidence import bridge_splits, cluster_evidence, text_lookup
 from .linkage.graph import EvidenceGraph, build_graph
 from .linkage.hubs import HubOverrides
 from .linkage.waterfall import possible_table, string_array
+from .normalize import store_id_keys
 from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, unneutralise
 from .scoring import brand_variant_bases, brand_windows, score_clusters
@@ -289,7 +290,9 @@ def read_previous(path: Path) -> pd.Series:
                           f"{detail}") from exc
     # our CSV files neutralise cells that start like a formula (privacy.neutralise)
     frame = frame.map(unneutralise)
-    return pd.Series(frame["cluster_id"].to_numpy(), index=frame["store_id"].to_numpy())
+    # ids keyed as records.py keys them (NFKC), also those of a run made before it did
+    return pd.Series(frame["cluster_id"].to_numpy(),
+                     index=store_id_keys(frame["store_id"]).to_numpy())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import itertools
 import os
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
 import numpy as np
 import phonenumbers
@@ -22,6 +23,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz
 from rapidfuzz.process import cpdist
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "account_key",
@@ -46,6 +50,8 @@ __all__ = [
     "names_agree_pairs",
     "phone_key",
     "prepare_address_forms",
+    "store_id_key",
+    "store_id_keys",
     "pinyin_spellings",
     "uscc_check_char",
     "uscc_valid",
@@ -680,6 +686,28 @@ def address_identities(keys: pa.Array) -> pa.Array:
     offsets = np.r_[0, np.cumsum(np.bincount(row[keep], minlength=len(keys)))]
     kept = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), words.filter(keep))
     return pc.binary_join(kept, " ")
+
+
+def store_id_key(raw: str) -> str:
+    """A store id as graphaudit keys it: NFKC-normalized and trimmed, so that a full-width
+    ``ＳＴ００１`` (an input method's, or a spreadsheet's) is the store ``ST001``; the case and
+    everything else are kept (``st001`` is another id).
+
+    >>> store_id_key(" ＳＴ００１ "), store_id_key("st001")
+    ('ST001', 'st001')
+    """
+    return unicodedata.normalize("NFKC", raw).strip() if not raw.isascii() else raw.strip()
+
+
+def store_id_keys(values: pd.Series) -> pd.Series:
+    """:func:`store_id_key` of a pandas Series of text: only the non-ASCII values are
+    normalized (a million ASCII ids cost one Arrow pass)."""
+    wide = ~values.str.isascii()
+    if not wide.any():
+        return values.str.strip()
+    values = values.copy()
+    values[wide] = values[wide].str.normalize("NFKC")
+    return values.str.strip()
 
 
 def brand_key(raw: str) -> str:

@@ -60,6 +60,7 @@ from .errors import DataError
 from .identifiers import Identifiers, extract_identifiers
 from .linkage.hubs import HubOverrides, read_hub_overrides, unmatched_lines
 from .linkage.waterfall import possible_table
+from .normalize import store_id_key
 from .outputs import (
     OutputRecord,
     Removal,
@@ -680,5 +681,6 @@ def run_explain(store_ids: Sequence[str], settings: Settings | None = None,
         result = analyze_graph(graph, parallel=settings.parallel)
         if not stale:
             check_stored_clusters(graph, result)
+    store_ids = [store_id_key(s) for s in store_ids]  # as the records were read (NFKC)
     return explain_stores(result, *store_ids, show_pii=settings.show_pii,
                           secret=settings.secret)

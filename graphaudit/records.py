@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import ConfigError, DataError
+from .normalize import store_id_keys
 from .privacy import csv_line
 
 __all__ = [
@@ -1052,10 +1053,12 @@ class _Validator:
             chunk[column.name] = _stripped(chunk[column.name])
             if not column.required:
                 self.report.filled[column.name] += int((chunk[column.name] != "").sum())
+        written = chunk["store_id"]
+        chunk["store_id"] = store_id_keys(written)  # ＳＴ００１ is ST001 (NFKC)
         ok = pd.Series(True, index=chunk.index)
         for column in SCHEMAS[self.kind]:
             ok &= self._check_column(chunk, column, ok)
-        ok &= self._check_store_ids(chunk, ok)
+        ok &= self._check_store_ids(chunk, ok, written)
         names = [c.name for c in SCHEMAS[self.kind]] + ["_line"]
         return chunk[names] if ok.all() else chunk.loc[ok, names]
 
@@ -1087,7 +1090,10 @@ class _Validator:
             chunk[column.name] = dates
         return ~bad
 
-    def _check_store_ids(self, chunk: pd.DataFrame, ok: pd.Series) -> pd.Series:
+    def _check_store_ids(self, chunk: pd.DataFrame, ok: pd.Series,
+                         written: pd.Series) -> pd.Series:
+        """Reject a store's second row (stores) or a row of an unknown store (other kinds).
+        ``written`` are the ids as the file wrote them, before :func:`store_id_keys`."""
         ids = chunk["store_id"]
         if self.kind == "stores":
             # Repeats of an accepted row only: if the first row of an id was rejected (say, for
@@ -1103,8 +1109,10 @@ class _Validator:
                 first = {sid: self.first_line.get(sid) for sid in ids[dup]}
                 for index in chunk.index[dup]:
                     sid = ids[index]
+                    read = f"written {written[index]}, read as {sid}; " if (
+                        written[index] != sid) else ""
                     self.reject([chunk.at[index, "_line"]], "store_id", "duplicate store_id",
-                                [f"{sid} (first on line {first[sid]})"])
+                                [f"{sid} ({read}first on line {first[sid]})"])
             return ~dup
         # One C-level issuperset proves the usual case (every id known); only a chunk with an
         # unknown id pays the per-value loop.

@@ -510,3 +510,51 @@ def test_validate_json_names_a_rejects_file_that_is_refused(tmp_path):
     result = run("validate", str(data), "--format", "json", "--rejects", str(tmp_path / "r.csv"))
     rows = json.loads(result.stdout)
     assert [r["file"] for r in rows] == ["stores.csv"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Store ids: NFKC
+
+
+def test_a_full_width_store_id_is_the_same_store(tmp_path):
+    """hfx item 4: ＳＴ００１ (full-width, as an input method or a spreadsheet writes it) and
+    ST001 were two stores: the second row of one store was kept, and an identity written for
+    ＳＴ００２ was rejected as an unknown store. Store ids are NFKC-normalized when read, in
+    every file, in explain's arguments and in --previous; case is kept."""
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "name", "opened_on"],
+              [["ST001", "One", "2020-01-01"], ["ＳＴ００１", "One again", "2020-01-01"],
+               ["ＳＴ００２", "Two", "2020-01-02"], ["st001", "Lower", "2020-01-03"]])
+    write_csv(data / "identities.csv", ["store_id", "id_number", "id_type", "phone"],
+              [["ST002", "E12345678", "PASSPORT", "13800138000"],
+               ["ｓｔ００１", "E12345678", "PASSPORT", ""]])
+    rejects = tmp_path / "r.csv"
+    result = run("validate", str(data), "--rejects", str(rejects))
+    found = rejects_of(rejects)
+    assert [(r["line"], r["field"], r["reason"]) for r in found] == [
+        ("3", "store_id", "duplicate store_id")], result.output
+    assert found[0]["value"] == "ST001 (written ＳＴ００１, read as ST001; first on line 2)"
+    records = read_records(data, RejectsWriter(None))
+    assert records.stores["store_id"].tolist() == ["ST001", "ST002", "st001"]
+    assert records.identities["store_id"].tolist() == ["ST002", "st001"]
+    out = tmp_path / "out"
+    assert run("analyze", str(data), "--out", str(out), "-q").exit_code == 0
+    clusters = pd.read_csv(out / "clusters.csv", dtype=str)
+    by_store = dict(zip(clusters["store_id"], clusters["cluster_id"], strict=True))
+    assert set(by_store) == {"ST001", "ST002", "st001"}
+    assert by_store["ST002"] == by_store["st001"] != by_store["ST001"]
+    explained = run("explain", "ＳＴ００２", "ｓｔ００１", "--data", str(data))
+    assert explained.exit_code == 0 and "ST002 and st001 are linked" in explained.output
+    # a previous clusters.csv written with full-width ids keeps its clusters' ids
+    previous = tmp_path / "previous.csv"
+    previous.write_text("store_id,cluster_id\nＳＴ００２,C-OLD\nｓｔ００１,C-OLD\n",
+                        encoding="utf-8")
+    again = tmp_path / "again"
+    assert run("analyze", str(data), "--out", str(again), "-q", "--previous",
+               str(previous)).exit_code == 0
+    clusters = pd.read_csv(again / "clusters.csv", dtype=str)
+    assert set(clusters.loc[clusters["cluster_id"] == "C-OLD", "store_id"]) == {"ST002", "st001"}
+    # a query's store_id parameter is read the same way
+    from graphaudit.queries.params import PARAM_TYPES
+
+    assert PARAM_TYPES["store_id"](" ＳＴ００１ ") == "ST001"

@@ -109,7 +109,7 @@ PARAM_TYPES: dict[str, Callable[[str], object]] = {
     "kind": _kind,
     "brand": _brand,
     # ids as loaded: a query that finds nothing says whether the id exists (empty_hints)
-    "store_id": _string,
+    "store_id": normalize.store_id_key,  # as records.py reads them: ＳＴ００１ is ST001
     "cluster_id": _string,
     **{kind: (lambda text, kind=kind: identifier_key(kind, text)) for kind in KINDS},
 }
