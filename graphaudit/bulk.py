@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,9 @@ _ID = "__node__"
 #: sessions creating the schema at once over the imported graph: each uniqueness constraint's
 #: index is populated on one server thread, so two keep both cores busy (docs/benchmarks.md)
 SCHEMA_LANES = 2
+#: threads writing the import files: Arrow writes a file's CSV text without the GIL, so
+#: one file is written while the next one's columns are made (docs/benchmarks.md)
+WRITERS = 2
 
 
 def local_server(settings: ConnectionSettings, environ: Mapping[str, str] | None = None) -> Path:
@@ -165,39 +169,20 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
     has no node is left out, as MERGE would find no node for it.
     """
     args: list[str] = ["--id-type=actual"]
-    multiline: list[Path] = []
     nodes_written: Counter = Counter()
     rels_written: Counter = Counter()
-
-    def write(path: Path, frame: pd.DataFrame | pa.Table, header: list[str]) -> Path:
-        if _write_csv(path, frame, header):
-            multiline.append(path)
-        return path
 
     def numbered(frame: pd.DataFrame, first: int) -> pa.Table:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         return table.add_column(0, _ID, pa.array(np.arange(first, first + len(frame))))
 
-    frame = store_columns(stores).drop_duplicates("store_id", keep="last")
-    path = write(folder / "stores.csv", numbered(frame, 0),
-                 [":ID", *(_typed(c) for c in frame.columns)])
-    args.append(f"--nodes=Store={path}")
-    nodes_written["Store"] = len(frame)
-    rows, first = len(stores), len(frame)
-    # the kind's part holds the rows of .links of that kind, in their order, without
-    # filtering every column of .links once per kind
-    starts = _positions([identifiers.parts[kind]["store_id"] for kind in KINDS],
-                        frame["store_id"])
-    for kind, start in zip(KINDS, starts, strict=True):
-        label, rel = LABELS[kind], RELATIONSHIPS[kind]
+    def kind_files(kind: str, start: np.ndarray, first: int) -> list[bool]:
+        """Write one kind's node and link files; whether each holds a line break."""
         nodes = node_columns(kind, identifiers)
-        path = write(folder / f"{kind}.csv", numbered(nodes, first),
-                     [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])
-        args.append(f"--nodes={label}={path}")
-        nodes_written[label] += len(nodes)
+        multiline = [_write_csv(folder / f"{kind}.csv", numbered(nodes, first),
+                                [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])]
         links = link_columns(kind, identifiers.parts[kind].reindex(
             columns=["store_id", "key", "raw", *LINK_PROPERTIES[kind]], fill_value=""))
-        rows += len(links)
         end = identifiers.numbered[kind][1]  # each link's node, found with the nodes
         keep = (start >= 0) & _last_of_each(
             start, end, links["address_type"] if kind == "address" else None)
@@ -207,12 +192,40 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
             .add_column(0, ":START_ID", pa.array(start))
         if not keep.all():
             table = table.filter(pa.array(keep))
-        path = write(folder / f"{kind}-links.csv", table,
-                     [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]])
-        args.append(f"--relationships={rel}={path}")
-        rels_written[rel] += table.num_rows
-        first += len(nodes)
-    return ImportFiles(args + _multiline_args(multiline), rows, nodes_written, rels_written)
+        rels_written[RELATIONSHIPS[kind]] += table.num_rows
+        multiline.append(_write_csv(folder / f"{kind}-links.csv", table,
+                                    [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]]))
+        return multiline
+
+    frame = store_columns(stores).drop_duplicates("store_id", keep="last")
+    # the kinds' files are made and written on WRITERS threads (Arrow converts and writes
+    # without the GIL); the node numbers of each kind follow those of the kinds before it
+    with ThreadPoolExecutor(WRITERS) as pool:
+        stores_file = pool.submit(_write_csv, folder / "stores.csv", numbered(frame, 0),
+                                  [":ID", *(_typed(c) for c in frame.columns)])
+        # the kind's part holds the rows of .links of that kind, in their order, without
+        # filtering every column of .links once per kind
+        starts = _positions([identifiers.parts[kind]["store_id"] for kind in KINDS],
+                            frame["store_id"])
+        firsts = np.cumsum([len(frame)] + [len(identifiers.nodes[kind]) for kind in KINDS])
+        kinds = [pool.submit(kind_files, kind, start, int(first))
+                 for kind, start, first in zip(KINDS, starts, firsts, strict=False)]
+        multiline = [folder / "stores.csv"] if stores_file.result() else []
+        for kind, done in zip(KINDS, kinds, strict=True):
+            node_file, link_file = done.result()
+            multiline += [path for path, multi in ((folder / f"{kind}.csv", node_file),
+                                                   (folder / f"{kind}-links.csv", link_file))
+                          if multi]
+    nodes_written["Store"] = len(frame)
+    for kind in KINDS:
+        nodes_written[LABELS[kind]] += len(identifiers.nodes[kind])
+        args += [f"--nodes={LABELS[kind]}={folder / f'{kind}.csv'}",
+                 f"--relationships={RELATIONSHIPS[kind]}={folder / f'{kind}-links.csv'}"]
+    rows = len(stores) + sum(len(identifiers.parts[kind]) for kind in KINDS)
+    args.insert(1, f"--nodes=Store={folder / 'stores.csv'}")
+    return ImportFiles(args + _multiline_args(multiline), rows, nodes_written,
+                       Counter({rel: rels_written[rel] for rel in
+                                (RELATIONSHIPS[kind] for kind in KINDS)}))
 
 
 @dataclass
