@@ -558,3 +558,77 @@ def test_a_full_width_store_id_is_the_same_store(tmp_path):
     from graphaudit.queries.params import PARAM_TYPES
 
     assert PARAM_TYPES["store_id"](" ＳＴ００１ ") == "ST001"
+
+
+# ---------------------------------------------------------------------------------------------
+# REPORT3 items 1 and 2: Parquet text without the UTF8 annotation, and nested columns
+
+
+def test_parquet_binary_text_columns_are_read_as_utf8(tmp_path):
+    """REPORT3 item 1: Hive, Impala and older Spark write text as plain binary; every value came
+    through as ``b'...'`` (store ids ``b'S1'``, dates and statuses all dropped), exit 0."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "pqb"
+    data.mkdir()
+
+    def binary(values):
+        return pa.array([v.encode() if v is not None else None for v in values], pa.binary())
+
+    pq.write_table(pa.table({
+        "store_id": binary(["S1", "S2", "S3"]),
+        "name": pa.array([b"\xe6\xb7\xb1\xe5\x9c\xb3 A", b"B", b"C"], pa.binary()),
+        "opened_on": binary(["2022-01-01", "2022-02-01", None]),
+        "status": binary(["suspended", "active", "active"]).dictionary_encode(),
+        "suspended_on": binary(["2022-01-15", None, None])}), data / "stores.parquet")
+    pq.write_table(pa.table({"store_id": binary(["S1", "S2", "S3"]),
+                             "id_number": pa.array([b"110105194912310021"] * 2 + [b"P123456"],
+                                                   pa.binary())}),
+                   data / "identities.parquet")
+    out, rejects = tmp_path / "out", tmp_path / "rj.csv"
+    result = run("analyze", str(data), "--out", str(out), "-q", "--rejects", str(rejects))
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert not rejects.exists(), rejects.read_text()
+    clusters = {r["store_id"]: r for r in data_rows(out / "clusters.csv")}
+    assert set(clusters) == {"S1", "S2", "S3"}, clusters
+    assert clusters["S1"]["cluster_id"] == clusters["S2"]["cluster_id"]
+    assert clusters["S2"]["linked_to_suspended"] == "true"  # status and dates were read
+    assert "深圳 A" in (out / "index.html").read_text(encoding="utf-8") or any(
+        "深圳 A" in p.read_text(encoding="utf-8") for p in (out / "clusters").glob("*.html"))
+
+
+def test_parquet_bytes_that_are_not_utf8_name_file_row_and_column(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "bad"
+    data.mkdir()
+    pq.write_table(pa.table({"store_id": ["S1", "S2", "S3"],
+                             "name": pa.array([b"a", b"b", "深圳".encode("gb18030")])}),
+                   data / "stores.parquet")
+    result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 1, result.output
+    assert "stores.parquet: line 3: column 'name' holds bytes that are not UTF-8" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("column", [
+    ["a", "b"], {"x": 1}, [("k", "v")]], ids=["list", "struct", "map"])
+def test_a_nested_parquet_column_is_refused_naming_it(tmp_path, column):
+    """REPORT3 item 2: a list column was stored as numpy's repr (``['a' 'b']``) with no
+    reject; a struct as ``{'x': 1.0}``."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    data = tmp_path / "nested"
+    data.mkdir()
+    kind = pa.map_(pa.string(), pa.string()) if isinstance(column, list) and isinstance(
+        column[0], tuple) else None
+    values = pa.array([column, column], kind) if kind else pa.array([column, column])
+    pq.write_table(pa.table({"store_id": ["S1", "S2"], "marketplace": values}),
+                   data / "stores.parquet")
+    result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 1, result.output
+    assert "stores.parquet: column 'marketplace' is" in result.output
+    assert "not text" in result.output and "Traceback" not in result.output
