@@ -367,11 +367,12 @@ def test_cluster_pages_show_weakest_merges_and_possible_links(tmp_path):
 
 
 def _person_world(banned: bool = False, params: LinkageParams | None = None,
-                  selling_before: bool = False):
+                  selling_before: bool = False, returned_on: str = "2024-05-02"):
     """Two operators A and B of 12 stores, each tied inside by its account and office. Person
     P (an ID with its holder's name, phone and e-mail) is on 4 stores of each: a rented ID card,
     or with ``banned`` A's representative on B's new stores (A's stores are suspended and B's
-    opened after; with ``selling_before``, B sold before the ban and opened one store after).
+    opened after, on ``returned_on``; with ``selling_before``, B sold before the ban and opened
+    one store after).
     Operator C's two halves (own accounts and offices) share two of C's employees. D is one
     store that bought the card too. Beside them, the 300 operators of :func:`small_world`."""
     stores, links, owner = small_world(seed=5, operators=300)
@@ -397,7 +398,7 @@ def _person_world(banned: bool = False, params: LinkageParams | None = None,
         a = new["store_id"].str.startswith("XA")
         new.loc[a, ["status", "suspended_on"]] = ["suspended", "2024-03-01"]
         new.loc[a, "opened_on"] = "2023-01-10"
-        new.loc[new["store_id"].str.startswith("XB"), "opened_on"] = "2024-05-02"
+        new.loc[new["store_id"].str.startswith("XB"), "opened_on"] = returned_on
         if selling_before:
             new.loc[new["store_id"].str.startswith("XB"), "opened_on"] = "2023-06-01"
             new.loc[new["store_id"] == "XB10", "opened_on"] = "2024-05-02"
@@ -441,6 +442,26 @@ def test_a_person_on_a_banned_operator_and_on_an_operator_selling_before_the_ban
     cluster, _ = _person_world(banned=True, selling_before=True)
     assert len({cluster[f"XB{k:02d}"] for k in range(12)}) == 1
     assert cluster["XA00"] != cluster["XB01"]
+
+
+def test_a_person_on_a_banned_operator_and_on_stores_opened_years_after_the_ban_is_cut():
+    # B's stores all opened after A's ban, but two years after it: not a return within the
+    # brand rule's window (365 days), so the card is a tie between two operators like any other.
+    # On the tuning worlds (family seeds 1200-1219, 1300-1319, 1400-1419) 154 of the 258 ties
+    # the exemption kept were that late, 7 of them one operator's and none an evader's
+    # (docs/linkage.md, person cuts).
+    cluster, _ = _person_world(banned=True, returned_on="2026-03-15")
+    assert len({cluster[f"XB{k:02d}"] for k in range(12)}) == 1
+    assert cluster["XA00"] != cluster["XB01"]
+    # the window is a setting: as wide as the dates, the tie is kept again
+    cluster, _ = _person_world(banned=True, returned_on="2026-03-15",
+                               params=LinkageParams(return_days=float("inf")))
+    assert cluster["XA00"] == cluster["XB01"]
+
+
+def test_the_return_window_is_the_brand_rules():
+    from graphaudit.scoring import VARIANT_WINDOW_DAYS
+    assert LinkageParams().return_days == VARIANT_WINDOW_DAYS
 
 
 def test_without_person_cuts_the_rented_id_merges_the_two_operators():

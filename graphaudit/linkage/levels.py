@@ -1220,9 +1220,10 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     is undone and they become a possible link. Kept whatever the score: cores sharing two ID
     documents (two people), cores disagreeing on fewer than ``cut_disagreements`` kinds of
     evidence (one person's records at another address), and a person on a banned core and on
-    a core whose active stores all opened after the ban (or whose dates are not known): a
-    banned operator come back with one old thread. A core that was selling before the ban
-    did not come back; its newest store opening after someone's ban says nothing.
+    a core whose active stores all opened after the ban, the first within ``return_days`` of
+    it (or whose dates are not known): a banned operator come back with one old thread. A
+    core that was selling before the ban did not come back; its newest store opening after
+    someone's ban says nothing, nor does a core that first opened years after it.
     """
     weak = np.zeros(len(merges), dtype=bool)
     if not len(merges):
@@ -1268,10 +1269,19 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
         first_ban = _per_group_min(cores, evidence.banned, n_stores)
         active = np.isnan(evidence.banned)
         first_open = _per_group_min(cores, np.where(active, evidence.opened, np.nan), n_stores)
-        keep |= (first_ban[lo] < first_open[hi]) | (first_ban[hi] < first_open[lo])
+        keep |= _returned(first_ban[lo], first_open[hi], params.return_days) | \
+            _returned(first_ban[hi], first_open[lo], params.return_days)
     margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
     weak[doubt & ~keep & ~(across - params.merge_bits >= margin)] = True
     return weak
+
+
+def _returned(ban: np.ndarray, first_open: np.ndarray, days: float) -> np.ndarray:
+    """Whether a core whose active stores first opened on ``first_open`` came back after a
+    ban on ``ban`` (NaN: no ban): it opened nothing before the ban and its first store within
+    ``days`` after it, or the dates cannot say (a ban or an opening day not known)."""
+    known = np.isfinite(ban) & np.isfinite(first_open)
+    return (ban < first_open) & (~known | (first_open - ban <= days))
 
 
 def _disagreeing_families(levels: np.ndarray, model: Model,

@@ -125,6 +125,11 @@ class LinkageParams:
     #: accounts, phones and offices against another's, where one person's records (febrl's
     #: duplicates: an ID number, a name and an address) differ by an address alone
     cut_disagreements: int = 2
+    #: a person cut keeps a banned core and a core whose active stores all opened after the
+    #: ban when the first of them opened within this many days of it: the window in which the
+    #: brand rule counts a store as a banned operator coming back
+    #: (``scoring.VARIANT_WINDOW_DAYS``; docs/linkage.md, person cuts)
+    return_days: float = 365.0
     #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
