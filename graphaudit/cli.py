@@ -31,6 +31,7 @@ from .records import (
     MAX_LOSS_SHARE,
     FileReport,
     RejectsWriter,
+    is_input_name,
     is_rejects_file,
     load_column_map,
 )
@@ -424,7 +425,7 @@ def announce_output_folder(out_dir: Path, family: str = "report") -> OutputRecor
     `sample` refuses a folder holding input files it did not write (a real export)."""
     existing = survey(out_dir, family)
     if family == "sample":
-        refuse_unrecorded_inputs(existing)
+        refuse_unrecorded_inputs(existing, is_input_name)
     for line in existing.notes():
         click.echo(line, err=True)
     return OutputRecord(out_dir, f"graphaudit {click.get_current_context().info_name}", family)
@@ -571,8 +572,9 @@ def reset(uri, user, password, database, yes):
 def sample(stores, seed, profile, out_dir, quiet):
     """Generate a synthetic data directory of N stores, with its truth files.
 
-    An --out folder holding stores.csv, identities.csv, payments.csv or addresses.csv that
-    graphaudit did not write there (a real export) is refused (exit 2), never overwritten.
+    An --out folder holding a stores, identities, payments or addresses file (in any format:
+    .csv, .tsv, .jsonl, .parquet, gzipped) that graphaudit did not write there (a real export)
+    is refused (exit 2), never overwritten.
     """
     record = announce_output_folder(out_dir, "sample")
     with progress_bar("generating", stores, quiet, "stores") as advance:

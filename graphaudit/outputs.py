@@ -30,7 +30,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -115,21 +115,19 @@ class Existing:
         return lines
 
 
-#: the names of a data directory's input files (graphaudit.records): `sample` writes them, and a
-#: folder holding them unrecorded is a real export, never to be overwritten
-INPUT_FILES = frozenset({"stores.csv", "identities.csv", "payments.csv", "addresses.csv"})
-
-
-def refuse_unrecorded_inputs(existing: Existing) -> None:
+def refuse_unrecorded_inputs(existing: Existing, is_input: Callable[[str], bool]) -> None:
     """Refuse (ConfigError, exit 2) to write a data directory into a folder holding input files
-    graphaudit has no record of writing (or that were changed since): a real export given as
-    ``--out`` by mistake would be replaced, irreversibly, by synthetic data."""
+    (``is_input``: :func:`graphaudit.records.is_input_name`, any kind in any format) graphaudit
+    has no record of writing (or that were changed since): a real export given as ``--out`` by
+    mistake would be replaced, irreversibly, by synthetic data, or (a ``stores.parquet``
+    beside the ``stores.csv`` written) left unreadable, two files of one kind."""
     found = sorted(n for n in (*existing.others, *existing.changed, *existing.other_family)
-                   if n in INPUT_FILES)
+                   if is_input(n))
     if found:
         raise ConfigError(f"--out {existing.folder}/ holds input files graphaudit did not write "
                           f"there, or that changed since ({summarize(found)}): they would be "
-                          "overwritten; give an empty or new folder (or remove them first)")
+                          "overwritten, or read beside the ones written; give an empty or new "
+                          "folder (or remove them first)")
 
 
 def _read_manifest(folder: Path) -> tuple[dict, list[_Entry]]:

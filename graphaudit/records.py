@@ -52,6 +52,7 @@ __all__ = [
     "check_rejects_path",
     "fingerprint",
     "holds_line_break",
+    "is_input_name",
     "is_rejects_file",
     "date_values",
     "find_files",
@@ -376,6 +377,20 @@ def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> N
                               "there would destroy it; give another path")
     if not rejects.is_symlink() and rejects.is_dir():
         raise ConfigError(f"--rejects {rejects} is a folder: give a file's path")
+
+
+def is_input_name(name: str) -> bool:
+    """Whether ``name`` (a path relative to a folder) is a file :func:`find_files` would read
+    there: a kind in any format, gzipped or not, in any case.
+
+    >>> names = ("stores.parquet", "Payments.CSV.gz", "truth.csv", "a/stores.csv")
+    >>> [is_input_name(n) for n in names]
+    [True, True, False, False]
+    """
+    if "/" in name:
+        return False
+    kind, fmt = _kind_and_format(Path(name))
+    return kind in FILE_KINDS and fmt is not None
 
 
 def _kind_and_format(path: Path) -> tuple[str, str | None]:

@@ -441,3 +441,21 @@ def test_sample_refuses_to_overwrite_a_real_export(tmp_path: Path) -> None:
     for _ in range(2):  # its own earlier output is replaced as before
         again = CliRunner().invoke(main, ["sample", "--stores", "20", "--out", str(world), "-q"])
         assert again.exit_code == 0, again.output
+
+
+@pytest.mark.parametrize("name", ["stores.parquet", "stores.tsv", "identities.jsonl",
+                                  "payments.csv.gz", "Addresses.CSV"])
+def test_sample_refuses_a_real_export_in_any_format(tmp_path: Path, name: str) -> None:
+    """REPORT3 item 14: only the four .csv names were refused; a stores.parquet export got a
+    stores.csv beside it (exit 0), and the folder could no longer be read (two stores files)."""
+    from click.testing import CliRunner
+
+    from graphaudit.cli import main
+
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / name).write_bytes(b"mine")
+    result = CliRunner().invoke(main, ["sample", "--stores", "20", "--out", str(export), "-q"])
+    assert result.exit_code == 2, result.output
+    assert name in result.stderr and "did not write" in result.stderr
+    assert sorted(p.name for p in export.iterdir()) == [name]
