@@ -149,6 +149,16 @@ class OutputFolder(click.ParamType):
 _CREATED = "graphaudit.created_folders"
 
 
+def _private_created_folders(ctx: click.Context) -> None:
+    """The folders an OutputFolder made for this command (--out and its missing parents) are
+    the user's alone (700): under --show-pii they hold personal data unmasked. (Folders that
+    were there before keep their mode; the files written in them are 600:
+    :func:`graphaudit.outputs.private_outputs`.)"""
+    for folder in ctx.find_root().meta.get(_CREATED, []):
+        if folder.is_dir() and not folder.is_symlink():
+            folder.chmod(0o700)
+
+
 def _remove_created_folders(ctx: click.Context) -> None:
     """A command that fails leaves no empty folder it created behind (an --out folder made
     before an argument was refused, or before the data turned out unreadable); a folder that
@@ -374,6 +384,8 @@ def run_settings(encoding: str | None = None, column_map: Path | None = None,
     """The :class:`~graphaudit.settings.Settings` of this command's options: --jobs,
     --date-format (kept by the group and its callback), and those given."""
     context = click.get_current_context(silent=True)
+    if show_pii and context is not None:  # unmasked outputs: the folders made for them private
+        _private_created_folders(context)
     return Settings(
         connection=connection or ConnectionSettings(), parallel=_parallel(), show_pii=show_pii,
         secret=secret, strict=strict, encoding=encoding,

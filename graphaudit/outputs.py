@@ -30,7 +30,8 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -39,7 +40,7 @@ from . import __version__
 from .errors import ConfigError, DataError
 
 __all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "ensure_output_folder", "files",
-           "is_own_name", "refuse_unrecorded_inputs", "summarize", "survey"]
+           "is_own_name", "private_outputs", "refuse_unrecorded_inputs", "summarize", "survey"]
 
 MANIFEST = ".graphaudit-manifest.json"
 #: the files graphaudit writes at the top of an output folder: analyze, cluster and report;
@@ -329,6 +330,55 @@ def summarize(names: Iterable[str], limit: int = 12) -> str:
     if pages:
         parts.append(f"{len(pages):,} cluster page{'s' if len(pages) != 1 else ''}")
     return ", ".join(parts)
+
+
+#: the sub-folders of an output folder that graphaudit makes and fills (report pages, assets)
+OWN_FOLDERS = ("clusters", "assets")
+
+
+@contextmanager
+def private_outputs(folder: Path | None, active: bool = True) -> Iterator[None]:
+    """While active (``--show-pii``: the files hold personal data unmasked), every file and
+    folder this process and its forked children create is the user's alone (umask 077: files
+    600, folders 700), and the files of ``folder`` that graphaudit writes and that are already
+    there (an earlier run's, about to be overwritten in place) are made 600 first, its
+    ``clusters/`` and ``assets/`` folders 700. A link is left alone: it is replaced, never
+    written through. The umask is the process's: restored on the way out.
+    """
+    if not active:
+        yield
+        return
+    umask = os.umask(0o077)
+    try:
+        if folder is not None:
+            make_private(folder)
+        yield
+    finally:
+        os.umask(umask)
+
+
+def make_private(folder: Path) -> None:
+    """Make the files analyze and report write into ``folder`` 600, and their sub-folders
+    (and the files in them) 700 and 600; links, and files of other names (a data directory's
+    too), are left as they are."""
+    def private(path: Path, mode: int) -> None:
+        try:
+            info = path.lstat()
+        except OSError:
+            return
+        if stat.S_ISLNK(info.st_mode) or stat.S_IMODE(info.st_mode) & 0o077 == 0:
+            return
+        if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode):
+            os.chmod(path, stat.S_IMODE(info.st_mode) & mode)
+
+    for name in (*OUTPUT_FILES, "rejects.csv"):  # never a data directory's files
+        private(folder / name, 0o600)
+    for name in OWN_FOLDERS:
+        sub = folder / name
+        if sub.is_dir() and not sub.is_symlink():
+            private(sub, 0o700)
+            for entry in os.scandir(sub):
+                private(Path(entry.path), 0o600)
 
 
 def ensure_output_folder(out: Path) -> Path:

@@ -66,6 +66,7 @@ from .outputs import (
     Removal,
     check_rejects_not_an_output,
     ensure_output_folder,
+    private_outputs,
     survey,
 )
 from .parallel import Parallel
@@ -126,8 +127,8 @@ def write(analysis: Analysis, out: str | Path, **options) -> dict[str, Path]:
 
 def open_rejects(path: Path | None, show_pii: bool = False) -> RejectsWriter:
     """A writer of rejected rows to ``path`` (None: kept in memory), their values masked
-    unless ``show_pii``."""
-    return RejectsWriter(path, mask=partial(mask_field, show_pii=show_pii))
+    unless ``show_pii`` (then the file is the user's alone, mode 600)."""
+    return RejectsWriter(path, mask=partial(mask_field, show_pii=show_pii), private=show_pii)
 
 
 def close_rejects(rejects: RejectsWriter, strict: bool = False,
@@ -260,10 +261,18 @@ def run_files(
     anything was rejected, before the analysis.
     """
     settings = settings or Settings()
-    events = events or Events()
-    rejects = Path(rejects) if rejects else Path(out) / "rejects.csv"
-    check_rejects_not_an_output(rejects, Path(out))
-    out = ensure_output_folder(Path(out))
+    with private_outputs(Path(out), settings.show_pii):
+        return _run_files(data_dir, Path(out), settings, hubs, previous, max_pages, rejects,
+                          command, events or Events())
+
+
+def _run_files(data_dir: str | Path, out: Path, settings: Settings, hubs: str | Path | None,
+               previous: str | Path | None, max_pages: int | None,
+               rejects: str | Path | None, command: str, events: Events) -> FilesRun:
+    """:func:`run_files`, its files private under ``--show-pii`` (:func:`private_outputs`)."""
+    rejects = Path(rejects) if rejects else out / "rejects.csv"
+    check_rejects_not_an_output(rejects, out)
+    out = ensure_output_folder(out)
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     previous_ids = read_previous(Path(previous)) if previous else None
     record = _open_folder(out, command, events)
@@ -506,14 +515,16 @@ def _write_folder(run: GraphRun, out: Path, settings: Settings, command: str, ev
                   **options) -> None:
     """:func:`write` ``run.analysis`` into ``out`` under the folder's record (what an earlier
     run wrote there is told first, and what it leaves is removed after)."""
-    record = _open_folder(ensure_output_folder(out), command, events)
-    run.pages = 1 if only_cluster else _page_count(run.analysis, max_pages)
-    with events.progress("writing pages", run.pages, "pages") as advance:
-        run.written = write(run.analysis, out, show_pii=settings.show_pii,
-                            parallel=settings.parallel, secret=settings.secret, record=record,
-                            not_assessed=run.graph.not_assessed, only_cluster=only_cluster,
-                            max_pages=max_pages, progress=advance, **options)
-    run.removal = _close_folder(record, events)
+    with private_outputs(out, settings.show_pii):
+        record = _open_folder(ensure_output_folder(out), command, events)
+        run.pages = 1 if only_cluster else _page_count(run.analysis, max_pages)
+        with events.progress("writing pages", run.pages, "pages") as advance:
+            run.written = write(run.analysis, out, show_pii=settings.show_pii,
+                                parallel=settings.parallel, secret=settings.secret,
+                                record=record, not_assessed=run.graph.not_assessed,
+                                only_cluster=only_cluster, max_pages=max_pages,
+                                progress=advance, **options)
+        run.removal = _close_folder(record, events)
 
 
 def _open_folder(out: Path, command: str, events: Events) -> OutputRecord:

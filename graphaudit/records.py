@@ -162,9 +162,12 @@ class RejectsWriter:
     COLUMNS = ("file", "line", "field", "reason", "value")
 
     def __init__(self, path: Path | None, mask: Callable[[str, str], str] | None = None,
-                 limit: int = MAX_REJECTS) -> None:
+                 limit: int = MAX_REJECTS, private: bool = False) -> None:
         self.path = path
         self.mask = mask
+        #: the file is the user's alone (mode 600), also when it replaces an earlier one:
+        #: under --show-pii it holds personal data unmasked
+        self.private = private
         self.limit = limit
         self.count = 0
         #: the rejects themselves, when there is no file to write them to
@@ -185,11 +188,15 @@ class RejectsWriter:
             self.kept.append(reject)
             return
         if self._writer is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(0o700 if self.private else 0o777, parents=True,
+                                   exist_ok=True)
             self._refuse_a_file_of_another()
             if self.path.is_symlink():  # a file of our own in its place, never through it
                 self.path.unlink()
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o666)
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
+                         0o600 if self.private else 0o666)
+            if self.private:
+                os.fchmod(fd, 0o600)  # an earlier rejects file keeps its mode when truncated
             self._handle = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115
             self._writer = self._handle.write
             self._writer(csv_line(self.COLUMNS))

@@ -19,7 +19,7 @@ from .analysis import Analysis, describe_links, model_report
 from .errors import DataError
 from .linkage.evidence import address_texts, text_lookup
 from .linkage.waterfall import link_items, merge_table, possible_table
-from .outputs import OUTPUT_FILES, OutputRecord, ensure_output_folder
+from .outputs import OUTPUT_FILES, OutputRecord, ensure_output_folder, private_outputs
 from .parallel import Parallel
 from .privacy import display_identifiers, load_key, scrub_column
 from .report import write_report
@@ -57,25 +57,26 @@ def write_outputs(
     wrote into ``out`` and this one did not, and nothing else.
     """
     secret = secret or load_key()
-    own_record = record is None
-    record = OutputRecord(out, "write_outputs") if record is None else record
-    record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
-    ensure_output_folder(out)
-    paths = {name: out / name for name in OUTPUT_FILES}
-    for path in paths.values():
-        if path.is_symlink():  # write a file of our own, never through a link
-            path.unlink()
-    # The tables are written by a forked child while this process writes the report.
-    with (parallel or Parallel()).start(_write_tables, analysis, paths, show_pii, secret,
-                                        rows=len(analysis.stores)) as tables:
-        pages = write_report(analysis, out, show_pii=show_pii, source=source,
-                             only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
-                             progress=progress, secret=secret, not_assessed=not_assessed,
-                             standalone=standalone, parallel=parallel)
-        tables.result()
-    record.add(*paths.values(), *pages)
-    if own_record:
-        record.commit()
+    with private_outputs(out, show_pii):  # --show-pii: files 600, folders 700
+        own_record = record is None
+        record = OutputRecord(out, "write_outputs") if record is None else record
+        record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
+        ensure_output_folder(out)
+        paths = {name: out / name for name in OUTPUT_FILES}
+        for path in paths.values():
+            if path.is_symlink():  # write a file of our own, never through a link
+                path.unlink()
+        # The tables are written by a forked child while this process writes the report.
+        with (parallel or Parallel()).start(_write_tables, analysis, paths, show_pii, secret,
+                                            rows=len(analysis.stores)) as tables:
+            pages = write_report(analysis, out, show_pii=show_pii, source=source,
+                                 only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
+                                 progress=progress, secret=secret, not_assessed=not_assessed,
+                                 standalone=standalone, parallel=parallel)
+            tables.result()
+        record.add(*paths.values(), *pages)
+        if own_record:
+            record.commit()
     paths["clusters"] = out / "clusters"
     return paths
 

@@ -746,6 +746,65 @@ def test_a_key_file_that_is_an_input_or_an_output_of_the_run_is_refused(tmp_path
     assert sorted(p.name for p in out.iterdir()) == ["case.key"]
 
 
+def _modes(folder: Path) -> dict[str, int]:
+    """Every file and folder under ``folder`` (itself as "."), by relative path: its mode."""
+    found = {".": folder.stat().st_mode & 0o777}
+    found.update({str(p.relative_to(folder)): p.lstat().st_mode & 0o777
+                  for p in folder.rglob("*") if not p.is_symlink()})
+    return found
+
+
+@pytest.fixture
+def umask_022():
+    """The usual umask, whatever the test runner's: files 644 and folders 755 by default."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def test_show_pii_outputs_are_the_users_alone(tmp_path, umask_022):
+    """hfx item 5: --show-pii wrote evidence.csv, the pages and rejects.csv, which hold ID
+    numbers, accounts and phones unmasked, world-readable (644 in a 755 folder). Now every
+    file they write is 600, and a folder graphaudit makes for them 700; files an earlier,
+    masked run left there are made 600 before they are overwritten."""
+    data = privacy_world(tmp_path / "data")
+    out = tmp_path / "made" / "out"
+    result = run_cli("-j", "2", "analyze", str(data), "--out", str(out), "-q", "--show-pii")
+    assert result.exit_code == 0, result.output
+    assert PRIVATE["phone_e164"] in (out / "evidence.csv").read_text(encoding="utf-8")
+    modes = _modes(out)
+    assert {"evidence.csv", "rejects.csv", "index.html", "clusters", "assets"} <= set(modes)
+    assert any(name.startswith("clusters/") for name in modes)
+    wrong = {name: oct(mode) for name, mode in modes.items()
+             if mode != (0o700 if (out / name).is_dir() else 0o600)
+             and name != ".graphaudit-manifest.json"}
+    assert not wrong
+    assert (tmp_path / "made").stat().st_mode & 0o777 == 0o700  # made for it too
+    # a masked run into an existing folder: the usual modes; then --show-pii over it
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    assert run_cli("analyze", str(data), "--out", str(shared), "-q").exit_code == 0
+    assert (shared / "evidence.csv").stat().st_mode & 0o777 == 0o644
+    assert (shared / "clusters").stat().st_mode & 0o777 == 0o755
+    (shared / "notes.txt").write_text("mine\n", encoding="utf-8")
+    assert run_cli("analyze", str(data), "--out", str(shared), "-q",
+                   "--show-pii").exit_code == 0
+    modes = _modes(shared)
+    assert modes["."] == 0o755 and modes["notes.txt"] == 0o644  # not made by graphaudit
+    for name in ("evidence.csv", "clusters.csv", "rejects.csv", "index.html", "model.json"):
+        assert modes[name] == 0o600, name
+    assert modes["clusters"] == modes["assets"] == 0o700
+    assert {mode for name, mode in modes.items() if name.startswith("clusters/")} == {0o600}
+    # the rejects file of validate and load, also over an earlier one
+    rejects = tmp_path / "rejects.csv"
+    run_cli("validate", str(data), "--rejects", str(rejects))  # exit 1: it loses >10%
+    assert rejects.stat().st_mode & 0o777 == 0o644
+    run_cli("validate", str(data), "--rejects", str(rejects), "--show-pii")
+    assert PRIVATE["account"] in rejects.read_text(encoding="utf-8")
+    assert rejects.stat().st_mode & 0o777 == 0o600
+    assert os.umask(0o022) == 0o022  # the process's umask is restored
+
+
 def _cells(path: Path) -> list[list[str]]:
     with open(path, encoding="utf-8", newline="") as handle:
         return list(csv.reader(handle))
