@@ -516,13 +516,19 @@ _KEEP = f"{_WHEN}|{_AMOUNT}"
 #: a Hong Kong number ``61234567``); a run never goes on into a date or an amount
 #: (``S0000041 2022-03-01``)
 _DIGITS = rf"\+?\(?\d(?:(?:{_SEP}(?!{_KEEP}))?\d){{8,}}[xX]?|(?<!\d)\d{{8}}(?!\d)"
+#: a resident ID number written in its groups around the birth date (``440305 19790102 3887``,
+#: ``440305-1979-01-02-388X``): its date would be kept whole and stop the run beside it, so the
+#: whole number is found first, by its shape (six digits, a date of 18xx-20xx, four characters)
+_S = f"(?:{_SEP})?"
+_CN_ID = (rf"(?<!\d)\d(?:{_S}\d){{5}}{_S}(?:18|19|20)(?:{_S}\d){{6}}(?:{_S}\d){{3}}{_S}[\dxX]"
+          rf"(?!{_S}\d)")
 _NOT_IN_EMAIL = r"[^\s@<>\"',;:()\[\]]"
 _LABEL = r"[^\s@<>\"',;:()\[\].]{1,63}"
 _EMAIL = _NOT_IN_EMAIL + r"{1,64}@" + _LABEL + r"(?:\." + _LABEL + r"){1,8}"
-_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
+_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: the same without e-mails, for text without an ``@`` (half the time: the e-mail pattern is
 #: tried at every position otherwise)
-_DIGIT_RUNS = re.compile(f"(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
+_DIGIT_RUNS = re.compile(f"(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: a text without a digit and an ``@`` has nothing to scrub (checked first: most text is so)
 _QUICK = re.compile(r"[\d@]")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits

@@ -1685,10 +1685,17 @@ def _phone_or_id_spelling(draw) -> tuple[str, str]:
         prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "(+86) ", "0086 "]))
         return digits, prefix + first + b + sep + c
     if kind == "cn_id":
-        digits = draw(st.text("0123456789", min_size=17, max_size=17))
+        # a real resident ID has its holder's birth date in the middle (REPORT3 item 17: a
+        # random middle never read as a date, so the date rule's hole went unseen)
+        born = draw(st.dates(min_value=datetime.date(1900, 1, 1),
+                             max_value=datetime.date(2025, 12, 31))).strftime("%Y%m%d")
+        digits = draw(st.text("0123456789", min_size=6, max_size=6)) + born
+        digits += draw(st.text("0123456789", min_size=3, max_size=3))
         digits += draw(st.sampled_from("0123456789X"))
         sep = draw(st.sampled_from(_SEPARATORS))
-        return digits, digits[:6] + sep + digits[6:14] + sep + digits[14:]
+        inner = draw(st.sampled_from(["", sep, "-", "/", "."]))
+        middle = born[:4] + inner + born[4:6] + inner + born[6:]
+        return digits, digits[:6] + sep + middle + sep + digits[14:]
     digits = draw(st.text("0123456789", min_size=8, max_size=8))
     if kind == "passport":
         return digits, draw(st.sampled_from("EGDSPKH")) + digits
@@ -1698,6 +1705,36 @@ def _phone_or_id_spelling(draw) -> tuple[str, str]:
 
 _WORDS = st.text(st.characters(codec="utf-8", exclude_categories=("Nd", "Cs"),
                                exclude_characters="@"), max_size=12)
+
+
+def test_a_resident_id_written_in_its_groups_around_the_birth_date_is_scrubbed(tmp_path):
+    """REPORT3 item 17: ``440305 19790102 3887``, the way resident IDs are written, kept its
+    middle as a date, and the date stopped the run on both sides: the whole number reached the
+    report, evidence and rejects in the clear (a store name, a status reason, an address)."""
+    from graphaudit.privacy import scrub
+
+    for written in ("440305 19790102 3887", "440305-19790102-388X", "440305 1979-01-02 3887",
+                    "440305/1979/01/02/3887", "440305 19790102 388x"):
+        scrubbed = scrub(f"身份证{written} 冒用")
+        assert scrubbed == f"身份证****{written[-4:]} 冒用", (written, scrubbed)
+    for kept in ("2022-03-01 2022-04-01 12", "20220301 20220401 0012", "S0000041 2022-03-01"):
+        assert scrub(kept) == kept
+    data = tmp_path / "idg"
+    data.mkdir()
+    (data / "stores.csv").write_text(
+        "store_id,name,opened_on,status,suspended_on,status_reason\n"
+        "S1,Shop 440305 19790102 3887,2022-01-01,suspended,2022-03-01,"
+        "身份证 440305 19790102 388X 冒用\nS2,Shop two,2022-04-01,active,,\n", encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number\nS1,440305197901023887\nS2,440305197901023887\n", encoding="utf-8")
+    (data / "addresses.csv").write_text(
+        "store_id,address\nS1,\"Room 5, ID 440305-19790102-3887, Nanshan\"\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert "19790102" not in path.read_text(encoding="utf-8"), path
 
 
 def test_scrub_masks_numbers_written_with_unicode_dashes_and_dots():
