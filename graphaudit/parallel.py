@@ -23,9 +23,11 @@ forked child. Python 3.12 and later warn on fork when any thread exists; that wa
 silenced here. Below :attr:`Parallel.min_rows` rows a fork costs more than it saves, and the
 work is done in this process: the results are the same either way.
 
-Before each fork the allocator hands its free pages back to the system
-(:func:`release_free_memory`): what the linkage freed would otherwise stay in this process's
-memory, and in its children's count of it, for as long as the fork lives.
+A run keeps the large blocks it frees for its next allocations (:func:`reuse_freed_memory`)
+instead of handing them back to the system and faulting fresh, zeroed pages in again. Before each
+fork the allocator hands its free pages back to the system (:func:`release_free_memory`): what the
+linkage freed would otherwise stay in this process's memory, and in its children's count of it,
+for as long as the fork lives.
 """
 
 from __future__ import annotations
@@ -45,14 +47,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["MIN_ROWS", "InPlace", "Job", "Parallel", "fork_is_safe", "release_free_memory",
-           "usable_cores"]
+__all__ = ["KEEP_FREED", "MIN_ROWS", "InPlace", "Job", "Parallel", "fork_is_safe",
+           "release_free_memory", "reuse_freed_memory", "usable_cores"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 #: a fork costs tens of milliseconds: work over fewer rows than this is done in place
 MIN_ROWS = 100_000
+#: freed blocks up to this size stay with the allocator for reuse (:func:`reuse_freed_memory`)
+KEEP_FREED = 1 << 30
 
 
 def usable_cores() -> int:
@@ -80,6 +84,37 @@ def release_free_memory() -> None:
     arrow = sys.modules.get("pyarrow")
     if arrow is not None:
         arrow.default_memory_pool().release_unused()
+
+
+def reuse_freed_memory() -> bool:
+    """Have the C allocator keep the blocks up to :data:`KEEP_FREED` bytes that are freed, for
+    the allocations that follow, instead of handing them back to the system (glibc's
+    ``mallopt``: its mmap and trim thresholds). Returns whether the allocator took the
+    setting (False where there is no glibc). It holds for the rest of the process, and for
+    the children it forks.
+
+    By default glibc maps every block above 32 MiB on its own and unmaps it when freed: each
+    of the linkage's large temporary arrays (tens of millions of rows at a million stores,
+    round after round) is then faulted in afresh, and the kernel zeroes every page of it first.
+    That zeroing was a fifth of a million stores' CPU, and most of the weighing stage's system
+    time (docs/benchmarks.md, eighth session). Kept, the freed pages are reused as they are.
+    What they hold goes back to the system before each fork (:func:`release_free_memory`),
+    where a child would otherwise count it again.
+    """
+    mallopt = _mallopt()
+    if mallopt is None:
+        return False
+    # M_MMAP_THRESHOLD (-3), then M_TRIM_THRESHOLD (-1): both take an int
+    return bool(mallopt(-3, KEEP_FREED)) and bool(mallopt(-1, KEEP_FREED))
+
+
+@functools.cache
+def _mallopt() -> Callable[[int, int], int] | None:
+    """glibc's ``mallopt`` (None elsewhere: musl's takes no setting, macOS and Windows have
+    none)."""
+    if _malloc_trim() is None:  # not glibc
+        return None
+    return getattr(ctypes.CDLL(None), "mallopt", None)
 
 
 @functools.cache

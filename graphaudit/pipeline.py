@@ -69,7 +69,7 @@ from .outputs import (
     private_outputs,
     survey,
 )
-from .parallel import Parallel
+from .parallel import Parallel, reuse_freed_memory
 from .privacy import load_key, mask_field
 from .records import (
     MAX_LOSS_SHARE,
@@ -277,6 +277,9 @@ def _run_files(data_dir: str | Path, out: Path, settings: Settings, hubs: str | 
     previous_ids = read_previous(Path(previous)) if previous else None
     record = _open_folder(out, command, events)
     parallel = settings.parallel
+    # The linkage's large temporaries are freed and allocated again round after round: kept by
+    # the allocator, their pages are not zeroed and faulted in anew each time.
+    reuse_freed_memory()
     with open_rejects(rejects, settings.show_pii) as writer:
         records, identifiers = _read_and_extract(data_dir, writer, settings, events)
     close_rejects(writer, settings.strict, events.tell)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import resource
 import sys
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from graphaudit import parallel
@@ -226,3 +228,21 @@ def test_memory_freed_before_a_fork_goes_back_to_the_system_first():
         after = _resident_mib()
         assert job.result() == 300
     assert before - after > 150, (before, after)
+
+
+@pytest.mark.skipif(parallel._mallopt() is None, reason="needs glibc's mallopt")
+def test_a_large_block_freed_is_reused_without_faulting_its_pages_in_again():
+    # 64 MiB: above the largest block glibc would otherwise keep (32 MiB), so by default it is
+    # unmapped when freed and its pages are faulted in (and zeroed) again on the next use.
+    assert parallel.reuse_freed_memory()
+    size = 64 << 20
+
+    def faults_of_a_block() -> int:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        block = np.empty(size, dtype=np.uint8)
+        block[::4096] = 1  # touch every page
+        del block
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    faults_of_a_block()
+    assert faults_of_a_block() < 100
