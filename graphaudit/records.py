@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from .errors import ConfigError, DataError
 from .normalize import store_id_keys
-from .privacy import csv_line
+from .privacy import csv_line, scrub
 
 __all__ = [
     "DATE_FORMS",
@@ -665,12 +665,23 @@ def _header_names(
             unknown.append(raw.strip())
     missing = [c.name for c in SCHEMAS[kind] if c.required and c.name not in names]
     if missing:
-        found = ", ".join(n.strip() for n in raw_names) or "nothing"
+        # the header is quoted scrubbed and cut: a file without one has a record on line 1,
+        # personal data and all (REPORT3 items 6 and 19)
+        found = scrub(", ".join(n.strip() for n in raw_names)) or "nothing"
+        if len(found) > 200:
+            found = found[:200] + "..."
+        if any("\x00" in n for n in raw_names):
+            found += ("; NUL bytes: a UTF-16 file (Excel's Unicode Text: save it as CSV UTF-8) "
+                      "or not a text file?")
+        elif raw_names and raw_names[0].strip().lower().startswith("sep="):
+            found += "; line 1 is Excel's sep= line: remove it, the header must come first"
+        elif not any(n for n in names) and len(raw_names) > 1:
+            found += "; no column of the contract: is the header line missing?"
         separator = _other_separator(raw_names, wanted, mapping)
         if separator:
             raise _file_error(
                 path, f"line 1: the columns are separated by {separator!r} (header has: "
-                f"{found[:200]}): graphaudit reads .csv files separated by ',' and .tsv files "
+                f"{found}): graphaudit reads .csv files separated by ',' and .tsv files "
                 "by tabs; export again with commas (or save it as .tsv with tabs)")
         raise _file_error(
             path, f"line 1: missing required column {', '.join(missing)} (header has: {found})",

@@ -632,3 +632,38 @@ def test_a_nested_parquet_column_is_refused_naming_it(tmp_path, column):
     assert result.exit_code == 1, result.output
     assert "stores.parquet: column 'marketplace' is" in result.output
     assert "not text" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# REPORT3 items 19 and 6: the header quoted in an error
+
+
+def test_a_file_without_a_header_line_is_named_so_with_its_first_record_masked(tmp_path):
+    """REPORT3 item 19: a headerless export printed its first record in the error, ID number,
+    phone and e-mail in clear."""
+    data = tmp_path / "nohdr"
+    write_csv(data / "stores.csv", ["store_id", "name"], [["S1", "a"]])
+    (data / "identities.csv").write_text(
+        "S1,440305197901023887,CN_RESIDENT_ID,Xu Guo,legal_rep,18999564637,"
+        "xuguo25474@foxmail.com\n", encoding="utf-8")
+    result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 1, result.output
+    assert "is the header line missing?" in result.output, result.output
+    for value in ("440305197901023887", "18999564637", "xuguo25474"):
+        assert value not in result.output, result.output
+    assert "****3887" in result.output
+
+
+@pytest.mark.parametrize("content, hint", [
+    (b"\x00" * 5000, "NUL bytes"),
+    ("store_id\tname\nS1\ta\n".encode("utf-16-le"), "UTF-16"),
+    (b"sep=,\nstore_id,name\nS1,a\n", "sep= line")], ids=["nul", "utf16", "excel-sep"])
+def test_a_header_that_is_no_header_is_told_briefly(tmp_path, content, hint):
+    """REPORT3 item 6: 5,000 NUL bytes gave an error line of 20,000 characters; a UTF-16 file
+    or Excel's sep= line gave only 'missing required column'."""
+    data = tmp_path / "odd"
+    data.mkdir()
+    (data / "stores.csv").write_bytes(content)
+    result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 1, result.output
+    assert hint in result.output and len(result.output) < 1500, result.output
