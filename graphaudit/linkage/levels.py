@@ -1214,7 +1214,8 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     or on one agreement, is weak. The other merges make a cluster's *cores*; the weak merges
     join cores, often several in parallel (each store of one operator that used the person
     with each of the other's: never a bridge). Two cores joined by weak merges, the smaller
-    of at least ``person_core`` stores and the larger of at least 2, are compared again as two
+    of at least ``person_core`` stores and the larger of at least 2 (or 1 when one of them is
+    suspended: the tie decides a ``linked_to_suspended`` flag), are compared again as two
     groups on all their evidence with the person counted once; when that clears the threshold
     by less than ``weak_cut_bits`` per doubling of the smaller core, every merge between them
     is undone and they become a possible link. Kept whatever the score: cores sharing two ID
@@ -1242,7 +1243,14 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
     smaller = np.minimum(size[lo], size[hi])
     larger = np.maximum(size[lo], size[hi])
-    doubt = rests & (lo != hi) & (smaller >= params.person_core) & (larger >= 2)
+    # Two single stores are the merge itself, already judged, unless one is suspended: the
+    # tie then decides a linked_to_suspended flag, and is judged with the person counted once
+    # (the merge counted its ID, name and phone as three agreements).
+    suspended = np.zeros(n_stores, dtype=bool)
+    if evidence.banned is not None:
+        suspended[cores[~np.isnan(evidence.banned)]] = True
+    doubt = rests & (lo != hi) & (smaller >= params.person_core) & \
+        ((larger >= 2) | suspended[lo] | suspended[hi])
     if not doubt.any():
         return weak
     ends = np.zeros(n_stores, dtype=bool)
