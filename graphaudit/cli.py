@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -124,6 +125,26 @@ class GraphauditGroup(click.Group):
             ctx.exit(1)
 
 
+class InputFile(click.Path):
+    """A file an option names (--columns, --hubs, --previous, --pseudonym-key): it must exist
+    and be a regular file (or a link to one). A FIFO or a device (``/dev/zero``) is refused
+    naming the option, before anything reads it: reading would block, or never end."""
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx) -> Path:
+        path = super().convert(value, param, ctx)
+        try:
+            regular = stat.S_ISREG(os.stat(path).st_mode)
+        except OSError as exc:
+            self.fail(f"{path}: {exc.strerror}", param, ctx)
+        if not regular:
+            self.fail(f"{path} is not a regular file (a FIFO, a device or a socket): give a "
+                      "file", param, ctx)
+        return path
+
+
 class OutputFolder(click.ParamType):
     """An output folder: created when missing, and refused (naming the option) when files
     cannot be written there: under a file, in /proc or /sys, read-only, no permission."""
@@ -210,8 +231,8 @@ def reading_options(func: Callable) -> Callable:
     decorators = [
         click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None,
                      help="Text encoding of the files (default: detected)."),
-        click.option("--columns", "column_map", type=click.Path(exists=True, dir_okay=False,
-                     path_type=Path), help="TOML file renaming export columns to graphaudit's."),
+        click.option("--columns", "column_map", type=InputFile(),
+                     help="TOML file renaming export columns to graphaudit's."),
         click.option("--date-format", metavar="FORMAT", expose_value=False,
                      callback=_remember_date_format,
                      help="strftime format of dates in a form graphaudit does not recognise "
@@ -282,7 +303,7 @@ def pseudonym_key_option(func: Callable) -> Callable:
     the shell history would show a value)."""
     return click.option(
         "--pseudonym-key", "key_file", envvar=KEY_ENV, show_envvar=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=InputFile(),
         help="File holding the key of the pseudonyms (#tags) and of --hash-identifiers "
              "(default: this installation's key, made on first use; see docs/security.md).",
     )(func)
@@ -619,14 +640,13 @@ def sample(stores, seed, profile, out_dir, quiet):
 def hubs_option(help_text: str = "CSV kind,identifier,action[,note]: action hub (never "
                 "links) or link (always links).") -> Callable:
     """--hubs: the investigator's hub decisions (one option, its help told per command)."""
-    return click.option("--hubs", "hubs_file", type=click.Path(exists=True, dir_okay=False,
-                        path_type=Path), help=help_text)
+    return click.option("--hubs", "hubs_file", type=InputFile(), help=help_text)
 
 
 def hub_and_previous_options(func: Callable) -> Callable:
     decorators = [
         hubs_option(),
-        click.option("--previous", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        click.option("--previous", type=InputFile(),
                      help="A previous run's clusters.csv: clusters keep their ids."),
     ]
     return _stacked(func, decorators)

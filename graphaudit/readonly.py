@@ -109,6 +109,11 @@ _NAME = r"(?:`(?:[^`]|``)*`|[A-Za-z_]\w*)"
 _CALL = re.compile(rf"\bCALL\s+({_NAME}(?:\s*\.\s*{_NAME})*)", re.I)
 
 
+def _shortened(word: str, most: int = 40) -> str:
+    """A word of the query as an error quotes it: at most ``most`` characters."""
+    return word if len(word) <= most else word[:most] + "..."
+
+
 def blank_strings_and_comments(statement: str) -> str:
     """The statement with strings and comments blanked out (same length; `names` kept)."""
     return _STRINGS_COMMENTS.sub(lambda m: " " * len(m.group()), statement)
@@ -154,7 +159,8 @@ was run and nothing was changed
     first = words[0].upper() if words else ""
     if first not in FIRST_CLAUSES:
         raise ReadOnlyRefused(
-            f"query {name!r} is refused without --write: it starts with {first or 'nothing'}, "
+            f"query {name!r} is refused without --write: it starts with "
+            f"{_shortened(first) or 'nothing'}, "
             "not a reading clause (MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN, CALL); "
             "nothing was run and nothing was changed")
     for before, word in zip(["", *words], words, strict=False):

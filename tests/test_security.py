@@ -265,6 +265,43 @@ def test_a_file_named_like_a_library_query_does_not_shadow_it(tmp_path, monkeypa
     assert result.exit_code == 2 and "./mine" in result.stderr
 
 
+def test_a_query_file_or_option_file_that_is_a_fifo_or_device_is_refused_without_blocking(
+        tmp_path, monkeypatch):
+    """REPORT3 items 8 and 9: `query ./f.cypher` on a FIFO, `query /dev/zero` and every option
+    file (--hubs, --columns, --previous, --pseudonym-key) on /dev/zero or a FIFO hung (and
+    /dev/zero grew memory without end); a 3 MB query file was quoted whole in the error."""
+    import signal
+
+    from graphaudit.readonly import ReadOnlyRefused, check_statement
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "f.cypher", 0o600)
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("blocked on a FIFO or a device"))
+    signal.alarm(60)
+    try:
+        for target in ("./f.cypher", "/dev/zero"):
+            result = CliRunner().invoke(main, ["query", target, "--uri", "bolt://127.0.0.1:1"])
+            assert result.exit_code == 2, result.output
+            assert "not a regular file" in result.stderr, result.stderr
+        (tmp_path / "big.cypher").write_text("a" * 3_000_000, encoding="utf-8")
+        result = CliRunner().invoke(main, ["query", "./big.cypher", "--uri", "bolt://127.0.0.1:1"])
+        assert result.exit_code == 2 and len(result.output) < 500, result.output[:500]
+        data = tmp_path / "data"
+        data.mkdir()
+        (data / "stores.csv").write_text("store_id\nS1\n", encoding="utf-8")
+        for option in ("--hubs", "--columns", "--previous", "--pseudonym-key"):
+            for target in ("/dev/zero", str(tmp_path / "f.cypher")):
+                result = CliRunner().invoke(main, ["analyze", str(data), "--out",
+                                                   str(tmp_path / "out"), "-q", option, target])
+                assert result.exit_code == 2, (option, target, result.output)
+                assert option in result.stderr and "not a regular file" in result.stderr
+    finally:
+        signal.alarm(0)
+    with pytest.raises(ReadOnlyRefused) as refused_long:
+        check_statement("A" * 100_000)
+    assert len(str(refused_long.value)) < 400
+
+
 # ---------------------------------------------------------------------------------------------
 # 6. Hostile files: a clean error naming the file, exit 1, bounded memory, no traceback
 

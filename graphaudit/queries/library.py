@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import stat
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -18,6 +20,8 @@ from .params import RULE_PARAMETERS, Param, ParameterError, parameters_used, par
 QUERY_DIR: Traversable = resources.files("graphaudit") / "cypher"
 #: files of ``cypher/`` that are not named queries
 NOT_QUERIES = frozenset({"schema.cypher"})
+#: the largest query FILE read (a query is a few KiB; a bigger file is a mistake, or /dev/zero)
+MAX_QUERY_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,14 @@ def find_query(name_or_file: str, directory: Traversable = QUERY_DIR) -> Query:
     looks_like_file = path.suffix == ".cypher" or "/" in name_or_file
     if looks_like_file:
         try:
+            info = os.stat(path)  # never blocks, unlike opening a FIFO
+            if not stat.S_ISREG(info.st_mode):
+                raise ParameterError(f"query file {name_or_file} is not a regular file (a FIFO, "
+                                     "a device or a socket): give a .cypher file")
+            if info.st_size > MAX_QUERY_BYTES:
+                raise ParameterError(f"query file {name_or_file} holds {info.st_size:,} bytes, "
+                                     f"more than a query's {MAX_QUERY_BYTES >> 20} MiB: is it a "
+                                     "query?")
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ParameterError(f"cannot read query file {name_or_file}: {exc}") from None
