@@ -67,3 +67,34 @@ def test_load_cluster_and_report_draw_their_progress(clean_graph, neo4j_env, tmp
     pages = len(list((tmp_path / "report" / "clusters").glob("*.html")))
     assert pages > 0
     assert re.search(rf"writing pages\s+\[#+\]\s+{pages}/{pages}.*pages/s", shown), shown
+
+
+def _into_a_closed_pipe(*args: str, cwd: Path):
+    """Run graphaudit ARGS with its stdout a pipe whose reader is gone, as
+    `graphaudit ... | head -1` leaves it once head has its line."""
+    import subprocess
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run([GRAPHAUDIT, *args], cwd=str(cwd), env=dict(os.environ),
+                              stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=600, check=False)
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize("args", [
+    ("query", "--list"),
+    ("query", "--list", "--format", "json"),
+    ("--help",),
+    ("validate", str(SAMPLE_DATA), "--format", "csv", "--rejects", "r.csv"),
+    ("sample", "--stores", "50", "--out", "world"),
+    ("explain", "S0000041", "--data", str(SAMPLE_DATA)),
+])
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path, args):
+    """hfx item 6: `graphaudit ... | head -1` ends quietly, as Unix tools do: no traceback, no
+    "Exception ignored" at exit, nothing on stderr; the exit code is 1 (the output was cut)."""
+    result = _into_a_closed_pipe(*args, cwd=tmp_path)
+    assert result.returncode == 1 and result.stderr == "", result.stderr[-3000:]
+
