@@ -667,3 +667,55 @@ def test_a_header_that_is_no_header_is_told_briefly(tmp_path, content, hint):
     result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
     assert result.exit_code == 1, result.output
     assert hint in result.output and len(result.output) < 1500, result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# REPORT3 items 3 and 11: two numbers in one value, an extension, Excel's text markers
+
+
+def test_two_numbers_in_one_value_and_excel_markers_are_dropped_with_a_reason(tmp_path):
+    """REPORT3 items 3 and 11: `13800138000/13900139000` was keyed as one 22-digit phone,
+    `13800138000;13900139000` as the first number alone, `a@b.com, c@d.com` as written, and
+    `'6222...` (Excel's text marker) as an invalid account of its own: each linked to none of
+    the stores holding the numbers, with no reject. Each is dropped with its reason now."""
+    data = tmp_path / "two"
+    cells = [  # (phone, email, id_number, account) of each store
+        ("13800138000/13900139000", "", "", ""),
+        ("13800138000、13900139000", "a@b.com, c@d.com", "", ""),
+        ("13800138000;13900139000", "John <a@b.com>", "", ""),
+        ("0755-2345 6789 转 801", "mailto:a@b.com", "'110105194912310021", "'6222020200112200001"),
+        ("", "A@B.com.", '="110105194912310021"', "6222020200112200001,6222020200112200002"),
+        ("13800138000", "a@b.com", "110105194912310021", "6222020200112200001"),
+        ("13900139000", "", "", ""),
+        ("0755-2345 6789", "", "", "")]
+    stores = [f"T{k}" for k in range(len(cells))]
+    write_csv(data / "stores.csv", ["store_id", "name"], [[s, s] for s in stores])
+    write_csv(data / "identities.csv", ["store_id", "id_number", "phone", "email"],
+              [[s, c[2] or f"E1234567{k}", c[0], c[1]]
+               for k, (s, c) in enumerate(zip(stores, cells, strict=True)) if any(c[:3])])
+    write_csv(data / "payments.csv", ["store_id", "account_number"],
+              [[s, c[3]] for s, c in zip(stores, cells, strict=True) if c[3]])
+    rejects = tmp_path / "rj.csv"
+    result = run("analyze", str(data), "--out", str(tmp_path / "out"), "-q",
+                 "--rejects", str(rejects))
+    assert result.exit_code == 0, (result.output, result.exception)
+    dropped = {(r["file"], r["line"], r["field"]): r["reason"] for r in rejects_of(rejects)}
+    line = {s: str(k + 2) for k, s in enumerate(s for s, c in zip(stores, cells, strict=True)
+                                                  if any(c[:3]))}
+    expect = {("T0", "phone"): "more than 15 digits", ("T1", "phone"): "two numbers",
+              ("T2", "phone"): "two numbers", ("T3", "phone"): "an extension",
+              ("T1", "email"): "not one e-mail address", ("T2", "email"): "not one e-mail",
+              ("T3", "email"): "not one e-mail", ("T4", "email"): "not one e-mail",
+              ("T3", "id_number"): "Excel's text marker", ("T4", "id_number"): "Excel's text"}
+    for (store, field), reason in expect.items():
+        got = dropped.get(("identities.csv", line[store], field), "")
+        assert got.startswith(reason) and got.endswith("value dropped, rest of row kept"), \
+            (store, field, got)
+    accounts = {r["line"]: r["reason"] for r in rejects_of(rejects)
+                if r["file"] == "payments.csv"}
+    assert accounts["2"].startswith("Excel's text marker"), accounts
+    assert accounts["3"].startswith("two numbers"), accounts
+    assert len(dropped) == len(expect) + 2, dropped
+    clusters = {r["store_id"]: r["cluster_id"] for r in data_rows(tmp_path / "out" /
+                                                                  "clusters.csv")}
+    assert len({clusters[s] for s in ("T0", "T1", "T2", "T3", "T4")}) == 5  # no garbage key
