@@ -554,7 +554,14 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
     if len(family_names):
         seen = np.unique(pair[held] * len(family_names) + families)
         kinds = np.bincount(seen // len(family_names), minlength=len(pairs))
-    chosen = np.flatnonzero(kinds >= params.held_families)
+    enough = kinds >= params.held_families
+    outside = stores_of_value[row_value] - in_larger
+    one = _one_held(model, params, pairs, levels, shared, held, size, outside)
+    if len(one):
+        # pairs at or above the threshold that did not merge were parted by the cuts
+        one = one[model.score(levels[one], chances[one]) < params.merge_bits]
+        enough[one] = True
+    chosen = np.flatnonzero(enough)
     if not len(chosen):
         return empty, _items(shared, chosen, edge_base, model)
     big = np.where(size[pairs[chosen, 0]] >= size[pairs[chosen, 1]], pairs[chosen, 0],
@@ -574,6 +581,33 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
                            "size_a": size[pairs[chosen, 0]], "size_b": size[pairs[chosen, 1]],
                            "weak": False, "held": True})
     return merges, _items(shared, chosen, edge_base, model)
+
+
+def _one_held(model: Model, params: LinkageParams, pairs: np.ndarray, levels: np.ndarray,
+              shared: pd.DataFrame, held: np.ndarray, size: np.ndarray,
+              outside: np.ndarray) -> np.ndarray:
+    """The candidate pairs of a single store and a larger group that one held value joins
+    (docs/linkage.md, held values): with brands in the data, a held value of another kind
+    than the brand beside a brand the two agree on; without, a held value of a comparison of
+    ``held_alone`` that ``held_outside`` or more stores outside the larger group use
+    (``outside``: per row of ``shared``)."""
+    single = np.minimum(size[pairs[:, 0]], size[pairs[:, 1]]) == 1
+    comp = shared["comp"].to_numpy()
+    pair = shared["pair"].to_numpy()
+    if "brand" in model.comparisons:
+        if not params.held_brand:
+            return np.zeros(0, np.int64)
+        brand = model.comparisons.index("brand")
+        rows = held & (comp != brand)
+        agree = levels[:, brand] >= NEAR
+    else:
+        rows = held & np.isin(comp, [c for c, name in enumerate(model.comparisons)
+                                     if name in params.held_alone]) & \
+            (outside >= params.held_outside)
+        agree = np.ones(len(pairs), dtype=bool)
+    has = np.zeros(len(pairs), dtype=bool)
+    has[pair[rows]] = True
+    return np.flatnonzero(single & has & agree)
 
 
 def strongest_forest(merges: pd.DataFrame, n_stores: int) -> np.ndarray:

@@ -140,6 +140,16 @@ class LinkageParams:
     held_families: int = 2
     #: a value is held by a group when this share of its stores are in that group
     held_share: float = 2 / 3
+    #: a single store that shares one held kind (not the brand) with a larger group joins it
+    #: when the two agree on the brand (docs/linkage.md, held values)
+    held_brand: bool = True
+    #: where no store has a brand, a single store that shares a held value of one of these
+    #: comparisons with a larger group joins it (docs/linkage.md, held values)
+    held_alone: tuple[str, ...] = ("payment", "phone+email")
+    #: ... when that many stores outside the larger group use it: an operator writes its value
+    #: on several stragglers, a coincidence (two people born on one day) puts one stranger
+    #: beside a group
+    held_outside: int = 2
 
 
 @dataclass
