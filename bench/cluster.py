@@ -13,8 +13,8 @@ the figures and cluster / analyze; asserts nothing.
 
 runs `graphaudit cluster`'s three stages in this process on the graph the server holds (no
 world made, nothing emptied: for a graph already loaded, such as the 1,000,000-store one), and
-prints each one's wall and this process's CPU (the rest of the wall is the server's or the
-workers'): reading the graph back, the analysis, writing the clusters back.
+prints each one's wall, this process's CPU and the local server's (the rest of the wall is
+the workers' or waiting): reading the graph back, the analysis, writing the clusters back.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from graphaudit.errors import GraphauditError
 from graphaudit.settings import resolve_settings
 from graphaudit.store import GraphStore
 
@@ -86,6 +87,25 @@ def main() -> None:
                   f"= {wall / analyze[0]:.2f} x analyze", flush=True)
 
 
+def server_pid() -> int | None:
+    """The local server's java process (scripts/neo4j.sh's pid file), if any."""
+    from graphaudit.bulk import local_server
+
+    try:
+        return int((local_server(resolve_settings()) / "neo4j.pid").read_text().strip())
+    except (OSError, ValueError, GraphauditError):
+        return None
+
+
+def server_cpu(pid: int | None) -> float:
+    """User + system seconds of process ``pid`` (0.0 when unknown: a remote server)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, TypeError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def stages() -> None:
     """`graphaudit cluster` as pipeline.run_cluster runs it, each stage timed."""
     from graphaudit import pipeline
@@ -94,13 +114,16 @@ def stages() -> None:
     from graphaudit.store import connect
 
     settings = Settings(connection=resolve_settings(), parallel=Parallel.auto())
-    marks = [("start", time.perf_counter(), time.process_time(), os.getloadavg()[0])]
+    server = server_pid()
+    marks = [("start", time.perf_counter(), time.process_time(), os.getloadavg()[0],
+              server_cpu(server))]
 
     def mark(name: str) -> None:
-        marks.append((name, time.perf_counter(), time.process_time(), os.getloadavg()[0]))
-        (_, wall0, cpu0, _), (_, wall1, cpu1, load) = marks[-2:]
-        print(f"  {name}: {wall1 - wall0:.1f} s wall, {cpu1 - cpu0:.1f} s CPU of this process "
-              f"(load average {load:.1f})", flush=True)
+        marks.append((name, time.perf_counter(), time.process_time(), os.getloadavg()[0],
+                      server_cpu(server)))
+        (_, wall0, cpu0, _, srv0), (_, wall1, cpu1, load, srv1) = marks[-2:]
+        print(f"  {name}: {wall1 - wall0:.1f} s wall, {cpu1 - cpu0:.1f} s CPU of this process, "
+              f"{srv1 - srv0:.1f} s CPU of the server (load average {load:.1f})", flush=True)
 
     print(f"cluster, stage by stage (load average {marks[0][3]:.1f} at start)", flush=True)
     with connect(settings.connection) as store:
