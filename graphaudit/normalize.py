@@ -688,15 +688,25 @@ def address_identities(keys: pa.Array) -> pa.Array:
     return pc.binary_join(kept, " ")
 
 
-def store_id_key(raw: str) -> str:
-    """A store id as graphaudit keys it: NFKC-normalized and trimmed, so that a full-width
-    ``ＳＴ００１`` (an input method's, or a spreadsheet's) is the store ``ST001``; the case and
-    everything else are kept (``st001`` is another id).
+#: invisible format characters (Unicode Cf: zero-width space and joiners, the BOM, direction
+#: marks and overrides, the soft hyphen) that a copy and paste leaves in an id: ``S1`` and
+#: ``S1`` + U+200B would be two stores that print the same (REPORT3 item 7)
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u206f\ufeff\ufff9-\ufffb]")
 
-    >>> store_id_key(" ＳＴ００１ "), store_id_key("st001")
-    ('ST001', 'st001')
+
+def store_id_key(raw: str) -> str:
+    """A store id as graphaudit keys it: NFKC-normalized, without invisible format characters
+    (a zero-width space, a BOM, direction marks) and trimmed, so that a full-width ``ＳＴ００１``
+    (an input method's, or a spreadsheet's) is the store ``ST001``; the case and everything
+    else are kept (``st001`` is another id).
+
+    >>> store_id_key(" ＳＴ００１ "), store_id_key("st001"), store_id_key("ST001\u200b")
+    ('ST001', 'st001', 'ST001')
     """
-    return unicodedata.normalize("NFKC", raw).strip() if not raw.isascii() else raw.strip()
+    if raw.isascii():
+        return raw.strip()
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw)).strip()
 
 
 def store_id_keys(values: pd.Series) -> pd.Series:
@@ -706,7 +716,7 @@ def store_id_keys(values: pd.Series) -> pd.Series:
     if not wide.any():
         return values.str.strip()
     values = values.copy()
-    values[wide] = values[wide].str.normalize("NFKC")
+    values[wide] = values[wide].str.normalize("NFKC").str.replace(_INVISIBLE, "", regex=True)
     return values.str.strip()
 
 

@@ -719,3 +719,22 @@ def test_two_numbers_in_one_value_and_excel_markers_are_dropped_with_a_reason(tm
     clusters = {r["store_id"]: r["cluster_id"] for r in data_rows(tmp_path / "out" /
                                                                   "clusters.csv")}
     assert len({clusters[s] for s in ("T0", "T1", "T2", "T3", "T4")}) == 5  # no garbage key
+
+
+def test_a_store_id_with_an_invisible_character_is_the_same_store(tmp_path):
+    """REPORT3 item 7: S8 and S8 + U+200B (a zero-width space a copy and paste left) were two
+    stores in different clusters that print the same in every output; so were ids with a BOM
+    or a direction mark inside. The format characters are dropped when ids are read."""
+    data = tmp_path / "data"
+    write_csv(data / "stores.csv", ["store_id", "name"],
+              [["S8", "Eight"], ["S8\u200b", "Eight again"], ["\ufeffS9", "Nine"],
+               ["S1\u200e0", "Ten"]])
+    write_csv(data / "identities.csv", ["store_id", "id_number", "id_type"],
+              [["S9\u2060", "E12345678", "PASSPORT"], ["S10", "E12345678", "PASSPORT"]])
+    rejects = tmp_path / "r.csv"
+    run("validate", str(data), "--rejects", str(rejects))
+    assert [(r["line"], r["reason"]) for r in rejects_of(rejects)] == [
+        ("3", "duplicate store_id")]
+    records = read_records(data, RejectsWriter(None))
+    assert records.stores["store_id"].tolist() == ["S8", "S9", "S10"]
+    assert records.identities["store_id"].tolist() == ["S9", "S10"]
