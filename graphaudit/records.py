@@ -604,6 +604,10 @@ def _detect_encoding(path: Path) -> str:
         raise _file_error(path, f"cannot read: {exc}") from exc
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's "Unicode Text": --encoding cannot help, as it offers no UTF-16 (REPORT3 item 4)
+        raise DataError(f"{path}: UTF-16 (a byte order mark, as Excel's \"Unicode Text\" "
+                        "writes it): save it as \"CSV UTF-8\" (or as UTF-8 text) and run again")
     for name in ENCODINGS:
         try:
             codecs.getincrementaldecoder(name)().decode(head, final=False)

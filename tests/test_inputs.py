@@ -657,10 +657,13 @@ def test_a_file_without_a_header_line_is_named_so_with_its_first_record_masked(t
 @pytest.mark.parametrize("content, hint", [
     (b"\x00" * 5000, "NUL bytes"),
     ("store_id\tname\nS1\ta\n".encode("utf-16-le"), "UTF-16"),
-    (b"sep=,\nstore_id,name\nS1,a\n", "sep= line")], ids=["nul", "utf16", "excel-sep"])
+    (b"sep=,\nstore_id,name\nS1,a\n", "sep= line"),
+    ("store_id\tname\nS1\ta\n".encode("utf-16"), "UTF-16 (a byte order mark")],
+    ids=["nul", "utf16", "excel-sep", "utf16-bom"])
 def test_a_header_that_is_no_header_is_told_briefly(tmp_path, content, hint):
     """REPORT3 item 6: 5,000 NUL bytes gave an error line of 20,000 characters; a UTF-16 file
-    or Excel's sep= line gave only 'missing required column'."""
+    or Excel's sep= line gave only 'missing required column'. Item 4: a UTF-16 file with its
+    byte order mark was told to give --encoding, which offers no UTF-16."""
     data = tmp_path / "odd"
     data.mkdir()
     (data / "stores.csv").write_bytes(content)
