@@ -503,7 +503,8 @@ _WHEN = (rf"(?:{_DATE})(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?"
 #: middle dots (U+00B7, U+30FB, U+FF65), full-width forms (what an IME types) and the
 #: ideographic space. Commas are not: thousands separators (``1,234,567``) join no run.
 SEPARATORS = (" .\\-/_()" + "".join(chr(c) for c in range(0x2010, 0x2016))
-              + "\u2212\u00b7\u30fb\uff65\uff0d\uff0e\uff0f\uff3f\uff08\uff09\u3000")
+              + "\u2212\u00b7\u30fb\uff65\uff0d\uff0e\uff0f\uff3f\uff08\uff09\u3000"
+              + "\u200b\u200c\u200d\u2060\ufeff")  # zero-width: invisible between digits
 #: between two digits of one number: up to four separators (``(138)0013-8000``,
 #: ``138  0013  8000``, ``+86 (138) 0013 8000``, ``138·0013·8000``)
 _SEP = f"[{SEPARATORS}]{{1,4}}"
@@ -522,25 +523,32 @@ _DIGITS = rf"\+?\(?\d(?:(?:{_SEP}(?!{_KEEP}))?\d){{8,}}[xX]?|(?<!\d)\d{{8}}(?!\d
 _S = f"(?:{_SEP})?"
 _CN_ID = (rf"(?<!\d)\d(?:{_S}\d){{5}}{_S}(?:18|19|20)(?:{_S}\d){{6}}(?:{_S}\d){{3}}{_S}[\dxX]"
           rf"(?!{_S}\d)")
-_NOT_IN_EMAIL = r"[^\s@<>\"',;:()\[\]]"
-_LABEL = r"[^\s@<>\"',;:()\[\].]{1,63}"
-_EMAIL = _NOT_IN_EMAIL + r"{1,64}@" + _LABEL + r"(?:\." + _LABEL + r"){1,8}"
+#: an at sign and a dot as an input method types them too (full-width ＠ and ．, the
+#: ideographic full stop 。): ``li.na＠example．com`` is an e-mail address (REPORT3 item 18)
+_AT = "@\uff20\ufe6b"
+_DOT = ".\uff0e\u3002\uff61"
+_NOT_IN_EMAIL = rf"[^\s{_AT}<>\"',;:()\[\]]"
+_LABEL = rf"[^\s{_AT}<>\"',;:()\[\]{_DOT}]{{1,63}}"
+_EMAIL = _NOT_IN_EMAIL + rf"{{1,64}}[{_AT}]" + _LABEL + rf"(?:[{_DOT}]" + _LABEL + r"){1,8}"
+#: the e-mail as :func:`mask` reads it: ASCII at sign and dots
+_ASCII_EMAIL = str.maketrans({"\uff20": "@", "\ufe6b": "@", "\uff0e": ".", "\u3002": ".",
+                              "\uff61": "."})
 _PII = re.compile(f"(?P<email>{_EMAIL})|(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: the same without e-mails, for text without an ``@`` (half the time: the e-mail pattern is
 #: tried at every position otherwise)
 _DIGIT_RUNS = re.compile(f"(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: a text without a digit and an ``@`` has nothing to scrub (checked first: most text is so)
-_QUICK = re.compile(r"[\d@]")
+_QUICK = re.compile(rf"[\d{_AT}]")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits
 #: together, or nine with separators between them (a superset of ``_PII``'s matches)
-_MAY_SCRUB = (rf"@|\p{{Nd}}{{8}}|\p{{Nd}}(?:[{SEPARATORS}]{{0,4}}\p{{Nd}}){{8,}}"
+_MAY_SCRUB = (rf"[{_AT}]|\p{{Nd}}{{8}}|\p{{Nd}}(?:[{SEPARATORS}]{{0,4}}\p{{Nd}}){{8,}}"
               rf"|^{_HASHED.pattern}$")
 
 
 def _scrubbed(match: re.Match) -> str:
     text = match.group()
     if match.lastgroup == "email":
-        return mask("email", text)
+        return mask("email", text.translate(_ASCII_EMAIL))
     if match.lastgroup == "keep":
         return text
     digits = re.sub(r"[^\dxX]", "", text)
@@ -562,7 +570,7 @@ def scrub(text: str, show_pii: bool = False) -> str:
         return text
     if is_hashed(text):  # a holder name stored hashed (--hash-identifiers): its tag
         return text[:TAG_HEX + 1]
-    return (_PII if "@" in text else _DIGIT_RUNS).sub(_scrubbed, text)
+    return (_PII if any(at in text for at in _AT) else _DIGIT_RUNS).sub(_scrubbed, text)
 
 
 #: RE2 pattern of an e-mail address already masked (``z***@``) where scrub's e-mail match would
