@@ -66,13 +66,16 @@ def write_outputs(
         for path in paths.values():
             if path.is_symlink():  # write a file of our own, never through a link
                 path.unlink()
-        # The tables are written by a forked child while this process writes the report.
+        # Most tables are written by a forked child while this process writes the report,
+        # then evidence.csv and hubs.csv: at a million stores the child's tables took about
+        # twice the report's CPU, and the two halves now end together.
         with (parallel or Parallel()).start(_write_tables, analysis, paths, show_pii, secret,
                                             rows=len(analysis.stores)) as tables:
             pages = write_report(analysis, out, show_pii=show_pii, source=source,
                                  only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
                                  progress=progress, secret=secret, not_assessed=not_assessed,
                                  standalone=standalone, parallel=parallel)
+            _write_identifier_tables(analysis, paths, show_pii, secret)
             tables.result()
         record.add(*paths.values(), *pages)
         if own_record:
@@ -83,15 +86,29 @@ def write_outputs(
 
 def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
                   secret: bytes) -> None:
-    """clusters.csv, cluster_summary.csv, evidence.csv, hubs.csv, links.csv, possible_links.csv
-    and model.json; free text from the data (addresses, brands, hub notes) is scrubbed as in the
-    report."""
+    """clusters.csv, cluster_summary.csv, links.csv, possible_links.csv and model.json (the
+    other tables are :func:`_write_identifier_tables`'); free text from the data (addresses,
+    brands) is scrubbed as in the report."""
     write_csv(_per_store(analysis), paths["clusters.csv"])
     summary = analysis.clusters[analysis.clusters["size"] >= 2].drop(
         columns=["first_suspension"])
     if "brands" in summary and not show_pii:
         summary = summary.assign(brands=_scrubbed(summary["brands"]))
     write_csv(summary, paths["cluster_summary.csv"])
+    texts = address_texts(analysis.linkage)
+    merges = merge_table(analysis.linkage)
+    merges["evidence"] = _described(analysis, merges, texts, show_pii, secret)
+    write_csv(_floats_as_text(merges.drop(columns=["edge"])), paths["links.csv"])
+    possible = possible_links(analysis, show_pii, secret, texts)
+    write_csv(_floats_as_text(possible.drop(columns=["edge"])), paths["possible_links.csv"])
+    paths["model.json"].write_text(json.dumps(model_report(analysis), indent=2,
+                                              ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _write_identifier_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
+                             secret: bytes) -> None:
+    """evidence.csv and hubs.csv: the shared identifiers, each shown as outputs show it; hub
+    notes are scrubbed as in the report."""
     texts = address_texts(analysis.linkage)
     evidence = _with_identifier(analysis.evidence, texts, show_pii, secret)
     write_csv(_floats_as_text(evidence[["cluster_id", "kind", "identifier", "store_count",
@@ -103,13 +120,6 @@ def _write_tables(analysis: Analysis, paths: dict[str, Path], show_pii: bool,
         hubs = hubs.assign(reason=_scrubbed(hubs["reason"]))
     write_csv(_floats_as_text(hubs[["kind", "identifier", "store_count", "groups", "status",
                                     "reason", "weight"]]), paths["hubs.csv"])
-    merges = merge_table(analysis.linkage)
-    merges["evidence"] = _described(analysis, merges, texts, show_pii, secret)
-    write_csv(_floats_as_text(merges.drop(columns=["edge"])), paths["links.csv"])
-    possible = possible_links(analysis, show_pii, secret, texts)
-    write_csv(_floats_as_text(possible.drop(columns=["edge"])), paths["possible_links.csv"])
-    paths["model.json"].write_text(json.dumps(model_report(analysis), indent=2,
-                                              ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def possible_links(analysis: Analysis, show_pii: bool = False, secret: bytes | None = None,
