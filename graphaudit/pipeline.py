@@ -601,7 +601,10 @@ def run_load(
                             "holds a graph: give --replace to replace it, or load without "
                             "--bulk (MERGE adds to it)")
         files_now = fingerprint(Path(data_dir))
-        store.check_load(source, mode, files_now)
+        loaded = store.check_load(source, mode, files_now)
+        # the same files loaded again over the graph they made last: it cannot change it
+        rerun_of_last = (mode is None and not bulk and bool(loaded)
+                         and loaded[-1]["source"] == source)
         if bulk:
             from .bulk import bulk_load, server_stopping
 
@@ -636,9 +639,12 @@ def run_load(
         files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
                                                    "rejected": r.rejected_total}
                  for r in records.reports}
+        # a rerun that created nothing leaves the clusters current (REPORT3 item 5)
+        unchanged = (rerun_of_last and not summary.nodes_created
+                     and not summary.relationships_created)
         data_set = store.record_data_set(source, files, mode, len(records.stores),
                                          [g.describe() for g in gaps(records.reports)],
-                                         files_now)
+                                         files_now, changed=not unchanged)
         stale = stale_clusters(store)
     return LoadRun(records.reports, summary, data_set, stale, elapsed, writer)
 

@@ -431,13 +431,14 @@ class GraphStore:
 
     def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str | None,
                         stores: int, not_assessed: Iterable[str] = (),
-                        fingerprint: str | None = None) -> dict:
+                        fingerprint: str | None = None, changed: bool = True) -> dict:
         """Record a load as the :DataSet node of its source: path, time, mode and row counts per
         file (read, accepted, rejected), and what its missing columns leave unassessed
         (:mod:`graphaudit.coverage`, for the report); return its properties. Loading a source
         again (a rerun) updates its node and counts the loads, so the graph stays the same; the
         node keeps its id, and its mode when ``mode`` is None (a load without --append or
-        --replace)."""
+        --replace). ``changed`` False (a rerun of the last load that created nothing) keeps its
+        ``loaded_at``, so the clusters computed since stay current."""
         props = {"source": source, "stores": stores, "not_assessed": list(not_assessed)}
         if fingerprint is not None:
             props["fingerprint"] = fingerprint
@@ -445,7 +446,7 @@ class GraphStore:
             for what, n in counts.items():
                 props[f"{name}_{what}"] = int(n)
         return self.run_write_one(WRITE_DATA_SET, props=props, mode=mode,
-                                  data_set_id=uuid.uuid4().hex[:12])
+                                  data_set_id=uuid.uuid4().hex[:12], changed=changed)
 
     def run_write_one(self, query: str, **parameters: object) -> dict:
         """Run one statement in a managed write transaction; return its single record."""

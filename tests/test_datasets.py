@@ -137,6 +137,26 @@ def test_clusters_older_than_a_load_are_announced_and_replaced(clean_graph, neo4
     assert clean_graph.run_read("MATCH (c:Cluster) RETURN count(c) AS n")[0]["n"] == 0
 
 
+def test_a_rerun_that_changes_nothing_leaves_the_clusters_current(clean_graph, neo4j_env,
+                                                                  tmp_path):
+    """REPORT3 item 5: `load A`, `cluster`, `load A` again (the harmless rerun) said the
+    clusters predate the load, and every query after it hinted to run `cluster` again. A rerun
+    after another data set was appended may change the stores they share: that one still
+    makes the clusters stale."""
+    first = small_world(tmp_path / "a", "A")
+    assert load(first, tmp_path).exit_code == 0
+    assert run("cluster", "-q").exit_code == 0
+    again = load(first, tmp_path)
+    assert again.exit_code == 0, again.stderr
+    assert "predate this load" not in again.stderr, again.stderr
+    queried = run("query", "riskiest-clusters")
+    assert queried.exit_code == 0 and "predate the last load" not in queried.stderr
+    assert load(small_world(tmp_path / "b", "B"), tmp_path, "--append").exit_code == 0
+    assert run("cluster", "-q").exit_code == 0
+    rerun = load(first, tmp_path)  # B was loaded after A: A's rows may overwrite B's
+    assert rerun.exit_code == 0 and "predate this load" in rerun.stderr, rerun.stderr
+
+
 def test_reset_asks_and_deletes_in_batches(clean_graph, neo4j_env, tmp_path):
     assert load(small_world(tmp_path / "a", "A", stores=25), tmp_path).exit_code == 0
     declined = run("reset", input="n\n")
