@@ -22,7 +22,7 @@ from . import normalize
 from .parallel import Parallel
 from .records import RecordSet, Reject, RejectsWriter, date_values
 
-__all__ = ["KINDS", "LABELS", "RELATIONSHIPS", "STORE_DATES", "Identifiers",
+__all__ = ["KINDS", "LABELS", "PLACEHOLDER_BRANDS", "RELATIONSHIPS", "STORE_DATES", "Identifiers",
            "extract_identifiers", "store_brand_key", "store_brand_keys", "store_dates"]
 
 #: identifier kinds, in the order they are loaded and reported
@@ -479,6 +479,13 @@ def _normalize_chunk(func, pairs: list[tuple[str, str]]) -> list[tuple[str, bool
     return results
 
 
+#: brand keys that say "no brand" (an export's filler): taken as no brand, so that a store
+#: under one never "reuses" a suspended store's filler, nor is a variant of it (REPORT3 item 12)
+PLACEHOLDER_BRANDS = frozenset({
+    "na", "none", "null", "nil", "unknown", "other", "others", "unbranded", "nobrand",
+    "generic", "无", "暂无", "无品牌", "其他", "其它", "未知"})
+
+
 def store_brand_keys(brands: pd.Series) -> np.ndarray:
     """:func:`store_brand_key` of every brand: ASCII brands in Arrow (lower case, letters and
     digits kept), the others once per distinct brand in Python."""
@@ -489,6 +496,7 @@ def store_brand_keys(brands: pd.Series) -> np.ndarray:
     if len(other):
         codes, distinct = pd.factorize(brands.iloc[other])
         keys[other] = np.array([store_brand_key(b) for b in distinct], dtype=object)[codes]
+    keys[pd.Series(keys, dtype=object).isin(PLACEHOLDER_BRANDS).to_numpy()] = ""
     return keys
 
 
@@ -506,11 +514,13 @@ def store_dates(stores: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def store_brand_key(brand: str) -> str:
-    """The brand key of a store, or "" when the brand is empty or has no letter or digit."""
+    """The brand key of a store, or "" when the brand is empty, has no letter or digit, or is a
+    placeholder (:data:`PLACEHOLDER_BRANDS`: ``N/A``, ``none``, ``无``)."""
     try:
-        return normalize.brand_key(brand) if brand else ""
+        key = normalize.brand_key(brand) if brand else ""
     except ValueError:
         return ""
+    return "" if key in PLACEHOLDER_BRANDS else key
 
 
 def _first_per_key(links: pd.DataFrame,

@@ -741,3 +741,33 @@ def test_a_store_id_with_an_invisible_character_is_the_same_store(tmp_path):
     records = read_records(data, RejectsWriter(None))
     assert records.stores["store_id"].tolist() == ["S8", "S9", "S10"]
     assert records.identities["store_id"].tolist() == ["S9", "S10"]
+
+
+def test_placeholder_brands_are_no_brand(tmp_path):
+    """REPORT3 item 12: stores under the filler brands N/A, 无, none were taken as reusing a
+    suspended store's "brand" (brand_reuse 'same'), and a key of three letters or more
+    (`none`) was a base of the brand-variant rule. They are no brand now."""
+    from graphaudit import pipeline
+    from graphaudit.settings import Settings
+
+    data = tmp_path / "na"
+    rows = [["A1", "N/A", "2022-01-01", "suspended", "2022-06-01"],
+            ["A2", "n/a", "2022-08-01", "active", ""],
+            ["B1", "无", "2022-01-01", "suspended", "2022-06-01"],
+            ["B2", "无", "2022-07-01", "active", ""],
+            ["D1", "none", "2022-01-01", "suspended", "2022-06-01"],
+            ["D2", "Nonex", "2022-07-01", "active", ""],
+            ["E1", "Mpow", "2022-01-01", "suspended", "2022-06-01"],
+            ["E2", "Mpow", "2022-07-01", "active", ""]]
+    write_csv(data / "stores.csv", ["store_id", "brand", "opened_on", "status", "suspended_on"],
+              rows)
+    write_csv(data / "identities.csv", ["store_id", "id_number", "id_type"],
+              [["D1", "E1234567", "PASSPORT"], ["D2", "E1234567", "PASSPORT"]])
+    run = pipeline.run_files(data, tmp_path / "out", Settings())
+    analysis = run.analysis
+    for store in ("A2", "B2", "D2"):
+        assert not analysis.store(store)["brand_reuse_of"], (store, analysis.store(store))
+    assert analysis.store("E2")["brand_reuse"] == "same"  # a real brand still counts
+    clusters = analysis.clusters.set_index("cluster_id")
+    assert clusters.loc[analysis.cluster_of["D2"], "brand_variants"] in ("", 0, None) or \
+        not clusters.loc[analysis.cluster_of["D2"], "brand_variants"]
