@@ -41,10 +41,9 @@ from .store import (
     WRITE_HASHING,
     GraphStore,
     LoadSummary,
-    hashed_identifiers,
+    hashed_graph_tables,
     link_columns,
     node_columns,
-    scrubbed,
     store_columns,
 )
 
@@ -283,8 +282,7 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         folder = Path(tmp)
         try:
             if hash_with is not None:
-                stores = stores.assign(status_reason=scrubbed(stores["status_reason"]))
-                identifiers = hashed_identifiers(identifiers, hash_with)
+                stores, identifiers = hashed_graph_tables(stores, identifiers, hash_with)
             files = write_import_files(folder, stores, identifiers)
         except BaseException:
             server.communicate("")

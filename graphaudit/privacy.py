@@ -34,6 +34,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -41,6 +42,7 @@ from .errors import ConfigError, DataError
 from .settings import config_dir
 
 __all__ = [
+    "HASHED_GRAPH_SCRUBBED",
     "KEY_ENV",
     "KEY_FILE",
     "MIN_KEY_BITS",
@@ -55,6 +57,7 @@ __all__ = [
     "formula_cells",
     "hash_value",
     "hash_values",
+    "hashed_graph_table",
     "installation_key_path",
     "is_hashed",
     "key_bits",
@@ -309,6 +312,56 @@ def hash_values(domain: str, values: pa.Array, secret: bytes | None = None) -> p
 def is_hashed(value: object) -> bool:
     """Whether ``value`` is a stored hash (no normalized identifier looks like one: ``#``)."""
     return isinstance(value, str) and _HASHED.fullmatch(value) is not None
+
+
+#: free text of the stores that a hashed graph holds scrubbed: it may quote an identifier
+HASHED_GRAPH_SCRUBBED = ("status_reason",)
+
+
+def hashed_graph_table(frame: pd.DataFrame, secret: bytes,
+                       kinds: pd.Series | str | None = None) -> pd.DataFrame:
+    """A table (stores, links, or one kind's identifier nodes) as a graph loaded with
+    ``--hash-identifiers`` holds it: the one rule of ``load`` and ``load --bulk``
+    (docs/security.md).
+
+    In the rows of ID numbers, accounts, phones and e-mails (``kinds``: each row's identifier
+    kind, or the table's one kind) the ``key`` and its spelling ``raw`` are keyed hashes
+    (:func:`hash_values`, the spelling hashed apart from the key: domains ``phone`` and
+    ``phone raw``); every ``holder_name`` is a keyed hash; the columns of
+    :data:`HASHED_GRAPH_SCRUBBED` are scrubbed of digit runs and e-mails (:func:`scrub_column`).
+    Equal values hash equal, so stores still share the same nodes and link as before;
+    addresses, names and brands stay readable (linkage compares them by their words). Each
+    distinct value is hashed once; ``frame`` is not changed.
+    """
+    frame = frame.copy()
+    for name in HASHED_GRAPH_SCRUBBED:
+        if name in frame:
+            frame[name] = _column(scrub_column(_text_array(frame[name])), frame[name])
+    if kinds is not None:
+        kinds = pd.Series(kinds, index=frame.index) if isinstance(kinds, str) else kinds
+        for kind in sorted(PII_KINDS):
+            rows = (kinds == kind).to_numpy()
+            if not rows.any():
+                continue
+            for name, domain in (("key", kind), ("raw", f"{kind} raw")):
+                if name in frame:
+                    values = frame.loc[rows, name]
+                    frame.loc[rows, name] = _column(
+                        hash_values(domain, _text_array(values), secret), values)
+    if "holder_name" in frame:
+        frame["holder_name"] = _column(
+            hash_values("holder_name", _text_array(frame["holder_name"]), secret),
+            frame["holder_name"])
+    return frame
+
+
+def _text_array(column: pd.Series) -> pa.Array:
+    """A pandas column of text as Arrow, a missing value as ""."""
+    return pa.array(column.astype(object).where(column.notna(), ""), type=pa.large_string())
+
+
+def _column(values: pa.Array, like: pd.Series) -> pd.Series:
+    return pd.Series(values, index=like.index, dtype=object)
 
 
 # ---------------------------------------------------------------------------------------------

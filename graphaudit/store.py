@@ -42,12 +42,12 @@ from .identifiers import (
     store_brand_keys,
 )
 from .parallel import Parallel
-from .privacy import PII_KINDS, hash_values, key_id, scrub_column
+from .privacy import PII_KINDS, hashed_graph_table, key_id
 from .readonly import split_statements
 from .settings import ConnectionSettings, check_uri
 
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "graph_overrides",
-           "hashed_identifiers", "hashed_under", "read_hashing", "stale_clusters"]
+           "hashed_graph_tables", "hashed_under", "read_hashing", "stale_clusters"]
 
 # The server's notifications on graphaudit's own statements (a label that does not exist yet in
 # an empty database) are not the user's business; `graphaudit query` reports those of a query.
@@ -233,7 +233,7 @@ class GraphStore:
 
         With ``hash_with`` (a pseudonym key), the graph stores keyed hashes instead of ID
         numbers, accounts, phones, e-mails, their spellings and holder names
-        (:func:`hashed_identifiers`), and says so in a ``:GraphauditPrivacy`` node; a graph
+        (:func:`hashed_graph_tables`), and says so in a ``:GraphauditPrivacy`` node; a graph
         holds one or the other, never both (GraphauditError): a load without ``hash_with`` into
         a hashed graph is refused, and the CLI loads a hashed graph hashed even without
         ``--hash-identifiers``.
@@ -281,8 +281,7 @@ class GraphStore:
                 "the graph was loaded with --hash-identifiers under another pseudonym key: "
                 "give that key with --pseudonym-key")
         self.run_write(WRITE_HASHING, key_id=key_id(secret))
-        return (stores.assign(status_reason=scrubbed(stores["status_reason"])),
-                hashed_identifiers(identifiers, secret))
+        return hashed_graph_tables(stores, identifiers, secret)
 
     def _write_lanes(
         self,
@@ -637,44 +636,15 @@ def graph_overrides(store: GraphStore, overrides, secret: bytes):
                         lines=hashed(overrides.lines))
 
 
-def _hashed(domain: str, column: pd.Series, secret: bytes) -> pd.Series:
-    values = pa.array(column.astype(object).where(column.notna(), ""), type=pa.large_string())
-    return pd.Series(hash_values(domain, values, secret), index=column.index, dtype=object)
-
-
-def scrubbed(column: pd.Series) -> pd.Series:
-    """Free text as a hashed graph stores it: digit runs and e-mails masked
-    (:func:`.privacy.scrub_column`)."""
-    values = pa.array(column.astype(object).where(column.notna(), ""), type=pa.large_string())
-    return pd.Series(scrub_column(values), index=column.index, dtype=object)
-
-
-def hashed_identifiers(identifiers: Identifiers, secret: bytes) -> Identifiers:
-    """``identifiers`` with keyed hashes (:func:`.privacy.hash_value`) in place of the keys and
-    spellings of ID numbers, accounts, phones and e-mails, and of every holder name.
-
-    Equal values hash equal, so stores still share the same nodes and the graph links as
-    before; addresses stay readable (linkage compares them by their words). Each distinct
-    value is hashed once.
-    """
-    def hashed(frame: pd.DataFrame, kind_of: pd.Series | str) -> pd.DataFrame:
-        frame = frame.copy()
-        kinds = (pd.Series(kind_of, index=frame.index) if isinstance(kind_of, str)
-                 else kind_of)
-        for kind in PII_KINDS:
-            rows = (kinds == kind).to_numpy()
-            if not rows.any():
-                continue
-            for column, domain in (("key", kind), ("raw", f"{kind} raw")):
-                if column in frame:
-                    frame.loc[rows, column] = _hashed(domain, frame.loc[rows, column], secret)
-        if "holder_name" in frame:
-            frame["holder_name"] = _hashed("holder_name", frame["holder_name"], secret)
-        return frame
-
-    links = hashed(identifiers.links, identifiers.links["kind"])
-    parts = {kind: hashed(part, kind) for kind, part in identifiers.parts.items()}
-    return Identifiers(links, parts)
+def hashed_graph_tables(stores: pd.DataFrame, identifiers: Identifiers,
+                        secret: bytes) -> tuple[pd.DataFrame, Identifiers]:
+    """The stores and ``identifiers`` as a graph loaded with ``--hash-identifiers`` holds them,
+    for ``load`` and ``load --bulk`` alike: :func:`.privacy.hashed_graph_table` of each table
+    (keys, spellings and holder names hashed, status reasons scrubbed)."""
+    links = hashed_graph_table(identifiers.links, secret, identifiers.links["kind"])
+    parts = {kind: hashed_graph_table(part, secret, kind)
+             for kind, part in identifiers.parts.items()}
+    return hashed_graph_table(stores, secret), Identifiers(links, parts)
 
 
 # -- read-back and cluster write-back ---------------------------------------------------------

@@ -983,6 +983,39 @@ def test_hash_identifiers_keeps_personal_data_out_of_the_graph_and_queries_work(
             assert PRIVATE[label] not in text, (name, label)
 
 
+def test_the_hashed_graph_is_one_rule_of_privacy():
+    """hfx item 7a: load and load --bulk each scrubbed and hashed the tables (store.py and
+    bulk.py); now both call privacy.hashed_graph_table, the one rule of what a hashed graph
+    holds: keys, spellings and holder names of personal kinds hashed, reasons scrubbed,
+    addresses kept."""
+    import pandas as pd
+
+    from graphaudit.privacy import hashed_graph_table, is_hashed
+
+    secret = b"9f86d081884c7d659a2feaa0c55ad015" * 2
+    links = pd.DataFrame({
+        "store_id": ["S1", "S2", "S3"], "kind": ["phone", "phone", "address"],
+        "key": ["+8613800138000", "+8613800138000", "room 5 nanshan rd 12"],
+        "raw": ["138 0013 8000", "13800138000", "Room 5, Nanshan Rd 12"],
+        "holder_name": ["Zhang Wei", "", None]})
+    before = links.copy()
+    hashed = hashed_graph_table(links, secret, links["kind"])
+    pd.testing.assert_frame_equal(links, before)  # the caller's table is not changed
+    assert all(is_hashed(v) for v in hashed.loc[:1, "key"]) and len(set(hashed.loc[:1, "key"])) == 1
+    assert all(is_hashed(v) for v in hashed.loc[:1, "raw"])
+    assert hashed.loc[0, "raw"] != hashed.loc[1, "raw"] != hashed.loc[0, "key"]
+    assert hashed.loc[2, ["key", "raw"]].tolist() == before.loc[2, ["key", "raw"]].tolist()
+    assert is_hashed(hashed.loc[0, "holder_name"])
+    assert hashed.loc[1:, "holder_name"].tolist() == ["", ""]
+    stores = pd.DataFrame({"store_id": ["S1"], "name": ["Shop 13800138000"],
+                           "status_reason": ["banned, call 13800138000"]})
+    kept = hashed_graph_table(stores, secret)
+    assert kept.loc[0, "status_reason"] == "banned, call ****8000"
+    assert kept.loc[0, "name"] == "Shop 13800138000"  # store names are not scrubbed
+    part = pd.DataFrame({"key": ["+8613800138000"], "valid": [True]})
+    assert hashed_graph_table(part, secret, "phone").loc[0, "key"] == hashed.loc[0, "key"]
+
+
 @pytest.mark.neo4j
 def test_hash_identifiers_refuses_a_graph_that_holds_raw_values(clean_graph, neo4j_env,
                                                                 tmp_path):
