@@ -771,3 +771,22 @@ def test_placeholder_brands_are_no_brand(tmp_path):
     clusters = analysis.clusters.set_index("cluster_id")
     assert clusters.loc[analysis.cluster_of["D2"], "brand_variants"] in ("", 0, None) or \
         not clusters.loc[analysis.cluster_of["D2"], "brand_variants"]
+
+
+def test_a_tsv_written_with_quoting_is_warned_about(tmp_path):
+    """REPORT3 item 13: Excel, pandas and Python's csv quote a TSV value holding a quote, a tab
+    or a line break; graphaudit reads TSV without quoting, so `Acme "Best" Store` became
+    `"Acme ""Best"" Store"` with no word. The run now says so (the values are kept as read)."""
+    data = tmp_path / "tsvq"
+    data.mkdir()
+    with open(data / "stores.tsv", "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, dialect="excel-tab")
+        writer.writerows([["store_id", "name", "brand"], ["S1", 'Acme "Best" Store', "Acme"],
+                          ["S2", "Plain", '"Mpow"']])
+    result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 0, result.output
+    assert "stores.tsv: 2 value(s) start with a double quote" in result.stderr, result.stderr
+    plain = tmp_path / "plain"
+    write_csv(plain / "stores.csv", ["store_id", "name"], [["S1", '"Quoted" in CSV']])
+    assert "double quote" not in run("validate", str(plain), "--rejects",
+                                     str(tmp_path / "rj.csv")).stderr
