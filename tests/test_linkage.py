@@ -361,3 +361,38 @@ def test_risk_score_and_linked_to_suspended():
     assert set(";".join(brand_rows["store_ids"]).split(";")) == {"NEW1", "NEW2", "NEW3"}
 
 
+
+
+def test_a_second_brand_variant_is_its_own_waterfall_item_and_chance_stays_a_chance(tmp_path):
+    """hfx item 7b: a group varying two suspended brands of the other is weighed for each
+    (levels._several_variants), but the waterfall showed one brand item and carried the
+    second's weight in ``chance``, negative (-0.96 on family seed 1300: S0000031 + S0000041,
+    ``phone (+11.4); brand lumka [near] (+10.8)``). Each further variant is an item of its
+    own, and ``chance`` is the coincidence alone: never negative, the score unchanged."""
+    from graphaudit import pipeline
+    from graphaudit.linkage.waterfall import link_items, merge_table, possible_table
+    from graphaudit.synth import write_world
+
+    write_world(tmp_path / "w", stores=5000, seed=1300, profile="mixed")
+    records = pipeline.read(tmp_path / "w")
+    linkage = pipeline.analyze(records.stores, pipeline.extract(records).links).linkage
+    resolution = linkage.resolution
+    merges, possible = merge_table(linkage, all_merges=True), possible_table(linkage)
+    assert (merges["chance"] >= 0).all() and (possible["chance"] >= 0).all()
+    assert merges["score"].tolist() == resolution.merges["score"].round(2).tolist()
+    items = link_items(linkage)
+    brand = items[(items["comparison"] == "brand") & (items["level"] == "near")]
+    several = brand.groupby("edge")["weight"].agg(["size", "first", "sum"])
+    several = several[several["size"] >= 2]
+    assert len(several) >= 1
+    # what chance gained is the weight of the variants after the first, item by item
+    stored = pd.concat([resolution.merges["chance"], pd.Series(
+        resolution.possible["chance"].to_numpy(), index=-1 - np.arange(len(possible)))])
+    shown = pd.concat([merges.set_index("edge")["chance"], possible.set_index("edge")["chance"]])
+    gained = (shown - stored.reindex(shown.index)).round(1)
+    expected = (several["sum"] - several["first"]).reindex(shown.index, fill_value=0).round(1)
+    pd.testing.assert_series_equal(gained, expected, check_names=False, atol=0.11)
+    pair = merges[(merges["store_a"] == "S0000031") & (merges["store_b"] == "S0000041")]
+    edge = int(pair["edge"].iloc[0])
+    assert edge in several.index and float(pair["chance"].iloc[0]) > 0
+    assert sorted(brand.loc[brand["edge"] == edge, "key"]) == ["lumka", "miraix"]

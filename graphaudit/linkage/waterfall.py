@@ -5,6 +5,11 @@ two stores picked at random), plus the weight of each comparison on which the tw
 (its best shared value), minus the chances of coincidence of two large groups, against the
 threshold. ``merged because payment ****5678 (+11.1) and phone ****0000 (+10.1), prior -11.1,
 total +10.1 >= 0.0``. Tables only; masking and wording belong to the outputs.
+
+One comparison counts more than once: a group that varies *several* suspended brands of the
+other (:func:`~.levels._several_variants`) is weighed for each. The scoring carries the
+variants after the first inside the brand's chances of coincidence; here each is an item of
+its own (its weight, as the first's), and ``chance`` is the coincidence alone (at least 0).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import Linkage
-from .weights import LEVELS
+from .weights import LEVELS, NEAR
 
 __all__ = ["link_items", "merge_table", "possible_table", "string_array"]
 
@@ -32,6 +37,7 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
     items = resolution.items
     if edges is not None:
         items = items[items["edge"].isin(np.asarray(list(edges), dtype=np.int64))]
+    extra = _further_variants(linkage, items)
     if items.empty:
         return pd.DataFrame(columns=["edge", "comparison", "level", "kind", "ident", "key",
                                      "weight"])
@@ -54,6 +60,8 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
         weight = items["weight"].to_numpy()[best]
         order = np.lexsort((comp[best], -weight, family, edge[best]))
         best = best[order][_firsts(edge[best][order], family[order])]
+    if len(extra):  # each further variant of a suspended brand is an item of its own
+        best = np.concatenate([best, extra])
     # Strongest item first within each edge (ties as they are), then the columns taken in
     # Arrow: the texts are never Python strings.
     weight = items["weight"].to_numpy()[best].round(2)
@@ -79,6 +87,54 @@ def link_items(linkage: Linkage, edges=None) -> pd.DataFrame:
         "key": key.to_pandas(),
         "weight": weight,
     })
+
+
+def _further_variants(linkage: Linkage, items: pd.DataFrame) -> np.ndarray:
+    """Positions in ``items`` of the brand variants that a link counts beyond its first: where
+    the two groups agree on the brand only at the ``near`` level, through two or more
+    suspended brands, and that level weighs for a match (:func:`~.levels._several_variants`;
+    not in the first round, whose single stores vary one brand at most and were weighed
+    without it). The first is the link's brand item (the smallest value, as for any
+    comparison); these are the others, each weighed as it is."""
+    resolution = linkage.resolution
+    comparisons = resolution.evidence.comparisons
+    none = np.zeros(0, dtype=np.int64)
+    if "brand" not in comparisons or resolution.evidence.anchor is None or items.empty:
+        return none
+    brand = comparisons.index("brand")
+    if resolution.model.weights[brand, NEAR] <= 0:
+        return none
+    comp, level = items["comp"].to_numpy(), items["level"].to_numpy()
+    near = np.flatnonzero((comp == brand) & (level == NEAR))
+    if len(near) < 2:
+        return none
+    edge = items["edge"].to_numpy()
+    # edges whose brand agrees at a higher level too: weighed once, at that level
+    higher = edge[(comp == brand) & (level > NEAR)]
+    near = near[~np.isin(edge[near], higher)]
+    merges = resolution.merges
+    if len(merges):  # a merge of the first round was weighed without the model's count
+        first_round = merges.index.to_numpy()[merges["round"].to_numpy() == 0]
+        near = near[~np.isin(edge[near], first_round)]
+    order = near[np.lexsort((items["value"].to_numpy()[near], edge[near]))]
+    firsts = _firsts(edge[order])
+    counts = np.diff(np.append(firsts, len(order)))
+    several = np.repeat(counts >= 2, counts)
+    keep = np.ones(len(order), dtype=bool)
+    keep[firsts] = False
+    return order[keep & several]
+
+
+def _further_variant_bits(linkage: Linkage, edges: np.ndarray) -> np.ndarray:
+    """Per edge of ``edges``, the weight of its brand variants beyond the first
+    (:func:`_further_variants`): what the scoring took off its chances of coincidence."""
+    items = linkage.resolution.items
+    extra = _further_variants(linkage, items)
+    if not len(extra):
+        return np.zeros(len(edges))
+    bits = pd.Series(items["weight"].to_numpy()[extra]).groupby(
+        items["edge"].to_numpy()[extra]).sum()
+    return bits.reindex(edges, fill_value=0.0).to_numpy(dtype=float)
 
 
 def string_array(column: pd.Series) -> pa.Array:
@@ -122,7 +178,8 @@ def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
         "size_a": merges["size_a"].to_numpy(),
         "size_b": merges["size_b"].to_numpy(),
         "prior": round(linkage.resolution.model.prior, 2),
-        "chance": merges["chance"].to_numpy().round(2),
+        "chance": (merges["chance"].to_numpy()
+                   + _further_variant_bits(linkage, merges.index.to_numpy())).round(2),
         "score": merges["score"].to_numpy().round(2),
         "threshold": round(linkage.params.merge_bits, 2),
         "weak": merges["weak"].to_numpy(),
@@ -152,7 +209,8 @@ def possible_table(linkage: Linkage) -> pd.DataFrame:
         "size_b": sizes.reindex(cluster_b).to_numpy(dtype=np.int64) if len(b) else
         np.zeros(0, np.int64),
         "prior": round(linkage.resolution.model.prior, 2),
-        "chance": possible["chance"].to_numpy().round(2),
+        "chance": (possible["chance"].to_numpy()
+                   + _further_variant_bits(linkage, -1 - np.arange(len(possible)))).round(2),
         "score": possible["score"].to_numpy().round(2),
         "threshold": round(linkage.params.merge_bits, 2),
     })
