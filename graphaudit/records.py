@@ -232,6 +232,17 @@ class RejectsWriter:
         self.close()
 
 
+def _share(part: int, whole: int, limit: float) -> str:
+    """``part / whole`` as a percentage, with a decimal when a whole number would not show
+    that it is past ``limit`` (5 of 48 is 10.4%, not "10%, more than 10%").
+
+    >>> _share(5, 48, 0.1), _share(36, 40, 0.1)
+    ('10.4%', '90%')
+    """
+    text = f"{part / whole:.0%}"
+    return f"{part / whole:.1%}" if part / whole > limit and text == f"{limit:.0%}" else text
+
+
 @dataclass
 class FileReport:
     """What happened to one input file: rows read, accepted, rejected by reason."""
@@ -266,13 +277,13 @@ class FileReport:
         found = []
         if self.rejected_total > share * self.read:
             found.append(f"{name}: {self.rejected_total:,} of {self.read:,} rows rejected "
-                         f"({self.rejected_total / self.read:.0%})")
+                         f"({_share(self.rejected_total, self.read, share)})")
         for column, count in sorted(self.dropped.items()):
             # a required column (an identities file's id_number) has a value in every kept row
             written = max(self.filled.get(column, 0) or self.accepted, count)
             if count > share * written:
                 found.append(f"{name}: {column} dropped from {count:,} of the {written:,} rows "
-                             f"that have one ({count / written:.0%})")
+                             f"that have one ({_share(count, written, share)})")
         return found
 
 

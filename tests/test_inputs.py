@@ -790,3 +790,13 @@ def test_a_tsv_written_with_quoting_is_warned_about(tmp_path):
     write_csv(plain / "stores.csv", ["store_id", "name"], [["S1", '"Quoted" in CSV']])
     assert "double quote" not in run("validate", str(plain), "--rejects",
                                      str(tmp_path / "rj.csv")).stderr
+
+
+def test_a_loss_just_past_the_limit_is_not_shown_as_the_limit(tmp_path):
+    """REPORT3 item 20: 5 of 48 rows rejected was shown as "(10%) (more than 10%)"."""
+    data = tmp_path / "d"
+    rows = [[f"S{k}", "x"] for k in range(43)] + [["", "x"]] * 5
+    write_csv(data / "stores.csv", ["store_id", "name"], rows)
+    result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
+    assert result.exit_code == 1, result.output
+    assert "5 of 48 rows rejected (10.4%)" in result.output, result.output
