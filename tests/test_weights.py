@@ -503,12 +503,14 @@ def test_without_person_cuts_the_rented_id_merges_the_two_operators():
 
 
 def _straggler_world(params: LinkageParams | None = None, with_result: bool = False,
-                     brand: str = "Ovento", namesakes: int = 0):
+                     brand: str = "Ovento", namesakes: int = 0, depot: bool = False):
     """Operator O: a core of 40 stores in a ring (each store shares an account and an office
     with the next, an ID and its e-mail with the one after), all with O's phone and brand and a
     3PL's warehouse. 12 stragglers of O use O's phone and brand beside fresh documents of their
     own; 15 small sellers of :func:`small_world` use the 3PL's warehouse too. ``namesakes``:
-    that many stores of other sellers write O's brand as well (with their own account)."""
+    that many stores of other sellers write O's brand as well (with their own account).
+    ``depot``: O's own warehouse on its core and on 4 more stragglers that share nothing else
+    with it (the only typed addresses)."""
     stores, links, owner = small_world(seed=5, operators=300)
     extra, n = [], 40
     for k in range(n):
@@ -530,10 +532,19 @@ def _straggler_world(params: LinkageParams | None = None, with_result: bool = Fa
     extra += [(f"XN{k:02d}", "payment", f"ACC-N{k}") for k in range(namesakes)]
     # a stranger who shares one of O's accounts (held by O: 2 of its 3 stores) and nothing else
     extra += [("XZ00", "payment", "ACC-O5"), ("XZ00", "address", "unit 9 elsewhere rd")]
-    new = stores_frame(sorted({r[0] for r in extra}))
+    typed = []
+    if depot:
+        typed = [(f"XO{k:02d}", "address", "dock 3 ovento depot") for k in range(n)]
+        typed += [(f"XW{k:02d}", "address", "dock 3 ovento depot") for k in range(4)]
+        extra += [(f"XW{k:02d}", "payment", f"ACC-W{k}") for k in range(4)]
+    new = stores_frame(sorted({r[0] for r in extra + typed}))
     new["brand"] = np.where(new["store_id"].str.startswith("X"), brand, "")
-    result = link(pd.concat([stores, new], ignore_index=True),
-                  pd.concat([links, links_frame(extra)], ignore_index=True), params=params)
+    all_links = pd.concat([links, links_frame(extra)], ignore_index=True)
+    if typed:
+        all_links["address_type"] = ""
+        all_links = pd.concat([all_links, links_frame(typed).assign(address_type="warehouse")],
+                              ignore_index=True)
+    result = link(pd.concat([stores, new], ignore_index=True), all_links, params=params)
     cluster = dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True))
     return (cluster, clients, result) if with_result else (cluster, clients)
 
@@ -568,6 +579,16 @@ def test_without_brands_stragglers_tied_by_their_operators_phone_alone_join_it()
     # what the step changes: without it, each straggler stays a cluster of its own
     cluster, _ = _straggler_world(LinkageParams(held_alone=()), brand="")
     assert cluster["XS00"] != cluster["XO00"]
+
+
+def test_without_brands_stragglers_tied_by_their_operators_warehouse_alone_join_it():
+    # Family seeds 1213, 1409, 1410 and 1417: a straggler shares its operator's own warehouse,
+    # which the core holds and other stragglers use too, and nothing else.
+    cluster, _ = _straggler_world(brand="", depot=True)
+    assert {cluster[f"XW{k:02d}"] for k in range(4)} == {cluster["XO00"]}
+    cluster, _ = _straggler_world(LinkageParams(held_alone=("payment", "phone+email")),
+                                  brand="", depot=True)
+    assert cluster["XW00"] != cluster["XO00"]
 
 
 def test_a_straggler_with_one_held_value_joins_where_the_brands_agree():

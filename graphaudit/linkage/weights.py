@@ -145,7 +145,7 @@ class LinkageParams:
     held_brand: bool = True
     #: where no store has a brand, a single store that shares a held value of one of these
     #: comparisons with a larger group joins it (docs/linkage.md, held values)
-    held_alone: tuple[str, ...] = ("payment", "phone+email")
+    held_alone: tuple[str, ...] = ("payment", "phone+email", "address:warehouse")
     #: ... when that many stores outside the larger group use it: an operator writes its value
     #: on several stragglers, a coincidence (two people born on one day) puts one stranger
     #: beside a group
