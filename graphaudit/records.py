@@ -764,7 +764,12 @@ def _read_delimited(
     kept = [i for i, c in enumerate(convert_options.include_columns) if names[int(c[1:])]]
     next_line = 2  # in records (the header is record 1), as pyarrow numbers ragged ones
     try:
-        with _open_binary(path) as handle:
+        with _open_binary(path) as opened:
+            # In a file whose lines end in LF or CRLF, a lone CR is no line end (pyarrow would
+            # split its row, and every later line number would be one off): it is read as NUL
+            # and given back to its value after the parse.
+            handle = (io.BufferedReader(_LoneCarriageReturns(opened), 1 << 16)
+                      if line_end in (b"\n", b"\r\n") else opened)
             reader = pacsv.open_csv(handle, read_options, parse_options, convert_options)
             for batch in reader:
                 next_line, lines = _line_numbers(next_line, batch.num_rows, skipped_lines)
@@ -779,6 +784,8 @@ def _read_delimited(
                         pc.sum(pc.starts_with(column, '"')).as_py() or 0
                         for column in batch.columns if pa.types.is_string(column.type)
                         or pa.types.is_large_string(column.type))
+                if handle is not opened and handle.raw.found:
+                    batch = _carriage_returns_back(batch)
                 frame = batch.to_pandas()
                 frame.columns = [n for n in names if n]
                 frame["_line"] = physical.lines(lines)
@@ -789,6 +796,57 @@ def _read_delimited(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise _file_error(path, _describe_arrow_error(exc, path, report.encoding)) from exc
     yield from _ragged_rejects(path, kind, report, bad_rows, physical)
+
+
+class _LoneCarriageReturns(io.RawIOBase):
+    """The bytes of a file whose lines end in LF or CRLF, with each carriage return that is not
+    followed by a line feed read as NUL: a stray CR inside a value (``Evopad\rOfficial``) is
+    then no line end for pyarrow. (A CR byte is never part of a UTF-8 or GB18030 character.)
+    ``found`` says whether there was one: :func:`_carriage_returns_back` restores them."""
+
+    def __init__(self, raw: io.BufferedIOBase) -> None:
+        super().__init__()
+        self._raw = raw
+        self._held = b""  # a CR at the end of a read: the next byte says what it is
+        self._ready = b""  # bytes decided but not yet handed out (a read smaller than ours)
+        self.found = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self._ready:
+            while True:
+                chunk = self._raw.read(max(len(buffer), 2))
+                data, self._held = self._held + chunk, b""
+                if chunk and data.endswith(b"\r"):
+                    data, self._held = data[:-1], b"\r"
+                if data or not chunk:
+                    break
+            if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+                data = _LONE_CR.sub(b"\x00", data)
+                self.found = True
+            self._ready = data
+        n = min(len(buffer), len(self._ready))
+        buffer[:n] = self._ready[:n]
+        self._ready = self._ready[n:]
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _carriage_returns_back(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with the NULs that stood for lone carriage returns (:class:`_LoneCarriageReturns`)
+    given back to their values as CR."""
+    columns = [pc.replace_substring(c, "\x00", "\r") if pa.types.is_large_string(c.type)
+               or pa.types.is_string(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 class _PhysicalLines:

@@ -800,3 +800,58 @@ def test_a_loss_just_past_the_limit_is_not_shown_as_the_limit(tmp_path):
     result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
     assert result.exit_code == 1, result.output
     assert "5 of 48 rows rejected (10.4%)" in result.output, result.output
+
+
+# ---------------------------------------------------------------------------------------------
+# A stray carriage return (REPORT3 item 15)
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_stray_carriage_return_in_a_value_is_no_line_end(tmp_path, end):
+    """REPORT3 item 15: in a file whose lines end in LF (or CRLF), a lone CR inside an unquoted
+    value (``Evopad\\rOfficial``) split its row into two malformed ones, and every later line
+    number was one more than editors and ``grep -n`` count. It is part of the value now, as in
+    a quoted one, and every line number is the file's."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = ["store_id,name,opened_on", "S1,Evopad\rOfficial,2020-01-01", "S2,Two,2020-01-02",
+            'S3,"Quoted\rOne",2020-01-03', "S4,Four,someday", "S5,Five\r,2020-01-05"]
+    (data / "stores.csv").write_bytes((end.join(rows) + end).encode("utf-8"))
+    rejects = tmp_path / "r.csv"
+    run("validate", str(data), "--rejects", str(rejects))
+    assert [(r["line"], r["field"]) for r in rejects_of(rejects)] == [("5", "opened_on")]
+    records = read_records(data, RejectsWriter(None))
+    assert records.stores["store_id"].tolist() == ["S1", "S2", "S3", "S4", "S5"]
+    assert records.stores["_line"].tolist() == [2, 3, 4, 5, 6]
+    assert records.stores["name"].tolist()[:3] == ["Evopad\rOfficial", "Two", "Quoted\rOne"]
+
+
+def test_line_ends_split_across_reads_are_line_ends(tmp_path):
+    """A CRLF whose CR ends one read of the file and whose LF starts the next is one line end
+    (the reader holds the CR back until it sees the next byte); lone CRs are found in any
+    read, and a CR-only file (old Mac) is still read by its CRs."""
+    data = tmp_path / "data"
+    data.mkdir()
+    lines = ["store_id,name"] + [f"S{k},{'n' * (k % 97)}" for k in range(1, 6000)]
+    lines[4000] += "\rtail"  # one stray CR deep in the file
+    (data / "stores.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    stores = read_records(data, RejectsWriter(None)).stores
+    assert len(stores) == 5999 and stores["_line"].tolist() == list(range(2, 6001))
+    names = stores["name"]
+    assert names.str.contains("\r").sum() == 1 and not names.str.contains("\x00").any()
+    assert names.iloc[3999].endswith("\rtail")
+    (data / "stores.csv").write_bytes(("\r".join(lines[:50]) + "\r").encode("utf-8"))
+    stores = read_records(data, RejectsWriter(None)).stores
+    assert stores["_line"].tolist() == list(range(2, 51))
+    # every read size, so that a CRLF is split between two reads at each place
+    import io
+
+    from graphaudit.records import _LoneCarriageReturns
+
+    text = b"ab\r\ncd\ref\r\n\r\rg\r\n"
+    for size in range(1, len(text) + 2):
+        stream = _LoneCarriageReturns(io.BytesIO(text))
+        out, buffer = b"", memoryview(bytearray(size))
+        while n := stream.readinto(buffer):
+            out += bytes(buffer[:n])
+        assert out == b"ab\r\ncd\x00ef\r\n\x00\x00g\r\n" and stream.found, size
