@@ -27,6 +27,15 @@ TEST_XDG_CONFIG_HOME = tempfile.mkdtemp(prefix="graphaudit-xdg-")
 os.environ["XDG_CONFIG_HOME"] = TEST_XDG_CONFIG_HOME
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """A test that reaches the server through any fixture is a ``neo4j`` test, marked or not,
+    so that ``-m "not neo4j"`` never runs one that then fails for want of a server."""
+    for item in items:
+        if "neo4j_settings" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.neo4j)
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings():
     """Settings of the server the suite runs against (NEO4J_*, else this checkout's server)."""
