@@ -22,9 +22,10 @@ def analyzed(tmp_path_factory):
 
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_forked_children_change_no_output(analyzed, tmp_path, workers):
-    """With every stage that can fork forced to (addresses, signals, brand variants, bridges,
-    the CSV files) by a budget of two or three workers and no minimum size, or with one worker
-    (everything in this process), the outputs are the same bytes as the command's."""
+    """With every stage that can fork forced to (addresses, signals, brand variants, holder
+    names, bridges, the CSV files) by a budget of two or three workers and no minimum size, or
+    with one worker (everything in this process), the outputs are the same bytes as the
+    command's."""
     from graphaudit import pipeline
     from graphaudit.parallel import Parallel, fork_is_safe
 

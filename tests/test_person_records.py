@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from graphaudit.linkage import link_stores
 from graphaudit.linkage.graph import build_graph
-from graphaudit.linkage.levels import NEAR, build_evidence, compare_groups, value_groups
+from graphaudit.linkage.levels import (
+    NEAR,
+    build_evidence,
+    compare_groups,
+    holder_name_values,
+    value_groups,
+)
 from graphaudit.linkage.signals import (
     date_variant_documents,
     document_name_values,
@@ -22,6 +28,7 @@ from graphaudit.linkage.signals import (
 )
 from graphaudit.linkage.weights import LinkageParams
 from graphaudit.normalize import id_edit_close
+from graphaudit.parallel import Parallel
 
 FIRST = ["carsten", "annegret", "wolfgang", "christine", "matthias", "brigitte", "juergen",
          "margarete", "friedrich", "elisabeth", "bernhard", "katharina", "reinhold", "gertrud",
@@ -335,3 +342,21 @@ def test_a_name_with_and_without_its_middle_initial_agree_at_near():
                      "james robert smith", "john robert smith"], dtype=object)
     values = initialled_name_values(keys, keys)
     assert values[0] == values[1] and values[2:].tolist() == keys[2:].tolist()
+
+
+def test_holder_names_found_by_a_forked_child_are_the_names_evidence():
+    # link_stores finds the names' values in a child while identifiers are matched: the same
+    # clusters as when every step runs here, and the values are a function of the graph alone.
+    stores, links, _ = person_world()
+    alone = link_stores(stores, links)
+    budget = Parallel(2, min_rows=0)
+    forked = link_stores(stores, links, parallel=budget)
+    assert budget.workers == 2  # the child's share came back
+    assert (forked.cluster_id.to_numpy() == alone.cluster_id.to_numpy()).all()
+    rows, values, keys = holder_name_values(alone.graph)
+    evidence = alone.resolution.evidence
+    name = evidence.comparisons.index("holder_name")
+    used = evidence.comp[evidence.value] == name
+    assert sorted(zip(rows.tolist(), values.tolist(), strict=True)) == sorted(
+        zip(evidence.store[used].tolist(), evidence.value_text[evidence.value[used]].tolist(),
+            strict=True))

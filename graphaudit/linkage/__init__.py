@@ -28,7 +28,7 @@ from ..parallel import Parallel
 from .clusters import assign_cluster_ids
 from .graph import EvidenceGraph, build_graph, unique_pairs
 from .hubs import HubOverrides, decide_links, listed_idents
-from .levels import Resolution, build_evidence, resolve
+from .levels import Resolution, build_evidence, holder_name_values, resolve
 from .signals import Match, find_matches
 from .weights import LinkageParams
 
@@ -102,14 +102,19 @@ def link_stores(
     if graph is None:
         say("building the evidence graph")
         graph = build_graph(stores, links, parallel)
-    say("matching near-duplicate identifiers")
-    matches = find_matches(graph, parallel, rows=len(links))
-    canonical = _canonical(graph.n_idents, [m for m in matches if m.accepted])
-    say("weighing the evidence and merging groups")
-    denied = listed_idents(graph.idents, overrides.deny)
-    allowed = listed_idents(graph.idents, overrides.allow)
-    evidence = build_evidence(graph, canonical, params, denied[canonical] if denied.any()
-                              else None)
+    # The holder names' values need only the graph: a forked child finds them (Python per
+    # name, seconds at a million stores) while identifiers are matched, and the weighing waits
+    # for them only when it reaches them.
+    with (parallel or Parallel()).start(holder_name_values, graph,
+                                        rows=len(graph.link_store)) as naming:
+        say("matching near-duplicate identifiers")
+        matches = find_matches(graph, parallel, rows=len(links))
+        canonical = _canonical(graph.n_idents, [m for m in matches if m.accepted])
+        say("weighing the evidence and merging groups")
+        denied = listed_idents(graph.idents, overrides.deny)
+        allowed = listed_idents(graph.idents, overrides.allow)
+        evidence = build_evidence(graph, canonical, params, denied[canonical] if denied.any()
+                                  else None, names=naming.result)
     start = _allowed_groups(graph, canonical, allowed) if allowed.any() else None
     resolution = resolve(evidence, graph.n_stores, params, start)
     say("deciding hubs")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import igraph
@@ -138,9 +139,11 @@ class Resolution:
 
 
 def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageParams,
-                   denied: np.ndarray | None = None) -> Evidence:
+                   denied: np.ndarray | None = None,
+                   names: Callable[[], NameValues | None] | None = None) -> Evidence:
     """The values of every store: its identifiers (canonical, by comparison), holder names
-    and brand."""
+    and brand. ``names`` gives :func:`holder_name_values` of the graph when it is called (the
+    result of a forked child that found them meanwhile); without it they are found here."""
     together = {kind: "+".join(group) for group in params.together for kind in group}
     link_ident = graph.link_ident
     canon = canonical[link_ident]
@@ -167,7 +170,7 @@ def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageP
     extra_comp: list[np.ndarray] = []
     variant_rows: list[np.ndarray] = []
     offset = sum(len(part) for part in parts_store)
-    for comp, rows, raw, written in _soft_values(graph):
+    for comp, rows, raw, written in _soft_values(graph, names):
         if comp == "brand":
             variant_rows.append(offset + np.flatnonzero(np.fromiter(
                 (w.endswith(VARIANT_MARK) for w in written), dtype=bool, count=len(written))))
@@ -278,8 +281,49 @@ def _address_roles(comp_name: np.ndarray, canon: np.ndarray, typed: pd.Series) -
     return comp_name
 
 
-def _soft_values(graph: EvidenceGraph):
-    """Holder names (as an order-free key) and brands: evidence that only adds to a pair.
+#: the holder names of ID documents as evidence: each name's store, value and written key
+NameValues = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def holder_name_values(graph: EvidenceGraph) -> NameValues | None:
+    """The holder names of ID documents as evidence (an order-free key): ``(stores, values,
+    keys)``, one entry per link of a document with a name, ``values`` the name's value (names
+    one typo apart, with and without a middle initial, or beside one document, are one value)
+    and ``keys`` its key as written; None without holder names.
+
+    Names of ID holders only: the holder of a payment account is a property of the account,
+    already compared (a payment agent's name on its pooled account is one value). It needs
+    only the graph, so :func:`~graphaudit.linkage.link_stores` finds it in a forked child while
+    near-duplicate identifiers are matched.
+    """
+    if "holder_name" not in graph.links:
+        return None
+    names = graph.links["holder_name"].fillna("").astype(str)
+    document = (graph.idents["kind"] == "id_document").to_numpy()[graph.link_ident]
+    present = np.flatnonzero((names != "").to_numpy() & document)
+    if not len(present):
+        return None
+    # One key per distinct name (a hash group-by: no sort of the strings).
+    at, distinct = pd.factorize(names.to_numpy(dtype=object)[present])
+    key_at, key_text = pd.factorize(np.array(holder_name_keys(distinct.tolist()),
+                                             dtype=object)[at])
+    # Names one typo apart share a value through two spellings: the near level.
+    value_text = near_name_values(np.asarray(key_text, dtype=object),
+                                  np.bincount(key_at, minlength=len(key_text)))
+    # A name with its middle initial and without it: one value too.
+    value_text = initialled_name_values(np.asarray(key_text, dtype=object), value_text)
+    keys = np.asarray(key_text, dtype=object)[key_at]
+    values = value_text[key_at]
+    good = keys != ""
+    # Names beside one document that agree are its holder's: one value.
+    values[good] = document_name_values(graph.link_ident[present[good]], keys[good],
+                                        values[good])
+    return graph.link_store[present[good]], values[good], keys[good]
+
+
+def _soft_values(graph: EvidenceGraph, names: Callable[[], NameValues | None] | None = None):
+    """Holder names (:func:`holder_name_values`, or what ``names`` gives) and brands: evidence
+    that only adds to a pair.
 
     Yields ``(comparison, stores, value, written)``: a brand that varies a suspended brand
     (the ``brand_after`` column, when the caller found them: opened within the rule's window
@@ -289,29 +333,9 @@ def _soft_values(graph: EvidenceGraph):
     exactly (with the suspended brand as its only value, they did not where they opened
     outside the window).
     """
-    if "holder_name" in graph.links:
-        # Names of ID holders only: the holder of a payment account is a property of the
-        # account, already compared (a payment agent's name on its pooled account is one value).
-        names = graph.links["holder_name"].fillna("").astype(str)
-        document = (graph.idents["kind"] == "id_document").to_numpy()[graph.link_ident]
-        present = np.flatnonzero((names != "").to_numpy() & document)
-        if len(present):
-            # One key per distinct name (a hash group-by: no sort of the strings).
-            at, distinct = pd.factorize(names.to_numpy(dtype=object)[present])
-            key_at, key_text = pd.factorize(np.array(holder_name_keys(distinct.tolist()),
-                                                     dtype=object)[at])
-            # Names one typo apart share a value through two spellings: the near level.
-            value_text = near_name_values(np.asarray(key_text, dtype=object),
-                                          np.bincount(key_at, minlength=len(key_text)))
-            # A name with its middle initial and without it: one value too.
-            value_text = initialled_name_values(np.asarray(key_text, dtype=object), value_text)
-            keys = np.asarray(key_text, dtype=object)[key_at]
-            values = value_text[key_at]
-            good = keys != ""
-            # Names beside one document that agree are its holder's: one value.
-            values[good] = document_name_values(graph.link_ident[present[good]], keys[good],
-                                                values[good])
-            yield "holder_name", graph.link_store[present[good]], values[good], keys[good]
+    held = holder_name_values(graph) if names is None else names()
+    if held is not None:
+        yield ("holder_name", *held)
     if "brand_key" in graph.stores:
         brands = graph.stores["brand_key"].fillna("").astype(str).to_numpy(dtype=object)
         present = np.flatnonzero(brands != "")
