@@ -486,13 +486,23 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
     with json_errors(fmt):
         run = pipeline.run_check(data_dir, run_settings(encoding, column_map, strict, show_pii),
                                  rejects_path, run_events(quiet))
-    emit_table(_file_rows(run.reports), fmt,
-               empty=f"no input files in {data_dir}: nothing was read")
-    finish_rejects(run.rejects, strict)
-    note_stale_rejects(run.rejects)
-    if run.lost:
-        raise DataError(f"{len(run.lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit of "
-                        f"lost rows or values: {'; '.join(run.lost)}")
+    rows = _file_rows(run.reports)
+    empty = f"no input files in {data_dir}: nothing was read"
+    if fmt != "json":
+        emit_table(rows, fmt, empty=empty)
+    try:
+        finish_rejects(run.rejects, strict)
+        note_stale_rejects(run.rejects)
+        if run.lost:
+            raise DataError(f"{len(run.lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit "
+                            f"of lost rows or values: {'; '.join(run.lost)}")
+    except DataError as stop:  # after reading: still one JSON document, the stop and the files
+        if fmt == "json":
+            click.echo(json.dumps({**stop.document(), "files": rows}, ensure_ascii=False,
+                                  indent=2))
+        raise
+    if fmt == "json":
+        emit_table(rows, fmt, empty=empty)
 
 
 @main.command()

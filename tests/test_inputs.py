@@ -499,7 +499,8 @@ def test_validate_json_names_a_rejects_file_that_is_refused(tmp_path):
     """A usage error found while the run reads (a --rejects file that is not one) is one JSON
     object too, with exit 2; a run that completes prints its table of files, nothing else."""
     data = tmp_path / "data"
-    write_csv(data / "stores.csv", ["store_id", "opened_on"], [["S1", "someday"]])
+    write_csv(data / "stores.csv", ["store_id", "opened_on"],
+              [["S1", "someday"]] + [[f"T{i}", "2020-01-01"] for i in range(19)])
     notes = tmp_path / "notes.txt"
     notes.write_text("my notes\n", encoding="utf-8")
     result = run("validate", str(data), "--format", "json", "--rejects", str(notes))
@@ -510,6 +511,26 @@ def test_validate_json_names_a_rejects_file_that_is_refused(tmp_path):
     result = run("validate", str(data), "--format", "json", "--rejects", str(tmp_path / "r.csv"))
     rows = json.loads(result.stdout)
     assert [r["file"] for r in rows] == ["stores.csv"]
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_validate_json_describes_a_stop_after_reading(tmp_path, strict):
+    """hfx item 5 (REPORT3 leftovers): a run that read every file but stopped on the 10% rule
+    (or on a reject under --strict) printed the table of files as JSON, not the stop, so a
+    script saw a list and exit 1 with nothing saying why. It prints one object: the error, the
+    exit code and the files read."""
+    data = tmp_path / "data"
+    dates = [["S1", "someday"]] if strict else [[f"S{i}", "someday"] for i in range(5)]
+    write_csv(data / "stores.csv", ["store_id", "opened_on"],
+              dates + [[f"T{i}", "2020-01-01"] for i in range(20)])
+    args = ["--strict"] if strict else []
+    result = run("validate", str(data), "--format", "json", "--rejects", str(tmp_path / "r.csv"),
+                 *args)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["exit_code"] == 1 and document["error"] in result.stderr
+    assert ("--strict" if strict else "10% limit") in document["error"]
+    assert [f["file"] for f in document["files"]] == ["stores.csv"]
 
 
 # ---------------------------------------------------------------------------------------------
