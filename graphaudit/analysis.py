@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,11 +29,11 @@ from .linkage.waterfall import possible_table, string_array
 from .normalize import store_id_keys
 from .parallel import Parallel
 from .privacy import display_identifier, display_identifiers, unneutralise
-from .scoring import brand_variant_bases, brand_windows, score_clusters
+from .scoring import VARIANT_WINDOW_DAYS, brand_variant_bases, brand_windows, score_clusters
 
 __all__ = ["STORE_DEFAULTS", "Analysis", "analyze", "describe_links", "display_identifier",
            "evidence_graph", "link", "link_graph", "model_report", "read_previous", "score",
-           "with_store_defaults"]
+           "with_return_window", "with_store_defaults"]
 
 
 @dataclass
@@ -122,9 +122,22 @@ def link_graph(graph: EvidenceGraph, overrides: HubOverrides | None = None,
                previous: pd.Series | None = None, stage: Callable[[str], None] | None = None,
                params: LinkageParams | None = None,
                parallel: Parallel | None = None) -> Linkage:
-    """The second half of :func:`link`: the stores of an :func:`evidence_graph` clustered."""
+    """The second half of :func:`link`: the stores of an :func:`evidence_graph` clustered,
+    with the brand rule's window as the linkage's window of a banned operator's return
+    (:func:`with_return_window`)."""
+    params = with_return_window(params)
     return link_stores(graph.stores, graph.links, overrides, previous, stage, graph, params,
                        parallel)
+
+
+def with_return_window(params: LinkageParams | None) -> LinkageParams:
+    """``params`` (defaults when None) with the brand rule's window (``VARIANT_WINDOW_DAYS``)
+    as ``return_days`` where none is set: one window decides both when a store counts as a
+    banned operator's return, defined once, in the scoring."""
+    params = params or LinkageParams()
+    if params.return_days is None:
+        params = replace(params, return_days=float(VARIANT_WINDOW_DAYS))
+    return params
 
 
 def score(linkage: Linkage, stage: Callable[[str], None] | None = None,

@@ -402,9 +402,8 @@ def _person_world(banned: bool = False, params: LinkageParams | None = None,
         if selling_before:
             new.loc[new["store_id"].str.startswith("XB"), "opened_on"] = "2023-06-01"
             new.loc[new["store_id"] == "XB10", "opened_on"] = "2024-05-02"
-    result = link_stores(pd.concat([stores, new], ignore_index=True),
-                         pd.concat([links, links_frame(extra)], ignore_index=True),
-                         params=params)
+    result = link(pd.concat([stores, new], ignore_index=True),
+                  pd.concat([links, links_frame(extra)], ignore_index=True), params=params)
     return dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True)), result
 
 
@@ -474,8 +473,8 @@ def _single_stores_world(opened: str):
     new.loc[new["store_id"] == "XS0", ["status", "suspended_on", "opened_on"]] = \
         ["suspended", "2024-03-01", "2023-01-10"]
     new.loc[new["store_id"] == "XT0", "opened_on"] = opened
-    result = link_stores(pd.concat([stores, new], ignore_index=True),
-                         pd.concat([links, links_frame(extra)], ignore_index=True))
+    result = link(pd.concat([stores, new], ignore_index=True),
+                  pd.concat([links, links_frame(extra)], ignore_index=True))
     return dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True))
 
 
@@ -491,9 +490,25 @@ def test_a_person_on_a_single_suspended_store_and_a_single_store_selling_before_
     assert cluster["XS0"] == cluster["XT0"]
 
 
-def test_the_return_window_is_the_brand_rules():
+def test_the_return_window_is_the_brand_rules_passed_in_by_the_analysis():
+    # One definition: the scoring's window, which the analysis gives the linkage; settings
+    # that name a window of their own keep it.
     from graphaudit.scoring import VARIANT_WINDOW_DAYS
-    assert LinkageParams().return_days == VARIANT_WINDOW_DAYS
+    assert LinkageParams().return_days is None
+    _, result = _person_world(banned=True)
+    assert result.params.return_days == VARIANT_WINDOW_DAYS
+    _, result = _person_world(banned=True, params=LinkageParams(return_days=30.0))
+    assert result.params.return_days == 30.0
+
+
+def test_the_engine_run_without_a_window_counts_no_store_as_come_back():
+    # link_stores alone knows no brand rule: the card on a banned operator and on stores
+    # opened after the ban is judged like any other person tie, and cut.
+    cluster, result = _person_world(banned=True)
+    assert cluster["XA00"] == cluster["XB01"]
+    alone = link_stores(result.graph.stores, result.graph.links, graph=result.graph)
+    together = dict(zip(alone.graph.stores["store_id"], alone.cluster_id, strict=True))
+    assert together["XA00"] != together["XB01"]
 
 
 def test_without_person_cuts_the_rented_id_merges_the_two_operators():

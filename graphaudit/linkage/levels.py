@@ -1280,7 +1280,8 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     documents (two people), cores disagreeing on fewer than ``cut_disagreements`` kinds of
     evidence (one person's records at another address), and a person on a banned core and on
     a core whose active stores all opened after the ban, the first within ``return_days`` of
-    it (or whose dates are not known): a banned operator come back with one old thread. A
+    it (or whose dates are not known; never without ``return_days``): a banned operator come
+    back with one old thread. A
     core that was selling before the ban did not come back; its newest store opening after
     someone's ban says nothing, nor does a core that first opened years after it.
     """
@@ -1328,7 +1329,7 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
         # kept unless the cores disagree on cut_disagreements kinds of evidence
         differ = _disagreeing_families(levels, model, evidence.generating)
         keep |= _lookup_pairs(pairs, differ, lo, hi, n_stores) < params.cut_disagreements
-    if evidence.banned is not None:
+    if evidence.banned is not None and params.return_days is not None:
         # a person on a banned core and on a core whose active stores all opened after the
         # ban (or when the dates are not known) is a banned operator come back with one old
         # thread: kept

@@ -127,9 +127,11 @@ class LinkageParams:
     cut_disagreements: int = 2
     #: a person cut keeps a banned core and a core whose active stores all opened after the
     #: ban when the first of them opened within this many days of it: the window in which the
-    #: brand rule counts a store as a banned operator coming back
-    #: (``scoring.VARIANT_WINDOW_DAYS``; docs/linkage.md, person cuts)
-    return_days: float = 365.0
+    #: brand rule counts a store as a banned operator coming back. The scoring defines it
+    #: (``scoring.VARIANT_WINDOW_DAYS``) and the analysis passes it in
+    #: (:func:`graphaudit.analysis.link_graph`); None (the engine run on its own): no window
+    #: is known, and no store counts as come back (docs/linkage.md, person cuts)
+    return_days: float | None = None
     #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)
