@@ -998,6 +998,39 @@ def _json_error(exc: json.JSONDecodeError, line: str) -> str:
     return f"not a JSON object ({exc.msg} {where})"
 
 
+class _DuplicateKey(ValueError):
+    """A JSON object with one key written twice: json keeps the last value without a word."""
+
+
+def _object_once(pairs: list[tuple[str, object]]) -> dict:
+    """``object_pairs_hook`` refusing a key written twice in one object, at any depth."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        key = next(k for i, (k, _) in enumerate(pairs) if any(k == p[0] for p in pairs[:i]))
+        raise _DuplicateKey(f"key {key!r} written twice in one object: which value is meant?")
+    return obj
+
+
+def _jsonl_row(obj: dict, number: int, wanted: set[str], mapping: dict[str, str],
+               unknown: set[str]) -> dict:
+    """One JSONL object as a row of contract columns; two keys read as one column (``Phone``
+    and ``phone``, or through the column map) make it malformed, as in a header."""
+    row: dict = {"_line": number}
+    keys: dict[str, str] = {}
+    for key, value in obj.items():
+        name = key.strip().lower()
+        name = mapping.get(name, name)
+        if name not in wanted:
+            unknown.add(key)
+        elif name in keys:
+            return {"_line": number, "_ragged": f"keys {keys[name]!r} and {key!r} both read "
+                    f"as column {name}: which value is meant?"}
+        else:
+            keys[name] = key
+            row[name] = "" if value is None else str(value)
+    return row
+
+
 def _read_jsonl(
     path: Path, kind: str, mapping: dict[str, str], report: FileReport
 ) -> Iterator[pd.DataFrame]:
@@ -1021,9 +1054,12 @@ def _read_jsonl(
                     continue
                 seen_any = True
                 try:
-                    obj = json.loads(line)
+                    obj = json.loads(line, object_pairs_hook=_object_once)
                 except json.JSONDecodeError as exc:
                     rows.append({"_line": number, "_ragged": _json_error(exc, line)})
+                    continue
+                except _DuplicateKey as exc:
+                    rows.append({"_line": number, "_ragged": str(exc)})
                     continue
                 except ValueError as exc:
                     rows.append({"_line": number, "_ragged": f"not a JSON object ({exc})"})
@@ -1035,15 +1071,8 @@ def _read_jsonl(
                     rows.append({"_line": number, "_ragged": "not a JSON object (a JSON "
                                  f"{_JSON_TYPES.get(type(obj), 'value')})"})
                     continue
-                row: dict = {"_line": number}
-                for key, value in obj.items():
-                    name = key.strip().lower()
-                    name = mapping.get(name, name)
-                    if name in wanted:
-                        row[name] = "" if value is None else str(value)
-                        present.add(name)
-                    else:
-                        unknown.add(key)
+                row = _jsonl_row(obj, number, wanted, mapping, unknown)
+                present.update(row.keys() & wanted)
                 rows.append(row)
                 if len(rows) >= 100_000:
                     yield _jsonl_frame(rows, kind)

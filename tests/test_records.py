@@ -47,7 +47,10 @@ def run_validate(data: Path, tmp_path: Path, *args: str):
 
 
 def summary(result) -> dict[str, dict]:
-    return {row["file"]: row for row in json.loads(result.stdout)}
+    """The files of validate's JSON: the table, or the stop's ``files`` after a stop."""
+    document = json.loads(result.stdout)
+    rows = document["files"] if isinstance(document, dict) else document
+    return {row["file"]: row for row in rows}
 
 
 def test_good_directory_reads_all_rows(tmp_path):
@@ -207,6 +210,26 @@ def test_a_broken_jsonl_line_is_placed_within_its_own_line(tmp_path):
         ("3", "not a JSON object (a JSON array)"),
         ("5", "not a JSON object (Expecting ',' delimiter at the end of the line)")], (
         result.output)
+
+
+def test_a_jsonl_object_with_a_key_written_twice_is_rejected(tmp_path):
+    """hfx item 4 (REPORT3 leftovers): json keeps the last of two equal keys without a word, so
+    `{"store_id": "S2", "store_id": "S3"}` was store S3 and S2 vanished. Such an object, or one
+    whose two keys read as one column (`Phone` and `phone`), is a malformed row naming them."""
+    data = tmp_path / "jd"
+    lines = ['{"store_id": "S1", "name": "A"}', '{"store_id": "S2", "store_id": "S3"}',
+             '{"store_id": "S4", "name": "B", "Name": "C"}',
+             '{"store_id": "S5", "x": {"a": 1, "a": 2}}',
+             '{"store_id": "S6", "name": "D"}']
+    write(data, "stores.jsonl", "\n".join(lines) + "\n")
+    result, rejected = run_validate(data, tmp_path)
+    assert [(r["line"], r["reason"]) for r in rejected] == [
+        ("2", "malformed row"), ("3", "malformed row"), ("4", "malformed row")], result.output
+    assert "'store_id' written twice" in rejected[0]["value"]
+    assert "'name' and 'Name' both read as column name" in rejected[1]["value"]
+    assert "'a' written twice" in rejected[2]["value"]
+    frame = read_records(data).stores
+    assert frame["store_id"].tolist() == ["S1", "S6"]
 
 
 def test_two_files_of_one_kind_is_an_error(tmp_path):
