@@ -1502,4 +1502,24 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
             f"order is not given{guessed}: give --date-format %m/%d/%Y")
         reasons[first[first & second].index] = "not a real calendar date"
         reasons[unread & impossible] = "not a real calendar date"
+        reasons.update(_excel_serials(values[unread]))
     return result, reasons
+
+
+EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's 1900 date system: day 1 is 1900-01-01
+
+
+def _excel_serials(values: pd.Series) -> pd.Series:
+    """Why a bare number within the date window's Excel serials (45123, 45123.75) was not read:
+    it is what Excel writes for a date cell formatted as a number. Not read as a date: a Mac
+    workbook in the 1904 system puts the same number 1,462 days later, and nothing in the file
+    says which system wrote it (docs/input.md)."""
+    numbers = pd.to_numeric(values[values.str.fullmatch(r"\d{5}(?:\.\d+)?")], errors="coerce")
+    days = [(day - EXCEL_DAY_ZERO).days for day in date_window()]
+    numbers = numbers[(numbers >= days[0]) & (numbers < days[1] + 1)]
+    return pd.Series([
+        f"a number, not a date: an Excel date serial? ({text} is "
+        f"{EXCEL_DAY_ZERO + timedelta(days=int(number))} in Excel's 1900 date system, 4 years "
+        "later in its 1904 system): format the column as dates (yyyy-mm-dd) and export again"
+        for text, number in zip(values[numbers.index], numbers, strict=True)],
+        index=numbers.index, dtype=object)
