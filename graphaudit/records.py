@@ -75,6 +75,10 @@ MAX_REJECTS = 1_000_000
 #: ``validate`` fails (exit 1) when a file loses more than this share of its rows, or of one
 #: column's values (docs/input.md): a wrong column map, date format or export, not a few typos
 MAX_LOSS_SHARE = 0.10
+#: what SQL exports write in an empty cell (MySQL's and PostgreSQL's ``\N``, SQL Server's and
+#: many tools' ``NULL``): read as empty in every column, so that an export whose empty dates and
+#: phones are all ``\N`` loses nothing and fails no 10% rule (REPORT4 item 1)
+NULL_MARKERS = ("\\N", "NULL", "null", "Null")
 TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
 # Dates in this form within 1900-2099 that Arrow accepts as dates are exactly what pandas parses
 # and formats back unchanged; anything else takes the pandas path.
@@ -1227,7 +1231,7 @@ class _Validator:
         for column in SCHEMAS[self.kind]:
             if column.name not in chunk:
                 chunk[column.name] = ""
-            chunk[column.name] = _stripped(chunk[column.name])
+            chunk[column.name] = _blank_null_markers(_stripped(chunk[column.name]))
             if not column.required:
                 self.report.filled[column.name] += int((chunk[column.name] != "").sum())
         written = chunk["store_id"]
@@ -1324,6 +1328,12 @@ def _stripped(values: pd.Series) -> pd.Series:
     if values.dtype != TEXT or values.hasnans:
         values = values.fillna("").astype(str)
     return values.str.strip()
+
+
+def _blank_null_markers(values: pd.Series) -> pd.Series:
+    """``values`` with the cells that are one of :data:`NULL_MARKERS` made empty."""
+    marked = values.isin(NULL_MARKERS)
+    return values.mask(marked, "") if marked.any() else values
 
 
 def _all_canonical(values: pd.Series, choices: tuple[str, ...]) -> bool:

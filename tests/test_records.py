@@ -476,3 +476,22 @@ def test_a_line_break_is_found_in_any_slice_of_a_column_and_only_there(text_type
         for stop in range(start, len(values) + 1):
             want = any("\n" in v or "\r" in v for v in values[start:stop])
             assert records.holds_line_break(column.slice(start, stop - start)) == want
+
+
+def test_sql_null_markers_are_empty_cells_not_lost_values(tmp_path):
+    """REPORT4 item 1: MySQL writes an empty cell as \\N and SQL Server as NULL; such an export
+    read every empty date and phone as a bad value and failed the 10% rule."""
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id,name,brand,status,opened_on,suspended_on\n"
+          "S1,Alpha,\\N,active,2021-03-04,\\N\nS2,Beta,NULL,suspended,NULL,2022-01-01\n"
+          "S3,Gamma,null,Null,2021-05-06,NULL\n")
+    write(data, "identities.csv", "store_id,id_number,phone,email\n"
+          "S1,11010519491231002X,\\N,NULL\nS2,11010519491231002X,13800138000,\\N\n")
+    result, rejects = run_validate(data, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert rejects == []
+    rows = summary(result)
+    assert rows["stores.csv"]["accepted"] == 3 and rows["identities.csv"]["accepted"] == 2
+    stores = read_records(data).stores.set_index("store_id")
+    assert stores.loc["S1", "brand"] == "" and stores.loc["S3", "status"] == "active"
+    assert str(stores.loc["S2", "opened_on"]) in ("", "NaT", "None")
