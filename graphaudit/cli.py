@@ -29,6 +29,7 @@ from .outputs import OutputRecord, refuse_unrecorded_inputs, survey
 from .parallel import Parallel
 from .privacy import KEY_ENV, load_key
 from .records import (
+    ENCODING_NAMES,
     MAX_LOSS_SHARE,
     FileReport,
     RejectsWriter,
@@ -229,8 +230,12 @@ def reading_options(func: Callable) -> Callable:
     same options wherever a command reads one (analyze, validate, load, explain --data), so
     each reads an export the way the others did."""
     decorators = [
-        click.option("--encoding", type=click.Choice(["utf-8", "gb18030"]), default=None,
-                     help="Text encoding of the files (default: detected)."),
+        click.option("--encoding", type=click.Choice(list(ENCODING_NAMES),
+                                                     case_sensitive=False), default=None,
+                     callback=lambda _ctx, _param, value: value and ENCODING_NAMES[
+                         value.lower()],
+                     help="Text encoding of the files (default: detected); gbk, cp936 and "
+                          "gb2312 are read as gb18030."),
         click.option("--columns", "column_map", type=InputFile(),
                      help="TOML file renaming export columns to graphaudit's."),
         click.option("--date-format", metavar="FORMAT", expose_value=False,

@@ -64,6 +64,10 @@ __all__ = [
 FILE_KINDS = ("stores", "identities", "payments", "addresses")
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".parquet": "parquet"}
 ENCODINGS = ("utf-8", "gb18030")
+#: the names an export's encoding goes by, and the one of ENCODINGS that reads it: GB18030
+#: reads every GBK (CP936, Excel's "Chinese Simplified") and GB2312 file (REPORT4 item 2)
+ENCODING_NAMES = {"utf-8": "utf-8", "utf8": "utf-8", "gb18030": "gb18030", "gbk": "gb18030",
+                  "cp936": "gb18030", "gb2312": "gb18030"}
 BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
 #: Bounds against hostile files (docs/security.md): a header or JSONL line longer than this is
 #: refused, and so is a gzip file that expands more than MAX_GZIP_RATIO times once past
@@ -632,7 +636,8 @@ def _detect_encoding(path: Path) -> str:
             return name
         except UnicodeDecodeError:
             continue
-    raise _file_error(path, f"{_first_bad_line(path, 'utf-8')}; give the encoding with --encoding")
+    raise _file_error(path, f"{_first_bad_line(path, 'utf-8')}; give the encoding with --encoding "
+                      "(utf-8, or gb18030 for GBK/CP936)")
 
 
 def _first_bad_line(path: Path, encoding: str) -> str:

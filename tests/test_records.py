@@ -495,3 +495,15 @@ def test_sql_null_markers_are_empty_cells_not_lost_values(tmp_path):
     stores = read_records(data).stores.set_index("store_id")
     assert stores.loc["S1", "brand"] == "" and stores.loc["S3", "status"] == "active"
     assert str(stores.loc["S2", "opened_on"]) in ("", "NaT", "None")
+
+
+@pytest.mark.parametrize("name", ["gbk", "CP936", "gb2312", "GB18030"])
+def test_encoding_takes_the_names_a_chinese_export_goes_by(tmp_path, name):
+    """REPORT4 item 2: Excel saves Chinese CSV as GBK (CP936); --encoding gbk was refused as
+    not one of utf-8, gb18030, though gb18030 reads it."""
+    data = tmp_path / "d"
+    rows = "".join(f"S{i},Shop {i}\n" for i in range(3))
+    write(data, "stores.csv", ("store_id,name\n" + rows + "S9,深圳市华强电子商行\n").encode("gbk"))
+    result, rejects = run_validate(data, tmp_path, "--encoding", name)
+    assert result.exit_code == 0, result.output
+    assert summary(result)["stores.csv"]["encoding"] == "gb18030"
