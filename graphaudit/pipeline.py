@@ -157,10 +157,6 @@ def reading_notes(records: RecordSet) -> list[str]:
     lines = [f"Warning: {report.path}: ignoring unknown columns: "
              f"{', '.join(report.unknown_columns)}"
              for report in records.reports if report.unknown_columns]
-    lines += [f"Warning: {report.path}: {report.quoted_values:,} value(s) start with a double "
-              "quote: a TSV written with quoting (Excel, pandas)? graphaudit reads TSV without "
-              "quoting, so the quotes stay in the values and a quoted line break splits its row: "
-              "save the file as CSV" for report in records.reports if report.quoted_values]
     lines += [f"Warning: {gap.describe()}" for gap in gaps(records.reports)]
     lines += [f"Warning: {loss}" for loss in losses(records.reports)]
     if records.reports and not records.reports[0].read:

@@ -268,10 +268,6 @@ class FileReport:
     absent_columns: tuple[str, ...] = ()
     #: rows with a value in each optional column, as written (before defaults)
     filled: Counter = field(default_factory=Counter)
-    #: TSV only: values that start with a double quote (a TSV written with quoting, which
-    #: graphaudit does not read: the quotes stay in the values; REPORT3 item 13)
-    quoted_values: int = 0
-
     @property
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
@@ -736,7 +732,9 @@ def _read_delimited(
     # Every ragged record, kept: pyarrow may report one while it reads ahead into the next
     # block, before the block it belongs to is numbered. pyarrow numbers records, not lines.
     skipped_lines: list[int] = []
-    # A quoted value may span lines (CSV only: TSV has no quotes): records -> physical lines.
+    # A quoted value may span lines: records -> physical lines. TSV is quoted as CSV is: Excel,
+    # pandas and Python's csv quote a TSV value holding a tab, a quote or a line break (REPORT3
+    # item 13); a TSV written without quoting differs only where a value starts with a quote.
     physical = _PhysicalLines()
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -758,17 +756,16 @@ def _read_delimited(
         delimiter=delimiter,
         invalid_row_handler=on_invalid,
         ignore_empty_lines=False,
-        quote_char='"' if delimiter == "," else False,
-        newlines_in_values=delimiter == ",",  # a quoted value may span lines, even blocks
+        quote_char='"',
+        newlines_in_values=True,  # a quoted value may span lines, even blocks
     )
     convert_options = pacsv.ConvertOptions(
         # pandas keeps text as large_string: reading it so spares a cast of every block.
         column_types={c: pa.large_string() for c in column_names},
         strings_can_be_null=False,
         quoted_strings_can_be_null=False,
-        # unknown columns too when values may be quoted: a line break in one shifts the lines
-        include_columns=[c for c, n in zip(column_names, names, strict=True)
-                         if n or delimiter == ","],
+        # unknown columns too: a line break in a quoted value shifts the lines
+        include_columns=column_names,
     )
     kept = [i for i, c in enumerate(convert_options.include_columns) if names[int(c[1:])]]
     next_line = 2  # in records (the header is record 1), as pyarrow numbers ragged ones
@@ -782,17 +779,10 @@ def _read_delimited(
             reader = pacsv.open_csv(handle, read_options, parse_options, convert_options)
             for batch in reader:
                 next_line, lines = _line_numbers(next_line, batch.num_rows, skipped_lines)
-                swallowed = np.zeros(batch.num_rows, dtype=bool)
-                if delimiter == ",":
-                    swallowed = physical.add_batch(lines, batch)
-                    bad_rows.extend(zip(lines[swallowed].tolist(),
-                                        _swallowed_rows(batch, swallowed), strict=True))
-                    batch = batch.select(kept)
-                else:  # a TSV that Excel, pandas or Python's csv wrote quotes some values
-                    report.quoted_values += sum(
-                        pc.sum(pc.starts_with(column, '"')).as_py() or 0
-                        for column in batch.columns if pa.types.is_string(column.type)
-                        or pa.types.is_large_string(column.type))
+                swallowed = physical.add_batch(lines, batch, delimiter)
+                bad_rows.extend(zip(lines[swallowed].tolist(),
+                                    _swallowed_rows(batch, swallowed, delimiter), strict=True))
+                batch = batch.select(kept)
                 if handle is not opened and handle.raw.found:
                     batch = _carriage_returns_back(batch)
                 frame = batch.to_pandas()
@@ -859,7 +849,7 @@ def _carriage_returns_back(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 class _PhysicalLines:
-    """Physical line numbers of CSV records, some of whose quoted values hold line breaks.
+    """Physical line numbers of CSV and TSV records, some of whose quoted values hold line breaks.
 
     Records are numbered as pyarrow does (the header is record 1); a record starts on its
     number plus the line breaks inside the values of the records before it. Kept: the records
@@ -870,11 +860,12 @@ class _PhysicalLines:
         self.records: list[np.ndarray] = []
         self.breaks: list[np.ndarray] = []
 
-    def add_batch(self, records: np.ndarray, batch: pa.RecordBatch) -> np.ndarray:
+    def add_batch(self, records: np.ndarray, batch: pa.RecordBatch,
+                  delimiter: str = ",") -> np.ndarray:
         """Note the line breaks inside the values of ``batch``, whose records are ``records``.
 
         Returns which records swallowed rows: a value with a whole line inside it that holds as
-        many commas as a row of the file does, what a quote left open leaves behind.
+        many delimiters as a row of the file does, what a quote left open leaves behind.
         """
         extra = None
         swallowed = np.zeros(batch.num_rows, dtype=bool)
@@ -885,7 +876,7 @@ class _PhysicalLines:
                 zero_copy_only=False)
             extra = counts if extra is None else extra + counts
             if batch.num_columns > 1:
-                inner_row = ",".join(["[^\r\n]*"] * batch.num_columns)
+                inner_row = delimiter.join(["[^\r\n]*"] * batch.num_columns)
                 swallowed |= pc.match_substring_regex(
                     column, f"[\r\n]{inner_row}[\r\n]").to_numpy(zero_copy_only=False)
         if extra is not None and extra.any():
@@ -960,13 +951,13 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank] if blank.any() else frame
 
 
-def _swallowed_rows(batch: pa.RecordBatch, swallowed: np.ndarray) -> list[str]:
+def _swallowed_rows(batch: pa.RecordBatch, swallowed: np.ndarray, delimiter: str) -> list[str]:
     """Why each swallowed record of ``batch`` is rejected, with the row it swallowed."""
     texts = []
     for index in np.flatnonzero(swallowed).tolist():
         values = [column[index].as_py() for column in batch.columns]
         inner = next(line for value in values for line in re.split(r"\r\n|\r|\n", value)[1:-1]
-                     if line.count(",") >= batch.num_columns - 1)
+                     if line.count(delimiter) >= batch.num_columns - 1)
         texts.append("a quote left open? this record runs over the next lines, and one of "
                      f"them reads as a row of its own: {inner[:120]}")
     return texts

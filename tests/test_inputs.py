@@ -807,23 +807,42 @@ def test_placeholder_brands_are_no_brand(tmp_path):
         not clusters.loc[analysis.cluster_of["D2"], "brand_variants"]
 
 
-def test_a_tsv_written_with_quoting_is_warned_about(tmp_path):
-    """REPORT3 item 13: Excel, pandas and Python's csv quote a TSV value holding a quote, a tab
-    or a line break; graphaudit reads TSV without quoting, so `Acme "Best" Store` became
-    `"Acme ""Best"" Store"` with no word. The run now says so (the values are kept as read)."""
+def test_a_tsv_written_with_quoting_is_read_as_its_writer_meant(tmp_path):
+    """REPORT3 item 13 (hfx item 1): Excel, pandas and Python's csv quote a TSV value holding a
+    quote, a tab or a line break; graphaudit read TSV without quoting, so `Acme "Best" Store`
+    became `"Acme ""Best"" Store"` and a quoted line break split its row (a warning only). TSV is
+    now quoted as CSV is: the values are the writer's, and lines are the file's physical ones."""
     data = tmp_path / "tsvq"
     data.mkdir()
     with open(data / "stores.tsv", "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, dialect="excel-tab")
-        writer.writerows([["store_id", "name", "brand"], ["S1", 'Acme "Best" Store', "Acme"],
-                          ["S2", "Plain", '"Mpow"']])
+        writer.writerows([["store_id", "name", "brand", "status_reason"],
+                          ["S1", 'Acme "Best" Store', "Acme", "line one\nline two"],
+                          ["S2", "Plain", '"Mpow"', "tab\there"], ["S3", "", "", ""]])
     result = run("validate", str(data), "--rejects", str(tmp_path / "rj.csv"))
-    assert result.exit_code == 0, result.output
-    assert "stores.tsv: 2 value(s) start with a double quote" in result.stderr, result.stderr
-    plain = tmp_path / "plain"
-    write_csv(plain / "stores.csv", ["store_id", "name"], [["S1", '"Quoted" in CSV']])
-    assert "double quote" not in run("validate", str(plain), "--rejects",
-                                     str(tmp_path / "rj.csv")).stderr
+    assert result.exit_code == 0 and "rejects written" not in result.output, result.output
+    stores = read_records(data, RejectsWriter(None)).stores
+    assert stores["name"].tolist() == ['Acme "Best" Store', "Plain", ""]
+    assert stores["brand"].tolist() == ["Acme", '"Mpow"', ""]
+    assert stores["status_reason"].tolist() == ["line one\nline two", "tab\there", ""]
+    assert stores["_line"].tolist() == [2, 4, 5]
+
+
+def test_a_tsv_quote_left_open_is_a_malformed_row_on_its_line(tmp_path):
+    """A TSV written without quoting whose value starts with a quote it never closes runs over
+    the next lines, as in CSV: that record is rejected on its own line, naming a row it
+    swallowed, and the rows after it keep their lines."""
+    data = tmp_path / "tsvopen"
+    rows = ["store_id\tname", 'S1\t"Acme', "S2\tBeta", "S3\tGamma\"", "S4\tDelta"]
+    (data).mkdir()
+    (data / "stores.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    sink = tmp_path / "rj.csv"
+    run("validate", str(data), "--rejects", str(sink))
+    rejected = rejects_of(sink)
+    assert [(r["line"], r["reason"]) for r in rejected] == [("2", "malformed row")]
+    assert "S2\tBeta" in rejected[0]["value"]
+    stores = read_records(data, RejectsWriter(None)).stores
+    assert list(zip(stores["store_id"], stores["_line"], strict=True)) == [("S4", 5)]
 
 
 def test_a_loss_just_past_the_limit_is_not_shown_as_the_limit(tmp_path):
