@@ -150,12 +150,20 @@ def losses(reports: list[FileReport]) -> list[str]:
             for report in reports for loss in report.losses()]
 
 
+def _column_names(names: list[str]) -> str:
+    """Column names for a message: the ones with no name (a spreadsheet's empty cells after the
+    last column) counted, not printed as nothing between commas (REPORT4 item 4)."""
+    named = [name for name in names if name.strip()]
+    unnamed = len(names) - len(named)
+    return ", ".join(named + ([f"{unnamed} with no name in the header"] if unnamed else []))
+
+
 def reading_notes(records: RecordSet) -> list[str]:
     """What the user should know about what was read, one line each: unknown columns, the
     optional columns the analysis misses (:mod:`graphaudit.coverage`), files that lost many
     rows or values, and nothing left to analyze."""
     lines = [f"Warning: {report.path}: ignoring unknown columns: "
-             f"{', '.join(report.unknown_columns)}"
+             f"{_column_names(report.unknown_columns)}"
              for report in records.reports if report.unknown_columns]
     lines += [f"Warning: {gap.describe()}" for gap in gaps(records.reports)]
     lines += [f"Warning: {loss}" for loss in losses(records.reports)]

@@ -507,3 +507,13 @@ def test_encoding_takes_the_names_a_chinese_export_goes_by(tmp_path, name):
     result, rejects = run_validate(data, tmp_path, "--encoding", name)
     assert result.exit_code == 0, result.output
     assert summary(result)["stores.csv"]["encoding"] == "gb18030"
+
+
+def test_columns_with_no_name_are_counted_in_the_warning(tmp_path):
+    """REPORT4 item 4: Excel saves a sheet's empty columns as ",," after the header; the
+    warning listed them as nothing between commas (`ignoring unknown columns: , `)."""
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id,name,colour,,\nS1,One,red,,\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert "ignoring unknown columns: colour, 2 with no name in the header" in result.stderr
