@@ -1414,7 +1414,10 @@ _DATE_FLAGS = re.IGNORECASE | re.ASCII
 DATE_FORMS: tuple[tuple[str, re.Pattern], ...] = (
     ("YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD (one-digit month and day too, a time may follow)",
      re.compile(rf"(?P<y>\d{{4}})[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}}){_TIME}")),
-    ("YYYYMMDD", re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")),
+    # a compact time may follow (20200105103000, 20200105T1030: yyyyMMddHHmmss, as Chinese
+    # order systems write it; REPORT4 item 5)
+    ("YYYYMMDD (a time HHMM or HHMMSS may follow)",
+     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?:T?(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?)?")),
     ("YYYY年M月D日",
      re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*[日号]?"
                 rf"(?:\s*{_CLOCK})?")),

@@ -517,3 +517,12 @@ def test_columns_with_no_name_are_counted_in_the_warning(tmp_path):
     result, _ = run_validate(data, tmp_path)
     assert result.exit_code == 0, result.stderr
     assert "ignoring unknown columns: colour, 2 with no name in the header" in result.stderr
+
+
+def test_a_compact_date_and_time_is_read_as_its_date():
+    """REPORT4 item 5: yyyyMMddHHmmss (20200105103000), as Chinese order systems export a
+    time, was 'not a date in a recognised form' though 20200105 is one."""
+    dates, why = records.parse_dates(pd.Series(
+        ["20200105103000", "20200105T1030", "20200105", "20200105250000", "2020010510"]))
+    assert dates.tolist() == ["2020-01-05", "2020-01-05", "2020-01-05", "", ""]
+    assert why.tolist()[:3] == ["", "", ""] and all(why.tolist()[3:])
