@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import peers  # noqa: E402
 import third_party  # noqa: E402
 
+from graphaudit import normalize  # noqa: E402
 from graphaudit.analysis import analyze  # noqa: E402
 from graphaudit.identifiers import extract_identifiers  # noqa: E402
 from graphaudit.records import RejectsWriter, read_records  # noqa: E402
@@ -141,10 +142,23 @@ def ceiling(world: World) -> tuple[pd.Series, np.ndarray]:
                                     np.array(key, dtype=np.int64))
 
 
+def _timed(func, *args, **kwargs):
+    """``func``'s result, wall seconds and CPU seconds of this process (user + system, every
+    thread: DuckDB's for Splink). On a shared machine the wall seconds follow the load; the
+    CPU seconds are what the two methods are compared by."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = func(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
 def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
-            splink_quick: bool = False, date_format: str | None = None) -> list[dict]:
+            splink_quick: bool = False, date_format: str | None = None,
+            repeat: int = 1) -> list[dict]:
     """Every method on the data directory ``data`` (with its truth.csv), its dates read in
-    ``date_format`` first (what ``--date-format`` gives ``graphaudit analyze``)."""
+    ``date_format`` first (what ``--date-format`` gives ``graphaudit analyze``).
+
+    ``repeat`` runs graphaudit and Splink that many times, alternating (graphaudit, Splink,
+    graphaudit, ...: both see the same machine state), and gives the median seconds of each."""
     truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
     started = time.perf_counter()
     records = read_records(data, RejectsWriter(None), date_format=date_format)
@@ -162,12 +176,22 @@ def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
                                *([f"splink p>={t:g}" for t in peers.THRESHOLDS]
                                  if splink else []),
                                *(["splink quick"] if splink_quick else [])]]
-    started = time.perf_counter()
-    result = analyze(records.stores, links)
-    seconds = time.perf_counter() - started
+    ga_times, splink_times, splink_labels = [], [], None
+    for _ in range(max(1, repeat)):
+        # every run as cold as the first: no names cached by the run before (pessimistic
+        # for graphaudit: in a CLI run, reading the records caches some of them)
+        normalize.name_key.cache_clear()
+        normalize.pinyin_spellings.cache_clear()
+        result, *times = _timed(analyze, records.stores, links)
+        ga_times.append(times)
+        if splink:
+            (splink_labels, _), *times = _timed(peers.splink_clusters, store_ids, links)
+            splink_times.append(times)
+    seconds, cpu = np.median(ga_times, axis=0)
     table = result.stores
     labels = _aligned(table["store_id"], table["cluster_id"].to_numpy(), truth)
-    row = {**base, "method": "graphaudit", **scores(labels, truth), "seconds": seconds}
+    row = {**base, "method": "graphaudit", **scores(labels, truth), "seconds": seconds,
+           "cpu_seconds": cpu}
     # graphaudit's own flag, where the engine sets it
     flag = truth["store_id"].map(table.set_index("store_id")["linked_to_suspended"])
     own = _own_flag_precision(flag, truth)
@@ -182,13 +206,11 @@ def measure(data: Path, name: str, cutoffs: list[int], splink: bool,
         rows.append({**base, "method": f"cut-off {cutoff}",
                      **scores(_aligned(store_ids, labels, truth), truth), "seconds": seconds})
     if splink:
-        started = time.perf_counter()
-        labels, _ = peers.splink_clusters(store_ids, links)
-        seconds = time.perf_counter() - started
-        for threshold, labelled in labels.items():
+        seconds, cpu = np.median(splink_times, axis=0)
+        for threshold, labelled in splink_labels.items():
             rows.append({**base, "method": f"splink p>={threshold:g}",
                          **scores(_aligned(store_ids, labelled, truth), truth),
-                         "seconds": seconds})
+                         "seconds": seconds, "cpu_seconds": cpu})
     if splink_quick:
         started = time.perf_counter()
         labels, _ = peers.splink_clusters(store_ids, links, (peers.QUICK_THRESHOLD,),
@@ -273,6 +295,26 @@ def per_set(frame: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def beside_splink(frame: pd.DataFrame) -> str:
+    """graphaudit's and Splink's CPU seconds per set, side by side, and their ratio (the
+    target: under a quarter). Empty without Splink's rows."""
+    if "cpu_seconds" not in frame:
+        return ""
+    lines = ["| set | graphaudit F1 | Splink p>=0.5 F1 | CPU s graphaudit / Splink | ratio "
+             "| wall s graphaudit / Splink |", "| --- | --- | --- | --- | --- | --- |"]
+    for name, rows in frame.groupby("data", sort=False):
+        ours = rows[rows["method"] == "graphaudit"]
+        peer = rows[rows["method"] == "splink p>=0.5"]
+        if ours.empty or peer.empty:
+            continue
+        a, b = ours.iloc[0], peer.iloc[0]
+        lines.append(f"| {name} | {a['pair_F1']:.3f} | {b['pair_F1']:.3f} | "
+                     f"{a['cpu_seconds']:.2f} / {b['cpu_seconds']:.2f} | "
+                     f"{a['cpu_seconds'] / max(b['cpu_seconds'], 1e-9):.2f} | "
+                     f"{a['seconds']:.1f} / {b['seconds']:.1f} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def report(frame: pd.DataFrame) -> None:
     """Print the summary of family worlds and the per-set table of third-party data."""
     family = frame[frame["family"].astype(bool)]
@@ -289,6 +331,9 @@ def report(frame: pd.DataFrame) -> None:
     if not others.empty:
         print()
         print(per_set(others))
+        side = beside_splink(others)
+        if side:
+            print(f"\n{side}")
 
 
 def _splink_available() -> bool:
@@ -320,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
                              "who does not give --date-format (figures before 2026-11-30's "
                              "fifth session): day-first dates that could be month-first are "
                              "then unread")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="run graphaudit and Splink N times each, alternating, and give "
+                             "the median seconds (wall and CPU) of each")
     parser.add_argument("--csv", type=Path, help="write every row here")
     parser.add_argument("--summarize", type=Path, nargs="+", metavar="CSV",
                         help="only print the summary of rows written earlier with --csv")
@@ -349,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
                 # an investigator knows how their export writes dates (the CLI asks for it)
                 date_format = None if args.no_date_format else world.rates.date_format
             world_rows = measure(data, f"{args.profile} {seed}", args.cutoffs, splink,
-                                 splink and args.splink_quick, date_format)
+                                 splink and args.splink_quick, date_format, args.repeat)
             if args.profile != "legacy":
                 truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
                 ids, labels = ceiling(world)
@@ -367,7 +415,8 @@ def main(argv: list[str] | None = None) -> int:
         sets = [] if args.third_party is None else (args.third_party or list(third_party.SETS))
         for name in sets:
             data = third_party.write_set(name, Path(tmp) / name)
-            for row in measure(data, name, args.cutoffs, splink, splink and args.splink_quick):
+            for row in measure(data, name, args.cutoffs, splink, splink and args.splink_quick,
+                               repeat=args.repeat):
                 row["family"] = False
                 print(_line(row), flush=True)
                 rows.append(row)
