@@ -986,8 +986,8 @@ def _describe_arrow_error(exc: Exception, path: Path, encoding: str) -> str:
     return f"cannot parse: {text.splitlines()[0]}"
 
 
-_JSON_TYPES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
-               type(None): "null"}
+_JSON_TYPES = {list: "array", dict: "object", str: "string", int: "number", float: "number",
+               bool: "boolean", type(None): "null"}
 
 
 def _json_error(exc: json.JSONDecodeError, line: str) -> str:
@@ -1014,7 +1014,8 @@ def _object_once(pairs: list[tuple[str, object]]) -> dict:
 def _jsonl_row(obj: dict, number: int, wanted: set[str], mapping: dict[str, str],
                unknown: set[str]) -> dict:
     """One JSONL object as a row of contract columns; two keys read as one column (``Phone``
-    and ``phone``, or through the column map) make it malformed, as in a header."""
+    and ``phone``, or through the column map) make it malformed, as in a header, and so does
+    an array or object as a column's value (its Python repr was keyed; REPORT4 item 7)."""
     row: dict = {"_line": number}
     keys: dict[str, str] = {}
     for key, value in obj.items():
@@ -1025,6 +1026,9 @@ def _jsonl_row(obj: dict, number: int, wanted: set[str], mapping: dict[str, str]
         elif name in keys:
             return {"_line": number, "_ragged": f"keys {keys[name]!r} and {key!r} both read "
                     f"as column {name}: which value is meant?"}
+        elif isinstance(value, list | dict):  # no text field, as a nested Parquet column
+            return {"_line": number, "_ragged": f"key {key!r} holds a JSON "
+                    f"{_JSON_TYPES[type(value)]}, not a text value: export it flattened"}
         else:
             keys[name] = key
             row[name] = "" if value is None else str(value)

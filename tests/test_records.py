@@ -526,3 +526,21 @@ def test_a_compact_date_and_time_is_read_as_its_date():
         ["20200105103000", "20200105T1030", "20200105", "20200105250000", "2020010510"]))
     assert dates.tolist() == ["2020-01-05", "2020-01-05", "2020-01-05", "", ""]
     assert why.tolist()[:3] == ["", "", ""] and all(why.tolist()[3:])
+
+
+def test_a_jsonl_array_or_object_as_a_value_is_a_malformed_row(tmp_path):
+    """REPORT4 item 7: ``"id_number": ["4403..."]`` was keyed as the text "['4403...']" and
+    ``"phone": {"a": "135..."}`` as the phone inside the repr, with no reject (a nested
+    Parquet column is refused; a nested JSONL value was not)."""
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id\nS1\nS2\nS3\n")
+    write(data, "identities.jsonl",
+          '{"store_id": "S1", "id_number": "11010519491231002X"}\n'
+          '{"store_id": "S2", "id_number": ["11010519491231002X"]}\n'
+          '{"store_id": "S3", "id_number": "11010519491231002X", "phone": {"a": "13800138000"},'
+          ' "notes": {"kept": 1}}\n')
+    result, rejects = run_validate(data, tmp_path)
+    assert [(r["line"], r["field"]) for r in rejects] == [("2", "row"), ("3", "row")]
+    assert "'id_number' holds a JSON array" in rejects[0]["value"]
+    assert "'phone' holds a JSON object" in rejects[1]["value"]
+    assert summary(result)["identities.jsonl"]["accepted"] == 1
