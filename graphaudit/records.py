@@ -199,6 +199,7 @@ class RejectsWriter:
             self.path.parent.mkdir(0o700 if self.private else 0o777, parents=True,
                                    exist_ok=True)
             self._refuse_a_file_of_another()
+            _refuse_no_file(self.path)
             if self.path.is_symlink():  # a file of our own in its place, never through it
                 self.path.unlink()
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW,
@@ -394,7 +395,10 @@ def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> N
     """Refuse a rejects path that is one of the input files (writing it would truncate the
     file while it is read). (A file there that graphaudit did not write is refused when the
     first reject arrives: :meth:`RejectsWriter.add`.)"""
-    if rejects is None or not rejects.exists():
+    if rejects is None:
+        return
+    _refuse_no_file(rejects)
+    if not rejects.exists():
         return
     for path in inputs:
         if path is not None and os.path.samefile(rejects, path):
@@ -402,6 +406,20 @@ def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> N
                               "there would destroy it; give another path")
     if not rejects.is_symlink() and rejects.is_dir():
         raise ConfigError(f"--rejects {rejects} is a folder: give a file's path")
+
+
+def _refuse_no_file(rejects: Path) -> None:
+    """Refuse a rejects path that is no file graphaudit may replace: a path under /dev or
+    /proc (``/dev/stdout`` is a link there, which the rejects file would replace, system-wide
+    when run as root: REPORT4 item 10) or one leading to a device, a pipe or a terminal. Only
+    ``/dev/null`` is taken, to discard the rejects."""
+    if not rejects.is_symlink() and rejects.exists() and os.path.samefile(rejects, os.devnull):
+        return  # /dev/null itself (a link to it is under the rules of any link)
+    system = rejects.absolute().parts[1:2] in (("dev",), ("proc",))
+    if system or (rejects.exists() and not rejects.is_file() and not rejects.is_dir()):
+        raise ConfigError(f"--rejects {rejects} is not a file (a device, a pipe or a terminal, "
+                          "as /dev/stdout is): the rejects are a CSV file; give a file's path "
+                          "(or /dev/null to discard them)")
 
 
 def is_input_name(name: str) -> bool:

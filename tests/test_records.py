@@ -544,3 +544,26 @@ def test_a_jsonl_array_or_object_as_a_value_is_a_malformed_row(tmp_path):
     assert "'id_number' holds a JSON array" in rejects[0]["value"]
     assert "'phone' holds a JSON object" in rejects[1]["value"]
     assert summary(result)["identities.jsonl"]["accepted"] == 1
+
+
+def test_rejects_to_a_device_a_pipe_or_a_path_under_dev_is_refused(tmp_path):
+    """REPORT4 item 10: `--rejects /dev/stdout` replaced the link /dev/stdout by a regular
+    file (system-wide, run as root), because a link at the rejects path is replaced. A path
+    under /dev or /proc, or one leading to a pipe or a device, is now a usage error; only
+    /dev/null itself is taken. (The test never names /dev/stdout: without the fix it would
+    replace it.)"""
+    import os
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id,opened_on\nS1,someday\nS1,2020-01-01\n")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "to-fifo.csv"
+    link.symlink_to(fifo)
+    for path in (link, Path("/proc/self/fd/1")):
+        result = CliRunner().invoke(main, ["validate", str(data), "--rejects", str(path)])
+        assert result.exit_code == 2, (path, result.output)
+        assert "is not a file" in result.stderr
+    assert link.is_symlink()
+    result = CliRunner().invoke(main, ["validate", str(data), "--rejects", os.devnull])
+    assert result.exit_code == 1 and "written to /dev/null" in result.stderr, result.stderr
+    assert Path(os.devnull).is_char_device()
