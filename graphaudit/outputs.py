@@ -51,6 +51,12 @@ OWN_FILES = frozenset({
     "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
     "truth_shared.csv", "truth_near.csv", "world.json",
 })
+#: the names only ``sample`` writes (a data directory): an ``analyze DIR --out DIR`` never
+#: overwrites them, and its notes must not say it might (REPORT4 item 11)
+SAMPLE_ONLY_FILES = frozenset({
+    "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
+    "truth_shared.csv", "truth_near.csv", "world.json",
+})
 #: pages in a sub-folder: clusters/<page>.html (names as report.page_name makes them)
 _OWN_PAGE = re.compile(r"clusters/[A-Za-z0-9._-]{1,200}\.html")
 #: what the pages share: assets/<name>.css (graphaudit.report.assets)
@@ -81,6 +87,7 @@ class Existing:
     other_family: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # files it wrote, changed since: kept
     others: list[str] = field(default_factory=list)  # anything else: kept
+    family: str = "report"  # the family of the run about to write (what it may overwrite)
     command: str = ""  # the earlier run's command and time, from its manifest
     written_at: str = ""
     has_manifest: bool = False
@@ -108,7 +115,8 @@ class Existing:
                          f"graphaudit command wrote ({summarize(self.other_family)}): they are "
                          "kept.")
         if self.others:
-            named = [n for n in self.others if is_own_name(n)]
+            named = [n for n in self.others if is_own_name(n)
+                     and (self.family == "sample" or n not in SAMPLE_ONLY_FILES)]
             lines.append(f"Note: {out}/ holds {files(len(self.others))} graphaudit has no "
                          "record of writing: they are kept"
                          + (f", except those named like its outputs ({summarize(named)}), "
@@ -182,7 +190,7 @@ def survey(folder: Path, family: str = "report") -> Existing:
     """What ``folder`` holds now, and which of it an earlier graphaudit run of ``family``
     wrote (those files are this run's to replace or remove)."""
     header, entries = _read_manifest(folder)
-    existing = Existing(folder=folder, command=str(header.get("command", "")),
+    existing = Existing(folder=folder, family=family, command=str(header.get("command", "")),
                         written_at=str(header.get("written_at", "")), has_manifest=bool(header))
     recorded = {e.path: e for e in entries}
     for relative in _files_in(folder):

@@ -154,3 +154,15 @@ def test_sample_replaces_its_own_files_and_analyze_into_the_same_folder_keeps_th
     again = analyze(world, world)
     assert again.exit_code == 0 and "Removed" not in again.output
     assert {p.name: p.read_bytes() for p in world.glob("*.csv") if p.name in inputs} == inputs
+
+
+def test_an_analyze_into_its_data_folder_does_not_say_it_may_overwrite_the_inputs(tmp_path):
+    """REPORT4 item 11: `analyze DIR --out DIR` noted that stores.csv and the other inputs
+    "are overwritten if this run writes them", which analyze never does (only sample)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name in ("stores.csv", "identities.csv", "index.html"):
+        (folder / name).write_text("x", encoding="utf-8")
+    report_note = " ".join(survey(folder).notes())
+    assert "(index.html)" in report_note and "stores.csv" not in report_note
+    assert "identities.csv, index.html, stores.csv" in " ".join(survey(folder, "sample").notes())
