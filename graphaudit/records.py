@@ -307,6 +307,9 @@ class RecordSet:
     addresses: pd.DataFrame
     reports: list[FileReport]
     rejects: list[Reject] = field(default_factory=list)
+    #: files of the directory named like a kind that are not read (``payments (1).csv``,
+    #: ``addresses.txt``): an absent kind is warned of, and so is what may be it
+    unread: tuple[str, ...] = ()
 
 
 
@@ -333,6 +336,16 @@ def find_files(data_dir: Path) -> dict[str, Path | None]:
     if files["stores"] is None:
         raise DataError(f"{data_dir}: no stores file (stores.csv, .tsv, .jsonl or .parquet)")
     return files
+
+
+def unread_files(data_dir: Path, files: dict[str, Path | None]) -> tuple[str, ...]:
+    """The files of ``data_dir`` whose names start like a kind absent from ``files`` but are not
+    read: a browser's second download (``payments (1).csv``), another extension
+    (``addresses.txt``, ``.xlsx``), a dated export (``identities_2026-11.csv``). Without a
+    word, the run would only say there is no such file (REPORT4 item 12)."""
+    absent = [kind for kind, path in files.items() if path is None]
+    return tuple(sorted(str(path) for path in data_dir.iterdir()
+                        if any(path.name.lower().startswith(kind) for kind in absent)))
 
 
 def fingerprint(data_dir: Path) -> str:
@@ -536,7 +549,8 @@ def read_records(
             # of ``frame``, already hashed, so the set costs a table copy instead of a rebuild.
             store_ids = frozenset(validator.first_line)
         reports.append(report)
-    return RecordSet(reports=reports, rejects=rejects.kept if kept else [], **frames)
+    return RecordSet(reports=reports, rejects=rejects.kept if kept else [],
+                     unread=unread_files(data_dir, files), **frames)
 
 
 def _empty(kind: str) -> pd.DataFrame:

@@ -567,3 +567,18 @@ def test_rejects_to_a_device_a_pipe_or_a_path_under_dev_is_refused(tmp_path):
     result = CliRunner().invoke(main, ["validate", str(data), "--rejects", os.devnull])
     assert result.exit_code == 1 and "written to /dev/null" in result.stderr, result.stderr
     assert Path(os.devnull).is_char_device()
+
+
+def test_a_file_named_like_an_absent_kind_is_named_as_not_read(tmp_path):
+    """REPORT4 item 12: `payments (1).csv` (a browser's second download) and `addresses.txt`
+    were passed over with only "no payments file"; the run now names them."""
+    data = tmp_path / "d"
+    write(data, "stores.csv", "store_id\nS1\n")
+    write(data, "payments (1).csv", "store_id,account_number\nS1,6222020200112200001\n")
+    write(data, "Addresses.txt", "store_id,address\nS1,Room 1\n")
+    write(data, "notes.txt", "mine")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 0, result.stderr
+    assert f"{data / 'payments (1).csv'} is not read" in result.stderr
+    assert f"{data / 'Addresses.txt'} is not read" in result.stderr
+    assert "notes.txt" not in result.stderr
