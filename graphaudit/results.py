@@ -22,7 +22,7 @@ from .linkage.waterfall import link_items, merge_table, possible_table
 from .outputs import OUTPUT_FILES, OutputRecord, ensure_output_folder, private_outputs
 from .parallel import Parallel
 from .privacy import display_identifiers, load_key, scrub_column
-from .report import write_report
+from .report import refuse_linked_folders, write_report
 from .report.tables import write_csv
 
 __all__ = ["write_outputs"]
@@ -62,6 +62,7 @@ def write_outputs(
         record = OutputRecord(out, "write_outputs") if record is None else record
         record.keep_earlier = only_cluster is not None  # one page: the rest of the report stays
         ensure_output_folder(out)
+        refuse_linked_folders(out)  # before a link at an output's name is replaced
         paths = {name: out / name for name in OUTPUT_FILES}
         for path in paths.values():
             if path.is_symlink():  # write a file of our own, never through a link

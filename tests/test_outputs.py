@@ -166,3 +166,23 @@ def test_an_analyze_into_its_data_folder_does_not_say_it_may_overwrite_the_input
     report_note = " ".join(survey(folder).notes())
     assert "(index.html)" in report_note and "stores.csv" not in report_note
     assert "identities.csv, index.html, stores.csv" in " ".join(survey(folder, "sample").notes())
+
+
+def test_a_linked_pages_folder_is_refused_before_anything_in_out_is_touched(tmp_path):
+    """REPORT4 item 17: with OUT/clusters a link, analyze was refused (right), but only after
+    it had removed the user's link at OUT/index.html."""
+    from click.testing import CliRunner
+
+    from graphaudit.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id\nS1\nS2\n", encoding="utf-8")
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "clusters").symlink_to(elsewhere)
+    (out / "index.html").symlink_to(tmp_path / "mine.html")
+    result = CliRunner().invoke(main, ["analyze", str(data), "--out", str(out), "-q"])
+    assert result.exit_code == 1 and "a symbolic link; refused" in result.stderr, result.output
+    assert (out / "index.html").is_symlink() and not any(elsewhere.iterdir())

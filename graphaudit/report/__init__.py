@@ -20,6 +20,7 @@ analysis; :mod:`.context` is a pure function from it and a cluster id to that pa
 from __future__ import annotations
 
 from .graph import ClusterGraph, build_cluster_graph
-from .render import ReportInfo, page_name, write_report
+from .render import ReportInfo, page_name, refuse_linked_folders, write_report
 
-__all__ = ["ClusterGraph", "ReportInfo", "build_cluster_graph", "page_name", "write_report"]
+__all__ = ["ClusterGraph", "ReportInfo", "build_cluster_graph", "page_name",
+           "refuse_linked_folders", "write_report"]

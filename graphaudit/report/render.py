@@ -60,6 +60,16 @@ def page_name(cluster_id: str) -> str:
     return "c-" + hashlib.sha256(cluster_id.encode("utf-8")).hexdigest()[:20] + ".html"
 
 
+def refuse_linked_folders(out_dir: Path) -> None:
+    """Refuse (DataError) an ``out_dir/clusters`` or ``out_dir/assets`` that is a symbolic
+    link: pages are written only into a folder of their own. Checked before any file of the
+    folder is touched (a link at ``index.html`` was removed first: REPORT4 item 17)."""
+    for folder in (Path(out_dir) / "clusters", Path(out_dir) / ASSET_DIR):
+        if folder.is_symlink():
+            raise DataError(f"{folder}: a symbolic link; refused (graphaudit writes its pages "
+                            "only into a folder of its own, never through a link)")
+
+
 def write_report(
     analysis: Analysis,
     out_dir: Path,
@@ -125,10 +135,7 @@ def write_report(
     """
     out_dir = Path(out_dir)
     pages_dir = out_dir / "clusters"
-    for folder in (pages_dir, out_dir / ASSET_DIR):
-        if folder.is_symlink():
-            raise DataError(f"{folder}: a symbolic link; refused (graphaudit writes its pages "
-                            "only into a folder of its own, never through a link)")
+    refuse_linked_folders(out_dir)
     pages_dir.mkdir(parents=True, exist_ok=True)
     selected = _selected(analysis, only_cluster, max_pages)
     # Each process that writes pages prepares the data of its own pages (after the fork), so
