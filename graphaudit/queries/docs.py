@@ -136,6 +136,15 @@ are skipped), the search expands no further than the level where it passes `limi
 skipped an identifier, lists the `limit` nearest stores it found and ends with a row that says
 it was cut (`store_id` empty, `name` "cut: more than ... stores within ... hops" or "cut: at ...
 hops, N identifiers shared by more than T stores (the widest by W) were not followed ...").
+
+To measure both against issue 15's targets (2 s on a 1,000-store cluster, 10 s on a
+1,000,000-store graph, hubs excluded), `bench/paths.py --world WORLD --prepare` replaces the
+local server's graph with WORLD's (`load --bulk --replace`), clusters it and times both
+queries inside the operator of about 1,000 stores (`--size`), inside the biggest and across
+operators, then prints one verdict line per target (`target 2 s ...: met` or `MISSED`, by the
+client's wall of every run, planning included). The legacy worlds (`graphaudit sample
+--profile legacy --seed 1`, 20,000 stores or more) have a 1,000-store operator;
+`bench/scale.py` runs it on the 1,000,000-store world after the other commands.
 """
 
 
