@@ -96,14 +96,56 @@ JVM_FLAGS=(
 # runs without it; a new jar set (fetch_jars) removes the archives, made again at the next exit.
 # The JVM writes an archive read-only (400): private_archives makes it 600 like every file here.
 private_archives() { chmod 600 "$STATE"/*.jsa 2>/dev/null || true; }
+archive_current() { # NAME: $STATE/NAME.jsa exists and is newer than every jar
+  [ -s "$STATE/$1.jsa" ] && [ -z "$(find "$LIB" -newer "$STATE/$1.jsa" -print -quit 2>/dev/null)" ]
+}
 cds_flag() { # cds_flag NAME: the flag for the archive $STATE/NAME.jsa
   local archive="$STATE/$1.jsa"
-  if [ -s "$archive" ] && [ -z "$(find "$LIB" -newer "$archive" -print -quit 2>/dev/null)" ]; then
+  if archive_current "$1"; then
     printf '%s\n' "-XX:SharedArchiveFile=$archive"
   else
     rm -f "$archive"
     printf '%s\n' "-XX:ArchiveClassesAtExit=$archive"
   fi
+}
+# The importer's JVM with its archive (made at exit when there is none yet), its heap and the
+# extra options of GRAPHAUDIT_NEO4J_IMPORT_JVM (split on spaces; docs/benchmarks.md measured
+# -XX:TieredStopAtLevel=1, C1 only, which saves the start of a short JVM some CPU). NEO4J_HOME
+# and NEO4J_CONF come from the caller.
+run_importer() { # ARGS...: the arguments of the admin tool
+  local jvm=()
+  read -r -a jvm <<<"${GRAPHAUDIT_NEO4J_IMPORT_JVM:-}"
+  java -cp "$LIB/*" "$(cds_flag importer)" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "${jvm[@]}" \
+    "$@"
+}
+# A server started without its archive writes it once it answers (jcmd VM.cds dynamic_dump,
+# which -XX:+RecordDynamicDumpInfo allows), and the importer's is made by importing two nodes
+# into a scratch folder: both on the first start with a jar set, so that the first `load
+# --bulk` pays for neither. Left to itself, the server wrote its archive as it exited, the
+# stop inside a bulk load (7 s of CPU at 1,000,000 stores, beside the reading of the records
+# on two cores), and the importer too (at the end of its run, with no archive to start from).
+# Without jcmd (a JRE) the archives are written at exit as before.
+write_archives() { # PID of the server just started with -XX:+RecordDynamicDumpInfo
+  local t0 scratch="$STATE/cds-scratch"
+  t0=$(date +%s.%N)
+  jcmd "$1" VM.cds dynamic_dump "$STATE/server.jsa" >"$LOGS_DIR/cds.log" 2>&1 \
+    || { rm -f "$STATE/server.jsa"; say "no server class archive (see $LOGS_DIR/cds.log)"; }
+  say "wrote the server's class archive in $(seconds_since "$t0") s"
+  if ! archive_current importer; then
+    rm -rf "$scratch"
+    mkdir -p "$scratch/conf"
+    printf 'server.directories.data=%s\nserver.directories.logs=%s\n' "$scratch/data" \
+      "$scratch/logs" >"$scratch/conf/neo4j.conf"
+    printf 'id:ID,key\n1,a\n2,b\n' >"$scratch/nodes.csv"
+    printf ':START_ID,:END_ID,raw\n1,2,x\n' >"$scratch/links.csv"
+    NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$scratch/conf" run_importer "$ADMIN_CLASS" database \
+      import full neo4j --nodes=N="$scratch/nodes.csv" --relationships=R="$scratch/links.csv" \
+      --report-file="$scratch/import.report" >>"$LOGS_DIR/cds.log" 2>&1 \
+      || { rm -f "$STATE/importer.jsa"; say "no importer class archive (see $LOGS_DIR/cds.log)"; }
+    rm -rf "$scratch"
+  fi
+  private_archives
+  say "wrote the class archives in $(seconds_since "$t0") s (the first start with these jars only)"
 }
 
 say() { printf 'neo4j.sh: %s\n' "$*"; }
@@ -577,11 +619,16 @@ cmd_start() {
 
   [ -s "$CONSOLE_LOG" ] && mv -f "$CONSOLE_LOG" "$CONSOLE_LOG.1"   # keep the previous run's log
   : >"$CONSOLE_LOG"
+  local cds
+  cds="$(cds_flag server)"
+  if [[ "$cds" == -XX:ArchiveClassesAtExit=* ]] && command -v jcmd >/dev/null 2>&1; then
+    cds=-XX:+RecordDynamicDumpInfo   # write_archives writes it once the server answers
+  fi
   t0=$(date +%s.%N)
   # setsid: own session, so the server outlives this shell and its terminal. The inner shell
   # writes its pid and execs java, so the pid file names java even if setsid forks.
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_FILE" \
-    java -cp "$LIB/*" "${JVM_FLAGS[@]}" "$(cds_flag server)" -Xms"$HEAP_INIT" -Xmx"$HEAP_MAX" \
+    java -cp "$LIB/*" "${JVM_FLAGS[@]}" "$cds" -Xms"$HEAP_INIT" -Xmx"$HEAP_MAX" \
     "$MAIN_CLASS" --home-dir="$HOME_DIR" --config-dir="$CONF_DIR" --console-mode \
     </dev/null >>"$CONSOLE_LOG" 2>&1 9>&- &
   local i
@@ -599,6 +646,7 @@ cmd_start() {
   wait_ready "$pid" "$port" "$password"
   write_connection_env "$port" "$password"
   say "started in $(seconds_since "$t0") s: $VERSION"
+  [ "$cds" = -XX:+RecordDynamicDumpInfo ] && write_archives "$pid"
   say "URI bolt://127.0.0.1:$port  user $USERNAME  database $DATABASE  (credentials in $USER_CONN_FILE)"
 }
 
@@ -685,14 +733,9 @@ cmd_import() {
     { printf '%s\n' "$ADMIN_CLASS" database import full; cat "$args"; printf 'neo4j\n'; } \
       >"$STATE/import.args"
     rm -f "$args"
-    # extra options of the importer's JVM, split on spaces (docs/benchmarks.md measured
-    # -XX:TieredStopAtLevel=1, C1 only, which saves the start of a short JVM some CPU)
-    local jvm=()
-    read -r -a jvm <<<"${GRAPHAUDIT_NEO4J_IMPORT_JVM:-}"
     t0=$(date +%s.%N)
-    NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" \
-      java -cp "$LIB/*" "$(cds_flag importer)" -Xmx"${GRAPHAUDIT_NEO4J_IMPORT_HEAP:-1g}" "${jvm[@]}" \
-      "@$STATE/import.args" >"$log" 2>&1 || rc=$?
+    NEO4J_HOME="$HOME_DIR" NEO4J_CONF="$CONF_DIR" run_importer "@$STATE/import.args" \
+      >"$log" 2>&1 || rc=$?
     rm -f "$STATE/import.args"
     private_archives
     say "the importer ran $(seconds_since "$t0") s (its JVM's start included)"
