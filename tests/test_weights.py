@@ -636,3 +636,42 @@ def test_without_held_values_the_stragglers_stay_apart():
     # What the step changes: with it off, each straggler is a cluster of its own.
     cluster, _ = _straggler_world(LinkageParams(held_families=0))
     assert cluster["XS00"] != cluster["XO00"]
+
+
+def _returns_world(opened: str, params: LinkageParams | None = None):
+    """Banned operator A (three stores, suspended on 2024-03-01, its own account and office)
+    and single store T, opened on ``opened``, that shares A's phone and nothing else (its own
+    account and office). Beside them, the 300 operators of :func:`small_world`."""
+    stores, links, _ = small_world(seed=11, operators=300)
+    extra = [(f"XA{k}", kind, value) for k in range(3) for kind, value in
+             (("payment", "ACC-XA"), ("address", "floor 8 tower XA road"),
+              ("phone", "+8613900000123"))]
+    extra += [("XT0", "payment", "ACC-XT"), ("XT0", "address", "unit 2 lane XT"),
+              ("XT0", "phone", "+8613900000123")]
+    new = stores_frame(["XA0", "XA1", "XA2", "XT0"])
+    banned = new["store_id"].str.startswith("XA")
+    new.loc[banned, ["status", "suspended_on", "opened_on"]] = \
+        ["suspended", "2024-03-01", "2023-01-10"]
+    new.loc[~banned, "opened_on"] = opened
+    result = link(pd.concat([stores, new], ignore_index=True),
+                  pd.concat([links, links_frame(extra)], ignore_index=True), params=params)
+    return dict(zip(result.graph.stores["store_id"], result.cluster_id, strict=True)), result
+
+
+def test_a_single_store_opened_after_a_ban_with_the_banned_phone_joins_the_banned_stores():
+    # One rare value alone scores below the threshold (the limit on u); opened 40 days after
+    # the ban, with no such tie before any ban to say it is a coincidence, the return's
+    # weight, learned from the dates mirrored, lifts the possible link to a merge.
+    cluster, result = _returns_world(opened="2024-04-10")
+    assert cluster["XT0"] == cluster["XA0"]
+    merges = result.resolution.merges
+    assert (merges["score"] < result.params.merge_bits).any()
+    # without the return's weight it stays a possible link
+    cluster, _ = _returns_world(opened="2024-04-10", params=LinkageParams(returns=False))
+    assert cluster["XT0"] != cluster["XA0"]
+
+
+def test_a_single_store_opened_before_the_ban_with_the_banned_phone_is_not_joined():
+    # Opened before the ban: not a return; the same tie is one of the coincidences.
+    cluster, _ = _returns_world(opened="2023-11-10")
+    assert cluster["XT0"] != cluster["XA0"]

@@ -18,6 +18,7 @@ pairs with those tables, merges from sparse connected components.
 from __future__ import annotations
 
 import copy
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -503,7 +504,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
                            model)
     merge_table["weak"] = weak
     labels = _components(merge_table[~weak], base_labels, n_stores)
-    merge_table["held"] = False
+    merge_table["decided"] = "score"
     if params.held_families:
         held, held_items = held_merges(evidence, labels, params, model,
                                        int(merge_table["round"].max()) + 1
@@ -512,6 +513,14 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
             merge_table = pd.concat([merge_table, held], ignore_index=True)
             items.append(held_items)
             labels = _union(labels, held[["a", "b"]].to_numpy(np.int64), n_stores)
+    if params.returns:
+        back, back_items = return_merges(evidence, labels, params, model,
+                                         int(merge_table["round"].max()) + 1
+                                         if len(merge_table) else 0, len(merge_table))
+        if len(back):
+            merge_table = pd.concat([merge_table, back], ignore_index=True)
+            items.append(back_items)
+            labels = _union(labels, back[["a", "b"]].to_numpy(np.int64), n_stores)
     merge_table["tree"] = strongest_forest(merge_table, n_stores)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params,
                                                     hubs_from=params.hub_groups, model=model)
@@ -545,10 +554,7 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
     Returns the merges (``round_number``, their scores as compared) and their evidence items
     (edges numbered from ``edge_base``).
     """
-    empty = pd.DataFrame({"round": np.zeros(0, np.int64), "a": np.zeros(0, np.int64),
-                          "b": np.zeros(0, np.int64), "score": np.zeros(0),
-                          "chance": np.zeros(0), "size_a": np.zeros(0, np.int64),
-                          "size_b": np.zeros(0, np.int64), "weak": np.zeros(0, dtype=bool)})
+    empty = _no_merges()
     n_stores = len(labels)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params, model=model)
     if not len(pairs):
@@ -603,7 +609,77 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
     merges = pd.DataFrame({"round": round_number, "a": pairs[chosen, 0], "b": pairs[chosen, 1],
                            "score": score, "chance": _chance(levels[chosen], chances[chosen]),
                            "size_a": size[pairs[chosen, 0]], "size_b": size[pairs[chosen, 1]],
-                           "weak": False, "held": True})
+                           "weak": False, "decided": "held values"})
+    return merges, _items(shared, chosen, edge_base, model)
+
+
+def _no_merges() -> pd.DataFrame:
+    """An empty table of merges, typed."""
+    return pd.DataFrame({"round": np.zeros(0, np.int64), "a": np.zeros(0, np.int64),
+                         "b": np.zeros(0, np.int64), "score": np.zeros(0),
+                         "chance": np.zeros(0), "size_a": np.zeros(0, np.int64),
+                         "size_b": np.zeros(0, np.int64), "weak": np.zeros(0, dtype=bool)})
+
+
+def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
+                  round_number: int, edge_base: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Merges of a single active store into a banned group when it opened after the ban, within
+    ``return_days``, and the two are a possible link: the weight of the return is learned
+    from the dates, as the brand's ``near`` level is (docs/linkage.md, returns).
+
+    One rare value of its operator's (an account, a phone) is often an evader's only thread to
+    its banned stores, and one agreement alone scores about 0 bits, less the chances (the limit
+    on u). Whether "opened after the ban" says more is read from the data with the dates
+    mirrored: the possible links (below the threshold, at or above ``possible_bits``) between
+    banned groups and single stores that opened within the window *before* the ban are the
+    coincidences (an innocent tie has no reason to fall after the ban rather than before it);
+    those after it are the coincidences and the returns. ``log2((after + 1) / (before + 1))``
+    is the return's weight, added to the possible links after the ban: those that then reach
+    ``merge_bits`` merge (each store into its best group). Where such ties are no commoner
+    after bans than before them, the weight is about 0 and nothing merges.
+    """
+    empty = _no_merges()
+    if evidence.banned is None or evidence.opened is None or params.return_days is None:
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+    n_stores = len(labels)
+    banned = ~np.isnan(evidence.banned)
+    is_banned = np.zeros(n_stores, dtype=bool)
+    is_banned[labels[banned]] = True
+    if not is_banned.any():
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+    pairs, levels, shared, chances = compare_groups(evidence, labels, params, active=is_banned,
+                                                    model=model)
+    if not len(pairs):
+        return empty, _items(shared, np.zeros(0, np.int64), edge_base, model)
+    score = model.score(levels, chances)
+    size = np.bincount(labels, minlength=n_stores)
+    first_ban = _per_group_min(labels, evidence.banned, n_stores)
+    opened = np.where(banned, np.nan, evidence.opened)
+    first_open = _per_group_min(labels, opened, n_stores)
+    a, b = pairs[:, 0], pairs[:, 1]
+    # the banned group and the single active store of each pair (none when both or neither)
+    store = np.where(is_banned[a], b, a)
+    group = np.where(is_banned[a], a, b)
+    single = (is_banned[a] != is_banned[b]) & (size[store] == 1) & ~is_banned[store]
+    gap = first_open[store] - first_ban[group]
+    possible = single & np.isfinite(gap) & (score >= params.possible_bits) & \
+        (score < params.merge_bits)
+    after = possible & (gap > 0) & (gap <= params.return_days)
+    before = possible & (gap < 0) & (gap >= -params.return_days)
+    weight = math.log2((int(after.sum()) + 1) / (int(before.sum()) + 1))
+    chosen = np.flatnonzero(after & (score + weight >= params.merge_bits))
+    if not len(chosen):
+        return empty, _items(shared, chosen, edge_base, model)
+    # each store joins the banned group it scores best with
+    order = np.lexsort((-score[chosen], store[chosen]))
+    first = np.r_[True, store[chosen][order][1:] != store[chosen][order][:-1]]
+    chosen = np.sort(chosen[order][first])
+    merges = pd.DataFrame({"round": round_number, "a": a[chosen], "b": b[chosen],
+                           "score": score[chosen],
+                           "chance": _chance(levels[chosen], chances[chosen]),
+                           "size_a": size[a[chosen]], "size_b": size[b[chosen]],
+                           "weak": False,
+                           "decided": f"return after a ban ({weight:+.1f})"})
     return merges, _items(shared, chosen, edge_base, model)
 
 

@@ -160,8 +160,10 @@ def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
     merge with ``all_merges``), and per weak cut undone: ``edge, cluster_id, store_a, store_b,
     round, size_a, size_b, prior, chance, score, threshold, weak, decided`` (a weak cut's two
     sides are possible links). ``decided`` says what merged the two: ``score`` (at or above
-    the threshold) or ``held values`` (values of two kinds the larger group holds, whatever
-    the score: docs/linkage.md, held values).
+    the threshold), ``held values`` (values of two kinds the larger group holds, whatever
+    the score: docs/linkage.md, held values) or ``return after a ban (+w)`` (a single store
+    opened after a ban, a possible link of the banned group that the return's learned weight
+    ``w`` lifts to the threshold: docs/linkage.md, returns).
     """
     merges = linkage.resolution.merges
     if not all_merges and len(merges):
@@ -183,8 +185,8 @@ def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
         "score": merges["score"].to_numpy().round(2),
         "threshold": round(linkage.params.merge_bits, 2),
         "weak": merges["weak"].to_numpy(),
-        "decided": np.where(merges["held"].to_numpy(dtype=bool) if "held" in merges
-                            else np.zeros(len(merges), dtype=bool), "held values", "score"),
+        "decided": merges["decided"].to_numpy(dtype=object) if "decided" in merges
+        else np.full(len(merges), "score", dtype=object),
     })
 
 

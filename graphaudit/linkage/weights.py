@@ -132,6 +132,10 @@ class LinkageParams:
     #: (:func:`graphaudit.analysis.link_graph`); None (the engine run on its own): no window
     #: is known, and no store counts as come back (docs/linkage.md, person cuts)
     return_days: float | None = None
+    #: a single active store that opened within ``return_days`` after a ban and is a possible
+    #: link of the banned group joins it when the return's weight, learned from the dates
+    #: mirrored, lifts it to ``merge_bits`` (docs/linkage.md, returns)
+    returns: bool = True
     #: EM's chance that a non-matching pair is a candidate is the chance that a value *draws*
     #: it (a value of more than ``all_pairs_up_to`` groups pairs each group with its
     #: ``window`` next ones only), not the chance that it shares one (docs/linkage.md)

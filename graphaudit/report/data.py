@@ -599,11 +599,11 @@ def _evidence_rows(found: Evidence, texts: dict[str, list], idents: dict[int, Id
 
 
 def _threshold_cells(thresholds: list[float], decided: list[str] | None) -> pa.Array:
-    """A waterfall row's threshold, or ``held values`` for a merge that the held values
-    decided whatever its total (docs/linkage.md)."""
+    """A waterfall row's threshold, or what decided a merge other than its total (``held
+    values``, ``return after a ban (+w)``: docs/linkage.md)."""
     cells = [f"{v:+.1f}" for v in thresholds]
     if decided is not None:
-        cells = [d if d == "held values" else c for c, d in zip(cells, decided, strict=True)]
+        cells = [c if d == "score" else d for c, d in zip(cells, decided, strict=True)]
     return pa.array(cells, pa.string())
 
 
