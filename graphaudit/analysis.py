@@ -327,6 +327,12 @@ def model_report(analysis: Analysis) -> dict:
         "possible_links": int(len(resolution.possible)),
         "hubs": int(len(analysis.hubs)),
     }
+    if resolution.returns is not None:
+        # the return's weight, learned from the possible links after and before bans
+        report["returns"] = {"possible_links_after_ban": resolution.returns["after"],
+                             "possible_links_before_ban": resolution.returns["before"],
+                             "weight_bits": resolution.returns["weight_bits"],
+                             "merges": resolution.returns["merges"]}
     report["settings"] = {k: (list(v) if isinstance(v, tuple) else v)
                           for k, v in asdict(linkage.params).items()}
     return report

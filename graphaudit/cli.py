@@ -752,6 +752,11 @@ def print_model(result) -> None:
     click.echo(f"{decided['merges']:,} merges in {decided['rounds']} round(s), "
                f"{decided['weak_cuts_undone']:,} weak cuts undone, "
                f"{decided['possible_links']:,} possible links, {decided['hubs']:,} hubs")
+    if "returns" in report:
+        back = report["returns"]
+        click.echo(f"returns after a ban: {back['possible_links_after_ban']:,} possible links "
+                   f"after bans, {back['possible_links_before_ban']:,} before; weight "
+                   f"{back['weight_bits']:+.2f} bits; {back['merges']:,} merges")
 
 
 @main.command()

@@ -71,3 +71,6 @@ def test_analyze_explain_model_prints_the_weights_table(tmp_path):
     assert lines[header].split() == ["comparison", "level", "m", "u", "weight"]
     assert len(lines[header + 1].split()) == 5
     assert any(" merges in " in line for line in lines[header:])
+    # the return's weight, learned from the dates, is printed with the others
+    assert any(line.startswith("returns after a ban: ") and " bits; " in line
+               for line in lines[header:])

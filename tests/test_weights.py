@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from graphaudit.analysis import analyze, describe_links, display_identifier, link
+from graphaudit.analysis import (
+    analyze,
+    describe_links,
+    display_identifier,
+    link,
+    model_report,
+    score,
+)
 from graphaudit.linkage import LinkageParams, link_stores, weights
 from graphaudit.linkage.evidence import address_texts, text_lookup
 from graphaudit.linkage.waterfall import link_items, merge_table
@@ -665,7 +672,12 @@ def test_a_single_store_opened_after_a_ban_with_the_banned_phone_joins_the_banne
     cluster, result = _returns_world(opened="2024-04-10")
     assert cluster["XT0"] == cluster["XA0"]
     merges = result.resolution.merges
-    assert (merges["score"] < result.params.merge_bits).any()
+    back = merges[merges["decided"].str.startswith("return after a ban")]
+    assert len(back) == 1 and (back["score"] < result.params.merge_bits).all()
+    # the estimation is printed in model.json: one possible link after a ban, none before
+    found = model_report(score(result))["returns"]
+    assert found["possible_links_after_ban"] >= 1 and found["merges"] == 1
+    assert found["weight_bits"] > 0
     # without the return's weight it stays a possible link
     cluster, _ = _returns_world(opened="2024-04-10", params=LinkageParams(returns=False))
     assert cluster["XT0"] != cluster["XA0"]

@@ -137,6 +137,9 @@ class Resolution:
     items: pd.DataFrame
     model: Model
     evidence: Evidence
+    #: the return's estimation (:func:`return_merges`): the possible links counted after and
+    #: before bans, the weight learned from them and the merges it made; None when not run
+    returns: dict | None = None
 
 
 def build_evidence(graph: EvidenceGraph, canonical: np.ndarray, params: LinkageParams,
@@ -513,10 +516,11 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
             merge_table = pd.concat([merge_table, held], ignore_index=True)
             items.append(held_items)
             labels = _union(labels, held[["a", "b"]].to_numpy(np.int64), n_stores)
+    returns = None
     if params.returns:
-        back, back_items = return_merges(evidence, labels, params, model,
-                                         int(merge_table["round"].max()) + 1
-                                         if len(merge_table) else 0, len(merge_table))
+        back, back_items, returns = return_merges(evidence, labels, params, model,
+                                                  int(merge_table["round"].max()) + 1
+                                                  if len(merge_table) else 0, len(merge_table))
         if len(back):
             merge_table = pd.concat([merge_table, back], ignore_index=True)
             items.append(back_items)
@@ -534,7 +538,7 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     possible_items = _items(shared, keep, 0, model)
     possible_items["edge"] = -1 - possible_items["edge"]
     all_items = pd.concat([*items, possible_items], ignore_index=True)
-    return Resolution(labels, merge_table, possible, all_items, model, evidence)
+    return Resolution(labels, merge_table, possible, all_items, model, evidence, returns)
 
 
 def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
@@ -622,7 +626,8 @@ def _no_merges() -> pd.DataFrame:
 
 
 def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
-                  round_number: int, edge_base: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+                  round_number: int, edge_base: int
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Merges of a single active store into a banned group when it opened after the ban, within
     ``return_days``, and the two are a possible link: the weight of the return is learned
     from the dates, as the brand's ``near`` level is (docs/linkage.md, returns).
@@ -637,20 +642,24 @@ def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
     is the return's weight, added to the possible links after the ban: those that then reach
     ``merge_bits`` merge (each store into its best group). Where such ties are no commoner
     after bans than before them, the weight is about 0 and nothing merges.
+
+    Returns the merges, their evidence items (edges numbered from ``edge_base``) and the
+    estimation (``after``, ``before``, ``weight_bits``, ``merges``) for ``model.json``.
     """
     empty = _no_merges()
+    nothing = {"after": 0, "before": 0, "weight_bits": 0.0, "merges": 0}
     if evidence.banned is None or evidence.opened is None or params.return_days is None:
-        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model), nothing
     n_stores = len(labels)
     banned = ~np.isnan(evidence.banned)
     is_banned = np.zeros(n_stores, dtype=bool)
     is_banned[labels[banned]] = True
     if not is_banned.any():
-        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model), nothing
     pairs, levels, shared, chances = compare_groups(evidence, labels, params, active=is_banned,
                                                     model=model)
     if not len(pairs):
-        return empty, _items(shared, np.zeros(0, np.int64), edge_base, model)
+        return empty, _items(shared, np.zeros(0, np.int64), edge_base, model), nothing
     score = model.score(levels, chances)
     size = np.bincount(labels, minlength=n_stores)
     first_ban = _per_group_min(labels, evidence.banned, n_stores)
@@ -668,19 +677,21 @@ def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
     before = possible & (gap < 0) & (gap >= -params.return_days)
     weight = math.log2((int(after.sum()) + 1) / (int(before.sum()) + 1))
     chosen = np.flatnonzero(after & (score + weight >= params.merge_bits))
+    if len(chosen):  # each store joins the banned group it scores best with
+        order = np.lexsort((-score[chosen], store[chosen]))
+        first = np.r_[True, store[chosen][order][1:] != store[chosen][order][:-1]]
+        chosen = np.sort(chosen[order][first])
+    found = {"after": int(after.sum()), "before": int(before.sum()),
+             "weight_bits": round(weight, 3), "merges": len(chosen)}
     if not len(chosen):
-        return empty, _items(shared, chosen, edge_base, model)
-    # each store joins the banned group it scores best with
-    order = np.lexsort((-score[chosen], store[chosen]))
-    first = np.r_[True, store[chosen][order][1:] != store[chosen][order][:-1]]
-    chosen = np.sort(chosen[order][first])
+        return empty, _items(shared, chosen, edge_base, model), found
     merges = pd.DataFrame({"round": round_number, "a": a[chosen], "b": b[chosen],
                            "score": score[chosen],
                            "chance": _chance(levels[chosen], chances[chosen]),
                            "size_a": size[a[chosen]], "size_b": size[b[chosen]],
                            "weak": False,
                            "decided": f"return after a ban ({weight:+.1f})"})
-    return merges, _items(shared, chosen, edge_base, model)
+    return merges, _items(shared, chosen, edge_base, model), found
 
 
 def _one_held(model: Model, params: LinkageParams, pairs: np.ndarray, levels: np.ndarray,
