@@ -100,6 +100,22 @@ class Column:
     default: str = ""  # the value of an empty field
     #: the value of a field whose value is not one of ``choices`` (dropped; None: ``default``)
     fallback: str | None = None
+    #: other words for the choices, as Chinese exports write them (lower case -> choice)
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+
+#: a store's status as Chinese marketplace exports write it (REPORT4 item 18): without these,
+#: a 封禁 (banned) store was taken as active; words of no sure meaning (暂停, 受限) stay unknown
+STATUS_WORDS = (("正常", "active"), ("营业中", "active"), ("营业", "active"),
+                ("封禁", "suspended"), ("已封禁", "suspended"), ("封店", "suspended"),
+                ("冻结", "suspended"), ("已冻结", "suspended"),
+                ("关闭", "closed"), ("已关闭", "closed"), ("关店", "closed"),
+                ("注销", "closed"), ("已注销", "closed"))
+#: document types in Chinese: 身份证 (resident ID), 营业执照 (business licence), 护照
+#: (passport), 港澳通行证 (Hong Kong and Macao permit)
+ID_TYPE_WORDS = (("身份证", "CN_RESIDENT_ID"), ("居民身份证", "CN_RESIDENT_ID"),
+                 ("营业执照", "BUSINESS_LICENSE"), ("统一社会信用代码", "USCC"),
+                 ("护照", "PASSPORT"), ("港澳通行证", "HK_MACAO_PERMIT"))
 
 
 SCHEMAS: dict[str, tuple[Column, ...]] = {
@@ -109,7 +125,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("brand"),
         Column("marketplace"),
         Column("opened_on", date=True),
-        Column("status", choices=("active", "suspended", "closed"), default="active"),
+        Column("status", choices=("active", "suspended", "closed"), default="active",
+               synonyms=STATUS_WORDS),
         Column("suspended_on", date=True),
         Column("status_reason"),
     ),
@@ -122,6 +139,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
                      "OTHER"),
             default="CN_RESIDENT_ID",
             fallback="OTHER",  # an unknown document type is not checked as a resident ID
+            synonyms=ID_TYPE_WORDS,
         ),
         Column("holder_name"),
         Column("role"),
@@ -1287,7 +1305,7 @@ class _Validator:
         # Only optional columns have choices or dates: a bad value is dropped from its row
         # (rows already rejected for another reason get no second line).
         if column.choices:
-            canonical = {c.lower(): c for c in column.choices}
+            canonical = {c.lower(): c for c in column.choices} | dict(column.synonyms)
             lowered = values.str.lower()
             mapped = lowered.map(canonical)
             empty = values == ""

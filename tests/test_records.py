@@ -582,3 +582,21 @@ def test_a_file_named_like_an_absent_kind_is_named_as_not_read(tmp_path):
     assert f"{data / 'payments (1).csv'} is not read" in result.stderr
     assert f"{data / 'Addresses.txt'} is not read" in result.stderr
     assert "notes.txt" not in result.stderr
+
+
+def test_status_and_document_type_in_chinese_are_read():
+    """REPORT4 item 18: a Chinese export writes status 正常/封禁/已关闭 and id_type 身份证/营业执照;
+    every such status was dropped and taken as active, so a banned (封禁) store was active."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder)
+        write(data, "stores.csv",
+              "store_id,status\nS1,正常\nS2,封禁\nS3,已关闭\nS4,冻结\nS5,暂停\n")
+        write(data, "identities.csv", "store_id,id_number,id_type\nS1,11010519491231002X,身份证\n"
+              "S2,91350100M000100Y43,营业执照\n")
+        records_ = read_records(data)
+        status = records_.stores.set_index("store_id")["status"].to_dict()
+        assert status == {"S1": "active", "S2": "suspended", "S3": "closed", "S4": "suspended",
+                          "S5": "active"}  # 暂停 (paused) has no sure meaning: dropped
+        assert records_.identities["id_type"].tolist() == ["CN_RESIDENT_ID", "BUSINESS_LICENSE"]
+        assert [r.value for r in records_.rejects] == ["暂停"]
