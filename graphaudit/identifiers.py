@@ -402,9 +402,11 @@ def _plain_account_keys(forms: pa.Array, contexts: pa.Array | None):
     """Account numbers of ASCII letters, digits and separators, of type bank, wallet or none.
     Cards (the Luhn check) and other spellings of a type are left to the Python rules."""
     types = _types(forms, contexts)
+    wallet = pc.equal(types, "wallet").to_numpy(zero_copy_only=False)
+    letter_o = pc.match_substring_regex(forms, "[Oo]").to_numpy(zero_copy_only=False)
     fast = (pc.match_substring_regex(forms, normalize.ASCII_NUMBER).to_numpy(zero_copy_only=False)
             & pc.is_in(types, value_set=pa.array(["", "bank", "wallet"], types.type)).to_numpy(
-                zero_copy_only=False))
+                zero_copy_only=False) & (wallet | ~letter_o))  # a bank's O: normalize.digit_view
     keys = pc.ascii_upper(pc.replace_substring_regex(forms.filter(fast),
                                                      normalize.ASCII_SEPARATORS, ""))
     length = pc.binary_length(keys).to_numpy(zero_copy_only=False)

@@ -37,6 +37,9 @@ __all__ = [
     "COMPANY_ID_TYPES",
     "cn_resident_check_char",
     "cn_resident_valid",
+    "DIGIT_LOOKALIKES",
+    "HAN_DIGITS",
+    "digit_view",
     "fast_address_keys",
     "fast_id_document_keys",
     "email_key",
@@ -168,6 +171,37 @@ def _strip_separators(text: str) -> str:
     return unicodedata.normalize("NFKC", _SEPARATORS.sub("", text))
 
 
+#: digits written as other characters: Chinese numerals, as a number is read out digit by digit
+#: (〇 and 零 zero, 幺 one as phone numbers are spoken, and the financial 壹贰叁...)
+_HAN_DIGITS = str.maketrans({**{c: str(i) for i, c in enumerate("〇一二三四五六七八九")},
+                             **{c: str(i) for i, c in enumerate("零壹贰叁肆伍陆柒捌玖", 0)},
+                             "幺": "1", "貳": "2", "參": "3", "陸": "6"})
+#: letter O for zero (``138OO138OOO``, ``EO1234567``): an O, or a run of them, that touches a
+#: digit or no other letter (an ID's check character X aside), so that words (``ROOM``, ``GO``)
+#: keep theirs
+_LETTER_O = re.compile(r"(?<=\d)[OoＯｏ]+|[OoＯｏ]+(?=\d)"
+                       r"|(?<![^\W\d_])[OoＯｏ]+(?![^\W\d_xXｘＸ])")
+#: the Chinese numerals :func:`digit_view` reads as digits, and every character it may
+#: read as one (for patterns that look for numbers)
+HAN_DIGITS = "".join(chr(c) for c in sorted(_HAN_DIGITS))
+DIGIT_LOOKALIKES = "OoＯｏ" + HAN_DIGITS
+
+
+def digit_view(text: str) -> str:
+    """``text`` with the characters written for digits as the digits: Chinese numerals and
+    letter O for zero, each one character for one (the length is kept, so a match in the
+    view is a span of the text). One rule for both sides: the keys of phones, resident IDs,
+    licences and bank accounts are taken on it (``138OO138OOO`` links to ``13800138000``),
+    and :func:`graphaudit.privacy.scrub` finds the numbers to mask on it, so a number hidden
+    from one is hidden from neither (REPORT3 item 18).
+
+    >>> digit_view("tel 138OO138OOO, 一三八〇〇一三八〇〇〇; ROOM 5 GO")
+    'tel 13800138000, 13800138000; ROOM 5 GO'
+    """
+    text = text.translate(_HAN_DIGITS)
+    return _LETTER_O.sub(lambda m: "0" * len(m.group()), text)
+
+
 def _ascii_digits(run: str) -> str:
     """Map a run of decimal digits of any script to ASCII digits, keeping every digit."""
     if run.isascii():
@@ -232,9 +266,10 @@ def id_check_passes(key: str) -> bool:
     return cn_resident_valid(key) or uscc_valid(key)
 
 
-def _number_key(raw: str, what: str) -> str:
-    """An ID or account number upper-cased, without separators; ValueError when empty."""
-    key = _strip_separators(_upper(raw))
+def _number_key(raw: str, what: str, digits: bool = False) -> str:
+    """An ID or account number upper-cased, without separators (and, for ``digits``, with
+    :func:`digit_view`'s digits); ValueError when empty."""
+    key = _strip_separators(digit_view(_upper(raw)) if digits else _upper(raw))
     if not key:
         raise ValueError(f"empty {what}")
     return key
@@ -263,8 +298,9 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     >>> id_document_key("9135 0100 M000 100Y 43", "BUSINESS_LICENSE")
     ('91350100M000100Y43', True)
     """
-    key = _number_key(raw, "ID number")
     kind = (id_type or "CN_RESIDENT_ID").strip().upper()
+    digits_only = kind in COMPANY_ID_TYPES or kind == "CN_RESIDENT_ID"  # no letter O in them
+    key = _number_key(raw, "ID number", digits_only)
     if kind in COMPANY_ID_TYPES:
         return key, uscc_valid(key)
     if kind != "CN_RESIDENT_ID":
@@ -303,8 +339,9 @@ def fast_id_document_keys(forms: pa.Array, types: pa.Array | None
     cn = _numpy(pc.or_(pc.equal(types, ""), pc.equal(types, "CN_RESIDENT_ID")))
     company = _numpy(pc.is_in(types, value_set=pa.array(sorted(COMPANY_ID_TYPES), types.type)))
     legacy = _numpy(pc.match_substring_regex(keys, r"^[0-9]{15}$"))
+    letter_o = _numpy(pc.match_substring_regex(forms, "[Oo]")) & (cn | company)  # digit_view
     fast = (_numpy(pc.match_substring_regex(forms, ASCII_NUMBER))
-            & _numpy(pc.match_substring_regex(types, r"^[A-Z_]*$")) & ~(cn & legacy))
+            & _numpy(pc.match_substring_regex(types, r"^[A-Z_]*$")) & ~(cn & legacy) & ~letter_o)
     keys, cn, company = keys.filter(fast), cn[fast], company[fast]
     valid = ~cn & ~company  # another type's key is letters and digits: valid
     eighteen = _numpy(pc.equal(pc.binary_length(keys), 18))
@@ -375,7 +412,7 @@ def phone_key(raw: str, region: str | None = "CN") -> str:
     >>> phone_key("12-34")
     '1234'
     """
-    text = unicodedata.normalize("NFKC", raw).strip()
+    text = digit_view(unicodedata.normalize("NFKC", raw).strip())
     default = (region or "CN").strip().upper()
     key = _e164_if_possible(text, default)
     if key is not None:
@@ -436,8 +473,8 @@ def account_key(raw: str, account_type: str | None = "bank") -> tuple[str, bool]
     >>> account_key("6222-0212-3456-7890", "bank")
     ('6222021234567890', True)
     """
-    key = _number_key(raw, "account number")
     kind = (account_type or "bank").strip().lower()
+    key = _number_key(raw, "account number", kind in ("bank", "card"))
     digits = key.isascii() and key.isdigit()
     if kind == "card":
         return key, digits and 12 <= len(key) <= 19 and luhn_valid(key)

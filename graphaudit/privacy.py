@@ -14,7 +14,9 @@ beside the scalar one and the tests hold the two equal.
 * **Scrubbing** masks runs of nine or more digits (up to four spaces, ``.``, ``-``, ``/``,
   ``_``, ``(`` or ``)`` between two of them), eight digits written together, and e-mail
   addresses inside free text (an address, a reason, a whole rejected row); dates, times and
-  amounts with cents are kept.
+  amounts with cents are kept. Numbers are found on :func:`graphaudit.normalize.digit_view`,
+  the text the identifier keys are read from (Chinese numerals, letter O for zero), so that
+  masking and matching agree on what a number is.
 * **Formula cells**: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return
   would run as a formula in a spreadsheet (OWASP "CSV injection"): it is prefixed with ``'``
   and quoted, unless it is a plain number (``-1.5``), which a spreadsheet reads as a number.
@@ -39,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ConfigError, DataError
+from .normalize import DIGIT_LOOKALIKES, HAN_DIGITS, digit_view
 from .settings import config_dir
 
 __all__ = [
@@ -590,18 +593,23 @@ _PII = re.compile(f"(?P<email>{_EMAIL})|(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<d
 #: the same without e-mails, for text without an ``@`` (half the time: the e-mail pattern is
 #: tried at every position otherwise)
 _DIGIT_RUNS = re.compile(f"(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
-#: a text without a digit and an ``@`` has nothing to scrub (checked first: most text is so)
-_QUICK = re.compile(rf"[\d{_AT}]")
+#: a text without a digit (Chinese numerals count; letter O alone makes no number) and an ``@``
+#: has nothing to scrub (checked first: most text is so)
+_QUICK = re.compile(rf"[\d{_AT}{HAN_DIGITS}]")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits
-#: together, or nine with separators between them (a superset of ``_PII``'s matches)
-_MAY_SCRUB = (rf"[{_AT}]|\p{{Nd}}{{8}}|\p{{Nd}}(?:[{SEPARATORS}]{{0,4}}\p{{Nd}}){{8,}}"
+#: together, or nine with separators between them (a superset of ``_PII``'s matches on
+#: :func:`graphaudit.normalize.digit_view`, so Chinese numerals and letter O count as digits)
+_D = rf"[\p{{Nd}}{DIGIT_LOOKALIKES}]"  # a digit, or what normalize.digit_view reads as one
+_MAY_SCRUB = (rf"[{_AT}]|{_D}{{8}}|{_D}(?:[{SEPARATORS}]{{0,4}}{_D}){{8,}}"
               rf"|^{_HASHED.pattern}$")
 
 
-def _scrubbed(match: re.Match) -> str:
+def _scrubbed(match: re.Match, written: str | None = None) -> str:
+    """The mask of ``match``, found in :func:`digit_view` of ``written`` when given: a number
+    shows its last digits as digits, an e-mail its first letter as written."""
     text = match.group()
     if match.lastgroup == "email":
-        return mask("email", text.translate(_ASCII_EMAIL))
+        return mask("email", (written or text).translate(_ASCII_EMAIL))
     if match.lastgroup == "keep":
         return text
     digits = re.sub(r"[^\dxX]", "", text)
@@ -623,7 +631,17 @@ def scrub(text: str, show_pii: bool = False) -> str:
         return text
     if is_hashed(text):  # a holder name stored hashed (--hash-identifiers): its tag
         return text[:TAG_HEX + 1]
-    return (_PII if any(at in text for at in _AT) else _DIGIT_RUNS).sub(_scrubbed, text)
+    pattern = _PII if any(at in text for at in _AT) else _DIGIT_RUNS
+    view = digit_view(text)  # Chinese numerals and letter O for zero as digits, as keys read them
+    if view == text:
+        return pattern.sub(_scrubbed, text)
+    parts, end = [], 0  # found in the view; outside the numbers, the text as written
+    for match in pattern.finditer(view):
+        written = text[match.start():match.end()]
+        parts += [text[end:match.start()],
+                  written if match.lastgroup == "keep" else _scrubbed(match, written)]
+        end = match.end()
+    return "".join([*parts, text[end:]])
 
 
 #: RE2 pattern of an e-mail address already masked (``z***@``) where scrub's e-mail match would
