@@ -167,19 +167,16 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
     as plain columns), and a relationship names its ends by number. A link whose store or key
     has no node is left out, as MERGE would find no node for it.
     """
-    args: list[str] = ["--id-type=actual"]
-    nodes_written: Counter = Counter()
-    rels_written: Counter = Counter()
-
     def numbered(frame: pd.DataFrame, first: int) -> pa.Table:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         return table.add_column(0, _ID, pa.array(np.arange(first, first + len(frame))))
 
-    def kind_files(kind: str, start: np.ndarray, first: int) -> list[bool]:
-        """Write one kind's node and link files; whether each holds a line break."""
+    def kind_files(kind: str, start: np.ndarray, first: int) -> tuple[list[Path], int]:
+        """Write one kind's node and link files; those holding a line break, and the links."""
+        nodes_file, links_file = folder / f"{kind}.csv", folder / f"{kind}-links.csv"
         nodes = node_columns(kind, identifiers)
-        multiline = [_write_csv(folder / f"{kind}.csv", numbered(nodes, first),
-                                [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])]
+        nodes_multiline = _write_csv(nodes_file, numbered(nodes, first),
+                                     [":ID", "key", *(_typed(c) for c in NODE_PROPERTIES[kind])])
         links = link_columns(kind, identifiers.parts[kind].reindex(
             columns=["store_id", "key", "raw", *LINK_PROPERTIES[kind]], fill_value=""))
         end = identifiers.numbered[kind][1]  # each link's node, found with the nodes
@@ -191,40 +188,40 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
             .add_column(0, ":START_ID", pa.array(start))
         if not keep.all():
             table = table.filter(pa.array(keep))
-        rels_written[RELATIONSHIPS[kind]] += table.num_rows
-        multiline.append(_write_csv(folder / f"{kind}-links.csv", table,
-                                    [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]]))
-        return multiline
+        links_multiline = _write_csv(links_file, table,
+                                     [":START_ID", ":END_ID", "raw", *LINK_PROPERTIES[kind]])
+        multiline = [p for p, multi in ((nodes_file, nodes_multiline),
+                                        (links_file, links_multiline)) if multi]
+        return multiline, table.num_rows
 
     frame = store_columns(stores).drop_duplicates("store_id", keep="last")
-    # the kinds' files are made and written on WRITERS threads (Arrow converts and writes
-    # without the GIL); the node numbers of each kind follow those of the kinds before it
+    stores_file = folder / "stores.csv"
+    # the files are made and written on WRITERS threads (Arrow converts and writes without
+    # the GIL), the stores' while each link's store is found
     with ThreadPoolExecutor(WRITERS) as pool:
-        stores_file = pool.submit(_write_csv, folder / "stores.csv", numbered(frame, 0),
+        stores_done = pool.submit(_write_csv, stores_file, numbered(frame, 0),
                                   [":ID", *(_typed(c) for c in frame.columns)])
         # the kind's part holds the rows of .links of that kind, in their order, without
         # filtering every column of .links once per kind
         starts = _positions([identifiers.parts[kind]["store_id"] for kind in KINDS],
                             frame["store_id"])
+        # the node numbers of each kind follow those of the stores and of the kinds before it
         firsts = np.cumsum([len(frame)] + [len(identifiers.nodes[kind]) for kind in KINDS])
-        kinds = [pool.submit(kind_files, kind, start, int(first))
-                 for kind, start, first in zip(KINDS, starts, firsts, strict=False)]
-        multiline = [folder / "stores.csv"] if stores_file.result() else []
-        for kind, done in zip(KINDS, kinds, strict=True):
-            node_file, link_file = done.result()
-            multiline += [path for path, multi in ((folder / f"{kind}.csv", node_file),
-                                                   (folder / f"{kind}-links.csv", link_file))
-                          if multi]
-    nodes_written["Store"] = len(frame)
-    for kind in KINDS:
-        nodes_written[LABELS[kind]] += len(identifiers.nodes[kind])
+        kinds_done = [pool.submit(kind_files, kind, starts[i], int(firsts[i]))
+                      for i, kind in enumerate(KINDS)]
+        multiline = [stores_file] if stores_done.result() else []
+        written = [done.result() for done in kinds_done]
+
+    args = ["--id-type=actual", f"--nodes=Store={stores_file}"]
+    nodes, relationships = Counter(Store=len(frame)), Counter()
+    for kind, (kind_multiline, links) in zip(KINDS, written, strict=True):
         args += [f"--nodes={LABELS[kind]}={folder / f'{kind}.csv'}",
                  f"--relationships={RELATIONSHIPS[kind]}={folder / f'{kind}-links.csv'}"]
+        multiline += kind_multiline
+        nodes[LABELS[kind]] = len(identifiers.nodes[kind])
+        relationships[RELATIONSHIPS[kind]] = links
     rows = len(stores) + sum(len(identifiers.parts[kind]) for kind in KINDS)
-    args.insert(1, f"--nodes=Store={folder / 'stores.csv'}")
-    return ImportFiles(args + _multiline_args(multiline), rows, nodes_written,
-                       Counter({rel: rels_written[rel] for rel in
-                                (RELATIONSHIPS[kind] for kind in KINDS)}))
+    return ImportFiles(args + _multiline_args(multiline), rows, nodes, relationships)
 
 
 @dataclass
