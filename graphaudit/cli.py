@@ -568,8 +568,10 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
                               ensure_ascii=False, indent=2, default=str))
     else:
         emit_table(file_rows, fmt, empty=f"no input files in {data_dir}: nothing was read")
-        emit_table(created, fmt, empty="nothing new: every node and relationship was there "
-                   "already")
+        # a rerun or --append still writes the properties of what was there (a name, a
+        # status changed in the export): "nothing new" read as "nothing changed" (REPORT4 14)
+        emit_table(created, fmt, empty="no new node or relationship: those already there had "
+                   "their properties written again from the files")
     click.echo(f"Loaded {summary.rows:,} rows in {run.seconds:.1f} s as data set "
                f"{run.data_set['data_set_id']}", err=True)
     if run.stale:

@@ -191,3 +191,21 @@ def test_a_changed_export_in_the_same_folder_is_not_merged_over_the_old_graph(
     assert load(data, tmp_path, "--replace").exit_code == 0
     assert clean_graph.run_read(old)[0]["n"] == 0
     assert load(data, tmp_path).exit_code == 0  # and a rerun of these files is one again
+
+
+def test_a_load_that_creates_nothing_does_not_say_nothing_changed(clean_graph, neo4j_env,
+                                                                 tmp_path):
+    """REPORT4 item 14: `load --append` of an export whose only change is a store's status
+    updated the graph, and said "nothing new: every node and relationship was there
+    already"."""
+    world = small_world(tmp_path / "a", "A")
+    assert load(world, tmp_path).exit_code == 0
+    stores = world / "stores.csv"
+    stores.write_text(stores.read_text(encoding="utf-8").replace("A1,Store 1,b1,active",
+                                                                  "A1,Store 1,b1,suspended"),
+                      encoding="utf-8")
+    result = load(world, tmp_path, "--append")
+    assert result.exit_code == 0, result.output
+    assert "no new node or relationship" in result.stdout and "nothing new" not in result.stdout
+    status = clean_graph.run_read("MATCH (s:Store {store_id: 'A1'}) RETURN s.status AS s")
+    assert status[0]["s"] == "suspended"
