@@ -30,6 +30,18 @@ def test_a_minimal_table_that_link_stores_accepts_is_analyzed():
         result.store("S9")
 
 
+@pytest.mark.parametrize("links", [
+    pd.DataFrame({"store_id": [], "kind": [], "key": []}),  # pandas makes these float64
+    pd.DataFrame({"store_id": pd.Series([], dtype=object), "kind": pd.Series([], dtype=object),
+                  "key": pd.Series([], dtype=object)}),
+])
+def test_stores_without_links_are_clusters_of_one_whatever_the_empty_columns_dtype(links):
+    """REPORT4 item 9: an empty links table built from lists crashed in Arrow (string and
+    large_string chunks in linkage/graph.py); stores with no identifier are clusters of one."""
+    result = pipeline.analyze(pd.DataFrame({"store_id": ["A1", "A2"]}), links)
+    assert result.cluster_of["A1"] != result.cluster_of["A2"]
+
+
 def test_results_are_keyed_by_store_id_not_by_the_order_of_the_input():
     shuffled = pipeline.analyze(STORES.iloc[::-1], LINKS.iloc[[2, 0, 3, 1]]).cluster_of
     assert shuffled.sort_index().equals(pipeline.analyze(STORES, LINKS).cluster_of.sort_index())

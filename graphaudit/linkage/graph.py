@@ -142,8 +142,8 @@ def _number_identifiers(kinds: pd.Series, keys: pd.Series,
         kind = kind.unify_dictionaries().combine_chunks()
     kind_code = kind.indices.to_numpy(zero_copy_only=False)
     keys = pa.array(keys, type=pa.large_string())
-    if isinstance(keys, pa.ChunkedArray):
-        keys = keys.combine_chunks()
+    if isinstance(keys, pa.ChunkedArray):  # its chunks may not all be of the type asked for
+        keys = keys.cast(pa.large_string()).combine_chunks()  # (an empty float64 column)
 
     def ranked(code: int) -> tuple[np.ndarray, np.ndarray, pa.Array]:
         rows = np.flatnonzero(kind_code == code)
