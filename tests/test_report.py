@@ -563,8 +563,13 @@ def test_forked_children_write_the_same_pages(tmp_path):
     """Pages shared with forked children (graphaudit.parallel), each preparing its own pages'
     data, are the pages and the index written in one process, every page reported to the
     progress once."""
+    import threading
+
     from graphaudit.parallel import Parallel, fork_is_safe
 
+    # forking is unsafe while another thread lives: one left by an earlier test (test_store.py's
+    # proxy did) would fail this test for a reason of its own, so it is named here
+    assert threading.active_count() == 1, f"threads left by earlier tests: {threading.enumerate()}"
     result = analysis_of(hostile_world(tmp_path / "data"))
     started = []
 

@@ -204,7 +204,8 @@ class CuttingProxy:
         self.sockets: list[socket.socket] = []
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        self.threads = [threading.Thread(target=self._accept, daemon=True)]
+        self.threads[0].start()
 
     def _accept(self) -> None:
         import socket
@@ -221,7 +222,9 @@ class CuttingProxy:
             server = socket.create_connection(self.target)
             self.sockets += [client, server]
             for src, dst, upstream in ((client, server, True), (server, client, False)):
-                threading.Thread(target=self._pipe, args=(src, dst, upstream), daemon=True).start()
+                self.threads.append(threading.Thread(target=self._pipe, daemon=True,
+                                                     args=(src, dst, upstream)))
+                self.threads[-1].start()
 
     def _pipe(self, src, dst, upstream: bool) -> None:
         try:
@@ -251,9 +254,15 @@ class CuttingProxy:
                 sock.close()
 
     def close(self) -> None:
+        """Cut every connection and end every thread: a thread left blocked in accept() (a
+        bare close() of the listener does not wake it on Linux) keeps forks unsafe for the
+        rest of the test session (graphaudit.parallel.fork_is_safe), and the forked-children
+        test of test_report.py failed after this file (hfx item 7)."""
         self.dead = True
-        self.listener.close()
-        self._cut(self.sockets)
+        self._cut([self.listener, *self.sockets])
+        for thread in self.threads:
+            thread.join(timeout=10)
+        assert not any(t.is_alive() for t in self.threads), "a proxy thread did not end"
 
 
 def test_server_going_away_mid_load_then_rerun_completes(clean_graph, neo4j_settings):
