@@ -18,10 +18,12 @@ from graphaudit.linkage.levels import (
     Evidence,
     _bridge_sides,
     _union,
+    common_tf,
     compare_groups,
     holder_name_key,
     holder_name_keys,
     resolve,
+    value_groups,
 )
 from graphaudit.linkage.weights import NEAR, NONE, LinkageParams, band_level, distinct_patterns
 
@@ -154,8 +156,12 @@ def test_rounds_comparing_only_changed_groups_merge_as_rounds_comparing_every_pa
     # Every round compares every candidate pair, with the model resolve learned.
     labels, want = np.arange(120), []
     for round_number in range(params.max_rounds):
-        pairs, levels, _, chances = compare_groups(evidence, labels, params)
+        pairs, levels, shared, chances = compare_groups(evidence, labels, params)
         score = result.model.score(levels, chances) if len(pairs) else np.zeros(0)
+        if len(pairs):
+            score = common_tf(result.model, params, evidence, labels,
+                              value_groups(evidence, labels), pairs, levels, shared, chances,
+                              score)
         rows = np.flatnonzero(score >= params.merge_bits)
         if not len(rows):
             break

@@ -140,6 +140,86 @@ def test_virtual_offices_sampled_by_the_window_do_not_merge_their_clients(tmp_pa
     assert precision >= 0.9 and recall >= 0.9, (precision, recall)
 
 
+def _agent_world(seed: int = 5):
+    """small_world with a payment agent's collection account on 150 stores of unrelated
+    operators, 40 of which also give one virtual office (with 40 other stores)."""
+    stores, links, owner = small_world(seed)
+    rng = np.random.default_rng(seed + 1)
+    agent = rng.choice(stores["store_id"].tolist(), 150, replace=False).tolist()
+    office = agent[:40] + rng.choice(stores["store_id"].tolist(), 40, replace=False).tolist()
+    extra = [(store, "payment", "ACC-AGENT") for store in agent]
+    extra += [(store, "address", "suite 5 virtual office tower") for store in office]
+    return stores, pd.concat([links, links_frame(extra)], ignore_index=True), owner
+
+
+def _operators_per_cluster(params: LinkageParams) -> pd.Series:
+    stores, links, owner = _agent_world()
+    result = link(stores, links, params=params)
+    ids = result.graph.stores["store_id"].to_numpy()
+    frame = pd.DataFrame({"c": np.asarray(result.cluster_id), "o": owner.loc[ids].to_numpy()})
+    return frame.groupby("c")["o"].nunique()
+
+
+def test_an_agents_account_beside_a_virtual_office_does_not_merge_their_clients():
+    # Family seed 1518: one payment agent's account (411 stores of 175 operators) weighed in
+    # the commonest band like a value of 10 groups; beside a virtual office (also 10+) it
+    # cleared the prior and tied 39 operators into one cluster of 213 stores. With common_tf,
+    # inside that band a value weighs a bit less per doubling of the groups that use it.
+    assert _operators_per_cluster(LinkageParams(common_tf=1.0)).max() == 1
+    assert _operators_per_cluster(LinkageParams()).max() > 1  # off by default
+
+
+def _common_tf_chances(rows, ids, labels):
+    """The chances of the first pair of ``common_tf`` under the documented default weights
+    (nothing merges), with the term frequency and without."""
+    from graphaudit.linkage.graph import build_graph
+    from graphaudit.linkage.levels import build_evidence, common_tf, compare_groups, value_groups
+
+    params = LinkageParams(common_tf=1.0)
+    graph = build_graph(stores_frame(ids), links_frame(rows))
+    evidence = build_evidence(graph, np.arange(graph.n_idents), params)
+    model = weights.default_model(evidence.comparisons, "test")
+    model.one_common, model.once_per_family = params.one_common, params.once_per_family
+    pairs, levels, shared, chances = compare_groups(evidence, labels, params)
+    before = chances.copy()
+    score = model.score(levels, chances)
+    after = common_tf(model, params, evidence, labels, value_groups(evidence, labels), pairs,
+                      levels, shared, chances, score)
+    return pairs, levels, chances - before, after - score
+
+
+def test_term_frequency_inside_the_commonest_band_is_counted_as_a_chance_of_coincidence():
+    # two stores share a value of 40 groups (2 bits beyond the floor of 10) and one of 12
+    ids = [f"S{i:03d}" for i in range(200)]
+    rows = [(s, "address", "hall 1 common service building") for s in ids[:40]]
+    rows += [(s, "payment", "ACC-COMMON") for s in ids[:2] + ids[100:110]]
+    rows += [(s, "payment", f"ACC-{i}") for i, s in enumerate(ids[2:100])]
+    rows += [(s, "address", f"room {i} own office") for i, s in enumerate(ids[40:])]
+    pairs, levels, extra, lost = _common_tf_chances(rows, ids, np.arange(200))
+    first = np.flatnonzero((pairs[:, 0] == 0) & (pairs[:, 1] == 1))[0]
+    assert (levels[first] == COMMON).sum() == 2
+    assert sorted(extra[first].round(3).tolist())[-2:] == [round(math.log2(1.2), 3), 2.0]
+    assert lost[first] == pytest.approx(-2 - math.log2(1.2))
+    assert weights.common_tf_bits(np.array([5, 10, 80])).tolist() == [0.0, 0.0, 3.0]
+
+
+def test_a_value_one_group_holds_loses_nothing_to_term_frequency():
+    # Family seed 1511: an operator's phone on its core of 30 stores (one group) and on 12
+    # stragglers with fresh documents, each a group of its own: 13 groups, as many as an
+    # agency's clients, but the core holds it: its own value, weighed in the band as before.
+    ids = [f"S{i:03d}" for i in range(100)]
+    rows = [(s, "phone", "+8613800000001") for s in ids[:42]]
+    rows += [(s, "address", f"room {i} own office") for i, s in enumerate(ids)]
+    labels = np.arange(100)
+    labels[:30] = 0
+    pairs, levels, extra, lost = _common_tf_chances(rows, ids, labels)
+    assert len(pairs) and (levels == COMMON).any()
+    assert not extra.any() and not lost.any()
+    labels[:30] = np.arange(30)  # no group holds it: 42 groups, 2.07 bits
+    _, _, extra, _ = _common_tf_chances(rows, ids, labels)
+    assert extra.max() == pytest.approx(math.log2(4.2))
+
+
 def test_a_value_of_many_groups_draws_only_the_pairs_of_its_window():
     # 200 stores with evidence of one comparison: a value of 80 stores (more than 50: each
     # store with its 4 next ones, 310 of its 3,160 pairs) and one of 3 stores (all 3 pairs).

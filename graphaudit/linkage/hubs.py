@@ -24,7 +24,7 @@ from ..identifiers import KINDS
 from ..normalize import identifier_key
 from .graph import EvidenceGraph, unique_pairs
 from .levels import Resolution
-from .weights import LinkageParams, band_level
+from .weights import COMMON, LinkageParams, band_level, common_tf_bits
 
 __all__ = ["HubOverrides", "components", "decide_links", "listed_idents",
            "read_hub_overrides", "unmatched_lines"]
@@ -133,6 +133,7 @@ def decide_links(
     level = band_level(np.maximum(k, 2))
     comp = comp_of[shared]
     weight = np.where(comp >= 0, model.weights[np.maximum(comp, 0), level], 0.0)
+    weight -= np.where(level == COMMON, common_tf_bits(k, params.common_tf), 0.0)
     in_possible = np.zeros(graph.n_idents, dtype=bool)
     items = resolution.items
     possible_values = items.loc[items["edge"] < 0, "value"].to_numpy()

@@ -46,6 +46,7 @@ from .weights import (
     LinkageParams,
     Model,
     band_level,
+    common_tf_bits,
     estimate_model,
     monotone_bands,
     random_pair_u,
@@ -471,6 +472,9 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         if not len(pairs):
             break
         score = model.score(levels, chances)
+        if params.common_tf:
+            score = common_tf(model, params, evidence, labels, table, pairs, levels, shared,
+                              chances, score)
         merge = score >= params.merge_bits
         if not merge.any():
             break
@@ -539,6 +543,68 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     possible_items["edge"] = -1 - possible_items["edge"]
     all_items = pd.concat([*items, possible_items], ignore_index=True)
     return Resolution(labels, merge_table, possible, all_items, model, evidence, returns)
+
+
+def common_tf(model: Model, params: LinkageParams, evidence: Evidence, labels: np.ndarray,
+              table: ValueGroups, pairs: np.ndarray, levels: np.ndarray, shared: pd.DataFrame,
+              chances: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The round's scores with the term frequency inside the commonest band: each pair's
+    comparison agreeing at that band loses :func:`~.weights.common_tf_bits` of its value of
+    fewest groups, added to its ``chances`` (in place).
+
+    The groups are counted as the round would leave them without it (the merges ``score``
+    makes): *independent* groups. In the first round every store is a group, and an operator's
+    own account on its 300 stores would count 300, as a payment agent's of 300 clients does;
+    once the operator's stores merge on everything else they share, it counts one, while the
+    agent's clients stay apart (docs/linkage.md, term frequency inside the commonest band).
+    A value one group holds (``held_share`` of its stores) is that group's own and loses
+    nothing: an operator's stores with fresh documents, tied to its core by its phone alone,
+    are as many groups as an agency's clients until they join it.
+    Every step is a group-by or a join: the union of the merges, the (value, group) table
+    relabelled, and a sort of the shared rows by (pair, comparison, groups)."""
+    n_stores = len(labels)
+    merging = score >= params.merge_bits
+    rows = np.flatnonzero(shared["level"].to_numpy() == COMMON)
+    if not len(rows):
+        return score
+    provisional = _union(labels, pairs[merging], n_stores) if merging.any() else labels
+    groups = _relabelled(table, provisional).groups_of_value.copy()
+    groups[_held_values(evidence, provisional, shared["value"].to_numpy()[rows],
+                        params.held_share)] = 0
+    n_comp = levels.shape[1]
+    pair = shared["pair"].to_numpy()[rows]
+    key = pair.astype(np.int64) * n_comp + shared["comp"].to_numpy()[rows]
+    count = groups[shared["value"].to_numpy()[rows]]
+    order = np.lexsort((count, key))
+    key, count = key[order], count[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, count = key[first], count[first]
+    bits = common_tf_bits(count, params.common_tf)
+    hit = (levels.reshape(-1)[key] == COMMON) & (bits > 0)
+    if not hit.any():
+        return score
+    chances.reshape(-1)[key[hit]] += bits[hit]
+    touched = np.unique(key[hit] // n_comp)
+    score = score.copy()
+    score[touched] = model.score(levels[touched], chances[touched])
+    return score
+
+
+def _held_values(evidence: Evidence, labels: np.ndarray, values: np.ndarray,
+                 share: float) -> np.ndarray:
+    """Which of ``values`` one group of ``labels`` holds: at least ``share`` of its stores are
+    in that group. A group-by of the (value, store) rows of those values only."""
+    wanted = np.zeros(len(evidence.comp), dtype=bool)
+    wanted[values] = True
+    rows = wanted[evidence.value]
+    n_stores = len(labels)
+    value, store = unique_pairs(evidence.value[rows], evidence.store[rows], n_stores)
+    stores = np.bincount(value, minlength=len(wanted))
+    key, in_group = np.unique(value * n_stores + labels[store], return_counts=True)
+    most = np.zeros(len(wanted), dtype=np.int64)
+    np.maximum.at(most, key // n_stores, in_group)
+    held = wanted & (most >= share * np.maximum(stores, 1))
+    return np.flatnonzero(held)
 
 
 def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
