@@ -356,6 +356,21 @@ def test_one_place_in_two_address_roles_counts_once():
     assert model.score(levels)[0] == pytest.approx(-10 + w[0, 3] + w[1, 5])
 
 
+def test_address_bands_keep_their_estimates_and_identifier_bands_are_lifted():
+    # A place is shared by strangers (neighbours, a postcode's street numbers): a rarer
+    # address that the data weigh lower is not lifted to a commoner band's weight. An account
+    # or ID document is issued to one holder: a rarer one never weighs less.
+    m = np.tile([0.4, 0.01, 1e-4, 0.13, 0.41, 0.09], (2, 1))
+    u = np.tile([0.999, 1e-6, 1e-8, 2e-5, 6e-5, 2e-5], (2, 1))
+    comparisons = ["address:return", "payment"]
+    raw = Model(comparisons, m, u, -12.7, "estimated").weights.copy()
+    lifted = weights.monotone_bands(Model(comparisons, m, u, -12.7, "estimated")).weights
+    assert lifted[0].tolist() == pytest.approx(raw[0].tolist())
+    assert lifted[1, 5] == pytest.approx(raw[1, 2])
+    assert raw[1, 5] < raw[1, 2]
+    assert (np.diff(lifted[1, 2:]) >= 0).all()
+
+
 # ---------------------------------------------------------------------------------------------
 # Bad input: a clear message and documented defaults; never a crash, never merging everything
 

@@ -467,9 +467,15 @@ def distinct_patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def monotone_bands(model: Model) -> Model:
     """Make the exact levels of each comparison weigh at least as much as those of values used
-    by more groups: a rarer shared value is never weaker evidence (small samples can say so)."""
+    by more groups: a rarer shared value is never weaker evidence (small samples can say so).
+
+    Not addresses: a place is shared by strangers (neighbours, the offices of one building, a
+    street number in one postcode), so a rarer address that the data weigh lower keeps its
+    estimate; an account or an ID document is issued to one holder (docs/linkage.md §3)."""
     w = model.weights
-    for c in range(len(model.comparisons)):
+    for c, name in enumerate(model.comparisons):
+        if _family(name) == "address":
+            continue
         w[c, 2:] = np.maximum.accumulate(w[c, 2:])
     return model
 
