@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from graphaudit.cli import main
@@ -1886,6 +1886,8 @@ def test_scrub_masks_numbers_spelt_with_chinese_numerals_and_letter_o(spelling, 
     from graphaudit.privacy import scrub, scrub_column
 
     digits, written = spelling
+    # 8 digits that read as a date (a Hong Kong number 20001111) are kept: docs/security.md
+    assume(not re.fullmatch(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])", digits))
     text = f"{before} {written} {after}"
     scrubbed = scrub(text)
     left = re.sub(r"\D", "", digit_view(scrubbed))
