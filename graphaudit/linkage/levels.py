@@ -514,21 +514,13 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     merge_table["decided"] = "score"
     if params.held_families:
         held, held_items = held_merges(evidence, labels, params, model,
-                                       int(merge_table["round"].max()) + 1
-                                       if len(merge_table) else 0, len(merge_table))
-        if len(held):
-            merge_table = pd.concat([merge_table, held], ignore_index=True)
-            items.append(held_items)
-            labels = _union(labels, held[["a", "b"]].to_numpy(np.int64), n_stores)
+                                       _round_after(merge_table), len(merge_table))
+        merge_table, labels = _add_merges(merge_table, items, labels, held, held_items)
     returns = None
     if params.returns:
         back, back_items, returns = return_merges(evidence, labels, params, model,
-                                                  int(merge_table["round"].max()) + 1
-                                                  if len(merge_table) else 0, len(merge_table))
-        if len(back):
-            merge_table = pd.concat([merge_table, back], ignore_index=True)
-            items.append(back_items)
-            labels = _union(labels, back[["a", "b"]].to_numpy(np.int64), n_stores)
+                                                  _round_after(merge_table), len(merge_table))
+        merge_table, labels = _add_merges(merge_table, items, labels, back, back_items)
     merge_table["tree"] = strongest_forest(merge_table, n_stores)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params,
                                                     hubs_from=params.hub_groups, model=model)
@@ -543,6 +535,23 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
     possible_items["edge"] = -1 - possible_items["edge"]
     all_items = pd.concat([*items, possible_items], ignore_index=True)
     return Resolution(labels, merge_table, possible, all_items, model, evidence, returns)
+
+
+def _round_after(merge_table: pd.DataFrame) -> int:
+    """The round number after the last of ``merge_table`` (0 when it is empty)."""
+    return int(merge_table["round"].max()) + 1 if len(merge_table) else 0
+
+
+def _add_merges(merge_table: pd.DataFrame, items: list[pd.DataFrame], labels: np.ndarray,
+                merges: pd.DataFrame, merge_items: pd.DataFrame
+                ) -> tuple[pd.DataFrame, np.ndarray]:
+    """``merges`` made after the rounds (held values, returns) added to ``merge_table``, their
+    evidence to ``items`` (in place) and their pairs to ``labels``."""
+    if not len(merges):
+        return merge_table, labels
+    items.append(merge_items)
+    return (pd.concat([merge_table, merges], ignore_index=True),
+            _union(labels, merges[["a", "b"]].to_numpy(np.int64), len(labels)))
 
 
 def common_tf(model: Model, params: LinkageParams, evidence: Evidence, labels: np.ndarray,
