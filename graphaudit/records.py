@@ -287,6 +287,9 @@ class FileReport:
     absent_columns: tuple[str, ...] = ()
     #: rows with a value in each optional column, as written (before defaults)
     filled: Counter = field(default_factory=Counter)
+    #: lines inside rejected records that read as rows of their own: what a quote left open
+    #: ran over (one reject line each record; these rows are lost with it)
+    swallowed: int = 0
     @property
     def rejected_total(self) -> int:
         return sum(self.rejected.values())
@@ -298,7 +301,12 @@ class FileReport:
             return []
         name = Path(self.path).name
         found = []
-        if self.rejected_total > share * self.read:
+        lost, rows = self.rejected_total + self.swallowed, self.read + self.swallowed
+        if lost > share * rows and self.swallowed:
+            found.append(f"{name}: {lost:,} of {rows:,} rows lost: {self.rejected_total:,} "
+                         f"rejected, and {self.swallowed:,} more inside rejected records that a "
+                         f"quote left open ran over ({_share(lost, rows, share)})")
+        elif lost > share * rows:
             found.append(f"{name}: {self.rejected_total:,} of {self.read:,} rows rejected "
                          f"({_share(self.rejected_total, self.read, share)})")
         for column, count in sorted(self.dropped.items()):
@@ -788,8 +796,11 @@ def _read_delimited(
     physical = _PhysicalLines()
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number or 0, f"{row.actual_columns} fields where the header has "
-                                          f"{row.expected_columns}: {row.text[:120]}"))
+        fields = f"{row.actual_columns} fields where the header has {row.expected_columns}"
+        inside = _rows_inside(row.text, delimiter, row.expected_columns)
+        report.swallowed += len(inside)
+        bad_rows.append((row.number or 0, _quote_left_open(inside, fields) if inside
+                         else f"{fields}: {row.text[:120]}"))
         skipped_lines.append(row.number or 0)
         physical.add_text(row.number or 0, row.text)
         return "skip"
@@ -831,7 +842,8 @@ def _read_delimited(
                 next_line, lines = _line_numbers(next_line, batch.num_rows, skipped_lines)
                 swallowed = physical.add_batch(lines, batch, delimiter)
                 bad_rows.extend(zip(lines[swallowed].tolist(),
-                                    _swallowed_rows(batch, swallowed, delimiter), strict=True))
+                                    _swallowed_rows(batch, swallowed, delimiter, report),
+                                    strict=True))
                 batch = batch.select(kept)
                 if handle is not opened and handle.raw.found:
                     batch = _carriage_returns_back(batch)
@@ -1001,15 +1013,35 @@ def _drop_blank_rows(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[~blank] if blank.any() else frame
 
 
-def _swallowed_rows(batch: pa.RecordBatch, swallowed: np.ndarray, delimiter: str) -> list[str]:
-    """Why each swallowed record of ``batch`` is rejected, with the row it swallowed."""
+def _rows_inside(text: str, delimiter: str, fields: int) -> list[str]:
+    """The lines of a record's ``text`` after its first that hold as many delimiters as a row
+    of the file (``fields`` columns): the rows a quote left open ran over."""
+    if fields < 2 or ("\n" not in text and "\r" not in text):
+        return []
+    return [line for line in re.split(r"\r\n|\r|\n", text.rstrip("\r\n"))[1:]
+            if line.count(delimiter) >= fields - 1]
+
+
+def _quote_left_open(inside: list[str], detail: str = "") -> str:
+    """Why a record that ran over ``inside``, rows of their own, is rejected: how many, and the
+    first (a file whose quote is never closed loses every row after it to one record)."""
+    rows = ("the next line, which reads as a row of its own" if len(inside) == 1 else
+            f"{len(inside):,} lines that read as rows of their own")
+    detail = f" ({detail})" if detail else ""
+    return (f"a quote left open? this record runs over {rows}{detail}, lost with it; "
+            f"the first: {inside[0][:120]}")
+
+
+def _swallowed_rows(batch: pa.RecordBatch, swallowed: np.ndarray, delimiter: str,
+                    report: FileReport) -> list[str]:
+    """Why each swallowed record of ``batch`` is rejected, with the rows it swallowed (counted
+    on ``report``)."""
     texts = []
     for index in np.flatnonzero(swallowed).tolist():
-        values = [column[index].as_py() for column in batch.columns]
-        inner = next(line for value in values for line in re.split(r"\r\n|\r|\n", value)[1:-1]
-                     if line.count(delimiter) >= batch.num_columns - 1)
-        texts.append("a quote left open? this record runs over the next lines, and one of "
-                     f"them reads as a row of its own: {inner[:120]}")
+        record = delimiter.join(column[index].as_py() for column in batch.columns)
+        inside = _rows_inside(record, delimiter, batch.num_columns)
+        report.swallowed += len(inside)
+        texts.append(_quote_left_open(inside))
     return texts
 
 
