@@ -855,6 +855,12 @@ def _read_delimited(
                 yield _drop_blank_rows(frame)
                 yield from _ragged_rejects(path, kind, report, bad_rows, physical, next_line)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        if "straddl" in str(exc):  # pyarrow: "... (try to increase block size?)"
+            line = int(physical.lines(np.array([next_line]))[0])
+            raise _file_error(path, f"line {line} or a later one: a record longer than "
+                              f"{2 * block_size >> 20} MiB, which graphaudit does not read (a "
+                              "value that long, or a quote left open that a quote far below "
+                              "closes?)") from exc
         raise _file_error(path, _describe_arrow_error(exc, path, report.encoding)) from exc
     yield from _ragged_rejects(path, kind, report, bad_rows, physical)
 

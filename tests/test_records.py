@@ -414,6 +414,21 @@ def test_a_quote_never_closed_loses_every_later_row_and_fails_validate(tmp_path)
     assert "the first: Q010,Store 10,brand10" in reject["value"]
 
 
+def test_a_record_longer_than_two_blocks_is_named_by_its_line(tmp_path):
+    """REPORT5 item 2: a 17 MiB value stopped the run with pyarrow's "straddling object
+    straddles two block boundaries (try to increase block size?)", naming no line and advising
+    what the user cannot do. Blocks of 256 bytes here stand for the 8 MiB ones."""
+    data = tmp_path / "long"
+    rows = [f"L{i},Store {i}" for i in range(40)]
+    rows[20] = "L20," + "x" * 600
+    write(data, "stores.csv", "store_id,name\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError) as error:
+        read_records(data, RejectsWriter(None), block_size=256)
+    assert "line 22 or a later one: a record longer than" in str(error.value)
+    assert "straddl" not in str(error.value)
+    assert error.value.document()["line"] == 22
+
+
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     # pyarrow reports the ragged row while parsing ahead, before its block is numbered
     data = tmp_path / "d"
