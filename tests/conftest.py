@@ -1,9 +1,11 @@
 """Shared fixtures: a driver to the real Neo4j server, and a clean database per test.
 
-The suite talks to the server NEO4J_URI names, else to this checkout's own server (its
-``.neo4j/connection.env``), never to whatever the per-user file names: several checkouts run
-their own servers side by side. ``XDG_CONFIG_HOME`` points into a temporary folder for the whole
-session, so no test reads or writes the real user's ``~/.config``.
+The suite finds its server by the CLI's rules (:func:`graphaudit.settings.resolve_settings`),
+applied to the environment it was started in: NEO4J_URI and the other NEO4J_* settings, else
+the user's connection file (``$XDG_CONFIG_HOME/graphaudit/connection.env``, which `make
+neo4j-start` writes), else this checkout's own server (its ``.neo4j/connection.env``). The
+tests EMPTY that server's database. Then ``XDG_CONFIG_HOME`` points into a temporary folder for
+the whole session, so no test reads or writes the real user's configuration.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from graphaudit.settings import read_env_file, resolve_settings
+from graphaudit.errors import ConfigError
+from graphaudit.settings import connection_file, read_env_file, resolve_settings
 from graphaudit.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_DATA = ROOT / "sample_data"
 #: the checkout's own server, written by `bash scripts/neo4j.sh start`
 CHECKOUT_CONNECTION = ROOT / ".neo4j" / "connection.env"
+#: the environment the session was started in, before XDG_CONFIG_HOME is changed below
+USER_ENVIRON = dict(os.environ)
 #: the per-user config folder of the test session (set before any test runs)
 TEST_XDG_CONFIG_HOME = tempfile.mkdtemp(prefix="graphaudit-xdg-")
 os.environ["XDG_CONFIG_HOME"] = TEST_XDG_CONFIG_HOME
@@ -36,16 +41,37 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.neo4j)
 
 
+def suite_environ(environ: dict[str, str] = USER_ENVIRON,
+                  checkout_connection: Path = CHECKOUT_CONNECTION) -> dict[str, str]:
+    """``environ`` as the CLI would read it (NEO4J_*, else the user's connection file), with
+    this checkout's own connection file added when neither names a server."""
+    environ = dict(environ)
+    if (not environ.get("NEO4J_URI") and not connection_file(environ).is_file()
+            and checkout_connection.is_file()):
+        environ.update(read_env_file(checkout_connection))
+    return environ
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings():
-    """Settings of the server the suite runs against (NEO4J_*, else this checkout's server)."""
-    environ = dict(os.environ)
-    if not environ.get("NEO4J_URI") and CHECKOUT_CONNECTION.is_file():
-        environ.update(read_env_file(CHECKOUT_CONNECTION))
-    settings = resolve_settings(environ=environ)
+    """Settings of the server the suite runs against (:func:`suite_environ`)."""
+    settings = resolve_settings(environ=suite_environ())
     if not settings.password:
         pytest.fail("no Neo4j to test against: run `make neo4j-start` or set NEO4J_URI/...")
     return settings
+
+
+@pytest.fixture(scope="session")
+def neo4j_home(neo4j_settings) -> Path:
+    """The .neo4j folder of the suite's server, found as `load --bulk` finds it
+    (GRAPHAUDIT_NEO4J_HOME, else the line of the connection file); the test is skipped when
+    the server is not a local one of scripts/neo4j.sh, whose files the importer needs."""
+    from graphaudit.bulk import local_server
+
+    try:
+        return local_server(neo4j_settings, suite_environ())
+    except ConfigError as error:
+        pytest.skip(f"the suite's server is not a local one of scripts/neo4j.sh: {error}")
 
 
 @pytest.fixture(scope="session")

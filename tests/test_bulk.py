@@ -1,7 +1,8 @@
 """`graphaudit load --bulk`: Neo4j's importer gives the graph a MERGE load gives.
 
-Each bulk load stops and starts the suite's server (scripts/neo4j.sh import), so this file
-needs the checkout's own server (`make neo4j-start`), not one named by NEO4J_URI elsewhere.
+Each bulk load stops and starts the suite's server (scripts/neo4j.sh import), so these tests
+need a local server of `make neo4j-start`, found as the CLI finds it (conftest's ``neo4j_home``);
+they are skipped when NEO4J_URI or the connection file name another server.
 """
 
 from __future__ import annotations
@@ -60,11 +61,11 @@ def with_line_break(folder: Path) -> Path:
 
 @pytest.mark.neo4j
 @pytest.mark.parametrize("hashed", [[], ["--hash-identifiers"]], ids=["clear", "hashed"])
-def test_bulk_and_merge_loads_give_the_same_graph(clean_graph, neo4j_env, tmp_path, monkeypatch,
-                                                  hashed, sample_copy):
+def test_bulk_and_merge_loads_give_the_same_graph(neo4j_home, clean_graph, neo4j_env, tmp_path,
+                                                  monkeypatch, hashed, sample_copy):
     """Clear: sample_data as it is; hashed: with a line break in a value (a multiline file)."""
     data = with_line_break(sample_copy) if hashed else SAMPLE_DATA
-    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(neo4j_home))
     # the caller saved no connection (NEO4J_* name the server): the restart saves none either
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     merged = load(*hashed, tmp_path=tmp_path, data=data)
@@ -98,9 +99,9 @@ def test_bulk_and_merge_loads_give_the_same_graph(clean_graph, neo4j_env, tmp_pa
 
 
 @pytest.mark.neo4j
-def test_bulk_refuses_a_database_that_holds_a_graph(clean_graph, neo4j_env, tmp_path,
+def test_bulk_refuses_a_database_that_holds_a_graph(neo4j_home, clean_graph, neo4j_env, tmp_path,
                                                    monkeypatch):
-    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(neo4j_home))
     clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
     refused = load("--bulk", tmp_path=tmp_path)
     assert refused.exit_code == 1
@@ -117,9 +118,51 @@ def test_bulk_needs_the_local_server(tmp_path, monkeypatch):
     assert "Load without --bulk" in result.stderr
 
 
+def test_the_suite_finds_its_server_and_its_files_as_the_cli_does(tmp_path):
+    """NEO4J_URI first, then the user's connection file (and the GRAPHAUDIT_NEO4J_HOME line in
+    it, where `load --bulk` finds the server's files), the checkout's own server only when
+    neither names one; a server elsewhere is not local, so the bulk tests skip it."""
+    from conftest import suite_environ
+
+    from graphaudit.bulk import local_server
+    from graphaudit.errors import ConfigError
+    from graphaudit.settings import resolve_settings
+
+    def server(folder: Path, port: int) -> Path:
+        """A .neo4j of a checkout of scripts/neo4j.sh that serves ``port``."""
+        state = folder / ".neo4j"
+        (folder / "scripts").mkdir(parents=True)
+        (folder / "scripts" / "neo4j.sh").touch()
+        state.mkdir()
+        (state / "port").write_text(f"{port}\n")
+        (state / "connection.env").write_text(
+            f"NEO4J_URI=bolt://127.0.0.1:{port}\nNEO4J_PASSWORD=p{port}\n"
+            f"GRAPHAUDIT_NEO4J_HOME={state}\n")
+        return state
+
+    checkout, own = server(tmp_path / "checkout", 7001), server(tmp_path / "own", 7002)
+    xdg = tmp_path / "xdg"
+    environ = {"XDG_CONFIG_HOME": str(xdg)}
+    found = suite_environ(environ, checkout / "connection.env")
+    assert resolve_settings(environ=found).password == "p7001"
+    assert local_server(resolve_settings(environ=found), found) == checkout
+
+    (xdg / "graphaudit").mkdir(parents=True)
+    (xdg / "graphaudit" / "connection.env").write_text((own / "connection.env").read_text())
+    found = suite_environ(environ, checkout / "connection.env")
+    assert resolve_settings(environ=found).password == "p7002"
+    assert local_server(resolve_settings(environ=found), found) == own
+
+    elsewhere = {**environ, "NEO4J_URI": "bolt://db.example:7687", "NEO4J_PASSWORD": "x"}
+    found = suite_environ(elsewhere, checkout / "connection.env")
+    assert resolve_settings(environ=found).uri == "bolt://db.example:7687"
+    with pytest.raises(ConfigError):
+        local_server(resolve_settings(environ=found), found)
+
+
 @pytest.mark.neo4j
-def test_bulk_restart_leaves_the_callers_connection_file_as_it_was(clean_graph, neo4j_settings,
-                                                                   tmp_path, monkeypatch):
+def test_bulk_restart_leaves_the_callers_connection_file_as_it_was(
+        neo4j_home, clean_graph, neo4j_settings, tmp_path, monkeypatch):
     """The credentials come from the caller's own connection file (a comment of theirs in it):
     stopping and starting the server around the import neither removes nor rewrites it."""
     for name in ("NEO4J_URI", "NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
@@ -127,7 +170,7 @@ def test_bulk_restart_leaves_the_callers_connection_file_as_it_was(clean_graph, 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
     saved = tmp_path / "xdg" / "graphaudit" / "connection.env"
     saved.parent.mkdir(parents=True)
-    server_copy = ROOT / ".neo4j" / "connection.env"
+    server_copy = neo4j_home / "connection.env"
     saved.write_text("# saved by the analyst\n" + server_copy.read_text(encoding="utf-8"),
                      encoding="utf-8")
     saved.chmod(0o600)
@@ -142,13 +185,13 @@ def test_bulk_restart_leaves_the_callers_connection_file_as_it_was(clean_graph, 
 
 
 @pytest.mark.neo4j
-def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_server(
+def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_server(neo4j_home,
         clean_graph, neo4j_env, tmp_path, monkeypatch):
     """The server stops while the import files are written: when writing them fails (here: a
     full disk), nothing is imported, the server runs again and the graph is the one before."""
     from graphaudit import bulk
 
-    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(neo4j_home))
     clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
 
     def full_disk(*args, **kwargs):
@@ -163,12 +206,12 @@ def test_bulk_that_fails_while_writing_its_files_leaves_the_graph_and_a_running_
 
 
 @pytest.mark.neo4j
-def test_bulk_that_fails_while_reading_starts_the_server_again_with_its_graph(
+def test_bulk_that_fails_while_reading_starts_the_server_again_with_its_graph(neo4j_home,
         clean_graph, neo4j_env, tmp_path, monkeypatch):
     """The server stops while the records are read: a folder that cannot be read (a stores.csv
     without its store_id column) fails the load with the file's message, nothing is imported,
     and the server runs again with the graph it held."""
-    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(neo4j_home))
     clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
     data = tmp_path / "data"
     data.mkdir()
@@ -197,11 +240,11 @@ def test_the_importers_totals_are_read_from_its_log(tmp_path):
 
 
 @pytest.mark.neo4j
-def test_importer_jvm_options_reach_the_importer_and_a_refused_one_fails_the_load(
+def test_importer_jvm_options_reach_the_importer_and_a_refused_one_fails_the_load(neo4j_home,
         clean_graph, neo4j_env, tmp_path, monkeypatch):
     """GRAPHAUDIT_NEO4J_IMPORT_JVM goes to the importer's JVM (scripts/neo4j.sh import): one it
     refuses fails the load with its message, and the server runs again with the graph before."""
-    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(ROOT / ".neo4j"))
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(neo4j_home))
     monkeypatch.setenv("GRAPHAUDIT_NEO4J_IMPORT_JVM", "-Xss2m -XX:+NoSuchGraphauditOption")
     clean_graph.run_write("CREATE (:Store {store_id: 'X1'})")
     failed = load("--bulk", "--replace", tmp_path=tmp_path)
