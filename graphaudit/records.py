@@ -686,12 +686,39 @@ def _detect_encoding(path: Path) -> str:
                         "writes it): save it as \"CSV UTF-8\" (or as UTF-8 text) and run again")
     for name in ENCODINGS:
         try:
-            codecs.getincrementaldecoder(name)().decode(head, final=False)
-            return name
+            text = codecs.getincrementaldecoder(name)().decode(head, final=False)
         except UnicodeDecodeError:
             continue
+        if name == "gb18030" and (latin := _latin_as_gb18030(text)):
+            raise _file_error(path, latin)
+        return name
     raise _file_error(path, f"{_first_bad_line(path, 'utf-8')}; give the encoding with --encoding "
                       "(utf-8, or gb18030 for GBK/CP936)")
+
+
+#: a character of GBK's extensions (not GB2312's common ones) inside a Latin word: what the
+#: two bytes of ``ü`` and the next letter (``M\xfcller``, Windows-1252) decode to in GB18030
+_LATIN_IN_GB18030 = re.compile(r"(?<=[A-Za-z])[^\x00-\x7f](?=[A-Za-z])")
+
+
+def _latin_as_gb18030(text: str) -> str | None:
+    """Why ``text``, decoded as GB18030, is more likely Windows-1252 (a Western Excel's CSV):
+    the first line where a rare character sits inside a Latin word, as ``Se駉ra`` (``Señora``)
+    does; None when there is none. Every pair of bytes of an accented letter and the letter
+    after it is valid GB18030, so such a file decodes without an error, into nonsense."""
+    for match in _LATIN_IN_GB18030.finditer(text):
+        try:
+            match.group().encode("gb2312")
+        except UnicodeEncodeError:
+            line = text.count("\n", 0, match.start()) + 1
+            start = text.rfind("\n", 0, match.start()) + 1
+            word = re.search(r"[^\s,;|\t\"]*\Z", text[start:match.start()]).group() + \
+                re.match(r"[^\s,;|\t\"]*", text[match.start():]).group()
+            western = word.encode("gb18030").decode("cp1252", errors="replace")
+            return (f"line {line}: not UTF-8, and read as GB18030 it gives {word[:40]!r}, "
+                    f"which in Windows-1252 (a Western Excel's CSV) is {western[:40]!r}: save "
+                    "it as \"CSV UTF-8\" and run again (give --encoding gb18030 if it is GBK)")
+    return None
 
 
 def _first_bad_line(path: Path, encoding: str) -> str:

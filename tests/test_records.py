@@ -429,6 +429,28 @@ def test_a_record_longer_than_two_blocks_is_named_by_its_line(tmp_path):
     assert error.value.document()["line"] == 22
 
 
+def test_a_western_excel_csv_is_not_read_as_gb18030_nonsense(tmp_path):
+    """REPORT5 item 3: Windows-1252 bytes of an accented letter and the next letter are valid
+    GB18030, so a Western Excel's CSV (Müller, Señora, Zürich) was read without a word as
+    M黮ler, Se駉ra, Z黵ich (the table said gb18030, validate exited 0). A GBK file's text,
+    and one forced with --encoding gb18030, are read as before."""
+    data = tmp_path / "cp"
+    write(data, "stores.csv", "store_id,name,brand\nW1,Acme,acme\nW2,Müller Handel,Müller\n"
+          "W3,Señora Tienda,Señora\n".encode("cp1252"))
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.stdout)
+    assert error["line"] == 3 and "Windows-1252" in error["error"], error
+    assert "'Müller'" in error["error"] and "CSV UTF-8" in error["error"]
+    forced, _ = run_validate(data, tmp_path, "--encoding", "gb18030")
+    assert forced.exit_code == 0, forced.output
+    write(data, "stores.csv", "store_id,name,brand\nC1,深圳市大鹏贸易有限公司,iPhone壳X\n"
+          "C2,A栋B座,Pro\n".encode("gb18030"))
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert summary(result)["stores.csv"]["encoding"] == "gb18030"
+
+
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     # pyarrow reports the ragged row while parsing ahead, before its block is numbered
     data = tmp_path / "d"
