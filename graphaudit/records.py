@@ -671,6 +671,27 @@ def _first_line(path: Path) -> tuple[bytes, bytes]:
     return head[: match.start()], match.group()
 
 
+#: physical lines a header record may span: a quoted name may hold a line break
+MAX_HEADER_LINES = 5
+
+
+def _header_record(path: Path, first: bytes, line_end: bytes) -> tuple[bytes, int]:
+    """The header record whose first line is ``first``, and how many lines it spans: a quoted
+    column name may hold a line break, as a spreadsheet's wrapped header cell does
+    (``"Shop\\nname"``, ``"店铺名称\\n(Store name)"``). A quote still open after
+    MAX_HEADER_LINES lines leaves the first line alone as the header. (A quote byte is never
+    part of a UTF-8 or GB18030 character.)"""
+    if first.count(b'"') % 2 == 0 or not line_end:
+        return first, 1
+    with _open_binary(path) as handle:
+        lines = handle.read(MAX_LINE_BYTES + 2).split(line_end)
+    for count in range(2, min(len(lines), MAX_HEADER_LINES) + 1):
+        record = line_end.join(lines[:count])
+        if record.count(b'"') % 2 == 0:
+            return record, count
+    return first, 1
+
+
 def _detect_encoding(path: Path) -> str:
     """UTF-8 (BOM or not) when the bytes decode as UTF-8, else GB18030, else a DataError."""
     try:
@@ -757,7 +778,8 @@ def _header_names(
     first_of: dict[str, str] = {}  # contract name -> the header's column that took it
     for raw in raw_names:
         written = raw.replace("\ufeff", "").strip()
-        clean = mapping.get(written.lower(), written.lower())
+        folded = " ".join(written.split()).lower()  # a wrapped name: "Shop\nname"
+        clean = mapping.get(written.lower(), mapping.get(folded, folded))
         if clean in wanted:
             if clean in names:
                 earlier = first_of[clean]
@@ -770,7 +792,7 @@ def _header_names(
             first_of[clean] = written
         else:
             names.append(None)
-            unknown.append(raw.strip())
+            unknown.append(" ".join(raw.split()))
     missing = [c.name for c in SCHEMAS[kind] if c.required and c.name not in names]
     if missing:
         # the header is quoted scrubbed and cut: a file without one has a record on line 1,
@@ -806,11 +828,12 @@ def _read_delimited(
     first, line_end = _first_line(path)
     if not first.strip():
         raise _file_error(path, "empty file (no header line)")
+    first, header_lines = _header_record(path, first, line_end)
     try:
         header = first.decode(report.encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
         raise _file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
-    raw_names = next(csv.reader([header], delimiter=delimiter))
+    raw_names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter))
     names = _header_names(raw_names, kind, mapping, path, report)
 
     bad_rows: list[tuple[int, str]] = []  # (record, why): not yet sent on as rejects
@@ -837,7 +860,7 @@ def _read_delimited(
         encoding=_arrow_encoding(report.encoding),
         block_size=block_size,
         use_threads=False,
-        skip_rows=1,
+        skip_rows=header_lines,
         column_names=column_names,
     )
     parse_options = pacsv.ParseOptions(
@@ -856,7 +879,9 @@ def _read_delimited(
         include_columns=column_names,
     )
     kept = [i for i, c in enumerate(convert_options.include_columns) if names[int(c[1:])]]
-    next_line = 2  # in records (the header is record 1), as pyarrow numbers ragged ones
+    # in records (the header is record 1), as pyarrow numbers ragged ones (counting the lines
+    # it skipped)
+    next_line = 1 + header_lines
     try:
         with _open_binary(path) as opened:
             # In a file whose lines end in LF or CRLF, a lone CR is no line end (pyarrow would

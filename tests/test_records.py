@@ -451,6 +451,28 @@ def test_a_western_excel_csv_is_not_read_as_gb18030_nonsense(tmp_path):
     assert summary(result)["stores.csv"]["encoding"] == "gb18030"
 
 
+def test_a_header_name_wrapped_over_two_lines_is_one_column(tmp_path):
+    """REPORT5 item 4: a spreadsheet's wrapped header cell ("Shop\\nname", quoted) cut the
+    header after its first line: every row was a malformed row (4 fields where the header has
+    2), status and brand were "absent", validate failed and analyze went on with no store. The
+    header is one record; its name reads with its line break as a space (a column map may give
+    either), and line numbers stay physical lines."""
+    data = tmp_path / "wrap"
+    write(data, "stores.csv", 'store_id,"Shop\r\nname",brand,status,opened_on\r\n'
+          "M1,Alpha,alpha,active,2020-01-01\r\nM2,Beta,beta,suspended,2020-13-01\r\n"
+          "M3,Gamma,gamma,active,2020-01-03\r\n")
+    columns = tmp_path / "map.toml"
+    columns.write_text('[stores]\n"Shop name" = "name"\n', encoding="utf-8")
+    result, rejects = run_validate(data, tmp_path, "--columns", str(columns))
+    assert result.exit_code == 1, result.output  # 1 of 3 dates dropped is past 10%
+    assert [(r["line"], r["field"]) for r in rejects] == [("4", "opened_on")]
+    stores = read_records(data, RejectsWriter(None),
+                          column_map={"stores": {"shop name": "name"}}).stores
+    assert stores["name"].tolist() == ["Alpha", "Beta", "Gamma"]
+    assert stores["status"].tolist() == ["active", "suspended", "active"]
+    assert stores["_line"].tolist() == [3, 4, 5]
+
+
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     # pyarrow reports the ragged row while parsing ahead, before its block is numbered
     data = tmp_path / "d"
