@@ -74,3 +74,16 @@ def test_analyze_explain_model_prints_the_weights_table(tmp_path):
     # the return's weight, learned from the dates, is printed with the others
     assert any(line.startswith("returns after a ban: ") and " bits; " in line
                for line in lines[header:])
+
+
+def test_a_list_whose_items_hold_the_separator_is_a_json_array():
+    """REPORT4 item 16: path-between's raw spellings of an address hold ``;`` themselves, so
+    three spellings joined by ``;`` read as seven; such a list is a JSON array instead."""
+    spellings = ["Room 3218, Building 20, Futian 518051", "Rm 3218, Blk 20, Futian",
+                 "Room 3218; Bldg 20; Futian Dist.; Shenzhen 518051"]
+    rows = [{"step": 1, "raw": spellings}, {"step": 2, "raw": ["S1", "S2"]}]
+    text = format_result(["step", "raw"], rows, "csv")
+    cells = [row[1] for row in csv.reader(io.StringIO(text, newline=""))][1:]
+    assert json.loads(cells[0]) == spellings
+    assert cells[1] == "S1;S2"
+    assert json.loads(format_result(["step", "raw"], rows, "json"))[0]["raw"] == spellings

@@ -46,6 +46,10 @@ graphaudit query --list [--format json]               # every query, its paramet
   `-p include_hubs=true`.
 * Long tables in a terminal are paged; `--format csv` or `json` is for scripts. A query stops
   after `--timeout` seconds (300 by default).
+* A list in a table or CSV cell is joined by `;`, unless one of its items holds a `;` (an
+  address's spellings in path-between's `raw`: `Room 3218; Bldg 20; ...`): then the cell is a
+  JSON array, `["Room 3218; Bldg 20; ...","Rm 3218, Blk 20, ..."]`. `--format json` keeps
+  every list a list.
 * Your own `.cypher` file may start with the same header (see any file in `cypher/`); without
   one, each `$parameter` it uses is a required string.
 

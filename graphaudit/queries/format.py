@@ -11,8 +11,14 @@ from .library import Query
 
 
 def cell_text(value: object) -> str:
-    """A query result value as a table or CSV cell: lists joined by ``;``, maps as JSON, null
-    as empty, booleans as Cypher writes them, floats to four significant digits."""
+    """A query result value as a table or CSV cell: lists joined by ``;`` (or, when an item
+    holds a ``;``, as a JSON array, whose quotes say where each item ends: an address's
+    spellings do), maps as JSON, null as empty, booleans as Cypher writes them, floats to four
+    significant digits.
+
+    >>> cell_text(["S1", "S2"]), cell_text(["Room 5; Bldg 2", "Rm 5, Blk 2"])
+    ('S1;S2', '["Room 5; Bldg 2","Rm 5, Blk 2"]')
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -20,7 +26,10 @@ def cell_text(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list):
-        return ";".join(cell_text(v) for v in value)
+        items = [cell_text(v) for v in value]
+        if any(";" in item for item in items):
+            return json.dumps(items, ensure_ascii=False, separators=(",", ":"))
+        return ";".join(items)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
     return str(value)
