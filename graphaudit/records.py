@@ -430,21 +430,28 @@ def is_rejects_file(path: Path) -> bool:
     return header == ",".join(RejectsWriter.COLUMNS)
 
 
-def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None]) -> None:
+def check_rejects_path(rejects: Path | None, inputs: Iterable[Path | None],
+                       data_dir: Path | None = None) -> None:
     """Refuse a rejects path that is one of the input files (writing it would truncate the
-    file while it is read). (A file there that graphaudit did not write is refused when the
-    first reject arrives: :meth:`RejectsWriter.add`.)"""
+    file while it is read), or that the next run would read as one: a kind's name in
+    ``data_dir`` (``payments.csv`` there when the data has no payments file). (A file there
+    that graphaudit did not write is refused when the first reject arrives:
+    :meth:`RejectsWriter.add`.)"""
     if rejects is None:
         return
     _refuse_no_file(rejects)
-    if not rejects.exists():
-        return
-    for path in inputs:
-        if path is not None and os.path.samefile(rejects, path):
-            raise ConfigError(f"--rejects {rejects} is the input file {path}: writing rejects "
-                              "there would destroy it; give another path")
-    if not rejects.is_symlink() and rejects.is_dir():
-        raise ConfigError(f"--rejects {rejects} is a folder: give a file's path")
+    if rejects.exists():
+        for path in inputs:
+            if path is not None and os.path.samefile(rejects, path):
+                raise ConfigError(f"--rejects {rejects} is the input file {path}: writing "
+                                  "rejects there would destroy it; give another path")
+        if not rejects.is_symlink() and rejects.is_dir():
+            raise ConfigError(f"--rejects {rejects} is a folder: give a file's path")
+    if (data_dir is not None and is_input_name(rejects.name)
+            and rejects.parent.resolve() == Path(data_dir).resolve()):
+        raise ConfigError(f"--rejects {rejects} is named like an input file of {data_dir}: "
+                          "the next run would read the rejects as its data; give another "
+                          "name (rejects.csv) or folder")
 
 
 def _refuse_no_file(rejects: Path) -> None:
@@ -544,7 +551,7 @@ def read_records(
     kept = rejects is None
     rejects = rejects if rejects is not None else RejectsWriter(None)
     files = find_files(data_dir)
-    check_rejects_path(rejects.path, files.values())
+    check_rejects_path(rejects.path, files.values(), data_dir)
     column_map = column_map or {}
     reports: list[FileReport] = []
     frames: dict[str, pd.DataFrame] = {}

@@ -435,6 +435,21 @@ def test_rejects_pointing_at_an_input_file_is_refused_and_the_file_kept(data):
     assert result.exit_code == 2 and stores.read_bytes() == before
 
 
+def test_rejects_named_like_an_input_of_the_data_folder_are_refused(data):
+    """REPORT5 item 5: `--rejects DATA/payments.csv` (the data had no payments file) was
+    written, and the next run stopped on it as a payments file without store_id (exit 1)."""
+    (data / "stores.csv").write_text("store_id,opened_on\nS1,bad\n", encoding="utf-8")
+    for name in ("payments.csv", "Addresses.TSV.gz"):
+        result = CliRunner().invoke(main, ["validate", str(data), "--rejects",
+                                           str(data / name)])
+        assert result.exit_code == 2 and "named like an input file" in result.stderr, \
+            result.output
+        assert not (data / name).exists()
+    result = CliRunner().invoke(main, ["validate", str(data), "--rejects",
+                                       str(data / "rejects.csv")])
+    assert result.exit_code == 1 and (data / "rejects.csv").exists(), result.output
+
+
 def test_rejects_never_written_through_a_link_nor_over_a_file_graphaudit_did_not_write(
         data, monkeypatch):
     """REPORT2 item 3: a link at the rejects path is replaced by a file of our own (its target
