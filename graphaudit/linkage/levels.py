@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import igraph
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
+from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import connected_components, minimum_spanning_tree
 from scipy.special import gammaln
 
@@ -521,6 +521,10 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         back, back_items, returns = return_merges(evidence, labels, params, model,
                                                   _round_after(merge_table), len(merge_table))
         merge_table, labels = _add_merges(merge_table, items, labels, back, back_items)
+    if params.co_used_lift:
+        co_used, co_items = co_used_merges(evidence, labels, params, model,
+                                           _round_after(merge_table), len(merge_table))
+        merge_table, labels = _add_merges(merge_table, items, labels, co_used, co_items)
     merge_table["tree"] = strongest_forest(merge_table, n_stores)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params,
                                                     hubs_from=params.hub_groups, model=model)
@@ -767,6 +771,85 @@ def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
                            "weak": False,
                            "decided": f"return after a ban ({weight:+.1f})"})
     return merges, _items(shared, chosen, edge_base, model), found
+
+
+def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
+                   round_number: int, edge_base: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Merges of the clusters that use, together, commonly shared values that are used
+    together: one operator's own accounts, phones, e-mails and office, judged hubs one by one.
+
+    A value of ``hub_groups`` or more clusters is a hub because its clusters are otherwise
+    separate; but an operator that is most of its export is cut into its ID cards, and each of
+    its values is then shared by hundreds of clusters whose every other tie is another such
+    value (docs/trials/new-user-trial-4.md item 3). Unrelated sellers choose their services
+    independently: of a payment agent's clients, a 3PL serves about the share of clusters it
+    serves anywhere. One operator's values are chosen together, on the same stores. So two hub
+    values of different kinds (families, the person counted once) are *tied* when most
+    (``held_share``) of the clusters of the one with fewer use the other too, and at least
+    ``co_used_lift`` times as many as independent choice would give (at 2, most of the
+    co-use is beyond chance). Tied hubs form one organisation (connected components); a
+    cluster that uses its values of ``held_families`` kinds or more joins the others that do.
+    Where the data are all one network no co-use is beyond chance (every cluster uses the
+    office): nothing joins. Returns the merges (candidate pairs of such clusters, scored as
+    compared) and their evidence items (edges numbered from ``edge_base``).
+    """
+    empty = _no_merges()
+    n_stores = len(labels)
+    rows = evidence.generating[evidence.comp[evidence.value]]
+    if evidence.variant is not None:
+        rows &= ~evidence.variant
+    value, group = unique_pairs(evidence.value[rows], labels[evidence.store[rows]], n_stores)
+    groups_of_value = np.bincount(value, minlength=len(evidence.comp))
+    n_groups = len(np.unique(group))
+    hub = groups_of_value[value] >= params.hub_groups
+    hubs, column = np.unique(value[hub], return_inverse=True)
+    groups, row = np.unique(group[hub], return_inverse=True)
+    if len(hubs) < 2:
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+    use = csr_matrix((np.ones(len(row), dtype=np.int32), (row, column)),
+                     shape=(len(groups), len(hubs)))
+    both = (use.T @ use).tocoo()
+    x, y, k = both.row, both.col, both.data.astype(np.float64)
+    once = copy.copy(model)
+    once.once_per_family = (*model.once_per_family, "person")
+    family = pd.factorize(np.asarray(once.families(), dtype=object)[evidence.comp[hubs]])[0]
+    gx, gy = groups_of_value[hubs[x]], groups_of_value[hubs[y]]
+    tied = (x < y) & (family[x] != family[y]) & \
+        (k >= params.held_share * np.minimum(gx, gy)) & \
+        (k * n_groups >= params.co_used_lift * gx.astype(np.float64) * gy)
+    if not tied.any():
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+    ties = coo_matrix((np.ones(int(tied.sum()), dtype=np.int8), (x[tied], y[tied])),
+                      shape=(len(hubs), len(hubs)))
+    _, organisation = connected_components(ties, directed=False)
+    in_tie = np.zeros(len(hubs), dtype=bool)
+    in_tie[x[tied]] = in_tie[y[tied]] = True
+    # per (group, organisation): the kinds of the organisation's values the group uses
+    mine = in_tie[column]
+    n_family = int(family.max()) + 1
+    key = np.unique((row[mine].astype(np.int64) * len(hubs) + organisation[column[mine]])
+                    * n_family + family[column[mine]]) // n_family
+    member, kinds = np.unique(key, return_counts=True)
+    member = member[kinds >= params.held_families]
+    joins = np.full(n_stores, -1, dtype=np.int64)
+    joins[groups[member // len(hubs)]] = member % len(hubs)
+    if (joins >= 0).sum() < 2:
+        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
+    pairs, levels, shared, chances = compare_groups(evidence, labels, params,
+                                                    active=joins >= 0, model=model)
+    chosen = np.flatnonzero((joins[pairs[:, 0]] >= 0) &
+                            (joins[pairs[:, 0]] == joins[pairs[:, 1]])) if len(pairs) else \
+        np.zeros(0, np.int64)
+    if not len(chosen):
+        return empty, _items(shared, chosen, edge_base, model)
+    size = np.bincount(labels, minlength=n_stores)
+    a, b = pairs[chosen, 0], pairs[chosen, 1]
+    merges = pd.DataFrame({"round": round_number, "a": a, "b": b,
+                           "score": model.score(levels[chosen], chances[chosen]),
+                           "chance": _chance(levels[chosen], chances[chosen]),
+                           "size_a": size[a], "size_b": size[b], "weak": False,
+                           "decided": "co-used hubs"})
+    return merges, _items(shared, chosen, edge_base, model)
 
 
 def _one_held(model: Model, params: LinkageParams, pairs: np.ndarray, levels: np.ndarray,

@@ -163,7 +163,8 @@ def merge_table(linkage: Linkage, all_merges: bool = False) -> pd.DataFrame:
     the threshold), ``held values`` (values of two kinds the larger group holds, whatever
     the score: docs/linkage.md, held values) or ``return after a ban (+w)`` (a single store
     opened after a ban, a possible link of the banned group that the return's learned weight
-    ``w`` lifts to the threshold: docs/linkage.md, returns).
+    ``w`` lifts to the threshold: docs/linkage.md, returns) or ``co-used hubs`` (clusters
+    using values of two kinds of hubs used together beyond chance: docs/linkage.md).
     """
     merges = linkage.resolution.merges
     if not all_merges and len(merges):

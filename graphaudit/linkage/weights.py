@@ -35,19 +35,20 @@ SCORE_BLOCK = 1 << 18
 BANDS = (10, 5, 3, 2)
 
 #: documented fallback weights (bits) per level, used when the data cannot be weighed: an
-#: empty world, too few candidate pairs, or an estimation that does not converge. With the
-#: prior of -2: a personal identifier of up to 9 groups merges them; a contact or an address
-#: of exactly 2 groups merges them; a contact of 3-4 groups, or any value of 5-9 groups, is a
-#: possible link; a value of 10+ groups is a hub (a service); names and brands only add, a
-#: variant of a suspended brand adds 2. Below 10 groups no agreement weighs less than a value
-#: not shared: a phone beside the ID card five stores share must not part them.
+#: empty world, too few candidate pairs, an estimation that does not converge or that finds
+#: no match at all. With the prior of -2: a personal identifier of up to 9 groups merges them;
+#: a contact or an address of exactly 2 groups merges them; a contact of 3-4 groups, or any
+#: value of 5-9 groups, is a possible link; a value of 10+ groups weighs nothing, so alone it
+#: is a hub (a service); names and brands only add, a variant of a suspended brand adds 2. No
+#: agreement weighs less than a value not shared: a phone beside the ID card five stores share,
+#: or the one office of a whole export, must not part them (docs/linkage.md, bad input).
 DEFAULT_WEIGHTS: dict[str, tuple[float, ...]] = {
-    "id_document": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
-    "payment": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
-    "licence": (0.0, 4.0, -1.0, 3.0, 6.0, 9.0),
-    "phone": (0.0, 2.0, -5.0, 0.0, 1.0, 4.0),
-    "email": (0.0, 2.0, -5.0, 0.0, 1.0, 4.0),
-    "address": (0.0, 1.0, -5.0, 0.0, 0.0, 3.0),
+    "id_document": (0.0, 4.0, 0.0, 3.0, 6.0, 9.0),
+    "payment": (0.0, 4.0, 0.0, 3.0, 6.0, 9.0),
+    "licence": (0.0, 4.0, 0.0, 3.0, 6.0, 9.0),
+    "phone": (0.0, 2.0, 0.0, 0.0, 1.0, 4.0),
+    "email": (0.0, 2.0, 0.0, 0.0, 1.0, 4.0),
+    "address": (0.0, 1.0, 0.0, 0.0, 0.0, 3.0),
     "holder_name": (0.0, 0.5, 0.0, 0.5, 1.0, 2.0),
     "brand": (0.0, 2.0, 0.0, 0.5, 1.0, 2.0),
 }
@@ -161,6 +162,10 @@ class LinkageParams:
     #: on several stragglers, a coincidence (two people born on one day) puts one stranger
     #: beside a group
     held_outside: int = 2
+    #: hub values of two kinds are one organisation's when most of the clusters of one use the
+    #: other, this many times as often as independent choice gives; clusters using values of
+    #: ``held_families`` kinds of one organisation join (docs/linkage.md, co-used hubs; 0: off)
+    co_used_lift: float = 2.0
 
 
 @dataclass
@@ -428,6 +433,11 @@ def estimate_model(levels: np.ndarray, comparisons: list[str], params: LinkagePa
                              "iterations: documented default weights used", n_pairs)
     reach = 1.0 - float(np.prod(m[makes, NONE])) if truncated else 1.0
     matches = share * n_pairs / max(reach, 1e-9)
+    if matches < 1.0:
+        return default_model(comparisons, f"EM found no matching pair among {n_pairs:,} "
+                             "candidates: they look like random pairs of this data, as when it "
+                             "is all one network (u then counts the network's own pairs) or "
+                             "all strangers; documented default weights used", n_pairs)
     total = max(float(total_pairs or n_pairs), matches + 1.0)
     prior = math.log2(matches / (total - matches))
     return Model(comparisons, m, u, prior, "estimated",
