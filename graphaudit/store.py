@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,9 @@ from .parallel import Parallel
 from .privacy import PII_KINDS, hashed_graph_table, key_id
 from .readonly import split_statements
 from .settings import ConnectionSettings, check_uri
+
+if TYPE_CHECKING:
+    from .records import Fingerprint
 
 __all__ = ["CYPHER_DIR", "GraphStore", "LoadSummary", "connect", "graph_overrides",
            "hashed_graph_tables", "hashed_under", "read_hashing", "stale_clusters"]
@@ -393,7 +397,7 @@ class GraphStore:
         """The loads recorded in the graph (:DataSet nodes), oldest first."""
         return self.run_read(READ_DATA_SETS)
 
-    def check_load(self, source: str, mode: str | None, fingerprint: str | None = None
+    def check_load(self, source: str, mode: str | None, fingerprint: Fingerprint | None = None
                    ) -> list[dict]:
         """Refuse to mix data sets unless told: return the data sets already loaded.
 
@@ -401,7 +405,8 @@ class GraphStore:
         it: stores with the same id are merged) or ``"replace"`` (the caller resets first).
         Loading the same files again is a rerun (idempotent) and always allowed; the same
         source whose files changed since (``fingerprint``, see
-        :func:`graphaudit.records.fingerprint`) is refused: MERGEd over the old graph, it
+        :class:`graphaudit.records.Fingerprint`: other bytes, not only other modification
+        times) is refused: MERGEd over the old graph, it
         would keep every link the new files dropped. Raises DataError when the database
         holds stores of another (or an unrecorded) source, or of this source's older files.
         """
@@ -411,10 +416,12 @@ class GraphStore:
         stores = self.run_read(statement("count-stores"))[0]["n"]
         if stores and fingerprint is not None:
             for row in self.run_read(DATA_SET_FINGERPRINT, source=source):
-                if row["fingerprint"] not in (None, fingerprint):
+                if not fingerprint.same_files(row["fingerprint"], row["content"]):
+                    why = ("their contents differ" if row["content"] is not None else
+                           "sizes or modification times differ")
                     raise DataError(
                         f"{source}: its files changed since they were loaded "
-                        f"({row['loaded_at'][:19]} UTC; sizes or modification times differ): "
+                        f"({row['loaded_at'][:19]} UTC; {why}): "
                         "loaded over the old graph, every link the new files dropped would "
                         "stay. Give --replace to load them into a new graph (or --append to "
                         "merge them over the old one, keeping its links)")
@@ -430,7 +437,7 @@ class GraphStore:
 
     def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str | None,
                         stores: int, not_assessed: Iterable[str] = (),
-                        fingerprint: str | None = None, changed: bool = True) -> dict:
+                        fingerprint: Fingerprint | None = None, changed: bool = True) -> dict:
         """Record a load as the :DataSet node of its source: path, time, mode and row counts per
         file (read, accepted, rejected), and what its missing columns leave unassessed
         (:mod:`graphaudit.coverage`, for the report); return its properties. Loading a source
@@ -440,7 +447,7 @@ class GraphStore:
         ``loaded_at``, so the clusters computed since stay current."""
         props = {"source": source, "stores": stores, "not_assessed": list(not_assessed)}
         if fingerprint is not None:
-            props["fingerprint"] = fingerprint
+            props["fingerprint"], props["content"] = fingerprint.files, fingerprint.content
         for name, counts in files.items():
             for what, n in counts.items():
                 props[f"{name}_{what}"] = int(n)

@@ -193,6 +193,26 @@ def test_a_changed_export_in_the_same_folder_is_not_merged_over_the_old_graph(
     assert load(data, tmp_path).exit_code == 0  # and a rerun of these files is one again
 
 
+def test_a_touched_export_is_a_rerun_not_a_changed_one(clean_graph, neo4j_env, tmp_path):
+    """REPORT4 item 15: `load A`, `touch A/stores.csv`, `load A` was refused as files that
+    "changed since they were loaded"; the same bytes are a rerun, and the clusters stay
+    current."""
+    import os
+
+    data = small_world(tmp_path / "a", "A")
+    assert load(data, tmp_path).exit_code == 0
+    assert run("cluster", "-q").exit_code == 0
+    info = os.stat(data / "stores.csv")
+    os.utime(data / "stores.csv", ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    touched = load(data, tmp_path)
+    assert touched.exit_code == 0, touched.output
+    assert "predate this load" not in touched.stderr, touched.stderr
+    (data / "stores.csv").write_text((data / "stores.csv").read_text(encoding="utf-8")
+                                     .replace("Store 1", "Store 9"), encoding="utf-8")
+    changed = load(data, tmp_path)
+    assert changed.exit_code == 1 and "contents differ" in changed.stderr, changed.output
+
+
 def test_a_load_that_creates_nothing_does_not_say_nothing_changed(clean_graph, neo4j_env,
                                                                  tmp_path):
     """REPORT4 item 14: `load --append` of an export whose only change is a store's status

@@ -680,3 +680,22 @@ def test_status_and_document_type_in_chinese_are_read():
                           "S5": "active"}  # 暂停 (paused) has no sure meaning: dropped
         assert records_.identities["id_type"].tolist() == ["CN_RESIDENT_ID", "BUSINESS_LICENSE"]
         assert [r.value for r in records_.rejects] == ["暂停"]
+
+
+def test_a_touched_file_is_the_same_files_and_its_bytes_are_read_only_then(tmp_path):
+    """REPORT4 item 15: files whose bytes did not change but whose modification time did (a
+    `touch`, the same export downloaded again) were "changed since they were loaded"."""
+    import os
+
+    (tmp_path / "stores.csv").write_text("store_id\nS1\n", encoding="utf-8")
+    loaded = records.fingerprint(tmp_path)
+    recorded = (loaded.files, loaded.content)
+    again = records.fingerprint(tmp_path)
+    assert again.same_files(*recorded) and "content" not in again.__dict__  # no byte read
+    info = os.stat(tmp_path / "stores.csv")
+    os.utime(tmp_path / "stores.csv", ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    touched = records.fingerprint(tmp_path)
+    assert touched.files != loaded.files and touched.same_files(*recorded)
+    assert not touched.same_files(loaded.files[::-1], None)  # a load that recorded no content
+    (tmp_path / "stores.csv").write_text("store_id\nS2\n", encoding="utf-8")  # same size
+    assert not records.fingerprint(tmp_path).same_files(*recorded)
