@@ -225,15 +225,24 @@ def _stacked(func: Callable, decorators: list[Callable]) -> Callable:
     return func
 
 
+class EncodingName(click.Choice):
+    """--encoding: a name of :data:`~graphaudit.records.ENCODING_NAMES`, in any case, given as
+    the codec it is read with (``gbk``, ``cp936`` and ``gb2312`` are ``gb18030``)."""
+
+    def __init__(self) -> None:
+        super().__init__(list(ENCODING_NAMES), case_sensitive=False)
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        return ENCODING_NAMES[str(super().convert(value, param, ctx)).lower()]
+
+
 def reading_options(func: Callable) -> Callable:
     """How the files of a data directory are read (--encoding, --columns, --date-format): the
     same options wherever a command reads one (analyze, validate, load, explain --data), so
     each reads an export the way the others did."""
     decorators = [
-        click.option("--encoding", type=click.Choice(list(ENCODING_NAMES),
-                                                     case_sensitive=False), default=None,
-                     callback=lambda _ctx, _param, value: value and ENCODING_NAMES[
-                         value.lower()],
+        click.option("--encoding", type=EncodingName(), default=None,
                      help="Text encoding of the files (default: detected); gbk, cp936 and "
                           "gb2312 are read as gb18030."),
         click.option("--columns", "column_map", type=InputFile(),
@@ -492,22 +501,22 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
         run = pipeline.run_check(data_dir, run_settings(encoding, column_map, strict, show_pii),
                                  rejects_path, run_events(quiet))
     rows = _file_rows(run.reports)
-    empty = f"no input files in {data_dir}: nothing was read"
-    if fmt != "json":
-        emit_table(rows, fmt, empty=empty)
+    if fmt != "json":  # the table before the notes on the rejects; JSON after them, below
+        emit_table(rows, fmt, empty=f"no input files in {data_dir}: nothing was read")
+    stop = None
     try:
         finish_rejects(run.rejects, strict)
         note_stale_rejects(run.rejects)
         if run.lost:
             raise DataError(f"{len(run.lost)} problem(s) past the {MAX_LOSS_SHARE:.0%} limit "
                             f"of lost rows or values: {'; '.join(run.lost)}")
-    except DataError as stop:  # after reading: still one JSON document, the stop and the files
-        if fmt == "json":
-            click.echo(json.dumps({**stop.document(), "files": rows}, ensure_ascii=False,
-                                  indent=2))
-        raise
-    if fmt == "json":
-        emit_table(rows, fmt, empty=empty)
+    except DataError as error:
+        stop = error
+    if fmt == "json":  # one document: the files, or the stop after reading with the files
+        click.echo(json.dumps({**stop.document(), "files": rows} if stop else rows,
+                              ensure_ascii=False, indent=2))
+    if stop is not None:
+        raise stop
 
 
 @main.command()

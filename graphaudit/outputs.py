@@ -39,24 +39,27 @@ from pathlib import Path, PurePosixPath
 from . import __version__
 from .errors import ConfigError, DataError
 
-__all__ = ["MANIFEST", "Existing", "OutputRecord", "Removal", "ensure_output_folder", "files",
+__all__ = ["MANIFEST", "SAMPLE_FILES", "Existing", "OutputRecord", "Removal",
+           "ensure_output_folder", "files",
            "is_own_name", "private_outputs", "refuse_unrecorded_inputs", "summarize", "survey"]
 
 MANIFEST = ".graphaudit-manifest.json"
+#: the files ``sample`` writes (a data directory), by what they hold: the record files, the
+#: truth files and the world's rates (graphaudit.synth writes them under these names)
+SAMPLE_FILES = {
+    "stores": "stores.csv", "identities": "identities.csv", "payments": "payments.csv",
+    "addresses": "addresses.csv", "truth": "truth.csv", "truth_shared": "truth_shared.csv",
+    "truth_near": "truth_near.csv", "world": "world.json",
+}
+#: the names only ``sample`` writes: an ``analyze DIR --out DIR`` never overwrites them, and
+#: its notes must not say it might (REPORT4 item 11)
+SAMPLE_ONLY_FILES = frozenset(SAMPLE_FILES.values())
 #: the files graphaudit writes at the top of an output folder: analyze, cluster and report;
-#: then sample (a data directory with its truth files)
+#: then sample
 OWN_FILES = frozenset({
     "index.html", "clusters.csv", "cluster_summary.csv", "evidence.csv", "hubs.csv",
     "links.csv", "possible_links.csv", "model.json", "rejects.csv",
-    "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
-    "truth_shared.csv", "truth_near.csv", "world.json",
-})
-#: the names only ``sample`` writes (a data directory): an ``analyze DIR --out DIR`` never
-#: overwrites them, and its notes must not say it might (REPORT4 item 11)
-SAMPLE_ONLY_FILES = frozenset({
-    "stores.csv", "identities.csv", "payments.csv", "addresses.csv", "truth.csv",
-    "truth_shared.csv", "truth_near.csv", "world.json",
-})
+}) | SAMPLE_ONLY_FILES
 #: pages in a sub-folder: clusters/<page>.html (names as report.page_name makes them)
 _OWN_PAGE = re.compile(r"clusters/[A-Za-z0-9._-]{1,200}\.html")
 #: what the pages share: assets/<name>.css (graphaudit.report.assets)

@@ -11,6 +11,7 @@ from datetime import date
 from operator import attrgetter
 from pathlib import Path
 
+from graphaudit.outputs import SAMPLE_FILES
 from graphaudit.synth.world import (
     AddressRow,
     IdentityRow,
@@ -145,9 +146,7 @@ def write_files(world: World, out_dir: Path) -> WorldSummary:
     absent: dict[str, set[str]] = {}
     for kind, column in rates.absent_columns:
         absent.setdefault(kind, set()).add(column)
-    paths = {name: out_dir / f"{name}.csv" for name in
-             ("stores", "identities", "payments", "addresses", "truth", "truth_shared",
-              "truth_near")}
+    paths = {name: out_dir / file for name, file in SAMPLE_FILES.items()}
     counts = {
         "stores": _write(paths["stores"], StoreRow, world.stores, absent.get("stores", set()),
                          rates.date_format),
@@ -161,7 +160,6 @@ def write_files(world: World, out_dir: Path) -> WorldSummary:
         "shared": _write(paths["truth_shared"], SharedValue, world.shared, set()),
         "near": _write(paths["truth_near"], NearPair, world.near, set()),
     }
-    paths["world"] = out_dir / "world.json"
     paths["world"].write_text(json.dumps(
         {"seed": world.seed, "profile": world.profile, "stores": len(world.stores),
          "operators": world.operators, "rates": rates.as_dict()},

@@ -68,6 +68,7 @@ from pathlib import Path
 import numpy as np
 
 from graphaudit.errors import ConfigError
+from graphaudit.outputs import SAMPLE_FILES
 from graphaudit.synth.legacy.plan import plan
 from graphaudit.synth.legacy.world import LegacyWorld
 from graphaudit.synth.output import (
@@ -167,7 +168,7 @@ def write_sample(
     rng = np.random.default_rng(seed)
     planned = plan(stores, rng)
     world = LegacyWorld(planned, stores, seed, rng)
-    paths = {name: out_dir / f"{name}.csv" for name in _FILES}
+    paths = {name: out_dir / SAMPLE_FILES[name] for name in _FILES}
     files: dict[str, RecordFile] = {}
     try:
         for name, row_type in _FILES.items():
