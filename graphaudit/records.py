@@ -883,14 +883,21 @@ def _read_delimited(
     # item 13); a TSV written without quoting differs only where a value starts with a quote.
     physical = _PhysicalLines()
 
+    # rows ragged only by empty fields after the header's last column: read as rows
+    recovered: list[tuple[int, list[str]]] = []  # (record, its fields)
+
     def on_invalid(row: pacsv.InvalidRow) -> str:
+        skipped_lines.append(row.number or 0)
+        physical.add_text(row.number or 0, row.text)
+        extra = _empty_extra_fields(row.text, delimiter, row.expected_columns)
+        if extra is not None:
+            recovered.append((row.number or 0, extra))
+            return "skip"
         fields = f"{row.actual_columns} fields where the header has {row.expected_columns}"
         inside = _rows_inside(row.text, delimiter, row.expected_columns)
         report.swallowed += len(inside)
         bad_rows.append((row.number or 0, _quote_left_open(inside, fields) if inside
                          else f"{fields}: {row.text[:120]}"))
-        skipped_lines.append(row.number or 0)
-        physical.add_text(row.number or 0, row.text)
         return "skip"
 
     column_names = [f"c{i}" for i in range(len(raw_names))]
@@ -942,6 +949,10 @@ def _read_delimited(
                 frame["_line"] = physical.lines(lines)
                 if swallowed.any():
                     frame = frame[~swallowed]
+                extra = _recovered_rows(recovered, names, physical, next_line)
+                if extra is not None:  # in line order: the first row of a store_id wins
+                    frame = pd.concat([frame, extra]).sort_values(
+                        "_line", kind="stable", ignore_index=True)
                 yield _drop_blank_rows(frame)
                 yield from _ragged_rejects(path, kind, report, bad_rows, physical, next_line)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -953,6 +964,39 @@ def _read_delimited(
                               "closes?)") from exc
         raise _file_error(path, _describe_arrow_error(exc, path, report.encoding)) from exc
     yield from _ragged_rejects(path, kind, report, bad_rows, physical)
+    extra = _recovered_rows(recovered, names, physical)
+    if extra is not None:
+        yield _drop_blank_rows(extra)
+
+
+def _empty_extra_fields(text: str, delimiter: str, expected: int) -> list[str] | None:
+    """The first ``expected`` fields of a record's ``text`` when the fields after them are
+    all empty (a spreadsheet's touched cells right of the data, a writer that ends each line
+    with the delimiter): the values are in their places. None otherwise: a row with fewer
+    fields, or a value after the last column (an unquoted delimiter shifted the row), is no
+    row to guess at."""
+    if text.count(delimiter) < expected:
+        return None
+    fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    if len(fields) <= expected or any(f.strip() for f in fields[expected:]):
+        return None
+    return [f.replace("\x00", "\r") for f in fields[:expected]]  # lone CRs back
+
+
+def _recovered_rows(recovered: list[tuple[int, list[str]]], names: list[str | None],
+                    physical: _PhysicalLines, before: int | None = None,
+                    ) -> pd.DataFrame | None:
+    """The rows of :func:`_empty_extra_fields` of records before ``before`` (all without), as
+    a frame of the file's named columns and their physical lines (None when there are none)."""
+    ready = [row for row in recovered if before is None or row[0] < before]
+    if not ready:
+        return None
+    recovered[:] = [row for row in recovered if before is not None and row[0] >= before]
+    kept = [i for i, name in enumerate(names) if name]
+    frame = pd.DataFrame([[fields[i] for i in kept] for _, fields in ready],
+                         columns=[names[i] for i in kept])
+    frame["_line"] = physical.lines(np.array([row[0] for row in ready], dtype=np.int64))
+    return frame
 
 
 class _LoneCarriageReturns(io.RawIOBase):

@@ -473,6 +473,26 @@ def test_a_header_name_wrapped_over_two_lines_is_one_column(tmp_path):
     assert stores["_line"].tolist() == [3, 4, 5]
 
 
+def test_a_row_with_empty_fields_past_the_header_is_read(tmp_path):
+    """REPORT5 item 6: a row with empty fields after the header's last column (a spreadsheet's
+    touched cells, a writer ending lines with the delimiter) was a malformed row, its store
+    lost for an empty cell. Its values are in their places: it is read. A value past the last
+    column (an unquoted comma shifted the row) and a row with fields left out stay malformed."""
+    data = tmp_path / "extra"
+    write(data, "stores.csv", "store_id,name,status\nE1,One,active\nE2,Two,suspended,\n"
+          'E3,"Three\nlines",active,,\nE4,Four,active,x\nE5,Five\n,,,,\nE6,Six,active\n')
+    rejects = tmp_path / "rejects.csv"
+    with RejectsWriter(rejects) as writer:
+        stores = read_records(data, writer, block_size=64).stores
+    assert stores["store_id"].tolist() == ["E1", "E2", "E3", "E6"]
+    assert stores["name"].tolist() == ["One", "Two", "Three\nlines", "Six"]
+    assert stores["status"].tolist() == ["active", "suspended", "active", "active"]
+    assert stores["_line"].tolist() == [2, 3, 4, 9]
+    rejected = pd.read_csv(rejects, dtype=str)
+    assert rejected["line"].tolist() == ["6", "7"]
+    assert set(rejected["reason"]) == {"malformed row"}
+
+
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     # pyarrow reports the ragged row while parsing ahead, before its block is numbered
     data = tmp_path / "d"
