@@ -873,6 +873,8 @@ def _read_delimited(
         raise _file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
     raw_names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter))
     names = _header_names(raw_names, kind, mapping, path, report)
+    written = {name: raw.replace("\ufeff", "").strip()
+               for name, raw in zip(names, raw_names, strict=True) if name}
 
     bad_rows: list[tuple[int, str]] = []  # (record, why): not yet sent on as rejects
     # Every ragged record, kept: pyarrow may report one while it reads ahead into the next
@@ -941,14 +943,17 @@ def _read_delimited(
                 bad_rows.extend(zip(lines[swallowed].tolist(),
                                     _swallowed_rows(batch, swallowed, delimiter, report),
                                     strict=True))
+                ids = batch.column(names.index("store_id"))
                 batch = batch.select(kept)
                 if handle is not opened and handle.raw.found:
                     batch = _carriage_returns_back(batch)
                 frame = batch.to_pandas()
                 frame.columns = [n for n in names if n]
                 frame["_line"] = physical.lines(lines)
-                if swallowed.any():
-                    frame = frame[~swallowed]
+                header_again = _header_again(ids, frame, written) & ~swallowed
+                bad_rows.extend((record, HEADER_AGAIN) for record in lines[header_again].tolist())
+                if swallowed.any() or header_again.any():
+                    frame = frame[~(swallowed | header_again)]
                 extra = _recovered_rows(recovered, names, physical, next_line)
                 if extra is not None:  # in line order: the first row of a store_id wins
                     frame = pd.concat([frame, extra]).sort_values(
@@ -967,6 +972,26 @@ def _read_delimited(
     extra = _recovered_rows(recovered, names, physical)
     if extra is not None:
         yield _drop_blank_rows(extra)
+
+
+#: why a row that repeats the header is rejected
+HEADER_AGAIN = ("the header line again: two exports joined into one file? (it is no store; "
+                "the rows after it are read)")
+
+
+def _header_again(ids: pa.Array, frame: pd.DataFrame, written: dict[str, str]) -> np.ndarray:
+    """Which rows of ``frame`` (whose store ids are ``ids``) repeat the header (``written``:
+    column -> its header cell): a second export appended to the first (``cat`` of two files,
+    the second's BOM included) would be a store named ``store_id`` at an address ``address``.
+    One Arrow compare per block; the rare candidates are checked cell by cell."""
+    again = np.zeros(len(frame), dtype=bool)
+    candidates = pc.ends_with(ids, pattern=written["store_id"])
+    if not pc.any(candidates).as_py():
+        return again
+    for index in np.flatnonzero(candidates.to_numpy(zero_copy_only=False)).tolist():
+        again[index] = all(str(frame[name].iat[index]).replace("\ufeff", "").strip() == cell
+                           for name, cell in written.items())
+    return again
 
 
 def _empty_extra_fields(text: str, delimiter: str, expected: int) -> list[str] | None:

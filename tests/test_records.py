@@ -493,6 +493,25 @@ def test_a_row_with_empty_fields_past_the_header_is_read(tmp_path):
     assert set(rejected["reason"]) == {"malformed row"}
 
 
+def test_a_header_repeated_inside_the_file_is_no_store(tmp_path):
+    """REPORT5 item 8: two exports joined (`cat a.csv b.csv`, the second's BOM too) repeat the
+    header inside the file. It was accepted as a store named "store_id" at an address
+    "address" (with a dropped date and status), in every output; it is a malformed row saying
+    why, and the rows after it are read."""
+    data = tmp_path / "cat"
+    header = "store_id,name,status,opened_on\n"
+    write(data, "stores.csv", (header + "A1,One,active,2020-01-01\n" + "\ufeff" + header
+                               + "B1,Two,suspended,2021-01-01\n").encode("utf-8"))
+    write(data, "addresses.csv", "store_id,address\nA1,Room 1\nstore_id,address\nB1,Room 2\n")
+    result, rejects = run_validate(data, tmp_path)
+    assert [(r["file"], r["line"], r["reason"]) for r in rejects] == [
+        ("stores.csv", "3", "malformed row"), ("addresses.csv", "3", "malformed row")]
+    assert "the header line again" in rejects[0]["value"]
+    records = read_records(data, RejectsWriter(None))
+    assert records.stores["store_id"].tolist() == ["A1", "B1"]
+    assert records.addresses["store_id"].tolist() == ["A1", "B1"]
+
+
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
     # pyarrow reports the ragged row while parsing ahead, before its block is numbered
     data = tmp_path / "d"
