@@ -17,7 +17,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -659,6 +659,10 @@ def hashed_graph_tables(stores: pd.DataFrame, identifiers: Identifiers,
 #: stores per page of the read-back: one page is one record of column lists, about 30 MB of
 #: transaction memory on the server with its links
 READ_PAGE = 20_000
+#: pages of links read at once: the server answers each on one core, and the client decodes
+#: one page while the server makes the next; one at a time, the reading of 200,000 stores took
+#: 6.5 s of the server's CPU and 2.9 s of the client's one after the other (docs/benchmarks.md)
+READ_LANES = 2
 # The read-back pages through the stores in store_id order, a page as one record of column
 # lists (cypher/store/read-stores.cypher says why).
 READ_STORES = statement("read-stores")
@@ -701,34 +705,49 @@ def read_graph_and_clusters(store: GraphStore) -> tuple[pd.DataFrame, pd.DataFra
 
 def _read_pages(store: GraphStore, links: bool = True,
                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """Stores, links and previous clusters, a page of stores (and their links) at a time."""
-    kind_of = {rel: kind for kind, rel in RELATIONSHIPS.items()}
+    """Stores, links and previous clusters, a page of stores (and their links) at a time: the
+    pages of stores in turn (each starts after the last store of the one before), their links
+    on :data:`READ_LANES` sessions at once."""
     store_pages: list[pd.DataFrame] = []
-    link_pages: list[pd.DataFrame] = []
+    link_pages: list[Future[pd.DataFrame]] = []
     after = ""
-    while True:
-        page = pd.DataFrame(store.read_columns(READ_STORES, after=after, page=READ_PAGE),
-                            dtype=object)
-        if page.empty:
-            break
-        last = page["store_id"].iloc[-1]
-        store_pages.append(page)
-        if links:
-            part = pd.DataFrame(store.read_columns(READ_LINKS, after=after, last=last),
-                                dtype=object)
-            link_pages.append(part.assign(kind=part.pop("type").map(kind_of)))
-        if len(page) < READ_PAGE:
-            break
-        after = last
+    with ThreadPoolExecutor(READ_LANES) as pool:
+        while True:
+            page = _string_page(store.read_columns(READ_STORES, after=after, page=READ_PAGE))
+            if page.empty:
+                break
+            last = page["store_id"].iloc[-1]
+            store_pages.append(page)
+            if links:
+                link_pages.append(pool.submit(_link_page, store, after, last))
+            if len(page) < READ_PAGE:
+                break
+            after = last
+        found_pages = [done.result() for done in link_pages]
     columns = [*STORE_COLUMNS, "brand_key"]
     stores = (pd.concat(store_pages, ignore_index=True) if store_pages
-              else pd.DataFrame(columns=[*columns, "cluster_id"], dtype=object))
-    clustered = stores["cluster_id"] != ""
-    previous = pd.Series(stores["cluster_id"][clustered].to_numpy(),
-                         index=stores["store_id"][clustered].to_numpy(), dtype=object)
-    found = (pd.concat(link_pages, ignore_index=True) if link_pages
-             else pd.DataFrame(columns=list(LINK_COLUMNS), dtype=object))
+              else pd.DataFrame(columns=[*columns, "cluster_id"], dtype="str"))
+    clustered = (stores["cluster_id"] != "").to_numpy()
+    previous = pd.Series(stores["cluster_id"].to_numpy()[clustered],
+                         index=stores["store_id"].to_numpy()[clustered], dtype=object)
+    found = (pd.concat(found_pages, ignore_index=True) if found_pages
+             else pd.DataFrame(columns=list(LINK_COLUMNS), dtype="str"))
     return stores[columns], sorted_links(found[list(LINK_COLUMNS)]), previous
+
+
+def _link_page(store: GraphStore, after: str, last: str) -> pd.DataFrame:
+    """The links of the stores after ``after`` up to ``last``, with their kind."""
+    part = _string_page(store.read_columns(READ_LINKS, after=after, last=last))
+    kind_of = {rel: kind for kind, rel in RELATIONSHIPS.items()}
+    return part.assign(kind=part.pop("type").map(kind_of).astype("str"))
+
+
+def _string_page(columns: dict[str, list]) -> pd.DataFrame:
+    """One page of column lists as Arrow-backed strings, the dtype records.py reads files into:
+    the driver's Python strings of a page are freed as the next page is read. Kept as objects,
+    every link's six strings stayed (2.7 GiB of the 1,000,000-store graph's 6.2 million links,
+    541 MiB at 200,000 stores; docs/benchmarks.md)."""
+    return pd.DataFrame({name: pd.array(values, dtype="str") for name, values in columns.items()})
 
 
 #: the order of the links read back, after their kind (in :data:`KINDS` order)
@@ -746,7 +765,7 @@ def sorted_links(links: pd.DataFrame) -> pd.DataFrame:
     of every page's rows was server time on every `graphaudit cluster`.
     """
     kind = pd.Categorical(links["kind"], categories=KINDS).codes
-    columns = {c: pa.array(links[c].to_numpy(dtype=object), pa.string()) for c in LINK_ORDER}
+    columns = {c: pa.array(links[c], pa.string()) for c in LINK_ORDER}
     store_id = columns.pop("store_id")
     # The server gives each page's stores in index order, their links together: then a
     # store's rank is a count of changes, and the sort compares strings only within a store.

@@ -167,6 +167,25 @@ def test_every_format_gives_the_same_graph(clean_graph, neo4j_env, tmp_path):
         assert snapshot == csv_counts, fmt
 
 
+def test_the_graph_read_back_in_pages_is_the_graph_read_at_once(clean_graph, neo4j_env,
+                                                                  tmp_path, monkeypatch):
+    """Pages of a few stores, their links read on two sessions at once, give the tables one
+    page gives, every column in the string dtype the record files are read into."""
+    import graphaudit.store as graph_store
+
+    assert load(SAMPLE_DATA, tmp_path).exit_code == 0
+    whole = read_graph(clean_graph)
+    monkeypatch.setattr(graph_store, "READ_PAGE", 3)
+    paged = read_graph(clean_graph)
+    for at_once, in_pages in zip(whole, paged, strict=True):
+        pd.testing.assert_frame_equal(at_once, in_pages)
+    stores, links = paged
+    assert len(stores) > 3 * 4 and len(links) > len(stores)
+    file_dtype = read_records(SAMPLE_DATA).stores["store_id"].dtype
+    assert {*stores.dtypes, *links.dtypes} == {file_dtype}
+    assert stores["store_id"].is_monotonic_increasing
+
+
 def test_load_and_cluster_match_analyze(clean_graph, neo4j_env, tmp_path):
     """The same records give the same clusters from files and from Neo4j."""
     assert load(SAMPLE_DATA, tmp_path).exit_code == 0
