@@ -787,8 +787,9 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     values of different kinds (families, the person counted once) are *tied* when most
     (``held_share``) of the clusters of the one with fewer use the other too, and at least
     ``co_used_lift`` times as many as independent choice would give (at 2, most of the
-    co-use is beyond chance). Tied hubs form one organisation (connected components); a
-    cluster that uses its values of ``held_families`` kinds or more joins the others that do.
+    co-use is beyond chance). Tied hubs form one organisation (connected components); two
+    clusters that use its values of ``held_families`` kinds or more, and share values of that
+    many kinds of it, merge.
     Where the data are all one network no co-use is beyond chance (every cluster uses the
     office): nothing joins. Returns the merges (candidate pairs of such clusters, scored as
     compared) and their evidence items (edges numbered from ``edge_base``).
@@ -837,9 +838,19 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
         return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params,
                                                     active=joins >= 0, model=model)
-    chosen = np.flatnonzero((joins[pairs[:, 0]] >= 0) &
-                            (joins[pairs[:, 0]] == joins[pairs[:, 1]])) if len(pairs) else \
-        np.zeros(0, np.int64)
+    if not len(pairs):
+        return empty, _items(shared, np.zeros(0, np.int64), edge_base, model)
+    # a merge rests on values of two kinds of the organisation that both clusters use
+    org_of = np.full(len(evidence.comp), -1, dtype=np.int64)
+    org_of[hubs[in_tie]] = organisation[in_tie]
+    family_of = np.full(len(evidence.comp), -1, dtype=np.int64)
+    family_of[hubs] = family
+    pair, row_value = shared["pair"].to_numpy(), shared["value"].to_numpy()
+    own = (org_of[row_value] >= 0) & (org_of[row_value] == joins[pairs[pair, 0]]) & \
+        (joins[pairs[pair, 0]] == joins[pairs[pair, 1]])
+    seen = np.unique(pair[own] * n_family + family_of[row_value[own]])
+    kinds = np.bincount(seen // n_family, minlength=len(pairs))
+    chosen = np.flatnonzero(kinds >= params.held_families)
     if not len(chosen):
         return empty, _items(shared, chosen, edge_base, model)
     size = np.bincount(labels, minlength=n_stores)
