@@ -1445,6 +1445,8 @@ class _Validator:
         self.rejects = rejects
         self.store_ids = store_ids
         self.first_line: dict[str, int] = {}  # stores: store_id -> line it was first seen on
+        #: stores: store_id -> the status of its first row, when not active (few)
+        self.first_status: dict[str, str] = {}
 
     def reject(self, lines, field: str, reason: str, values=None) -> None:
         values = [""] * len(lines) if values is None else values
@@ -1533,14 +1535,24 @@ class _Validator:
             # dict.update over zip runs in C; the ids kept are unique (first in chunk, not seen).
             self.first_line.update(zip(ids[ok & ~dup].tolist(),
                                        chunk["_line"][ok & ~dup].tolist(), strict=True))
+            status = chunk["status"].replace("", "active")
+            flagged = ok & ~dup & (status != "active")
+            if flagged.any():
+                self.first_status.update(zip(ids[flagged].tolist(), status[flagged].tolist(),
+                                             strict=True))
             if dup.any():
                 first = {sid: self.first_line.get(sid) for sid in ids[dup]}
                 for index in chunk.index[dup]:
                     sid = ids[index]
                     read = f"written {written[index]}, read as {sid}; " if (
                         written[index] != sid) else ""
-                    self.reject([chunk.at[index, "_line"]], "store_id", "duplicate store_id",
-                                [f"{sid} ({read}first on line {first[sid]})"])
+                    before, now = self.first_status.get(sid, "active"), status[index]
+                    reason, differs = "duplicate store_id", ""
+                    if now != before:  # a later export's status change (REPORT5 item 7)
+                        reason = "duplicate store_id with another status (the first row is kept)"
+                        differs = f", {before}; this row: {now}"
+                    self.reject([chunk.at[index, "_line"]], "store_id", reason,
+                                [f"{sid} ({read}first on line {first[sid]}{differs})"])
             return ~dup
         # One C-level issuperset proves the usual case (every id known); only a chunk with an
         # unknown id pays the per-value loop.

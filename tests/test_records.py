@@ -299,7 +299,8 @@ def test_repeats_and_unknown_ids_across_blocks(tmp_path):
     assert rejects == read_rejects(tmp_path / "whole.csv")
     by_line = {(r["file"], r["line"]): r for r in rejects}
     assert by_line[("stores.csv", "42")]["value"] == "S3 (first on line 5)"
-    assert by_line[("stores.csv", "52")]["value"] == "S7 (first on line 9)"
+    assert by_line[("stores.csv", "52")]["value"] == \
+        "S7 (first on line 9, active; this row: suspended)"  # REPORT5 item 7
     assert list(split.stores["_line"]) == [n for n in range(2, 62) if n not in (42, 52)]
     unknown = [r["value"] for r in rejects if r["file"] == "addresses.csv"]
     assert unknown == ["S40", "S50", *(f"S{i}" for i in range(60, 70)), "S40"]
@@ -510,6 +511,24 @@ def test_a_header_repeated_inside_the_file_is_no_store(tmp_path):
     records = read_records(data, RejectsWriter(None))
     assert records.stores["store_id"].tolist() == ["A1", "B1"]
     assert records.addresses["store_id"].tolist() == ["A1", "B1"]
+
+
+def test_a_second_row_of_a_store_with_another_status_says_so(tmp_path):
+    """REPORT5 item 7: an export that appends status changes lists a store again, now
+    suspended. The first row wins (docs/input.md), but its reject read like a harmless repeat
+    (`duplicate store_id`), and the ban was lost unseen. A repeat with the same status keeps
+    that reason; one with another status has its own, naming both."""
+    data = tmp_path / "dup"
+    write(data, "stores.csv", "store_id,status\nD1,active\nD2,suspended\nD3,\nD1,suspended\n"
+          "D2,suspended\nD3,active\nD2,closed\n")
+    result, rejects = run_validate(data, tmp_path)
+    assert [(r["line"], r["reason"], r["value"]) for r in rejects] == [
+        ("5", "duplicate store_id with another status (the first row is kept)",
+         "D1 (first on line 2, active; this row: suspended)"),
+        ("6", "duplicate store_id", "D2 (first on line 3)"),
+        ("7", "duplicate store_id", "D3 (first on line 4)"),
+        ("8", "duplicate store_id with another status (the first row is kept)",
+         "D2 (first on line 3, suspended; this row: closed)")]
 
 
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):
