@@ -799,9 +799,14 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     rows = evidence.generating[evidence.comp[evidence.value]]
     if evidence.variant is not None:
         rows &= ~evidence.variant
+    has = np.zeros(n_stores, dtype=bool)
+    has[labels[evidence.store[rows]]] = True
+    n_groups = int(has.sum())  # the clusters with any value that makes candidates
+    # only values of hub_groups rows or more can be used by that many clusters
+    rows &= np.bincount(evidence.value, minlength=len(evidence.comp))[evidence.value] >= \
+        params.hub_groups
     value, group = unique_pairs(evidence.value[rows], labels[evidence.store[rows]], n_stores)
     groups_of_value = np.bincount(value, minlength=len(evidence.comp))
-    n_groups = len(np.unique(group))
     hub = groups_of_value[value] >= params.hub_groups
     hubs, column = np.unique(value[hub], return_inverse=True)
     groups, row = np.unique(group[hub], return_inverse=True)
