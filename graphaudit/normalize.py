@@ -757,17 +757,72 @@ def store_id_keys(values: pd.Series) -> pd.Series:
     return values.str.strip()
 
 
-def brand_key(raw: str) -> str:
-    """Return the key of a brand: NFKC, case-folded, letters and digits only (any script).
+#: scripts none of whose letters is read as a Latin one: in a Chinese brand 〇 is a numeral,
+#: though UTS #39 finds it confusable with O
+_CJK_SCRIPTS = frozenset({"HAN", "HIRAGANA", "KATAKANA", "HANGUL", "BOPOMOFO"})
+#: a character that may be drawn as a Latin letter: neither ASCII nor a Chinese character
+_NOT_ASCII_OR_HAN = re.compile(f"[^\x00-\x7f{_HAN}]")
+#: scripts of no letters of their own (digits, signs, combining marks)
+_NO_SCRIPT = frozenset({"COMMON", "INHERITED", "Unknown"})
 
-    Trademark signs are dropped before NFKC, which would spell ``™`` as ``TM``.
+
+@functools.lru_cache(maxsize=1 << 12)
+def _lookalike(char: str) -> tuple[str, str]:
+    """The script of a non-ASCII character, and the ASCII letter or digit it is drawn as by
+    Unicode's confusables (UTS #39, through confusable-homoglyphs: Cyrillic ``М`` is M, Greek
+    ``ρ`` is p, Latin ``ɑ`` is a), or ``char`` itself. A capital the skeleton draws as ``l``
+    (Cyrillic ``І``, Greek ``Ι``) is the capital I it shows, since keys are case-folded."""
+    from confusable_homoglyphs import categories, confusables  # 0.2 s of tables: when needed
+
+    script = categories.alias(char)
+    found = confusables.is_confusable(char, greedy=True) if char.isalnum() else False
+    if not found or script in _CJK_SCRIPTS:
+        return script, char
+    latin = [g["c"] for g in found[0]["homoglyphs"]
+             if len(g["c"]) == 1 and g["c"].isascii() and g["c"].isalnum()]
+    if not latin:
+        return script, char
+    return script, "I" if latin[0] == "l" and char.isupper() else latin[0]
+
+
+def _latin_lookalikes(text: str) -> str:
+    """``text`` with its letters drawn as Latin ones spelled as those Latin letters: always
+    for Latin letters (``ɑ``), and for the letters of another script when they stand beside
+    Latin letters (``Мpow``: a Latin brand with borrowed letters) or every one of them is
+    drawn as a Latin letter (``АВС``). A brand in its own script (``Молоко``) is kept."""
+    if not _NOT_ASCII_OR_HAN.search(text):  # most brands: nothing to look up
+        return text
+    looks = [("LATIN", ch) if ch.isascii() else _lookalike(ch) for ch in text]
+    other = [ch != to for (script, to), ch in zip(looks, text, strict=True)
+             if ch.isalpha() and script not in _NO_SCRIPT | _CJK_SCRIPTS | {"LATIN"}]
+    latin = any(script == "LATIN" and ch.isalpha()
+                for (script, _), ch in zip(looks, text, strict=True))
+    others_too = bool(other) and (latin or all(other))
+    return "".join(to if others_too or script == "LATIN" or script in _NO_SCRIPT else ch
+                   for (script, to), ch in zip(looks, text, strict=True))
+
+
+def brand_key(raw: str) -> str:
+    """Return the key of a brand: NFKC, look-alike letters as the Latin ones they show,
+    case-folded, letters and digits only (any script).
+
+    Trademark signs are dropped before NFKC, which would spell ``™`` as ``TM``. A letter of
+    another script drawn as a Latin letter or digit (Cyrillic ``М``, ``о``, ``р``, Greek
+    ``ο``, by Unicode's confusables, UTS #39) is that letter, before and after case folding,
+    when it stands beside Latin letters or every letter of its script is drawn so:
+    ``Мpоw`` re-listed with Cyrillic letters is the brand ``Mpow`` it shows (REPORT4 item 8).
+    Chinese, Japanese and Korean writing, Latin letters with marks (pinyin's ``ǎ``) and a
+    brand in its own script (``Молоко``) are kept as they are.
 
     Raises ``ValueError`` when no letter or digit is left.
 
     >>> brand_key("MPOW™"), brand_key("Ｍｐｏｗ"), brand_key("Anker-Soundcore")
     ('mpow', 'mpow', 'ankersoundcore')
+    >>> brand_key("\u041cp\u043ew"), brand_key("\u039c\u03a1\u039fW"), brand_key("小米 Xiǎomǐ")
+    ('mpow', 'mpow', '小米xiǎomǐ')
     """
-    words = _WORD.findall(_fold(raw.replace("\u2122", "").replace("\u2120", "")))
+    text = unicodedata.normalize("NFKC", raw.replace("\u2122", "").replace("\u2120", ""))
+    words = _WORD.findall(_fold(_latin_lookalikes(_fold(_latin_lookalikes(text)))))
     key = unicodedata.normalize("NFKC", "".join(words))  # joined Hangul jamo may compose
     if not key:
         raise ValueError("empty brand")

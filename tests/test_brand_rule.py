@@ -160,3 +160,23 @@ def test_the_variant_bases_found_in_arrow_are_the_rules_pair_by_pair(brands, sus
     assert brand_variant_bases(brands, suspended) == want
     assert list(brand_variant_bases(pd.Series(brands, dtype="str"), set(suspended))) == \
         list(want)
+
+
+def test_a_brand_relisted_with_lookalike_letters_is_reuse_and_variant():
+    """REPORT4 item 8: Cyrillic look-alike letters neither hide a reuse nor a variant."""
+    from graphaudit import pipeline
+
+    brands = {"A1": "Mpow", "A2": "\u041cp\u043ew", "A3": "\u041cpow", "A6": "M\u0440\u043ew",
+              "A5": "ＭＰＯＷ", "A8": "\u041cp\u043ewPro"}
+    stores = pd.DataFrame({
+        "store_id": list(brands), "brand": list(brands.values()),
+        "status": ["suspended"] + ["active"] * (len(brands) - 1),
+        "opened_on": ["2020-01-01"] + ["2021-02-01"] * (len(brands) - 1),
+        "suspended_on": ["2021-01-01"] + [""] * (len(brands) - 1)})
+    links = pd.DataFrame({"store_id": pd.Series([], dtype=str),
+                          "kind": pd.Series([], dtype=str), "key": pd.Series([], dtype=str)})
+    result = pipeline.analyze(stores, links)
+    for store_id in ("A2", "A3", "A6", "A5"):
+        assert result.store(store_id)["brand_reuse"] == "same", store_id
+        assert result.store(store_id)["brand_reuse_of"] == "mpow", store_id
+    assert result.store("A8")["brand_reuse"] == "suffix added"

@@ -312,6 +312,23 @@ def test_brand() -> None:
         brand_key("™ ®")
 
 
+def test_brand_lookalike_letters_are_the_latin_ones() -> None:
+    """REPORT4 item 8: Cyrillic and Greek letters drawn as Latin ones key as those letters."""
+    cyrillic = {"\u041cpow": "M", "M\u0440\u043ew": "р о", "\u041cp\u043ew": "М о"}
+    for raw in cyrillic:
+        assert raw != "Mpow" and brand_key(raw) == "mpow"
+    assert brand_key("\u039c\u03a1\u039f\u0057") == "mpow"  # Greek capitals
+    assert brand_key("\u041c\u0406\u0420\u041eW") == brand_key("MIPOW") == "mipow"  # І is I
+    assert brand_key("\u0251nker") == "anker"  # Latin alpha
+
+
+def test_brand_lookalikes_leave_chinese_and_pinyin() -> None:
+    assert brand_key("小米 Xiǎomǐ") == "小米xiǎomǐ"
+    assert brand_key("绿联 Lǜlián") == "绿联lǜlián"
+    assert brand_key("三〇一") == "三〇一"  # 〇 is a numeral here, not the letter O
+    assert brand_key("Молоко") == brand_key("МОЛОКО")  # one brand however it is cased
+
+
 # --- holder names -------------------------------------------------------------------------
 
 
