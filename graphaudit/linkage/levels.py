@@ -1544,7 +1544,10 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
     it (or whose dates are not known; never without ``return_days``): a banned operator come
     back with one old thread. A
     core that was selling before the ban did not come back; its newest store opening after
-    someone's ban says nothing, nor does a core that first opened years after it.
+    someone's ban says nothing, nor does a core that first opened years after it. The last two
+    (disagreements, a return) speak of one person's records or one operator: beside a
+    suspended core they hold only for a person whose rarest identifier the two share is on at
+    most ``person_owners`` cores (an ID card rented to several buyers is on each buyer's).
     """
     weak = np.zeros(len(merges), dtype=bool)
     if not len(merges):
@@ -1575,10 +1578,13 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
         return weak
     ends = np.zeros(n_stores, dtype=bool)
     ends[lo[doubt]] = ends[hi[doubt]] = True
-    pairs, levels, shared, chances = compare_groups(evidence, cores, params, active=ends,
-                                                    model=once)
+    table = value_groups(evidence, cores)
+    pairs, levels, shared, chances = compare_groups(evidence, cores, params, table=table,
+                                                    active=ends, model=once)
     across = np.full(len(lo), np.nan)
     keep = np.zeros(len(lo), dtype=bool)
+    exempt = np.zeros(len(lo), dtype=bool)
+    spread = np.zeros(len(lo))
     if len(pairs):
         across = _lookup_pairs(pairs, once.score(levels, chances), lo, hi, n_stores)
         # two ID documents shared are two people, not one person on both sides
@@ -1589,7 +1595,9 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
         # one person's records that differ in one thing (a moved address) are that person's:
         # kept unless the cores disagree on cut_disagreements kinds of evidence
         differ = _disagreeing_families(levels, model, evidence.generating)
-        keep |= _lookup_pairs(pairs, differ, lo, hi, n_stores) < params.cut_disagreements
+        exempt = _lookup_pairs(pairs, differ, lo, hi, n_stores) < params.cut_disagreements
+        spread = _lookup_pairs(pairs, _person_spread(shared, table, evidence, params,
+                                                     len(pairs)), lo, hi, n_stores)
     if evidence.banned is not None and params.return_days is not None:
         # a person on a banned core and on a core whose active stores all opened after the
         # ban (or when the dates are not known) is a banned operator come back with one old
@@ -1597,11 +1605,29 @@ def person_cuts(merges: pd.DataFrame, items: list[pd.DataFrame], base: np.ndarra
         first_ban = _per_group_min(cores, evidence.banned, n_stores)
         active = np.isnan(evidence.banned)
         first_open = _per_group_min(cores, np.where(active, evidence.opened, np.nan), n_stores)
-        keep |= _returned(first_ban[lo], first_open[hi], params.return_days) | \
+        exempt |= _returned(first_ban[lo], first_open[hi], params.return_days) | \
             _returned(first_ban[hi], first_open[lo], params.return_days)
+    # ... unless, beside a ban, the person is on more cores than one operator's return or
+    # one person's records explain: an ID card rented to several buyers, with its holder's
+    # phone (without a ban, one inventor's or patient's records are on many cores)
+    exempt &= ~((spread > params.person_owners) & (suspended[lo] | suspended[hi]))
     margin = params.weak_cut_bits * np.log2(np.maximum(smaller, 1))
-    weak[doubt & ~keep & ~(across - params.merge_bits >= margin)] = True
+    weak[doubt & ~keep & ~exempt & ~(across - params.merge_bits >= margin)] = True
     return weak
+
+
+def _person_spread(shared: pd.DataFrame, table: ValueGroups, evidence: Evidence,
+                   params: LinkageParams, n_pairs: int) -> np.ndarray:
+    """Per pair of cores, how many cores use the rarest person's identifier they share (an ID
+    document, a phone or e-mail: the generating comparisons of ``params.person``; 0 when they
+    share none): a group-by minimum over the shared rows."""
+    person = np.zeros(len(evidence.comparisons), dtype=bool)
+    person[[c for c, name in enumerate(evidence.comparisons) if name in params.person]] = True
+    rows = (person & evidence.generating)[shared["comp"].to_numpy()]
+    spread = np.full(n_pairs, np.inf)
+    np.minimum.at(spread, shared["pair"].to_numpy()[rows],
+                  table.groups_of_value[shared["value"].to_numpy()[rows]])
+    return np.where(np.isfinite(spread), spread, 0.0)
 
 
 def _returned(ban: np.ndarray, first_open: np.ndarray, days: float) -> np.ndarray:

@@ -131,6 +131,12 @@ class LinkageParams:
     #: accounts, phones and offices against another's, where one person's records (febrl's
     #: duplicates: an ID number, a name and an address) differ by an address alone
     cut_disagreements: int = 2
+    #: beside a suspended core, those two exemptions of a person cut (fewer than
+    #: ``cut_disagreements``; a return after a ban, below) hold only for a person whose rarest
+    #: shared identifier is used by at most this many cores: a banned core and the core it
+    #: came back as, and one more; beyond, one person works for several operators (an ID card
+    #: rented to several buyers with its holder's phone: docs/linkage.md, person cuts)
+    person_owners: int = 3
     #: a person cut keeps a banned core and a core whose active stores all opened after the
     #: ban when the first of them opened within this many days of it: the window in which the
     #: brand rule counts a store as a banned operator coming back. The scoring defines it
