@@ -891,7 +891,8 @@ def _read_delimited(
     def on_invalid(row: pacsv.InvalidRow) -> str:
         skipped_lines.append(row.number or 0)
         physical.add_text(row.number or 0, row.text)
-        extra = _empty_extra_fields(row.text, delimiter, row.expected_columns)
+        extra = _empty_extra_fields(row.text, delimiter, row.expected_columns,
+                                    row.actual_columns)
         if extra is not None:
             recovered.append((row.number or 0, extra))
             return "skip"
@@ -994,15 +995,20 @@ def _header_again(ids: pa.Array, frame: pd.DataFrame, written: dict[str, str]) -
     return again
 
 
-def _empty_extra_fields(text: str, delimiter: str, expected: int) -> list[str] | None:
+def _empty_extra_fields(text: str, delimiter: str, expected: int,
+                        actual: int) -> list[str] | None:
     """The first ``expected`` fields of a record's ``text`` when the fields after them are
     all empty (a spreadsheet's touched cells right of the data, a writer that ends each line
     with the delimiter): the values are in their places. None otherwise: a row with fewer
     fields, or a value after the last column (an unquoted delimiter shifted the row), is no
-    row to guess at."""
-    if text.count(delimiter) < expected:
+    row to guess at. (Called from pyarrow's handler, so it never raises: a record of millions
+    of characters, a quote left open, is no such row.)"""
+    if actual <= expected or not text.rstrip("\r\n").endswith(delimiter):
         return None
-    fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    try:
+        fields = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+    except csv.Error:  # a value past csv's field size limit
+        return None
     if len(fields) <= expected or any(f.strip() for f in fields[expected:]):
         return None
     return [f.replace("\x00", "\r") for f in fields[:expected]]  # lone CRs back
