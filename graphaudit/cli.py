@@ -362,9 +362,11 @@ def counting(label: str, quiet: bool) -> Iterator[Callable[[int], None]]:
         rate = done / max(time.monotonic() - started, 1e-6)
         click.echo(f"\r{label}: {done:,} rows ({rate:,.0f} rows/s)", nl=False, err=True)
 
-    yield advance
-    if done:
-        click.echo(err=True)
+    try:
+        yield advance
+    finally:  # a failure's "Error: ..." starts a line of its own (REPORT5 item 10)
+        if done:
+            click.echo(err=True)
 
 
 @contextmanager

@@ -45,6 +45,24 @@ def test_validate_counts_the_rows_it_reads(tmp_path):
     assert re.search(r"stores\.csv\s+utf-8\s+2000\s+2000", shown), shown
 
 
+def test_an_error_after_the_count_starts_a_line_of_its_own(tmp_path):
+    """REPORT5 item 10: a file that stopped the run after others were counted printed its
+    error on the count's line: `reading: 2,000 rows (21,794 rows/s)Error: ...`."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "stores.csv").write_text((SAMPLE_DATA / "stores.csv").read_text(encoding="utf-8"),
+                                     encoding="utf-8")
+    (data / "identities.csv").write_text("store_id,name\nS0000001,x\n", encoding="utf-8")
+    child = pexpect.spawn(GRAPHAUDIT, ["validate", str(data)], cwd=str(tmp_path),
+                          env=dict(os.environ), encoding="utf-8", timeout=600)
+    child.expect(pexpect.EOF)
+    child.close()
+    lines = _ANSI.sub("", child.before).replace("\r\n", "\n").split("\n")
+    error = next(line for line in lines if "Error:" in line)
+    assert child.exitstatus == 1 and error.startswith("Error: "), lines
+    assert any("reading: 2,000 rows" in line for line in lines), lines
+
+
 def test_analyze_draws_its_stages_and_pages(tmp_path):
     shown = in_terminal("analyze", str(SAMPLE_DATA), "--out", "case", cwd=tmp_path)
     assert re.search(r"reading: [\d,]+ rows", shown)
