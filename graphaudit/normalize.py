@@ -384,14 +384,28 @@ def _uscc_check_chars_agree(keys: pa.Array) -> np.ndarray:
     return (values >= 0).all(axis=1) & (values[:, 17] == -total % 31)
 
 
+#: why a mainland number of 7 or 8 digits with no area code is no phone: in one city it is one
+#: line, in another city another, so a key would link a Beijing store and a Shanghai store
+#: that each wrote their own ``6552 9988`` (REPORT4 item 13)
+LOCAL_ONLY = ("a local number without its area code: the same digits are another line in "
+              "every city (give it with its area code first: 010 for Beijing, 0755 Shenzhen)")
+
+
 def _e164_if_possible(text: str, region: str) -> str | None:
-    """Return the E.164 form of ``text`` when phonenumbers finds a possible number in it."""
+    """Return the E.164 form of ``text`` when phonenumbers finds a possible number in it.
+
+    Raises ``ValueError`` (:data:`LOCAL_ONLY`) for a mainland number of 7 or 8 digits that is
+    not a number of its own (a mobile, a service number): a landline without its area code.
+    """
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         return None
     if not phonenumbers.is_possible_number(number):
         return None
+    if (number.country_code == 86 and len(str(number.national_number)) in (7, 8)
+            and not phonenumbers.is_valid_number(number)):
+        raise ValueError(LOCAL_ONLY)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -403,8 +417,12 @@ def phone_key(raw: str, region: str | None = "CN") -> str:
     leading ``+`` when it had one, so that its key is still stable. Results are memoized
     (``functools.lru_cache``, 2**20 entries): the same raw values recur across records.
 
-    Raises ``ValueError`` when the value holds no digit.
+    Raises ``ValueError`` when the value holds no digit, for an e-mail address (a column
+    swapped), and for a mainland landline written without its area code (7 or 8 digits:
+    :data:`LOCAL_ONLY`), which is a line in any city.
 
+    >>> phone_key("(+86) 138-0013-8000"), phone_key("010 6552 9988")
+    ('+8613800138000', '+861065529988')
     >>> phone_key("(+86) 138-0013-8000")
     '+8613800138000'
     >>> phone_key("2523 4567", "HK")
@@ -413,6 +431,8 @@ def phone_key(raw: str, region: str | None = "CN") -> str:
     '1234'
     """
     text = digit_view(unicodedata.normalize("NFKC", raw).strip())
+    if "@" in text:  # the digits of a mailbox (li8088@163.com) are no phone of any city
+        raise ValueError("an e-mail address, not a phone number")
     default = (region or "CN").strip().upper()
     key = _e164_if_possible(text, default)
     if key is not None:

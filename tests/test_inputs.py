@@ -451,6 +451,28 @@ def test_placeholders_and_spreadsheet_numbers_are_dropped_not_linked(tmp_path):
         assert any(words in reason for reason in reasons), (words, reasons)
 
 
+def test_a_local_number_without_its_area_code_is_rejected_not_linked(tmp_path):
+    """REPORT4 item 13: ``6552 9988`` written by a Beijing store and a Shanghai store was keyed
+    +8665529988, a phone that is neither line, and linked them; it is a reject with its
+    reason, while the same line with its area code still links."""
+    data = tmp_path / "local"
+    stores = ["L1", "L2", "L3", "L4"]
+    write_csv(data / "stores.csv", ["store_id", "name", "status"],
+              [[s, s.lower(), "active"] for s in stores])
+    write_csv(data / "identities.csv", ["store_id", "id_number", "phone"],
+              [["L1", "P100001", "6552 9988"], ["L2", "P100002", "65529988"],
+               ["L3", "P100003", "010 6552 9988"], ["L4", "P100004", "+86 10 6552-9988"]])
+    rejects = tmp_path / "rj.csv"
+    result = run("analyze", str(data), "--out", str(tmp_path / "out"), "-q",
+                 "--rejects", str(rejects))
+    assert result.exit_code == 0, (result.output, result.exception)
+    cluster = {r["store_id"]: r["cluster_id"] for r in data_rows(tmp_path / "out" / "clusters.csv")}
+    assert cluster["L1"] != cluster["L2"] and cluster["L3"] == cluster["L4"], cluster
+    local = [r for r in rejects_of(rejects) if r["field"] == "phone"]
+    assert len(local) == 2 and all("without its area code" in r["reason"] and "0755 Shenzhen"
+                                   in r["reason"] for r in local), local
+
+
 def test_parquet_integer_identifiers_with_a_null_keep_their_digits(tmp_path):
     """REPORT2 item 15: an int64 column with a null went through float64: a phone got a 0
     appended and 19-digit accounts that differ in their last digits became one key."""

@@ -159,6 +159,18 @@ def test_cn_landline_and_foreign_numbers() -> None:
     assert phone_key("+1 650 253 0000", "CN") == "+16502530000"
 
 
+@pytest.mark.parametrize("raw", ["6552 9988", "65529988", "2345678", "0 6552 9988",
+                                 "+86 6552 9988", "(+86) 6552-9988"])
+def test_a_mainland_landline_without_its_area_code_is_no_phone(raw: str) -> None:
+    """REPORT4 item 13: 7-8 digits are a line in every city, not +86 followed by them."""
+    with pytest.raises(ValueError, match="without its area code"):
+        phone_key(raw)
+    assert phone_key("010 6552 9988") == "+861065529988"
+    assert phone_key("6552 9988", "HK") == "+85265529988"  # a whole Hong Kong number
+    with pytest.raises(ValueError, match="an e-mail address"):  # not its digits, 8088163
+        phone_key("Lijuan8088@163.com")
+
+
 def test_phone_fallback_is_stable() -> None:
     assert phone_key("12-34") == "1234"
     assert phone_key("+12") == "+12"
