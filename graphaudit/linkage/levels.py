@@ -725,20 +725,37 @@ def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
     Returns the merges, their evidence items (edges numbered from ``edge_base``) and the
     estimation (``after``, ``before``, ``weight_bits``, ``merges``) for ``model.json``.
     """
-    empty = _no_merges()
-    nothing = {"after": 0, "before": 0, "weight_bits": 0.0, "merges": 0}
+    merges, chosen, shared = _no_merges(), np.zeros(0, np.int64), pd.DataFrame()
+    found = {"after": 0, "before": 0, "weight_bits": 0.0, "merges": 0}
+    is_banned = _banned_groups(evidence, labels, params)
+    if is_banned.any():
+        pairs, levels, shared, chances = compare_groups(evidence, labels, params,
+                                                        active=is_banned, model=model)
+        if len(pairs):
+            merges, chosen, found = _returns(evidence, labels, params, model, round_number,
+                                             (pairs, levels, chances), is_banned)
+    return merges, _items(shared, chosen, edge_base, model), found
+
+
+def _banned_groups(evidence: Evidence, labels: np.ndarray, params: LinkageParams
+                   ) -> np.ndarray:
+    """Per group, whether it holds a banned store; none when the dates or the return window
+    are missing (nothing can be a return then)."""
+    is_banned = np.zeros(len(labels), dtype=bool)
     if evidence.banned is None or evidence.opened is None or params.return_days is None:
-        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model), nothing
+        return is_banned
+    is_banned[labels[~np.isnan(evidence.banned)]] = True
+    return is_banned
+
+
+def _returns(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
+             round_number: int, compared: tuple[np.ndarray, np.ndarray, np.ndarray],
+             is_banned: np.ndarray) -> tuple[pd.DataFrame, np.ndarray, dict]:
+    """:func:`return_merges` on the compared pairs of banned groups and other groups
+    (``compared``: pairs, levels, chances): the merges, the pairs chosen, the estimation."""
+    pairs, levels, chances = compared
     n_stores = len(labels)
     banned = ~np.isnan(evidence.banned)
-    is_banned = np.zeros(n_stores, dtype=bool)
-    is_banned[labels[banned]] = True
-    if not is_banned.any():
-        return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model), nothing
-    pairs, levels, shared, chances = compare_groups(evidence, labels, params, active=is_banned,
-                                                    model=model)
-    if not len(pairs):
-        return empty, _items(shared, np.zeros(0, np.int64), edge_base, model), nothing
     score = model.score(levels, chances)
     size = np.bincount(labels, minlength=n_stores)
     first_ban = _per_group_min(labels, evidence.banned, n_stores)
@@ -763,14 +780,14 @@ def return_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams,
     found = {"after": int(after.sum()), "before": int(before.sum()),
              "weight_bits": round(weight, 3), "merges": len(chosen)}
     if not len(chosen):
-        return empty, _items(shared, chosen, edge_base, model), found
+        return _no_merges(), chosen, found
     merges = pd.DataFrame({"round": round_number, "a": a[chosen], "b": b[chosen],
                            "score": score[chosen],
                            "chance": _chance(levels[chosen], chances[chosen]),
                            "size_a": size[a[chosen]], "size_b": size[b[chosen]],
                            "weak": False,
                            "decided": f"return after a ban ({weight:+.1f})"})
-    return merges, _items(shared, chosen, edge_base, model), found
+    return merges, chosen, found
 
 
 def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
