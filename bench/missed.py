@@ -20,7 +20,7 @@ score and levels. Then, for the held values of docs/linkage.md §3: every candid
 single store and a larger cluster that shares values of exactly one kind held by that
 cluster (``held_share`` of the value's stores in it), by the value's band, with how many are
 one operator (the pair is right when both clusters' commonest operators are one). Prints
-figures; asserts nothing. World seeds 1700-1799 are held out: do not run them.
+figures; asserts nothing. World seeds 1800-1899 are held out: do not run them.
 """
 
 from __future__ import annotations
@@ -180,8 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", type=int, default=5000)
     parser.add_argument("--top", type=int, default=12, help="classes printed per world")
     args = parser.parse_args(argv)
-    if any(1700 <= seed <= 1799 for seed in args.seeds):
-        parser.error("seeds 1700-1799 are held out")
+    if any(1800 <= seed <= 1899 for seed in args.seeds):
+        parser.error("seeds 1800-1899 are held out")
     everything, held = [], []
     with tempfile.TemporaryDirectory(prefix="graphaudit-missed-") as tmp:
         for seed in args.seeds:
