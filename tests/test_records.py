@@ -16,6 +16,7 @@ from graphaudit import records
 from graphaudit.cli import main
 from graphaudit.errors import DataError
 from graphaudit.records import RejectsWriter, find_files, read_records
+from graphaudit.records.dates import _all_iso_dates as all_iso_dates
 
 STORES = ("store_id,name,brand,status,opened_on\n"
           "S1,Alpha,mpow,active,2021-03-04\nS2,Beta,,suspended,2020-01-01\n")
@@ -314,7 +315,7 @@ def test_repeats_and_unknown_ids_across_blocks(tmp_path):
 def test_clean_date_shortcut_agrees_with_pandas(value):
     """A column the shortcut calls clean must be one pandas would parse and print unchanged."""
     values = pd.Series(["2021-01-01", value], dtype=str)
-    if records._all_iso_dates(values):
+    if all_iso_dates(values):
         parsed = pd.to_datetime(values.where(values != ""), format="%Y-%m-%d", errors="coerce")
         assert parsed.dt.strftime("%Y-%m-%d").fillna("").tolist() == values.tolist()
 

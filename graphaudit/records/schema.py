@@ -1,0 +1,119 @@
+"""The contract's columns of each record kind (docs/design.md §1), the words exports use for
+their choices, and the column map that renames an export's columns to them.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ConfigError
+
+FILE_KINDS = ("stores", "identities", "payments", "addresses")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column: whether it is required, and how its values are checked."""
+
+    name: str
+    required: bool = False
+    date: bool = False
+    choices: tuple[str, ...] = ()
+    default: str = ""  # the value of an empty field
+    #: the value of a field whose value is not one of ``choices`` (dropped; None: ``default``)
+    fallback: str | None = None
+    #: other words for the choices, as Chinese exports write them (lower case -> choice)
+    synonyms: tuple[tuple[str, str], ...] = ()
+
+
+#: a store's status as Chinese marketplace exports write it (REPORT4 item 18): without these,
+#: a 封禁 (banned) store was taken as active; words of no sure meaning (暂停, 受限) stay unknown
+STATUS_WORDS = (("正常", "active"), ("营业中", "active"), ("营业", "active"),
+                ("封禁", "suspended"), ("已封禁", "suspended"), ("封店", "suspended"),
+                ("冻结", "suspended"), ("已冻结", "suspended"),
+                ("关闭", "closed"), ("已关闭", "closed"), ("关店", "closed"),
+                ("注销", "closed"), ("已注销", "closed"))
+#: document types in Chinese: 身份证 (resident ID), 营业执照 (business licence), 护照
+#: (passport), 港澳通行证 (Hong Kong and Macao permit)
+ID_TYPE_WORDS = (("身份证", "CN_RESIDENT_ID"), ("居民身份证", "CN_RESIDENT_ID"),
+                 ("营业执照", "BUSINESS_LICENSE"), ("统一社会信用代码", "USCC"),
+                 ("护照", "PASSPORT"), ("港澳通行证", "HK_MACAO_PERMIT"))
+
+
+SCHEMAS: dict[str, tuple[Column, ...]] = {
+    "stores": (
+        Column("store_id", required=True),
+        Column("name"),
+        Column("brand"),
+        Column("marketplace"),
+        Column("opened_on", date=True),
+        Column("status", choices=("active", "suspended", "closed"), default="active",
+               synonyms=STATUS_WORDS),
+        Column("suspended_on", date=True),
+        Column("status_reason"),
+    ),
+    "identities": (
+        Column("store_id", required=True),
+        Column("id_number", required=True),
+        Column(
+            "id_type",
+            choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "USCC",
+                     "OTHER"),
+            default="CN_RESIDENT_ID",
+            fallback="OTHER",  # an unknown document type is not checked as a resident ID
+            synonyms=ID_TYPE_WORDS,
+        ),
+        Column("holder_name"),
+        Column("role"),
+        Column("phone"),
+        Column("email"),
+    ),
+    "payments": (
+        Column("store_id", required=True),
+        Column("account_number", required=True),
+        Column("account_type", choices=("bank", "card", "wallet")),
+        Column("institution"),
+        Column("holder_name"),
+    ),
+    "addresses": (
+        Column("store_id", required=True),
+        Column("address", required=True),
+        Column("address_type", choices=("registered", "warehouse", "return", "other"),
+               default="other"),
+        Column("city"),
+        Column("postcode"),
+        Column("country"),
+    ),
+}
+
+
+def load_column_map(path: Path) -> dict[str, dict[str, str]]:
+    """Read a column map: TOML tables per kind (or ``[all]``) mapping export names to ours.
+
+    Example::
+
+        [stores]
+        "Shop ID" = "store_id"
+        [all]
+        seller = "store_id"
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the column map: {exc}") from exc
+    mapping: dict[str, dict[str, str]] = {}
+    for section, table in data.items():
+        if section not in (*FILE_KINDS, "all") or not isinstance(table, dict):
+            raise ConfigError(f"{path}: unknown section [{section}]; use "
+                              f"{', '.join(FILE_KINDS)} or all")
+        known = {c.name for c in SCHEMAS.get(section, ())} or {
+            c.name for cols in SCHEMAS.values() for c in cols
+        }
+        for source, target in table.items():
+            if not isinstance(target, str) or target.lower() not in known:
+                raise ConfigError(
+                    f"{path}: [{section}] {source!r} maps to unknown column {target!r}")
+        mapping[section] = {str(k).strip().lower(): v.lower() for k, v in table.items()}
+    return mapping
