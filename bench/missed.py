@@ -132,7 +132,7 @@ def world(seed: int, stores: int, tmp: Path) -> tuple[list[dict], pd.DataFrame]:
     operator = pd.factorize(truth.set_index("store_id").loc[store_ids, "operator_id"])[0]
     table = pieces(operator, labels)
     rest = table[table["missed"] > 0].reset_index(drop=True)
-    rest["why"] = shared_reasons(built.uses, store_ids, operator, labels, rest)
+    rest["why"] = shared_reasons(built.written_uses(), store_ids, operator, labels, rest)
     pairs, levels, shared, chances = compare_groups(evidence, labels, params)
     score = model.score(levels, chances)
     key = pd.Series(np.arange(len(pairs)), index=pd.MultiIndex.from_arrays([pairs[:, 0],

@@ -127,12 +127,13 @@ def _aligned(store_ids: pd.Series, labels: np.ndarray, truth: pd.DataFrame) -> n
 def ceiling(world: World) -> tuple[pd.Series, np.ndarray]:
     """The best a linkage can do without innocent evidence: components over the canonical
     values that only their own operator uses (misread and mistyped writings included, since the
-    truth knows what they stand for). Precision 1 by construction; its recall is the share of
+    truth knows what they stand for), of the kinds the export writes (an e-mail column left out
+    of it carries no evidence). Precision 1 by construction; its recall is the share of
     same-operator pairs that any evidence of the records could reach."""
     stores = pd.Series([s.store_id for s in world.stores])
     index = pd.Index(stores)
     store, key = [], []
-    for number, uses in enumerate(world.uses.values()):
+    for number, uses in enumerate(world.written_uses().values()):
         reasons = {reason for _, reason in uses.values()}
         if len(uses) > 1 and reasons == {"operator"} and \
                 len({op for op, _ in uses.values()}) == 1:
