@@ -669,7 +669,8 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
         kinds = np.bincount(seen // len(family_names), minlength=len(pairs))
     enough = kinds >= params.held_families
     outside = stores_of_value[row_value] - in_larger
-    one = _one_held(model, params, pairs, levels, shared, held, size, outside)
+    people = _people(evidence, labels, value, store)[larger]
+    one = _one_held(model, params, pairs, levels, shared, held, size, outside, people)
     if len(one):
         # pairs at or above the threshold that did not merge were parted by the cuts
         one = one[model.score(levels[one], chances[one]) < params.merge_bits]
@@ -885,14 +886,29 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     return merges, _items(shared, chosen, edge_base, model)
 
 
+def _people(evidence: Evidence, labels: np.ndarray, value: np.ndarray,
+            store: np.ndarray) -> np.ndarray:
+    """How many distinct ID documents the stores of each group of ``labels`` carry (``value``,
+    ``store``: the distinct (value, store) rows of the evidence): one person's records carry
+    one, or two writings of it; an operator's stores, its staff's several."""
+    n_stores = len(labels)
+    if "id_document" not in evidence.comparisons:
+        return np.zeros(n_stores, dtype=np.int64)
+    rows = evidence.comp[value] == evidence.comparisons.index("id_document")
+    n_values = len(evidence.comp)
+    keys = np.unique(labels[store[rows]].astype(np.int64) * n_values + value[rows])
+    return np.bincount(keys // n_values, minlength=n_stores)
+
+
 def _one_held(model: Model, params: LinkageParams, pairs: np.ndarray, levels: np.ndarray,
               shared: pd.DataFrame, held: np.ndarray, size: np.ndarray,
-              outside: np.ndarray) -> np.ndarray:
+              outside: np.ndarray, people: np.ndarray) -> np.ndarray:
     """The candidate pairs of a single store and a larger group that one held value joins
     (docs/linkage.md, held values): with brands in the data, a held value of another kind
     than the brand beside a brand the two agree on; without, a held value of a comparison of
-    ``held_alone`` that ``held_outside`` or more stores outside the larger group use
-    (``outside``: per row of ``shared``)."""
+    ``held_alone`` that ``held_outside`` or more stores outside the larger group use, or that
+    a larger group of ``held_people`` or more people's ID documents holds (``outside`` and
+    ``people``, the larger group's: per row of ``shared``)."""
     single = np.minimum(size[pairs[:, 0]], size[pairs[:, 1]]) == 1
     comp = shared["comp"].to_numpy()
     pair = shared["pair"].to_numpy()
@@ -903,9 +919,10 @@ def _one_held(model: Model, params: LinkageParams, pairs: np.ndarray, levels: np
         rows = held & (comp != brand)
         agree = levels[:, brand] >= NEAR
     else:
+        organisation = (people >= params.held_people) if params.held_people else False
         rows = held & np.isin(comp, [c for c, name in enumerate(model.comparisons)
                                      if name in params.held_alone]) & \
-            (outside >= params.held_outside)
+            ((outside >= params.held_outside) | organisation)
         agree = np.ones(len(pairs), dtype=bool)
     has = np.zeros(len(pairs), dtype=bool)
     has[pair[rows]] = True

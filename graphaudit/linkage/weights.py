@@ -168,6 +168,11 @@ class LinkageParams:
     #: on several stragglers, a coincidence (two people born on one day) puts one stranger
     #: beside a group
     held_outside: int = 2
+    #: ... or when the larger group's stores carry ID documents of this many people: a group of
+    #: several people's stores is an organisation, whose account, phone or warehouse beside one
+    #: more store is its own; one person's records (two writings of one ID at most) are not
+    #: (docs/linkage.md, held values; 0: never)
+    held_people: int = 3
     #: hub values of two kinds are one organisation's when most of the clusters of one use the
     #: other, this many times as often as independent choice gives; clusters using values of
     #: ``held_families`` kinds of one organisation join (docs/linkage.md, co-used hubs; 0: off)
