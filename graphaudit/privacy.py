@@ -32,6 +32,7 @@ import io
 import os
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -560,7 +561,10 @@ _WHEN = (rf"(?:{_DATE})(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?"
 #: ideographic space. Commas are not: thousands separators (``1,234,567``) join no run.
 SEPARATORS = (" .\\-/_()" + "".join(chr(c) for c in range(0x2010, 0x2016))
               + "\u2212\u00b7\u30fb\uff65\uff0d\uff0e\uff0f\uff3f\uff08\uff09\u3000"
-              + "\u200b\u200c\u200d\u2060\ufeff")  # zero-width: invisible between digits
+              + "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width, soft hyphen: invisible
+              # the other spaces (no-break, thin, narrow no-break: what a web page or Word
+              # puts between digit groups), which the keys skip as they skip a space
+              + "\u00a0" + "".join(chr(c) for c in range(0x2000, 0x200b)) + "\u202f\u205f")
 #: between two digits of one number: up to four separators (``(138)0013-8000``,
 #: ``138  0013  8000``, ``+86 (138) 0013 8000``, ``138·0013·8000``)
 _SEP = f"[{SEPARATORS}]{{1,4}}"
@@ -589,17 +593,28 @@ _EMAIL = _NOT_IN_EMAIL + rf"{{1,64}}[{_AT}]" + _LABEL + rf"(?:[{_DOT}]" + _LABEL
 #: the e-mail as :func:`mask` reads it: ASCII at sign and dots
 _ASCII_EMAIL = str.maketrans({"\uff20": "@", "\ufe6b": "@", "\uff0e": ".", "\u3002": ".",
                               "\uff61": "."})
+#: digits written as compatibility forms (superscript ``¹³⁸``, circled ``①③⑧``, ``⓪``), which
+#: NFKC folds to one ASCII digit each: the keys of phones and accounts take them so
+#: (``normalize`` applies NFKC), so the scrub reads them as digits too (one character for one,
+#: the length kept); the decimal digits of any script (``١٣٨``, ``𝟏𝟑𝟖``) are ``\\d`` already
+_DIGIT_FORMS = {c: unicodedata.normalize("NFKC", chr(c))
+                for block in ((0x00B2, 0x00BA), (0x2070, 0x20A0), (0x2460, 0x2500),
+                              (0x2776, 0x2794), (0x1F100, 0x1F10D))
+                for c in range(*block)
+                if not chr(c).isdecimal() and len(unicodedata.normalize("NFKC", chr(c))) == 1
+                and unicodedata.normalize("NFKC", chr(c)) in "0123456789"}
+DIGIT_FORMS = "".join(chr(c) for c in sorted(_DIGIT_FORMS))
 _PII = re.compile(f"(?P<email>{_EMAIL})|(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: the same without e-mails, for text without an ``@`` (half the time: the e-mail pattern is
 #: tried at every position otherwise)
 _DIGIT_RUNS = re.compile(f"(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: a text without a digit (Chinese numerals count; letter O alone makes no number) and an ``@``
 #: has nothing to scrub (checked first: most text is so)
-_QUICK = re.compile(rf"[\d{_AT}{HAN_DIGITS}]")
+_QUICK = re.compile(rf"[\d{_AT}{HAN_DIGITS}{DIGIT_FORMS}]")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits
 #: together, or nine with separators between them (a superset of ``_PII``'s matches on
 #: :func:`graphaudit.normalize.digit_view`, so Chinese numerals and letter O count as digits)
-_D = rf"[\p{{Nd}}{DIGIT_LOOKALIKES}]"  # a digit, or what normalize.digit_view reads as one
+_D = rf"[\p{{Nd}}{DIGIT_LOOKALIKES}{DIGIT_FORMS}]"  # a digit, or what scrub reads as one
 _MAY_SCRUB = (rf"[{_AT}]|{_D}{{8}}|{_D}(?:[{SEPARATORS}]{{0,4}}{_D}){{8,}}"
               rf"|^{_HASHED.pattern}$")
 
@@ -632,7 +647,9 @@ def scrub(text: str, show_pii: bool = False) -> str:
     if is_hashed(text):  # a holder name stored hashed (--hash-identifiers): its tag
         return text[:TAG_HEX + 1]
     pattern = _PII if any(at in text for at in _AT) else _DIGIT_RUNS
-    view = digit_view(text)  # Chinese numerals and letter O for zero as digits, as keys read them
+    # Chinese numerals, letter O for zero and digit forms (``①``, ``¹``) as digits, as keys
+    # read them
+    view = digit_view(text).translate(_DIGIT_FORMS)
     if view == text:
         return pattern.sub(_scrubbed, text)
     parts, end = [], 0  # found in the view; outside the numbers, the text as written
