@@ -18,8 +18,10 @@ piece and the rest of the operator are missed pairs. Every piece is classified b
 and the classes are printed by their share of the missed pairs, with the best example's
 score and levels. Then, for the held values of docs/linkage.md §3: every candidate pair of a
 single store and a larger cluster that shares values of exactly one kind held by that
-cluster (``held_share`` of the value's stores in it), by the value's band, with how many are
-one operator (the pair is right when both clusters' commonest operators are one). Prints
+cluster (``held_share`` of the value's stores in it), by the value's band, the stores
+outside the cluster using it and the cluster's ID documents, with how many are one operator
+(the pair is right when both clusters' commonest operators are one); ``--third-party febrl2
+...`` adds those of third-party sets (``bench/third_party.py``). Prints
 figures; asserts nothing. World seeds 1800-1899 are held out: do not run them.
 """
 
@@ -35,13 +37,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from graphaudit.analysis import link
-from graphaudit.identifiers import extract_identifiers
-from graphaudit.linkage.levels import compare_groups
-from graphaudit.linkage.weights import COMMON, LEVELS, LinkageParams
-from graphaudit.records import RejectsWriter, read_records
-from graphaudit.synth import build_world, draw_rates
-from graphaudit.synth.output import write_files
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import third_party  # noqa: E402
+
+from graphaudit.analysis import link  # noqa: E402
+from graphaudit.identifiers import extract_identifiers  # noqa: E402
+from graphaudit.linkage.levels import compare_groups, group_people  # noqa: E402
+from graphaudit.linkage.weights import COMMON, LEVELS, LinkageParams  # noqa: E402
+from graphaudit.records import RejectsWriter, read_records  # noqa: E402
+from graphaudit.synth import build_world, draw_rates  # noqa: E402
+from graphaudit.synth.output import write_files  # noqa: E402
 
 
 def pieces(operator: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
@@ -92,7 +98,9 @@ def held_kinds(evidence, labels: np.ndarray, pairs: np.ndarray, shared: pd.DataF
                model, share: float) -> pd.DataFrame:
     """Per candidate pair, the kinds (families, the person once) of values the larger group
     holds (``share`` of the value's stores in it, commonest band or rarer) and the best band
-    of them, as ``levels.held_merges`` counts them: ``pair, kinds, level``."""
+    of them, as ``levels.held_merges`` counts them, the most stores outside the larger group
+    using one of them and the larger group's distinct ID documents (``held_outside`` and
+    ``held_people``): ``pair, kinds, level, outside, people``."""
     n_stores = len(labels)
     own = np.ones(len(evidence.value), dtype=bool) if evidence.variant is None else \
         ~evidence.variant
@@ -109,15 +117,19 @@ def held_kinds(evidence, labels: np.ndarray, pairs: np.ndarray, shared: pd.DataF
     once = copy.copy(model)
     once.once_per_family = (*model.once_per_family, "person")
     family = np.asarray(once.families(), dtype=object)[shared["comp"].to_numpy()]
-    rows = pd.DataFrame({"pair": pair, "family": family, "level": shared["level"].to_numpy()})
+    outside = stores_of_value[shared["value"].to_numpy()] - count
+    people = group_people(evidence, labels, frame["v"].to_numpy(), frame["s"].to_numpy())
+    rows = pd.DataFrame({"pair": pair, "family": family, "level": shared["level"].to_numpy(),
+                         "outside": outside, "people": people[larger]})
     rows = rows[is_held]
-    return rows.groupby("pair").agg(kinds=("family", "nunique"), level=("level", "max")
+    return rows.groupby("pair").agg(kinds=("family", "nunique"), level=("level", "max"),
+                                    outside=("outside", "max"), people=("people", "first")
                                     ).reset_index()
 
 
-def world(seed: int, stores: int, tmp: Path) -> tuple[list[dict], pd.DataFrame]:
+def world(seed: int, stores: int, tmp: Path, params: LinkageParams
+          ) -> tuple[list[dict], pd.DataFrame]:
     """The classified pieces of one world and its single stores' one-kind held pairs."""
-    params = LinkageParams()
     rates = draw_rates(seed, "mixed")
     built = build_world(stores, seed, rates, "mixed")
     data = tmp / f"world-{seed}"
@@ -154,7 +166,19 @@ def world(seed: int, stores: int, tmp: Path) -> tuple[list[dict], pd.DataFrame]:
                      "piece": "one store" if piece.stores == 1 else "more",
                      "why": " + ".join(piece.why) or "nothing", "missed": piece.missed,
                      "score": np.nan if at is None else score[at], "levels": levels_text})
-    # single stores tied to a larger cluster by exactly one kind of held value
+    held = held_singles(evidence, labels, pairs, shared, model, params, operator, seed)
+    cells = pd.DataFrame({"op": operator, "g": labels}).groupby(["op", "g"]).size()
+    recall = _pairs(cells.to_numpy()) / _pairs(np.bincount(operator))
+    print(f"seed {seed}: pairwise recall {recall:.3f}, {len(rest):,} pieces", flush=True)
+    return rows, held
+
+
+def held_singles(evidence, labels: np.ndarray, pairs: np.ndarray, shared: pd.DataFrame, model,
+                 params: LinkageParams, operator: np.ndarray, name) -> pd.DataFrame:
+    """The candidate pairs of a single store and a larger cluster that share exactly one kind
+    of value the larger holds, each with its band, the stores outside the holder using it
+    (``1`` or ``2+``), the holder's ID documents (``0`` to ``3+``) and ``right``: both
+    clusters' commonest operators are one."""
     held = held_kinds(evidence, labels, pairs, shared, model, params.held_share)
     size = np.bincount(labels, minlength=len(labels))
     major = pd.DataFrame({"g": labels, "op": operator}).groupby("g")["op"].agg(
@@ -163,11 +187,25 @@ def world(seed: int, stores: int, tmp: Path) -> tuple[list[dict], pd.DataFrame]:
     held["right"] = (major.reindex(pairs[held["pair"], 0]).to_numpy()
                      == major.reindex(pairs[held["pair"], 1]).to_numpy())
     held = held[(held["small"] == 1) & (held["kinds"] == 1)]
-    held = held.assign(seed=seed, band=[LEVELS[level] for level in held["level"]])
-    cells = pd.DataFrame({"op": operator, "g": labels}).groupby(["op", "g"]).size()
-    recall = _pairs(cells.to_numpy()) / _pairs(np.bincount(operator))
-    print(f"seed {seed}: pairwise recall {recall:.3f}, {len(rest):,} pieces", flush=True)
-    return rows, held
+    return held.assign(seed=name, band=[LEVELS[level] for level in held["level"]],
+                       outside=np.where(held["outside"] >= 2, "2+", "1"),
+                       ids=[str(n) if n < 3 else "3+" for n in held["people"]])
+
+
+def third(name: str, tmp: Path, params: LinkageParams) -> pd.DataFrame:
+    """A third-party set's (``bench/third_party.py``) single stores' one-kind held pairs."""
+    data = third_party.write_set(name, tmp / name)
+    records = read_records(data, RejectsWriter(None))
+    links = extract_identifiers(records, RejectsWriter(None)).links
+    resolution = link(records.stores, links, params=params).resolution
+    labels = resolution.labels
+    truth = pd.read_csv(data / "truth.csv", dtype=str, keep_default_na=False)
+    operator = pd.factorize(truth.set_index("store_id").loc[records.stores["store_id"],
+                                                              "operator_id"])[0]
+    pairs, _, shared, _ = compare_groups(resolution.evidence, labels, params)
+    print(f"{name}: read", flush=True)
+    return held_singles(resolution.evidence, labels, pairs, shared, resolution.model, params,
+                        operator, name)
 
 
 def _pairs(sizes: np.ndarray) -> int:
@@ -179,27 +217,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1307, 1314, 1213])
     parser.add_argument("--stores", type=int, default=5000)
     parser.add_argument("--top", type=int, default=12, help="classes printed per world")
+    parser.add_argument("--third-party", nargs="*", default=[], metavar="SET",
+                        help="also the held pairs of these third-party sets (febrl2, ...)")
+    parser.add_argument("--held-people", type=int, default=LinkageParams().held_people,
+                        help="LinkageParams.held_people (0: the engine before it, whose "
+                             "single stores it joins are then counted)")
     args = parser.parse_args(argv)
     if any(1800 <= seed <= 1899 for seed in args.seeds):
         parser.error("seeds 1800-1899 are held out")
     everything, held = [], []
+    params = LinkageParams(held_people=args.held_people)
     with tempfile.TemporaryDirectory(prefix="graphaudit-missed-") as tmp:
         for seed in args.seeds:
-            rows, pairs = world(seed, args.stores, Path(tmp))
+            rows, pairs = world(seed, args.stores, Path(tmp), params)
             everything.extend(rows)
             held.append(pairs)
             _classes(pd.DataFrame(rows), args.top)
+        held.extend(third(name, Path(tmp), params) for name in args.third_party)
     frame = pd.DataFrame(everything)
     if len(args.seeds) > 1 and not frame.empty:
         print(f"\nall {len(args.seeds)} worlds (share of the missed pairs):")
         _classes(frame, args.top)
     table = pd.concat(held, ignore_index=True)
     if not table.empty:
-        print("\nsingle stores sharing one kind of value held by a larger cluster "
+        print("\nsingle stores sharing one kind of value held by a larger cluster, by the "
+              "stores outside it using the value and the holder's ID documents "
               "(pairs one operator / all):")
-        counts = table.groupby(["seed", "band"])["right"].agg(["sum", "size"])
-        print("\n".join(f"  seed {seed} {band:<18} {int(r['sum']):>4} / {int(r['size']):<4}"
-                        for (seed, band), r in counts.iterrows()))
+        counts = table.groupby(["seed", "band", "outside", "ids"])["right"].agg(["sum", "size"])
+        print("\n".join(f"  {seed:<12} {band:<18} outside {out:<3} IDs {ids:<3} "
+                        f"{int(r['sum']):>4} / {int(r['size']):<4}"
+                        for (seed, band, out, ids), r in counts.iterrows()))
     return 0
 
 

@@ -669,7 +669,7 @@ def held_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, m
         kinds = np.bincount(seen // len(family_names), minlength=len(pairs))
     enough = kinds >= params.held_families
     outside = stores_of_value[row_value] - in_larger
-    people = _people(evidence, labels, value, store)[larger]
+    people = group_people(evidence, labels, value, store)[larger]
     one = _one_held(model, params, pairs, levels, shared, held, size, outside, people)
     if len(one):
         # pairs at or above the threshold that did not merge were parted by the cuts
@@ -886,7 +886,7 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     return merges, _items(shared, chosen, edge_base, model)
 
 
-def _people(evidence: Evidence, labels: np.ndarray, value: np.ndarray,
+def group_people(evidence: Evidence, labels: np.ndarray, value: np.ndarray,
             store: np.ndarray) -> np.ndarray:
     """How many distinct ID documents the stores of each group of ``labels`` carry (``value``,
     ``store``: the distinct (value, store) rows of the evidence): one person's records carry
