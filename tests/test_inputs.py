@@ -921,11 +921,11 @@ def test_line_ends_split_across_reads_are_line_ends(tmp_path):
     # every read size, so that a CRLF is split between two reads at each place
     import io
 
-    from graphaudit.records.lines import _LoneCarriageReturns
+    from graphaudit.records.lines import LoneCarriageReturns
 
     text = b"ab\r\ncd\ref\r\n\r\rg\r\n"
     for size in range(1, len(text) + 2):
-        stream = _LoneCarriageReturns(io.BytesIO(text))
+        stream = LoneCarriageReturns(io.BytesIO(text))
         out, buffer = b"", memoryview(bytearray(size))
         while n := stream.readinto(buffer):
             out += bytes(buffer[:n])

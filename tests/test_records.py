@@ -16,7 +16,7 @@ from graphaudit import records
 from graphaudit.cli import main
 from graphaudit.errors import DataError
 from graphaudit.records import RejectsWriter, find_files, read_records
-from graphaudit.records.dates import _all_iso_dates as all_iso_dates
+from graphaudit.records.dates import all_iso_dates
 
 STORES = ("store_id,name,brand,status,opened_on\n"
           "S1,Alpha,mpow,active,2021-03-04\nS2,Beta,,suspended,2020-01-01\n")

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 ISO_DATE = r"^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 
 
-def _all_iso_dates(values: pd.Series) -> bool:
+def all_iso_dates(values: pd.Series) -> bool:
     """True when every value is empty or a real calendar date written YYYY-MM-DD, within
     :func:`date_window`.
 

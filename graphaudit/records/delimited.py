@@ -14,34 +14,34 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .encoding import _arrow_encoding, _first_bad_line, _first_line, _open_binary
-from .files import _file_error
-from .header import HEADER_AGAIN, _header_again, _header_names, _header_record
+from .encoding import arrow_encoding, first_bad_line, first_line, open_binary
+from .files import file_error
+from .header import HEADER_AGAIN, header_again, header_names, header_record
 from .lines import (
-    _carriage_returns_back,
-    _line_numbers,
-    _LoneCarriageReturns,
-    _PhysicalLines,
-    _quote_left_open,
-    _rows_inside,
+    LoneCarriageReturns,
+    PhysicalLines,
+    carriage_returns_back,
+    line_numbers,
+    quote_left_open,
+    rows_inside,
 )
 from .rejects import FileReport
 
 
-def _read_delimited(
+def read_delimited(
     path: Path, kind: str, mapping: dict[str, str], report: FileReport, delimiter: str,
     block_size: int,
 ) -> Iterator[pd.DataFrame]:
-    first, line_end = _first_line(path)
+    first, line_end = first_line(path)
     if not first.strip():
-        raise _file_error(path, "empty file (no header line)")
-    first, header_lines = _header_record(path, first, line_end)
+        raise file_error(path, "empty file (no header line)")
+    first, header_lines = header_record(path, first, line_end)
     try:
         header = first.decode(report.encoding).lstrip("\ufeff")
     except UnicodeDecodeError as exc:
-        raise _file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
+        raise file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
     raw_names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter))
-    names = _header_names(raw_names, kind, mapping, path, report)
+    names = header_names(raw_names, kind, mapping, path, report)
     written = {name: raw.replace("\ufeff", "").strip()
                for name, raw in zip(names, raw_names, strict=True) if name}
 
@@ -52,7 +52,7 @@ def _read_delimited(
     # A quoted value may span lines: records -> physical lines. TSV is quoted as CSV is: Excel,
     # pandas and Python's csv quote a TSV value holding a tab, a quote or a line break (REPORT3
     # item 13); a TSV written without quoting differs only where a value starts with a quote.
-    physical = _PhysicalLines()
+    physical = PhysicalLines()
 
     # rows ragged only by empty fields after the header's last column: read as rows
     recovered: list[tuple[int, list[str]]] = []  # (record, its fields)
@@ -66,15 +66,15 @@ def _read_delimited(
             recovered.append((row.number or 0, extra))
             return "skip"
         fields = f"{row.actual_columns} fields where the header has {row.expected_columns}"
-        inside = _rows_inside(row.text, delimiter, row.expected_columns)
+        inside = rows_inside(row.text, delimiter, row.expected_columns)
         report.swallowed += len(inside)
-        bad_rows.append((row.number or 0, _quote_left_open(inside, fields) if inside
+        bad_rows.append((row.number or 0, quote_left_open(inside, fields) if inside
                          else f"{fields}: {row.text[:120]}"))
         return "skip"
 
     column_names = [f"c{i}" for i in range(len(raw_names))]
     read_options = pacsv.ReadOptions(
-        encoding=_arrow_encoding(report.encoding),
+        encoding=arrow_encoding(report.encoding),
         block_size=block_size,
         use_threads=False,
         skip_rows=header_lines,
@@ -100,15 +100,15 @@ def _read_delimited(
     # it skipped)
     next_line = 1 + header_lines
     try:
-        with _open_binary(path) as opened:
+        with open_binary(path) as opened:
             # In a file whose lines end in LF or CRLF, a lone CR is no line end (pyarrow would
             # split its row, and every later line number would be one off): it is read as NUL
             # and given back to its value after the parse.
-            handle = (io.BufferedReader(_LoneCarriageReturns(opened), 1 << 16)
+            handle = (io.BufferedReader(LoneCarriageReturns(opened), 1 << 16)
                       if line_end in (b"\n", b"\r\n") else opened)
             reader = pacsv.open_csv(handle, read_options, parse_options, convert_options)
             for batch in reader:
-                next_line, lines = _line_numbers(next_line, batch.num_rows, skipped_lines)
+                next_line, lines = line_numbers(next_line, batch.num_rows, skipped_lines)
                 swallowed = physical.add_batch(lines, batch, delimiter)
                 bad_rows.extend(zip(lines[swallowed].tolist(),
                                     _swallowed_rows(batch, swallowed, delimiter, report),
@@ -116,14 +116,14 @@ def _read_delimited(
                 ids = batch.column(names.index("store_id"))
                 batch = batch.select(kept)
                 if handle is not opened and handle.raw.found:
-                    batch = _carriage_returns_back(batch)
+                    batch = carriage_returns_back(batch)
                 frame = batch.to_pandas()
                 frame.columns = [n for n in names if n]
                 frame["_line"] = physical.lines(lines)
-                header_again = _header_again(ids, frame, written) & ~swallowed
-                bad_rows.extend((record, HEADER_AGAIN) for record in lines[header_again].tolist())
-                if swallowed.any() or header_again.any():
-                    frame = frame[~(swallowed | header_again)]
+                repeats = header_again(ids, frame, written) & ~swallowed
+                bad_rows.extend((record, HEADER_AGAIN) for record in lines[repeats].tolist())
+                if swallowed.any() or repeats.any():
+                    frame = frame[~(swallowed | repeats)]
                 extra = _recovered_rows(recovered, names, physical, next_line)
                 if extra is not None:  # in line order: the first row of a store_id wins
                     frame = pd.concat([frame, extra]).sort_values(
@@ -133,11 +133,11 @@ def _read_delimited(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         if "straddl" in str(exc):  # pyarrow: "... (try to increase block size?)"
             line = int(physical.lines(np.array([next_line]))[0])
-            raise _file_error(path, f"line {line} or a later one: a record longer than "
+            raise file_error(path, f"line {line} or a later one: a record longer than "
                               f"{2 * block_size >> 20} MiB, which graphaudit does not read (a "
                               "value that long, or a quote left open that a quote far below "
                               "closes?)") from exc
-        raise _file_error(path, _describe_arrow_error(exc, path, report.encoding)) from exc
+        raise file_error(path, _describe_arrow_error(exc, path, report.encoding)) from exc
     yield from _ragged_rejects(path, kind, report, bad_rows, physical)
     extra = _recovered_rows(recovered, names, physical)
     if extra is not None:
@@ -164,7 +164,7 @@ def _empty_extra_fields(text: str, delimiter: str, expected: int,
 
 
 def _recovered_rows(recovered: list[tuple[int, list[str]]], names: list[str | None],
-                    physical: _PhysicalLines, before: int | None = None,
+                    physical: PhysicalLines, before: int | None = None,
                     ) -> pd.DataFrame | None:
     """The rows of :func:`_empty_extra_fields` of records before ``before`` (all without), as
     a frame of the file's named columns and their physical lines (None when there are none)."""
@@ -199,15 +199,15 @@ def _swallowed_rows(batch: pa.RecordBatch, swallowed: np.ndarray, delimiter: str
     texts = []
     for index in np.flatnonzero(swallowed).tolist():
         record = delimiter.join(column[index].as_py() for column in batch.columns)
-        inside = _rows_inside(record, delimiter, batch.num_columns)
+        inside = rows_inside(record, delimiter, batch.num_columns)
         report.swallowed += len(inside)
-        texts.append(_quote_left_open(inside))
+        texts.append(quote_left_open(inside))
     return texts
 
 
 def _ragged_rejects(
     path: Path, kind: str, report: FileReport, bad_rows: list[tuple[int, str]],
-    physical: _PhysicalLines | None = None, before: int | None = None,
+    physical: PhysicalLines | None = None, before: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Rows with the wrong number of fields, as a frame of ``_line`` and ``_ragged`` details:
     those of records before ``before`` (all without), whose physical lines are known."""
@@ -224,5 +224,5 @@ def _ragged_rejects(
 def _describe_arrow_error(exc: Exception, path: Path, encoding: str) -> str:
     text = str(exc)
     if "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
-        return f"{_first_bad_line(path, encoding)}; give the encoding with --encoding"
+        return f"{first_bad_line(path, encoding)}; give the encoding with --encoding"
     return f"cannot parse: {text.splitlines()[0]}"

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 from ..errors import DataError
-from .files import _file_error
+from .files import file_error
 
 ENCODINGS = ("utf-8", "gb18030")
 #: the names an export's encoding goes by, and the one of ENCODINGS that reads it: GB18030
@@ -29,7 +29,7 @@ MAX_GZIP_RATIO = 100
 GZIP_RATIO_AFTER = 64 << 20
 
 
-def _open_binary(path: Path) -> io.BufferedReader:
+def open_binary(path: Path) -> io.BufferedReader:
     """Open an input file for reading bytes, gunzipped when its name ends in ``.gz``.
 
     Refuses (DataError) what is not a regular file once open, without blocking on a FIFO; a
@@ -38,10 +38,10 @@ def _open_binary(path: Path) -> io.BufferedReader:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise _file_error(path, f"cannot read: {exc.strerror}") from None
+        raise file_error(path, f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
-        raise _file_error(path, "not a regular file; refused")
+        raise file_error(path, "not a regular file; refused")
     os.set_blocking(fd, True)
     raw = open(fd, "rb", buffering=0)  # noqa: SIM115
     if not path.name.lower().endswith(".gz"):
@@ -67,10 +67,10 @@ class _BoundedGunzip(io.RawIOBase):
         try:
             data = self._gzip.read(len(buffer))
         except (OSError, EOFError, zlib.error) as exc:
-            raise _file_error(self._path, f"not a readable gzip file: {exc}") from None
+            raise file_error(self._path, f"not a readable gzip file: {exc}") from None
         self._out += len(data)
         if self._out > GZIP_RATIO_AFTER and self._out > MAX_GZIP_RATIO * max(self._raw.tell(), 1):
-            raise _file_error(
+            raise file_error(
                 self._path, f"expands more than {MAX_GZIP_RATIO} times when unzipped (a "
                 f"compression bomb?); refused after {self._out >> 20} MiB")
         buffer[: len(data)] = data
@@ -83,27 +83,27 @@ class _BoundedGunzip(io.RawIOBase):
         super().close()
 
 
-def _first_line(path: Path) -> tuple[bytes, bytes]:
+def first_line(path: Path) -> tuple[bytes, bytes]:
     """The first line of a text file and its line end (``\\n``, ``\\r\\n``, ``\\r`` or ``b""``),
     read within MAX_LINE_BYTES: a longer line is refused."""
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         head = handle.read(MAX_LINE_BYTES + 2)
     match = re.search(rb"\r\n|\n|\r", head)
     if match is None or match.start() > MAX_LINE_BYTES:
         if len(head) > MAX_LINE_BYTES:
-            raise _file_error(path, f"line 1 is longer than {MAX_LINE_BYTES >> 20} MiB; refused "
+            raise file_error(path, f"line 1 is longer than {MAX_LINE_BYTES >> 20} MiB; refused "
                             "(not a CSV or JSONL file?)")
         return head, b""
     return head[: match.start()], match.group()
 
 
-def _detect_encoding(path: Path) -> str:
+def detect_encoding(path: Path) -> str:
     """UTF-8 (BOM or not) when the bytes decode as UTF-8, else GB18030, else a DataError."""
     try:
-        with _open_binary(path) as handle:
+        with open_binary(path) as handle:
             head = handle.read(1 << 20)
     except (OSError, EOFError) as exc:
-        raise _file_error(path, f"cannot read: {exc}") from exc
+        raise file_error(path, f"cannot read: {exc}") from exc
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -116,9 +116,9 @@ def _detect_encoding(path: Path) -> str:
         except UnicodeDecodeError:
             continue
         if name == "gb18030" and (latin := _latin_as_gb18030(text)):
-            raise _file_error(path, latin)
+            raise file_error(path, latin)
         return name
-    raise _file_error(path, f"{_first_bad_line(path, 'utf-8')}; give the encoding with --encoding "
+    raise file_error(path, f"{first_bad_line(path, 'utf-8')}; give the encoding with --encoding "
                       "(utf-8, or gb18030 for GBK/CP936)")
 
 
@@ -147,9 +147,9 @@ def _latin_as_gb18030(text: str) -> str | None:
     return None
 
 
-def _first_bad_line(path: Path, encoding: str) -> str:
+def first_bad_line(path: Path, encoding: str) -> str:
     """Describe where the first undecodable bytes of ``path`` are, for the error message."""
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         number = 0
         while raw := handle.readline(MAX_LINE_BYTES):
             number += 1
@@ -160,7 +160,7 @@ def _first_bad_line(path: Path, encoding: str) -> str:
     return f"bytes that are not {encoding}"
 
 
-def _arrow_encoding(encoding: str) -> str:
+def arrow_encoding(encoding: str) -> str:
     """pyarrow decodes only the exact name ``utf8`` natively; any other name (``utf-8`` too) goes
     through a Python codec stream, which is several times slower for the same result."""
     return "utf8" if codecs.lookup(encoding).name == "utf-8" else encoding

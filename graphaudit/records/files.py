@@ -25,7 +25,7 @@ def find_files(data_dir: Path) -> dict[str, Path | None]:
         raise DataError(f"{data_dir}: not a directory")
     found: dict[str, list[Path]] = {kind: [] for kind in FILE_KINDS}
     for path in sorted(data_dir.iterdir()):
-        kind, fmt = _kind_and_format(path)
+        kind, fmt = kind_and_format(path)
         if kind in found and fmt:
             found[kind].append(path)
     files: dict[str, Path | None] = {}
@@ -98,7 +98,7 @@ _FILE_TYPES = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device",
                stat.S_IFDIR: "a directory"}
 
 
-def _file_error(path: Path, text: str, field: str | None = None) -> DataError:
+def file_error(path: Path, text: str, field: str | None = None) -> DataError:
     """A DataError about the input file ``path``: the message is ``path: text``, and the
     error names the file, the line when ``text`` starts with one (``line 7: ...``) and
     ``field`` (:meth:`~graphaudit.errors.GraphauditError.document`)."""
@@ -114,17 +114,17 @@ def _check_input(path: Path, data_dir: Path) -> None:
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):
-            raise _file_error(path, "a broken symbolic link") from None
+            raise file_error(path, "a broken symbolic link") from None
         if not target.is_relative_to(data_dir.resolve()):
-            raise _file_error(path, "a symbolic link out of the data directory; refused "
+            raise file_error(path, "a symbolic link out of the data directory; refused "
                             "(copy the file into the data directory)")
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        raise _file_error(path, f"cannot read: {exc.strerror}") from None
+        raise file_error(path, f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(mode):
         what = _FILE_TYPES.get(stat.S_IFMT(mode), "not a regular file")
-        raise _file_error(path, f"{what}, not a regular file; refused")
+        raise file_error(path, f"{what}, not a regular file; refused")
 
 
 def is_input_name(name: str) -> bool:
@@ -137,11 +137,11 @@ def is_input_name(name: str) -> bool:
     """
     if "/" in name:
         return False
-    kind, fmt = _kind_and_format(Path(name))
+    kind, fmt = kind_and_format(Path(name))
     return kind in FILE_KINDS and fmt is not None
 
 
-def _kind_and_format(path: Path) -> tuple[str, str | None]:
+def kind_and_format(path: Path) -> tuple[str, str | None]:
     name = path.name.lower()
     gz = name.endswith(".gz")
     if gz:

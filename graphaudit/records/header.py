@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..privacy import scrub
-from .encoding import MAX_LINE_BYTES, _open_binary
-from .files import _file_error
+from .encoding import MAX_LINE_BYTES, open_binary
+from .files import file_error
 from .rejects import FileReport
 from .schema import SCHEMAS
 
@@ -21,7 +21,7 @@ from .schema import SCHEMAS
 MAX_HEADER_LINES = 5
 
 
-def _header_record(path: Path, first: bytes, line_end: bytes) -> tuple[bytes, int]:
+def header_record(path: Path, first: bytes, line_end: bytes) -> tuple[bytes, int]:
     """The header record whose first line is ``first``, and how many lines it spans: a quoted
     column name may hold a line break, as a spreadsheet's wrapped header cell does
     (``"Shop\\nname"``, ``"店铺名称\\n(Store name)"``). A quote still open after
@@ -29,7 +29,7 @@ def _header_record(path: Path, first: bytes, line_end: bytes) -> tuple[bytes, in
     part of a UTF-8 or GB18030 character.)"""
     if first.count(b'"') % 2 == 0 or not line_end:
         return first, 1
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         lines = handle.read(MAX_LINE_BYTES + 2).split(line_end)
     for count in range(2, min(len(lines), MAX_HEADER_LINES) + 1):
         record = line_end.join(lines[:count])
@@ -51,7 +51,7 @@ def _other_separator(raw_names: list[str], wanted: set[str],
     return None
 
 
-def _header_names(
+def header_names(
     raw_names: list[str], kind: str, mapping: dict[str, str], path: Path, report: FileReport
 ) -> list[str | None]:
     """Lower-case and rename the file's columns; unknown ones become None (ignored)."""
@@ -67,9 +67,9 @@ def _header_names(
             if clean in names:
                 earlier = first_of[clean]
                 if earlier.lower() == written.lower():
-                    raise _file_error(path, f"line 1: column {clean!r} appears twice in "
+                    raise file_error(path, f"line 1: column {clean!r} appears twice in "
                                       "the header", field=clean)
-                raise _file_error(path, f"line 1: columns {earlier!r} and {written!r} are "
+                raise file_error(path, f"line 1: columns {earlier!r} and {written!r} are "
                                   f"both read as {clean!r} (check the column map)", field=clean)
             names.append(clean)
             first_of[clean] = written
@@ -92,11 +92,11 @@ def _header_names(
             found += "; no column of the contract: is the header line missing?"
         separator = _other_separator(raw_names, wanted, mapping)
         if separator:
-            raise _file_error(
+            raise file_error(
                 path, f"line 1: the columns are separated by {separator!r} (header has: "
                 f"{found}): graphaudit reads .csv files separated by ',' and .tsv files "
                 "by tabs; export again with commas (or save it as .tsv with tabs)")
-        raise _file_error(
+        raise file_error(
             path, f"line 1: missing required column {', '.join(missing)} (header has: {found})",
             field=", ".join(missing))
     report.unknown_columns = tuple(unknown)
@@ -109,7 +109,7 @@ HEADER_AGAIN = ("the header line again: two exports joined into one file? (it is
                 "the rows after it are read)")
 
 
-def _header_again(ids: pa.Array, frame: pd.DataFrame, written: dict[str, str]) -> np.ndarray:
+def header_again(ids: pa.Array, frame: pd.DataFrame, written: dict[str, str]) -> np.ndarray:
     """Which rows of ``frame`` (whose store ids are ``ids``) repeat the header (``written``:
     column -> its header cell): a second export appended to the first (``cat`` of two files,
     the second's BOM included) would be a store named ``store_id`` at an address ``address``.

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .encoding import MAX_LINE_BYTES, _first_bad_line, _open_binary
-from .files import _file_error
+from .encoding import MAX_LINE_BYTES, first_bad_line, open_binary
+from .files import file_error
 from .rejects import FileReport
 from .schema import SCHEMAS
 
@@ -64,7 +64,7 @@ def _jsonl_row(obj: dict, number: int, wanted: set[str], mapping: dict[str, str]
     return row
 
 
-def _read_jsonl(
+def read_jsonl(
     path: Path, kind: str, mapping: dict[str, str], report: FileReport
 ) -> Iterator[pd.DataFrame]:
     wanted = {c.name for c in SCHEMAS[kind]}
@@ -72,14 +72,14 @@ def _read_jsonl(
     present: set[str] = set()
     rows: list[dict[str, str]] = []
     seen_any = False
-    with _open_binary(path) as raw:
+    with open_binary(path) as raw:
         text = io.TextIOWrapper(raw, encoding=report.encoding, errors="strict", newline="")
         try:
             number = 0
             while line := text.readline(MAX_LINE_BYTES + 1):
                 number += 1
                 if len(line) > MAX_LINE_BYTES:
-                    raise _file_error(path, f"line {number} is longer than "
+                    raise file_error(path, f"line {number} is longer than "
                                     f"{MAX_LINE_BYTES >> 20} MiB; refused")
                 if number == 1:
                     line = line.lstrip("\ufeff")
@@ -98,7 +98,7 @@ def _read_jsonl(
                     rows.append({"_line": number, "_ragged": f"not a JSON object ({exc})"})
                     continue
                 except RecursionError:
-                    raise _file_error(path, f"line {number}: JSON nested too deeply; refused"
+                    raise file_error(path, f"line {number}: JSON nested too deeply; refused"
                                     ) from None
                 if not isinstance(obj, dict):
                     rows.append({"_line": number, "_ragged": "not a JSON object (a JSON "
@@ -111,9 +111,9 @@ def _read_jsonl(
                     yield _jsonl_frame(rows, kind)
                     rows = []
         except UnicodeDecodeError as exc:
-            raise _file_error(path, _first_bad_line(path, report.encoding)) from exc
+            raise file_error(path, first_bad_line(path, report.encoding)) from exc
     if not seen_any:
-        raise _file_error(path, "empty file (no records)")
+        raise file_error(path, "empty file (no records)")
     report.unknown_columns = tuple(sorted(unknown))
     report.absent_columns = tuple(c.name for c in SCHEMAS[kind] if c.name not in present)
     if rows:

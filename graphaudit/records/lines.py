@@ -12,11 +12,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-class _LoneCarriageReturns(io.RawIOBase):
+class LoneCarriageReturns(io.RawIOBase):
     """The bytes of a file whose lines end in LF or CRLF, with each carriage return that is not
     followed by a line feed read as NUL: a stray CR inside a value (``Evopad\rOfficial``) is
     then no line end for pyarrow. (A CR byte is never part of a UTF-8 or GB18030 character.)
-    ``found`` says whether there was one: :func:`_carriage_returns_back` restores them."""
+    ``found`` says whether there was one: :func:`carriage_returns_back` restores them."""
 
     def __init__(self, raw: io.BufferedIOBase) -> None:
         super().__init__()
@@ -55,15 +55,15 @@ class _LoneCarriageReturns(io.RawIOBase):
 _LONE_CR = re.compile(rb"\r(?!\n)")
 
 
-def _carriage_returns_back(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """``batch`` with the NULs that stood for lone carriage returns (:class:`_LoneCarriageReturns`)
+def carriage_returns_back(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """``batch`` with the NULs that stood for lone carriage returns (:class:`LoneCarriageReturns`)
     given back to their values as CR."""
     columns = [pc.replace_substring(c, "\x00", "\r") if pa.types.is_large_string(c.type)
                or pa.types.is_string(c.type) else c for c in batch.columns]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
-class _PhysicalLines:
+class PhysicalLines:
     """Physical line numbers of CSV and TSV records, some of whose quoted values hold line breaks.
 
     Records are numbered as pyarrow does (the header is record 1); a record starts on its
@@ -133,7 +133,7 @@ def holds_line_break(column: pa.Array) -> bool:
     return bool((text == 0x0A).any() or (text == 0x0D).any())
 
 
-def _line_numbers(start: int, count: int, skipped_lines: list[int]) -> tuple[int, np.ndarray]:
+def line_numbers(start: int, count: int, skipped_lines: list[int]) -> tuple[int, np.ndarray]:
     """Line numbers of ``count`` good rows from ``start``, skipping the lines of ragged rows
     (all of them so far; those before ``start`` or after this block's rows change nothing).
 
@@ -147,7 +147,7 @@ def _line_numbers(start: int, count: int, skipped_lines: list[int]) -> tuple[int
     return (int(lines[-1]) + 1 if count else start), lines
 
 
-def _rows_inside(text: str, delimiter: str, fields: int) -> list[str]:
+def rows_inside(text: str, delimiter: str, fields: int) -> list[str]:
     """The lines of a record's ``text`` after its first that hold as many delimiters as a row
     of the file (``fields`` columns): the rows a quote left open ran over."""
     if fields < 2 or ("\n" not in text and "\r" not in text):
@@ -156,7 +156,7 @@ def _rows_inside(text: str, delimiter: str, fields: int) -> list[str]:
             if line.count(delimiter) >= fields - 1]
 
 
-def _quote_left_open(inside: list[str], detail: str = "") -> str:
+def quote_left_open(inside: list[str], detail: str = "") -> str:
     """Why a record that ran over ``inside``, rows of their own, is rejected: how many, and the
     first (a file whose quote is never closed loses every row after it to one record)."""
     rows = ("the next line, which reads as a row of its own" if len(inside) == 1 else

@@ -11,20 +11,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..errors import DataError
-from .files import _file_error
-from .header import _header_names
+from .files import file_error
+from .header import header_names
 from .rejects import FileReport
 
 
-def _read_parquet(
+def read_parquet(
     path: Path, kind: str, mapping: dict[str, str], report: FileReport
 ) -> Iterator[pd.DataFrame]:
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
-        raise _file_error(path, f"not a readable Parquet file: {exc}") from exc
+        raise file_error(path, f"not a readable Parquet file: {exc}") from exc
     raw_names = parquet.schema_arrow.names
-    names = _header_names(raw_names, kind, mapping, path, report)
+    names = header_names(raw_names, kind, mapping, path, report)
     keep = [raw for raw, name in zip(raw_names, names, strict=True) if name]
     next_line = 1
     try:
@@ -37,7 +37,7 @@ def _read_parquet(
             next_line += len(frame)
             yield frame
     except (pa.ArrowException, OSError) as exc:
-        raise _file_error(path, f"not a readable Parquet file: {exc}") from exc
+        raise file_error(path, f"not a readable Parquet file: {exc}") from exc
 
 
 def _bytes_as_text(batch: pa.RecordBatch, path: Path, first_line: int) -> pa.RecordBatch:

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .delimited import _read_delimited
-from .encoding import _detect_encoding
-from .files import _kind_and_format, find_files, unread_files
-from .jsonl import _read_jsonl
-from .parquet import _read_parquet
+from .delimited import read_delimited
+from .encoding import detect_encoding
+from .files import find_files, kind_and_format, unread_files
+from .jsonl import read_jsonl
+from .parquet import read_parquet
 from .rejects import FileReport, Reject, RejectsWriter, check_rejects_path
 from .schema import FILE_KINDS, SCHEMAS
-from .validate import _Validator
+from .validate import Validator
 
 BLOCK_SIZE = 8 << 20  # bytes of text per streamed block
 
@@ -83,7 +83,7 @@ def read_records(
             continue
         report = FileReport(kind=kind, path=str(path))
         mapping = {**column_map.get("all", {}), **column_map.get(kind, {})}
-        validator = _Validator(kind, path, report, rejects, store_ids, date_format)
+        validator = Validator(kind, path, report, rejects, store_ids, date_format)
         chunks = []
         for chunk in _read_file(path, kind, mapping, encoding, report, block_size):
             report.read += len(chunk)
@@ -116,13 +116,13 @@ def _read_file(
     path: Path, kind: str, mapping: dict[str, str], encoding: str | None, report: FileReport,
     block_size: int,
 ) -> Iterator[pd.DataFrame]:
-    fmt = _kind_and_format(path)[1]
+    fmt = kind_and_format(path)[1]
     if fmt == "parquet":
-        yield from _read_parquet(path, kind, mapping, report)
+        yield from read_parquet(path, kind, mapping, report)
         return
-    report.encoding = encoding or _detect_encoding(path)
+    report.encoding = encoding or detect_encoding(path)
     if fmt == "jsonl":
-        yield from _read_jsonl(path, kind, mapping, report)
+        yield from read_jsonl(path, kind, mapping, report)
     else:
-        yield from _read_delimited(path, kind, mapping, report, "\t" if fmt == "tsv" else ",",
+        yield from read_delimited(path, kind, mapping, report, "\t" if fmt == "tsv" else ",",
                                    block_size)

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..normalize import store_id_keys
-from .dates import _all_iso_dates, parse_dates
+from .dates import all_iso_dates, parse_dates
 from .rejects import FileReport, Reject, RejectsWriter
 from .schema import SCHEMAS, Column
 
@@ -25,7 +25,7 @@ NULL_MARKERS = ("\\N", "NULL", "null", "Null")
 TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
 
 
-class _Validator:
+class Validator:
     """Checks chunks of one file against its kind's contract, sending rejects on."""
 
     def __init__(
@@ -98,7 +98,7 @@ class _Validator:
             bad = values == ""
             self._reject_where(chunk, bad & ok, column.name, "missing required value")
         if (column.choices and _all_canonical(values, column.choices)) or (
-                column.date and _all_iso_dates(values)):
+                column.date and all_iso_dates(values)):
             return ~bad  # already clean: nothing to reformat, nothing to reject
         # Only optional columns have choices or dates: a bad value is dropped from its row
         # (rows already rejected for another reason get no second line).
