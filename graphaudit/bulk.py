@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import subprocess
 import tempfile
 import time
@@ -226,10 +227,12 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
 
 @dataclass
 class BulkSummary(LoadSummary):
-    """A LoadSummary with the seconds of each stage (bench/load.py prints them) and what
+    """A LoadSummary with the seconds of each stage (bench/load.py prints them): wall, and the
+    CPU of this process and of the processes it waited for (the importer), and what
     scripts/neo4j.sh said while it stopped, imported and started the server."""
 
     stages: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, tuple[float, float]] = field(default_factory=dict)
     server_output: str = ""
 
 
@@ -265,13 +268,14 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         with server_stopping(state) as stopping:
             return bulk_load(store, state, stores, identifiers, hash_with, stopping)
     summary = BulkSummary()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), _cpu()
 
     def lap(stage: str) -> None:
-        nonlocal started
-        now = time.perf_counter()
+        nonlocal started, cpu
+        now, now_cpu = time.perf_counter(), _cpu()
         summary.stages[stage] = now - started
-        started = now
+        summary.cpu[stage] = (now_cpu[0] - cpu[0], now_cpu[1] - cpu[1])
+        started, cpu = now, now_cpu
 
     import_dir = state / "import-bulk"
     import_dir.mkdir(mode=0o700, exist_ok=True)
@@ -312,6 +316,13 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         summary.relationships_created.update({k: v for k, v in types.items() if v})
     lap("counting")
     return summary
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process and of the children it waited for."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                          resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def imported_totals(log: Path) -> tuple[int, int] | None:
