@@ -22,7 +22,7 @@ format) graphaudit's clusters are read against the truth three ways:
   active one varies.
 
 The thread of a returning operator (account, warehouse, phone, ID) is the generator's intent,
-not what the records hold. Prints figures; asserts nothing. World seeds 1800-1899 are held out:
+not what the records hold. Prints figures; asserts nothing. World seeds 1900-1999 are held out:
 do not run them.
 """
 
@@ -168,8 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stores", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=1200)
     args = parser.parse_args(argv)
-    if any(1800 <= args.seed + i <= 1899 for i in range(args.worlds)):
-        print("seeds 1800-1899 are held out", file=sys.stderr)
+    if any(1900 <= args.seed + i <= 1999 for i in range(args.worlds)):
+        print("seeds 1900-1999 are held out", file=sys.stderr)
         return 2
     flags, missed, rule_rows, pair_counts = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="graphaudit-suspensions-") as tmp:
