@@ -3,7 +3,7 @@
     python bench/suspensions.py --worlds 20 --seed 1200      # family worlds of 5,000 stores
 
 For each family world (as ``bench/quality.py`` builds and reads it, dates in the world's own
-format) graphaudit's clusters are read against the truth three ways:
+format) graphaudit's clusters are read against the truth four ways:
 
 * **wrong flags**: every active store flagged ``linked_to_suspended`` whose operator has no
   suspended store, by what its operator's stores in the cluster share with the suspended
@@ -15,6 +15,16 @@ format) graphaudit's clusters are read against the truth three ways:
   stores' cluster: whether its evaders' cluster and its largest suspended cluster are even
   candidates (they share a value that makes candidates), their score, and how many distinct
   brands of its suspended stores the evaders vary (0, 1 or 2: the generator varies up to two);
+* **wrong flags by the merge that made them**: for each wrongly flagged store, the first merge
+  joining two true operators on its path: the merge that joined its group, until then its
+  operator's alone, to another operator's stores (rows of ``Resolution.merges`` in round
+  order, weak cuts left out), classified by how it was decided (a return after a ban, held
+  values) and by its items as evidence.csv writes them, each with the groups using its value
+  when the merge was made: an ID document on both sides; two identifiers of 10+ groups
+  (services); one of 10+ groups beside a smaller address, or beside a brand; an address of
+  2-9 groups as the merge's only item; other. Counted per world and pooled, as flags and as
+  distinct merges, beside the right flags (and the evaders among them), with the merges that
+  raised the most;
 * **the variant rule alone**: of the active stores whose brand varies a suspended brand and
   that opened within the rule's window after a ban of that brand (the brand's ``near`` level,
   ``scoring.brand_variant_windows``), how many are that brand's banned operator's; and the
@@ -34,12 +44,16 @@ import sys
 import tempfile
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from graphaudit.analysis import analyze, with_store_defaults
 from graphaudit.identifiers import extract_identifiers
 from graphaudit.linkage.levels import compare_groups
+from graphaudit.linkage.waterfall import link_items
 from graphaudit.records import RejectsWriter, read_records
 from graphaudit.scoring import brand_variant_bases, brand_variant_windows, brand_variants
 from graphaudit.synth import World, build_world, draw_rates
@@ -84,6 +98,187 @@ def wrong_flags(world: World, table: pd.DataFrame) -> list[dict]:
                      "shares": " + ".join(sorted(reasons)) or "(through a third operator)",
                      "opened": f"{when} the ban"})
     return rows
+
+
+#: the truth's kinds of the identifiers of each comparison (by its name before the colon)
+TRUTH_KINDS = {"address": ("address",), "id_document": ("id",), "payment": ("account",),
+               "phone+email": ("phone", "email")}
+
+#: why a merge joined two operators, in the order :func:`merge_cause` tests them
+CAUSES = ("a return after a ban", "held values", "a person (ID document) on both",
+          "two services of 10+ groups", "a small service address plus a 10+ service",
+          "a 10+ service plus a brand", "a single address of 2-9 groups", "other")
+
+#: a value used by this many groups (final clusters) or more is a service's
+SERVICE_GROUPS = 10
+
+
+def first_cross_merges(merges: pd.DataFrame, operator: np.ndarray, stores: np.ndarray
+                       ) -> pd.Series:
+    """For each store of ``stores``, the row of ``merges`` that first joined two true
+    operators on its path to another operator's store (indexed by store).
+
+    Rounds in order, weak cuts left out: within a round the groups (as the earlier rounds left
+    them) and that round's merges between them form a graph, walked breadth first from the
+    store's group, while it is its operator's alone, to the first group that is not. If that
+    group holds stores of the store's operator, they met the other operator earlier: the
+    store's merge is theirs; else it is the merge just walked.
+    """
+    n_stores = len(operator)
+    code = pd.factorize(operator)[0]
+    kept = merges[~merges["weak"].to_numpy(dtype=bool)]
+    wanted = np.isin(code, code[np.asarray(stores, dtype=np.int64)])
+    left = set(np.flatnonzero(wanted).tolist())
+    out: dict[int, int] = {}
+    for round_number, part in kept.groupby("round", sort=True):
+        if not left:
+            break
+        labels = groups_before(kept, round_number, True, n_stores)
+        ops = pd.DataFrame({"label": labels, "op": code}).drop_duplicates()
+        alone = ops.groupby("label")["op"].agg(lambda x: x.iloc[0] if len(x) == 1 else -1)
+        met = collections.defaultdict(list)  # (group, operator): its stores that met another
+        for store in out:
+            met[(int(labels[store]), int(code[store]))].append(store)
+        graph = nx.Graph()
+        graph.add_edges_from(
+            (int(labels[a]), int(labels[b]), {"row": row})
+            for row, a, b in zip(part.index, part["a"], part["b"], strict=True))
+        for store in sorted(left):
+            if int(labels[store]) not in graph:
+                continue
+            for u, v in nx.bfs_edges(graph, int(labels[store])):
+                if alone[v] == code[store]:
+                    continue
+                earlier = met.get((v, int(code[store])))
+                out[store] = out[min(earlier)] if earlier else graph.edges[u, v]["row"]
+                left.discard(store)
+                break
+    found = pd.Series(out, dtype=np.int64)
+    return found[found.index.isin(np.asarray(stores))].sort_index()
+
+
+def truth_uses(world: World, store_ids: pd.Index) -> pd.DataFrame:
+    """One row per use of a shared value by a store (``store`` its index in ``store_ids``):
+    ``kind, value, store`` and the truth's ``reason`` of sharing it, by family
+    (:data:`FAMILIES`; ``operator``: one operator's own)."""
+    reason = {(v.kind, v.value): "+".join(sorted({FAMILIES.get(r, r) for r in
+                                                  v.reason.split("+")}))
+              for v in world.shared}
+    rows = [(kind, value, store, reason[(kind, value)])
+            for (kind, value), used in world.uses.items() if (kind, value) in reason
+            for store in used]
+    frame = pd.DataFrame(rows, columns=["kind", "value", "store_id", "reason"])
+    frame["store"] = store_ids.get_indexer(frame.pop("store_id"))
+    return frame[frame["store"] >= 0]
+
+
+def groups_before(merges: pd.DataFrame, round_number: int, after_cuts: bool,
+                  n_stores: int) -> np.ndarray:
+    """The group label of every store when the merges of ``round_number`` were made: the
+    merges of earlier rounds joined, less the weak cuts for merges made ``after_cuts`` (held
+    values, returns, co-used hubs: those not ``decided`` by ``score``)."""
+    earlier = merges["round"].to_numpy() < round_number
+    if after_cuts:
+        earlier &= ~merges["weak"].to_numpy(dtype=bool)
+    a, b = merges["a"].to_numpy(np.int64)[earlier], merges["b"].to_numpy(np.int64)[earlier]
+    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n_stores, n_stores))
+    return connected_components(graph, directed=False)[1]
+
+
+def merge_items(linkage, edges, uses: pd.DataFrame) -> pd.DataFrame:
+    """The items that count in the merges ``edges`` (:func:`~.waterfall.link_items`, what
+    evidence.csv writes), each with ``groups``: the groups using its value when the merge was
+    made (:func:`groups_before`), and ``reason``: the truth's reason of sharing it
+    (:func:`truth_uses`: the shared value with most of the item's stores; ``""`` for names and
+    brands)."""
+    items = link_items(linkage, edges).reset_index(drop=True)
+    merges = linkage.resolution.merges
+    n_stores = len(linkage.resolution.labels)
+    moment = pd.DataFrame({"round": merges["round"].to_numpy(),
+                           "after_cuts": merges["decided"].to_numpy() != "score"})
+    evidence = linkage.resolution.evidence
+    ident = evidence.value_ident[evidence.value]
+    comparison = np.asarray(evidence.comparisons, dtype=object)[evidence.comp[evidence.value]]
+    rows = pd.DataFrame({"thing": np.where(ident >= 0, "#" + ident.astype(str),
+                                           comparison + ":" + evidence.value_text[
+                                               evidence.value].astype(str)),
+                         "store": evidence.store}).drop_duplicates()
+    items["thing"] = np.where(items["ident"] >= 0, "#" + items["ident"].astype(str),
+                              items["comparison"] + ":" + items["key"].astype(str))
+    groups = items[["edge", "thing"]].merge(rows, on="thing").join(moment, on="edge")
+    groups["label"] = -1
+    for (round_number, after_cuts), at in groups.groupby(["round", "after_cuts"]).groups.items():
+        labels = groups_before(merges, round_number, after_cuts, n_stores)
+        groups.loc[at, "label"] = labels[groups.loc[at, "store"].to_numpy()]
+    items["groups"] = pd.MultiIndex.from_frame(items[["edge", "thing"]]).map(
+        groups.groupby(["edge", "thing"])["label"].nunique()).fillna(0).astype(int)
+    used = items[["thing", "comparison"]].drop_duplicates().merge(rows, on="thing")
+    used["truth"] = used["comparison"].str.split(":").str[0].map(TRUTH_KINDS)
+    used = used.dropna(subset=["truth"]).explode("truth").merge(
+        uses, left_on=["truth", "store"], right_on=["kind", "store"])
+    best = (used.groupby(["thing", "kind", "value", "reason"]).size().rename("n")
+            .reset_index().sort_values(["thing", "n"], ascending=[True, False])
+            .drop_duplicates("thing").set_index("thing")["reason"])
+    items["reason"] = items["thing"].map(best).fillna("")
+    return items.drop(columns="thing")
+
+
+def merge_cause(decided: str, items: pd.DataFrame) -> str:
+    """Why one merge joined two operators (one of :data:`CAUSES`), from how it was decided
+    and its items (``comparison``, ``groups``): a return or held values by their own rule;
+    else an ID document on both sides; else by the identifiers of :data:`SERVICE_GROUPS` or
+    more groups (services) beside a smaller address or a brand; else an address that is the
+    merge's only item."""
+    if decided.startswith("return after a ban"):
+        return "a return after a ban"
+    if decided == "held values":
+        return "held values"
+    comparison = items["comparison"].astype(str)
+    if (comparison == "id_document").any():
+        return "a person (ID document) on both"
+    idents = items[comparison != "brand"]
+    big = idents["groups"] >= SERVICE_GROUPS
+    small_address = idents["comparison"].str.startswith("address:") & ~big
+    if big.sum() >= 2:
+        return "two services of 10+ groups"
+    if big.sum() == 1 and small_address.any():
+        return "a small service address plus a 10+ service"
+    if big.sum() == 1 and (comparison == "brand").any():
+        return "a 10+ service plus a brand"
+    if len(items) == 1 and small_address.all():
+        return "a single address of 2-9 groups"
+    return "other"
+
+
+def flag_causes(table: pd.DataFrame, linkage, uses: pd.DataFrame
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every wrong flag (``table``'s rows flagged whose operator has no suspended store) with
+    the first merge on its path that joined two operators (:func:`first_cross_merges`), and
+    those merges with their cause (:func:`merge_cause`) and items (:func:`merge_items`)."""
+    banned_ops = set(table.loc[table["suspended"], "operator_id"])
+    wrong = np.flatnonzero(table["flag"].to_numpy() &
+                           ~table["operator_id"].isin(banned_ops).to_numpy())
+    merges = linkage.resolution.merges
+    edge = first_cross_merges(merges, table["operator_id"].to_numpy(), wrong)
+    flags = pd.DataFrame({"store": wrong, "edge": edge.reindex(wrong).fillna(-1).astype(
+        np.int64).to_numpy()})
+    rows = np.unique(edge.to_numpy())
+    items = merge_items(linkage, rows, uses)
+    by_edge = dict(tuple(items.groupby("edge")))
+    empty = items.iloc[:0]
+    found = merges.loc[rows, ["decided", "score"]].reset_index(names="edge")
+    found["cause"] = [merge_cause(decided, by_edge.get(row, empty))
+                      for row, decided in zip(found["edge"], found["decided"], strict=True)]
+    found["values"] = [" ".join(sorted(by_edge[row]["comparison"] + "=" +
+                                       by_edge[row]["key"].astype(str))) if row in by_edge
+                       else "" for row in found["edge"]]
+    found["items"] = [" + ".join(f"{i.comparison} {i.groups}g {i.reason or '-'} "
+                                 f"{i.weight:+.1f}" for i in by_edge.get(row, empty)
+                                 .itertuples()) for row in found["edge"]]
+    flags = flags.merge(found[["edge", "cause"]], on="edge", how="left")
+    flags["cause"] = flags["cause"].fillna("(no path)")
+    found["flags"] = found["edge"].map(flags["edge"].value_counts()).fillna(0).astype(int)
+    return flags, found
 
 
 def missed_evaders(table: pd.DataFrame, linkage) -> list[dict]:
@@ -135,7 +330,8 @@ def variant_rule(table: pd.DataFrame, stores: pd.DataFrame) -> tuple[int, int, p
     return int(len(inside)), of_owner, by_n
 
 
-def one_world(seed: int, stores: int, tmp: Path) -> tuple[list[dict], list[dict], tuple]:
+def one_world(seed: int, stores: int, tmp: Path) -> tuple[
+        list[dict], list[dict], tuple, tuple[pd.DataFrame, pd.DataFrame, int, int]]:
     world = build_world(stores, seed, draw_rates(seed, "mixed"), "mixed")
     data = tmp / f"world-{seed}"
     write_files(world, data)
@@ -158,8 +354,59 @@ def one_world(seed: int, stores: int, tmp: Path) -> tuple[list[dict], list[dict]
         "flag": flags.astype(str).str.lower().eq("true").to_numpy(),
         "brand_key": frame["brand_key"].to_numpy(), "opened": frame["opened"].to_numpy(),
         "suspended_at": frame["suspended_at"].to_numpy()})
+    flags, merges = flag_causes(table, result.linkage, truth_uses(world, pd.Index(order)))
+    banned_ops = set(table.loc[table["suspended"], "operator_id"])
+    right = table[table["flag"] & table["operator_id"].isin(banned_ops)]
     return (wrong_flags(world, table), missed_evaders(table, result.linkage),
-            variant_rule(table, frame))
+            variant_rule(table, frame), (flags, merges, len(right), int(right["evader"].sum())))
+
+
+def cause_counts(flags: pd.DataFrame, merges: pd.DataFrame) -> pd.DataFrame:
+    """Wrong flags, distinct merges and distinct sets of values merged on per cause (rows:
+    :data:`CAUSES`), per ``seed`` and pooled: columns ``(seed or "all", "flags" | "merges" |
+    "values")``."""
+    def counts(f: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
+        m = m[m["flags"] > 0]
+        return pd.DataFrame({"flags": f["cause"].value_counts(),
+                             "merges": m["cause"].value_counts(),
+                             "values": m.drop_duplicates(["seed", "values"])["cause"]
+                             .value_counts()})
+    parts = {"all": counts(flags, merges)}
+    for seed, f in flags.groupby("seed"):
+        parts[seed] = counts(f, merges[merges["seed"] == seed])
+    out = pd.concat(parts, axis=1).fillna(0).astype(int)
+    order = [c for c in CAUSES if c in out.index] + [c for c in out.index if c not in CAUSES]
+    return out.reindex(order)
+
+
+def print_causes(flags: pd.DataFrame, merges: pd.DataFrame, rights: pd.DataFrame) -> None:
+    """The wrong flags by the cause of the first merge on their path, pooled and per world,
+    beside the right flags; the merges that raised most of them."""
+    rights = rights.set_index("seed")
+    wrong = flags.groupby("seed").size().reindex(rights.index, fill_value=0)
+    rights["wrong flags"] = wrong
+    rights["precision %"] = (100 * rights["right flags"] /
+                             (rights["right flags"] + wrong)).round(1)
+    total = rights[["right flags", "of them evaders", "wrong flags"]].sum()
+    print(f"\nlinked_to_suspended: {total['wrong flags']:,} wrong flags from "
+          f"{int((merges['flags'] > 0).sum()):,} merges, {total['right flags']:,} right "
+          f"({total['of them evaders']:,} evaders); pooled precision "
+          f"{100 * total['right flags'] / max(total['right flags'] + total['wrong flags'], 1):.1f}"
+          " %")
+    print(rights.to_string())
+    if flags.empty:
+        return
+    table = cause_counts(flags, merges)
+    print("\nwrong flags, distinct merges and distinct sets of values merged on, by the cause "
+          "of the first merge joining two operators on their path, pooled:")
+    print(table["all"].to_string())
+    print("\nper world (flags):")
+    print(table.xs("flags", axis=1, level=1).drop(columns="all").T.to_string())
+    print("\nthe merges that raised the most wrong flags (items: comparison, groups using the "
+          "value, the truth's reason, weight):")
+    top = merges.sort_values("flags", ascending=False).head(15)
+    print(top[["seed", "edge", "flags", "cause", "decided", "score", "items"]]
+          .to_string(index=False, max_colwidth=110))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,10 +419,15 @@ def main(argv: list[str] | None = None) -> int:
         print("seeds 1900-1999 are held out", file=sys.stderr)
         return 2
     flags, missed, rule_rows, pair_counts = [], [], [], []
+    causes, merges, rights = [], [], []
     with tempfile.TemporaryDirectory(prefix="graphaudit-suspensions-") as tmp:
         for i in range(args.worlds):
             seed = args.seed + i
-            wrong, lost, (inside, of_owner, by_n) = one_world(seed, args.stores, Path(tmp))
+            wrong, lost, (inside, of_owner, by_n), (why, joins, right, evaders) = one_world(
+                seed, args.stores, Path(tmp))
+            causes.append(why.assign(seed=seed))
+            merges.append(joins.assign(seed=seed))
+            rights.append({"seed": seed, "right flags": right, "of them evaders": evaders})
             flags += [{"seed": seed, **row} for row in wrong]
             missed += [{"seed": seed, **row} for row in lost]
             rule_rows.append({"seed": seed, "in the rule": inside, "the brand's banned "
@@ -199,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
         print(frame.pivot_table(index="kind", columns="variants", values="stores",
                                 aggfunc="sum", fill_value=0, margins=True).to_string())
         print("\nby thread:", frame.groupby("thread")["stores"].sum().to_dict())
+    print_causes(pd.concat(causes, ignore_index=True), pd.concat(merges, ignore_index=True),
+                 pd.DataFrame(rights))
     rule = pd.DataFrame(rule_rows)
     print(f"\nvariant rule: {rule.iloc[:, 2].sum():,} of {rule.iloc[:, 1].sum():,} stores in "
           "the window are the brand's banned operator's")
