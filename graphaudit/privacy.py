@@ -555,12 +555,14 @@ _DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|
 #: digits never join a number beside it and a time's seconds never read as a run
 _WHEN = (rf"(?:{_DATE})(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?"
          r"(?:Z|[+-]\d{2}(?::?\d{2})?)?)?(?![\d:])")
-#: what may stand between two digits of one number: space . - / _ ( ), and the same as Chinese
-#: and office text writes them: Unicode dashes (an en dash from autocorrect, the minus sign),
+#: what may stand between two digits of one number: space . - / _ ( ) | : (``138|0013|8000``,
+#: ``138:0013:8000``, which the phone keys read as the number), and the same as Chinese and
+#: office text writes them: Unicode dashes (an en dash from autocorrect, the minus sign),
 #: middle dots (U+00B7, U+30FB, U+FF65), full-width forms (what an IME types) and the
 #: ideographic space. Commas are not: thousands separators (``1,234,567``) join no run.
-SEPARATORS = (" .\\-/_()" + "".join(chr(c) for c in range(0x2010, 0x2016))
+SEPARATORS = (" .\\-/_()|:" + "".join(chr(c) for c in range(0x2010, 0x2016))
               + "\u2212\u00b7\u30fb\uff65\uff0d\uff0e\uff0f\uff3f\uff08\uff09\u3000"
+              + "\uff5c\uff1a"  # full-width | and :
               + "\u200b\u200c\u200d\u2060\ufeff\u00ad"  # zero-width, soft hyphen: invisible
               # the other spaces (no-break, thin, narrow no-break: what a web page or Word
               # puts between digit groups), which the keys skip as they skip a space
@@ -571,8 +573,14 @@ _SEP = f"[{SEPARATORS}]{{1,4}}"
 #: an amount of money with cents (``12345678.50``): kept, and never the start of a run either
 #: (``0.00 1000.00``); thousands separators (``1,234,567``) are no separator of a run at all
 _AMOUNT = r"(?<!\d)(?<!\d\.)\d{1,9}\.\d{2}(?!\d|\.\d)"
+#: a time of day (``10:30``, ``10:30:15``, ``09：00`` as an IME types it): kept whole, as a
+#: colon between digits is a separator (``09:00:00-18:00:00`` would be a run of twelve); a
+#: colon before or after it makes it part of a longer number (``138:10:30:80``)
+_COLON = ":\uff1a"
+_TIME = (rf"(?<![\d{_COLON}])(?:[01]?\d|2[0-3])[{_COLON}][0-5]\d(?:[{_COLON}][0-5]\d)?"
+         rf"(?![\d{_COLON}])")
 #: what free text keeps whole: dates, times, amounts
-_KEEP = f"{_WHEN}|{_AMOUNT}"
+_KEEP = f"{_WHEN}|{_TIME}|{_AMOUNT}"
 #: an ID-like run: nine or more digits, or eight written together (a passport's ``E12345678``,
 #: a Hong Kong number ``61234567``); a run never goes on into a date or an amount
 #: (``S0000041 2022-03-01``)

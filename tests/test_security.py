@@ -1900,6 +1900,30 @@ def test_scrub_masks_numbers_spelt_with_unicode_spaces_and_digit_forms():
     assert scrub(kept) == kept  # a few such digits are no number
 
 
+def test_scrub_masks_digits_separated_by_bars_and_colons_and_keeps_times():
+    """REPORT6 item 3's leftover: ``138|0013|8000`` and ``138:0013:8000`` (also full-width, as an
+    IME types them) went through the scrub, although the phone keys read them as the number;
+    times of day stay as they are, alone, in ranges and beside a number."""
+    import pyarrow as pa
+
+    from graphaudit.normalize import phone_key
+    from graphaudit.privacy import scrub, scrub_column
+
+    for written in ["138|0013|8000", "138:0013:8000", "138 | 0013 | 8000",
+                    "138\uff5c0013\uff5c8000", "138\uff1a0013\uff1a8000"]:
+        assert phone_key(written) == "+8613800138000", written
+        text = f"owner {written} (from the web form)"
+        assert scrub(text) == "owner ****8000 (from the web form)", text
+        assert scrub_column(pa.array([text])).to_pylist() == [scrub(text)]
+    assert scrub("card 6222|0202|0011|2233|445") == "card ****3445"
+    kept = ["open 10:30, closed 10:30:15", "hours 09:00:00-18:00:00", "hours 09\uff1a00-18\uff1a00",
+            "suspended 2022-03-01 10:30:15", "at 2026-11-30T19:08:01.5+00:00"]
+    for text in kept:
+        assert scrub(text) == text
+        assert scrub_column(pa.array([text])).to_pylist() == [text]
+    assert scrub("called 10:30 13800138000") == "called 10:30 ****8000"
+
+
 @settings(deadline=None, max_examples=400)
 @given(_phone_or_id_spelling(), _WORDS, _WORDS)
 def test_scrub_never_lets_a_phone_or_id_spelling_through(spelling, before, after):
