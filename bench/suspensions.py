@@ -21,8 +21,8 @@ format) graphaudit's clusters are read against the truth four ways:
   order, weak cuts left out), classified by how it was decided (a return after a ban, held
   values) and by its items as evidence.csv writes them, each with the groups using its value
   when the merge was made: an ID document on both sides; two identifiers of 10+ groups
-  (services); one of 10+ groups beside a smaller address, or beside a brand; an address of
-  2-9 groups as the merge's only item; other. Counted per world and pooled, as flags and as
+  (services); one of 10+ groups beside a smaller address, or beside a brand; an address as
+  the merge's only item (2-9 groups, 10+); other. Counted per world and pooled, as flags and as
   distinct merges, beside the right flags (and the evaders among them), with the merges that
   raised the most;
 * **the variant rule alone**: of the active stores whose brand varies a suspended brand and
@@ -107,7 +107,8 @@ TRUTH_KINDS = {"address": ("address",), "id_document": ("id",), "payment": ("acc
 #: why a merge joined two operators, in the order :func:`merge_cause` tests them
 CAUSES = ("a return after a ban", "held values", "a person (ID document) on both",
           "two services of 10+ groups", "a small service address plus a 10+ service",
-          "a 10+ service plus a brand", "a single address of 2-9 groups", "other")
+          "a 10+ service plus a brand", "a single address of 2-9 groups",
+          "a single address of 10+ groups", "other")
 
 #: a value used by this many groups (final clusters) or more is a service's
 SERVICE_GROUPS = 10
@@ -228,7 +229,7 @@ def merge_cause(decided: str, items: pd.DataFrame) -> str:
     and its items (``comparison``, ``groups``): a return or held values by their own rule;
     else an ID document on both sides; else by the identifiers of :data:`SERVICE_GROUPS` or
     more groups (services) beside a smaller address or a brand; else an address that is the
-    merge's only item."""
+    merge's only item, by its groups."""
     if decided.startswith("return after a ban"):
         return "a return after a ban"
     if decided == "held values":
@@ -245,8 +246,9 @@ def merge_cause(decided: str, items: pd.DataFrame) -> str:
         return "a small service address plus a 10+ service"
     if big.sum() == 1 and (comparison == "brand").any():
         return "a 10+ service plus a brand"
-    if len(items) == 1 and small_address.all():
-        return "a single address of 2-9 groups"
+    if len(items) == 1 and items["comparison"].iloc[0].startswith("address:"):
+        return ("a single address of 10+ groups" if big.all() else
+                "a single address of 2-9 groups")
     return "other"
 
 
@@ -279,6 +281,52 @@ def flag_causes(table: pd.DataFrame, linkage, uses: pd.DataFrame
     flags["cause"] = flags["cause"].fillna("(no path)")
     found["flags"] = found["edge"].map(flags["edge"].value_counts()).fillna(0).astype(int)
     return flags, found
+
+
+def merges_by_cause(table: pd.DataFrame, linkage, uses: pd.DataFrame) -> pd.DataFrame:
+    """Every merge (weak cuts left out) inside a final cluster that holds a suspended store,
+    with its cause (:func:`merge_cause`), whether the commonest true operators of the two
+    groups it joined differ (``two``), and the ``evaders`` it joined to their operator's
+    suspended stores (evading stores on one side, their operator's first suspended store on
+    the other): what a rule against that cause would cost the evaders linked, at most."""
+    merges = linkage.resolution.merges
+    labels = linkage.resolution.labels
+    suspended = table["suspended"].to_numpy()
+    kept = merges[~merges["weak"].to_numpy(dtype=bool) &
+                  np.isin(labels[merges["a"].to_numpy(np.int64)], labels[suspended])]
+    if kept.empty:
+        return pd.DataFrame(columns=["edge", "cause", "two", "evaders"])
+    items = merge_items(linkage, kept.index.to_numpy(), uses)
+    by_edge = dict(tuple(items.groupby("edge")))
+    code = pd.factorize(table["operator_id"])[0]
+    stores = pd.DataFrame({"op": code, "suspended": suspended,
+                           "evader": table["evader"].to_numpy()})
+    parts = []
+    for (round_number, decided), part in kept.groupby(["round", "decided"]):
+        group = groups_before(merges, round_number, decided != "score", len(labels))
+        cells = stores.assign(label=group).groupby(["label", "op"]).agg(
+            suspended=("suspended", "sum"), evader=("evader", "sum"),
+            n=("suspended", "size")).reset_index()
+        common = cells.sort_values("n", ascending=False).drop_duplicates("label").set_index(
+            "label")["op"]
+        pairs = pd.DataFrame({"edge": part.index, "ga": group[part["a"].to_numpy(np.int64)],
+                              "gb": group[part["b"].to_numpy(np.int64)]})
+        columns = ["edge", "op", "suspended", "evader"]
+        sides = pairs.merge(cells, left_on="ga", right_on="label")[columns].merge(
+            pairs.merge(cells, left_on="gb", right_on="label")[columns], on=["edge", "op"],
+            how="outer", suffixes=("_a", "_b")).fillna(0)
+        joined = (np.where((sides["suspended_b"] > 0) & (sides["suspended_a"] == 0),
+                           sides["evader_a"], 0) +
+                  np.where((sides["suspended_a"] > 0) & (sides["suspended_b"] == 0),
+                           sides["evader_b"], 0))
+        pairs["evaders"] = pairs["edge"].map(pd.Series(joined, index=sides[
+            "edge"].to_numpy(np.int64)).groupby(level=0).sum()).fillna(0).astype(int)
+        pairs["two"] = common.reindex(pairs["ga"]).to_numpy() != common.reindex(
+            pairs["gb"]).to_numpy()
+        pairs["cause"] = [merge_cause(decided, by_edge.get(row, items.iloc[:0]))
+                          for row in pairs["edge"]]
+        parts.append(pairs[["edge", "cause", "two", "evaders"]])
+    return pd.concat(parts, ignore_index=True)
 
 
 def missed_evaders(table: pd.DataFrame, linkage) -> list[dict]:
@@ -331,7 +379,7 @@ def variant_rule(table: pd.DataFrame, stores: pd.DataFrame) -> tuple[int, int, p
 
 
 def one_world(seed: int, stores: int, tmp: Path) -> tuple[
-        list[dict], list[dict], tuple, tuple[pd.DataFrame, pd.DataFrame, int, int]]:
+        list[dict], list[dict], tuple, tuple[pd.DataFrame, pd.DataFrame, int, int, pd.DataFrame]]:
     world = build_world(stores, seed, draw_rates(seed, "mixed"), "mixed")
     data = tmp / f"world-{seed}"
     write_files(world, data)
@@ -354,11 +402,13 @@ def one_world(seed: int, stores: int, tmp: Path) -> tuple[
         "flag": flags.astype(str).str.lower().eq("true").to_numpy(),
         "brand_key": frame["brand_key"].to_numpy(), "opened": frame["opened"].to_numpy(),
         "suspended_at": frame["suspended_at"].to_numpy()})
-    flags, merges = flag_causes(table, result.linkage, truth_uses(world, pd.Index(order)))
+    uses = truth_uses(world, pd.Index(order))
+    flags, merges = flag_causes(table, result.linkage, uses)
     banned_ops = set(table.loc[table["suspended"], "operator_id"])
     right = table[table["flag"] & table["operator_id"].isin(banned_ops)]
     return (wrong_flags(world, table), missed_evaders(table, result.linkage),
-            variant_rule(table, frame), (flags, merges, len(right), int(right["evader"].sum())))
+            variant_rule(table, frame), (flags, merges, len(right), int(right["evader"].sum()),
+                                         merges_by_cause(table, result.linkage, uses)))
 
 
 def cause_counts(flags: pd.DataFrame, merges: pd.DataFrame) -> pd.DataFrame:
@@ -379,9 +429,11 @@ def cause_counts(flags: pd.DataFrame, merges: pd.DataFrame) -> pd.DataFrame:
     return out.reindex(order)
 
 
-def print_causes(flags: pd.DataFrame, merges: pd.DataFrame, rights: pd.DataFrame) -> None:
+def print_causes(flags: pd.DataFrame, merges: pd.DataFrame, rights: pd.DataFrame,
+                 every: pd.DataFrame) -> None:
     """The wrong flags by the cause of the first merge on their path, pooled and per world,
-    beside the right flags; the merges that raised most of them."""
+    beside the right flags; the merges that raised most of them; every merge beside a ban by
+    cause (:func:`merges_by_cause`)."""
     rights = rights.set_index("seed")
     wrong = flags.groupby("seed").size().reindex(rights.index, fill_value=0)
     rights["wrong flags"] = wrong
@@ -400,6 +452,15 @@ def print_causes(flags: pd.DataFrame, merges: pd.DataFrame, rights: pd.DataFrame
     print("\nwrong flags, distinct merges and distinct sets of values merged on, by the cause "
           "of the first merge joining two operators on their path, pooled:")
     print(table["all"].to_string())
+    if len(every):
+        every = every.assign(one=~every["two"].astype(bool))
+        print("\nevery merge inside a cluster with a suspended store, by cause: of one "
+              "operator / two (commonest operators of its groups), and the evaders it joined to "
+              "their suspended stores (what a rule against the cause would cost, at most):")
+        print(every.groupby("cause").agg(merges=("edge", "size"), one_operator=("one", "sum"),
+                                         two_operators=("two", "sum"),
+                                         evaders_joined=("evaders", "sum"))
+              .reindex([c for c in CAUSES if c in set(every["cause"])]).to_string())
     print("\nper world (flags):")
     print(table.xs("flags", axis=1, level=1).drop(columns="all").T.to_string())
     print("\nthe merges that raised the most wrong flags (items: comparison, groups using the "
@@ -419,13 +480,14 @@ def main(argv: list[str] | None = None) -> int:
         print("seeds 1900-1999 are held out", file=sys.stderr)
         return 2
     flags, missed, rule_rows, pair_counts = [], [], [], []
-    causes, merges, rights = [], [], []
+    causes, merges, rights, everything = [], [], [], []
     with tempfile.TemporaryDirectory(prefix="graphaudit-suspensions-") as tmp:
         for i in range(args.worlds):
             seed = args.seed + i
-            wrong, lost, (inside, of_owner, by_n), (why, joins, right, evaders) = one_world(
-                seed, args.stores, Path(tmp))
+            wrong, lost, (inside, of_owner, by_n), (why, joins, right, evaders, every) = \
+                one_world(seed, args.stores, Path(tmp))
             causes.append(why.assign(seed=seed))
+            everything.append(every.assign(seed=seed))
             merges.append(joins.assign(seed=seed))
             rights.append({"seed": seed, "right flags": right, "of them evaders": evaders})
             flags += [{"seed": seed, **row} for row in wrong]
@@ -452,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
                                 aggfunc="sum", fill_value=0, margins=True).to_string())
         print("\nby thread:", frame.groupby("thread")["stores"].sum().to_dict())
     print_causes(pd.concat(causes, ignore_index=True), pd.concat(merges, ignore_index=True),
-                 pd.DataFrame(rights))
+                 pd.DataFrame(rights), pd.concat(everything, ignore_index=True))
     rule = pd.DataFrame(rule_rows)
     print(f"\nvariant rule: {rule.iloc[:, 2].sum():,} of {rule.iloc[:, 1].sum():,} stores in "
           "the window are the brand's banned operator's")

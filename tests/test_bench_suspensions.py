@@ -34,7 +34,8 @@ def _items(*rows: tuple[str, int]) -> pd.DataFrame:
     ("score", _items(("address:return", 5)), "a single address of 2-9 groups"),
     ("score", _items(("address:return", 5), ("brand", 2)), "other"),
     ("score", _items(("phone+email", 3), ("payment", 12)), "other"),
-    ("score", _items(("address:warehouse", 12)), "other"),
+    ("score", _items(("address:warehouse", 12)), "a single address of 10+ groups"),
+    ("score", _items(("payment", 12)), "other"),
 ])
 def test_merge_cause(decided, items, cause):
     assert suspensions.merge_cause(decided, items) == cause
