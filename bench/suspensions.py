@@ -21,10 +21,11 @@ format) graphaudit's clusters are read against the truth four ways:
   order, weak cuts left out), classified by how it was decided (a return after a ban, held
   values) and by its items as evidence.csv writes them, each with the groups using its value
   when the merge was made: an ID document on both sides; two identifiers of 10+ groups
-  (services); one of 10+ groups beside a smaller address, or beside a brand; an address as
-  the merge's only item (2-9 groups, 10+); other. Counted per world and pooled, as flags and as
-  distinct merges, beside the right flags (and the evaders among them), with the merges that
-  raised the most;
+  (services); one of 10+ groups beside a smaller address, a smaller phone, e-mail or
+  account, or a brand; an address as the merge's only item (2-9 groups, 10+); other.
+  Counted per world and pooled, as flags, distinct merges and distinct values merged on,
+  beside the right flags (and the evaders among them), with the merges that raised the most,
+  and every merge beside a ban by cause (one operator's or two, the evaders it joined);
 * **the variant rule alone**: of the active stores whose brand varies a suspended brand and
   that opened within the rule's window after a ban of that brand (the brand's ``near`` level,
   ``scoring.brand_variant_windows``), how many are that brand's banned operator's; and the
@@ -107,8 +108,8 @@ TRUTH_KINDS = {"address": ("address",), "id_document": ("id",), "payment": ("acc
 #: why a merge joined two operators, in the order :func:`merge_cause` tests them
 CAUSES = ("a return after a ban", "held values", "a person (ID document) on both",
           "two services of 10+ groups", "a small service address plus a 10+ service",
-          "a 10+ service plus a brand", "a single address of 2-9 groups",
-          "a single address of 10+ groups", "other")
+          "a small phone, e-mail or account plus a 10+ service", "a 10+ service plus a brand",
+          "a single address of 2-9 groups", "a single address of 10+ groups", "other")
 
 #: a value used by this many groups (final clusters) or more is a service's
 SERVICE_GROUPS = 10
@@ -228,8 +229,8 @@ def merge_cause(decided: str, items: pd.DataFrame) -> str:
     """Why one merge joined two operators (one of :data:`CAUSES`), from how it was decided
     and its items (``comparison``, ``groups``): a return or held values by their own rule;
     else an ID document on both sides; else by the identifiers of :data:`SERVICE_GROUPS` or
-    more groups (services) beside a smaller address or a brand; else an address that is the
-    merge's only item, by its groups."""
+    more groups (services) beside a smaller address, a smaller phone, e-mail or account, or a
+    brand; else an address that is the merge's only item, by its groups."""
     if decided.startswith("return after a ban"):
         return "a return after a ban"
     if decided == "held values":
@@ -244,6 +245,8 @@ def merge_cause(decided: str, items: pd.DataFrame) -> str:
         return "two services of 10+ groups"
     if big.sum() == 1 and small_address.any():
         return "a small service address plus a 10+ service"
+    if big.sum() == 1 and (idents["comparison"].isin(["payment", "phone+email"]) & ~big).any():
+        return "a small phone, e-mail or account plus a 10+ service"
     if big.sum() == 1 and (comparison == "brand").any():
         return "a 10+ service plus a brand"
     if len(items) == 1 and items["comparison"].iloc[0].startswith("address:"):

@@ -33,7 +33,9 @@ def _items(*rows: tuple[str, int]) -> pd.DataFrame:
     ("score", _items(("brand", 2), ("address:warehouse", 60)), "a 10+ service plus a brand"),
     ("score", _items(("address:return", 5)), "a single address of 2-9 groups"),
     ("score", _items(("address:return", 5), ("brand", 2)), "other"),
-    ("score", _items(("phone+email", 3), ("payment", 12)), "other"),
+    ("score", _items(("phone+email", 2), ("address:return", 69)),
+     "a small phone, e-mail or account plus a 10+ service"),
+    ("score", _items(("phone+email", 3), ("payment", 5)), "other"),
     ("score", _items(("address:warehouse", 12)), "a single address of 10+ groups"),
     ("score", _items(("payment", 12)), "other"),
 ])
