@@ -212,10 +212,6 @@ _DECIMAL = (False, r"^\+?[0-9]+\.0+$", "ends in .0: a spreadsheet saved it as a 
 _NO_DIGIT = (False, r"^[^0-9]*$", "no digits: a placeholder (N/A, none, -), not a number")
 _ONE_DIGIT = (True, "^(?:" + "|".join(f"{d}+" for d in range(10)) + ")$",
               "one digit repeated: a placeholder, not a number")
-#: Excel's ways of keeping a long number as text, left in by an export: a leading apostrophe,
-#: or the formula ="..." (REPORT3 item 11: the number keyed with them links to nobody)
-_EXCEL_TEXT = (False, r"^'|^=\s*\"", "Excel's text marker ('... or =\"...\") around the "
-               "number: export the column as plain text")
 #: a list separator between digits: two numbers in one value, keyed as one that links to
 #: nobody (REPORT3 items 3 and 11)
 _TWO_NUMBERS = (False, r"[0-9][^0-9]*[,;，；、|][^0-9]*[0-9]",
@@ -226,8 +222,8 @@ _TWO_NUMBERS = (False, r"[0-9][^0-9]*[,;，；、|][^0-9]*[0-9]",
 #: pattern is matched on the value with separators out, RE2 pattern, reason); the first match
 #: gives the reason, and the value is dropped with a reject line (REPORT2 items 11, 12, 14).
 PLACEHOLDERS: dict[str, tuple[tuple[bool, str, str], ...]] = {
-    "id_document": (_SCIENTIFIC, _DECIMAL, _NO_DIGIT, _ONE_DIGIT, _EXCEL_TEXT, _TWO_NUMBERS),
-    "payment": (_SCIENTIFIC, _DECIMAL, _NO_DIGIT, _ONE_DIGIT, _EXCEL_TEXT, _TWO_NUMBERS),
+    "id_document": (_SCIENTIFIC, _DECIMAL, _NO_DIGIT, _ONE_DIGIT, _TWO_NUMBERS),
+    "payment": (_SCIENTIFIC, _DECIMAL, _NO_DIGIT, _ONE_DIGIT, _TWO_NUMBERS),
     "phone": (_SCIENTIFIC, _DECIMAL, _ONE_DIGIT,
               (True, r"^[0-9]{1,6}$", "too short for a phone number (fewer than 7 digits)"),
               (True, r"^[0-9]{16,}$", "more than 15 digits: two phone numbers in one value? "

@@ -159,15 +159,19 @@ def _column_names(names: list[str]) -> str:
 
 
 def reading_notes(records: RecordSet) -> list[str]:
-    """What the user should know about what was read, one line each: unknown columns, the
-    optional columns the analysis misses (:mod:`graphaudit.coverage`), files that lost many
-    rows or values, and nothing left to analyze."""
+    """What the user should know about what was read, one line each: unknown columns, Excel's
+    text markers taken off (per file and column), the optional columns the analysis misses
+    (:mod:`graphaudit.coverage`), files that lost many rows or values, and nothing left to
+    analyze."""
     lines = [f"Warning: {name} is not read: a data file is named stores, identities, payments "
              "or addresses, with .csv, .tsv, .jsonl or .parquet (.gz but for Parquet); rename "
              "it if it is one" for name in records.unread]
     lines += [f"Warning: {report.path}: ignoring unknown columns: "
              f"{_column_names(report.unknown_columns)}"
              for report in records.reports if report.unknown_columns]
+    lines += [f"Warning: {report.path}: Excel's text marker (=\"...\" or a leading ') taken off "
+              f"{count:,} {column} value{'s' if count > 1 else ''} (read as the text inside)"
+              for report in records.reports for column, count in report.unmarked.items()]
     lines += [f"Warning: {gap.describe()}" for gap in gaps(records.reports)]
     lines += [f"Warning: {loss}" for loss in losses(records.reports)]
     if records.reports and not records.reports[0].read:

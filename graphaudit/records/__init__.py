@@ -50,7 +50,7 @@ from .rejects import (
     is_rejects_file,
 )
 from .schema import FILE_KINDS, ID_TYPE_WORDS, SCHEMAS, STATUS_WORDS, Column, load_column_map
-from .validate import NULL_MARKERS, TEXT
+from .validate import NULL_MARKERS, TEXT, TEXT_MARKER, text_markers_off
 
 __all__ = [
     "BLOCK_SIZE",
@@ -74,6 +74,7 @@ __all__ = [
     "SCHEMAS",
     "STATUS_WORDS",
     "TEXT",
+    "TEXT_MARKER",
     "Column",
     "FileReport",
     "Fingerprint",
@@ -91,5 +92,6 @@ __all__ = [
     "load_column_map",
     "parse_dates",
     "read_records",
+    "text_markers_off",
     "unread_files",
 ]

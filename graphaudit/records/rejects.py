@@ -147,6 +147,10 @@ class FileReport:
     #: lines inside rejected records that read as rows of their own: what a quote left open
     #: ran over (one reject line each record; these rows are lost with it)
     swallowed: int = 0
+    #: values from which Excel's text marker (``="..."``, a leading ``'``) was taken off, by
+    #: column (``validate.text_markers_off``)
+    unmarked: Counter = field(default_factory=Counter)
+
     @property
     def rejected_total(self) -> int:
         return sum(self.rejected.values())

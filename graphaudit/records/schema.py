@@ -26,6 +26,9 @@ class Column:
     fallback: str | None = None
     #: other words for the choices, as Chinese exports write them (lower case -> choice)
     synonyms: tuple[tuple[str, str], ...] = ()
+    #: an identifier that is text, never a number to compute with (a store id, an ID number,
+    #: a phone): Excel's text markers around it are taken off (``validate.text_markers_off``)
+    text: bool = False
 
 
 #: a store's status as Chinese marketplace exports write it (REPORT4 item 18): without these,
@@ -44,7 +47,7 @@ ID_TYPE_WORDS = (("身份证", "CN_RESIDENT_ID"), ("居民身份证", "CN_RESIDE
 
 SCHEMAS: dict[str, tuple[Column, ...]] = {
     "stores": (
-        Column("store_id", required=True),
+        Column("store_id", required=True, text=True),
         Column("name"),
         Column("brand"),
         Column("marketplace"),
@@ -55,8 +58,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("status_reason"),
     ),
     "identities": (
-        Column("store_id", required=True),
-        Column("id_number", required=True),
+        Column("store_id", required=True, text=True),
+        Column("id_number", required=True, text=True),
         Column(
             "id_type",
             choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "USCC",
@@ -67,23 +70,23 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         ),
         Column("holder_name"),
         Column("role"),
-        Column("phone"),
-        Column("email"),
+        Column("phone", text=True),
+        Column("email", text=True),
     ),
     "payments": (
-        Column("store_id", required=True),
-        Column("account_number", required=True),
+        Column("store_id", required=True, text=True),
+        Column("account_number", required=True, text=True),
         Column("account_type", choices=("bank", "card", "wallet")),
         Column("institution"),
         Column("holder_name"),
     ),
     "addresses": (
-        Column("store_id", required=True),
+        Column("store_id", required=True, text=True),
         Column("address", required=True),
         Column("address_type", choices=("registered", "warehouse", "return", "other"),
                default="other"),
         Column("city"),
-        Column("postcode"),
+        Column("postcode", text=True),
         Column("country"),
     ),
 }

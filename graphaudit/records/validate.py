@@ -23,6 +23,10 @@ from .schema import SCHEMAS, Column
 #: phones are all ``\N`` loses nothing and fails no 10% rule (REPORT4 item 1)
 NULL_MARKERS = ("\\N", "NULL", "null", "Null")
 TEXT = pd.Series([""], dtype=str).dtype  # the dtype ``astype(str)`` gives: Arrow-backed strings
+#: Excel's marks of a cell kept as text, which exports meant for Excel leave in: a leading
+#: apostrophe (``'S0000001``) or the formula ``="S0000001"`` (its closing quote may be lost).
+#: Group 1 is the value without the mark.
+TEXT_MARKER = r"""^(?:'|=\s*"([^"]*)"?$)"""
 
 
 class Validator:
@@ -79,7 +83,12 @@ class Validator:
         for column in SCHEMAS[self.kind]:
             if column.name not in chunk:
                 chunk[column.name] = ""
-            chunk[column.name] = _blank_null_markers(_stripped(chunk[column.name]))
+            values = _stripped(chunk[column.name])
+            if column.text:
+                values, unmarked = text_markers_off(values)
+                if unmarked:
+                    self.report.unmarked[column.name] += unmarked
+            chunk[column.name] = _blank_null_markers(values)
             if not column.required:
                 self.report.filled[column.name] += int((chunk[column.name] != "").sum())
         written = chunk["store_id"]
@@ -186,6 +195,31 @@ def _stripped(values: pd.Series) -> pd.Series:
     if values.dtype != TEXT or values.hasnans:
         values = values.fillna("").astype(str)
     return values.str.strip()
+
+
+def text_markers_off(values: pd.Series) -> tuple[pd.Series, int]:
+    """``values`` (trimmed text) with Excel's text markers (:data:`TEXT_MARKER`) taken off,
+    and how many values had one.
+
+    The marker says "this cell is text, not a number": it is no part of the value, and kept it
+    would make ``="S0000001"`` another store than ``S0000001`` and an ID number another number
+    (docs/input.md). Only values starting with ``'`` or ``=`` pay the regular expression.
+
+    >>> plain, count = text_markers_off(pd.Series(['="S0000001"', "'6222", "S2"], dtype=str))
+    >>> plain.tolist(), count
+    (['S0000001', '6222', 'S2'], 2)
+    """
+    candidate = values.str.startswith(("'", "="))
+    if not candidate.any():
+        return values, 0
+    marked = values[candidate]
+    plain = marked.str.replace(TEXT_MARKER, r"\1", regex=True).str.strip()
+    changed = plain != marked
+    if not changed.any():
+        return values, 0
+    values = values.copy()
+    values[plain.index[changed]] = plain[changed]
+    return values, int(changed.sum())
 
 
 def _blank_null_markers(values: pd.Series) -> pd.Series:
