@@ -288,8 +288,8 @@ def flag_causes(table: pd.DataFrame, linkage, uses: pd.DataFrame
 
 def merges_by_cause(table: pd.DataFrame, linkage, uses: pd.DataFrame) -> pd.DataFrame:
     """Every merge (weak cuts left out) inside a final cluster that holds a suspended store,
-    with its cause (:func:`merge_cause`), whether the commonest true operators of the two
-    groups it joined differ (``two``), and the ``evaders`` it joined to their operator's
+    with its cause (:func:`merge_cause`), its ``score``, whether the commonest true operators
+    of the two groups it joined differ (``two``), and the ``evaders`` it joined to their operator's
     suspended stores (evading stores on one side, their operator's first suspended store on
     the other): what a rule against that cause would cost the evaders linked, at most."""
     merges = linkage.resolution.merges
@@ -298,7 +298,7 @@ def merges_by_cause(table: pd.DataFrame, linkage, uses: pd.DataFrame) -> pd.Data
     kept = merges[~merges["weak"].to_numpy(dtype=bool) &
                   np.isin(labels[merges["a"].to_numpy(np.int64)], labels[suspended])]
     if kept.empty:
-        return pd.DataFrame(columns=["edge", "cause", "two", "evaders"])
+        return pd.DataFrame(columns=["edge", "cause", "two", "evaders", "score"])
     items = merge_items(linkage, kept.index.to_numpy(), uses)
     by_edge = dict(tuple(items.groupby("edge")))
     code = pd.factorize(table["operator_id"])[0]
@@ -313,7 +313,8 @@ def merges_by_cause(table: pd.DataFrame, linkage, uses: pd.DataFrame) -> pd.Data
         common = cells.sort_values("n", ascending=False).drop_duplicates("label").set_index(
             "label")["op"]
         pairs = pd.DataFrame({"edge": part.index, "ga": group[part["a"].to_numpy(np.int64)],
-                              "gb": group[part["b"].to_numpy(np.int64)]})
+                              "gb": group[part["b"].to_numpy(np.int64)],
+                              "score": part["score"].to_numpy()})
         columns = ["edge", "op", "suspended", "evader"]
         sides = pairs.merge(cells, left_on="ga", right_on="label")[columns].merge(
             pairs.merge(cells, left_on="gb", right_on="label")[columns], on=["edge", "op"],
@@ -328,7 +329,7 @@ def merges_by_cause(table: pd.DataFrame, linkage, uses: pd.DataFrame) -> pd.Data
             pairs["gb"]).to_numpy()
         pairs["cause"] = [merge_cause(decided, by_edge.get(row, items.iloc[:0]))
                           for row in pairs["edge"]]
-        parts.append(pairs[["edge", "cause", "two", "evaders"]])
+        parts.append(pairs[["edge", "cause", "two", "evaders", "score"]])
     return pd.concat(parts, ignore_index=True)
 
 
@@ -456,14 +457,21 @@ def print_causes(flags: pd.DataFrame, merges: pd.DataFrame, rights: pd.DataFrame
           "of the first merge joining two operators on their path, pooled:")
     print(table["all"].to_string())
     if len(every):
-        every = every.assign(one=~every["two"].astype(bool))
+        two = every["two"].astype(bool)
+        every = every.assign(one=~two, one_below_1=~two & (every["score"] < 1),
+                             two_below_1=two & (every["score"] < 1),
+                             one_score=every["score"].where(~two),
+                             two_score=every["score"].where(two))
         print("\nevery merge inside a cluster with a suspended store, by cause: of one "
-              "operator / two (commonest operators of its groups), and the evaders it joined to "
-              "their suspended stores (what a rule against the cause would cost, at most):")
-        print(every.groupby("cause").agg(merges=("edge", "size"), one_operator=("one", "sum"),
-                                         two_operators=("two", "sum"),
-                                         evaders_joined=("evaders", "sum"))
-              .reindex([c for c in CAUSES if c in set(every["cause"])]).to_string())
+              "operator / two (commonest operators of its groups), those scoring under +1 bit, "
+              "their median scores, and the evaders it joined to their suspended stores (what "
+              "a rule against the cause would cost, at most):")
+        print(every.groupby("cause").agg(
+            merges=("edge", "size"), one=("one", "sum"), two=("two", "sum"),
+            one_under_1=("one_below_1", "sum"), two_under_1=("two_below_1", "sum"),
+            one_median=("one_score", "median"), two_median=("two_score", "median"),
+            evaders_joined=("evaders", "sum"))
+            .reindex([c for c in CAUSES if c in set(every["cause"])]).round(2).to_string())
     print("\nper world (flags):")
     print(table.xs("flags", axis=1, level=1).drop(columns="all").T.to_string())
     print("\nthe merges that raised the most wrong flags (items: comparison, groups using the "
