@@ -590,7 +590,8 @@ def test_a_full_width_store_id_is_the_same_store(tmp_path):
     result = run("validate", str(data), "--rejects", str(rejects))
     found = rejects_of(rejects)
     assert [(r["line"], r["field"], r["reason"]) for r in found] == [
-        ("3", "store_id", "duplicate store_id")], result.output
+        ("3", "store_id", "duplicate store_id, differing from the first row in name (the first "
+         "row is kept)")], result.output
     assert found[0]["value"] == "ST001 (written ＳＴ００１, read as ST001; first on line 2)"
     records = read_records(data, RejectsWriter(None))
     assert records.stores["store_id"].tolist() == ["ST001", "ST002", "st001"]
@@ -793,7 +794,8 @@ def test_a_store_id_with_an_invisible_character_is_the_same_store(tmp_path):
     rejects = tmp_path / "r.csv"
     run("validate", str(data), "--rejects", str(rejects))
     assert [(r["line"], r["reason"]) for r in rejects_of(rejects)] == [
-        ("3", "duplicate store_id")]
+        ("3", "duplicate store_id, differing from the first row in name (the first row is "
+         "kept)")]
     records = read_records(data, RejectsWriter(None))
     assert records.stores["store_id"].tolist() == ["S8", "S9", "S10"]
     assert records.identities["store_id"].tolist() == ["S9", "S10"]

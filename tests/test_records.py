@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from graphaudit import records
 from graphaudit.cli import main
 from graphaudit.errors import DataError
-from graphaudit.records import RejectsWriter, find_files, read_records
+from graphaudit.records import BLOCK_SIZE, RejectsWriter, find_files, read_records
 from graphaudit.records.dates import all_iso_dates
 
 STORES = ("store_id,name,brand,status,opened_on\n"
@@ -98,7 +98,9 @@ def test_duplicate_unknown_impossible_ragged_are_rejected(tmp_path):
     assert stores["read"] == 5 and stores["accepted"] == 3 and stores["rejected"] == 2
     assert stores["read"] == stores["accepted"] + stores["rejected"]
     by_line = {(r["file"], r["line"]): r for r in rejects}
-    assert by_line[("stores.csv", "4")]["reason"] == "duplicate store_id"
+    assert by_line[("stores.csv", "4")]["reason"] == (
+        "duplicate store_id, differing from the first row in name, brand, opened_on (the first "
+        "row is kept)")
     assert "first on line 2" in by_line[("stores.csv", "4")]["value"]
     assert by_line[("stores.csv", "5")]["field"] == "opened_on"
     assert by_line[("stores.csv", "5")]["reason"] == (
@@ -518,19 +520,49 @@ def test_a_header_repeated_inside_the_file_is_no_store(tmp_path):
 def test_a_second_row_of_a_store_with_another_status_says_so(tmp_path):
     """REPORT5 item 7: an export that appends status changes lists a store again, now
     suspended. The first row wins (docs/input.md), but its reject read like a harmless repeat
-    (`duplicate store_id`), and the ban was lost unseen. A repeat with the same status keeps
-    that reason; one with another status has its own, naming both."""
+    (`duplicate store_id`), and the ban was lost unseen. A repeat with another status names
+    the field, and its value both statuses; an empty status is the default, active."""
     data = tmp_path / "dup"
     write(data, "stores.csv", "store_id,status\nD1,active\nD2,suspended\nD3,\nD1,suspended\n"
           "D2,suspended\nD3,active\nD2,closed\n")
     result, rejects = run_validate(data, tmp_path)
+    status = "duplicate store_id, differing from the first row in status (the first row is kept)"
     assert [(r["line"], r["reason"], r["value"]) for r in rejects] == [
-        ("5", "duplicate store_id with another status (the first row is kept)",
-         "D1 (first on line 2, active; this row: suspended)"),
-        ("6", "duplicate store_id", "D2 (first on line 3)"),
-        ("7", "duplicate store_id", "D3 (first on line 4)"),
-        ("8", "duplicate store_id with another status (the first row is kept)",
-         "D2 (first on line 3, suspended; this row: closed)")]
+        ("5", status, "D1 (first on line 2, active; this row: suspended)"),
+        ("6", "duplicate store_id, identical to the first row", "D2 (first on line 3)"),
+        ("7", "duplicate store_id, identical to the first row", "D3 (first on line 4)"),
+        ("8", status, "D2 (first on line 3, suspended; this row: closed)")]
+
+
+@pytest.mark.parametrize("block_size", [96, BLOCK_SIZE])
+def test_a_repeated_store_row_names_the_fields_that_differ(tmp_path, block_size):
+    """REPORT6 item 2 (hfx's brief): a store's second row was rejected as `duplicate
+    store_id`, which did not say whether it was a copy or another store under the same id.
+    The reason names the fields that differ from the first row (compared as read: the same
+    date written two ways is the same), or says the row is identical; also when the first
+    row was in an earlier block of the file."""
+    data = tmp_path / "dup"
+    write(data, "stores.csv", STORES + "S3,Gamma,acme,closed,2019-05-06\n"
+          "S1,Alpha,mpow,active,2021/3/4\n"  # the same row, its date written another way
+          "S2,Beta,,suspended,2020-01-01\n"
+          "S3,Gamma,acme,suspended,2019-05-06\n"
+          "S1,Alpha2,mpow2,active,2021-03-05\n")
+    rejects = tmp_path / "rejects.csv"
+    with RejectsWriter(rejects) as writer:
+        records = read_records(data, writer, block_size=block_size)
+    assert records.stores["name"].tolist() == ["Alpha", "Beta", "Gamma"]
+    with open(rejects, encoding="utf-8", newline="") as handle:
+        found = [(r["line"], r["reason"], r["value"]) for r in csv.DictReader(handle)]
+    differs = "duplicate store_id, differing from the first row in {} (the first row is kept)"
+    assert found == [
+        ("5", "duplicate store_id, identical to the first row", "S1 (first on line 2)"),
+        ("6", "duplicate store_id, identical to the first row", "S2 (first on line 3)"),
+        ("7", differs.format("status"), "S3 (first on line 4, closed; this row: suspended)"),
+        ("8", differs.format("name, brand, opened_on"), "S1 (first on line 2)")]
+    assert records.reports[0].rejected == {
+        "store_id: duplicate store_id, identical to the first row": 2,
+        f"store_id: {differs.format('status')}": 1,
+        f"store_id: {differs.format('name, brand, opened_on')}": 1}
 
 
 def test_line_numbers_after_a_ragged_row_in_a_later_block(tmp_path):

@@ -48,14 +48,22 @@ class Validator:
         self.rejects = rejects
         self.store_ids = store_ids
         self.first_line: dict[str, int] = {}  # stores: store_id -> line it was first seen on
-        #: stores: store_id -> the status of its first row, when not active (few)
-        self.first_status: dict[str, str] = {}
+        #: stores: the rows accepted so far (the frames :meth:`check` returned, which the
+        #: reader keeps too), where a repeated store's first row is looked up
+        self.accepted: list[pd.DataFrame] = []
 
     def reject(self, lines, field: str, reason: str, values=None) -> None:
-        values = [""] * len(lines) if values is None else values
-        for line, value in zip(lines, values, strict=True):
+        """Reject the rows of ``lines`` for one ``reason`` (``field`` "row": the whole row)."""
+        lines = list(lines)
+        values = [""] * len(lines) if values is None else list(values)
+        self.reject_each(lines, field, [reason] * len(lines), values)
+
+    def reject_each(self, lines: list, field: str, reasons: list[str], values: list) -> None:
+        """Reject the rows of ``lines``, each for its reason, counted by reason."""
+        for line, reason, value in zip(lines, reasons, values, strict=True):
             self.rejects.add(Reject(self.file, int(line), field, reason, str(value)[:200]))
-        self.report.rejected[reason if field == "row" else f"{field}: {reason}"] += len(lines)
+        self.report.rejected.update(reasons if field == "row" else
+                                    [f"{field}: {reason}" for reason in reasons])
 
     def drop(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reasons) -> None:
         """Reject the values of ``field`` where ``mask`` holds, keeping their rows: one reject
@@ -98,7 +106,10 @@ class Validator:
             ok &= self._check_column(chunk, column, ok)
         ok &= self._check_store_ids(chunk, ok, written)
         names = [c.name for c in SCHEMAS[self.kind]] + ["_line"]
-        return chunk[names] if ok.all() else chunk.loc[ok, names]
+        good = chunk[names] if ok.all() else chunk.loc[ok, names]
+        if self.kind == "stores":
+            self.accepted.append(good)
+        return good
 
     def _check_column(self, chunk: pd.DataFrame, column: Column, ok: pd.Series) -> pd.Series:
         values = chunk[column.name]
@@ -143,24 +154,8 @@ class Validator:
             # dict.update over zip runs in C; the ids kept are unique (first in chunk, not seen).
             self.first_line.update(zip(ids[ok & ~dup].tolist(),
                                        chunk["_line"][ok & ~dup].tolist(), strict=True))
-            status = chunk["status"].replace("", "active")
-            flagged = ok & ~dup & (status != "active")
-            if flagged.any():
-                self.first_status.update(zip(ids[flagged].tolist(), status[flagged].tolist(),
-                                             strict=True))
             if dup.any():
-                first = {sid: self.first_line.get(sid) for sid in ids[dup]}
-                for index in chunk.index[dup]:
-                    sid = ids[index]
-                    read = f"written {written[index]}, read as {sid}; " if (
-                        written[index] != sid) else ""
-                    before, now = self.first_status.get(sid, "active"), status[index]
-                    reason, differs = "duplicate store_id", ""
-                    if now != before:  # a later export's status change (REPORT5 item 7)
-                        reason = "duplicate store_id with another status (the first row is kept)"
-                        differs = f", {before}; this row: {now}"
-                    self.reject([chunk.at[index, "_line"]], "store_id", reason,
-                                [f"{sid} ({read}first on line {first[sid]}{differs})"])
+                self._reject_repeats(chunk.loc[dup], written[dup], chunk.loc[ok & ~dup])
             return ~dup
         # One C-level issuperset proves the usual case (every id known); only a chunk with an
         # unknown id pays the per-value loop.
@@ -169,6 +164,37 @@ class Validator:
         unknown = ~_member_of(ids, self.store_ids) & ok
         self._reject_where(chunk, unknown, "store_id", "store_id not among the accepted stores")
         return ~unknown
+
+    def _reject_repeats(self, repeats: pd.DataFrame, written: pd.Series,
+                        accepted: pd.DataFrame) -> None:
+        """Reject the ``repeats`` of accepted stores, each reason naming the fields in which the
+        row differs from its store's first row (or saying it is identical): a later
+        export's status change (REPORT5 item 7), a renamed store, or a copy. The first rows are
+        looked up in bulk (this chunk's ``accepted`` rows, and earlier chunks'), and the fields
+        compared column by column, in Arrow; only writing the reject lines is per row."""
+        ids = repeats["store_id"]
+        wanted = pa.array(ids.unique(), type=pa.large_string())
+        found = [frame.loc[pc.is_in(pa.array(frame["store_id"], type=pa.large_string()),
+                                    value_set=wanted).to_numpy(zero_copy_only=False)]
+                 for frame in (*self.accepted, accepted)]
+        first = (pd.concat(found).set_index("store_id").reindex(ids)
+                 .set_axis(repeats.index, axis=0))
+        fields = [c.name for c in SCHEMAS["stores"] if c.name != "store_id"]
+        code = np.zeros(len(repeats), dtype=np.int64)
+        for bit, name in enumerate(fields):
+            differs = first[name].fillna("").astype(str) != repeats[name].fillna("").astype(str)
+            code |= differs.to_numpy(dtype=bool) << bit
+        reasons = {int(c): _repeat_reason([n for b, n in enumerate(fields) if c >> b & 1])
+                   for c in np.unique(code)}
+        status_differs = code >> fields.index("status") & 1 == 1
+        text = ids.astype(str)
+        read = ("written " + written.astype(str) + ", read as " + text + "; ").where(
+            written != ids, "")
+        status = (", " + first["status"].astype(str) + "; this row: "
+                  + repeats["status"].astype(str)).where(status_differs, "")
+        values = text + " (" + read + "first on line " + first["_line"].astype(str) + status + ")"
+        lines = repeats["_line"].tolist()
+        self.reject_each(lines, "store_id", [reasons[c] for c in code.tolist()], values.tolist())
 
     def _seen_before(self, ids: pd.Series) -> pd.Series:
         """Which ids were accepted in an earlier chunk. Usually none: one C-level isdisjoint
@@ -181,6 +207,14 @@ class Validator:
     def _reject_where(self, chunk: pd.DataFrame, mask: pd.Series, field: str, reason: str) -> None:
         if mask.any():
             self.reject(chunk.loc[mask, "_line"], field, reason, chunk.loc[mask, field])
+
+
+def _repeat_reason(fields: list[str]) -> str:
+    """The reason of a repeated store row that differs from the first in ``fields``."""
+    if not fields:
+        return "duplicate store_id, identical to the first row"
+    return (f"duplicate store_id, differing from the first row in {', '.join(fields)} "
+            "(the first row is kept)")
 
 
 def _member_of(values: pd.Series, known: Container[str]) -> pd.Series:
