@@ -144,6 +144,16 @@ class GraphStore:
             self.driver.verify_connectivity()
             self.run_read(statement("ping"))
 
+    def answers(self) -> bool:
+        """True when the server answers a ping now: one attempt and no retry, so that after a
+        failure a caller can say at once whether the server is still up."""
+        try:
+            with self._session() as session:
+                session.run(statement("ping")).consume()
+        except (DriverError, Neo4jError, OSError):
+            return False
+        return True
+
     @contextmanager
     def translated(self, doing: str) -> Iterator[None]:
         """Turn driver errors into graphaudit's errors, never showing the password."""

@@ -4,6 +4,8 @@
 #   bash scripts/neo4j.sh start    # fetch jars once, start (or report the running one), write .neo4j/connection.env
 #   bash scripts/neo4j.sh stop     # SIGTERM, up to 60 s, then SIGKILL; harmless when not running
 #   bash scripts/neo4j.sh status   # exit 0 and print the URI when the server answers Bolt, else exit 1
+#                                  # (start and status say when the last server ended without
+#                                  # stop, and whether of an OutOfMemoryError)
 #   bash scripts/neo4j.sh import ARGFILE
 #                                  # stop the server, run `neo4j-admin database import full` with
 #                                  # the arguments in ARGFILE (one a line) into database neo4j,
@@ -86,7 +88,11 @@ JVM_FLAGS=(
   -XX:+UseG1GC
   -XX:-OmitStackTraceInFastThrow
   -XX:+DisableExplicitGC
-  -XX:+ExitOnOutOfMemoryError
+  # Not -XX:+ExitOnOutOfMemoryError (bin/neo4j leaves it commented out too): with it, one
+  # read-only query that builds a string or a list the transaction memory limit does not
+  # track (docs/security.md) ran the heap out and the server exited, cutting every other
+  # session off. Without it the query fails with Neo4j's OutOfMemoryError and the server
+  # stays up (REPORT6 item 1).
 )
 
 # Class data sharing (JDK 13+ dynamic archives): a JVM's first run writes the classes it loaded
@@ -313,6 +319,22 @@ show_log_tail() {
   echo "(no server log in $LOGS_DIR)" >&2
 }
 
+# A server gone without `stop` leaves its pid file: say so, and why when its console log
+# knows (an OutOfMemoryError: with -XX:+ExitOnOutOfMemoryError, which older starts gave, one
+# query could end the server). Prints nothing when the last server was stopped.
+report_dead_server() {
+  local pid oom
+  [ -f "$PID_FILE" ] || return 0
+  pid="$(tr -dc '0-9' <"$PID_FILE")"
+  oom="$(grep -a -o 'Terminating due to java.lang.OutOfMemoryError.*\|java.lang.OutOfMemoryError.*' \
+    "$CONSOLE_LOG" 2>/dev/null | tail -n 1 | cut -c1-200 || true)"
+  if [ -n "$oom" ]; then
+    say "the last server (pid ${pid:-?}) died of an OutOfMemoryError (\"$oom\" in $CONSOLE_LOG)" >&2
+  else
+    say "the last server (pid ${pid:-?}) exited without \`stop\` (see $CONSOLE_LOG)" >&2
+  fi
+}
+
 kill_server() { # kill_server PID: SIGTERM, wait, SIGKILL
   local pid="$1" waited=0
   kill -TERM "$pid" 2>/dev/null || true
@@ -434,6 +456,8 @@ write_conf() { # write_conf PORT [FILE]: the settings of this script, into FILE 
   local target="${2:-$CONF_DIR/neo4j.conf}" tmp="$CONF_DIR/neo4j.conf.tmp"
   cat >"$tmp" <<EOF
 # Written by scripts/neo4j.sh on every start: edits here are overwritten.
+# JVM: ${JVM_FLAGS[*]} -Xms$HEAP_INIT -Xmx$HEAP_MAX
+# (not a setting: the line makes \`start\` restart a server started with other JVM flags)
 server.directories.data=$DATA_DIR
 server.directories.logs=$LOGS_DIR
 server.directories.run=$RUN_DIR
@@ -546,6 +570,7 @@ cmd_start() {
 
   fetch_shell
   pid="$(server_pid)"
+  [ -n "$pid" ] || report_dead_server
   port="$(current_port || true)"
   if [ -n "$pid" ] && [ -n "$port" ] && [ -d "$CONF_DIR" ] && ! conf_current "$port"; then
     # e.g. a server started before LOAD CSV was locked: settings apply only on a start
@@ -679,6 +704,7 @@ cmd_status() {
   pid="$(server_pid)"
   if [ -z "$pid" ]; then
     echo "neo4j.sh: not running" >&2
+    report_dead_server
     return 1
   fi
   port="$(current_port || true)"

@@ -1542,6 +1542,73 @@ def test_a_store_made_world_readable_before_is_fixed_on_start(private_server):
     assert _loose_modes(state) == []
 
 
+#: a string the transaction memory limit does not track, doubled 40 times (REPORT6 item 1)
+HEAP_EATER = "RETURN size(reduce(s = '', x IN range(1, 40) | s + s + 'xxxxxxxxxxxxxxxx')) AS n"
+
+
+@pytest.mark.neo4j
+def test_a_read_only_query_that_runs_the_heap_out_fails_alone_and_the_server_stays_up(
+        private_server, tmp_path):
+    """REPORT6 item 1: one read-only query ran the heap out and the server, started with
+    -XX:+ExitOnOutOfMemoryError, exited, cutting every other session off. Now the query fails
+    at once with what happened and what to do (the driver does not run it again), and the
+    same server answers the next query."""
+    pid = (private_server.state / "neo4j.pid").read_text().strip()
+    (tmp_path / "mem2.cypher").write_text(HEAP_EATER)
+    (tmp_path / "one.cypher").write_text("RETURN 41 + 1 AS answer")
+    query = private_server.graphaudit("query", str(tmp_path / "mem2.cypher"), "--timeout", "60")
+    _, err = query.communicate(timeout=300)
+    assert query.returncode == 1, err
+    assert "out of memory" in err and "not run again" in err and "still up" in err, err
+    assert "Traceback" not in err and "retried" not in err, err
+    status = private_server.script("status")
+    assert status.returncode == 0 and f"(pid {pid})" in status.stderr, status.stderr
+    after = private_server.graphaudit("query", str(tmp_path / "one.cypher"))
+    out, err = after.communicate(timeout=120)
+    assert after.returncode == 0 and "42" in out, err
+
+
+@pytest.mark.neo4j
+def test_start_restarts_a_server_started_with_other_jvm_flags(private_server):
+    """The JVM flags are a line of neo4j.conf, so that a server an older neo4j.sh started
+    (with -XX:+ExitOnOutOfMemoryError) is restarted with today's flags, not reused."""
+    conf = private_server.state / "conf" / "neo4j.conf"
+    lines = conf.read_text().splitlines(keepends=True)
+    jvm = [i for i, line in enumerate(lines) if line.startswith("# JVM: ")]
+    assert len(jvm) == 1 and "-Xmx640m" in lines[jvm[0]]
+    lines[jvm[0]] = lines[jvm[0]].rstrip("\n") + " -XX:+ExitOnOutOfMemoryError\n"
+    conf.write_text("".join(lines))
+    old = (private_server.state / "neo4j.pid").read_text().strip()
+    started = private_server.script("start")
+    assert started.returncode == 0 and "restarting" in started.stdout, started.stdout
+    pid = (private_server.state / "neo4j.pid").read_text().strip()
+    assert pid != old
+    assert b"-XX:+ExitOnOutOfMemoryError" not in Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+@pytest.mark.parametrize("console, said", [
+    ("Terminating due to java.lang.OutOfMemoryError: Java heap space\n",
+     "died of an OutOfMemoryError (\"Terminating due to java.lang.OutOfMemoryError: Java heap "
+     "space\""),
+    ("INFO  Started.\n", "exited without `stop`")])
+def test_status_says_why_the_last_server_is_gone(tmp_path, console, said):
+    """A server gone without `stop` leaves its pid file; status says so, and names the
+    OutOfMemoryError its console log ends with (how a query took the server down)."""
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(ROOT / "scripts" / "neo4j.sh", tmp_path / "scripts" / "neo4j.sh")
+    (tmp_path / ".neo4j" / "logs").mkdir(parents=True)
+    (tmp_path / ".neo4j" / "logs" / "console.log").write_text(console)
+    (tmp_path / ".neo4j" / "neo4j.pid").write_text("4194304\n")  # above any pid_max
+    status = subprocess.run(["bash", str(tmp_path / "scripts" / "neo4j.sh"), "status"],
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 1
+    assert f"the last server (pid 4194304) {said}" in status.stderr, status.stderr
+    (tmp_path / ".neo4j" / "neo4j.pid").unlink()  # stopped with `stop`: nothing to say
+    status = subprocess.run(["bash", str(tmp_path / "scripts" / "neo4j.sh"), "status"],
+                            capture_output=True, text=True, timeout=60)
+    assert status.returncode == 1 and "last server" not in status.stderr, status.stderr
+
+
 @pytest.mark.neo4j
 def test_kill_9_of_neo4j_mid_load_then_a_rerun_gives_identical_counts(private_server, tmp_path):
     """The probe that held: a load cut by kill -9, the server restarted, the load run again."""

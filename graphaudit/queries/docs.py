@@ -45,7 +45,9 @@ graphaudit query --list [--format json]               # every query, its paramet
   them finds nothing without hubs but would with them, its hint says so and suggests
   `-p include_hubs=true`.
 * Long tables in a terminal are paged; `--format csv` or `json` is for scripts. A query stops
-  after `--timeout` seconds (300 by default).
+  after `--timeout` seconds (300 by default). One that runs the server out of memory is
+  stopped and not run again; the message says whether the server is still up
+  (docs/security.md).
 * A list in a table or CSV cell is joined by `;`, unless one of its items holds a `;` (an
   address's spellings in path-between's `raw`: `Room 3218; Bldg 20; ...`): then the cell is a
   JSON array, `["Room 3218; Bldg 20; ...","Rm 3218, Blk 20, ..."]`. `--format json` keeps

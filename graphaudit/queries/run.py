@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from .. import readonly
-from ..errors import QueryError
+from ..errors import GraphauditError, Neo4jUnavailable, QueryError
 from ..identifiers import KINDS, LABELS, RELATIONSHIPS
 from ..normalize import identifier_key
 from ..privacy import (
@@ -385,6 +385,45 @@ def _unexplained(message: str | None) -> str:
     return message.replace('"EXPLAIN\n', '"').replace('"EXPLAIN', '"')
 
 
+class _NotRunAgain(Exception):
+    """A failure of the query itself, raised out of the transaction function in place of the
+    driver's error so that the driver does not run the query again: a query that ran the heap
+    out does it again, and a connection lost to the server's long GC pause (no answer for two
+    minutes) was most likely lost to the query's own garbage (REPORT6 item 1)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _is_memory_error(code: str | None) -> bool:
+    """True for Neo4j's transient memory errors (OutOfMemoryError of the heap,
+    MemoryPoolOutOfMemoryError of the transaction memory limit)."""
+    return bool(code) and code.startswith("Neo.TransientError.General.") and "Memory" in code
+
+
+def _not_run_again(store: object, name: str, error: Exception,
+                   show_pii: bool) -> GraphauditError:
+    """What a user needs after a query ran the server out of memory or lost the connection
+    while it ran: what happened, whether the server is still up, and what to do."""
+    code = getattr(error, "code", None)
+    if _is_memory_error(code):
+        what = (f"query {name!r} ran the Neo4j server out of memory ({code.rsplit('.', 1)[-1]}: "
+                f"{scrub(getattr(error, 'message', None) or str(error), show_pii)}) and was "
+                "stopped, not run again")
+    else:
+        what = (f"query {name!r} lost its connection to the Neo4j server while it ran (the "
+                "server stopped answering: a long pause, often of a query that fills the heap); "
+                "it is not run again")
+    if store.answers():
+        return QueryError(f"{what}; the server is still up. Make the query build less (a "
+                          "smaller range, fewer or shorter strings, a LIMIT) or give the server "
+                          "more heap (scripts/neo4j.sh: GRAPHAUDIT_NEO4J_HEAP_MAX)")
+    return Neo4jUnavailable(f"{what}; the server no longer answers: start it again (`bash "
+                            "scripts/neo4j.sh start` for the local one), and make the query "
+                            "build less")
+
+
 def run_query(
     store: object,
     query: Query,
@@ -406,9 +445,10 @@ def run_query(
     ``timeout`` (seconds) asks the server to stop a query that runs longer.
 
     Raises ParameterError (bad parameters), QueryError (writes without ``write``; a Cypher
-    error), Neo4jUnavailable (the server is gone).
+    error; the server ran out of memory or the connection was lost while the query ran: neither
+    is retried), Neo4jUnavailable (the server is gone).
     """
-    from neo4j.exceptions import ClientError
+    from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
     import neo4j
 
@@ -422,10 +462,17 @@ def run_query(
         return summary.query_type, summary.plan
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[list[str], list[list[object]], object]:
-        result = tx.run(query.statement, cypher_params)
-        keys = list(result.keys())
-        rows = [[_plain(v) for v in record.values()] for record in result]
-        return keys, rows, result.consume()
+        try:
+            result = tx.run(query.statement, cypher_params)
+            keys = list(result.keys())
+            rows = [[_plain(v) for v in record.values()] for record in result]
+            return keys, rows, result.consume()
+        except TransientError as exc:
+            if _is_memory_error(exc.code):
+                raise _NotRunAgain(exc) from exc
+            raise
+        except (ServiceUnavailable, SessionExpired) as exc:
+            raise _NotRunAgain(exc) from exc
 
     if not write:
         readonly.check_statement(query.statement, query.name)
@@ -444,6 +491,8 @@ def run_query(
                 readonly.check_plan(plan, query.name)
             run = session.execute_write if write else session.execute_read
             keys, values, summary = run(neo4j.unit_of_work(timeout=timeout)(work))
+        except _NotRunAgain as exc:
+            raise _not_run_again(store, query.name, exc.error, show_pii) from None
         except ClientError as exc:
             if exc.code and "Security" in exc.code:
                 raise
