@@ -416,14 +416,17 @@ def one_world(seed: int, stores: int, tmp: Path) -> tuple[
 
 
 def cause_counts(flags: pd.DataFrame, merges: pd.DataFrame) -> pd.DataFrame:
-    """Wrong flags, distinct merges and distinct sets of values merged on per cause (rows:
-    :data:`CAUSES`), per ``seed`` and pooled: columns ``(seed or "all", "flags" | "merges" |
-    "values")``."""
+    """Wrong flags (and of them, those whose merge scored under +1 bit), distinct merges and
+    distinct sets of values merged on per cause (rows: :data:`CAUSES`), per ``seed`` and
+    pooled: columns ``(seed or "all", "flags" | "under_1" | "merges" | "values")``."""
     def counts(f: pd.DataFrame, m: pd.DataFrame) -> pd.DataFrame:
         m = m[m["flags"] > 0]
+        low = pd.MultiIndex.from_frame(m.loc[m["score"] < 1, ["seed", "edge"]])
+        under = pd.MultiIndex.from_frame(f[["seed", "edge"]]).isin(low)
         return pd.DataFrame({"flags": f["cause"].value_counts(),
+                             "under_1": f.loc[under, "cause"].value_counts(),
                              "merges": m["cause"].value_counts(),
-                             "values": m.drop_duplicates(["seed", "values"])["cause"]
+                             "values": m.drop_duplicates(["seed", "cause", "values"])["cause"]
                              .value_counts()})
     parts = {"all": counts(flags, merges)}
     for seed, f in flags.groupby("seed"):

@@ -54,3 +54,19 @@ def test_first_cross_merges_takes_the_merge_that_first_mixed_the_stores_operator
     operator = np.array(["A", "A", "B", "C", "A", "A", "C", "D", "A"])
     found = suspensions.first_cross_merges(merges, operator, np.array([0, 1, 4, 5, 2, 8]))
     assert found.to_dict() == {0: 5, 1: 5, 2: 1, 4: 3, 5: 3, 8: 3}
+
+
+def test_cause_counts_keep_each_worlds_merges_apart():
+    # Merge row 7 exists in both worlds: a weak one (+0.5 bits) in 1801, a strong one in 1802.
+    merges = pd.DataFrame({"seed": [1801, 1802, 1802], "edge": [7, 7, 9], "flags": [2, 1, 1],
+                           "cause": ["other", "other", "held values"],
+                           "values": ["address:return=x", "payment=y", "payment=y"],
+                           "score": [0.5, 4.0, -1.0]})
+    flags = pd.DataFrame({"seed": [1801, 1801, 1802, 1802], "edge": [7, 7, 7, 9],
+                          "cause": ["other", "other", "other", "held values"]})
+    counts = suspensions.cause_counts(flags, merges)
+    assert counts["all"].to_dict("index") == {
+        "held values": {"flags": 1, "under_1": 1, "merges": 1, "values": 1},
+        "other": {"flags": 3, "under_1": 2, "merges": 2, "values": 2}}
+    assert counts[1802].loc["other"].to_dict() == {"flags": 1, "under_1": 0, "merges": 1,
+                                                   "values": 1}
