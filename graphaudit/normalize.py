@@ -52,6 +52,8 @@ __all__ = [
     "names_agree",
     "names_agree_pairs",
     "phone_key",
+    "is_phone_number",
+    "PHONE_NOT_EMAIL",
     "prepare_address_forms",
     "store_id_key",
     "store_id_keys",
@@ -448,17 +450,40 @@ def phone_key(raw: str, region: str | None = "CN") -> str:
     return key if key is not None else fallback
 
 
+def is_phone_number(raw: str, region: str | None = "CN") -> bool:
+    """Whether ``raw`` is a phone number by :func:`phone_key`'s reading: its key is an E.164
+    number that phonenumbers finds valid (in a range its country gives out), so that a value
+    written in another identifier's column can be told to be a phone. Valid, not merely
+    possible: a QQ number or an order number of 5 to 10 digits is a "possible" number.
+
+    >>> is_phone_number("+86 138 0013 8000"), is_phone_number("10001")
+    (True, False)
+    """
+    try:
+        key = phone_key(raw, region)
+        return key.startswith("+") and phonenumbers.is_valid_number(phonenumbers.parse(key))
+    except (ValueError, phonenumbers.NumberParseException):
+        return False
+
+
+#: why a phone number written in the e-mail column is no e-mail (a column swapped, or a
+#: seller who wrote a phone where the form asked for an e-mail): the mirror of
+#: :func:`phone_key`'s "an e-mail address, not a phone number"
+PHONE_NOT_EMAIL = "a phone number, not an e-mail address"
+
+
 def email_key(raw: str) -> str:
     """Return the key of an e-mail address: NFKC, trimmed, lower case.
 
-    Raises ``ValueError`` when the value is empty or has no ``@``.
+    Raises ``ValueError`` when the value is empty or has no ``@``, saying so when it is a
+    phone number (:func:`is_phone_number`: :data:`PHONE_NOT_EMAIL`).
 
     >>> email_key("  Li.Na@Example.COM ")
     'li.na@example.com'
     """
     key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw).strip().lower())
     if "@" not in key:
-        raise ValueError("not an e-mail address")
+        raise ValueError(PHONE_NOT_EMAIL if is_phone_number(raw) else "not an e-mail address")
     return key
 
 

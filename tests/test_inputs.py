@@ -475,6 +475,31 @@ def test_a_local_number_without_its_area_code_is_rejected_not_linked(tmp_path):
                                    in r["reason"] for r in local), local
 
 
+def test_a_phone_number_in_the_email_column_is_rejected_as_one(tmp_path):
+    """hfx's brief (REPORT6 export quirks): `13800138000` or `+86 138 0013 8000` where an
+    e-mail is expected was rejected as `not an e-mail address`, which sent the user looking for
+    a typo in an address. It is rejected saying it is a phone number (the phone rule's
+    reading, phonenumbers' valid ranges); other values without an @ keep the generic reason,
+    a QQ number among them, and the rejects file masks them all."""
+    data = tmp_path / "swapped"
+    emails = {"E1": "13800138000", "E2": "+86 138 0013 8000", "E3": "(010) 6552-9988",
+              "E4": "li.na at 163.com", "E5": "10001", "E6": "65529988", "E7": "li@163.com"}
+    write_csv(data / "stores.csv", ["store_id", "name"], [[s, s] for s in emails])
+    write_csv(data / "identities.csv", ["store_id", "id_number", "id_type", "email"],
+              [[s, f"P10000{k}", "PASSPORT", e] for k, (s, e) in enumerate(emails.items())])
+    rejects = tmp_path / "rj.csv"
+    result = run("validate", str(data), "--rejects", str(rejects))
+    assert result.exit_code == 1, result.output  # 6 of 7 e-mails dropped: past the 10% rule
+    found = {r["line"]: r for r in rejects_of(rejects)}
+    phone = "a phone number, not an e-mail address; value dropped, rest of row kept"
+    other = "not an e-mail address; value dropped, rest of row kept"
+    assert {line: r["reason"] for line, r in found.items()} == {
+        "2": phone, "3": phone, "4": phone, "5": other, "6": other, "7": other}
+    assert all(r["field"] == "email" for r in found.values())
+    text = rejects.read_text(encoding="utf-8")
+    assert "138" not in text and "6552" not in text and "10001" not in text, text
+
+
 def test_parquet_integer_identifiers_with_a_null_keep_their_digits(tmp_path):
     """REPORT2 item 15: an int64 column with a null went through float64: a phone got a 0
     appended and 19-digit accounts that differ in their last digits became one key."""
