@@ -549,8 +549,10 @@ def display_identifiers(kind, key, text: pa.Array, show_pii: bool,
 # ---------------------------------------------------------------------------------------------
 # Scrubbing free text: scalar and Arrow side by side
 
-_DATE = r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
-#: a date (``2022-03-01``, ``20220301``), or a date and time as ISO 8601 and logs write it
+_DATE = (r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}"
+         r"|(?<![A-Za-z])(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
+#: a date (``2022-03-01``, ``20220301``; eight digits right after a letter are a passport's
+#: number, ``E19870512``, not a date), or a date and time as ISO 8601 and logs write it
 #: (``2026-11-30T19:08:01.5+00:00``): kept whole, found before runs of digits so that a date's
 #: digits never join a number beside it and a time's seconds never read as a run
 _WHEN = (rf"(?:{_DATE})(?:[T ]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:[.,]\d+)?)?"
