@@ -104,6 +104,12 @@ REFUSED = {
     "write": "MATCH (s) SET s.x = 1",
     "foreach": "MATCH (n) FOREACH (x IN [1] | SET n.a = x)",
     "profile": "PROFILE MATCH (n) RETURN n",
+    # Neo4j decodes \uXXXX before it reads the query: \u0027 closes the string, \u000a the
+    # comment, that the text check reads as open (REPORT7 item 3)
+    "escaped quote": r"WITH 'a\u0027 AS x CALL { LOAD CSV FROM 'file:///etc/passwd' AS r "
+                     r"RETURN r } RETURN x, r //'",
+    "escaped line end": r"MATCH (n) RETURN n // \u000a CALL dbms.listConfig() YIELD name",
+    "escaped keyword": r"MATCH (n) \u0053ET n.x = 1",
 }
 
 
@@ -119,6 +125,7 @@ def test_the_statement_check_refuses_what_is_not_a_plain_read(text):
     "CALL db.labels() YIELD label RETURN label",
     "MATCH (a:Store) CALL (a) { MATCH (a)--(b) RETURN count(b) AS c } RETURN a.store_id, c",
     "WITH {use: 1, create: 2} AS m RETURN m.use // DELETE everything",
+    r"RETURN 'C:\\users\\' AS path",  # an escaped backslash before a u is no \u escape
 ])
 def test_the_statement_check_lets_reads_through(text):
     check_statement(text)
