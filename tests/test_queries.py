@@ -146,6 +146,20 @@ def test_bad_parameters_are_errors_that_name_them(given, named):
         bind_parameters(parse_query(HEADER), given)
 
 
+def test_parameters_the_driver_cannot_send_are_usage_errors():
+    """REPORT7 items 4 and 5: bytes that are not UTF-8 (as a terminal of another encoding
+    passes them) and an integer beyond 64 bits stopped the driver with a traceback."""
+    query = parse_query("// name: x\n// param: n int[0..99999999999999999999999]\nRETURN $n")
+    with pytest.raises(ParameterError, match="parameter 'n'.*64 bits"):
+        bind_parameters(query, {"n": "99999999999999999999"})
+    assert bind_parameters(query, {"n": str((1 << 63) - 1)}) == {"n": (1 << 63) - 1}
+    result = CliRunner().invoke(main, ["query", "cluster-members", "-p",
+                                       "cluster_id=\udcff\udcfe"])
+    assert result.exit_code == 2, result.output
+    assert "parameter 'cluster_id'" in result.output and "not UTF-8" in result.output
+    assert "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("// name: x\nRETURN $y", "undeclared parameter"),
     ("// name: x\n// param: n integer\nRETURN $n", "unknown type"),

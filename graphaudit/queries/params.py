@@ -26,11 +26,18 @@ class ParameterError(QueryError):
     exit_code = 2
 
 
+#: Neo4j's integers: 64 bits, signed (a larger Python int stops the driver with a traceback)
+INT_RANGE = (-(1 << 63), (1 << 63) - 1)
+
+
 def _int(text: str, low: int | None = None, high: int | None = None) -> int:
     try:
         value = int(text.strip().replace("_", ""))
     except ValueError:
         raise ValueError(f"expected an integer, got {text!r}") from None
+    if not INT_RANGE[0] <= value <= INT_RANGE[1]:
+        raise ValueError(f"{value} is beyond Neo4j's integers (64 bits, "
+                         f"{INT_RANGE[0]} to {INT_RANGE[1]})")
     if (low is not None and value < low) or (high is not None and value > high):
         raise ValueError(f"must be between {low} and {high}, got {value}")
     return value
@@ -242,6 +249,12 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
             raise ParameterError(f"parameter {pair!r}: write -p NAME=VALUE")
         if key in values:
             raise ParameterError(f"parameter {key!r} is given twice")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes of another encoding, as the command line gave them
+            raw = value.encode("utf-8", "surrogateescape")
+            raise ParameterError(f"parameter {key!r}: its value {raw!r} is not UTF-8 text "
+                                 "(is the terminal set to another encoding?)") from None
         values[key] = value
     return values
 
