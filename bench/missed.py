@@ -22,7 +22,7 @@ cluster (``held_share`` of the value's stores in it), by the value's band, the s
 outside the cluster using it and the cluster's ID documents, with how many are one operator
 (the pair is right when both clusters' commonest operators are one); ``--third-party febrl2
 ...`` adds those of third-party sets (``bench/third_party.py``). Prints
-figures; asserts nothing. World seeds 1900-1999 are held out: do not run them.
+figures; asserts nothing. The held-out world seeds (``bench/held_out.py``) are refused.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import third_party  # noqa: E402
+from held_out import HELD_OUT_TEXT, any_held_out  # noqa: E402
 
 from graphaudit.analysis import link  # noqa: E402
 from graphaudit.identifiers import extract_identifiers  # noqa: E402
@@ -223,8 +224,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="LinkageParams.held_people (0: the engine before it, whose "
                              "single stores it joins are then counted)")
     args = parser.parse_args(argv)
-    if any(1900 <= seed <= 1999 for seed in args.seeds):
-        parser.error("seeds 1900-1999 are held out")
+    if any_held_out(args.seeds):
+        parser.error(HELD_OUT_TEXT)
     everything, held = [], []
     params = LinkageParams(held_people=args.held_people)
     with tempfile.TemporaryDirectory(prefix="graphaudit-missed-") as tmp:
