@@ -575,7 +575,8 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     if fmt == "json":
         click.echo(json.dumps({"files": file_rows, "created": created, "rows": summary.rows,
                                "seconds": round(run.seconds, 1), "data_set": run.data_set,
-                               "stale_clusters": run.stale, "rejects": rejects.count},
+                               "stale_clusters": run.stale, "merged_stores": run.merged,
+                               "rejects": rejects.count},
                               ensure_ascii=False, indent=2, default=str))
     else:
         emit_table(file_rows, fmt, empty=f"no input files in {data_dir}: nothing was read")
@@ -585,6 +586,12 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
                    "their properties written again from the files")
     click.echo(f"Loaded {summary.rows:,} rows in {run.seconds:.1f} s as data set "
                f"{run.data_set['data_set_id']}", err=True)
+    if run.merged:
+        click.echo(f"Note: {run.merged:,} store id(s) of {data_dir} were in the graph already "
+                   "(another data set): merged, each one store with this load's name, brand, "
+                   "marketplace, dates and status and the identifiers of both loads. If they "
+                   "are different stores that share ids, load them into another database "
+                   "(--database)", err=True)
     if run.stale:
         click.echo(f"Warning: {run.stale:,} clusters in the graph predate this load: run "
                    "`graphaudit cluster` to bring them up to date", err=True)

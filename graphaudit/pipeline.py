@@ -579,6 +579,9 @@ class LoadRun:
     stale: int  # clusters in the graph older than this load
     seconds: float  # how long writing the graph took
     rejects: RejectsWriter  # closed: its count and path
+    #: with ``--append`` of another source: its stores whose id was in the graph already, now
+    #: one store with the properties of this load and the identifiers of both (REPORT7 item 2)
+    merged: int = 0
 
 
 def run_load(
@@ -661,7 +664,10 @@ def run_load(
                                          [g.describe() for g in gaps(records.reports)],
                                          files_now, changed=not unchanged)
         stale = stale_clusters(store)
-    return LoadRun(records.reports, summary, data_set, stale, elapsed, writer)
+    merged = 0
+    if mode == "append" and not any(d["source"] == source for d in loaded):
+        merged = len(records.stores) - summary.nodes_created.get("Store", 0)
+    return LoadRun(records.reports, summary, data_set, stale, elapsed, writer, merged)
 
 
 @dataclass

@@ -78,6 +78,25 @@ def test_a_second_data_set_is_refused_without_append_or_replace(clean_graph, neo
         (str(first.resolve()), "replace")]
 
 
+def test_append_counts_the_stores_it_merged_into_another_data_sets(clean_graph, neo4j_env,
+                                                                    tmp_path):
+    """REPORT7 item 2: `load exp2 --append`, where one store id of exp2 was the first export's,
+    merged the two stores (this load's name and status, both loads' identifiers) and said
+    nothing: exports of two marketplaces that number their stores alike merge unrelated
+    sellers."""
+    assert load(small_world(tmp_path / "a", "A"), tmp_path).exit_code == 0
+    second = small_world(tmp_path / "b", "B")
+    with open(second / "stores.csv", "a", encoding="utf-8") as handle:
+        handle.write("A1,Another seller,zz,suspended\n")
+    result = load(second, tmp_path, "--append")
+    assert result.exit_code == 0, result.output
+    assert "1 store id(s) of" in result.stderr and "merged" in result.stderr
+    name = clean_graph.run_read("MATCH (s:Store {store_id: 'A1'}) RETURN s.name AS n")
+    assert name[0]["n"] == "Another seller"
+    again = load(second, tmp_path, "--append", "--format", "json")  # its own stores now
+    assert json.loads(again.stdout)["merged_stores"] == 0
+
+
 def test_a_rerun_keeps_the_data_sets_id_and_mode(clean_graph, neo4j_env, tmp_path):
     """`load w3k --replace` then `load w3k`: the same data set, the same id, mode replace."""
     first = small_world(tmp_path / "a", "A")
@@ -227,5 +246,6 @@ def test_a_load_that_creates_nothing_does_not_say_nothing_changed(clean_graph, n
     result = load(world, tmp_path, "--append")
     assert result.exit_code == 0, result.output
     assert "no new node or relationship" in result.stdout and "nothing new" not in result.stdout
+    assert "in the graph already" not in result.stderr  # its own stores: no other data set's
     status = clean_graph.run_read("MATCH (s:Store {store_id: 'A1'}) RETURN s.status AS s")
     assert status[0]["s"] == "suspended"
