@@ -35,6 +35,7 @@ PosixPath('out/clusters.csv')
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -213,6 +214,17 @@ class Events:
     progress: Counter = _uncounted
 
 
+def path_text(path: str | Path) -> str:
+    """``path`` as text every output can hold (HTML, JSON, a Neo4j string): bytes of its name
+    that are not UTF-8 (a folder unzipped from a GBK archive) as ``\\xNN`` escapes, where
+    they stopped the report and the :DataSet record with a traceback (REPORT7 item 7).
+
+    >>> path_text(b"data-\\xb5\\xbc\\xb3\\xf6".decode("utf-8", "surrogateescape"))
+    'data-\\\\xb5\\\\xbc\\\\xb3\\\\xf6'
+    """
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _read_and_extract(data_dir: str | Path, rejects: RejectsWriter, settings: Settings,
                       events: Events) -> tuple[RecordSet, Identifiers]:
     """:func:`read` (counting the rows, telling the :func:`reading_notes`) and :func:`extract`
@@ -314,7 +326,7 @@ def _run_files(data_dir: str | Path, out: Path, settings: Settings, hubs: str | 
     events.stage("writing the files and the report")
     with events.progress("writing pages", pages, "pages") as advance:
         written = write(result, out, show_pii=settings.show_pii, parallel=parallel,
-                        source=str(data_dir), rejects=writer.count, progress=advance,
+                        source=path_text(data_dir), rejects=writer.count, progress=advance,
                         max_pages=max_pages, secret=settings.secret, record=record,
                         not_assessed=not_assessed)
     rejects_path = writer.path if writer.count and writer.path else None
@@ -608,7 +620,7 @@ def run_load(
 
     settings = settings or Settings()
     events = events or Events()
-    source = str(Path(data_dir).resolve())
+    source = path_text(Path(data_dir).resolve())
     if bulk:
         from .bulk import local_server
 

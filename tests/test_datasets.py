@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -95,6 +96,22 @@ def test_append_counts_the_stores_it_merged_into_another_data_sets(clean_graph, 
     assert name[0]["n"] == "Another seller"
     again = load(second, tmp_path, "--append", "--format", "json")  # its own stores now
     assert json.loads(again.stdout)["merged_stores"] == 0
+
+
+def test_a_folder_named_in_gbk_bytes_is_analyzed_and_loaded(clean_graph, neo4j_env, tmp_path):
+    """REPORT7 item 7: a folder unzipped from a GBK archive (导出, bytes that are not UTF-8)
+    stopped `analyze` writing the report and `load` recording its :DataSet (after writing the
+    graph) with a UnicodeEncodeError traceback."""
+    data = small_world(tmp_path / os.fsdecode(b"\xb5\xbc\xb3\xf6"), "A")
+    analyzed = run("analyze", str(data), "--out", str(tmp_path / "out"), "-q")
+    assert analyzed.exit_code == 0, analyzed.output
+    assert "\\xb5\\xbc\\xb3\\xf6" in (tmp_path / "out" / "index.html").read_text("utf-8")
+    for _ in range(2):  # the second a harmless rerun of the data set recorded
+        loaded = load(data, tmp_path)
+        assert loaded.exit_code == 0, loaded.output
+    (data_set,) = clean_graph.data_sets()
+    assert data_set["source"].endswith("\\xb5\\xbc\\xb3\\xf6")
+    assert clean_graph.run_read("MATCH (d:DataSet) RETURN d.loads AS n")[0]["n"] == 2
 
 
 def test_a_rerun_keeps_the_data_sets_id_and_mode(clean_graph, neo4j_env, tmp_path):
