@@ -440,10 +440,15 @@ class GraphStore:
         sources = dict.fromkeys(d["source"] for d in loaded)
         what = ("data set " + ", ".join(repr(s) for s in sources) if loaded
                 else "stores of an unrecorded load")
+        # a load records its data set at its end: one killed before is "unrecorded", and its
+        # rerun is refused with it (REPORT7 item 8)
+        interrupted = ("" if loaded else "; a load stopped before its end (killed, the server "
+                       "lost) records no data set: if it was this data's, --append completes "
+                       "it")
         raise DataError(
             f"database {self.settings.database!r} already holds {what} ({stores:,} stores): "
             "give --append to add this data set to it (stores with the same id are merged), "
-            "or --replace to delete the graph first (or run `graphaudit reset`)")
+            f"or --replace to delete the graph first (or run `graphaudit reset`){interrupted}")
 
     def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str | None,
                         stores: int, not_assessed: Iterable[str] = (),

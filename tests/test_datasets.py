@@ -154,6 +154,21 @@ def test_a_graph_of_an_unrecorded_load_is_refused_too(clean_graph, neo4j_env, tm
     assert result.exit_code == 1 and "unrecorded load" in result.stderr
 
 
+def test_the_refusal_of_an_interrupted_load_says_how_to_complete_it(clean_graph, neo4j_env,
+                                                                    tmp_path):
+    """REPORT7 item 8: `load out/world` killed at 47,470 of 148,427 rows, then `load out/world`
+    again: refused as "an unrecorded load" (a load records its data set at its end), while
+    README and --help promise that a rerun completes an interrupted load."""
+    world = small_world(tmp_path / "a", "A")
+    clean_graph.run_write("CREATE (:Store {store_id: 'A0'})")  # what the killed load wrote
+    rerun = load(world, tmp_path)
+    assert rerun.exit_code == 1 and "--append completes it" in rerun.stderr, rerun.output
+    completed = load(world, tmp_path, "--append")
+    assert completed.exit_code == 0, completed.output
+    assert store_ids(clean_graph) == {"A0", "A1", "A2"}
+    assert [d["source"] for d in clean_graph.data_sets()] == [str(world.resolve())]
+
+
 def test_clusters_older_than_a_load_are_announced_and_replaced(clean_graph, neo4j_env,
                                                                tmp_path):
     first = tmp_path / "first"
