@@ -35,6 +35,7 @@ PosixPath('out/clusters.csv')
 
 from __future__ import annotations
 
+import collections
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -374,9 +375,23 @@ def read_graph(
     stores, links, previous = graph_store.read_graph_and_clusters(store)
     if stores.empty:
         raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
-    not_assessed = list(dict.fromkeys(line for data_set in store.data_sets()
-                                      for line in data_set.get("not_assessed") or []))
-    return GraphInput(stores, links, previous, overrides, not_assessed, read_at)
+    return GraphInput(stores, links, previous, overrides, _not_assessed(store.data_sets()),
+                      read_at)
+
+
+def _not_assessed(data_sets: list[dict]) -> list[str]:
+    """What the graph's data sets leave unassessed: a line every data set gave as it is, a line
+    of some only with how many, since the others' files supplied it (a stores-only status
+    update appended to a full export is no graph without links: REPORT7 item 6).
+
+    >>> _not_assessed([{"not_assessed": ["no e-mail"]}, {"not_assessed": ["no e-mail", "no x"]}])
+    ['no e-mail', 'no x (in the files of 1 of the 2 data sets loaded; the others supplied it)']
+    """
+    counts = collections.Counter(line for data_set in data_sets
+                     for line in dict.fromkeys(data_set.get("not_assessed") or []))
+    return [line if n == len(data_sets) else
+            f"{line} (in the files of {n} of the {len(data_sets)} data sets loaded; the others "
+            "supplied it)" for line, n in counts.items()]
 
 
 def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,

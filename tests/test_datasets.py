@@ -114,6 +114,26 @@ def test_a_folder_named_in_gbk_bytes_is_analyzed_and_loaded(clean_graph, neo4j_e
     assert clean_graph.run_read("MATCH (d:DataSet) RETURN d.loads AS n")[0]["n"] == 2
 
 
+def test_an_appended_stores_file_does_not_make_the_report_deny_the_graphs_links(
+        clean_graph, neo4j_env, tmp_path):
+    """REPORT7 item 6: `load exp3 --append`, a stores file alone (two status changes) over a
+    full export, made the report's index say "no payments file: cannot assess links through
+    shared payment accounts ... their absence below means nothing" above 276 clusters made of
+    those links."""
+    assert load(small_world(tmp_path / "a", "A"), tmp_path).exit_code == 0
+    update = tmp_path / "b"
+    update.mkdir()
+    (update / "stores.csv").write_text("store_id,name,brand,status\nA1,Store 1,b1,suspended\n",
+                                       encoding="utf-8")
+    assert load(update, tmp_path, "--append").exit_code == 0
+    report = run("report", "--out", str(tmp_path / "out"), "-q")
+    assert report.exit_code == 0, report.output
+    said = "no payments file: cannot assess links through shared payment accounts"
+    assert f"{said} (in the files of 1 of the 2 data sets loaded" in report.stderr
+    assert "no identities file: cannot assess links through shared ID documents, phones and " \
+        "e-mails, and distinct ID holders\n" in report.stderr  # neither data set had one
+
+
 def test_a_rerun_keeps_the_data_sets_id_and_mode(clean_graph, neo4j_env, tmp_path):
     """`load w3k --replace` then `load w3k`: the same data set, the same id, mode replace."""
     first = small_world(tmp_path / "a", "A")
