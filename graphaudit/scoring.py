@@ -78,16 +78,25 @@ def brand_variant_bases(brands: Iterable[str], suspended: Iterable[str]
     first (affixes before edits, as :func:`brand_relation` orders them): what
     :func:`brand_windows` reads, a brand being in the window of any of them.
 
+    A suspended brand varies the other suspended brands too: when the platform suspends an
+    evader ("roixstore", a variant of the banned "roix"), its active siblings of that brand
+    still vary "roix" (docs/trials/new-user-trial-7.md item 1).
+
     >>> brand_variant_bases(["luxkl", "luxka", "anker"], ["luxka", "luxel"])
     {'luxkl': ('luxel', 'luxka')}
+    >>> brand_variant_bases(["roix", "roixstore"], ["roix", "roixstore"])
+    {'roixstore': ('roix',)}
     """
     banned = sorted({b for b in suspended if b and len(b) >= MIN_AFFIX_BASE})
-    keys = _distinct_keys(brands, banned)
+    keys = _distinct_keys(brands)
     lengths = pc.utf8_length(keys).to_numpy(zero_copy_only=False).astype(np.int64)
     found = [_affixed(keys, lengths, banned), _one_edit(keys, lengths, banned)]
     rows = pd.concat(found, ignore_index=True).sort_values(["row", "rank", "base"],
                                                            kind="stable")
     rows = rows.drop_duplicates(["row", "base"])  # a base named twice keeps its first place
+    itself = keys.take(pa.array(rows["row"].to_numpy(), pa.int64())).to_numpy(
+        zero_copy_only=False) == rows["base"].to_numpy(dtype=object)
+    rows = rows[~itself]  # a brand is not its own variant (one edit's "changed" form finds it)
     row, base = rows["row"].to_numpy(), rows["base"].to_numpy(dtype=object)
     if not len(row):
         return {}
@@ -98,17 +107,16 @@ def brand_variant_bases(brands: Iterable[str], suspended: Iterable[str]
             for key, lo, hi in zip(text, starts.tolist(), ends, strict=True)}
 
 
-def _distinct_keys(brands: Iterable[str], banned: list[str]) -> pa.Array:
-    """The distinct non-empty brand keys of ``brands`` that are not ``banned``, sorted (as
-    Python sorts str: UTF-8 bytes sort in code point order)."""
+def _distinct_keys(brands: Iterable[str]) -> pa.Array:
+    """The distinct non-empty brand keys of ``brands``, sorted (as Python sorts str: UTF-8
+    bytes sort in code point order)."""
     if not isinstance(brands, pd.Series | np.ndarray | pa.Array | pa.ChunkedArray):
         brands = list(brands)
     keys = pc.unique(pc.drop_null(pa.array(brands, type=pa.string()) if not isinstance(
         brands, pa.Array | pa.ChunkedArray) else brands.cast(pa.string())))
     if isinstance(keys, pa.ChunkedArray):
         keys = keys.combine_chunks()
-    keys = keys.filter(pc.and_(pc.not_equal(keys, ""), pc.invert(pc.is_in(
-        keys, value_set=pa.array(banned, pa.string())))))
+    keys = keys.filter(pc.not_equal(keys, ""))
     return keys.take(pc.sort_indices(keys))
 
 
@@ -397,7 +405,8 @@ def brand_windows(stores: pd.DataFrame, variants: Mapping[str, tuple[str, ...]]
     A store is in the window of a suspended brand it is or varies (``variants``, from
     :func:`brand_variant_bases`) when it opened within VARIANT_WINDOW_DAYS after a
     suspension of a store of that brand: *any* suspension, not only the first, and any of
-    the brands it varies, the first in the rule's order whose window holds it. Unrelated
+    the brands it varies, the first in the rule's order whose window holds it (a suspended
+    brand's own suspensions come first, then the brands it varies). Unrelated
     sellers share brand names: another seller's ban years earlier must not hide an
     operator's return ("luxkl" varies "luxel" and "luxka"; named "luxel" only, a return 75
     days after a "luxka" ban was missed on family seed 1105), and what the "brand variant"
@@ -409,7 +418,9 @@ def brand_windows(stores: pd.DataFrame, variants: Mapping[str, tuple[str, ...]]
     frame = _dated(stores)
     empty = pd.Series("", index=frame.index, dtype=object)
     banned = sorted(set(frame.loc[frame["is_suspended"], "brand_key"].dropna()) - {""})
-    table = {**{k: v for k, v in variants.items() if v}, **{k: (k,) for k in banned}}
+    # A suspended brand is itself first, then the suspended brands it varies.
+    table = {**{k: v for k, v in variants.items() if v},
+             **{k: (k, *variants.get(k, ())) for k in banned}}
     names = list(table)
     at = _positions(frame["brand_key"], names)
     rows = np.flatnonzero(at >= 0)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graphaudit import pipeline
 from graphaudit.analysis import analyze, link
 from graphaudit.linkage.levels import compare_groups
 from graphaudit.linkage.weights import NEAR, NONE
@@ -333,3 +334,42 @@ def test_a_group_varying_two_banned_brands_counts_both_variants():
     _, _, _, a = compare_groups(evidence, one, linkage.params)
     _, _, _, b = compare_groups(evidence, one, linkage.params, model=model)
     np.testing.assert_array_equal(a, b)
+
+
+def test_a_suspended_variant_still_varies_the_brand_banned_before_it():
+    # B0's "roix" was banned; R1 and R2 opened two months later as "roixstore". When the
+    # platform suspends R1 too, "roixstore" is a suspended brand itself, and it still varies
+    # "roix": R2 stays in roix's window (it was only its own brand's, R1's later ban, and the
+    # evader's siblings lost their tie to the operator: docs/trials/new-user-trial-7.md item 1).
+    stores = pd.DataFrame({"store_id": ["B0", "R1", "R2"],
+                           "status": ["suspended", "suspended", "active"],
+                           "opened_on": ["2020-06-01", "2021-03-01", "2021-03-02"],
+                           "suspended_on": ["2021-01-01", "2022-06-01", ""],
+                           "brand_key": ["roix", "roixstore", "roixstore"]})
+    variants = brand_variant_bases(stores["brand_key"], ["roix", "roixstore"])
+    assert variants == {"roixstore": ("roix",)}
+    after, before = brand_variant_windows(stores, variants)
+    assert after.tolist() == ["", "roix", "roix"]
+    assert before.tolist() == ["", "", ""]
+
+
+def test_suspending_an_evader_keeps_its_siblings_with_the_banned_operator(sample_copy):
+    # The README's evader S0000189 ("Roixstore", a variant of the banned "roix") suspended:
+    # its operator's cluster keeps it and its active "ROIXSTORE"/"Rmoix" siblings, with the
+    # brand variant among the reasons (they were split off as a cluster of 7, risk 43).
+    stores = sample_copy / "stores.csv"
+    text = stores.read_text(encoding="utf-8")
+    row = "S0000189,Roixstore Official Store,Roixstore,amazon.de,2022-11-09,active,,"
+    assert row in text
+    stores.write_text(text.replace(row, row.replace("active,,", "suspended,2024-06-01,")),
+                      encoding="utf-8")
+    records = pipeline.read(sample_copy)
+    result = analyze(records.stores, pipeline.extract(records).links)
+    cluster = result.cluster_of
+    siblings = ["S0000194", "S0000507", "S0000877", "S0001479", "S0001752", "S0001856"]
+    assert (cluster[["S0000189", *siblings]] == cluster["S0000077"]).all()  # roix's own store
+    flagged = result.stores.set_index("store_id").loc[siblings]
+    assert flagged["linked_to_suspended"].all()
+    roixstore = ["S0000194", "S0000877", "S0001479"]  # "Rmoix" is no variant of a 4-letter brand
+    assert flagged.loc[roixstore, "reasons"].str.contains(
+        "brand variant of suspended brand roix").all()
