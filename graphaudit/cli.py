@@ -237,6 +237,22 @@ class EncodingName(click.Choice):
         return ENCODING_NAMES[str(super().convert(value, param, ctx)).lower()]
 
 
+class Seconds(click.FloatRange):
+    """--timeout: a finite number of seconds above 0, at most a year. NaN passes every
+    comparison of FloatRange, and ``inf``, ``nan`` or ``1e300`` stopped the driver (which
+    sends milliseconds as a 64-bit integer) with a traceback (REPORT7 item 9)."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True, max=365 * 86400)
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> float:
+        seconds = super().convert(value, param, ctx)
+        if seconds != seconds:  # NaN
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        return seconds
+
+
 def reading_options(func: Callable) -> Callable:
     """How the files of a data directory are read (--encoding, --columns, --date-format): the
     same options wherever a command reads one (analyze, validate, load, explain --data), so
@@ -916,7 +932,7 @@ def _print_explanation(found: dict, fmt: str) -> None:
 @click.option("--write", is_flag=True, help="Allow a query that writes to the graph.")
 @click.option("--show-pii", is_flag=True, help="Do not mask personal data.")
 @click.option("--format", "fmt", type=FORMATS, default="table", show_default=True)
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=300,
+@click.option("--timeout", type=Seconds(), default=300,
               show_default=True, help="Stop the query after this many seconds.")
 @neo4j_options
 @pseudonym_key_option

@@ -160,6 +160,15 @@ def test_parameters_the_driver_cannot_send_are_usage_errors():
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e300"])
+def test_a_timeout_the_driver_cannot_send_is_a_usage_error(seconds):
+    """REPORT7 item 9: `--timeout nan` (which passes every FloatRange), `inf` and `1e300`
+    stopped the driver with a traceback (ValueError, OverflowError)."""
+    result = CliRunner().invoke(main, ["query", "riskiest-clusters", "--timeout", seconds])
+    assert result.exit_code == 2, result.output
+    assert "'--timeout'" in result.output and "Traceback" not in result.output
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("// name: x\nRETURN $y", "undeclared parameter"),
     ("// name: x\n// param: n integer\nRETURN $n", "unknown type"),
