@@ -160,11 +160,12 @@ def _column_names(names: list[str]) -> str:
     return ", ".join(named + ([f"{unnamed} with no name in the header"] if unnamed else []))
 
 
-def reading_notes(records: RecordSet) -> list[str]:
+def reading_notes(records: RecordSet, appending: bool = False) -> list[str]:
     """What the user should know about what was read, one line each: unknown columns, Excel's
     text markers taken off (per file and column), the optional columns the analysis misses
-    (:mod:`graphaudit.coverage`), files that lost many rows or values, and nothing left to
-    analyze."""
+    (:mod:`graphaudit.coverage`; ``appending`` to a graph: of this data set's stores only, the
+    graph keeping what earlier loads wrote, REPORT7 item 6), files that lost many rows or
+    values, and nothing left to analyze."""
     lines = [f"Warning: {name} is not read: a data file is named stores, identities, payments "
              "or addresses, with .csv, .tsv, .jsonl or .parquet (.gz but for Parquet); rename "
              "it if it is one" for name in records.unread]
@@ -174,7 +175,9 @@ def reading_notes(records: RecordSet) -> list[str]:
     lines += [f"Warning: {report.path}: Excel's text marker (=\"...\" or a leading ') taken off "
               f"{count:,} {column} value{'s' if count > 1 else ''} (read as the text inside)"
               for report in records.reports for column, count in report.unmarked.items()]
-    lines += [f"Warning: {gap.describe()}" for gap in gaps(records.reports)]
+    of_this = (" (of this data set's stores: the graph keeps what earlier loads wrote)"
+               if appending else "")
+    lines += [f"Warning: {gap.describe()}{of_this}" for gap in gaps(records.reports)]
     lines += [f"Warning: {loss}" for loss in losses(records.reports)]
     if records.reports and not records.reports[0].read:
         lines.append(f"Note: {records.reports[0].path} has no rows: there is nothing to analyze "
@@ -227,7 +230,8 @@ def path_text(path: str | Path) -> str:
 
 
 def _read_and_extract(data_dir: str | Path, rejects: RejectsWriter, settings: Settings,
-                      events: Events) -> tuple[RecordSet, Identifiers]:
+                      events: Events, appending: bool = False
+                      ) -> tuple[RecordSet, Identifiers]:
     """:func:`read` (counting the rows, telling the :func:`reading_notes`) and :func:`extract`
     under ``settings``, rejects to ``rejects``: the start of every run from files."""
     with events.counting("reading") as advance:
@@ -235,7 +239,7 @@ def _read_and_extract(data_dir: str | Path, rejects: RejectsWriter, settings: Se
                        settings.date_format, progress=advance)
     identifiers = extract(records, rejects, settings.parallel, settings.shortcuts)
     _count_dropped(records.reports, identifiers)
-    for line in reading_notes(records):
+    for line in reading_notes(records, appending):
         events.tell(line)
     return records, identifiers
 
@@ -658,7 +662,8 @@ def run_load(
                         "database import full); it is started again after it")
             server = stack.enter_context(server_stopping(state))
         with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
-            records, identifiers = _read_and_extract(data_dir, writer, settings, events)
+            records, identifiers = _read_and_extract(data_dir, writer, settings, events,
+                                                     appending=mode == "append")
         if settings.strict and writer.count:
             close_rejects(writer, settings.strict, events.tell)
         if mode == "replace" and not bulk:

@@ -125,7 +125,10 @@ def test_an_appended_stores_file_does_not_make_the_report_deny_the_graphs_links(
     update.mkdir()
     (update / "stores.csv").write_text("store_id,name,brand,status\nA1,Store 1,b1,suspended\n",
                                        encoding="utf-8")
-    assert load(update, tmp_path, "--append").exit_code == 0
+    appended = load(update, tmp_path, "--append")
+    assert appended.exit_code == 0, appended.output
+    assert "no payments file: cannot assess links through shared payment accounts (of this " \
+        "data set's stores: the graph keeps what earlier loads wrote)" in appended.stderr
     report = run("report", "--out", str(tmp_path / "out"), "-q")
     assert report.exit_code == 0, report.output
     said = "no payments file: cannot assess links through shared payment accounts"
