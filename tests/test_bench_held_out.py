@@ -1,6 +1,6 @@
-"""bench/suspensions.py and bench/missed.py refuse the held-out family seeds (2000-2099,
+"""bench/suspensions.py and bench/missed.py refuse the held-out family seeds (2100-2199,
 bench/held_out.py) before drawing any world, and accept the tuning seeds (docs/benchmarks.md:
-1900-1999 are tuning data since the thirteenth session). No world is ever built here: the
+2000-2099 are tuning data since the fourteenth session). No world is ever built here: the
 world builders are replaced."""
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ def _never_build(monkeypatch):
     monkeypatch.setattr(missed, "build_world", _no_world)
 
 
-@pytest.mark.parametrize("seed, worlds", [(2000, 1), (2099, 1), (1990, 20)])
+@pytest.mark.parametrize("seed, worlds", [(2100, 1), (2199, 1), (2090, 20)])
 def test_suspensions_refuses_the_held_out_seeds(seed, worlds):
     assert suspensions.main(["--seed", str(seed), "--worlds", str(worlds)]) == 2
 
 
-@pytest.mark.parametrize("seed", [1518, 1919, 1414])
+@pytest.mark.parametrize("seed", [1518, 2019, 2099])
 def test_suspensions_runs_the_tuning_seeds(seed):
     with pytest.raises(Built):
         suspensions.main(["--seed", str(seed), "--worlds", "1"])
@@ -45,10 +45,10 @@ def test_suspensions_runs_the_tuning_seeds(seed):
 
 def test_missed_refuses_the_held_out_seeds():
     with pytest.raises(SystemExit) as exit_:
-        missed.main(["--seeds", "1414", "2050"])
+        missed.main(["--seeds", "1414", "2150"])
     assert exit_.value.code == 2
 
 
 def test_missed_runs_the_tuning_seeds():
     with pytest.raises(Built):
-        missed.main(["--seeds", "1414"])
+        missed.main(["--seeds", "2008"])
