@@ -187,6 +187,21 @@ def test_unread_dates_say_why(written, reason):
 
 
 @pytest.mark.parametrize("written", [
+    "5.3.2024", "05.03.2024", "5-3-2024", "01/02/2023", "13.01.2020", "01-13-2020", "5.3/2024",
+])
+def test_the_date_format_a_reason_names_reads_the_date(written):
+    """REPORT8 item 1: a German export's 5.3.2024 was told to give --date-format %d/%m/%Y or
+    %m/%d/%Y, which do not read it; every format a reason names reads the value it was
+    given for."""
+    _, reasons = parse_dates(pd.Series([written]))
+    formats = re.findall(r"%\S+", reasons[0].split("--date-format", 1)[1])
+    assert formats
+    for date_format in formats:
+        dates, why = parse_dates(pd.Series([written]), date_format)
+        assert dates[0] != "" and why[0] == "", (date_format, why[0])
+
+
+@pytest.mark.parametrize("written", [
     "２０２０－０１－０５", "２０２０/０１/０５", "２０２００１０５", "２０２０年１月５日",
     "２０２０-01-05", "Ｊａｎ ５, ２０２０", "２０２０－０１－０５　１０：３０",
     "2020-01-05 10:30 PM", "2020-01-05 10:30:15 am", "2020-01-05 10:30 p.m.",

@@ -171,19 +171,20 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
         ambiguous = values.str.fullmatch(_AMBIGUOUS.pattern, flags=_DATE_FLAGS)
         given = f" nor {date_format}" if date_format else ""
         reasons[unread] = f"not a date in a recognised form{given} (docs/input.md)"
-        reasons[unread & ambiguous] = ("day and month order unknown: give --date-format "
-                                       "%d/%m/%Y or %m/%d/%Y")
         # 13/01/2020 reads only day first; still dropped: a column's order is given, never
         # guessed from some of its values (its 01/02/2020 would be read either way)
-        fields = values[unread & ambiguous].str.extract(r"^(\d{1,2})[-/.](\d{1,2})[-/.]")
-        first, second = fields[0].astype(int) > 12, fields[1].astype(int) > 12
+        fields = values[unread & ambiguous].str.extract(r"^(\d{1,2})([-/.])(\d{1,2})([-/.])")
+        first, second = fields[0].astype(int) > 12, fields[2].astype(int) > 12
+        # the formats named are the value's own separators: 5.3.2024 is not read by %d/%m/%Y
+        day_first, month_first = (f"%{a}" + fields[1] + f"%{b}" + fields[3] + "%Y"
+                                  for a, b in (("d", "m"), ("m", "d")))
+        reasons.update("day and month order unknown: give --date-format " + day_first
+                       + " or " + month_first)
         guessed = " (graphaudit does not guess a column's order from some of its values)"
-        reasons[first[first & ~second].index] = (
-            "day and month order unknown: this date reads only day first, but the column's "
-            f"order is not given{guessed}: give --date-format %d/%m/%Y")
-        reasons[second[second & ~first].index] = (
-            "day and month order unknown: this date reads only month first, but the column's "
-            f"order is not given{guessed}: give --date-format %m/%d/%Y")
+        only = ("day and month order unknown: this date reads only {} first, but the column's "
+                f"order is not given{guessed}: give --date-format ")
+        reasons.update((only.format("day") + day_first)[first & ~second])
+        reasons.update((only.format("month") + month_first)[second & ~first])
         reasons[first[first & second].index] = "not a real calendar date"
         reasons[unread & impossible] = "not a real calendar date"
         reasons.update(_excel_serials(values[unread]))
