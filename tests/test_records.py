@@ -174,6 +174,26 @@ def test_column_map_renames(tmp_path):
     assert summary(result)["stores.csv"]["accepted"] == 1
 
 
+def test_a_header_typed_in_full_width_is_named_by_the_column_map(tmp_path):
+    """REPORT8 item 2: a Chinese export's header typed with an input method (`店铺ＩＤ`,
+    full-width letters, an ideographic space) was `missing required column store_id` under a
+    column map naming `店铺ID`, the two looking the same in the error. Header names, JSONL keys
+    and the map's names are compared after NFKC, in CSV and JSONL alike."""
+    write(tmp_path, "map.toml", '[all]\n"店铺ID" = "store_id"\n[stores]\n"店铺 名称" = "name"\n')
+    data = tmp_path / "d"
+    write(data, "stores.csv", "店铺ＩＤ　,店铺　名称,ｂｒａｎｄ\nS1,One,B\n")
+    write(data, "identities.jsonl", '{"店铺ＩＤ": "S1", "ｉｄ＿ｎｕｍｂｅｒ": "X1234567"}\n')
+    result, _ = run_validate(data, tmp_path, "--columns", str(tmp_path / "map.toml"))
+    assert result.exit_code == 0, result.output
+    rows = summary(result)
+    assert rows["stores.csv"]["accepted"] == rows["identities.jsonl"]["accepted"] == 1
+    assert "unknown columns" not in result.stderr
+    records_read = read_records(data, RejectsWriter(None),
+                                column_map=records.load_column_map(tmp_path / "map.toml"))
+    stores = records_read.stores[["store_id", "name", "brand"]]
+    assert stores.values.tolist() == [["S1", "One", "B"]]
+
+
 def test_a_semicolon_separated_export_is_named_as_such(tmp_path):
     """qk/semi: a .csv separated by ';' is not "missing store_id" (its header has it): the
     error says the separator, on one line naming the file and line 1, exit 1."""

@@ -15,7 +15,7 @@ from ..privacy import scrub
 from .encoding import MAX_LINE_BYTES, open_binary
 from .files import file_error
 from .rejects import FileReport
-from .schema import SCHEMAS
+from .schema import SCHEMAS, column_key
 
 #: physical lines a header record may span: a quoted name may hold a line break
 MAX_HEADER_LINES = 5
@@ -45,7 +45,7 @@ def _other_separator(raw_names: list[str], wanted: set[str],
     if len(raw_names) != 1:
         return None
     for separator in (";", "\t", "|"):
-        parts = [p.strip().strip('"').lower() for p in raw_names[0].split(separator)]
+        parts = [column_key(p.strip().strip('"')) for p in raw_names[0].split(separator)]
         if len(parts) > 1 and "store_id" in {mapping.get(p, p) for p in parts} & wanted:
             return separator
     return None
@@ -61,12 +61,12 @@ def header_names(
     first_of: dict[str, str] = {}  # contract name -> the header's column that took it
     for raw in raw_names:
         written = raw.replace("\ufeff", "").strip()
-        folded = " ".join(written.split()).lower()  # a wrapped name: "Shop\nname"
-        clean = mapping.get(written.lower(), mapping.get(folded, folded))
+        folded = column_key(written)  # a wrapped name: "Shop\nname"; full-width letters
+        clean = mapping.get(folded, folded)
         if clean in wanted:
             if clean in names:
                 earlier = first_of[clean]
-                if earlier.lower() == written.lower():
+                if column_key(earlier) == folded:
                     raise file_error(path, f"line 1: column {clean!r} appears twice in "
                                       "the header", field=clean)
                 raise file_error(path, f"line 1: columns {earlier!r} and {written!r} are "

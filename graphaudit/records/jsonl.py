@@ -13,7 +13,7 @@ import pandas as pd
 from .encoding import MAX_LINE_BYTES, first_bad_line, open_binary
 from .files import file_error
 from .rejects import FileReport
-from .schema import SCHEMAS
+from .schema import SCHEMAS, column_key
 
 _JSON_TYPES = {list: "array", dict: "object", str: "string", int: "number", float: "number",
                bool: "boolean", type(None): "null"}
@@ -48,7 +48,7 @@ def _jsonl_row(obj: dict, number: int, wanted: set[str], mapping: dict[str, str]
     row: dict = {"_line": number}
     keys: dict[str, str] = {}
     for key, value in obj.items():
-        name = key.strip().lower()
+        name = column_key(key)
         name = mapping.get(name, name)
         if name not in wanted:
             unknown.add(key)

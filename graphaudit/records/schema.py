@@ -5,6 +5,7 @@ their choices, and the column map that renames an export's columns to them.
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +93,18 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
 }
 
 
+def column_key(name: str) -> str:
+    r"""How a column's name is compared, in a header, a JSONL key and a column map: NFKC, runs
+    of spaces and line breaks as one space, lower case. A Chinese export's header typed with an
+    input method holds full-width letters and an ideographic space (`店铺ＩＤ　`), which a
+    column map written `店铺ID` names all the same (REPORT8 item 2).
+
+    >>> column_key(" 店铺ＩＤ\u3000"), column_key("Shop\n  Name"), column_key("ｓｔｏｒｅ＿ｉｄ")
+    ('店铺id', 'shop name', 'store_id')
+    """
+    return " ".join(unicodedata.normalize("NFKC", name).split()).lower()
+
+
 def load_column_map(path: Path) -> dict[str, dict[str, str]]:
     """Read a column map: TOML tables per kind (or ``[all]``) mapping export names to ours.
 
@@ -118,5 +131,5 @@ def load_column_map(path: Path) -> dict[str, dict[str, str]]:
             if not isinstance(target, str) or target.lower() not in known:
                 raise ConfigError(
                     f"{path}: [{section}] {source!r} maps to unknown column {target!r}")
-        mapping[section] = {str(k).strip().lower(): v.lower() for k, v in table.items()}
+        mapping[section] = {column_key(str(k)): v.lower() for k, v in table.items()}
     return mapping
