@@ -137,6 +137,21 @@ def test_no_stores_file(tmp_path):
     assert result.exit_code == 1 and "no stores file" in result.stderr
 
 
+def test_no_stores_file_names_the_workbook_beside_it(tmp_path):
+    """REPORT8 item 3: a team's export saved as stores.xlsx was "no stores file (stores.csv,
+    .tsv, .jsonl or .parquet)", the workbook unnamed (the other kinds' unread files are named
+    in a warning); the error names it and says how to save it."""
+    data = tmp_path / "d"
+    write(data, "stores.xlsx", "PK")
+    write(data, "identities.csv", "store_id,id_number\nS1,1\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1
+    error = json.loads(result.stdout)["error"]
+    assert error == (f"{data}: no stores file (stores.csv, .tsv, .jsonl or .parquet); not "
+                     f"read: {data / 'stores.xlsx'} (a spreadsheet workbook: save it as CSV "
+                     "UTF-8)"), error
+
+
 def test_bom_with_upper_case_headers(tmp_path):
     data = tmp_path / "d"
     write(data, "stores.csv", "\ufeffSTORE_ID,NAME,Status\nS1,One,ACTIVE\n".encode())

@@ -37,8 +37,23 @@ def find_files(data_dir: Path) -> dict[str, Path | None]:
         if paths:
             _check_input(paths[0], data_dir)
     if files["stores"] is None:
-        raise DataError(f"{data_dir}: no stores file (stores.csv, .tsv, .jsonl or .parquet)")
+        raise DataError(f"{data_dir}: no stores file (stores.csv, .tsv, .jsonl or .parquet)"
+                        + _not_read(unread_files(data_dir, {"stores": None})))
     return files
+
+
+#: what spreadsheet programs save a workbook as: graphaudit reads none of them
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers", ".et")
+
+
+def _not_read(names: tuple[str, ...]) -> str:
+    """The end of the "no stores file" error naming the files that look like one and are not
+    read (``stores.xlsx``: a team's export saved from Excel; REPORT8 item 3)."""
+    if not names:
+        return ""
+    workbook = any(name.lower().endswith(WORKBOOKS) for name in names)
+    return (f"; not read: {', '.join(names)}"
+            + (" (a spreadsheet workbook: save it as CSV UTF-8)" if workbook else ""))
 
 
 def unread_files(data_dir: Path, files: dict[str, Path | None]) -> tuple[str, ...]:
