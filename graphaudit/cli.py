@@ -901,10 +901,14 @@ def _print_explanation(found: dict, fmt: str) -> None:
         return
     a, b = found["stores"]
     if found["linked"]:
-        click.echo(f"{a} and {b} are linked in cluster {clusters[a]} through "
-                   f"{len(found['path'])} shared identifier(s):")
+        click.echo(f"{a} and {b} are linked in cluster {clusters[a]} by a chain of "
+                   f"{len(found['path'])} merge(s), each with its strongest evidence:")
         if found["path"]:
             emit_table(found["path"], fmt, empty="the same store")
+        if found.get("shared"):
+            click.echo(f"{a} and {b} also share directly (the chain above is how the cluster "
+                       "was merged, not the shortest one):")
+            emit_table(found["shared"], fmt, empty="")
         return
     click.echo(f"{a} and {b} are not linked: {a} is in cluster {clusters[a]}, "
                f"{b} in cluster {clusters[b]}.")

@@ -56,8 +56,11 @@ def explain_stores(analysis: Analysis, a: str, b: str | None = None,
     ``a``, ``b``; raises DataError naming an unknown store id (with a hint).
 
     The result is plain data: ``{"stores": [...], "clusters": {store: cluster}, "linked": bool,
-    ...}``, plus ``path`` (linked pair), ``shared`` and ``near_matches`` (pair not linked) or
-    ``evidence`` (one store). Identifiers are shown as :func:`.privacy.display_identifier`
+    ...}``, plus ``path`` (linked pair: the chain of merges that joined them), ``shared`` and
+    ``near_matches`` (pair not linked) or ``evidence`` (one store). A linked pair whose chain
+    passes other stores also gets ``shared``: the values the two share directly, which the
+    chain need not show (it follows the cluster's merges, strongest evidence first; REPORT8
+    item 4). Identifiers are shown as :func:`.privacy.display_identifier`
     shows them, with pseudonyms under ``secret`` (default: this installation's key).
     """
     shown = partial(display_identifier, show_pii=show_pii, secret=secret)
@@ -81,6 +84,8 @@ def explain_stores(analysis: Analysis, a: str, b: str | None = None,
     out["linked"] = bool(steps) or a == b
     if out["linked"]:
         out["path"] = _merge_steps(analysis, steps, show_pii, secret, shown)
+        if len(out["path"]) > 1:  # the chain of merges passes other stores: what is direct
+            out["shared"] = _shared_values(analysis, index.get_loc(a), index.get_loc(b), shown)
         return out
     out["shared"] = _shared_values(analysis, index.get_loc(a), index.get_loc(b), shown)
     out["near_matches"] = _near_matches(analysis, index.get_loc(a), index.get_loc(b), shown)

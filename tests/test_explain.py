@@ -159,3 +159,31 @@ def test_the_same_store_twice_is_a_usage_error(world):
     """REPORT2 item 20: `explain A1 A1` said A1 and A1 are linked through 0 identifiers."""
     code, _, err = explain("--data", str(world), "S4", "S4")
     assert code == 2 and "two different store ids" in err
+
+
+def test_a_chain_through_a_third_store_also_says_what_the_pair_shares_directly(tmp_path):
+    """REPORT8 item 4: B and C hold one ID document (as A does); the cluster merged A with C
+    (ID, e-mail, address) and then B with A (ID, phone), so explain B C gave the chain B -> A
+    -> C and said they were linked "through 2 shared identifier(s)", the ID document they
+    share directly unsaid, where `query path-between` shows it as the one link. The chain is
+    named as merges, and the values the pair shares directly follow it."""
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id,name\nA,Alpha\nB,Beta\nC,Gamma\n")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,id_type,phone,email\n"
+        "A,E12345678,PASSPORT,13800138000,ops@zentrix.example\n"
+        "B,E12345678,PASSPORT,13800138000,\n"
+        "C,E12345678,PASSPORT,,ops@zentrix.example\n")
+    (data / "addresses.csv").write_text("store_id,address\nA,Room 504 Building B Tianan Park\n"
+                                        "C,Room 504 Building B Tianan Park\n")
+    code, out, _ = explain("--data", str(data), "B", "C", "--format", "json")
+    found = json.loads(out)
+    assert code == 0 and found["linked"] is True
+    assert [(s["from"], s["to"]) for s in found["path"]] == [("B", "A"), ("A", "C")]
+    assert [(s["kind"], s["links"]) for s in found["shared"]] == [("id_document", True)]
+    code, out, _ = explain("--data", str(data), "B", "C")
+    assert "by a chain of 2 merge(s)" in out and "shared identifier(s)" not in out
+    assert "B and C also share directly" in out and "E12345678" not in out
+    code, out, _ = explain("--data", str(data), "A", "C", "--format", "json")
+    assert len(json.loads(out)["path"]) == 1 and "shared" not in json.loads(out)
