@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from graphaudit import normalize
 from graphaudit.cli import main
 from graphaudit.errors import QueryError
+from graphaudit.privacy import scrub
 from graphaudit.queries import (
     QUERY_DIR,
     RULE_PARAMETERS,
@@ -213,6 +214,22 @@ def test_masking_rules():
     assert masked["rel"]["raw"] == "****-****-****-***3-445"
     address = {"kind": "address", "identifier": "room 1 building 2", "raw": "Rm 1 Bldg 2"}
     assert mask_row(address) == address
+
+
+def test_free_text_holding_a_phone_is_scrubbed_not_starred_as_a_spelling():
+    """REPORT8 item 5: a status reason holding a phone of the graph (`刷单 联系 13800138000`)
+    was found as a spelling of that phone and masked whole, `** ** ********000`, where the
+    report shows it scrubbed. Text with words is scrubbed; a spelling is still one, masked as
+    it was; the phone is in clear in neither."""
+    reason, spelling = "刷单 联系 13800138000", "+86 138-0013-8000"
+    known = {reason: ("phone", False), spelling: ("phone", False),
+             "Tel. 138 0013 8000 office": ("phone", False)}
+    masked = mask_row({"status_reason": reason, "written": spelling,
+                       "note": "Tel. 138 0013 8000 office"}, known=known, secret=b"k" * 32)
+    assert masked["status_reason"] == scrub(reason) == "刷单 联系 ****8000"
+    assert masked["written"] == "+** ***-****-*000"
+    assert masked["note"] == scrub("Tel. 138 0013 8000 office")
+    assert all("0013" not in text for text in masked.values())
 
 
 def test_output_formats():

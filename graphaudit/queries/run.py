@@ -13,7 +13,7 @@ from importlib import resources
 from .. import readonly
 from ..errors import GraphauditError, Neo4jUnavailable, QueryError
 from ..identifiers import KINDS, LABELS, RELATIONSHIPS
-from ..normalize import identifier_key
+from ..normalize import digit_view, identifier_key
 from ..privacy import (
     PII_FIELDS,
     PII_KINDS,
@@ -98,6 +98,8 @@ class _Masker:
         kind, exact = found
         if kind in (STORE_ID, CLUSTER_ID):
             return value
+        if kind == "phone" and not exact and _has_words(value):
+            return scrub(value)  # a status reason holding a phone: text, scrubbed as elsewhere
         return self.key(kind, value) if exact else self.raw(kind, value)
 
     def row(self, row: Mapping[str, object], kind: str | None = None) -> dict[str, object]:
@@ -143,6 +145,16 @@ def mask_row(row: Mapping[str, object], kind: str | None = None,
     '+86****000 #80bca05b'
     """
     return _Masker(known, secret).row(row, kind)
+
+
+def _has_words(value: str) -> bool:
+    """Whether ``value`` holds a word beside its digits: a phone's key is found inside free text
+    (``刷单 联系 13800138000``, a status reason), which was then masked whole as a spelling of the
+    phone, ``** ** ********000``, its words starred where the report shows them scrubbed
+    (REPORT8 item 5). Only phones: the scrub finds every phone spelling (a hypothesis test of
+    privacy), not every ID number's (an 8-digit passport in two halves)."""
+    return any(len(word) > 1 and not any(c.isdigit() for c in digit_view(word))
+               and any(c.isalpha() for c in word) for word in value.split())
 
 
 def _is_number(value: object) -> bool:
