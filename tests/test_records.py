@@ -809,6 +809,21 @@ def test_status_and_document_type_in_chinese_are_read():
         assert [r.value for r in records_.rejects] == ["暂停"]
 
 
+def test_account_and_address_types_in_chinese_are_read(tmp_path):
+    """REPORT8 item 6: the team that wrote 身份证 and 封禁 (read) wrote 银行 and 仓库 too, and
+    those were dropped as `not one of bank, card, wallet`."""
+    write(tmp_path, "stores.csv", "store_id\nS1\nS2\n")
+    write(tmp_path, "payments.csv", "store_id,account_number,account_type\n"
+          "S1,6222020200112200001,银行\nS2,4111111111111111,信用卡\nS2,w-88,钱包\n"
+          "S1,6222020200112200002,银行卡\n")
+    write(tmp_path, "addresses.csv", "store_id,address,address_type\nS1,Room 1,注册地址\n"
+          "S2,Room 2,仓库\nS2,Room 3,退货地址\n")
+    read = read_records(tmp_path)
+    assert read.payments["account_type"].tolist() == ["bank", "card", "wallet", ""]
+    assert read.addresses["address_type"].tolist() == ["registered", "warehouse", "return"]
+    assert [r.value for r in read.rejects] == ["银行卡"]  # a card or an account: unsure
+
+
 def test_a_touched_file_is_the_same_files_and_its_bytes_are_read_only_then(tmp_path):
     """REPORT4 item 15: files whose bytes did not change but whose modification time did (a
     `touch`, the same export downloaded again) were "changed since they were loaded"."""
