@@ -841,6 +841,12 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     tied = (x < y) & (family[x] != family[y]) & \
         (k >= params.held_share * np.minimum(gx, gy)) & \
         (k * n_groups >= params.co_used_lift * gx.astype(np.float64) * gy)
+    # ... and beyond what chance gives among all the pairs of hubs that could tie: a service
+    # of 15 clusters, 10 of them clients of an agency on a third of all clusters, is a lift
+    # of 2 that one pair in 150 reaches by chance (docs/linkage.md, co-used hubs)
+    doubted = np.flatnonzero(tied)
+    tied[doubted] = co_use_bits(k[doubted], gx[doubted], gy[doubted], n_groups) >= \
+        math.log2(max(_pairs_of_kinds(family), 1))
     if not tied.any():
         return empty, _items(pd.DataFrame(), np.zeros(0, np.int64), edge_base, model)
     ties = coo_matrix((np.ones(int(tied.sum()), dtype=np.int8), (x[tied], y[tied])),
@@ -884,6 +890,47 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
                            "size_a": size[a], "size_b": size[b], "weak": False,
                            "decided": "co-used hubs"})
     return merges, _items(shared, chosen, edge_base, model)
+
+
+def co_use_bits(both: np.ndarray, uses_x: np.ndarray, uses_y: np.ndarray,
+                total: int) -> np.ndarray:
+    """How unlikely independent choice makes each co-use, in bits: ``-log2 P(X >= both)``,
+    ``X`` the clusters of ``uses_x`` (drawn from ``total``) that also use a value of
+    ``uses_y`` clusters, hypergeometric (the exact upper tail, summed in logs).
+
+    Unrelated sellers choose their services independently, so a co-use this improbable
+    among the ``M`` pairs of hubs that could tie (``log2 M`` bits or more) is one
+    organisation's; a lift of 2 on few clusters is not (:func:`co_used_merges`).
+
+    >>> co_use_bits(np.array([10, 2]), np.array([15, 4]), np.array([490, 4]), 1502).round(2)
+    array([ 7.18, 14.94])
+    """
+    out = np.zeros(len(both))
+    for i, (k, n, good) in enumerate(zip(np.asarray(both, dtype=np.int64),
+                                         np.asarray(uses_x, dtype=np.int64),
+                                         np.asarray(uses_y, dtype=np.int64), strict=True)):
+        j = np.arange(k, min(n, good) + 1, dtype=np.float64)
+        if not len(j):
+            continue
+        log_p = (_log_choose(good, j) + _log_choose(total - good, n - j) -
+                 _log_choose(total, n))
+        top = log_p.max()
+        out[i] = -(top + np.log(np.exp(log_p - top).sum())) / np.log(2)
+    return np.maximum(out, 0.0)
+
+
+def _log_choose(n, k):
+    """ln C(n, k), elementwise."""
+    return gammaln(np.asarray(n, dtype=np.float64) + 1) - gammaln(np.asarray(k) + 1) - \
+        gammaln(np.asarray(n, dtype=np.float64) - k + 1)
+
+
+def _pairs_of_kinds(family: np.ndarray) -> int:
+    """How many pairs of ``family``'s entries (hubs by kind) are of two different kinds: the
+    pairs of hubs that :func:`co_used_merges` could tie."""
+    counts = np.bincount(family).astype(np.int64)
+    total = int(counts.sum())
+    return (total * total - int((counts * counts).sum())) // 2
 
 
 def group_people(evidence: Evidence, labels: np.ndarray, value: np.ndarray,
