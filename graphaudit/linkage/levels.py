@@ -805,9 +805,11 @@ def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams
     values of different kinds (families, the person counted once) are *tied* when most
     (``held_share``) of the clusters of the one with fewer use the other too, and at least
     ``co_used_lift`` times as many as independent choice would give (at 2, most of the
-    co-use is beyond chance). Tied hubs form one organisation (connected components); two
-    clusters that use its values of ``held_families`` kinds or more, and share values of that
-    many kinds of it, merge.
+    co-use is beyond chance), and that co-use is rarer under independent choice than one in
+    the pairs of hubs of two kinds (:func:`co_use_bits`: a lift of 2 on 15 clusters is what
+    chance gives some pair among hundreds). Tied hubs form one organisation (connected
+    components); two clusters that use its values of ``held_families`` kinds or more, and
+    share values of that many kinds of it, merge.
     Where the data are all one network no co-use is beyond chance (every cluster uses the
     office): nothing joins. Returns the merges (candidate pairs of such clusters, scored as
     compared) and their evidence items (edges numbered from ``edge_base``).
