@@ -7,6 +7,7 @@ One renderer for every command that prints rows (``validate``, ``load``, ``expla
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 
 from .privacy import csv_line
@@ -20,6 +21,24 @@ def plain_cell(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: two for a wide character (Chinese, full-width
+    forms), none for a combining mark, one for the rest. Padded by ``len``, a column of
+    Chinese store names or status reasons pushed every later column out of line (REPORT8
+    item 7).
+
+    >>> width("Heliox 家居"), width("ＩＤ"), width("é"), width("e\u0301")
+    (11, 4, 1, 1)
+    """
+    return sum(0 if unicodedata.combining(char) else
+               2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, columns: int) -> str:
+    """``text`` and the spaces that make it ``columns`` wide on a terminal."""
+    return text + " " * (columns - width(text))
+
+
 def render_table(columns: Sequence[str], rows: Sequence[Mapping[str, object]],
                  empty: str = "no rows", cell: Callable[[object], str] = plain_cell) -> str:
     """An aligned text table, columns two spaces apart, no trailing blanks. Without rows, the
@@ -27,9 +46,9 @@ def render_table(columns: Sequence[str], rows: Sequence[Mapping[str, object]],
     if not columns:
         return f"({empty})\n"
     cells = [[cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+    widths = [max([width(c), *(width(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(_pad(v, w) for v, w in zip(r, widths, strict=True)).rstrip()
               for r in cells]
     if not rows:
         lines.append(f"({empty})")

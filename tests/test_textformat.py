@@ -87,3 +87,15 @@ def test_a_list_whose_items_hold_the_separator_is_a_json_array():
     assert json.loads(cells[0]) == spellings
     assert cells[1] == "S1;S2"
     assert json.loads(format_result(["step", "raw"], rows, "json"))[0]["raw"] == spellings
+
+
+def test_a_table_of_chinese_values_stays_in_line_on_a_terminal():
+    """REPORT8 item 7: `query cluster-members` padded cells by characters, so a store named
+    `Heliox 家居` or a reason `刷单 联系 ****8000` pushed the later columns out of line (each
+    Chinese character takes two columns of a terminal)."""
+    rows = [{"name": "Heliox 家居", "reason": "刷单 联系", "n": 4},
+            {"name": "Heliox Home", "reason": "counterfeit", "n": 2}]
+    lines = format_rows(rows, "table").splitlines()
+    assert lines == ["name         reason       n",
+                     "Heliox 家居  刷单 联系    4",
+                     "Heliox Home  counterfeit  2"]
