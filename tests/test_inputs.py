@@ -943,6 +943,25 @@ def test_a_stray_carriage_return_in_a_value_is_no_line_end(tmp_path, end):
     assert records.stores["name"].tolist()[:3] == ["Evopad\rOfficial", "Two", "Quoted\rOne"]
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_line_break_inside_a_quoted_value_is_one_lf_whatever_the_files_line_ends(tmp_path,
+                                                                                   end):
+    """REPORT8 item 9: in a file of CRLF lines, an address written on two lines kept the CR of
+    its line break (`福田区\x0d` in explain and query, `\r\n` in the page's data); it reads
+    as in a file of LF lines. A lone CR stays part of its value, and line numbers hold."""
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = ["store_id,name,opened_on", f'S1,"广东省深圳市福田区{end}天安数码城B栋504室",2020-01-01',
+            'S2,"Quoted\rOne",2020-01-02', f'S3,"a\r{end}b",2020-01-03', "S4,Four,someday"]
+    (data / "stores.csv").write_bytes(("\ufeff" + end.join(rows) + end).encode("utf-8"))
+    rejects = tmp_path / "r.csv"
+    run("validate", str(data), "--rejects", str(rejects))
+    assert [(r["line"], r["field"]) for r in rejects_of(rejects)] == [("7", "opened_on")]
+    stores = read_records(data, RejectsWriter(None)).stores
+    assert stores["name"].tolist()[:3] == ["广东省深圳市福田区\n天安数码城B栋504室", "Quoted\rOne",
+                                           "a\r\nb"]  # a lone CR, then the break
+
+
 def test_line_ends_split_across_reads_are_line_ends(tmp_path):
     """A CRLF whose CR ends one read of the file and whose LF starts the next is one line end
     (the reader holds the CR back until it sees the next byte); lone CRs are found in any

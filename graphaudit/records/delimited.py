@@ -21,6 +21,7 @@ from .lines import (
     LoneCarriageReturns,
     PhysicalLines,
     carriage_returns_back,
+    crlf_as_lf,
     line_numbers,
     quote_left_open,
     rows_inside,
@@ -115,6 +116,8 @@ def read_delimited(
                                     strict=True))
                 ids = batch.column(names.index("store_id"))
                 batch = batch.select(kept)
+                if line_end == b"\r\n":  # before the lone CRs come back: every CR is a CRLF's
+                    batch = crlf_as_lf(batch)
                 if handle is not opened and handle.raw.found:
                     batch = carriage_returns_back(batch)
                 frame = batch.to_pandas()
