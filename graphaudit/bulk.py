@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -44,6 +45,7 @@ from .store import (
     LoadSummary,
     hashed_graph_tables,
     link_columns,
+    new_data_set_id,
     node_columns,
     store_columns,
 )
@@ -157,8 +159,8 @@ class ImportFiles:
     relationships: Counter
 
 
-def write_import_files(folder: Path, stores: pd.DataFrame,
-                       identifiers: Identifiers) -> ImportFiles:
+def write_import_files(folder: Path, stores: pd.DataFrame, identifiers: Identifiers,
+                       data_set: dict | None = None) -> ImportFiles:
     """Write the node and relationship files of the graph a MERGE load writes; return what
     they hold (:class:`ImportFiles`).
 
@@ -166,7 +168,9 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
     as the node records' own ids (``--id-type=actual``): it then neither stores, sorts nor
     looks up string ids (the ID column is not a property; ``store_id`` and ``key`` are written
     as plain columns), and a relationship names its ends by number. A link whose store or key
-    has no node is left out, as MERGE would find no node for it.
+    has no node is left out, as MERGE would find no node for it. ``data_set`` (the properties
+    of :func:`graphaudit.store.data_set_props` and the mode) becomes the :DataSet node, marked
+    incomplete until the load records its end (not counted in :attr:`ImportFiles.nodes`).
     """
     def numbered(frame: pd.DataFrame, first: int) -> pa.Table:
         table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -221,8 +225,39 @@ def write_import_files(folder: Path, stores: pd.DataFrame,
         multiline += kind_multiline
         nodes[LABELS[kind]] = len(identifiers.nodes[kind])
         relationships[RELATIONSHIPS[kind]] = links
+    if data_set is not None:
+        data_sets_file = folder / "data-sets.csv"
+        _write_data_set_file(data_sets_file, data_set, int(firsts[-1]))
+        args.append(f"--nodes=DataSet={data_sets_file}")
+        multiline += [data_sets_file]  # a path may hold a line break
     rows = len(stores) + sum(len(identifiers.parts[kind]) for kind in KINDS)
     return ImportFiles(args + _multiline_args(multiline), rows, nodes, relationships)
+
+
+def _write_data_set_file(path: Path, data_set: dict, node: int) -> None:
+    """The import file of the :DataSet node (number ``node``): ``data_set``'s scalar
+    properties, ``complete`` false, a new id and the times, typed for the importer. Imported
+    with the graph, so that an import that finishes after graphaudit was stopped (the importer
+    runs on in its own process) leaves a graph recorded as an incomplete load of its source and
+    files, which a plain rerun completes (REPORT7 item 8). Lists (what is not assessed) are
+    left to the end's record."""
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
+    row = {key: value for key, value in data_set.items() if not isinstance(value, list)}
+    row.update(data_set_id=new_data_set_id(), complete=False, loads=0, loaded_at=now,
+               first_loaded_at=now)
+    header = [":ID", *(_import_column(key, value) for key, value in row.items())]
+    table = pa.table({name: [value] for name, value in zip(header, [node, *row.values()],
+                                                           strict=True)})
+    csv.write_csv(table, path, csv.WriteOptions(quoting_style="needed"))
+
+
+def _import_column(name: str, value: object) -> str:
+    """The importer's header of one :DataSet property."""
+    if name.endswith("_at"):
+        return f"{name}:datetime"
+    if isinstance(value, bool):
+        return f"{name}:boolean"
+    return f"{name}:long" if isinstance(value, int) else name
 
 
 @dataclass
@@ -256,17 +291,20 @@ def server_stopping(state: Path) -> Iterator[subprocess.Popen]:
 
 def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers: Identifiers,
               hash_with: bytes | None = None,
-              server: subprocess.Popen | None = None) -> BulkSummary:
+              server: subprocess.Popen | None = None,
+              data_set: dict | None = None) -> BulkSummary:
     """Replace the local server's database with the graph of ``stores`` and ``identifiers``
     through neo4j-admin's importer (the server is stopped and started again), then create the
     schema; return what the graph holds as a LoadSummary.
 
     ``server`` is the stop :func:`server_stopping` began (None: it begins here). With
     ``hash_with`` the identifiers are hashed as :meth:`GraphStore.load` hashes them.
+    ``data_set`` is imported as the load's :DataSet node, incomplete (the caller records its
+    end).
     """
     if server is None:
         with server_stopping(state) as stopping:
-            return bulk_load(store, state, stores, identifiers, hash_with, stopping)
+            return bulk_load(store, state, stores, identifiers, hash_with, stopping, data_set)
     summary = BulkSummary()
     started, cpu = time.perf_counter(), _cpu()
 
@@ -284,7 +322,7 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
         try:
             if hash_with is not None:
                 stores, identifiers = hashed_graph_tables(stores, identifiers, hash_with)
-            files = write_import_files(folder, stores, identifiers)
+            files = write_import_files(folder, stores, identifiers, data_set)
         except BaseException:
             server.communicate("")
             raise
@@ -305,14 +343,16 @@ def bulk_load(store: GraphStore, state: Path, stores: pd.DataFrame, identifiers:
     if hash_with is not None:
         store.run_write(WRITE_HASHING, key_id=key_id(hash_with))
     lap("creating the schema")
-    if imported_totals(state / "logs" / "import.log") == (sum(files.nodes.values()),
-                                                           sum(files.relationships.values())):
+    imported = (sum(files.nodes.values()) + (data_set is not None),
+                sum(files.relationships.values()))
+    if imported_totals(state / "logs" / "import.log") == imported:
         # the importer took every node and relationship of the files: they are the counts
         summary.nodes_created.update(+files.nodes)
         summary.relationships_created.update(+files.relationships)
     else:  # it left some out (a bad relationship skipped): count what the graph holds
         labels, types = store.counts()
-        summary.nodes_created.update({k: v for k, v in labels.items() if v})
+        summary.nodes_created.update({k: v for k, v in labels.items()
+                                      if v and k != "DataSet"})
         summary.relationships_created.update({k: v for k, v in types.items() if v})
     lap("counting")
     return summary

@@ -561,8 +561,8 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
 
     README.md ("What the graph stores") says what goes into the graph and why.
 
-    Loading the same files again is harmless (idempotent: it completes an interrupted load;
-    the first load into a graph, interrupted, with --append).
+    Loading the same files again is harmless (idempotent): a load is recorded, incomplete,
+    before it writes, so the plain rerun of an interrupted load completes it.
     DATA_DIR's files changed since they were loaded (sizes or times) are refused unless
     --replace, since merged over the old graph they would keep the links they dropped. A
     database that holds another data set is refused unless --append or --replace.

@@ -357,6 +357,8 @@ class GraphInput:
     #: when the graph was read (ISO, milliseconds, as a load's loaded_at): the clusters written
     #: back describe the graph as of then, and a later load makes them stale
     read_at: str = ""
+    #: what to say of the loads that stopped before their end (REPORT7 item 8)
+    incomplete: list[str] = field(default_factory=list)
 
 
 def read_graph(
@@ -369,7 +371,8 @@ def read_graph(
     step of ``graphaudit cluster`` and ``graphaudit report`` (then :func:`analyze_graph`).
 
     ``overrides`` are checked against a graph loaded with hashed identifiers (under
-    ``secret``). Raises DataError when the graph holds no stores.
+    ``secret``). Raises DataError when the graph holds no stores. A load that stopped before
+    its end is in ``incomplete``, which ``cluster`` and ``report`` tell and the report shows.
     """
     from . import store as graph_store
 
@@ -379,8 +382,10 @@ def read_graph(
     stores, links, previous = graph_store.read_graph_and_clusters(store)
     if stores.empty:
         raise DataError("the graph has no stores: run `graphaudit load DATA_DIR` first")
-    return GraphInput(stores, links, previous, overrides, _not_assessed(store.data_sets()),
-                      read_at)
+    data_sets = store.data_sets()
+    return GraphInput(stores, links, previous, overrides, _not_assessed(data_sets), read_at,
+                      [graph_store.incomplete_text(s)
+                       for s in graph_store.incomplete_loads(data_sets)])
 
 
 def _not_assessed(data_sets: list[dict]) -> list[str]:
@@ -405,6 +410,13 @@ def analyze_graph(graph: GraphInput, stage: Callable[[str], None] | None = None,
     previous = graph.previous if len(graph.previous) else None
     return analyze(graph.stores, graph.links, graph.overrides, previous, stage=stage,
                     parallel=parallel)
+
+
+def _tell_incomplete(graph: GraphInput, events: Events) -> None:
+    """Warn of each load that stopped before its end: the clusters of a graph it left half
+    written may lack stores and links."""
+    for line in graph.incomplete:
+        events.tell(f"Warning: {line}")
 
 
 def _tell_unmatched(overrides: HubOverrides | None, links: pd.DataFrame, events: Events) -> None:
@@ -502,6 +514,7 @@ def run_cluster(
     overrides = read_hub_overrides(Path(hubs)) if hubs else None
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
+        _tell_incomplete(graph, events)
         _tell_unmatched(graph.overrides, graph.links, events)
         result = analyze_graph(graph, events.stage, settings.parallel)
         with events.progress("writing clusters", write_back_size(result), "rows") as advance:
@@ -540,6 +553,7 @@ def run_report(
     with connect(settings.connection) as store:
         graph = read_graph(store, overrides, settings.secret, events.stage)
         stale = stale_clusters(store)
+    _tell_incomplete(graph, events)
     _tell_unmatched(graph.overrides, graph.links, events)
     if not len(graph.previous):
         events.tell("Warning: Neo4j holds no clusters yet (run `graphaudit cluster`): "
@@ -571,6 +585,7 @@ def _write_folder(run: GraphRun, out: Path, settings: Settings, command: str, ev
             run.written = write(run.analysis, out, show_pii=settings.show_pii,
                                 parallel=settings.parallel, secret=settings.secret,
                                 record=record, not_assessed=run.graph.not_assessed,
+                                incomplete=run.graph.incomplete,
                                 only_cluster=only_cluster, max_pages=max_pages,
                                 progress=advance, **options)
         run.removal = _close_folder(record, events)
@@ -635,7 +650,7 @@ def run_load(
     Rejects go to ``rejects`` (None: kept in memory); under ``settings.strict`` any reject
     fails the run before the graph is changed.
     """
-    from .store import connect, read_hashing, stale_clusters
+    from .store import connect, data_set_props, read_hashing, stale_clusters
 
     settings = settings or Settings()
     events = events or Events()
@@ -669,13 +684,24 @@ def run_load(
         if mode == "replace" and not bulk:
             deleted = store.reset()
             events.tell(f"Deleted the graph ({deleted:,} nodes) before loading")
+        files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
+                                                   "rejected": r.rejected_total}
+                 for r in records.reports}
+        props = data_set_props(source, files, len(records.stores),
+                               [g.describe() for g in gaps(records.reports)], files_now)
         total = len(records.stores) + len(identifiers.links)
         started = time.monotonic()
         if bulk:
             hash_with = (settings.secret or load_key()) if hash_identifiers else None
-            summary = bulk_load(store, state, records.stores, identifiers, hash_with, server)
+            # the import files hold the data set, incomplete: an import that finishes after
+            # this process was stopped leaves a graph its plain rerun completes
+            summary = bulk_load(store, state, records.stores, identifiers, hash_with, server,
+                                data_set={**props, "mode": mode or "new"})
             events.tell("Neo4j is running again")
         else:
+            # recorded, incomplete, before the first store: a load stopped before its end is
+            # one its plain rerun recognises and completes (REPORT7 item 8)
+            store.begin_data_set(props, mode, changed=not rerun_of_last)
             store.ensure_schema()
             # a graph loaded with --hash-identifiers is always loaded hashed (store.load says
             # why)
@@ -686,15 +712,10 @@ def run_load(
                 summary = store.load(records.stores, identifiers, progress=advance,
                                      hash_with=hash_with)
         elapsed = time.monotonic() - started
-        files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
-                                                   "rejected": r.rejected_total}
-                 for r in records.reports}
         # a rerun that created nothing leaves the clusters current (REPORT3 item 5)
         unchanged = (rerun_of_last and not summary.nodes_created
                      and not summary.relationships_created)
-        data_set = store.record_data_set(source, files, mode, len(records.stores),
-                                         [g.describe() for g in gaps(records.reports)],
-                                         files_now, changed=not unchanged)
+        data_set = store.record_data_set(props, mode, changed=not unchanged)
         stale = stale_clusters(store)
     merged = 0
     if mode == "append" and not any(d["source"] == source for d in loaded):

@@ -34,6 +34,7 @@ def write_outputs(
     progress: Callable[[int], None] | None = None, max_pages: int | None = None,
     secret: bytes | None = None, record: OutputRecord | None = None,
     not_assessed: Iterable[str] = (),
+    incomplete: Iterable[str] = (),
     parallel: Parallel | None = None,
     standalone: bool = False,
 ) -> dict[str, Path]:
@@ -48,7 +49,8 @@ def write_outputs(
     Python strings. With a ``parallel`` budget to spare (:mod:`graphaudit.parallel`), a forked
     child writes the CSV files while this process writes the report. Personal data is masked with
     pseudonyms under ``secret`` (default: this installation's key, :func:`.privacy.load_key`)
-    unless ``show_pii``. ``not_assessed`` (:mod:`graphaudit.coverage`) is listed on the index.
+    unless ``show_pii``. ``not_assessed`` (:mod:`graphaudit.coverage`) is listed on the index,
+    and so is ``incomplete``, what to say of a load that stopped before its end (a graph's).
     ``standalone`` pages carry their scripts and styles inside (no ``assets/`` folder).
 
     Every file written is added to ``record`` (:mod:`graphaudit.outputs`), which the caller
@@ -75,6 +77,7 @@ def write_outputs(
             pages = write_report(analysis, out, show_pii=show_pii, source=source,
                                  only_cluster=only_cluster, max_pages=max_pages, rejects=rejects,
                                  progress=progress, secret=secret, not_assessed=not_assessed,
+                                 incomplete=incomplete,
                                  standalone=standalone, parallel=parallel)
             _write_identifier_tables(analysis, paths, show_pii, secret)
             tables.result()

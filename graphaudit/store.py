@@ -391,9 +391,11 @@ class GraphStore:
         the measurements).
         """
         with self.translated("deleting the graph"), self._session() as session:
+            # the records first: a remnant of a stopped reset is no data set's (REPORT7 item 8)
+            records = session.run(statement("delete-data-sets")).single()
             session.run(statement("delete-relationships"), size=batch_size).consume()
             record = session.run(statement("delete-all"), size=batch_size).single()
-        return int(record["deleted"]) if record else 0
+        return sum(int(r["deleted"]) for r in (records, record) if r)
 
     reset = delete_all
 
@@ -429,45 +431,43 @@ class GraphStore:
                 if not fingerprint.same_files(row["fingerprint"], row["content"]):
                     why = ("their contents differ" if row["content"] is not None else
                            "sizes or modification times differ")
+                    when = ("an incomplete load, stopped before its end, started"
+                            if not row["complete"] else "")
                     raise DataError(
                         f"{source}: its files changed since they were loaded "
-                        f"({row['loaded_at'][:19]} UTC; {why}): "
+                        f"({when}{' ' if when else ''}{row['loaded_at'][:19]} UTC; {why}): "
                         "loaded over the old graph, every link the new files dropped would "
                         "stay. Give --replace to load them into a new graph (or --append to "
                         "merge them over the old one, keeping its links)")
         if not stores or any(d["source"] == source for d in loaded):
             return loaded
-        sources = dict.fromkeys(d["source"] for d in loaded)
-        what = ("data set " + ", ".join(repr(s) for s in sources) if loaded
-                else "stores of an unrecorded load")
-        # a load records its data set at its end: one killed before is "unrecorded", and its
-        # rerun is refused with it (REPORT7 item 8)
-        interrupted = ("" if loaded else "; a load stopped before its end (killed, the server "
-                       "lost) records no data set: if it was this data's, --append completes "
-                       "it")
-        raise DataError(
-            f"database {self.settings.database!r} already holds {what} ({stores:,} stores): "
-            "give --append to add this data set to it (stores with the same id are merged), "
-            f"or --replace to delete the graph first (or run `graphaudit reset`){interrupted}")
+        raise DataError(f"database {self.settings.database!r} already holds "
+                        f"{_loaded_text(loaded)} ({stores:,} stores): give --append to add this "
+                        "data set to it (stores with the same id are merged), or --replace to "
+                        "delete the graph first (or run `graphaudit reset`)"
+                        f"{_unrecorded_hint(loaded)}")
 
-    def record_data_set(self, source: str, files: dict[str, dict[str, int]], mode: str | None,
-                        stores: int, not_assessed: Iterable[str] = (),
-                        fingerprint: Fingerprint | None = None, changed: bool = True) -> dict:
-        """Record a load as the :DataSet node of its source: path, time, mode and row counts per
-        file (read, accepted, rejected), and what its missing columns leave unassessed
-        (:mod:`graphaudit.coverage`, for the report); return its properties. Loading a source
-        again (a rerun) updates its node and counts the loads, so the graph stays the same; the
-        node keeps its id, and its mode when ``mode`` is None (a load without --append or
+    def begin_data_set(self, props: dict, mode: str | None, changed: bool = True) -> str:
+        """Record a load's data set (``props``, :func:`data_set_props`) before it writes a
+        store, marked incomplete; return its id. A load stopped before its end leaves its
+        stores recorded as an incomplete load of its source and files, which a plain rerun of
+        the same files completes (:meth:`check_load` lets it through) and reports, ``cluster``
+        and queries name (REPORT7 item 8); :meth:`record_data_set` marks it complete.
+        ``changed`` False (a rerun of the last load) keeps its ``loaded_at`` until the end."""
+        return self.run_write_one(BEGIN_DATA_SET, props=props, mode=mode,
+                                  data_set_id=new_data_set_id(),
+                                  changed=changed)["data_set_id"]
+
+    def record_data_set(self, props: dict, mode: str | None, changed: bool = True) -> dict:
+        """Record a load at its end as the complete :DataSet node of its source (``props``,
+        :func:`data_set_props`: path, row counts per file, the files' fingerprint, what their
+        missing columns leave unassessed); return its properties. Loading a source again (a
+        rerun) updates its node and counts the loads, so the graph stays the same; the node
+        keeps its id, and its mode when ``mode`` is None (a load without --append or
         --replace). ``changed`` False (a rerun of the last load that created nothing) keeps its
         ``loaded_at``, so the clusters computed since stay current."""
-        props = {"source": source, "stores": stores, "not_assessed": list(not_assessed)}
-        if fingerprint is not None:
-            props["fingerprint"], props["content"] = fingerprint.files, fingerprint.content
-        for name, counts in files.items():
-            for what, n in counts.items():
-                props[f"{name}_{what}"] = int(n)
         return self.run_write_one(WRITE_DATA_SET, props=props, mode=mode,
-                                  data_set_id=uuid.uuid4().hex[:12], changed=changed)
+                                  data_set_id=new_data_set_id(), changed=changed)
 
     def run_write_one(self, query: str, **parameters: object) -> dict:
         """Run one statement in a managed write transaction; return its single record."""
@@ -605,10 +605,67 @@ def _link_batches(identifiers: Identifiers, selected: np.ndarray) -> Iterator[_B
 # -- data sets --------------------------------------------------------------------------------
 
 READ_DATA_SETS = statement("read-data-sets")
+BEGIN_DATA_SET = statement("begin-data-set")
 WRITE_DATA_SET = statement("write-data-set")
 DATA_SET_FINGERPRINT = statement("data-set-fingerprint")
 #: clusters written before the latest load describe an older graph
 STALE_CLUSTERS = statement("stale-clusters")
+
+
+def new_data_set_id() -> str:
+    """A new data set's id (a node keeps the one it was created with)."""
+    return uuid.uuid4().hex[:12]
+
+
+def data_set_props(source: str, files: dict[str, dict[str, int]], stores: int,
+                   not_assessed: Iterable[str] = (),
+                   fingerprint: Fingerprint | None = None) -> dict:
+    """The properties a load records on its :DataSet node, at its start and its end: the
+    source, the stores loaded, the rows read, accepted and rejected per file
+    (``stores_read``, ...), what the missing columns leave unassessed and the files'
+    fingerprint (what tells this export from another in the same folder)."""
+    props: dict = {"source": source, "stores": stores, "not_assessed": list(not_assessed)}
+    if fingerprint is not None:
+        props["fingerprint"], props["content"] = fingerprint.files, fingerprint.content
+    for name, counts in files.items():
+        for what, n in counts.items():
+            props[f"{name}_{what}"] = int(n)
+    return props
+
+
+def incomplete_loads(data_sets: list[dict]) -> list[str]:
+    """The sources of the data sets whose load stopped before its end (an older node, recorded
+    only at the end of its load, is complete)."""
+    return [d["source"] for d in data_sets if d.get("complete") is False]
+
+
+def incomplete_text(source: str) -> str:
+    """What every command that reads the graph says of an incomplete load: the graph may lack
+    its stores and links, and how to complete it."""
+    return (f"the graph holds an incomplete load of {source}: it stopped before its end, so "
+            "stores and links of it may be missing; `graphaudit load` of the same folder "
+            "completes it")
+
+
+def _loaded_text(loaded: list[dict]) -> str:
+    """The data sets a refused load found, an incomplete one said so."""
+    if not loaded:
+        return "stores of an unrecorded load"
+    sources = {d["source"]: d.get("complete") is False for d in loaded}
+    return "data set " + ", ".join(
+        repr(s) + (" (an incomplete load: `graphaudit load` of it completes it)" if incomplete
+                   else "") for s, incomplete in sources.items())
+
+
+def _unrecorded_hint(loaded: list[dict]) -> str:
+    """Where stores of no data set come from, and what to do (REPORT7 item 8): a load records
+    its data set before it writes a store, so only a load by a graphaudit before 2026-12-02, a
+    reset (or --replace) stopped while deleting, or writes from outside leave them."""
+    if loaded:
+        return ""
+    return ("; a load by a graphaudit before 2026-12-02 that stopped before its end, or a reset "
+            "or --replace stopped while deleting the graph, leaves stores of no data set: "
+            "if they were this data's, --append completes it")
 
 
 def stale_clusters(store: GraphStore) -> int:

@@ -224,6 +224,42 @@ def test_bulk_that_fails_while_reading_starts_the_server_again_with_its_graph(ne
     assert clean_graph.run_read("MATCH (s:Store) RETURN s.store_id AS id") == [{"id": "X1"}]
 
 
+@pytest.mark.neo4j
+def test_an_import_that_outlived_its_load_is_completed_by_a_plain_rerun(neo4j_home,
+        clean_graph, neo4j_env, tmp_path, monkeypatch):
+    """REPORT7 item 8, --bulk: the importer runs in a process of its own (scripts/neo4j.sh), so
+    a load stopped while it imports leaves the imported graph, without its schema and the
+    record of the load's end (here: the load fails creating the schema). The import files hold
+    the data set, incomplete: the plain rerun (MERGE) recognises and completes it, to the graph
+    of an uninterrupted load."""
+    from graphaudit.store import GraphStore
+
+    monkeypatch.setenv("GRAPHAUDIT_NEO4J_HOME", str(neo4j_home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    assert load(tmp_path=tmp_path).exit_code == 0
+    uninterrupted = snapshot(clean_graph)
+
+    def stopped(*args, **kwargs):
+        raise RuntimeError("stopped after the import")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(GraphStore, "ensure_schema", stopped)
+        failed = load("--bulk", "--replace", tmp_path=tmp_path)
+    assert "stopped after the import" in repr(failed.exception), failed.output
+    (begun,) = clean_graph.data_sets()
+    assert begun["complete"] is False and begun["mode"] == "replace"
+    assert begun["source"] == str(SAMPLE_DATA.resolve())
+    rerun = load(tmp_path=tmp_path)
+    assert rerun.exit_code == 0, rerun.output
+    (data_set,) = clean_graph.data_sets()
+    assert data_set["complete"] is True and data_set["data_set_id"] == begun["data_set_id"]
+    completed = snapshot(clean_graph)
+    for part in ("nodes", "relationships", "constraints", "indexes", "counts"):
+        assert completed[part] == uninterrupted[part], part
+    assert [{**d, "mode": "x"} for d in completed["data_sets"]] == \
+        [{**d, "mode": "x"} for d in uninterrupted["data_sets"]]
+
+
 def test_the_importers_totals_are_read_from_its_log(tmp_path):
     """The counts of a bulk load come from the importer's "Imported:" lines; a log without
     them (an import cut short) gives None, and the graph is counted instead."""

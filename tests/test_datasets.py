@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +18,7 @@ from conftest import SAMPLE_DATA
 from graphaudit.cli import main
 
 pytestmark = pytest.mark.neo4j
+GRAPHAUDIT = str(Path(sys.executable).parent / "graphaudit")
 
 
 def run(*args: str, input: str | None = None):
@@ -177,19 +183,144 @@ def test_a_graph_of_an_unrecorded_load_is_refused_too(clean_graph, neo4j_env, tm
     assert result.exit_code == 1 and "unrecorded load" in result.stderr
 
 
-def test_the_refusal_of_an_interrupted_load_says_how_to_complete_it(clean_graph, neo4j_env,
-                                                                    tmp_path):
-    """REPORT7 item 8: `load out/world` killed at 47,470 of 148,427 rows, then `load out/world`
-    again: refused as "an unrecorded load" (a load records its data set at its end), while
-    README and --help promise that a rerun completes an interrupted load."""
+def test_the_refusal_of_an_unrecorded_load_says_how_to_complete_it(clean_graph, neo4j_env,
+                                                                   tmp_path):
+    """Stores of no data set (a killed load of a graphaudit before 2026-12-02, which recorded
+    its data set at its end; REPORT7 item 8): the refusal says where they come from and that
+    --append completes the load."""
     world = small_world(tmp_path / "a", "A")
     clean_graph.run_write("CREATE (:Store {store_id: 'A0'})")  # what the killed load wrote
     rerun = load(world, tmp_path)
     assert rerun.exit_code == 1 and "--append completes it" in rerun.stderr, rerun.output
+    assert "before 2026-12-02" in rerun.stderr
     completed = load(world, tmp_path, "--append")
     assert completed.exit_code == 0, completed.output
     assert store_ids(clean_graph) == {"A0", "A1", "A2"}
     assert [d["source"] for d in clean_graph.data_sets()] == [str(world.resolve())]
+
+
+def killed_load(world, tmp_path, graph, *args: str) -> subprocess.CompletedProcess:
+    """`graphaudit load WORLD` in a process of its own, killed (SIGKILL) once it has written
+    stores; its stderr."""
+    load = subprocess.Popen([GRAPHAUDIT, "load", str(world), "-q", "--rejects",
+                             str(tmp_path / "killed.csv"), *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and load.poll() is None:
+        if graph.counts()[0]["Store"]:
+            break
+        time.sleep(0.05)
+    assert load.poll() is None, "the load finished before the kill: give it more stores"
+    os.kill(load.pid, signal.SIGKILL)
+    _, err = load.communicate(timeout=60)
+    assert load.returncode == -signal.SIGKILL, err
+    return err
+
+
+def test_a_killed_first_load_is_completed_by_its_plain_rerun(clean_graph, neo4j_env, tmp_path):
+    """REPORT7 item 8: `load out/world` killed midway (47,470 of 148,427 rows), then `load
+    out/world` again was refused as "an unrecorded load", while README promised that a rerun
+    completes an interrupted load. The load records its data set, incomplete, before it writes
+    a store: the plain rerun completes it, to the counts of an uninterrupted load; another
+    export is refused meanwhile, and queries, cluster and the report say the load is
+    incomplete."""
+    world = tmp_path / "world"
+    made = run("sample", "--stores", "4000", "--seed", "7", "--out", str(world), "-q")
+    assert made.exit_code == 0, made.output
+    killed_load(world, tmp_path, clean_graph)
+    partial = clean_graph.counts()
+    (begun,) = clean_graph.data_sets()
+    assert begun["source"] == str(world.resolve()) and begun["complete"] is False
+    assert begun["stores"] == 4000
+    incomplete = f"the graph holds an incomplete load of {world.resolve()}"
+    queried = run("query", "riskiest-clusters")
+    assert queried.exit_code == 0 and incomplete in queried.output, queried.output
+    other = load(small_world(tmp_path / "b", "B"), tmp_path)
+    assert other.exit_code == 1, other.output
+    assert "an incomplete load: `graphaudit load` of it completes it" in other.stderr
+    rerun = load(world, tmp_path)
+    assert rerun.exit_code == 0, rerun.output
+    completed = clean_graph.counts()
+    (data_set,) = clean_graph.data_sets()
+    assert data_set["complete"] is True and data_set["data_set_id"] == begun["data_set_id"]
+    assert data_set["mode"] == "new"
+    queried = run("query", "riskiest-clusters")
+    assert incomplete not in queried.output
+    reference = load(world, tmp_path, "--replace")
+    assert reference.exit_code == 0, reference.output
+    assert completed == clean_graph.counts()
+    assert partial != completed and completed[0]["Store"] == 4000
+
+
+def test_cluster_and_the_report_say_the_graph_holds_an_incomplete_load(clean_graph, neo4j_env,
+                                                                      tmp_path):
+    world = small_world(tmp_path / "a", "A")
+    assert load(world, tmp_path).exit_code == 0
+    clean_graph.run_write("MATCH (d:DataSet) SET d.complete = false")  # as a killed load
+    said = f"the graph holds an incomplete load of {world.resolve()}"
+    clustered = run("cluster", "-q")
+    assert clustered.exit_code == 0 and said in clustered.stderr, clustered.output
+    reported = run("report", "--out", str(tmp_path / "report"), "-q")
+    assert reported.exit_code == 0 and said in reported.stderr, reported.output
+    index = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
+    assert 'id="incomplete-load"' in index and "incomplete load of" in index
+
+
+def test_a_data_set_recorded_before_complete_was_is_complete(clean_graph, neo4j_env, tmp_path):
+    """A graph loaded before 2026-12-02 records its data sets at the end of their loads,
+    without ``complete``: they are complete, and nothing warns."""
+    world = small_world(tmp_path / "a", "A")
+    assert load(world, tmp_path).exit_code == 0
+    clean_graph.run_write("MATCH (d:DataSet) REMOVE d.complete")
+    assert [d["complete"] for d in clean_graph.data_sets()] == [True]
+    queried = run("query", "riskiest-clusters")
+    assert queried.exit_code == 0 and "incomplete" not in queried.output
+    assert load(world, tmp_path).exit_code == 0  # its rerun, as before
+    refused = load(small_world(tmp_path / "b", "B"), tmp_path)
+    assert refused.exit_code == 1 and "incomplete" not in refused.stderr
+
+
+def test_a_changed_export_over_an_incomplete_load_is_refused(clean_graph, neo4j_env, tmp_path):
+    """The incomplete record holds the files' fingerprint: the next export written into the
+    folder is not merged over the half-loaded one without --replace or --append."""
+    world = small_world(tmp_path / "a", "A")
+    assert load(world, tmp_path).exit_code == 0
+    clean_graph.run_write("MATCH (d:DataSet) SET d.complete = false")
+    with (world / "stores.csv").open("a", encoding="utf-8") as file:
+        file.write("A9,Store 9,b9,active\n")
+    refused = load(world, tmp_path)
+    assert refused.exit_code == 1, refused.output
+    assert "its files changed since they were loaded (an incomplete load" in refused.stderr
+
+
+def test_a_reset_deletes_the_data_sets_first(clean_graph, neo4j_env, tmp_path):
+    """A reset (or --replace) stopped while deleting leaves stores of no data set, never a
+    remnant recorded as a complete load."""
+    assert load(small_world(tmp_path / "a", "A"), tmp_path).exit_code == 0
+    statements = []
+    real_run = clean_graph._session
+
+    class Recorder:
+        def __init__(self, session):
+            self.session = session
+
+        def __enter__(self):
+            self.inner = self.session.__enter__()
+            return self
+
+        def __exit__(self, *exc):
+            return self.session.__exit__(*exc)
+
+        def run(self, query, **params):
+            statements.append(query)
+            return self.inner.run(query, **params)
+
+    clean_graph._session = lambda: Recorder(real_run())
+    try:
+        deleted = clean_graph.reset()
+    finally:
+        del clean_graph._session
+    assert "DataSet" in statements[0] and deleted == 3 + 3 + 1  # stores, accounts, data set
 
 
 def test_clusters_older_than_a_load_are_announced_and_replaced(clean_graph, neo4j_env,

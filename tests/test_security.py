@@ -1639,8 +1639,7 @@ def test_kill_9_of_neo4j_mid_load_then_a_rerun_gives_identical_counts(private_se
     assert "Traceback" not in err and "Neo4j" in err, err
     assert private_server.script("start").returncode == 0  # recovers the store
     partial = private_server.counts()
-    rerun = private_server.graphaudit("load", str(world), "--rejects", rejects, "--append",
-                                      "-q")
+    rerun = private_server.graphaudit("load", str(world), "--rejects", rejects, "-q")
     _, err = rerun.communicate(timeout=600)
     assert rerun.returncode == 0, err
     after_rerun = private_server.counts()

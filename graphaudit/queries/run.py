@@ -271,16 +271,20 @@ def empty_hints(store: object, query: Query, parameters: Mapping[str, object],
                 empty: bool) -> list[str]:
     """Why ``query`` found nothing (``empty``), or why its answer may be incomplete.
 
-    Looks, in order, for: an empty graph; clusters missing (``graphaudit cluster`` never ran)
+    Looks, in order, for: an empty graph; a load that stopped before its end (its stores and
+    links may be missing from any answer); clusters missing (``graphaudit cluster`` never ran)
     or older than the last load; each store or cluster id parameter that names nothing (with
     the id as written in another case, if that exists); an identifier that is not in the
     graph. An empty answer with none of these gets a plain sentence, never a bare "no rows".
     """
+    from ..store import incomplete_text
+
     hints: list[str] = []
     state = store.run_read(_GRAPH_STATE)[0]
     if not state["stores"]:
         return ["the graph holds no stores: load a data set first "
                 "(graphaudit load DATA_DIR)"]
+    hints += [incomplete_text(source) for source in state["incomplete"]]
     cluster_query = uses_clusters(query)
     if cluster_query and not state["clusters"]:
         hints.append("the graph holds no clusters yet: run `graphaudit cluster` "
@@ -536,7 +540,7 @@ def run_query(
         and not (library and status.gql_status in OPTIONAL_SCHEMA_STATUSES)
     ]
     hints = []
-    if not write and (not rows or uses_clusters(query)):
+    if not write:  # any answer may lack what an incomplete load did not write
         with store.translated(f"checking the answer of query {query.name}"):
             hints = empty_hints(store, query, parameters, empty=not rows)
     return QueryResult(query, keys, rows, query_type or "r", counters, warnings, hints)

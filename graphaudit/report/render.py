@@ -47,6 +47,8 @@ class ReportInfo:
     rejects: int | None = None
     #: what missing input columns left unassessed (graphaudit.coverage)
     not_assessed: tuple[str, ...] = ()
+    #: the graph's loads that stopped before their end, as read_graph says them
+    incomplete: tuple[str, ...] = ()
 
 
 def page_name(cluster_id: str) -> str:
@@ -82,6 +84,7 @@ def write_report(
     max_pages: int | None = None,
     secret: bytes | None = None,
     not_assessed: Iterable[str] = (),
+    incomplete: Iterable[str] = (),
     standalone: bool = False,
     parallel: Parallel | None = None,
     pages_per_chunk: int = 100,
@@ -103,6 +106,8 @@ def write_report(
     max_pages : write pages for only this many clusters, the riskiest (the index lists all).
     secret : the key of the pseudonyms (default: this installation's, :func:`.privacy.load_key`).
     not_assessed : what the input's missing columns leave unassessed, listed on the index.
+    incomplete : what to say of each load of the graph that stopped before its end (its stores
+        and links may be missing), shown at the top of the index.
     standalone : every page written carries its scripts and styles inside (no ``assets/``):
         for one cluster's page to hand over (with ``only_cluster``).
     parallel : the budget of workers (:mod:`graphaudit.parallel`); pages are shared with forked
@@ -145,7 +150,8 @@ def write_report(
         rejects = _count_rejects(out_dir / "rejects.csv")
     info = ReportInfo(source=source or _default_source(analysis),
                       made_at=made_at or analysis.computed_at, show_pii=show_pii,
-                      rejects=rejects, not_assessed=tuple(not_assessed))
+                      rejects=rejects, not_assessed=tuple(not_assessed),
+                      incomplete=tuple(incomplete))
     renderer = Renderer(load_assets(), info, standalone)
     names = {cluster_id: page_name(cluster_id) for cluster_id in selected}
     index = out_dir / "index.html"
