@@ -882,13 +882,14 @@ def test_commoner_ties_around_bans_do_not_hide_the_returns():
     assert not {cluster[f"XN{j:03d}"] for j in range(36)} & banned
 
 
-def test_the_returns_weight_is_the_bayes_factor_of_after_within_the_window():
-    # No tie: no weight. Ties only before bans: below zero. A coincidence is as likely after a
-    # ban as before it, so "after" can at most double a match's odds: one bit.
+def test_the_returns_weight_is_the_larger_of_the_count_and_the_factor_within_the_window():
+    # No tie: no weight. Ties only before bans: below zero.
     assert return_weight(np.zeros(0), np.zeros(0)) == 0.0
     assert return_weight(np.zeros(0), np.full(5, -0.1)) < 0
-    assert 0 < return_weight(np.full(1000, -0.1), np.zeros(0)) <= 1.0
-    # a tie far below the threshold (a 6 % chance of a match) counts less than one near it
-    # (as many after as before: the count said 0 bits either way)
-    assert return_weight(np.full(10, -0.1), np.full(10, -4.0)) > 0
-    assert return_weight(np.full(10, -4.0), np.full(10, -0.1)) < 0
+    # ties after bans near the threshold, as many far below it before bans: the count says
+    # 0 bits, the factor within the window (each tie by its chance of being a match) more,
+    # and at most 1 bit (a coincidence falls after a ban half the time)
+    assert 0 < return_weight(np.full(10, -0.1), np.full(10, -4.0)) <= 1.0
+    assert return_weight(np.full(10, -4.0), np.full(10, -0.1)) == 0.0
+    # ties after bans and none before (family seed 1510): the count, beyond 1 bit
+    assert return_weight(np.full(7, -1.0), np.zeros(0)) == pytest.approx(3.0)

@@ -793,22 +793,32 @@ def _returns(evidence: Evidence, labels: np.ndarray, params: LinkageParams, mode
 
 def return_weight(after: np.ndarray, before: np.ndarray, iterations: int = 100) -> float:
     """The weight, in bits, of "opened within the window after a ban" for a possible link,
-    from the scores of the possible links after bans (``after``) and before them (``before``).
+    from the scores of the possible links after bans (``after``) and before them (``before``):
+    the larger of two estimates of its Bayes factor, each at most the factor where a match
+    falls within the window around a ban at least as often as a coincidence does
+    (docs/linkage.md, returns).
 
-    Each link is a match with the chance its score gives (``1 / (1 + 2^-score)``). A
-    coincidence has no reason to fall after a ban rather than before it (the mirror: half and
-    half); a match falls after with odds ``r`` (returns against an operator's own stores the
-    ban missed). ``r`` is estimated by expectation-maximisation, each link counted by its
-    chance of being a match that falls on its side, with one link on each side as the prior
-    (so no link at all gives ``r = 1``); the weight is the Bayes factor of "after" within the
-    window, ``log2(2r / (1 + r))``: at most 1 bit.
-
-    The earlier count ``log2((after + 1) / (before + 1))`` weighed a tie on one commonest-band
-    value (-4 bits, a 6 % chance of a match) like an operator's own rare account (-0.1 bits,
-    48 %): where hundreds of the former sit in the window, their noise hid the returns (family
-    seed 2012: 62 after, 59 before, +0.07 bits, while 16 of the 22 links above -0.5 bits fell
-    after a ban, every one a return; docs/linkage.md, returns).
+    * The count, ``log2((after + 1) / (before + 1))``: the factor diluted by the coincidences
+      among the ties (a coincidence falls after a ban as often as before it). Where the ties
+      after bans are mostly returns it is near the factor (family seed 1510: 7 after, 0 before,
+      every one a return, at -0.1 to -1.5 bits).
+    * The factor within the window, ``log2(2r / (1 + r))`` (:func:`_after_odds`: ``r`` the odds
+      that a match falls after rather than before, each tie counted by its chance of being a
+      match): at most 1 bit, but not diluted. Where hundreds of commonest-band ties (-3 to -4
+      bits) sit around bans, as many before as after, the count is about 0 and hides the
+      returns (seed 2012: 62 after, 59 before, +0.07 bits, while 16 of the 22 ties above -0.5
+      bits fell after a ban, every one a return); counted by their chance, they weigh little.
     """
+    count = math.log2((len(after) + 1) / (len(before) + 1))
+    odds = _after_odds(after, before, iterations)
+    return max(count, math.log2(2 * odds / (1 + odds)))
+
+
+def _after_odds(after: np.ndarray, before: np.ndarray, iterations: int) -> float:
+    """The odds that a match among the possible links around bans fell after the ban rather
+    than before it, by expectation-maximisation: each link is a match with the chance its score
+    gives (``1 / (1 + 2^-score)``), a coincidence half after and half before a ban, and one
+    link on each side is the prior (no link at all: odds 1)."""
     chance_after = 1.0 / (1.0 + np.exp2(-after))
     chance_before = 1.0 / (1.0 + np.exp2(-before))
     odds = 1.0
@@ -820,7 +830,7 @@ def return_weight(after: np.ndarray, before: np.ndarray, iterations: int = 100) 
         if abs(new - odds) < 1e-9:
             break
         odds = new
-    return math.log2(2 * odds / (1 + odds))
+    return odds
 
 
 def co_used_merges(evidence: Evidence, labels: np.ndarray, params: LinkageParams, model: Model,
