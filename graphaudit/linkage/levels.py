@@ -795,8 +795,8 @@ def return_weight(after: np.ndarray, before: np.ndarray, iterations: int = 100) 
     """The weight, in bits, of "opened within the window after a ban" for a possible link,
     from the scores of the possible links after bans (``after``) and before them (``before``):
     the larger of two estimates of its Bayes factor, each at most the factor where a match
-    falls within the window around a ban at least as often as a coincidence does
-    (docs/linkage.md, returns).
+    falls in the window after a ban, and in the one before it, at least as often as a
+    coincidence does (docs/linkage.md, returns).
 
     * The count, ``log2((after + 1) / (before + 1))``: the factor diluted by the coincidences
       among the ties (a coincidence falls after a ban as often as before it). Where the ties
