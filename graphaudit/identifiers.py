@@ -77,6 +77,10 @@ class Identifiers:
     #: how many values could not be normalized (dropped, rest of row kept), by (file, column):
     #: the reading's counts of dropped values add these (``FileReport.dropped``)
     dropped: Counter = field(default_factory=Counter)
+    #: per kind, each row of ``parts[kind]``'s key as a number (equal keys, equal numbers), as
+    #: the keying left them: :attr:`numbered` then needs no second hashing of every key (2 s at
+    #: 1,000,000 stores, on the bulk load's path). Absent (a hashed copy), the keys are hashed.
+    key_codes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @functools.cached_property
     def numbered(self) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
@@ -84,7 +88,7 @@ class Identifiers:
         ``parts[kind]`` the position of its identifier among them (the bulk load's node
         numbers without a second look-up), computed when first asked for: loading writes
         them, analyzing has no use for them."""
-        return {kind: _first_per_key(links, NODE_PROPERTIES[kind])
+        return {kind: _first_per_key(links, NODE_PROPERTIES[kind], self.key_codes.get(kind))
                 for kind, links in self.parts.items()}
 
     @property
@@ -128,15 +132,18 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
         pay = _normalize_column(records.payments, "account_number", "payment", rejects,
                                 dropped, _account, parallel, shortcuts,
                                 extra=("account_type", "institution"))
-        addr = _link_frame(addresses, "address", "address", keying.result(), rejects, dropped,
-                           extra=("city", "postcode", "country"))
-    addr["text"] = addr["raw"]
-    parts = dict(zip(("id_document", "phone", "email", "payment", "address"),
-                     (docs, phones, emails, pay, addr), strict=True))
+        keyed = keying.result()
+        addr = (_link_frame(addresses, "address", "address", keyed, rejects, dropped,
+                            extra=("city", "postcode", "country")), keyed.codes)
+    addr[0]["text"] = addr[0]["raw"]
+    keyed_parts = dict(zip(("id_document", "phone", "email", "payment", "address"),
+                           (docs, phones, emails, pay, addr), strict=True))
+    parts = {kind: part for kind, (part, _) in keyed_parts.items()}
     links = pd.concat([p.reindex(columns=LINK_COLUMNS, fill_value="") for p in parts.values()],
                       ignore_index=True)
     return Identifiers(links=links, parts=parts, rejects=rejects.kept if kept else [],
-                       dropped=dropped)
+                       dropped=dropped,
+                       key_codes={kind: codes for kind, (_, codes) in keyed_parts.items()})
 
 
 def _normalize_column(
@@ -149,15 +156,16 @@ def _normalize_column(
     parallel: Parallel,
     shortcuts: bool = True,
     extra: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """Normalize ``frame[column]`` by distinct (value, context) and return link rows of ``kind``.
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Normalize ``frame[column]`` by distinct (value, context) and return link rows of
+    ``kind``, with each row's key as a number (:attr:`Identifiers.key_codes`).
 
     ``func(raw, context)`` returns ``(key, valid)`` or raises ValueError; the context is the
     first of ``extra`` (the id_type, the account_type...) so one raw form is normalized once.
     """
     keyed = _key_rows(frame, column, kind, func, extra[0] if extra else None, parallel,
                       shortcuts)
-    return _link_frame(frame, column, kind, keyed, rejects, dropped, extra)
+    return _link_frame(frame, column, kind, keyed, rejects, dropped, extra), keyed.codes
 
 
 @dataclass
@@ -521,17 +529,38 @@ def store_brand_key(brand: str) -> str:
     return "" if key in PLACEHOLDER_BRANDS else key
 
 
-def _first_per_key(links: pd.DataFrame,
-                   properties: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
+def _first_per_key(links: pd.DataFrame, properties: tuple[str, ...],
+                   key_codes: np.ndarray | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """One row per key, in the order keys first occur, with its first link's properties; and
-    each link's key's position among those rows (one factorize: its codes are numbered in
-    that order)."""
+    each link's key's position among those rows. ``key_codes`` number the links' keys (equal
+    keys, equal numbers; :attr:`Identifiers.key_codes`); without them the keys are
+    factorized."""
     columns = ["key", *[p for p in properties if p in links]]
-    codes, _ = pd.factorize(links["key"], use_na_sentinel=False)
+    if key_codes is None:
+        codes = pd.factorize(links["key"], use_na_sentinel=False)[0].astype(np.int64)
+    else:
+        codes = _numbered_as_they_occur(np.asarray(key_codes, dtype=np.int64))
     # a key's first link is where its code first exceeds every code before it
     seen = np.maximum.accumulate(codes)
     first = np.flatnonzero(np.r_[len(codes) > 0, seen[1:] > seen[:-1]])
-    return links[columns].take(first).reset_index(drop=True), codes.astype(np.int64)
+    return links[columns].take(first).reset_index(drop=True), codes
+
+
+def _numbered_as_they_occur(codes: np.ndarray) -> np.ndarray:
+    """``codes`` renumbered 0, 1, 2... in the order each first occurs, as a factorize of the
+    values they stand for numbers them. The keying's codes mostly are already (a dictionary
+    encoding numbers keys as they first occur, and dropping rows keeps the order), which one
+    pass checks; otherwise a sort renumbers them."""
+    if not len(codes):
+        return codes
+    before = np.r_[-1, np.maximum.accumulate(codes)[:-1]]
+    if codes[0] == 0 and np.all(codes <= before + 1):
+        return codes
+    distinct, first = np.unique(codes, return_index=True)
+    order = np.argsort(first, kind="stable")
+    number = np.empty(int(distinct[-1]) + 1, dtype=np.int64)
+    number[distinct[order]] = np.arange(len(distinct), dtype=np.int64)
+    return number[codes]
 
 
 def _id_document(raw: str, id_type: str) -> tuple[str, bool]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from conftest import SAMPLE_DATA
@@ -14,6 +15,8 @@ from test_normalize import address_parts, rendered_address
 from graphaudit import normalize
 from graphaudit.identifiers import (
     FAST_KEYS,
+    KINDS,
+    NODE_PROPERTIES,
     PREPARE,
     _first_per_key,
     _normalize_forms,
@@ -320,3 +323,32 @@ def test_identifier_nodes_are_each_keys_first_link_and_each_link_finds_its_node(
     pd.testing.assert_frame_equal(nodes, expected.reset_index(drop=True))
     assert len(codes) == len(links)
     assert nodes["key"].take(codes).reset_index(drop=True).equals(links["key"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["k1", "k2", "k3", "k4"]), max_size=30), st.randoms())
+def test_identifier_nodes_from_the_keyings_numbers_are_those_of_the_keys(keys, random):
+    """The keying's numbers of the keys (any numbering where equal keys share one number, as
+    the extraction leaves them) give the nodes and link numbers that factorizing the keys
+    gives: the bulk load takes them instead of hashing every key again."""
+    links = pd.DataFrame({"key": pd.array(keys, dtype="string[pyarrow]"),
+                          "institution": [f"bank {i}" for i in range(len(keys))]})
+    numbers = dict(zip(["k1", "k2", "k3", "k4"], random.sample(range(10), 4), strict=True))
+    keyed = np.array([numbers[k] for k in keys], dtype=np.int64)
+    nodes, codes = _first_per_key(links, ("institution",), keyed)
+    expected_nodes, expected_codes = _first_per_key(links, ("institution",))
+    pd.testing.assert_frame_equal(nodes, expected_nodes)
+    assert codes.tolist() == expected_codes.tolist()
+
+
+def test_extraction_numbers_each_kinds_keys_for_the_nodes():
+    """extract_identifiers leaves each kind's key numbers, and the nodes made from them are
+    the nodes made by factorizing the keys (sample_data)."""
+    ids = extract_identifiers(read_records(SAMPLE_DATA))
+    assert set(ids.key_codes) == set(KINDS)
+    for kind in KINDS:
+        part = ids.parts[kind]
+        nodes, codes = _first_per_key(part, NODE_PROPERTIES[kind], ids.key_codes[kind])
+        expected_nodes, expected_codes = _first_per_key(part, NODE_PROPERTIES[kind])
+        pd.testing.assert_frame_equal(nodes, expected_nodes)
+        assert codes.tolist() == expected_codes.tolist()
