@@ -77,10 +77,11 @@ class Identifiers:
     #: how many values could not be normalized (dropped, rest of row kept), by (file, column):
     #: the reading's counts of dropped values add these (``FileReport.dropped``)
     dropped: Counter = field(default_factory=Counter)
-    #: per kind, each row of ``parts[kind]``'s key as a number (equal keys, equal numbers), as
-    #: the keying left them: :attr:`numbered` then needs no second hashing of every key (2 s at
-    #: 1,000,000 stores, on the bulk load's path). Absent (a hashed copy), the keys are hashed.
-    key_codes: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per kind, the part the keying made and each of its rows' key as a number (equal keys,
+    #: equal numbers): :attr:`numbered` then needs no second hashing of every key (about 2 s
+    #: of CPU at 1,000,000 stores, on the bulk load's path). Used only while ``parts[kind]`` is
+    #: that frame; otherwise (a hashed copy, a part replaced) the keys are factorized.
+    key_codes: dict[str, tuple[pd.DataFrame, np.ndarray]] = field(default_factory=dict)
 
     @functools.cached_property
     def numbered(self) -> dict[str, tuple[pd.DataFrame, np.ndarray]]:
@@ -88,8 +89,13 @@ class Identifiers:
         ``parts[kind]`` the position of its identifier among them (the bulk load's node
         numbers without a second look-up), computed when first asked for: loading writes
         them, analyzing has no use for them."""
-        return {kind: _first_per_key(links, NODE_PROPERTIES[kind], self.key_codes.get(kind))
+        return {kind: _first_per_key(links, NODE_PROPERTIES[kind], self._codes_of(kind))
                 for kind, links in self.parts.items()}
+
+    def _codes_of(self, kind: str) -> np.ndarray | None:
+        """The keying's numbers of ``parts[kind]``'s keys, None when that part was replaced."""
+        made, codes = self.key_codes.get(kind, (None, None))
+        return codes if made is self.parts[kind] else None
 
     @property
     def nodes(self) -> dict[str, pd.DataFrame]:
@@ -143,7 +149,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
                       ignore_index=True)
     return Identifiers(links=links, parts=parts, rejects=rejects.kept if kept else [],
                        dropped=dropped,
-                       key_codes={kind: codes for kind, (_, codes) in keyed_parts.items()})
+                       key_codes=keyed_parts)
 
 
 def _normalize_column(

@@ -348,7 +348,8 @@ def test_extraction_numbers_each_kinds_keys_for_the_nodes():
     assert set(ids.key_codes) == set(KINDS)
     for kind in KINDS:
         part = ids.parts[kind]
-        nodes, codes = _first_per_key(part, NODE_PROPERTIES[kind], ids.key_codes[kind])
+        assert ids.key_codes[kind][0] is part
+        nodes, codes = _first_per_key(part, NODE_PROPERTIES[kind], ids.key_codes[kind][1])
         expected_nodes, expected_codes = _first_per_key(part, NODE_PROPERTIES[kind])
         pd.testing.assert_frame_equal(nodes, expected_nodes)
         assert codes.tolist() == expected_codes.tolist()
