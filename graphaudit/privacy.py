@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ConfigError, DataError
-from .normalize import DIGIT_LOOKALIKES, HAN_DIGITS, digit_view
+from .normalize import DIGIT_LOOKALIKES, HAN_DIGITS, digit_view, is_phone_number
 from .settings import config_dir
 
 __all__ = [
@@ -629,6 +629,49 @@ _MAY_SCRUB = (rf"[{_AT}]|{_D}{{8}}|{_D}(?:[{SEPARATORS}]{{0,4}}{_D}){{8,}}"
               rf"|^{_HASHED.pattern}$")
 
 
+#: a time of day ending digit groups (``138 0013 20:00``): the phone keys read that as
+#: 13800132000, so when the groups before the time and the time read as a phone number the
+#: whole is one number (:func:`_phones_at_clocks`); else the time is kept
+_CLOCK = rf"(?:[01]?\d|2[0-3])[{_COLON}][0-5]\d"
+#: the separators of a number but the colons: the one before a time of day (whose own groups,
+#: ``00:00:00``, are no number before it)
+_NOT_COLON = "".join(c for c in SEPARATORS if c not in _COLON)
+_NUMBER_AT_CLOCK = re.compile(rf"\+?\(?\d(?:(?:{_SEP})?\d)*?"
+                              rf"[{_NOT_COLON}]{{1,4}}{_CLOCK}(?![\d{_COLON}])")
+#: where a digit group may begin a phone number: a digit (or + or a parenthesis before one)
+#: after the start or a character that is no digit
+_GROUP = re.compile(r"(?<![\d+(])[+(]*\d")
+#: a date or a time where a group begins: no phone number begins there (``2022-03-01 20:00``,
+#: ``09:00 20:00``)
+_WHEN_OR_TIME = re.compile(f"{_WHEN}|{_TIME}")
+#: the fewest digits a number of the scrub has (its runs are 9 or more; scrub_column's
+#: may_scrub flags no fewer)
+_RUN_DIGITS = 9
+#: a colon of either width: no time of day without one (checked before the look for phones)
+_COLON_RE = re.compile(f"[{_COLON}]")
+
+
+def _phones_at_clocks(view: str) -> list[tuple[int, int]]:
+    """The spans of ``view`` that are a phone number whose last groups read as a time of day
+    (``138 0013 20:00``, ``+86 138 0013 20:00``): digit groups, separators and a time that
+    :func:`graphaudit.normalize.is_phone_number` reads as a valid phone, of 9 digits or more,
+    not beginning with a date or a time. The longest such span of each number is taken; a
+    time of day whose digits make no phone with the groups before it is kept (``room 101
+    20:00``, ``20:00-22:00``, ``order 12345 20:00``)."""
+    spans = []
+    for found in _NUMBER_AT_CLOCK.finditer(view):
+        starts = [found.start(), *(group.start() for group in
+                                   _GROUP.finditer(view, found.start() + 1, found.end()))]
+        for start in starts:
+            candidate = view[start:found.end()]
+            if (len(re.sub(r"\D", "", candidate)) >= _RUN_DIGITS
+                    and not _WHEN_OR_TIME.match(view, start)
+                    and is_phone_number(candidate)):
+                spans.append((start, found.end()))
+                break
+    return spans
+
+
 def _scrubbed(match: re.Match, written: str | None = None) -> str:
     """The mask of ``match``, found in :func:`digit_view` of ``written`` when given: a number
     shows its last digits as digits, an e-mail its first letter as written."""
@@ -651,15 +694,30 @@ def scrub(text: str, show_pii: bool = False) -> str:
     'same owner as ****0021, mail z***@example.com'
     >>> scrub("suspended 2022-03-01 2022-04-01; call 138.0013.8000")
     'suspended 2022-03-01 2022-04-01; call ****8000'
+    >>> scrub("call 138 0013 20:00, open 09:30-21:00")  # a phone ending in a time of day
+    'call ****2000, open 09:30-21:00'
     """
     if show_pii or not text or not _QUICK.search(text):
         return text
     if is_hashed(text):  # a holder name stored hashed (--hash-identifiers): its tag
         return text[:TAG_HEX + 1]
-    pattern = _PII if any(at in text for at in _AT) else _DIGIT_RUNS
     # Chinese numerals, letter O for zero and digit forms (``①``, ``¹``) as digits, as keys
     # read them
     view = digit_view(text).translate(_DIGIT_FORMS)
+    phones = _phones_at_clocks(view) if _COLON_RE.search(view) else []
+    if not phones:
+        return _scrub_view(text, view)
+    parts, end = [], 0  # a phone read with the time it ends in, masked as one number
+    for start, stop in phones:
+        digits = re.sub(r"\D", "", view[start:stop])
+        parts += [_scrub_view(text[end:start], view[end:start]), "****" + digits[-4:]]
+        end = stop
+    return "".join([*parts, _scrub_view(text[end:], view[end:])])
+
+
+def _scrub_view(text: str, view: str) -> str:
+    """:func:`scrub` of ``text``, whose numbers are found in ``view`` (its digit view)."""
+    pattern = _PII if any(at in text for at in _AT) else _DIGIT_RUNS
     if view == text:
         return pattern.sub(_scrubbed, text)
     parts, end = [], 0  # found in the view; outside the numbers, the text as written

@@ -2095,6 +2095,84 @@ def test_scrub_keeps_ordinary_text_dates_times_and_amounts(text):
     assert scrub(text) == text
 
 
+@st.composite
+def _phone_ending_in_a_time(draw) -> tuple[str, str]:
+    """A mainland mobile number whose last four digits read as a time of day, written so
+    (``138 0013 20:00``, ``+86-138-0013-09：45``): (its digits, the spelling)."""
+    hour, minute = draw(st.integers(0, 23)), draw(st.integers(0, 59))
+    # prefixes mainland operators give out (phonenumbers finds 154 invalid, and so the keys)
+    prefix3 = draw(st.sampled_from(["130", "135", "138", "139", "150", "152", "158", "186",
+                                    "188", "189"]))
+    digits = prefix3 + draw(st.text("0123456789", min_size=4, max_size=4)) + \
+        f"{hour:02d}{minute:02d}"
+    sep = draw(st.sampled_from([s for s in _SEPARATORS if s] + ["|", ":", " | "]))
+    colon = draw(st.sampled_from([":", "\uff1a"]))
+    first = draw(st.sampled_from([digits[:3] + sep, f"({digits[:3]})", f"({digits[:3]}) "]))
+    last = draw(st.sampled_from([sep, " ", "-"]))
+    prefix = draw(st.sampled_from(["", "+86", "+86 ", "+86-", "(+86) ", "0086 "]))
+    return digits, (prefix + first + digits[3:7] + last + f"{hour:02d}" + colon
+                    + f"{minute:02d}")
+
+
+@settings(deadline=None, max_examples=300)
+@given(_phone_ending_in_a_time(), _WORDS, st.sampled_from(["", " now", ", open 09:30-21:00",
+                                                            "; 20:00-22:00", "\u3002"]))
+@example(("13800132000", "138 0013 20:00"), "call", "")
+@example(("13800132000", "+86 138 0013 20:00"), "call", " now")
+@example(("13800130930", "138|0013|09:30"), "", ", open 09:30-21:00")
+def test_scrub_masks_a_phone_whose_last_groups_read_as_a_time(spelling, before, after):
+    """``138 0013 20:00`` (and ``+86 138 0013 20:00``) went through the scrub whole, or with 0013
+    and 2000 both shown: the time of day it ends in was kept, and the digits before it were too
+    few for a run, or a run of their own. The phone keys read it as the number: at most its
+    last four digits survive, in the scalar and the column form alike, and the times beside it
+    stay."""
+    import pyarrow as pa
+
+    from graphaudit.normalize import is_phone_number, phone_key
+    from graphaudit.privacy import scrub, scrub_column
+
+    digits, written = spelling
+    assert is_phone_number(written) and phone_key(written).endswith(digits), written
+    text = f"{before} {written}{after}"
+    scrubbed = scrub(text)
+    assert scrubbed.endswith(after), (text, scrubbed)
+    left = re.sub(r"\D", "", scrubbed[:len(scrubbed) - len(after)])
+    assert len(left) <= 4 and digits.endswith(left), (text, scrubbed)
+    assert scrub_column(pa.array([text])).to_pylist() == [scrubbed]
+
+
+@st.composite
+def _text_with_times_of_day(draw) -> str:
+    """Times of day as notes write them: alone, in ranges, after a date, a word or a small
+    number (``room 101 20:00``)."""
+    def clock() -> str:
+        colon = draw(st.sampled_from([":", "\uff1a"]))
+        return (f"{draw(st.integers(0, 23)):02d}{colon}{draw(st.integers(0, 59)):02d}"
+                + (f":{draw(st.integers(0, 59)):02d}" if draw(st.booleans()) else ""))
+
+    pieces = [f"opened {clock()}", f"{clock()}-{clock()}", f"{clock()} - {clock()}",
+              f"{draw(_DAY).isoformat()} {clock()}", f"room {draw(st.integers(0, 9999))} {clock()}",
+              f"{draw(_WORDS)} {clock()}", f"{clock()}\u81f3{clock()}"]
+    chosen = draw(st.lists(st.sampled_from(pieces), min_size=1, max_size=3))
+    return draw(st.sampled_from(["; ", ", ", " and "])).join(chosen)
+
+
+@settings(deadline=None, max_examples=300)
+@given(_text_with_times_of_day())
+@example("opened 09:30")
+@example("20:00-22:00")
+@example("room 101 20:00; 2022-03-01 20:00")
+@example("hours 09:00:00-18:00:00")
+def test_scrub_keeps_times_of_day(text):
+    """A time of day that ends no phone number is kept, as before."""
+    import pyarrow as pa
+
+    from graphaudit.privacy import scrub, scrub_column
+
+    assert scrub(text) == text
+    assert scrub_column(pa.array([text])).to_pylist() == [text]
+
+
 def test_the_reported_spellings_and_a_one_letter_e_mail_are_masked_in_the_report(tmp_path):
     """The new user's inj3 (a copy of its store row): the cluster page showed
     `(138)0013-8000`, `138  0013  8000`, E12345678 and 61234567 in clear; a one-letter e-mail
