@@ -4,8 +4,10 @@ The suite finds its server by the CLI's rules (:func:`graphaudit.settings.resolv
 applied to the environment it was started in: NEO4J_URI and the other NEO4J_* settings, else
 the user's connection file (``$XDG_CONFIG_HOME/graphaudit/connection.env``, which `make
 neo4j-start` writes), else this checkout's own server (its ``.neo4j/connection.env``). The
-tests EMPTY that server's database. Then ``XDG_CONFIG_HOME`` points into a temporary folder for
-the whole session, so no test reads or writes the real user's configuration.
+tests EMPTY that server's database, so they first check that it is empty or as the last test
+session left it (:func:`refuse_someones_graph`; README). Then ``XDG_CONFIG_HOME`` points into a
+temporary folder for the whole session, so no test reads or writes the real user's
+configuration.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from graphaudit.errors import ConfigError
+from graphaudit.errors import ConfigError, GraphauditError
 from graphaudit.settings import connection_file, read_env_file, resolve_settings
 from graphaudit.store import GraphStore
 
@@ -52,13 +54,67 @@ def suite_environ(environ: dict[str, str] = USER_ENVIRON,
     return environ
 
 
+#: The node a test session leaves in its database as it ends, with how many other nodes it left:
+#: the next session empties the database only when they are still all there is (README, "The
+#: tests delete everything"), so an investigation loaded since is never deleted by a test run.
+SUITE_END_LABEL = "GraphauditTestSessionEnd"
+COUNT_OTHER_NODES = f"MATCH (n) WHERE NOT n:{SUITE_END_LABEL} RETURN count(n) AS n"
+READ_SUITE_END = f"OPTIONAL MATCH (m:{SUITE_END_LABEL}) RETURN max(m.nodes) AS nodes"
+WRITE_SUITE_END = f"MERGE (m:{SUITE_END_LABEL}) SET m.nodes = $nodes, m.at = datetime()"
+DROP_SUITE_END = f"MATCH (m:{SUITE_END_LABEL}) DELETE m"
+#: set to 1 to let the tests empty a database that does not look like an earlier session's
+MAY_DELETE = "GRAPHAUDIT_TESTS_MAY_DELETE"
+
+
+def not_a_test_database(store: GraphStore) -> str | None:
+    """Why ``store``'s database looks like someone's graph rather than what an earlier test
+    session left (None: empty, or just as the last session ended)."""
+    nodes = store.run_read(COUNT_OTHER_NODES)[0]["n"]
+    if nodes == 0:
+        return None
+    left = store.run_read(READ_SUITE_END)[0]["nodes"]
+    if left is None:
+        return f"it holds {nodes:,} nodes, and no test session ended in it"
+    if left != nodes:
+        return (f"it holds {nodes:,} nodes where the last test session left {left:,}: "
+                "something was loaded or deleted since")
+    return None
+
+
+def refuse_someones_graph(settings, environ: dict[str, str] = USER_ENVIRON) -> None:
+    """Stop the session before any test empties a database that holds someone's graph."""
+    with GraphStore(settings) as store:
+        store.verify()
+        why = not_a_test_database(store)
+        if why and environ.get(MAY_DELETE) != "1":
+            pytest.exit(
+                f"the tests delete everything in database {settings.database!r} of "
+                f"{settings.safe_uri}, and {why}. Point them at a scratch server "
+                f"(NEO4J_URI=...), or if this one is scratch, run `graphaudit reset --yes` "
+                f"against it or set {MAY_DELETE}=1.", returncode=3)
+        store.run_write(DROP_SUITE_END)
+
+
+def mark_session_end(settings) -> None:
+    """Leave the count of what the session left, for :func:`not_a_test_database`. A server
+    that is gone by then gets no mark: the next session then asks before emptying it."""
+    try:
+        with GraphStore(settings, retry_seconds=5.0) as store:
+            store.run_write(WRITE_SUITE_END, nodes=store.run_read(COUNT_OTHER_NODES)[0]["n"])
+    except GraphauditError as error:
+        print(f"\nthe test session's end was not marked in the database: {error}")
+
+
 @pytest.fixture(scope="session")
 def neo4j_settings():
-    """Settings of the server the suite runs against (:func:`suite_environ`)."""
+    """Settings of the server the suite runs against (:func:`suite_environ`), once it is known
+    not to hold someone's graph (:func:`refuse_someones_graph`)."""
     settings = resolve_settings(environ=suite_environ())
     if not settings.password:
         pytest.fail("no Neo4j to test against: run `make neo4j-start` or set NEO4J_URI/...")
-    return settings
+    refuse_someones_graph(settings)
+    yield settings
+    mark_session_end(settings)
 
 
 @pytest.fixture(scope="session")
