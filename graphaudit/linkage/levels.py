@@ -940,7 +940,7 @@ def co_use_bits(both: np.ndarray, uses_x: np.ndarray, uses_y: np.ndarray,
                 total: int) -> np.ndarray:
     """How unlikely independent choice makes each co-use, in bits: ``-log2 P(X >= both)``,
     ``X`` the clusters of ``uses_x`` (drawn from ``total``) that also use a value of
-    ``uses_y`` clusters, hypergeometric (the exact upper tail, summed in logs).
+    ``uses_y`` clusters, hypergeometric (scipy's exact upper tail, in logs).
 
     Unrelated sellers choose their services independently, so a co-use this improbable
     among the ``M`` pairs of hubs that could tie (``log2 M`` bits or more) is one
@@ -949,24 +949,10 @@ def co_use_bits(both: np.ndarray, uses_x: np.ndarray, uses_y: np.ndarray,
     >>> co_use_bits(np.array([10, 2]), np.array([15, 4]), np.array([490, 4]), 1502).round(2)
     array([ 7.18, 14.94])
     """
-    out = np.zeros(len(both))
-    for i, (k, n, good) in enumerate(zip(np.asarray(both, dtype=np.int64),
-                                         np.asarray(uses_x, dtype=np.int64),
-                                         np.asarray(uses_y, dtype=np.int64), strict=True)):
-        j = np.arange(k, min(n, good) + 1, dtype=np.float64)
-        if not len(j):
-            continue
-        log_p = (_log_choose(good, j) + _log_choose(total - good, n - j) -
-                 _log_choose(total, n))
-        top = log_p.max()
-        out[i] = -(top + np.log(np.exp(log_p - top).sum())) / np.log(2)
-    return np.maximum(out, 0.0)
+    from scipy.stats import hypergeom  # here: importing scipy.stats takes a second, ties are rare
 
-
-def _log_choose(n, k):
-    """ln C(n, k), elementwise."""
-    return gammaln(np.asarray(n, dtype=np.float64) + 1) - gammaln(np.asarray(k) + 1) - \
-        gammaln(np.asarray(n, dtype=np.float64) - k + 1)
+    tail = hypergeom.logsf(np.asarray(both) - 1, total, uses_y, uses_x)  # ln P(X >= both)
+    return np.maximum(-tail / np.log(2), 0.0)
 
 
 def _pairs_of_kinds(family: np.ndarray) -> int:
