@@ -45,7 +45,7 @@ from held_out import HELD_OUT_TEXT, any_held_out  # noqa: E402
 from graphaudit.analysis import link  # noqa: E402
 from graphaudit.identifiers import extract_identifiers  # noqa: E402
 from graphaudit.linkage.levels import compare_groups, group_people  # noqa: E402
-from graphaudit.linkage.weights import COMMON, LEVELS, LinkageParams  # noqa: E402
+from graphaudit.linkage.weights import COMMON, LEVELS, NONE, LinkageParams  # noqa: E402
 from graphaudit.records import RejectsWriter, read_records  # noqa: E402
 from graphaudit.synth import build_world, draw_rates  # noqa: E402
 from graphaudit.synth.output import write_files  # noqa: E402
@@ -162,7 +162,7 @@ def world(seed: int, stores: int, tmp: Path, params: LinkageParams
         levels_text = "" if at is None else ", ".join(
             f"{evidence.comparisons[c]} {LEVELS[levels[at, c]]} "
             f"{model.weights[c, levels[at, c]]:+.1f} - {chances[at, c]:.1f}"
-            for c in range(len(evidence.comparisons)) if levels[at, c] > 1)
+            for c in range(len(evidence.comparisons)) if levels[at, c] > NONE)
         rows.append({"seed": seed, "status": status,
                      "piece": "one store" if piece.stores == 1 else "more",
                      "why": " + ".join(piece.why) or "nothing", "missed": piece.missed,
