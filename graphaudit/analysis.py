@@ -277,7 +277,7 @@ def _brand_evidence(store_table: pd.DataFrame, stores: pd.DataFrame) -> pd.DataF
             "store_count": len(ids), "store_ids": ";".join(ids),
             "status": "variant of a brand of suspended stores "
                       + ";".join(sorted(banned.get(variant_of, []))[:20]),
-            "bridge": False, "splits_into": "", "spellings": 1,
+            "bridge": False, "splits_into": "", "merged_keys": 1,
         })
     return pd.DataFrame(rows)
 

@@ -117,7 +117,7 @@ def _write_identifier_tables(analysis: Analysis, paths: dict[str, Path], show_pi
     evidence = _with_identifier(analysis.evidence, texts, show_pii, secret)
     write_csv(_floats_as_text(evidence[["cluster_id", "kind", "identifier", "store_count",
                                         "store_ids", "bridge", "splits_into", "status",
-                                        "spellings", "weight"]]), paths["evidence.csv"])
+                                        "merged_keys", "weight"]]), paths["evidence.csv"])
     del evidence
     hubs = _with_identifier(analysis.hubs, texts, show_pii, secret)
     if not show_pii and not hubs.empty:

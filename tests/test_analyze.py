@@ -59,6 +59,13 @@ def test_output_files_follow_the_contract(analyzed):
     assert clusters["risk_score"].astype(int).between(0, 100).all()
     evidence = read(analyzed / "evidence.csv")
     assert {"cluster_id", "kind", "identifier", "store_count", "store_ids"} <= set(evidence)
+    # REPORT8 item 8: one name, one meaning; `spellings` (raw forms) is the query's column
+    merged = evidence["merged_keys"].astype(int)
+    assert "spellings" not in evidence and (merged >= 1).all() and (merged > 1).any()
+    row = evidence[merged > 1].iloc[0]
+    page = (analyzed / "clusters" / f"{row['cluster_id']}.html").read_text(encoding="utf-8")
+    assert f"({row['merged_keys']} keys merged)" in page
+    assert f"{row['merged_keys']} near-duplicate keys, merged as one" in page
     hubs = read(analyzed / "hubs.csv")
     assert {"kind", "identifier", "store_count", "reason"} <= set(hubs) and len(hubs) > 0
     summary = read(analyzed / "cluster_summary.csv")

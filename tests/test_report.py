@@ -1344,7 +1344,7 @@ def test_store_rows_put_together_in_arrow_are_what_jinja_would_write():
 def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
     """A page's evidence table is a slice of rows made a column at a time in Arrow
     (report.data): each cluster's rows are what the Jinja loop with autoescape wrote (written
-    out here), hostile text, brand variants, bridges, spellings and long store lists included."""
+    out here), hostile text, brand variants, bridges, merged keys and long store lists included."""
     import numpy as np
     from jinja2 import Environment
 
@@ -1352,8 +1352,8 @@ def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
 
     loop = Environment(autoescape=True, trim_blocks=True).from_string(
         '{% for e in evidence %}<tr{% if e.node %} data-node="{{ e.node }}"{% endif %}><td>'
-        '{{ e.kind }}</td><td class="wrap">{{ e.identifier }}{% if e.spellings > 1 %} <span '
-        'class="muted">({{ e.spellings }} spellings)</span>{% endif %}</td><td class="num">'
+        '{{ e.kind }}</td><td class="wrap">{{ e.identifier }}{% if e.merged_keys > 1 %} <span '
+        'class="muted">({{ e.merged_keys }} keys merged)</span>{% endif %}</td><td class="num">'
         '{{ e.stores }}</td><td class="ids">{{ e.store_ids }}</td><td class="wrap">'
         '{{ e.status }}</td><td>{% if e.bridge %}<span class="pill bad">bridge {{ e.splits }}'
         '</span>{% endif %}</td></tr>\n{% endfor %}')
@@ -1368,7 +1368,7 @@ def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
     found = Evidence(ident=np.array([3, -1, 5, 8, 3]), store_count=np.array([2, 1, 75, 2, 1]),
                      bridge=np.array([True, True, False, True, False]),
                      splits=["2 + 1 <x>", "", "", "1 + 1", ""],
-                     spellings=np.array([3, 4, 1, 2, 1]), bounds=np.array([0, 2, 2, 5]))
+                     merged_keys=np.array([3, 4, 1, 2, 1]), bounds=np.array([0, 2, 2, 5]))
     made = _evidence_rows(found, texts, idents, show_pii=False)
     for code in range(3):
         rows = []
@@ -1379,7 +1379,7 @@ def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
             if ident < 0:
                 rows.append({"node": None, "kind": "brand variant",
                              "identifier": scrub(texts["key"][k].replace(";", ", ")),
-                             "spellings": 1, "stores": int(found.store_count[k]),
+                             "merged_keys": 1, "stores": int(found.store_count[k]),
                              "store_ids": shown, "status": texts["status"][k], "bridge": False})
                 continue
             known = idents[ident]
@@ -1387,7 +1387,7 @@ def test_evidence_rows_put_together_in_arrow_are_what_jinja_would_write():
             reason = known.reason
             rows.append({"node": f"i{ident}", "kind": {"payment": "payment account"}.get(
                 texts["kind"][k], texts["kind"][k]), "identifier": known.display,
-                "spellings": int(found.spellings[k]), "stores": int(found.store_count[k]),
+                "merged_keys": int(found.merged_keys[k]), "stores": int(found.store_count[k]),
                 "store_ids": shown, "bridge": bool(found.bridge[k]), "splits": found.splits[k],
                 "status": (reason if status in reason else f"{status}: {reason}") if reason
                 else status})

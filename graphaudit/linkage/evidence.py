@@ -45,7 +45,7 @@ def cluster_evidence(linkage: Linkage, splits: dict[int, str] | None = None) -> 
     """One row per (cluster, linking identifier): kind, key, stores, bridge and split.
 
     Columns: ``cluster_id, ident, kind, key, store_count, store_ids, status, bridge,
-    splits_into, spellings``. ``splits`` is :func:`bridge_splits` of ``linkage``, when the
+    splits_into, merged_keys``. ``splits`` is :func:`bridge_splits` of ``linkage``, when the
     caller had it computed meanwhile.
     """
     stores, idents = linkage.linking_pairs()
@@ -67,7 +67,8 @@ def cluster_evidence(linkage: Linkage, splits: dict[int, str] | None = None) -> 
         ids = ids.combine_chunks()
     store_ids = pa.ListArray.from_arrays(
         pa.array(np.r_[starts, len(stores)], pa.int64()), ids, type=pa.list_(pa.large_string()))
-    spellings = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
+    # how many near-duplicate keys near matching merged into each value (1: none)
+    merged_keys = np.bincount(linkage.canonical, minlength=linkage.graph.n_idents)
     return pd.DataFrame({
         "cluster_id": cluster[order],
         "ident": unique[order],
@@ -79,14 +80,14 @@ def cluster_evidence(linkage: Linkage, splits: dict[int, str] | None = None) -> 
         "status": linkage.decisions["status"].array.take(decided),
         "bridge": bridge[order],
         "splits_into": split[order],
-        "spellings": spellings[unique[order]],
+        "merged_keys": merged_keys[unique[order]],
         "weight": linkage.decisions["weight"].array.take(decided),
     })
 
 
 def _empty_evidence() -> pd.DataFrame:
     return pd.DataFrame(columns=["cluster_id", "ident", "kind", "key", "store_count", "store_ids",
-                                 "status", "bridge", "splits_into", "spellings", "weight"])
+                                 "status", "bridge", "splits_into", "merged_keys", "weight"])
 
 
 def bridge_splits(linkage: Linkage) -> dict[int, str]:

@@ -301,9 +301,9 @@ def _graph_ident(data: ReportData, links: _Links, i: int, row: dict) -> IdentNod
     bridge = bool(row.get("bridge", False))
     if bridge:
         lines.append(f"BRIDGE: removing it splits the cluster ({row.get('splits_into', '')})")
-    spellings = int(row.get("spellings", 1) or 1)
-    if spellings > 1:
-        lines.append(f"written {spellings} different ways, merged as one")
+    merged = int(row.get("merged_keys", 1) or 1)
+    if merged > 1:
+        lines.append(f"{merged} near-duplicate keys, merged as one")
     holders = links.holders.get(i, [])
     if holders:
         lines.append("holder names: " + ", ".join(data.text(h, 40) for h in holders[:5])
@@ -319,14 +319,14 @@ def _edge_detail(links: _Links, s: int, i: int) -> str:
 
 def _ident_rows(evidence: Evidence, code: int) -> dict[int, dict]:
     """The evidence of each identifier of cluster ``code``: its stores, bridge, splits and
-    spellings."""
+    merged keys."""
     low, high = evidence.bounds[code], evidence.bounds[code + 1]
     return {i: {"store_count": count, "bridge": bridge, "splits_into": splits,
-                "spellings": spellings}
-            for i, count, bridge, splits, spellings in zip(
+                "merged_keys": merged}
+            for i, count, bridge, splits, merged in zip(
                 evidence.ident[low:high].tolist(), evidence.store_count[low:high].tolist(),
                 evidence.bridge[low:high].tolist(), evidence.splits[low:high],
-                evidence.spellings[low:high].tolist(), strict=True) if i >= 0}
+                evidence.merged_keys[low:high].tolist(), strict=True) if i >= 0}
 
 
 def _store_rows(data: ReportData, code: int) -> Markup:

@@ -91,7 +91,7 @@ class Evidence(NamedTuple):
     store_count: np.ndarray
     bridge: np.ndarray
     splits: list[str]
-    spellings: np.ndarray
+    merged_keys: np.ndarray
     bounds: np.ndarray
 
 
@@ -540,7 +540,7 @@ def _evidence_by_cluster(analysis: Analysis, selected: pa.Array
         store_count=column("store_count", 0, np.int64).to_numpy(np.int64),
         bridge=column("bridge", False, bool).to_numpy(bool),
         splits=column("splits_into", "", str).tolist(),
-        spellings=column("spellings", 1, np.int64).to_numpy(np.int64),
+        merged_keys=column("merged_keys", 1, np.int64).to_numpy(np.int64),
         bounds=np.searchsorted(codes[rows], np.arange(len(selected) + 1)))
     texts = {name: column(name, "", str).tolist()
              for name in ("kind", "key", "store_ids", "status")}
@@ -570,7 +570,7 @@ def _evidence_rows(found: Evidence, texts: dict[str, list], idents: dict[int, Id
         status.append((reason if decided in reason else f"{decided}: {reason}") if reason
                       else decided)
     variant = np.array([k == "brand" for k in texts["kind"]], dtype=bool) | (found.ident < 0)
-    spellings = pa.array(np.where(variant, 1, found.spellings))
+    merged = pa.array(np.where(variant, 1, found.merged_keys))
     bridge = pa.array(found.bridge & ~variant)
     ids = pa.array(texts["store_ids"], pa.string())
     long = np.flatnonzero(pc.count_substring(ids, ";").to_numpy(zero_copy_only=False) >= 60)
@@ -584,8 +584,8 @@ def _evidence_rows(found: Evidence, texts: dict[str, list], idents: dict[int, Id
     parts = {
         "node": pa.array(node, pa.string()), "kind": escape_column(pa.array(kind, pa.string())),
         "identifier": escape_column(pa.array(identifier, pa.string())),
-        "spellings": pc.if_else(pc.greater(spellings, 1), pc.binary_join_element_wise(
-            ' <span class="muted">(', pc.cast(spellings, pa.string()), ' spellings)</span>', ""),
+        "merged_keys": pc.if_else(pc.greater(merged, 1), pc.binary_join_element_wise(
+            ' <span class="muted">(', pc.cast(merged, pa.string()), ' keys merged)</span>', ""),
             ""),
         "stores": pc.cast(pa.array(found.store_count), pa.string()),
         "store_ids": escape_column(shown_ids),

@@ -116,8 +116,8 @@ def drawn_whole(data_codes: np.ndarray, members: np.ndarray, bounds: np.ndarray,
     row = np.where(found, ev_order[np.maximum(at, 0)] if len(ev_order) else 0, len(ev_key))
     count = np.append(evidence.store_count, 0)[row]
     bridge = np.append(evidence.bridge, False)[row].astype(bool)
-    spellings = np.append(evidence.spellings, 1)[row]
-    spellings = np.where(spellings == 0, 1, spellings)
+    merged = np.append(evidence.merged_keys, 1)[row]
+    merged = np.where(merged == 0, 1, merged)
     splits = pa.array([*evidence.splits, ""], pa.string()).take(pa.array(row))
     bridged = np.bincount(node_code, weights=bridge, minlength=clusters) > 0
 
@@ -138,8 +138,8 @@ def drawn_whole(data_codes: np.ndarray, members: np.ndarray, bounds: np.ndarray,
         pc.if_else(pc.not_equal(reason, ""), _join("\nwhy it links: ", reason), ""),
         pc.if_else(pa.array(bridge), _join("\nBRIDGE: removing it splits the cluster (",
                                            splits, ")"), ""),
-        pc.if_else(pa.array(spellings > 1), _join("\nwritten ", pc.cast(
-            pa.array(spellings), pa.string()), " different ways, merged as one"), ""),
+        pc.if_else(pa.array(merged > 1), _join("\n", pc.cast(
+            pa.array(merged), pa.string()), " near-duplicate keys, merged as one"), ""),
         holders)
     group = _join(pc.if_else(pc.is_in(kind, value_set=pa.array(list(KIND_STYLE))), kind,
                              "other"), pc.if_else(pa.array(bridge), "-bridge", ""))
