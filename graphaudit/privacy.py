@@ -631,13 +631,15 @@ _MAY_SCRUB = (rf"[{_AT}]|{_D}{{8}}|{_D}(?:[{SEPARATORS}]{{0,4}}{_D}){{8,}}"
 
 #: a time of day ending digit groups (``138 0013 20:00``): the phone keys read that as
 #: 13800132000, so when the groups before the time and the time read as a phone number the
-#: whole is one number (:func:`_phones_at_clocks`); else the time is kept
+#: whole is one number (:func:`_phones_at_clocks`); else the time is kept. Seconds after it
+#: (``138 0013 20:00:15``) are masked with the number: the phone is read without them.
 _CLOCK = rf"(?:[01]?\d|2[0-3])[{_COLON}][0-5]\d"
 #: the separators of a number but the colons: the one before a time of day (whose own groups,
 #: ``00:00:00``, are no number before it)
 _NOT_COLON = "".join(c for c in SEPARATORS if c not in _COLON)
 _NUMBER_AT_CLOCK = re.compile(rf"\+?\(?\d(?:(?:{_SEP})?\d)*?"
-                              rf"[{_NOT_COLON}]{{1,4}}{_CLOCK}(?![\d{_COLON}])")
+                              rf"[{_NOT_COLON}]{{1,4}}{_CLOCK}"
+                              rf"(?P<seconds>[{_COLON}][0-5]\d)?(?![\d{_COLON}])")
 #: where a digit group may begin a phone number: a digit (or + or a parenthesis before one)
 #: after the start or a character that is no digit
 _GROUP = re.compile(r"(?<![\d+(])[+(]*\d")
@@ -651,23 +653,25 @@ _RUN_DIGITS = 9
 _COLON_RE = re.compile(f"[{_COLON}]")
 
 
-def _phones_at_clocks(view: str) -> list[tuple[int, int]]:
+def _phones_at_clocks(view: str) -> list[tuple[int, int, int]]:
     """The spans of ``view`` that are a phone number whose last groups read as a time of day
-    (``138 0013 20:00``, ``+86 138 0013 20:00``): digit groups, separators and a time that
+    (``138 0013 20:00``, ``+86 138 0013 20:00``), as (start, end of the number, end with the
+    seconds after it, if any: ``138 0013 20:00:15``): digit groups, separators and a time that
     :func:`graphaudit.normalize.is_phone_number` reads as a valid phone, of 9 digits or more,
     not beginning with a date or a time. The longest such span of each number is taken; a
     time of day whose digits make no phone with the groups before it is kept (``room 101
     20:00``, ``20:00-22:00``, ``order 12345 20:00``)."""
     spans = []
     for found in _NUMBER_AT_CLOCK.finditer(view):
+        phone_end = found.start("seconds") if found.group("seconds") else found.end()
         starts = [found.start(), *(group.start() for group in
-                                   _GROUP.finditer(view, found.start() + 1, found.end()))]
+                                   _GROUP.finditer(view, found.start() + 1, phone_end))]
         for start in starts:
-            candidate = view[start:found.end()]
+            candidate = view[start:phone_end]
             if (len(re.sub(r"\D", "", candidate)) >= _RUN_DIGITS
                     and not _WHEN_OR_TIME.match(view, start)
                     and is_phone_number(candidate)):
-                spans.append((start, found.end()))
+                spans.append((start, phone_end, found.end()))
                 break
     return spans
 
@@ -696,6 +700,8 @@ def scrub(text: str, show_pii: bool = False) -> str:
     'suspended 2022-03-01 2022-04-01; call ****8000'
     >>> scrub("call 138 0013 20:00, open 09:30-21:00")  # a phone ending in a time of day
     'call ****2000, open 09:30-21:00'
+    >>> scrub("call 138 0013 20:00:15")  # and seconds after it
+    'call ****2000'
     """
     if show_pii or not text or not _QUICK.search(text):
         return text
@@ -708,8 +714,8 @@ def scrub(text: str, show_pii: bool = False) -> str:
     if not phones:
         return _scrub_view(text, view)
     parts, end = [], 0  # a phone read with the time it ends in, masked as one number
-    for start, stop in phones:
-        digits = re.sub(r"\D", "", view[start:stop])
+    for start, phone_end, stop in phones:
+        digits = re.sub(r"\D", "", view[start:phone_end])
         parts += [_scrub_view(text[end:start], view[end:start]), "****" + digits[-4:]]
         end = stop
     return "".join([*parts, _scrub_view(text[end:], view[end:])])
