@@ -7,8 +7,9 @@ One renderer for every command that prints rows (``validate``, ``load``, ``expla
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+
+from wcwidth import wcswidth, wcwidth
 
 from .privacy import csv_line
 
@@ -22,16 +23,17 @@ def plain_cell(value: object) -> str:
 
 
 def width(text: str) -> int:
-    """The columns ``text`` takes on a terminal: two for a wide character (Chinese, full-width
-    forms), none for a combining mark, one for the rest. Padded by ``len``, a column of
-    Chinese store names or status reasons pushed every later column out of line (REPORT8
-    item 7).
+    r"""The columns ``text`` takes on a terminal, as ``wcwidth`` reads them: two for a wide
+    character (Chinese, full-width forms, most emoji), none for a combining mark or a
+    zero-width space. Padded by ``len``, a column of Chinese store names or status reasons
+    pushed every later column out of line (REPORT8 item 7). A control character, for which
+    ``wcswidth`` has no width, counts as none.
 
-    >>> width("Heliox 家居"), width("ＩＤ"), width("é"), width("e\u0301")
-    (11, 4, 1, 1)
+    >>> width("Heliox 家居"), width("ＩＤ"), width("e\u0301"), width("a\u200bb"), width("a\rb")
+    (11, 4, 1, 2, 2)
     """
-    return sum(0 if unicodedata.combining(char) else
-               2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+    columns = wcswidth(text)
+    return columns if columns >= 0 else sum(max(wcwidth(char), 0) for char in text)
 
 
 def _pad(text: str, columns: int) -> str:
