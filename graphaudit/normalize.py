@@ -28,38 +28,39 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "COMPANY_ID_TYPES",
+    "DIGIT_LOOKALIKES",
+    "HAN_DIGITS",
+    "PHONE_NOT_EMAIL",
     "account_key",
     "address_identities",
     "address_identity",
     "address_key",
     "address_numbers",
     "brand_key",
-    "COMPANY_ID_TYPES",
     "cn_resident_check_char",
     "cn_resident_valid",
-    "DIGIT_LOOKALIKES",
-    "HAN_DIGITS",
     "digit_view",
+    "email_key",
     "fast_address_keys",
     "fast_id_document_keys",
-    "email_key",
-    "id_document_key",
     "id_check_passes",
+    "id_document_key",
     "id_edit_close",
     "identifier_key",
+    "is_phone_number",
     "luhn_valid",
     "name_key",
     "names_agree",
     "names_agree_pairs",
     "phone_key",
-    "is_phone_number",
-    "PHONE_NOT_EMAIL",
+    "pinyin_spellings",
     "prepare_address_forms",
     "store_id_key",
     "store_id_keys",
-    "pinyin_spellings",
     "uscc_check_char",
     "uscc_valid",
+    "without_invisible",
 ]
 
 _CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -73,8 +74,30 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 COMPANY_ID_TYPES = frozenset({"BUSINESS_LICENSE", "USCC"})
 
 # Separators dropped from ID documents and account numbers: whitespace, - . / _, the other
-# Unicode dashes, the minus sign, middle dots and zero-width characters.
-_SEPARATORS = re.compile(r"[\s\-./_\u00b7\u2010-\u2015\u2212\u30fb\u200b-\u200d\u2060\ufeff]+")
+# Unicode dashes, the minus sign and middle dots (invisible characters go first:
+# :func:`without_invisible`).
+_SEPARATORS = re.compile(r"[\s\-./_\u00b7\u2010-\u2015\u2212\u30fb]+")
+
+
+#: U+034F, the combining grapheme joiner: no format character (Cf), but it shows nothing either
+_GRAPHEME_JOINER = "\u034f"
+
+
+def without_invisible(text: str) -> str:
+    """``text`` without the invisible characters that a copy and paste leaves in a value: every
+    format character (Unicode category Cf: a spreadsheet's U+202A around a copied number, a web
+    page's soft hyphen between digit groups, the zero-width space and joiners, the BOM,
+    direction marks) and U+034F. Every key drops them, so ``S1`` and ``S1`` + U+200B are one
+    store, and an e-mail written with a zero-width space is the e-mail (REPORT3 item 7,
+    REPORT9 item 3).
+
+    >>> without_invisible("li.na\u200b@163.com"), without_invisible("6222\u00ad0202\u202a")
+    ('li.na@163.com', '62220202')
+    """
+    if text.isascii():
+        return text
+    return "".join(char for char in text
+                   if char != _GRAPHEME_JOINER and unicodedata.category(char) != "Cf")
 _DIGITS = re.compile(r"\d+")
 
 
@@ -271,6 +294,7 @@ def id_check_passes(key: str) -> bool:
 def _number_key(raw: str, what: str, digits: bool = False) -> str:
     """An ID or account number upper-cased, without separators (and, for ``digits``, with
     :func:`digit_view`'s digits); ValueError when empty."""
+    raw = without_invisible(raw)
     key = _strip_separators(digit_view(_upper(raw)) if digits else _upper(raw))
     if not key:
         raise ValueError(f"empty {what}")
@@ -481,7 +505,8 @@ def email_key(raw: str) -> str:
     >>> email_key("  Li.Na@Example.COM ")
     'li.na@example.com'
     """
-    key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", raw).strip().lower())
+    key = unicodedata.normalize(
+        "NFKC", unicodedata.normalize("NFKC", without_invisible(raw)).strip().lower())
     if "@" not in key:
         raise ValueError(PHONE_NOT_EMAIL if is_phone_number(raw) else "not an e-mail address")
     return key
@@ -770,13 +795,6 @@ def address_identities(keys: pa.Array) -> pa.Array:
     return pc.binary_join(kept, " ")
 
 
-#: invisible format characters (Unicode Cf: zero-width space and joiners, the BOM, direction
-#: marks and overrides, the soft hyphen) that a copy and paste leaves in an id: ``S1`` and
-#: ``S1`` + U+200B would be two stores that print the same (REPORT3 item 7)
-_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                        "\u2066-\u206f\ufeff\ufff9-\ufffb]")
-
-
 def store_id_key(raw: str) -> str:
     """A store id as graphaudit keys it: NFKC-normalized, without invisible format characters
     (a zero-width space, a BOM, direction marks) and trimmed, so that a full-width ``ＳＴ００１``
@@ -788,7 +806,7 @@ def store_id_key(raw: str) -> str:
     """
     if raw.isascii():
         return raw.strip()
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw)).strip()
+    return without_invisible(unicodedata.normalize("NFKC", raw)).strip()
 
 
 def store_id_keys(values: pd.Series) -> pd.Series:
@@ -798,7 +816,7 @@ def store_id_keys(values: pd.Series) -> pd.Series:
     if not wide.any():
         return values.str.strip()
     values = values.copy()
-    values[wide] = values[wide].str.normalize("NFKC").str.replace(_INVISIBLE, "", regex=True)
+    values[wide] = values[wide].str.normalize("NFKC").map(without_invisible)
     return values.str.strip()
 
 

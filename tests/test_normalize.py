@@ -195,6 +195,34 @@ def test_email() -> None:
             email_key(raw)
 
 
+# --- invisible characters -----------------------------------------------------------------
+
+#: format characters (Cf) a copy and paste leaves in values, and U+034F
+_INVISIBLES = [chr(cp) for cp in range(0x30000) if unicodedata.category(chr(cp)) == "Cf"] \
+    + ["\u034f"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_invisible_characters_leave_every_key_as_it_was(data) -> None:
+    """REPORT9 item 3: ``4403<U+00AD>05...``, ``6222<U+00AD>...`` and ``li.na<U+200B>@163.com``
+    were other keys than the values written without them (the soft hyphen, U+200E/F and
+    U+202A stayed in ID and account keys, every format character in e-mail keys), so the same
+    value did not link. Any format character anywhere is now dropped by every key."""
+    keyers = [lambda v: id_document_key(v)[0], lambda v: account_key(v, "bank")[0],
+              lambda v: account_key(v, "wallet")[0], email_key, phone_key,
+              lambda v: id_document_key(v, "PASSPORT")[0]]
+    values = ["440305198503124715", "6222020200012345678", "WX-778812", "li.na@163.com",
+              "+86 138 0013 8000", "E12345678"]
+    k = data.draw(st.integers(0, len(values) - 1))
+    value = values[k]
+    spots = data.draw(st.lists(st.integers(0, len(value)), min_size=1, max_size=3))
+    written = value
+    for spot in sorted(spots, reverse=True):
+        written = written[:spot] + data.draw(st.sampled_from(_INVISIBLES)) + written[spot:]
+    assert keyers[k](written) == keyers[k](value), ascii(written)
+
+
 # --- payment accounts ---------------------------------------------------------------------
 
 
