@@ -36,6 +36,7 @@ from .records import (
     is_input_name,
     is_rejects_file,
     load_column_map,
+    needs_date_format,
 )
 from .settings import ConnectionSettings, Settings, resolve_settings
 from .textformat import FORMATS as FORMAT_NAMES
@@ -687,6 +688,10 @@ def sample(stores, seed, profile, out_dir, quiet):
     if profile != "legacy":
         click.echo(f"  truth_shared: {summary.shared:,} shared values, truth_near: "
                    f"{summary.near:,} near pairs; rates in world.json")
+    # REPORT9 item 8: else a newcomer's load drops every date of the world (legacy: ISO dates)
+    if needs_date_format(written := getattr(summary, "date_format", "%Y-%m-%d")):
+        click.echo(f"  dates written {written}: give --date-format {written} to validate, "
+                   "load, analyze and explain --data")
 
 
 def hubs_option(help_text: str = "CSV kind,identifier,action[,note]: action hub (never "

@@ -419,6 +419,25 @@ def test_sample_command_writes_a_world(tmp_path: Path) -> None:
     assert bad.exit_code == 2
 
 
+@pytest.mark.parametrize("seed", [31, 1])
+def test_sample_says_how_to_read_a_worlds_day_first_dates(tmp_path: Path, seed: int) -> None:
+    """REPORT9 item 8: seed 31 writes dates day first (``17/01/2023``), which a load drops
+    without --date-format; sample says which format to give, and the format it names reads
+    every date (validate: no date rejected). Seed 1 writes ISO dates: nothing is said."""
+    out = tmp_path / "world"
+    result = CliRunner().invoke(main, ["sample", "--stores", "120", "--seed", str(seed),
+                                       "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    written = json.loads((out / "world.json").read_text(encoding="utf-8"))["rates"]["date_format"]
+    said = f"dates written {written}: give --date-format {written} to validate"
+    assert (said in result.output) == (written == "%d/%m/%Y"), result.output
+    if written == "%d/%m/%Y":
+        checked = CliRunner().invoke(main, ["validate", str(out), "--date-format", written])
+        assert "opened_on" not in checked.output, checked.output
+        unread = CliRunner().invoke(main, ["validate", str(out)])
+        assert "opened_on" in unread.output, unread.output
+
+
 def test_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         write_world(tmp_path, stores=0, seed=1)

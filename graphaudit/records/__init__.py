@@ -27,6 +27,7 @@ from .dates import (
     ISO_DATE,
     date_values,
     date_window,
+    needs_date_format,
     parse_dates,
 )
 from .encoding import (
@@ -90,6 +91,7 @@ __all__ = [
     "is_input_name",
     "is_rejects_file",
     "load_column_map",
+    "needs_date_format",
     "parse_dates",
     "read_records",
     "text_markers_off",

@@ -191,6 +191,18 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     return result, reasons
 
 
+def needs_date_format(date_format: str) -> bool:
+    """Whether dates written in strftime ``date_format`` are read only with ``--date-format``
+    (:func:`parse_dates` leaves them unread by themselves: a day-first order, say).
+
+    >>> needs_date_format("%Y年%m月%d日"), needs_date_format("%d/%m/%Y")
+    (False, True)
+    """
+    written = pd.Series([date(2023, 1, 17).strftime(date_format),
+                         date(2023, 5, 3).strftime(date_format)])
+    return bool((parse_dates(written)[0] == "").any())
+
+
 EXCEL_DAY_ZERO = date(1899, 12, 30)  # Excel's 1900 date system: day 1 is 1900-01-01
 
 

@@ -52,6 +52,8 @@ class WorldSummary:
     shared: int
     near: int
     paths: dict[str, Path]
+    #: how the stores' dates are written (``rates.date_format``)
+    date_format: str = "%Y-%m-%d"
 
 
 # Columns holding day ordinals, written in the world's date format.
@@ -165,4 +167,5 @@ def write_files(world: World, out_dir: Path) -> WorldSummary:
          "operators": world.operators, "rates": rates.as_dict()},
         indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return WorldSummary(out_dir=out_dir, seed=world.seed, profile=world.profile,
-                        operators=world.operators, paths=paths, **counts)
+                        operators=world.operators, paths=paths, date_format=rates.date_format,
+                        **counts)
