@@ -491,6 +491,24 @@ def test_a_western_excel_csv_is_not_read_as_gb18030_nonsense(tmp_path):
     assert summary(result)["stores.csv"]["encoding"] == "gb18030"
 
 
+@pytest.mark.parametrize("given", [[], ["--encoding", "gb18030"], ["--encoding", "utf-8"]])
+def test_a_western_excel_csv_whose_accent_ends_a_word_is_told_to_be_saved_as_utf8(tmp_path,
+                                                                                  given):
+    """REPORT9 item 6: ``Café Élan`` (Windows-1252): the accent before a space is no GB18030,
+    so the message offered --encoding gb18030, which failed in turn with a bare "give the
+    encoding": a dead end. Whatever encoding is given or detected, the bytes read as Latin
+    letters in Windows-1252 name the remedy, with the file and line."""
+    data = tmp_path / "cafe"
+    write(data, "stores.csv", "store_id,name,brand\nW1,Acme,acme\nW2,Café Élan Boutique,Élan\n"
+          .encode("cp1252"))
+    result, _ = run_validate(data, tmp_path, *given)
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.stdout)
+    assert error["line"] == 3 and "stores.csv" in error["file"], error
+    assert "Windows-1252" in error["error"] and "'Café'" in error["error"], error
+    assert "CSV UTF-8" in error["error"] and "--encoding" not in error["error"], error
+
+
 def test_a_header_name_wrapped_over_two_lines_is_one_column(tmp_path):
     """REPORT5 item 4: a spreadsheet's wrapped header cell ("Shop\\nname", quoted) cut the
     header after its first line: every row was a malformed row (4 fields where the header has

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .encoding import arrow_encoding, first_bad_line, first_line, open_binary
+from .encoding import arrow_encoding, first_line, open_binary, undecodable
 from .files import file_error
 from .header import HEADER_AGAIN, header_again, header_names, header_record
 from .lines import (
@@ -227,5 +227,5 @@ def _ragged_rejects(
 def _describe_arrow_error(exc: Exception, path: Path, encoding: str) -> str:
     text = str(exc)
     if "UTF8" in text or "utf-8" in text.lower() or isinstance(exc, UnicodeDecodeError):
-        return f"{first_bad_line(path, encoding)}; give the encoding with --encoding"
+        return undecodable(path, encoding)
     return f"cannot parse: {text.splitlines()[0]}"

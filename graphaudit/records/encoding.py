@@ -10,6 +10,7 @@ import io
 import os
 import re
 import stat
+import unicodedata
 import zlib
 from pathlib import Path
 
@@ -118,8 +119,7 @@ def detect_encoding(path: Path) -> str:
         if name == "gb18030" and (latin := _latin_as_gb18030(text)):
             raise file_error(path, latin)
         return name
-    raise file_error(path, f"{first_bad_line(path, 'utf-8')}; give the encoding with --encoding "
-                      "(utf-8, or gb18030 for GBK/CP936)")
+    raise file_error(path, undecodable(path, "utf-8", "(utf-8, or gb18030 for GBK/CP936)"))
 
 
 #: a character of GBK's extensions (not GB2312's common ones) inside a Latin word: what the
@@ -147,8 +147,9 @@ def _latin_as_gb18030(text: str) -> str | None:
     return None
 
 
-def first_bad_line(path: Path, encoding: str) -> str:
-    """Describe where the first undecodable bytes of ``path`` are, for the error message."""
+def _first_bad_bytes(path: Path, encoding: str) -> tuple[str, bytes, int]:
+    """Where the first undecodable bytes of ``path`` are, said for an error message, their
+    line and their offset in it (``b""`` and -1 when none is found)."""
     with open_binary(path) as handle:
         number = 0
         while raw := handle.readline(MAX_LINE_BYTES):
@@ -156,8 +157,28 @@ def first_bad_line(path: Path, encoding: str) -> str:
             try:
                 raw.decode(encoding)
             except UnicodeDecodeError as exc:
-                return f"line {number}: bytes that are not {encoding} (at column {exc.start + 1})"
-    return f"bytes that are not {encoding}"
+                return (f"line {number}: bytes that are not {encoding} (at column "
+                        f"{exc.start + 1})", raw, exc.start)
+    return f"bytes that are not {encoding}", b"", -1
+
+
+def undecodable(path: Path, encoding: str, choices: str = "") -> str:
+    """The error of a file that is not ``encoding``: where, and what to do. When the bytes
+    there read as a Latin letter in Windows-1252 (a Western Excel's CSV: ``Café Élan``), the
+    remedy is to save it as CSV UTF-8, which no ``--encoding`` replaces (REPORT9 item 6: the
+    message offered gb18030, which failed in turn); else give the encoding (``choices``)."""
+    where, line, at = _first_bad_bytes(path, encoding)
+    if at >= 0:
+        western = line.decode("cp1252", errors="replace")
+        letter = western[at]  # one byte, one character in Windows-1252
+        beside = western[max(at - 1, 0):at] + western[at + 1:at + 2]  # a word goes on there
+        if "LATIN" in unicodedata.name(letter, "") and letter.isalpha() and \
+                any(char.isascii() and char.isalpha() for char in beside):
+            start = max(western.rfind(" ", 0, at), western.rfind(",", 0, at)) + 1
+            word = re.match(r"[^\s,;|\t\"]*", western[start:]).group()
+            return (f"{where}, which in Windows-1252 (a Western Excel's CSV) is {word[:40]!r}: "
+                    "save it as \"CSV UTF-8\" and run again")
+    return f"{where}; give the encoding with --encoding" + (f" {choices}" if choices else "")
 
 
 def arrow_encoding(encoding: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .encoding import MAX_LINE_BYTES, first_bad_line, open_binary
+from .encoding import MAX_LINE_BYTES, open_binary, undecodable
 from .files import file_error
 from .rejects import FileReport
 from .schema import SCHEMAS, column_key
@@ -111,7 +111,7 @@ def read_jsonl(
                     yield _jsonl_frame(rows, kind)
                     rows = []
         except UnicodeDecodeError as exc:
-            raise file_error(path, first_bad_line(path, report.encoding)) from exc
+            raise file_error(path, undecodable(path, report.encoding)) from exc
     if not seen_any:
         raise file_error(path, "empty file (no records)")
     report.unknown_columns = tuple(sorted(unknown))
