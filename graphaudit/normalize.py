@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "CHECKED_ID_TYPES",
     "COMPANY_ID_TYPES",
     "DIGIT_LOOKALIKES",
     "HAN_DIGITS",
@@ -44,6 +45,8 @@ __all__ = [
     "email_key",
     "fast_address_keys",
     "fast_id_document_keys",
+    "hkid_check_char",
+    "hkid_valid",
     "id_check_passes",
     "id_document_key",
     "id_edit_close",
@@ -58,6 +61,8 @@ __all__ = [
     "prepare_address_forms",
     "store_id_key",
     "store_id_keys",
+    "tw_id_check_digit",
+    "tw_id_valid",
     "uscc_check_char",
     "uscc_valid",
     "without_invisible",
@@ -72,6 +77,15 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 #: id_type values of company identifiers (business licences): keyed and checked as unified
 #: social credit codes
 COMPANY_ID_TYPES = frozenset({"BUSINESS_LICENSE", "USCC"})
+#: a Hong Kong identity card: one or two letters, six digits and a check character (a digit
+#: or A) written in parentheses, ``A123456(3)``; its key drops the parentheses
+_HKID = re.compile(r"[A-Z]{1,2}[0-9]{6}[0-9A]")
+#: a Taiwan national ID (or resident certificate): a letter and nine digits, the last a check
+#: digit, ``A123456789``
+_TW_ID = re.compile(r"[A-Z][0-9]{9}")
+#: the value of each letter of a Taiwan ID in its check sum (A=10 ... Z=33: I, O, W, X, Y, Z
+#: came last, so they are out of order)
+_TW_LETTERS = {c: v for v, c in enumerate("ABCDEFGHJKLMNPQRSTUVXYWZIO", 10)}
 
 # Separators dropped from ID documents and account numbers: whitespace, - . / _, the other
 # Unicode dashes, the minus sign and middle dots (invisible characters go first:
@@ -271,6 +285,59 @@ def uscc_valid(key: str) -> bool:
             and key[17] == uscc_check_char(key[:17]))
 
 
+def hkid_check_char(first: str) -> str:
+    """Return the check character of a Hong Kong identity card from its letters and six
+    digits (``A123456``): weights 9 to 2 from the left over the letters' values (A=10 ...
+    Z=35, a one-letter card counting a space of 36 first) and the digits; 11 minus the sum mod
+    11, with 10 written ``A`` and 11 ``0``.
+
+    >>> hkid_check_char("A123456"), hkid_check_char("G123456"), hkid_check_char("AB987654")
+    ('3', 'A', '3')
+    """
+    values = [36] * (8 - len(first)) + [int(c, 36) for c in first]
+    check = -sum(v * w for v, w in zip(values, range(9, 1, -1), strict=True)) % 11
+    return "A" if check == 10 else str(check)
+
+
+def hkid_valid(key: str) -> bool:
+    """Return True when ``key`` is a Hong Kong identity card's letters, six digits and their
+    right check character (the key has no parentheses).
+
+    >>> hkid_valid("A1234563"), hkid_valid("A1234567")
+    (True, False)
+    """
+    return _HKID.fullmatch(key) is not None and key[-1] == hkid_check_char(key[:-1])
+
+
+def tw_id_check_digit(first9: str) -> str:
+    """Return the check digit of a Taiwan national ID from its letter and first eight digits
+    (``A12345678``): the letter's two-digit value (A=10 ... , :data:`_TW_LETTERS`) weighted 1
+    and 9, the digits 8 down to 1; the check digit brings the sum to a multiple of 10.
+
+    >>> tw_id_check_digit("A12345678")
+    '9'
+    """
+    tens, units = divmod(_TW_LETTERS[first9[0]], 10)
+    total = tens + 9 * units + sum(int(d) * w for d, w in zip(first9[1:], range(8, 0, -1),
+                                                              strict=True))
+    return str(-total % 10)
+
+
+def tw_id_valid(key: str) -> bool:
+    """Return True when ``key`` is a letter, nine digits and the right check digit.
+
+    >>> tw_id_valid("A123456789"), tw_id_valid("A123456788")
+    (True, False)
+    """
+    return _TW_ID.fullmatch(key) is not None and key[-1] == tw_id_check_digit(key[:-1])
+
+
+#: the parentheses around a Hong Kong card's check character, as written (ASCII after NFKC)
+_HKID_BRACKETS = re.compile(r"[()]")
+#: personal documents of other places with a check character of their own: id_type -> check
+CHECKED_ID_TYPES = {"HKID": hkid_valid, "TW_ID": tw_id_valid}
+
+
 def cn_resident_valid(key: str) -> bool:
     """Return True when ``key`` is 17 ASCII digits and their right check character.
 
@@ -310,8 +377,11 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     converted to 18 characters (``19`` century inserted after the 6-digit region code, check
     character appended) and is valid; anything else is kept as it is with ``valid=False``.
     For ``BUSINESS_LICENSE`` and ``USCC`` (company identifiers) a key is valid when it is a
-    unified social credit code with the right check character (:func:`uscc_valid`).
-    Other types are valid when the key is ASCII letters and digits.
+    unified social credit code with the right check character (:func:`uscc_valid`). For
+    ``HKID`` (a Hong Kong identity card, whose key drops the parentheses around its check
+    character) and ``TW_ID`` (a Taiwan national ID) a key is valid when its check character
+    is right (:func:`hkid_valid`, :func:`tw_id_valid`). Other types are valid when the key is
+    ASCII letters and digits.
 
     Raises ``ValueError`` when nothing is left after cleaning.
 
@@ -323,12 +393,18 @@ def id_document_key(raw: str, id_type: str = "CN_RESIDENT_ID") -> tuple[str, boo
     ('110105194912310021', False)
     >>> id_document_key("9135 0100 M000 100Y 43", "BUSINESS_LICENSE")
     ('91350100M000100Y43', True)
+    >>> id_document_key("A123456(3)", "HKID"), id_document_key("a123456789", "TW_ID")
+    (('A1234563', True), ('A123456789', True))
     """
     kind = (id_type or "CN_RESIDENT_ID").strip().upper()
     digits_only = kind in COMPANY_ID_TYPES or kind == "CN_RESIDENT_ID"  # no letter O in them
     key = _number_key(raw, "ID number", digits_only)
     if kind in COMPANY_ID_TYPES:
         return key, uscc_valid(key)
+    if kind == "HKID":
+        key = _number_key(_HKID_BRACKETS.sub("", key), "ID number")
+    if kind in CHECKED_ID_TYPES:
+        return key, CHECKED_ID_TYPES[kind](key)
     if kind != "CN_RESIDENT_ID":
         return key, key.isascii() and key.isalnum()
     if len(key) == 15 and key.isascii() and key.isdigit():
@@ -350,8 +426,8 @@ def fast_id_document_keys(forms: pa.Array, types: pa.Array | None
 
     Keyed: ID numbers of ASCII letters, digits and separators, of a clean upper-case type (or
     none, as ``types`` None says). CN resident IDs and unified social credit codes are checked
-    by their check characters; 15-digit legacy resident numbers, which are converted, are not
-    keyed here.
+    by their check characters; 15-digit legacy resident numbers, which are converted, and the
+    types of :data:`CHECKED_ID_TYPES` (Hong Kong and Taiwan cards, rare) are not keyed here.
 
     >>> fast, keys, valid = fast_id_document_keys(
     ...     pa.array(["110105 19491231 002x", "110105491231002", "91350100M000100Y43"]),
@@ -367,7 +443,8 @@ def fast_id_document_keys(forms: pa.Array, types: pa.Array | None
     legacy = _numpy(pc.match_substring_regex(keys, r"^[0-9]{15}$"))
     letter_o = _numpy(pc.match_substring_regex(forms, "[Oo]")) & (cn | company)  # digit_view
     fast = (_numpy(pc.match_substring_regex(forms, ASCII_NUMBER))
-            & _numpy(pc.match_substring_regex(types, r"^[A-Z_]*$")) & ~(cn & legacy) & ~letter_o)
+            & _numpy(pc.match_substring_regex(types, r"^[A-Z_]*$")) & ~(cn & legacy) & ~letter_o
+            & ~_numpy(pc.is_in(types, value_set=pa.array(sorted(CHECKED_ID_TYPES), types.type))))
     keys, cn, company = keys.filter(fast), cn[fast], company[fast]
     valid = ~cn & ~company  # another type's key is letters and digits: valid
     eighteen = _numpy(pc.equal(pc.binary_length(keys), 18))

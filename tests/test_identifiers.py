@@ -77,6 +77,29 @@ def test_unnormalizable_values_are_dropped_with_a_reject(tmp_path):
     assert "identities.csv,2,email" in text and "rest of row kept" in text
 
 
+def test_hong_kong_and_taiwan_cards_are_documents_that_link(tmp_path):
+    """REPORT9 item 13: id_type HKID and TW_ID were unknown (taken as OTHER, a reject each);
+    they are read, keyed (the Hong Kong card without its parentheses) and checked, and two
+    stores holding one card written two ways share one ID document."""
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id\nHK1\nHK2\nTW1\nTW2\n", encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,id_type\nHK1,A123456(3),HKID\nHK2,a 1234563,香港身份证\n"
+        "TW1,A123456789,TW_ID\nTW2,B123456789,台湾身份证\n", encoding="utf-8")
+    rejects = RejectsWriter(None)
+    found = extract_identifiers(read_records(data, rejects), rejects)
+    assert rejects.kept == []
+    docs = found.parts["id_document"].set_index("store_id")
+    assert docs["key"].to_dict() == {"HK1": "A1234563", "HK2": "A1234563", "TW1": "A123456789",
+                                     "TW2": "B123456789"}
+    assert docs["id_type"].to_dict() == {"HK1": "HKID", "HK2": "HKID", "TW1": "TW_ID",
+                                         "TW2": "TW_ID"}
+    nodes = found.nodes["id_document"].set_index("key")
+    assert nodes["valid"].to_dict() == {"A1234563": True, "A123456789": True,
+                                        "B123456789": False}
+
+
 def _key_or_error(func, raw: str) -> str:
     try:
         return func(raw)
@@ -148,7 +171,7 @@ def _result_or_error(func, *args) -> tuple[str, bool] | str:
 
 ID_TEXT = st.text(st.sampled_from("0123456789xX -./_aZ\t·１"), max_size=22)
 ID_TYPES = st.sampled_from(["", "CN_RESIDENT_ID", "PASSPORT", "cn_resident_id", " PASSPORT",
-                            "BUSINESS_LICENSE", "USCC", "uscc"])
+                            "BUSINESS_LICENSE", "USCC", "uscc", "HKID", "TW_ID"])
 
 
 def _fast_id_shape(raw: str, id_type: str) -> bool:
@@ -157,7 +180,8 @@ def _fast_id_shape(raw: str, id_type: str) -> bool:
     cn = id_type in ("", "CN_RESIDENT_ID")
     return (re.fullmatch(r"[0-9A-Za-z \-./_]*", raw) is not None and key != ""
             and re.fullmatch(r"[A-Z_]*", id_type) is not None
-            and not (cn and re.fullmatch(r"[0-9]{15}", key)))
+            and not (cn and re.fullmatch(r"[0-9]{15}", key))
+            and id_type not in ("HKID", "TW_ID"))  # checked by the rule (rare)
 
 
 @settings(deadline=None, max_examples=1000)

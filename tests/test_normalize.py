@@ -22,6 +22,8 @@ from graphaudit.normalize import (
     brand_key,
     cn_resident_check_char,
     email_key,
+    hkid_check_char,
+    hkid_valid,
     id_check_passes,
     id_document_key,
     id_edit_close,
@@ -31,6 +33,8 @@ from graphaudit.normalize import (
     names_agree_pairs,
     phone_key,
     pinyin_spellings,
+    tw_id_check_digit,
+    tw_id_valid,
     uscc_check_char,
     uscc_valid,
 )
@@ -114,6 +118,63 @@ def test_every_misread_character_of_a_uscc_fails_its_check(body: str, data) -> N
     other = data.draw(st.sampled_from([c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY"
                                        if c != code[i]]))
     assert not uscc_valid(code[:i] + other + code[i + 1:])
+
+
+def test_hong_kong_and_taiwan_cards_are_checked() -> None:
+    """REPORT9 item 13: a Hong Kong identity card and a Taiwan national ID are documents of
+    their own, checked by their check characters (the trial's A123456(7) has the wrong one)."""
+    assert id_document_key("A123456(3)", "HKID") == ("A1234563", True)
+    assert id_document_key("a 123456 ( 3 )", "hkid") == ("A1234563", True)
+    assert id_document_key("Ａ１２３４５６（３）", "HKID") == ("A1234563", True)
+    assert id_document_key("A123456(7)", "HKID") == ("A1234567", False)
+    assert id_document_key("C668668(E)", "HKID") == ("C668668E", False)  # E is no check char
+    assert id_document_key("A123456789", "TW_ID") == ("A123456789", True)
+    assert id_document_key("a123-456-788", "TW_ID") == ("A123456788", False)
+    assert id_document_key("A12345678", "TW_ID") == ("A12345678", False)  # a digit short
+    # the same written number under another type is not checked so
+    assert id_document_key("A123456(3)", "OTHER") == ("A123456(3)", False)
+    with pytest.raises(ValueError):
+        id_document_key("()", "HKID")
+
+
+HK_BODY = st.from_regex(r"[A-Z]{1,2}[0-9]{6}", fullmatch=True)
+TW_BODY = st.from_regex(r"[A-Z][12][0-9]{7}", fullmatch=True)
+
+
+@given(HK_BODY, st.data())
+def test_hkid_check_character_catches_every_changed_digit(body: str, data) -> None:
+    """MOD 11 with weights 9 to 2 (each prime to 11): the check character is the only one of
+    0-9 and A that passes, and one changed digit, or two different digits swapped, fails."""
+    check = hkid_check_char(body)
+    card = body + check
+    assert hkid_valid(card)
+    assert id_document_key(f"{body}({check})", "HKID") == (card, True)
+    other = data.draw(st.sampled_from([c for c in "0123456789A" if c != check]))
+    assert not hkid_valid(body + other)
+    i = data.draw(st.integers(len(body) - 6, len(body) - 1))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != body[i]]))
+    assert not hkid_valid(body[:i] + digit + body[i + 1:] + check)
+    j = data.draw(st.integers(len(body) - 6, len(body) - 2))
+    assume(body[j] != body[j + 1])
+    assert not hkid_valid(body[:j] + body[j + 1] + body[j] + body[j + 2:] + check)
+
+
+@given(TW_BODY, st.data())
+def test_taiwan_id_check_digit_catches_changed_digits(body: str, data) -> None:
+    """The letter's value and the digits weighted 1, 9, 8 ... 1 sum to a multiple of 10: one
+    check digit passes, and a digit changed fails unless the change times its weight is a
+    multiple of 10 (weights 7, 3 and 1 catch every change, 8, 6, 4, 2 the odd ones, 5 those
+    not of 2, 4, 6, 8)."""
+    check = tw_id_check_digit(body)
+    number = body + check
+    assert tw_id_valid(number)
+    assert id_document_key(number.lower(), "TW_ID") == (number, True)
+    other = data.draw(st.sampled_from([d for d in "0123456789" if d != check]))
+    assert not tw_id_valid(body + other)
+    i = data.draw(st.integers(1, 8))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != body[i]]))
+    changed = body[:i] + digit + body[i + 1:] + check
+    assert tw_id_valid(changed) is ((int(digit) - int(body[i])) * (9 - i) % 10 == 0)
 
 
 @pytest.mark.parametrize("raw", ["", "   ", " - / . _ ", "\u3000"])

@@ -40,10 +40,12 @@ STATUS_WORDS = (("正常", "active"), ("营业中", "active"), ("营业", "activ
                 ("关闭", "closed"), ("已关闭", "closed"), ("关店", "closed"),
                 ("注销", "closed"), ("已注销", "closed"))
 #: document types in Chinese: 身份证 (resident ID), 营业执照 (business licence), 护照
-#: (passport), 港澳通行证 (Hong Kong and Macao permit)
+#: (passport), 港澳通行证 (Hong Kong and Macao permit), 香港身份证 (a Hong Kong identity card),
+#: 台湾身份证 and 國民身分證 (a Taiwan national ID)
 ID_TYPE_WORDS = (("身份证", "CN_RESIDENT_ID"), ("居民身份证", "CN_RESIDENT_ID"),
                  ("营业执照", "BUSINESS_LICENSE"), ("统一社会信用代码", "USCC"),
-                 ("护照", "PASSPORT"), ("港澳通行证", "HK_MACAO_PERMIT"))
+                 ("护照", "PASSPORT"), ("港澳通行证", "HK_MACAO_PERMIT"),
+                 ("香港身份证", "HKID"), ("台湾身份证", "TW_ID"), ("國民身分證", "TW_ID"))
 
 #: account and address types in Chinese (REPORT8 item 6: a team's 银行 was dropped while its
 #: 身份证 was read): only words of one sure meaning; 银行卡 (a bank's card, or its account?)
@@ -73,8 +75,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("id_number", required=True, text=True),
         Column(
             "id_type",
-            choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "BUSINESS_LICENSE", "USCC",
-                     "OTHER"),
+            choices=("CN_RESIDENT_ID", "PASSPORT", "HK_MACAO_PERMIT", "HKID", "TW_ID",
+                     "BUSINESS_LICENSE", "USCC", "OTHER"),
             default="CN_RESIDENT_ID",
             fallback="OTHER",  # an unknown document type is not checked as a resident ID
             synonyms=ID_TYPE_WORDS,
