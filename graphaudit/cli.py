@@ -416,7 +416,7 @@ def _file_rows(reports: list[FileReport]) -> list[dict]:
     return [
         {
             "file": Path(r.path).name,
-            "encoding": r.encoding or "parquet",
+            "encoding": r.encoding or ("-" if r.empty_file else "parquet"),
             "read": r.read,
             "accepted": r.accepted,
             "rejected": r.rejected_total,

@@ -47,11 +47,13 @@ class Gap:
 
     kind: str
     column: str | None
-    how: str  # "absent", "empty in every row" or "no file"
+    how: str  # "absent", "empty in every row", "no file" or "an empty file, read as no rows"
     unassessed: str
     file: str = ""
 
     def describe(self) -> str:
+        if self.column is None and self.how != "no file":
+            return f"{self.file}: {self.how}: cannot assess {self.unassessed}"
         if self.column is None:
             return f"no {self.kind} file: cannot assess {self.unassessed}"
         return f"{self.file or self.kind}: column {self.column} {self.how}: cannot assess " \
@@ -71,9 +73,14 @@ def gaps(reports: Iterable[FileReport]) -> list[Gap]:
                 if column is None:
                     found.append(Gap(kind, None, "no file", unassessed))
                 continue
+            name = Path(report.path).name
+            if report.empty_file:
+                if column is None:
+                    found.append(Gap(kind, None, "an empty file, read as no rows", unassessed,
+                                     name))
+                continue
             if column is None:
                 continue
-            name = Path(report.path).name
             if column in report.absent_columns:
                 found.append(Gap(kind, column, "absent", unassessed, name))
             elif report.accepted and not report.filled.get(column, 0):

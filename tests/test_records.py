@@ -509,6 +509,47 @@ def test_a_western_excel_csv_whose_accent_ends_a_word_is_told_to_be_saved_as_utf
     assert "CSV UTF-8" in error["error"] and "--encoding" not in error["error"], error
 
 
+@pytest.mark.parametrize("above, line", [
+    ("Store export \u2013 generated 2026-11-30 by the KR desk\n\n", 3), ("\n", 2),
+    ("店铺导出,2026年11月\n", 2)])
+def test_title_lines_above_the_header_are_named_with_the_header_line(tmp_path, above, line):
+    """REPORT9 item 12: a title and a blank line above the header gave "line 1: missing
+    required column store_id (header has: Store export ...)", and a blank first line "empty
+    file". The error names the line that holds the header and what to delete; a file with no
+    header anywhere keeps its message."""
+    data = tmp_path / "titled"
+    write(data, "stores.csv", above + "store_id,name,status\nS1,One,active\n")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1, result.output
+    error = json.loads(result.stdout)
+    assert error["line"] == line and error["file"].endswith("stores.csv"), error
+    lines = "the line" if line == 2 else f"the {line - 1} lines"
+    assert f"line {line} holds the header: delete {lines} above it" in error["error"], error
+    write(data, "stores.csv", "foo,bar\nS1,One\n")
+    result, _ = run_validate(data, tmp_path)
+    assert "missing required column store_id" in json.loads(result.stdout)["error"]
+
+
+@pytest.mark.parametrize("name, body", [("payments.csv", b""), ("addresses.jsonl", b"\n\n"),
+                                        ("identities.tsv", b"\xef\xbb\xbf")])
+def test_an_optional_file_of_no_bytes_is_an_empty_kind_and_said(tmp_path, name, body):
+    """REPORT9 item 11: a 0-byte payments.csv (what a query with no rows writes) stopped the
+    whole run, "empty file (no header line)". An optional kind with no bytes but blank ones is
+    read as no rows, and the run names the file and what cannot be assessed; an empty stores
+    file still stops."""
+    data = tmp_path / "d"
+    write(data, "stores.csv", STORES)
+    write(data, name, body)
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 0, result.output
+    row = summary(result)[name]
+    assert row["read"] == 0 and row["accepted"] == 0, row
+    assert f"{name}: an empty file, read as no rows: cannot assess" in result.stderr
+    write(data, "stores.csv", b"")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1 and "empty file (no header line)" in result.output
+
+
 def test_a_header_name_wrapped_over_two_lines_is_one_column(tmp_path):
     """REPORT5 item 4: a spreadsheet's wrapped header cell ("Shop\\nname", quoted) cut the
     header after its first line: every row was a malformed row (4 fields where the header has

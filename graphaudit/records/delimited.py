@@ -16,7 +16,14 @@ import pyarrow.csv as pacsv
 
 from .encoding import arrow_encoding, first_line, open_binary, undecodable
 from .files import file_error
-from .header import HEADER_AGAIN, header_again, header_names, header_record
+from .header import (
+    HEADER_AGAIN,
+    has_required,
+    header_again,
+    header_below,
+    header_names,
+    header_record,
+)
 from .lines import (
     LoneCarriageReturns,
     PhysicalLines,
@@ -35,6 +42,7 @@ def read_delimited(
 ) -> Iterator[pd.DataFrame]:
     first, line_end = first_line(path)
     if not first.strip():
+        _header_not_first(path, kind, mapping, report, delimiter)
         raise file_error(path, "empty file (no header line)")
     first, header_lines = header_record(path, first, line_end)
     try:
@@ -42,6 +50,8 @@ def read_delimited(
     except UnicodeDecodeError as exc:
         raise file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
     raw_names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter))
+    if not has_required(raw_names, kind, mapping):
+        _header_not_first(path, kind, mapping, report, delimiter)
     names = header_names(raw_names, kind, mapping, path, report)
     written = {name: raw.replace("\ufeff", "").strip()
                for name, raw in zip(names, raw_names, strict=True) if name}
@@ -222,6 +232,16 @@ def _ragged_rejects(
     lines = physical.lines(records) if physical is not None else records
     details = [(int(line), why) for line, (_, why) in zip(lines, ready, strict=True)]
     yield pd.DataFrame(details, columns=["_line", "_ragged"])
+
+
+def _header_not_first(path: Path, kind: str, mapping: dict[str, str], report: FileReport,
+                      delimiter: str) -> None:
+    """Stop, naming the line that holds the header, when title lines stand above it."""
+    line = header_below(path, kind, mapping, report.encoding, delimiter)
+    if line is not None:
+        above = "the line" if line == 2 else f"the {line - 1} lines"
+        raise file_error(path, f"line {line} holds the header: delete {above} above it (a "
+                         "title or notes?) and run again")
 
 
 def _describe_arrow_error(exc: Exception, path: Path, encoding: str) -> str:

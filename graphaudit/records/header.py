@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,31 @@ def _other_separator(raw_names: list[str], wanted: set[str],
         parts = [column_key(p.strip().strip('"')) for p in raw_names[0].split(separator)]
         if len(parts) > 1 and "store_id" in {mapping.get(p, p) for p in parts} & wanted:
             return separator
+    return None
+
+
+#: lines looked through for a header below title lines (REPORT9 item 12)
+TITLE_LINES = 20
+
+
+def has_required(raw_names: list[str], kind: str, mapping: dict[str, str]) -> bool:
+    """Whether ``raw_names`` name every required column of ``kind`` (through the column map)."""
+    names = {mapping.get(column_key(n.replace("\ufeff", "").strip()),
+                         column_key(n.replace("\ufeff", "").strip())) for n in raw_names}
+    return all(c.name in names for c in SCHEMAS[kind] if c.required)
+
+
+def header_below(path: Path, kind: str, mapping: dict[str, str], encoding: str,
+                 delimiter: str) -> int | None:
+    """The line, after line 1 and within :data:`TITLE_LINES`, that is the header when line 1
+    is not (an export's title and a blank line above it), or None: a clearer error than the
+    title's "missing column"."""
+    with open_binary(path) as handle:
+        head = handle.read(MAX_LINE_BYTES).decode(encoding, errors="replace")
+    for number, line in enumerate(head.splitlines()[:TITLE_LINES], start=1):
+        if number > 1 and has_required(next(csv.reader([line], delimiter=delimiter), []),
+                                        kind, mapping):
+            return number
     return None
 
 

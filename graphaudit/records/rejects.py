@@ -150,6 +150,8 @@ class FileReport:
     #: values from which Excel's text marker (``="..."``, a leading ``'``) was taken off, by
     #: column (``validate.text_markers_off``)
     unmarked: Counter = field(default_factory=Counter)
+    #: an optional kind's file of no bytes (but blank ones): read as no rows (coverage names it)
+    empty_file: bool = False
 
     @property
     def rejected_total(self) -> int:
