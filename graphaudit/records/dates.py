@@ -118,6 +118,22 @@ def date_window() -> tuple[date, date]:
     return FIRST_DATE, datetime.now(UTC).date() + timedelta(days=1)
 
 
+def same_order_formats(date_format: str) -> list[str]:
+    """``date_format`` and, when one of ``/ . -`` separates its fields, the same order with
+    each of the others: ``--date-format`` gives a column's order, and an export may write
+    ``05/03/2024`` beside ``05.03.2024`` (REPORT9 item 9).
+
+    >>> same_order_formats("%d/%m/%Y"), same_order_formats("%Y%m%d")
+    (['%d/%m/%Y', '%d.%m.%Y', '%d-%m-%Y'], ['%Y%m%d'])
+    """
+    separators = set(re.sub(r"%.", "", date_format))
+    if len(separators) != 1 or not separators <= set("/.-"):
+        return [date_format]
+    (written,) = separators
+    return [date_format, *(date_format.replace(written, other) for other in "/.-"
+                           if other != written)]
+
+
 def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Read dates written in any form of :data:`DATE_FORMS` (and ``date_format`` first).
 
@@ -136,12 +152,13 @@ def parse_dates(values: pd.Series, date_format: str | None = None) -> tuple[pd.S
     result = pd.Series("", index=values.index, dtype=object)
     todo = present.copy()
     if date_format:
-        for text in (values, values.str.replace(_TRAILING_TIME, "", regex=True,
-                                                flags=_DATE_FLAGS)):
-            parsed = pd.to_datetime(text.where(todo), format=date_format, errors="coerce")
-            found = todo & parsed.notna()
-            result[found] = parsed[found].dt.strftime("%Y-%m-%d")
-            todo &= ~found
+        for fmt in same_order_formats(date_format):
+            for text in (values, values.str.replace(_TRAILING_TIME, "", regex=True,
+                                                    flags=_DATE_FLAGS)):
+                parsed = pd.to_datetime(text.where(todo), format=fmt, errors="coerce")
+                found = todo & parsed.notna()
+                result[found] = parsed[found].dt.strftime("%Y-%m-%d")
+                todo &= ~found
     impossible = pd.Series(False, index=values.index)
     for _, pattern in DATE_FORMS:
         if not todo.any():
