@@ -701,7 +701,7 @@ def run_load(
         else:
             # recorded, incomplete, before the first store: a load stopped before its end is
             # one its plain rerun recognises and completes (REPORT7 item 8)
-            store.begin_data_set(props, mode, changed=not rerun_of_last)
+            data_set_id = store.begin_data_set(props, mode, changed=not rerun_of_last)
             store.ensure_schema()
             # a graph loaded with --hash-identifiers is always loaded hashed (store.load says
             # why)
@@ -710,7 +710,8 @@ def run_load(
                 else None
             with events.progress("loading", total, "rows") as advance:
                 summary = store.load(records.stores, identifiers, progress=advance,
-                                     hash_with=hash_with)
+                                     hash_with=hash_with, kept=absent_store_columns(records),
+                                     data_set_id=data_set_id)
         elapsed = time.monotonic() - started
         # a rerun that created nothing leaves the clusters current (REPORT3 item 5)
         unchanged = (rerun_of_last and not summary.nodes_created
@@ -721,6 +722,13 @@ def run_load(
     if mode == "append" and not any(d["source"] == source for d in loaded):
         merged = len(records.stores) - summary.nodes_created.get("Store", 0)
     return LoadRun(records.reports, summary, data_set, stale, elapsed, writer, merged)
+
+
+def absent_store_columns(records: RecordSet) -> tuple[str, ...]:
+    """The columns the stores file of ``records`` does not have: a MERGE load leaves what the
+    graph holds in them (status, its date and reason...) as earlier loads wrote it, where the
+    reader's defaults (``active``, no date) would overwrite it (REPORT9 item 2)."""
+    return next((r.absent_columns for r in records.reports if r.kind == "stores"), ())
 
 
 @dataclass

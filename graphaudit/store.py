@@ -242,8 +242,18 @@ class GraphStore:
         identifiers: Identifiers,
         progress: Callable[[int], None] | None = None,
         hash_with: bytes | None = None,
+        kept: Iterable[str] = (),
+        data_set_id: str | None = None,
     ) -> LoadSummary:
         """Write stores, identifiers and their links in batches; idempotent.
+
+        ``kept`` names the store columns (of :data:`STORE_COLUMNS`) the stores file does not
+        have: a store already in the graph keeps the value an earlier load wrote there, and a
+        new one gets the file reader's default (status ``active``, no date). Without it an
+        appended file without a status column lifted every ban it touched (REPORT9 item 2). A
+        store whose status changes keeps the one before it as ``previous_status``,
+        ``previous_suspended_on`` and ``previous_status_reason``, and ``status_changed_by``
+        names ``data_set_id``, the load that changed it (REPORT9 item 4).
 
         With ``hash_with`` (a pseudonym key), the graph stores keyed hashes instead of ID
         numbers, accounts, phones, e-mails, their spellings and holder names
@@ -264,7 +274,8 @@ class GraphStore:
         stores, identifiers = self._as_graph_stores(stores, identifiers, hash_with)
         summary = LoadSummary()
         nodes = _Shared(itertools.chain(
-            _column_batches("Store", LOAD_STORES, store_columns(stores), counted=True),
+            _column_batches("Store", LOAD_STORES, store_columns(stores), counted=True,
+                            fixed={"kept": sorted(set(kept)), "data_set_id": data_set_id}),
             *(_column_batches(LABELS[k], LOAD_NODES[k], node_columns(k, identifiers),
                               counted=False) for k in KINDS),
         ))

@@ -435,3 +435,53 @@ def test_a_load_that_creates_nothing_does_not_say_nothing_changed(clean_graph, n
     assert "in the graph already" not in result.stderr  # its own stores: no other data set's
     status = clean_graph.run_read("MATCH (s:Store {store_id: 'A1'}) RETURN s.status AS s")
     assert status[0]["s"] == "suspended"
+
+
+def store_props(graph, store_id: str) -> dict:
+    rows = graph.run_read("MATCH (s:Store {store_id: $id}) RETURN properties(s) AS p", id=store_id)
+    return {k: (str(v) if k.endswith("_on") else v) for k, v in rows[0]["p"].items()}
+
+
+def banned_world(folder):
+    """KR1 suspended (its date and reason), KR2 active, with every store column."""
+    folder.mkdir()
+    (folder / "stores.csv").write_text(
+        "store_id,name,brand,marketplace,opened_on,status,suspended_on,status_reason\n"
+        "KR1,Seoul Shop,seoulb,coupang,2023-01-05,suspended,2024-02-01,counterfeits\n"
+        "KR2,Busan Shop,busanb,gmarket,2023-03-01,active,,\n", encoding="utf-8")
+    return folder
+
+
+def test_an_appended_file_without_a_column_keeps_what_the_graph_holds_in_it(
+        clean_graph, neo4j_env, tmp_path):
+    """REPORT9 item 2: `load exp/e2 --append` of a stores file without a status column (a
+    rename list) made a suspended store active and dropped its ban date and reason, while the
+    warning said the graph keeps what earlier loads wrote. A column the file does not have
+    leaves the graph's value; a new store gets the default (active)."""
+    assert load(banned_world(tmp_path / "a"), tmp_path).exit_code == 0
+    renames = tmp_path / "b"
+    renames.mkdir()
+    (renames / "stores.csv").write_text("store_id,name\nKR1,Seoul Shop 2\nKR3,New Shop\n",
+                                        encoding="utf-8")
+    appended = load(renames, tmp_path, "--append")
+    assert appended.exit_code == 0, appended.output
+    assert "the graph keeps what earlier loads wrote" in appended.stderr
+    kr1 = store_props(clean_graph, "KR1")
+    assert kr1["name"] == "Seoul Shop 2"  # the column the file has is written
+    assert (kr1["status"], kr1["suspended_on"], kr1["status_reason"]) == (
+        "suspended", "2024-02-01", "counterfeits")
+    assert (kr1["brand"], kr1["brand_key"], kr1["marketplace"], kr1["opened_on"]) == (
+        "seoulb", "seoulb", "coupang", "2023-01-05")
+    assert "previous_status" not in kr1
+    kr3 = store_props(clean_graph, "KR3")
+    assert kr3["status"] == "active" and "suspended_on" not in kr3 and "brand" not in kr3
+    # a file with a status column and no date: the status is the file's, the date the graph's
+    statuses = tmp_path / "c"
+    statuses.mkdir()
+    (statuses / "stores.csv").write_text("store_id,status\nKR2,suspended\n", encoding="utf-8")
+    assert load(statuses, tmp_path, "--append").exit_code == 0
+    kr2 = store_props(clean_graph, "KR2")
+    assert (kr2["status"], kr2["name"], kr2["opened_on"]) == ("suspended", "Busan Shop",
+                                                               "2023-03-01")
+    assert kr2["previous_status"] == "active"
+    assert kr2["status_changed_by"] == clean_graph.data_sets()[-1]["data_set_id"]
