@@ -12,8 +12,9 @@ beside the scalar one and the tests hold the two equal.
 * **Masks** show at most the last four characters of an ID number or an account
   (``****123X``, ``**** 3445``), the last three of a phone, the first letter of an e-mail.
 * **Scrubbing** masks runs of nine or more digits (up to four spaces, ``.``, ``-``, ``/``,
-  ``_``, ``(`` or ``)`` between two of them), eight digits written together, and e-mail
-  addresses inside free text (an address, a reason, a whole rejected row); dates, times and
+  ``_``, ``(`` or ``)`` between two of them), eight digits written together, seven after two
+  letters (a passport), a Hong Kong identity card, and e-mail addresses inside free text (an
+  address, a reason, a whole rejected row); dates, times and
   amounts with cents are kept. Numbers are found on :func:`graphaudit.normalize.digit_view`,
   the text the identifier keys are read from (Chinese numerals, letter O for zero), so that
   masking and matching agree on what a number is.
@@ -607,6 +608,13 @@ _ASCII_EMAIL = str.maketrans({"\uff20": "@", "\ufe6b": "@", "\uff0e": ".", "\u30
 #: NFKC folds to one ASCII digit each: the keys of phones and accounts take them so
 #: (``normalize`` applies NFKC), so the scrub reads them as digits too (one character for one,
 #: the length kept); the decimal digits of any script (``١٣٨``, ``𝟏𝟑𝟖``) are ``\\d`` already
+#: a passport of seven digits after two letters (China's ``EA1234567``, Japan's ``TZ1234567``)
+#: and a Hong Kong identity card with its check character in parentheses (``A123456(3)``,
+#: ``AB123456(A)``), standing alone (no letter or digit right before, no digit after): fewer
+#: digits than a run (REPORT9 item 7). One letter and seven digits is not masked: it is the
+#: shape of store ids (``S0000041``) and order numbers, which free text quotes.
+_PASSPORT = (r"(?<![A-Za-z\d])(?:[A-Za-z]{2}\d{7}"
+             r"|[A-Za-z]{1,2}\d{6}[(\uff08][\dAa][)\uff09])(?!\d)")
 _DIGIT_FORMS = {c: unicodedata.normalize("NFKC", chr(c))
                 for block in ((0x00B2, 0x00BA), (0x2070, 0x20A0), (0x2460, 0x2500),
                               (0x2776, 0x2794), (0x1F100, 0x1F10D))
@@ -614,18 +622,22 @@ _DIGIT_FORMS = {c: unicodedata.normalize("NFKC", chr(c))
                 if not chr(c).isdecimal() and len(unicodedata.normalize("NFKC", chr(c))) == 1
                 and unicodedata.normalize("NFKC", chr(c)) in "0123456789"}
 DIGIT_FORMS = "".join(chr(c) for c in sorted(_DIGIT_FORMS))
-_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
+_PII = re.compile(f"(?P<email>{_EMAIL})|(?P<id>{_CN_ID})|(?P<passport>{_PASSPORT})"
+                  f"|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
 #: the same without e-mails, for text without an ``@`` (half the time: the e-mail pattern is
 #: tried at every position otherwise)
-_DIGIT_RUNS = re.compile(f"(?P<id>{_CN_ID})|(?P<keep>{_KEEP})|(?P<digits>{_DIGITS})")
+_DIGIT_RUNS = re.compile(f"(?P<id>{_CN_ID})|(?P<passport>{_PASSPORT})|(?P<keep>{_KEEP})"
+                         f"|(?P<digits>{_DIGITS})")
 #: a text without a digit (Chinese numerals count; letter O alone makes no number) and an ``@``
 #: has nothing to scrub (checked first: most text is so)
 _QUICK = re.compile(rf"[\d{_AT}{HAN_DIGITS}{DIGIT_FORMS}]")
 #: RE2 (Arrow) pattern of the texts that :func:`scrub` may change: an ``@``, eight digits
-#: together, or nine with separators between them (a superset of ``_PII``'s matches on
+#: together, nine with separators between them, seven after two letters or six after a letter
+#: and before a parenthesis (:data:`_PASSPORT`) (a superset of ``_PII``'s matches on
 #: :func:`graphaudit.normalize.digit_view`, so Chinese numerals and letter O count as digits)
 _D = rf"[\p{{Nd}}{DIGIT_LOOKALIKES}{DIGIT_FORMS}]"  # a digit, or what scrub reads as one
 _MAY_SCRUB = (rf"[{_AT}]|{_D}{{8}}|{_D}(?:[{SEPARATORS}]{{0,4}}{_D}){{8,}}"
+              f"|[A-Za-z]{{2}}{_D}{{7}}|[A-Za-z]{_D}{{6}}[(\uff08]"  # passports, HK cards
               rf"|^{_HASHED.pattern}$")
 
 
@@ -689,8 +701,9 @@ def _scrubbed(match: re.Match, written: str | None = None) -> str:
 
 
 def scrub(text: str, show_pii: bool = False) -> str:
-    """Mask ID-like digit runs (9+ digits, or 8 together) and e-mail addresses in free text;
-    keep dates, times and amounts with cents.
+    """Mask ID-like digit runs (9+ digits, or 8 together), passports of seven digits after two
+    letters, Hong Kong identity cards and e-mail addresses in free text; keep dates, times and
+    amounts with cents.
 
     A value stored as a keyed hash (``--hash-identifiers``) shows as its tag.
 
@@ -702,6 +715,8 @@ def scrub(text: str, show_pii: bool = False) -> str:
     'call ****2000, open 09:30-21:00'
     >>> scrub("call 138 0013 20:00:15")  # and seconds after it
     'call ****2000'
+    >>> scrub("passports EA1234567, TZ1234567; HK card A123456(3); store S0000041")
+    'passports ****4567, ****4567; HK card ****4563; store S0000041'
     """
     if show_pii or not text or not _QUICK.search(text):
         return text

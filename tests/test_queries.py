@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from graphaudit import normalize
 from graphaudit.cli import main
 from graphaudit.errors import QueryError
-from graphaudit.privacy import scrub
+from graphaudit.privacy import pseudonym, scrub
 from graphaudit.queries import (
     QUERY_DIR,
     RULE_PARAMETERS,
@@ -230,6 +230,31 @@ def test_free_text_holding_a_phone_is_scrubbed_not_starred_as_a_spelling():
     assert masked["written"] == "+** ***-****-*000"
     assert masked["note"] == scrub("Tel. 138 0013 8000 office")
     assert all("0013" not in text for text in masked.values())
+
+
+def test_a_key_inside_a_longer_string_is_masked_as_the_key():
+    """REPORT9 item 7: `'id ' + d.key` came out `id TZ1234567`, a passport's key in clear (the
+    value as a whole is no key, and seven digits pass the scrub). Each word of a returned
+    string that is a key of the graph is looked up, and masked as that key, with its tag; the
+    rest is scrubbed; a word that is no key (a store id) stays."""
+    from graphaudit.queries.run import _strings
+
+    secret = b"k" * 32
+    label, other = "id A1234567 of S0000041, tel 138 0013 8000", "id A1234568"
+    strings: set[str] = set()
+    _strings({"a": label, "b": [other], "c": "A1234567"}, strings)
+    assert {"A1234567", "A1234568", "S0000041"} <= strings  # the words are looked up
+    known = {"A1234567": ("id_document", True), "S0000041": ("store_id", True)}
+    masked = mask_row({"label": label, "others": [other], "key": "A1234567"}, known=known,
+                      secret=secret)
+    tag = pseudonym("id_document", "A1234567", secret)
+    assert masked["label"] == f"id ****4567 {tag} of S0000041, tel ****8000"
+    assert masked["others"] == ["id A1234568"]  # no key of the graph: scrubbed, nothing found
+    assert masked["key"] == f"****4567 {tag}"
+    # a word that is only a spelling of a key is left to the scrub, as free text is
+    spelled = mask_row({"r": "same as 13800138000 here"},
+                       known={"13800138000": ("phone", False)}, secret=secret)
+    assert spelled["r"] == "same as ****8000 here"
 
 
 def test_output_formats():

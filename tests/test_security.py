@@ -1845,7 +1845,8 @@ _COMPACT_DATE = r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 @st.composite
 def _phone_or_id_spelling(draw) -> tuple[str, str]:
     """A phone or ID number as people write it: (its digits, the spelling)."""
-    kind = draw(st.sampled_from(["cn_mobile", "cn_id", "passport", "hk_phone"]))
+    kind = draw(st.sampled_from(["cn_mobile", "cn_id", "passport", "hk_phone", "passport7",
+                                 "hk_card"]))
     if kind == "cn_mobile":
         digits = "1" + draw(st.sampled_from("3456789")) + draw(st.text("0123456789", min_size=9,
                                                                           max_size=9))
@@ -1866,6 +1867,16 @@ def _phone_or_id_spelling(draw) -> tuple[str, str]:
         inner = draw(st.sampled_from(["", sep, "-", "/", "."]))
         middle = born[:4] + inner + born[4:6] + inner + born[6:]
         return digits, digits[:6] + sep + middle + sep + digits[14:]
+    if kind == "passport7":  # China's EA1234567, Japan's TZ1234567 (REPORT9 item 7)
+        digits = draw(st.text("0123456789", min_size=7, max_size=7))
+        return digits, draw(st.sampled_from(["EA", "EB", "EK", "TZ", "TK", "MU", "ea"])) + digits
+    if kind == "hk_card":  # A123456(3), AB987654(A): a Hong Kong identity card
+        digits = draw(st.text("0123456789", min_size=6, max_size=6))
+        check = draw(st.sampled_from("0123456789A"))
+        letters = draw(st.sampled_from(["A", "G", "Z", "AB", "XA"]))
+        brackets = draw(st.sampled_from(["()", "（）"]))
+        return (digits + check.strip("A"),
+                f"{letters}{digits}{brackets[0]}{check}{brackets[1]}")
     digits = draw(st.text("0123456789", min_size=8, max_size=8))
     if kind == "passport":
         return digits, draw(st.sampled_from("EGDSPKH")) + digits
@@ -2041,6 +2052,26 @@ def test_scrub_masks_numbers_spelt_with_chinese_numerals_and_letter_o(spelling, 
     left = re.sub(r"\D", "", digit_view(scrubbed))
     assert len(left) <= 4 and digits.rstrip("X").endswith(left), (text, scrubbed)
     assert scrub_column(pa.array([text])).to_pylist() == [scrubbed]
+
+
+def test_passports_of_seven_digits_and_hong_kong_cards_are_scrubbed_not_store_ids():
+    """REPORT9 item 7: `EA1234567` (China's passport) and `TZ1234567` (Japan's) passed the
+    scrub, seven digits being no run, while `E12345678` was masked; the Hong Kong card
+    `A123456(7)` did too. One letter and seven digits is a store id's shape (`S0000041`, the
+    sample worlds' ids), which free text quotes: kept, as are longer words."""
+    import pyarrow as pa
+
+    from graphaudit.privacy import may_scrub, scrub, scrub_column
+
+    reason = "same holder as passport EA1234567 and TZ1234567, card A123456(7)"
+    assert scrub(reason) == "same holder as passport ****4567 and ****4567, card ****4567"
+    assert scrub("E12345678") == "E****5678"  # eight digits together, as before
+    for kept in ("S0000041 and S0000189", "ABC1234567", "EA12345", "order A1234567",
+                 "A123456 (7 items)", "SKU EA12345 x2"):
+        assert scrub(kept) == kept, kept
+        assert scrub_column(pa.array([kept])).to_pylist() == [kept]
+    assert may_scrub(pa.array([reason, "EA1234567", "A123456(3)", "S0000041"])).to_pylist() == [
+        True, True, True, False]
 
 
 def test_numbers_spelt_with_lookalikes_are_keyed_and_masked_as_their_digits():

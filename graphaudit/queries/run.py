@@ -94,13 +94,28 @@ class _Masker:
             return value[:9]
         found = self.known.get(value)
         if found is None:
-            return scrub(value)
+            return self.words(value)
         kind, exact = found
         if kind in (STORE_ID, CLUSTER_ID):
             return value
         if kind == "phone" and not exact and _has_words(value):
             return scrub(value)  # a status reason holding a phone: text, scrubbed as elsewhere
         return self.key(kind, value) if exact else self.raw(kind, value)
+
+    def words(self, value: str) -> str:
+        """Free text, scrubbed, in which each word that is the key of an ID number, account,
+        phone or e-mail of the graph (``'id ' + d.key``: :func:`key_words`, looked up with
+        the result's strings) is masked as that key is, with its pseudonym (REPORT9 item 7:
+        ``id TZ1234567`` was shown whole, the scrub finding no run in it)."""
+        parts, text = [], ""
+        for i, piece in enumerate(_WORD_BREAK.split(value)):
+            found = self.known.get(piece) if i % 2 == 0 and piece else None
+            if found is not None and found[1] and found[0] in PII_KINDS:
+                parts += [scrub(text), self.key(found[0], piece)]
+                text = ""
+            else:
+                text += piece
+        return "".join([*parts, scrub(text)])
 
     def row(self, row: Mapping[str, object], kind: str | None = None) -> dict[str, object]:
         row_kind = row.get("kind") if isinstance(row.get("kind"), str) else kind
@@ -157,6 +172,25 @@ def _has_words(value: str) -> bool:
                and any(c.isalpha() for c in word) for word in value.split())
 
 
+#: what separates the words of a returned string, where a key may stand inside longer text
+#: (``'id ' + d.key``): characters no key holds (keys have no spaces, no brackets, no quotes)
+_WORD_BREAK = re.compile(r"([\s,;:|()\[\]{}<>\"'=/]+)")
+
+
+def key_words(value: str) -> list[str]:
+    """The words of ``value`` that may be an identifier's key, when it has more than one word:
+    those with a digit or an ``@`` (every key of an ID number, account, phone or e-mail has
+    one), looked up in the graph with the result's strings.
+
+    >>> key_words("id TZ1234567 (passport)"), key_words("TZ1234567")
+    (['TZ1234567'], [])
+    """
+    words = _WORD_BREAK.split(value)[::2]
+    if len(words) < 2:
+        return []
+    return [w for w in words if any(c.isdigit() or c == "@" for c in w)]
+
+
 def _is_number(value: object) -> bool:
     """An integer of a result that may be an identifier's digits (``toInteger(p.key)``): six
     digits or more, so that counts and sizes are not looked up."""
@@ -165,12 +199,14 @@ def _is_number(value: object) -> bool:
 
 def _strings(value: object, into: set[str]) -> None:
     """Collect the strings of a result value (inside lists and maps) into ``into``; integers
-    as their digits, so that a key turned into a number is looked up like the key."""
+    as their digits, so that a key turned into a number is looked up like the key; and the
+    words of a longer string that may be keys (:func:`key_words`)."""
     if _is_number(value):
         into.add(str(value))
     elif isinstance(value, str):
         if value and not is_hashed(value):
             into.add(value)
+            into.update(key_words(value))
     elif isinstance(value, list):
         for v in value:
             _strings(v, into)
