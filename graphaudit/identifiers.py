@@ -23,7 +23,8 @@ from .parallel import Parallel
 from .records import RecordSet, Reject, RejectsWriter, date_values
 
 __all__ = ["KINDS", "LABELS", "PLACEHOLDER_BRANDS", "RELATIONSHIPS", "STORE_DATES", "Identifiers",
-           "extract_identifiers", "store_brand_key", "store_brand_keys", "store_dates"]
+           "extract_identifiers", "store_brand_key", "store_brand_keys", "store_countries",
+           "store_dates"]
 
 #: identifier kinds, in the order they are loaded and reported
 KINDS = ("id_document", "payment", "phone", "email", "address")
@@ -131,8 +132,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
         ident = records.identities
         docs = _normalize_column(ident, "id_number", "id_document", rejects, dropped,
                                  _id_document, parallel, shortcuts, extra=("id_type",))
-        phones = _normalize_column(ident, "phone", "phone", rejects, dropped, _phone, parallel,
-                                   shortcuts)
+        phones = _phone_links(ident, records.addresses, rejects, dropped, parallel, shortcuts)
         emails = _normalize_column(ident, "email", "email", rejects, dropped, _email, parallel,
                                    shortcuts)
         pay = _normalize_column(records.payments, "account_number", "payment", rejects,
@@ -150,6 +150,45 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
     return Identifiers(links=links, parts=parts, rejects=rejects.kept if kept else [],
                        dropped=dropped,
                        key_codes=keyed_parts)
+
+
+def store_countries(addresses: pd.DataFrame) -> pd.Series:
+    """Each store's country as its addresses name it (:func:`normalize.phone_region` of the
+    ``country`` column), by store id: the one country its addresses name, or, when they name
+    several, the one its registered addresses name; a store of no address with a country, or
+    of registered addresses in several countries, has none (docs/input.md)."""
+    if "country" not in addresses or addresses.empty:
+        return pd.Series(dtype=object)
+    codes, distinct = pd.factorize(addresses["country"].fillna(""))
+    regions = np.array([normalize.phone_region(c) for c in distinct] + [""], dtype=object)
+    registered = (addresses["address_type"] == "registered").to_numpy() \
+        if "address_type" in addresses else np.zeros(len(addresses), dtype=bool)
+    named = pd.DataFrame({"store_id": addresses["store_id"].to_numpy(),
+                          "region": regions[codes], "registered": registered})
+    named = named[named["region"] != ""]
+    found = []
+    for rows in (named, named[named["registered"]]):
+        pairs = rows.drop_duplicates(["store_id", "region"])
+        alone = ~pairs["store_id"].duplicated(keep=False)
+        found.append(pairs[alone].set_index("store_id")["region"])
+    single, registered_one = found
+    return pd.concat([single, registered_one[~registered_one.index.isin(single.index)]])
+
+
+def _phone_links(ident: pd.DataFrame, addresses: pd.DataFrame, rejects: RejectsWriter,
+                 dropped: Counter, parallel: Parallel, shortcuts: bool
+                 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The phone links of ``ident``, each phone read for its store's country
+    (:func:`store_countries`, :func:`normalize.store_phone_key`) where that is not CN."""
+    countries = store_countries(addresses)
+    countries = countries[countries != "CN"]
+    if countries.empty or "phone" not in ident:
+        return _normalize_column(ident, "phone", "phone", rejects, dropped, _phone, parallel,
+                                 shortcuts)
+    phones = ident[[c for c in ("store_id", "phone", "_file", "_line") if c in ident]].assign(
+        _country=ident["store_id"].map(countries).fillna("").to_numpy(dtype=object))
+    keyed = _key_rows(phones, "phone", "phone", _phone, "_country", parallel, shortcuts)
+    return _link_frame(phones, "phone", "phone", keyed, rejects, dropped), keyed.codes
 
 
 def _normalize_column(
@@ -354,35 +393,12 @@ def _distinct_forms(
             context.dictionary.take(pairs % width))
 
 
-def _phone_separators_out(forms: pa.Array) -> pa.Array:
-    """Phone keys ignore spaces, dashes, dots and brackets between ASCII digits, and the
-    compatibility forms NFKC folds (full-width digits).
-
-    Separators go only in values made of nothing else: phonenumbers reads letters (``x`` for
-    an extension) and other characters in ways that depend on what stands around them.
-    """
-    forms = pc.if_else(pc.string_is_ascii(forms), forms, pc.utf8_normalize(forms, "NFKC"))
-    plain = pc.match_substring_regex(forms, r"^\+?[0-9 \-().]*$")
-    return pc.if_else(plain, pc.replace_substring_regex(forms, r"[ \-().]+", ""), forms)
-
-
 #: cheap vectorized rewrites applied before normalizing, each a change the key ignores, so that
 #: more renderings share one call of the (pure Python) normalizer
 PREPARE: dict[str, Callable[[pa.Array], pa.Array]] = {
-    "phone": _phone_separators_out,
+    "phone": normalize.prepare_phone_forms,
     "address": normalize.prepare_address_forms,
 }
-
-def _cn_mobile_keys(forms: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """A CN mobile number, with or without +86 / 0086 / 86 (separators are already out), or
-    written ``(+86) 138 0013 8000``: 97 % of the phones in a sample world. Its key is +86 and
-    the 11 digits."""
-    pattern = r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$"
-    bracketed = pc.match_substring_regex(forms, r"^\(\+86\)[0-9 \-.]*$")
-    forms = pc.if_else(bracketed, pc.replace_substring_regex(forms, r"[ \-.()]+", ""), forms)
-    fast = pc.match_substring_regex(forms, pattern).to_numpy(zero_copy_only=False)
-    return fast, pc.replace_substring_regex(forms.filter(fast), pattern, r"+86\1")
-
 
 #: keys computed in Arrow for the common shapes of a kind: a function of the distinct prepared
 #: forms giving which of them it keyed and their keys, in order. Tests check that each gives
@@ -433,7 +449,7 @@ FAST_KEYS: dict[str, Callable[[pa.Array, pa.Array | None],
                               tuple[np.ndarray, pa.Array, np.ndarray]]] = {
     "id_document": normalize.fast_id_document_keys,
     "payment": _plain_account_keys,
-    "phone": _no_context(_cn_mobile_keys),
+    "phone": normalize.fast_phone_keys,
     "email": _plain_email_keys,
     "address": _no_context(normalize.fast_address_keys),
 }
@@ -573,8 +589,8 @@ def _id_document(raw: str, id_type: str) -> tuple[str, bool]:
     return normalize.id_document_key(raw, id_type or "CN_RESIDENT_ID")
 
 
-def _phone(raw: str, _context: str) -> tuple[str, bool]:
-    return normalize.phone_key(raw), True
+def _phone(raw: str, country: str) -> tuple[str, bool]:
+    return normalize.store_phone_key(raw, country), True
 
 
 def _email(raw: str, _context: str) -> tuple[str, bool]:

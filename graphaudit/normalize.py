@@ -45,6 +45,7 @@ __all__ = [
     "email_key",
     "fast_address_keys",
     "fast_id_document_keys",
+    "fast_phone_keys",
     "hkid_check_char",
     "hkid_valid",
     "id_check_passes",
@@ -57,10 +58,13 @@ __all__ = [
     "names_agree",
     "names_agree_pairs",
     "phone_key",
+    "phone_region",
     "pinyin_spellings",
     "prepare_address_forms",
+    "prepare_phone_forms",
     "store_id_key",
     "store_id_keys",
+    "store_phone_key",
     "tw_id_check_digit",
     "tw_id_valid",
     "uscc_check_char",
@@ -549,6 +553,92 @@ def phone_key(raw: str, region: str | None = "CN") -> str:
     if fallback != text:
         key = _e164_if_possible(fallback, default)
     return key if key is not None else fallback
+
+
+#: country names a ``country`` column may hold instead of the ISO 3166 code
+_COUNTRY_CODES = {"UK": "GB"}
+#: a mainland mobile number's digits (11 from 13-19, maybe after 86): a Chinese mobile
+#: wherever the store is (sellers abroad list their mainland mobile; under +1 the same digits
+#: read as an area code and a valid American number)
+_CN_MOBILE_DIGITS = re.compile(r"(?:86)?1[3-9][0-9]{9}")
+
+
+def phone_region(country: str | None) -> str:
+    """The region of phonenumbers that a ``country`` column names (an ISO 3166 alpha-2 code,
+    any case; ``UK`` for GB), or "" when it names none.
+
+    >>> phone_region(" kr"), phone_region("CN"), phone_region("Korea")
+    ('KR', 'CN', '')
+    """
+    code = unicodedata.normalize("NFKC", country or "").strip().upper()
+    code = _COUNTRY_CODES.get(code, code)
+    return code if code in phonenumbers.SUPPORTED_REGIONS else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def store_phone_key(raw: str, country: str | None = "") -> str:
+    """The key of a phone of a store whose addresses name ``country``: a national number (no
+    ``+`` or ``00`` before it) is read for that country when it is a valid number there
+    (``010-1234-5678`` of a Korean store is ``+821012345678``, where :func:`phone_key` reads
+    Beijing's ``+861012345678``); otherwise, and for a mainland mobile's digits wherever the
+    store is, the number is read as :func:`phone_key` reads it (CN by default). REPORT9 item 5.
+
+    Raises ``ValueError`` as :func:`phone_key` does.
+
+    >>> store_phone_key("010-1234-5678", "KR"), store_phone_key("010-1234-5678", "")
+    ('+821012345678', '+861012345678')
+    >>> store_phone_key("090-1234-5678", "JP"), store_phone_key("0912-345-678", "tw")
+    ('+819012345678', '+886912345678')
+    >>> store_phone_key("138 0013 8000", "KR"), store_phone_key("+86 10 1234 5678", "KR")
+    ('+8613800138000', '+861012345678')
+    """
+    region = phone_region(country)
+    if region and region != "CN":
+        text = digit_view(unicodedata.normalize("NFKC", raw).strip()).lstrip("( ")
+        digits = "".join(_ascii_digits(run) for run in _DIGITS.findall(text))
+        if not text.startswith(("+", "00")) and not _CN_MOBILE_DIGITS.fullmatch(digits):
+            try:
+                key = phone_key(raw, region)
+                if key.startswith("+") and phonenumbers.is_valid_number(
+                        phonenumbers.parse(key)):
+                    return key
+            except (ValueError, phonenumbers.NumberParseException):
+                pass
+    return phone_key(raw)
+
+
+def prepare_phone_forms(forms: pa.Array) -> pa.Array:
+    """Phone keys ignore spaces, dashes, dots and brackets between ASCII digits, and the
+    compatibility forms NFKC folds (full-width digits): taken out in Arrow before the forms
+    are counted, so that more spellings share one call of :func:`store_phone_key`.
+
+    Separators go only in values made of nothing else: phonenumbers reads letters (``x`` for
+    an extension) and other characters in ways that depend on what stands around them.
+    """
+    forms = pc.if_else(pc.string_is_ascii(forms), forms, pc.utf8_normalize(forms, "NFKC"))
+    plain = pc.match_substring_regex(forms, r"^\+?[0-9 \-().]*$")
+    return pc.if_else(plain, pc.replace_substring_regex(forms, r"[ \-().]+", ""), forms)
+
+
+def fast_phone_keys(forms: pa.Array, countries: pa.Array | None = None
+                    ) -> tuple[np.ndarray, pa.Array, np.ndarray]:
+    """:func:`store_phone_key` of the common shape at once, in Arrow: a mainland mobile
+    number, with or without +86 / 0086 / 86 (separators already out,
+    :func:`prepare_phone_forms`), or written ``(+86) 138 0013 8000``: 97 % of the phones in a
+    sample world. Its key is +86 and the 11 digits, whatever the store's country
+    (``countries``, unused: a mainland mobile is one everywhere). Returns which forms it keyed,
+    their keys and their validity (always valid).
+
+    >>> fast, keys, _ = fast_phone_keys(pa.array(["13800138000", "(+86) 138 0013 8000", "0101"]))
+    >>> fast.tolist(), keys.to_pylist()
+    ([True, True, False], ['+8613800138000', '+8613800138000'])
+    """
+    pattern = r"^(?:\+86|0086|86)?(1[3-9][0-9]{9})$"
+    bracketed = pc.match_substring_regex(forms, r"^\(\+86\)[0-9 \-.]*$")
+    forms = pc.if_else(bracketed, pc.replace_substring_regex(forms, r"[ \-.()]+", ""), forms)
+    fast = pc.match_substring_regex(forms, pattern).to_numpy(zero_copy_only=False)
+    keys = pc.replace_substring_regex(forms.filter(fast), pattern, r"+86\1")
+    return fast, keys, np.ones(len(keys), dtype=bool)
 
 
 def is_phone_number(raw: str, region: str | None = "CN") -> bool:

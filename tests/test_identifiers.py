@@ -23,8 +23,16 @@ from graphaudit.identifiers import (
     extract_identifiers,
     store_brand_key,
     store_brand_keys,
+    store_countries,
 )
-from graphaudit.normalize import account_key, address_key, email_key, id_document_key, phone_key
+from graphaudit.normalize import (
+    account_key,
+    address_key,
+    email_key,
+    id_document_key,
+    phone_key,
+    store_phone_key,
+)
 from graphaudit.parallel import Parallel
 from graphaudit.records import RejectsWriter, read_records
 
@@ -143,9 +151,66 @@ def test_phone_preparation_changes_no_key(raw: str) -> None:
 
 
 @settings(deadline=None, max_examples=500)
-@given(st.from_regex(r"(\+86|0086|86)?1[3-9][0-9]{9}", fullmatch=True))
-def test_fast_phone_keys_are_the_normalizer_keys(number: str) -> None:
-    assert _fast("phone", number) == (phone_key(number), True)
+@given(st.from_regex(r"(\+86|0086|86)?1[3-9][0-9]{9}", fullmatch=True),
+       st.sampled_from(["", "KR", "JP", "TW", "HK", "US", "GB"]))
+def test_fast_phone_keys_are_the_normalizer_keys(number: str, country: str) -> None:
+    """A mainland mobile is keyed in Arrow as the rule keys it, for a store of any country."""
+    assert _fast("phone", number, country) == (store_phone_key(number, country), True) == (
+        phone_key(number), True)
+
+
+@settings(deadline=None, max_examples=500)
+@given(PHONE_TEXT, st.sampled_from(["", "KR", "JP", "TW", "HK", "US", "CN"]))
+def test_fast_phone_keys_leave_the_rest_to_the_rule(raw: str, country: str) -> None:
+    form = _prepared("phone", raw)
+    found = _fast("phone", form, country)
+    if found is not None:
+        assert found == (store_phone_key(form, country), True)
+    assert _key_or_error(lambda r: store_phone_key(r, country), form) == _key_or_error(
+        lambda r: store_phone_key(r, country), raw)  # preparing changes no key
+
+
+def test_a_national_phone_is_read_for_the_stores_country(tmp_path):
+    """REPORT9 item 5: `010-1234-5678` of a Korean store was keyed +86 (a Beijing landline), so
+    one Korean mobile written `+82 10-1234-5678` and `010-1234-5678` did not link, and a Korean
+    seller shared a :Phone with a Beijing office. The addresses' country is the store's."""
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "stores.csv").write_text("store_id\nKR1\nKR2\nBJ1\nJP1\nTW1\nTW2\nMIX\nUS1\n",
+                                     encoding="utf-8")
+    (data / "identities.csv").write_text(
+        "store_id,id_number,id_type,phone\nKR1,M1,PASSPORT,+82 10-1234-5678\n"
+        "KR2,M2,PASSPORT,010-1234-5678\nBJ1,M3,PASSPORT,010-1234-5678\n"
+        "JP1,M4,PASSPORT,090-1234-5678\nTW1,M5,PASSPORT,0912-345-678\n"
+        "TW2,M6,PASSPORT,138 0013 8000\nMIX,M7,PASSPORT,010-1234-5678\n"
+        "US1,M8,PASSPORT,15012345678\n", encoding="utf-8")
+    (data / "addresses.csv").write_text(
+        "store_id,address,address_type,country\nKR1,Seoul 1,registered,KR\n"
+        "KR2,Seoul 2,warehouse,kr\nKR2,Seoul 3,return,\nBJ1,北京 1,registered,CN\n"
+        "JP1,Tokyo 1,registered,JP\nTW1,Taipei 1,registered,TW\nTW2,Taipei 2,,TW\n"
+        "MIX,Seoul 4,warehouse,KR\nMIX,北京 2,warehouse,CN\nUS1,Ohio 1,registered,US\n",
+        encoding="utf-8")
+    for shortcuts in (True, False):
+        rejects = RejectsWriter(None)
+        found = extract_identifiers(read_records(data, rejects), rejects, shortcuts=shortcuts)
+        assert rejects.kept == []
+        phones = found.of_kind("phone").set_index("store_id")["key"].to_dict()
+        assert phones == {"KR1": "+821012345678", "KR2": "+821012345678",
+                          "BJ1": "+861012345678", "JP1": "+819012345678",
+                          "TW1": "+886912345678",
+                          "TW2": "+8613800138000",  # a mainland mobile wherever the store is
+                          "MIX": "+861012345678",  # two countries, none registered: as before
+                          "US1": "+8615012345678"}  # not +1 501-234-5678 (Arkansas)
+
+
+def test_a_stores_country_is_its_addresses_or_its_registered_ones():
+    addresses = pd.DataFrame({
+        "store_id": ["A", "A", "B", "B", "C", "C", "D", "E", "F", "F"],
+        "address_type": ["registered", "warehouse", "registered", "warehouse", "warehouse",
+                         "return", "registered", "registered", "registered", "registered"],
+        "country": ["KR", "kr", "JP", "CN", "KR", "JP", "", "Korea", "TW", "HK"]})
+    assert store_countries(addresses).sort_index().to_dict() == {"A": "KR", "B": "JP"}
+    assert store_countries(addresses.drop(columns="country")).empty
 
 
 @settings(deadline=None, max_examples=300)

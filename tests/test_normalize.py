@@ -33,6 +33,7 @@ from graphaudit.normalize import (
     names_agree_pairs,
     phone_key,
     pinyin_spellings,
+    store_phone_key,
     tw_id_check_digit,
     tw_id_valid,
     uscc_check_char,
@@ -230,6 +231,44 @@ def test_a_mainland_landline_without_its_area_code_is_no_phone(raw: str) -> None
     assert phone_key("6552 9988", "HK") == "+85265529988"  # a whole Hong Kong number
     with pytest.raises(ValueError, match="an e-mail address"):  # not its digits, 8088163
         phone_key("Lijuan8088@163.com")
+
+
+@pytest.mark.parametrize(("raw", "country", "key"), [
+    ("010-1234-5678", "KR", "+821012345678"),  # a Korean mobile, not Beijing's 010 landline
+    ("+82 10-1234-5678", "", "+821012345678"),
+    ("0082 10 1234 5678", "KR", "+821012345678"),  # 00 and a country code: international
+    ("02-1234-5678", "KR", "+82212345678"),  # Seoul
+    ("090-1234-5678", "JP", "+819012345678"),
+    ("0912-345-678", "TW", "+886912345678"),
+    ("6552 9988", "HK", "+85265529988"),  # a whole Hong Kong number, no area code needed
+    ("010-1234-5678", "", "+861012345678"),  # no country: read as before, for CN
+    ("010-1234-5678", "CN", "+861012345678"),
+    ("010-1234-5678", "Korea", "+861012345678"),  # not an ISO code: no country
+    ("138 0013 8000", "KR", "+8613800138000"),  # a mainland mobile wherever the store is
+    ("15012345678", "US", "+8615012345678"),  # not +1 501-234-5678
+    ("+86 10 1234 5678", "KR", "+861012345678"),  # a country code given: it is read
+    ("(+86) 138-0013-8000", "JP", "+8613800138000"),
+    ("0755 8888 6666", "KR", "+8675588886666"),  # no valid Korean number: read as before
+    ("(650) 253-0000", "US", "+16502530000"),
+])
+def test_a_national_phone_is_read_for_the_stores_country(raw: str, country: str,
+                                                         key: str) -> None:
+    """REPORT9 item 5: national numbers of Korean, Japanese and Taiwanese stores were keyed as
+    Chinese ones (+86): a Korean mobile collided with a Beijing landline."""
+    assert store_phone_key(raw, country) == key
+    assert store_phone_key(key, country) == key  # idempotent
+
+
+@settings(deadline=None)
+@given(st.text(alphabet="0123456789０１８+-(). xX/＋", max_size=24),
+       st.sampled_from(["", "CN", "KR", "JP", "TW", "HK", "US", "GB", "ZZ"]))
+def test_store_phone_key_is_idempotent_and_phone_key_without_a_country(raw: str,
+                                                                       country: str) -> None:
+    key = _key_or_none(store_phone_key, raw, country)
+    if country in ("", "CN", "ZZ"):
+        assert key == _key_or_none(phone_key, raw)
+    assume(key is not None)
+    assert store_phone_key(key, country) == key
 
 
 def test_phone_fallback_is_stable() -> None:
