@@ -1101,7 +1101,7 @@ def test_query_masks_a_key_turned_into_a_number_and_a_spelling_one_way(
         "MATCH (s:Store {store_id: 'S1'})-[r:OPENED_WITH]->(:IdDocument)\n"
         "MATCH (s)-[:HAS_PHONE]->(p:Phone) MATCH (s)-[:PAID_TO]->(a:PaymentAccount)\n"
         "RETURN toInteger(p.key) AS n, [toInteger(a.key)] AS l, r AS rel,\n"
-        "       properties(r) AS props, size(p.key) AS small\n")
+        "       properties(r) AS props, size(p.key) AS small, 'acct ' + a.key AS labelled\n")
     result = run_cli("query", str(custom), "--format", "json")
     assert result.exit_code == 0, (result.output, result.exception)
     assert "8613800138000" not in result.stdout and PRIVATE["account"] not in result.stdout
@@ -1110,6 +1110,8 @@ def test_query_masks_a_key_turned_into_a_number_and_a_spelling_one_way(
     assert re.fullmatch(r"\*\*\*\* 3445 #[0-9a-f]{8}", row["l"][0]), row["l"]
     assert row["rel"]["raw"] == row["props"]["raw"], (row["rel"], row["props"])
     assert row["small"] == len(PRIVATE["phone_e164"])  # a count stays a number
+    # REPORT9 item 7: a key inside a longer string is masked as the key, with its tag
+    assert re.fullmatch(r"acct \*\*\*\* 3445 #[0-9a-f]{8}", row["labelled"]), row["labelled"]
     shown = json.loads(run_cli("query", str(custom), "--format", "json", "--show-pii").stdout)
     assert shown[0]["n"] == 8613800138000
 
