@@ -555,9 +555,13 @@ def validate(data_dir, encoding, column_map, strict, show_pii, quiet, rejects_pa
               help="A new graph through Neo4j's bulk importer: the local server only "
                    "(make neo4j-start), into an empty database (or with --replace); the server "
                    "is stopped and started again around it. Later loads use MERGE.")
+@click.option("--lift-suspensions", is_flag=True,
+              help="Load the files' status over a suspension the graph holds (a banned store "
+                   "the files call active or closed): refused without it, as an export older "
+                   "than the ban would lift it; the earlier status stays as previous_status.")
 @pseudonym_key_option
 def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, password, database,
-         rejects_path, mode, fmt, hash_identifiers, bulk, key_file):
+         rejects_path, mode, fmt, hash_identifiers, bulk, lift_suspensions, key_file):
     """Validate, normalize and load DATA_DIR into Neo4j, recorded as a :DataSet node.
 
     README.md ("What the graph stores") says what goes into the graph and why.
@@ -583,7 +587,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     with json_errors(fmt):
         run = pipeline.run_load(data_dir, settings, mode=mode, bulk=bulk,
                                 hash_identifiers=hash_identifiers, rejects=rejects_path,
-                                events=run_events(quiet))
+                                events=run_events(quiet), lift_suspensions=lift_suspensions)
     summary, rejects = run.summary, run.rejects
     file_rows = _file_rows(run.reports)
     created = [{"created": "nodes", "name": k, "count": v}
@@ -594,6 +598,7 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
         click.echo(json.dumps({"files": file_rows, "created": created, "rows": summary.rows,
                                "seconds": round(run.seconds, 1), "data_set": run.data_set,
                                "stale_clusters": run.stale, "merged_stores": run.merged,
+                               "status_changes": run.status_changes,
                                "rejects": rejects.count},
                               ensure_ascii=False, indent=2, default=str))
     else:
@@ -607,7 +612,8 @@ def load(data_dir, encoding, column_map, strict, show_pii, quiet, uri, user, pas
     if run.merged:
         click.echo(f"Note: {run.merged:,} store id(s) of {data_dir} were in the graph already "
                    "(another data set): merged, each one store with this load's name, brand, "
-                   "marketplace, dates and status and the identifiers of both loads. If they "
+                   "marketplace, dates and status (the graph's where its file has no such "
+                   "column) and the identifiers of both loads. If they "
                    "are different stores that share ids, load them into another database "
                    "(--database)", err=True)
     if run.stale:

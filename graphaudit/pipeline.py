@@ -628,6 +628,43 @@ class LoadRun:
     #: with ``--append`` of another source: its stores whose id was in the graph already, now
     #: one store with the properties of this load and the identifiers of both (REPORT7 item 2)
     merged: int = 0
+    #: stores whose status in the graph this load changed (store_id, was, now, suspended_on)
+    status_changes: list[dict] = field(default_factory=list)
+
+
+#: store ids a note on status changes names before "and N more"
+NAMED_CHANGES = 10
+
+
+def status_change_notes(changes: list[dict]) -> list[str]:
+    """One line per kind of status change of a load (REPORT9 item 4): ``1 store suspended in
+    the graph is active in this file: KR001 (suspended 2024-02-01)``, the first
+    :data:`NAMED_CHANGES` ids named."""
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for change in changes:
+        grouped.setdefault((change["was"], change["now"]), []).append(change)
+    lines = []
+    for (was, now), rows in grouped.items():
+        named = [row["store_id"] + (f" (suspended {row['suspended_on']})"
+                                    if was == "suspended" and row.get("suspended_on") else "")
+                 for row in rows[:NAMED_CHANGES]]
+        more = f" and {len(rows) - NAMED_CHANGES:,} more" if len(rows) > NAMED_CHANGES else ""
+        lines.append(f"{len(rows):,} store{'s' if len(rows) > 1 else ''} {was} in the graph "
+                     f"{'are' if len(rows) > 1 else 'is'} {now} in this file: "
+                     f"{', '.join(named)}{more}")
+    return lines
+
+
+def _check_status_changes(changes: list[dict], lift_suspensions: bool) -> None:
+    """Refuse a load that would lift a suspension the graph holds, unless told
+    (``lift_suspensions``): an export older than the ban says ``active`` (REPORT9 item 4)."""
+    lifted = [c for c in changes if c["was"] == "suspended"]
+    if lifted and not lift_suspensions:
+        raise DataError(
+            "; ".join(status_change_notes(lifted)) + ". Nothing was loaded: a file older "
+            "than the ban would lift it. Give --lift-suspensions to load this file's status "
+            "(the earlier one stays on the store as previous_status, previous_suspended_on "
+            "and previous_status_reason), or take these stores out of the file")
 
 
 def run_load(
@@ -639,6 +676,7 @@ def run_load(
     hash_identifiers: bool = False,
     rejects: str | Path | None = None,
     events: Events | None = None,
+    lift_suspensions: bool = False,
 ) -> LoadRun:
     """Data directory -> the graph in Neo4j, recorded as a :DataSet node, as ``graphaudit
     load`` runs it: :func:`read`, :func:`extract`, then the store's MERGE load (or, with
@@ -649,6 +687,12 @@ def run_load(
     ``settings.secret`` with ``hash_identifiers``, and always in a graph loaded that way.
     Rejects go to ``rejects`` (None: kept in memory); under ``settings.strict`` any reject
     fails the run before the graph is changed.
+
+    A MERGE load into a graph that holds stores first reads their statuses: the stores whose
+    status the files change are told (:func:`status_change_notes`) and returned, and a store
+    suspended in the graph that the files give another status is refused (DataError, before
+    the graph is changed) unless ``lift_suspensions``; the earlier status stays on the store
+    as ``previous_status`` (REPORT9 item 4).
     """
     from .store import connect, data_set_props, read_hashing, stale_clusters
 
@@ -681,6 +725,13 @@ def run_load(
                                                      appending=mode == "append")
         if settings.strict and writer.count:
             close_rejects(writer, settings.strict, events.tell)
+        changes: list[dict] = []
+        if (not bulk and mode != "replace" and "status" not in absent_store_columns(records)
+                and store.store_count()):
+            changes = store.status_changes(records.stores)
+            _check_status_changes(changes, lift_suspensions)
+            for line in status_change_notes(changes):
+                events.tell(f"Note: {line}")
         if mode == "replace" and not bulk:
             deleted = store.reset()
             events.tell(f"Deleted the graph ({deleted:,} nodes) before loading")
@@ -721,7 +772,7 @@ def run_load(
     merged = 0
     if mode == "append" and not any(d["source"] == source for d in loaded):
         merged = len(records.stores) - summary.nodes_created.get("Store", 0)
-    return LoadRun(records.reports, summary, data_set, stale, elapsed, writer, merged)
+    return LoadRun(records.reports, summary, data_set, stale, elapsed, writer, merged, changes)
 
 
 def absent_store_columns(records: RecordSet) -> tuple[str, ...]:

@@ -480,6 +480,21 @@ class GraphStore:
         return self.run_write_one(WRITE_DATA_SET, props=props, mode=mode,
                                   data_set_id=new_data_set_id(), changed=changed)
 
+    def status_changes(self, stores: pd.DataFrame, page: int = 50_000) -> list[dict]:
+        """The stores of ``stores`` (store_id, status) the graph holds with another status:
+        store_id, was, now and the graph's suspended_on (text, or None), read before a load
+        writes, a page of ids at a time (REPORT9 item 4)."""
+        found: list[dict] = []
+        for start in range(0, len(stores), page):
+            chunk = stores.iloc[start:start + page]
+            found += self.run_read(STATUS_CHANGES, store_id=chunk["store_id"].tolist(),
+                                   status=chunk["status"].tolist())
+        return found
+
+    def store_count(self) -> int:
+        """How many stores the graph holds."""
+        return int(self.run_read(statement("count-stores"))[0]["n"])
+
     def run_write_one(self, query: str, **parameters: object) -> dict:
         """Run one statement in a managed write transaction; return its single record."""
         def work(tx: neo4j.ManagedTransaction) -> dict:
@@ -619,6 +634,7 @@ READ_DATA_SETS = statement("read-data-sets")
 BEGIN_DATA_SET = statement("begin-data-set")
 WRITE_DATA_SET = statement("write-data-set")
 DATA_SET_FINGERPRINT = statement("data-set-fingerprint")
+STATUS_CHANGES = statement("status-changes")
 #: clusters written before the latest load describe an older graph
 STALE_CLUSTERS = statement("stale-clusters")
 

@@ -485,3 +485,32 @@ def test_an_appended_file_without_a_column_keeps_what_the_graph_holds_in_it(
                                                                "2023-03-01")
     assert kr2["previous_status"] == "active"
     assert kr2["status_changed_by"] == clean_graph.data_sets()[-1]["data_set_id"]
+
+
+def test_an_appended_older_export_does_not_lift_a_ban_without_a_word(clean_graph, neo4j_env,
+                                                                     tmp_path):
+    """REPORT9 item 4: `load exp/e3 --append`, a file older than KR001's ban (it says active),
+    made KR001 active, its date and reason gone, with no word of it. The load names the change
+    and refuses it before writing; --lift-suspensions loads it, the ban kept as previous_*."""
+    assert load(banned_world(tmp_path / "a"), tmp_path).exit_code == 0
+    older = tmp_path / "b"
+    older.mkdir()
+    (older / "stores.csv").write_text("store_id,name,status\nKR1,Seoul Shop,active\n"
+                                      "KR2,Busan Shop,suspended\nKR9,Other,active\n",
+                                      encoding="utf-8")
+    refused = load(older, tmp_path, "--append")
+    assert refused.exit_code == 1, refused.output
+    assert ("1 store suspended in the graph is active in this file: KR1 (suspended 2024-02-01)"
+            in refused.stderr)
+    assert "--lift-suspensions" in refused.stderr
+    assert store_props(clean_graph, "KR1")["status"] == "suspended"
+    assert store_ids(clean_graph) == {"KR1", "KR2"}  # nothing of it was written
+    lifted = load(older, tmp_path, "--append", "--lift-suspensions")
+    assert lifted.exit_code == 0, lifted.output
+    assert "1 store active in the graph is suspended in this file: KR2" in lifted.stderr
+    assert "1 store suspended in the graph is active in this file: KR1" in lifted.stderr
+    kr1 = store_props(clean_graph, "KR1")
+    # the file has no suspended_on column: the date stays (REPORT9 item 2), the status goes
+    assert (kr1["status"], kr1["suspended_on"]) == ("active", "2024-02-01")
+    assert (kr1["previous_status"], kr1["previous_suspended_on"],
+            kr1["previous_status_reason"]) == ("suspended", "2024-02-01", "counterfeits")
