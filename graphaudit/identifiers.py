@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -138,7 +138,7 @@ def extract_identifiers(records: RecordSet, rejects: RejectsWriter | None = None
         pay = _normalize_column(records.payments, "account_number", "payment", rejects,
                                 dropped, _account, parallel, shortcuts,
                                 extra=("account_type", "institution"))
-        keyed = keying.result()
+        keyed = _by_city(addresses, keying.result())
         addr = (_link_frame(addresses, "address", "address", keyed, rejects, dropped,
                             extra=("city", "postcode", "country")), keyed.codes)
     addr[0]["text"] = addr[0]["raw"]
@@ -225,6 +225,23 @@ class _KeyedRows:
     keys: pa.Array  # distinct keys
     valid: np.ndarray  # per such row, whether its key passes the kind's check
     rejects: list[Reject]  # values that could not be normalized
+
+
+def _by_city(frame: pd.DataFrame, keyed: _KeyedRows) -> _KeyedRows:
+    """``keyed`` addresses with a key named with two cities told apart by city
+    (:func:`normalize.address_keys_by_city`: 鼓楼区中山路1号 in Nanjing is not the one in
+    Fuzhou)."""
+    if not len(keyed.rows):
+        return keyed
+    keys = keyed.keys.take(keyed.codes)
+    cities = _arrow_column(frame, "city", keyed.rows) if "city" in frame else None
+    split = normalize.address_keys_by_city(keys, _arrow_column(frame, "address", keyed.rows),
+                                           cities)
+    if split.equals(keys.cast(split.type)):
+        return keyed
+    encoded = pc.dictionary_encode(split)
+    return replace(keyed, codes=encoded.indices.to_numpy(zero_copy_only=False),
+                   keys=encoded.dictionary)
 
 
 def _key_rows(frame: pd.DataFrame, column: str, kind: str,

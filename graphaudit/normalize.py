@@ -37,10 +37,15 @@ __all__ = [
     "address_identities",
     "address_identity",
     "address_key",
+    "address_cities",
+    "address_city",
+    "address_keys_by_city",
     "address_numbers",
     "brand_key",
     "cn_resident_check_char",
     "cn_resident_valid",
+    "city_address_key",
+    "city_name",
     "digit_view",
     "email_key",
     "fast_address_keys",
@@ -188,6 +193,8 @@ _PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽�
               "浙江", "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南",
               "四川", "贵州", "云南", "陕西", "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏",
               "宁夏", "新疆", "香港", "澳门")
+#: the province-level divisions that are one city: their name is the city an address names
+_CITY_PROVINCES = frozenset({"北京", "天津", "上海", "重庆", "香港", "澳门"})
 _PROVINCE_PREFIX = re.compile(
     "^(?:中华人民共和国|中国)?(?:(?:" + "|".join(_PROVINCES) + ")"
     "(?:省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)?)?")
@@ -753,36 +760,59 @@ def _english_address_tokens(text: str) -> list[str]:
     return tokens
 
 
-def _strip_region(run: str) -> str:
+def _split_region(run: str) -> tuple[str, str]:
     """A Han run without the country, province and city written before it, taken off until
-    none is left (so that the key is stable); "" when the run is nothing else."""
+    none is left (so that the key is stable; "" when the run is nothing else), and the last
+    city taken off, without 市 ("" when none was): a municipality or special region
+    (北京, 上海, 香港...) written as a province is its city."""
+    city = ""
     while True:
-        shorter = _CITY_PREFIX.sub("", _PROVINCE_PREFIX.sub("", run))
-        if shorter == run:
-            return run
-        run = shorter
+        province = _PROVINCE_PREFIX.match(run)
+        rest = run[province.end():]
+        named = province.group().removeprefix("中华人民共和国").removeprefix("中国")
+        if named[:2] in _CITY_PROVINCES:
+            city = named[:2]
+        town = _CITY_PREFIX.match(rest)
+        if town:
+            city, rest = town.group()[:-1], rest[town.end():]
+        if rest == run:
+            return run, city
+        run = rest
 
 
-def _chinese_address_tokens(text: str) -> list[str]:
-    """The tokens of folded address text with Han characters.
+def _strip_region(run: str) -> str:
+    """:func:`_split_region`'s run without its region."""
+    return _split_region(run)[0]
+
+
+def _chinese_address_parts(text: str) -> tuple[list[str], str]:
+    """The tokens of folded address text with Han characters, and the city it names first.
 
     Each run of Han characters is one token (spaces and punctuation inside it dropped); what
     lies between the runs is read by :func:`_english_address_tokens`. A run that starts the
-    address loses the country, province and city (unless nothing else is written); 座/幢 are
-    栋, 室 is 号, 层 is 楼, N号楼 is N栋.
+    address loses the country, province and city (unless nothing else is written), and that
+    city is the one the address names; 座/幢 are 栋, 室 is 号, 层 is 楼, N号楼 is N栋.
     """
     tokens: list[str] = []
+    city = ""
     start = 0
     for match in _HAN_RUN.finditer(text):
         tokens.extend(_english_address_tokens(text[start:match.start()]))
         start = match.end()
         run = _NOT_HAN.sub("", match.group()).translate(_HAN_SYNONYMS).replace("号楼", "栋")
-        tokens.append(_strip_region(run) if not tokens else run)
+        if not tokens:
+            run, city = _split_region(run)
+        tokens.append(run)
     tokens.extend(_english_address_tokens(text[start:]))
     if tokens and not tokens[0]:  # only a region before the rest: the rest is the address
         tokens = tokens[1:] or [_NOT_HAN.sub("", _HAN_RUN.search(text).group())
                                 .translate(_HAN_SYNONYMS).replace("号楼", "栋")]
-    return tokens
+    return tokens, city
+
+
+def _chinese_address_tokens(text: str) -> list[str]:
+    """:func:`_chinese_address_parts`'s tokens."""
+    return _chinese_address_parts(text)[0]
 
 
 def address_key(raw: str) -> str:
@@ -931,35 +961,163 @@ def address_numbers(key: str) -> tuple[str, ...]:
 
 def address_identity(key: str) -> tuple[str, ...]:
     """Return what says which place an address key is, not how it is spelled: its numbers and
-    its one-letter designators (``Building B``, ``A栋``, ``Tower C``, ``3B``), in order.
+    its one-letter designators (``Building B``, ``A栋``, ``Tower C``, ``3B``), in order, and
+    the city that tells it from its namesake in another city (``(南京)``, see
+    :func:`address_keys_by_city`).
 
     Two addresses may be near matches only when these agree: offices in one park that differ
     only by the building letter are different places, as are neighbours that differ by the
-    room number.
+    room number, and 鼓楼区中山路1号 in Nanjing and in Fuzhou.
 
     >>> address_identity("room 504 building b tianan cyber park")
     ('504', 'b')
     >>> address_identity(address_key("南山区科技园A栋501室"))
     ('a', '501')
+    >>> address_identity("鼓楼区中山路 1 号 (南京)")
+    ('1', '(南京)')
     """
     return tuple(token for token in key.split()
-                 if token.isascii() and (token.isdigit() or len(token) == 1 and token.isalpha()))
+                 if token.isascii() and (token.isdigit() or len(token) == 1 and token.isalpha())
+                 or token.startswith("("))
 
 
 def address_identities(keys: pa.Array) -> pa.Array:
     """:func:`address_identity` of every key at once (in Arrow), its tokens joined by spaces.
 
-    >>> address_identities(pa.array(["room 504 building b park", "5 栋"])).to_pylist()
-    ['504 b', '5']
+    >>> address_identities(pa.array(["room 504 building b park", "5 栋 (福州)"])).to_pylist()
+    ['504 b', '5 (福州)']
     """
     lists = pc.utf8_split_whitespace(keys)
     words = lists.flatten()
     row = pc.list_parent_indices(lists).to_numpy()
     one_letter = pc.and_(pc.ascii_is_alpha(words), pc.equal(pc.utf8_length(words), 1))
-    keep = pc.or_(pc.ascii_is_decimal(words), one_letter).to_numpy(zero_copy_only=False)
+    keep = pc.or_(pc.or_(pc.ascii_is_decimal(words), one_letter),
+                  pc.starts_with(words, "(")).to_numpy(zero_copy_only=False)
     offsets = np.r_[0, np.cumsum(np.bincount(row[keep], minlength=len(keys)))]
     kept = pa.ListArray.from_arrays(pa.array(offsets, pa.int32()), words.filter(keep))
     return pc.binary_join(kept, " ")
+
+
+#: a city's name after the city written in it: "Nanjing City", "南京市" are Nanjing, 南京
+_CITY_SUFFIX = re.compile(r"(?<=\w)(?:\s+(?:city|shi)|市)$")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
+def city_name(raw: str) -> str:
+    """Return the key of a city column's value: NFKC, case folded, its province and ``市``
+    (or a word ``city``) left out, only its letters kept; "" when none is left.
+
+    >>> city_name("Nanjing City"), city_name("南京市"), city_name("江苏省 南京"), city_name("")
+    ('nanjing', '南京', '南京', '')
+    """
+    text = _CITY_SUFFIX.sub("", _fold(raw).strip())
+    letters = _NOT_LETTER.sub("", text)
+    if not _HAN_ONLY.search(letters):
+        return letters
+    rest, city = _split_region(letters)
+    return city or _CITY_SUFFIX.sub("", rest)
+
+
+def address_city(text: str, city: str = "") -> str:
+    """Return the city an address names: the one written before its district in Chinese
+    script (as :func:`address_key` leaves it out: 南京市, 上海, 台中市), else its city column's
+    (:func:`city_name`); "" when neither names one. A postcode is no city: one city has many,
+    and a district's and the city's own (518000) are both written for one place.
+
+    >>> address_city("江苏省南京市鼓楼区中山路1号", "福州")
+    '南京'
+    >>> address_city("鼓楼区中山路1号", "福州市")
+    '福州'
+    >>> address_city("88 Zhongshan Road, Gulou District", "Nanjing")
+    'nanjing'
+    """
+    folded = _fold(text)
+    named = _chinese_address_parts(folded)[1] if _HAN_ONLY.search(folded) else ""
+    return named or city_name(city)
+
+
+def address_cities(texts: pa.Array, cities: pa.Array | None = None) -> pa.Array:
+    """:func:`address_city` of every row at once: each distinct text and city column value
+    read once (texts in Chinese script only; the others name no city in the text).
+
+    >>> address_cities(pa.array(["南京市鼓楼区中山路1号", "鼓楼区中山路1号", "1 Main St"]),
+    ...                pa.array(["", "福州", None])).to_pylist()
+    ['南京', '福州', '']
+    """
+    texts = pc.dictionary_encode(texts)
+    distinct = texts.dictionary
+    han = np.flatnonzero(~pc.string_is_ascii(distinct).to_numpy(zero_copy_only=False))
+    named = np.full(len(distinct), "", dtype=object)
+    named[han] = [address_city(t) for t in distinct.take(han).to_pylist()]
+    out = named[texts.indices.to_numpy(zero_copy_only=False)]
+    if cities is not None and len(cities):
+        cities = pc.dictionary_encode(pc.fill_null(cities.cast(pa.large_string()), ""))
+        column = np.array([city_name(c) for c in cities.dictionary.to_pylist()] + [""],
+                          dtype=object)[cities.indices.to_numpy(zero_copy_only=False)]
+        out = np.where(out == "", column, out)
+    return pa.array(out, pa.large_string())
+
+
+def city_address_key(key: str, city: str) -> str:
+    """An address key told apart by the city it names: ``鼓楼区中山路 1 号 (南京)``. The
+    ``(...)`` token is part of :func:`address_identity` (no address key has a parenthesis)."""
+    return f"{key} ({city})" if city else key
+
+
+def address_keys_by_city(keys: pa.Array, texts: pa.Array,
+                         cities: pa.Array | None = None) -> pa.Array:
+    """The address ``keys`` of rows (their ``texts`` and city column ``cities``), where one key
+    is named with two cities, told apart by city (:func:`city_address_key`).
+
+    :func:`address_key` leaves the province and city out, so that an address written with and
+    without them is one key; but 鼓楼区中山路1号 is in Nanjing and in Fuzhou, and district and
+    street names repeat across cities (鼓楼区, 白云区, 朝阳区; 中山路 in nearly every city). A
+    key whose rows name two or more cities (:func:`address_city`) of one script (南京 and
+    福州; a city in Chinese and one in Latin letters may be one, 南京 and Nanjing, and do not
+    count) becomes one key per city there; its rows that name no city keep the key, which
+    then links none of them (they could be either). A key named with one city or none is
+    unchanged: a spelling without the city still links to the one with it.
+
+    >>> address_keys_by_city(pa.array(["中山路 1 号"] * 3 + ["人民路 2 号"] * 2),
+    ...     pa.array(["南京市中山路1号", "福州市中山路1号", "中山路1号", "人民路2号", "人民路2号"]),
+    ...     pa.array(["", "", "", "南京", "Nanjing"])).to_pylist()
+    ['中山路 1 号 (南京)', '中山路 1 号 (福州)', '中山路 1 号', '人民路 2 号', '人民路 2 号']
+    """
+    keys = pc.dictionary_encode(keys.cast(pa.large_string()))
+    key_codes = keys.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    # Only a key written in two ways (text or city column) can name two cities.
+    texts = pc.dictionary_encode(texts.cast(pa.large_string()))
+    forms = texts.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    if cities is not None and len(cities):
+        cities = pc.dictionary_encode(pc.fill_null(cities.cast(pa.large_string()), ""))
+        forms = forms * (len(cities.dictionary) + 1) + cities.indices.to_numpy(
+            zero_copy_only=False)
+    pairs = np.unique(key_codes * (int(forms.max(initial=0)) + 1) + forms)
+    ways = np.bincount(pairs // (int(forms.max(initial=0)) + 1), minlength=len(keys.dictionary))
+    rows = np.flatnonzero(ways[key_codes] > 1)
+    if not len(rows):
+        return keys.dictionary.take(keys.indices)
+    named = address_cities(texts.dictionary.take(texts.indices.take(rows)),
+                           None if cities is None or not len(cities) else
+                           cities.dictionary.take(cities.indices.take(rows)))
+    named = pc.dictionary_encode(named)
+    city_codes = named.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    names = named.dictionary.to_pylist()
+    script = np.array([bool(_HAN_ONLY.search(n)) for n in names], dtype=np.int64)
+    has_city = np.array([bool(n) for n in names])[city_codes]
+    # distinct (key, city) pairs of rows naming a city, counted per key and script
+    pair = np.unique(key_codes[rows][has_city] * len(names) + city_codes[has_city])
+    per_script = np.bincount((pair // len(names)) * 2 + script[pair % len(names)],
+                             minlength=2 * len(keys.dictionary))
+    split = (per_script.reshape(-1, 2) > 1).any(axis=1)
+    moved = rows[split[key_codes[rows]] & has_city]
+    if not len(moved):
+        return keys.dictionary.take(keys.indices)
+    out = np.array(keys.dictionary.take(keys.indices).to_pylist(), dtype=object)
+    where = np.searchsorted(rows, moved)
+    out[moved] = [city_address_key(k, names[c]) for k, c in
+                  zip(out[moved], city_codes[where], strict=True)]
+    return pa.array(out, pa.large_string())
 
 
 def store_id_key(raw: str) -> str:

@@ -187,3 +187,52 @@ def test_a_chain_through_a_third_store_also_says_what_the_pair_shares_directly(t
     assert "B and C also share directly" in out and "E12345678" not in out
     code, out, _ = explain("--data", str(data), "A", "C", "--format", "json")
     assert len(json.loads(out)["path"]) == 1 and "shared" not in json.loads(out)
+
+
+def _city_world(folder: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """Stores with one address each: (store_id, address, city column); the first suspended."""
+    folder.mkdir()
+    (folder / "stores.csv").write_text(
+        "store_id,name,opened_on,status,suspended_on\n" + "".join(
+            f"{sid},Store {sid},2023-01-05,{'suspended' if i == 0 else 'active'},"
+            f"{'2024-01-01' if i == 0 else ''}\n" for i, (sid, _, _) in enumerate(rows)),
+        encoding="utf-8")
+    (folder / "addresses.csv").write_text(
+        "store_id,address,address_type,city\n"
+        + "".join(f'{sid},"{text}",registered,{city}\n' for sid, text, city in rows),
+        encoding="utf-8")
+    return folder
+
+
+def test_one_district_street_and_number_in_two_cities_is_two_places(tmp_path):
+    """REPORT9 item 1: the key leaves the province and city out, so 鼓楼区中山路1号 of Nanjing
+    (NJ1, suspended) and of Fuzhou (FZ1) were one address and FZ1 was linked to a banned store.
+    Two addresses that name different cities (in the text or the city column) are two places;
+    one that leaves the city out still links to the one that names it."""
+    world = _city_world(tmp_path / "g", [
+        ("NJ1", "江苏省南京市鼓楼区中山路1号", "南京"),
+        ("FZ1", "福建省福州市鼓楼区中山路1号", "福州"),
+        ("NJ2", "鼓楼区 中山路 1号", "南京市"),  # the city in the column only
+        ("GZ1", "广州市白云区机场路100号", ""), ("GY1", "贵阳市白云区机场路100号", ""),
+        ("TC1", "台中市北區三民路三段100號", ""), ("TN1", "台南市北區三民路三段100號", ""),
+        ("EN1", "88 Zhongshan Road, Gulou District", "Nanjing"),
+        ("EN2", "88 Zhongshan Rd., Gulou Dist.", "Fuzhou")])
+    out = tmp_path / "out"
+    analyzed = CliRunner().invoke(main, ["analyze", str(world), "--out", str(out), "-q"])
+    assert analyzed.exit_code == 0, analyzed.output
+    clusters = pd.read_csv(out / "clusters.csv").set_index("store_id")
+    assert clusters.loc["NJ1", "cluster_id"] == clusters.loc["NJ2", "cluster_id"]
+    assert clusters.loc["NJ2", "linked_to_suspended"]
+    assert clusters["cluster_size"].drop(["NJ1", "NJ2"]).eq(1).all()
+    assert not clusters.loc["FZ1", "linked_to_suspended"]
+    for a, b in (("NJ1", "FZ1"), ("NJ2", "FZ1"), ("GZ1", "GY1"), ("TC1", "TN1"),
+                 ("EN1", "EN2")):
+        code, out_text, _ = explain("--data", str(world), a, b, "--format", "json")
+        assert code == 0 and json.loads(out_text)["linked"] is False, (a, b)
+    code, out_text, _ = explain("--data", str(world), "NJ1", "NJ2", "--format", "json")
+    assert json.loads(out_text)["linked"] is True
+    # Without a namesake in another city, the spelling without the city links as before.
+    alone = _city_world(tmp_path / "nj", [("NJ1", "江苏省南京市鼓楼区中山路1号", "南京"),
+                                           ("NJ3", "鼓楼区中山路1号", "")])
+    code, out_text, _ = explain("--data", str(alone), "NJ1", "NJ3", "--format", "json")
+    assert code == 0 and json.loads(out_text)["linked"] is True

@@ -15,9 +15,11 @@ from hypothesis import strategies as st
 from graphaudit import normalize
 from graphaudit.normalize import (
     account_key,
+    address_city,
     address_identities,
     address_identity,
     address_key,
+    address_keys_by_city,
     address_numbers,
     brand_key,
     cn_resident_check_char,
@@ -998,7 +1000,8 @@ def test_phone_key_idempotent(raw: str, region: str | None) -> None:
 
 @settings(deadline=None, max_examples=500)
 @given(st.lists(st.text(st.characters(exclude_categories=["Cs", "Z", "Cc"]), max_size=6)
-                | st.sampled_from(["12", "٣", "5a", "0", "007", "a", "B", "é", "栋"]),
+                | st.sampled_from(["12", "٣", "5a", "0", "007", "a", "B", "é", "栋", "(南京)",
+                                   "(nanjing)"]),
                 max_size=8))
 def test_address_identities_are_the_scalar_identity(tokens: list[str]) -> None:
     """The vectorized blocking key is exactly the identity the matching rule compares."""
@@ -1025,3 +1028,40 @@ def test_chinese_address_keys_are_stable_and_keep_every_number(raw: str) -> None
     assume(key is not None)
     assert address_key(key) == key
     assert address_numbers(key) == _digit_runs(raw)
+
+
+CITY_ROWS = st.lists(st.tuples(
+    st.sampled_from(["中山路 1 号", "人民路 2 号", "88 zhongshan road"]),
+    st.sampled_from(["江苏省南京市中山路1号", "福州市中山路1号", "中山路1号", "上海市中山路1号",
+                     "88 Zhongshan Road", "台中市北區中山路1號"]),
+    st.sampled_from(["", "南京", "南京市", "福州", "Nanjing", "Nanjing City", "fuzhou"])),
+    max_size=12)
+
+
+@settings(deadline=None, max_examples=300)
+@given(CITY_ROWS)
+def test_address_keys_by_city_are_the_rule_written_out(rows: list) -> None:
+    """REPORT9 item 1, row by row: a key whose rows name two cities of one script becomes one
+    key per city for the rows that name one; every other row keeps its key."""
+    keys, texts, cities = (pa.array(list(column), pa.large_string()) for column in
+                           zip(*rows, strict=True)) if rows else (pa.array([], pa.string()),) * 3
+    named = [address_city(text, city) for _, text, city in rows]
+    expected = []
+    for (key, _, _), city in zip(rows, named, strict=True):
+        names = {c for (k, _, _), c in zip(rows, named, strict=True) if k == key and c}
+        han = {c for c in names if not c.isascii()}
+        expected.append(f"{key} ({city})" if city and (len(han) > 1 or len(names - han) > 1)
+                        else key)
+    assert address_keys_by_city(keys, texts, cities).to_pylist() == expected
+
+
+def test_an_address_names_its_city_in_the_text_first_then_in_the_column() -> None:
+    assert [address_city(t, c) for t, c in [
+        ("江苏省南京市鼓楼区中山路1号", ""), ("福建省福州市鼓楼区中山路1号", "南京"),
+        ("中国北京朝阳区建国路1号", ""), ("上海市闵行区x路1号", ""),
+        ("鼓楼区中山路1号", "江苏南京"),
+        ("鼓楼区中山路1号", " 南京市 "), ("88 Zhongshan Road, Nanjing", "Nanjing City"),
+        ("南京市场路1号", ""), ("江苏省鼓楼区中山路1号", "")]] == [
+        "南京", "福州", "北京", "上海", "南京", "南京", "nanjing", "", ""]
+    # The key stays without the city: a spelling without it is one key with it.
+    assert address_key("江苏省南京市鼓楼区中山路1号") == address_key("鼓楼区中山路1号")
