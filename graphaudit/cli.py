@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import __version__
-from .errors import DataError, GraphauditError
+from .errors import DataError, GraphauditError, Interrupted
 from .outputs import OutputRecord, refuse_unrecorded_inputs, survey
 from .parallel import Parallel
 from .privacy import KEY_ENV, load_key
@@ -117,8 +117,12 @@ class GraphauditGroup(click.Group):
         try:
             return super().invoke(ctx)
         except GraphauditError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"{exc.label}: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            # Ctrl-C where no step says what it left (a load's does: errors.Interrupted)
+            click.echo("Interrupted", err=True)
+            ctx.exit(Interrupted.exit_code)
         except OSError as exc:
             if not exc.filename:  # a broken pipe and the like: click's business
                 raise

@@ -15,6 +15,8 @@ class GraphauditError(Exception):
     """
 
     exit_code = 1
+    #: the word the command line puts before the message
+    label = "Error"
 
     def __init__(self, message: str = "", *, file: str | None = None, line: int | None = None,
                  field: str | None = None) -> None:
@@ -45,3 +47,11 @@ class Neo4jUnavailable(GraphauditError):
 
 class QueryError(GraphauditError):
     """A named query is unknown, misses a parameter, or would write without --write."""
+
+
+class Interrupted(GraphauditError):
+    """The user stopped the run (Ctrl-C): the message says what it left and how to finish it.
+    Exit code 130, the shells' code for a command ended by SIGINT."""
+
+    exit_code = 130
+    label = "Interrupted"

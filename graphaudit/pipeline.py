@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import collections
 import os
+import shlex
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
@@ -58,7 +59,7 @@ from .analysis import (
     score,
 )
 from .coverage import gaps
-from .errors import DataError
+from .errors import DataError, Interrupted
 from .identifiers import Identifiers, extract_identifiers
 from .linkage.hubs import HubOverrides, read_hub_overrides, unmatched_lines
 from .linkage.waterfall import possible_table
@@ -703,76 +704,110 @@ def run_load(
         from .bulk import local_server
 
         state = local_server(settings.connection)
-    with connect(settings.connection) as store, ExitStack() as stack:
-        if bulk and mode != "replace" and store.node_count():
-            raise DataError("--bulk writes a new graph into an empty database, and this one "
-                            "holds a graph: give --replace to replace it, or load without "
-                            "--bulk (MERGE adds to it)")
-        files_now = fingerprint(Path(data_dir))
-        loaded = store.check_load(source, mode, files_now)
-        # the same files loaded again over the graph they made last: it cannot change it
-        rerun_of_last = (mode is None and not bulk and bool(loaded)
-                         and loaded[-1]["source"] == source)
-        if bulk:
-            from .bulk import bulk_load, server_stopping
+    # what an interrupt (Ctrl-C) leaves, told by the Interrupted error (REPORT9 item 10)
+    phase = "reading"
+    try:
+        with connect(settings.connection) as store, ExitStack() as stack:
+            if bulk and mode != "replace" and store.node_count():
+                raise DataError("--bulk writes a new graph into an empty database, and this one "
+                                "holds a graph: give --replace to replace it, or load without "
+                                "--bulk (MERGE adds to it)")
+            files_now = fingerprint(Path(data_dir))
+            loaded = store.check_load(source, mode, files_now)
+            # the same files loaded again over the graph they made last: it cannot change it
+            rerun_of_last = (mode is None and not bulk and bool(loaded)
+                             and loaded[-1]["source"] == source)
+            if bulk:
+                from .bulk import bulk_load, server_stopping
 
-            # the server stops while the records are read (a failure starts it again)
-            events.tell("Stopping the local Neo4j server for the bulk import (neo4j-admin "
-                        "database import full); it is started again after it")
-            server = stack.enter_context(server_stopping(state))
-        with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
-            records, identifiers = _read_and_extract(data_dir, writer, settings, events,
-                                                     appending=mode == "append")
-        if settings.strict and writer.count:
-            close_rejects(writer, settings.strict, events.tell)
-        changes: list[dict] = []
-        if (not bulk and mode != "replace" and "status" not in absent_store_columns(records)
-                and store.store_count()):
-            changes = store.status_changes(records.stores)
-            _check_status_changes(changes, lift_suspensions)
-            for line in status_change_notes(changes):
-                events.tell(f"Note: {line}")
-        if mode == "replace" and not bulk:
-            deleted = store.reset()
-            events.tell(f"Deleted the graph ({deleted:,} nodes) before loading")
-        files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
-                                                   "rejected": r.rejected_total}
-                 for r in records.reports}
-        props = data_set_props(source, files, len(records.stores),
-                               [g.describe() for g in gaps(records.reports)], files_now)
-        total = len(records.stores) + len(identifiers.links)
-        started = time.monotonic()
-        if bulk:
-            hash_with = (settings.secret or load_key()) if hash_identifiers else None
-            # the import files hold the data set, incomplete: an import that finishes after
-            # this process was stopped leaves a graph its plain rerun completes
-            summary = bulk_load(store, state, records.stores, identifiers, hash_with, server,
-                                data_set={**props, "mode": mode or "new"})
-            events.tell("Neo4j is running again")
-        else:
-            # recorded, incomplete, before the first store: a load stopped before its end is
-            # one its plain rerun recognises and completes (REPORT7 item 8)
-            data_set_id = store.begin_data_set(props, mode, changed=not rerun_of_last)
-            store.ensure_schema()
-            # a graph loaded with --hash-identifiers is always loaded hashed (store.load says
-            # why)
-            hashed_graph = read_hashing(store) is not None
-            hash_with = (settings.secret or load_key()) if hash_identifiers or hashed_graph \
-                else None
-            with events.progress("loading", total, "rows") as advance:
-                summary = store.load(records.stores, identifiers, progress=advance,
-                                     hash_with=hash_with, kept=absent_store_columns(records),
-                                     data_set_id=data_set_id)
-        elapsed = time.monotonic() - started
-        # a rerun that created nothing leaves the clusters current (REPORT3 item 5)
-        unchanged = (rerun_of_last and not summary.nodes_created
-                     and not summary.relationships_created)
-        data_set = store.record_data_set(props, mode, changed=not unchanged)
-        stale = stale_clusters(store)
+                # the server stops while the records are read (a failure starts it again)
+                events.tell("Stopping the local Neo4j server for the bulk import (neo4j-admin "
+                            "database import full); it is started again after it")
+                server = stack.enter_context(server_stopping(state))
+            with open_rejects(Path(rejects) if rejects else None, settings.show_pii) as writer:
+                records, identifiers = _read_and_extract(data_dir, writer, settings, events,
+                                                         appending=mode == "append")
+            if settings.strict and writer.count:
+                close_rejects(writer, settings.strict, events.tell)
+            changes: list[dict] = []
+            if (not bulk and mode != "replace" and "status" not in absent_store_columns(records)
+                    and store.store_count()):
+                changes = store.status_changes(records.stores)
+                _check_status_changes(changes, lift_suspensions)
+                for line in status_change_notes(changes):
+                    events.tell(f"Note: {line}")
+            phase = "deleting" if mode == "replace" and not bulk else phase
+            if mode == "replace" and not bulk:
+                deleted = store.reset()
+                events.tell(f"Deleted the graph ({deleted:,} nodes) before loading")
+            files = {Path(r.path).name.split(".")[0]: {"read": r.read, "accepted": r.accepted,
+                                                       "rejected": r.rejected_total}
+                     for r in records.reports}
+            props = data_set_props(source, files, len(records.stores),
+                                   [g.describe() for g in gaps(records.reports)], files_now)
+            total = len(records.stores) + len(identifiers.links)
+            started = time.monotonic()
+            if bulk:
+                phase = "bulk"
+                hash_with = (settings.secret or load_key()) if hash_identifiers else None
+                # the import files hold the data set, incomplete: an import that finishes after
+                # this process was stopped leaves a graph its plain rerun completes
+                summary = bulk_load(store, state, records.stores, identifiers, hash_with, server,
+                                    data_set={**props, "mode": mode or "new"})
+                events.tell("Neo4j is running again")
+            else:
+                # recorded, incomplete, before the first store: a load stopped before its end is
+                # one its plain rerun recognises and completes (REPORT7 item 8)
+                phase = "writing"  # from here on, the graph holds an incomplete load of it
+                data_set_id = store.begin_data_set(props, mode, changed=not rerun_of_last)
+                store.ensure_schema()
+                # a graph loaded with --hash-identifiers is always loaded hashed (store.load says
+                # why)
+                hashed_graph = read_hashing(store) is not None
+                hash_with = (settings.secret or load_key()) if hash_identifiers or hashed_graph \
+                    else None
+                with events.progress("loading", total, "rows") as advance:
+                    summary = store.load(records.stores, identifiers, progress=advance,
+                                         hash_with=hash_with, kept=absent_store_columns(records),
+                                         data_set_id=data_set_id)
+            elapsed = time.monotonic() - started
+            # a rerun that created nothing leaves the clusters current (REPORT3 item 5)
+            unchanged = (rerun_of_last and not summary.nodes_created
+                         and not summary.relationships_created)
+            data_set = store.record_data_set(props, mode, changed=not unchanged)
+            stale = stale_clusters(store)
+    except KeyboardInterrupt:
+        raise Interrupted(interrupted_text(phase, data_dir, source, settings)) from None
     merged = 0
     if mode == "append" and not any(d["source"] == source for d in loaded):
         merged = len(records.stores) - summary.nodes_created.get("Store", 0)
     return LoadRun(records.reports, summary, data_set, stale, elapsed, writer, merged, changes)
+
+
+def interrupted_text(phase: str, data_dir: str | Path, source: str, settings: Settings) -> str:
+    """What a load interrupted in ``phase`` left, and the command that finishes it (REPORT9
+    item 10): ``reading`` (the graph unchanged), ``deleting`` (``--replace`` stopped while
+    deleting the graph), ``writing`` (the data set recorded incomplete, which the plain rerun
+    completes) or ``bulk``."""
+    command = " ".join(["graphaudit load", shlex.quote(str(data_dir)),
+                        *([f"--encoding {shlex.quote(settings.encoding)}"]
+                          * bool(settings.encoding)),
+                        *([f"--date-format {shlex.quote(settings.date_format)}"]
+                          * bool(settings.date_format)),
+                        *([f"--database {shlex.quote(settings.connection.database)}"]
+                          * (settings.connection.database != "neo4j"))])
+    if settings.column_map:
+        command += " --columns ..."
+    if phase == "reading":
+        return f"nothing of {data_dir} was loaded: the graph is as it was"
+    if phase == "deleting":
+        return (f"the graph was being deleted for --replace, and {data_dir} is not loaded; "
+                f"`{command} --replace` loads it")
+    if phase == "bulk":
+        return (f"the bulk load of {data_dir} stopped: an import that had started leaves data "
+                f"set {source} incomplete, which `{command}` completes; one stopped before it "
+                "leaves the graph the server held (README, \"load --bulk\")")
+    return f"data set {source} left incomplete; `{command}` completes it"
 
 
 def absent_store_columns(records: RecordSet) -> tuple[str, ...]:

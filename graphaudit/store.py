@@ -338,8 +338,16 @@ class GraphStore:
                         stop.set()
                     else:
                         _tally(item, summary, progress)
+            except KeyboardInterrupt:
+                # Ctrl-C: the lanes end after their current batch, which is let finish before
+                # the driver closes; closed under it, its transaction was retried on a dead
+                # connection after the interrupt was told (REPORT9 item 10)
+                stop.set()
+                while running:
+                    running -= results.get() is None
+                raise
             finally:
-                stop.set()  # also on Ctrl-C: the lanes end after their current batch
+                stop.set()
         if isinstance(failure, Neo4jUnavailable):
             raise Neo4jUnavailable(
                 f"{failure}; {summary.rows} rows were written before it went away; "

@@ -514,3 +514,35 @@ def test_an_appended_older_export_does_not_lift_a_ban_without_a_word(clean_graph
     assert (kr1["status"], kr1["suspended_on"]) == ("active", "2024-02-01")
     assert (kr1["previous_status"], kr1["previous_suspended_on"],
             kr1["previous_status_reason"]) == ("suspended", "2024-02-01", "counterfeits")
+
+
+def test_an_interrupted_load_says_what_it_left_and_how_to_complete_it(clean_graph, neo4j_env,
+                                                                      tmp_path):
+    """REPORT9 item 10: Ctrl-C mid-load printed `Aborted!` and exited 1, saying nothing of the
+    incomplete data set; with SIGINT to the process alone, `Transaction failed and will be
+    retried` lines came after it. The load says what it left and what completes it, exit 130
+    (the shells' code for SIGINT), and nothing after."""
+    world = tmp_path / "world"
+    made = run("sample", "--stores", "4000", "--seed", "7", "--out", str(world), "-q")
+    assert made.exit_code == 0, made.output
+    load = subprocess.Popen([GRAPHAUDIT, "load", str(world), "-q", "--rejects",
+                             str(tmp_path / "r.csv")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and load.poll() is None:
+        if clean_graph.counts()[0]["Store"]:
+            break
+        time.sleep(0.05)
+    assert load.poll() is None, "the load finished before the interrupt: give it more stores"
+    os.kill(load.pid, signal.SIGINT)  # the process alone, as `timeout -s INT` sends it
+    _, err = load.communicate(timeout=120)
+    assert load.returncode == 130, err
+    lines = err.strip().splitlines()
+    assert lines[-1] == (f"Interrupted: data set {world.resolve()} left incomplete; "
+                         f"`graphaudit load {world}` completes it"), err
+    assert "retried" not in err and "Aborted" not in err and "Traceback" not in err
+    (data_set,) = clean_graph.data_sets()
+    assert data_set["complete"] is False
+    rerun = run("load", str(world), "-q", "--rejects", str(tmp_path / "r.csv"))
+    assert rerun.exit_code == 0, rerun.output
+    assert clean_graph.counts()[0]["Store"] == 4000
