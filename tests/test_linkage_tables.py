@@ -18,6 +18,7 @@ from graphaudit.linkage.levels import (
     Evidence,
     _bridge_sides,
     _union,
+    chance_co_use,
     common_tf,
     compare_groups,
     holder_name_key,
@@ -162,6 +163,8 @@ def test_rounds_comparing_only_changed_groups_merge_as_rounds_comparing_every_pa
             score = common_tf(result.model, params, evidence, labels,
                               value_groups(evidence, labels), pairs, levels, shared, chances,
                               score)
+            score, _ = chance_co_use(result.model, evidence, value_groups(evidence, labels),
+                                     pairs, levels, shared, chances, score)
         rows = np.flatnonzero(score >= params.merge_bits)
         if not len(rows):
             break

@@ -39,6 +39,7 @@ from .signals import (
     near_name_values,
 )
 from .weights import (
+    BANDS,
     COMMON,
     LEVELS,
     NEAR,
@@ -475,6 +476,9 @@ def resolve(evidence: Evidence, n_stores: int, params: LinkageParams,
         if params.common_tf:
             score = common_tf(model, params, evidence, labels, table, pairs, levels, shared,
                               chances, score)
+        if params.chance_co_use:
+            score, shared = chance_co_use(model, evidence, table, pairs, levels, shared,
+                                          chances, score)
         merge = score >= params.merge_bits
         if not merge.any():
             break
@@ -601,6 +605,132 @@ def common_tf(model: Model, params: LinkageParams, evidence: Evidence, labels: n
     score = score.copy()
     score[touched] = model.score(levels[touched], chances[touched])
     return score
+
+
+def chance_co_use(model: Model, evidence: Evidence, table: ValueGroups, pairs: np.ndarray,
+                  levels: np.ndarray, shared: pd.DataFrame, chances: np.ndarray,
+                  score: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
+    """The round's scores with two common values of different kinds counted once per pair
+    when their co-use is no more than chance gives.
+
+    ``one_common`` counts the commonest band (10+ groups) once per pair and family; across
+    families each common agreement adds its band's weight, so two unrelated stores that both
+    use a 3PL's return address and an opening agency's phone score as if they shared two
+    independent pieces of evidence of one operator (docs/linkage.md, known limits: two
+    innocent services on one pair). Unrelated sellers choose their services independently:
+    of ``g_x`` groups using one value and ``g_y`` another among ``K`` groups, about
+    ``g_x * g_y / K`` use both with no operator in common. One operator's own values of 10+
+    stores are used together, far beyond that. So for each pair the common agreement of the
+    strongest family counts, and a common agreement of another family counts too only when
+    its value is co-used with the strongest one's beyond chance among all the pairs of common
+    values of two kinds (:func:`co_use_bits` at least ``log2 M``, the test of co-used hubs);
+    else it weighs nothing: its level becomes ``none`` and its chances 0 (``levels`` and
+    ``chances`` in place), and its rows leave ``shared`` (a link's items are what counted).
+    ``K`` and the group counts are the round's (``table``). Returns the scores and
+    ``shared``."""
+    family = pd.factorize(np.asarray(model.families(), dtype=object))[0]
+    found = _second_common_values(model, evidence, table, shared, family, len(pairs))
+    if found is None:
+        return score, shared
+    pair, fam, x, y = found
+    tied = _co_used_beyond_chance(evidence, table, family, x, y)
+    if tied.all():
+        return score, shared
+    pair, fam = pair[~tied], fam[~tied]
+    n_comp = levels.shape[1]
+    i, c = np.nonzero((fam[:, None] == family[None, :]) & (levels[pair] == COMMON))
+    levels[pair[i], c] = NONE
+    chances[pair[i], c] = 0.0
+    dropped = np.zeros(len(pairs) * n_comp, dtype=bool)
+    dropped[pair[i] * n_comp + c] = True
+    shared = shared[~dropped[shared["pair"].to_numpy() * n_comp + shared["comp"].to_numpy()]]
+    touched = np.unique(pair)
+    score = score.copy()
+    score[touched] = model.score(levels[touched], chances[touched])
+    return score, shared
+
+
+def _second_common_values(model: Model, evidence: Evidence, table: ValueGroups,
+                          shared: pd.DataFrame, family: np.ndarray, n_pairs: int
+                          ) -> tuple[np.ndarray, ...] | None:
+    """The pairs of :func:`chance_co_use` with common agreements of two families or more: for
+    each such pair and each family but its heaviest, (pair, family, x, y): ``x`` the heaviest
+    family's common value, ``y`` this family's (of its heaviest comparison, then of fewest
+    groups). None when no pair has two."""
+    comp = shared["comp"].to_numpy()
+    rows = np.flatnonzero((shared["level"].to_numpy() == COMMON) & evidence.generating[comp])
+    if not len(rows):
+        return None
+    pair, value = shared["pair"].to_numpy()[rows], shared["value"].to_numpy()[rows]
+    comp = comp[rows]
+    fam = family[comp]
+    groups_of_value = table.groups_of_value
+    # per (pair, family): its common value of the heaviest comparison, then of fewest groups
+    weight = model.weights[comp, COMMON]
+    n_family = int(family.max()) + 1
+    key = pair.astype(np.int64) * n_family + fam
+    order = np.lexsort((groups_of_value[value], -weight, key))
+    key, value, weight, fam = key[order], value[order], weight[order], fam[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    key, value, weight, fam = key[first], value[first], weight[first], fam[first]
+    pair = key // n_family
+    # pairs with common values of two families or more: the heaviest family's value is x
+    keep = np.bincount(pair, minlength=n_pairs)[pair] >= 2
+    if not keep.any():
+        return None
+    pair, value, weight, fam = pair[keep], value[keep], weight[keep], fam[keep]
+    order = np.lexsort((-weight, pair))
+    pair, value, fam = pair[order], value[order], fam[order]
+    head = np.r_[True, pair[1:] != pair[:-1]]
+    x = value[np.maximum.accumulate(np.where(head, np.arange(len(pair)), 0))]
+    others = ~head
+    return pair[others], fam[others], x[others], value[others]
+
+
+def _co_used_beyond_chance(evidence: Evidence, table: ValueGroups, family: np.ndarray,
+                           x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether values ``x`` and ``y`` (each row a pair of values) are used by more groups
+    together than chance gives, by the co-used hubs' test (:func:`co_use_bits` at least
+    ``log2 M``, ``M`` the pairs of common values of two kinds in the round)."""
+    groups_of_value = table.groups_of_value
+    # groups using both, among the groups with any value that makes candidates: one sparse
+    # product over the values that some pair shares (its cost, the squares of each group's
+    # count of such values), then a lookup of the pairs' (x, y)
+    rows = evidence.generating[evidence.comp[table.value]]
+    n_groups = len(np.unique(table.group[rows]))
+    xy, at = np.unique(np.stack([x, y], axis=1), axis=0, return_inverse=True)
+    values = np.unique(xy)
+    involved = np.zeros(len(groups_of_value), dtype=bool)
+    involved[values] = True
+    used = involved[table.value]
+    groups, row = np.unique(table.group[used], return_inverse=True)
+    use = csr_matrix((np.ones(len(row), dtype=np.int32),
+                      (row, np.searchsorted(values, table.value[used]))),
+                     shape=(len(groups), len(values)))
+    both_table = (use.T @ use).tocoo()
+    n_values = len(values)
+    key = both_table.row.astype(np.int64) * n_values + both_table.col
+    order = np.argsort(key)
+    key, data = key[order], both_table.data[order]
+    want = np.searchsorted(values, xy[:, 0]).astype(np.int64) * n_values + \
+        np.searchsorted(values, xy[:, 1])
+    both = data[np.searchsorted(key, want)].astype(np.int64)  # every pair's x, y both used
+    gx, gy = groups_of_value[xy[:, 0]], groups_of_value[xy[:, 1]]
+    common = rows & (groups_of_value[table.value] >= BANDS[0])
+    margin = math.log2(max(_pairs_of_kinds(family[evidence.comp[np.unique(
+        table.value[common])]]), 1))
+    # At most the mean (rounded down) a co-use is at most the median of its hypergeometric,
+    # P(X >= both) >= 1/2, under a bit: only those above it are worth the exact tail.
+    tied_xy = np.zeros(len(xy), dtype=bool)
+    doubt = (both > np.floor(gx.astype(np.float64) * gy / n_groups)) | (margin <= 1.0)
+    if doubt.any():
+        # co_use_bits' tail, compared with the margin: scipy's sf is 30 times faster than its
+        # logsf, and a tail that underflows to 0 is beyond any margin anyway
+        from scipy.stats import hypergeom  # here: importing scipy.stats takes a second
+
+        tail = hypergeom.sf(both[doubt] - 1, n_groups, gy[doubt], gx[doubt])
+        tied_xy[doubt] = tail <= 2.0 ** -margin
+    return tied_xy[at.ravel()]
 
 
 def _held_values(evidence: Evidence, labels: np.ndarray, values: np.ndarray,

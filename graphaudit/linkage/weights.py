@@ -177,6 +177,10 @@ class LinkageParams:
     #: other, this many times as often as independent choice gives; clusters using values of
     #: ``held_families`` kinds of one organisation join (docs/linkage.md, co-used hubs; 0: off)
     co_used_lift: float = 2.0
+    #: two common values (10+ groups) of different kinds on one pair count once, the
+    #: heavier, unless their co-use is beyond chance as the co-used hubs' test reads it
+    #: (docs/linkage.md, two innocent services on one pair; False: each counts)
+    chance_co_use: bool = True
 
 
 @dataclass
