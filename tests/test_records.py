@@ -125,9 +125,13 @@ def test_header_only_and_empty_files(tmp_path):
     result, _ = run_validate(data, tmp_path)
     assert result.exit_code == 0
     assert summary(result)["payments.csv"]["read"] == 0
+    # an optional file of no bytes is an empty kind, said (REPORT9 item 11); stores stop
     write(data, "payments.csv", "")
     result, _ = run_validate(data, tmp_path)
-    assert result.exit_code == 1 and "payments.csv" in result.stderr and "empty" in result.stderr
+    assert result.exit_code == 0 and "payments.csv: an empty file" in result.stderr
+    write(data, "stores.csv", "")
+    result, _ = run_validate(data, tmp_path)
+    assert result.exit_code == 1 and "stores.csv" in result.stderr and "empty" in result.stderr
 
 
 def test_no_stores_file(tmp_path):

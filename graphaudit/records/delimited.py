@@ -50,7 +50,8 @@ def read_delimited(
     except UnicodeDecodeError as exc:
         raise file_error(path, f"line 1: bytes that are not {report.encoding}") from exc
     raw_names = next(csv.reader(io.StringIO(header, newline=""), delimiter=delimiter))
-    if not has_required(raw_names, kind, mapping):
+    excel_sep = bool(raw_names) and raw_names[0].strip().lower().startswith("sep=")
+    if not has_required(raw_names, kind, mapping) and not excel_sep:  # sep=: its own message
         _header_not_first(path, kind, mapping, report, delimiter)
     names = header_names(raw_names, kind, mapping, path, report)
     written = {name: raw.replace("\ufeff", "").strip()
