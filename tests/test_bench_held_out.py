@@ -1,6 +1,6 @@
-"""bench/suspensions.py and bench/missed.py refuse the held-out family seeds (2300-2399,
+"""bench/suspensions.py and bench/missed.py refuse the held-out family seeds (2400-2499,
 bench/held_out.py) before drawing any world, and accept the tuning seeds (docs/benchmarks.md:
-2200-2299 are tuning data since the fifteenth session). No world is ever built here: the
+2300-2399 are tuning data since the fifteenth session). No world is ever built here: the
 world builders are replaced."""
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ def _never_build(monkeypatch):
     monkeypatch.setattr(missed, "build_world", _no_world)
 
 
-@pytest.mark.parametrize("seed, worlds", [(2300, 1), (2399, 1), (2290, 20)])
+@pytest.mark.parametrize("seed, worlds", [(2400, 1), (2499, 1), (2390, 20)])
 def test_suspensions_refuses_the_held_out_seeds(seed, worlds):
     assert suspensions.main(["--seed", str(seed), "--worlds", str(worlds)]) == 2
 
 
-@pytest.mark.parametrize("seed", [1518, 2204, 2299])
+@pytest.mark.parametrize("seed", [1518, 2301, 2399])
 def test_suspensions_runs_the_tuning_seeds(seed):
     with pytest.raises(Built):
         suspensions.main(["--seed", str(seed), "--worlds", "1"])
@@ -45,7 +45,7 @@ def test_suspensions_runs_the_tuning_seeds(seed):
 
 def test_missed_refuses_the_held_out_seeds():
     with pytest.raises(SystemExit) as exit_:
-        missed.main(["--seeds", "1414", "2350"])
+        missed.main(["--seeds", "1414", "2450"])
     assert exit_.value.code == 2
 
 
