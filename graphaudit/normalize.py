@@ -100,8 +100,7 @@ _TW_LETTERS = {c: v for v, c in enumerate("ABCDEFGHJKLMNPQRSTUVXYWZIO", 10)}
 # Unicode dashes, the minus sign and middle dots (invisible characters go first:
 # :func:`without_invisible`).
 _SEPARATORS = re.compile(r"[\s\-./_\u00b7\u2010-\u2015\u2212\u30fb]+")
-
-
+_DIGITS = re.compile(r"\d+")
 #: U+034F, the combining grapheme joiner: no format character (Cf), but it shows nothing either
 _GRAPHEME_JOINER = "\u034f"
 
@@ -121,7 +120,6 @@ def without_invisible(text: str) -> str:
         return text
     return "".join(char for char in text
                    if char != _GRAPHEME_JOINER and unicodedata.category(char) != "Cf")
-_DIGITS = re.compile(r"\d+")
 
 
 def _combining_marks() -> str:
@@ -780,11 +778,6 @@ def _split_region(run: str) -> tuple[str, str]:
         run = rest
 
 
-def _strip_region(run: str) -> str:
-    """:func:`_split_region`'s run without its region."""
-    return _split_region(run)[0]
-
-
 def _chinese_address_parts(text: str) -> tuple[list[str], str]:
     """The tokens of folded address text with Han characters, and the city it names first.
 
@@ -808,11 +801,6 @@ def _chinese_address_parts(text: str) -> tuple[list[str], str]:
         tokens = tokens[1:] or [_NOT_HAN.sub("", _HAN_RUN.search(text).group())
                                 .translate(_HAN_SYNONYMS).replace("号楼", "栋")]
     return tokens, city
-
-
-def _chinese_address_tokens(text: str) -> list[str]:
-    """:func:`_chinese_address_parts`'s tokens."""
-    return _chinese_address_parts(text)[0]
 
 
 def address_key(raw: str) -> str:
@@ -844,7 +832,7 @@ def address_key(raw: str) -> str:
     '南山区科技园 a 栋 501 号'
     """
     text = _fold(raw)
-    tokens = (_chinese_address_tokens(text) if _HAN_ONLY.search(text)
+    tokens = (_chinese_address_parts(text)[0] if _HAN_ONLY.search(text)
               else _english_address_tokens(text))
     if not tokens:
         raise ValueError("empty address")

@@ -730,8 +730,8 @@ def run_load(
             if settings.strict and writer.count:
                 close_rejects(writer, settings.strict, events.tell)
             changes: list[dict] = []
-            if (not bulk and mode != "replace" and "status" not in absent_store_columns(records)
-                    and store.store_count()):
+            kept = absent_store_columns(records)
+            if not bulk and mode != "replace" and "status" not in kept and store.store_count():
                 changes = store.status_changes(records.stores)
                 _check_status_changes(changes, lift_suspensions)
                 for line in status_change_notes(changes):
@@ -768,7 +768,7 @@ def run_load(
                     else None
                 with events.progress("loading", total, "rows") as advance:
                     summary = store.load(records.stores, identifiers, progress=advance,
-                                         hash_with=hash_with, kept=absent_store_columns(records),
+                                         hash_with=hash_with, kept=kept,
                                          data_set_id=data_set_id)
             elapsed = time.monotonic() - started
             # a rerun that created nothing leaves the clusters current (REPORT3 item 5)

@@ -604,10 +604,6 @@ _EMAIL = _NOT_IN_EMAIL + rf"{{1,64}}[{_AT}]" + _LABEL + rf"(?:[{_DOT}]" + _LABEL
 #: the e-mail as :func:`mask` reads it: ASCII at sign and dots
 _ASCII_EMAIL = str.maketrans({"\uff20": "@", "\ufe6b": "@", "\uff0e": ".", "\u3002": ".",
                               "\uff61": "."})
-#: digits written as compatibility forms (superscript ``¹³⁸``, circled ``①③⑧``, ``⓪``), which
-#: NFKC folds to one ASCII digit each: the keys of phones and accounts take them so
-#: (``normalize`` applies NFKC), so the scrub reads them as digits too (one character for one,
-#: the length kept); the decimal digits of any script (``١٣٨``, ``𝟏𝟑𝟖``) are ``\\d`` already
 #: a passport of seven digits after two letters (China's ``EA1234567``, Japan's ``TZ1234567``)
 #: and a Hong Kong identity card with its check character in parentheses (``A123456(3)``,
 #: ``AB123456(A)``), standing alone (no letter or digit right before, no digit after): fewer
@@ -615,6 +611,10 @@ _ASCII_EMAIL = str.maketrans({"\uff20": "@", "\ufe6b": "@", "\uff0e": ".", "\u30
 #: shape of store ids (``S0000041``) and order numbers, which free text quotes.
 _PASSPORT = (r"(?<![A-Za-z\d])(?:[A-Za-z]{2}\d{7}"
              r"|[A-Za-z]{1,2}\d{6}[(\uff08][\dAa][)\uff09])(?!\d)")
+#: digits written as compatibility forms (superscript ``¹³⁸``, circled ``①③⑧``, ``⓪``), which
+#: NFKC folds to one ASCII digit each: the keys of phones and accounts take them so
+#: (``normalize`` applies NFKC), so the scrub reads them as digits too (one character for one,
+#: the length kept); the decimal digits of any script (``١٣٨``, ``𝟏𝟑𝟖``) are ``\\d`` already
 _DIGIT_FORMS = {c: unicodedata.normalize("NFKC", chr(c))
                 for block in ((0x00B2, 0x00BA), (0x2070, 0x20A0), (0x2460, 0x2500),
                               (0x2776, 0x2794), (0x1F100, 0x1F10D))

@@ -724,12 +724,7 @@ def _co_used_beyond_chance(evidence: Evidence, table: ValueGroups, family: np.nd
     tied_xy = np.zeros(len(xy), dtype=bool)
     doubt = (both > np.floor(gx.astype(np.float64) * gy / n_groups)) | (margin <= 1.0)
     if doubt.any():
-        # co_use_bits' tail, compared with the margin: scipy's sf is 30 times faster than its
-        # logsf, and a tail that underflows to 0 is beyond any margin anyway
-        from scipy.stats import hypergeom  # here: importing scipy.stats takes a second
-
-        tail = hypergeom.sf(both[doubt] - 1, n_groups, gy[doubt], gx[doubt])
-        tied_xy[doubt] = tail <= 2.0 ** -margin
+        tied_xy[doubt] = co_use_bits(both[doubt], gx[doubt], gy[doubt], n_groups) >= margin
     return tied_xy[at.ravel()]
 
 
@@ -1070,7 +1065,9 @@ def co_use_bits(both: np.ndarray, uses_x: np.ndarray, uses_y: np.ndarray,
                 total: int) -> np.ndarray:
     """How unlikely independent choice makes each co-use, in bits: ``-log2 P(X >= both)``,
     ``X`` the clusters of ``uses_x`` (drawn from ``total``) that also use a value of
-    ``uses_y`` clusters, hypergeometric (scipy's exact upper tail, in logs).
+    ``uses_y`` clusters, hypergeometric (scipy's exact upper tail: its ``sf``, 30 times faster
+    than ``logsf``; a tail below 1e-308, which ``sf`` gives as 0, is infinitely many bits,
+    beyond any margin).
 
     Unrelated sellers choose their services independently, so a co-use this improbable
     among the ``M`` pairs of hubs that could tie (``log2 M`` bits or more) is one
@@ -1081,8 +1078,9 @@ def co_use_bits(both: np.ndarray, uses_x: np.ndarray, uses_y: np.ndarray,
     """
     from scipy.stats import hypergeom  # here: importing scipy.stats takes a second, ties are rare
 
-    tail = hypergeom.logsf(np.asarray(both) - 1, total, uses_y, uses_x)  # ln P(X >= both)
-    return np.maximum(-tail / np.log(2), 0.0)
+    tail = hypergeom.sf(np.asarray(both) - 1, total, uses_y, uses_x)  # P(X >= both)
+    with np.errstate(divide="ignore"):
+        return np.maximum(-np.log2(tail), 0.0)
 
 
 def _pairs_of_kinds(family: np.ndarray) -> int:
